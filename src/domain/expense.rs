@@ -1,0 +1,153 @@
+//! The expense item: what is stored, listed and edited.
+
+use super::money::{format_plain, Currency};
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+
+/// A time-ordered id (ULID): sorts by creation time, 16 bytes in keys, 26 characters in text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct ExpenseId(pub u128);
+
+impl ExpenseId {
+    /// A new id for the current instant.
+    pub fn generate() -> ExpenseId {
+        ExpenseId(ulid::Ulid::new().0)
+    }
+
+    /// The big-endian bytes used in keys.
+    pub fn to_bytes(self) -> [u8; 16] {
+        self.0.to_be_bytes()
+    }
+
+    /// Rebuilds an id from key bytes.
+    pub fn from_bytes(b: [u8; 16]) -> ExpenseId {
+        ExpenseId(u128::from_be_bytes(b))
+    }
+}
+
+impl fmt::Display for ExpenseId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", ulid::Ulid(self.0))
+    }
+}
+
+impl FromStr for ExpenseId {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        ulid::Ulid::from_string(s.trim())
+            .map(|u| ExpenseId(u.0))
+            .map_err(|e| format!("'{s}' is not an expense id: {e}"))
+    }
+}
+
+/// Money going out or coming in. Amounts are always stored positive; the kind gives the sign.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    /// Spending.
+    #[default]
+    Expense,
+    /// Money received (salary, refunds).
+    Income,
+}
+
+impl Kind {
+    /// The word used in JSON and CSV.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Expense => "expense",
+            Kind::Income => "income",
+        }
+    }
+}
+
+/// The fields a person enters; everything an expense is except identity and bookkeeping.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Draft {
+    /// The day it happened.
+    pub date: NaiveDate,
+    /// Positive minor units of `currency`.
+    pub amount: i64,
+    /// ISO 4217 currency.
+    pub currency: Currency,
+    /// Hierarchical category, segments separated by `:` (`food:groceries`).
+    pub category: String,
+    /// Who was paid (or who paid).
+    pub payee: String,
+    /// Free text.
+    pub note: String,
+    /// Short labels without spaces.
+    pub tags: Vec<String>,
+    /// Expense or income.
+    pub kind: Kind,
+}
+
+/// A stored expense: a draft plus identity, timestamps (Unix milliseconds) and a version that
+/// conditional writes check.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Expense {
+    /// Time-ordered id.
+    pub id: ExpenseId,
+    /// What the person entered.
+    pub draft: Draft,
+    /// When it was first stored, Unix milliseconds.
+    pub created: i64,
+    /// When it was last changed, Unix milliseconds.
+    pub updated: i64,
+    /// Starts at 1, bumped by every update; update and delete name the version they read.
+    pub version: u64,
+}
+
+impl Expense {
+    /// The signed amount: negative for spending, positive for income.
+    pub fn signed_amount(&self) -> i64 {
+        match self.draft.kind {
+            Kind::Expense => -self.draft.amount,
+            Kind::Income => self.draft.amount,
+        }
+    }
+
+    /// The JSON/CSV row shape scripts rely on.
+    pub fn to_row(&self) -> ExpenseRow {
+        let d = &self.draft;
+        ExpenseRow {
+            id: self.id.to_string(),
+            date: d.date.format("%Y-%m-%d").to_string(),
+            amount: format_plain(d.amount, d.currency),
+            currency: d.currency.code().to_string(),
+            category: d.category.clone(),
+            payee: d.payee.clone(),
+            note: d.note.clone(),
+            tags: d.tags.clone(),
+            kind: d.kind.as_str().to_string(),
+            version: self.version,
+        }
+    }
+}
+
+/// The external shape of an expense in `list --json` and `--csv`; amounts are decimal strings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExpenseRow {
+    /// ULID text.
+    pub id: String,
+    /// `YYYY-MM-DD`.
+    pub date: String,
+    /// Decimal string, always positive (`kind` gives the direction).
+    pub amount: String,
+    /// ISO 4217 code.
+    pub currency: String,
+    /// Hierarchical category.
+    pub category: String,
+    /// Payee.
+    pub payee: String,
+    /// Note.
+    pub note: String,
+    /// Tags.
+    pub tags: Vec<String>,
+    /// `expense` or `income`.
+    pub kind: String,
+    /// Version for conditional edits.
+    pub version: u64,
+}

@@ -1,0 +1,12 @@
+//! The nouns of the app: money, expenses, months, and the rules their fields obey. Pure: no I/O,
+//! no terminal, no store.
+
+pub mod expense;
+pub mod money;
+pub mod period;
+pub mod text;
+pub mod validate;
+
+pub use expense::{Draft, Expense, ExpenseId, ExpenseRow, Kind};
+pub use money::{Currency, MoneyError};
+pub use period::Month;

@@ -1,0 +1,308 @@
+//! Every rule a field obeys, with the message a person reads. Used by the form, the CLI and import.
+
+use super::expense::{Draft, Kind};
+use super::money::{eval_amount, Currency};
+use chrono::NaiveDate;
+
+/// Longest payee, in characters.
+pub const MAX_PAYEE: usize = 200;
+/// Longest note, in characters (a 20 MB note is refused, never stored).
+pub const MAX_NOTE: usize = 2_000;
+/// Longest category path, in characters.
+pub const MAX_CATEGORY: usize = 120;
+/// Longest tag, in characters.
+pub const MAX_TAG: usize = 40;
+/// Most tags on one expense.
+pub const MAX_TAGS: usize = 20;
+
+/// A field of the expense form, in tab order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Field {
+    /// Date field.
+    Date,
+    /// Amount field (arithmetic allowed).
+    Amount,
+    /// Currency field.
+    Currency,
+    /// Category field.
+    Category,
+    /// Payee field.
+    Payee,
+    /// Tags field (space or comma separated).
+    Tags,
+    /// Note field.
+    Note,
+    /// Expense / income toggle.
+    Kind,
+}
+
+impl Field {
+    /// Tab order.
+    pub const ALL: [Field; 8] = [
+        Field::Date,
+        Field::Amount,
+        Field::Currency,
+        Field::Category,
+        Field::Payee,
+        Field::Tags,
+        Field::Note,
+        Field::Kind,
+    ];
+
+    /// The label a person reads.
+    pub fn label(self) -> &'static str {
+        match self {
+            Field::Date => "Date",
+            Field::Amount => "Amount",
+            Field::Currency => "Currency",
+            Field::Category => "Category",
+            Field::Payee => "Payee",
+            Field::Tags => "Tags",
+            Field::Note => "Note",
+            Field::Kind => "Kind",
+        }
+    }
+}
+
+/// A strict `YYYY-MM-DD`, or `today`, `yesterday`, `-N` (N days ago).
+pub fn parse_date(input: &str, today: NaiveDate) -> Result<NaiveDate, String> {
+    let s = input.trim();
+    match s.to_ascii_lowercase().as_str() {
+        "" => return Err("date is empty (try today, yesterday, -3 or 2026-11-21)".into()),
+        "today" | "t" => return Ok(today),
+        "yesterday" | "y" => return today.pred_opt().ok_or_else(|| "date out of range".into()),
+        _ => {}
+    }
+    if let Some(days) = s.strip_prefix('-') {
+        if !days.is_empty() && days.len() <= 5 && days.bytes().all(|b| b.is_ascii_digit()) {
+            let n: u64 = days
+                .parse()
+                .map_err(|_| format!("'{s}' is not a number of days"))?;
+            return today
+                .checked_sub_days(chrono::Days::new(n))
+                .ok_or_else(|| format!("'{s}' is out of range"));
+        }
+    }
+    parse_iso_date(s)
+}
+
+/// A strict ISO date: four-digit year, two-digit month and day, and a day that exists.
+pub fn parse_iso_date(s: &str) -> Result<NaiveDate, String> {
+    let b = s.as_bytes();
+    let shape = b.len() == 10
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && b.iter()
+            .enumerate()
+            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit());
+    if !shape {
+        return Err(format!(
+            "date '{s}' must be YYYY-MM-DD (or today, yesterday, -3)"
+        ));
+    }
+    let (y, m, d) = (
+        s[..4].parse::<i32>().unwrap_or(0),
+        s[5..7].parse::<u32>().unwrap_or(0),
+        s[8..].parse::<u32>().unwrap_or(0),
+    );
+    NaiveDate::from_ymd_opt(y, m, d).ok_or_else(|| format!("date '{s}' does not exist"))
+}
+
+/// A category path: non-empty `:`-separated segments, trimmed.
+pub fn parse_category(input: &str) -> Result<String, String> {
+    let s = input.trim();
+    if s.is_empty() {
+        return Err("category is empty (e.g. food:groceries)".into());
+    }
+    if s.chars().count() > MAX_CATEGORY {
+        return Err(format!("category is longer than {MAX_CATEGORY} characters"));
+    }
+    let segments: Vec<&str> = s.split(':').map(str::trim).collect();
+    if segments.iter().any(|seg| seg.is_empty()) {
+        return Err(format!("category '{s}' has an empty part between ':'"));
+    }
+    Ok(segments.join(":"))
+}
+
+/// A payee: trimmed, bounded. May be empty.
+pub fn parse_payee(input: &str) -> Result<String, String> {
+    let s = input.trim();
+    if s.chars().count() > MAX_PAYEE {
+        return Err(format!("payee is longer than {MAX_PAYEE} characters"));
+    }
+    Ok(s.to_string())
+}
+
+/// A note: bounded. Checked by byte length first so a huge paste is refused without a full scan.
+pub fn parse_note(input: &str) -> Result<String, String> {
+    if input.len() > MAX_NOTE * 4 || input.chars().count() > MAX_NOTE {
+        return Err(format!(
+            "note is too long ({} bytes; at most {MAX_NOTE} characters)",
+            input.len()
+        ));
+    }
+    Ok(input.trim().to_string())
+}
+
+/// Tags separated by spaces or commas, each without a leading `#`, de-duplicated in order.
+pub fn parse_tags(input: &str) -> Result<Vec<String>, String> {
+    let mut tags: Vec<String> = Vec::new();
+    for raw in input.split([' ', ',']).filter(|t| !t.is_empty()) {
+        let tag = raw.trim_start_matches('#');
+        if tag.is_empty() {
+            continue;
+        }
+        if tag.chars().count() > MAX_TAG {
+            return Err(format!("tag '{tag}' is longer than {MAX_TAG} characters"));
+        }
+        if !tags.iter().any(|t| t == tag) {
+            tags.push(tag.to_string());
+        }
+    }
+    if tags.len() > MAX_TAGS {
+        return Err(format!("{} tags; at most {MAX_TAGS}", tags.len()));
+    }
+    Ok(tags)
+}
+
+/// The raw text of every form field.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RawDraft {
+    /// Date text.
+    pub date: String,
+    /// Amount text, arithmetic allowed.
+    pub amount: String,
+    /// Currency code.
+    pub currency: String,
+    /// Category path.
+    pub category: String,
+    /// Payee.
+    pub payee: String,
+    /// Tags text.
+    pub tags: String,
+    /// Note.
+    pub note: String,
+    /// Kind.
+    pub kind: Kind,
+}
+
+/// Validates every field; on failure returns each bad field with its reason, in tab order.
+pub fn validate_draft(raw: &RawDraft, today: NaiveDate) -> Result<Draft, Vec<(Field, String)>> {
+    let mut errors = Vec::new();
+    fn keep<T>(errors: &mut Vec<(Field, String)>, field: Field, r: Result<T, String>) -> Option<T> {
+        r.map_err(|e| errors.push((field, e))).ok()
+    }
+    macro_rules! check {
+        ($field:expr, $r:expr $(,)?) => {
+            keep(&mut errors, $field, $r)
+        };
+    }
+    let date = check!(Field::Date, parse_date(&raw.date, today));
+    let currency = check!(
+        Field::Currency,
+        Currency::parse(&raw.currency).map_err(|e| e.to_string()),
+    );
+    let amount = match currency {
+        Some(c) => check!(
+            Field::Amount,
+            eval_amount(&raw.amount, c).map_err(|e| e.to_string()),
+        ),
+        None => None,
+    };
+    let category = check!(Field::Category, parse_category(&raw.category));
+    let payee = check!(Field::Payee, parse_payee(&raw.payee));
+    let tags = check!(Field::Tags, parse_tags(&raw.tags));
+    let note = check!(Field::Note, parse_note(&raw.note));
+    match (date, amount, currency, category, payee, tags, note) {
+        (
+            Some(date),
+            Some(amount),
+            Some(currency),
+            Some(category),
+            Some(payee),
+            Some(tags),
+            Some(note),
+        ) if errors.is_empty() => Ok(Draft {
+            date,
+            amount,
+            currency,
+            category,
+            payee,
+            note,
+            tags,
+            kind: raw.kind,
+        }),
+        _ => Err(errors),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn today() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 11, 21).unwrap()
+    }
+
+    #[test]
+    fn dates_are_strict() {
+        assert!(parse_date("2023-02-29", today()).is_err());
+        assert!(parse_date("2023-2-3", today()).is_err());
+        assert_eq!(
+            parse_date("2024-02-29", today()),
+            Ok(NaiveDate::from_ymd_opt(2024, 2, 29).unwrap())
+        );
+        assert_eq!(parse_date("today", today()), Ok(today()));
+        assert_eq!(
+            parse_date("yesterday", today()),
+            Ok(NaiveDate::from_ymd_opt(2026, 11, 20).unwrap())
+        );
+        assert_eq!(
+            parse_date("-3", today()),
+            Ok(NaiveDate::from_ymd_opt(2026, 11, 18).unwrap())
+        );
+        assert!(parse_date("2023-02-30", today())
+            .unwrap_err()
+            .contains("2023-02-30"));
+        assert!(parse_date("soon", today()).is_err());
+    }
+
+    #[test]
+    fn categories_tags_and_limits() {
+        assert_eq!(
+            parse_category(" food : groceries "),
+            Ok("food:groceries".into())
+        );
+        assert!(parse_category("food::x").is_err());
+        assert!(parse_category("").is_err());
+        assert_eq!(
+            parse_tags("#a b,a  c"),
+            Ok(vec!["a".into(), "b".into(), "c".into()])
+        );
+        assert!(parse_note(&"x".repeat(5 * 1024 * 1024)).is_err());
+        assert!(parse_payee(&"p".repeat(MAX_PAYEE + 1)).is_err());
+    }
+
+    #[test]
+    fn draft_collects_every_error() {
+        let raw = RawDraft {
+            date: "2023-02-30".into(),
+            amount: "12,3.4".into(),
+            currency: "EUR".into(),
+            category: "".into(),
+            ..RawDraft::default()
+        };
+        let errs = validate_draft(&raw, today()).unwrap_err();
+        let fields: Vec<Field> = errs.iter().map(|(f, _)| *f).collect();
+        assert_eq!(fields, vec![Field::Date, Field::Amount, Field::Category]);
+        let ok = RawDraft {
+            date: "today".into(),
+            amount: "3*2.40".into(),
+            currency: "eur".into(),
+            category: "food".into(),
+            ..RawDraft::default()
+        };
+        let d = validate_draft(&ok, today()).unwrap();
+        assert_eq!(d.amount, 720);
+    }
+}

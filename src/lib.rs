@@ -1,0 +1,7 @@
+//! expense-tracker: a keyboard-driven terminal expense tracker on an embedded sled store.
+//!
+//! Layers (data flows down, events flow up): `cli`/`tui` drive `app` (the pure reducer), `ui`
+//! renders `app` state, `store` is the only module that touches sled, `domain` holds the nouns.
+#![cfg_attr(not(test), deny(clippy::unwrap_used))]
+
+pub mod domain;
