@@ -4,4 +4,10 @@
 //! renders `app` state, `store` is the only module that touches sled, `domain` holds the nouns.
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
+pub mod app;
+pub mod cli;
+pub mod config;
 pub mod domain;
+pub mod store;
+pub mod tui;
+pub mod ui;

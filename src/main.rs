@@ -1,3 +1,66 @@
-fn main() {
-    println!("Hello, world!");
+//! `expense`: command-line parsing and dispatch only. No subcommand opens the interactive
+//! ledger; subcommands run headless.
+
+use clap::{Parser, Subcommand};
+use color_eyre::eyre::{Result, WrapErr};
+use expense_tracker::cli;
+use expense_tracker::config::{process_env, Config, Places};
+use expense_tracker::store::Store;
+use expense_tracker::tui::{self, keymap::Keymap};
+use std::path::PathBuf;
+
+/// A keyboard-driven expense tracker for the terminal.
+#[derive(Debug, Parser)]
+#[command(name = "expense", version, about, long_about = None)]
+struct Cli {
+    /// Where the store lives (default: the platform data directory, e.g.
+    /// ~/.local/share/expense-tracker).
+    #[arg(long, global = true, env = "EXPENSE_DATA_DIR", value_name = "PATH")]
+    data_dir: Option<PathBuf>,
+    /// Open a separate store filled with generated demo data (created on first use).
+    #[arg(long, global = true)]
+    demo: bool,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// List a month's expenses (plain, --json or --csv).
+    List(cli::list::Args),
+    /// Fill an empty store with realistic generated expenses.
+    Demo(cli::demo::Args),
+}
+
+fn main() -> Result<()> {
+    color_eyre::install()?;
+    let args = Cli::parse();
+    let places = Places::resolve(args.data_dir, &process_env)?;
+    let config = Config::load(places.config_dir.as_deref(), &process_env)?;
+    let today = chrono::Local::now().date_naive();
+    let store_dir = if args.demo {
+        places.data_dir.join("demo")
+    } else {
+        places.data_dir.join("store")
+    };
+    let open = || Store::open(&store_dir).wrap_err("opening the store");
+    match args.command {
+        Some(Command::List(list)) => cli::list::run(&open()?, &config, &list, today),
+        Some(Command::Demo(demo)) => cli::demo::run(&open()?, &demo, today, config.currency),
+        None => {
+            // Check for a terminal before touching the store, so scripts get a clear message.
+            tui::terminal::require_tty()?;
+            let keymap = Keymap::load(places.config_dir.as_deref())?;
+            let store = open()?;
+            if args.demo && store.is_empty() {
+                let demo = cli::demo::Args {
+                    count: 3000,
+                    months: None,
+                    seed: 7,
+                };
+                cli::demo::run(&store, &demo, today, config.currency)?;
+            }
+            tui::run(store, &config, keymap)
+        }
+    }
 }

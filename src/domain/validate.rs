@@ -41,11 +41,11 @@ impl Field {
     pub const ALL: [Field; 8] = [
         Field::Date,
         Field::Amount,
-        Field::Currency,
-        Field::Category,
         Field::Payee,
+        Field::Category,
         Field::Tags,
         Field::Note,
+        Field::Currency,
         Field::Kind,
     ];
 
@@ -209,8 +209,8 @@ pub fn validate_draft(raw: &RawDraft, today: NaiveDate) -> Result<Draft, Vec<(Fi
         ),
         None => None,
     };
-    let category = check!(Field::Category, parse_category(&raw.category));
     let payee = check!(Field::Payee, parse_payee(&raw.payee));
+    let category = check!(Field::Category, parse_category(&raw.category));
     let tags = check!(Field::Tags, parse_tags(&raw.tags));
     let note = check!(Field::Note, parse_note(&raw.note));
     match (date, amount, currency, category, payee, tags, note) {

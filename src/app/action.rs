@@ -1,0 +1,166 @@
+//! What happened: the vocabulary the reducer understands. Keys are resolved to these in
+//! `tui::keymap` before `update` sees them; bindable variants have snake_case names used in
+//! `assets/keymap.toml`, runtime facts are `#[serde(skip)]`.
+
+use crate::domain::{Currency, Expense};
+use chrono::NaiveDate;
+use serde::Deserialize;
+
+use super::effect::WindowQuery;
+
+/// Something the reducer reacts to.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    // ---- ledger navigation (bindable)
+    /// Move the selection one row down.
+    SelectNext,
+    /// Move the selection one row up.
+    SelectPrev,
+    /// Move the selection one page down.
+    PageDown,
+    /// Move the selection one page up.
+    PageUp,
+    /// Jump to the first row.
+    SelectFirst,
+    /// Jump to the last row.
+    SelectLast,
+    /// Show the previous month.
+    PrevMonth,
+    /// Show the next month.
+    NextMonth,
+    /// Jump back to the month containing today.
+    ThisMonth,
+    /// Sort by the next column (date, amount, category, payee).
+    CycleSort,
+    /// Reverse the sort order.
+    ReverseSort,
+    /// Start typing a fuzzy filter.
+    StartFilter,
+    /// Clear the filter.
+    ClearFilter,
+    /// Open the form to add an expense.
+    OpenAdd,
+    /// Open the form to edit the selected expense.
+    OpenEdit,
+    /// Ask to delete the selected expense.
+    DeleteSelected,
+    /// Undo the last change made in this session.
+    Undo,
+    /// Show every key.
+    OpenHelp,
+    /// Quit the app.
+    Quit,
+    /// Suspend to the shell (Ctrl-Z); `fg` resumes.
+    Suspend,
+    // ---- form and overlays (bindable)
+    /// Focus the next form field.
+    FocusNext,
+    /// Focus the previous form field.
+    FocusPrev,
+    /// Highlight the next suggestion.
+    SuggestNext,
+    /// Highlight the previous suggestion.
+    SuggestPrev,
+    /// Switch between expense and income.
+    ToggleKind,
+    /// Save the form, confirm a prompt, or accept the filter.
+    Submit,
+    /// Close the form, prompt or overlay without changes.
+    Cancel,
+    /// Scroll the help down.
+    ScrollDown,
+    /// Scroll the help up.
+    ScrollUp,
+    // ---- facts from the runtime (not bindable)
+    /// A text-editing request for the focused field.
+    #[serde(skip)]
+    Input(tui_input::InputRequest),
+    /// The terminal was resized.
+    #[serde(skip)]
+    Resize {
+        /// Columns.
+        width: u16,
+        /// Rows.
+        height: u16,
+    },
+    /// The clock ticked; carries today's date (day rollover).
+    #[serde(skip)]
+    Tick(NaiveDate),
+    /// Rows for the ledger arrived.
+    #[serde(skip)]
+    WindowLoaded(Box<WindowLoaded>),
+    /// Known categories and payees arrived.
+    #[serde(skip)]
+    CompletionsLoaded(Completions),
+    /// A write was stored (durably).
+    #[serde(skip)]
+    Stored(Box<Stored>),
+    /// Another session changed the store; reload what is on screen.
+    #[serde(skip)]
+    ChangedElsewhere,
+    /// Something failed; the message is for the person.
+    #[serde(skip)]
+    Failed(String),
+}
+
+/// Rows of the ledger for one query, with the month's totals.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WindowLoaded {
+    /// The query this answers (stale answers are ignored).
+    pub query: WindowQuery,
+    /// Number of rows matching the query (all pages).
+    pub total: usize,
+    /// The rows `query.start ..` (at most `query.len`).
+    pub rows: Vec<Expense>,
+    /// Totals of the whole month, per currency (never summed across currencies).
+    pub totals: Vec<Totals>,
+}
+
+/// Spending and income of one currency.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Totals {
+    /// The currency.
+    pub currency: Currency,
+    /// Sum of expenses, positive minor units.
+    pub spent: i64,
+    /// Sum of income, positive minor units.
+    pub income: i64,
+    /// Number of items.
+    pub count: u64,
+}
+
+/// What the store already knows, for completion.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Completions {
+    /// Categories, most used first.
+    pub categories: Vec<(String, u64)>,
+    /// Payees with use count and the category they last had, most used first.
+    pub payees: Vec<(String, u64, String)>,
+    /// Tags, most used first.
+    pub tags: Vec<(String, u64)>,
+}
+
+/// Kind of stored change, as the person sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Change {
+    /// A new expense.
+    Added,
+    /// An edited expense.
+    Edited,
+    /// A deleted expense.
+    Deleted,
+    /// A change reversed by undo.
+    Undone,
+}
+
+/// A durable write and what it did.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Stored {
+    /// Sequence number of its change record (what undo reverses).
+    pub seq: u64,
+    /// What happened.
+    pub change: Change,
+    /// The expense as written (for a delete, as it was).
+    pub expense: Expense,
+}

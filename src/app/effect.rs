@@ -1,0 +1,109 @@
+//! What the runtime must do: I/O described as data, so reducer tests can see it.
+
+use crate::domain::{Draft, ExpenseId};
+use chrono::NaiveDate;
+
+/// Column the ledger is sorted by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SortKey {
+    /// By date, then by id (creation order).
+    #[default]
+    Date,
+    /// By amount.
+    Amount,
+    /// By category.
+    Category,
+    /// By payee.
+    Payee,
+}
+
+impl SortKey {
+    /// The next key in the cycle.
+    pub fn next(self) -> SortKey {
+        match self {
+            SortKey::Date => SortKey::Amount,
+            SortKey::Amount => SortKey::Category,
+            SortKey::Category => SortKey::Payee,
+            SortKey::Payee => SortKey::Date,
+        }
+    }
+
+    /// Column name.
+    pub fn label(self) -> &'static str {
+        match self {
+            SortKey::Date => "date",
+            SortKey::Amount => "amount",
+            SortKey::Category => "category",
+            SortKey::Payee => "payee",
+        }
+    }
+}
+
+/// A page of the ledger to fetch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WindowQuery {
+    /// First day of the month shown.
+    pub from: NaiveDate,
+    /// Last day of the month shown.
+    pub to: NaiveDate,
+    /// Sort column.
+    pub sort: SortKey,
+    /// Largest first when true.
+    pub descending: bool,
+    /// Fuzzy filter text (empty = none).
+    pub filter: String,
+    /// Index of the first row wanted.
+    pub start: usize,
+    /// Number of rows wanted.
+    pub len: usize,
+}
+
+impl WindowQuery {
+    /// True when `other` asks for the same rows in the same order (any page).
+    pub fn same_view(&self, other: &WindowQuery) -> bool {
+        (self.from, self.to, self.sort, self.descending, &self.filter)
+            == (
+                other.from,
+                other.to,
+                other.sort,
+                other.descending,
+                &other.filter,
+            )
+    }
+}
+
+/// I/O for the runtime to perform; results come back as `Action`s.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    /// Fetch rows and month totals.
+    LoadWindow(WindowQuery),
+    /// Fetch categories and payees for completion.
+    LoadCompletions,
+    /// Store a new expense.
+    Put(Draft),
+    /// Store an edit, if the item still has `expected_version`.
+    Update {
+        /// Which expense.
+        id: ExpenseId,
+        /// The version the form was opened on.
+        expected_version: u64,
+        /// The new fields.
+        draft: Draft,
+    },
+    /// Delete, if the item still has `expected_version`.
+    Delete {
+        /// Which expense.
+        id: ExpenseId,
+        /// The version shown when the person confirmed.
+        expected_version: u64,
+    },
+    /// Reverse the change record `seq`.
+    Undo {
+        /// Sequence number of the change to reverse.
+        seq: u64,
+    },
+    /// Give the terminal back to the shell until `fg`.
+    Suspend,
+    /// Leave the app.
+    Quit,
+}

@@ -1,0 +1,13 @@
+//! The Elm core: state, actions, the pure reducer and the effects it asks for. No terminal, no
+//! I/O, no sled: everything here is testable with a `State` and a list of `Action`s.
+
+pub mod action;
+pub mod effect;
+pub mod fuzzy;
+pub mod state;
+pub mod update;
+
+pub use action::Action;
+pub use effect::Effect;
+pub use state::State;
+pub use update::update;

@@ -1,0 +1,217 @@
+//! Everything the screen shows, and nothing else: which month, which rows are loaded, the
+//! selection, the open form or prompt. Plain data; the reducer changes it, render reads it.
+
+use super::action::{Completions, Totals};
+use super::effect::SortKey;
+use crate::domain::validate::{Field, RawDraft};
+use crate::domain::{Currency, Expense, ExpenseId, Kind, Month};
+use chrono::NaiveDate;
+use tui_input::Input;
+
+/// The whole app state.
+#[derive(Debug, Clone)]
+pub struct State {
+    /// Today's date, refreshed by `Tick` (never read from the clock in `update`).
+    pub today: NaiveDate,
+    /// First day of a budgeting month.
+    pub month_start_day: u32,
+    /// Currency for new expenses.
+    pub default_currency: Currency,
+    /// Terminal size from the last `Resize`.
+    pub size: (u16, u16),
+    /// The ledger screen.
+    pub ledger: LedgerState,
+    /// A form, prompt or help drawn over the ledger.
+    pub overlay: Option<Overlay>,
+    /// A one-line message in the status bar.
+    pub toast: Option<Toast>,
+    /// Change records made in this session, newest last: what `u` reverses.
+    pub undo_stack: Vec<u64>,
+    /// Known categories and payees.
+    pub completions: Completions,
+    /// Set when the app should exit.
+    pub quitting: bool,
+}
+
+impl State {
+    /// A fresh state showing the month of `today`.
+    pub fn new(today: NaiveDate, month_start_day: u32, default_currency: Currency) -> State {
+        State {
+            today,
+            month_start_day,
+            default_currency,
+            size: (80, 24),
+            ledger: LedgerState::new(Month::containing(today, month_start_day)),
+            overlay: None,
+            toast: None,
+            undo_stack: Vec::new(),
+            completions: Completions::default(),
+            quitting: false,
+        }
+    }
+
+    /// First and last day of the month on screen.
+    pub fn month_range(&self) -> (NaiveDate, NaiveDate) {
+        self.ledger.month.range(self.month_start_day)
+    }
+}
+
+/// The month table.
+#[derive(Debug, Clone)]
+pub struct LedgerState {
+    /// Month shown.
+    pub month: Month,
+    /// Sort column.
+    pub sort: SortKey,
+    /// Largest / newest first.
+    pub descending: bool,
+    /// Fuzzy filter text.
+    pub filter: Input,
+    /// True while the filter line has the keyboard.
+    pub filter_editing: bool,
+    /// Absolute index of the selected row.
+    pub selected: usize,
+    /// Absolute index of the first visible row.
+    pub offset: usize,
+    /// Rows matching the view (all pages); `None` until the first load.
+    pub total: Option<usize>,
+    /// Absolute index of `window[0]`.
+    pub window_start: usize,
+    /// The loaded rows: the visible ones and a page around them, never the whole month.
+    pub window: Vec<Expense>,
+    /// Month totals per currency.
+    pub totals: Vec<Totals>,
+}
+
+impl LedgerState {
+    /// Newest first, no filter, nothing loaded.
+    pub fn new(month: Month) -> LedgerState {
+        LedgerState {
+            month,
+            sort: SortKey::Date,
+            descending: true,
+            filter: Input::default(),
+            filter_editing: false,
+            selected: 0,
+            offset: 0,
+            total: None,
+            window_start: 0,
+            window: Vec::new(),
+            totals: Vec::new(),
+        }
+    }
+
+    /// The row at absolute index `i`, if loaded.
+    pub fn row(&self, i: usize) -> Option<&Expense> {
+        i.checked_sub(self.window_start)
+            .and_then(|r| self.window.get(r))
+    }
+
+    /// The selected row, if loaded.
+    pub fn selected_row(&self) -> Option<&Expense> {
+        self.row(self.selected)
+    }
+}
+
+/// What is drawn over the ledger.
+#[derive(Debug, Clone)]
+pub enum Overlay {
+    /// Add or edit form.
+    Form(Box<FormState>),
+    /// "Delete this?" prompt.
+    ConfirmDelete {
+        /// The expense to delete as shown.
+        expense: Box<Expense>,
+    },
+    /// The key list, with its scroll position.
+    Help {
+        /// First help line shown.
+        scroll: u16,
+    },
+}
+
+/// New expense or edit of an existing one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FormMode {
+    /// Adding.
+    New,
+    /// Editing `id`, opened at `version`.
+    Edit {
+        /// Which expense.
+        id: ExpenseId,
+        /// The version read when the form opened (the update is conditional on it).
+        version: u64,
+    },
+}
+
+/// The add/edit form: one text input per field, the focus, and per-field errors.
+#[derive(Debug, Clone)]
+pub struct FormState {
+    /// Add or edit.
+    pub mode: FormMode,
+    /// Focused field.
+    pub focus: Field,
+    /// Text of each field, in `Field::ALL` order (Kind's slot stays empty).
+    pub inputs: Vec<Input>,
+    /// Expense or income.
+    pub kind: Kind,
+    /// Reasons per field from the last submit.
+    pub errors: Vec<(Field, String)>,
+    /// A failure from the store (conflict, disk).
+    pub store_error: Option<String>,
+    /// Suggestions for the focused field.
+    pub suggestions: Vec<String>,
+    /// Highlighted suggestion.
+    pub suggestion: Option<usize>,
+    /// Waiting for the store to confirm.
+    pub saving: bool,
+}
+
+impl FormState {
+    /// The input of `field`.
+    pub fn input(&self, field: Field) -> &Input {
+        &self.inputs[field_index(field)]
+    }
+
+    /// The input of `field`, mutable.
+    pub fn input_mut(&mut self, field: Field) -> &mut Input {
+        &mut self.inputs[field_index(field)]
+    }
+
+    /// The error shown next to `field`.
+    pub fn error(&self, field: Field) -> Option<&str> {
+        self.errors
+            .iter()
+            .find(|(f, _)| *f == field)
+            .map(|(_, e)| e.as_str())
+    }
+
+    /// The raw text of every field, for validation.
+    pub fn raw(&self) -> RawDraft {
+        let v = |f| self.input(f).value().to_string();
+        RawDraft {
+            date: v(Field::Date),
+            amount: v(Field::Amount),
+            currency: v(Field::Currency),
+            category: v(Field::Category),
+            payee: v(Field::Payee),
+            tags: v(Field::Tags),
+            note: v(Field::Note),
+            kind: self.kind,
+        }
+    }
+}
+
+/// Position of `field` in `Field::ALL`.
+pub fn field_index(field: Field) -> usize {
+    Field::ALL.iter().position(|f| *f == field).unwrap_or(0)
+}
+
+/// A short message in the status bar.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Toast {
+    /// The text.
+    pub text: String,
+    /// Error (red) or information.
+    pub error: bool,
+}

@@ -1,0 +1,336 @@
+//! The reducer: `update(&mut State, Action) -> Vec<Effect>`. Pure: no terminal, no store, no
+//! clock. It moves the selection, keeps the loaded window around the visible rows, and turns
+//! intents into effects; the runtime answers with `WindowLoaded`, `Stored` and `Failed`.
+
+mod form;
+
+use super::action::{Action, Change, Stored};
+use super::effect::{Effect, WindowQuery};
+use super::state::{LedgerState, Overlay, State, Toast};
+use crate::domain::money::format_grouped;
+use crate::domain::text::inert;
+use crate::domain::Month;
+use crate::ui::layout::ledger_rows;
+
+/// Applies `action` to `state` and returns the I/O the runtime must perform.
+pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
+    if is_user_action(&action) {
+        state.toast = None;
+    }
+    match action {
+        Action::Resize { width, height } => {
+            state.size = (width, height);
+            follow_selection(state)
+        }
+        Action::Tick(today) => {
+            state.today = today;
+            Vec::new()
+        }
+        Action::WindowLoaded(loaded) => window_loaded(state, *loaded),
+        Action::CompletionsLoaded(c) => {
+            state.completions = c;
+            Vec::new()
+        }
+        Action::Stored(stored) => stored_effects(state, *stored),
+        Action::ChangedElsewhere => {
+            let mut fx = reload(state);
+            fx.push(Effect::LoadCompletions);
+            fx
+        }
+        Action::Failed(message) => {
+            match &mut state.overlay {
+                Some(Overlay::Form(form)) if form.saving => {
+                    form.saving = false;
+                    form.store_error = Some(message);
+                }
+                _ => {
+                    state.toast = Some(Toast {
+                        text: message,
+                        error: true,
+                    })
+                }
+            }
+            Vec::new()
+        }
+        action => match &state.overlay {
+            Some(Overlay::Form(_)) => form::update(state, action),
+            Some(Overlay::ConfirmDelete { .. }) => confirm(state, action),
+            Some(Overlay::Help { .. }) => help(state, action),
+            None if state.ledger.filter_editing => filter(state, action),
+            None => ledger(state, action),
+        },
+    }
+}
+
+/// Actions a person caused (these clear the last message).
+fn is_user_action(action: &Action) -> bool {
+    !matches!(
+        action,
+        Action::Resize { .. }
+            | Action::Tick(_)
+            | Action::WindowLoaded(_)
+            | Action::CompletionsLoaded(_)
+            | Action::Stored(_)
+            | Action::ChangedElsewhere
+            | Action::Failed(_)
+    )
+}
+
+/// Rows the table shows at the current size.
+pub fn page(state: &State) -> usize {
+    ledger_rows(state.size.0, state.size.1)
+}
+
+fn ledger(state: &mut State, action: Action) -> Vec<Effect> {
+    let page = page(state);
+    let l = &mut state.ledger;
+    let last = l.total.unwrap_or(0).saturating_sub(1);
+    match action {
+        Action::SelectNext => l.selected = (l.selected + 1).min(last),
+        Action::SelectPrev => l.selected = l.selected.saturating_sub(1),
+        Action::PageDown => {
+            l.selected = (l.selected + page).min(last);
+            l.offset = (l.offset + page).min(last.saturating_sub(page - 1));
+        }
+        Action::PageUp => {
+            l.selected = l.selected.saturating_sub(page);
+            l.offset = l.offset.saturating_sub(page);
+        }
+        Action::SelectFirst => l.selected = 0,
+        Action::SelectLast => l.selected = last,
+        Action::PrevMonth => return show_month(state, state.ledger.month.prev()),
+        Action::NextMonth => return show_month(state, state.ledger.month.next()),
+        Action::ThisMonth => {
+            return show_month(state, Month::containing(state.today, state.month_start_day))
+        }
+        Action::CycleSort => {
+            l.sort = l.sort.next();
+            // Amounts read best largest first, names alphabetically, dates newest first.
+            l.descending = matches!(
+                l.sort,
+                super::effect::SortKey::Date | super::effect::SortKey::Amount
+            );
+            return restart(state);
+        }
+        Action::ReverseSort => {
+            l.descending = !l.descending;
+            return restart(state);
+        }
+        Action::StartFilter => l.filter_editing = true,
+        Action::ClearFilter | Action::Cancel => {
+            if !l.filter.value().is_empty() {
+                l.filter.reset();
+                return restart(state);
+            }
+        }
+        Action::OpenAdd => return form::open_new(state),
+        Action::OpenEdit | Action::Submit => return form::open_edit(state),
+        Action::DeleteSelected => match l.selected_row() {
+            Some(e) => {
+                state.overlay = Some(Overlay::ConfirmDelete {
+                    expense: Box::new(e.clone()),
+                })
+            }
+            None => {
+                state.toast = Some(Toast {
+                    text: "Nothing selected to delete".into(),
+                    error: true,
+                })
+            }
+        },
+        Action::Undo => match state.undo_stack.pop() {
+            Some(seq) => return vec![Effect::Undo { seq }],
+            None => {
+                state.toast = Some(Toast {
+                    text: "Nothing to undo in this session".into(),
+                    error: false,
+                })
+            }
+        },
+        Action::OpenHelp => state.overlay = Some(Overlay::Help { scroll: 0 }),
+        Action::Quit => {
+            state.quitting = true;
+            return vec![Effect::Quit];
+        }
+        Action::Suspend => return vec![Effect::Suspend],
+        _ => {}
+    }
+    follow_selection(state)
+}
+
+fn filter(state: &mut State, action: Action) -> Vec<Effect> {
+    let l = &mut state.ledger;
+    match action {
+        Action::Input(req) => {
+            l.filter.handle(req);
+            return restart(state);
+        }
+        Action::Submit => l.filter_editing = false,
+        Action::Cancel => {
+            l.filter_editing = false;
+            l.filter.reset();
+            return restart(state);
+        }
+        Action::Quit => {
+            state.quitting = true;
+            return vec![Effect::Quit];
+        }
+        // Moving while filtering keeps the filter line open.
+        Action::SelectNext | Action::SelectPrev | Action::PageDown | Action::PageUp => {
+            return ledger(state, action)
+        }
+        _ => {}
+    }
+    Vec::new()
+}
+
+fn confirm(state: &mut State, action: Action) -> Vec<Effect> {
+    match action {
+        Action::Submit => match state.overlay.take() {
+            Some(Overlay::ConfirmDelete { expense }) => {
+                vec![Effect::Delete {
+                    id: expense.id,
+                    expected_version: expense.version,
+                }]
+            }
+            _ => Vec::new(),
+        },
+        Action::Cancel | Action::Quit => {
+            state.overlay = None;
+            Vec::new()
+        }
+        _ => Vec::new(),
+    }
+}
+
+fn help(state: &mut State, action: Action) -> Vec<Effect> {
+    if let Some(Overlay::Help { scroll }) = &mut state.overlay {
+        match action {
+            Action::ScrollDown | Action::SelectNext => *scroll = scroll.saturating_add(1),
+            Action::ScrollUp | Action::SelectPrev => *scroll = scroll.saturating_sub(1),
+            Action::PageDown => *scroll = scroll.saturating_add(10),
+            Action::PageUp => *scroll = scroll.saturating_sub(10),
+            Action::Cancel | Action::Quit | Action::OpenHelp | Action::Submit => {
+                state.overlay = None
+            }
+            _ => {}
+        }
+    }
+    Vec::new()
+}
+
+fn show_month(state: &mut State, month: Month) -> Vec<Effect> {
+    state.ledger.month = month;
+    restart(state)
+}
+
+/// The view changed (month, sort, filter): back to the top, fetch from scratch.
+fn restart(state: &mut State) -> Vec<Effect> {
+    let l = &mut state.ledger;
+    l.selected = 0;
+    l.offset = 0;
+    l.total = None;
+    l.window.clear();
+    l.window_start = 0;
+    reload(state)
+}
+
+/// Fetches the visible page again (after a write or a change elsewhere).
+pub fn reload(state: &State) -> Vec<Effect> {
+    vec![Effect::LoadWindow(query(state))]
+}
+
+/// The window to fetch around the visible rows: a page before, the visible page, a page after.
+fn query(state: &State) -> WindowQuery {
+    let page = page(state);
+    let l = &state.ledger;
+    let (from, to) = state.month_range();
+    WindowQuery {
+        from,
+        to,
+        sort: l.sort,
+        descending: l.descending,
+        filter: l.filter.value().to_string(),
+        start: l.offset.saturating_sub(page),
+        len: page * 3,
+    }
+}
+
+/// Keeps the selection on screen and asks for rows when the visible ones are not loaded.
+fn follow_selection(state: &mut State) -> Vec<Effect> {
+    let page = page(state);
+    let l = &mut state.ledger;
+    let Some(total) = l.total else {
+        return Vec::new();
+    };
+    clamp(l, total, page);
+    let visible_end = (l.offset + page).min(total);
+    let loaded_end = l.window_start + l.window.len();
+    if l.offset < visible_end && (l.offset < l.window_start || visible_end > loaded_end) {
+        return reload(state);
+    }
+    Vec::new()
+}
+
+fn clamp(l: &mut LedgerState, total: usize, page: usize) {
+    l.selected = l.selected.min(total.saturating_sub(1));
+    if l.selected < l.offset {
+        l.offset = l.selected;
+    } else if l.selected >= l.offset + page {
+        l.offset = l.selected + 1 - page;
+    }
+    l.offset = l.offset.min(total.saturating_sub(page));
+}
+
+fn window_loaded(state: &mut State, loaded: super::action::WindowLoaded) -> Vec<Effect> {
+    if !loaded.query.same_view(&query(state)) {
+        return Vec::new(); // an answer to a view the person already left
+    }
+    let l = &mut state.ledger;
+    l.total = Some(loaded.total);
+    l.window_start = loaded.query.start;
+    l.window = loaded.rows;
+    l.totals = loaded.totals;
+    follow_selection(state)
+}
+
+fn stored_effects(state: &mut State, stored: Stored) -> Vec<Effect> {
+    if matches!(&state.overlay, Some(Overlay::Form(f)) if f.saving) {
+        state.overlay = None;
+    }
+    if stored.change != Change::Undone {
+        state.undo_stack.push(stored.seq);
+    }
+    let e = &stored.expense;
+    let d = &e.draft;
+    let verb = match stored.change {
+        Change::Added => "Added",
+        Change::Edited => "Saved",
+        Change::Deleted => "Deleted",
+        Change::Undone => "Undone:",
+    };
+    let month = Month::containing(d.date, state.month_start_day);
+    let elsewhere = if month != state.ledger.month && stored.change != Change::Deleted {
+        format!(" (in {})", month.title())
+    } else {
+        String::new()
+    };
+    let hint = if stored.change == Change::Undone {
+        ""
+    } else {
+        " · u undoes"
+    };
+    state.toast = Some(Toast {
+        text: format!(
+            "{verb} {} {} · {} · {}{elsewhere}{hint}",
+            format_grouped(d.amount, d.currency),
+            d.currency,
+            inert(&d.category),
+            inert(&d.payee),
+        ),
+        error: false,
+    });
+    let mut fx = reload(state);
+    fx.push(Effect::LoadCompletions);
+    fx
+}

@@ -1,0 +1,262 @@
+//! The add/edit form reducer: focus, text editing, completion, validation on submit.
+
+use crate::app::action::Action;
+use crate::app::effect::Effect;
+use crate::app::fuzzy::rank;
+use crate::app::state::{FormMode, FormState, Overlay, State, Toast};
+use crate::domain::money::format_plain;
+use crate::domain::validate::{validate_draft, Field};
+use crate::domain::{Expense, Kind};
+use tui_input::{Input, InputRequest};
+
+/// How many suggestions the form lists.
+pub const MAX_SUGGESTIONS: usize = 6;
+
+fn blank(state: &State) -> FormState {
+    let mut inputs = vec![Input::default(); Field::ALL.len()];
+    let mut set = |f: Field, v: String| inputs[crate::app::state::field_index(f)] = Input::new(v);
+    set(Field::Date, state.today.format("%Y-%m-%d").to_string());
+    set(Field::Currency, state.default_currency.code().to_string());
+    FormState {
+        mode: FormMode::New,
+        focus: Field::Amount,
+        inputs,
+        kind: Kind::Expense,
+        errors: Vec::new(),
+        store_error: None,
+        suggestions: Vec::new(),
+        suggestion: None,
+        saving: false,
+    }
+}
+
+/// Opens an empty form (today, default currency), focused on the amount.
+pub fn open_new(state: &mut State) -> Vec<Effect> {
+    let form = blank(state);
+    state.overlay = Some(Overlay::Form(Box::new(form)));
+    vec![Effect::LoadCompletions]
+}
+
+/// Opens the form on the selected expense.
+pub fn open_edit(state: &mut State) -> Vec<Effect> {
+    let Some(e) = state.ledger.selected_row().cloned() else {
+        state.toast = Some(Toast {
+            text: "Nothing selected to edit (a adds one)".into(),
+            error: true,
+        });
+        return Vec::new();
+    };
+    let mut form = blank(state);
+    fill(&mut form, &e);
+    state.overlay = Some(Overlay::Form(Box::new(form)));
+    vec![Effect::LoadCompletions]
+}
+
+fn fill(form: &mut FormState, e: &Expense) {
+    let d = &e.draft;
+    form.mode = FormMode::Edit {
+        id: e.id,
+        version: e.version,
+    };
+    *form.input_mut(Field::Date) = Input::new(d.date.format("%Y-%m-%d").to_string());
+    *form.input_mut(Field::Amount) = Input::new(format_plain(d.amount, d.currency));
+    *form.input_mut(Field::Currency) = Input::new(d.currency.code().to_string());
+    *form.input_mut(Field::Category) = Input::new(d.category.clone());
+    *form.input_mut(Field::Payee) = Input::new(d.payee.clone());
+    *form.input_mut(Field::Tags) = Input::new(d.tags.join(" "));
+    *form.input_mut(Field::Note) = Input::new(d.note.clone());
+    form.kind = d.kind;
+}
+
+/// Form reducer.
+pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
+    let Some(Overlay::Form(form)) = &mut state.overlay else {
+        return Vec::new();
+    };
+    if form.saving {
+        return Vec::new(); // the store is confirming; keys wait for the answer
+    }
+    match action {
+        Action::FocusNext => move_focus(state, 1),
+        Action::FocusPrev => move_focus(state, Field::ALL.len() - 1),
+        Action::SuggestNext | Action::SuggestPrev => {
+            let down = action == Action::SuggestNext;
+            if form.suggestions.is_empty() {
+                move_focus(state, if down { 1 } else { Field::ALL.len() - 1 });
+            } else {
+                let n = form.suggestions.len();
+                form.suggestion = Some(match (form.suggestion, down) {
+                    (None, true) => 0,
+                    (None, false) => n - 1,
+                    (Some(i), true) => (i + 1) % n,
+                    (Some(i), false) => (i + n - 1) % n,
+                });
+            }
+        }
+        Action::ToggleKind => form.kind = toggle(form.kind),
+        Action::Input(req) => {
+            if form.focus == Field::Kind {
+                if let InputRequest::InsertChar(c) = req {
+                    form.kind = match c {
+                        'e' | 'E' | '-' => Kind::Expense,
+                        'i' | 'I' | '+' => Kind::Income,
+                        _ => toggle(form.kind),
+                    };
+                }
+            } else {
+                let focus = form.focus;
+                form.input_mut(focus).handle(req);
+                form.errors.retain(|(f, _)| *f != focus);
+                suggest(state);
+            }
+        }
+        Action::Submit => {
+            if let Some(i) = form.suggestion {
+                accept(state, i);
+            } else {
+                return submit(state);
+            }
+        }
+        Action::Cancel => {
+            if form.suggestion.is_some() {
+                form.suggestion = None;
+                form.suggestions.clear();
+            } else {
+                state.overlay = None;
+            }
+        }
+        _ => {}
+    }
+    Vec::new()
+}
+
+fn toggle(kind: Kind) -> Kind {
+    match kind {
+        Kind::Expense => Kind::Income,
+        Kind::Income => Kind::Expense,
+    }
+}
+
+fn move_focus(state: &mut State, step: usize) {
+    let Some(Overlay::Form(form)) = &mut state.overlay else {
+        return;
+    };
+    let leaving = form.focus;
+    let i = crate::app::state::field_index(form.focus);
+    form.focus = Field::ALL[(i + step) % Field::ALL.len()];
+    if leaving == Field::Payee {
+        propose_category(state);
+    }
+    suggest(state);
+}
+
+/// A known payee proposes the category it had last time, when the category is still empty.
+fn propose_category(state: &mut State) {
+    let Some(Overlay::Form(form)) = &mut state.overlay else {
+        return;
+    };
+    if !form.input(Field::Category).value().trim().is_empty() {
+        return;
+    }
+    let payee = form.input(Field::Payee).value().trim().to_string();
+    if let Some((_, _, cat)) = state
+        .completions
+        .payees
+        .iter()
+        .find(|(p, _, _)| *p == payee)
+    {
+        *form.input_mut(Field::Category) = Input::new(cat.clone());
+    }
+}
+
+/// Recomputes the suggestions for the focused field from what the store knows.
+fn suggest(state: &mut State) {
+    let Some(Overlay::Form(form)) = &mut state.overlay else {
+        return;
+    };
+    let text = form.input(form.focus).value();
+    let c = &state.completions;
+    let list = match form.focus {
+        Field::Category => rank(
+            text,
+            c.categories.iter().map(|(n, _)| n.as_str()),
+            MAX_SUGGESTIONS,
+        ),
+        Field::Payee => rank(
+            text,
+            c.payees.iter().map(|(n, _, _)| n.as_str()),
+            MAX_SUGGESTIONS,
+        ),
+        Field::Tags => {
+            let current = text
+                .rsplit([' ', ','])
+                .next()
+                .unwrap_or("")
+                .trim_start_matches('#');
+            let used: Vec<&str> = text.split([' ', ',']).collect();
+            let free = c
+                .tags
+                .iter()
+                .map(|(n, _)| n.as_str())
+                .filter(|t| !used.contains(t));
+            rank(current, free, MAX_SUGGESTIONS)
+        }
+        _ => Vec::new(),
+    };
+    // A suggestion equal to the text adds nothing.
+    form.suggestions = list.into_iter().filter(|s| s != text).collect();
+    form.suggestion = None;
+}
+
+fn accept(state: &mut State, i: usize) {
+    let Some(Overlay::Form(form)) = &mut state.overlay else {
+        return;
+    };
+    let Some(choice) = form.suggestions.get(i).cloned() else {
+        return;
+    };
+    let focus = form.focus;
+    let value = if focus == Field::Tags {
+        let text = form.input(focus).value();
+        let keep = text.rfind([' ', ',']).map_or("", |p| &text[..=p]);
+        format!("{keep}{choice} ")
+    } else {
+        choice
+    };
+    *form.input_mut(focus) = Input::new(value);
+    form.suggestions.clear();
+    form.suggestion = None;
+    if focus == Field::Payee {
+        propose_category(state);
+    }
+}
+
+fn submit(state: &mut State) -> Vec<Effect> {
+    let today = state.today;
+    let Some(Overlay::Form(form)) = &mut state.overlay else {
+        return Vec::new();
+    };
+    match validate_draft(&form.raw(), today) {
+        Ok(draft) => {
+            form.errors.clear();
+            form.store_error = None;
+            form.saving = true;
+            form.suggestions.clear();
+            vec![match form.mode {
+                FormMode::New => Effect::Put(draft),
+                FormMode::Edit { id, version } => Effect::Update {
+                    id,
+                    expected_version: version,
+                    draft,
+                },
+            }]
+        }
+        Err(errors) => {
+            if let Some((f, _)) = errors.first() {
+                form.focus = *f;
+            }
+            form.errors = errors;
+            Vec::new()
+        }
+    }
+}

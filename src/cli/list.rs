@@ -1,0 +1,165 @@
+//! `expense list --month YYYY-MM [--category C] [--json|--csv]`.
+
+use super::with_stdout;
+use crate::config::Config;
+use crate::domain::money::format_grouped;
+use crate::domain::text::inert;
+use crate::domain::validate::parse_category;
+use crate::domain::{Expense, Kind, Month};
+use crate::store::Store;
+use color_eyre::eyre::{eyre, Result};
+use std::io::Write;
+
+/// Options of `expense list`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Month to list, YYYY-MM (default: the current month).
+    #[arg(long)]
+    pub month: Option<String>,
+    /// Only this category and its sub-categories (`food` includes `food:groceries`).
+    #[arg(long)]
+    pub category: Option<String>,
+    /// JSON array of {id, date, amount, currency, category, payee, note, tags, kind, version}.
+    #[arg(long, conflicts_with = "csv")]
+    pub json: bool,
+    /// CSV with a header row.
+    #[arg(long)]
+    pub csv: bool,
+}
+
+/// Lists the month's expenses in date order.
+pub fn run(store: &Store, config: &Config, args: &Args, today: chrono::NaiveDate) -> Result<()> {
+    let month = match &args.month {
+        Some(m) => Month::parse(m).map_err(|e| eyre!(e))?,
+        None => Month::containing(today, config.month_start_day),
+    };
+    let (from, to) = month.range(config.month_start_day);
+    let rows = match &args.category {
+        Some(c) => {
+            let c = parse_category(c).map_err(|e| eyre!("--category: {e}"))?;
+            store.range_in_category(&c, from, to)?
+        }
+        None => store.range(from, to, false, 0, usize::MAX)?,
+    };
+    if args.json {
+        let out: Vec<_> = rows.iter().map(Expense::to_row).collect();
+        return with_stdout(|w| {
+            serde_json::to_writer_pretty(&mut *w, &out)?;
+            writeln!(w)
+        });
+    }
+    if args.csv {
+        return with_stdout(|w| write_csv(w, &rows));
+    }
+    with_stdout(|w| write_plain(w, &rows, month))
+}
+
+fn write_csv(w: &mut dyn Write, rows: &[Expense]) -> std::io::Result<()> {
+    let mut csv = csv::Writer::from_writer(w);
+    csv.write_record([
+        "id", "date", "amount", "currency", "category", "payee", "note", "tags", "kind", "version",
+    ])?;
+    for e in rows {
+        let r = e.to_row();
+        csv.write_record([
+            r.id,
+            r.date,
+            r.amount,
+            r.currency,
+            r.category,
+            r.payee,
+            r.note,
+            r.tags.join(" "),
+            r.kind,
+            r.version.to_string(),
+        ])?;
+    }
+    csv.flush()
+}
+
+fn write_plain(w: &mut dyn Write, rows: &[Expense], month: Month) -> std::io::Result<()> {
+    if rows.is_empty() {
+        return writeln!(w, "No expenses in {}.", month.title());
+    }
+    let amounts: Vec<String> = rows
+        .iter()
+        .map(|e| {
+            let sign = if e.draft.kind == Kind::Income {
+                "+"
+            } else {
+                ""
+            };
+            format!(
+                "{sign}{} {}",
+                format_grouped(e.draft.amount, e.draft.currency),
+                e.draft.currency
+            )
+        })
+        .collect();
+    let aw = amounts.iter().map(|a| a.chars().count()).max().unwrap_or(0);
+    let cw = rows
+        .iter()
+        .map(|e| inert(&e.draft.category).chars().count())
+        .max()
+        .unwrap_or(0)
+        .min(30);
+    let pw = rows
+        .iter()
+        .map(|e| inert(&e.draft.payee).chars().count())
+        .max()
+        .unwrap_or(0)
+        .min(30);
+    for (e, amount) in rows.iter().zip(&amounts) {
+        let d = &e.draft;
+        let tags: Vec<String> = d.tags.iter().map(|t| format!("#{}", inert(t))).collect();
+        let line = format!(
+            "{}  {:>aw$}  {:<cw$}  {:<pw$}  {}  {}",
+            d.date.format("%Y-%m-%d"),
+            amount,
+            inert(&d.category),
+            inert(&d.payee),
+            tags.join(" "),
+            inert(&d.note),
+        );
+        writeln!(w, "{}", line.trim_end())?;
+    }
+    let mut totals: Vec<(crate::domain::Currency, i64, i64)> = Vec::new();
+    for e in rows {
+        let d = &e.draft;
+        let i = match totals.iter().position(|t| t.0 == d.currency) {
+            Some(i) => i,
+            None => {
+                totals.push((d.currency, 0, 0));
+                totals.len() - 1
+            }
+        };
+        let t = &mut totals[i];
+        // Checked: a sum that does not fit is reported, never wrapped.
+        let slot = if d.kind == Kind::Income {
+            &mut t.2
+        } else {
+            &mut t.1
+        };
+        *slot = slot
+            .checked_add(d.amount)
+            .ok_or_else(|| std::io::Error::other("total overflows"))?;
+    }
+    let parts: Vec<String> = totals
+        .iter()
+        .map(|(c, spent, income)| {
+            format!(
+                "spent {} {c} · income {} {c}",
+                format_grouped(*spent, *c),
+                format_grouped(*income, *c)
+            )
+        })
+        .collect();
+    writeln!(
+        w,
+        "{} · {} item{} · {}",
+        month.title(),
+        rows.len(),
+        if rows.len() == 1 { "" } else { "s" },
+        parts.join(" · ")
+    )
+}

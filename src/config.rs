@@ -1,0 +1,225 @@
+//! Where things live and how the user set them up: data/config directories (XDG via
+//! `directories`), `config.toml` over the embedded defaults, and `EXPENSE_*` environment overrides.
+//! Every error names the file (and line) or variable and quotes the bad value.
+
+use crate::domain::Currency;
+use color_eyre::eyre::{eyre, Result, WrapErr};
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+
+/// The defaults, embedded so a fresh machine needs no file.
+pub const DEFAULT_CONFIG: &str = include_str!("../assets/config.toml");
+
+/// Colour scheme choice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum ThemeName {
+    /// Colours by meaning.
+    #[default]
+    Default,
+    /// No colours (also forced by NO_COLOR).
+    Mono,
+}
+
+/// The settings the app runs with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    /// Currency of amounts that name none.
+    pub currency: Currency,
+    /// First day of a budgeting month (1..=28).
+    pub month_start_day: u32,
+    /// Colour scheme.
+    pub theme: ThemeName,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            currency: Currency::EUR,
+            month_start_day: 1,
+            theme: ThemeName::Default,
+        }
+    }
+}
+
+/// The file format: every key optional so a user file patches the defaults.
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct ConfigFile {
+    currency: Option<String>,
+    month_start_day: Option<i64>,
+    theme: Option<ThemeName>,
+}
+
+impl Config {
+    /// Loads the embedded defaults, then `dir/config.toml` if present, then the environment.
+    pub fn load(dir: Option<&Path>, env: &dyn Fn(&str) -> Option<String>) -> Result<Config> {
+        let mut cfg = Config::default();
+        cfg.apply_toml(DEFAULT_CONFIG, Path::new("<built-in config.toml>"))?;
+        if let Some(dir) = dir {
+            let path = dir.join("config.toml");
+            match std::fs::read_to_string(&path) {
+                Ok(text) => cfg.apply_toml(&text, &path)?,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(e).wrap_err(format!("reading {}", path.display())),
+            }
+        }
+        if let Some(v) = env("EXPENSE_CURRENCY") {
+            cfg.currency = Currency::parse(&v).map_err(|e| eyre!("EXPENSE_CURRENCY: {e}"))?;
+        }
+        if let Some(v) = env("EXPENSE_MONTH_START_DAY") {
+            let day: i64 = v
+                .trim()
+                .parse()
+                .map_err(|_| eyre!("EXPENSE_MONTH_START_DAY='{v}' is not a day number (1-28)"))?;
+            cfg.month_start_day =
+                check_start_day(day).map_err(|e| eyre!("EXPENSE_MONTH_START_DAY: {e}"))?;
+        }
+        if let Some(v) = env("EXPENSE_THEME") {
+            cfg.theme = match v.trim() {
+                "default" => ThemeName::Default,
+                "mono" => ThemeName::Mono,
+                other => return Err(eyre!("EXPENSE_THEME='{other}': use default or mono")),
+            };
+        }
+        if env("NO_COLOR").is_some_and(|v| !v.is_empty()) {
+            cfg.theme = ThemeName::Mono;
+        }
+        Ok(cfg)
+    }
+
+    fn apply_toml(&mut self, text: &str, path: &Path) -> Result<()> {
+        let file: ConfigFile = toml::from_str(text)
+            .map_err(|e| eyre!("{}: {}", path.display(), e.to_string().trim_end()))?;
+        if let Some(c) = file.currency {
+            self.currency =
+                Currency::parse(&c).map_err(|e| eyre!("{}: currency: {e}", path.display()))?;
+        }
+        if let Some(d) = file.month_start_day {
+            self.month_start_day = check_start_day(d)
+                .map_err(|e| eyre!("{}: month_start_day: {e}", path.display()))?;
+        }
+        if let Some(t) = file.theme {
+            self.theme = t;
+        }
+        Ok(())
+    }
+}
+
+fn check_start_day(day: i64) -> std::result::Result<u32, String> {
+    if (1..=28).contains(&day) {
+        Ok(day as u32)
+    } else {
+        Err(format!(
+            "{day} is not a valid start day (1-28, so that every month has it)"
+        ))
+    }
+}
+
+/// The directories the app uses.
+#[derive(Debug, Clone)]
+pub struct Places {
+    /// Where the store lives.
+    pub data_dir: PathBuf,
+    /// Where config.toml is read from.
+    pub config_dir: Option<PathBuf>,
+}
+
+impl Places {
+    /// `--data-dir` / `EXPENSE_DATA_DIR` (resolved by clap) or the platform data directory;
+    /// `EXPENSE_CONFIG_DIR` or the platform config directory.
+    pub fn resolve(
+        data_dir: Option<PathBuf>,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Places> {
+        let project = directories::ProjectDirs::from("", "", "expense-tracker");
+        let data_dir = match data_dir {
+            Some(d) => d,
+            None => project
+                .as_ref()
+                .map(|p| p.data_dir().to_path_buf())
+                .ok_or_else(|| eyre!("no home directory found; pass --data-dir PATH"))?,
+        };
+        let config_dir = env("EXPENSE_CONFIG_DIR")
+            .map(PathBuf::from)
+            .or_else(|| project.as_ref().map(|p| p.config_dir().to_path_buf()));
+        Ok(Places {
+            data_dir,
+            config_dir,
+        })
+    }
+}
+
+/// Reads the real process environment (tests pass their own closure).
+pub fn process_env(key: &str) -> Option<String> {
+    std::env::var(key).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn no_env(_: &str) -> Option<String> {
+        None
+    }
+
+    #[test]
+    fn defaults_and_patch() {
+        let dir = tempfile::tempdir().unwrap();
+        assert_eq!(
+            Config::load(Some(dir.path()), &no_env).unwrap(),
+            Config::default()
+        );
+        std::fs::write(
+            dir.path().join("config.toml"),
+            "currency = \"jpy\"\nmonth_start_day = 25\n",
+        )
+        .unwrap();
+        let cfg = Config::load(Some(dir.path()), &no_env).unwrap();
+        assert_eq!(cfg.currency.code(), "JPY");
+        assert_eq!(cfg.month_start_day, 25);
+    }
+
+    #[test]
+    fn broken_files_name_the_line_and_value() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.toml");
+        std::fs::write(&path, "currency = \"EUR\"\nmonth_start_day = = 3\n").unwrap();
+        let err = Config::load(Some(dir.path()), &no_env)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("line 2"), "{err}");
+        assert!(err.contains("config.toml"), "{err}");
+        std::fs::write(&path, "currency = \"EUT\"\n").unwrap();
+        let err = Config::load(Some(dir.path()), &no_env)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("EUT"), "{err}");
+        std::fs::write(&path, "month_start_day = 31\n").unwrap();
+        let err = Config::load(Some(dir.path()), &no_env)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("31"), "{err}");
+        std::fs::write(&path, "colour = 1\n").unwrap();
+        assert!(Config::load(Some(dir.path()), &no_env).is_err());
+    }
+
+    #[test]
+    fn environment_overrides() {
+        let env = |k: &str| match k {
+            "EXPENSE_CURRENCY" => Some("USD".to_string()),
+            "EXPENSE_MONTH_START_DAY" => Some("15".to_string()),
+            "NO_COLOR" => Some("1".to_string()),
+            _ => None,
+        };
+        let cfg = Config::load(None, &env).unwrap();
+        assert_eq!(cfg.currency.code(), "USD");
+        assert_eq!(cfg.month_start_day, 15);
+        assert_eq!(cfg.theme, ThemeName::Mono);
+        let bad = |k: &str| (k == "EXPENSE_MONTH_START_DAY").then(|| "x".to_string());
+        assert!(Config::load(None, &bad)
+            .unwrap_err()
+            .to_string()
+            .contains("'x'"));
+    }
+}

@@ -1,0 +1,283 @@
+//! Value (de)serialization, all in one place. Rule: values are postcard of compact `Stored*`
+//! structs (dates as `yyyymmdd`, currency as 3 bytes, enums as `u8`), never of domain types
+//! directly, so the on-disk format changes only here; a value that does not decode is
+//! `StoreError::Corrupt` naming its tree and key.
+
+use super::error::{corrupt, StoreError};
+use super::keys::{date_from_u32, date_u32, kind_byte, kind_from_byte};
+use crate::domain::{Currency, Draft, Expense, ExpenseId};
+use serde::{Deserialize, Serialize};
+
+/// An expense as stored in `items` and in stream images: no id (it is the key), plus the seq of
+/// the change record that wrote this image.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredItem {
+    /// `yyyymmdd`.
+    pub date: u32,
+    /// Positive minor units.
+    pub amount: i64,
+    /// ISO 4217 code bytes.
+    pub currency: [u8; 3],
+    /// Category path.
+    pub category: String,
+    /// Payee, may be empty.
+    pub payee: String,
+    /// Note.
+    pub note: String,
+    /// Tags.
+    pub tags: Vec<String>,
+    /// `keys::kind_byte`.
+    pub kind: u8,
+    /// Unix ms of the first write.
+    pub created: i64,
+    /// Unix ms of the last write.
+    pub updated: i64,
+    /// Version for conditional writes.
+    pub version: u64,
+    /// Seq of the change record that wrote this image.
+    pub last_seq: u64,
+}
+
+impl StoredItem {
+    /// The stored form of `draft` with the given bookkeeping.
+    pub fn new(draft: &Draft, created: i64, updated: i64, version: u64, last_seq: u64) -> Self {
+        StoredItem {
+            date: date_u32(draft.date),
+            amount: draft.amount,
+            currency: draft.currency.bytes(),
+            category: draft.category.clone(),
+            payee: draft.payee.clone(),
+            note: draft.note.clone(),
+            tags: draft.tags.clone(),
+            kind: kind_byte(draft.kind),
+            created,
+            updated,
+            version,
+            last_seq,
+        }
+    }
+
+    /// Rebuilds the domain expense; `tree`/`key` name the source for a `Corrupt` error.
+    pub fn to_expense(&self, id: ExpenseId, tree: &str, key: &[u8]) -> Result<Expense, StoreError> {
+        let date = date_from_u32(self.date)
+            .ok_or_else(|| corrupt(tree, key, format!("bad date {}", self.date)))?;
+        let currency = Currency::from_bytes(self.currency)
+            .ok_or_else(|| corrupt(tree, key, format!("bad currency {:?}", self.currency)))?;
+        let kind = kind_from_byte(self.kind)
+            .ok_or_else(|| corrupt(tree, key, format!("bad kind {}", self.kind)))?;
+        Ok(Expense {
+            id,
+            draft: Draft {
+                date,
+                amount: self.amount,
+                currency,
+                category: self.category.clone(),
+                payee: self.payee.clone(),
+                note: self.note.clone(),
+                tags: self.tags.clone(),
+                kind,
+            },
+            created: self.created,
+            updated: self.updated,
+            version: self.version,
+        })
+    }
+}
+
+/// A change record as stored in `stream`. The old image is not stored: it is the `new` image of
+/// the record at `prev_seq` (the previous record for the same id).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredRecord {
+    /// `Event::code`.
+    pub event: u8,
+    /// Unix ms.
+    pub at: i64,
+    /// `Origin::code`.
+    pub origin: u8,
+    /// The expense id.
+    pub id: u128,
+    /// Seq of the previous record for this id.
+    pub prev_seq: Option<u64>,
+    /// The image written (None for REMOVE).
+    pub new: Option<StoredItem>,
+}
+
+/// The leading fields of a `StoredRecord`; postcard is sequential, so this decodes the head of a
+/// record without decoding its image.
+#[derive(Debug, Deserialize)]
+#[allow(dead_code)] // every field must be decoded to reach `id`; only `id` is read today
+pub struct RecordHead {
+    /// `Event::code`.
+    pub event: u8,
+    /// Unix ms.
+    pub at: i64,
+    /// `Origin::code`.
+    pub origin: u8,
+    /// The expense id.
+    pub id: u128,
+}
+
+fn encode<T: Serialize>(what: &str, v: &T) -> Result<Vec<u8>, StoreError> {
+    postcard::to_stdvec(v).map_err(|e| StoreError::Sled(format!("cannot encode {what}: {e}")))
+}
+
+/// Encodes an `items` value.
+pub fn encode_item(item: &StoredItem) -> Result<Vec<u8>, StoreError> {
+    encode("item", item)
+}
+
+/// Decodes an `items` value (or a stream image) found in `tree` at `key`.
+pub fn decode_item(tree: &str, key: &[u8], bytes: &[u8]) -> Result<StoredItem, StoreError> {
+    postcard::from_bytes(bytes).map_err(|e| corrupt(tree, key, e.to_string()))
+}
+
+/// Encodes a `stream` value.
+pub fn encode_record(rec: &StoredRecord) -> Result<Vec<u8>, StoreError> {
+    encode("change record", rec)
+}
+
+/// Decodes a `stream` value.
+pub fn decode_record(tree: &str, key: &[u8], bytes: &[u8]) -> Result<StoredRecord, StoreError> {
+    postcard::from_bytes(bytes).map_err(|e| corrupt(tree, key, e.to_string()))
+}
+
+/// Decodes only the head of a `stream` value.
+pub fn decode_record_head(tree: &str, key: &[u8], bytes: &[u8]) -> Result<RecordHead, StoreError> {
+    postcard::take_from_bytes::<RecordHead>(bytes)
+        .map(|(h, _)| h)
+        .map_err(|e| corrupt(tree, key, e.to_string()))
+}
+
+/// An `agg_day` value: sum of minor units and number of items.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Agg {
+    /// Sum of positive minor units.
+    pub sum: i64,
+    /// Number of items.
+    pub count: u64,
+}
+
+impl Agg {
+    /// 16 bytes: `sum i64 BE ++ count u64 BE`.
+    pub fn encode(&self) -> [u8; 16] {
+        let mut v = [0u8; 16];
+        v[..8].copy_from_slice(&self.sum.to_be_bytes());
+        v[8..].copy_from_slice(&self.count.to_be_bytes());
+        v
+    }
+
+    /// Decodes an `agg_day` value.
+    pub fn decode(tree: &str, key: &[u8], bytes: &[u8]) -> Result<Agg, StoreError> {
+        let bad = || {
+            corrupt(
+                tree,
+                key,
+                format!("aggregate of {} bytes, want 16", bytes.len()),
+            )
+        };
+        let sum = i64::from_be_bytes(
+            bytes
+                .get(..8)
+                .ok_or_else(bad)?
+                .try_into()
+                .map_err(|_| bad())?,
+        );
+        let count = u64::from_be_bytes(
+            bytes
+                .get(8..16)
+                .ok_or_else(bad)?
+                .try_into()
+                .map_err(|_| bad())?,
+        );
+        if bytes.len() != 16 {
+            return Err(bad());
+        }
+        Ok(Agg { sum, count })
+    }
+}
+
+/// Encodes a big-endian u64 (category counts, `meta` seq).
+pub fn encode_u64(n: u64) -> [u8; 8] {
+    n.to_be_bytes()
+}
+
+/// Decodes a big-endian u64.
+pub fn decode_u64(tree: &str, key: &[u8], bytes: &[u8]) -> Result<u64, StoreError> {
+    bytes
+        .try_into()
+        .map(u64::from_be_bytes)
+        .map_err(|_| corrupt(tree, key, format!("{} bytes, want 8", bytes.len())))
+}
+
+/// Decodes a big-endian u32 (`meta` schema version).
+pub fn decode_u32(tree: &str, key: &[u8], bytes: &[u8]) -> Result<u32, StoreError> {
+    bytes
+        .try_into()
+        .map(u32::from_be_bytes)
+        .map_err(|_| corrupt(tree, key, format!("{} bytes, want 4", bytes.len())))
+}
+
+/// A payee counter: how many items name it and the category it was last written with.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PayeeCount {
+    /// Items naming the payee.
+    pub count: u64,
+    /// Category of the most recent write naming the payee.
+    pub last_category: String,
+}
+
+/// Encodes a payee counter.
+pub fn encode_payee(p: &PayeeCount) -> Result<Vec<u8>, StoreError> {
+    encode("payee count", p)
+}
+
+/// Decodes a payee counter.
+pub fn decode_payee(tree: &str, key: &[u8], bytes: &[u8]) -> Result<PayeeCount, StoreError> {
+    postcard::from_bytes(bytes).map_err(|e| corrupt(tree, key, e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn record_head_reads_the_prefix() {
+        let item = StoredItem::new(
+            &Draft {
+                date: chrono::NaiveDate::from_ymd_opt(2024, 1, 2).unwrap(),
+                amount: 1250,
+                currency: Currency::EUR,
+                category: "food".into(),
+                payee: "Bakery".into(),
+                note: String::new(),
+                tags: vec!["a".into()],
+                kind: crate::domain::Kind::Expense,
+            },
+            5,
+            6,
+            2,
+            9,
+        );
+        let rec = StoredRecord {
+            event: 2,
+            at: 77,
+            origin: 0,
+            id: 99,
+            prev_seq: Some(3),
+            new: Some(item.clone()),
+        };
+        let bytes = encode_record(&rec).unwrap();
+        assert_eq!(decode_record("s", b"k", &bytes).unwrap(), rec);
+        let head = decode_record_head("s", b"k", &bytes).unwrap();
+        assert_eq!((head.event, head.at, head.origin, head.id), (2, 77, 0, 99));
+        let back = item.to_expense(ExpenseId(99), "items", b"k").unwrap();
+        assert_eq!(back.draft.amount, 1250);
+        let err = decode_item("items-1", &[0xab], &[0xff, 0xff]).unwrap_err();
+        assert!(
+            err.to_string().contains("items-1") && err.to_string().contains("ab"),
+            "{err}"
+        );
+        let a = Agg { sum: -5, count: 2 };
+        assert_eq!(Agg::decode("a", b"", &a.encode()).unwrap(), a);
+    }
+}

@@ -1,0 +1,139 @@
+//! Store errors. Rule: the `Display` of every variant is the sentence a person reads (it names the
+//! expense, version, path or tree involved), so callers can show it as is.
+
+use crate::domain::ExpenseId;
+use std::path::PathBuf;
+
+/// Why a store operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A conditional write found another version than the caller read (`found: None`: deleted).
+    #[error(
+        "expense {id} was changed elsewhere (you read version {expected}, {}); reload and try again",
+        now_text(*.found)
+    )]
+    Conflict {
+        /// The expense.
+        id: ExpenseId,
+        /// The version the caller based its change on.
+        expected: u64,
+        /// The version stored now, `None` when it no longer exists.
+        found: Option<u64>,
+    },
+    /// No expense with this id.
+    #[error("expense {0} does not exist")]
+    NotFound(ExpenseId),
+    /// No change record with this sequence number.
+    #[error("there is no change number {0} in the history")]
+    UnknownSeq(u64),
+    /// Another process holds the store (sled allows one process per store).
+    #[error("the store at {} is in use by another expense process", .path.display())]
+    Locked {
+        /// The store directory.
+        path: PathBuf,
+    },
+    /// The store directory belongs to another user; we refuse to read or write it.
+    #[error(
+        "the store directory {} belongs to user id {owner}, not to you; refusing to use it",
+        .path.display()
+    )]
+    Foreign {
+        /// The store directory.
+        path: PathBuf,
+        /// Its owner's uid.
+        owner: u32,
+    },
+    /// A file-system error, with the path it happened on.
+    #[error("cannot use the store at {}: {source}", .path.display())]
+    Io {
+        /// The path involved.
+        path: PathBuf,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// Any other error reported by sled.
+    #[error("store error: {0}")]
+    Sled(String),
+    /// A stored key or value could not be decoded.
+    #[error("the store is damaged: tree {tree}, key {key_hex}: {reason}")]
+    Corrupt {
+        /// Tree name.
+        tree: String,
+        /// The key in hex.
+        key_hex: String,
+        /// What was wrong.
+        reason: String,
+    },
+    /// An aggregate or counter would overflow.
+    #[error("cannot store this: {0} would overflow")]
+    Overflow(String),
+    /// The draft cannot be stored as given (e.g. a year outside 1..=9999).
+    #[error("cannot store this: {0}")]
+    Invalid(String),
+    /// The store was written by a newer version of the program.
+    #[error(
+        "the store has schema version {found}, but this program supports up to {supported}; \
+         upgrade expense to open it"
+    )]
+    SchemaTooNew {
+        /// Version found in `meta`.
+        found: u32,
+        /// `SCHEMA_VERSION` of this build.
+        supported: u32,
+    },
+}
+
+fn now_text(found: Option<u64>) -> String {
+    match found {
+        Some(v) => format!("it is now version {v}"),
+        None => "it was deleted".to_string(),
+    }
+}
+
+impl From<sled::Error> for StoreError {
+    fn from(e: sled::Error) -> Self {
+        StoreError::Sled(e.to_string())
+    }
+}
+
+/// Hex of a key, for `Corrupt` messages.
+pub(crate) fn hex(key: &[u8]) -> String {
+    key.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A `Corrupt` error for `tree`/`key`.
+pub(crate) fn corrupt(tree: &str, key: &[u8], reason: impl Into<String>) -> StoreError {
+    StoreError::Corrupt {
+        tree: tree.to_string(),
+        key_hex: hex(key),
+        reason: reason.into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn conflict_messages() {
+        let id = ExpenseId(1);
+        let e = StoreError::Conflict {
+            id,
+            expected: 3,
+            found: Some(4),
+        };
+        assert_eq!(
+            e.to_string(),
+            format!(
+                "expense {id} was changed elsewhere (you read version 3, it is now version 4); \
+                 reload and try again"
+            )
+        );
+        let e = StoreError::Conflict {
+            id,
+            expected: 3,
+            found: None,
+        };
+        assert!(e.to_string().contains("it was deleted); reload"));
+    }
+}

@@ -1,0 +1,709 @@
+//! The store: expenses in sled, DynamoDB-style (typed items, secondary indexes, conditional writes,
+//! a change stream with old and new images, materialized daily aggregates). Rule: this is the only
+//! module that imports sled, and every write is ONE sled transaction over all trees that is
+//! flushed to disk before the method returns `Ok`.
+//!
+//! Transactions may be retried by sled, so their closures are pure: ids and timestamps are made
+//! before them, and callers publish the returned `ChangeRecord` only after commit.
+
+mod codec;
+mod error;
+mod keys;
+mod stream;
+mod tables;
+
+pub use error::StoreError;
+pub use stream::{ChangeRecord, Event, Origin};
+pub use tables::SCHEMA_VERSION;
+
+use crate::domain::{Currency, Draft, Expense, ExpenseId, Kind};
+use chrono::NaiveDate;
+use codec::{decode_item, decode_payee, decode_u32, decode_u64, Agg, StoredItem};
+use error::corrupt;
+use keys::{date_key, date_u32, text_key, AggKey, COUNT_CATEGORY, COUNT_PAYEE};
+use sled::transaction::TransactionError;
+use sled::Transactional;
+use std::collections::BTreeMap;
+use std::os::unix::fs::{DirBuilderExt, MetadataExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use tables::{abort, Abort, Change, Trees, Tx, TxResult, ITEMS, META, META_SCHEMA};
+
+/// Items written per transaction by [`Store::put_batch`].
+const BATCH_CHUNK: usize = 2000;
+
+/// Totals over a date range, from `agg_day` only.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Summary {
+    /// Number of items in the range.
+    pub count: u64,
+    /// One entry per currency, sorted by currency code.
+    pub totals: Vec<CurrencyTotal>,
+}
+
+/// Totals of one currency.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CurrencyTotal {
+    /// The currency.
+    pub currency: Currency,
+    /// Sum of expenses, positive minor units.
+    pub spent: i64,
+    /// Sum of income, positive minor units.
+    pub income: i64,
+    /// Number of items in this currency.
+    pub count: u64,
+}
+
+/// A handle to an open store. Clones are cheap and share the same database.
+#[derive(Debug, Clone)]
+pub struct Store {
+    db: sled::Db,
+    trees: Trees,
+    path: Option<Arc<Path>>,
+}
+
+impl Store {
+    /// Opens (creating) the store in `dir`. Creates `dir` with mode 0700 (and parents as needed),
+    /// refuses a dir owned by another uid (`StoreError::Foreign`), sets the process umask to 0o077
+    /// before sled creates files, and makes existing files in `dir` 0600 and subdirs 0700. A store
+    /// held by another process is `StoreError::Locked`; a file-system failure is `StoreError::Io`
+    /// naming the path. Writes or checks the schema version.
+    pub fn open(dir: &Path) -> Result<Store, StoreError> {
+        let io = |path: &Path| {
+            let path = path.to_path_buf();
+            move |source| StoreError::Io { path, source }
+        };
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)
+            .map_err(io(dir))?;
+        let md = std::fs::metadata(dir).map_err(io(dir))?;
+        // SAFETY: geteuid has no preconditions and cannot fail.
+        let me = unsafe { libc::geteuid() };
+        if md.uid() != me {
+            return Err(StoreError::Foreign {
+                path: dir.to_path_buf(),
+                owner: md.uid(),
+            });
+        }
+        // Files sled creates from now on are owner-only. SAFETY: umask cannot fail; it is
+        // process-wide, which is what we want for every file the app writes.
+        unsafe { libc::umask(0o077) };
+        tighten(dir)?;
+        let db = sled::Config::new()
+            .path(dir)
+            .open()
+            .map_err(|e| open_error(dir, e))?;
+        Store::from_db(db, Some(Arc::from(dir)))
+    }
+
+    /// A store in a temporary location, deleted when the last handle is dropped (tests, demos).
+    pub fn open_temporary() -> Result<Store, StoreError> {
+        let db = sled::Config::new().temporary(true).open()?;
+        Store::from_db(db, None)
+    }
+
+    fn from_db(db: sled::Db, path: Option<Arc<Path>>) -> Result<Store, StoreError> {
+        let trees = Trees::open(&db)?;
+        match trees.meta.get(META_SCHEMA)? {
+            Some(v) => {
+                let found = decode_u32(META, META_SCHEMA, &v)?;
+                if found > SCHEMA_VERSION {
+                    return Err(StoreError::SchemaTooNew {
+                        found,
+                        supported: SCHEMA_VERSION,
+                    });
+                }
+            }
+            None => {
+                trees
+                    .meta
+                    .insert(META_SCHEMA, &SCHEMA_VERSION.to_be_bytes()[..])?;
+                db.flush()?;
+            }
+        }
+        Ok(Store { db, trees, path })
+    }
+
+    /// The store directory (`None` for a temporary store).
+    pub fn path(&self) -> Option<&Path> {
+        self.path.as_deref()
+    }
+
+    /// Stores a new expense with a fresh id, version 1, `created = updated = now_ms`.
+    pub fn put(
+        &self,
+        draft: Draft,
+        origin: Origin,
+        now_ms: i64,
+    ) -> Result<ChangeRecord, StoreError> {
+        check_draft(&draft)?;
+        let id = ExpenseId::generate();
+        self.transact(|tx| insert_new(tx, id, &draft, origin, now_ms))
+    }
+
+    /// Conditional update: `StoreError::Conflict` unless the stored version is
+    /// `expected_version`. The new version is the old + 1, `updated = now_ms`, `created` kept.
+    pub fn update(
+        &self,
+        id: ExpenseId,
+        expected_version: u64,
+        draft: Draft,
+        origin: Origin,
+        now_ms: i64,
+    ) -> Result<ChangeRecord, StoreError> {
+        check_draft(&draft)?;
+        self.transact(|tx| {
+            let cur = expect_version(tx, id, expected_version)?;
+            let seq = tx.next_seq()?;
+            let new = StoredItem::new(&draft, cur.created, now_ms, cur.version + 1, seq);
+            write(
+                tx,
+                Event::Modify,
+                origin,
+                now_ms,
+                id,
+                seq,
+                Some(cur),
+                Some(new),
+            )
+        })
+    }
+
+    /// Conditional delete, with the same conflict rule as [`Store::update`].
+    pub fn delete(
+        &self,
+        id: ExpenseId,
+        expected_version: u64,
+        origin: Origin,
+        now_ms: i64,
+    ) -> Result<ChangeRecord, StoreError> {
+        self.transact(|tx| {
+            let cur = expect_version(tx, id, expected_version)?;
+            let seq = tx.next_seq()?;
+            write(tx, Event::Remove, origin, now_ms, id, seq, Some(cur), None)
+        })
+    }
+
+    /// Reverses change record `seq` as one new record with origin `Undo`: INSERT -> delete;
+    /// MODIFY -> write back the old image's fields (version keeps increasing); REMOVE -> re-insert
+    /// the old image (same id, created kept, version = old + 1). Conditional: the item must still
+    /// be as that record left it (for REMOVE: still absent, with no later change), else Conflict.
+    pub fn undo(&self, seq: u64, now_ms: i64) -> Result<ChangeRecord, StoreError> {
+        let target =
+            stream::read_change(&self.trees.stream, seq)?.ok_or(StoreError::UnknownSeq(seq))?;
+        let id = target.id;
+        let skey = keys::seq_key(seq);
+        let stored = |e: Option<&Expense>| -> Result<StoredItem, StoreError> {
+            let e =
+                e.ok_or_else(|| corrupt(tables::STREAM, &skey, "image missing for its event"))?;
+            Ok(StoredItem::new(
+                &e.draft, e.created, e.updated, e.version, 0,
+            ))
+        };
+        match target.event {
+            Event::Insert | Event::Modify => {
+                let written = stored(target.new.as_ref())?;
+                let old = match target.event {
+                    Event::Modify => Some(stored(target.old.as_ref())?),
+                    _ => None,
+                };
+                self.transact(|tx| {
+                    let cur = match tx.current(id)? {
+                        Some(c) if c.last_seq == seq => c,
+                        other => {
+                            return abort(StoreError::Conflict {
+                                id,
+                                expected: written.version,
+                                found: other.map(|c| c.version),
+                            })
+                        }
+                    };
+                    let new_seq = tx.next_seq()?;
+                    let new = old.as_ref().map(|o| StoredItem {
+                        created: cur.created,
+                        updated: now_ms,
+                        version: cur.version + 1,
+                        last_seq: new_seq,
+                        ..o.clone()
+                    });
+                    let event = if new.is_some() {
+                        Event::Modify
+                    } else {
+                        Event::Remove
+                    };
+                    write(tx, event, Origin::Undo, now_ms, id, new_seq, Some(cur), new)
+                })
+            }
+            Event::Remove => {
+                let old = stored(target.old.as_ref())?;
+                loop {
+                    // Nothing may have happened to `id` since `seq`. Transactions cannot scan, so
+                    // scan the stream here and have the transaction check that no record was
+                    // added since; if one was, plan again.
+                    let last = self.last_seq()?;
+                    for kv in self
+                        .trees
+                        .stream
+                        .range(keys::seq_key(seq.saturating_add(1))..)
+                    {
+                        let (k, v) = kv?;
+                        let head = codec::decode_record_head(tables::STREAM, &k, &v)?;
+                        if head.id == id.0 {
+                            return Err(StoreError::Conflict {
+                                id,
+                                expected: old.version,
+                                found: self.get(id)?.map(|e| e.version),
+                            });
+                        }
+                    }
+                    let r = self.try_transact(|tx| {
+                        if tx.last_seq()? != last {
+                            return abort(Abort::Retry);
+                        }
+                        if let Some(c) = tx.current(id)? {
+                            return abort(StoreError::Conflict {
+                                id,
+                                expected: old.version,
+                                found: Some(c.version),
+                            });
+                        }
+                        let new_seq = tx.next_seq()?;
+                        let new = StoredItem {
+                            updated: now_ms,
+                            version: old.version + 1,
+                            last_seq: new_seq,
+                            ..old.clone()
+                        };
+                        let c = Change {
+                            id,
+                            seq: new_seq,
+                            event: Event::Insert,
+                            origin: Origin::Undo,
+                            at: now_ms,
+                            prev_seq: Some(seq),
+                            old: None,
+                            new: Some(&new),
+                        };
+                        let rec = tx.write(&c)?;
+                        finish(new_seq, &rec, None)
+                    });
+                    match r {
+                        Ok(rec) => return Ok(rec),
+                        Err(Abort::Store(e)) => return Err(e),
+                        Err(Abort::Retry) => continue,
+                    }
+                }
+            }
+        }
+    }
+
+    /// Stores many new expenses, each with its own id and change record, in transactions of
+    /// ~2000 items (each flushed). Returns how many were stored.
+    pub fn put_batch(
+        &self,
+        drafts: Vec<Draft>,
+        origin: Origin,
+        now_ms: i64,
+    ) -> Result<usize, StoreError> {
+        for d in &drafts {
+            check_draft(d)?;
+        }
+        let items: Vec<(ExpenseId, Draft)> = drafts
+            .into_iter()
+            .map(|d| (ExpenseId::generate(), d))
+            .collect();
+        for chunk in items.chunks(BATCH_CHUNK) {
+            self.transact(|tx| {
+                for (id, draft) in chunk {
+                    insert_new(tx, *id, draft, origin, now_ms)?;
+                }
+                Ok(())
+            })?;
+        }
+        Ok(items.len())
+    }
+
+    /// The expense `id`, if stored.
+    pub fn get(&self, id: ExpenseId) -> Result<Option<Expense>, StoreError> {
+        let key = keys::id_key(id);
+        match self.trees.items.get(key)? {
+            Some(v) => Ok(Some(
+                decode_item(ITEMS, &key, &v)?.to_expense(id, ITEMS, &key)?,
+            )),
+            None => Ok(None),
+        }
+    }
+
+    fn must_get(&self, id: ExpenseId, index: &str, key: &[u8]) -> Result<Expense, StoreError> {
+        self.get(id)?
+            .ok_or_else(|| corrupt(index, key, format!("index entry for missing item {id}")))
+    }
+
+    /// Items with `from <= date <= to` in (date, id) order (or reversed), skipping `skip`, at
+    /// most `take`.
+    pub fn range(
+        &self,
+        from: NaiveDate,
+        to: NaiveDate,
+        reverse: bool,
+        skip: usize,
+        take: usize,
+    ) -> Result<Vec<Expense>, StoreError> {
+        if from > to {
+            return Ok(Vec::new());
+        }
+        let lo = date_key(date_u32(from), ExpenseId(0));
+        let hi = date_key(date_u32(to), ExpenseId(u128::MAX));
+        let iter = self.trees.idx_date.range(lo..=hi).keys();
+        let keys: Box<dyn Iterator<Item = sled::Result<sled::IVec>>> = if reverse {
+            Box::new(iter.rev())
+        } else {
+            Box::new(iter)
+        };
+        let mut out = Vec::new();
+        for k in keys.skip(skip).take(take) {
+            let k = k?;
+            let (_, id) = keys::decode_date_key(&k)
+                .ok_or_else(|| corrupt(tables::IDX_DATE, &k, "not a date key"))?;
+            out.push(self.must_get(id, tables::IDX_DATE, &k)?);
+        }
+        Ok(out)
+    }
+
+    /// Items in the date range whose category is `category` or below it (`food` matches
+    /// `food:groceries`, not `foodstuff`), sorted by (date, id). An empty `category` matches all.
+    pub fn range_in_category(
+        &self,
+        category: &str,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<Expense>, StoreError> {
+        if category.is_empty() {
+            return self.range(from, to, false, 0, usize::MAX);
+        }
+        if from > to {
+            return Ok(Vec::new());
+        }
+        let below = format!("{category}:");
+        let mut found: Vec<(u32, ExpenseId, Vec<u8>)> = Vec::new();
+        for (cat, _) in self.prefixed_counts(COUNT_CATEGORY, category)? {
+            if cat != category && !cat.starts_with(&below) {
+                continue;
+            }
+            let lo = text_key(&cat, date_u32(from), ExpenseId(0));
+            let hi = text_key(&cat, date_u32(to), ExpenseId(u128::MAX));
+            for k in self.trees.idx_category.range(lo..=hi).keys() {
+                let k = k?;
+                let (_, date, id) = keys::decode_text_key(&k)
+                    .ok_or_else(|| corrupt(tables::IDX_CATEGORY, &k, "not a category key"))?;
+                found.push((date, id, k.to_vec()));
+            }
+        }
+        found.sort();
+        found
+            .into_iter()
+            .map(|(_, id, k)| self.must_get(id, tables::IDX_CATEGORY, &k))
+            .collect()
+    }
+
+    /// Category counters whose name starts with `prefix` (`counts` keys `b'c' ++ name`).
+    fn prefixed_counts(
+        &self,
+        kind: u8,
+        prefix: &str,
+    ) -> Result<Vec<(String, sled::IVec)>, StoreError> {
+        let mut out = Vec::new();
+        for kv in self.trees.counts.scan_prefix(keys::count_key(kind, prefix)) {
+            let (k, v) = kv?;
+            let (_, name) = keys::decode_count_key(&k)
+                .ok_or_else(|| corrupt(tables::COUNTS, &k, "name is not UTF-8"))?;
+            out.push((name, v));
+        }
+        Ok(out)
+    }
+
+    /// Count and per-currency spent/income for `from <= date <= to`, from `agg_day` only.
+    pub fn summary(&self, from: NaiveDate, to: NaiveDate) -> Result<Summary, StoreError> {
+        let mut summary = Summary::default();
+        if from > to {
+            return Ok(summary);
+        }
+        let lo = date_u32(from).to_be_bytes();
+        let hi = date_u32(to).saturating_add(1).to_be_bytes();
+        let mut by_currency: BTreeMap<Currency, CurrencyTotal> = BTreeMap::new();
+        let overflow = || StoreError::Overflow("the summary total".into());
+        for kv in self.trees.agg_day.range(lo..hi) {
+            let (k, v) = kv?;
+            let key = AggKey::decode(&k).ok_or_else(|| corrupt(tables::AGG_DAY, &k, "bad key"))?;
+            let agg = Agg::decode(tables::AGG_DAY, &k, &v)?;
+            let t = by_currency.entry(key.currency).or_insert(CurrencyTotal {
+                currency: key.currency,
+                spent: 0,
+                income: 0,
+                count: 0,
+            });
+            let sum = match key.kind {
+                Kind::Expense => &mut t.spent,
+                Kind::Income => &mut t.income,
+            };
+            *sum = sum.checked_add(agg.sum).ok_or_else(overflow)?;
+            t.count = t.count.checked_add(agg.count).ok_or_else(overflow)?;
+            summary.count = summary.count.checked_add(agg.count).ok_or_else(overflow)?;
+        }
+        summary.totals = by_currency.into_values().collect();
+        Ok(summary)
+    }
+
+    /// Known categories with their use counts, most used first (ties by name).
+    pub fn categories(&self) -> Result<Vec<(String, u64)>, StoreError> {
+        let mut out = Vec::new();
+        for (name, v) in self.prefixed_counts(COUNT_CATEGORY, "")? {
+            let key = keys::count_key(COUNT_CATEGORY, &name);
+            out.push((name, decode_u64(tables::COUNTS, &key, &v)?));
+        }
+        out.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        Ok(out)
+    }
+
+    /// Known payees with their use counts and the category each was last written with, most
+    /// used first (ties by name).
+    pub fn payees(&self) -> Result<Vec<(String, u64, String)>, StoreError> {
+        let mut out = Vec::new();
+        for (name, v) in self.prefixed_counts(COUNT_PAYEE, "")? {
+            let key = keys::count_key(COUNT_PAYEE, &name);
+            let p = decode_payee(tables::COUNTS, &key, &v)?;
+            out.push((name, p.count, p.last_category));
+        }
+        out.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        Ok(out)
+    }
+
+    /// The seq of the last change record (0 for a new store).
+    pub fn last_seq(&self) -> Result<u64, StoreError> {
+        self.trees.last_seq()
+    }
+
+    /// Change records with `seq > after`, at most `limit`, old images resolved via `prev_seq`.
+    pub fn stream_since(&self, after: u64, limit: usize) -> Result<Vec<ChangeRecord>, StoreError> {
+        stream::read_since(&self.trees.stream, after, limit)
+    }
+
+    /// Number of stored items (sled counts them by scanning `items`).
+    pub fn len(&self) -> usize {
+        self.trees.items.len()
+    }
+
+    /// True when no item is stored.
+    pub fn is_empty(&self) -> bool {
+        self.trees.items.is_empty()
+    }
+
+    /// Recomputes the indexes, aggregates and counters from `items` and checks the stream (seqs
+    /// 1..=last gap-free, `meta` seq == last record, replay == items). One line per difference;
+    /// empty means consistent.
+    pub fn verify(&self) -> Result<Vec<String>, StoreError> {
+        tables::verify(&self.trees)
+    }
+
+    /// Flushes everything to disk (writes are already durable; this is for shutdown).
+    pub fn flush(&self) -> Result<(), StoreError> {
+        self.db.flush()?;
+        Ok(())
+    }
+
+    /// Runs `f` as one transaction over every tree, flushed on commit.
+    fn transact<R>(&self, f: impl Fn(&Tx<'_>) -> TxResult<R>) -> Result<R, StoreError> {
+        self.try_transact(f).map_err(|e| match e {
+            Abort::Store(e) => e,
+            Abort::Retry => StoreError::Sled(RETRY.into()),
+        })
+    }
+
+    /// Like `transact`, but hands `Abort::Retry` back to a caller that re-plans.
+    fn try_transact<R>(&self, f: impl Fn(&Tx<'_>) -> TxResult<R>) -> Result<R, Abort> {
+        let t = &self.trees;
+        let trees = (
+            &t.items,
+            &t.idx_date,
+            &t.idx_category,
+            &t.idx_payee,
+            &t.stream,
+            &t.agg_day,
+            &t.counts,
+            &t.meta,
+        );
+        let r = trees.transaction(
+            |(items, idx_date, idx_category, idx_payee, stream, agg_day, counts, meta)| {
+                let tx = Tx {
+                    items,
+                    idx_date,
+                    idx_category,
+                    idx_payee,
+                    stream,
+                    agg_day,
+                    counts,
+                    meta,
+                };
+                let r = f(&tx)?;
+                // Makes `transaction()` flush (fsync) after commit and before it returns Ok.
+                items.flush();
+                Ok(r)
+            },
+        );
+        r.map_err(|e| match e {
+            TransactionError::Abort(a) => a,
+            TransactionError::Storage(e) => Abort::Store(e.into()),
+        })
+    }
+}
+
+/// Message of an `Abort::Retry` that reached a caller that does not re-plan (a bug).
+const RETRY: &str = "the store changed while planning this change; try again";
+
+/// Writes a new item `id` as an INSERT record.
+fn insert_new(
+    tx: &Tx<'_>,
+    id: ExpenseId,
+    draft: &Draft,
+    origin: Origin,
+    now_ms: i64,
+) -> TxResult<ChangeRecord> {
+    if let Some(c) = tx.current(id)? {
+        return abort(StoreError::Conflict {
+            id,
+            expected: 0,
+            found: Some(c.version),
+        });
+    }
+    let seq = tx.next_seq()?;
+    let new = StoredItem::new(draft, now_ms, now_ms, 1, seq);
+    write(tx, Event::Insert, origin, now_ms, id, seq, None, Some(new))
+}
+
+/// The current item `id` if its version is `expected`, else a Conflict abort.
+fn expect_version(tx: &Tx<'_>, id: ExpenseId, expected: u64) -> TxResult<StoredItem> {
+    match tx.current(id)? {
+        Some(c) if c.version == expected => Ok(c),
+        other => abort(StoreError::Conflict {
+            id,
+            expected,
+            found: other.map(|c| c.version),
+        }),
+    }
+}
+
+/// Writes `old -> new` for `id` as record `seq` (prev_seq = the old image's record) and returns
+/// the public record.
+#[allow(clippy::too_many_arguments)]
+fn write(
+    tx: &Tx<'_>,
+    event: Event,
+    origin: Origin,
+    at: i64,
+    id: ExpenseId,
+    seq: u64,
+    old: Option<StoredItem>,
+    new: Option<StoredItem>,
+) -> TxResult<ChangeRecord> {
+    let c = Change {
+        id,
+        seq,
+        event,
+        origin,
+        at,
+        prev_seq: old.as_ref().map(|o| o.last_seq),
+        old: old.as_ref(),
+        new: new.as_ref(),
+    };
+    let rec = tx.write(&c)?;
+    finish(seq, &rec, old.as_ref())
+}
+
+fn finish(seq: u64, rec: &codec::StoredRecord, old: Option<&StoredItem>) -> TxResult<ChangeRecord> {
+    match stream::to_change_record(seq, rec, old) {
+        Ok(r) => Ok(r),
+        Err(e) => abort(e),
+    }
+}
+
+/// Rejects drafts the key layout cannot hold.
+fn check_draft(d: &Draft) -> Result<(), StoreError> {
+    use chrono::Datelike;
+    if !(1..=9999).contains(&d.date.year()) {
+        return Err(StoreError::Invalid(format!(
+            "the date {} is outside years 1-9999",
+            d.date
+        )));
+    }
+    if d.amount < 0 {
+        return Err(StoreError::Invalid(format!(
+            "the amount {} is negative (amounts are positive; the kind gives the direction)",
+            d.amount
+        )));
+    }
+    for (what, s) in [("category", &d.category), ("payee", &d.payee)] {
+        if s.len() > usize::from(u16::MAX) {
+            return Err(StoreError::Invalid(format!(
+                "the {what} is longer than 65535 bytes"
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Strips group/other permissions from `dir` (keeping the owner's, so a read-only dir stays
+/// read-only and fails visibly), and makes files under it 0600 and subdirs 0700.
+fn tighten(dir: &Path) -> Result<(), StoreError> {
+    let io = |path: &Path| {
+        let path: PathBuf = path.to_path_buf();
+        move |source| StoreError::Io { path, source }
+    };
+    let set = |p: &Path, mode: u32| {
+        std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode)).map_err(io(p))
+    };
+    let md = std::fs::metadata(dir).map_err(io(dir))?;
+    let mode = md.permissions().mode() & 0o7777;
+    if mode & 0o077 != 0 {
+        set(dir, mode & 0o700)?;
+    }
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).map_err(io(&d))? {
+            let entry = entry.map_err(io(&d))?;
+            let p = entry.path();
+            let md = std::fs::symlink_metadata(&p).map_err(io(&p))?;
+            if md.is_dir() {
+                if md.permissions().mode() & 0o7777 != 0o700 {
+                    set(&p, 0o700)?;
+                }
+                stack.push(p);
+            } else if md.is_file() && md.permissions().mode() & 0o7777 != 0o600 {
+                set(&p, 0o600)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Maps sled's open errors: its lock failure is an `Io` error of kind `Other` whose message is
+/// `could not acquire lock on "<dir>/db": Os { code: 11, kind: WouldBlock, .. }`.
+fn open_error(dir: &Path, e: sled::Error) -> StoreError {
+    match e {
+        sled::Error::Io(source) => {
+            let msg = source.to_string();
+            if msg.contains("could not acquire lock") || msg.contains("WouldBlock") {
+                StoreError::Locked {
+                    path: dir.to_path_buf(),
+                }
+            } else {
+                StoreError::Io {
+                    path: dir.to_path_buf(),
+                    source,
+                }
+            }
+        }
+        e => e.into(),
+    }
+}

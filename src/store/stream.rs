@@ -1,0 +1,208 @@
+//! The change stream: one record per committed write, numbered 1, 2, 3... without gaps. Rule: a
+//! record stores only its new image; its old image is the new image of the previous record for
+//! the same id (`prev_seq`), resolved here when records are read.
+
+use super::codec::{decode_record, StoredItem, StoredRecord};
+use super::error::{corrupt, StoreError};
+use super::keys::{decode_seq, seq_key};
+use super::tables::STREAM;
+use crate::domain::{Expense, ExpenseId};
+use serde::Serialize;
+use std::collections::HashMap;
+use std::fmt;
+
+/// What a change did to its item.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum Event {
+    /// The item did not exist before.
+    Insert,
+    /// The item existed before and after.
+    Modify,
+    /// The item no longer exists.
+    Remove,
+}
+
+impl Event {
+    /// Stored byte.
+    pub(crate) fn code(self) -> u8 {
+        match self {
+            Event::Insert => 1,
+            Event::Modify => 2,
+            Event::Remove => 3,
+        }
+    }
+
+    pub(crate) fn from_code(b: u8) -> Option<Event> {
+        match b {
+            1 => Some(Event::Insert),
+            2 => Some(Event::Modify),
+            3 => Some(Event::Remove),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Event {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Event::Insert => "INSERT",
+            Event::Modify => "MODIFY",
+            Event::Remove => "REMOVE",
+        })
+    }
+}
+
+/// Who caused a change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Origin {
+    /// A person, in the TUI or CLI.
+    User,
+    /// A CSV import.
+    Import,
+    /// `Store::undo`.
+    Undo,
+    /// Expiry of trashed items.
+    Ttl,
+    /// Replication from another device.
+    Replica,
+    /// `expense demo`.
+    Demo,
+}
+
+impl Origin {
+    /// Stored byte.
+    pub(crate) fn code(self) -> u8 {
+        match self {
+            Origin::User => 0,
+            Origin::Import => 1,
+            Origin::Undo => 2,
+            Origin::Ttl => 3,
+            Origin::Replica => 4,
+            Origin::Demo => 5,
+        }
+    }
+
+    pub(crate) fn from_code(b: u8) -> Option<Origin> {
+        Some(match b {
+            0 => Origin::User,
+            1 => Origin::Import,
+            2 => Origin::Undo,
+            3 => Origin::Ttl,
+            4 => Origin::Replica,
+            5 => Origin::Demo,
+            _ => return None,
+        })
+    }
+}
+
+/// One committed change, with both images resolved.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ChangeRecord {
+    /// Position in the stream, from 1, gap-free.
+    pub seq: u64,
+    /// INSERT, MODIFY or REMOVE.
+    pub event: Event,
+    /// When it was written, Unix ms.
+    pub at: i64,
+    /// Who caused it.
+    pub origin: Origin,
+    /// The expense changed.
+    pub id: ExpenseId,
+    /// The item before (None for INSERT).
+    pub old: Option<Expense>,
+    /// The item after (None for REMOVE).
+    pub new: Option<Expense>,
+}
+
+/// Builds the public record from its stored form and the resolved old image.
+pub(crate) fn to_change_record(
+    seq: u64,
+    rec: &StoredRecord,
+    old: Option<&StoredItem>,
+) -> Result<ChangeRecord, StoreError> {
+    let key = seq_key(seq);
+    let id = ExpenseId(rec.id);
+    let event = Event::from_code(rec.event)
+        .ok_or_else(|| corrupt(STREAM, &key, format!("bad event {}", rec.event)))?;
+    let origin = Origin::from_code(rec.origin)
+        .ok_or_else(|| corrupt(STREAM, &key, format!("bad origin {}", rec.origin)))?;
+    let image = |i: Option<&StoredItem>| i.map(|i| i.to_expense(id, STREAM, &key)).transpose();
+    Ok(ChangeRecord {
+        seq,
+        event,
+        at: rec.at,
+        origin,
+        id,
+        old: image(old)?,
+        new: image(rec.new.as_ref())?,
+    })
+}
+
+/// Reads one stored record.
+pub(crate) fn read_record(
+    stream: &sled::Tree,
+    seq: u64,
+) -> Result<Option<StoredRecord>, StoreError> {
+    let key = seq_key(seq);
+    match stream.get(key)? {
+        Some(v) => Ok(Some(decode_record(STREAM, &key, &v)?)),
+        None => Ok(None),
+    }
+}
+
+/// The new image of the record at `prev`, which is the old image of the record after it.
+fn image_at(
+    stream: &sled::Tree,
+    prev: Option<u64>,
+    seen: &HashMap<u64, Option<StoredItem>>,
+) -> Result<Option<StoredItem>, StoreError> {
+    let Some(p) = prev else { return Ok(None) };
+    if let Some(img) = seen.get(&p) {
+        return Ok(img.clone());
+    }
+    match read_record(stream, p)? {
+        Some(r) => Ok(r.new),
+        None => Err(corrupt(
+            STREAM,
+            &seq_key(p),
+            "record named by prev_seq is missing",
+        )),
+    }
+}
+
+/// Records with `seq > after`, at most `limit`, old images resolved.
+pub(crate) fn read_since(
+    stream: &sled::Tree,
+    after: u64,
+    limit: usize,
+) -> Result<Vec<ChangeRecord>, StoreError> {
+    let mut out = Vec::new();
+    // New images of this batch, so a chain of changes to one id is resolved without re-reads.
+    let mut seen: HashMap<u64, Option<StoredItem>> = HashMap::new();
+    let Some(start) = after.checked_add(1) else {
+        return Ok(out);
+    };
+    for kv in stream.range(seq_key(start)..).take(limit) {
+        let (k, v) = kv?;
+        let seq = decode_seq(&k).ok_or_else(|| corrupt(STREAM, &k, "key is not a seq"))?;
+        let rec = decode_record(STREAM, &k, &v)?;
+        let old = image_at(stream, rec.prev_seq, &seen)?;
+        out.push(to_change_record(seq, &rec, old.as_ref())?);
+        seen.insert(seq, rec.new);
+    }
+    Ok(out)
+}
+
+/// Resolves the full public record at `seq`.
+pub(crate) fn read_change(
+    stream: &sled::Tree,
+    seq: u64,
+) -> Result<Option<ChangeRecord>, StoreError> {
+    let Some(rec) = read_record(stream, seq)? else {
+        return Ok(None);
+    };
+    let old = image_at(stream, rec.prev_seq, &HashMap::new())?;
+    to_change_record(seq, &rec, old.as_ref()).map(Some)
+}

@@ -1,0 +1,525 @@
+//! The schema: every sled tree with its key and value layout, who writes it, and the code that
+//! keeps the derived trees in step with `items`. Rule: `items` and `stream` are the truth; indexes,
+//! aggregates and counters are derived from them, written in the same transaction as the item
+//! (see [`Tx::write`]), and [`verify`] recomputes them from scratch to prove it.
+//!
+//! All trees are written only by `Store` write methods (put, update, delete, undo, put_batch),
+//! each as one sled transaction over all trees below, flushed before it returns.
+
+use super::codec::{
+    decode_item, decode_payee, decode_record, decode_u64, encode_item, encode_payee, encode_record,
+    encode_u64, Agg, PayeeCount, StoredItem, StoredRecord,
+};
+use super::error::{corrupt, StoreError};
+use super::keys::{
+    self, count_key, date_key, decode_id, decode_seq, id_key, seq_key, text_key, COUNT_CATEGORY,
+    COUNT_PAYEE,
+};
+use crate::domain::ExpenseId;
+use sled::transaction::{ConflictableTransactionError, TransactionalTree};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+/// Version of the layout below; bumped (with a numbered migration) whenever it changes.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// `items`. Key: id (16 bytes BE). Value: postcard of `codec::StoredItem` (the expense without
+/// its id, plus `last_seq`, the seq of the change record that wrote this image).
+pub const ITEMS: &str = "items-1";
+/// `idx_date`. Key: `yyyymmdd u32 BE ++ id`. Value: empty. A month is one range scan.
+pub const IDX_DATE: &str = "idx_date-1";
+/// `idx_category`. Key: `u16 BE len ++ category ++ yyyymmdd u32 BE ++ id`. Value: empty. Every item.
+pub const IDX_CATEGORY: &str = "idx_category-1";
+/// `idx_payee`. Key: `u16 BE len ++ payee ++ yyyymmdd u32 BE ++ id`. Value: empty. Sparse: only
+/// items with a non-empty payee.
+pub const IDX_PAYEE: &str = "idx_payee-1";
+/// `stream`. Key: seq u64 BE, 1, 2, 3... without gaps. Value: postcard of `codec::StoredRecord`
+/// (event, at, origin, id, prev_seq, new image; the old image is the new image at `prev_seq`).
+pub const STREAM: &str = "stream-1";
+/// `agg_day`. Key: `yyyymmdd u32 BE ++ currency (3) ++ kind u8 ++ category (rest)`. Value: 16
+/// bytes, `sum i64 BE` of minor units and `count u64 BE`. Removed when the count reaches 0. Day
+/// granularity, so months with any start day are a range scan.
+pub const AGG_DAY: &str = "agg_day-1";
+/// `counts`. Key `b'c' ++ category` -> u64 BE items using it (non-empty categories only). Key
+/// `b'p' ++ payee` -> postcard `codec::PayeeCount` (count, category it was last written with).
+/// Removed when the count reaches 0.
+pub const COUNTS: &str = "counts-1";
+/// `meta`. Key `schema_version` -> u32 BE. Key `seq` -> u64 BE, the last stream seq (read and
+/// bumped inside each write transaction, which keeps seqs gap-free). Unversioned: it says which
+/// version the others are.
+pub const META: &str = "meta";
+
+/// `meta` key of the schema version.
+pub const META_SCHEMA: &[u8] = b"schema_version";
+/// `meta` key of the last seq.
+pub const META_SEQ: &[u8] = b"seq";
+
+/// Handles to every tree (cheap clones: sled trees are `Arc`s).
+#[derive(Debug, Clone)]
+pub(crate) struct Trees {
+    pub items: sled::Tree,
+    pub idx_date: sled::Tree,
+    pub idx_category: sled::Tree,
+    pub idx_payee: sled::Tree,
+    pub stream: sled::Tree,
+    pub agg_day: sled::Tree,
+    pub counts: sled::Tree,
+    pub meta: sled::Tree,
+}
+
+impl Trees {
+    /// Opens (creating) every tree.
+    pub fn open(db: &sled::Db) -> Result<Trees, StoreError> {
+        Ok(Trees {
+            items: db.open_tree(ITEMS)?,
+            idx_date: db.open_tree(IDX_DATE)?,
+            idx_category: db.open_tree(IDX_CATEGORY)?,
+            idx_payee: db.open_tree(IDX_PAYEE)?,
+            stream: db.open_tree(STREAM)?,
+            agg_day: db.open_tree(AGG_DAY)?,
+            counts: db.open_tree(COUNTS)?,
+            meta: db.open_tree(META)?,
+        })
+    }
+
+    /// The last seq in `meta` (0 for a new store).
+    pub fn last_seq(&self) -> Result<u64, StoreError> {
+        match self.meta.get(META_SEQ)? {
+            Some(v) => decode_u64(META, META_SEQ, &v),
+            None => Ok(0),
+        }
+    }
+}
+
+/// Why a write transaction stopped: a store error to report, or "the world moved, run again".
+#[derive(Debug)]
+pub(crate) enum Abort {
+    Store(StoreError),
+    Retry,
+}
+
+impl From<StoreError> for Abort {
+    fn from(e: StoreError) -> Self {
+        Abort::Store(e)
+    }
+}
+
+/// Result type of code inside a write transaction.
+pub(crate) type TxResult<T> = Result<T, ConflictableTransactionError<Abort>>;
+
+/// Aborts the transaction with `e`.
+pub(crate) fn abort<T>(e: impl Into<Abort>) -> TxResult<T> {
+    Err(ConflictableTransactionError::Abort(e.into()))
+}
+
+fn lift<T>(r: Result<T, StoreError>) -> TxResult<T> {
+    r.map_err(|e| ConflictableTransactionError::Abort(Abort::Store(e)))
+}
+
+/// One change to write: the item `id` goes from `old` to `new` as stream record `seq`.
+pub(crate) struct Change<'a> {
+    pub id: ExpenseId,
+    pub seq: u64,
+    pub event: super::Event,
+    pub origin: super::Origin,
+    pub at: i64,
+    pub prev_seq: Option<u64>,
+    pub old: Option<&'a StoredItem>,
+    pub new: Option<&'a StoredItem>,
+}
+
+/// The transactional views of every tree, inside one write transaction.
+pub(crate) struct Tx<'a> {
+    pub items: &'a TransactionalTree,
+    pub idx_date: &'a TransactionalTree,
+    pub idx_category: &'a TransactionalTree,
+    pub idx_payee: &'a TransactionalTree,
+    pub stream: &'a TransactionalTree,
+    pub agg_day: &'a TransactionalTree,
+    pub counts: &'a TransactionalTree,
+    pub meta: &'a TransactionalTree,
+}
+
+impl Tx<'_> {
+    /// The stored item `id`, if any.
+    pub fn current(&self, id: ExpenseId) -> TxResult<Option<StoredItem>> {
+        let key = id_key(id);
+        match self.items.get(key)? {
+            Some(v) => lift(decode_item(ITEMS, &key, &v)).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// The last seq as seen by this transaction (including its own writes).
+    pub fn last_seq(&self) -> TxResult<u64> {
+        match self.meta.get(META_SEQ)? {
+            Some(v) => lift(decode_u64(META, META_SEQ, &v)),
+            None => Ok(0),
+        }
+    }
+
+    /// The seq the next record gets.
+    pub fn next_seq(&self) -> TxResult<u64> {
+        match self.last_seq()?.checked_add(1) {
+            Some(s) => Ok(s),
+            None => abort(StoreError::Overflow("the change sequence number".into())),
+        }
+    }
+
+    /// Writes one change: the item, index deltas, aggregate deltas, counter deltas, the stream
+    /// record and the new last seq. Point reads and writes only (sled transactions cannot scan).
+    pub fn write(&self, c: &Change<'_>) -> TxResult<StoredRecord> {
+        let ikey = id_key(c.id);
+        if let Some(old) = c.old {
+            self.unindex(c.id, old)?;
+        }
+        match c.new {
+            Some(new) => {
+                self.index(c.id, new)?;
+                self.items.insert(&ikey[..], lift(encode_item(new))?)?;
+            }
+            None => {
+                self.items.remove(&ikey[..])?;
+            }
+        }
+        let rec = StoredRecord {
+            event: c.event.code(),
+            at: c.at,
+            origin: c.origin.code(),
+            id: c.id.0,
+            prev_seq: c.prev_seq,
+            new: c.new.cloned(),
+        };
+        self.stream
+            .insert(&seq_key(c.seq)[..], lift(encode_record(&rec))?)?;
+        self.meta.insert(META_SEQ, &encode_u64(c.seq)[..])?;
+        Ok(rec)
+    }
+
+    fn index(&self, id: ExpenseId, item: &StoredItem) -> TxResult<()> {
+        self.idx_date
+            .insert(&date_key(item.date, id)[..], &[][..])?;
+        self.idx_category
+            .insert(text_key(&item.category, item.date, id), &[][..])?;
+        if !item.payee.is_empty() {
+            self.idx_payee
+                .insert(text_key(&item.payee, item.date, id), &[][..])?;
+        }
+        self.add_agg(item, true)?;
+        if !item.category.is_empty() {
+            self.add_count(count_key(COUNT_CATEGORY, &item.category), true)?;
+        }
+        if !item.payee.is_empty() {
+            self.add_payee(&item.payee, &item.category, true)?;
+        }
+        Ok(())
+    }
+
+    fn unindex(&self, id: ExpenseId, item: &StoredItem) -> TxResult<()> {
+        self.idx_date.remove(&date_key(item.date, id)[..])?;
+        self.idx_category
+            .remove(text_key(&item.category, item.date, id))?;
+        if !item.payee.is_empty() {
+            self.idx_payee
+                .remove(text_key(&item.payee, item.date, id))?;
+        }
+        self.add_agg(item, false)?;
+        if !item.category.is_empty() {
+            self.add_count(count_key(COUNT_CATEGORY, &item.category), false)?;
+        }
+        if !item.payee.is_empty() {
+            self.add_payee(&item.payee, &item.category, false)?;
+        }
+        Ok(())
+    }
+
+    fn add_agg(&self, item: &StoredItem, add: bool) -> TxResult<()> {
+        let key = agg_key(item);
+        let cur = match self.agg_day.get(&key)? {
+            Some(v) => lift(Agg::decode(AGG_DAY, &key, &v))?,
+            None => Agg::default(),
+        };
+        let next = if add {
+            cur.sum
+                .checked_add(item.amount)
+                .zip(cur.count.checked_add(1))
+        } else {
+            cur.sum
+                .checked_sub(item.amount)
+                .zip(cur.count.checked_sub(1))
+        };
+        let Some((sum, count)) = next else {
+            if !add && cur.count == 0 {
+                return abort(corrupt(
+                    AGG_DAY,
+                    &key,
+                    "aggregate is missing for a stored item",
+                ));
+            }
+            return abort(StoreError::Overflow(format!(
+                "the total of '{}' on {} in {}",
+                item.category,
+                item.date,
+                String::from_utf8_lossy(&item.currency)
+            )));
+        };
+        if count == 0 {
+            self.agg_day.remove(key)?;
+        } else {
+            self.agg_day.insert(key, &Agg { sum, count }.encode()[..])?;
+        }
+        Ok(())
+    }
+
+    fn add_count(&self, key: Vec<u8>, add: bool) -> TxResult<()> {
+        let cur = match self.counts.get(&key)? {
+            Some(v) => lift(decode_u64(COUNTS, &key, &v))?,
+            None => 0,
+        };
+        let next = if add {
+            cur.checked_add(1)
+        } else {
+            cur.checked_sub(1)
+        };
+        match next {
+            None => abort(corrupt(COUNTS, &key, "counter would go below zero")),
+            Some(0) => self.counts.remove(key).map(drop).map_err(Into::into),
+            Some(n) => self
+                .counts
+                .insert(key, &encode_u64(n)[..])
+                .map(drop)
+                .map_err(Into::into),
+        }
+    }
+
+    fn add_payee(&self, payee: &str, category: &str, add: bool) -> TxResult<()> {
+        let key = count_key(COUNT_PAYEE, payee);
+        let cur = match self.counts.get(&key)? {
+            Some(v) => lift(decode_payee(COUNTS, &key, &v))?,
+            None => PayeeCount {
+                count: 0,
+                last_category: String::new(),
+            },
+        };
+        let count = if add {
+            cur.count.checked_add(1)
+        } else {
+            cur.count.checked_sub(1)
+        };
+        let Some(count) = count else {
+            return abort(corrupt(COUNTS, &key, "payee counter would go below zero"));
+        };
+        if count == 0 {
+            self.counts.remove(key)?;
+            return Ok(());
+        }
+        let last_category = if add {
+            category.to_string()
+        } else {
+            cur.last_category
+        };
+        let v = lift(encode_payee(&PayeeCount {
+            count,
+            last_category,
+        }))?;
+        self.counts.insert(key, v)?;
+        Ok(())
+    }
+}
+
+/// The `agg_day` key an item contributes to.
+fn agg_key(item: &StoredItem) -> Vec<u8> {
+    keys::agg_key(item.date, item.currency, item.kind, &item.category)
+}
+
+/// Rows the derived trees must hold, recomputed from `items`.
+#[derive(Default)]
+struct Expected {
+    idx_date: BTreeSet<Vec<u8>>,
+    idx_category: BTreeSet<Vec<u8>>,
+    idx_payee: BTreeSet<Vec<u8>>,
+    agg_day: BTreeMap<Vec<u8>, Agg>,
+    /// Category counters by key; payee counters by key (the last category is history, not
+    /// derivable from `items`, so only its count is checked).
+    counts: BTreeMap<Vec<u8>, u64>,
+}
+
+fn short(k: &[u8]) -> String {
+    super::error::hex(k)
+}
+
+/// Recomputes every derived tree from `items`, checks the stream, and returns one line per
+/// difference (empty when consistent).
+pub(crate) fn verify(t: &Trees) -> Result<Vec<String>, StoreError> {
+    let mut out = Vec::new();
+    let mut exp = Expected::default();
+    let mut items: HashMap<ExpenseId, StoredItem> = HashMap::new();
+    for kv in t.items.iter() {
+        let (k, v) = kv?;
+        let Some(id) = decode_id(&k) else {
+            out.push(format!("{ITEMS}: key {} is not an id", short(&k)));
+            continue;
+        };
+        let item = match decode_item(ITEMS, &k, &v) {
+            Ok(i) => i,
+            Err(e) => {
+                out.push(e.to_string());
+                continue;
+            }
+        };
+        if let Err(e) = item.to_expense(id, ITEMS, &k) {
+            out.push(e.to_string());
+        }
+        exp.idx_date.insert(date_key(item.date, id).to_vec());
+        exp.idx_category
+            .insert(text_key(&item.category, item.date, id));
+        if !item.payee.is_empty() {
+            exp.idx_payee.insert(text_key(&item.payee, item.date, id));
+            *exp.counts
+                .entry(count_key(COUNT_PAYEE, &item.payee))
+                .or_default() += 1;
+        }
+        if !item.category.is_empty() {
+            *exp.counts
+                .entry(count_key(COUNT_CATEGORY, &item.category))
+                .or_default() += 1;
+        }
+        let a = exp.agg_day.entry(agg_key(&item)).or_default();
+        match a.sum.checked_add(item.amount) {
+            Some(s) => a.sum = s,
+            None => out.push(format!("{AGG_DAY}: sum overflows for item {id}")),
+        }
+        a.count += 1;
+        items.insert(id, item);
+    }
+    check_set(&mut out, IDX_DATE, &t.idx_date, &exp.idx_date)?;
+    check_set(&mut out, IDX_CATEGORY, &t.idx_category, &exp.idx_category)?;
+    check_set(&mut out, IDX_PAYEE, &t.idx_payee, &exp.idx_payee)?;
+    let mut agg_seen = BTreeMap::new();
+    for kv in t.agg_day.iter() {
+        let (k, v) = kv?;
+        agg_seen.insert(k.to_vec(), Agg::decode(AGG_DAY, &k, &v)?);
+    }
+    check_map(&mut out, AGG_DAY, &agg_seen, &exp.agg_day);
+    let mut counts_seen = BTreeMap::new();
+    for kv in t.counts.iter() {
+        let (k, v) = kv?;
+        let n = match k.first() {
+            Some(&COUNT_PAYEE) => decode_payee(COUNTS, &k, &v)?.count,
+            _ => decode_u64(COUNTS, &k, &v)?,
+        };
+        counts_seen.insert(k.to_vec(), n);
+    }
+    check_map(&mut out, COUNTS, &counts_seen, &exp.counts);
+    verify_stream(t, &items, &mut out)?;
+    Ok(out)
+}
+
+fn check_set(
+    out: &mut Vec<String>,
+    name: &str,
+    tree: &sled::Tree,
+    want: &BTreeSet<Vec<u8>>,
+) -> Result<(), StoreError> {
+    let mut have = BTreeSet::new();
+    for k in tree.iter().keys() {
+        have.insert(k?.to_vec());
+    }
+    for k in have.difference(want) {
+        out.push(format!("{name}: extra key {}", short(k)));
+    }
+    for k in want.difference(&have) {
+        out.push(format!("{name}: missing key {}", short(k)));
+    }
+    Ok(())
+}
+
+fn check_map<V: PartialEq + std::fmt::Debug>(
+    out: &mut Vec<String>,
+    name: &str,
+    have: &BTreeMap<Vec<u8>, V>,
+    want: &BTreeMap<Vec<u8>, V>,
+) {
+    for (k, v) in have {
+        match want.get(k) {
+            None => out.push(format!("{name}: extra key {} = {v:?}", short(k))),
+            Some(w) if w != v => out.push(format!(
+                "{name}: key {} is {v:?}, items say {w:?}",
+                short(k)
+            )),
+            Some(_) => {}
+        }
+    }
+    for (k, w) in want {
+        if !have.contains_key(k) {
+            out.push(format!("{name}: missing key {} = {w:?}", short(k)));
+        }
+    }
+}
+
+/// Seqs 1..=last without gaps, `meta` seq == last key, `prev_seq` chains per id, and replaying
+/// the new images gives exactly `items`.
+fn verify_stream(
+    t: &Trees,
+    items: &HashMap<ExpenseId, StoredItem>,
+    out: &mut Vec<String>,
+) -> Result<(), StoreError> {
+    let mut expect_seq = 1u64;
+    let mut last_of: HashMap<ExpenseId, u64> = HashMap::new();
+    let mut replay: HashMap<ExpenseId, Option<StoredItem>> = HashMap::new();
+    for kv in t.stream.iter() {
+        let (k, v) = kv?;
+        let Some(seq) = decode_seq(&k) else {
+            out.push(format!("{STREAM}: key {} is not a seq", short(&k)));
+            continue;
+        };
+        if seq != expect_seq {
+            out.push(format!("{STREAM}: expected seq {expect_seq}, found {seq}"));
+        }
+        expect_seq = seq.saturating_add(1);
+        let rec = decode_record(STREAM, &k, &v)?;
+        let id = ExpenseId(rec.id);
+        let prev = last_of.insert(id, seq);
+        if rec.prev_seq != prev {
+            out.push(format!(
+                "{STREAM}: record {seq} for {id} names prev_seq {:?}, the previous record is {:?}",
+                rec.prev_seq, prev
+            ));
+        }
+        if let Some(n) = &rec.new {
+            if n.last_seq != seq {
+                out.push(format!(
+                    "{STREAM}: record {seq} image has last_seq {}",
+                    n.last_seq
+                ));
+            }
+        }
+        replay.insert(id, rec.new);
+    }
+    let last_key = expect_seq - 1;
+    let meta_seq = t.last_seq()?;
+    if meta_seq != last_key {
+        out.push(format!(
+            "{META}: seq is {meta_seq}, the last stream record is {last_key}"
+        ));
+    }
+    let live: HashMap<ExpenseId, StoredItem> = replay
+        .into_iter()
+        .filter_map(|(id, img)| img.map(|i| (id, i)))
+        .collect();
+    for (id, item) in items {
+        match live.get(id) {
+            None => out.push(format!("{STREAM}: replay lacks item {id}")),
+            Some(img) if img != item => out.push(format!(
+                "{STREAM}: replay of {id} gives version {}, items has version {}",
+                img.version, item.version
+            )),
+            Some(_) => {}
+        }
+    }
+    for id in live.keys() {
+        if !items.contains_key(id) {
+            out.push(format!("{STREAM}: replay has {id}, which items lacks"));
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,76 @@
+//! Event sources, each on its own thread, feeding one channel: terminal input (which also reports
+//! a day rollover while idle), and signals (SIGTERM, SIGHUP from a dropped SSH connection, SIGINT).
+//! Signals get their own thread because after the terminal is gone crossterm's input never
+//! returns (crossterm issue 793): the signal, not the input thread, ends the loop.
+
+use chrono::NaiveDate;
+use ratatui::crossterm::event::{self, Event};
+use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+use std::sync::mpsc::Sender;
+use std::time::Duration;
+
+/// One message to the event loop.
+#[derive(Debug)]
+pub enum Msg {
+    /// A terminal event (key, resize, focus).
+    Term(Event),
+    /// The clock: today's date.
+    Tick(NaiveDate),
+    /// Leave now: a signal arrived or the terminal went away.
+    Terminate(String),
+}
+
+/// Starts the signal thread. Call before taking over the terminal so no signal is missed.
+pub fn spawn_signals(tx: Sender<Msg>) -> std::io::Result<()> {
+    let mut signals = signal_hook::iterator::Signals::new([SIGTERM, SIGHUP, SIGINT])?;
+    std::thread::Builder::new()
+        .name("signals".into())
+        .spawn(move || {
+            if let Some(sig) = signals.forever().next() {
+                let name = match sig {
+                    SIGHUP => "SIGHUP",
+                    SIGINT => "SIGINT",
+                    _ => "SIGTERM",
+                };
+                let _ = tx.send(Msg::Terminate(name.into()));
+            }
+        })?;
+    Ok(())
+}
+
+/// Starts the input thread: blocking reads, forwarded as they come.
+pub fn spawn_input(tx: Sender<Msg>) -> std::io::Result<()> {
+    let mut today = chrono::Local::now().date_naive();
+    std::thread::Builder::new()
+        .name("input".into())
+        .spawn(move || loop {
+            match event::poll(Duration::from_millis(250)) {
+                Ok(true) => match event::read() {
+                    Ok(ev) => {
+                        if tx.send(Msg::Term(ev)).is_err() {
+                            return;
+                        }
+                    }
+                    Err(e) => {
+                        let _ = tx.send(Msg::Terminate(format!("terminal input failed: {e}")));
+                        return;
+                    }
+                },
+                Ok(false) => {
+                    // Idle: tell the loop only when the day rolls over.
+                    let now = chrono::Local::now().date_naive();
+                    if now != today {
+                        today = now;
+                        if tx.send(Msg::Tick(now)).is_err() {
+                            return;
+                        }
+                    }
+                }
+                Err(e) => {
+                    let _ = tx.send(Msg::Terminate(format!("terminal input failed: {e}")));
+                    return;
+                }
+            }
+        })?;
+    Ok(())
+}

@@ -1,0 +1,108 @@
+//! The interactive app: terminal lifetime, the event loop, keys to actions, effects to the store.
+//!
+//! Loop: wait for a message, drain the rest, resolve keys to actions, run `update`, execute its
+//! effects (whose answers are actions again), draw once. No fixed frame rate.
+
+pub mod event;
+pub mod keymap;
+pub mod runtime;
+pub mod terminal;
+
+use crate::app::{update, Action, Effect, State};
+use crate::config::{Config, ThemeName};
+use crate::store::Store;
+use crate::ui::theme::Theme;
+use crate::ui::{self, Chrome};
+use color_eyre::eyre::{Result, WrapErr};
+use event::Msg;
+use keymap::{Context, Keymap};
+use ratatui::crossterm::event::Event;
+use runtime::Runtime;
+use std::collections::VecDeque;
+use std::sync::mpsc;
+
+/// Runs the ledger until the person quits or a signal arrives. The store is flushed and the
+/// terminal restored on every way out.
+pub fn run(store: Store, config: &Config, keymap: Keymap) -> Result<()> {
+    terminal::require_tty()?;
+    let (tx, rx) = mpsc::channel();
+    event::spawn_signals(tx.clone()).wrap_err("installing signal handlers")?;
+    let (mut term, guard) = terminal::init()?;
+    event::spawn_input(tx).wrap_err("starting the input thread")?;
+
+    let theme = match config.theme {
+        ThemeName::Default => Theme::DEFAULT,
+        ThemeName::Mono => Theme::MONO,
+    };
+    let help = keymap.help();
+    let today = chrono::Local::now().date_naive();
+    let mut state = State::new(today, config.month_start_day, config.currency);
+    let mut runtime = Runtime::new(store);
+    let size = term.size().wrap_err("reading the terminal size")?;
+    let mut queue: VecDeque<Action> = VecDeque::new();
+    queue.push_back(Action::Resize {
+        width: size.width,
+        height: size.height,
+    });
+    // The first page and the completions; Resize alone does not load.
+    queue.extend(
+        [Effect::LoadCompletions, update::reload(&state).remove(0)]
+            .into_iter()
+            .filter_map(|fx| runtime.execute(fx, now_ms())),
+    );
+
+    let outcome = loop {
+        while let Some(action) = queue.pop_front() {
+            for fx in update(&mut state, action) {
+                match fx {
+                    Effect::Quit => {}
+                    Effect::Suspend => terminal::suspend(&mut term)?,
+                    fx => queue.extend(runtime.execute(fx, now_ms())),
+                }
+            }
+        }
+        if state.quitting {
+            break None;
+        }
+        let chrome = Chrome {
+            theme: &theme,
+            help: &help,
+        };
+        term.draw(|f| ui::render(&state, &chrome, f))
+            .wrap_err("drawing")?;
+        let Ok(first) = rx.recv() else {
+            break Some("event channel closed".to_string());
+        };
+        let mut terminate = None;
+        for msg in std::iter::once(first).chain(rx.try_iter()) {
+            match msg {
+                Msg::Term(Event::Resize(w, h)) => queue.push_back(Action::Resize {
+                    width: w,
+                    height: h,
+                }),
+                Msg::Term(ev) => queue.extend(keymap.resolve(Context::of(&state), &ev)),
+                Msg::Tick(day) => queue.push_back(Action::Tick(day)),
+                Msg::Terminate(why) => terminate = Some(why),
+            }
+        }
+        if terminate.is_some() {
+            break terminate;
+        }
+    };
+    drop(guard);
+    runtime.store().flush().wrap_err("flushing the store")?;
+    if let Some(why) = outcome {
+        use std::io::Write;
+        // Best effort: after SIGHUP there is no terminal to print to.
+        let _ = writeln!(
+            std::io::stderr(),
+            "expense: stopped by {why}; every confirmed change is saved"
+        );
+    }
+    Ok(())
+}
+
+/// Wall-clock milliseconds for record timestamps (the reducer never reads the clock).
+pub fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}

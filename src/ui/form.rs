@@ -1,0 +1,129 @@
+//! The add/edit form popup: one line per field, the reason under an invalid field, suggestions
+//! under the focused one, and the cursor placed in the focused text field.
+
+use super::theme::{Meaning, Theme};
+use super::{centered, inner, popup_frame};
+use crate::app::state::{FormMode, FormState, State};
+use crate::domain::text::inert;
+use crate::domain::validate::Field;
+use crate::domain::Kind;
+use ratatui::layout::{Position, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+use ratatui::Frame;
+
+const LABEL: usize = 10;
+
+/// Draws the form over `area`.
+pub fn render(form: &FormState, _state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let mut lines: Vec<Line> = Vec::new();
+    let mut cursor: Option<(u16, u16)> = None;
+    let width = area.width.min(70).saturating_sub(2);
+    let field_width = usize::from(width).saturating_sub(LABEL + 1).max(1);
+    for field in Field::ALL {
+        let focused = form.focus == field;
+        let label_style = if focused {
+            theme.style(Meaning::Focus)
+        } else {
+            theme.style(Meaning::Muted)
+        };
+        let label = Span::styled(format!("{:<LABEL$}", field.label()), label_style);
+        if field == Field::Kind {
+            let pick = |k: Kind, text: &'static str| {
+                let chosen = form.kind == k;
+                let style = if chosen {
+                    theme.style(Meaning::Selected)
+                } else {
+                    theme.style(Meaning::Muted)
+                };
+                Span::styled(format!(" {text} "), style)
+            };
+            let mut spans = vec![
+                label,
+                pick(Kind::Expense, "expense"),
+                Span::raw(" "),
+                pick(Kind::Income, "income"),
+            ];
+            if focused {
+                spans.push(Span::styled("  space toggles", theme.style(Meaning::Muted)));
+            }
+            lines.push(Line::from(spans));
+        } else {
+            let input = form.input(field);
+            let scroll = input.visual_scroll(field_width);
+            let shown: String = inert(input.value())
+                .chars()
+                .skip(scroll)
+                .take(field_width)
+                .collect();
+            let style = if focused {
+                theme.style(Meaning::Text)
+            } else {
+                theme.style(Meaning::Muted)
+            };
+            if focused {
+                let x = LABEL + input.visual_cursor().saturating_sub(scroll);
+                cursor = Some((x as u16, lines.len() as u16));
+            }
+            lines.push(Line::from(vec![label, Span::styled(shown, style)]));
+        }
+        if let Some(err) = form.error(field) {
+            lines.push(Line::from(Span::styled(
+                format!("{:LABEL$}↳ {}", "", inert(err)),
+                theme.style(Meaning::Error),
+            )));
+        }
+        if focused && !form.suggestions.is_empty() {
+            for (i, s) in form.suggestions.iter().enumerate() {
+                let style = if form.suggestion == Some(i) {
+                    theme.style(Meaning::Selected)
+                } else {
+                    theme.style(Meaning::Muted)
+                };
+                lines.push(Line::from(vec![
+                    Span::raw(format!("{:LABEL$}", "")),
+                    Span::styled(format!("▸ {}", inert(s)), style),
+                ]));
+            }
+        }
+    }
+    if let Some(err) = &form.store_error {
+        lines.push(Line::from(Span::styled(
+            inert(err).into_owned(),
+            theme.style(Meaning::Error),
+        )));
+    }
+    lines.push(Line::from(""));
+    let mut hints = Vec::new();
+    for (k, d) in [
+        ("Tab", "next"),
+        ("S-Tab", "prev"),
+        ("↓↑", "suggest"),
+        ("Enter", "save"),
+        ("Esc", "cancel"),
+    ] {
+        hints.push(Span::styled(format!("{k} "), theme.style(Meaning::Key)));
+        hints.push(Span::styled(format!("{d}  "), theme.style(Meaning::Muted)));
+    }
+    lines.push(Line::from(hints));
+    if form.saving {
+        lines.push(Line::from(Span::styled(
+            "Saving…",
+            theme.style(Meaning::Muted),
+        )));
+    }
+    let height = (lines.len() as u16).saturating_add(2);
+    let popup = centered(area, width.saturating_add(2), height);
+    let title = match form.mode {
+        FormMode::New => " Add expense ",
+        FormMode::Edit { .. } => " Edit expense ",
+    };
+    popup_frame(frame, popup, title, theme);
+    let body = inner(popup);
+    frame.render_widget(Paragraph::new(lines), body);
+    if let Some((x, y)) = cursor {
+        if x < body.width && y < body.height {
+            frame.set_cursor_position(Position::new(body.x + x, body.y + y));
+        }
+    }
+}

@@ -1,0 +1,275 @@
+//! The ledger screen: month title and totals, the table of the visible rows, the status line.
+//! Only the rows on screen are drawn (the state holds a window, never the whole month).
+
+use super::layout::{areas, ledger_rows};
+use super::theme::Meaning;
+use super::Chrome;
+use crate::app::state::State;
+use crate::domain::money::format_grouped;
+use crate::domain::text::inert;
+use crate::domain::{Expense, Kind};
+use ratatui::layout::{Alignment, Constraint, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState, Wrap};
+use ratatui::Frame;
+
+/// Draws the ledger into `area`.
+pub fn render(state: &State, chrome: &Chrome, frame: &mut Frame, area: Rect) {
+    let a = areas(area);
+    render_header(state, chrome, frame, a.header);
+    render_table(state, chrome, frame, a.body);
+    render_status(state, chrome, frame, a.status);
+}
+
+fn render_header(state: &State, chrome: &Chrome, frame: &mut Frame, area: Rect) {
+    let t = chrome.theme;
+    let l = &state.ledger;
+    let mut spans = vec![Span::styled(
+        format!(" {} ", l.month.title()),
+        t.style(Meaning::Title),
+    )];
+    if state.month_start_day != 1 {
+        let (from, to) = state.month_range();
+        spans.push(Span::styled(
+            format!("{} – {} ", from.format("%b %d"), to.format("%b %d")),
+            t.style(Meaning::Muted),
+        ));
+    }
+    for tot in &l.totals {
+        if tot.spent != 0 {
+            spans.push(Span::raw(" spent "));
+            spans.push(Span::styled(
+                format!(
+                    "{} {}",
+                    format_grouped(tot.spent, tot.currency),
+                    tot.currency
+                ),
+                t.style(Meaning::Expense)
+                    .add_modifier(ratatui::style::Modifier::BOLD),
+            ));
+        }
+        if tot.income != 0 {
+            spans.push(Span::raw(" income "));
+            spans.push(Span::styled(
+                format!(
+                    "{} {}",
+                    format_grouped(tot.income, tot.currency),
+                    tot.currency
+                ),
+                t.style(Meaning::Income),
+            ));
+        }
+    }
+    let count: u64 = l.totals.iter().map(|t| t.count).sum();
+    spans.push(Span::styled(
+        format!("  {count} item{}", if count == 1 { "" } else { "s" }),
+        t.style(Meaning::Muted),
+    ));
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+/// Which columns fit: wide shows all, narrow drops tags and note, tiny shows the essentials.
+fn columns(width: u16) -> (bool, bool) {
+    (width >= 72, width >= 52)
+}
+
+fn render_table(state: &State, chrome: &Chrome, frame: &mut Frame, area: Rect) {
+    let t = chrome.theme;
+    let l = &state.ledger;
+    let Some(total) = l.total else {
+        frame.render_widget(
+            Paragraph::new("Loading…").style(t.style(Meaning::Muted)),
+            area,
+        );
+        return;
+    };
+    if total == 0 {
+        let text = if l.filter.value().is_empty() {
+            format!(
+                "No expenses in {}.\n\nPress a to add one, [ or ] to change month, t for this month, ? for every key.",
+                l.month.title()
+            )
+        } else {
+            format!(
+                "Nothing in {} matches '{}'.\n\nEsc clears the filter.",
+                l.month.title(),
+                inert(l.filter.value())
+            )
+        };
+        let p = Paragraph::new(text)
+            .alignment(Alignment::Center)
+            .wrap(Wrap { trim: true });
+        let y = area.y + area.height / 3;
+        let rect = Rect {
+            y,
+            height: area.height.saturating_sub(y - area.y),
+            ..area
+        };
+        frame.render_widget(p, rect);
+        return;
+    }
+    let (wide, medium) = columns(area.width);
+    let page =
+        ledger_rows(state.size.0, state.size.1).min(usize::from(area.height.saturating_sub(1)));
+    let end = (l.offset + page).min(total);
+    let rows: Vec<Row> = (l.offset..end)
+        .map(|i| match l.row(i) {
+            Some(e) => row(e, wide, medium, chrome),
+            None => Row::new(vec![Cell::from("…")]),
+        })
+        .collect();
+    let mut header = vec!["Date", "Payee", "Category", "Amount"];
+    let mut widths = vec![
+        Constraint::Length(if medium { 10 } else { 6 }),
+        Constraint::Fill(2),
+        Constraint::Fill(2),
+        Constraint::Length(15),
+    ];
+    if medium {
+        header.push("Tags");
+        widths.push(Constraint::Fill(1));
+    }
+    if wide {
+        header.push("Note");
+        widths.push(Constraint::Fill(2));
+    }
+    let sort_col = match l.sort {
+        crate::app::effect::SortKey::Date => 0,
+        crate::app::effect::SortKey::Payee => 1,
+        crate::app::effect::SortKey::Category => 2,
+        crate::app::effect::SortKey::Amount => 3,
+    };
+    let arrow = if l.descending { "↓" } else { "↑" };
+    let header_cells: Vec<Cell> = header
+        .iter()
+        .enumerate()
+        .map(|(i, h)| {
+            let text = if i == sort_col {
+                format!("{h}{arrow}")
+            } else {
+                (*h).to_string()
+            };
+            let line = if i == 3 {
+                Line::from(text).alignment(Alignment::Right)
+            } else {
+                Line::from(text)
+            };
+            Cell::from(line)
+        })
+        .collect();
+    let table = Table::new(rows, widths)
+        .header(Row::new(header_cells).style(t.style(Meaning::Muted)))
+        .row_highlight_style(t.style(Meaning::Selected))
+        .column_spacing(1);
+    let mut ts = TableState::new().with_selected(Some(l.selected.saturating_sub(l.offset)));
+    frame.render_stateful_widget(table, area, &mut ts);
+}
+
+fn row<'a>(e: &'a Expense, wide: bool, medium: bool, chrome: &Chrome) -> Row<'a> {
+    let t = chrome.theme;
+    let d = &e.draft;
+    let date = if medium {
+        d.date.format("%Y-%m-%d").to_string()
+    } else {
+        d.date.format("%b %d").to_string()
+    };
+    let (sign, meaning) = match d.kind {
+        Kind::Expense => ("", Meaning::Expense),
+        Kind::Income => ("+", Meaning::Income),
+    };
+    let amount = format!(
+        "{sign}{} {}",
+        format_grouped(d.amount, d.currency),
+        d.currency
+    );
+    let mut cells = vec![
+        Cell::from(Span::styled(date, t.style(Meaning::Muted))),
+        Cell::from(inert(&d.payee).into_owned()),
+        Cell::from(inert(&d.category).into_owned()),
+        Cell::from(Line::from(Span::styled(amount, t.style(meaning))).alignment(Alignment::Right)),
+    ];
+    if medium {
+        let tags: Vec<String> = d.tags.iter().map(|g| format!("#{}", inert(g))).collect();
+        cells.push(Cell::from(Span::styled(
+            tags.join(" "),
+            t.style(Meaning::Muted),
+        )));
+    }
+    if wide {
+        // Notes are one line in the table; newlines become visible escapes via `inert`.
+        cells.push(Cell::from(inert(&d.note).into_owned()));
+    }
+    Row::new(cells)
+}
+
+fn render_status(state: &State, chrome: &Chrome, frame: &mut Frame, area: Rect) {
+    let t = chrome.theme;
+    let l = &state.ledger;
+    if l.filter_editing {
+        let prefix = "/";
+        let width = usize::from(area.width.saturating_sub(2));
+        let scroll = l.filter.visual_scroll(width);
+        let shown: String = inert(l.filter.value()).chars().skip(scroll).collect();
+        let line = Line::from(vec![
+            Span::styled(prefix, t.style(Meaning::Key)),
+            Span::raw(shown),
+            Span::styled("   Enter keep · Esc clear", t.style(Meaning::Muted)),
+        ]);
+        frame.render_widget(Paragraph::new(line), area);
+        let x = area.x + 1 + (l.filter.visual_cursor().saturating_sub(scroll)) as u16;
+        if state.overlay.is_none() {
+            frame.set_cursor_position((x.min(area.right().saturating_sub(1)), area.y));
+        }
+        return;
+    }
+    let position = match l.total {
+        Some(0) | None => String::new(),
+        Some(n) => format!(" {}/{} ", l.selected + 1, n),
+    };
+    let left = if let Some(toast) = &state.toast {
+        let m = if toast.error {
+            Meaning::Error
+        } else {
+            Meaning::Success
+        };
+        Line::from(Span::styled(format!(" {}", toast.text), t.style(m)))
+    } else {
+        let mut spans = Vec::new();
+        if !l.filter.value().is_empty() {
+            spans.push(Span::styled(
+                format!(" /{} ", inert(l.filter.value())),
+                t.style(Meaning::Focus),
+            ));
+        }
+        for (k, d) in [
+            ("a", "add"),
+            ("e", "edit"),
+            ("d", "delete"),
+            ("u", "undo"),
+            ("/", "filter"),
+            ("s", "sort"),
+            ("[ ]", "month"),
+            ("?", "help"),
+            ("q", "quit"),
+        ] {
+            spans.push(Span::styled(format!(" {k}"), t.style(Meaning::Key)));
+            spans.push(Span::styled(format!(" {d}"), t.style(Meaning::Muted)));
+        }
+        Line::from(spans)
+    };
+    let pos_width = position.chars().count() as u16;
+    let left_area = Rect {
+        width: area.width.saturating_sub(pos_width),
+        ..area
+    };
+    frame.render_widget(Paragraph::new(left), left_area);
+    let right_area = Rect {
+        x: area.right().saturating_sub(pos_width),
+        width: pos_width.min(area.width),
+        ..area
+    };
+    frame.render_widget(
+        Paragraph::new(Span::styled(position, t.style(Meaning::Muted))),
+        right_area,
+    );
+}

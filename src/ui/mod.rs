@@ -1,0 +1,99 @@
+//! Pure render functions: `render(&State, &Chrome, &mut Frame)` reads state and draws; it never
+//! changes state or does I/O. One file per screen; overlays are drawn last, over a `Clear`.
+
+pub mod form;
+pub mod help;
+pub mod layout;
+pub mod ledger;
+pub mod theme;
+
+use crate::app::state::{Overlay, State};
+use crate::domain::money::format_grouped;
+use crate::domain::text::inert;
+pub use help::HelpEntry;
+use ratatui::layout::{Alignment, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+use ratatui::Frame;
+use theme::{Meaning, Theme};
+
+/// What render needs besides state: the theme and the key bindings (for hints and help).
+pub struct Chrome<'a> {
+    /// Styles.
+    pub theme: &'a Theme,
+    /// Every binding, for the help overlay and status hints.
+    pub help: &'a [HelpEntry],
+}
+
+/// Draws the whole app.
+pub fn render(state: &State, chrome: &Chrome, frame: &mut Frame) {
+    let area = frame.area();
+    if layout::too_small(area) {
+        let text = Paragraph::new("terminal too small").wrap(Wrap { trim: true });
+        frame.render_widget(text, area);
+        return;
+    }
+    ledger::render(state, chrome, frame, area);
+    match &state.overlay {
+        Some(Overlay::Form(form)) => form::render(form, state, chrome.theme, frame, area),
+        Some(Overlay::Help { scroll }) => help::render(*scroll, chrome, frame, area),
+        Some(Overlay::ConfirmDelete { expense }) => {
+            let d = &expense.draft;
+            let text = vec![
+                Line::from(format!(
+                    "Delete {} {} · {} · {} on {}?",
+                    format_grouped(d.amount, d.currency),
+                    d.currency,
+                    inert(&d.category),
+                    inert(&d.payee),
+                    d.date.format("%Y-%m-%d")
+                )),
+                Line::from(""),
+                Line::from(vec![
+                    Span::styled("y", chrome.theme.style(Meaning::Key)),
+                    Span::raw(" delete   "),
+                    Span::styled("n", chrome.theme.style(Meaning::Key)),
+                    Span::raw(" / Esc keep it"),
+                ]),
+            ];
+            let popup = centered(area, 60, 5);
+            popup_frame(frame, popup, " Delete ", chrome.theme);
+            let inner = inner(popup);
+            frame.render_widget(Paragraph::new(text).wrap(Wrap { trim: false }), inner);
+        }
+        None => {}
+    }
+}
+
+/// A rectangle of at most `width` x `height`, centred in `area`.
+pub fn centered(area: Rect, width: u16, height: u16) -> Rect {
+    let w = width.min(area.width);
+    let h = height.min(area.height);
+    Rect {
+        x: area.x + (area.width - w) / 2,
+        y: area.y + (area.height - h) / 2,
+        width: w,
+        height: h,
+    }
+}
+
+/// Clears `area` and draws a titled border.
+pub fn popup_frame(frame: &mut Frame, area: Rect, title: &str, theme: &Theme) {
+    frame.render_widget(Clear, area);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.style(Meaning::Border))
+        .title(Span::styled(title.to_string(), theme.style(Meaning::Title)))
+        .title_alignment(Alignment::Left);
+    frame.render_widget(block, area);
+}
+
+/// The area inside a one-cell border.
+pub fn inner(area: Rect) -> Rect {
+    Rect {
+        x: area.x.saturating_add(1),
+        y: area.y.saturating_add(1),
+        width: area.width.saturating_sub(2),
+        height: area.height.saturating_sub(2),
+    }
+}

@@ -1,0 +1,82 @@
+//! Styles by meaning, not by widget. `DEFAULT` uses the 16 basic colours (readable on any
+//! terminal); `MONO` uses only bold/reverse/dim for NO_COLOR and monochrome terminals.
+
+use ratatui::style::{Color, Modifier, Style};
+
+/// What a piece of text means; the theme maps each to a style.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Meaning {
+    /// Normal text.
+    Text,
+    /// Titles (month name).
+    Title,
+    /// Money going out.
+    Expense,
+    /// Money coming in.
+    Income,
+    /// Less important text (hints, dates).
+    Muted,
+    /// The selected row.
+    Selected,
+    /// Errors and validation messages.
+    Error,
+    /// Confirmations.
+    Success,
+    /// Key names in hints and help.
+    Key,
+    /// The focused form field.
+    Focus,
+    /// Popup borders.
+    Border,
+}
+
+/// A style for each meaning.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Theme {
+    styles: [Style; 11],
+}
+
+const fn fg(c: Color) -> Style {
+    Style::new().fg(c)
+}
+
+impl Theme {
+    /// Colours by meaning, 16-colour safe.
+    pub const DEFAULT: Theme = Theme {
+        styles: [
+            Style::new(),
+            Style::new().fg(Color::Cyan).add_modifier(Modifier::BOLD),
+            fg(Color::Reset),
+            fg(Color::Green),
+            fg(Color::DarkGray),
+            Style::new().add_modifier(Modifier::REVERSED),
+            fg(Color::Red),
+            fg(Color::Green),
+            Style::new().fg(Color::Yellow).add_modifier(Modifier::BOLD),
+            Style::new().fg(Color::Yellow),
+            fg(Color::Cyan),
+        ],
+    };
+
+    /// No colours at all.
+    pub const MONO: Theme = Theme {
+        styles: [
+            Style::new(),
+            Style::new().add_modifier(Modifier::BOLD),
+            Style::new(),
+            Style::new().add_modifier(Modifier::BOLD),
+            Style::new().add_modifier(Modifier::DIM),
+            Style::new().add_modifier(Modifier::REVERSED),
+            Style::new().add_modifier(Modifier::BOLD),
+            Style::new(),
+            Style::new().add_modifier(Modifier::BOLD),
+            Style::new().add_modifier(Modifier::UNDERLINED),
+            Style::new(),
+        ],
+    };
+
+    /// The style for `m`.
+    pub fn style(&self, m: Meaning) -> Style {
+        self.styles[m as usize]
+    }
+}
