@@ -1,1 +1,147 @@
-fn main() {}
+//! Benchmarks on generated demo data at 10k, 100k and 1M expenses (`cargo bench`).
+//! Stores are generated once into target/bench-data/ and reused across runs.
+//! Figures go into README.md; tests never assert timings.
+
+use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
+use expense_tracker::app::{update, Action, Effect, State};
+use expense_tracker::cli::demo;
+use expense_tracker::domain::{Currency, Draft, Kind};
+use expense_tracker::store::{Origin, Store};
+use expense_tracker::tui::keymap::Keymap;
+use expense_tracker::tui::runtime::Runtime;
+use expense_tracker::ui::theme::Theme;
+use expense_tracker::ui::{self, Chrome};
+use ratatui::backend::TestBackend;
+use ratatui::Terminal;
+use std::path::PathBuf;
+use std::time::Duration;
+
+const TODAY: (i32, u32, u32) = (2026, 11, 21);
+
+fn today() -> chrono::NaiveDate {
+    chrono::NaiveDate::from_ymd_opt(TODAY.0, TODAY.1, TODAY.2).expect("valid date")
+}
+
+/// Sizes to run: all three by default, or the ones named in EXPENSE_BENCH_SIZES ("10k,100k").
+fn sizes() -> Vec<(&'static str, usize)> {
+    let all = [("10k", 10_000), ("100k", 100_000), ("1m", 1_000_000)];
+    let wanted = std::env::var("EXPENSE_BENCH_SIZES").unwrap_or_else(|_| "10k,100k,1m".into());
+    all.into_iter().filter(|(n, _)| wanted.split(',').any(|w| w == *n)).collect()
+}
+
+/// The store for `count` demo expenses, generated on first use.
+fn bench_store(name: &str, count: usize) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/bench-data").join(name);
+    let done = dir.join("complete");
+    if !done.exists() {
+        let _ = std::fs::remove_dir_all(&dir);
+        let store = Store::open(&dir.join("store")).expect("open bench store");
+        let drafts = demo::generate(count, demo::default_months(count), 7, today(), Currency::EUR);
+        for chunk in drafts.chunks(50_000) {
+            store.put_batch(chunk.to_vec(), Origin::Demo, 0).expect("fill bench store");
+        }
+        store.flush().expect("flush");
+        drop(store);
+        std::fs::write(&done, b"ok").expect("mark complete");
+    }
+    dir.join("store")
+}
+
+fn draw(state: &State, term: &mut Terminal<TestBackend>, help: &[ui::HelpEntry]) {
+    let chrome = Chrome { theme: &Theme::DEFAULT, help };
+    term.draw(|f| ui::render(state, &chrome, f)).expect("draw");
+}
+
+/// Runs `action` and every effect it causes, like the event loop does.
+fn step(state: &mut State, rt: &mut Runtime, action: Action) {
+    let mut queue = vec![action];
+    while let Some(a) = queue.pop() {
+        for fx in update(state, a) {
+            if !matches!(fx, Effect::Quit | Effect::Suspend) {
+                queue.extend(rt.execute(fx, 0));
+            }
+        }
+    }
+}
+
+fn start(store: Store) -> (State, Runtime) {
+    let mut state = State::new(today(), 1, Currency::EUR);
+    let mut rt = Runtime::new(store);
+    step(&mut state, &mut rt, Action::Resize { width: 100, height: 30 });
+    step(&mut state, &mut rt, Action::ThisMonth);
+    (state, rt)
+}
+
+fn benches(c: &mut Criterion) {
+    let help = Keymap::load(None).expect("keymap").help();
+    for (name, count) in sizes() {
+        let path = bench_store(name, count);
+        let mut g = c.benchmark_group(name);
+        g.sample_size(10).measurement_time(Duration::from_secs(5)).warm_up_time(Duration::from_secs(1));
+
+        g.bench_function("sled_open_only", |b| {
+            b.iter(|| sled::Config::new().path(&path).open().expect("sled open"))
+        });
+        g.bench_function("open_and_first_frame", |b| {
+            b.iter(|| {
+                let store = Store::open(&path).expect("open");
+                let (state, _rt) = start(store);
+                let mut term = Terminal::new(TestBackend::new(100, 30)).expect("terminal");
+                draw(&state, &mut term, &help);
+            })
+        });
+
+        let store = Store::open(&path).expect("open");
+        let (mut state, mut rt) = start(store.clone());
+        let mut term = Terminal::new(TestBackend::new(100, 30)).expect("terminal");
+        g.bench_function("key_select_next_to_frame", |b| {
+            b.iter(|| {
+                step(&mut state, &mut rt, Action::SelectNext);
+                draw(&state, &mut term, &help);
+            })
+        });
+        g.bench_function("key_page_down_to_frame", |b| {
+            b.iter(|| {
+                step(&mut state, &mut rt, Action::PageDown);
+                draw(&state, &mut term, &help);
+            })
+        });
+        let mut forward = false;
+        g.bench_function("key_switch_month_to_frame", |b| {
+            b.iter(|| {
+                forward = !forward;
+                let a = if forward { Action::PrevMonth } else { Action::NextMonth };
+                step(&mut state, &mut rt, a);
+                draw(&state, &mut term, &help);
+            })
+        });
+        g.bench_function("cycle_sort_to_frame", |b| {
+            b.iter(|| {
+                step(&mut state, &mut rt, Action::CycleSort);
+                draw(&state, &mut term, &help);
+            })
+        });
+        step(&mut state, &mut rt, Action::ThisMonth);
+        let draft = Draft {
+            date: today(),
+            amount: 1250,
+            currency: Currency::EUR,
+            category: "bench:add".into(),
+            payee: "Bench".into(),
+            note: String::new(),
+            tags: vec![],
+            kind: Kind::Expense,
+        };
+        g.bench_function("confirmed_add_with_flush", |b| {
+            b.iter_batched(
+                || draft.clone(),
+                |d| store.put(d, Origin::User, 0).expect("put"),
+                BatchSize::SmallInput,
+            )
+        });
+        g.finish();
+    }
+}
+
+criterion_group!(core, benches);
+criterion_main!(core);

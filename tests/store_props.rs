@@ -172,16 +172,7 @@ fn apply(store: &Store, m: &mut Model, op: &Op, now: i64) {
             m.known.push(rec.id);
             m.record(&rec);
         }
-        Op::Update {
-            target,
-            spec,
-            stale,
-        }
-        | Op::Delete { target, stale, .. }
-            if m.known.is_empty() =>
-        {
-            let _ = (target, spec, stale);
-        }
+        Op::Update { .. } | Op::Delete { .. } if m.known.is_empty() => {}
         Op::Update {
             target,
             spec,

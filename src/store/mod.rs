@@ -29,6 +29,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use tables::{abort, Abort, Change, Trees, Tx, TxResult, ITEMS, META, META_SCHEMA};
 
+/// How long `open` keeps retrying a locked store before reporting `StoreError::Locked`.
+const LOCK_GRACE: std::time::Duration = std::time::Duration::from_millis(400);
+
 /// Items written per transaction by [`Store::put_batch`].
 const BATCH_CHUNK: usize = 2000;
 
@@ -67,7 +70,8 @@ impl Store {
     /// refuses a dir owned by another uid (`StoreError::Foreign`), sets the process umask to 0o077
     /// before sled creates files, and makes existing files in `dir` 0600 and subdirs 0700. A store
     /// held by another process is `StoreError::Locked`; a file-system failure is `StoreError::Io`
-    /// naming the path. Writes or checks the schema version.
+    /// naming the path (a lock is retried for 400 ms first, see `LOCK_GRACE`). Writes or checks the
+    /// schema version.
     pub fn open(dir: &Path) -> Result<Store, StoreError> {
         let io = |path: &Path| {
             let path = path.to_path_buf();
@@ -91,10 +95,18 @@ impl Store {
         // process-wide, which is what we want for every file the app writes.
         unsafe { libc::umask(0o077) };
         tighten(dir)?;
-        let db = sled::Config::new()
-            .path(dir)
-            .open()
-            .map_err(|e| open_error(dir, e))?;
+        // sled releases its file lock asynchronously after the last handle drops (background IO
+        // threads and epoch-deferred frees still hold the file), so a store this process just
+        // closed can look locked for a moment: retry briefly before reporting Locked.
+        let started = std::time::Instant::now();
+        let db = loop {
+            match sled::Config::new().path(dir).open().map_err(|e| open_error(dir, e)) {
+                Err(StoreError::Locked { .. }) if started.elapsed() < LOCK_GRACE => {
+                    std::thread::sleep(std::time::Duration::from_millis(10));
+                }
+                r => break r?,
+            }
+        };
         Store::from_db(db, Some(Arc::from(dir)))
     }
 

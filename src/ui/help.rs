@@ -23,6 +23,7 @@ pub fn render(scroll: u16, chrome: &Chrome, frame: &mut Frame, area: Rect) {
     let t = chrome.theme;
     let mut lines = Vec::new();
     let mut context = "";
+    let key_width = chrome.help.iter().map(|e| e.keys.chars().count()).max().unwrap_or(0).min(24);
     for e in chrome.help {
         if e.context != context {
             if !lines.is_empty() {
@@ -35,7 +36,7 @@ pub fn render(scroll: u16, chrome: &Chrome, frame: &mut Frame, area: Rect) {
             )));
         }
         lines.push(Line::from(vec![
-            Span::styled(format!("  {:<18}", e.keys), t.style(Meaning::Key)),
+            Span::styled(format!("  {:<key_width$}  ", e.keys), t.style(Meaning::Key)),
             Span::raw(e.desc.clone()),
         ]));
     }

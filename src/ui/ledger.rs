@@ -22,50 +22,50 @@ pub fn render(state: &State, chrome: &Chrome, frame: &mut Frame, area: Rect) {
 }
 
 fn render_header(state: &State, chrome: &Chrome, frame: &mut Frame, area: Rect) {
+    let full = header_spans(state, chrome, false);
+    let width: usize = full.iter().map(|s| s.content.chars().count()).sum();
+    let spans = if width > usize::from(area.width) { header_spans(state, chrome, true) } else { full };
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+/// Month title, totals per currency (never summed across currencies) and the item count;
+/// `compact` uses signs instead of words for narrow terminals.
+fn header_spans<'a>(state: &State, chrome: &Chrome, compact: bool) -> Vec<Span<'a>> {
     let t = chrome.theme;
     let l = &state.ledger;
-    let mut spans = vec![Span::styled(
-        format!(" {} ", l.month.title()),
-        t.style(Meaning::Title),
-    )];
-    if state.month_start_day != 1 {
+    let mut spans = vec![Span::styled(format!(" {} ", l.month.title()), t.style(Meaning::Title))];
+    if state.month_start_day != 1 && !compact {
         let (from, to) = state.month_range();
         spans.push(Span::styled(
             format!("{} – {} ", from.format("%b %d"), to.format("%b %d")),
             t.style(Meaning::Muted),
         ));
     }
+    let (spent_word, income_word) = if compact { (" -", " +") } else { (" spent ", " income ") };
     for tot in &l.totals {
         if tot.spent != 0 {
-            spans.push(Span::raw(" spent "));
+            spans.push(Span::raw(spent_word));
             spans.push(Span::styled(
-                format!(
-                    "{} {}",
-                    format_grouped(tot.spent, tot.currency),
-                    tot.currency
-                ),
-                t.style(Meaning::Expense)
-                    .add_modifier(ratatui::style::Modifier::BOLD),
+                format!("{} {}", format_grouped(tot.spent, tot.currency), tot.currency),
+                t.style(Meaning::Expense).add_modifier(ratatui::style::Modifier::BOLD),
             ));
         }
         if tot.income != 0 {
-            spans.push(Span::raw(" income "));
+            spans.push(Span::raw(income_word));
             spans.push(Span::styled(
-                format!(
-                    "{} {}",
-                    format_grouped(tot.income, tot.currency),
-                    tot.currency
-                ),
+                format!("{} {}", format_grouped(tot.income, tot.currency), tot.currency),
                 t.style(Meaning::Income),
             ));
         }
     }
     let count: u64 = l.totals.iter().map(|t| t.count).sum();
-    spans.push(Span::styled(
-        format!("  {count} item{}", if count == 1 { "" } else { "s" }),
-        t.style(Meaning::Muted),
-    ));
-    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+    let count = if compact {
+        format!("  {count}")
+    } else {
+        format!("  {count} item{}", if count == 1 { "" } else { "s" })
+    };
+    spans.push(Span::styled(count, t.style(Meaning::Muted)));
+    spans
 }
 
 /// Which columns fit: wide shows all, narrow drops tags and note, tiny shows the essentials.
