@@ -26,19 +26,31 @@ fn today() -> chrono::NaiveDate {
 fn sizes() -> Vec<(&'static str, usize)> {
     let all = [("10k", 10_000), ("100k", 100_000), ("1m", 1_000_000)];
     let wanted = std::env::var("EXPENSE_BENCH_SIZES").unwrap_or_else(|_| "10k,100k,1m".into());
-    all.into_iter().filter(|(n, _)| wanted.split(',').any(|w| w == *n)).collect()
+    all.into_iter()
+        .filter(|(n, _)| wanted.split(',').any(|w| w == *n))
+        .collect()
 }
 
 /// The store for `count` demo expenses, generated on first use.
 fn bench_store(name: &str, count: usize) -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/bench-data").join(name);
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("target/bench-data")
+        .join(name);
     let done = dir.join("complete");
     if !done.exists() {
         let _ = std::fs::remove_dir_all(&dir);
         let store = Store::open(&dir.join("store")).expect("open bench store");
-        let drafts = demo::generate(count, demo::default_months(count), 7, today(), Currency::EUR);
+        let drafts = demo::generate(
+            count,
+            demo::default_months(count),
+            7,
+            today(),
+            Currency::EUR,
+        );
         for chunk in drafts.chunks(50_000) {
-            store.put_batch(chunk.to_vec(), Origin::Demo, 0).expect("fill bench store");
+            store
+                .put_batch(chunk.to_vec(), Origin::Demo, 0)
+                .expect("fill bench store");
         }
         store.flush().expect("flush");
         drop(store);
@@ -48,7 +60,10 @@ fn bench_store(name: &str, count: usize) -> PathBuf {
 }
 
 fn draw(state: &State, term: &mut Terminal<TestBackend>, help: &[ui::HelpEntry]) {
-    let chrome = Chrome { theme: &Theme::DEFAULT, help };
+    let chrome = Chrome {
+        theme: &Theme::DEFAULT,
+        help,
+    };
     term.draw(|f| ui::render(state, &chrome, f)).expect("draw");
 }
 
@@ -67,7 +82,14 @@ fn step(state: &mut State, rt: &mut Runtime, action: Action) {
 fn start(store: Store) -> (State, Runtime) {
     let mut state = State::new(today(), 1, Currency::EUR);
     let mut rt = Runtime::new(store);
-    step(&mut state, &mut rt, Action::Resize { width: 100, height: 30 });
+    step(
+        &mut state,
+        &mut rt,
+        Action::Resize {
+            width: 100,
+            height: 30,
+        },
+    );
     step(&mut state, &mut rt, Action::ThisMonth);
     (state, rt)
 }
@@ -77,7 +99,9 @@ fn benches(c: &mut Criterion) {
     for (name, count) in sizes() {
         let path = bench_store(name, count);
         let mut g = c.benchmark_group(name);
-        g.sample_size(10).measurement_time(Duration::from_secs(5)).warm_up_time(Duration::from_secs(1));
+        g.sample_size(10)
+            .measurement_time(Duration::from_secs(5))
+            .warm_up_time(Duration::from_secs(1));
 
         g.bench_function("sled_open_only", |b| {
             b.iter(|| sled::Config::new().path(&path).open().expect("sled open"))
@@ -110,7 +134,11 @@ fn benches(c: &mut Criterion) {
         g.bench_function("key_switch_month_to_frame", |b| {
             b.iter(|| {
                 forward = !forward;
-                let a = if forward { Action::PrevMonth } else { Action::NextMonth };
+                let a = if forward {
+                    Action::PrevMonth
+                } else {
+                    Action::NextMonth
+                };
                 step(&mut state, &mut rt, a);
                 draw(&state, &mut term, &help);
             })

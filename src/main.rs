@@ -33,7 +33,16 @@ enum Command {
 }
 
 fn main() -> Result<()> {
-    color_eyre::install()?;
+    // Plain reports (no colour codes) when stderr is not a terminal, e.g. in scripts.
+    let theme = if std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+        color_eyre::config::Theme::dark()
+    } else {
+        color_eyre::config::Theme::new()
+    };
+    color_eyre::config::HookBuilder::default()
+        .theme(theme)
+        .display_env_section(false)
+        .install()?;
     let args = Cli::parse();
     let places = Places::resolve(args.data_dir, &process_env)?;
     let config = Config::load(places.config_dir.as_deref(), &process_env)?;
@@ -45,7 +54,7 @@ fn main() -> Result<()> {
     };
     let open = || Store::open(&store_dir).wrap_err("opening the store");
     match args.command {
-        Some(Command::List(list)) => cli::list::run(&open()?, &config, &list, today),
+        Some(Command::List(list)) => cli::list::run(open, &config, &list, today),
         Some(Command::Demo(demo)) => cli::demo::run(&open()?, &demo, today, config.currency),
         None => {
             // Check for a terminal before touching the store, so scripts get a clear message.

@@ -252,6 +252,7 @@ fn apply(store: &Store, m: &mut Model, op: &Op, now: i64) {
             if !ok {
                 assert_conflict(r, id, cur.map(|c| c.version));
                 assert_eq!(store.last_seq().unwrap(), seq_before);
+                assert_eq!(store.get(id).unwrap(), m.items.get(&id).cloned());
                 return;
             }
             let rec = r.unwrap();

@@ -31,6 +31,8 @@ pub struct State {
     pub completions: Completions,
     /// Set when the app should exit.
     pub quitting: bool,
+    /// Lines of the help overlay (set from the keymap at start), so scrolling stops at its end.
+    pub help_lines: u16,
 }
 
 impl State {
@@ -47,6 +49,7 @@ impl State {
             undo_stack: Vec::new(),
             completions: Completions::default(),
             quitting: false,
+            help_lines: u16::MAX,
         }
     }
 

@@ -117,11 +117,9 @@ fn ledger(state: &mut State, action: Action) -> Vec<Effect> {
             return restart(state);
         }
         Action::StartFilter => l.filter_editing = true,
-        Action::ClearFilter | Action::Cancel => {
-            if !l.filter.value().is_empty() {
-                l.filter.reset();
-                return restart(state);
-            }
+        Action::ClearFilter | Action::Cancel if !l.filter.value().is_empty() => {
+            l.filter.reset();
+            return restart(state);
         }
         Action::OpenAdd => return form::open_new(state),
         Action::OpenEdit | Action::Submit => return form::open_edit(state),
@@ -204,17 +202,22 @@ fn confirm(state: &mut State, action: Action) -> Vec<Effect> {
 }
 
 fn help(state: &mut State, action: Action) -> Vec<Effect> {
+    // The help shows `help_lines` lines in a box two rows shorter than the screen.
+    let visible = state.size.1.saturating_sub(2);
+    let max = state.help_lines.saturating_sub(visible);
     if let Some(Overlay::Help { scroll }) = &mut state.overlay {
         match action {
             Action::ScrollDown | Action::SelectNext => *scroll = scroll.saturating_add(1),
             Action::ScrollUp | Action::SelectPrev => *scroll = scroll.saturating_sub(1),
-            Action::PageDown => *scroll = scroll.saturating_add(10),
-            Action::PageUp => *scroll = scroll.saturating_sub(10),
+            Action::PageDown => *scroll = scroll.saturating_add(visible),
+            Action::PageUp => *scroll = scroll.saturating_sub(visible),
             Action::Cancel | Action::Quit | Action::OpenHelp | Action::Submit => {
-                state.overlay = None
+                state.overlay = None;
+                return Vec::new();
             }
             _ => {}
         }
+        *scroll = (*scroll).min(max);
     }
     Vec::new()
 }

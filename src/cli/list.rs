@@ -27,18 +27,26 @@ pub struct Args {
     pub csv: bool,
 }
 
-/// Lists the month's expenses in date order.
-pub fn run(store: &Store, config: &Config, args: &Args, today: chrono::NaiveDate) -> Result<()> {
+/// Lists the month's expenses in date order. Arguments are checked before the store is opened,
+/// so a typo changes nothing on disk.
+pub fn run(
+    open: impl FnOnce() -> Result<Store>,
+    config: &Config,
+    args: &Args,
+    today: chrono::NaiveDate,
+) -> Result<()> {
     let month = match &args.month {
         Some(m) => Month::parse(m).map_err(|e| eyre!(e))?,
         None => Month::containing(today, config.month_start_day),
     };
     let (from, to) = month.range(config.month_start_day);
-    let rows = match &args.category {
-        Some(c) => {
-            let c = parse_category(c).map_err(|e| eyre!("--category: {e}"))?;
-            store.range_in_category(&c, from, to)?
-        }
+    let category = match &args.category {
+        Some(c) => Some(parse_category(c).map_err(|e| eyre!("--category: {e}"))?),
+        None => None,
+    };
+    let store = open()?;
+    let rows = match &category {
+        Some(c) => store.range_in_category(c, from, to)?,
         None => store.range(from, to, false, 0, usize::MAX)?,
     };
     if args.json {

@@ -100,7 +100,11 @@ impl Store {
         // closed can look locked for a moment: retry briefly before reporting Locked.
         let started = std::time::Instant::now();
         let db = loop {
-            match sled::Config::new().path(dir).open().map_err(|e| open_error(dir, e)) {
+            match sled::Config::new()
+                .path(dir)
+                .open()
+                .map_err(|e| open_error(dir, e))
+            {
                 Err(StoreError::Locked { .. }) if started.elapsed() < LOCK_GRACE => {
                     std::thread::sleep(std::time::Duration::from_millis(10));
                 }

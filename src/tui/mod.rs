@@ -37,6 +37,7 @@ pub fn run(store: Store, config: &Config, keymap: Keymap) -> Result<()> {
     let help = keymap.help();
     let today = chrono::Local::now().date_naive();
     let mut state = State::new(today, config.month_start_day, config.currency);
+    state.help_lines = ui::help::line_count(&help);
     let mut runtime = Runtime::new(store);
     let size = term.size().wrap_err("reading the terminal size")?;
     let mut queue: VecDeque<Action> = VecDeque::new();
@@ -90,6 +91,9 @@ pub fn run(store: Store, config: &Config, keymap: Keymap) -> Result<()> {
         }
     };
     drop(guard);
+    // The guard restored the terminal; dropping `Terminal` would try again and report failure
+    // with `eprintln!`, which panics (and aborts) when the terminal hung up.
+    std::mem::forget(term);
     runtime.store().flush().wrap_err("flushing the store")?;
     if let Some(why) = outcome {
         use std::io::Write;

@@ -20,8 +20,12 @@ pub fn render(form: &FormState, _state: &State, theme: &Theme, frame: &mut Frame
     let mut cursor: Option<(u16, u16)> = None;
     let width = area.width.min(70).saturating_sub(2);
     let field_width = usize::from(width).saturating_sub(LABEL + 1).max(1);
+    let mut focus_line = 0;
     for field in Field::ALL {
         let focused = form.focus == field;
+        if focused {
+            focus_line = lines.len();
+        }
         let label_style = if focused {
             theme.style(Meaning::Focus)
         } else {
@@ -50,7 +54,12 @@ pub fn render(form: &FormState, _state: &State, theme: &Theme, frame: &mut Frame
             lines.push(Line::from(spans));
         } else {
             let input = form.input(field);
-            let scroll = input.visual_scroll(field_width);
+            // Only the focused field follows its cursor; the others show their beginning.
+            let scroll = if focused {
+                input.visual_scroll(field_width)
+            } else {
+                0
+            };
             let shown: String = inert(input.value())
                 .chars()
                 .skip(scroll)
@@ -68,10 +77,13 @@ pub fn render(form: &FormState, _state: &State, theme: &Theme, frame: &mut Frame
             lines.push(Line::from(vec![label, Span::styled(shown, style)]));
         }
         if let Some(err) = form.error(field) {
-            lines.push(Line::from(Span::styled(
-                format!("{:LABEL$}↳ {}", "", inert(err)),
-                theme.style(Meaning::Error),
-            )));
+            let err = format!("↳ {}", inert(err));
+            for part in wrap(&err, field_width) {
+                lines.push(Line::from(Span::styled(
+                    format!("{:LABEL$}{part}", ""),
+                    theme.style(Meaning::Error),
+                )));
+            }
         }
         if focused && !form.suggestions.is_empty() {
             for (i, s) in form.suggestions.iter().enumerate() {
@@ -88,30 +100,36 @@ pub fn render(form: &FormState, _state: &State, theme: &Theme, frame: &mut Frame
         }
     }
     if let Some(err) = &form.store_error {
-        lines.push(Line::from(Span::styled(
-            inert(err).into_owned(),
-            theme.style(Meaning::Error),
-        )));
+        for part in wrap(&inert(err), usize::from(width).max(1)) {
+            lines.push(Line::from(Span::styled(part, theme.style(Meaning::Error))));
+        }
     }
-    lines.push(Line::from(""));
+    // The key hints live in the bottom border, so they show at any height.
     let mut hints = Vec::new();
     for (k, d) in [
-        ("Tab", "next"),
-        ("S-Tab", "prev"),
-        ("↓↑", "suggest"),
         ("Enter", "save"),
         ("Esc", "cancel"),
+        ("Tab", "next"),
+        ("↓↑", "suggest"),
     ] {
-        hints.push(Span::styled(format!("{k} "), theme.style(Meaning::Key)));
-        hints.push(Span::styled(format!("{d}  "), theme.style(Meaning::Muted)));
+        hints.push(Span::styled(format!(" {k}"), theme.style(Meaning::Key)));
+        hints.push(Span::styled(format!(" {d}"), theme.style(Meaning::Muted)));
     }
-    lines.push(Line::from(hints));
+    hints.push(Span::raw(" "));
     if form.saving {
         lines.push(Line::from(Span::styled(
             "Saving…",
             theme.style(Meaning::Muted),
         )));
     }
+    // On a short screen, lines above the focused field scroll away.
+    let room = usize::from(area.height.saturating_sub(2));
+    let skip = lines.len().saturating_sub(room).min(focus_line);
+    if skip > 0 {
+        lines.drain(..skip);
+        cursor = cursor.map(|(x, y)| (x, y.saturating_sub(skip as u16)));
+    }
+    lines.truncate(room.max(1));
     let height = (lines.len() as u16).saturating_add(2);
     let popup = centered(area, width.saturating_add(2), height);
     let title = match form.mode {
@@ -119,6 +137,13 @@ pub fn render(form: &FormState, _state: &State, theme: &Theme, frame: &mut Frame
         FormMode::Edit { .. } => " Edit expense ",
     };
     popup_frame(frame, popup, title, theme);
+    let bottom = Rect {
+        y: popup.bottom().saturating_sub(1),
+        height: 1,
+        x: popup.x + 1,
+        width: popup.width.saturating_sub(2),
+    };
+    frame.render_widget(Paragraph::new(Line::from(hints)), bottom);
     let body = inner(popup);
     frame.render_widget(Paragraph::new(lines), body);
     if let Some((x, y)) = cursor {
@@ -126,4 +151,29 @@ pub fn render(form: &FormState, _state: &State, theme: &Theme, frame: &mut Frame
             frame.set_cursor_position(Position::new(body.x + x, body.y + y));
         }
     }
+}
+
+/// Splits `text` into pieces of at most `width` characters, at spaces where possible.
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut line = String::new();
+    for word in text.split(' ') {
+        let len = line.chars().count();
+        if len > 0 && len + 1 + word.chars().count() > width {
+            out.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+        while line.chars().count() > width {
+            let head: String = line.chars().take(width).collect();
+            line = line.chars().skip(width).collect();
+            out.push(head);
+        }
+    }
+    if !line.is_empty() {
+        out.push(line);
+    }
+    out
 }

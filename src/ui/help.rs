@@ -18,12 +18,18 @@ pub struct HelpEntry {
     pub desc: String,
 }
 
-/// Draws the help over `area`, scrolled by `scroll` lines.
-pub fn render(scroll: u16, chrome: &Chrome, frame: &mut Frame, area: Rect) {
+/// The help text, one line per binding, grouped by context.
+fn lines<'a>(chrome: &Chrome, width: u16) -> Vec<Line<'a>> {
     let t = chrome.theme;
     let mut lines = Vec::new();
     let mut context = "";
-    let key_width = chrome.help.iter().map(|e| e.keys.chars().count()).max().unwrap_or(0).min(24);
+    let key_width = chrome
+        .help
+        .iter()
+        .map(|e| e.keys.chars().count())
+        .max()
+        .unwrap_or(0)
+        .min(usize::from(width / 3).max(6));
     for e in chrome.help {
         if e.context != context {
             if !lines.is_empty() {
@@ -35,22 +41,39 @@ pub fn render(scroll: u16, chrome: &Chrome, frame: &mut Frame, area: Rect) {
                 t.style(Meaning::Title),
             )));
         }
+        let keys: String = e.keys.chars().take(key_width).collect();
         lines.push(Line::from(vec![
-            Span::styled(format!("  {:<key_width$}  ", e.keys), t.style(Meaning::Key)),
+            Span::styled(format!("  {keys:<key_width$}  "), t.style(Meaning::Key)),
             Span::raw(e.desc.clone()),
         ]));
     }
-    let popup = Rect {
-        x: area.x + area.width.saturating_sub(area.width.min(72)) / 2,
-        y: area.y,
-        width: area.width.min(72),
-        height: area.height,
-    };
-    popup_frame(frame, popup, " Keys · j/k scroll · Esc close ", t);
-    let body = inner(popup);
+    lines
+}
+
+/// How many lines the help has (the reducer stops scrolling at the end).
+pub fn line_count(help: &[HelpEntry]) -> u16 {
+    let mut contexts: Vec<&str> = help.iter().map(|e| e.context.as_str()).collect();
+    contexts.dedup();
+    let n = help.len() + contexts.len() * 2 - contexts.len().min(1);
+    u16::try_from(n).unwrap_or(u16::MAX)
+}
+
+/// Draws the help over the whole screen, scrolled by `scroll` lines.
+pub fn render(scroll: u16, chrome: &Chrome, frame: &mut Frame, area: Rect) {
+    let lines = lines(chrome, area.width);
+    let body = inner(area);
     let max_scroll = (lines.len() as u16).saturating_sub(body.height);
-    frame.render_widget(
-        Paragraph::new(lines).scroll((scroll.min(max_scroll), 0)),
-        body,
+    let scroll = scroll.min(max_scroll);
+    let more = if scroll < max_scroll {
+        " · j/↓ more"
+    } else {
+        ""
+    };
+    popup_frame(
+        frame,
+        area,
+        &format!(" Keys{more} · Esc close "),
+        chrome.theme,
     );
+    frame.render_widget(Paragraph::new(lines).scroll((scroll, 0)), body);
 }

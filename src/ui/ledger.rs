@@ -24,7 +24,11 @@ pub fn render(state: &State, chrome: &Chrome, frame: &mut Frame, area: Rect) {
 fn render_header(state: &State, chrome: &Chrome, frame: &mut Frame, area: Rect) {
     let full = header_spans(state, chrome, false);
     let width: usize = full.iter().map(|s| s.content.chars().count()).sum();
-    let spans = if width > usize::from(area.width) { header_spans(state, chrome, true) } else { full };
+    let spans = if width > usize::from(area.width) {
+        header_spans(state, chrome, true)
+    } else {
+        full
+    };
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
@@ -33,7 +37,10 @@ fn render_header(state: &State, chrome: &Chrome, frame: &mut Frame, area: Rect) 
 fn header_spans<'a>(state: &State, chrome: &Chrome, compact: bool) -> Vec<Span<'a>> {
     let t = chrome.theme;
     let l = &state.ledger;
-    let mut spans = vec![Span::styled(format!(" {} ", l.month.title()), t.style(Meaning::Title))];
+    let mut spans = vec![Span::styled(
+        format!(" {} ", l.month.title()),
+        t.style(Meaning::Title),
+    )];
     if state.month_start_day != 1 && !compact {
         let (from, to) = state.month_range();
         spans.push(Span::styled(
@@ -41,19 +48,32 @@ fn header_spans<'a>(state: &State, chrome: &Chrome, compact: bool) -> Vec<Span<'
             t.style(Meaning::Muted),
         ));
     }
-    let (spent_word, income_word) = if compact { (" -", " +") } else { (" spent ", " income ") };
+    let (spent_word, income_word) = if compact {
+        (" -", " +")
+    } else {
+        (" spent ", " income ")
+    };
     for tot in &l.totals {
         if tot.spent != 0 {
             spans.push(Span::raw(spent_word));
             spans.push(Span::styled(
-                format!("{} {}", format_grouped(tot.spent, tot.currency), tot.currency),
-                t.style(Meaning::Expense).add_modifier(ratatui::style::Modifier::BOLD),
+                format!(
+                    "{} {}",
+                    format_grouped(tot.spent, tot.currency),
+                    tot.currency
+                ),
+                t.style(Meaning::Expense)
+                    .add_modifier(ratatui::style::Modifier::BOLD),
             ));
         }
         if tot.income != 0 {
             spans.push(Span::raw(income_word));
             spans.push(Span::styled(
-                format!("{} {}", format_grouped(tot.income, tot.currency), tot.currency),
+                format!(
+                    "{} {}",
+                    format_grouped(tot.income, tot.currency),
+                    tot.currency
+                ),
                 t.style(Meaning::Income),
             ));
         }

@@ -38,31 +38,46 @@ pub fn render(state: &State, chrome: &Chrome, frame: &mut Frame) {
         Some(Overlay::Form(form)) => form::render(form, state, chrome.theme, frame, area),
         Some(Overlay::Help { scroll }) => help::render(*scroll, chrome, frame, area),
         Some(Overlay::ConfirmDelete { expense }) => {
-            let d = &expense.draft;
-            let text = vec![
-                Line::from(format!(
-                    "Delete {} {} · {} · {} on {}?",
-                    format_grouped(d.amount, d.currency),
-                    d.currency,
-                    inert(&d.category),
-                    inert(&d.payee),
-                    d.date.format("%Y-%m-%d")
-                )),
-                Line::from(""),
-                Line::from(vec![
-                    Span::styled("y", chrome.theme.style(Meaning::Key)),
-                    Span::raw(" delete   "),
-                    Span::styled("n", chrome.theme.style(Meaning::Key)),
-                    Span::raw(" / Esc keep it"),
-                ]),
-            ];
-            let popup = centered(area, 60, 5);
-            popup_frame(frame, popup, " Delete ", chrome.theme);
-            let inner = inner(popup);
-            frame.render_widget(Paragraph::new(text).wrap(Wrap { trim: false }), inner);
+            confirm_delete(expense, chrome.theme, frame, area)
         }
         None => {}
     }
+}
+
+fn confirm_delete(expense: &crate::domain::Expense, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let d = &expense.draft;
+    let sign = if d.kind == crate::domain::Kind::Income {
+        "+"
+    } else {
+        ""
+    };
+    let question = format!(
+        "Delete {sign}{} {} · {} · {} on {}?",
+        format_grouped(d.amount, d.currency),
+        d.currency,
+        inert(&d.category),
+        inert(&d.payee),
+        d.date.format("%Y-%m-%d")
+    );
+    let width = area.width.min(64);
+    let text_width = usize::from(width.saturating_sub(2)).max(1);
+    // Wrapped height of the question, so the key line below it always shows.
+    let question_rows = question.chars().count().div_ceil(text_width) as u16;
+    let text = vec![
+        Line::from(question),
+        Line::from(vec![
+            Span::styled("y", theme.style(Meaning::Key)),
+            Span::raw(" delete   "),
+            Span::styled("n", theme.style(Meaning::Key)),
+            Span::raw(" / Esc keep it"),
+        ]),
+    ];
+    let popup = centered(area, width, question_rows + 3);
+    popup_frame(frame, popup, " Delete ", theme);
+    frame.render_widget(
+        Paragraph::new(text).wrap(Wrap { trim: false }),
+        inner(popup),
+    );
 }
 
 /// A rectangle of at most `width` x `height`, centred in `area`.

@@ -1,0 +1,537 @@
+//! Screens: render a `State` into a `TestBackend` and compare with insta snapshots. Snapshots hold
+//! text only, so cells whose colour carries meaning are checked by their `fg`. Every state has an
+//! injected `today` and fixed ids, so the screens are deterministic.
+
+use chrono::NaiveDate;
+use expense_tracker::app::action::{Totals, WindowLoaded};
+use expense_tracker::app::{update, Action, Effect, State};
+use expense_tracker::domain::{Currency, Draft, Expense, ExpenseId, Kind};
+use expense_tracker::tui::keymap::Keymap;
+use expense_tracker::ui::theme::Theme;
+use expense_tracker::ui::{render, Chrome};
+use ratatui::backend::TestBackend;
+use ratatui::buffer::Buffer;
+use ratatui::style::Color;
+use ratatui::Terminal;
+use tui_input::InputRequest;
+
+fn day(d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 11, d).unwrap()
+}
+
+fn item(n: u128, date: u32, amount: i64, cat: &str, payee: &str) -> Expense {
+    Expense {
+        id: ExpenseId(n),
+        draft: Draft {
+            date: day(date),
+            amount,
+            currency: Currency::EUR,
+            category: cat.into(),
+            payee: payee.into(),
+            note: String::new(),
+            tags: Vec::new(),
+            kind: Kind::Expense,
+        },
+        created: 0,
+        updated: 0,
+        version: 1,
+    }
+}
+
+/// About 30 rows of November 2026, newest first, with one income, a tag, a long note and a payee
+/// that tries to colour the terminal and reverse the text.
+fn month_rows() -> Vec<Expense> {
+    let payees = [
+        "Lidl",
+        "Bakery Müller",
+        "Shell",
+        "Cinema Paradiso",
+        "Pharmacy",
+    ];
+    let cats = [
+        "food:groceries",
+        "food:bakery",
+        "transport:fuel",
+        "fun:movies",
+        "health",
+    ];
+    let mut rows = Vec::new();
+    for i in 0..30u32 {
+        let n = u128::from(i) + 1;
+        let k = i as usize % 5;
+        rows.push(item(
+            n,
+            30 - i,
+            i64::from(i) * 137 % 9000 + 250,
+            cats[k],
+            payees[k],
+        ));
+    }
+    // Row 0: income.
+    rows[0].draft.kind = Kind::Income;
+    rows[0].draft.amount = 325_000; // 3,250.00 EUR
+    rows[0].draft.category = "salary".into();
+    rows[0].draft.payee = "ACME GmbH".into();
+    // Row 1: a tag and a long note.
+    rows[1].draft.tags = vec!["weekly".into(), "cash".into()];
+    rows[1].draft.note =
+        "bought bread, rolls and a birthday cake for Anna; remember to ask about the receipt"
+            .into();
+    // Row 2: hostile payee text.
+    rows[2].draft.payee = "Evil\u{1b}[31mRed\u{202E}kcab".into();
+    rows
+}
+
+fn today() -> NaiveDate {
+    day(21)
+}
+
+fn totals(rows: &[Expense]) -> Vec<Totals> {
+    let mut t = Totals {
+        currency: Currency::EUR,
+        spent: 0,
+        income: 0,
+        count: 0,
+    };
+    for e in rows {
+        match e.draft.kind {
+            Kind::Expense => t.spent += e.draft.amount,
+            Kind::Income => t.income += e.draft.amount,
+        }
+        t.count += 1;
+    }
+    if rows.is_empty() {
+        Vec::new()
+    } else {
+        vec![t]
+    }
+}
+
+/// Answers every `LoadWindow` in `fx` from `rows` (already in view order).
+fn answer(state: &mut State, rows: &[Expense], fx: Vec<Effect>) {
+    for e in fx {
+        if let Effect::LoadWindow(query) = e {
+            let page = rows.iter().skip(query.start).take(query.len).cloned();
+            let loaded = WindowLoaded {
+                total: rows.len(),
+                rows: page.collect(),
+                totals: totals(rows),
+                query,
+            };
+            let more = update(state, Action::WindowLoaded(Box::new(loaded)));
+            answer(state, rows, more);
+        }
+    }
+}
+
+/// A state at `w`x`h` on 2026-11-21 with `rows` loaded.
+fn state_with(rows: &[Expense], w: u16, h: u16) -> State {
+    let mut s = State::new(today(), 1, Currency::EUR);
+    update(
+        &mut s,
+        Action::Resize {
+            width: w,
+            height: h,
+        },
+    );
+    let fx = update(&mut s, Action::ThisMonth);
+    answer(&mut s, rows, fx);
+    s
+}
+
+fn send(s: &mut State, rows: &[Expense], a: Action) {
+    let fx = update(s, a);
+    answer(s, rows, fx);
+}
+
+fn type_str(s: &mut State, text: &str) {
+    for c in text.chars() {
+        update(s, Action::Input(InputRequest::InsertChar(c)));
+    }
+}
+
+fn draw(state: &State, w: u16, h: u16) -> Terminal<TestBackend> {
+    let keymap = Keymap::load(None).expect("built-in keymap");
+    let help = keymap.help();
+    let chrome = Chrome {
+        theme: &Theme::DEFAULT,
+        help: &help,
+    };
+    let mut terminal = Terminal::new(TestBackend::new(w, h)).unwrap();
+    terminal.draw(|f| render(state, &chrome, f)).unwrap();
+    terminal
+}
+
+/// Position of the first cell where `needle` starts on any line.
+fn find(buf: &Buffer, needle: &str) -> Option<(u16, u16)> {
+    let area = buf.area;
+    for y in 0..area.height {
+        let line: Vec<&str> = (0..area.width).map(|x| buf[(x, y)].symbol()).collect();
+        let text: String = line.concat();
+        if let Some(byte) = text.find(needle) {
+            // Symbols are one per cell here (no wide characters in the needles).
+            let x = text[..byte].chars().count() as u16;
+            return Some((x, y));
+        }
+    }
+    None
+}
+
+fn screen_text(buf: &Buffer) -> String {
+    let area = buf.area;
+    (0..area.height)
+        .map(|y| {
+            (0..area.width)
+                .map(|x| buf[(x, y)].symbol())
+                .collect::<String>()
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+// ---------------------------------------------------------------- ledger
+
+#[test]
+fn ledger_month_view_80x24() {
+    let rows = month_rows();
+    let s = state_with(&rows, 80, 24);
+    let t = draw(&s, 80, 24);
+    insta::assert_snapshot!("ledger_month_view_80x24", t.backend());
+}
+
+#[test]
+fn ledger_month_view_40x12() {
+    let rows = month_rows();
+    let s = state_with(&rows, 40, 12);
+    let t = draw(&s, 40, 12);
+    insta::assert_snapshot!("ledger_month_view_40x12", t.backend());
+}
+
+#[test]
+fn ledger_scrolled_to_the_end_80x24() {
+    let rows = month_rows();
+    let mut s = state_with(&rows, 80, 24);
+    send(&mut s, &rows, Action::SelectLast);
+    let t = draw(&s, 80, 24);
+    insta::assert_snapshot!("ledger_scrolled_to_the_end_80x24", t.backend());
+}
+
+#[test]
+fn ledger_filter_line_80x24() {
+    let rows = month_rows();
+    let mut s = state_with(&rows, 80, 24);
+    send(&mut s, &rows, Action::StartFilter);
+    type_str(&mut s, "bak");
+    let t = draw(&s, 80, 24);
+    let buf = t.backend().buffer();
+    let last = screen_text(buf).lines().last().unwrap().to_string();
+    assert!(last.starts_with("/bak"), "{last}");
+}
+
+#[test]
+fn hostile_payee_is_drawn_inert() {
+    let rows = month_rows();
+    // Wide enough for the whole payee (at 80 columns it is cut after "Red<").
+    let s = state_with(&rows, 200, 24);
+    let t = draw(&s, 200, 24);
+    let text = screen_text(t.backend().buffer());
+    assert!(text.contains("Evil^[[31mRed<U+202E>kcab"), "{text}");
+    assert!(!text.contains('\u{1b}'));
+    assert!(!text.contains('\u{202E}'));
+}
+
+#[test]
+fn income_amount_is_green_expense_is_not() {
+    let rows = month_rows();
+    let s = state_with(&rows, 80, 24);
+    let t = draw(&s, 80, 24);
+    let buf = t.backend().buffer();
+    let (x, y) = find(buf, "+3,250.00 EUR").expect("income row shown with a plus");
+    assert_eq!(buf[(x, y)].fg, Color::Green, "income sign");
+    assert_eq!(buf[(x + 5, y)].fg, Color::Green, "income digits");
+    // The second row is an ordinary expense: not green.
+    let (ex, ey) = find(buf, "Bakery Müller").unwrap();
+    assert_eq!(ey, y + 1);
+    let amount_x = (ex..80)
+        .rev()
+        .find(|&cx| buf[(cx, ey)].symbol().chars().all(|c| c.is_ascii_digit()))
+        .unwrap();
+    assert_ne!(buf[(amount_x, ey)].fg, Color::Green);
+    // The header's income total is green as well.
+    let (hx, hy) = find(buf, "3,250.00 EUR").unwrap();
+    assert_eq!(hy, 0);
+    assert_eq!(buf[(hx, hy)].fg, Color::Green);
+}
+
+#[test]
+fn empty_month_tells_the_newcomer_what_to_press() {
+    let s = state_with(&[], 80, 24);
+    let t = draw(&s, 80, 24);
+    let text = screen_text(t.backend().buffer());
+    assert!(text.contains("No expenses in November 2026"), "{text}");
+    assert!(text.contains("Press a to add one"), "{text}");
+    insta::assert_snapshot!("empty_month_80x24", t.backend());
+}
+
+#[test]
+fn empty_month_40x12() {
+    let s = state_with(&[], 40, 12);
+    let t = draw(&s, 40, 12);
+    insta::assert_snapshot!("empty_month_40x12", t.backend());
+}
+
+#[test]
+fn nothing_matches_the_filter() {
+    let rows = month_rows();
+    let mut s = state_with(&rows, 80, 24);
+    send(&mut s, &rows, Action::StartFilter);
+    // The fake store answers with no rows for this filter.
+    let fx = update(&mut s, Action::Input(InputRequest::InsertChar('z')));
+    answer(&mut s, &[], fx);
+    let t = draw(&s, 80, 24);
+    let text = screen_text(t.backend().buffer());
+    assert!(
+        text.contains("Nothing in November 2026 matches 'z'"),
+        "{text}"
+    );
+    assert!(text.contains("Esc clears the filter"), "{text}");
+}
+
+// ---------------------------------------------------------------- form
+
+fn form_with_amount_error(w: u16, h: u16) -> State {
+    let rows = month_rows();
+    let mut s = state_with(&rows, w, h);
+    send(&mut s, &rows, Action::OpenAdd);
+    type_str(&mut s, "12,3.4");
+    let fx = update(&mut s, Action::Submit);
+    assert!(fx.is_empty());
+    s
+}
+
+#[test]
+fn add_form_with_amount_error_80x24() {
+    let s = form_with_amount_error(80, 24);
+    let t = draw(&s, 80, 24);
+    insta::assert_snapshot!("add_form_amount_error_80x24", t.backend());
+}
+
+#[test]
+fn add_form_with_amount_error_40x12() {
+    let s = form_with_amount_error(40, 12);
+    let t = draw(&s, 40, 12);
+    insta::assert_snapshot!("add_form_amount_error_40x12", t.backend());
+}
+
+#[test]
+fn validation_error_is_red_and_under_the_amount() {
+    let s = form_with_amount_error(80, 24);
+    let t = draw(&s, 80, 24);
+    let buf = t.backend().buffer();
+    let (ax, ay) = find(buf, "│Amount").expect("amount label in the form");
+    let (ex, ey) = find(buf, "↳").expect("error marker");
+    assert_eq!(ey, ay + 1, "the reason is on the line under the amount");
+    assert!(ex > ax);
+    assert_eq!(buf[(ex, ey)].fg, Color::Red);
+    assert_eq!(buf[(ex + 2, ey)].fg, Color::Red);
+    // The cursor sits in the focused amount field, after the text.
+    let mut t = t;
+    let pos = t.get_cursor_position().unwrap();
+    assert_eq!(pos.y, ay);
+    assert_eq!(pos.x, ax + 1 + 10 + 6);
+}
+
+#[test]
+fn validation_reason_is_readable_at_80x24() {
+    let s = form_with_amount_error(80, 24);
+    let text = screen_text(draw(&s, 80, 24).backend().buffer());
+    assert!(text.contains("exactly three digits"), "{text}");
+}
+
+#[test]
+fn add_form_says_how_to_save_at_40x12() {
+    let s = form_with_amount_error(40, 12);
+    let text = screen_text(draw(&s, 40, 12).backend().buffer());
+    assert!(text.contains("Enter"), "{text}");
+    assert!(text.contains("Esc"), "{text}");
+}
+
+#[test]
+fn edit_form_shows_the_start_of_a_long_note() {
+    let rows = month_rows();
+    let mut s = state_with(&rows, 80, 24);
+    send(&mut s, &rows, Action::SelectNext);
+    send(&mut s, &rows, Action::OpenEdit);
+    let text = screen_text(draw(&s, 80, 24).backend().buffer());
+    assert!(text.contains("Note      bought bread"), "{text}");
+}
+
+#[test]
+fn edit_form_with_store_error_80x24() {
+    let rows = month_rows();
+    let mut s = state_with(&rows, 80, 24);
+    send(&mut s, &rows, Action::SelectNext);
+    send(&mut s, &rows, Action::OpenEdit);
+    assert_eq!(update(&mut s, Action::Submit).len(), 1);
+    update(
+        &mut s,
+        Action::Failed("This expense was changed elsewhere; reopen it to edit.".into()),
+    );
+    let t = draw(&s, 80, 24);
+    insta::assert_snapshot!("edit_form_store_error_80x24", t.backend());
+}
+
+// ---------------------------------------------------------------- overlays
+
+#[test]
+fn help_overlay_80x24() {
+    let rows = month_rows();
+    let mut s = state_with(&rows, 80, 24);
+    send(&mut s, &rows, Action::OpenHelp);
+    let t = draw(&s, 80, 24);
+    insta::assert_snapshot!("help_80x24", t.backend());
+}
+
+#[test]
+fn help_overlay_40x12() {
+    let rows = month_rows();
+    let mut s = state_with(&rows, 40, 12);
+    send(&mut s, &rows, Action::OpenHelp);
+    let t = draw(&s, 40, 12);
+    insta::assert_snapshot!("help_40x12", t.backend());
+}
+
+#[test]
+fn help_scroll_up_moves_after_scrolling_past_the_end() {
+    let rows = month_rows();
+    let mut s = state_with(&rows, 80, 24);
+    s.help_lines = expense_tracker::ui::help::line_count(&Keymap::load(None).unwrap().help());
+    send(&mut s, &rows, Action::OpenHelp);
+    for _ in 0..200 {
+        update(&mut s, Action::ScrollDown);
+    }
+    let bottom = screen_text(draw(&s, 80, 24).backend().buffer());
+    update(&mut s, Action::ScrollUp);
+    let one_up = screen_text(draw(&s, 80, 24).backend().buffer());
+    assert_ne!(bottom, one_up, "one k after the end must scroll up a line");
+}
+
+#[test]
+fn delete_confirmation_80x24() {
+    let rows = month_rows();
+    let mut s = state_with(&rows, 80, 24);
+    send(&mut s, &rows, Action::SelectNext);
+    send(&mut s, &rows, Action::DeleteSelected);
+    let t = draw(&s, 80, 24);
+    let text = screen_text(t.backend().buffer());
+    assert!(text.contains("Delete"), "{text}");
+    insta::assert_snapshot!("delete_confirmation_80x24", t.backend());
+}
+
+#[test]
+fn delete_confirmation_says_which_keys_to_press() {
+    let rows = month_rows();
+    for (w, h) in [(80, 24), (40, 12)] {
+        let mut s = state_with(&rows, w, h);
+        send(&mut s, &rows, Action::SelectNext);
+        send(&mut s, &rows, Action::DeleteSelected);
+        let text = screen_text(draw(&s, w, h).backend().buffer());
+        assert!(text.contains("y delete"), "{w}x{h}\n{text}");
+        assert!(text.contains("Esc keep it"), "{w}x{h}\n{text}");
+    }
+}
+
+#[test]
+fn delete_confirmation_40x12() {
+    let rows = month_rows();
+    let mut s = state_with(&rows, 40, 12);
+    send(&mut s, &rows, Action::DeleteSelected);
+    let t = draw(&s, 40, 12);
+    insta::assert_snapshot!("delete_confirmation_40x12", t.backend());
+}
+
+#[test]
+fn toast_after_undo_with_nothing_to_undo() {
+    let rows = month_rows();
+    let mut s = state_with(&rows, 80, 24);
+    send(&mut s, &rows, Action::Undo);
+    let t = draw(&s, 80, 24);
+    let text = screen_text(t.backend().buffer());
+    let last = text.lines().last().unwrap();
+    assert!(last.contains("Nothing to undo in this session"), "{last}");
+}
+
+// ---------------------------------------------------------------- sizes
+
+#[test]
+fn terminal_too_small_10x3() {
+    let rows = month_rows();
+    let s = state_with(&rows, 10, 3);
+    let t = draw(&s, 10, 3);
+    insta::assert_snapshot!("too_small_10x3", t.backend());
+}
+
+/// Every state worth drawing, at `w`x`h`.
+fn states_at(w: u16, h: u16) -> Vec<State> {
+    let rows = month_rows();
+    let base = state_with(&rows, w, h);
+    let mut out = vec![base.clone(), state_with(&[], w, h)];
+    let mut loading = State::new(today(), 1, Currency::EUR);
+    update(
+        &mut loading,
+        Action::Resize {
+            width: w,
+            height: h,
+        },
+    );
+    out.push(loading);
+    for a in [Action::OpenHelp, Action::DeleteSelected, Action::SelectLast] {
+        let mut s = base.clone();
+        send(&mut s, &rows, a);
+        out.push(s);
+    }
+    let mut form = base.clone();
+    send(&mut form, &rows, Action::OpenAdd);
+    type_str(&mut form, "12,3.4 and a long long long text to scroll");
+    update(&mut form, Action::Submit);
+    out.push(form);
+    let mut filter = base;
+    send(&mut filter, &rows, Action::StartFilter);
+    type_str(
+        &mut filter,
+        "a very long filter text \u{1b}[31m that scrolls",
+    );
+    out.push(filter);
+    out
+}
+
+#[test]
+fn every_size_renders_without_panicking() {
+    let mut sizes: Vec<(u16, u16)> = (1..=30)
+        .flat_map(|w| (1..=12).map(move |h| (w, h)))
+        .collect();
+    sizes.extend([
+        (31, 6),
+        (51, 13),
+        (52, 14),
+        (71, 20),
+        (72, 20),
+        (120, 40),
+        (250, 70),
+    ]);
+    for (w, h) in sizes {
+        for s in states_at(w, h) {
+            draw(&s, w, h);
+        }
+    }
+}
+
+#[test]
+fn state_size_out_of_step_with_the_terminal_does_not_panic() {
+    // A resize not yet delivered: the state thinks 120x40, the terminal is 40x10 (and back).
+    let rows = month_rows();
+    let s = state_with(&rows, 120, 40);
+    draw(&s, 40, 10);
+    let s = state_with(&rows, 30, 6);
+    draw(&s, 120, 40);
+}
