@@ -37,7 +37,12 @@ fn draft(date: NaiveDate, amount: i64, cur: &str, cat: &str, payee: &str, kind: 
         category: cat.into(),
         payee: payee.into(),
         note: format!("note {amount}"),
-        tags: vec!["t".into()],
+        // No tag, one tag, or a repeated tag: tag counters count items, each once.
+        tags: match amount.rem_euclid(3) {
+            0 => vec![],
+            1 => vec!["t".into()],
+            _ => vec!["t".into(), "u".into(), "t".into()],
+        },
         kind,
     }
 }
@@ -693,4 +698,31 @@ fn reopen_keeps_data_and_schema() {
     assert_eq!(store.get(id).unwrap().unwrap().draft.amount, 5);
     assert_eq!(store.last_seq().unwrap(), 1);
     assert!(!store.is_empty());
+}
+
+#[test]
+fn tag_counts_follow_writes() {
+    let store = Store::open_temporary().unwrap();
+    let a = store
+        .put(
+            draft(base(), 2, "EUR", "food", "Shop", Kind::Expense),
+            Origin::User,
+            1,
+        )
+        .unwrap();
+    store
+        .put(
+            draft(base(), 4, "EUR", "food", "Shop", Kind::Expense),
+            Origin::User,
+            1,
+        )
+        .unwrap();
+    assert_eq!(
+        store.tags().unwrap(),
+        vec![("t".to_string(), 2), ("u".to_string(), 1)]
+    );
+    let e = a.new.unwrap();
+    store.delete(e.id, e.version, Origin::User, 2).unwrap();
+    assert_eq!(store.tags().unwrap(), vec![("t".to_string(), 1)]);
+    assert!(store.verify().unwrap().is_empty());
 }

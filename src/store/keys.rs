@@ -135,6 +135,8 @@ pub fn agg_key(date: u32, currency: [u8; 3], kind: u8, category: &str) -> Vec<u8
 pub const COUNT_CATEGORY: u8 = b'c';
 /// Prefix of payee counters in `counts`.
 pub const COUNT_PAYEE: u8 = b'p';
+/// Prefix of tag counters in `counts`.
+pub const COUNT_TAG: u8 = b't';
 
 /// `counts` key of a category or payee: `prefix ++ text` (the prefix byte separates the two; the
 /// text is the whole rest, so no length is needed).

@@ -20,7 +20,7 @@ use crate::domain::{Currency, Draft, Expense, ExpenseId, Kind};
 use chrono::NaiveDate;
 use codec::{decode_item, decode_payee, decode_u32, decode_u64, Agg, StoredItem};
 use error::corrupt;
-use keys::{date_key, date_u32, text_key, AggKey, COUNT_CATEGORY, COUNT_PAYEE};
+use keys::{date_key, date_u32, text_key, AggKey, COUNT_CATEGORY, COUNT_PAYEE, COUNT_TAG};
 use sled::transaction::TransactionError;
 use sled::Transactional;
 use std::collections::BTreeMap;
@@ -506,6 +506,17 @@ impl Store {
         stream::read_since(&self.trees.stream, after, limit)
     }
 
+    /// Known tags with the number of items carrying them, most used first (ties by name).
+    pub fn tags(&self) -> Result<Vec<(String, u64)>, StoreError> {
+        let mut out = Vec::new();
+        for (name, v) in self.prefixed_counts(COUNT_TAG, "")? {
+            let key = keys::count_key(COUNT_TAG, &name);
+            out.push((name, decode_u64(tables::COUNTS, &key, &v)?));
+        }
+        out.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        Ok(out)
+    }
+
     /// Number of stored items (sled counts them by scanning `items`).
     pub fn len(&self) -> usize {
         self.trees.items.len()
@@ -513,7 +524,8 @@ impl Store {
 
     /// True when no item is stored.
     pub fn is_empty(&self) -> bool {
-        self.trees.items.is_empty()
+        // `first()` reads one key; sled's `is_empty` is cheap too, but say so explicitly.
+        matches!(self.trees.items.first(), Ok(None))
     }
 
     /// Recomputes the indexes, aggregates and counters from `items` and checks the stream (seqs

@@ -13,7 +13,7 @@ use super::codec::{
 use super::error::{corrupt, StoreError};
 use super::keys::{
     self, count_key, date_key, decode_id, decode_seq, id_key, seq_key, text_key, COUNT_CATEGORY,
-    COUNT_PAYEE,
+    COUNT_PAYEE, COUNT_TAG,
 };
 use crate::domain::ExpenseId;
 use sled::transaction::{ConflictableTransactionError, TransactionalTree};
@@ -40,7 +40,8 @@ pub const STREAM: &str = "stream-1";
 /// granularity, so months with any start day are a range scan.
 pub const AGG_DAY: &str = "agg_day-1";
 /// `counts`. Key `b'c' ++ category` -> u64 BE items using it (non-empty categories only). Key
-/// `b'p' ++ payee` -> postcard `codec::PayeeCount` (count, category it was last written with).
+/// `b'p' ++ payee` -> postcard `codec::PayeeCount` (count, category it was last written with). Key
+/// `b't' ++ tag` -> u64 BE items carrying the tag.
 /// Removed when the count reaches 0.
 pub const COUNTS: &str = "counts-1";
 /// `meta`. Key `schema_version` -> u32 BE. Key `seq` -> u64 BE, the last stream seq (read and
@@ -211,6 +212,9 @@ impl Tx<'_> {
         if !item.payee.is_empty() {
             self.add_payee(&item.payee, &item.category, true)?;
         }
+        for tag in distinct_tags(item) {
+            self.add_count(count_key(COUNT_TAG, tag), true)?;
+        }
         Ok(())
     }
 
@@ -228,6 +232,9 @@ impl Tx<'_> {
         }
         if !item.payee.is_empty() {
             self.add_payee(&item.payee, &item.category, false)?;
+        }
+        for tag in distinct_tags(item) {
+            self.add_count(count_key(COUNT_TAG, tag), false)?;
         }
         Ok(())
     }
@@ -383,6 +390,9 @@ pub(crate) fn verify(t: &Trees) -> Result<Vec<String>, StoreError> {
                 .entry(count_key(COUNT_CATEGORY, &item.category))
                 .or_default() += 1;
         }
+        for tag in distinct_tags(&item) {
+            *exp.counts.entry(count_key(COUNT_TAG, tag)).or_default() += 1;
+        }
         let a = exp.agg_day.entry(agg_key(&item)).or_default();
         match a.sum.checked_add(item.amount) {
             Some(s) => a.sum = s,
@@ -522,4 +532,13 @@ fn verify_stream(
         }
     }
     Ok(())
+}
+
+/// An item's non-empty tags, each once (a tag counter counts items, not mentions).
+fn distinct_tags(item: &StoredItem) -> std::collections::BTreeSet<&str> {
+    item.tags
+        .iter()
+        .map(String::as_str)
+        .filter(|t| !t.is_empty())
+        .collect()
 }

@@ -339,11 +339,13 @@ mod tests {
             err.contains("explode") && err.contains("keymap.toml"),
             "{err}"
         );
-        let err = km
-            .patch("[ledger]\n\"ctrl-\" = \"quit\"\n\"nope\" = \"quit\"\n", "k")
-            .unwrap_err()
-            .to_string();
-        assert!(err.contains("nope"), "{err}");
+        for bad in ["ctrl-", "nope", "f99x"] {
+            let err = km
+                .patch(&format!("[ledger]\n\"{bad}\" = \"quit\"\n"), "k")
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains(&format!("'{bad}'")), "{err}");
+        }
         assert!(km.patch("[elsewhere]\n", "k").is_err());
     }
 }

@@ -134,7 +134,7 @@ impl Runtime {
         Ok(Completions {
             categories: self.store.categories()?,
             payees: self.store.payees()?,
-            tags: Vec::new(), // PENDING: store tag counts
+            tags: self.store.tags()?,
         })
     }
 }
