@@ -474,9 +474,19 @@ impl Store {
 
     /// Known categories with their use counts, most used first (ties by name).
     pub fn categories(&self) -> Result<Vec<(String, u64)>, StoreError> {
+        self.counted(COUNT_CATEGORY)
+    }
+
+    /// Known tags with the number of items carrying them, most used first (ties by name).
+    pub fn tags(&self) -> Result<Vec<(String, u64)>, StoreError> {
+        self.counted(COUNT_TAG)
+    }
+
+    /// The plain u64 counters of one kind, most used first (ties by name).
+    fn counted(&self, kind: u8) -> Result<Vec<(String, u64)>, StoreError> {
         let mut out = Vec::new();
-        for (name, v) in self.prefixed_counts(COUNT_CATEGORY, "")? {
-            let key = keys::count_key(COUNT_CATEGORY, &name);
+        for (name, v) in self.prefixed_counts(kind, "")? {
+            let key = keys::count_key(kind, &name);
             out.push((name, decode_u64(tables::COUNTS, &key, &v)?));
         }
         out.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
@@ -504,17 +514,6 @@ impl Store {
     /// Change records with `seq > after`, at most `limit`, old images resolved via `prev_seq`.
     pub fn stream_since(&self, after: u64, limit: usize) -> Result<Vec<ChangeRecord>, StoreError> {
         stream::read_since(&self.trees.stream, after, limit)
-    }
-
-    /// Known tags with the number of items carrying them, most used first (ties by name).
-    pub fn tags(&self) -> Result<Vec<(String, u64)>, StoreError> {
-        let mut out = Vec::new();
-        for (name, v) in self.prefixed_counts(COUNT_TAG, "")? {
-            let key = keys::count_key(COUNT_TAG, &name);
-            out.push((name, decode_u64(tables::COUNTS, &key, &v)?));
-        }
-        out.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-        Ok(out)
     }
 
     /// Number of stored items (sled counts them by scanning `items`).

@@ -54,28 +54,20 @@ fn header_spans<'a>(state: &State, chrome: &Chrome, compact: bool) -> Vec<Span<'
         (" spent ", " income ")
     };
     for tot in &l.totals {
-        if tot.spent != 0 {
-            spans.push(Span::raw(spent_word));
-            spans.push(Span::styled(
-                format!(
-                    "{} {}",
-                    format_grouped(tot.spent, tot.currency),
-                    tot.currency
-                ),
-                t.style(Meaning::Expense)
-                    .add_modifier(ratatui::style::Modifier::BOLD),
-            ));
-        }
-        if tot.income != 0 {
-            spans.push(Span::raw(income_word));
-            spans.push(Span::styled(
-                format!(
-                    "{} {}",
-                    format_grouped(tot.income, tot.currency),
-                    tot.currency
-                ),
-                t.style(Meaning::Income),
-            ));
+        let bold = t
+            .style(Meaning::Expense)
+            .add_modifier(ratatui::style::Modifier::BOLD);
+        for (amount, word, style) in [
+            (tot.spent, spent_word, bold),
+            (tot.income, income_word, t.style(Meaning::Income)),
+        ] {
+            if amount != 0 {
+                spans.push(Span::raw(word));
+                spans.push(Span::styled(
+                    format!("{} {}", format_grouped(amount, tot.currency), tot.currency),
+                    style,
+                ));
+            }
         }
     }
     let count: u64 = l.totals.iter().map(|t| t.count).sum();
