@@ -33,7 +33,10 @@ use tables::{abort, Abort, Change, Trees, Tx, TxResult, ITEMS, META, META_SCHEMA
 const LOCK_GRACE: std::time::Duration = std::time::Duration::from_millis(400);
 
 /// Items written per transaction by [`Store::put_batch`].
-const BATCH_CHUNK: usize = 2000;
+const BATCH_CHUNK: usize = 10_000;
+/// sled's page cache. Its default (1 GiB) lets a large store take most of that in RAM; the
+/// ledger reads a page at a time, so a small cache costs little and bounds memory.
+const CACHE_BYTES: u64 = 32 * 1024 * 1024;
 
 /// Totals over a date range, from `agg_day` only.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -102,6 +105,7 @@ impl Store {
         let db = loop {
             match sled::Config::new()
                 .path(dir)
+                .cache_capacity(CACHE_BYTES)
                 .open()
                 .map_err(|e| open_error(dir, e))
             {
@@ -572,8 +576,10 @@ impl Store {
                     agg_day,
                     counts,
                     meta,
+                    deltas: Default::default(),
                 };
                 let r = f(&tx)?;
+                tx.apply_deltas()?;
                 // Makes `transaction()` flush (fsync) after commit and before it returns Ok.
                 items.flush();
                 Ok(r)
