@@ -106,6 +106,9 @@ impl Store {
             match sled::Config::new()
                 .path(dir)
                 .cache_capacity(CACHE_BYTES)
+                // Every write flushes before it returns, so sled's background flusher adds
+                // nothing but a wait of up to 500 ms when the handle drops (process exit).
+                .flush_every_ms(None)
                 .open()
                 .map_err(|e| open_error(dir, e))
             {
