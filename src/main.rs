@@ -32,7 +32,20 @@ enum Command {
     Demo(cli::demo::Args),
 }
 
-fn main() -> Result<()> {
+fn main() -> std::process::ExitCode {
+    match run() {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(report) => {
+            use std::io::Write;
+            // A person's mistake or a busy store is a sentence, not a backtrace: print the
+            // chain of contexts on one line ("opening the store: the store at … is in use").
+            let _ = writeln!(std::io::stderr(), "expense: {report:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn run() -> Result<()> {
     // Plain reports (no colour codes) when stderr is not a terminal, e.g. in scripts.
     let theme = if std::io::IsTerminal::is_terminal(&std::io::stderr()) {
         color_eyre::config::Theme::dark()
