@@ -993,6 +993,17 @@ fn undo_goes_back_in_order_and_skips_undo_records() {
 }
 
 #[test]
+fn a_failed_undo_can_be_tried_again() {
+    let mut f = Fake::with_rows(5);
+    f.send(stored(3, Change::Added));
+    assert_eq!(f.send(Action::Undo), vec![Effect::Undo { seq: 3 }]);
+    f.send(Action::Failed("expense was changed elsewhere".into()));
+    assert_eq!(f.state.undo_stack, vec![3]);
+    assert!(f.state.toast.as_ref().unwrap().error);
+    assert_eq!(f.send(Action::Undo), vec![Effect::Undo { seq: 3 }]);
+}
+
+#[test]
 fn undo_with_nothing_to_undo_says_so() {
     let mut f = Fake::with_rows(5);
     assert!(f.send(Action::Undo).is_empty());

@@ -250,8 +250,14 @@ fn apply(store: &Store, m: &mut Model, op: &Op, now: i64) {
             let cur = m.items.get(&id).cloned();
             let is_last = m.last.get(&id) == Some(&target.seq);
             let r = store.undo(target.seq, now);
+            // Undo of an insert or edit also applies when later undos brought the item back to
+            // the very fields that record wrote.
+            let same_fields = match (&cur, &target.new) {
+                (Some(c), Some(n)) => c.draft == n.draft,
+                _ => false,
+            };
             let ok = match target.event {
-                Event::Insert | Event::Modify => cur.is_some() && is_last,
+                Event::Insert | Event::Modify => cur.is_some() && (is_last || same_fields),
                 Event::Remove => cur.is_none() && is_last,
             };
             if !ok {
@@ -724,5 +730,52 @@ fn tag_counts_follow_writes() {
     let e = a.new.unwrap();
     store.delete(e.id, e.version, Origin::User, 2).unwrap();
     assert_eq!(store.tags().unwrap(), vec![("t".to_string(), 1)]);
+    assert!(store.verify().unwrap().is_empty());
+}
+
+#[test]
+fn undo_twice_walks_back_through_a_session() {
+    let store = Store::open_temporary().unwrap();
+    // add, edit, u, u: the expense is gone again.
+    let add = store
+        .put(simple(base(), 500, "food"), Origin::User, 1)
+        .unwrap();
+    let e = add.new.clone().unwrap();
+    let edit = store
+        .update(e.id, e.version, simple(base(), 700, "fun"), Origin::User, 2)
+        .unwrap();
+    store.undo(edit.seq, 3).unwrap();
+    let gone = store.undo(add.seq, 4).unwrap();
+    assert_eq!(gone.event, Event::Remove);
+    assert_eq!(gone.origin, Origin::Undo);
+    assert!(store.get(e.id).unwrap().is_none());
+    // add, delete, u, u: also gone, through the re-inserted image.
+    let add = store
+        .put(simple(base(), 900, "food"), Origin::User, 5)
+        .unwrap();
+    let e = add.new.clone().unwrap();
+    let del = store.delete(e.id, e.version, Origin::User, 6).unwrap();
+    store.undo(del.seq, 7).unwrap();
+    assert!(store.get(e.id).unwrap().is_some());
+    store.undo(add.seq, 8).unwrap();
+    assert!(store.get(e.id).unwrap().is_none());
+    // An item changed to other fields since is still a conflict.
+    let add = store
+        .put(simple(base(), 100, "food"), Origin::User, 9)
+        .unwrap();
+    let e = add.new.clone().unwrap();
+    store
+        .update(
+            e.id,
+            e.version,
+            simple(base(), 200, "food"),
+            Origin::User,
+            10,
+        )
+        .unwrap();
+    assert!(matches!(
+        store.undo(add.seq, 11),
+        Err(StoreError::Conflict { .. })
+    ));
     assert!(store.verify().unwrap().is_empty());
 }

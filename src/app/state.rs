@@ -27,6 +27,8 @@ pub struct State {
     pub toast: Option<Toast>,
     /// Change records made in this session, newest last: what `u` reverses.
     pub undo_stack: Vec<u64>,
+    /// The undo sent to the store and not yet answered: put back on the stack if it fails.
+    pub pending_undo: Option<u64>,
     /// Known categories and payees.
     pub completions: Completions,
     /// Set when the app should exit.
@@ -47,6 +49,7 @@ impl State {
             overlay: None,
             toast: None,
             undo_stack: Vec::new(),
+            pending_undo: None,
             completions: Completions::default(),
             quitting: false,
             help_lines: u16::MAX,

@@ -38,6 +38,9 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             fx
         }
         Action::Failed(message) => {
+            if let Some(seq) = state.pending_undo.take() {
+                state.undo_stack.push(seq);
+            }
             match &mut state.overlay {
                 Some(Overlay::Form(form)) if form.saving => {
                     form.saving = false;
@@ -137,7 +140,10 @@ fn ledger(state: &mut State, action: Action) -> Vec<Effect> {
             }
         },
         Action::Undo => match state.undo_stack.pop() {
-            Some(seq) => return vec![Effect::Undo { seq }],
+            Some(seq) => {
+                state.pending_undo = Some(seq);
+                return vec![Effect::Undo { seq }];
+            }
             None => {
                 state.toast = Some(Toast {
                     text: "Nothing to undo in this session".into(),
@@ -290,7 +296,13 @@ fn window_loaded(state: &mut State, loaded: super::action::WindowLoaded) -> Vec<
         return Vec::new(); // an answer to a view the person already left
     }
     let l = &mut state.ledger;
-    l.total = Some(loaded.total);
+    // A short page means the view ends there, whatever the count said (never ask forever).
+    let total = if loaded.rows.len() < loaded.query.len {
+        loaded.total.min(loaded.query.start + loaded.rows.len())
+    } else {
+        loaded.total
+    };
+    l.total = Some(total);
     l.window_start = loaded.query.start;
     l.window = loaded.rows;
     l.totals = loaded.totals;
@@ -301,7 +313,9 @@ fn stored_effects(state: &mut State, stored: Stored) -> Vec<Effect> {
     if matches!(&state.overlay, Some(Overlay::Form(f)) if f.saving) {
         state.overlay = None;
     }
-    if stored.change != Change::Undone {
+    if stored.change == Change::Undone {
+        state.pending_undo = None;
+    } else {
         state.undo_stack.push(stored.seq);
     }
     let e = &stored.expense;

@@ -212,7 +212,7 @@ impl Store {
     /// Reverses change record `seq` as one new record with origin `Undo`: INSERT -> delete;
     /// MODIFY -> write back the old image's fields (version keeps increasing); REMOVE -> re-insert
     /// the old image (same id, created kept, version = old + 1). Conditional: the item must still
-    /// be as that record left it (for REMOVE: still absent, with no later change), else Conflict.
+    /// hold the fields that record left it with (for REMOVE: still absent, with no later change), else Conflict.
     pub fn undo(&self, seq: u64, now_ms: i64) -> Result<ChangeRecord, StoreError> {
         let target =
             stream::read_change(&self.trees.stream, seq)?.ok_or(StoreError::UnknownSeq(seq))?;
@@ -233,8 +233,10 @@ impl Store {
                     _ => None,
                 };
                 self.transact(|tx| {
+                    // The item must look as that record left it: written by it, or brought
+                    // back to the same fields by later undos (add, edit, u, u).
                     let cur = match tx.current(id)? {
-                        Some(c) if c.last_seq == seq => c,
+                        Some(c) if c.last_seq == seq || same_fields(&c, &written) => c,
                         other => {
                             return abort(StoreError::Conflict {
                                 id,
@@ -323,7 +325,9 @@ impl Store {
     }
 
     /// Stores many new expenses, each with its own id and change record, in transactions of
-    /// ~2000 items (each flushed). Returns how many were stored.
+    /// `BATCH_CHUNK` items (each flushed). Returns how many were stored. Chunks are atomic one by
+    /// one: on an error the earlier chunks stay stored (an all-or-nothing import needs a batch
+    /// marker; see the import issue).
     pub fn put_batch(
         &self,
         drafts: Vec<Draft>,
@@ -742,4 +746,16 @@ fn open_error(dir: &Path, e: sled::Error) -> StoreError {
         }
         e => e.into(),
     }
+}
+
+/// True when two images hold the same expense fields (bookkeeping aside).
+fn same_fields(a: &StoredItem, b: &StoredItem) -> bool {
+    let plain = |i: &StoredItem| StoredItem {
+        created: 0,
+        updated: 0,
+        version: 0,
+        last_seq: 0,
+        ..i.clone()
+    };
+    plain(a) == plain(b)
 }

@@ -26,7 +26,9 @@ pub fn spawn_signals(tx: Sender<Msg>) -> std::io::Result<()> {
     std::thread::Builder::new()
         .name("signals".into())
         .spawn(move || {
-            if let Some(sig) = signals.forever().next() {
+            // Keep the handlers installed for the whole run: a second SIGTERM during shutdown
+            // must not fall back to the default action before the terminal is restored.
+            for sig in signals.forever() {
                 let name = match sig {
                     SIGHUP => "SIGHUP",
                     SIGINT => "SIGINT",

@@ -27,7 +27,10 @@ pub fn run(store: Store, config: &Config, keymap: Keymap) -> Result<()> {
     terminal::require_tty()?;
     let (tx, rx) = mpsc::channel();
     event::spawn_signals(tx.clone()).wrap_err("installing signal handlers")?;
-    let (mut term, guard) = terminal::init()?;
+    let (term, guard) = terminal::init()?;
+    // The guard restores the terminal; dropping `Terminal` would try again and report failure
+    // with `eprintln!`, which panics (and aborts) when the terminal hung up. Never drop it.
+    let mut term = std::mem::ManuallyDrop::new(term);
     event::spawn_input(tx).wrap_err("starting the input thread")?;
 
     let theme = match config.theme {
@@ -53,15 +56,7 @@ pub fn run(store: Store, config: &Config, keymap: Keymap) -> Result<()> {
     );
 
     let outcome = loop {
-        while let Some(action) = queue.pop_front() {
-            for fx in update(&mut state, action) {
-                match fx {
-                    Effect::Quit => {}
-                    Effect::Suspend => terminal::suspend(&mut term)?,
-                    fx => queue.extend(runtime.execute(fx, now_ms())),
-                }
-            }
-        }
+        drain(&mut queue, &mut state, &mut runtime, &mut term)?;
         if state.quitting {
             break None;
         }
@@ -74,6 +69,8 @@ pub fn run(store: Store, config: &Config, keymap: Keymap) -> Result<()> {
         let Ok(first) = rx.recv() else {
             break Some("event channel closed".to_string());
         };
+        // Each key is resolved against the state the keys before it produced (`/` then `q`
+        // typed fast filters for "q"; it does not quit), then one frame for the whole batch.
         let mut terminate = None;
         for msg in std::iter::once(first).chain(rx.try_iter()) {
             match msg {
@@ -85,15 +82,16 @@ pub fn run(store: Store, config: &Config, keymap: Keymap) -> Result<()> {
                 Msg::Tick(day) => queue.push_back(Action::Tick(day)),
                 Msg::Terminate(why) => terminate = Some(why),
             }
+            drain(&mut queue, &mut state, &mut runtime, &mut term)?;
+            if terminate.is_some() || state.quitting {
+                break;
+            }
         }
         if terminate.is_some() {
             break terminate;
         }
     };
     drop(guard);
-    // The guard restored the terminal; dropping `Terminal` would try again and report failure
-    // with `eprintln!`, which panics (and aborts) when the terminal hung up.
-    std::mem::forget(term);
     runtime.store().flush().wrap_err("flushing the store")?;
     if let Some(why) = outcome {
         use std::io::Write;
@@ -102,6 +100,34 @@ pub fn run(store: Store, config: &Config, keymap: Keymap) -> Result<()> {
             std::io::stderr(),
             "expense: stopped by {why}; every confirmed change is saved"
         );
+    }
+    Ok(())
+}
+
+/// Runs queued actions through the reducer and their effects through the runtime until nothing
+/// is left.
+fn drain(
+    queue: &mut VecDeque<Action>,
+    state: &mut State,
+    runtime: &mut Runtime,
+    term: &mut ratatui::DefaultTerminal,
+) -> Result<()> {
+    while let Some(action) = queue.pop_front() {
+        for fx in update(state, action) {
+            match fx {
+                Effect::Quit => {}
+                Effect::Suspend => {
+                    terminal::suspend(term)?;
+                    // The window may have changed size while we were stopped.
+                    let size = term.size().wrap_err("reading the terminal size")?;
+                    queue.push_back(Action::Resize {
+                        width: size.width,
+                        height: size.height,
+                    });
+                }
+                fx => queue.extend(runtime.execute(fx, now_ms())),
+            }
+        }
     }
     Ok(())
 }

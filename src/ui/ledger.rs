@@ -244,7 +244,7 @@ fn render_status(state: &State, chrome: &Chrome, frame: &mut Frame, area: Rect) 
         } else {
             Meaning::Success
         };
-        Line::from(Span::styled(format!(" {}", toast.text), t.style(m)))
+        Line::from(Span::styled(format!(" {}", inert(&toast.text)), t.style(m)))
     } else {
         let mut spans = Vec::new();
         if !l.filter.value().is_empty() {
