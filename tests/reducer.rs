@@ -88,6 +88,7 @@ impl Fake {
             filter: l.filter.value().to_string(),
             start: 0,
             len: 63,
+            focus: None,
         }
     }
 
@@ -168,12 +169,18 @@ impl Fake {
             rows.reverse();
         }
         let total = rows.len();
+        let mut q = q.clone();
+        let focus = q.focus.and_then(|id| rows.iter().position(|e| e.id == id));
+        if let Some(i) = focus {
+            q.start = i.saturating_sub(q.len / 3);
+        }
         let rows = rows.into_iter().skip(q.start).take(q.len).collect();
         WindowLoaded {
-            query: q.clone(),
+            query: q,
             total,
             rows,
             totals,
+            focus,
         }
     }
 
@@ -1089,4 +1096,26 @@ fn an_edit_into_another_month_says_where_it_went() {
     })));
     let text = f.state.toast.clone().unwrap().text;
     assert!(text.contains("(in October 2026)"), "{text}");
+}
+
+#[test]
+fn a_saved_expense_stays_selected_wherever_it_moved() {
+    let mut f = Fake::with_rows(200);
+    // The expense at index 150 of the fake store, as the runtime would report its save.
+    let saved = f.store[150].clone();
+    let fx = f.send(Action::Stored(Box::new(Stored {
+        seq: 9,
+        change: Change::Edited,
+        expense: saved.clone(),
+    })));
+    let Some(Effect::LoadWindow(q)) = fx.first() else {
+        panic!("expected a load, got {fx:?}")
+    };
+    assert_eq!(q.focus, Some(saved.id));
+    let l = &f.state.ledger;
+    assert_eq!(l.selected_row().map(|e| e.id), Some(saved.id));
+    assert!(
+        l.selected >= l.offset && l.selected < l.offset + 21,
+        "selection on screen"
+    );
 }

@@ -117,6 +117,7 @@ fn answer(state: &mut State, rows: &[Expense], fx: Vec<Effect>) {
                 rows: page.collect(),
                 totals: totals(rows),
                 query,
+                focus: None,
             };
             let more = update(state, Action::WindowLoaded(Box::new(loaded)));
             answer(state, rows, more);

@@ -779,3 +779,35 @@ fn undo_twice_walks_back_through_a_session() {
     ));
     assert!(store.verify().unwrap().is_empty());
 }
+
+#[test]
+fn position_in_range_matches_range_order() {
+    let store = Store::open_temporary().unwrap();
+    let mut ids = Vec::new();
+    for (i, d) in [5, 1, 9, 1, 30, 15].iter().enumerate() {
+        let r = store
+            .put(
+                simple(day(2024, 1, *d), 100 + i as i64, "food"),
+                Origin::User,
+                1,
+            )
+            .unwrap();
+        ids.push(r.id);
+    }
+    let (from, to) = (day(2024, 1, 1), day(2024, 1, 31));
+    for reverse in [false, true] {
+        let order = store.range(from, to, reverse, 0, usize::MAX).unwrap();
+        for (i, e) in order.iter().enumerate() {
+            assert_eq!(
+                store.position_in_range(from, to, reverse, e.id).unwrap(),
+                Some(i)
+            );
+        }
+    }
+    assert_eq!(
+        store
+            .position_in_range(day(2024, 2, 1), day(2024, 2, 29), false, ids[0])
+            .unwrap(),
+        None
+    );
+}

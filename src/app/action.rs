@@ -115,6 +115,8 @@ pub struct WindowLoaded {
     pub rows: Vec<Expense>,
     /// Totals of the whole month, per currency (never summed across currencies).
     pub totals: Vec<Totals>,
+    /// Where `query.focus` is in the view, if it is there.
+    pub focus: Option<usize>,
 }
 
 /// Spending and income of one currency.

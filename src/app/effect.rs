@@ -56,6 +56,8 @@ pub struct WindowQuery {
     pub start: usize,
     /// Number of rows wanted.
     pub len: usize,
+    /// Put the window around this expense and report where it is (after a save).
+    pub focus: Option<crate::domain::ExpenseId>,
 }
 
 impl WindowQuery {

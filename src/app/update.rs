@@ -262,6 +262,7 @@ fn query(state: &State) -> WindowQuery {
         filter: l.filter.value().to_string(),
         start: l.offset.saturating_sub(page),
         len: page * 3,
+        focus: None,
     }
 }
 
@@ -303,6 +304,9 @@ fn window_loaded(state: &mut State, loaded: super::action::WindowLoaded) -> Vec<
         loaded.total
     };
     l.total = Some(total);
+    if let Some(i) = loaded.focus {
+        l.selected = i;
+    }
     l.window_start = loaded.query.start;
     l.window = loaded.rows;
     l.totals = loaded.totals;
@@ -347,7 +351,10 @@ fn stored_effects(state: &mut State, stored: Stored) -> Vec<Effect> {
         ),
         error: false,
     });
-    let mut fx = reload(state);
-    fx.push(Effect::LoadCompletions);
-    fx
+    // Keep the saved expense under the cursor, wherever the save moved it in the view.
+    let mut q = query(state);
+    if stored.change != Change::Deleted && month == state.ledger.month {
+        q.focus = Some(e.id);
+    }
+    vec![Effect::LoadWindow(q), Effect::LoadCompletions]
 }

@@ -399,6 +399,38 @@ impl Store {
         Ok(out)
     }
 
+    /// The index `range(from, to, reverse, ..)` would give the item `id`, counting index keys
+    /// only (no item reads); `None` when it is not stored or outside the range.
+    pub fn position_in_range(
+        &self,
+        from: NaiveDate,
+        to: NaiveDate,
+        reverse: bool,
+        id: ExpenseId,
+    ) -> Result<Option<usize>, StoreError> {
+        let Some(item) = self.get(id)? else {
+            return Ok(None);
+        };
+        let date = item.draft.date;
+        if date < from || date > to {
+            return Ok(None);
+        }
+        let key = date_key(date_u32(date), id);
+        let n = if reverse {
+            let hi = date_key(date_u32(to), ExpenseId(u128::MAX));
+            self.trees
+                .idx_date
+                .range(key..=hi)
+                .keys()
+                .count()
+                .saturating_sub(1)
+        } else {
+            let lo = date_key(date_u32(from), ExpenseId(0));
+            self.trees.idx_date.range(lo..key).keys().count()
+        };
+        Ok(Some(n))
+    }
+
     /// Items in the date range whose category is `category` or below it (`food` matches
     /// `food:groceries`, not `foodstuff`), sorted by (date, id). An empty `category` matches all.
     pub fn range_in_category(

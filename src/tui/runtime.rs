@@ -11,12 +11,17 @@ use crate::domain::Expense;
 use crate::store::{ChangeRecord, Origin, Store, StoreError};
 use chrono::NaiveDate;
 
-/// The month's rows for sorted or filtered views, valid while the store's last seq is unchanged.
+/// The month's rows for sorted or filtered views, valid while the store's last seq is unchanged,
+/// with the last sorted/filtered order so that scrolling does not sort again.
 struct MonthRows {
     from: NaiveDate,
     to: NaiveDate,
     seq: u64,
     rows: Vec<Expense>,
+    /// (sort, descending, filter) of `order`.
+    view: Option<(SortKey, bool, String)>,
+    /// Indexes into `rows` in view order.
+    order: Vec<usize>,
 }
 
 /// Executes effects; owns the store handle for the TUI.
@@ -69,7 +74,7 @@ impl Runtime {
         Some(result.unwrap_or_else(|e| Action::Failed(e.to_string())))
     }
 
-    fn window(&mut self, q: WindowQuery) -> Result<WindowLoaded, StoreError> {
+    fn window(&mut self, mut q: WindowQuery) -> Result<WindowLoaded, StoreError> {
         let summary = self.store.summary(q.from, q.to)?;
         let totals: Vec<Totals> = summary
             .totals
@@ -81,7 +86,21 @@ impl Runtime {
                 count: t.count,
             })
             .collect();
+        // A window that starts a page before the focused row keeps it on screen.
+        let around = |q: &mut WindowQuery, at: Option<usize>| {
+            if let Some(i) = at {
+                q.start = i.saturating_sub(q.len / 3);
+            }
+            at
+        };
         if q.sort == SortKey::Date && q.filter.trim().is_empty() {
+            let focus = match q.focus {
+                Some(id) => self
+                    .store
+                    .position_in_range(q.from, q.to, q.descending, id)?,
+                None => None,
+            };
+            let focus = around(&mut q, focus);
             let rows = self
                 .store
                 .range(q.from, q.to, q.descending, q.start, q.len)?;
@@ -91,43 +110,68 @@ impl Runtime {
                 total,
                 rows,
                 totals,
+                focus,
             });
         }
-        let seq = self.store.last_seq()?;
-        let fresh =
-            matches!(&self.month, Some(m) if m.from == q.from && m.to == q.to && m.seq == seq);
-        if !fresh {
-            let rows = self.store.range(q.from, q.to, false, 0, usize::MAX)?;
-            self.month = Some(MonthRows {
-                from: q.from,
-                to: q.to,
-                seq,
-                rows,
-            });
-        }
-        let all = self.month.as_ref().map_or(&[][..], |m| m.rows.as_slice());
-        let mut view: Vec<&Expense> = if q.filter.trim().is_empty() {
-            all.iter().collect()
-        } else {
-            let mut fuzzy = Fuzzy::new(q.filter.trim());
-            all.iter()
-                .filter(|e| fuzzy.score(&haystack(e)).is_some())
-                .collect()
-        };
-        sort(&mut view, q.sort, q.descending);
-        let total = view.len();
-        let rows = view
-            .into_iter()
+        let month = self.month_view(&q)?;
+        let focus = q
+            .focus
+            .and_then(|id| month.order.iter().position(|&i| month.rows[i].id == id));
+        let focus = around(&mut q, focus);
+        let total = month.order.len();
+        let rows = month
+            .order
+            .iter()
             .skip(q.start)
             .take(q.len)
-            .cloned()
+            .map(|&i| month.rows[i].clone())
             .collect();
         Ok(WindowLoaded {
             query: q,
             total,
             rows,
             totals,
+            focus,
         })
+    }
+
+    /// The month's rows in the query's order, loaded and sorted only when something changed.
+    fn month_view(&mut self, q: &WindowQuery) -> Result<&MonthRows, StoreError> {
+        let seq = self.store.last_seq()?;
+        let fresh =
+            matches!(&self.month, Some(m) if m.from == q.from && m.to == q.to && m.seq == seq);
+        if !fresh {
+            self.month = None;
+        }
+        let m = match &mut self.month {
+            Some(m) => m,
+            slot => {
+                let rows = self.store.range(q.from, q.to, false, 0, usize::MAX)?;
+                slot.insert(MonthRows {
+                    from: q.from,
+                    to: q.to,
+                    seq,
+                    rows,
+                    view: None,
+                    order: Vec::new(),
+                })
+            }
+        };
+        let view = (q.sort, q.descending, q.filter.trim().to_string());
+        if m.view.as_ref() != Some(&view) {
+            let mut order: Vec<usize> = if view.2.is_empty() {
+                (0..m.rows.len()).collect()
+            } else {
+                let mut fuzzy = Fuzzy::new(&view.2);
+                (0..m.rows.len())
+                    .filter(|&i| fuzzy.score(&haystack(&m.rows[i])).is_some())
+                    .collect()
+            };
+            sort(&mut order, &m.rows, q.sort, q.descending);
+            m.order = order;
+            m.view = Some(view);
+        }
+        Ok(m)
     }
 
     fn completions(&self) -> Result<Completions, StoreError> {
@@ -156,16 +200,26 @@ fn haystack(e: &Expense) -> String {
     )
 }
 
-fn sort(rows: &mut [&Expense], key: SortKey, descending: bool) {
-    rows.sort_by(|a, b| {
-        let (x, y) = (&a.draft, &b.draft);
+fn sort(order: &mut [usize], rows: &[Expense], key: SortKey, descending: bool) {
+    // Lower-cased names once, not per comparison.
+    let names: Vec<String> = match key {
+        SortKey::Category => rows
+            .iter()
+            .map(|e| e.draft.category.to_lowercase())
+            .collect(),
+        SortKey::Payee => rows.iter().map(|e| e.draft.payee.to_lowercase()).collect(),
+        _ => Vec::new(),
+    };
+    order.sort_by(|&a, &b| {
+        let (x, y) = (&rows[a], &rows[b]);
         let primary = match key {
-            SortKey::Date => x.date.cmp(&y.date),
-            SortKey::Amount => x.amount.cmp(&y.amount),
-            SortKey::Category => x.category.to_lowercase().cmp(&y.category.to_lowercase()),
-            SortKey::Payee => x.payee.to_lowercase().cmp(&y.payee.to_lowercase()),
+            SortKey::Date => x.draft.date.cmp(&y.draft.date),
+            SortKey::Amount => x.draft.amount.cmp(&y.draft.amount),
+            SortKey::Category | SortKey::Payee => names[a].cmp(&names[b]),
         };
-        let ord = primary.then(x.date.cmp(&y.date)).then(a.id.cmp(&b.id));
+        let ord = primary
+            .then(x.draft.date.cmp(&y.draft.date))
+            .then(x.id.cmp(&y.id));
         if descending {
             ord.reverse()
         } else {
