@@ -105,16 +105,15 @@ pub fn render(form: &FormState, _state: &State, theme: &Theme, frame: &mut Frame
         }
     }
     // The key hints live in the bottom border, so they show at any height.
-    let mut hints = Vec::new();
-    for (k, d) in [
-        ("Enter", "save"),
-        ("Esc", "cancel"),
-        ("Tab", "next"),
-        ("↓↑", "suggest"),
-    ] {
-        hints.push(Span::styled(format!(" {k}"), theme.style(Meaning::Key)));
-        hints.push(Span::styled(format!(" {d}"), theme.style(Meaning::Muted)));
-    }
+    let mut hints = super::hints(
+        &[
+            ("Enter", "save"),
+            ("Esc", "cancel"),
+            ("Tab", "next"),
+            ("↓↑", "suggest"),
+        ],
+        theme,
+    );
     hints.push(Span::raw(" "));
     if form.saving {
         lines.push(Line::from(Span::styled(

@@ -253,20 +253,20 @@ fn render_status(state: &State, chrome: &Chrome, frame: &mut Frame, area: Rect) 
                 t.style(Meaning::Focus),
             ));
         }
-        for (k, d) in [
-            ("a", "add"),
-            ("e", "edit"),
-            ("d", "delete"),
-            ("u", "undo"),
-            ("/", "filter"),
-            ("s", "sort"),
-            ("[ ]", "month"),
-            ("?", "help"),
-            ("q", "quit"),
-        ] {
-            spans.push(Span::styled(format!(" {k}"), t.style(Meaning::Key)));
-            spans.push(Span::styled(format!(" {d}"), t.style(Meaning::Muted)));
-        }
+        spans.extend(super::hints(
+            &[
+                ("a", "add"),
+                ("e", "edit"),
+                ("d", "delete"),
+                ("u", "undo"),
+                ("/", "filter"),
+                ("s", "sort"),
+                ("[ ]", "month"),
+                ("?", "help"),
+                ("q", "quit"),
+            ],
+            t,
+        ));
         Line::from(spans)
     };
     let pos_width = position.chars().count() as u16;

@@ -80,6 +80,19 @@ fn confirm_delete(expense: &crate::domain::Expense, theme: &Theme, frame: &mut F
     );
 }
 
+/// Key hints, ` key desc` pairs styled as keys and muted text.
+pub fn hints<'a>(pairs: &[(&str, &str)], theme: &Theme) -> Vec<Span<'a>> {
+    pairs
+        .iter()
+        .flat_map(|(k, d)| {
+            [
+                Span::styled(format!(" {k}"), theme.style(Meaning::Key)),
+                Span::styled(format!(" {d}"), theme.style(Meaning::Muted)),
+            ]
+        })
+        .collect()
+}
+
 /// A rectangle of at most `width` x `height`, centred in `area`.
 pub fn centered(area: Rect, width: u16, height: u16) -> Rect {
     let w = width.min(area.width);
