@@ -26,6 +26,8 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Add an expense from one line: `expense add 12.50 groceries @Lidl yesterday #weekly`.
+    Add(cli::add::Args),
     /// List a month's expenses (plain, --json or --csv).
     List(cli::list::Args),
     /// Fill an empty store with realistic generated expenses.
@@ -67,6 +69,7 @@ fn run() -> Result<()> {
     };
     let open = || Store::open(&store_dir).wrap_err("opening the store");
     match args.command {
+        Some(Command::Add(add)) => cli::add::run(open, &config, &add, today),
         Some(Command::List(list)) => cli::list::run(open, &config, &list, today),
         Some(Command::Demo(demo)) => cli::demo::run(&open()?, &demo, today, config.currency),
         None => {

@@ -3,10 +3,11 @@
 
 pub mod action;
 pub mod effect;
-pub mod fuzzy;
 pub mod state;
 pub mod update;
 
+/// Fuzzy matching lives in `domain` (the quick-entry grammar uses it too).
+pub use crate::domain::fuzzy;
 pub use action::Action;
 pub use effect::Effect;
 pub use state::State;

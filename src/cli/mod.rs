@@ -1,6 +1,7 @@
 //! Headless subcommands, one file each. They talk to the store directly and print for people
 //! (inert text, aligned columns) or for scripts (`--json`, `--csv`).
 
+pub mod add;
 pub mod demo;
 pub mod list;
 

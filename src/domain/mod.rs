@@ -2,8 +2,10 @@
 //! no terminal, no store.
 
 pub mod expense;
+pub mod fuzzy;
 pub mod money;
 pub mod period;
+pub mod quick;
 pub mod text;
 pub mod validate;
 

@@ -1,0 +1,89 @@
+//! `expense add WORDS...`: one line in, one expense stored (or, with `--dry-run`, shown).
+
+use super::with_stdout;
+use crate::config::Config;
+use crate::domain::money::format_grouped;
+use crate::domain::quick::{from_args, parse, QuickContext};
+use crate::domain::text::inert;
+use crate::domain::{Draft, Expense, Kind};
+use crate::store::{Origin, Store};
+use color_eyre::eyre::{eyre, Result};
+
+/// Options of `expense add`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Show how the words were understood without storing anything.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Print the stored expense as JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// Take the category as written even if it is new (same as ending it with '!').
+    #[arg(long)]
+    pub new_category: bool,
+    /// The expense: `12.50 groceries @Lidl yesterday #weekly "team lunch"` (amount anywhere,
+    /// `+` for income, a currency code or symbol next to it).
+    #[arg(
+        required = true,
+        trailing_var_arg = true,
+        allow_hyphen_values = true,
+        value_name = "WORDS"
+    )]
+    pub words: Vec<String>,
+}
+
+/// Parses the words against the store's categories and stores the expense.
+pub fn run(
+    open: impl FnOnce() -> Result<Store>,
+    config: &Config,
+    args: &Args,
+    today: chrono::NaiveDate,
+) -> Result<()> {
+    let store = open()?;
+    let categories = store.categories()?;
+    let ctx = QuickContext {
+        today,
+        currency: config.currency,
+        categories: &categories,
+        allow_new: args.new_category,
+    };
+    let draft = parse(&from_args(&args.words), &ctx).map_err(|e| eyre!("{e}"))?;
+    if args.dry_run {
+        return with_stdout(|w| writeln!(w, "would add: {}", describe(&draft)));
+    }
+    let now = chrono::Utc::now().timestamp_millis();
+    let record = store.put(draft, Origin::User, now)?;
+    let expense: Expense = record
+        .new
+        .ok_or_else(|| eyre!("the store returned no image"))?;
+    with_stdout(|w| {
+        if args.json {
+            serde_json::to_writer(&mut *w, &expense.to_row())?;
+            writeln!(w)
+        } else {
+            writeln!(w, "added: {}  id {}", describe(&expense.draft), expense.id)
+        }
+    })
+}
+
+/// One line for people: `2026-11-20 12.50 EUR food:groceries @Lidl #weekly "team lunch"`.
+pub fn describe(d: &Draft) -> String {
+    let sign = if d.kind == Kind::Income { "+" } else { "" };
+    let mut s = format!(
+        "{} {sign}{} {} {}",
+        d.date.format("%Y-%m-%d"),
+        format_grouped(d.amount, d.currency),
+        d.currency,
+        inert(&d.category)
+    );
+    if !d.payee.is_empty() {
+        s.push_str(&format!(" @{}", inert(&d.payee)));
+    }
+    for t in &d.tags {
+        s.push_str(&format!(" #{}", inert(t)));
+    }
+    if !d.note.is_empty() {
+        s.push_str(&format!(" \"{}\"", inert(&d.note)));
+    }
+    s
+}

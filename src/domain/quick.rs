@@ -1,0 +1,377 @@
+//! The one-line entry grammar shared by `expense add WORDS...` and the TUI's quick-entry prompt:
+//! `12.50 groceries @Lidl yesterday #weekly "team lunch"`.
+//!
+//! Words, in any order: an amount (`12.50`, `+2500` for income, with a currency code or symbol next
+//! to it: `12.50 EUR`, `€12.50`, `USD 3`); a category (as written, or a unique prefix or fuzzy match
+//! of a known one; a trailing `!` says it is new); `@payee`; `#tag`; a quoted note; a date (`today`,
+//! `yesterday`, a weekday for the most recent one, `2026-11-03`, `11-03`, a day of this month
+//! such as `3` after the amount, `-2` for two days ago). Errors name the word they are about.
+
+use super::expense::{Draft, Kind};
+use super::money::{eval_amount, Currency};
+use super::validate::{parse_category, parse_iso_date, parse_note, parse_payee, parse_tags};
+use chrono::{Datelike, NaiveDate, Weekday};
+use std::fmt;
+
+/// One word of the line; `quoted` words are notes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Word {
+    /// The text without quotes.
+    pub text: String,
+    /// Written in quotes (or, from a shell, containing a space).
+    pub quoted: bool,
+}
+
+/// Splits a typed line into words; double or single quotes group words (`@"Corner Shop"`).
+pub fn split(line: &str) -> Result<Vec<Word>, QuickError> {
+    let mut words = Vec::new();
+    let mut cur = String::new();
+    let mut quoted = false;
+    let mut quote: Option<char> = None;
+    for c in line.chars() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), c) => cur.push(c),
+            (None, '"' | '\'') => {
+                quote = Some(c);
+                // A quote at the start of a word makes it a note; `@"Corner Shop"` stays a payee.
+                quoted |= cur.is_empty();
+            }
+            (None, c) if c.is_whitespace() => {
+                if !cur.is_empty() || quoted {
+                    words.push(Word {
+                        text: std::mem::take(&mut cur),
+                        quoted,
+                    });
+                }
+                quoted = false;
+            }
+            (None, c) => cur.push(c),
+        }
+    }
+    if quote.is_some() {
+        return Err(QuickError::new(
+            words.len() + 1,
+            &cur,
+            "the closing quote is missing",
+        ));
+    }
+    if !cur.is_empty() || quoted {
+        words.push(Word { text: cur, quoted });
+    }
+    Ok(words)
+}
+
+/// Words as a shell passes them: a word with a space in it was quoted.
+pub fn from_args(args: &[String]) -> Vec<Word> {
+    args.iter()
+        .map(|a| Word {
+            text: a.clone(),
+            quoted: a.contains(char::is_whitespace),
+        })
+        .collect()
+}
+
+/// What the grammar needs to know besides the words.
+pub struct QuickContext<'a> {
+    /// Today's date (for relative dates).
+    pub today: NaiveDate,
+    /// Currency when none is named.
+    pub currency: Currency,
+    /// Known categories, most used first.
+    pub categories: &'a [(String, u64)],
+    /// `--new-category`: take the category as written.
+    pub allow_new: bool,
+}
+
+/// A rejected line: which word (1-based; 0 for the line as a whole) and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QuickError {
+    /// 1-based word number, 0 when no single word is at fault.
+    pub word: usize,
+    /// The word as typed.
+    pub text: String,
+    /// What is wrong.
+    pub reason: String,
+}
+
+impl QuickError {
+    fn new(word: usize, text: &str, reason: impl Into<String>) -> QuickError {
+        QuickError {
+            word,
+            text: text.to_string(),
+            reason: reason.into(),
+        }
+    }
+}
+
+impl fmt::Display for QuickError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.word == 0 {
+            f.write_str(&self.reason)
+        } else if self.reason.starts_with(&format!("'{}'", self.text)) {
+            // The reason already quotes the word (amount errors do).
+            write!(f, "word {} {}", self.word, self.reason)
+        } else {
+            write!(f, "word {} '{}': {}", self.word, self.text, self.reason)
+        }
+    }
+}
+
+impl std::error::Error for QuickError {}
+
+const SYMBOLS: [(char, &str); 4] = [('€', "EUR"), ('$', "USD"), ('£', "GBP"), ('¥', "JPY")];
+
+/// Parses the words into a draft, or says which word is wrong.
+pub fn parse(words: &[Word], ctx: &QuickContext) -> Result<Draft, QuickError> {
+    let mut amount: Option<(usize, String)> = None;
+    let mut kind = Kind::Expense;
+    let mut currency: Option<(usize, Currency)> = None;
+    let mut date: Option<NaiveDate> = None;
+    let mut category: Option<(usize, String, bool)> = None;
+    let mut payee: Option<String> = None;
+    let mut tags: Vec<String> = Vec::new();
+    let mut notes: Vec<String> = Vec::new();
+
+    for (i, w) in words.iter().enumerate() {
+        let n = i + 1;
+        let t = w.text.trim();
+        let err = |reason: String| QuickError::new(n, t, reason);
+        if w.quoted {
+            notes.push(w.text.clone());
+            continue;
+        }
+        if t.is_empty() {
+            continue;
+        }
+        if let Some(p) = t.strip_prefix('@') {
+            if payee.is_some() {
+                return Err(err("a second payee (one @payee per expense)".into()));
+            }
+            if p.trim().is_empty() {
+                return Err(err("the payee after '@' is empty".into()));
+            }
+            payee = Some(parse_payee(p).map_err(err)?);
+            continue;
+        }
+        if let Some(tag) = t.strip_prefix('#') {
+            if tag.is_empty() {
+                return Err(err("the tag after '#' is empty".into()));
+            }
+            tags.push(tag.to_string());
+            continue;
+        }
+        if let Some(d) = relative_date(t, ctx.today) {
+            if date.is_some() {
+                return Err(err("a second date".into()));
+            }
+            date = Some(d.map_err(err)?);
+            continue;
+        }
+        let code = t.len() == 3 && t.chars().all(|c| c.is_ascii_alphabetic());
+        if let Some(c) = code.then(|| Currency::parse(t).ok()).flatten() {
+            if currency.is_some_and(|(_, prev)| prev != c) {
+                return Err(err("a second currency".into()));
+            }
+            currency = Some((n, c));
+            continue;
+        }
+        if looks_numeric(t) {
+            let (text, sign, symbol) = strip_amount(t);
+            if let Some(code) = symbol {
+                let c = Currency::parse(code).map_err(|e| err(e.to_string()))?;
+                if currency.is_some_and(|(_, prev)| prev != c) {
+                    return Err(err("a second currency".into()));
+                }
+                currency = Some((n, c));
+            }
+            match &amount {
+                None => {
+                    if sign == Some('+') {
+                        kind = Kind::Income;
+                    }
+                    amount = Some((n, text.to_string()));
+                }
+                Some(_) if date.is_none() && sign.is_none() && symbol.is_none() => {
+                    date = Some(day_of_month(text, ctx.today).map_err(err)?);
+                }
+                Some((first, _)) => {
+                    return Err(err(format!("a second amount (word {first} is the amount)")));
+                }
+            }
+            continue;
+        }
+        let (name, new) = match t.strip_suffix('!') {
+            Some(name) => (name, true),
+            None => (t, false),
+        };
+        if let Some((first, prev, _)) = &category {
+            return Err(err(format!(
+                "a second category (word {first} '{prev}' is the category; quote a note: \"...\")"
+            )));
+        }
+        category = Some((n, name.to_string(), new));
+    }
+
+    let currency = currency.map_or(ctx.currency, |(_, c)| c);
+    let Some((an, amount_text)) = amount else {
+        return Err(QuickError::new(
+            0,
+            "",
+            "no amount (e.g. expense add 12.50 groceries)",
+        ));
+    };
+    let amount = eval_amount(&amount_text, currency)
+        .map_err(|e| QuickError::new(an, &words[an - 1].text, e.to_string()))?;
+    let Some((cn, cat_text, new)) = category else {
+        return Err(QuickError::new(
+            0,
+            "",
+            format!("no category{}", known_hint(ctx.categories)),
+        ));
+    };
+    let category = resolve_category(&cat_text, new || ctx.allow_new, ctx.categories)
+        .map_err(|e| QuickError::new(cn, &words[cn - 1].text, e))?;
+    let tags = parse_tags(&tags.join(" ")).map_err(|e| QuickError::new(0, "", e))?;
+    let note = parse_note(&notes.join(" ")).map_err(|e| QuickError::new(0, "", e))?;
+    Ok(Draft {
+        date: date.unwrap_or(ctx.today),
+        amount,
+        currency,
+        category,
+        payee: payee.unwrap_or_default(),
+        note,
+        tags,
+        kind,
+    })
+}
+
+/// `today`, `yesterday`, weekdays, `-N`, `YYYY-MM-DD`, `MM-DD`; `None` when `t` is no date word.
+fn relative_date(t: &str, today: NaiveDate) -> Option<Result<NaiveDate, String>> {
+    let lower = t.to_ascii_lowercase();
+    match lower.as_str() {
+        "today" => return Some(Ok(today)),
+        "yesterday" => return Some(today.pred_opt().ok_or_else(|| "date out of range".into())),
+        _ => {}
+    }
+    if let Some(wd) = weekday(&lower) {
+        let back = (7 + today.weekday().num_days_from_monday() - wd.num_days_from_monday()) % 7;
+        return Some(Ok(today - chrono::Days::new(u64::from(back))));
+    }
+    if let Some(days) = lower.strip_prefix('-') {
+        if !days.is_empty() && days.len() <= 4 && days.bytes().all(|b| b.is_ascii_digit()) {
+            let n: u64 = days.parse().unwrap_or(0);
+            return Some(
+                today
+                    .checked_sub_days(chrono::Days::new(n))
+                    .ok_or_else(|| "out of range".into()),
+            );
+        }
+    }
+    let b = t.as_bytes();
+    // Anything shaped like a year and a dash is a date, checked strictly (`2023-2-3` is refused).
+    if b.len() > 5 && b[4] == b'-' && b[..4].iter().all(u8::is_ascii_digit) {
+        return Some(parse_iso_date(t));
+    }
+    if b.len() == 5
+        && b[2] == b'-'
+        && b.iter()
+            .enumerate()
+            .all(|(i, c)| i == 2 || c.is_ascii_digit())
+    {
+        return Some(parse_iso_date(&format!("{:04}-{t}", today.year())));
+    }
+    None
+}
+
+fn weekday(s: &str) -> Option<Weekday> {
+    Some(match s {
+        "mon" | "monday" => Weekday::Mon,
+        "tue" | "tues" | "tuesday" => Weekday::Tue,
+        "wed" | "wednesday" => Weekday::Wed,
+        "thu" | "thur" | "thurs" | "thursday" => Weekday::Thu,
+        "fri" | "friday" => Weekday::Fri,
+        "sat" | "saturday" => Weekday::Sat,
+        "sun" | "sunday" => Weekday::Sun,
+        _ => return None,
+    })
+}
+
+/// A day of this month, for a bare number after the amount.
+fn day_of_month(t: &str, today: NaiveDate) -> Result<NaiveDate, String> {
+    let day: u32 = t.parse().map_err(|_| {
+        "a second amount (only one per expense; a day of the month is 1-31)".to_string()
+    })?;
+    NaiveDate::from_ymd_opt(today.year(), today.month(), day)
+        .ok_or_else(|| format!("{} has no day {day}", today.format("%B %Y")))
+}
+
+/// Digits with optional sign, currency symbol and the amount characters (`+€1,234.50`, `3*2.40`).
+fn looks_numeric(t: &str) -> bool {
+    let (core, _, _) = strip_amount(t);
+    core.starts_with(|c: char| c.is_ascii_digit() || c == '.' || c == '(')
+        && core.chars().any(|c| c.is_ascii_digit())
+}
+
+/// Splits `+€12.50` into (`12.50`, Some('+'), Some("EUR")).
+fn strip_amount(t: &str) -> (&str, Option<char>, Option<&'static str>) {
+    let (sign, rest) = match t.chars().next() {
+        Some(c @ '+') => (Some(c), &t[1..]),
+        _ => (None, t),
+    };
+    for (sym, code) in SYMBOLS {
+        if let Some(r) = rest.strip_prefix(sym).or_else(|| rest.strip_suffix(sym)) {
+            return (r, sign, Some(code));
+        }
+    }
+    (rest, sign, None)
+}
+
+fn known_hint(known: &[(String, u64)]) -> String {
+    if known.is_empty() {
+        " (write one, e.g. food:groceries)".into()
+    } else {
+        let names: Vec<&str> = known.iter().take(8).map(|(n, _)| n.as_str()).collect();
+        format!(" (known: {})", names.join(", "))
+    }
+}
+
+/// The category as written when known (or a parent of known ones) or marked new; else a unique
+/// prefix or fuzzy match of a known one; else an error listing the candidates.
+pub fn resolve_category(text: &str, new: bool, known: &[(String, u64)]) -> Result<String, String> {
+    let written = parse_category(text)?;
+    let lower = written.to_lowercase();
+    let is_known = |c: &str| {
+        let c = c.to_lowercase();
+        c == lower || c.starts_with(&format!("{lower}:"))
+    };
+    if new || known.iter().any(|(c, _)| is_known(c)) {
+        // Keep the stored spelling of an exact match.
+        return Ok(known
+            .iter()
+            .find(|(c, _)| c.to_lowercase() == lower)
+            .map_or(written, |(c, _)| c.clone()));
+    }
+    // A prefix of the whole path or of any of its parts: `groc` -> `food:groceries`.
+    let prefixed: Vec<&str> = known
+        .iter()
+        .map(|(c, _)| c.as_str())
+        .filter(|c| {
+            let c = c.to_lowercase();
+            c.starts_with(&lower) || c.split(':').any(|part| part.starts_with(&lower))
+        })
+        .collect();
+    let candidates: Vec<String> = match prefixed.len() {
+        1 => return Ok(prefixed[0].to_string()),
+        0 => super::fuzzy::rank(&written, known.iter().map(|(c, _)| c.as_str()), 6),
+        _ => prefixed.iter().take(6).map(|s| s.to_string()).collect(),
+    };
+    match candidates.len() {
+        1 => Ok(candidates[0].clone()),
+        0 => Err(format!(
+            "unknown category{}; end it with '!' (or pass --new-category) to create it",
+            known_hint(known)
+        )),
+        _ => Err(format!("ambiguous category: {}", candidates.join(", "))),
+    }
+}
