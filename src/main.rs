@@ -28,6 +28,15 @@ struct Cli {
 enum Command {
     /// Add an expense from one line: `expense add 12.50 groceries @Lidl yesterday #weekly`.
     Add(cli::add::Args),
+    /// Change fields of an expense by id.
+    Edit(cli::edit::EditArgs),
+    /// Delete an expense by id.
+    Rm {
+        /// The expense id.
+        id: String,
+    },
+    /// Undo the latest change in the store that is not undone yet, from any session.
+    Undo,
     /// List a month's expenses (plain, --json or --csv).
     List(cli::list::Args),
     /// Fill an empty store with realistic generated expenses.
@@ -70,6 +79,9 @@ fn run() -> Result<()> {
     let open = || Store::open(&store_dir).wrap_err("opening the store");
     match args.command {
         Some(Command::Add(add)) => cli::add::run(open, &config, &add, today),
+        Some(Command::Edit(edit)) => cli::edit::edit(&open()?, &edit, today),
+        Some(Command::Rm { id }) => cli::edit::remove(&open()?, &id),
+        Some(Command::Undo) => cli::edit::undo(&open()?),
         Some(Command::List(list)) => cli::list::run(open, &config, &list, today),
         Some(Command::Demo(demo)) => cli::demo::run(&open()?, &demo, today, config.currency),
         None => {

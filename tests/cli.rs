@@ -310,3 +310,74 @@ fn broken_config_names_the_line() {
     // The config is read before the store is touched.
     assert!(!sb.data.exists());
 }
+
+#[test]
+fn add_edit_rm_undo_from_the_shell() {
+    let sb = Sandbox::new();
+    // Unknown category without '!' is refused and nothing is stored.
+    let err = stderr_of_failure(&mut run(&sb, &["add", "12.50", "groceries"]));
+    assert!(
+        err.contains("word 2 'groceries'") && err.contains("unknown category"),
+        "{err}"
+    );
+    assert!(json(&sb, &[]).is_empty());
+    // --dry-run stores nothing.
+    let out = stdout(&mut run(
+        &sb,
+        &["add", "--dry-run", "12.50", "food:groceries!", "@Lidl"],
+    ));
+    assert!(
+        out.contains("would add:") && out.contains("12.50 EUR food:groceries @Lidl"),
+        "{out}"
+    );
+    assert!(json(&sb, &[]).is_empty());
+    // --json prints the stored row.
+    let added: Value = serde_json::from_str(&stdout(&mut run(
+        &sb,
+        &[
+            "add",
+            "--json",
+            "12.50",
+            "food:groceries!",
+            "@Lidl",
+            "#weekly",
+            "team lunch",
+        ],
+    )))
+    .unwrap();
+    assert_eq!(added["amount"], "12.50");
+    assert_eq!(added["note"], "team lunch");
+    let id = added["id"].as_str().unwrap().to_string();
+    // A known category by prefix; income with '+'.
+    let out = stdout(&mut run(&sb, &["add", "+2500", "salary!"]));
+    assert!(out.contains("+2,500.00 EUR salary"), "{out}");
+    let out = stdout(&mut run(&sb, &["add", "3", "groc"]));
+    assert!(out.contains("food:groceries"), "{out}");
+    // edit, then rm, then undo brings it back, undo again reverts the edit.
+    let out = stdout(&mut run(
+        &sb,
+        &["edit", &id, "--amount", "13", "--tags", "a b"],
+    ));
+    assert!(
+        out.contains("13.00 EUR") && out.contains("version 2"),
+        "{out}"
+    );
+    let err = stderr_of_failure(&mut run(&sb, &["edit", &id, "--date", "2023-02-30"]));
+    assert!(err.contains("2023-02-30"), "{err}");
+    stdout(&mut run(&sb, &["rm", &id]));
+    assert!(json(&sb, &[]).iter().all(|r| r["id"] != id.as_str()));
+    stdout(&mut run(&sb, &["undo"])); // the rm is the latest change
+    let row = json(&sb, &[])
+        .into_iter()
+        .find(|r| r["id"] == id.as_str())
+        .unwrap();
+    assert_eq!(row["amount"], "13.00");
+    stdout(&mut run(&sb, &["undo"]));
+    let row = json(&sb, &[])
+        .into_iter()
+        .find(|r| r["id"] == id.as_str())
+        .unwrap();
+    assert_eq!(row["amount"], "12.50");
+    let err = stderr_of_failure(&mut run(&sb, &["rm", "not-an-id"]));
+    assert!(err.contains("not-an-id"), "{err}");
+}

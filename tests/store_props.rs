@@ -811,3 +811,33 @@ fn position_in_range_matches_range_order() {
         None
     );
 }
+
+#[test]
+fn undo_latest_walks_back_across_sessions() {
+    let store = Store::open_temporary().unwrap();
+    let a = store
+        .put(simple(base(), 100, "food"), Origin::User, 1)
+        .unwrap();
+    let b = store
+        .put(simple(base(), 200, "fun"), Origin::User, 2)
+        .unwrap();
+    let ea = a.new.clone().unwrap();
+    let edit = store
+        .update(
+            ea.id,
+            ea.version,
+            simple(base(), 150, "food"),
+            Origin::User,
+            3,
+        )
+        .unwrap();
+    // A TUI session undoes its own edit; the shell's undo then skips it.
+    store.undo(edit.seq, 4).unwrap();
+    let r = store.undo_latest(5).unwrap().unwrap();
+    assert_eq!((r.id, r.event), (b.id, Event::Remove));
+    let r = store.undo_latest(6).unwrap().unwrap();
+    assert_eq!((r.id, r.event), (a.id, Event::Remove));
+    assert!(store.undo_latest(7).unwrap().is_none());
+    assert!(store.is_empty());
+    assert!(store.verify().unwrap().is_empty());
+}

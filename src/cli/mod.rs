@@ -3,6 +3,7 @@
 
 pub mod add;
 pub mod demo;
+pub mod edit;
 pub mod list;
 
 use std::io::{self, Write};

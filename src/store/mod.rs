@@ -23,7 +23,7 @@ use error::corrupt;
 use keys::{date_key, date_u32, text_key, AggKey, COUNT_CATEGORY, COUNT_PAYEE, COUNT_TAG};
 use sled::transaction::TransactionError;
 use sled::Transactional;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::os::unix::fs::{DirBuilderExt, MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -322,6 +322,31 @@ impl Store {
                 }
             }
         }
+    }
+
+    /// Reverses the latest change that is not already undone, from any session: walking back
+    /// through the stream, each undo record cancels the latest earlier change of the same
+    /// expense (undo only ever reverses an item's most recent standing change). `None` when there
+    /// is nothing left to undo.
+    pub fn undo_latest(&self, now_ms: i64) -> Result<Option<ChangeRecord>, StoreError> {
+        let mut pending: HashMap<u128, u64> = HashMap::new();
+        for kv in self.trees.stream.iter().rev() {
+            let (k, v) = kv?;
+            let head = codec::decode_record_head(tables::STREAM, &k, &v)?;
+            if head.origin == Origin::Undo.code() {
+                *pending.entry(head.id).or_default() += 1;
+                continue;
+            }
+            match pending.get_mut(&head.id) {
+                Some(n) if *n > 0 => *n -= 1,
+                _ => {
+                    let seq = keys::decode_seq(&k)
+                        .ok_or_else(|| corrupt(tables::STREAM, &k, "not a seq key"))?;
+                    return self.undo(seq, now_ms).map(Some);
+                }
+            }
+        }
+        Ok(None)
     }
 
     /// Stores many new expenses, each with its own id and change record, in transactions of

@@ -1,0 +1,146 @@
+//! `expense edit ID [--amount ..] [--date ..] ...`, `expense rm ID` and `expense undo`: changes by
+//! id from the shell, each conditional on the version just read.
+
+use super::add::describe;
+use super::with_stdout;
+use crate::domain::money::{eval_amount, Currency};
+use crate::domain::quick::resolve_category;
+use crate::domain::validate::{parse_date, parse_note, parse_payee, parse_tags};
+use crate::domain::{ExpenseId, Kind};
+use crate::store::{Origin, Store};
+use color_eyre::eyre::{eyre, Result};
+
+/// Options of `expense edit`.
+#[derive(Debug, clap::Args)]
+pub struct EditArgs {
+    /// The expense id (from `expense add` or `expense list --json`).
+    pub id: String,
+    /// New amount (arithmetic allowed: 12+3.50).
+    #[arg(long, allow_hyphen_values = true)]
+    pub amount: Option<String>,
+    /// New date: YYYY-MM-DD, today, yesterday, -3.
+    #[arg(long, allow_hyphen_values = true)]
+    pub date: Option<String>,
+    /// New category (a unique prefix of a known one works).
+    #[arg(long)]
+    pub category: Option<String>,
+    /// Take --category as written even if it is new.
+    #[arg(long)]
+    pub new_category: bool,
+    /// New payee ("" clears it).
+    #[arg(long)]
+    pub payee: Option<String>,
+    /// New note ("" clears it).
+    #[arg(long)]
+    pub note: Option<String>,
+    /// New tags, space or comma separated ("" clears them).
+    #[arg(long)]
+    pub tags: Option<String>,
+    /// New currency (ISO 4217).
+    #[arg(long)]
+    pub currency: Option<String>,
+    /// expense or income.
+    #[arg(long, value_parser = ["expense", "income"])]
+    pub kind: Option<String>,
+}
+
+fn parse_id(text: &str) -> Result<ExpenseId> {
+    text.parse::<ExpenseId>().map_err(|e| eyre!(e))
+}
+
+/// Applies the given fields to the expense, if it still has the version just read.
+pub fn edit(store: &Store, args: &EditArgs, today: chrono::NaiveDate) -> Result<()> {
+    let id = parse_id(&args.id)?;
+    let current = store
+        .get(id)?
+        .ok_or_else(|| eyre!("no expense with id {id}"))?;
+    let mut d = current.draft.clone();
+    if let Some(c) = &args.currency {
+        d.currency = Currency::parse(c).map_err(|e| eyre!("--currency: {e}"))?;
+    }
+    if let Some(a) = &args.amount {
+        d.amount = eval_amount(a, d.currency).map_err(|e| eyre!("--amount: {e}"))?;
+    } else if args.currency.is_some() {
+        // Same digits, new currency: refuse what the new currency cannot hold (12.50 -> JPY).
+        let text = crate::domain::money::format_plain(current.draft.amount, current.draft.currency);
+        d.amount = eval_amount(&text, d.currency).map_err(|e| eyre!("--currency: {e}"))?;
+    }
+    if let Some(t) = &args.date {
+        d.date = parse_date(t, today).map_err(|e| eyre!("--date: {e}"))?;
+    }
+    if let Some(c) = &args.category {
+        let known = store.categories()?;
+        d.category = resolve_category(c, args.new_category, &known)
+            .map_err(|e| eyre!("--category '{c}': {e}"))?;
+    }
+    if let Some(p) = &args.payee {
+        d.payee = parse_payee(p).map_err(|e| eyre!("--payee: {e}"))?;
+    }
+    if let Some(n) = &args.note {
+        d.note = parse_note(n).map_err(|e| eyre!("--note: {e}"))?;
+    }
+    if let Some(t) = &args.tags {
+        d.tags = parse_tags(t).map_err(|e| eyre!("--tags: {e}"))?;
+    }
+    if let Some(k) = &args.kind {
+        d.kind = if k == "income" {
+            Kind::Income
+        } else {
+            Kind::Expense
+        };
+    }
+    if d == current.draft {
+        return with_stdout(|w| writeln!(w, "unchanged: {}  id {id}", describe(&d)));
+    }
+    let now = chrono::Utc::now().timestamp_millis();
+    let rec = store.update(id, current.version, d, Origin::User, now)?;
+    let saved = rec
+        .new
+        .ok_or_else(|| eyre!("the store returned no image"))?;
+    with_stdout(|w| {
+        writeln!(
+            w,
+            "saved: {}  id {id} version {}",
+            describe(&saved.draft),
+            saved.version
+        )
+    })
+}
+
+/// Deletes the expense `id` (conditional on the version just read).
+pub fn remove(store: &Store, id: &str) -> Result<()> {
+    let id = parse_id(id)?;
+    let current = store
+        .get(id)?
+        .ok_or_else(|| eyre!("no expense with id {id}"))?;
+    let now = chrono::Utc::now().timestamp_millis();
+    store.delete(id, current.version, Origin::User, now)?;
+    with_stdout(|w| {
+        writeln!(
+            w,
+            "deleted: {}  id {id} (expense undo brings it back)",
+            describe(&current.draft)
+        )
+    })
+}
+
+/// Undoes the latest change not yet undone, from any session.
+pub fn undo(store: &Store) -> Result<()> {
+    let now = chrono::Utc::now().timestamp_millis();
+    match store.undo_latest(now)? {
+        None => with_stdout(|w| writeln!(w, "nothing to undo")),
+        Some(rec) => {
+            let what = match (&rec.old, &rec.new) {
+                (None, Some(n)) => format!("restored: {}", describe(&n.draft)),
+                (Some(o), None) => format!("removed: {}", describe(&o.draft)),
+                (Some(o), Some(n)) => format!(
+                    "reverted: {} (was {})",
+                    describe(&n.draft),
+                    describe(&o.draft)
+                ),
+                (None, None) => "undone".to_string(),
+            };
+            with_stdout(|w| writeln!(w, "{what}  id {}", rec.id))
+        }
+    }
+}
