@@ -1119,3 +1119,43 @@ fn a_saved_expense_stays_selected_wherever_it_moved() {
         "selection on screen"
     );
 }
+
+#[test]
+fn quick_entry_uses_the_add_grammar() {
+    let mut f = Fake::with_rows(5);
+    f.send(Action::CompletionsLoaded(Completions {
+        categories: vec![("food:groceries".into(), 3)],
+        ..Completions::default()
+    }));
+    assert_eq!(f.send(Action::OpenQuick), vec![Effect::LoadCompletions]);
+    for c in "12.50 xyz".chars() {
+        f.send(Action::Input(InputRequest::InsertChar(c)));
+    }
+    assert!(
+        f.send(Action::Submit).is_empty(),
+        "an unknown category stores nothing"
+    );
+    match &f.state.overlay {
+        Some(Overlay::Quick { error: Some(e), .. }) => assert!(e.contains("word 2 'xyz'"), "{e}"),
+        other => panic!("expected the prompt with an error, got {other:?}"),
+    }
+    for _ in 0..3 {
+        f.send(Action::Input(InputRequest::DeletePrevChar));
+    }
+    for c in "groc @Lidl yesterday".chars() {
+        f.send(Action::Input(InputRequest::InsertChar(c)));
+    }
+    let fx = f.send(Action::Submit);
+    let [Effect::Put(d)] = fx.as_slice() else {
+        panic!("expected one Put, got {fx:?}")
+    };
+    assert_eq!(
+        (d.amount, d.category.as_str(), d.payee.as_str()),
+        (1250, "food:groceries", "Lidl")
+    );
+    assert_eq!(d.date, day(2026, 11, 20));
+    assert!(f.state.overlay.is_none());
+    f.send(Action::OpenQuick);
+    f.send(Action::Cancel);
+    assert!(f.state.overlay.is_none());
+}

@@ -41,6 +41,8 @@ pub enum Action {
     ClearFilter,
     /// Open the form to add an expense.
     OpenAdd,
+    /// Open the one-line quick entry.
+    OpenQuick,
     /// Open the form to edit the selected expense.
     OpenEdit,
     /// Ask to delete the selected expense.

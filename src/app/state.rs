@@ -129,6 +129,13 @@ pub enum Overlay {
         /// The expense to delete as shown.
         expense: Box<Expense>,
     },
+    /// The one-line quick entry (`12.50 groceries @Lidl yesterday`).
+    Quick {
+        /// The typed line.
+        input: Input,
+        /// Why the last Enter was refused.
+        error: Option<String>,
+    },
     /// The key list, with its scroll position.
     Help {
         /// First help line shown.

@@ -8,6 +8,7 @@ use super::action::{Action, Change, Stored};
 use super::effect::{Effect, WindowQuery};
 use super::state::{LedgerState, Overlay, State, Toast};
 use crate::domain::money::format_grouped;
+use crate::domain::quick::{parse, split, QuickContext};
 use crate::domain::text::inert;
 use crate::domain::Month;
 use crate::ui::layout::ledger_rows;
@@ -59,6 +60,7 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             Some(Overlay::Form(_)) => form::update(state, action),
             Some(Overlay::ConfirmDelete { .. }) => confirm(state, action),
             Some(Overlay::Help { .. }) => help(state, action),
+            Some(Overlay::Quick { .. }) => quick(state, action),
             None if state.ledger.filter_editing => filter(state, action),
             None => ledger(state, action),
         },
@@ -152,6 +154,13 @@ fn ledger(state: &mut State, action: Action) -> Vec<Effect> {
             }
         },
         Action::OpenHelp => state.overlay = Some(Overlay::Help { scroll: 0 }),
+        Action::OpenQuick => {
+            state.overlay = Some(Overlay::Quick {
+                input: Default::default(),
+                error: None,
+            });
+            return vec![Effect::LoadCompletions];
+        }
         Action::Quit => {
             state.quitting = true;
             return vec![Effect::Quit];
@@ -224,6 +233,37 @@ fn help(state: &mut State, action: Action) -> Vec<Effect> {
             _ => {}
         }
         *scroll = (*scroll).min(max);
+    }
+    Vec::new()
+}
+
+/// The quick-entry line: the same grammar as `expense add`, against the known categories.
+fn quick(state: &mut State, action: Action) -> Vec<Effect> {
+    let Some(Overlay::Quick { input, error }) = &mut state.overlay else {
+        return Vec::new();
+    };
+    match action {
+        Action::Input(req) => {
+            input.handle(req);
+            *error = None;
+        }
+        Action::Submit => {
+            let ctx = QuickContext {
+                today: state.today,
+                currency: state.default_currency,
+                categories: &state.completions.categories,
+                allow_new: false,
+            };
+            match split(input.value()).and_then(|words| parse(&words, &ctx)) {
+                Ok(draft) => {
+                    state.overlay = None;
+                    return vec![Effect::Put(draft)];
+                }
+                Err(e) => *error = Some(e.to_string()),
+            }
+        }
+        Action::Cancel | Action::Quit => state.overlay = None,
+        _ => {}
     }
     Vec::new()
 }

@@ -26,11 +26,14 @@ pub enum Context {
     Confirm,
     /// The help overlay.
     Help,
+    /// The quick-entry line.
+    Quick,
 }
 
 impl Context {
-    const ALL: [(Context, &'static str); 5] = [
+    const ALL: [(Context, &'static str); 6] = [
         (Context::Ledger, "ledger"),
+        (Context::Quick, "quick"),
         (Context::Filter, "filter"),
         (Context::Form, "form"),
         (Context::Confirm, "confirm"),
@@ -50,6 +53,7 @@ impl Context {
             Some(Overlay::Form(_)) => Context::Form,
             Some(Overlay::ConfirmDelete { .. }) => Context::Confirm,
             Some(Overlay::Help { .. }) => Context::Help,
+            Some(Overlay::Quick { .. }) => Context::Quick,
             None if state.ledger.filter_editing => Context::Filter,
             None => Context::Ledger,
         }
@@ -57,7 +61,7 @@ impl Context {
 
     /// Contexts with a text field: unbound keys edit the text.
     fn has_text(self) -> bool {
-        matches!(self, Context::Form | Context::Filter)
+        matches!(self, Context::Form | Context::Filter | Context::Quick)
     }
 }
 
@@ -186,7 +190,7 @@ impl Keymap {
                 .iter()
                 .find(|(_, n)| *n == ctx_name)
                 .map(|(c, _)| *c)
-                .ok_or_else(|| eyre!("{source}: unknown section [{ctx_name}] (ledger, filter, form, confirm, help)"))?;
+                .ok_or_else(|| eyre!("{source}: unknown section [{ctx_name}] (ledger, quick, filter, form, confirm, help)"))?;
             for (key, action) in bindings {
                 let k = Key::parse(&key).map_err(|e| eyre!("{source}: [{ctx_name}] {e}"))?;
                 if action == "none" {
@@ -269,6 +273,10 @@ fn describe(a: &Action) -> (u8, &'static str) {
         Action::StartFilter => (11, "filter (fuzzy: payee, category, note, tags, amount)"),
         Action::ClearFilter => (12, "clear the filter"),
         Action::OpenAdd => (13, "add an expense"),
+        Action::OpenQuick => (
+            13,
+            "quick entry: 12.50 groceries @Lidl yesterday #tag \"note\"",
+        ),
         Action::OpenEdit => (14, "edit the selected expense"),
         Action::DeleteSelected => (15, "delete the selected expense (asks first)"),
         Action::Undo => (16, "undo the last change of this session"),

@@ -37,6 +37,9 @@ pub fn render(state: &State, chrome: &Chrome, frame: &mut Frame) {
     match &state.overlay {
         Some(Overlay::Form(form)) => form::render(form, state, chrome.theme, frame, area),
         Some(Overlay::Help { scroll }) => help::render(*scroll, chrome, frame, area),
+        Some(Overlay::Quick { input, error }) => {
+            quick_entry(input, error.as_deref(), chrome.theme, frame, area)
+        }
         Some(Overlay::ConfirmDelete { expense }) => {
             confirm_delete(expense, chrome.theme, frame, area)
         }
@@ -78,6 +81,57 @@ fn confirm_delete(expense: &crate::domain::Expense, theme: &Theme, frame: &mut F
         Paragraph::new(text).wrap(Wrap { trim: false }),
         inner(popup),
     );
+}
+
+/// The quick-entry line in a box at the bottom, with the reason of a refused line under it.
+fn quick_entry(
+    input: &tui_input::Input,
+    error: Option<&str>,
+    theme: &Theme,
+    frame: &mut Frame,
+    area: Rect,
+) {
+    let height = if error.is_some() { 4 } else { 3 };
+    let popup = Rect {
+        y: area.bottom().saturating_sub(height),
+        height: height.min(area.height),
+        ..area
+    };
+    popup_frame(
+        frame,
+        popup,
+        " Quick entry · Enter adds · Esc cancels ",
+        theme,
+    );
+    let body = inner(popup);
+    let width = usize::from(body.width.saturating_sub(2)).max(1);
+    let scroll = input.visual_scroll(width);
+    let shown: String = inert(input.value())
+        .chars()
+        .skip(scroll)
+        .take(width)
+        .collect();
+    let mut lines = vec![Line::from(vec![
+        Span::styled("> ", theme.style(Meaning::Key)),
+        Span::raw(shown),
+    ])];
+    if input.value().is_empty() {
+        lines[0].spans.push(Span::styled(
+            "12.50 groceries @Lidl yesterday #weekly \"note\"",
+            theme.style(Meaning::Muted),
+        ));
+    }
+    if let Some(e) = error {
+        lines.push(Line::from(Span::styled(
+            inert(e).into_owned(),
+            theme.style(Meaning::Error),
+        )));
+    }
+    frame.render_widget(Paragraph::new(lines), body);
+    let x = body.x + 2 + (input.visual_cursor().saturating_sub(scroll)) as u16;
+    if body.height > 0 {
+        frame.set_cursor_position((x.min(body.right().saturating_sub(1)), body.y));
+    }
 }
 
 /// Key hints, ` key desc` pairs styled as keys and muted text.
