@@ -273,10 +273,7 @@ fn describe(a: &Action) -> (u8, &'static str) {
         Action::StartFilter => (11, "filter (fuzzy: payee, category, note, tags, amount)"),
         Action::ClearFilter => (12, "clear the filter"),
         Action::OpenAdd => (13, "add an expense"),
-        Action::OpenQuick => (
-            13,
-            "quick entry: 12.50 groceries @Lidl yesterday #tag \"note\"",
-        ),
+        Action::OpenQuick => (13, "one-line entry: 12.50 groc @Lidl -1"),
         Action::OpenEdit => (14, "edit the selected expense"),
         Action::DeleteSelected => (15, "delete the selected expense (asks first)"),
         Action::Undo => (16, "undo the last change of this session"),
