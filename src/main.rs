@@ -37,6 +37,11 @@ enum Command {
     },
     /// Undo the latest change in the store that is not undone yet, from any session.
     Undo,
+    /// Print a shell completion script: `expense completions bash > ~/.local/share/bash-completion/completions/expense`.
+    Completions {
+        /// bash, zsh, fish, elvish or powershell.
+        shell: clap_complete::Shell,
+    },
     /// List a month's expenses (plain, --json or --csv).
     List(cli::list::Args),
     /// Fill an empty store with realistic generated expenses.
@@ -68,6 +73,17 @@ fn run() -> Result<()> {
         .display_env_section(false)
         .install()?;
     let args = Cli::parse();
+    if let Some(Command::Completions { shell }) = &args.command {
+        // Needs no store and no config.
+        use clap::CommandFactory;
+        clap_complete::generate(
+            *shell,
+            &mut Cli::command(),
+            "expense",
+            &mut std::io::stdout(),
+        );
+        return Ok(());
+    }
     let places = Places::resolve(args.data_dir, &process_env)?;
     let config = Config::load(places.config_dir.as_deref(), &process_env)?;
     let today = chrono::Local::now().date_naive();
@@ -82,6 +98,7 @@ fn run() -> Result<()> {
         Some(Command::Edit(edit)) => cli::edit::edit(&open()?, &edit, today),
         Some(Command::Rm { id }) => cli::edit::remove(&open()?, &id),
         Some(Command::Undo) => cli::edit::undo(&open()?),
+        Some(Command::Completions { .. }) => Ok(()),
         Some(Command::List(list)) => cli::list::run(open, &config, &list, today),
         Some(Command::Demo(demo)) => cli::demo::run(&open()?, &demo, today, config.currency),
         None => {

@@ -381,3 +381,27 @@ fn add_edit_rm_undo_from_the_shell() {
     let err = stderr_of_failure(&mut run(&sb, &["rm", "not-an-id"]));
     assert!(err.contains("not-an-id"), "{err}");
 }
+
+#[test]
+fn completions_for_each_shell_touch_no_store() {
+    let sb = Sandbox::new();
+    for (shell, marker) in [
+        ("bash", "_expense()"),
+        ("zsh", "#compdef expense"),
+        ("fish", "complete -c expense"),
+    ] {
+        let out = stdout(&mut run(&sb, &["completions", shell]));
+        assert!(
+            out.contains(marker),
+            "{shell}: {}",
+            &out[..out.len().min(200)]
+        );
+        assert!(
+            out.contains("list") && out.contains("add"),
+            "{shell} completes subcommands"
+        );
+    }
+    assert!(!sb.data.exists(), "completions created the data dir");
+    let err = stderr_of_failure(&mut run(&sb, &["completions", "tcsh"]));
+    assert!(err.contains("tcsh"), "{err}");
+}
