@@ -42,6 +42,8 @@ enum Command {
         /// bash, zsh, fish, elvish or powershell.
         shell: clap_complete::Shell,
     },
+    /// Write expenses out as CSV, JSON or a ledger/hledger journal.
+    Export(cli::export::Args),
     /// List a month's expenses (plain, --json or --csv).
     List(cli::list::Args),
     /// Fill an empty store with realistic generated expenses.
@@ -99,6 +101,7 @@ fn run() -> Result<()> {
         Some(Command::Rm { id }) => cli::edit::remove(&open()?, &id),
         Some(Command::Undo) => cli::edit::undo(&open()?),
         Some(Command::Completions { .. }) => Ok(()),
+        Some(Command::Export(export)) => cli::export::run(open, &config, &export),
         Some(Command::List(list)) => cli::list::run(open, &config, &list, today),
         Some(Command::Demo(demo)) => cli::demo::run(&open()?, &demo, today, config.currency),
         None => {

@@ -62,7 +62,8 @@ pub fn run(
     with_stdout(|w| write_plain(w, &rows, month))
 }
 
-fn write_csv(w: &mut dyn Write, rows: &[Expense]) -> std::io::Result<()> {
+/// Writes rows as CSV with a header (the `list --csv` and `export --format csv` shape).
+pub fn write_csv(w: &mut dyn Write, rows: &[Expense]) -> std::io::Result<()> {
     let mut csv = csv::Writer::from_writer(w);
     csv.write_record([
         "id", "date", "amount", "currency", "category", "payee", "note", "tags", "kind", "version",

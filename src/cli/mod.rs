@@ -4,6 +4,7 @@
 pub mod add;
 pub mod demo;
 pub mod edit;
+pub mod export;
 pub mod list;
 
 use std::io::{self, Write};
