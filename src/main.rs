@@ -100,6 +100,7 @@ fn run() -> Result<()> {
         Some(Command::Edit(edit)) => cli::edit::edit(&open()?, &edit, today),
         Some(Command::Rm { id }) => cli::edit::remove(&open()?, &id),
         Some(Command::Undo) => cli::edit::undo(&open()?),
+        // Printed above, before config and store: completions need neither.
         Some(Command::Completions { .. }) => Ok(()),
         Some(Command::Export(export)) => cli::export::run(open, &config, &export),
         Some(Command::List(list)) => cli::list::run(open, &config, &list, today),
@@ -110,11 +111,7 @@ fn run() -> Result<()> {
             let keymap = Keymap::load(places.config_dir.as_deref())?;
             let store = open()?;
             if args.demo && store.is_empty() {
-                let demo = cli::demo::Args {
-                    count: 3000,
-                    months: None,
-                    seed: 7,
-                };
+                let demo = cli::demo::Args::default();
                 cli::demo::run(&store, &demo, today, config.currency)?;
             }
             tui::run(store, &config, keymap)

@@ -383,7 +383,12 @@ fn stored_effects(state: &mut State, stored: Stored) -> Vec<Effect> {
     };
     state.toast = Some(Toast {
         text: format!(
-            "{verb} {} {} · {} · {}{elsewhere}{hint}",
+            "{verb} {}{} {} · {} · {}{elsewhere}{hint}",
+            if d.kind == crate::domain::Kind::Income {
+                "+"
+            } else {
+                ""
+            },
             format_grouped(d.amount, d.currency),
             d.currency,
             inert(&d.category),

@@ -10,17 +10,32 @@ use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 use std::io::IsTerminal;
 
+/// Expenses `demo` (and `--demo` on first use) generates.
+pub const DEFAULT_COUNT: usize = 3000;
+/// Seed of the generator: the same count gives the same data.
+pub const DEFAULT_SEED: u64 = 7;
+
+impl Default for Args {
+    fn default() -> Self {
+        Args {
+            count: DEFAULT_COUNT,
+            months: None,
+            seed: DEFAULT_SEED,
+        }
+    }
+}
+
 /// Options of `expense demo`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// How many expenses to generate.
-    #[arg(long, default_value_t = 3000)]
+    #[arg(long, default_value_t = DEFAULT_COUNT)]
     pub count: usize,
     /// How many months back from this one (default: grows with the count, 3 to 120).
     #[arg(long)]
     pub months: Option<u32>,
     /// Random seed.
-    #[arg(long, default_value_t = 7)]
+    #[arg(long, default_value_t = DEFAULT_SEED)]
     pub seed: u64,
 }
 

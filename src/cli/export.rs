@@ -56,8 +56,8 @@ pub fn run(open: impl FnOnce() -> Result<Store>, config: &Config, args: &Args) -
                 None => Ok(default),
             };
             (
-                day("from", &args.from, NaiveDate::MIN)?,
-                day("to", &args.to, NaiveDate::MAX)?,
+                day("from", &args.from, first_day())?,
+                day("to", &args.to, last_day())?,
             )
         }
     };
@@ -68,13 +68,7 @@ pub fn run(open: impl FnOnce() -> Result<Store>, config: &Config, args: &Args) -
         ));
     }
     let store = open()?;
-    let rows = store.range(
-        from.max(first_day()),
-        to.min(last_day()),
-        false,
-        0,
-        usize::MAX,
-    )?;
+    let rows = store.range(from, to, false, 0, usize::MAX)?;
     with_stdout(|w| match args.format {
         Format::Csv => write_csv(w, &rows),
         Format::Json => {
@@ -86,6 +80,7 @@ pub fn run(open: impl FnOnce() -> Result<Store>, config: &Config, args: &Args) -
     })
 }
 
+/// The first and last day a stored date can have (the store's keys hold years 1-9999).
 fn first_day() -> NaiveDate {
     NaiveDate::from_ymd_opt(1, 1, 1).unwrap_or(NaiveDate::MIN)
 }
