@@ -41,7 +41,13 @@ pub fn spawn_signals(tx: Sender<Msg>) -> std::io::Result<()> {
 }
 
 /// Starts the input thread: blocking reads, forwarded as they come.
+///
+/// crossterm installs its SIGWINCH handler when its event source is first used. That happens here,
+/// on the caller's thread, before the first frame: left to the new thread it could come after a
+/// resize, which would then be lost (the default action for SIGWINCH is to ignore it) and the
+/// screen would stay at the old size until the next key.
 pub fn spawn_input(tx: Sender<Msg>) -> std::io::Result<()> {
+    event::poll(Duration::ZERO)?;
     let mut today = chrono::Local::now().date_naive();
     std::thread::Builder::new()
         .name("input".into())
