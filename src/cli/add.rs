@@ -1,12 +1,11 @@
 //! `expense add WORDS...`: one line in, one expense stored (or, with `--dry-run`, shown).
 
-use super::with_stdout;
-use crate::config::Config;
+use super::Ctx;
 use crate::domain::money::format_grouped;
 use crate::domain::quick::{from_args, parse, QuickContext};
 use crate::domain::text::inert;
 use crate::domain::{Draft, Expense, Kind};
-use crate::store::{Origin, Store};
+use crate::store::Origin;
 use color_eyre::eyre::{eyre, Result};
 
 /// Options of `expense add`.
@@ -33,37 +32,36 @@ pub struct Args {
 }
 
 /// Parses the words against the store's categories and stores the expense.
-pub fn run(
-    open: impl FnOnce() -> Result<Store>,
-    config: &Config,
-    args: &Args,
-    today: chrono::NaiveDate,
-) -> Result<()> {
-    let store = open()?;
+pub fn run(ctx: &mut Ctx, args: &Args) -> Result<()> {
+    let store = ctx.store()?;
     let categories = store.categories()?;
-    let ctx = QuickContext {
-        today,
-        currency: config.currency,
+    let quick = QuickContext {
+        today: ctx.today,
+        currency: ctx.config.currency,
         categories: &categories,
         allow_new: args.new_category,
     };
-    let draft = parse(&from_args(&args.words), &ctx).map_err(|e| eyre!("{e}"))?;
+    let draft = parse(&from_args(&args.words), &quick).map_err(|e| eyre!("{e}"))?;
     if args.dry_run {
-        return with_stdout(|w| writeln!(w, "would add: {}", describe(&draft)));
+        writeln!(ctx.out, "would add: {}", describe(&draft))?;
+        return Ok(());
     }
-    let now = chrono::Utc::now().timestamp_millis();
-    let record = store.put(draft, Origin::User, now)?;
+    let record = store.put(draft, Origin::User, ctx.now_ms())?;
     let expense: Expense = record
         .new
         .ok_or_else(|| eyre!("the store returned no image"))?;
-    with_stdout(|w| {
-        if args.json {
-            serde_json::to_writer(&mut *w, &expense.to_row())?;
-            writeln!(w)
-        } else {
-            writeln!(w, "added: {}  id {}", describe(&expense.draft), expense.id)
-        }
-    })
+    if args.json {
+        serde_json::to_writer(&mut *ctx.out, &expense.to_row())?;
+        writeln!(ctx.out)?;
+    } else {
+        writeln!(
+            ctx.out,
+            "added: {}  id {}",
+            describe(&expense.draft),
+            expense.id
+        )?;
+    }
+    Ok(())
 }
 
 /// One line for people: `2026-11-20 12.50 EUR food:groceries @Lidl #weekly "team lunch"`.

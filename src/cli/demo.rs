@@ -2,13 +2,14 @@
 //! rent, salary and bills, weekly groceries, daily coffee and lunches, some income — seeded, so the
 //! same count gives the same data. Written in batched transactions (origin `demo`).
 
+use super::Ctx;
 use crate::domain::{Currency, Draft, Kind, Month};
 use crate::store::{Origin, Store};
 use chrono::{Datelike, NaiveDate, Weekday};
 use color_eyre::eyre::{eyre, Result};
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
-use std::io::IsTerminal;
+use std::io::Write;
 
 /// Expenses `demo` (and `--demo` on first use) generates.
 pub const DEFAULT_COUNT: usize = 3000;
@@ -335,8 +336,29 @@ pub fn default_months(count: usize) -> u32 {
     (count / 150).clamp(3, 120) as u32
 }
 
-/// Fills an empty store; refuses a store that already holds expenses.
-pub fn run(store: &Store, args: &Args, today: NaiveDate, currency: Currency) -> Result<()> {
+/// `expense demo`: fills the store of `ctx`.
+pub fn run(ctx: &mut Ctx, args: &Args) -> Result<()> {
+    let store = ctx.store()?;
+    fill(
+        &store,
+        args,
+        ctx.today,
+        ctx.config.currency,
+        ctx.err,
+        ctx.err_is_tty,
+    )
+}
+
+/// Fills an empty store; refuses a store that already holds expenses. Progress goes to `err`
+/// (a counter only when `err_is_tty`).
+pub fn fill(
+    store: &Store,
+    args: &Args,
+    today: NaiveDate,
+    currency: Currency,
+    err: &mut dyn Write,
+    err_is_tty: bool,
+) -> Result<()> {
     if !store.is_empty() {
         return Err(eyre!(
             "the store already holds {} expenses; demo data goes into an empty store (pass --data-dir with a new folder)",
@@ -350,22 +372,23 @@ pub fn run(store: &Store, args: &Args, today: NaiveDate, currency: Currency) -> 
     let drafts = generate(args.count, months, args.seed, today, currency);
     let total = drafts.len();
     let started = std::time::Instant::now();
-    let show = std::io::stderr().is_terminal();
     let now = chrono::Utc::now().timestamp_millis();
     let mut done = 0;
     for chunk in drafts.chunks(20_000) {
         done += store.put_batch(chunk.to_vec(), Origin::Demo, now)?;
-        if show {
-            eprint!("\rgenerating demo data: {done}/{total}");
+        if err_is_tty {
+            write!(err, "\rgenerating demo data: {done}/{total}")?;
+            err.flush()?;
         }
     }
-    if show {
-        eprintln!();
+    if err_is_tty {
+        writeln!(err)?;
     }
-    eprintln!(
+    writeln!(
+        err,
         "stored {done} demo expenses over {months} months in {:.1} s",
         started.elapsed().as_secs_f64()
-    );
+    )?;
     Ok(())
 }
 

@@ -2,12 +2,12 @@
 //! id from the shell, each conditional on the version just read.
 
 use super::add::describe;
-use super::with_stdout;
+use super::Ctx;
 use crate::domain::money::{eval_amount, Currency};
 use crate::domain::quick::resolve_category;
 use crate::domain::validate::{parse_date, parse_note, parse_payee, parse_tags};
 use crate::domain::{ExpenseId, Kind};
-use crate::store::{Origin, Store};
+use crate::store::Origin;
 use color_eyre::eyre::{eyre, Result};
 
 /// Options of `expense edit`.
@@ -49,8 +49,9 @@ fn parse_id(text: &str) -> Result<ExpenseId> {
 }
 
 /// Applies the given fields to the expense, if it still has the version just read.
-pub fn edit(store: &Store, args: &EditArgs, today: chrono::NaiveDate) -> Result<()> {
+pub fn edit(ctx: &mut Ctx, args: &EditArgs) -> Result<()> {
     let id = parse_id(&args.id)?;
+    let store = ctx.store()?;
     let current = store
         .get(id)?
         .ok_or_else(|| eyre!("no expense with id {id}"))?;
@@ -66,7 +67,7 @@ pub fn edit(store: &Store, args: &EditArgs, today: chrono::NaiveDate) -> Result<
         d.amount = eval_amount(&text, d.currency).map_err(|e| eyre!("--currency: {e}"))?;
     }
     if let Some(t) = &args.date {
-        d.date = parse_date(t, today).map_err(|e| eyre!("--date: {e}"))?;
+        d.date = parse_date(t, ctx.today).map_err(|e| eyre!("--date: {e}"))?;
     }
     if let Some(c) = &args.category {
         let known = store.categories()?;
@@ -90,45 +91,42 @@ pub fn edit(store: &Store, args: &EditArgs, today: chrono::NaiveDate) -> Result<
         };
     }
     if d == current.draft {
-        return with_stdout(|w| writeln!(w, "unchanged: {}  id {id}", describe(&d)));
+        writeln!(ctx.out, "unchanged: {}  id {id}", describe(&d))?;
+        return Ok(());
     }
-    let now = chrono::Utc::now().timestamp_millis();
-    let rec = store.update(id, current.version, d, Origin::User, now)?;
+    let rec = store.update(id, current.version, d, Origin::User, ctx.now_ms())?;
     let saved = rec
         .new
         .ok_or_else(|| eyre!("the store returned no image"))?;
-    with_stdout(|w| {
-        writeln!(
-            w,
-            "saved: {}  id {id} version {}",
-            describe(&saved.draft),
-            saved.version
-        )
-    })
+    writeln!(
+        ctx.out,
+        "saved: {}  id {id} version {}",
+        describe(&saved.draft),
+        saved.version
+    )?;
+    Ok(())
 }
 
 /// Deletes the expense `id` (conditional on the version just read).
-pub fn remove(store: &Store, id: &str) -> Result<()> {
+pub fn remove(ctx: &mut Ctx, id: &str) -> Result<()> {
     let id = parse_id(id)?;
+    let store = ctx.store()?;
     let current = store
         .get(id)?
         .ok_or_else(|| eyre!("no expense with id {id}"))?;
-    let now = chrono::Utc::now().timestamp_millis();
-    store.delete(id, current.version, Origin::User, now)?;
-    with_stdout(|w| {
-        writeln!(
-            w,
-            "deleted: {}  id {id} (expense undo brings it back)",
-            describe(&current.draft)
-        )
-    })
+    store.delete(id, current.version, Origin::User, ctx.now_ms())?;
+    writeln!(
+        ctx.out,
+        "deleted: {}  id {id} (expense undo brings it back)",
+        describe(&current.draft)
+    )?;
+    Ok(())
 }
 
 /// Undoes the latest change not yet undone, from any session.
-pub fn undo(store: &Store) -> Result<()> {
-    let now = chrono::Utc::now().timestamp_millis();
-    match store.undo_latest(now)? {
-        None => with_stdout(|w| writeln!(w, "nothing to undo")),
+pub fn undo(ctx: &mut Ctx) -> Result<()> {
+    match ctx.store()?.undo_latest(ctx.now_ms())? {
+        None => writeln!(ctx.out, "nothing to undo")?,
         Some(rec) => {
             let what = match (&rec.old, &rec.new) {
                 (None, Some(n)) => format!("restored: {}", describe(&n.draft)),
@@ -140,7 +138,8 @@ pub fn undo(store: &Store) -> Result<()> {
                 ),
                 (None, None) => "undone".to_string(),
             };
-            with_stdout(|w| writeln!(w, "{what}  id {}", rec.id))
+            writeln!(ctx.out, "{what}  id {}", rec.id)?;
         }
     }
+    Ok(())
 }

@@ -3,12 +3,10 @@
 //! hledger and ledger read, so a person can move to plain-text accounting at any time.
 
 use super::list::write_csv;
-use super::with_stdout;
-use crate::config::Config;
+use super::Ctx;
 use crate::domain::money::format_plain;
 use crate::domain::validate::parse_iso_date;
 use crate::domain::{Expense, Kind, Month};
-use crate::store::Store;
 use chrono::NaiveDate;
 use color_eyre::eyre::{eyre, Result};
 use std::io::Write;
@@ -45,11 +43,11 @@ pub struct Args {
 }
 
 /// Writes the expenses of the range in the chosen format to stdout.
-pub fn run(open: impl FnOnce() -> Result<Store>, config: &Config, args: &Args) -> Result<()> {
+pub fn run(ctx: &mut Ctx, args: &Args) -> Result<()> {
     let (from, to) = match &args.month {
         Some(m) => Month::parse(m)
             .map_err(|e| eyre!(e))?
-            .range(config.month_start_day),
+            .range(ctx.config.month_start_day),
         None => {
             let day = |flag: &str, v: &Option<String>, default| match v {
                 Some(s) => parse_iso_date(s).map_err(|e| eyre!("--{flag}: {e}")),
@@ -67,17 +65,18 @@ pub fn run(open: impl FnOnce() -> Result<Store>, config: &Config, args: &Args) -
             args.account
         ));
     }
-    let store = open()?;
-    let rows = store.range(from, to, false, 0, usize::MAX)?;
-    with_stdout(|w| match args.format {
-        Format::Csv => write_csv(w, &rows),
+    let rows = ctx.store()?.range(from, to, false, 0, usize::MAX)?;
+    let w = &mut *ctx.out;
+    match args.format {
+        Format::Csv => write_csv(w, &rows)?,
         Format::Json => {
             let out: Vec<_> = rows.iter().map(Expense::to_row).collect();
             serde_json::to_writer_pretty(&mut *w, &out)?;
-            writeln!(w)
+            writeln!(w)?;
         }
-        Format::Ledger => write_ledger(w, &rows, &args.account),
-    })
+        Format::Ledger => write_ledger(w, &rows, &args.account)?,
+    }
+    Ok(())
 }
 
 /// The first and last day a stored date can have (the store's keys hold years 1-9999).

@@ -1,12 +1,10 @@
 //! `expense list --month YYYY-MM [--category C] [--json|--csv]`.
 
-use super::with_stdout;
-use crate::config::Config;
+use super::Ctx;
 use crate::domain::money::format_grouped;
 use crate::domain::text::inert;
 use crate::domain::validate::parse_category;
 use crate::domain::{Expense, Kind, Month};
-use crate::store::Store;
 use color_eyre::eyre::{eyre, Result};
 use std::io::Write;
 
@@ -29,37 +27,32 @@ pub struct Args {
 
 /// Lists the month's expenses in date order. Arguments are checked before the store is opened,
 /// so a typo changes nothing on disk.
-pub fn run(
-    open: impl FnOnce() -> Result<Store>,
-    config: &Config,
-    args: &Args,
-    today: chrono::NaiveDate,
-) -> Result<()> {
+pub fn run(ctx: &mut Ctx, args: &Args) -> Result<()> {
+    let start_day = ctx.config.month_start_day;
     let month = match &args.month {
         Some(m) => Month::parse(m).map_err(|e| eyre!(e))?,
-        None => Month::containing(today, config.month_start_day),
+        None => Month::containing(ctx.today, start_day),
     };
-    let (from, to) = month.range(config.month_start_day);
+    let (from, to) = month.range(start_day);
     let category = match &args.category {
         Some(c) => Some(parse_category(c).map_err(|e| eyre!("--category: {e}"))?),
         None => None,
     };
-    let store = open()?;
+    let store = ctx.store()?;
     let rows = match &category {
         Some(c) => store.range_in_category(c, from, to)?,
         None => store.range(from, to, false, 0, usize::MAX)?,
     };
     if args.json {
         let out: Vec<_> = rows.iter().map(Expense::to_row).collect();
-        return with_stdout(|w| {
-            serde_json::to_writer_pretty(&mut *w, &out)?;
-            writeln!(w)
-        });
+        serde_json::to_writer_pretty(&mut *ctx.out, &out)?;
+        writeln!(ctx.out)?;
+    } else if args.csv {
+        write_csv(ctx.out, &rows)?;
+    } else {
+        write_plain(ctx.out, &rows, month)?;
     }
-    if args.csv {
-        return with_stdout(|w| write_csv(w, &rows));
-    }
-    with_stdout(|w| write_plain(w, &rows, month))
+    Ok(())
 }
 
 /// Writes rows as CSV with a header (the `list --csv` and `export --format csv` shape).

@@ -1,5 +1,12 @@
-//! Headless subcommands, one file each. They talk to the store directly and print for people
-//! (inert text, aligned columns) or for scripts (`--json`, `--csv`).
+//! Headless subcommands, one file each, and what they run with. A command reads and writes the
+//! store through [`Ctx`] and prints only to `ctx.out` / `ctx.err`, never to the process's own
+//! stdout: the same code runs in its own process, or inside the session that holds the store
+//! when a TUI has it open (see `crate::session`), with its output sent back over the socket.
+//!
+//! Rules for every command, so it works both ways:
+//! - open files with [`Ctx::path`] (relative paths are the caller's, not the session's);
+//! - take time from `ctx.today` / `ctx.now_ms()`, config from `ctx.config`;
+//! - check arguments before [`Ctx::store`], so a typo never opens (or creates) a store.
 
 pub mod add;
 pub mod demo;
@@ -7,14 +14,149 @@ pub mod edit;
 pub mod export;
 pub mod list;
 
+use crate::config::Config;
+use crate::store::Store;
+use chrono::NaiveDate;
+use clap::{Parser, Subcommand};
+use color_eyre::eyre::Result;
+use std::cell::OnceCell;
 use std::io::{self, Write};
+use std::path::{Path, PathBuf};
 
-/// Runs `f` on buffered stdout; a closed pipe (`expense list | head`) ends quietly.
-pub fn with_stdout(f: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> color_eyre::Result<()> {
-    let stdout = io::stdout();
-    let mut out = io::BufWriter::new(stdout.lock());
-    match f(&mut out).and_then(|()| out.flush()) {
-        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
-        other => Ok(other?),
+/// A keyboard-driven expense tracker for the terminal.
+#[derive(Debug, Parser)]
+#[command(name = "expense", version, about, long_about = None)]
+pub struct Cli {
+    /// Where the store lives (default: the platform data directory, e.g.
+    /// ~/.local/share/expense-tracker).
+    #[arg(long, global = true, env = "EXPENSE_DATA_DIR", value_name = "PATH")]
+    pub data_dir: Option<PathBuf>,
+    /// Open a separate store filled with generated demo data (created on first use).
+    #[arg(long, global = true)]
+    pub demo: bool,
+    /// The subcommand; none opens the interactive ledger.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// The headless subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Add an expense from one line: `expense add 12.50 groceries @Lidl yesterday #weekly`.
+    Add(add::Args),
+    /// Change fields of an expense by id.
+    Edit(edit::EditArgs),
+    /// Delete an expense by id.
+    Rm {
+        /// The expense id.
+        id: String,
+    },
+    /// Undo the latest change in the store that is not undone yet, from any session.
+    Undo,
+    /// Print a shell completion script: `expense completions bash > ~/.local/share/bash-completion/completions/expense`.
+    Completions {
+        /// bash, zsh, fish, elvish or powershell.
+        shell: clap_complete::Shell,
+    },
+    /// Write expenses out as CSV, JSON or a ledger/hledger journal.
+    Export(export::Args),
+    /// List a month's expenses (plain, --json or --csv).
+    List(list::Args),
+    /// Fill an empty store with realistic generated expenses.
+    Demo(demo::Args),
+}
+
+impl Command {
+    /// True for commands that need no store at all (they run in the caller's process).
+    pub fn is_standalone(&self) -> bool {
+        matches!(self, Command::Completions { .. })
     }
+}
+
+/// Runs one subcommand with `ctx`.
+pub fn run(command: &Command, ctx: &mut Ctx) -> Result<()> {
+    match command {
+        Command::Add(args) => add::run(ctx, args),
+        Command::Edit(args) => edit::edit(ctx, args),
+        Command::Rm { id } => edit::remove(ctx, id),
+        Command::Undo => edit::undo(ctx),
+        Command::Completions { shell } => {
+            use clap::CommandFactory;
+            clap_complete::generate(*shell, &mut Cli::command(), "expense", &mut ctx.out);
+            Ok(())
+        }
+        Command::Export(args) => export::run(ctx, args),
+        Command::List(args) => list::run(ctx, args),
+        Command::Demo(args) => demo::run(ctx, args),
+    }
+}
+
+/// Everything a command runs with.
+pub struct Ctx<'a> {
+    /// The settings (the caller's config file and environment).
+    pub config: Config,
+    /// Today in the caller's time zone.
+    pub today: NaiveDate,
+    /// The caller's working directory, against which relative paths are resolved.
+    pub cwd: PathBuf,
+    /// Standard output of the caller.
+    pub out: &'a mut dyn Write,
+    /// Standard error of the caller (progress, warnings).
+    pub err: &'a mut dyn Write,
+    /// Whether the caller's stderr is a terminal (progress bars only then).
+    pub err_is_tty: bool,
+    store: OnceCell<Store>,
+    open: Box<dyn Fn() -> Result<Store> + 'a>,
+}
+
+impl<'a> Ctx<'a> {
+    /// A context whose store is opened by `open` on first use.
+    pub fn new(
+        config: Config,
+        today: NaiveDate,
+        cwd: PathBuf,
+        out: &'a mut dyn Write,
+        err: &'a mut dyn Write,
+        err_is_tty: bool,
+        open: impl Fn() -> Result<Store> + 'a,
+    ) -> Ctx<'a> {
+        Ctx {
+            config,
+            today,
+            cwd,
+            out,
+            err,
+            err_is_tty,
+            store: OnceCell::new(),
+            open: Box::new(open),
+        }
+    }
+
+    /// The store (a cheap clone of the handle), opened on first use.
+    pub fn store(&self) -> Result<Store> {
+        if let Some(s) = self.store.get() {
+            return Ok(s.clone());
+        }
+        let s = (self.open)()?;
+        Ok(self.store.get_or_init(|| s).clone())
+    }
+
+    /// `p` resolved against the caller's working directory.
+    pub fn path(&self, p: &Path) -> PathBuf {
+        self.cwd.join(p)
+    }
+
+    /// Wall-clock milliseconds for record timestamps.
+    pub fn now_ms(&self) -> i64 {
+        chrono::Utc::now().timestamp_millis()
+    }
+}
+
+/// True when `report` comes from writing to a closed pipe (`expense list | head`), which ends a
+/// command quietly.
+pub fn is_broken_pipe(report: &color_eyre::Report) -> bool {
+    report.chain().any(|e| {
+        e.downcast_ref::<io::Error>()
+            .is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe)
+    })
 }

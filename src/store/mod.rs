@@ -76,6 +76,12 @@ impl Store {
     /// naming the path (a lock is retried for 400 ms first, see `LOCK_GRACE`). Writes or checks the
     /// schema version.
     pub fn open(dir: &Path) -> Result<Store, StoreError> {
+        Store::open_waiting(dir, LOCK_GRACE)
+    }
+
+    /// [`Store::open`], retrying a locked store for `grace` (zero: one attempt) before reporting
+    /// `StoreError::Locked`.
+    pub fn open_waiting(dir: &Path, grace: std::time::Duration) -> Result<Store, StoreError> {
         let io = |path: &Path| {
             let path = path.to_path_buf();
             move |source| StoreError::Io { path, source }
@@ -112,7 +118,7 @@ impl Store {
                 .open()
                 .map_err(|e| open_error(dir, e))
             {
-                Err(StoreError::Locked { .. }) if started.elapsed() < LOCK_GRACE => {
+                Err(StoreError::Locked { .. }) if started.elapsed() < grace => {
                     std::thread::sleep(std::time::Duration::from_millis(10));
                 }
                 r => break r?,
