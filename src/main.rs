@@ -6,7 +6,7 @@ use clap::Parser;
 use color_eyre::eyre::{Result, WrapErr};
 use expense_tracker::cli::{self, Cli};
 use expense_tracker::config::{process_env, Config, Places};
-use expense_tracker::store::Store;
+use expense_tracker::session::{self, client::Attached};
 use expense_tracker::tui::{self, keymap::Keymap};
 use std::io::IsTerminal;
 
@@ -44,38 +44,23 @@ fn run() -> Result<()> {
     };
     let today = chrono::Local::now().date_naive();
     match &args.command {
-        Some(command) => {
-            // Completions need no config: a broken config.toml must not stop them.
-            let config = if command.is_standalone() {
-                Config::default()
-            } else {
-                Config::load(places.config_dir.as_deref(), &process_env)?
-            };
-            let stdout = std::io::stdout();
-            let mut out = std::io::BufWriter::new(stdout.lock());
-            let mut err = std::io::stderr();
-            let err_is_tty = err.is_terminal();
-            let cwd = std::env::current_dir().wrap_err("reading the working directory")?;
-            let open = || Store::open(&store_dir).wrap_err("opening the store");
-            let mut ctx = cli::Ctx::new(config, today, cwd, &mut out, &mut err, err_is_tty, open);
-            cli::run(command, &mut ctx)?;
-            drop(ctx);
-            std::io::Write::flush(&mut out)?;
-            Ok(())
-        }
+        Some(command) => session::client::run_command(command, &places, &store_dir, today),
         None => {
             let config = Config::load(places.config_dir.as_deref(), &process_env)?;
             // Check for a terminal before touching the store, so scripts get a clear message.
             tui::terminal::require_tty()?;
             let keymap = Keymap::load(places.config_dir.as_deref())?;
-            let store = Store::open(&store_dir).wrap_err("opening the store")?;
-            if args.demo && store.is_empty() {
-                let demo = cli::demo::Args::default();
-                let mut err = std::io::stderr();
-                let tty = err.is_terminal();
-                cli::demo::fill(&store, &demo, today, config.currency, &mut err, tty)?;
+            let attached = session::client::attach(&store_dir, session::client::PATIENCE)
+                .wrap_err("opening the store")?;
+            if let Attached::Holder(store) = &attached {
+                if args.demo && store.is_empty() {
+                    let demo = cli::demo::Args::default();
+                    let mut err = std::io::stderr();
+                    let tty = err.is_terminal();
+                    cli::demo::fill(store, &demo, today, config.currency, &mut err, tty)?;
+                }
             }
-            tui::run(store, &config, keymap)
+            tui::run(attached, &store_dir, &config, keymap)
         }
     }
 }

@@ -4,7 +4,7 @@
 
 use crate::domain::{Currency, Expense};
 use chrono::NaiveDate;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::effect::WindowQuery;
 
@@ -107,7 +107,7 @@ pub enum Action {
 }
 
 /// Rows of the ledger for one query, with the month's totals.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct WindowLoaded {
     /// The query this answers (stale answers are ignored).
     pub query: WindowQuery,
@@ -122,7 +122,7 @@ pub struct WindowLoaded {
 }
 
 /// Spending and income of one currency.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Totals {
     /// The currency.
     pub currency: Currency,
@@ -135,7 +135,7 @@ pub struct Totals {
 }
 
 /// What the store already knows, for completion.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct Completions {
     /// Categories, most used first.
     pub categories: Vec<(String, u64)>,
@@ -146,7 +146,7 @@ pub struct Completions {
 }
 
 /// Kind of stored change, as the person sees it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Change {
     /// A new expense.
     Added,
@@ -159,7 +159,7 @@ pub enum Change {
 }
 
 /// A durable write and what it did.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Stored {
     /// Sequence number of its change record (what undo reverses).
     pub seq: u64,

@@ -2,9 +2,10 @@
 
 use crate::domain::{Draft, ExpenseId};
 use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
 
 /// Column the ledger is sorted by.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub enum SortKey {
     /// By date, then by id (creation order).
     #[default]
@@ -40,7 +41,7 @@ impl SortKey {
 }
 
 /// A page of the ledger to fetch.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WindowQuery {
     /// First day of the month shown.
     pub from: NaiveDate,
@@ -75,7 +76,7 @@ impl WindowQuery {
 }
 
 /// I/O for the runtime to perform; results come back as `Action`s.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Effect {
     /// Fetch rows and month totals.
     LoadWindow(WindowQuery),

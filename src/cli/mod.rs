@@ -6,7 +6,9 @@
 //! Rules for every command, so it works both ways:
 //! - open files with [`Ctx::path`] (relative paths are the caller's, not the session's);
 //! - take time from `ctx.today` / `ctx.now_ms()`, config from `ctx.config`;
-//! - check arguments before [`Ctx::store`], so a typo never opens (or creates) a store.
+//! - check arguments before [`Ctx::store`], so a typo never opens (or creates) a store, and call
+//!   it before printing anything: if another session takes the store at that moment, the command
+//!   is sent there and started again.
 
 pub mod add;
 pub mod demo;

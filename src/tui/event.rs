@@ -18,6 +18,10 @@ pub enum Msg {
     Tick(NaiveDate),
     /// Leave now: a signal arrived or the terminal went away.
     Terminate(String),
+    /// The store's newest sequence number (some session wrote).
+    StoreChanged(u64),
+    /// The process that held the store went away; attach again.
+    SessionLost,
 }
 
 /// Starts the signal thread. Call before taking over the terminal so no signal is missed.

@@ -3,6 +3,7 @@
 //! Loop: wait for a message, drain the rest, resolve keys to actions, run `update`, execute its
 //! effects (whose answers are actions again), draw once. No fixed frame rate.
 
+pub mod backend;
 pub mod event;
 pub mod keymap;
 pub mod runtime;
@@ -10,20 +11,21 @@ pub mod terminal;
 
 use crate::app::{update, Action, Effect, State};
 use crate::config::{Config, ThemeName};
-use crate::store::Store;
+use crate::session::client::Attached;
 use crate::ui::theme::Theme;
 use crate::ui::{self, Chrome};
+use backend::Backend;
 use color_eyre::eyre::{Result, WrapErr};
 use event::Msg;
 use keymap::{Context, Keymap};
 use ratatui::crossterm::event::Event;
-use runtime::Runtime;
 use std::collections::VecDeque;
+use std::path::Path;
 use std::sync::mpsc;
 
-/// Runs the ledger until the person quits or a signal arrives. The store is flushed and the
-/// terminal restored on every way out.
-pub fn run(store: Store, config: &Config, keymap: Keymap) -> Result<()> {
+/// Runs the ledger until the person quits or a signal arrives, on the store in `store_dir` held
+/// here or by another session. The store is flushed and the terminal restored on every way out.
+pub fn run(attached: Attached, store_dir: &Path, config: &Config, keymap: Keymap) -> Result<()> {
     terminal::require_tty()?;
     let (tx, rx) = mpsc::channel();
     event::spawn_signals(tx.clone()).wrap_err("installing signal handlers")?;
@@ -31,7 +33,7 @@ pub fn run(store: Store, config: &Config, keymap: Keymap) -> Result<()> {
     // The guard restores the terminal; dropping `Terminal` would try again and report failure
     // with `eprintln!`, which panics (and aborts) when the terminal hung up. Never drop it.
     let mut term = std::mem::ManuallyDrop::new(term);
-    event::spawn_input(tx).wrap_err("starting the input thread")?;
+    event::spawn_input(tx.clone()).wrap_err("starting the input thread")?;
 
     let theme = match config.theme {
         ThemeName::Default => Theme::DEFAULT,
@@ -41,7 +43,8 @@ pub fn run(store: Store, config: &Config, keymap: Keymap) -> Result<()> {
     let today = chrono::Local::now().date_naive();
     let mut state = State::new(today, config.month_start_day, config.currency);
     state.help_lines = ui::help::line_count(&help);
-    let mut runtime = Runtime::new(store);
+    // After terminal::init, so the session's panic filter wraps ratatui's restoring hook.
+    let mut runtime = Backend::new(attached, store_dir, tx.clone());
     let size = term.size().wrap_err("reading the terminal size")?;
     let mut queue: VecDeque<Action> = VecDeque::new();
     queue.push_back(Action::Resize {
@@ -80,6 +83,19 @@ pub fn run(store: Store, config: &Config, keymap: Keymap) -> Result<()> {
                 }),
                 Msg::Term(ev) => queue.extend(keymap.resolve(Context::of(&state), &ev)),
                 Msg::Tick(day) => queue.push_back(Action::Tick(day)),
+                Msg::StoreChanged(seq) => {
+                    if runtime.is_news(seq) {
+                        queue.push_back(Action::ChangedElsewhere);
+                    }
+                }
+                Msg::SessionLost => {
+                    if !runtime.is_holder() {
+                        match runtime.reattach() {
+                            Ok(()) => queue.push_back(Action::ChangedElsewhere),
+                            Err(e) => terminate = Some(format!("losing the store ({e})")),
+                        }
+                    }
+                }
                 Msg::Terminate(why) => terminate = Some(why),
             }
             drain(&mut queue, &mut state, &mut runtime, &mut term)?;
@@ -92,7 +108,7 @@ pub fn run(store: Store, config: &Config, keymap: Keymap) -> Result<()> {
         }
     };
     drop(guard);
-    runtime.store().flush().wrap_err("flushing the store")?;
+    runtime.close().wrap_err("flushing the store")?;
     if let Some(why) = outcome {
         use std::io::Write;
         // Best effort: after SIGHUP there is no terminal to print to.
@@ -109,7 +125,7 @@ pub fn run(store: Store, config: &Config, keymap: Keymap) -> Result<()> {
 fn drain(
     queue: &mut VecDeque<Action>,
     state: &mut State,
-    runtime: &mut Runtime,
+    runtime: &mut Backend,
     term: &mut ratatui::DefaultTerminal,
 ) -> Result<()> {
     while let Some(action) = queue.pop_front() {

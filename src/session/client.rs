@@ -1,0 +1,206 @@
+//! The caller's side: find the process that holds the store and talk to it, or hold the store
+//! ourselves (and serve others while we do). A busy store is waited for, never refused: the
+//! only wait is the moment between one holder letting go and the next taking over.
+
+use super::server::Server;
+use super::{read_frame, socket_path, write_frame, Reply, Request, RunRequest};
+use crate::cli::{self, Command, Ctx};
+use crate::config::{process_env, Config, Places};
+use crate::store::{Store, StoreError};
+use chrono::NaiveDate;
+use color_eyre::eyre::{eyre, Result, WrapErr};
+use std::io::{self, IsTerminal, Write};
+use std::os::unix::net::UnixStream;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+/// How long a caller waits for a store that is changing hands before it reports it in use.
+pub const PATIENCE: Duration = Duration::from_secs(10);
+
+/// How long a holder that is exiting waits for commands it runs for others.
+pub const DRAIN: Duration = Duration::from_secs(30);
+
+/// Who we talk to.
+pub enum Attached {
+    /// Nobody held the store: we opened it.
+    Holder(Store),
+    /// A connection to the process that holds it.
+    Session(UnixStream),
+}
+
+/// Connects to the session holding the store in `store_dir`, or opens the store when nobody
+/// holds it, trying both until `patience` runs out.
+pub fn attach(store_dir: &Path, patience: Duration) -> Result<Attached, StoreError> {
+    let sock = socket_path(store_dir);
+    let deadline = Instant::now() + patience;
+    loop {
+        if let Ok(s) = UnixStream::connect(&sock) {
+            return Ok(Attached::Session(s));
+        }
+        match Store::open_waiting(store_dir, Duration::ZERO) {
+            Ok(store) => return Ok(Attached::Holder(store)),
+            Err(StoreError::Locked { .. }) if Instant::now() < deadline => {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// Runs a subcommand: in the session that holds the store if there is one, else here (serving
+/// other callers meanwhile).
+pub fn run_command(
+    command: &Command,
+    places: &Places,
+    store_dir: &Path,
+    today: NaiveDate,
+) -> Result<()> {
+    let cwd = std::env::current_dir().wrap_err("reading the working directory")?;
+    let err_is_tty = io::stderr().is_terminal();
+    if command.is_standalone() {
+        let no_store = || Err(eyre!("this command needs no store"));
+        return run_here(command, Config::default(), today, cwd, err_is_tty, no_store);
+    }
+    let request = RunRequest {
+        argv: std::env::args_os()
+            .map(|a| {
+                a.into_string()
+                    .map_err(|a| eyre!("the argument {a:?} is not valid UTF-8"))
+            })
+            .collect::<Result<_>>()?,
+        cwd: cwd.clone(),
+        config_dir: places.config_dir.clone(),
+        env: std::env::vars_os()
+            .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
+            .filter(|(k, _)| k.starts_with("EXPENSE_") || k == "NO_COLOR")
+            .collect(),
+        today,
+        err_is_tty,
+    };
+    let sock = socket_path(store_dir);
+    let deadline = Instant::now() + PATIENCE;
+    loop {
+        if let Ok(stream) = UnixStream::connect(&sock) {
+            if let Some(done) = run_remote(stream, &request)? {
+                return done;
+            }
+            // The holder was leaving before it took the command: nothing ran; again.
+            if Instant::now() > deadline {
+                return Err(eyre!(
+                    "the expense session holding {} keeps closing; try again",
+                    store_dir.display()
+                ));
+            }
+            continue;
+        }
+        // Nobody serves the store: run here. The config is read and the arguments checked
+        // before the store is opened (a typo creates nothing); while we hold the store we serve
+        // others, so a long import does not lock them out.
+        let config = Config::load(places.config_dir.as_deref(), &process_env)?;
+        let server: std::cell::RefCell<Option<Server>> = std::cell::RefCell::new(None);
+        let open = || {
+            let store = open_or_defer(store_dir, deadline)?;
+            // Without a socket (a path too long for one) the command still runs.
+            *server.borrow_mut() = Server::start(store.clone(), &sock).ok();
+            Ok(store)
+        };
+        let result = run_here(command, config, today, cwd.clone(), err_is_tty, open);
+        if let Some(server) = server.into_inner() {
+            server.shutdown(DRAIN);
+        }
+        match result {
+            Err(report) if report.downcast_ref::<SessionAppeared>().is_some() => continue,
+            other => return other,
+        }
+    }
+}
+
+/// A session started between our look for one and our opening the store: the command, which
+/// has not touched the store yet, goes to that session instead.
+#[derive(Debug, thiserror::Error)]
+#[error("another expense session took the store")]
+struct SessionAppeared;
+
+/// Opens the store, waiting while it changes hands; `SessionAppeared` when a holder that serves
+/// it shows up instead.
+fn open_or_defer(store_dir: &Path, deadline: Instant) -> Result<Store> {
+    loop {
+        match Store::open_waiting(store_dir, Duration::ZERO) {
+            Ok(store) => return Ok(store),
+            Err(StoreError::Locked { .. }) => {
+                if UnixStream::connect(socket_path(store_dir)).is_ok() {
+                    return Err(SessionAppeared.into());
+                }
+                if Instant::now() > deadline {
+                    return Err(StoreError::Locked {
+                        path: store_dir.to_path_buf(),
+                    })
+                    .wrap_err("opening the store");
+                }
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            Err(e) => return Err(e).wrap_err("opening the store"),
+        }
+    }
+}
+
+fn run_here(
+    command: &Command,
+    config: Config,
+    today: NaiveDate,
+    cwd: std::path::PathBuf,
+    err_is_tty: bool,
+    open: impl Fn() -> Result<Store>,
+) -> Result<()> {
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::new(stdout.lock());
+    let mut err = io::stderr();
+    let mut ctx = Ctx::new(config, today, cwd, &mut out, &mut err, err_is_tty, open);
+    cli::run(command, &mut ctx)?;
+    drop(ctx);
+    out.flush()?;
+    Ok(())
+}
+
+/// Sends the command and relays its output. `Ok(None)`: the holder closed before starting it
+/// (retry); `Ok(Some(result))`: the command's own result.
+fn run_remote(mut stream: UnixStream, request: &RunRequest) -> Result<Option<Result<()>>> {
+    if write_frame(&mut stream, &Request::Run(request.clone())).is_err() {
+        return Ok(None);
+    }
+    match read_frame::<Reply>(&mut stream) {
+        Ok(Some(Reply::Started)) => {}
+        _ => return Ok(None),
+    }
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::new(stdout.lock());
+    let mut err = io::stderr();
+    loop {
+        match read_frame::<Reply>(&mut stream) {
+            Ok(Some(Reply::Out(bytes))) => out.write_all(&bytes)?,
+            Ok(Some(Reply::Err(bytes))) => {
+                out.flush()?;
+                err.write_all(&bytes)?;
+            }
+            Ok(Some(Reply::Done(result))) => {
+                out.flush()?;
+                return Ok(Some(match result {
+                    None => Ok(()),
+                    Some(message) => Err(eyre!(message)),
+                }));
+            }
+            Ok(Some(other)) => {
+                return Ok(Some(Err(eyre!(
+                    "the session sent an unexpected reply ({other:?})"
+                ))))
+            }
+            Ok(None) | Err(_) => {
+                out.flush()?;
+                return Ok(Some(Err(eyre!(
+                    "the expense session holding the store ended while running the command; \
+                     check `expense list` to see whether it took effect"
+                ))));
+            }
+        }
+    }
+}

@@ -1,0 +1,253 @@
+//! Sessions: many processes, one store. sled lets one process hold a store, so the process that
+//! holds it (a TUI, or a command that opened it itself) serves the others over a Unix socket
+//! next to the store (`<data>/store.sock`, mode 0600 in a 0700 directory, peer uid checked):
+//!
+//! - a command (`expense add ...` from another shell or over SSH) sends its argv, working
+//!   directory, config location and `EXPENSE_*` environment; the holder runs the very same
+//!   `cli::run` against the store it holds and streams stdout/stderr back (`Run`);
+//! - a second TUI sends the reducer's `Effect`s and gets the runtime's results back, so it works
+//!   exactly like the first one (`Effect`);
+//! - every TUI subscribes to change notifications (`Subscribe`): the newest sequence number,
+//!   pushed within 50 ms of any write by anyone, so every screen reloads without a key press.
+//!
+//! Why commands travel as argv instead of one request type per store call: each command is then
+//! written once against `cli::Ctx` and works the same in its own process and through a session,
+//! with no protocol to keep in step. sled serializes writers itself (every write bumps the
+//! sequence counter in the same transaction), so running a command on a connection thread keeps
+//! one gap-free order of change records without funnelling everything through one thread.
+//!
+//! Wire format: frames of a little-endian `u32` length and a postcard-encoded `Request`/`Reply`.
+//! A client that lost its connection before `Started` retries (nothing ran); after it, the
+//! outcome is reported as unknown.
+
+pub mod client;
+pub mod server;
+
+use crate::app::action::{Action, Completions, Stored, WindowLoaded};
+use crate::app::effect::Effect;
+use chrono::NaiveDate;
+use serde::{de::DeserializeOwned, Deserialize, Serialize};
+use std::io::{self, Read, Write};
+use std::path::{Path, PathBuf};
+
+/// Largest frame accepted: far above any page of rows or output chunk, small enough that a
+/// garbled length cannot make us allocate the machine away.
+const MAX_FRAME: usize = 64 * 1024 * 1024;
+
+/// How often the holder looks for new change records to announce.
+pub const NOTIFY_EVERY: std::time::Duration = std::time::Duration::from_millis(50);
+
+/// The socket of the store in `store_dir`: `<store_dir>.sock`, beside it.
+pub fn socket_path(store_dir: &Path) -> PathBuf {
+    let mut p = store_dir.as_os_str().to_owned();
+    p.push(".sock");
+    PathBuf::from(p)
+}
+
+/// What a client asks for; one kind per connection.
+#[derive(Debug, Serialize, Deserialize)]
+pub enum Request {
+    /// Run a command for the caller.
+    Run(RunRequest),
+    /// Execute one TUI effect (a connection may send many, one after the other).
+    Effect(Effect),
+    /// Push `Reply::Changed` whenever the newest sequence number changes.
+    Subscribe,
+}
+
+/// A command and the caller's surroundings.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RunRequest {
+    /// The caller's arguments, program name first.
+    pub argv: Vec<String>,
+    /// The caller's working directory.
+    pub cwd: PathBuf,
+    /// Where the caller reads config.toml.
+    pub config_dir: Option<PathBuf>,
+    /// The caller's `EXPENSE_*` and `NO_COLOR` variables.
+    pub env: Vec<(String, String)>,
+    /// Today in the caller's time zone.
+    pub today: NaiveDate,
+    /// Whether the caller's stderr is a terminal.
+    pub err_is_tty: bool,
+}
+
+/// What the holder sends back.
+#[derive(Debug, Serialize, Deserialize)]
+pub enum Reply {
+    /// The command was accepted and is running (from here on it may have changed the store).
+    Started,
+    /// Bytes for the caller's stdout.
+    Out(Vec<u8>),
+    /// Bytes for the caller's stderr.
+    Err(Vec<u8>),
+    /// The command ended: `None` on success, else the one-line error.
+    Done(Option<String>),
+    /// The result of an `Effect`.
+    Outcome(Outcome),
+    /// The newest sequence number in the store.
+    Changed(u64),
+}
+
+/// The runtime's answers that can cross the socket (the `Action`s `tui::runtime` produces).
+#[derive(Debug, Serialize, Deserialize)]
+pub enum Outcome {
+    /// Nothing to report.
+    Nothing,
+    /// `Action::WindowLoaded`.
+    Window(Box<WindowLoaded>),
+    /// `Action::CompletionsLoaded`.
+    Completions(Completions),
+    /// `Action::Stored`.
+    Stored(Box<Stored>),
+    /// `Action::Failed`.
+    Failed(String),
+}
+
+impl Outcome {
+    /// The wire form of a runtime answer.
+    pub fn from_action(action: Option<Action>) -> Outcome {
+        match action {
+            None => Outcome::Nothing,
+            Some(Action::WindowLoaded(w)) => Outcome::Window(w),
+            Some(Action::CompletionsLoaded(c)) => Outcome::Completions(c),
+            Some(Action::Stored(s)) => Outcome::Stored(s),
+            Some(Action::Failed(m)) => Outcome::Failed(m),
+            Some(other) => Outcome::Failed(format!(
+                "internal: the session cannot send {other:?} to another process"
+            )),
+        }
+    }
+
+    /// Back to the action the reducer takes.
+    pub fn into_action(self) -> Option<Action> {
+        match self {
+            Outcome::Nothing => None,
+            Outcome::Window(w) => Some(Action::WindowLoaded(w)),
+            Outcome::Completions(c) => Some(Action::CompletionsLoaded(c)),
+            Outcome::Stored(s) => Some(Action::Stored(s)),
+            Outcome::Failed(m) => Some(Action::Failed(m)),
+        }
+    }
+}
+
+/// Writes one frame.
+pub fn write_frame<T: Serialize>(w: &mut impl Write, msg: &T) -> io::Result<()> {
+    let body = postcard::to_stdvec(msg).map_err(io::Error::other)?;
+    let len = u32::try_from(body.len()).map_err(io::Error::other)?;
+    let mut frame = Vec::with_capacity(4 + body.len());
+    frame.extend_from_slice(&len.to_le_bytes());
+    frame.extend_from_slice(&body);
+    w.write_all(&frame)?;
+    w.flush()
+}
+
+/// Reads one frame; `Ok(None)` at a clean end of stream.
+pub fn read_frame<T: DeserializeOwned>(r: &mut impl Read) -> io::Result<Option<T>> {
+    let mut len = [0u8; 4];
+    match r.read_exact(&mut len) {
+        Ok(()) => {}
+        Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => return Ok(None),
+        Err(e) => return Err(e),
+    }
+    let len = u32::from_le_bytes(len) as usize;
+    if len > MAX_FRAME {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("a session message of {len} bytes is larger than allowed"),
+        ));
+    }
+    let mut body = vec![0u8; len];
+    r.read_exact(&mut body)?;
+    postcard::from_bytes(&body)
+        .map(Some)
+        .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))
+}
+
+/// The uid of the process at the other end of `stream`, where the OS tells it.
+pub fn peer_uid(stream: &std::os::unix::net::UnixStream) -> io::Result<u32> {
+    use std::os::fd::AsRawFd;
+    let fd = stream.as_raw_fd();
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    {
+        let mut cred = libc::ucred {
+            pid: 0,
+            uid: 0,
+            gid: 0,
+        };
+        let mut len = std::mem::size_of::<libc::ucred>() as libc::socklen_t;
+        // SAFETY: `cred` and `len` are valid for writes of the sizes given.
+        let r = unsafe {
+            libc::getsockopt(
+                fd,
+                libc::SOL_SOCKET,
+                libc::SO_PEERCRED,
+                (&mut cred as *mut libc::ucred).cast(),
+                &mut len,
+            )
+        };
+        if r != 0 {
+            return Err(io::Error::last_os_error());
+        }
+        Ok(cred.uid)
+    }
+    #[cfg(not(any(target_os = "linux", target_os = "android")))]
+    {
+        let mut uid: libc::uid_t = 0;
+        let mut gid: libc::gid_t = 0;
+        // SAFETY: both pointers are valid for writes.
+        if unsafe { libc::getpeereid(fd, &mut uid, &mut gid) } != 0 {
+            return Err(io::Error::last_os_error());
+        }
+        Ok(uid)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::effect::{SortKey, WindowQuery};
+
+    #[test]
+    fn frames_round_trip_and_end_cleanly() {
+        let q = WindowQuery {
+            from: NaiveDate::from_ymd_opt(2026, 11, 1).unwrap(),
+            to: NaiveDate::from_ymd_opt(2026, 11, 30).unwrap(),
+            sort: SortKey::Amount,
+            descending: true,
+            filter: "lidl".into(),
+            start: 40,
+            len: 20,
+            focus: None,
+        };
+        let mut buf = Vec::new();
+        write_frame(&mut buf, &Request::Effect(Effect::LoadWindow(q.clone()))).unwrap();
+        write_frame(&mut buf, &Reply::Done(Some("no".into()))).unwrap();
+        let mut r = &buf[..];
+        match read_frame::<Request>(&mut r).unwrap() {
+            Some(Request::Effect(Effect::LoadWindow(back))) => assert_eq!(back, q),
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(
+            read_frame::<Reply>(&mut r).unwrap(),
+            Some(Reply::Done(Some(m))) if m == "no"
+        ));
+        assert!(read_frame::<Reply>(&mut r).unwrap().is_none());
+    }
+
+    #[test]
+    fn an_absurd_length_is_refused_not_allocated() {
+        let mut buf = u32::MAX.to_le_bytes().to_vec();
+        buf.extend_from_slice(b"xx");
+        let err = read_frame::<Reply>(&mut &buf[..]).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::InvalidData);
+    }
+
+    #[test]
+    fn socket_sits_beside_the_store() {
+        assert_eq!(
+            socket_path(Path::new("/d/store")),
+            PathBuf::from("/d/store.sock")
+        );
+    }
+}

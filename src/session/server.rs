@@ -1,0 +1,397 @@
+//! The holder's side: accepts connections on the store's socket and serves each on its own
+//! thread (commands, TUI effects, change notifications). Started by whichever process holds the
+//! store, stopped before that process lets the store go, so the socket never outlives its holder
+//! except after a crash (then the next holder removes it: holding sled's lock proves it stale).
+
+use super::{read_frame, write_frame, Outcome, Reply, Request, RunRequest, NOTIFY_EVERY};
+use crate::cli::{self, Cli, Ctx};
+use crate::config::Config;
+use crate::store::Store;
+use crate::tui::runtime::Runtime;
+use clap::Parser;
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+use std::io::{self, Write};
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::os::unix::net::{UnixListener, UnixStream};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc;
+use std::sync::{Arc, Condvar, Mutex, Once};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+/// Output is sent in frames of at most this many bytes.
+const OUT_CHUNK: usize = 32 * 1024;
+
+/// A running server. Call [`Server::shutdown`] before dropping the store.
+pub struct Server {
+    path: PathBuf,
+    /// (device, inode) of the socket we bound, so we never remove another holder's socket.
+    file_id: (u64, u64),
+    shared: Arc<Shared>,
+    accept: Option<JoinHandle<()>>,
+    notifier: Option<JoinHandle<()>>,
+}
+
+struct Shared {
+    store: Store,
+    stop: AtomicBool,
+    /// Commands running for other processes.
+    running: Mutex<usize>,
+    idle: Condvar,
+    /// Receivers of the newest sequence number.
+    subscribers: Mutex<Vec<mpsc::Sender<u64>>>,
+    /// Long-lived connections (TUI effects, subscriptions), shut down on stop.
+    open: Mutex<Vec<UnixStream>>,
+}
+
+impl Server {
+    /// Serves `store` on the socket at `sock`. The caller must hold the store (an open `Store`),
+    /// which is what makes any socket file already there stale.
+    pub fn start(store: Store, sock: &Path) -> io::Result<Server> {
+        install_panic_filter();
+        match std::fs::remove_file(sock) {
+            Ok(()) => {}
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+            Err(e) => return Err(e),
+        }
+        let listener = UnixListener::bind(sock)?;
+        // The umask is 077 already (Store::open); say it explicitly for the socket too.
+        std::fs::set_permissions(sock, std::fs::Permissions::from_mode(0o600))?;
+        let md = std::fs::metadata(sock)?;
+        let last = store.last_seq().map_err(io::Error::other)?;
+        let shared = Arc::new(Shared {
+            store,
+            stop: AtomicBool::new(false),
+            running: Mutex::new(0),
+            idle: Condvar::new(),
+            subscribers: Mutex::new(Vec::new()),
+            open: Mutex::new(Vec::new()),
+        });
+        let accept = {
+            let shared = shared.clone();
+            std::thread::Builder::new()
+                .name("session-accept".into())
+                .spawn(move || accept_loop(listener, shared))?
+        };
+        let notifier = {
+            let shared = shared.clone();
+            std::thread::Builder::new()
+                .name("session-notify".into())
+                .spawn(move || notify_loop(shared, last))?
+        };
+        Ok(Server {
+            path: sock.to_path_buf(),
+            file_id: (md.dev(), md.ino()),
+            shared,
+            accept: Some(accept),
+            notifier: Some(notifier),
+        })
+    }
+
+    /// A receiver of the newest sequence number, sent whenever it changes (whoever wrote).
+    pub fn subscribe(&self) -> mpsc::Receiver<u64> {
+        let (tx, rx) = mpsc::channel();
+        lock(&self.shared.subscribers).push(tx);
+        rx
+    }
+
+    /// Stops accepting, removes the socket, ends TUI connections and subscriptions, and waits up
+    /// to `wait` for commands still running for other processes. Returns how many were still
+    /// running when it gave up (their clients are told the outcome is unknown).
+    pub fn shutdown(mut self, wait: Duration) -> usize {
+        self.stop_accepting();
+        for s in lock(&self.shared.open).drain(..) {
+            let _ = s.shutdown(std::net::Shutdown::Both);
+        }
+        lock(&self.shared.subscribers).clear();
+        if let Some(n) = self.notifier.take() {
+            let _ = n.join();
+        }
+        let deadline = Instant::now() + wait;
+        let mut running = lock(&self.shared.running);
+        while *running > 0 {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                break;
+            }
+            running = match self.shared.idle.wait_timeout(running, left) {
+                Ok((g, _)) => g,
+                Err(poisoned) => poisoned.into_inner().0,
+            };
+        }
+        *running
+    }
+
+    fn stop_accepting(&mut self) {
+        if self.shared.stop.swap(true, Ordering::SeqCst) {
+            return;
+        }
+        if let Some(a) = self.accept.take() {
+            // Wakes the accept thread at once (it also looks at `stop` every 200 ms). Clients
+            // still in the backlog see the connection close before `Started` and retry.
+            let _ = UnixStream::connect(&self.path);
+            let _ = a.join();
+        }
+        if let Ok(md) = std::fs::symlink_metadata(&self.path) {
+            if (md.dev(), md.ino()) == self.file_id {
+                let _ = std::fs::remove_file(&self.path);
+            }
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.stop_accepting();
+        self.shared.stop.store(true, Ordering::SeqCst);
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+fn accept_loop(listener: UnixListener, shared: Arc<Shared>) {
+    // poll() with a timeout, so `stop` is seen even when the self-connection on shutdown
+    // cannot reach us (the name was removed by someone else).
+    use std::os::fd::AsRawFd;
+    let fd = listener.as_raw_fd();
+    while !shared.stop.load(Ordering::SeqCst) {
+        let mut pfd = libc::pollfd {
+            fd,
+            events: libc::POLLIN,
+            revents: 0,
+        };
+        // SAFETY: one valid pollfd.
+        let r = unsafe { libc::poll(&mut pfd, 1, 200) };
+        if r <= 0 {
+            continue;
+        }
+        let stream = match listener.accept() {
+            Ok((s, _)) => s,
+            Err(_) => continue,
+        };
+        if shared.stop.load(Ordering::SeqCst) {
+            break;
+        }
+        // Only our own user may talk to the store, whatever the file modes say.
+        // SAFETY: geteuid cannot fail.
+        let me = unsafe { libc::geteuid() };
+        if super::peer_uid(&stream).ok() != Some(me) {
+            continue;
+        }
+        let shared = shared.clone();
+        let _ = std::thread::Builder::new()
+            .name("session-conn".into())
+            .spawn(move || serve(stream, &shared));
+    }
+}
+
+fn notify_loop(shared: Arc<Shared>, mut last: u64) {
+    while !shared.stop.load(Ordering::SeqCst) {
+        std::thread::sleep(NOTIFY_EVERY);
+        let Ok(seq) = shared.store.last_seq() else {
+            continue;
+        };
+        if seq != last {
+            last = seq;
+            lock(&shared.subscribers).retain(|tx| tx.send(seq).is_ok());
+        }
+    }
+}
+
+fn serve(mut stream: UnixStream, shared: &Shared) {
+    // A client has a few seconds to say what it wants; a silent one must not hold a thread.
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
+    let first: Request = match read_frame(&mut stream) {
+        Ok(Some(r)) => r,
+        _ => return,
+    };
+    match first {
+        Request::Run(req) => {
+            *lock(&shared.running) += 1;
+            if !shared.stop.load(Ordering::SeqCst)
+                && write_frame(&mut stream, &Reply::Started).is_ok()
+            {
+                let outcome = run_for(req, &shared.store, &stream);
+                let _ = write_frame(&mut stream, &Reply::Done(outcome));
+            }
+            *lock(&shared.running) -= 1;
+            shared.idle.notify_all();
+        }
+        Request::Effect(first) => {
+            let _ = stream.set_read_timeout(None);
+            if let Ok(s) = stream.try_clone() {
+                lock(&shared.open).push(s);
+            }
+            let mut runtime = Runtime::new(shared.store.clone());
+            let mut next = Some(first);
+            while let Some(fx) = next.take() {
+                if shared.stop.load(Ordering::SeqCst) {
+                    return;
+                }
+                let action = runtime.execute(fx, crate::tui::now_ms());
+                if write_frame(&mut stream, &Reply::Outcome(Outcome::from_action(action))).is_err()
+                {
+                    return;
+                }
+                next = match read_frame::<Request>(&mut stream) {
+                    Ok(Some(Request::Effect(fx))) => Some(fx),
+                    _ => None,
+                };
+            }
+        }
+        Request::Subscribe => {
+            let _ = stream.set_read_timeout(None);
+            if let Ok(s) = stream.try_clone() {
+                lock(&shared.open).push(s);
+            }
+            let (tx, rx) = mpsc::channel();
+            lock(&shared.subscribers).push(tx);
+            let Ok(now) = shared.store.last_seq() else {
+                return;
+            };
+            if write_frame(&mut stream, &Reply::Changed(now)).is_err() {
+                return;
+            }
+            for seq in rx {
+                if write_frame(&mut stream, &Reply::Changed(seq)).is_err() {
+                    return;
+                }
+            }
+        }
+    }
+}
+
+/// Runs one command for a caller; `None` on success, else the line `main` would have printed.
+fn run_for(req: RunRequest, store: &Store, stream: &UnixStream) -> Option<String> {
+    let cli = match Cli::try_parse_from(&req.argv) {
+        Ok(c) => c,
+        Err(e) => return Some(e.to_string().trim_end().to_string()),
+    };
+    let Some(command) = cli.command else {
+        return Some("the session runs commands, not the interactive ledger".into());
+    };
+    let env: HashMap<String, String> = req.env.into_iter().collect();
+    let config = if command.is_standalone() {
+        Ok(Config::default())
+    } else {
+        Config::load(req.config_dir.as_deref(), &|k| env.get(k).cloned())
+    };
+    let config = match config {
+        Ok(c) => c,
+        Err(report) => return Some(format!("{report:#}")),
+    };
+    let conn = RefCell::new(stream);
+    let mut out = FrameWriter::new(&conn, false);
+    let mut err = FrameWriter::new(&conn, true);
+    let result = {
+        let open = || Ok(store.clone());
+        let mut ctx = Ctx::new(
+            config,
+            req.today,
+            req.cwd,
+            &mut out,
+            &mut err,
+            req.err_is_tty,
+            open,
+        );
+        IN_SESSION.with(|f| f.set(true));
+        let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            cli::run(&command, &mut ctx)
+        }));
+        IN_SESSION.with(|f| f.set(false));
+        r
+    };
+    let flushed = out.flush().and_then(|()| err.flush());
+    match result {
+        Ok(Ok(())) => flushed.err().map(|e| format!("sending output: {e}")),
+        Ok(Err(report)) if cli::is_broken_pipe(&report) => None,
+        Ok(Err(report)) => Some(format!("{report:#}")),
+        Err(_) => Some(format!(
+            "internal error while running the command in the session: {}",
+            LAST_PANIC
+                .with(|p| p.borrow_mut().take())
+                .unwrap_or_else(|| "panic".into())
+        )),
+    }
+}
+
+/// stdout or stderr of a caller, as frames on its connection.
+struct FrameWriter<'a> {
+    conn: &'a RefCell<&'a UnixStream>,
+    is_err: bool,
+    buf: Vec<u8>,
+}
+
+impl<'a> FrameWriter<'a> {
+    fn new(conn: &'a RefCell<&'a UnixStream>, is_err: bool) -> FrameWriter<'a> {
+        FrameWriter {
+            conn,
+            is_err,
+            buf: Vec::new(),
+        }
+    }
+}
+
+impl Write for FrameWriter<'_> {
+    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        self.buf.extend_from_slice(data);
+        // stderr carries progress: send it at once; stdout in chunks.
+        if self.is_err || self.buf.len() >= OUT_CHUNK {
+            self.flush()?;
+        }
+        Ok(data.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        if self.buf.is_empty() {
+            return Ok(());
+        }
+        let bytes = std::mem::take(&mut self.buf);
+        let reply = if self.is_err {
+            Reply::Err(bytes)
+        } else {
+            Reply::Out(bytes)
+        };
+        let mut conn = self.conn.borrow_mut();
+        write_frame(&mut *conn, &reply).map_err(|e| {
+            // The caller went away (`expense list | head`): end the command like a closed pipe.
+            io::Error::new(io::ErrorKind::BrokenPipe, e)
+        })
+    }
+}
+
+thread_local! {
+    static IN_SESSION: Cell<bool> = const { Cell::new(false) };
+    static LAST_PANIC: RefCell<Option<String>> = const { RefCell::new(None) };
+}
+
+/// A command that panics on a session thread must not run the TUI's panic hook (which would
+/// restore the terminal under a running TUI): on those threads the message is kept for the
+/// caller instead.
+fn install_panic_filter() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if IN_SESSION.with(|f| f.get()) {
+                let text = info
+                    .payload()
+                    .downcast_ref::<&str>()
+                    .map(|s| s.to_string())
+                    .or_else(|| info.payload().downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "panic".into());
+                let at = info
+                    .location()
+                    .map(|l| format!(" at {}:{}", l.file(), l.line()))
+                    .unwrap_or_default();
+                LAST_PANIC.with(|p| *p.borrow_mut() = Some(format!("{text}{at}")));
+            } else {
+                previous(info);
+            }
+        }));
+    });
+}

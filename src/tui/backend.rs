@@ -1,0 +1,178 @@
+//! Where the TUI's effects run: on the store this process holds (serving other processes
+//! meanwhile), or in the session of the process that holds it. Either way the loop sees the same
+//! `execute(Effect) -> Action`, and change notifications arrive as `Msg::StoreChanged`.
+//!
+//! When the holder goes away (its TUI quit), a remote TUI takes over: it attaches again, which
+//! opens the store here if nobody else did, and reloads what it shows.
+
+use super::event::Msg;
+use super::runtime::Runtime;
+use crate::app::{Action, Effect};
+use crate::session::client::{attach, Attached, DRAIN, PATIENCE};
+use crate::session::server::Server;
+use crate::session::{read_frame, socket_path, write_frame, Reply, Request};
+use crate::store::StoreError;
+use std::os::unix::net::UnixStream;
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::Sender;
+
+/// The TUI's way to the store.
+pub struct Backend {
+    store_dir: PathBuf,
+    kind: Kind,
+    /// Sequence number of this TUI's own latest write: its notification needs no reload.
+    own_seq: Option<u64>,
+    events: Sender<Msg>,
+}
+
+enum Kind {
+    Local {
+        runtime: Box<Runtime>,
+        server: Option<Server>,
+    },
+    Remote {
+        conn: UnixStream,
+    },
+}
+
+impl Backend {
+    /// Starts from an attachment; notifications go to `events`.
+    pub fn new(attached: Attached, store_dir: &Path, events: Sender<Msg>) -> Backend {
+        Backend {
+            kind: connect(attached, store_dir, &events),
+            store_dir: store_dir.to_path_buf(),
+            own_seq: None,
+            events,
+        }
+    }
+
+    /// True when this process holds the store.
+    pub fn is_holder(&self) -> bool {
+        matches!(self.kind, Kind::Local { .. })
+    }
+
+    /// Whether a notification of `seq` is news to this TUI (not its own latest write).
+    pub fn is_news(&self, seq: u64) -> bool {
+        self.own_seq != Some(seq)
+    }
+
+    /// Performs one effect and reports the outcome.
+    pub fn execute(&mut self, fx: Effect, now_ms: i64) -> Option<Action> {
+        let action = match &mut self.kind {
+            Kind::Local { runtime, .. } => runtime.execute(fx, now_ms),
+            Kind::Remote { conn } => match remote(conn, &fx) {
+                Ok(action) => action,
+                Err(_) => return self.after_loss(fx, now_ms),
+            },
+        };
+        if let Some(Action::Stored(s)) = &action {
+            self.own_seq = Some(s.seq);
+        }
+        action
+    }
+
+    /// The holder went away mid-request: take over (or find the new holder), then redo a read,
+    /// or say that a write's fate is unknown.
+    fn after_loss(&mut self, fx: Effect, now_ms: i64) -> Option<Action> {
+        if let Err(e) = self.reattach() {
+            return Some(Action::Failed(format!("lost the store: {e}")));
+        }
+        match fx {
+            Effect::LoadWindow(_) | Effect::LoadCompletions => self.execute(fx, now_ms),
+            _ => Some(Action::Failed(
+                "the session holding the store ended during this change; \
+                 look at the list to see whether it was saved"
+                    .into(),
+            )),
+        }
+    }
+
+    /// Attaches again after the holder left: becomes the holder, or a client of the new one.
+    pub fn reattach(&mut self) -> Result<(), StoreError> {
+        let attached = attach(&self.store_dir, PATIENCE)?;
+        self.kind = connect(attached, &self.store_dir, &self.events);
+        Ok(())
+    }
+
+    /// Stops serving (waiting for commands run for others) and flushes the store.
+    pub fn close(self) -> Result<(), StoreError> {
+        match self.kind {
+            Kind::Local { runtime, server } => {
+                if let Some(server) = server {
+                    server.shutdown(DRAIN);
+                }
+                runtime.store().flush()
+            }
+            Kind::Remote { .. } => Ok(()),
+        }
+    }
+}
+
+fn remote(conn: &mut UnixStream, fx: &Effect) -> std::io::Result<Option<Action>> {
+    write_frame(conn, &Request::Effect(fx.clone()))?;
+    match read_frame::<Reply>(conn)? {
+        Some(Reply::Outcome(o)) => Ok(o.into_action()),
+        Some(other) => Ok(Some(Action::Failed(format!(
+            "the session sent an unexpected reply ({other:?})"
+        )))),
+        None => Err(std::io::ErrorKind::UnexpectedEof.into()),
+    }
+}
+
+/// Holds the store (serving it, forwarding its notifications) or uses the holder's session
+/// (subscribed to its notifications).
+fn connect(attached: Attached, store_dir: &Path, events: &Sender<Msg>) -> Kind {
+    match attached {
+        Attached::Holder(store) => {
+            let server = Server::start(store.clone(), &socket_path(store_dir)).ok();
+            if let Some(server) = &server {
+                let rx = server.subscribe();
+                let tx = events.clone();
+                let _ = std::thread::Builder::new()
+                    .name("changes".into())
+                    .spawn(move || {
+                        for seq in rx {
+                            if tx.send(Msg::StoreChanged(seq)).is_err() {
+                                return;
+                            }
+                        }
+                    });
+            }
+            Kind::Local {
+                runtime: Box::new(Runtime::new(store)),
+                server,
+            }
+        }
+        Attached::Session(conn) => {
+            subscribe_remote(socket_path(store_dir), events.clone());
+            Kind::Remote { conn }
+        }
+    }
+}
+
+/// A thread that relays the holder's notifications; `SessionLost` when the holder goes away.
+fn subscribe_remote(sock: PathBuf, tx: Sender<Msg>) {
+    let _ = std::thread::Builder::new()
+        .name("changes".into())
+        .spawn(move || {
+            let lost = |tx: &Sender<Msg>| {
+                let _ = tx.send(Msg::SessionLost);
+            };
+            let Ok(mut s) = UnixStream::connect(&sock) else {
+                return lost(&tx);
+            };
+            if write_frame(&mut s, &Request::Subscribe).is_err() {
+                return lost(&tx);
+            }
+            loop {
+                match read_frame::<Reply>(&mut s) {
+                    Ok(Some(Reply::Changed(seq))) => {
+                        if tx.send(Msg::StoreChanged(seq)).is_err() {
+                            return;
+                        }
+                    }
+                    _ => return lost(&tx),
+                }
+            }
+        });
+}
