@@ -6,6 +6,7 @@ use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
 use expense_tracker::app::{update, Action, Effect, State};
 use expense_tracker::cli::demo;
 use expense_tracker::domain::{Currency, Draft, Kind};
+use expense_tracker::session::server::Server;
 use expense_tracker::store::{Origin, Store};
 use expense_tracker::tui::keymap::Keymap;
 use expense_tracker::tui::runtime::Runtime;
@@ -146,6 +147,13 @@ fn benches(c: &mut Criterion) {
             })
         });
 
+        // `expense add` as a whole process when no session holds the store: it opens the store
+        // itself (and serves others while it does).
+        let config_dir = tempfile_dir();
+        g.bench_function("add_process_fresh", |b| {
+            b.iter(|| add_process(&path, &config_dir))
+        });
+
         let store = Store::open(&path).expect("open");
         let (mut state, mut rt) = start(store.clone());
         let mut term = Terminal::new(TestBackend::new(100, 30)).expect("terminal");
@@ -199,8 +207,40 @@ fn benches(c: &mut Criterion) {
                 BatchSize::SmallInput,
             )
         });
+        // `expense add` as a whole process while this process holds the store and serves it,
+        // as a TUI left open in tmux would.
+        let sock = expense_tracker::session::socket_path(&path);
+        let server = Server::start(store.clone(), &sock).expect("serve");
+        g.bench_function("add_process_through_session", |b| {
+            b.iter(|| add_process(&path, &config_dir))
+        });
+        server.shutdown(Duration::from_secs(5));
         g.finish();
     }
+}
+
+/// An empty config directory, so the user's own config never changes the figures.
+fn tempfile_dir() -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("expense-bench-config-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("config dir");
+    dir
+}
+
+/// Runs `expense add` on the store at `store_dir` (`<data>/store`) and checks it succeeded.
+fn add_process(store_dir: &std::path::Path, config_dir: &std::path::Path) {
+    let data = store_dir.parent().expect("data dir");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_expense"))
+        .arg("--data-dir")
+        .arg(data)
+        .args(["add", "12.50", "bench:add!", "2000-01-01", "@Bench"])
+        .env("EXPENSE_CONFIG_DIR", config_dir)
+        .output()
+        .expect("run expense");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 criterion_group!(core, benches);
