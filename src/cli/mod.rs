@@ -15,6 +15,7 @@ pub mod demo;
 pub mod edit;
 pub mod export;
 pub mod list;
+pub mod stream;
 
 use crate::config::Config;
 use crate::store::Store;
@@ -66,6 +67,8 @@ pub enum Command {
     List(list::Args),
     /// Fill an empty store with realistic generated expenses.
     Demo(demo::Args),
+    /// Print the change stream as NDJSON (DynamoDB Streams shape); --follow for live changes.
+    Stream(stream::Args),
 }
 
 impl Command {
@@ -90,6 +93,7 @@ pub fn run(command: &Command, ctx: &mut Ctx) -> Result<()> {
         Command::Export(args) => export::run(ctx, args),
         Command::List(args) => list::run(ctx, args),
         Command::Demo(args) => demo::run(ctx, args),
+        Command::Stream(args) => stream::run(ctx, args),
     }
 }
 
@@ -109,6 +113,7 @@ pub struct Ctx<'a> {
     pub err_is_tty: bool,
     store: OnceCell<Store>,
     open: Box<dyn Fn() -> Result<Store> + 'a>,
+    cancelled: Box<dyn Fn() -> bool + 'a>,
 }
 
 impl<'a> Ctx<'a> {
@@ -131,7 +136,20 @@ impl<'a> Ctx<'a> {
             err_is_tty,
             store: OnceCell::new(),
             open: Box::new(open),
+            cancelled: Box::new(|| false),
         }
+    }
+
+    /// Tells long-running commands (`stream --follow`) when to stop early: the caller hung up
+    /// or the session is closing. In its own process a command is stopped by signals instead.
+    pub fn with_cancel(mut self, cancelled: impl Fn() -> bool + 'a) -> Ctx<'a> {
+        self.cancelled = Box::new(cancelled);
+        self
+    }
+
+    /// True when the command should stop early (see [`Ctx::with_cancel`]).
+    pub fn cancelled(&self) -> bool {
+        (self.cancelled)()
     }
 
     /// The store (a cheap clone of the handle), opened on first use.

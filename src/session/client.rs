@@ -177,7 +177,11 @@ fn run_remote(mut stream: UnixStream, request: &RunRequest) -> Result<Option<Res
     let mut err = io::stderr();
     loop {
         match read_frame::<Reply>(&mut stream) {
-            Ok(Some(Reply::Out(bytes))) => out.write_all(&bytes)?,
+            Ok(Some(Reply::Out(bytes))) => {
+                // A frame is a full chunk or an explicit flush (`stream --follow`): pass it on.
+                out.write_all(&bytes)?;
+                out.flush()?;
+            }
             Ok(Some(Reply::Err(bytes))) => {
                 out.flush()?;
                 err.write_all(&bytes)?;

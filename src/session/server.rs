@@ -215,7 +215,7 @@ fn serve(mut stream: UnixStream, shared: &Shared) {
             if !shared.stop.load(Ordering::SeqCst)
                 && write_frame(&mut stream, &Reply::Started).is_ok()
             {
-                let outcome = run_for(req, &shared.store, &stream);
+                let outcome = run_for(req, shared, &stream);
                 let _ = write_frame(&mut stream, &Reply::Done(outcome));
             }
             *lock(&shared.running) -= 1;
@@ -266,7 +266,8 @@ fn serve(mut stream: UnixStream, shared: &Shared) {
 }
 
 /// Runs one command for a caller; `None` on success, else the line `main` would have printed.
-fn run_for(req: RunRequest, store: &Store, stream: &UnixStream) -> Option<String> {
+fn run_for(req: RunRequest, shared: &Shared, stream: &UnixStream) -> Option<String> {
+    let store = &shared.store;
     let cli = match Cli::try_parse_from(&req.argv) {
         Ok(c) => c,
         Err(e) => return Some(e.to_string().trim_end().to_string()),
@@ -297,7 +298,8 @@ fn run_for(req: RunRequest, store: &Store, stream: &UnixStream) -> Option<String
             &mut err,
             req.err_is_tty,
             open,
-        );
+        )
+        .with_cancel(|| shared.stop.load(Ordering::SeqCst) || hung_up(stream));
         IN_SESSION.with(|f| f.set(true));
         let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             cli::run(&command, &mut ctx)
@@ -317,6 +319,23 @@ fn run_for(req: RunRequest, store: &Store, stream: &UnixStream) -> Option<String
                 .unwrap_or_else(|| "panic".into())
         )),
     }
+}
+
+/// True when the caller closed its end (it sends nothing after its request, so any readable
+/// state means end of stream or an error).
+fn hung_up(stream: &UnixStream) -> bool {
+    use std::os::fd::AsRawFd;
+    let mut byte = [0u8; 1];
+    // SAFETY: a one-byte buffer valid for writes; MSG_PEEK leaves the stream as it is.
+    let n = unsafe {
+        libc::recv(
+            stream.as_raw_fd(),
+            byte.as_mut_ptr().cast(),
+            1,
+            libc::MSG_PEEK | libc::MSG_DONTWAIT,
+        )
+    };
+    n == 0 || (n < 0 && std::io::Error::last_os_error().kind() != io::ErrorKind::WouldBlock)
 }
 
 /// stdout or stderr of a caller, as frames on its connection.

@@ -1,0 +1,221 @@
+//! `expense stream [--since SEQ|latest|TIME] [--follow] [--view ...]`: the change stream as
+//! NDJSON, one record a line, shaped like a DynamoDB Streams record so existing tooling and
+//! habits carry over. With `--follow` it keeps printing what any session writes.
+
+use super::Ctx;
+use crate::domain::Expense;
+use crate::store::{ChangeRecord, Store};
+use chrono::{NaiveDate, NaiveDateTime, TimeZone};
+use color_eyre::eyre::{eyre, Result};
+use serde::Serialize;
+use std::time::Duration;
+
+/// Records read per store call.
+const BATCH: usize = 10_000;
+/// How often `--follow` looks for new records (the 200 ms promise has room to spare).
+const FOLLOW_EVERY: Duration = Duration::from_millis(50);
+
+/// Which images a record carries (DynamoDB's StreamViewType).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum View {
+    /// Only the key.
+    #[value(name = "keys_only", alias = "keys-only")]
+    KeysOnly,
+    /// The item after the change.
+    #[value(name = "new_image", alias = "new-image")]
+    NewImage,
+    /// The item before the change.
+    #[value(name = "old_image", alias = "old-image")]
+    OldImage,
+    /// Both.
+    #[value(name = "new_and_old_images", alias = "new-and-old-images")]
+    NewAndOldImages,
+}
+
+impl View {
+    fn name(self) -> &'static str {
+        match self {
+            View::KeysOnly => "KEYS_ONLY",
+            View::NewImage => "NEW_IMAGE",
+            View::OldImage => "OLD_IMAGE",
+            View::NewAndOldImages => "NEW_AND_OLD_IMAGES",
+        }
+    }
+}
+
+/// Options of `expense stream`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Where to start: a sequence number (records after it), `latest` (only new ones), or a
+    /// time (`2026-11-20 14:03:00`, `2026-11-20T14:03:00`, `2026-11-20`; local time). Default:
+    /// the oldest record.
+    #[arg(long, value_name = "SEQ|latest|TIME")]
+    pub since: Option<String>,
+    /// Keep printing new records, written by any session, until interrupted.
+    #[arg(long, short)]
+    pub follow: bool,
+    /// Images to include.
+    #[arg(long, value_enum, default_value = "new_and_old_images")]
+    pub view: View,
+}
+
+/// Prints the records; with `--follow`, forever (until the caller goes away).
+pub fn run(ctx: &mut Ctx, args: &Args) -> Result<()> {
+    let since = match args.since.as_deref() {
+        None => Since::Seq(0),
+        Some("latest") => Since::Latest,
+        Some(text) => parse_since(text)?,
+    };
+    let store = ctx.store()?;
+    let mut after = match since {
+        Since::Seq(s) => s,
+        Since::Latest => store.last_seq()?,
+        Since::Time(ms) => first_at_or_after(&store, ms)?.saturating_sub(1),
+    };
+    loop {
+        let records = store.stream_since(after, BATCH)?;
+        for r in &records {
+            serde_json::to_writer(&mut *ctx.out, &Record::of(r, args.view))?;
+            ctx.out.write_all(b"\n")?;
+        }
+        if let Some(last) = records.last() {
+            after = last.seq;
+        }
+        if records.len() == BATCH {
+            continue;
+        }
+        if !args.follow {
+            return Ok(());
+        }
+        ctx.out.flush()?;
+        while store.last_seq()? <= after {
+            if ctx.cancelled() {
+                return Ok(());
+            }
+            std::thread::sleep(FOLLOW_EVERY);
+        }
+    }
+}
+
+enum Since {
+    Seq(u64),
+    Latest,
+    /// Unix ms.
+    Time(i64),
+}
+
+fn parse_since(text: &str) -> Result<Since> {
+    if let Ok(seq) = text.parse::<u64>() {
+        return Ok(Since::Seq(seq));
+    }
+    let t = text.trim();
+    let naive = NaiveDateTime::parse_from_str(t, "%Y-%m-%d %H:%M:%S")
+        .or_else(|_| NaiveDateTime::parse_from_str(t, "%Y-%m-%dT%H:%M:%S"))
+        .or_else(|_| NaiveDateTime::parse_from_str(t, "%Y-%m-%d %H:%M"))
+        .ok()
+        .or_else(|| {
+            NaiveDate::parse_from_str(t, "%Y-%m-%d")
+                .ok()
+                .and_then(|d| d.and_hms_opt(0, 0, 0))
+        });
+    if let Ok(dt) = chrono::DateTime::parse_from_rfc3339(t) {
+        return Ok(Since::Time(dt.timestamp_millis()));
+    }
+    let naive = naive.ok_or_else(|| {
+        eyre!(
+            "--since '{text}': use a sequence number, `latest`, or a time like \
+             2026-11-20 14:03:00"
+        )
+    })?;
+    let local = chrono::Local
+        .from_local_datetime(&naive)
+        .earliest()
+        .ok_or_else(|| eyre!("--since '{text}': that local time does not exist"))?;
+    Ok(Since::Time(local.timestamp_millis()))
+}
+
+/// The sequence number of the first record written at or after `ms` (last + 1 if none), by
+/// binary search: record times only grow with the sequence (one writer order).
+fn first_at_or_after(store: &Store, ms: i64) -> Result<u64> {
+    let (mut lo, mut hi) = (1u64, store.last_seq()? + 1);
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        let at = store
+            .stream_since(mid - 1, 1)?
+            .first()
+            .map(|r| r.at)
+            .unwrap_or(i64::MAX);
+        if at < ms {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    Ok(lo)
+}
+
+/// One line of output, DynamoDB Streams style.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Record {
+    #[serde(rename = "eventID")]
+    event_id: String,
+    event_name: &'static str,
+    event_version: &'static str,
+    event_source: &'static str,
+    origin: crate::store::Origin,
+    dynamodb: Body,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct Body {
+    /// Seconds since the epoch, as DynamoDB gives it.
+    approximate_creation_date_time: i64,
+    keys: Keys,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    new_image: Option<crate::domain::ExpenseRow>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    old_image: Option<crate::domain::ExpenseRow>,
+    sequence_number: String,
+    stream_view_type: &'static str,
+}
+
+#[derive(Serialize)]
+struct Keys {
+    id: String,
+}
+
+impl Record {
+    fn of(r: &ChangeRecord, view: View) -> Record {
+        let image = |e: &Option<Expense>| e.as_ref().map(Expense::to_row);
+        let (new_image, old_image) = match view {
+            View::KeysOnly => (None, None),
+            View::NewImage => (image(&r.new), None),
+            View::OldImage => (None, image(&r.old)),
+            View::NewAndOldImages => (image(&r.new), image(&r.old)),
+        };
+        Record {
+            event_id: format!("{}-{}", r.seq, r.id),
+            event_name: match r.event {
+                crate::store::Event::Insert => "INSERT",
+                crate::store::Event::Modify => "MODIFY",
+                crate::store::Event::Remove => "REMOVE",
+            },
+            event_version: "1.1",
+            event_source: "expense-tracker",
+            origin: r.origin,
+            dynamodb: Body {
+                approximate_creation_date_time: r.at.div_euclid(1000),
+                keys: Keys {
+                    id: r.id.to_string(),
+                },
+                new_image,
+                old_image,
+                // Fixed width, so the strings sort like the numbers (as DynamoDB's do).
+                sequence_number: format!("{:020}", r.seq),
+                stream_view_type: view.name(),
+            },
+        }
+    }
+}
