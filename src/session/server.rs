@@ -107,6 +107,8 @@ impl Server {
         }
         lock(&self.shared.subscribers).clear();
         if let Some(n) = self.notifier.take() {
+            // It naps between looks; wake it so it sees `stop` now, not after the nap.
+            n.thread().unpark();
             let _ = n.join();
         }
         let deadline = Instant::now() + wait;
@@ -191,7 +193,10 @@ fn accept_loop(listener: UnixListener, shared: Arc<Shared>) {
 
 fn notify_loop(shared: Arc<Shared>, mut last: u64) {
     while !shared.stop.load(Ordering::SeqCst) {
-        std::thread::sleep(NOTIFY_EVERY);
+        std::thread::park_timeout(NOTIFY_EVERY);
+        if shared.stop.load(Ordering::SeqCst) {
+            return;
+        }
         let Ok(seq) = shared.store.last_seq() else {
             continue;
         };
