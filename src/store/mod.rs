@@ -8,11 +8,13 @@
 
 mod codec;
 mod error;
+mod import;
 mod keys;
 mod stream;
 mod tables;
 
 pub use error::StoreError;
+pub use import::{BatchUndo, ImportRow, Imported, Undone};
 pub use stream::{ChangeRecord, Event, Origin};
 pub use tables::SCHEMA_VERSION;
 
@@ -314,6 +316,7 @@ impl Store {
                             origin: Origin::Undo,
                             at: now_ms,
                             prev_seq: Some(seq),
+                            batch: None,
                             old: None,
                             new: Some(&new),
                         };
@@ -335,6 +338,14 @@ impl Store {
     /// expense (undo only ever reverses an item's most recent standing change). `None` when there
     /// is nothing left to undo.
     pub fn undo_latest(&self, now_ms: i64) -> Result<Option<ChangeRecord>, StoreError> {
+        match self.latest_standing()? {
+            Some(seq) => self.undo(seq, now_ms).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// The seq of the latest change that is not already undone (see [`Store::undo_latest`]).
+    fn latest_standing(&self) -> Result<Option<u64>, StoreError> {
         let mut pending: HashMap<u128, u64> = HashMap::new();
         for kv in self.trees.stream.iter().rev() {
             let (k, v) = kv?;
@@ -348,7 +359,7 @@ impl Store {
                 _ => {
                     let seq = keys::decode_seq(&k)
                         .ok_or_else(|| corrupt(tables::STREAM, &k, "not a seq key"))?;
-                    return self.undo(seq, now_ms).map(Some);
+                    return Ok(Some(seq));
                 }
             }
         }
@@ -633,10 +644,11 @@ impl Store {
             &t.stream,
             &t.agg_day,
             &t.counts,
+            &t.imports,
             &t.meta,
         );
         let r = trees.transaction(
-            |(items, idx_date, idx_category, idx_payee, stream, agg_day, counts, meta)| {
+            |(items, idx_date, idx_category, idx_payee, stream, agg_day, counts, imports, meta)| {
                 let tx = Tx {
                     items,
                     idx_date,
@@ -645,6 +657,7 @@ impl Store {
                     stream,
                     agg_day,
                     counts,
+                    imports,
                     meta,
                     deltas: Default::default(),
                 };
@@ -717,6 +730,7 @@ fn write(
         origin,
         at,
         prev_seq: old.as_ref().map(|o| o.last_seq),
+        batch: None,
         old: old.as_ref(),
         new: new.as_ref(),
     };
