@@ -12,7 +12,9 @@ use super::codec::{self, StoredItem};
 use super::error::corrupt;
 use super::keys::{self, seq_key};
 use super::tables::{Change, IMPORTS, STREAM};
-use super::{check_draft, same_fields, ChangeRecord, Event, Origin, Store, StoreError, BATCH_CHUNK};
+use super::{
+    check_draft, same_fields, ChangeRecord, Event, Origin, Store, StoreError, BATCH_CHUNK,
+};
 use crate::domain::{Draft, ExpenseId};
 use std::collections::{HashMap, HashSet};
 
@@ -197,11 +199,8 @@ impl Store {
         if members.is_empty() {
             return Err(StoreError::UnknownBatch(batch));
         }
-        let index: HashMap<u64, usize> = members
-            .iter()
-            .enumerate()
-            .map(|(i, m)| (m.0, i))
-            .collect();
+        let index: HashMap<u64, usize> =
+            members.iter().enumerate().map(|(i, m)| (m.0, i)).collect();
         for kv in self.trees.imports.iter() {
             let (k, v) = kv?;
             let seq = codec::decode_u64(IMPORTS, &k, &v)?;
@@ -300,10 +299,15 @@ mod tests {
         store
             .put(row(1, 100, 0).draft, Origin::User, 1)
             .expect("put");
-        let rows: Vec<ImportRow> = (1..=5).map(|i| row(i, 100 * i64::from(i), i as u8)).collect();
+        let rows: Vec<ImportRow> = (1..=5)
+            .map(|i| row(i, 100 * i64::from(i), i as u8))
+            .collect();
         let mut calls = Vec::new();
         let first = store.import(&rows, 10, &mut |n| calls.push(n)).unwrap();
-        assert_eq!((first.added, first.duplicates, first.batch), (5, 0, Some(2)));
+        assert_eq!(
+            (first.added, first.duplicates, first.batch),
+            (5, 0, Some(2))
+        );
         assert_eq!(calls, vec![5]);
         // Again, and overlapping: only the new row is stored.
         let mut more = rows[2..].to_vec();
@@ -328,7 +332,9 @@ mod tests {
         let e = store.get(victim).unwrap().unwrap();
         let mut d = e.draft.clone();
         d.amount = 1;
-        store.update(victim, e.version, d, Origin::User, 21).unwrap();
+        store
+            .update(victim, e.version, d, Origin::User, 21)
+            .unwrap();
         let u = store.undo_batch(2, 22).unwrap();
         assert_eq!((u.undone, u.kept), (4, 1));
         assert_eq!(store.len(), 2);

@@ -580,7 +580,10 @@ fn verify_imports(t: &Trees, out: &mut Vec<String>) -> Result<(), StoreError> {
     for kv in t.imports.iter() {
         let (k, v) = kv?;
         if k.len() != 16 {
-            out.push(format!("{IMPORTS}: key {} is not a 16-byte hash", short(&k)));
+            out.push(format!(
+                "{IMPORTS}: key {} is not a 16-byte hash",
+                short(&k)
+            ));
             continue;
         }
         let seq = decode_u64(IMPORTS, &k, &v)?;
