@@ -115,6 +115,20 @@ pub fn check_date_format(fmt: &str) -> Result<(), String> {
     }
 }
 
+/// A field delimiter: one ASCII character, or `tab` / `\t`.
+pub fn parse_delimiter(s: &str) -> std::result::Result<u8, String> {
+    match s {
+        "tab" | "\\t" | "\t" => Ok(b'\t'),
+        _ if s.len() == 1 && s.is_ascii() && s != "\"" && s != "\n" && s != "\r" => {
+            Ok(s.as_bytes()[0])
+        }
+        _ => Err(format!(
+            "'{}' must be one ASCII character such as ',' ';' '|' or tab",
+            s.escape_debug()
+        )),
+    }
+}
+
 /// What a row needs besides its cells: defaults and rules.
 #[derive(Debug, Clone)]
 pub struct Defaults<'a> {
