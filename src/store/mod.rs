@@ -441,6 +441,24 @@ impl Store {
         Ok(out)
     }
 
+    /// Items with `from <= date <= to` in (date, id) order, read one at a time as the caller
+    /// consumes them (constant memory: `expense export` of a million items streams).
+    pub fn iter_range(
+        &self,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> impl Iterator<Item = Result<Expense, StoreError>> + '_ {
+        let lo = date_key(date_u32(from), ExpenseId(0));
+        let hi = date_key(date_u32(to), ExpenseId(u128::MAX));
+        let keys = (from <= to).then(|| self.trees.idx_date.range(lo..=hi).keys());
+        keys.into_iter().flatten().map(move |k| {
+            let k = k?;
+            let (_, id) = keys::decode_date_key(&k)
+                .ok_or_else(|| corrupt(tables::IDX_DATE, &k, "not a date key"))?;
+            self.must_get(id, tables::IDX_DATE, &k)
+        })
+    }
+
     /// The index `range(from, to, reverse, ..)` would give the item `id`, counting index keys
     /// only (no item reads); `None` when it is not stored or outside the range.
     pub fn position_in_range(
