@@ -57,7 +57,7 @@ pub struct BatchUndo {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Undone {
     /// One change.
-    One(ChangeRecord),
+    One(Box<ChangeRecord>),
     /// A whole import.
     Batch(BatchUndo),
 }
@@ -76,9 +76,8 @@ impl Store {
         for (i, row) in rows.iter().enumerate() {
             let k = match (row.id, &row.hash) {
                 (Some(id), _) => {
-                    if !seen_ids.insert(id.0) {
-                        true
-                    } else if self.trees.items.contains_key(keys::id_key(id))? {
+                    // Twice in the input, or stored now.
+                    if !seen_ids.insert(id.0) || self.trees.items.contains_key(keys::id_key(id))? {
                         true
                     } else {
                         absent.entry(id.0).or_default().push(i);
@@ -264,7 +263,9 @@ impl Store {
             Some(b) if rec.origin == Origin::Import.code() => {
                 self.undo_batch(b, now_ms).map(|u| Some(Undone::Batch(u)))
             }
-            _ => self.undo(seq, now_ms).map(|r| Some(Undone::One(r))),
+            _ => self
+                .undo(seq, now_ms)
+                .map(|r| Some(Undone::One(Box::new(r)))),
         }
     }
 }

@@ -239,7 +239,7 @@ impl Columns {
         let have = |c| at.contains_key(&c);
         let missing = if !have(Col::Date) {
             Some("a date column (--date-col)")
-        } else if !have(Col::Amount) && !(have(Col::Debit) && have(Col::Credit)) {
+        } else if !(have(Col::Amount) || have(Col::Debit) && have(Col::Credit)) {
             Some("an amount column (--amount-col) or debit and credit columns (--debit-col, --credit-col)")
         } else {
             None
