@@ -2,9 +2,10 @@
 //! Stores are generated once into target/bench-data/ and reused across runs.
 //! Figures go into README.md; tests never assert timings.
 
-use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
+use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 use expense_tracker::app::{update, Action, Effect, State};
-use expense_tracker::cli::demo;
+use expense_tracker::cli::{self, demo, Cli};
+use expense_tracker::config::Config;
 use expense_tracker::domain::{Currency, Draft, Kind};
 use expense_tracker::session::server::Server;
 use expense_tracker::store::{Origin, Store};
@@ -243,5 +244,110 @@ fn add_process(store_dir: &std::path::Path, config_dir: &std::path::Path) {
     );
 }
 
-criterion_group!(core, benches);
+/// A bank-style CSV of `count` generated expenses (signed amounts, payee, note), cached.
+fn bench_csv(name: &str, count: usize) -> PathBuf {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("target/bench-data")
+        .join(format!("import-{name}.csv"));
+    if !path.exists() {
+        let drafts = demo::generate(
+            count,
+            demo::default_months(count),
+            11,
+            today(),
+            Currency::EUR,
+        );
+        let mut w = csv::Writer::from_path(&path).expect("write bench csv");
+        w.write_record(["date", "amount", "payee", "note", "category"])
+            .expect("write");
+        for d in &drafts {
+            let sign = if d.kind == Kind::Income { "" } else { "-" };
+            let amount = format!(
+                "{sign}{}",
+                expense_tracker::domain::money::format_plain(d.amount, d.currency)
+            );
+            w.write_record([
+                d.date.to_string(),
+                amount,
+                d.payee.clone(),
+                d.note.clone(),
+                d.category.clone(),
+            ])
+            .expect("write");
+        }
+        w.flush().expect("flush");
+    }
+    path
+}
+
+/// Runs `expense ARGS` as the binary would, against the store at `store_dir`, output dropped.
+fn run_cli(args: &[&str], store_dir: &std::path::Path) {
+    use clap::Parser;
+    let cli = Cli::try_parse_from(args).expect("bench arguments");
+    let command = cli.command.expect("a subcommand");
+    let (mut out, mut err) = (std::io::sink(), std::io::sink());
+    let open = || -> color_eyre::Result<Store> { Ok(Store::open(store_dir)?) };
+    let cwd = std::env::current_dir().expect("cwd");
+    let mut ctx = cli::Ctx::new(
+        Config::default(),
+        today(),
+        cwd,
+        &mut out,
+        &mut err,
+        false,
+        open,
+    );
+    cli::run(&command, &mut ctx).expect("command");
+}
+
+/// `expense import` of a whole file into an empty store (parse, check, hash, batched writes)
+/// and `expense export` of a whole store, in rows per second.
+fn import_export(c: &mut Criterion) {
+    for (name, count) in sizes() {
+        let mut g = c.benchmark_group(name);
+        g.sample_size(10)
+            .measurement_time(Duration::from_secs(5))
+            .warm_up_time(Duration::from_millis(1))
+            .throughput(Throughput::Elements(count as u64));
+        if count <= 100_000 {
+            let csv = bench_csv(name, count);
+            let file = csv.to_str().expect("utf-8 path").to_string();
+            let scratch =
+                PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/bench-data/scratch");
+            g.bench_function("import_csv_into_empty_store", |b| {
+                b.iter_custom(|iters| {
+                    let mut total = Duration::ZERO;
+                    for _ in 0..iters {
+                        let _ = std::fs::remove_dir_all(&scratch);
+                        let t = Instant::now();
+                        run_cli(&["expense", "import", &file], &scratch);
+                        total += t.elapsed();
+                        // sled frees its lock asynchronously; let it go outside the timing.
+                        std::thread::sleep(Duration::from_millis(50));
+                    }
+                    total
+                })
+            });
+            let _ = std::fs::remove_dir_all(&scratch);
+        }
+        let path = bench_store(name, count);
+        for format in ["csv", "json"] {
+            g.bench_function(format!("export_{format}_whole_store"), |b| {
+                b.iter_custom(|iters| {
+                    let mut total = Duration::ZERO;
+                    for _ in 0..iters {
+                        let t = Instant::now();
+                        run_cli(&["expense", "export", "--format", format], &path);
+                        total += t.elapsed();
+                        std::thread::sleep(Duration::from_millis(50));
+                    }
+                    total
+                })
+            });
+        }
+        g.finish();
+    }
+}
+
+criterion_group!(core, benches, import_export);
 criterion_main!(core);

@@ -2,9 +2,15 @@
 //! `directories`), `config.toml` over the embedded defaults, and `EXPENSE_*` environment overrides.
 //! Every error names the file (and line) or variable and quotes the bad value.
 
+use crate::domain::import::{
+    check_date_format, parse_delimiter, Col, ColumnRef, ImportSpec, Sign, TextEncoding,
+};
+use crate::domain::rules::CategoryRule;
+use crate::domain::validate::parse_category;
 use crate::domain::Currency;
 use color_eyre::eyre::{eyre, Result, WrapErr};
 use serde::Deserialize;
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// The defaults, embedded so a fresh machine needs no file.
@@ -30,6 +36,8 @@ pub struct Config {
     pub month_start_day: u32,
     /// Colour scheme.
     pub theme: ThemeName,
+    /// `[import]`: default category, category rules and named profiles.
+    pub import: ImportConfig,
 }
 
 impl Default for Config {
@@ -38,6 +46,28 @@ impl Default for Config {
             currency: Currency::EUR,
             month_start_day: 1,
             theme: ThemeName::Default,
+            import: ImportConfig::default(),
+        }
+    }
+}
+
+/// `[import]` settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportConfig {
+    /// Category of imported rows that name none and match no rule.
+    pub default_category: String,
+    /// `[[import.rules]]`: payee pattern -> category, first match wins.
+    pub rules: Vec<CategoryRule>,
+    /// `[import.profiles.NAME]`: how to read one bank's files (`expense import --profile NAME`).
+    pub profiles: BTreeMap<String, ImportSpec>,
+}
+
+impl Default for ImportConfig {
+    fn default() -> Self {
+        ImportConfig {
+            default_category: "uncategorized".into(),
+            rules: Vec::new(),
+            profiles: BTreeMap::new(),
         }
     }
 }
@@ -49,6 +79,111 @@ struct ConfigFile {
     currency: Option<String>,
     month_start_day: Option<i64>,
     theme: Option<ThemeName>,
+    import: Option<ImportFile>,
+}
+
+/// `[import]` as written.
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct ImportFile {
+    default_category: Option<String>,
+    #[serde(default)]
+    rules: Vec<RuleFile>,
+    #[serde(default)]
+    profiles: BTreeMap<String, ProfileFile>,
+}
+
+/// One `[[import.rules]]` entry.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RuleFile {
+    payee: String,
+    category: String,
+}
+
+/// A column as written: a header name or a 1-based number.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum ColumnFile {
+    Number(i64),
+    Name(String),
+}
+
+/// One `[import.profiles.NAME]` table.
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct ProfileFile {
+    date_col: Option<ColumnFile>,
+    amount_col: Option<ColumnFile>,
+    debit_col: Option<ColumnFile>,
+    credit_col: Option<ColumnFile>,
+    payee_col: Option<ColumnFile>,
+    category_col: Option<ColumnFile>,
+    currency_col: Option<ColumnFile>,
+    note_col: Option<ColumnFile>,
+    tags_col: Option<ColumnFile>,
+    date_format: Option<String>,
+    sign: Option<String>,
+    decimal_comma: Option<bool>,
+    delimiter: Option<String>,
+    encoding: Option<String>,
+    currency: Option<String>,
+    header: Option<bool>,
+}
+
+impl ProfileFile {
+    /// The spec, or an error naming the key (`date_format: ...`).
+    fn to_spec(&self) -> std::result::Result<ImportSpec, String> {
+        let mut spec = ImportSpec::default();
+        let cols = [
+            (Col::Date, &self.date_col),
+            (Col::Amount, &self.amount_col),
+            (Col::Debit, &self.debit_col),
+            (Col::Credit, &self.credit_col),
+            (Col::Payee, &self.payee_col),
+            (Col::Category, &self.category_col),
+            (Col::Currency, &self.currency_col),
+            (Col::Note, &self.note_col),
+            (Col::Tags, &self.tags_col),
+        ];
+        for (col, v) in cols {
+            let key = format!("{}_col", col.name());
+            let r = match v {
+                None => continue,
+                Some(ColumnFile::Number(n)) => match usize::try_from(*n) {
+                    Ok(n) if n >= 1 => ColumnRef::Number(n),
+                    _ => return Err(format!("{key}: column number {n} must be 1 or more")),
+                },
+                Some(ColumnFile::Name(s)) => {
+                    ColumnRef::parse(s).map_err(|e| format!("{key}: {e}"))?
+                }
+            };
+            spec.set_column(col, r);
+        }
+        if let Some(f) = &self.date_format {
+            check_date_format(f).map_err(|e| format!("date_format: {e}"))?;
+            spec.date_format = Some(f.clone());
+        }
+        if let Some(v) = &self.sign {
+            spec.sign = Sign::parse(v).map_err(|e| format!("sign: {e}"))?;
+        }
+        if let Some(v) = self.decimal_comma {
+            spec.decimal_comma = v;
+        }
+        if let Some(v) = &self.delimiter {
+            spec.delimiter = Some(parse_delimiter(v).map_err(|e| format!("delimiter: {e}"))?);
+        }
+        if let Some(v) = &self.encoding {
+            spec.encoding = TextEncoding::parse(v).map_err(|e| format!("encoding: {e}"))?;
+        }
+        if let Some(v) = &self.currency {
+            spec.currency = Some(Currency::parse(v).map_err(|e| format!("currency: {e}"))?);
+        }
+        if let Some(h) = self.header {
+            spec.no_header = !h;
+        }
+        Ok(spec)
+    }
 }
 
 impl Config {
@@ -101,6 +236,24 @@ impl Config {
         }
         if let Some(t) = file.theme {
             self.theme = t;
+        }
+        if let Some(import) = file.import {
+            let at = |key: &str, e: String| eyre!("{}: import.{key}: {e}", path.display());
+            if let Some(c) = import.default_category {
+                self.import.default_category =
+                    parse_category(&c).map_err(|e| at("default_category", e))?;
+            }
+            for (i, r) in import.rules.iter().enumerate() {
+                let rule = CategoryRule::new(&r.payee, &r.category)
+                    .map_err(|e| at(&format!("rules[{i}] (payee '{}')", r.payee), e))?;
+                self.import.rules.push(rule);
+            }
+            for (name, p) in &import.profiles {
+                let spec = p
+                    .to_spec()
+                    .map_err(|e| eyre!("{}: import.profiles.{name}.{e}", path.display()))?;
+                self.import.profiles.insert(name.clone(), spec);
+            }
         }
         Ok(())
     }
@@ -202,6 +355,96 @@ mod tests {
         assert!(err.contains("31"), "{err}");
         std::fs::write(&path, "colour = 1\n").unwrap();
         assert!(Config::load(Some(dir.path()), &no_env).is_err());
+    }
+
+    #[test]
+    fn import_rules_and_profiles() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.toml");
+        std::fs::write(
+            &path,
+            r#"
+[import]
+default_category = "misc"
+
+[[import.rules]]
+payee = "lidl"
+category = "food:groceries"
+
+[import.profiles.bank]
+date_col = "Buchungstag"
+amount_col = 3
+date_format = "%d.%m.%Y"
+decimal_comma = true
+delimiter = ";"
+encoding = "latin1"
+sign = "expense-positive"
+currency = "chf"
+header = true
+"#,
+        )
+        .unwrap();
+        let cfg = Config::load(Some(dir.path()), &no_env).unwrap();
+        assert_eq!(cfg.import.default_category, "misc");
+        assert_eq!(cfg.import.rules.len(), 1);
+        assert!(cfg.import.rules[0].matches("LIDL 42"));
+        let p = &cfg.import.profiles["bank"];
+        assert_eq!(p.delimiter, Some(b';'));
+        assert!(p.decimal_comma);
+        assert_eq!(p.encoding, TextEncoding::Windows1252);
+        assert_eq!(p.sign, Sign::ExpensePositive);
+        assert_eq!(p.currency.map(|c| c.code().to_string()), Some("CHF".into()));
+        assert_eq!(
+            p.columns,
+            vec![
+                (Col::Date, ColumnRef::Name("Buchungstag".into())),
+                (Col::Amount, ColumnRef::Number(3))
+            ]
+        );
+        for (bad, key) in [
+            (
+                "[import.profiles.b]\ndelimiter = \";;\"\n",
+                "import.profiles.b.delimiter",
+            ),
+            (
+                "[import.profiles.b]\ndate_format = \"%Y\"\n",
+                "import.profiles.b.date_format",
+            ),
+            (
+                "[import.profiles.b]\nsign = \"up\"\n",
+                "import.profiles.b.sign",
+            ),
+            (
+                "[import.profiles.b]\namount_col = 0\n",
+                "import.profiles.b.amount_col",
+            ),
+            (
+                "[import.profiles.b]\nencoding = \"koi8\"\n",
+                "import.profiles.b.encoding",
+            ),
+            (
+                "[[import.rules]]\npayee = \"x\"\ncategory = \"a::b\"\n",
+                "import.rules[0]",
+            ),
+            (
+                "[import]\ndefault_category = \"\"\n",
+                "import.default_category",
+            ),
+        ] {
+            std::fs::write(&path, bad).unwrap();
+            let err = Config::load(Some(dir.path()), &no_env)
+                .unwrap_err()
+                .to_string();
+            assert!(
+                err.contains("config.toml") && err.contains(key),
+                "{bad}: {err}"
+            );
+        }
+        std::fs::write(&path, "[import.profiles.b]\ncolour = 1\n").unwrap();
+        let err = Config::load(Some(dir.path()), &no_env)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("colour") && err.contains("line"), "{err}");
     }
 
     #[test]

@@ -7,7 +7,7 @@ use crate::domain::money::{eval_amount, Currency};
 use crate::domain::quick::resolve_category;
 use crate::domain::validate::{parse_date, parse_note, parse_payee, parse_tags};
 use crate::domain::{ExpenseId, Kind};
-use crate::store::Origin;
+use crate::store::{Origin, Undone};
 use color_eyre::eyre::{eyre, Result};
 
 /// Options of `expense edit`.
@@ -123,11 +123,28 @@ pub fn remove(ctx: &mut Ctx, id: &str) -> Result<()> {
     Ok(())
 }
 
-/// Undoes the latest change not yet undone, from any session.
+/// Undoes the latest change not yet undone, from any session; a whole import at once.
 pub fn undo(ctx: &mut Ctx) -> Result<()> {
-    match ctx.store()?.undo_latest(ctx.now_ms())? {
+    match ctx.store()?.undo_latest_step(ctx.now_ms())? {
         None => writeln!(ctx.out, "nothing to undo")?,
-        Some(rec) => {
+        Some(Undone::Batch(b)) => {
+            write!(
+                ctx.out,
+                "undid import batch {}: removed {} expense{}",
+                b.batch,
+                b.undone,
+                if b.undone == 1 { "" } else { "s" }
+            )?;
+            if b.kept > 0 {
+                write!(
+                    ctx.out,
+                    "; {} changed or deleted since, left as they are",
+                    b.kept
+                )?;
+            }
+            writeln!(ctx.out)?;
+        }
+        Some(Undone::One(rec)) => {
             let what = match (&rec.old, &rec.new) {
                 (None, Some(n)) => format!("restored: {}", describe(&n.draft)),
                 (Some(o), None) => format!("removed: {}", describe(&o.draft)),

@@ -1,8 +1,10 @@
 //! `expense export --format csv|json|ledger [--month M | --from D --to D]`: everything (or a
-//! range) out, in date order. CSV and JSON have the `list` row shape; `ledger` is a journal that
-//! hledger and ledger read, so a person can move to plain-text accounting at any time.
+//! range) out, in date order. CSV and JSON have the `list` row shape and read back losslessly
+//! with `expense import`; `ledger` is a journal that hledger and ledger read, so a person can move
+//! to plain-text accounting at any time. Rows are streamed: written as they are read from the
+//! date index, in constant memory.
 
-use super::list::write_csv;
+use super::list::{write_csv_row, CSV_HEADER};
 use super::Ctx;
 use crate::domain::money::format_plain;
 use crate::domain::validate::parse_iso_date;
@@ -65,16 +67,35 @@ pub fn run(ctx: &mut Ctx, args: &Args) -> Result<()> {
             args.account
         ));
     }
-    let rows = ctx.store()?.range(from, to, false, 0, usize::MAX)?;
+    let store = ctx.store()?;
+    let rows = store.iter_range(from, to);
     let w = &mut *ctx.out;
     match args.format {
-        Format::Csv => write_csv(w, &rows)?,
+        Format::Csv => {
+            let mut csv = csv::Writer::from_writer(&mut *w);
+            csv.write_record(CSV_HEADER)?;
+            for e in rows {
+                write_csv_row(&mut csv, &e?)?;
+            }
+            csv.flush()?;
+        }
         Format::Json => {
-            let out: Vec<_> = rows.iter().map(Expense::to_row).collect();
-            serde_json::to_writer_pretty(&mut *w, &out)?;
+            // The same bytes as `to_writer_pretty` of the whole array, one element at a time.
+            use serde::ser::{SerializeSeq, Serializer};
+            let mut json = serde_json::Serializer::pretty(&mut *w);
+            let mut seq = json.serialize_seq(None)?;
+            for e in rows {
+                seq.serialize_element(&e?.to_row())?;
+            }
+            seq.end()?;
             writeln!(w)?;
         }
-        Format::Ledger => write_ledger(w, &rows, &args.account)?,
+        Format::Ledger => {
+            write_ledger_head(w)?;
+            for e in rows {
+                write_ledger_entry(w, &e?, &args.account)?;
+            }
+        }
     }
     Ok(())
 }
@@ -109,44 +130,41 @@ fn account(prefix: &str, category: &str) -> String {
     }
 }
 
-/// Writes a journal: one transaction per expense, the category as `expenses:...` (or
-/// `income:...`) against `cash_account`, tags and note as comments.
-pub fn write_ledger(
-    w: &mut dyn Write,
-    rows: &[Expense],
-    cash_account: &str,
-) -> std::io::Result<()> {
-    writeln!(w, "; exported by expense-tracker")?;
-    for e in rows {
-        let d = &e.draft;
-        let amount = format!("{} {}", format_plain(d.amount, d.currency), d.currency);
-        let payee = journal_text(&d.payee);
-        writeln!(w)?;
-        writeln!(
-            w,
-            "{} {}",
-            d.date.format("%Y-%m-%d"),
-            if payee.is_empty() { "-" } else { &payee }
-        )?;
-        let note = journal_text(&d.note);
-        if !note.is_empty() {
-            writeln!(w, "    ; {note}")?;
-        }
-        let tags: Vec<String> = d
-            .tags
-            .iter()
-            .map(|t| format!("{}:", journal_text(t).replace([' ', ':', ','], "-")))
-            .collect();
-        if !tags.is_empty() {
-            writeln!(w, "    ; {}", tags.join(", "))?;
-        }
-        writeln!(w, "    ; id: {}", e.id)?;
-        let (to, from) = match d.kind {
-            Kind::Expense => (account("expenses", &d.category), cash_account.to_string()),
-            Kind::Income => (cash_account.to_string(), account("income", &d.category)),
-        };
-        writeln!(w, "    {to}  {amount}")?;
-        writeln!(w, "    {from}")?;
+/// The journal's first line. The journal has one transaction per expense, the category as
+/// `expenses:...` (or `income:...`) against the cash account, tags and note as comments.
+fn write_ledger_head(w: &mut dyn Write) -> std::io::Result<()> {
+    writeln!(w, "; exported by expense-tracker")
+}
+
+/// One journal transaction (preceded by a blank line).
+fn write_ledger_entry(w: &mut dyn Write, e: &Expense, cash_account: &str) -> std::io::Result<()> {
+    let d = &e.draft;
+    let amount = format!("{} {}", format_plain(d.amount, d.currency), d.currency);
+    let payee = journal_text(&d.payee);
+    writeln!(w)?;
+    writeln!(
+        w,
+        "{} {}",
+        d.date.format("%Y-%m-%d"),
+        if payee.is_empty() { "-" } else { &payee }
+    )?;
+    let note = journal_text(&d.note);
+    if !note.is_empty() {
+        writeln!(w, "    ; {note}")?;
     }
-    Ok(())
+    let tags: Vec<String> = d
+        .tags
+        .iter()
+        .map(|t| format!("{}:", journal_text(t).replace([' ', ':', ','], "-")))
+        .collect();
+    if !tags.is_empty() {
+        writeln!(w, "    ; {}", tags.join(", "))?;
+    }
+    writeln!(w, "    ; id: {}", e.id)?;
+    let (to, from) = match d.kind {
+        Kind::Expense => (account("expenses", &d.category), cash_account.to_string()),
+        Kind::Income => (cash_account.to_string(), account("income", &d.category)),
+    };
+    writeln!(w, "    {to}  {amount}")?;
+    writeln!(w, "    {from}")
 }

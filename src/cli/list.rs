@@ -55,28 +55,37 @@ pub fn run(ctx: &mut Ctx, args: &Args) -> Result<()> {
     Ok(())
 }
 
+/// The columns of `list --csv` and `export --format csv`.
+pub const CSV_HEADER: [&str; 10] = [
+    "id", "date", "amount", "currency", "category", "payee", "note", "tags", "kind", "version",
+];
+
 /// Writes rows as CSV with a header (the `list --csv` and `export --format csv` shape).
 pub fn write_csv(w: &mut dyn Write, rows: &[Expense]) -> std::io::Result<()> {
     let mut csv = csv::Writer::from_writer(w);
-    csv.write_record([
-        "id", "date", "amount", "currency", "category", "payee", "note", "tags", "kind", "version",
-    ])?;
+    csv.write_record(CSV_HEADER)?;
     for e in rows {
-        let r = e.to_row();
-        csv.write_record([
-            r.id,
-            r.date,
-            r.amount,
-            r.currency,
-            r.category,
-            r.payee,
-            r.note,
-            r.tags.join(" "),
-            r.kind,
-            r.version.to_string(),
-        ])?;
+        write_csv_row(&mut csv, e)?;
     }
     csv.flush()
+}
+
+/// Writes one expense as a CSV row in `CSV_HEADER` order.
+pub fn write_csv_row<W: Write>(csv: &mut csv::Writer<W>, e: &Expense) -> std::io::Result<()> {
+    let r = e.to_row();
+    csv.write_record([
+        r.id,
+        r.date,
+        r.amount,
+        r.currency,
+        r.category,
+        r.payee,
+        r.note,
+        r.tags.join(" "),
+        r.kind,
+        r.version.to_string(),
+    ])?;
+    Ok(())
 }
 
 fn write_plain(w: &mut dyn Write, rows: &[Expense], month: Month) -> std::io::Result<()> {

@@ -14,7 +14,9 @@ pub mod add;
 pub mod demo;
 pub mod edit;
 pub mod export;
+pub mod import;
 pub mod list;
+pub mod progress;
 pub mod stream;
 
 use crate::config::Config;
@@ -54,7 +56,8 @@ pub enum Command {
         /// The expense id.
         id: String,
     },
-    /// Undo the latest change in the store that is not undone yet, from any session.
+    /// Undo the latest change in the store that is not undone yet, from any session (a whole
+    /// import at once).
     Undo,
     /// Print a shell completion script: `expense completions bash > ~/.local/share/bash-completion/completions/expense`.
     Completions {
@@ -63,6 +66,8 @@ pub enum Command {
     },
     /// Write expenses out as CSV, JSON or a ledger/hledger journal.
     Export(export::Args),
+    /// Read expenses from a bank CSV file (or an export), whole or not at all.
+    Import(import::Args),
     /// List a month's expenses (plain, --json or --csv).
     List(list::Args),
     /// Fill an empty store with realistic generated expenses.
@@ -91,6 +96,7 @@ pub fn run(command: &Command, ctx: &mut Ctx) -> Result<()> {
             Ok(())
         }
         Command::Export(args) => export::run(ctx, args),
+        Command::Import(args) => import::run(ctx, args),
         Command::List(args) => list::run(ctx, args),
         Command::Demo(args) => demo::run(ctx, args),
         Command::Stream(args) => stream::run(ctx, args),

@@ -3,9 +3,11 @@
 
 pub mod expense;
 pub mod fuzzy;
+pub mod import;
 pub mod money;
 pub mod period;
 pub mod quick;
+pub mod rules;
 pub mod text;
 pub mod validate;
 

@@ -100,6 +100,12 @@ pub struct StoredRecord {
     pub prev_seq: Option<u64>,
     /// The image written (None for REMOVE).
     pub new: Option<StoredItem>,
+    /// The import (or batch undo) this record belongs to: the seq of the batch's first record.
+    /// Not part of the postcard struct: [`encode_record`] appends it after the image, so records
+    /// without one keep their old bytes and older readers, which ignore trailing bytes, still
+    /// read records with one.
+    #[serde(skip)]
+    pub batch: Option<u64>,
 }
 
 /// The leading fields of a `StoredRecord`; postcard is sequential, so this decodes the head of a
@@ -131,14 +137,33 @@ pub fn decode_item(tree: &str, key: &[u8], bytes: &[u8]) -> Result<StoredItem, S
     postcard::from_bytes(bytes).map_err(|e| corrupt(tree, key, e.to_string()))
 }
 
-/// Encodes a `stream` value.
+/// Encodes a `stream` value: postcard of the record, then the batch id as a postcard varint
+/// when the record has one.
 pub fn encode_record(rec: &StoredRecord) -> Result<Vec<u8>, StoreError> {
-    encode("change record", rec)
+    let mut out = encode("change record", rec)?;
+    if let Some(b) = rec.batch {
+        out.extend_from_slice(&encode("batch id", &b)?);
+    }
+    Ok(out)
 }
 
-/// Decodes a `stream` value.
+/// Decodes a `stream` value (with its batch id, if one follows the image).
 pub fn decode_record(tree: &str, key: &[u8], bytes: &[u8]) -> Result<StoredRecord, StoreError> {
-    postcard::from_bytes(bytes).map_err(|e| corrupt(tree, key, e.to_string()))
+    let (mut rec, rest): (StoredRecord, _) =
+        postcard::take_from_bytes(bytes).map_err(|e| corrupt(tree, key, e.to_string()))?;
+    if !rest.is_empty() {
+        let (batch, tail): (u64, _) = postcard::take_from_bytes(rest)
+            .map_err(|e| corrupt(tree, key, format!("batch id: {e}")))?;
+        if !tail.is_empty() {
+            return Err(corrupt(
+                tree,
+                key,
+                format!("{} unexpected bytes after the batch id", tail.len()),
+            ));
+        }
+        rec.batch = Some(batch);
+    }
+    Ok(rec)
 }
 
 /// Decodes only the head of a `stream` value.
@@ -265,9 +290,22 @@ mod tests {
             id: 99,
             prev_seq: Some(3),
             new: Some(item.clone()),
+            batch: None,
         };
         let bytes = encode_record(&rec).unwrap();
         assert_eq!(decode_record("s", b"k", &bytes).unwrap(), rec);
+        // A batch id follows the image; the head and the record without it read the same.
+        let batched = StoredRecord {
+            batch: Some(300),
+            ..rec.clone()
+        };
+        let more = encode_record(&batched).unwrap();
+        assert_eq!(more.len(), bytes.len() + 2);
+        assert_eq!(decode_record("s", b"k", &more).unwrap(), batched);
+        assert_eq!(postcard::from_bytes::<StoredRecord>(&more).unwrap(), rec);
+        let mut junk = more.clone();
+        junk.push(7);
+        assert!(decode_record("s", b"k", &junk).is_err());
         let head = decode_record_head("s", b"k", &bytes).unwrap();
         assert_eq!((head.event, head.at, head.origin, head.id), (2, 77, 0, 99));
         let back = item.to_expense(ExpenseId(99), "items", b"k").unwrap();

@@ -26,6 +26,9 @@ pub enum StoreError {
     /// No change record with this sequence number.
     #[error("there is no change number {0} in the history")]
     UnknownSeq(u64),
+    /// No import with this batch id.
+    #[error("there is no import with batch id {0} in the history")]
+    UnknownBatch(u64),
     /// Another process holds the store (sled allows one process per store).
     #[error("the store at {} is in use by another expense process", .path.display())]
     Locked {

@@ -8,11 +8,13 @@
 
 mod codec;
 mod error;
+mod import;
 mod keys;
 mod stream;
 mod tables;
 
 pub use error::StoreError;
+pub use import::{BatchUndo, ImportRow, Imported, Undone};
 pub use stream::{ChangeRecord, Event, Origin};
 pub use tables::SCHEMA_VERSION;
 
@@ -314,6 +316,7 @@ impl Store {
                             origin: Origin::Undo,
                             at: now_ms,
                             prev_seq: Some(seq),
+                            batch: None,
                             old: None,
                             new: Some(&new),
                         };
@@ -335,6 +338,14 @@ impl Store {
     /// expense (undo only ever reverses an item's most recent standing change). `None` when there
     /// is nothing left to undo.
     pub fn undo_latest(&self, now_ms: i64) -> Result<Option<ChangeRecord>, StoreError> {
+        match self.latest_standing()? {
+            Some(seq) => self.undo(seq, now_ms).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// The seq of the latest change that is not already undone (see [`Store::undo_latest`]).
+    fn latest_standing(&self) -> Result<Option<u64>, StoreError> {
         let mut pending: HashMap<u128, u64> = HashMap::new();
         for kv in self.trees.stream.iter().rev() {
             let (k, v) = kv?;
@@ -348,7 +359,7 @@ impl Store {
                 _ => {
                     let seq = keys::decode_seq(&k)
                         .ok_or_else(|| corrupt(tables::STREAM, &k, "not a seq key"))?;
-                    return self.undo(seq, now_ms).map(Some);
+                    return Ok(Some(seq));
                 }
             }
         }
@@ -428,6 +439,24 @@ impl Store {
             out.push(self.must_get(id, tables::IDX_DATE, &k)?);
         }
         Ok(out)
+    }
+
+    /// Items with `from <= date <= to` in (date, id) order, read one at a time as the caller
+    /// consumes them (constant memory: `expense export` of a million items streams).
+    pub fn iter_range(
+        &self,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> impl Iterator<Item = Result<Expense, StoreError>> + '_ {
+        let lo = date_key(date_u32(from), ExpenseId(0));
+        let hi = date_key(date_u32(to), ExpenseId(u128::MAX));
+        let keys = (from <= to).then(|| self.trees.idx_date.range(lo..=hi).keys());
+        keys.into_iter().flatten().map(move |k| {
+            let k = k?;
+            let (_, id) = keys::decode_date_key(&k)
+                .ok_or_else(|| corrupt(tables::IDX_DATE, &k, "not a date key"))?;
+            self.must_get(id, tables::IDX_DATE, &k)
+        })
     }
 
     /// The index `range(from, to, reverse, ..)` would give the item `id`, counting index keys
@@ -633,10 +662,11 @@ impl Store {
             &t.stream,
             &t.agg_day,
             &t.counts,
+            &t.imports,
             &t.meta,
         );
         let r = trees.transaction(
-            |(items, idx_date, idx_category, idx_payee, stream, agg_day, counts, meta)| {
+            |(items, idx_date, idx_category, idx_payee, stream, agg_day, counts, imports, meta)| {
                 let tx = Tx {
                     items,
                     idx_date,
@@ -645,6 +675,7 @@ impl Store {
                     stream,
                     agg_day,
                     counts,
+                    imports,
                     meta,
                     deltas: Default::default(),
                 };
@@ -717,6 +748,7 @@ fn write(
         origin,
         at,
         prev_seq: old.as_ref().map(|o| o.last_seq),
+        batch: None,
         old: old.as_ref(),
         new: new.as_ref(),
     };

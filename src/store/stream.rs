@@ -114,6 +114,9 @@ pub struct ChangeRecord {
     pub old: Option<Expense>,
     /// The item after (None for REMOVE).
     pub new: Option<Expense>,
+    /// The import (or batch undo) this change belongs to, named by the seq of its first record;
+    /// `expense undo` reverses a whole import in one step through it.
+    pub batch: Option<u64>,
 }
 
 /// Builds the public record from its stored form and the resolved old image.
@@ -137,6 +140,7 @@ pub(crate) fn to_change_record(
         id,
         old: image(old)?,
         new: image(rec.new.as_ref())?,
+        batch: rec.batch,
     })
 }
 

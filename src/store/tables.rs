@@ -3,7 +3,8 @@
 //! aggregates and counters are derived from them, written in the same transaction as the item
 //! (see [`Tx::write`]), and [`verify`] recomputes them from scratch to prove it.
 //!
-//! All trees are written only by `Store` write methods (put, update, delete, undo, put_batch),
+//! All trees are written only by `Store` write methods (put, update, delete, undo, put_batch,
+//! import, undo_batch),
 //! each as one sled transaction over all trees below, flushed before it returns.
 
 use super::codec::{
@@ -33,7 +34,10 @@ pub const IDX_CATEGORY: &str = "idx_category-1";
 /// items with a non-empty payee.
 pub const IDX_PAYEE: &str = "idx_payee-1";
 /// `stream`. Key: seq u64 BE, 1, 2, 3... without gaps. Value: postcard of `codec::StoredRecord`
-/// (event, at, origin, id, prev_seq, new image; the old image is the new image at `prev_seq`).
+/// (event, at, origin, id, prev_seq, new image; the old image is the new image at `prev_seq`),
+/// then, only for records of an import or a batch undo, the batch id as a postcard varint (the
+/// seq of the batch's first record). Records without a batch end after the image, so stores
+/// written before batches existed read unchanged (no migration).
 pub const STREAM: &str = "stream-1";
 /// `agg_day`. Key: `yyyymmdd u32 BE ++ currency (3) ++ kind u8 ++ category (rest)`. Value: 16
 /// bytes, `sum i64 BE` of minor units and `count u64 BE`. Removed when the count reaches 0. Day
@@ -44,6 +48,12 @@ pub const AGG_DAY: &str = "agg_day-1";
 /// `b't' ++ tag` -> u64 BE items carrying the tag.
 /// Removed when the count reaches 0.
 pub const COUNTS: &str = "counts-1";
+/// `imports`. Key: 16-byte row hash of an imported CSV row (see `domain::import::row_hash`).
+/// Value: seq u64 BE of the INSERT record that imported it. Written by `Store::import` in the
+/// same transaction as the item; removed only by `Store::undo_batch` (an undone import can be
+/// imported again), not by a delete, so a row a person deleted does not come back with the next
+/// overlapping bank file.
+pub const IMPORTS: &str = "imports-1";
 /// `meta`. Key `schema_version` -> u32 BE. Key `seq` -> u64 BE, the last stream seq (read and
 /// bumped inside each write transaction, which keeps seqs gap-free). Unversioned: it says which
 /// version the others are.
@@ -64,6 +74,7 @@ pub(crate) struct Trees {
     pub stream: sled::Tree,
     pub agg_day: sled::Tree,
     pub counts: sled::Tree,
+    pub imports: sled::Tree,
     pub meta: sled::Tree,
 }
 
@@ -78,6 +89,7 @@ impl Trees {
             stream: db.open_tree(STREAM)?,
             agg_day: db.open_tree(AGG_DAY)?,
             counts: db.open_tree(COUNTS)?,
+            imports: db.open_tree(IMPORTS)?,
             meta: db.open_tree(META)?,
         })
     }
@@ -124,6 +136,8 @@ pub(crate) struct Change<'a> {
     pub origin: super::Origin,
     pub at: i64,
     pub prev_seq: Option<u64>,
+    /// The import or batch undo this change belongs to.
+    pub batch: Option<u64>,
     pub old: Option<&'a StoredItem>,
     pub new: Option<&'a StoredItem>,
 }
@@ -137,6 +151,7 @@ pub(crate) struct Tx<'a> {
     pub stream: &'a TransactionalTree,
     pub agg_day: &'a TransactionalTree,
     pub counts: &'a TransactionalTree,
+    pub imports: &'a TransactionalTree,
     pub meta: &'a TransactionalTree,
     /// Aggregate and counter changes, applied at the end of the transaction.
     pub deltas: std::cell::RefCell<Deltas>,
@@ -191,6 +206,7 @@ impl Tx<'_> {
             id: c.id.0,
             prev_seq: c.prev_seq,
             new: c.new.cloned(),
+            batch: c.batch,
         };
         self.stream
             .insert(&seq_key(c.seq)[..], lift(encode_record(&rec))?)?;
@@ -445,6 +461,7 @@ pub(crate) fn verify(t: &Trees) -> Result<Vec<String>, StoreError> {
     }
     check_map(&mut out, COUNTS, &counts_seen, &exp.counts);
     verify_stream(t, &items, &mut out)?;
+    verify_imports(t, &mut out)?;
     Ok(out)
 }
 
@@ -553,6 +570,35 @@ fn verify_stream(
     for id in live.keys() {
         if !items.contains_key(id) {
             out.push(format!("{STREAM}: replay has {id}, which items lacks"));
+        }
+    }
+    Ok(())
+}
+
+/// Every `imports` entry names an INSERT record with origin import.
+fn verify_imports(t: &Trees, out: &mut Vec<String>) -> Result<(), StoreError> {
+    for kv in t.imports.iter() {
+        let (k, v) = kv?;
+        if k.len() != 16 {
+            out.push(format!(
+                "{IMPORTS}: key {} is not a 16-byte hash",
+                short(&k)
+            ));
+            continue;
+        }
+        let seq = decode_u64(IMPORTS, &k, &v)?;
+        match super::stream::read_record(&t.stream, seq)? {
+            Some(r)
+                if r.event == super::Event::Insert.code()
+                    && r.origin == super::Origin::Import.code() => {}
+            Some(_) => out.push(format!(
+                "{IMPORTS}: {} names record {seq}, which is not an imported INSERT",
+                short(&k)
+            )),
+            None => out.push(format!(
+                "{IMPORTS}: {} names record {seq}, which does not exist",
+                short(&k)
+            )),
         }
     }
     Ok(())

@@ -1,0 +1,386 @@
+//! `expense import FILE [--profile NAME] [--dry-run] [--skip-bad] [--date-col C ...]`: bank CSV
+//! files (or `expense export` CSV/JSON) in, whole or not at all.
+//!
+//! Every row is read and checked before anything is stored: one bad row stops the import with
+//! the list of bad lines and reasons (nothing stored), unless `--skip-bad`. Rows already in the
+//! store are left out (a stable row hash for bank rows, the id for exported rows), so importing
+//! the same or an overlapping file twice adds nothing twice. Exported rows keep their id and
+//! version, so export -> import into an empty store -> export gives the same bytes. One import is
+//! one batch: `expense undo` right after takes all of it back.
+
+mod read;
+
+use super::progress::Progress;
+use super::Ctx;
+use crate::domain::import::{
+    check_date_format, convert, parse_delimiter, Col, ColumnRef, Columns, Defaults, ImportSpec,
+    RowHasher, Sign, TextEncoding,
+};
+use crate::domain::money::format_grouped;
+use crate::domain::text::inert;
+use crate::domain::{Currency, Kind};
+use crate::store::ImportRow;
+use color_eyre::eyre::{eyre, Result, WrapErr};
+use read::Loc;
+use std::io::Write;
+use std::path::PathBuf;
+
+/// Rows `--dry-run` shows.
+const PREVIEW: usize = 10;
+/// Bad rows listed in full; the rest are counted.
+const LIST_BAD: usize = 50;
+
+/// Options of `expense import`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The file: CSV with a header row, or JSON from `expense export --format json`.
+    pub file: PathBuf,
+    /// A profile from config.toml (`[import.profiles.NAME]`); flags below override it.
+    #[arg(long)]
+    pub profile: Option<String>,
+    /// Show the first rows as they would be stored, and the counts, without storing anything.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Import the good rows and list the bad ones, instead of importing nothing.
+    #[arg(long)]
+    pub skip_bad: bool,
+    /// The date column (header name or number from 1).
+    #[arg(long, value_name = "COLUMN")]
+    pub date_col: Option<String>,
+    /// One signed amount column.
+    #[arg(long, value_name = "COLUMN")]
+    pub amount_col: Option<String>,
+    /// The money-out column (with --credit-col instead of --amount-col).
+    #[arg(long, value_name = "COLUMN")]
+    pub debit_col: Option<String>,
+    /// The money-in column.
+    #[arg(long, value_name = "COLUMN")]
+    pub credit_col: Option<String>,
+    /// The payee column.
+    #[arg(long, value_name = "COLUMN")]
+    pub payee_col: Option<String>,
+    /// The category column.
+    #[arg(long, value_name = "COLUMN")]
+    pub category_col: Option<String>,
+    /// The currency column.
+    #[arg(long, value_name = "COLUMN")]
+    pub currency_col: Option<String>,
+    /// The note column.
+    #[arg(long, value_name = "COLUMN")]
+    pub note_col: Option<String>,
+    /// The tags column.
+    #[arg(long, value_name = "COLUMN")]
+    pub tags_col: Option<String>,
+    /// Date format (chrono, e.g. %d.%m.%Y); default YYYY-MM-DD.
+    #[arg(long, value_name = "FORMAT")]
+    pub date_format: Option<String>,
+    /// expense-negative (default: bank statements) or expense-positive.
+    #[arg(long, value_name = "CONVENTION")]
+    pub sign: Option<String>,
+    /// Amounts are written 1.234,56.
+    #[arg(long)]
+    pub decimal_comma: bool,
+    /// Field delimiter (one character, or tab); default: guessed from the first line.
+    #[arg(long, value_name = "CHAR")]
+    pub delimiter: Option<String>,
+    /// utf-8 (default) or windows-1252 / latin1.
+    #[arg(long, value_name = "NAME")]
+    pub encoding: Option<String>,
+    /// Currency of rows without a currency column (default: the configured currency).
+    #[arg(long, value_name = "CODE")]
+    pub currency: Option<String>,
+    /// The file has no header row; name columns by number.
+    #[arg(long)]
+    pub no_header: bool,
+}
+
+/// A checked row ready to store, with its place in the file.
+struct Good {
+    loc: Loc,
+    row: ImportRow,
+}
+
+/// Reads, checks and (unless `--dry-run`) stores the file. The store is opened only after the
+/// whole file has been read and checked.
+pub fn run(ctx: &mut Ctx, args: &Args) -> Result<()> {
+    let spec = spec(ctx, args)?;
+    let path = ctx.path(&args.file);
+    let bytes = std::fs::read(&path).wrap_err_with(|| format!("reading {}", path.display()))?;
+    let name = args.file.display().to_string();
+    let table = if read::is_json(&bytes) {
+        read::read_json(&bytes)
+    } else {
+        read::read_csv(&bytes, &spec)
+    }
+    .map_err(|e| eyre!("{name}: {e}"))?;
+    drop(bytes);
+    let cols =
+        Columns::resolve(table.header.as_deref(), &spec).map_err(|e| eyre!("{name}: {e}"))?;
+    let import = &ctx.config.import;
+    let defaults = Defaults {
+        currency: spec.currency.unwrap_or(ctx.config.currency),
+        category: &import.default_category,
+        rules: &import.rules,
+    };
+    let mut good: Vec<Good> = Vec::with_capacity(table.rows.len());
+    let mut bad: Vec<(Loc, String)> = Vec::new();
+    let mut hasher = RowHasher::default();
+    for (loc, cells) in &table.rows {
+        let parsed = cells.as_ref().map_err(Clone::clone).and_then(|c| {
+            let refs: Vec<&str> = c.iter().map(String::as_str).collect();
+            convert(&refs, &cols, &spec, &defaults)
+        });
+        match parsed {
+            Ok(p) => {
+                let hash = p.id.is_none().then(|| hasher.next(&p.draft));
+                good.push(Good {
+                    loc: *loc,
+                    row: ImportRow {
+                        draft: p.draft,
+                        hash,
+                        id: p.id,
+                        version: p.version,
+                    },
+                });
+            }
+            Err(e) => bad.push((*loc, e)),
+        }
+    }
+    if args.dry_run {
+        return dry_run(ctx, &name, &table, &cols, &good, &bad);
+    }
+    if !bad.is_empty() && !args.skip_bad {
+        list_bad(ctx.err, &bad)?;
+        let rest = match good.len() {
+            0 => String::new(),
+            n => format!(", or pass --skip-bad to import the other {n}"),
+        };
+        return Err(eyre!(
+            "{name}: nothing imported: {} bad row{} (listed above); fix {}{rest}",
+            bad.len(),
+            plural(bad.len()),
+            if bad.len() == 1 { "it" } else { "them" },
+        ));
+    }
+    let store = ctx.store()?;
+    let rows: Vec<ImportRow> = good.into_iter().map(|g| g.row).collect();
+    let mut bar = Progress::new(ctx.err_is_tty, "importing", rows.len());
+    let now = ctx.now_ms();
+    let err = &mut *ctx.err;
+    let done = store.import(&rows, now, &mut |n| bar.set(err, n));
+    bar.finish(ctx.err);
+    let done = done?;
+    if !bad.is_empty() {
+        list_bad(ctx.err, &bad)?;
+    }
+    write!(
+        ctx.out,
+        "imported {} new expense{} from {name}",
+        done.added,
+        plural(done.added)
+    )?;
+    if done.duplicates > 0 {
+        write!(ctx.out, "; {} already in the store", done.duplicates)?;
+    }
+    if !bad.is_empty() {
+        write!(
+            ctx.out,
+            "; {} bad row{} skipped",
+            bad.len(),
+            plural(bad.len())
+        )?;
+    }
+    writeln!(ctx.out)?;
+    if let Some(b) = done.batch {
+        writeln!(
+            ctx.out,
+            "batch {b}: `expense undo` takes this whole import back"
+        )?;
+    }
+    Ok(())
+}
+
+/// The profile (if any) with the flags applied over it.
+fn spec(ctx: &Ctx, args: &Args) -> Result<ImportSpec> {
+    let mut spec = match &args.profile {
+        None => ImportSpec::default(),
+        Some(p) => ctx.config.import.profiles.get(p).cloned().ok_or_else(|| {
+            let known: Vec<&str> = ctx
+                .config
+                .import
+                .profiles
+                .keys()
+                .map(String::as_str)
+                .collect();
+            eyre!(
+                "--profile '{p}': no [import.profiles.{p}] in config.toml{}",
+                if known.is_empty() {
+                    String::new()
+                } else {
+                    format!(" (profiles: {})", known.join(", "))
+                }
+            )
+        })?,
+    };
+    let cols = [
+        (Col::Date, &args.date_col),
+        (Col::Amount, &args.amount_col),
+        (Col::Debit, &args.debit_col),
+        (Col::Credit, &args.credit_col),
+        (Col::Payee, &args.payee_col),
+        (Col::Category, &args.category_col),
+        (Col::Currency, &args.currency_col),
+        (Col::Note, &args.note_col),
+        (Col::Tags, &args.tags_col),
+    ];
+    if args.amount_col.is_some() && (args.debit_col.is_some() || args.credit_col.is_some()) {
+        return Err(eyre!(
+            "--amount-col and --debit-col/--credit-col exclude each other"
+        ));
+    }
+    let amounts = [Col::Amount, Col::Debit, Col::Credit];
+    if cols.iter().any(|(c, v)| amounts.contains(c) && v.is_some()) {
+        // Amount flags replace the profile's way of giving amounts.
+        spec.columns.retain(|(c, _)| !amounts.contains(c));
+    }
+    for (col, v) in cols {
+        if let Some(v) = v {
+            let r = ColumnRef::parse(v).map_err(|e| eyre!("--{}-col: {e}", col.name()))?;
+            spec.set_column(col, r);
+        }
+    }
+    if let Some(f) = &args.date_format {
+        check_date_format(f).map_err(|e| eyre!("--date-format: {e}"))?;
+        spec.date_format = Some(f.clone());
+    }
+    if let Some(s) = &args.sign {
+        spec.sign = Sign::parse(s).map_err(|e| eyre!("--sign: {e}"))?;
+    }
+    if args.decimal_comma {
+        spec.decimal_comma = true;
+    }
+    if let Some(d) = &args.delimiter {
+        spec.delimiter = Some(parse_delimiter(d).map_err(|e| eyre!("--delimiter: {e}"))?);
+    }
+    if let Some(e) = &args.encoding {
+        spec.encoding = TextEncoding::parse(e).map_err(|e| eyre!("--encoding: {e}"))?;
+    }
+    if let Some(c) = &args.currency {
+        spec.currency = Some(Currency::parse(c).map_err(|e| eyre!("--currency: {e}"))?);
+    }
+    if args.no_header {
+        spec.no_header = true;
+    }
+    Ok(spec)
+}
+
+/// Prints the mapping, the first rows as they would be stored and the counts.
+fn dry_run(
+    ctx: &mut Ctx,
+    name: &str,
+    table: &read::Table,
+    cols: &Columns,
+    good: &[Good],
+    bad: &[(Loc, String)],
+) -> Result<()> {
+    let store = ctx.store()?;
+    let rows: Vec<ImportRow> = good.iter().map(|g| g.row.clone()).collect();
+    let known = store.known_imports(&rows)?;
+    let w = &mut *ctx.out;
+    writeln!(w, "dry run: nothing is stored")?;
+    if let Some(h) = &table.header {
+        let mapped: Vec<String> = crate::domain::import::Col::ALL
+            .iter()
+            .filter_map(|c| {
+                let i = cols.get(*c)?;
+                Some(format!("{} <- '{}'", c.name(), inert(h.get(i)?)))
+            })
+            .collect();
+        writeln!(w, "columns: {}", mapped.join(", "))?;
+        if !cols.ignored.is_empty() {
+            let ign: Vec<String> = cols
+                .ignored
+                .iter()
+                .map(|h| format!("'{}'", inert(h)))
+                .collect();
+            writeln!(w, "ignored columns: {}", ign.join(", "))?;
+        }
+    }
+    if let Some(d) = table.delimiter {
+        writeln!(
+            w,
+            "delimiter: {}",
+            if d == b'\t' {
+                "tab".into()
+            } else {
+                format!("'{}'", d as char)
+            }
+        )?;
+    }
+    for (g, k) in good.iter().zip(&known).take(PREVIEW) {
+        let d = &g.row.draft;
+        let sign = if d.kind == Kind::Income { "+" } else { "-" };
+        let tags: Vec<String> = d.tags.iter().map(|t| format!("#{}", inert(t))).collect();
+        let line = format!(
+            "{:>10}  {}  {sign}{} {}  {}  {}  {}  {}",
+            g.loc.to_string(),
+            d.date.format("%Y-%m-%d"),
+            format_grouped(d.amount, d.currency),
+            d.currency,
+            inert(&d.category),
+            inert(&d.payee),
+            tags.join(" "),
+            inert(&d.note),
+        );
+        let status = if *k { "  [already stored]" } else { "" };
+        writeln!(w, "{}{status}", line.trim_end())?;
+    }
+    if good.len() > PREVIEW {
+        writeln!(w, "… and {} more", good.len() - PREVIEW)?;
+    }
+    let dup = known.iter().filter(|k| **k).count();
+    writeln!(
+        w,
+        "{name}: {} new, {dup} already in the store, {} bad",
+        good.len() - dup,
+        bad.len()
+    )?;
+    if !bad.is_empty() {
+        list_bad(w, bad)?;
+        writeln!(
+            w,
+            "the import would stop at the bad rows; --skip-bad imports the others"
+        )?;
+    }
+    Ok(())
+}
+
+/// Lists bad rows, the first `LIST_BAD` with their reasons.
+fn list_bad(w: &mut dyn Write, bad: &[(Loc, String)]) -> std::io::Result<()> {
+    writeln!(w, "bad rows:")?;
+    for (loc, why) in bad.iter().take(LIST_BAD) {
+        writeln!(w, "  {loc}: {}", inert(why))?;
+    }
+    if bad.len() > LIST_BAD {
+        let rest: Vec<String> = bad[LIST_BAD..]
+            .iter()
+            .map(|(l, _)| l.to_string())
+            .take(200)
+            .collect();
+        writeln!(
+            w,
+            "  … and {} more: {}",
+            bad.len() - LIST_BAD,
+            rest.join(", ")
+        )?;
+    }
+    Ok(())
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
