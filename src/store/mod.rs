@@ -6,12 +6,19 @@
 //! Transactions may be retried by sled, so their closures are pure: ids and timestamps are made
 //! before them, and callers publish the returned `ChangeRecord` only after commit.
 
+mod aggregates;
+mod budget;
+mod check;
 mod codec;
 mod error;
 mod keys;
 mod stream;
 mod tables;
+pub mod triggers;
 
+pub use aggregates::{AggRow, MonthAggRow};
+pub use budget::Budget;
+pub use check::CheckReport;
 pub use error::StoreError;
 pub use stream::{ChangeRecord, Event, Origin};
 pub use tables::SCHEMA_VERSION;
@@ -603,9 +610,9 @@ impl Store {
 
     /// Recomputes the indexes, aggregates and counters from `items` and checks the stream (seqs
     /// 1..=last gap-free, `meta` seq == last record, replay == items). One line per difference;
-    /// empty means consistent.
+    /// empty means consistent. ([`Store::check`] with the repair plan.)
     pub fn verify(&self) -> Result<Vec<String>, StoreError> {
-        tables::verify(&self.trees)
+        Ok(self.check()?.problems)
     }
 
     /// Flushes everything to disk (writes are already durable; this is for shutdown).
@@ -632,11 +639,22 @@ impl Store {
             &t.idx_payee,
             &t.stream,
             &t.agg_day,
+            &t.agg_month,
             &t.counts,
             &t.meta,
         );
         let r = trees.transaction(
-            |(items, idx_date, idx_category, idx_payee, stream, agg_day, counts, meta)| {
+            |(
+                items,
+                idx_date,
+                idx_category,
+                idx_payee,
+                stream,
+                agg_day,
+                agg_month,
+                counts,
+                meta,
+            )| {
                 let tx = Tx {
                     items,
                     idx_date,
@@ -644,6 +662,7 @@ impl Store {
                     idx_payee,
                     stream,
                     agg_day,
+                    agg_month,
                     counts,
                     meta,
                     deltas: Default::default(),
