@@ -9,10 +9,12 @@
 //! - check arguments before [`Ctx::store`], so a typo never opens (or creates) a store.
 
 pub mod add;
+pub mod check;
 pub mod demo;
 pub mod edit;
 pub mod export;
 pub mod list;
+pub mod report;
 
 use crate::config::Config;
 use crate::store::Store;
@@ -64,6 +66,10 @@ pub enum Command {
     List(list::Args),
     /// Fill an empty store with realistic generated expenses.
     Demo(demo::Args),
+    /// The monthly review's numbers: totals, categories with budgets, top payees.
+    Report(report::Args),
+    /// Recompute indexes and aggregates from the items; exit status 1 on any difference.
+    Check(check::Args),
 }
 
 impl Command {
@@ -88,6 +94,8 @@ pub fn run(command: &Command, ctx: &mut Ctx) -> Result<()> {
         Command::Export(args) => export::run(ctx, args),
         Command::List(args) => list::run(ctx, args),
         Command::Demo(args) => demo::run(ctx, args),
+        Command::Report(args) => report::run(ctx, args),
+        Command::Check(args) => check::run(ctx, args),
     }
 }
 

@@ -6,6 +6,7 @@ pub mod fuzzy;
 pub mod money;
 pub mod period;
 pub mod quick;
+pub mod rates;
 pub mod text;
 pub mod validate;
 
