@@ -27,6 +27,17 @@ pub enum ThemeName {
     Mono,
 }
 
+/// How charts draw their lines and bars.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum ChartMarkers {
+    /// Braille dots and block eighths (fine resolution; needs a font that has them).
+    #[default]
+    Unicode,
+    /// Plain ASCII (`#`, `*`, `.`): any font, any SSH client.
+    Ascii,
+}
+
 /// The settings the app runs with.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {
@@ -38,6 +49,10 @@ pub struct Config {
     pub theme: ThemeName,
     /// `[import]`: default category, category rules and named profiles.
     pub import: ImportConfig,
+    /// Chart drawing characters.
+    pub chart_markers: ChartMarkers,
+    /// Exchange rates into `currency` (`[rates]`); empty: totals stay per currency.
+    pub rates: crate::domain::rates::Rates,
 }
 
 impl Default for Config {
@@ -46,6 +61,8 @@ impl Default for Config {
             currency: Currency::EUR,
             month_start_day: 1,
             theme: ThemeName::Default,
+            chart_markers: ChartMarkers::Unicode,
+            rates: Default::default(),
             import: ImportConfig::default(),
         }
     }
@@ -79,6 +96,8 @@ struct ConfigFile {
     currency: Option<String>,
     month_start_day: Option<i64>,
     theme: Option<ThemeName>,
+    chart_markers: Option<ChartMarkers>,
+    rates: Option<std::collections::BTreeMap<String, String>>,
     import: Option<ImportFile>,
 }
 
@@ -237,6 +256,16 @@ impl Config {
         if let Some(t) = file.theme {
             self.theme = t;
         }
+        if let Some(m) = file.chart_markers {
+            self.chart_markers = m;
+        }
+        if let Some(rates) = file.rates {
+            for (code, rate) in rates {
+                self.rates
+                    .insert(&code, &rate)
+                    .map_err(|e| eyre!("{}: {e}", path.display()))?;
+            }
+        }
         if let Some(import) = file.import {
             let at = |key: &str, e: String| eyre!("{}: import.{key}: {e}", path.display());
             if let Some(c) = import.default_category {
@@ -353,6 +382,28 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("31"), "{err}");
+        std::fs::write(&path, "[rates]\nUSD = \"0,92\"\n").unwrap();
+        let err = Config::load(Some(dir.path()), &no_env)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("USD") && err.contains("0,92"), "{err}");
+        std::fs::write(&path, "chart_markers = \"dots\"\n").unwrap();
+        let err = Config::load(Some(dir.path()), &no_env)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("dots"), "{err}");
+        std::fs::write(
+            &path,
+            "chart_markers = \"ascii\"\n[rates]\nusd = \"0.92\"\n",
+        )
+        .unwrap();
+        let cfg = Config::load(Some(dir.path()), &no_env).unwrap();
+        assert_eq!(cfg.chart_markers, ChartMarkers::Ascii);
+        assert_eq!(
+            cfg.rates
+                .convert(100, Currency::parse("USD").unwrap(), Currency::EUR),
+            Some(92)
+        );
         std::fs::write(&path, "colour = 1\n").unwrap();
         assert!(Config::load(Some(dir.path()), &no_env).is_err());
     }

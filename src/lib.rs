@@ -8,6 +8,7 @@ pub mod app;
 pub mod cli;
 pub mod config;
 pub mod domain;
+pub mod review;
 pub mod session;
 pub mod store;
 pub mod tui;

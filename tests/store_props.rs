@@ -4,7 +4,7 @@
 //! plain tests of messages, undo, batches, range queries, category prefixes and permissions.
 
 use chrono::NaiveDate;
-use expense_tracker::domain::{Currency, Draft, Expense, ExpenseId, Kind};
+use expense_tracker::domain::{Currency, Draft, Expense, ExpenseId, Kind, Month};
 use expense_tracker::store::{ChangeRecord, Event, Origin, Store, StoreError, Summary};
 use proptest::prelude::*;
 use std::collections::{BTreeMap, HashMap};
@@ -328,6 +328,39 @@ fn model_summary(m: &Model, from: NaiveDate, to: NaiveDate) -> Summary {
     }
 }
 
+/// Month aggregates (from `agg_month` when kept for `start_day`, else from `agg_day`) equal sums
+/// of the model's items per (month, currency, kind, category).
+fn check_months(store: &Store, m: &Model, start_day: u32) {
+    let mut want: BTreeMap<(Month, String, bool, String), (i64, u64)> = BTreeMap::new();
+    for e in m.items.values() {
+        let d = &e.draft;
+        let k = (
+            Month::containing(d.date, start_day),
+            d.currency.code().to_string(),
+            d.kind == Kind::Income,
+            d.category.clone(),
+        );
+        let w = want.entry(k).or_default();
+        w.0 += d.amount;
+        w.1 += 1;
+    }
+    let mut got = BTreeMap::new();
+    let first = Month::parse("2023-10").unwrap();
+    let last = Month::parse("2024-05").unwrap();
+    store
+        .for_each_month_agg(first, last, start_day, |r| {
+            let k = (
+                r.month,
+                r.currency.code().to_string(),
+                r.kind == Kind::Income,
+                r.category,
+            );
+            assert!(got.insert(k, (r.sum, r.count)).is_none(), "one row per key");
+        })
+        .unwrap();
+    assert_eq!(got, want, "start day {start_day}");
+}
+
 fn check_all(store: &Store, m: &Model) {
     assert_eq!(store.verify().unwrap(), Vec::<String>::new());
     let n = m.records.len() as u64;
@@ -385,11 +418,19 @@ proptest! {
     #[test]
     fn any_op_sequence_keeps_the_store_consistent(ops in prop::collection::vec(op(), 1..40)) {
         let store = Store::open_temporary().unwrap();
+        // Month aggregates kept for months starting on the 15th while writing.
+        store.use_month_start_day(15).unwrap();
         let mut m = Model::default();
         for (i, op) in ops.iter().enumerate() {
             apply(&store, &mut m, op, 1_700_000_000_000 + i as i64);
         }
         check_all(&store, &m);
+        check_months(&store, &m, 15);
+        // Switching the start day rebuilds them from the day aggregates.
+        assert!(store.use_month_start_day(1).unwrap());
+        assert_eq!(store.verify().unwrap(), Vec::<String>::new());
+        check_months(&store, &m, 1);
+        check_months(&store, &m, 25);
     }
 }
 

@@ -47,6 +47,7 @@ pub fn run(ctx: &mut Ctx, args: &Args) -> Result<()> {
         return Ok(());
     }
     let record = store.put(draft, Origin::User, ctx.now_ms())?;
+    print_alerts(ctx, &store, &record)?;
     let expense: Expense = record
         .new
         .ok_or_else(|| eyre!("the store returned no image"))?;
@@ -60,6 +61,19 @@ pub fn run(ctx: &mut Ctx, args: &Args) -> Result<()> {
             describe(&expense.draft),
             expense.id
         )?;
+    }
+    Ok(())
+}
+
+/// Prints the budget notices a committed write causes (to stderr: stdout stays the record).
+pub fn print_alerts(
+    ctx: &mut Ctx,
+    store: &crate::store::Store,
+    record: &crate::store::ChangeRecord,
+) -> Result<()> {
+    let alerts = crate::store::triggers::budget_alerts(store, record, ctx.config.month_start_day)?;
+    for a in alerts {
+        writeln!(ctx.err, "{}", a.message())?;
     }
     Ok(())
 }

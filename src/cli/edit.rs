@@ -95,6 +95,7 @@ pub fn edit(ctx: &mut Ctx, args: &EditArgs) -> Result<()> {
         return Ok(());
     }
     let rec = store.update(id, current.version, d, Origin::User, ctx.now_ms())?;
+    super::add::print_alerts(ctx, &store, &rec)?;
     let saved = rec
         .new
         .ok_or_else(|| eyre!("the store returned no image"))?;

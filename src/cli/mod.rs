@@ -11,12 +11,14 @@
 //!   is sent there and started again.
 
 pub mod add;
+pub mod check;
 pub mod demo;
 pub mod edit;
 pub mod export;
 pub mod import;
 pub mod list;
 pub mod progress;
+pub mod report;
 pub mod stream;
 
 use crate::config::Config;
@@ -74,6 +76,10 @@ pub enum Command {
     Demo(demo::Args),
     /// Print the change stream as NDJSON (DynamoDB Streams shape); --follow for live changes.
     Stream(stream::Args),
+    /// The monthly review's numbers: totals, categories with budgets, top payees.
+    Report(report::Args),
+    /// Recompute indexes and aggregates from the items; exit status 1 on any difference.
+    Check(check::Args),
 }
 
 impl Command {
@@ -100,6 +106,8 @@ pub fn run(command: &Command, ctx: &mut Ctx) -> Result<()> {
         Command::List(args) => list::run(ctx, args),
         Command::Demo(args) => demo::run(ctx, args),
         Command::Stream(args) => stream::run(ctx, args),
+        Command::Report(args) => report::run(ctx, args),
+        Command::Check(args) => check::run(ctx, args),
     }
 }
 

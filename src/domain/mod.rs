@@ -7,6 +7,7 @@ pub mod import;
 pub mod money;
 pub mod period;
 pub mod quick;
+pub mod rates;
 pub mod rules;
 pub mod text;
 pub mod validate;

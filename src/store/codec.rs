@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 /// An expense as stored in `items` and in stream images: no id (it is the key), plus the seq of
 /// the change record that wrote this image.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct StoredItem {
     /// `yyyymmdd`.
     pub date: u32,

@@ -131,6 +131,24 @@ pub fn agg_key(date: u32, currency: [u8; 3], kind: u8, category: &str) -> Vec<u8
     k
 }
 
+/// The budgeting month of day `date` (`yyyymmdd`) as `yyyymm`, for months starting on
+/// `start_day`: with 25, 20261124 is in 202610 and 20261125 in 202611.
+pub fn month_u32(date: u32, start_day: u32) -> u32 {
+    let (y, m, d) = (date / 10_000, (date / 100) % 100, date % 100);
+    if d >= start_day {
+        y * 100 + m
+    } else if m == 1 {
+        y.saturating_sub(1) * 100 + 12
+    } else {
+        y * 100 + m - 1
+    }
+}
+
+/// `yyyymm` of a month.
+pub fn month_key(m: crate::domain::Month) -> u32 {
+    (m.year.clamp(0, 9999) as u32) * 100 + m.month
+}
+
 /// Prefix of category counters in `counts`.
 pub const COUNT_CATEGORY: u8 = b'c';
 /// Prefix of payee counters in `counts`.
@@ -198,6 +216,22 @@ mod tests {
             Some(("foodstuff".into(), 20240101, id))
         );
         assert_eq!(decode_text_key(&food[..5]), None);
+    }
+
+    #[test]
+    fn months_of_days() {
+        assert_eq!(month_u32(20261124, 25), 202610);
+        assert_eq!(month_u32(20261125, 25), 202611);
+        assert_eq!(month_u32(20260103, 25), 202512);
+        assert_eq!(month_u32(20260103, 1), 202601);
+        for (day, sd) in [
+            (d(2026, 1, 3), 25),
+            (d(2024, 2, 29), 15),
+            (d(2026, 12, 31), 1),
+        ] {
+            let m = crate::domain::Month::containing(day, sd);
+            assert_eq!(month_u32(date_u32(day), sd), month_key(m));
+        }
     }
 
     #[test]

@@ -6,13 +6,20 @@
 //! Transactions may be retried by sled, so their closures are pure: ids and timestamps are made
 //! before them, and callers publish the returned `ChangeRecord` only after commit.
 
+mod aggregates;
+mod budget;
+mod check;
 mod codec;
 mod error;
 mod import;
 mod keys;
 mod stream;
 mod tables;
+pub mod triggers;
 
+pub use aggregates::{AggRow, MonthAggRow};
+pub use budget::Budget;
+pub use check::CheckReport;
 pub use error::StoreError;
 pub use import::{BatchUndo, ImportRow, Imported, Undone};
 pub use stream::{ChangeRecord, Event, Origin};
@@ -632,9 +639,9 @@ impl Store {
 
     /// Recomputes the indexes, aggregates and counters from `items` and checks the stream (seqs
     /// 1..=last gap-free, `meta` seq == last record, replay == items). One line per difference;
-    /// empty means consistent.
+    /// empty means consistent. ([`Store::check`] with the repair plan.)
     pub fn verify(&self) -> Result<Vec<String>, StoreError> {
-        tables::verify(&self.trees)
+        Ok(self.check()?.problems)
     }
 
     /// Flushes everything to disk (writes are already durable; this is for shutdown).
@@ -661,12 +668,24 @@ impl Store {
             &t.idx_payee,
             &t.stream,
             &t.agg_day,
+            &t.agg_month,
             &t.counts,
             &t.imports,
             &t.meta,
         );
         let r = trees.transaction(
-            |(items, idx_date, idx_category, idx_payee, stream, agg_day, counts, imports, meta)| {
+            |(
+                items,
+                idx_date,
+                idx_category,
+                idx_payee,
+                stream,
+                agg_day,
+                agg_month,
+                counts,
+                imports,
+                meta,
+            )| {
                 let tx = Tx {
                     items,
                     idx_date,
@@ -674,6 +693,7 @@ impl Store {
                     idx_payee,
                     stream,
                     agg_day,
+                    agg_month,
                     counts,
                     imports,
                     meta,
