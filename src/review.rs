@@ -482,7 +482,7 @@ pub enum CategorySort {
     Name,
     /// By the change from last month.
     Change,
-    /// By what is left of the budget (no budget last).
+    /// By what is left of the budget, least (most over) first; no budget last.
     Remaining,
 }
 

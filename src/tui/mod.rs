@@ -40,8 +40,15 @@ pub fn run(store: Store, config: &Config, keymap: Keymap) -> Result<()> {
     let help = keymap.help();
     let today = chrono::Local::now().date_naive();
     let mut state = State::new(today, config.month_start_day, config.currency);
+    state.rates = config.rates.clone();
+    state.ascii_charts = config.chart_markers == crate::config::ChartMarkers::Ascii;
     state.help_lines = ui::help::line_count(&help);
+    // Keep the month aggregates for the configured start day (rebuilt once when it changed).
+    store
+        .use_month_start_day(config.month_start_day)
+        .wrap_err("preparing the month totals")?;
     let mut runtime = Runtime::new(store);
+    runtime.set_month_start_day(config.month_start_day);
     let size = term.size().wrap_err("reading the terminal size")?;
     let mut queue: VecDeque<Action> = VecDeque::new();
     queue.push_back(Action::Resize {
@@ -52,7 +59,7 @@ pub fn run(store: Store, config: &Config, keymap: Keymap) -> Result<()> {
     queue.extend(
         [Effect::LoadCompletions, update::reload(&state).remove(0)]
             .into_iter()
-            .filter_map(|fx| runtime.execute(fx, now_ms())),
+            .flat_map(|fx| runtime.execute(fx, now_ms())),
     );
 
     let outcome = loop {
