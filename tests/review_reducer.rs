@@ -1,5 +1,7 @@
 //! Reducer tests of the review screen: a `State` with an injected date, plain `Review` data
 //! (no store), actions in, expected state and effects out.
+// Amounts are written as units_cents (950_00 is 950.00).
+#![allow(clippy::inconsistent_digit_grouping)]
 
 use chrono::NaiveDate;
 use expense_tracker::app::state::Screen;

@@ -1,6 +1,8 @@
 //! The review screen rendered into a `TestBackend` at 120x40, 80x24 and 40x12, from numbers
 //! computed by `review::compute` over a temporary store (the same path the runtime takes), with
 //! one budget over and one under. Cells whose colour carries meaning are checked by style.
+// Amounts are written as units_cents (950_00 is 950.00).
+#![allow(clippy::inconsistent_digit_grouping)]
 
 use chrono::NaiveDate;
 use expense_tracker::app::state::Screen;

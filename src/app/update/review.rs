@@ -143,10 +143,11 @@ fn expand(state: &mut State, action: Action) {
     let r = &mut state.review;
     let open = r.expanded.contains(&row.category);
     match action {
+        Action::ToggleExpand if row.has_children && open => {
+            r.expanded.remove(&row.category);
+        }
         Action::ToggleExpand if row.has_children => {
-            if !r.expanded.remove(&row.category) {
-                r.expanded.insert(row.category);
-            }
+            r.expanded.insert(row.category);
         }
         Action::Expand if row.has_children && !open => {
             r.expanded.insert(row.category);
