@@ -6,7 +6,8 @@ use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughpu
 use expense_tracker::app::{update, Action, Effect, State};
 use expense_tracker::cli::{self, demo, Cli};
 use expense_tracker::config::Config;
-use expense_tracker::domain::{Currency, Draft, Kind};
+use expense_tracker::domain::{Currency, Draft, Kind, Month};
+use expense_tracker::review::{self, ReviewQuery};
 use expense_tracker::session::server::Server;
 use expense_tracker::store::{Origin, Store};
 use expense_tracker::tui::keymap::Keymap;
@@ -208,6 +209,57 @@ fn benches(c: &mut Criterion) {
                 BatchSize::SmallInput,
             )
         });
+
+        // The review of the last full month, as the screen and `expense report` compute it.
+        store.use_month_start_day(1).expect("month aggregates");
+        let month = Month::containing(today(), 1).prev();
+        let q = ReviewQuery {
+            month,
+            start_day: 1,
+            currency: Currency::EUR,
+            rates: Default::default(),
+        };
+        g.bench_function("review_state_from_aggregates", |b| {
+            b.iter(|| review::compute(&store, &q).expect("review"))
+        });
+        // The same numbers summed from day aggregates (what a store without the month tree, or
+        // with another start day, pays).
+        let q25 = ReviewQuery {
+            start_day: 25,
+            ..q.clone()
+        };
+        g.bench_function("review_state_from_day_aggregates_only", |b| {
+            b.iter(|| review::compute(&store, &q25).expect("review"))
+        });
+        g.bench_function("review_details_bounded_item_scan", |b| {
+            b.iter(|| review::details(&store, month, 1, review::DETAIL_LIMIT).expect("details"))
+        });
+        g.bench_function("review_key_to_frame", |b| {
+            let mut state = State::new(today(), 1, Currency::EUR);
+            step(
+                &mut state,
+                &mut rt,
+                Action::Resize {
+                    width: 120,
+                    height: 40,
+                },
+            );
+            step(&mut state, &mut rt, Action::PrevMonth);
+            step(&mut state, &mut rt, Action::OpenReview);
+            let mut term = Terminal::new(TestBackend::new(120, 40)).expect("terminal");
+            let mut forward = false;
+            b.iter(|| {
+                forward = !forward;
+                let a = if forward {
+                    Action::PrevMonth
+                } else {
+                    Action::NextMonth
+                };
+                step(&mut state, &mut rt, a);
+                draw(&state, &mut term, &help);
+            })
+        });
+
         // `expense add` as a whole process while this process holds the store and serves it,
         // as a TUI left open in tmux would.
         let sock = expense_tracker::session::socket_path(&path);
@@ -217,6 +269,56 @@ fn benches(c: &mut Criterion) {
         });
         server.shutdown(Duration::from_secs(5));
         g.finish();
+
+        // `expense check`: one full recomputation per sample.
+        let mut g = c.benchmark_group(format!("{name}_check"));
+        g.sample_size(10)
+            .measurement_time(Duration::from_secs(1))
+            .warm_up_time(Duration::from_millis(1));
+        g.bench_function("check_derived_trees", |b| {
+            b.iter(|| {
+                let r = store.check_scope(false).expect("check");
+                assert!(r.is_consistent(), "{:?}", r.problems);
+            })
+        });
+        g.bench_function("check_with_stream_replay", |b| {
+            b.iter(|| {
+                let r = store.check().expect("check");
+                assert!(r.is_consistent(), "{:?}", r.problems);
+            })
+        });
+        g.finish();
+
+        // `expense report --month` as a whole process (fresh sled open included). The binary
+        // is built by `cargo bench` into target/release.
+        drop(rt);
+        drop(store);
+        let bin = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/release/expense");
+        if bin.exists() {
+            let data_dir = path.parent().expect("bench dir").to_path_buf();
+            let month = month.to_string();
+            let mut g = c.benchmark_group(format!("{name}_process"));
+            g.sample_size(10)
+                .measurement_time(Duration::from_secs(3))
+                .warm_up_time(Duration::from_millis(200));
+            g.bench_function("report_month_fresh_process", |b| {
+                b.iter(|| {
+                    let out = std::process::Command::new(&bin)
+                        .arg("--data-dir")
+                        .arg(&data_dir)
+                        .args(["report", "--month", &month])
+                        .env("EXPENSE_CONFIG_DIR", &data_dir)
+                        .output()
+                        .expect("run expense report");
+                    assert!(
+                        out.status.success(),
+                        "{}",
+                        String::from_utf8_lossy(&out.stderr)
+                    );
+                })
+            });
+            g.finish();
+        }
     }
 }
 

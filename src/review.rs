@@ -21,7 +21,7 @@ pub const DETAIL_LIMIT: usize = 50_000;
 pub const TOP_N: usize = 10;
 
 /// Totals of one currency in one month.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Totals {
     /// The currency.
     pub currency: Currency,
@@ -41,7 +41,7 @@ impl Totals {
 }
 
 /// Spending of one category (with everything below it) in one currency.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct CategoryTotal {
     /// Full path (`food:groceries`).
     pub category: String,
@@ -79,7 +79,7 @@ impl CategoryTotal {
 }
 
 /// Spending of one day in one currency.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct DaySpend {
     /// The day.
     pub date: NaiveDate,
@@ -90,7 +90,7 @@ pub struct DaySpend {
 }
 
 /// Spending of one (month, leaf category, currency), for the trends.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct TrendPoint {
     /// The month.
     pub month: Month,
@@ -103,7 +103,7 @@ pub struct TrendPoint {
 }
 
 /// The review of one month, from aggregates only.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Review {
     /// The month.
     pub month: Month,
@@ -129,7 +129,7 @@ pub struct Review {
 }
 
 /// How a review was converted.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Conversion {
     /// Everything with a rate is in this currency.
     pub to: Currency,
@@ -138,7 +138,7 @@ pub struct Conversion {
 }
 
 /// What to review.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ReviewQuery {
     /// The month.
     pub month: Month,
@@ -389,7 +389,7 @@ fn convert(
 }
 
 /// Spending of one payee in one currency.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct PayeeTotal {
     /// The payee (empty: none given).
     pub payee: String,
@@ -402,7 +402,7 @@ pub struct PayeeTotal {
 }
 
 /// Top payees and largest expenses of a month: the part of the review that needs items.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ReviewDetails {
     /// The month.
     pub month: Month,
@@ -473,7 +473,7 @@ pub fn details(
 }
 
 /// How the category table is ordered (among siblings; children stay under their parent).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub enum CategorySort {
     /// By this month's spending.
     #[default]
@@ -482,7 +482,7 @@ pub enum CategorySort {
     Name,
     /// By the change from last month.
     Change,
-    /// By what is left of the budget (no budget last).
+    /// By what is left of the budget, least (most over) first; no budget last.
     Remaining,
 }
 

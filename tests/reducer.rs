@@ -89,6 +89,7 @@ impl Fake {
             start: 0,
             len: 63,
             focus: None,
+            category: l.category.clone(),
         }
     }
 

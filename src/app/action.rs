@@ -55,6 +55,21 @@ pub enum Action {
     Quit,
     /// Suspend to the shell (Ctrl-Z); `fg` resumes.
     Suspend,
+    // ---- review (bindable)
+    /// Show the monthly review of the ledger's month.
+    OpenReview,
+    /// Back to the ledger.
+    OpenLedger,
+    /// Expand or collapse the selected category.
+    ToggleExpand,
+    /// Expand the selected category (or go to its first sub-category).
+    Expand,
+    /// Collapse the selected category (or go to its parent).
+    Collapse,
+    /// Open the ledger filtered to the selected category and the month.
+    OpenCategory,
+    /// Set or change the selected category's monthly budget.
+    EditBudget,
     // ---- form and overlays (bindable)
     /// Focus the next form field.
     FocusNext,
@@ -101,6 +116,23 @@ pub enum Action {
     /// Another session changed the store; reload what is on screen.
     #[serde(skip)]
     ChangedElsewhere,
+    /// The review's numbers arrived.
+    #[serde(skip)]
+    ReviewLoaded(Box<crate::review::Review>),
+    /// The review's top payees and largest expenses arrived.
+    #[serde(skip)]
+    DetailsLoaded(Box<crate::review::ReviewDetails>),
+    /// A budget was stored (`None`: removed).
+    #[serde(skip)]
+    BudgetSaved {
+        /// The category.
+        category: String,
+        /// The new limit.
+        limit: Option<(Currency, i64)>,
+    },
+    /// A write crossed 80 % or 100 % of budgets.
+    #[serde(skip)]
+    BudgetAlerts(Vec<crate::store::triggers::BudgetAlert>),
     /// Something failed; the message is for the person.
     #[serde(skip)]
     Failed(String),

@@ -59,19 +59,28 @@ pub struct WindowQuery {
     pub len: usize,
     /// Put the window around this expense and report where it is (after a save).
     pub focus: Option<crate::domain::ExpenseId>,
+    /// Only this category and its sub-categories.
+    pub category: Option<String>,
 }
 
 impl WindowQuery {
     /// True when `other` asks for the same rows in the same order (any page).
     pub fn same_view(&self, other: &WindowQuery) -> bool {
-        (self.from, self.to, self.sort, self.descending, &self.filter)
-            == (
-                other.from,
-                other.to,
-                other.sort,
-                other.descending,
-                &other.filter,
-            )
+        (
+            self.from,
+            self.to,
+            self.sort,
+            self.descending,
+            &self.filter,
+            &self.category,
+        ) == (
+            other.from,
+            other.to,
+            other.sort,
+            other.descending,
+            &other.filter,
+            &other.category,
+        )
     }
 }
 
@@ -104,6 +113,22 @@ pub enum Effect {
     Undo {
         /// Sequence number of the change to reverse.
         seq: u64,
+    },
+    /// Compute the review's numbers from the aggregates.
+    LoadReview(crate::review::ReviewQuery),
+    /// Read the month's top payees and largest expenses (a bounded item scan).
+    LoadReviewDetails {
+        /// The month.
+        month: crate::domain::Month,
+        /// Its start day.
+        start_day: u32,
+    },
+    /// Set (`Some`) or remove (`None`) a category's monthly budget.
+    SetBudget {
+        /// The category.
+        category: String,
+        /// Currency and amount in minor units.
+        limit: Option<(crate::domain::Currency, i64)>,
     },
     /// Give the terminal back to the shell until `fg`.
     Suspend,

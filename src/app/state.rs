@@ -5,7 +5,9 @@ use super::action::{Completions, Totals};
 use super::effect::SortKey;
 use crate::domain::validate::{Field, RawDraft};
 use crate::domain::{Currency, Expense, ExpenseId, Kind, Month};
+use crate::review::{CategorySort, CategoryTotal, Review, ReviewDetails};
 use chrono::NaiveDate;
+use std::collections::BTreeSet;
 use tui_input::Input;
 
 /// The whole app state.
@@ -19,8 +21,16 @@ pub struct State {
     pub default_currency: Currency,
     /// Terminal size from the last `Resize`.
     pub size: (u16, u16),
+    /// Which screen is shown.
+    pub screen: Screen,
     /// The ledger screen.
     pub ledger: LedgerState,
+    /// The monthly review screen.
+    pub review: ReviewState,
+    /// Exchange rates into `default_currency` from config (empty: no conversion).
+    pub rates: crate::domain::rates::Rates,
+    /// Draw charts with ASCII only (config `chart_markers = "ascii"`).
+    pub ascii_charts: bool,
     /// A form, prompt or help drawn over the ledger.
     pub overlay: Option<Overlay>,
     /// A one-line message in the status bar.
@@ -45,7 +55,11 @@ impl State {
             month_start_day,
             default_currency,
             size: (80, 24),
+            screen: Screen::Ledger,
             ledger: LedgerState::new(Month::containing(today, month_start_day)),
+            review: ReviewState::new(Month::containing(today, month_start_day)),
+            rates: Default::default(),
+            ascii_charts: false,
             overlay: None,
             toast: None,
             undo_stack: Vec::new(),
@@ -87,6 +101,8 @@ pub struct LedgerState {
     pub window: Vec<Expense>,
     /// Month totals per currency.
     pub totals: Vec<Totals>,
+    /// Only this category and its sub-categories (set by Enter on the review screen).
+    pub category: Option<String>,
 }
 
 impl LedgerState {
@@ -104,6 +120,7 @@ impl LedgerState {
             window_start: 0,
             window: Vec::new(),
             totals: Vec::new(),
+            category: None,
         }
     }
 
@@ -117,6 +134,82 @@ impl LedgerState {
     pub fn selected_row(&self) -> Option<&Expense> {
         self.row(self.selected)
     }
+}
+
+/// The screens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Screen {
+    /// The month's expenses as a table.
+    #[default]
+    Ledger,
+    /// The month's review: totals, categories, budgets, charts.
+    Review,
+}
+
+/// The review screen: the month, its numbers once loaded, and the category table's view.
+#[derive(Debug, Clone)]
+pub struct ReviewState {
+    /// The month reviewed.
+    pub month: Month,
+    /// The numbers of `month`, `None` until loaded.
+    pub data: Option<Review>,
+    /// Top payees and largest expenses of `month`, loaded after `data`.
+    pub details: Option<ReviewDetails>,
+    /// Categories whose sub-categories are shown (by path).
+    pub expanded: BTreeSet<String>,
+    /// Index of the selected row among the visible rows.
+    pub selected: usize,
+    /// Order of siblings in the table.
+    pub sort: CategorySort,
+    /// Reverse of the sort's natural order.
+    pub descending: bool,
+    /// The budget form, when open.
+    pub budget_form: Option<BudgetForm>,
+}
+
+impl ReviewState {
+    /// Nothing loaded, nothing expanded, sorted by spending.
+    pub fn new(month: Month) -> ReviewState {
+        ReviewState {
+            month,
+            data: None,
+            details: None,
+            expanded: BTreeSet::new(),
+            selected: 0,
+            sort: CategorySort::Spent,
+            descending: false,
+            budget_form: None,
+        }
+    }
+
+    /// Indexes into `data.categories` of the visible rows, in table order.
+    pub fn visible(&self) -> Vec<usize> {
+        match &self.data {
+            Some(d) => d.visible(&self.expanded, self.sort, self.descending),
+            None => Vec::new(),
+        }
+    }
+
+    /// The selected category row, if any.
+    pub fn selected_row(&self) -> Option<&CategoryTotal> {
+        let i = *self.visible().get(self.selected)?;
+        self.data.as_ref()?.categories.get(i)
+    }
+}
+
+/// The small form that sets a category's monthly budget (`b` on the review).
+#[derive(Debug, Clone)]
+pub struct BudgetForm {
+    /// The category.
+    pub category: String,
+    /// Currency of the budget (the row's).
+    pub currency: Currency,
+    /// The typed amount; empty clears the budget.
+    pub input: Input,
+    /// Why the last Enter was refused, or the store's error.
+    pub error: Option<String>,
+    /// Waiting for the store.
+    pub saving: bool,
 }
 
 /// What is drawn over the ledger.

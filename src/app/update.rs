@@ -3,10 +3,11 @@
 //! intents into effects; the runtime answers with `WindowLoaded`, `Stored` and `Failed`.
 
 mod form;
+mod review;
 
 use super::action::{Action, Change, Stored};
 use super::effect::{Effect, WindowQuery};
-use super::state::{LedgerState, Overlay, State, Toast};
+use super::state::{LedgerState, Overlay, Screen, State, Toast};
 use crate::domain::money::format_grouped;
 use crate::domain::quick::{parse, split, QuickContext};
 use crate::domain::text::inert;
@@ -36,13 +37,41 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
         Action::ChangedElsewhere => {
             let mut fx = reload(state);
             fx.push(Effect::LoadCompletions);
+            if state.screen == Screen::Review {
+                fx.extend(review::reload(state));
+            }
             fx
+        }
+        Action::ReviewLoaded(r) => review::loaded(state, *r),
+        Action::DetailsLoaded(d) => review::details_loaded(state, *d),
+        Action::BudgetSaved { category, limit } => review::budget_saved(state, category, limit),
+        Action::BudgetAlerts(alerts) => {
+            if !alerts.is_empty() {
+                let over = alerts
+                    .iter()
+                    .any(|a| a.level == crate::store::triggers::AlertLevel::Over);
+                let mut text: Vec<String> = alerts.iter().map(|a| a.message()).collect();
+                if let Some(t) = state.toast.take() {
+                    text.push(t.text);
+                }
+                state.toast = Some(Toast {
+                    text: text.join(" · "),
+                    error: over,
+                });
+            }
+            Vec::new()
         }
         Action::Failed(message) => {
             if let Some(seq) = state.pending_undo.take() {
                 state.undo_stack.push(seq);
             }
             match &mut state.overlay {
+                None if state.review.budget_form.as_ref().is_some_and(|f| f.saving) => {
+                    if let Some(f) = &mut state.review.budget_form {
+                        f.saving = false;
+                        f.error = Some(message);
+                    }
+                }
                 Some(Overlay::Form(form)) if form.saving => {
                     form.saving = false;
                     form.store_error = Some(message);
@@ -61,6 +90,7 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             Some(Overlay::ConfirmDelete { .. }) => confirm(state, action),
             Some(Overlay::Help { .. }) => help(state, action),
             Some(Overlay::Quick { .. }) => quick(state, action),
+            None if state.screen == Screen::Review => review::update(state, action),
             None if state.ledger.filter_editing => filter(state, action),
             None => ledger(state, action),
         },
@@ -78,6 +108,9 @@ fn is_user_action(action: &Action) -> bool {
             | Action::Stored(_)
             | Action::ChangedElsewhere
             | Action::Failed(_)
+            | Action::ReviewLoaded(_)
+            | Action::DetailsLoaded(_)
+            | Action::BudgetAlerts(_)
     )
 }
 
@@ -126,6 +159,11 @@ fn ledger(state: &mut State, action: Action) -> Vec<Effect> {
             l.filter.reset();
             return restart(state);
         }
+        Action::ClearFilter | Action::Cancel if l.category.is_some() => {
+            l.category = None;
+            return restart(state);
+        }
+        Action::OpenReview => return review::open(state),
         Action::OpenAdd => return form::open_new(state),
         Action::OpenEdit | Action::Submit => return form::open_edit(state),
         Action::DeleteSelected => match l.selected_row() {
@@ -274,7 +312,7 @@ fn show_month(state: &mut State, month: Month) -> Vec<Effect> {
 }
 
 /// The view changed (month, sort, filter): back to the top, fetch from scratch.
-fn restart(state: &mut State) -> Vec<Effect> {
+pub(super) fn restart(state: &mut State) -> Vec<Effect> {
     let l = &mut state.ledger;
     l.selected = 0;
     l.offset = 0;
@@ -303,6 +341,7 @@ fn query(state: &State) -> WindowQuery {
         start: l.offset.saturating_sub(page),
         len: page * 3,
         focus: None,
+        category: l.category.clone(),
     }
 }
 
@@ -401,5 +440,9 @@ fn stored_effects(state: &mut State, stored: Stored) -> Vec<Effect> {
     if stored.change != Change::Deleted && month == state.ledger.month {
         q.focus = Some(e.id);
     }
-    vec![Effect::LoadWindow(q), Effect::LoadCompletions]
+    let mut fx = vec![Effect::LoadWindow(q), Effect::LoadCompletions];
+    if state.screen == Screen::Review {
+        fx.extend(review::reload(state));
+    }
+    fx
 }

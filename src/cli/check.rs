@@ -1,6 +1,7 @@
-//! `expense check [--repair]`: recompute indexes, aggregates and counters from the items and
-//! check the change stream; print every difference and fail (exit status 1) when there is one.
-//! `--repair` rebuilds the derived entries that differ, then checks again.
+//! `expense check [--stream] [--repair]`: recompute indexes, aggregates and counters from the
+//! items (and with `--stream` replay the change stream against them); print every difference and
+//! fail (exit status 1) when there is one. `--repair` rebuilds the derived entries that differ,
+//! then checks again.
 
 use super::Ctx;
 use color_eyre::eyre::{eyre, Result};
@@ -11,22 +12,33 @@ pub struct Args {
     /// Rebuild the indexes, aggregates and counters that differ from the items.
     #[arg(long)]
     pub repair: bool,
+    /// Also replay the whole change stream and compare it with the items (slower: one more
+    /// full scan).
+    #[arg(long)]
+    pub stream: bool,
 }
 
 /// Runs the check (and the repair).
 pub fn run(ctx: &mut Ctx, args: &Args) -> Result<()> {
     let store = ctx.store()?;
-    let report = store.check()?;
+    let report = store.check_scope(args.stream)?;
     for p in &report.problems {
         writeln!(ctx.out, "{p}")?;
     }
     let summary = |n: usize| {
+        let records = if args.stream {
+            format!(
+                " and {} change record{}",
+                report.records,
+                if report.records == 1 { "" } else { "s" }
+            )
+        } else {
+            String::new()
+        };
         format!(
-            "checked {} item{} and {} change record{}: {}",
+            "checked {} item{}{records}: {}",
             report.items,
             if report.items == 1 { "" } else { "s" },
-            report.records,
-            if report.records == 1 { "" } else { "s" },
             match n {
                 0 => "consistent".to_string(),
                 1 => "1 difference".to_string(),
@@ -52,7 +64,7 @@ pub fn run(ctx: &mut Ctx, args: &Args) -> Result<()> {
         "repaired {fixed} entr{}",
         if fixed == 1 { "y" } else { "ies" }
     )?;
-    let after = store.check()?;
+    let after = store.check_scope(args.stream)?;
     if after.is_consistent() {
         writeln!(ctx.out, "now consistent")?;
         return Ok(());

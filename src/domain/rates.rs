@@ -5,7 +5,7 @@
 use super::Currency;
 
 /// Rates into one target currency.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Rates {
     /// (currency, numerator, denominator): one unit of `currency` is `num / den` target units.
     rates: Vec<(Currency, i128, i128)>,

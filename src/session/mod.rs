@@ -83,8 +83,8 @@ pub enum Reply {
     Err(Vec<u8>),
     /// The command ended: `None` on success, else the one-line error.
     Done(Option<String>),
-    /// The result of an `Effect`.
-    Outcome(Outcome),
+    /// The results of an `Effect` (a write may add budget alerts to its `Stored`).
+    Outcomes(Vec<Outcome>),
     /// The newest sequence number in the store.
     Changed(u64),
 }
@@ -92,41 +92,58 @@ pub enum Reply {
 /// The runtime's answers that can cross the socket (the `Action`s `tui::runtime` produces).
 #[derive(Debug, Serialize, Deserialize)]
 pub enum Outcome {
-    /// Nothing to report.
-    Nothing,
     /// `Action::WindowLoaded`.
     Window(Box<WindowLoaded>),
     /// `Action::CompletionsLoaded`.
     Completions(Completions),
     /// `Action::Stored`.
     Stored(Box<Stored>),
+    /// `Action::ReviewLoaded`.
+    Review(Box<crate::review::Review>),
+    /// `Action::DetailsLoaded`.
+    Details(Box<crate::review::ReviewDetails>),
+    /// `Action::BudgetSaved`.
+    BudgetSaved {
+        /// The category.
+        category: String,
+        /// The new limit (`None`: removed).
+        limit: Option<(crate::domain::Currency, i64)>,
+    },
+    /// `Action::BudgetAlerts`.
+    BudgetAlerts(Vec<crate::store::triggers::BudgetAlert>),
     /// `Action::Failed`.
     Failed(String),
 }
 
 impl Outcome {
     /// The wire form of a runtime answer.
-    pub fn from_action(action: Option<Action>) -> Outcome {
+    pub fn from_action(action: Action) -> Outcome {
         match action {
-            None => Outcome::Nothing,
-            Some(Action::WindowLoaded(w)) => Outcome::Window(w),
-            Some(Action::CompletionsLoaded(c)) => Outcome::Completions(c),
-            Some(Action::Stored(s)) => Outcome::Stored(s),
-            Some(Action::Failed(m)) => Outcome::Failed(m),
-            Some(other) => Outcome::Failed(format!(
+            Action::WindowLoaded(w) => Outcome::Window(w),
+            Action::CompletionsLoaded(c) => Outcome::Completions(c),
+            Action::Stored(s) => Outcome::Stored(s),
+            Action::ReviewLoaded(r) => Outcome::Review(r),
+            Action::DetailsLoaded(d) => Outcome::Details(d),
+            Action::BudgetSaved { category, limit } => Outcome::BudgetSaved { category, limit },
+            Action::BudgetAlerts(a) => Outcome::BudgetAlerts(a),
+            Action::Failed(m) => Outcome::Failed(m),
+            other => Outcome::Failed(format!(
                 "internal: the session cannot send {other:?} to another process"
             )),
         }
     }
 
     /// Back to the action the reducer takes.
-    pub fn into_action(self) -> Option<Action> {
+    pub fn into_action(self) -> Action {
         match self {
-            Outcome::Nothing => None,
-            Outcome::Window(w) => Some(Action::WindowLoaded(w)),
-            Outcome::Completions(c) => Some(Action::CompletionsLoaded(c)),
-            Outcome::Stored(s) => Some(Action::Stored(s)),
-            Outcome::Failed(m) => Some(Action::Failed(m)),
+            Outcome::Window(w) => Action::WindowLoaded(w),
+            Outcome::Completions(c) => Action::CompletionsLoaded(c),
+            Outcome::Stored(s) => Action::Stored(s),
+            Outcome::Review(r) => Action::ReviewLoaded(r),
+            Outcome::Details(d) => Action::DetailsLoaded(d),
+            Outcome::BudgetSaved { category, limit } => Action::BudgetSaved { category, limit },
+            Outcome::BudgetAlerts(a) => Action::BudgetAlerts(a),
+            Outcome::Failed(m) => Action::Failed(m),
         }
     }
 }
@@ -219,6 +236,7 @@ mod tests {
             start: 40,
             len: 20,
             focus: None,
+            category: Some("food".into()),
         };
         let mut buf = Vec::new();
         write_frame(&mut buf, &Request::Effect(Effect::LoadWindow(q.clone()))).unwrap();

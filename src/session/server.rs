@@ -232,14 +232,18 @@ fn serve(mut stream: UnixStream, shared: &Shared) {
                 lock(&shared.open).push(s);
             }
             let mut runtime = Runtime::new(shared.store.clone());
+            // Budget alerts use the holder's month start day, which its month aggregates keep.
+            if let Ok(Some(day)) = shared.store.month_start_day() {
+                runtime.set_month_start_day(day);
+            }
             let mut next = Some(first);
             while let Some(fx) = next.take() {
                 if shared.stop.load(Ordering::SeqCst) {
                     return;
                 }
-                let action = runtime.execute(fx, crate::tui::now_ms());
-                if write_frame(&mut stream, &Reply::Outcome(Outcome::from_action(action))).is_err()
-                {
+                let actions = runtime.execute(fx, crate::tui::now_ms());
+                let outcomes = actions.into_iter().map(Outcome::from_action).collect();
+                if write_frame(&mut stream, &Reply::Outcomes(outcomes)).is_err() {
                     return;
                 }
                 next = match read_frame::<Request>(&mut stream) {

@@ -10,7 +10,7 @@ use sled::transaction::TransactionError;
 
 /// A monthly budget: at most `amount` minor units of `currency` spent in `category` (and its
 /// sub-categories) per budgeting month.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Budget {
     /// The category path (`food`, `food:groceries`).
     pub category: String,

@@ -113,7 +113,7 @@ fn image_hash(item: &super::codec::StoredItem) -> u64 {
     h.finish()
 }
 
-/// A range of keys for one scanning thread.
+/// A key range of a tree.
 type KeyRange = (Bound<Vec<u8>>, Bound<Vec<u8>>);
 
 /// Splits the key space of `tree` into up to `parts` ranges of about equal width, using the
@@ -149,8 +149,9 @@ fn split(tree: &sled::Tree, parts: usize) -> Result<Vec<KeyRange>, StoreError> {
 /// Phase 1 for one key range of `items`.
 fn scan_items(
     t: &Trees,
-    range: (Bound<Vec<u8>>, Bound<Vec<u8>>),
+    range: KeyRange,
     start_day: Option<u32>,
+    images: bool,
 ) -> Result<Partial, StoreError> {
     let mut p = Partial::default();
     for kv in t.items.range(range) {
@@ -208,7 +209,9 @@ fn scan_items(
             e.0 += i128::from(item.amount);
             e.1 += 1;
         }
-        p.images.push((id.0, item.last_seq, image_hash(&item)));
+        if images {
+            p.images.push((id.0, item.last_seq, image_hash(&item)));
+        }
     }
     Ok(p)
 }
@@ -222,6 +225,18 @@ struct Replay {
     last: u64,
     /// id -> (seq of its last record, hash of that record's new image).
     live: HashMap<u128, (u64, Option<u64>)>,
+}
+
+/// Only the last stream seq (for the `meta` seq check), without reading the records.
+fn last_record(t: &Trees) -> Result<Replay, StoreError> {
+    let last = match t.stream.last()? {
+        Some((k, _)) => decode_seq(&k).unwrap_or(0),
+        None => 0,
+    };
+    Ok(Replay {
+        last,
+        ..Replay::default()
+    })
 }
 
 /// Seqs 1..=last without gaps, `prev_seq` chains per id, each image's `last_seq` is its record.
@@ -509,18 +524,31 @@ fn compare_counts(t: &Trees, p: &Partial) -> Result<(Vec<String>, Vec<Fix>), Sto
 type Outcome = Result<(Vec<String>, Vec<Fix>), StoreError>;
 
 impl Store {
-    /// Recomputes the derived trees from `items` and checks the stream, using every core. See
-    /// the module docs; `verify` is this without the repair plan.
+    /// Recomputes the derived trees from `items` and replays the stream against them, using
+    /// every core. See the module docs; `verify` is this without the repair plan.
     pub fn check(&self) -> Result<CheckReport, StoreError> {
+        self.check_scope(true)
+    }
+
+    /// [`Store::check`]; with `replay` false the stream is not replayed (its last record is
+    /// still compared with the `meta` seq): the derived trees only, about 30 % less to read.
+    pub fn check_scope(&self, replay: bool) -> Result<CheckReport, StoreError> {
+        let with_stream = replay;
         let t = &self.trees;
         let start_day = self.month_start_day()?;
         let parts = std::thread::available_parallelism().map_or(2, |n| n.get().clamp(1, 8));
         let ranges = split(&t.items, parts)?;
         let (partial, replay) = std::thread::scope(|s| {
-            let stream = s.spawn(|| replay_stream(t));
+            let stream = s.spawn(move || {
+                if with_stream {
+                    replay_stream(t)
+                } else {
+                    last_record(t)
+                }
+            });
             let scans: Vec<_> = ranges
                 .into_iter()
-                .map(|r| s.spawn(move || scan_items(t, r, start_day)))
+                .map(|r| s.spawn(move || scan_items(t, r, start_day, with_stream)))
                 .collect();
             let mut all = Partial::default();
             for h in scans {
@@ -575,7 +603,11 @@ impl Store {
             report.fixes.extend(fixes);
         }
         // The stream's replay must give exactly `items`.
-        let mut images = p.images.clone();
+        let mut images = if with_stream {
+            p.images.clone()
+        } else {
+            Vec::new()
+        };
         images.sort_unstable();
         for (id, last_seq, hash) in &images {
             let id = ExpenseId(*id);
@@ -591,12 +623,13 @@ impl Store {
                 Some(_) => {}
             }
         }
-        if replay
-            .live
-            .values()
-            .filter(|(_, img)| img.is_some())
-            .count()
-            != images.len()
+        if with_stream
+            && replay
+                .live
+                .values()
+                .filter(|(_, img)| img.is_some())
+                .count()
+                != images.len()
         {
             let have: std::collections::HashSet<u128> = images.iter().map(|i| i.0).collect();
             let mut extra: Vec<u128> = replay

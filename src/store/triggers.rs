@@ -10,7 +10,9 @@ use crate::domain::money::format_grouped;
 use crate::domain::{Currency, Expense, Kind, Month};
 
 /// How far a budget is used.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub enum AlertLevel {
     /// 80 % or more of the budget is spent.
     Warning,
@@ -19,7 +21,7 @@ pub enum AlertLevel {
 }
 
 /// A write made a category's month cross 80 % or 100 % of its budget.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct BudgetAlert {
     /// The budgeted category (the written category or one of its parents).
     pub category: String,
@@ -156,6 +158,91 @@ pub fn budget_alerts(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::Draft;
+    use crate::store::Origin;
+
+    fn draft(m: u32, d: u32, cents: i64, cat: &str, kind: Kind) -> Draft {
+        Draft {
+            date: chrono::NaiveDate::from_ymd_opt(2026, m, d).unwrap(),
+            amount: cents,
+            currency: Currency::EUR,
+            category: cat.into(),
+            payee: String::new(),
+            note: String::new(),
+            tags: Vec::new(),
+            kind,
+        }
+    }
+
+    fn levels(s: &Store, r: &ChangeRecord, start_day: u32) -> Vec<(String, AlertLevel)> {
+        budget_alerts(s, r, start_day)
+            .unwrap()
+            .into_iter()
+            .map(|a| (a.category, a.level))
+            .collect()
+    }
+
+    #[test]
+    fn edits_deletes_and_jumps() {
+        let s = Store::open_temporary().unwrap();
+        s.set_budget("food", Some((Currency::EUR, 10_000))).unwrap();
+        s.set_budget("food:x", Some((Currency::EUR, 1_000)))
+            .unwrap();
+        let e = Kind::Expense;
+        let a = s
+            .put(draft(11, 3, 7_000, "food", e), Origin::User, 1)
+            .unwrap();
+        assert!(levels(&s, &a, 1).is_empty(), "70%");
+        // Editing 70 -> 85 crosses 80% (before = after - new + old).
+        let a2 = s
+            .update(a.id, 1, draft(11, 3, 8_500, "food", e), Origin::User, 2)
+            .unwrap();
+        assert_eq!(
+            levels(&s, &a2, 1),
+            [("food".to_string(), AlertLevel::Warning)]
+        );
+        // Same amount, new note: no crossing.
+        let mut same = draft(11, 3, 8_500, "food", e);
+        same.note = "n".into();
+        let a3 = s.update(a.id, 2, same, Origin::User, 3).unwrap();
+        assert!(levels(&s, &a3, 1).is_empty());
+        // An income never alerts; a delete never alerts.
+        let inc = s
+            .put(draft(11, 4, 50_000, "food", Kind::Income), Origin::User, 4)
+            .unwrap();
+        assert!(levels(&s, &inc, 1).is_empty());
+        let del = s.delete(a.id, 3, Origin::User, 5).unwrap();
+        assert!(levels(&s, &del, 1).is_empty());
+        // An expense moved from October into November, 0% -> 120% of food:x and 12% -> ...
+        let b = s
+            .put(draft(10, 9, 1_200, "food:x", e), Origin::User, 6)
+            .unwrap();
+        assert_eq!(
+            levels(&s, &b, 1),
+            [("food:x".to_string(), AlertLevel::Over)],
+            "one alert for a jump over both lines"
+        );
+        let moved = s
+            .update(b.id, 1, draft(11, 9, 1_200, "food:x", e), Origin::User, 7)
+            .unwrap();
+        assert_eq!(
+            levels(&s, &moved, 1),
+            [("food:x".to_string(), AlertLevel::Over)]
+        );
+        // With months starting on the 10th, Nov 9 belongs to October's budget month.
+        let c = s
+            .put(draft(11, 9, 8_000, "food", e), Origin::User, 8)
+            .unwrap();
+        assert_eq!(
+            levels(&s, &c, 10),
+            [("food".to_string(), AlertLevel::Warning)]
+        );
+        // Another currency is not counted against an EUR budget.
+        let mut usd = draft(11, 9, 90_000, "food", e);
+        usd.currency = Currency::parse("USD").unwrap();
+        let u = s.put(usd, Origin::User, 9).unwrap();
+        assert!(levels(&s, &u, 1).is_empty());
+    }
 
     #[test]
     fn within_and_ancestors() {

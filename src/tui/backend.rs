@@ -57,33 +57,46 @@ impl Backend {
     }
 
     /// Performs one effect and reports the outcome.
-    pub fn execute(&mut self, fx: Effect, now_ms: i64) -> Option<Action> {
-        let action = match &mut self.kind {
+    pub fn execute(&mut self, fx: Effect, now_ms: i64) -> Vec<Action> {
+        let actions = match &mut self.kind {
             Kind::Local { runtime, .. } => runtime.execute(fx, now_ms),
             Kind::Remote { conn } => match remote(conn, &fx) {
                 Ok(action) => action,
                 Err(_) => return self.after_loss(fx, now_ms),
             },
         };
-        if let Some(Action::Stored(s)) = &action {
-            self.own_seq = Some(s.seq);
+        for a in &actions {
+            if let Action::Stored(s) = a {
+                self.own_seq = Some(s.seq);
+            }
         }
-        action
+        actions
+    }
+
+    /// The month start day for budget alerts of this TUI's own writes (a remote TUI's writes
+    /// use the holder's, which keeps the month aggregates).
+    pub fn set_month_start_day(&mut self, day: u32) {
+        if let Kind::Local { runtime, .. } = &mut self.kind {
+            runtime.set_month_start_day(day);
+        }
     }
 
     /// The holder went away mid-request: take over (or find the new holder), then redo a read,
     /// or say that a write's fate is unknown.
-    fn after_loss(&mut self, fx: Effect, now_ms: i64) -> Option<Action> {
+    fn after_loss(&mut self, fx: Effect, now_ms: i64) -> Vec<Action> {
         if let Err(e) = self.reattach() {
-            return Some(Action::Failed(format!("lost the store: {e}")));
+            return vec![Action::Failed(format!("lost the store: {e}"))];
         }
         match fx {
-            Effect::LoadWindow(_) | Effect::LoadCompletions => self.execute(fx, now_ms),
-            _ => Some(Action::Failed(
+            Effect::LoadWindow(_)
+            | Effect::LoadCompletions
+            | Effect::LoadReview(_)
+            | Effect::LoadReviewDetails { .. } => self.execute(fx, now_ms),
+            _ => vec![Action::Failed(
                 "the session holding the store ended during this change; \
                  look at the list to see whether it was saved"
                     .into(),
-            )),
+            )],
         }
     }
 
@@ -108,13 +121,13 @@ impl Backend {
     }
 }
 
-fn remote(conn: &mut UnixStream, fx: &Effect) -> std::io::Result<Option<Action>> {
+fn remote(conn: &mut UnixStream, fx: &Effect) -> std::io::Result<Vec<Action>> {
     write_frame(conn, &Request::Effect(fx.clone()))?;
     match read_frame::<Reply>(conn)? {
-        Some(Reply::Outcome(o)) => Ok(o.into_action()),
-        Some(other) => Ok(Some(Action::Failed(format!(
+        Some(Reply::Outcomes(o)) => Ok(o.into_iter().map(|o| o.into_action()).collect()),
+        Some(other) => Ok(vec![Action::Failed(format!(
             "the session sent an unexpected reply ({other:?})"
-        )))),
+        ))]),
         None => Err(std::io::ErrorKind::UnexpectedEof.into()),
     }
 }

@@ -2,7 +2,7 @@
 //! patched by the user's `keymap.toml`. Unbound printable keys in a text field become
 //! `Action::Input`, so the reducer never sees crossterm types. Help is generated from this map.
 
-use crate::app::state::{Overlay, State};
+use crate::app::state::{Overlay, Screen, State};
 use crate::app::Action;
 use crate::ui::HelpEntry;
 use color_eyre::eyre::{eyre, Result};
@@ -28,11 +28,17 @@ pub enum Context {
     Help,
     /// The quick-entry line.
     Quick,
+    /// The monthly review.
+    Review,
+    /// The budget form on the review.
+    Budget,
 }
 
 impl Context {
-    const ALL: [(Context, &'static str); 6] = [
+    const ALL: [(Context, &'static str); 8] = [
         (Context::Ledger, "ledger"),
+        (Context::Review, "review"),
+        (Context::Budget, "budget"),
         (Context::Quick, "quick"),
         (Context::Filter, "filter"),
         (Context::Form, "form"),
@@ -54,6 +60,10 @@ impl Context {
             Some(Overlay::ConfirmDelete { .. }) => Context::Confirm,
             Some(Overlay::Help { .. }) => Context::Help,
             Some(Overlay::Quick { .. }) => Context::Quick,
+            None if state.screen == Screen::Review => match state.review.budget_form {
+                Some(_) => Context::Budget,
+                None => Context::Review,
+            },
             None if state.ledger.filter_editing => Context::Filter,
             None => Context::Ledger,
         }
@@ -61,7 +71,10 @@ impl Context {
 
     /// Contexts with a text field: unbound keys edit the text.
     fn has_text(self) -> bool {
-        matches!(self, Context::Form | Context::Filter | Context::Quick)
+        matches!(
+            self,
+            Context::Form | Context::Filter | Context::Quick | Context::Budget
+        )
     }
 }
 
@@ -190,7 +203,7 @@ impl Keymap {
                 .iter()
                 .find(|(_, n)| *n == ctx_name)
                 .map(|(c, _)| *c)
-                .ok_or_else(|| eyre!("{source}: unknown section [{ctx_name}] (ledger, quick, filter, form, confirm, help)"))?;
+                .ok_or_else(|| eyre!("{source}: unknown section [{ctx_name}] (ledger, review, budget, quick, filter, form, confirm, help)"))?;
             for (key, action) in bindings {
                 let k = Key::parse(&key).map_err(|e| eyre!("{source}: [{ctx_name}] {e}"))?;
                 if action == "none" {
@@ -289,6 +302,13 @@ fn describe(a: &Action) -> (u8, &'static str) {
         Action::Cancel => (26, "cancel / close"),
         Action::ScrollDown => (27, "scroll down"),
         Action::ScrollUp => (28, "scroll up"),
+        Action::OpenReview => (29, "monthly review: categories, budgets, charts"),
+        Action::OpenLedger => (30, "back to the ledger"),
+        Action::ToggleExpand => (31, "expand / collapse the category"),
+        Action::Expand => (32, "expand (or step into) the category"),
+        Action::Collapse => (33, "collapse (or go to the parent)"),
+        Action::OpenCategory => (34, "the category's expenses in the ledger"),
+        Action::EditBudget => (35, "set the category's monthly budget"),
         _ => (99, "internal"),
     }
 }

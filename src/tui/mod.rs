@@ -42,9 +42,18 @@ pub fn run(attached: Attached, store_dir: &Path, config: &Config, keymap: Keymap
     let help = keymap.help();
     let today = chrono::Local::now().date_naive();
     let mut state = State::new(today, config.month_start_day, config.currency);
+    state.rates = config.rates.clone();
+    state.ascii_charts = config.chart_markers == crate::config::ChartMarkers::Ascii;
     state.help_lines = ui::help::line_count(&help);
+    // Keep the month aggregates for the configured start day (rebuilt once when it changed).
+    if let Attached::Holder(store) = &attached {
+        store
+            .use_month_start_day(config.month_start_day)
+            .wrap_err("preparing the month totals")?;
+    }
     // After terminal::init, so the session's panic filter wraps ratatui's restoring hook.
     let mut runtime = Backend::new(attached, store_dir, tx.clone());
+    runtime.set_month_start_day(config.month_start_day);
     let size = term.size().wrap_err("reading the terminal size")?;
     let mut queue: VecDeque<Action> = VecDeque::new();
     queue.push_back(Action::Resize {
@@ -55,7 +64,7 @@ pub fn run(attached: Attached, store_dir: &Path, config: &Config, keymap: Keymap
     queue.extend(
         [Effect::LoadCompletions, update::reload(&state).remove(0)]
             .into_iter()
-            .filter_map(|fx| runtime.execute(fx, now_ms())),
+            .flat_map(|fx| runtime.execute(fx, now_ms())),
     );
 
     let outcome = loop {

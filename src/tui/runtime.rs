@@ -16,6 +16,7 @@ use chrono::NaiveDate;
 struct MonthRows {
     from: NaiveDate,
     to: NaiveDate,
+    category: Option<String>,
     seq: u64,
     rows: Vec<Expense>,
     /// (sort, descending, filter) of `order`.
@@ -28,12 +29,23 @@ struct MonthRows {
 pub struct Runtime {
     store: Store,
     month: Option<MonthRows>,
+    /// Month start day for budget alerts.
+    start_day: u32,
 }
 
 impl Runtime {
     /// A runtime over `store`.
     pub fn new(store: Store) -> Runtime {
-        Runtime { store, month: None }
+        Runtime {
+            store,
+            month: None,
+            start_day: 1,
+        }
+    }
+
+    /// Months start on `day` (budget alerts use it).
+    pub fn set_month_start_day(&mut self, day: u32) {
+        self.start_day = day;
     }
 
     /// The store, for shutdown.
@@ -41,37 +53,70 @@ impl Runtime {
         &self.store
     }
 
-    /// Performs one effect (not Quit/Suspend, which the loop handles) and reports the outcome.
-    pub fn execute(&mut self, effect: Effect, now_ms: i64) -> Option<Action> {
+    /// Performs one effect (not Quit/Suspend, which the loop handles) and reports the outcome:
+    /// usually one action; a write that crosses budget lines adds `BudgetAlerts`.
+    pub fn execute(&mut self, effect: Effect, now_ms: i64) -> Vec<Action> {
         let result = match effect {
             Effect::LoadWindow(q) => self.window(q).map(|w| Action::WindowLoaded(Box::new(w))),
             Effect::LoadCompletions => self.completions().map(Action::CompletionsLoaded),
-            Effect::Put(draft) => self
+            Effect::LoadReview(q) => {
+                crate::review::compute(&self.store, &q).map(|r| Action::ReviewLoaded(Box::new(r)))
+            }
+            Effect::LoadReviewDetails { month, start_day } => {
+                crate::review::details(&self.store, month, start_day, crate::review::DETAIL_LIMIT)
+                    .map(|d| Action::DetailsLoaded(Box::new(d)))
+            }
+            Effect::SetBudget { category, limit } => self
                 .store
-                .put(draft, Origin::User, now_ms)
-                .map(|r| stored(r, Change::Added)),
+                .set_budget(&category, limit)
+                .map(|()| Action::BudgetSaved { category, limit }),
+            Effect::Put(draft) => {
+                return self.written(self.store.put(draft, Origin::User, now_ms), Change::Added)
+            }
             Effect::Update {
                 id,
                 expected_version,
                 draft,
-            } => self
-                .store
-                .update(id, expected_version, draft, Origin::User, now_ms)
-                .map(|r| stored(r, Change::Edited)),
+            } => {
+                return self.written(
+                    self.store
+                        .update(id, expected_version, draft, Origin::User, now_ms),
+                    Change::Edited,
+                )
+            }
             Effect::Delete {
                 id,
                 expected_version,
-            } => self
-                .store
-                .delete(id, expected_version, Origin::User, now_ms)
-                .map(|r| stored(r, Change::Deleted)),
-            Effect::Undo { seq } => self
-                .store
-                .undo(seq, now_ms)
-                .map(|r| stored(r, Change::Undone)),
-            Effect::Quit | Effect::Suspend => return None,
+            } => {
+                return self.written(
+                    self.store
+                        .delete(id, expected_version, Origin::User, now_ms),
+                    Change::Deleted,
+                )
+            }
+            Effect::Undo { seq } => {
+                return self.written(self.store.undo(seq, now_ms), Change::Undone)
+            }
+            Effect::Quit | Effect::Suspend => return Vec::new(),
         };
-        Some(result.unwrap_or_else(|e| Action::Failed(e.to_string())))
+        vec![result.unwrap_or_else(|e| Action::Failed(e.to_string()))]
+    }
+
+    /// The answer to a write: `Stored`, then `BudgetAlerts` when it crossed a budget line
+    /// (computed from the change record and the aggregates, `store::triggers`).
+    fn written(&self, r: Result<ChangeRecord, StoreError>, change: Change) -> Vec<Action> {
+        let record = match r {
+            Ok(rec) => rec,
+            Err(e) => return vec![Action::Failed(e.to_string())],
+        };
+        let alerts = crate::store::triggers::budget_alerts(&self.store, &record, self.start_day);
+        let mut out = vec![stored(record, change)];
+        match alerts {
+            Ok(a) if a.is_empty() => {}
+            Ok(a) => out.push(Action::BudgetAlerts(a)),
+            Err(e) => out.push(Action::Failed(format!("checking budgets: {e}"))),
+        }
+        out
     }
 
     fn window(&mut self, mut q: WindowQuery) -> Result<WindowLoaded, StoreError> {
@@ -93,7 +138,7 @@ impl Runtime {
             }
             at
         };
-        if q.sort == SortKey::Date && q.filter.trim().is_empty() {
+        if q.sort == SortKey::Date && q.filter.trim().is_empty() && q.category.is_none() {
             let focus = match q.focus {
                 Some(id) => self
                     .store
@@ -138,18 +183,21 @@ impl Runtime {
     /// The month's rows in the query's order, loaded and sorted only when something changed.
     fn month_view(&mut self, q: &WindowQuery) -> Result<&MonthRows, StoreError> {
         let seq = self.store.last_seq()?;
-        let fresh =
-            matches!(&self.month, Some(m) if m.from == q.from && m.to == q.to && m.seq == seq);
+        let fresh = matches!(&self.month, Some(m) if m.from == q.from && m.to == q.to && m.seq == seq && m.category == q.category);
         if !fresh {
             self.month = None;
         }
         let m = match &mut self.month {
             Some(m) => m,
             slot => {
-                let rows = self.store.range(q.from, q.to, false, 0, usize::MAX)?;
+                let rows = match &q.category {
+                    Some(c) => self.store.range_in_category(c, q.from, q.to)?,
+                    None => self.store.range(q.from, q.to, false, 0, usize::MAX)?,
+                };
                 slot.insert(MonthRows {
                     from: q.from,
                     to: q.to,
+                    category: q.category.clone(),
                     seq,
                     rows,
                     view: None,

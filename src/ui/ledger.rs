@@ -41,6 +41,12 @@ fn header_spans<'a>(state: &State, chrome: &Chrome, compact: bool) -> Vec<Span<'
         format!(" {} ", l.month.title()),
         t.style(Meaning::Title),
     )];
+    if let Some(c) = &l.category {
+        spans.push(Span::styled(
+            format!("{} ", inert(c)),
+            t.style(Meaning::Focus),
+        ));
+    }
     if state.month_start_day != 1 && !compact {
         let (from, to) = state.month_range();
         spans.push(Span::styled(
@@ -257,11 +263,12 @@ fn render_status(state: &State, chrome: &Chrome, frame: &mut Frame, area: Rect) 
             &[
                 ("a", "add"),
                 ("e", "edit"),
-                ("d", "delete"),
+                ("d", "del"),
                 ("u", "undo"),
-                ("/", "filter"),
+                ("/", "find"),
                 ("s", "sort"),
                 ("[ ]", "month"),
+                ("r", "review"),
                 ("?", "help"),
                 ("q", "quit"),
             ],

@@ -1,10 +1,12 @@
 //! Pure render functions: `render(&State, &Chrome, &mut Frame)` reads state and draws; it never
 //! changes state or does I/O. One file per screen; overlays are drawn last, over a `Clear`.
 
+pub mod chart;
 pub mod form;
 pub mod help;
 pub mod layout;
 pub mod ledger;
+pub mod review;
 pub mod theme;
 
 use crate::app::state::{Overlay, State};
@@ -33,7 +35,10 @@ pub fn render(state: &State, chrome: &Chrome, frame: &mut Frame) {
         frame.render_widget(text, area);
         return;
     }
-    ledger::render(state, chrome, frame, area);
+    match state.screen {
+        crate::app::state::Screen::Ledger => ledger::render(state, chrome, frame, area),
+        crate::app::state::Screen::Review => review::render(state, chrome, frame, area),
+    }
     match &state.overlay {
         Some(Overlay::Form(form)) => form::render(form, state, chrome.theme, frame, area),
         Some(Overlay::Help { scroll }) => help::render(*scroll, chrome, frame, area),

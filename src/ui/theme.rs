@@ -28,12 +28,16 @@ pub enum Meaning {
     Focus,
     /// Popup borders.
     Border,
+    /// 80 % or more of a budget used.
+    Warning,
+    /// Over budget (also shown by a `!` so it reads without colour).
+    Over,
 }
 
 /// A style for each meaning.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Theme {
-    styles: [Style; 11],
+    styles: [Style; 13],
 }
 
 const fn fg(c: Color) -> Style {
@@ -55,6 +59,8 @@ impl Theme {
             Style::new().fg(Color::Yellow).add_modifier(Modifier::BOLD),
             Style::new().fg(Color::Yellow),
             fg(Color::Cyan),
+            fg(Color::Yellow),
+            Style::new().fg(Color::Red).add_modifier(Modifier::BOLD),
         ],
     };
 
@@ -72,6 +78,8 @@ impl Theme {
             Style::new().add_modifier(Modifier::BOLD),
             Style::new().add_modifier(Modifier::UNDERLINED),
             Style::new(),
+            Style::new().add_modifier(Modifier::UNDERLINED),
+            Style::new().add_modifier(Modifier::BOLD.union(Modifier::REVERSED)),
         ],
     };
 

@@ -1,0 +1,258 @@
+//! The review screen's reducer: the month, the category table (selection, expand/collapse,
+//! sort), Enter to the ledger filtered to a category, and the budget form.
+
+use crate::app::action::Action;
+use crate::app::effect::Effect;
+use crate::app::state::{BudgetForm, Screen, State, Toast};
+use crate::domain::money::{eval_amount, format_grouped, format_plain};
+use crate::domain::text::inert;
+use crate::domain::{Currency, Month};
+use crate::review::{Review, ReviewDetails, ReviewQuery};
+use tui_input::Input;
+
+/// Rows the category table moves by on PageDown/PageUp.
+const PAGE: usize = 10;
+
+/// Shows the review of the ledger's month and loads it.
+pub fn open(state: &mut State) -> Vec<Effect> {
+    state.screen = Screen::Review;
+    if state.review.month != state.ledger.month {
+        show_month(state, state.ledger.month)
+    } else {
+        reload(state)
+    }
+}
+
+/// Loads the numbers (aggregates) and then the details (bounded item scan) of the month.
+pub fn reload(state: &State) -> Vec<Effect> {
+    vec![
+        Effect::LoadReview(ReviewQuery {
+            month: state.review.month,
+            start_day: state.month_start_day,
+            currency: state.default_currency,
+            rates: state.rates.clone(),
+        }),
+        Effect::LoadReviewDetails {
+            month: state.review.month,
+            start_day: state.month_start_day,
+        },
+    ]
+}
+
+fn show_month(state: &mut State, month: Month) -> Vec<Effect> {
+    let r = &mut state.review;
+    r.month = month;
+    r.data = None;
+    r.details = None;
+    r.selected = 0;
+    reload(state)
+}
+
+/// The numbers arrived (answers for a month the person already left are dropped).
+pub fn loaded(state: &mut State, review: Review) -> Vec<Effect> {
+    if review.month == state.review.month {
+        state.review.data = Some(review);
+        clamp(state);
+    }
+    Vec::new()
+}
+
+/// The details arrived.
+pub fn details_loaded(state: &mut State, details: ReviewDetails) -> Vec<Effect> {
+    if details.month == state.review.month {
+        state.review.details = Some(details);
+    }
+    Vec::new()
+}
+
+/// A budget was stored: close the form, say so, reload the numbers.
+pub fn budget_saved(
+    state: &mut State,
+    category: String,
+    limit: Option<(Currency, i64)>,
+) -> Vec<Effect> {
+    state.review.budget_form = None;
+    let text = match limit {
+        Some((c, v)) => format!(
+            "Budget of {} set to {} {c} a month",
+            inert(&category),
+            format_grouped(v, c)
+        ),
+        None => format!("Budget of {} removed", inert(&category)),
+    };
+    state.toast = Some(Toast { text, error: false });
+    reload(state)
+}
+
+fn clamp(state: &mut State) {
+    let n = state.review.visible().len();
+    state.review.selected = state.review.selected.min(n.saturating_sub(1));
+}
+
+/// Keys on the review screen (and in its budget form).
+pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
+    if state.review.budget_form.is_some() {
+        return budget_form(state, action);
+    }
+    let n = state.review.visible().len();
+    let last = n.saturating_sub(1);
+    let r = &mut state.review;
+    match action {
+        Action::SelectNext => r.selected = (r.selected + 1).min(last),
+        Action::SelectPrev => r.selected = r.selected.saturating_sub(1),
+        Action::PageDown => r.selected = (r.selected + PAGE).min(last),
+        Action::PageUp => r.selected = r.selected.saturating_sub(PAGE),
+        Action::SelectFirst => r.selected = 0,
+        Action::SelectLast => r.selected = last,
+        Action::PrevMonth => return show_month(state, state.review.month.prev()),
+        Action::NextMonth => return show_month(state, state.review.month.next()),
+        Action::ThisMonth => {
+            return show_month(state, Month::containing(state.today, state.month_start_day))
+        }
+        Action::CycleSort => {
+            r.sort = r.sort.next();
+            r.descending = false;
+        }
+        Action::ReverseSort => r.descending = !r.descending,
+        Action::ToggleExpand | Action::Expand | Action::Collapse => expand(state, action),
+        Action::OpenCategory | Action::Submit => return open_category(state),
+        Action::EditBudget => open_budget_form(state),
+        Action::OpenLedger | Action::Cancel => return back_to_ledger(state),
+        Action::OpenHelp => state.overlay = Some(crate::app::state::Overlay::Help { scroll: 0 }),
+        Action::OpenQuick => {
+            state.overlay = Some(crate::app::state::Overlay::Quick {
+                input: Default::default(),
+                error: None,
+            });
+            return vec![Effect::LoadCompletions];
+        }
+        Action::Quit => {
+            state.quitting = true;
+            return vec![Effect::Quit];
+        }
+        Action::Suspend => return vec![Effect::Suspend],
+        _ => {}
+    }
+    Vec::new()
+}
+
+fn expand(state: &mut State, action: Action) {
+    let Some(row) = state.review.selected_row().cloned() else {
+        return;
+    };
+    let r = &mut state.review;
+    let open = r.expanded.contains(&row.category);
+    match action {
+        Action::ToggleExpand if row.has_children && open => {
+            r.expanded.remove(&row.category);
+        }
+        Action::ToggleExpand if row.has_children => {
+            r.expanded.insert(row.category);
+        }
+        Action::Expand if row.has_children && !open => {
+            r.expanded.insert(row.category);
+        }
+        // Already open: step onto the first sub-category.
+        Action::Expand if open => r.selected += 1,
+        Action::Collapse if open => {
+            r.expanded.remove(&row.category);
+        }
+        Action::Collapse => {
+            if let Some(parent) = row.parent() {
+                let visible = r.visible();
+                let data = r.data.as_ref();
+                if let Some(p) = visible.iter().position(|&i| {
+                    data.is_some_and(|d| {
+                        d.categories[i].category == parent
+                            && d.categories[i].currency == row.currency
+                    })
+                }) {
+                    r.selected = p;
+                }
+            }
+        }
+        _ => {}
+    }
+    clamp(state);
+}
+
+/// The ledger of the review's month, filtered to the selected category (and below).
+fn open_category(state: &mut State) -> Vec<Effect> {
+    let Some(row) = state.review.selected_row().cloned() else {
+        return Vec::new();
+    };
+    state.screen = Screen::Ledger;
+    state.ledger.month = state.review.month;
+    state.ledger.category = Some(row.category);
+    super::restart(state)
+}
+
+fn back_to_ledger(state: &mut State) -> Vec<Effect> {
+    state.screen = Screen::Ledger;
+    if state.ledger.month != state.review.month {
+        state.ledger.month = state.review.month;
+        return super::restart(state);
+    }
+    Vec::new()
+}
+
+fn open_budget_form(state: &mut State) {
+    let Some(row) = state.review.selected_row().cloned() else {
+        state.toast = Some(Toast {
+            text: "No category selected".into(),
+            error: true,
+        });
+        return;
+    };
+    let value = row
+        .budget
+        .map(|b| format_plain(b, row.currency))
+        .unwrap_or_default();
+    state.review.budget_form = Some(BudgetForm {
+        category: row.category,
+        currency: row.currency,
+        input: Input::new(value),
+        error: None,
+        saving: false,
+    });
+}
+
+fn budget_form(state: &mut State, action: Action) -> Vec<Effect> {
+    let Some(form) = &mut state.review.budget_form else {
+        return Vec::new();
+    };
+    match action {
+        Action::Input(req) => {
+            form.input.handle(req);
+            form.error = None;
+        }
+        Action::Submit if !form.saving => {
+            let text = form.input.value().trim();
+            let limit = if text.is_empty() {
+                None
+            } else {
+                match eval_amount(text, form.currency) {
+                    Ok(v) if v > 0 => Some((form.currency, v)),
+                    Ok(_) => {
+                        form.error = Some(format!(
+                            "budget '{text}' must be above zero (empty removes it)"
+                        ));
+                        return Vec::new();
+                    }
+                    Err(e) => {
+                        form.error = Some(format!("budget: {e}"));
+                        return Vec::new();
+                    }
+                }
+            };
+            form.saving = true;
+            return vec![Effect::SetBudget {
+                category: form.category.clone(),
+                limit,
+            }];
+        }
+        Action::Cancel | Action::Quit => state.review.budget_form = None,
+        _ => {}
+    }
+    Vec::new()
+}

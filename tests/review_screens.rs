@@ -1,0 +1,220 @@
+//! The review screen rendered into a `TestBackend` at 120x40, 80x24 and 40x12, from numbers
+//! computed by `review::compute` over a temporary store (the same path the runtime takes), with
+//! one budget over and one under. Cells whose colour carries meaning are checked by style.
+// Amounts are written as units_cents (950_00 is 950.00).
+#![allow(clippy::inconsistent_digit_grouping)]
+
+use chrono::NaiveDate;
+use expense_tracker::app::state::Screen;
+use expense_tracker::app::{update, Action, Effect, State};
+use expense_tracker::domain::{Currency, Draft, Kind};
+use expense_tracker::review;
+use expense_tracker::store::{Origin, Store};
+use expense_tracker::tui::keymap::Keymap;
+use expense_tracker::ui::theme::Theme;
+use expense_tracker::ui::{render, Chrome};
+use ratatui::backend::TestBackend;
+use ratatui::buffer::Buffer;
+use ratatui::style::{Color, Modifier};
+use ratatui::Terminal;
+
+fn day(m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, m, d).unwrap()
+}
+
+fn put(s: &Store, date: NaiveDate, cents: i64, cat: &str, payee: &str, kind: Kind) {
+    let d = Draft {
+        date,
+        amount: cents,
+        currency: Currency::EUR,
+        category: cat.into(),
+        payee: payee.into(),
+        note: String::new(),
+        tags: Vec::new(),
+        kind,
+    };
+    s.put(d, Origin::User, 0).unwrap();
+}
+
+/// November 2026 with food (groceries, restaurants), rent, fun; October and November 2025 for
+/// the comparisons; budgets: food 300 (over), rent 1000 (under), fun:games 50 (warning).
+fn store() -> Store {
+    let s = Store::open_temporary().unwrap();
+    s.use_month_start_day(1).unwrap();
+    let e = Kind::Expense;
+    let nov = [
+        (2, 950_00, "rent", "Landlord"),
+        (3, 84_30, "food:groceries", "Lidl"),
+        (5, 61_15, "food:restaurants", "Pizza Roma"),
+        (8, 102_40, "food:groceries", "Rewe"),
+        (11, 45_99, "fun:games", "Steam"),
+        (14, 38_75, "food:restaurants", "Sushi Bar"),
+        (16, 12_50, "transport", "BVG"),
+        (19, 66_20, "food:groceries", "Lidl"),
+        (20, 23_10, "food:restaurants", "Café \u{1b}[31mEvil"),
+    ];
+    for (d, c, cat, p) in nov {
+        put(&s, day(11, d), c, cat, p, e);
+    }
+    put(&s, day(11, 1), 3_250_00, "salary", "ACME", Kind::Income);
+    for (d, c, cat) in [
+        (2, 950_00, "rent"),
+        (6, 140_00, "food:groceries"),
+        (9, 70_00, "food:restaurants"),
+        (12, 20_00, "fun:games"),
+    ] {
+        put(&s, day(10, d), c, cat, "x", e);
+    }
+    let last_year = NaiveDate::from_ymd_opt(2025, 11, 4).unwrap();
+    put(&s, last_year, 1_111_11, "rent", "Old landlord", e);
+    for m in 1..10 {
+        put(
+            &s,
+            day(m, 15),
+            500_00 + i64::from(m) * 10_00,
+            "food:groceries",
+            "Aldi",
+            e,
+        );
+    }
+    s.set_budget("food", Some((Currency::EUR, 300_00))).unwrap();
+    s.set_budget("rent", Some((Currency::EUR, 1_000_00)))
+        .unwrap();
+    s.set_budget("fun:games", Some((Currency::EUR, 50_00)))
+        .unwrap();
+    s
+}
+
+/// Runs the review effects against `store` like the runtime, feeding the answers back.
+fn run(state: &mut State, store: &Store, fx: Vec<Effect>) {
+    for e in fx {
+        let a = match e {
+            Effect::LoadReview(q) => {
+                Action::ReviewLoaded(Box::new(review::compute(store, &q).unwrap()))
+            }
+            Effect::LoadReviewDetails { month, start_day } => Action::DetailsLoaded(Box::new(
+                review::details(store, month, start_day, review::DETAIL_LIMIT).unwrap(),
+            )),
+            _ => continue,
+        };
+        let more = update(state, a);
+        run(state, store, more);
+    }
+}
+
+fn review_state(w: u16, h: u16) -> State {
+    let store = store();
+    let mut s = State::new(day(11, 21), 1, Currency::EUR);
+    update(
+        &mut s,
+        Action::Resize {
+            width: w,
+            height: h,
+        },
+    );
+    let fx = update(&mut s, Action::OpenReview);
+    assert_eq!(s.screen, Screen::Review);
+    run(&mut s, &store, fx);
+    s
+}
+
+fn draw(state: &State, w: u16, h: u16, theme: &Theme) -> Terminal<TestBackend> {
+    let help = Keymap::load(None).unwrap().help();
+    let chrome = Chrome { theme, help: &help };
+    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+    t.draw(|f| render(state, &chrome, f)).unwrap();
+    t
+}
+
+fn find(buf: &Buffer, needle: &str) -> Option<(u16, u16)> {
+    for y in 0..buf.area.height {
+        let text: String = (0..buf.area.width).map(|x| buf[(x, y)].symbol()).collect();
+        if let Some(b) = text.find(needle) {
+            return Some((text[..b].chars().count() as u16, y));
+        }
+    }
+    None
+}
+
+fn text(buf: &Buffer) -> String {
+    (0..buf.area.height)
+        .map(|y| {
+            (0..buf.area.width)
+                .map(|x| buf[(x, y)].symbol())
+                .collect::<String>()
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn review_120x40() {
+    let mut s = review_state(120, 40);
+    // food and fun expanded, selection on food: the trend shows food's part.
+    update(&mut s, Action::SelectNext);
+    update(&mut s, Action::SelectNext);
+    update(&mut s, Action::ToggleExpand);
+    update(&mut s, Action::SelectPrev);
+    update(&mut s, Action::ToggleExpand);
+    let t = draw(&s, 120, 40, &Theme::DEFAULT);
+    insta::assert_snapshot!("review_120x40", t.backend());
+    let buf = t.backend().buffer();
+    // Over budget is red with a `!`; a budget at 80%+ is yellow with a `~`.
+    let (x, y) = find(buf, "-75.90!").expect("food is over budget");
+    assert_eq!(buf[(x, y)].fg, Color::Red);
+    let (x, y) = find(buf, "4.01~").expect("games at 92%");
+    assert_eq!(buf[(x, y)].fg, Color::Yellow);
+    // User text is inert.
+    assert!(text(buf).contains("Café ^[[31mEvil"));
+}
+
+#[test]
+fn review_80x24() {
+    let s = review_state(80, 24);
+    let t = draw(&s, 80, 24, &Theme::DEFAULT);
+    insta::assert_snapshot!("review_80x24", t.backend());
+}
+
+#[test]
+fn review_40x12_keeps_the_numbers() {
+    let s = review_state(40, 12);
+    let t = draw(&s, 40, 12, &Theme::DEFAULT);
+    insta::assert_snapshot!("review_40x12", t.backend());
+    let screen = text(t.backend().buffer());
+    assert!(
+        screen.contains("1,384.39 EUR"),
+        "total spent shown:\n{screen}"
+    );
+    assert!(screen.contains("-75.90!"), "over budget shown:\n{screen}");
+    assert!(!screen.contains("12 months"), "charts dropped:\n{screen}");
+}
+
+#[test]
+fn review_ascii_and_mono() {
+    let mut s = review_state(120, 40);
+    s.ascii_charts = true;
+    let t = draw(&s, 120, 40, &Theme::MONO);
+    insta::assert_snapshot!("review_120x40_ascii_mono", t.backend());
+    let buf = t.backend().buffer();
+    let screen = text(buf);
+    assert!(!screen.contains('█') && !screen.contains('▸'), "{screen}");
+    // Without colour, over budget is bold reverse.
+    let (x, y) = find(buf, "-75.90!").unwrap();
+    assert!(buf[(x, y)].modifier.contains(Modifier::REVERSED));
+    assert_eq!(buf[(x, y)].fg, Color::Reset);
+}
+
+#[test]
+fn budget_form_over_the_review() {
+    let mut s = review_state(80, 24);
+    update(&mut s, Action::EditBudget);
+    let t = draw(&s, 80, 24, &Theme::DEFAULT);
+    insta::assert_snapshot!("review_budget_form_80x24", t.backend());
+}
+
+#[test]
+fn too_small_below_30x6() {
+    let s = review_state(29, 6);
+    let t = draw(&s, 29, 6, &Theme::DEFAULT);
+    assert!(text(t.backend().buffer()).contains("terminal too small"));
+}
