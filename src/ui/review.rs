@@ -292,7 +292,8 @@ fn header_lines<'a>(data: &Review, t: &Theme, tier: Tier, width: u16) -> Vec<Lin
 /// Which columns fit in `width`.
 fn table_columns(width: u16) -> (bool, bool, bool) {
     // (last month + change, budget, share bar)
-    (width >= 58, width >= 44, width >= 76)
+    // Each column is added only while the category keeps at least 16 characters.
+    (width >= 72, width >= 52, width >= 84)
 }
 
 fn table(r: &ReviewState, data: &Review, t: &Theme, ascii: bool, frame: &mut Frame, area: Rect) {
