@@ -62,8 +62,11 @@ pub fn run(store: Store, config: &Config, keymap: Keymap) -> Result<()> {
             .flat_map(|fx| runtime.execute(fx, now_ms())),
     );
 
+    // Effects run after the next frame is drawn (the review's bounded item scan), so the
+    // numbers show at once and the top payees follow.
+    let mut later: Vec<Effect> = Vec::new();
     let outcome = loop {
-        drain(&mut queue, &mut state, &mut runtime, &mut term)?;
+        drain(&mut queue, &mut later, &mut state, &mut runtime, &mut term)?;
         if state.quitting {
             break None;
         }
@@ -73,6 +76,12 @@ pub fn run(store: Store, config: &Config, keymap: Keymap) -> Result<()> {
         };
         term.draw(|f| ui::render(&state, &chrome, f))
             .wrap_err("drawing")?;
+        if !later.is_empty() {
+            for fx in std::mem::take(&mut later) {
+                queue.extend(runtime.execute(fx, now_ms()));
+            }
+            continue;
+        }
         let Ok(first) = rx.recv() else {
             break Some("event channel closed".to_string());
         };
@@ -89,7 +98,7 @@ pub fn run(store: Store, config: &Config, keymap: Keymap) -> Result<()> {
                 Msg::Tick(day) => queue.push_back(Action::Tick(day)),
                 Msg::Terminate(why) => terminate = Some(why),
             }
-            drain(&mut queue, &mut state, &mut runtime, &mut term)?;
+            drain(&mut queue, &mut later, &mut state, &mut runtime, &mut term)?;
             if terminate.is_some() || state.quitting {
                 break;
             }
@@ -112,9 +121,10 @@ pub fn run(store: Store, config: &Config, keymap: Keymap) -> Result<()> {
 }
 
 /// Runs queued actions through the reducer and their effects through the runtime until nothing
-/// is left.
+/// is left (effects that can wait for the frame go to `later`).
 fn drain(
     queue: &mut VecDeque<Action>,
+    later: &mut Vec<Effect>,
     state: &mut State,
     runtime: &mut Runtime,
     term: &mut ratatui::DefaultTerminal,
@@ -132,6 +142,7 @@ fn drain(
                         height: size.height,
                     });
                 }
+                fx @ Effect::LoadReviewDetails { .. } => later.push(fx),
                 fx => queue.extend(runtime.execute(fx, now_ms())),
             }
         }
