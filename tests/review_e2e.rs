@@ -26,15 +26,15 @@ fn review_budget_notice_and_category_ledger() {
     t.type_str("j");
     t.type_str("b");
     t.wait_for("Budget · food", TIMEOUT);
-    t.type_str("50");
+    t.type_str("55");
     t.enter();
-    t.wait_for("Budget of food set to 50.00 EUR", TIMEOUT);
-    // 40 + 5 = 90 %: the notice, once.
+    t.wait_for("Budget of food set to 55.00 EUR", TIMEOUT);
+    // 40 -> 45 of 55 crosses 80 %: the notice.
     t.type_str("i");
     t.wait_for("Quick entry", TIMEOUT);
     t.type_str(&format!("5 food:groceries {day}"));
     t.enter();
-    t.wait_for("Budget food: 90% used", TIMEOUT);
+    t.wait_for("Budget food: 81% used", TIMEOUT);
     // Enter on food (still selected): the ledger of this month, food only.
     t.enter();
     t.wait_until("the ledger filtered to food", TIMEOUT, |s| {
@@ -42,5 +42,5 @@ fn review_budget_notice_and_category_ledger() {
     });
     t.quit();
     let store = expense_tracker::store::Store::open(&sb.data.join("store")).unwrap();
-    assert_eq!(store.budget("food").unwrap().unwrap().amount, 5000);
+    assert_eq!(store.budget("food").unwrap().unwrap().amount, 5500);
 }
