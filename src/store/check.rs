@@ -60,21 +60,37 @@ impl CheckReport {
     }
 }
 
+/// Day or month aggregate sums from items: category -> (date or month, currency, kind) -> sums.
+/// Keyed by the category string first so that a scan allocates nothing per item.
+type AggSums = HashMap<String, HashMap<(u32, [u8; 3], u8), (i128, u64)>>;
+
 /// What the derived trees must hold, computed from one key range of `items`.
 #[derive(Default)]
 struct Partial {
     problems: Vec<String>,
     items: u64,
-    idx_date: Vec<Vec<u8>>,
-    idx_category: Vec<Vec<u8>>,
-    idx_payee: Vec<Vec<u8>>,
-    agg_day: HashMap<Vec<u8>, (i128, u64)>,
-    agg_month: HashMap<Vec<u8>, (i128, u64)>,
-    counts: HashMap<Vec<u8>, u64>,
-    /// Payee key -> (last_seq, category) of its most recently written item.
-    payee_last: HashMap<Vec<u8>, (u64, String)>,
+    idx_date: Vec<[u8; 20]>,
+    /// Category -> (date, id) of its items.
+    idx_category: HashMap<String, Vec<(u32, u128)>>,
+    /// Payee -> (date, id) of its items.
+    idx_payee: HashMap<String, Vec<(u32, u128)>>,
+    agg_day: AggSums,
+    agg_month: AggSums,
+    category_counts: HashMap<String, u64>,
+    payee_counts: HashMap<String, u64>,
+    tag_counts: HashMap<String, u64>,
+    /// Payee -> (last_seq, category) of its most recently written item.
+    payee_last: HashMap<String, (u64, String)>,
     /// (id, last_seq, hash of the image) per item.
     images: Vec<(u128, u64, u64)>,
+}
+
+/// `map[key]`, allocating the key only the first time it is seen.
+fn bump<'a, V: Default>(map: &'a mut HashMap<String, V>, key: &str) -> &'a mut V {
+    if !map.contains_key(key) {
+        map.insert(key.to_string(), V::default());
+    }
+    map.get_mut(key).expect("inserted above")
 }
 
 impl Partial {
@@ -82,20 +98,35 @@ impl Partial {
         self.problems.extend(o.problems);
         self.items += o.items;
         self.idx_date.extend(o.idx_date);
-        self.idx_category.extend(o.idx_category);
-        self.idx_payee.extend(o.idx_payee);
+        for (map, other) in [
+            (&mut self.idx_category, o.idx_category),
+            (&mut self.idx_payee, o.idx_payee),
+        ] {
+            for (k, v) in other {
+                map.entry(k).or_default().extend(v);
+            }
+        }
         for (map, other) in [
             (&mut self.agg_day, o.agg_day),
             (&mut self.agg_month, o.agg_month),
         ] {
-            for (k, (s, c)) in other {
-                let e = map.entry(k).or_default();
-                e.0 += s;
-                e.1 += c;
+            for (cat, sums) in other {
+                let m = map.entry(cat).or_default();
+                for (k, (s, c)) in sums {
+                    let e = m.entry(k).or_default();
+                    e.0 += s;
+                    e.1 += c;
+                }
             }
         }
-        for (k, n) in o.counts {
-            *self.counts.entry(k).or_default() += n;
+        for (map, other) in [
+            (&mut self.category_counts, o.category_counts),
+            (&mut self.payee_counts, o.payee_counts),
+            (&mut self.tag_counts, o.tag_counts),
+        ] {
+            for (k, n) in other {
+                *map.entry(k).or_default() += n;
+            }
         }
         for (k, v) in o.payee_last {
             match self.payee_last.get(&k) {
@@ -105,6 +136,30 @@ impl Partial {
         }
         self.images.extend(o.images);
     }
+}
+
+/// Aggregate sums as `agg_*` keys.
+fn agg_keys(sums: &AggSums) -> HashMap<Vec<u8>, (i128, u64)> {
+    let mut out = HashMap::new();
+    for (cat, m) in sums {
+        for ((when, cur, kind), v) in m {
+            out.insert(keys::agg_key(*when, *cur, *kind, cat), *v);
+        }
+    }
+    out
+}
+
+/// The keys of a text index (`u16 len ++ text ++ date ++ id`) in key order, made one at a time
+/// from text -> (date, id) lists (sorting numbers, not byte strings).
+fn text_keys(map: HashMap<String, Vec<(u32, u128)>>) -> impl Iterator<Item = Vec<u8>> {
+    let mut texts: Vec<(String, Vec<(u32, u128)>)> = map.into_iter().collect();
+    texts.sort_unstable_by(|a, b| (a.0.len(), a.0.as_bytes()).cmp(&(b.0.len(), b.0.as_bytes())));
+    texts.into_iter().flat_map(|(text, mut rows)| {
+        rows.sort_unstable();
+        rows.dedup();
+        rows.into_iter()
+            .map(move |(date, id)| text_key(&text, date, ExpenseId(id)))
+    })
 }
 
 fn image_hash(item: &super::codec::StoredItem) -> u64 {
@@ -169,43 +224,43 @@ fn scan_items(
                 continue;
             }
         };
-        if let Err(e) = item.to_expense(id, ITEMS, &k) {
-            p.problems.push(e.to_string());
+        // The fields a domain expense needs must decode (checked without building one).
+        if date_from_u32(item.date).is_none()
+            || Currency::from_bytes(item.currency).is_none()
+            || keys::kind_from_byte(item.kind).is_none()
+        {
+            if let Err(e) = item.to_expense(id, ITEMS, &k) {
+                p.problems.push(e.to_string());
+            }
         }
-        p.idx_date.push(date_key(item.date, id).to_vec());
-        p.idx_category.push(text_key(&item.category, item.date, id));
+        p.idx_date.push(date_key(item.date, id));
+        bump(&mut p.idx_category, &item.category).push((item.date, id.0));
         if !item.payee.is_empty() {
-            p.idx_payee.push(text_key(&item.payee, item.date, id));
-            let pk = count_key(COUNT_PAYEE, &item.payee);
-            *p.counts.entry(pk.clone()).or_default() += 1;
-            match p.payee_last.get(&pk) {
-                Some(cur) if cur.0 >= item.last_seq => {}
-                _ => drop(
-                    p.payee_last
-                        .insert(pk, (item.last_seq, item.category.clone())),
-                ),
+            bump(&mut p.idx_payee, &item.payee).push((item.date, id.0));
+            *bump(&mut p.payee_counts, &item.payee) += 1;
+            let last = bump(&mut p.payee_last, &item.payee);
+            if last.0 <= item.last_seq {
+                last.0 = item.last_seq;
+                if last.1 != item.category {
+                    last.1.clone_from(&item.category);
+                }
             }
         }
         if !item.category.is_empty() {
-            *p.counts
-                .entry(count_key(COUNT_CATEGORY, &item.category))
-                .or_default() += 1;
+            *bump(&mut p.category_counts, &item.category) += 1;
         }
         for tag in distinct_tags(&item) {
-            *p.counts.entry(count_key(COUNT_TAG, tag)).or_default() += 1;
+            *bump(&mut p.tag_counts, tag) += 1;
         }
-        let day = keys::agg_key(item.date, item.currency, item.kind, &item.category);
-        let e = p.agg_day.entry(day).or_default();
+        let e = bump(&mut p.agg_day, &item.category)
+            .entry((item.date, item.currency, item.kind))
+            .or_default();
         e.0 += i128::from(item.amount);
         e.1 += 1;
         if let Some(sd) = start_day {
-            let month = keys::agg_key(
-                keys::month_u32(item.date, sd),
-                item.currency,
-                item.kind,
-                &item.category,
-            );
-            let e = p.agg_month.entry(month).or_default();
+            let e = bump(&mut p.agg_month, &item.category)
+                .entry((keys::month_u32(item.date, sd), item.currency, item.kind))
+                .or_default();
             e.0 += i128::from(item.amount);
             e.1 += 1;
         }
@@ -318,10 +373,10 @@ fn describe(tree: &str, key: &[u8]) -> String {
 }
 
 /// Merges a set-like tree (index keys with empty values) against `want` (sorted, deduplicated).
-fn compare_set(
+fn compare_set<K: AsRef<[u8]>>(
     tree: &sled::Tree,
     name: &'static str,
-    want: &[Vec<u8>],
+    want: impl Iterator<Item = K>,
 ) -> Result<(Vec<String>, Vec<Fix>), StoreError> {
     let (mut out, mut fixes) = (Vec::new(), Vec::new());
     let missing = |k: &[u8], out: &mut Vec<String>, fixes: &mut Vec<Fix>| {
@@ -332,16 +387,13 @@ fn compare_set(
             value: Some(Vec::new()),
         });
     };
-    let mut i = 0;
+    let mut want = want.peekable();
     for k in tree.iter().keys() {
         let k = k?;
-        while i < want.len() && want[i].as_slice() < &k[..] {
-            missing(&want[i], &mut out, &mut fixes);
-            i += 1;
+        while let Some(w) = want.next_if(|w| w.as_ref() < &k[..]) {
+            missing(w.as_ref(), &mut out, &mut fixes);
         }
-        if i < want.len() && want[i].as_slice() == &k[..] {
-            i += 1;
-        } else {
+        if want.next_if(|w| w.as_ref() == &k[..]).is_none() {
             out.push(format!("{name}: extra entry {}", describe(name, &k)));
             fixes.push(Fix {
                 tree: name,
@@ -350,8 +402,8 @@ fn compare_set(
             });
         }
     }
-    for k in &want[i..] {
-        missing(k, &mut out, &mut fixes);
+    for w in want {
+        missing(w.as_ref(), &mut out, &mut fixes);
     }
     Ok((out, fixes))
 }
@@ -438,10 +490,23 @@ fn compare_aggs(
 
 /// Compares `counts` (payee counters: the count only; their last category is history).
 fn compare_counts(t: &Trees, p: &Partial) -> Result<(Vec<String>, Vec<Fix>), StoreError> {
+    let mut counts: HashMap<Vec<u8>, u64> = HashMap::new();
+    for (prefix, map) in [
+        (COUNT_CATEGORY, &p.category_counts),
+        (COUNT_PAYEE, &p.payee_counts),
+        (COUNT_TAG, &p.tag_counts),
+    ] {
+        for (name, n) in map {
+            counts.insert(count_key(prefix, name), *n);
+        }
+    }
     let (mut out, mut fixes) = (Vec::new(), Vec::new());
     let payee_value = |k: &[u8], n: u64, last: Option<String>| -> Result<Vec<u8>, StoreError> {
         let last_category = last
-            .or_else(|| p.payee_last.get(k).map(|(_, c)| c.clone()))
+            .or_else(|| {
+                let name = std::str::from_utf8(k.get(1..)?).ok()?;
+                p.payee_last.get(name).map(|(_, c)| c.clone())
+            })
             .unwrap_or_default();
         encode_payee(&PayeeCount {
             count: n,
@@ -460,7 +525,7 @@ fn compare_counts(t: &Trees, p: &Partial) -> Result<(Vec<String>, Vec<Fix>), Sto
         } else {
             (super::codec::decode_u64(COUNTS, &k, &v).ok(), None)
         };
-        let want = p.counts.get(&k[..]).copied();
+        let want = counts.get(&k[..]).copied();
         if want.is_some() {
             seen += 1;
         }
@@ -494,9 +559,8 @@ fn compare_counts(t: &Trees, p: &Partial) -> Result<(Vec<String>, Vec<Fix>), Sto
             value: fix,
         });
     }
-    if seen < p.counts.len() {
-        let mut missing: Vec<(&Vec<u8>, &u64)> = p
-            .counts
+    if seen < counts.len() {
+        let mut missing: Vec<(&Vec<u8>, &u64)> = counts
             .iter()
             .filter(|(k, _)| !matches!(t.counts.contains_key(k), Ok(true)))
             .collect();
@@ -564,7 +628,7 @@ impl Store {
             fixes: Vec::new(),
         };
         report.problems.extend(replay.problems.iter().cloned());
-        let (mut idx_date, mut idx_category, mut idx_payee) = (
+        let (mut idx_date, idx_category, idx_payee) = (
             std::mem::take(&mut p.idx_date),
             std::mem::take(&mut p.idx_category),
             std::mem::take(&mut p.idx_payee),
@@ -574,19 +638,16 @@ impl Store {
             let jobs = vec![
                 s.spawn(move || {
                     idx_date.sort_unstable();
-                    compare_set(&t.idx_date, IDX_DATE, &idx_date)
+                    compare_set(&t.idx_date, IDX_DATE, idx_date.iter())
                 }),
                 s.spawn(move || {
-                    idx_category.sort_unstable();
-                    compare_set(&t.idx_category, IDX_CATEGORY, &idx_category)
+                    compare_set(&t.idx_category, IDX_CATEGORY, text_keys(idx_category))
                 }),
+                s.spawn(move || compare_set(&t.idx_payee, IDX_PAYEE, text_keys(idx_payee))),
                 s.spawn(move || {
-                    idx_payee.sort_unstable();
-                    compare_set(&t.idx_payee, IDX_PAYEE, &idx_payee)
-                }),
-                s.spawn(move || {
-                    let (mut out, mut fixes) = compare_aggs(&t.agg_day, AGG_DAY, &p.agg_day)?;
-                    let (o, f) = compare_aggs(&t.agg_month, AGG_MONTH, &p.agg_month)?;
+                    let (mut out, mut fixes) =
+                        compare_aggs(&t.agg_day, AGG_DAY, &agg_keys(&p.agg_day))?;
+                    let (o, f) = compare_aggs(&t.agg_month, AGG_MONTH, &agg_keys(&p.agg_month))?;
                     out.extend(o);
                     fixes.extend(f);
                     let (o, f) = compare_counts(t, p)?;

@@ -67,8 +67,11 @@ pub fn run(attached: Attached, store_dir: &Path, config: &Config, keymap: Keymap
             .flat_map(|fx| runtime.execute(fx, now_ms())),
     );
 
+    // Effects run after the next frame is drawn (the review's bounded item scan), so the
+    // numbers show at once and the top payees follow.
+    let mut later: Vec<Effect> = Vec::new();
     let outcome = loop {
-        drain(&mut queue, &mut state, &mut runtime, &mut term)?;
+        drain(&mut queue, &mut later, &mut state, &mut runtime, &mut term)?;
         if state.quitting {
             break None;
         }
@@ -78,6 +81,12 @@ pub fn run(attached: Attached, store_dir: &Path, config: &Config, keymap: Keymap
         };
         term.draw(|f| ui::render(&state, &chrome, f))
             .wrap_err("drawing")?;
+        if !later.is_empty() {
+            for fx in std::mem::take(&mut later) {
+                queue.extend(runtime.execute(fx, now_ms()));
+            }
+            continue;
+        }
         let Ok(first) = rx.recv() else {
             break Some("event channel closed".to_string());
         };
@@ -107,7 +116,7 @@ pub fn run(attached: Attached, store_dir: &Path, config: &Config, keymap: Keymap
                 }
                 Msg::Terminate(why) => terminate = Some(why),
             }
-            drain(&mut queue, &mut state, &mut runtime, &mut term)?;
+            drain(&mut queue, &mut later, &mut state, &mut runtime, &mut term)?;
             if terminate.is_some() || state.quitting {
                 break;
             }
@@ -130,9 +139,10 @@ pub fn run(attached: Attached, store_dir: &Path, config: &Config, keymap: Keymap
 }
 
 /// Runs queued actions through the reducer and their effects through the runtime until nothing
-/// is left.
+/// is left (effects that can wait for the frame go to `later`).
 fn drain(
     queue: &mut VecDeque<Action>,
+    later: &mut Vec<Effect>,
     state: &mut State,
     runtime: &mut Backend,
     term: &mut ratatui::DefaultTerminal,
@@ -150,6 +160,7 @@ fn drain(
                         height: size.height,
                     });
                 }
+                fx @ Effect::LoadReviewDetails { .. } => later.push(fx),
                 fx => queue.extend(runtime.execute(fx, now_ms())),
             }
         }

@@ -150,7 +150,7 @@ mod tests {
         assert_eq!(hbar(1, 2, 4, true), "##  ");
         assert_eq!(hbar(5, 2, 3, false), "███");
         assert_eq!(hbar(0, 0, 3, false), "   ");
-        assert_eq!(hbar(8, 16, 1, false), "▌");
+        assert_eq!(hbar(1, 2, 1, false), "▌");
         assert_eq!(hbar(1, 16, 1, false), " ");
     }
 

@@ -2,7 +2,7 @@
 //! category table with budgets, and the charts (spending by category, the month's days, the
 //! 12-month trend), top payees and largest expenses. Pure render of `ReviewState`.
 //!
-//! Space decides what is shown: at 100x30 and up everything; from 60x18 the table with a row
+//! Space decides what is shown: at 110x30 and up everything; from 60x18 the table with a row
 //! of small charts and payees; smaller, only the numbers (charts go first, numbers last).
 
 use super::chart::{columns, hbar, Column, ColumnStyles};
@@ -31,7 +31,7 @@ enum Tier {
 }
 
 fn tier(area: Rect) -> Tier {
-    if area.width >= 100 && area.height >= 30 {
+    if area.width >= 110 && area.height >= 30 {
         Tier::Full
     } else if area.width >= 60 && area.height >= 18 {
         Tier::Medium
@@ -111,7 +111,7 @@ pub fn render(state: &State, chrome: &Chrome, frame: &mut Frame, area: Rect) {
             payees(r.details.as_ref(), t, frame, parts[2]);
         }
         Tier::Full => {
-            let side_w = 40.min(main.width / 2);
+            let side_w = 36.min(main.width / 2);
             let left = Rect {
                 width: main.width - side_w,
                 ..main
@@ -289,11 +289,10 @@ fn header_lines<'a>(data: &Review, t: &Theme, tier: Tier, width: u16) -> Vec<Lin
     lines
 }
 
-/// Which columns fit in `width`.
+/// Which columns fit in `width`, keeping at least 16 cells for the category:
+/// (last month + change, budget, share bar).
 fn table_columns(width: u16) -> (bool, bool, bool) {
-    // (last month + change, budget, share bar)
-    // Each column is added only while the category keeps at least 16 characters.
-    (width >= 72, width >= 52, width >= 84)
+    (width >= 70, width >= 51, width >= 82)
 }
 
 fn table(r: &ReviewState, data: &Review, t: &Theme, ascii: bool, frame: &mut Frame, area: Rect) {
