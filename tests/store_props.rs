@@ -748,6 +748,50 @@ fn reopen_keeps_data_and_schema() {
 }
 
 #[test]
+fn version_1_store_is_upgraded_when_month_aggregates_are_built() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("s");
+    // Raw sled access to `meta`, waiting for the store's lock to be released (asynchronously,
+    // after the last handle drops).
+    let meta = |f: &dyn Fn(&sled::Tree)| {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        let db = loop {
+            match sled::open(&dir) {
+                Ok(db) => break db,
+                Err(e) if std::time::Instant::now() < deadline => drop(e),
+                Err(e) => panic!("{e}"),
+            }
+        };
+        f(&db.open_tree("meta").unwrap());
+        db.flush().unwrap();
+    };
+    {
+        let store = Store::open(&dir).unwrap();
+        store
+            .put(simple(base(), 5, "food"), Origin::User, 1)
+            .unwrap();
+    }
+    // As a version-1 build left it.
+    meta(&|m| {
+        m.insert("schema_version", &1u32.to_be_bytes()[..]).unwrap();
+    });
+    {
+        let store = Store::open(&dir).unwrap();
+        assert_eq!(store.month_start_day().unwrap(), None);
+        assert!(store.use_month_start_day(25).unwrap());
+        assert!(
+            !store.use_month_start_day(25).unwrap(),
+            "kept: nothing to rebuild"
+        );
+        assert_eq!(store.verify().unwrap(), Vec::<String>::new());
+    }
+    meta(&|m| {
+        let v = m.get("schema_version").unwrap().unwrap();
+        assert_eq!(v.as_ref(), &2u32.to_be_bytes()[..]);
+    });
+}
+
+#[test]
 fn tag_counts_follow_writes() {
     let store = Store::open_temporary().unwrap();
     let a = store
