@@ -191,22 +191,37 @@ fn ledger(state: &mut State, action: Action) -> Vec<Effect> {
                 })
             }
         },
-        Action::OpenHelp => state.overlay = Some(Overlay::Help { scroll: 0 }),
+        other => {
+            if let Some(fx) = screen_wide(state, other) {
+                return fx;
+            }
+        }
+    }
+    follow_selection(state)
+}
+
+/// Keys that mean the same on every screen (help, quick entry, quit, suspend); `None` for any
+/// other action. The ledger and the review both end in this.
+pub(super) fn screen_wide(state: &mut State, action: Action) -> Option<Vec<Effect>> {
+    Some(match action {
+        Action::OpenHelp => {
+            state.overlay = Some(Overlay::Help { scroll: 0 });
+            Vec::new()
+        }
         Action::OpenQuick => {
             state.overlay = Some(Overlay::Quick {
                 input: Default::default(),
                 error: None,
             });
-            return vec![Effect::LoadCompletions];
+            vec![Effect::LoadCompletions]
         }
         Action::Quit => {
             state.quitting = true;
-            return vec![Effect::Quit];
+            vec![Effect::Quit]
         }
-        Action::Suspend => return vec![Effect::Suspend],
-        _ => {}
-    }
-    follow_selection(state)
+        Action::Suspend => vec![Effect::Suspend],
+        _ => return None,
+    })
 }
 
 fn filter(state: &mut State, action: Action) -> Vec<Effect> {

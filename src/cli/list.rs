@@ -56,9 +56,7 @@ pub fn run(ctx: &mut Ctx, args: &Args) -> Result<()> {
 }
 
 /// The columns of `list --csv` and `export --format csv`.
-pub const CSV_HEADER: [&str; 10] = [
-    "id", "date", "amount", "currency", "category", "payee", "note", "tags", "kind", "version",
-];
+pub const CSV_HEADER: [&str; 10] = crate::domain::ExpenseRow::COLUMNS;
 
 /// Writes rows as CSV with a header (the `list --csv` and `export --format csv` shape).
 pub fn write_csv(w: &mut dyn Write, rows: &[Expense]) -> std::io::Result<()> {
@@ -72,19 +70,7 @@ pub fn write_csv(w: &mut dyn Write, rows: &[Expense]) -> std::io::Result<()> {
 
 /// Writes one expense as a CSV row in `CSV_HEADER` order.
 pub fn write_csv_row<W: Write>(csv: &mut csv::Writer<W>, e: &Expense) -> std::io::Result<()> {
-    let r = e.to_row();
-    csv.write_record([
-        r.id,
-        r.date,
-        r.amount,
-        r.currency,
-        r.category,
-        r.payee,
-        r.note,
-        r.tags.join(" "),
-        r.kind,
-        r.version.to_string(),
-    ])?;
+    csv.write_record(e.to_row().into_cells())?;
     Ok(())
 }
 

@@ -151,3 +151,26 @@ pub struct ExpenseRow {
     /// Version for conditional edits.
     pub version: u64,
 }
+
+impl ExpenseRow {
+    /// Column names of the flat (CSV) form, in the order of [`ExpenseRow::into_cells`].
+    pub const COLUMNS: [&'static str; 10] = [
+        "id", "date", "amount", "currency", "category", "payee", "note", "tags", "kind", "version",
+    ];
+
+    /// The row as CSV cells (tags space-separated), in [`ExpenseRow::COLUMNS`] order.
+    pub fn into_cells(self) -> [String; 10] {
+        [
+            self.id,
+            self.date,
+            self.amount,
+            self.currency,
+            self.category,
+            self.payee,
+            self.note,
+            self.tags.join(" "),
+            self.kind,
+            self.version.to_string(),
+        ]
+    }
+}

@@ -245,12 +245,7 @@ fn render_status(state: &State, chrome: &Chrome, frame: &mut Frame, area: Rect) 
         Some(n) => format!(" {}/{} ", l.selected + 1, n),
     };
     let left = if let Some(toast) = &state.toast {
-        let m = if toast.error {
-            Meaning::Error
-        } else {
-            Meaning::Success
-        };
-        Line::from(Span::styled(format!(" {}", inert(&toast.text)), t.style(m)))
+        super::toast_line(toast, t)
     } else {
         let mut spans = Vec::new();
         if !l.filter.value().is_empty() {

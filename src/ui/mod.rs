@@ -184,3 +184,16 @@ pub fn inner(area: Rect) -> Rect {
         height: area.height.saturating_sub(2),
     }
 }
+
+/// The status line's message: green for success, red for an error, user text made inert.
+pub fn toast_line(toast: &crate::app::state::Toast, theme: &Theme) -> Line<'static> {
+    let meaning = if toast.error {
+        Meaning::Error
+    } else {
+        Meaning::Success
+    };
+    Line::from(Span::styled(
+        format!(" {}", inert(&toast.text)),
+        theme.style(meaning),
+    ))
+}

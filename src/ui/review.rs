@@ -678,12 +678,7 @@ fn largest(details: Option<&ReviewDetails>, t: &Theme, frame: &mut Frame, area: 
 fn render_status(state: &State, chrome: &Chrome, frame: &mut Frame, area: Rect) {
     let t = chrome.theme;
     let line = if let Some(toast) = &state.toast {
-        let m = if toast.error {
-            Meaning::Error
-        } else {
-            Meaning::Success
-        };
-        Line::from(Span::styled(format!(" {}", inert(&toast.text)), t.style(m)))
+        super::toast_line(toast, t)
     } else {
         Line::from(hints(
             &[

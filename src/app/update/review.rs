@@ -118,20 +118,7 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
         Action::OpenCategory | Action::Submit => return open_category(state),
         Action::EditBudget => open_budget_form(state),
         Action::OpenLedger | Action::Cancel => return back_to_ledger(state),
-        Action::OpenHelp => state.overlay = Some(crate::app::state::Overlay::Help { scroll: 0 }),
-        Action::OpenQuick => {
-            state.overlay = Some(crate::app::state::Overlay::Quick {
-                input: Default::default(),
-                error: None,
-            });
-            return vec![Effect::LoadCompletions];
-        }
-        Action::Quit => {
-            state.quitting = true;
-            return vec![Effect::Quit];
-        }
-        Action::Suspend => return vec![Effect::Suspend],
-        _ => {}
+        other => return super::screen_wide(state, other).unwrap_or_default(),
     }
     Vec::new()
 }

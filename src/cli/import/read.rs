@@ -38,11 +38,6 @@ pub struct Table {
     pub delimiter: Option<u8>,
 }
 
-/// The JSON row shape's columns, in `export --format csv` order.
-const JSON_COLUMNS: [&str; 10] = [
-    "id", "date", "amount", "currency", "category", "payee", "note", "tags", "kind", "version",
-];
-
 /// True when `bytes` look like a JSON array (first non-blank byte `[`).
 pub fn is_json(bytes: &[u8]) -> bool {
     strip_bom(bytes)
@@ -60,23 +55,12 @@ pub fn read_json(bytes: &[u8]) -> Result<Table, String> {
     let rows: Vec<ExpenseRow> = serde_json::from_slice(strip_bom(bytes))
         .map_err(|e| format!("not an export JSON array: {e}"))?;
     Ok(Table {
-        header: Some(JSON_COLUMNS.iter().map(|s| s.to_string()).collect()),
+        header: Some(ExpenseRow::COLUMNS.iter().map(|s| s.to_string()).collect()),
         rows: rows
             .into_iter()
             .enumerate()
             .map(|(i, r)| {
-                let cells = vec![
-                    r.id,
-                    r.date,
-                    r.amount,
-                    r.currency,
-                    r.category,
-                    r.payee,
-                    r.note,
-                    r.tags.join(" "),
-                    r.kind,
-                    r.version.to_string(),
-                ];
+                let cells = r.into_cells().to_vec();
                 (Loc::Entry(i + 1), Ok(cells))
             })
             .collect(),
