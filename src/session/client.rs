@@ -37,9 +37,27 @@ pub fn attach(store_dir: &Path, patience: Duration) -> Result<Attached, StoreErr
         if let Ok(s) = UnixStream::connect(&sock) {
             return Ok(Attached::Session(s));
         }
+        if let Some(store) = open_unless_served(store_dir, deadline)? {
+            return Ok(Attached::Holder(store));
+        }
+    }
+}
+
+/// Opens the store, waiting (until `deadline`) while it changes hands; `None` when a holder
+/// that serves it shows up instead.
+fn open_unless_served(store_dir: &Path, deadline: Instant) -> Result<Option<Store>, StoreError> {
+    loop {
         match Store::open_waiting(store_dir, Duration::ZERO) {
-            Ok(store) => return Ok(Attached::Holder(store)),
-            Err(StoreError::Locked { .. }) if Instant::now() < deadline => {
+            Ok(store) => return Ok(Some(store)),
+            Err(StoreError::Locked { .. }) => {
+                if UnixStream::connect(socket_path(store_dir)).is_ok() {
+                    return Ok(None);
+                }
+                if Instant::now() > deadline {
+                    return Err(StoreError::Locked {
+                        path: store_dir.to_path_buf(),
+                    });
+                }
                 std::thread::sleep(Duration::from_millis(5));
             }
             Err(e) => return Err(e),
@@ -99,7 +117,9 @@ pub fn run_command(
         let config = Config::load(places.config_dir.as_deref(), &process_env)?;
         let server: std::cell::RefCell<Option<Server>> = std::cell::RefCell::new(None);
         let open = || {
-            let store = open_or_defer(store_dir, deadline)?;
+            let store = open_unless_served(store_dir, deadline)
+                .wrap_err("opening the store")?
+                .ok_or(SessionAppeared)?;
             // Without a socket (a path too long for one) the command still runs.
             *server.borrow_mut() = Server::start(store.clone(), &sock).ok();
             Ok(store)
@@ -120,29 +140,6 @@ pub fn run_command(
 #[derive(Debug, thiserror::Error)]
 #[error("another expense session took the store")]
 struct SessionAppeared;
-
-/// Opens the store, waiting while it changes hands; `SessionAppeared` when a holder that serves
-/// it shows up instead.
-fn open_or_defer(store_dir: &Path, deadline: Instant) -> Result<Store> {
-    loop {
-        match Store::open_waiting(store_dir, Duration::ZERO) {
-            Ok(store) => return Ok(store),
-            Err(StoreError::Locked { .. }) => {
-                if UnixStream::connect(socket_path(store_dir)).is_ok() {
-                    return Err(SessionAppeared.into());
-                }
-                if Instant::now() > deadline {
-                    return Err(StoreError::Locked {
-                        path: store_dir.to_path_buf(),
-                    })
-                    .wrap_err("opening the store");
-                }
-                std::thread::sleep(Duration::from_millis(5));
-            }
-            Err(e) => return Err(e).wrap_err("opening the store"),
-        }
-    }
-}
 
 fn run_here(
     command: &Command,
