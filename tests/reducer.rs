@@ -924,6 +924,28 @@ fn stored_closes_the_saving_form_reloads_and_offers_undo() {
     assert_eq!(f.state.undo_stack, vec![7]);
 }
 
+#[test]
+fn the_saved_message_names_the_payee_only_when_there_is_one() {
+    let mut f = Fake::with_rows(3);
+    let mut e = expense(1);
+    e.draft.payee.clear();
+    f.send(Action::Stored(Box::new(Stored {
+        seq: 3,
+        change: Change::Added,
+        expense: e.clone(),
+    })));
+    let text = f.state.toast.clone().unwrap().text;
+    assert_eq!(text, "Added 1.01 EUR · food:bakery · u undoes");
+    e.draft.payee = "Bakery".into();
+    f.send(Action::Stored(Box::new(Stored {
+        seq: 4,
+        change: Change::Edited,
+        expense: e,
+    })));
+    let text = f.state.toast.clone().unwrap().text;
+    assert_eq!(text, "Saved 1.01 EUR · food:bakery · Bakery · u undoes");
+}
+
 // ---------------------------------------------------------------- delete
 
 #[test]

@@ -437,7 +437,7 @@ fn stored_effects(state: &mut State, stored: Stored) -> Vec<Effect> {
     };
     state.toast = Some(Toast {
         text: format!(
-            "{verb} {}{} {} · {} · {}{elsewhere}{hint}",
+            "{verb} {}{} {} · {}{}{elsewhere}{hint}",
             if d.kind == crate::domain::Kind::Income {
                 "+"
             } else {
@@ -446,7 +446,12 @@ fn stored_effects(state: &mut State, stored: Stored) -> Vec<Effect> {
             format_grouped(d.amount, d.currency),
             d.currency,
             inert(&d.category),
-            inert(&d.payee),
+            // No empty " ·  · " when there is no payee.
+            if d.payee.is_empty() {
+                String::new()
+            } else {
+                format!(" · {}", inert(&d.payee))
+            },
         ),
         error: false,
     });
