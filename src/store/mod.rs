@@ -112,7 +112,7 @@ impl Store {
         // Files sled creates from now on are owner-only. SAFETY: umask cannot fail; it is
         // process-wide, which is what we want for every file the app writes.
         unsafe { libc::umask(0o077) };
-        tighten(dir)?;
+        tighten_dir(dir)?;
         // sled releases its file lock asynchronously after the last handle drops (background IO
         // threads and epoch-deferred frees still hold the file), so a store this process just
         // closed can look locked for a moment: retry briefly before reporting Locked.
@@ -133,6 +133,9 @@ impl Store {
                 r => break r?,
             }
         };
+        // Only now, holding sled's lock, walk the files: before it, the holder may be replacing
+        // its snapshot files under our feet.
+        tighten_files(dir)?;
         Store::from_db(db, Some(Arc::from(dir)))
     }
 
@@ -808,34 +811,60 @@ fn check_draft(d: &Draft) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// Strips group/other permissions from `dir` (keeping the owner's, so a read-only dir stays
-/// read-only and fails visibly), and makes files under it 0600 and subdirs 0700.
-fn tighten(dir: &Path) -> Result<(), StoreError> {
+fn chmod(p: &Path, mode: u32) -> Result<(), StoreError> {
+    std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode)).map_err(|source| {
+        StoreError::Io {
+            path: p.to_path_buf(),
+            source,
+        }
+    })
+}
+
+/// Strips group/other permissions from `dir`, keeping the owner's (so a read-only dir stays
+/// read-only and fails visibly).
+fn tighten_dir(dir: &Path) -> Result<(), StoreError> {
+    let md = std::fs::metadata(dir).map_err(|source| StoreError::Io {
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    let mode = md.permissions().mode() & 0o7777;
+    if mode & 0o077 != 0 {
+        chmod(dir, mode & 0o700)?;
+    }
+    Ok(())
+}
+
+/// Makes files under `dir` 0600 and subdirs 0700 (stores written before the app set its umask).
+/// A file that vanishes during the walk is skipped: sled retires old snapshot files.
+fn tighten_files(dir: &Path) -> Result<(), StoreError> {
     let io = |path: &Path| {
         let path: PathBuf = path.to_path_buf();
         move |source| StoreError::Io { path, source }
     };
-    let set = |p: &Path, mode: u32| {
-        std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode)).map_err(io(p))
-    };
-    let md = std::fs::metadata(dir).map_err(io(dir))?;
-    let mode = md.permissions().mode() & 0o7777;
-    if mode & 0o077 != 0 {
-        set(dir, mode & 0o700)?;
-    }
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
         for entry in std::fs::read_dir(&d).map_err(io(&d))? {
             let entry = entry.map_err(io(&d))?;
             let p = entry.path();
-            let md = std::fs::symlink_metadata(&p).map_err(io(&p))?;
-            if md.is_dir() {
-                if md.permissions().mode() & 0o7777 != 0o700 {
-                    set(&p, 0o700)?;
+            let md = match std::fs::symlink_metadata(&p) {
+                Ok(md) => md,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                Err(e) => return Err(io(&p)(e)),
+            };
+            let want = if md.is_dir() {
+                stack.push(p.clone());
+                0o700
+            } else if md.is_file() {
+                0o600
+            } else {
+                continue;
+            };
+            if md.permissions().mode() & 0o7777 != want {
+                match chmod(&p, want) {
+                    Err(StoreError::Io { source, .. })
+                        if source.kind() == std::io::ErrorKind::NotFound => {}
+                    r => r?,
                 }
-                stack.push(p);
-            } else if md.is_file() && md.permissions().mode() & 0o7777 != 0o600 {
-                set(&p, 0o600)?;
             }
         }
     }
