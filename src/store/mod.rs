@@ -9,6 +9,7 @@
 mod aggregates;
 mod budget;
 mod check;
+mod checkpoints;
 mod codec;
 mod error;
 mod import;
@@ -20,6 +21,7 @@ pub mod triggers;
 pub use aggregates::{AggRow, MonthAggRow};
 pub use budget::Budget;
 pub use check::CheckReport;
+pub use checkpoints::{DeadLetter, TriggerState};
 pub use error::StoreError;
 pub use import::{BatchUndo, ImportRow, Imported, Undone};
 pub use stream::{ChangeRecord, Event, Origin};

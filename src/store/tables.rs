@@ -71,6 +71,11 @@ pub const IMPORTS: &str = "imports-1";
 /// monthly limit in minor units. User data (not derived from items, not in the stream); written by
 /// `Store::set_budget` in its own flushed transaction (see `store/budget.rs`).
 pub const BUDGETS: &str = "budgets-1";
+/// `triggers`: state of the user triggers (see `store/checkpoints.rs`). Key `b's' ++ name` ->
+/// postcard `TriggerState` (checkpoint seq, retry state, counters). Key `b'd' ++ name ++ 0 ++ seq
+/// u64 BE` -> postcard `DeadLetter`. Not derived from items, not in the stream; each change is
+/// flushed. Trigger names are `[A-Za-z0-9_-]+`, so the 0 byte ends a name.
+pub const TRIGGERS: &str = "triggers-1";
 /// `meta`. Key `schema_version` -> u32 BE. Key `seq` -> u64 BE, the last stream seq (read and
 /// bumped inside each write transaction, which keeps seqs gap-free). Unversioned: it says which
 /// version the others are.

@@ -1,6 +1,9 @@
-//! Triggers on the change stream: functions of one committed `ChangeRecord` (its old and new
-//! images) plus the aggregates, never a rescan of items. Rule: called after commit, by whoever
-//! made the write (the TUI runtime, `expense add`), so a notice is shown once per write.
+//! In-process triggers on the change stream: budget alerts are a consumer of change records (their
+//! old and new images) plus the aggregates, never a rescan of items. A consumer keeps a
+//! checkpoint (the last seq it looked at) and asks for the alerts of the records after it: each
+//! TUI session (in its runtime, so it sees crossings made by any session, once each) and
+//! `expense add` for its own record. User triggers (commands run per record) are in
+//! `crate::triggers`, with durable checkpoints in `store/checkpoints.rs`.
 //!
 //! (The aggregate deltas themselves are applied inside the write transaction, see
 //! `tables::Tx::write`.)
@@ -76,83 +79,136 @@ pub fn ancestors(category: &str) -> impl Iterator<Item = &str> {
         .filter(|c| !c.is_empty())
 }
 
-/// The budget alerts `record` causes: for each budget on the written category or a parent, in the
-/// written currency, the spending of the month after the write (from the aggregates) and before
-/// it (after minus this record's own old -> new contribution). A line crossed upward (before
-/// below it, after at or above it) gives one alert; a write that crosses both gives the 100 % one.
+/// The budget alerts `record` causes (see [`budget_alerts_since`]; later records in the stream
+/// are accounted for, so the answer is the same whenever it is asked).
 pub fn budget_alerts(
     store: &Store,
     record: &ChangeRecord,
     start_day: u32,
 ) -> Result<Vec<BudgetAlert>, StoreError> {
-    // Only a written expense can push spending up; a delete or an income never does.
-    let Some(new) = record
-        .new
-        .as_ref()
-        .filter(|e| e.draft.kind == Kind::Expense)
-    else {
-        return Ok(Vec::new());
-    };
-    let mut budgets = Vec::new();
-    for cat in ancestors(&new.draft.category) {
-        if let Some(b) = store.budget(cat)? {
-            if b.currency == new.draft.currency {
-                budgets.push(b);
+    let (alerts, _) = budget_alerts_since(store, record.seq.saturating_sub(1), start_day)?;
+    Ok(alerts
+        .into_iter()
+        .filter(|(seq, _)| *seq == record.seq)
+        .map(|(_, a)| a)
+        .collect())
+}
+
+/// Records a budget-alert consumer looks at in one call; an older backlog is skipped (a session
+/// that was away for longer than this gets no notices for it).
+const ALERT_BACKLOG: usize = 10_000;
+
+/// The budget alerts of the change records after `after` (a consumer's checkpoint), oldest
+/// first, each with the seq of the record that caused it, and the seq read up to (the new
+/// checkpoint). For each budget on the written category or a parent, in the written currency:
+/// the month's spending after the record and before it. The spending now comes from the
+/// aggregates; walking the records back from the newest, each record's "after" is the next
+/// one's "before", and its "before" is its "after" minus its own old -> new contribution. A line
+/// crossed upward (before below it, after at or above it) gives one alert; a write that crosses
+/// both gives the 100 % one. A delete or an income never alerts.
+pub fn budget_alerts_since(
+    store: &Store,
+    after: u64,
+    start_day: u32,
+) -> Result<(Vec<(u64, BudgetAlert)>, u64), StoreError> {
+    let budgets = store.budgets()?;
+    let mut attempt = 0;
+    loop {
+        let last = store.last_seq()?;
+        if last <= after || budgets.is_empty() {
+            return Ok((Vec::new(), last.max(after)));
+        }
+        let from_seq = after.max(last.saturating_sub(ALERT_BACKLOG as u64));
+        let records = store.stream_since(from_seq, ALERT_BACKLOG)?;
+        let records: Vec<&ChangeRecord> = records.iter().filter(|r| r.seq <= last).collect();
+        // The (budget, month) pairs any record touches, with the month's spending now.
+        let mut spent: Vec<((usize, Month), i128)> = Vec::new();
+        for r in &records {
+            for e in [r.old.as_ref(), r.new.as_ref()].into_iter().flatten() {
+                let month = Month::containing(e.draft.date, start_day);
+                for (i, b) in budgets.iter().enumerate() {
+                    if counts_against(e, b) && !spent.iter().any(|(k, _)| *k == (i, month)) {
+                        spent.push(((i, month), 0));
+                    }
+                }
             }
         }
-    }
-    if budgets.is_empty() {
-        return Ok(Vec::new());
-    }
-    let month = Month::containing(new.draft.date, start_day);
-    let (from, to) = month.range(start_day);
-    let mut after = vec![0i128; budgets.len()];
-    store.for_each_agg(from, to, |row| {
-        if row.kind != Kind::Expense || row.currency != new.draft.currency {
-            return;
+        for ((i, month), total) in &mut spent {
+            let b = &budgets[*i];
+            let (from, to) = month.range(start_day);
+            store.for_each_agg(from, to, |row| {
+                if row.kind == Kind::Expense
+                    && row.currency == b.currency
+                    && is_within(&row.category, &b.category)
+                {
+                    *total += i128::from(row.sum);
+                }
+            })?;
         }
-        for (i, b) in budgets.iter().enumerate() {
-            if is_within(&row.category, &b.category) {
-                after[i] += i128::from(row.sum);
-            }
-        }
-    })?;
-    let contribution = |e: Option<&Expense>, b: &super::Budget| -> i128 {
-        match e {
-            Some(e)
-                if e.draft.kind == Kind::Expense
-                    && e.draft.currency == b.currency
-                    && e.draft.date >= from
-                    && e.draft.date <= to
-                    && is_within(&e.draft.category, &b.category) =>
-            {
-                i128::from(e.draft.amount)
-            }
-            _ => 0,
-        }
-    };
-    let mut out = Vec::new();
-    for (b, after) in budgets.into_iter().zip(after) {
-        let before = after - contribution(Some(new), &b) + contribution(record.old.as_ref(), &b);
-        let limit = i128::from(b.amount);
-        let crossed = |pct: i128| before * 100 < limit * pct && after * 100 >= limit * pct;
-        let level = if crossed(100) {
-            AlertLevel::Over
-        } else if crossed(80) {
-            AlertLevel::Warning
-        } else {
+        // A write between reading the stream and the aggregates would make them disagree.
+        if store.last_seq()? != last && attempt < 3 {
+            attempt += 1;
             continue;
-        };
-        out.push(BudgetAlert {
-            category: b.category,
-            month,
-            currency: b.currency,
-            budget: b.amount,
-            spent: i64::try_from(after).unwrap_or(i64::MAX),
-            level,
-        });
+        }
+        let mut out = Vec::new();
+        for r in records.iter().rev() {
+            let contribution = |e: Option<&Expense>, i: usize, month: Month| -> i128 {
+                match e {
+                    Some(e)
+                        if counts_against(e, &budgets[i])
+                            && Month::containing(e.draft.date, start_day) == month =>
+                    {
+                        i128::from(e.draft.amount)
+                    }
+                    _ => 0,
+                }
+            };
+            let written = r.new.as_ref().filter(|e| e.draft.kind == Kind::Expense);
+            for ((i, month), total) in &mut spent {
+                let (i, month) = (*i, *month);
+                let after_r = *total;
+                let before_r = after_r - contribution(r.new.as_ref(), i, month)
+                    + contribution(r.old.as_ref(), i, month);
+                *total = before_r;
+                let Some(new) = written else { continue };
+                let b = &budgets[i];
+                if !counts_against(new, b) || Month::containing(new.draft.date, start_day) != month
+                {
+                    continue;
+                }
+                let limit = i128::from(b.amount);
+                let crossed =
+                    |pct: i128| before_r * 100 < limit * pct && after_r * 100 >= limit * pct;
+                let level = if crossed(100) {
+                    AlertLevel::Over
+                } else if crossed(80) {
+                    AlertLevel::Warning
+                } else {
+                    continue;
+                };
+                out.push((
+                    r.seq,
+                    BudgetAlert {
+                        category: b.category.clone(),
+                        month,
+                        currency: b.currency,
+                        budget: b.amount,
+                        spent: i64::try_from(after_r).unwrap_or(i64::MAX),
+                        level,
+                    },
+                ));
+            }
+        }
+        out.reverse();
+        return Ok((out, last));
     }
-    Ok(out)
+}
+
+/// True when `e` is spending counted against budget `b`.
+fn counts_against(e: &Expense, b: &super::Budget) -> bool {
+    e.draft.kind == Kind::Expense
+        && e.draft.currency == b.currency
+        && is_within(&e.draft.category, &b.category)
 }
 
 #[cfg(test)]
@@ -242,6 +298,44 @@ mod tests {
         usd.currency = Currency::parse("USD").unwrap();
         let u = s.put(usd, Origin::User, 9).unwrap();
         assert!(levels(&s, &u, 1).is_empty());
+    }
+
+    #[test]
+    fn a_consumer_catching_up_sees_each_crossing_once_at_its_record() {
+        let s = Store::open_temporary().unwrap();
+        s.set_budget("food", Some((Currency::EUR, 10_000))).unwrap();
+        let mut seqs = Vec::new();
+        for (i, cents) in [5_000, 3_500, 1_000, 1_000, 500].into_iter().enumerate() {
+            let r = s
+                .put(
+                    draft(11, 3, cents, "food:x", Kind::Expense),
+                    Origin::User,
+                    i as i64,
+                )
+                .unwrap();
+            seqs.push(r.seq);
+        }
+        let want = vec![(seqs[1], AlertLevel::Warning), (seqs[3], AlertLevel::Over)];
+        let got = |after: u64| -> Vec<(u64, AlertLevel)> {
+            let (alerts, upto) = budget_alerts_since(&s, after, 1).unwrap();
+            assert_eq!(upto, *seqs.last().unwrap());
+            alerts.into_iter().map(|(q, a)| (q, a.level)).collect()
+        };
+        assert_eq!(got(0), want, "all at once, after the fact");
+        assert_eq!(got(seqs[1]), want[1..], "from a later checkpoint");
+        assert_eq!(got(seqs[4]), vec![], "nothing new");
+        // Record by record, as a session that is always up to date would ask.
+        let one_by_one: Vec<(u64, AlertLevel)> = seqs
+            .iter()
+            .flat_map(|q| {
+                let r = s.stream_since(q - 1, 1).unwrap().remove(0);
+                levels(&s, &r, 1)
+                    .into_iter()
+                    .map(|(_, l)| (*q, l))
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        assert_eq!(one_by_one, want);
     }
 
     #[test]

@@ -31,15 +31,20 @@ pub struct Runtime {
     month: Option<MonthRows>,
     /// Month start day for budget alerts.
     start_day: u32,
+    /// Budget-alert checkpoint: the last seq whose alerts this session has shown.
+    alerts_after: u64,
 }
 
 impl Runtime {
     /// A runtime over `store`.
     pub fn new(store: Store) -> Runtime {
+        // Notices are for what is written from now on, by any session.
+        let alerts_after = store.last_seq().unwrap_or(0);
         Runtime {
             store,
             month: None,
             start_day: 1,
+            alerts_after,
         }
     }
 
@@ -54,8 +59,33 @@ impl Runtime {
     }
 
     /// Performs one effect (not Quit/Suspend, which the loop handles) and reports the outcome:
-    /// usually one action; a write that crosses budget lines adds `BudgetAlerts`.
+    /// usually one action, then `BudgetAlerts` when records written since the last call (by this
+    /// session or any other) crossed budget lines.
     pub fn execute(&mut self, effect: Effect, now_ms: i64) -> Vec<Action> {
+        let mut out = self.perform(effect, now_ms);
+        if !out.is_empty() {
+            out.extend(self.budget_alerts());
+        }
+        out
+    }
+
+    /// The budget-alert consumer: the alerts of the records after its checkpoint.
+    fn budget_alerts(&mut self) -> Option<Action> {
+        match crate::store::triggers::budget_alerts_since(
+            &self.store,
+            self.alerts_after,
+            self.start_day,
+        ) {
+            Ok((alerts, upto)) => {
+                self.alerts_after = upto;
+                (!alerts.is_empty())
+                    .then(|| Action::BudgetAlerts(alerts.into_iter().map(|(_, a)| a).collect()))
+            }
+            Err(e) => Some(Action::Failed(format!("checking budgets: {e}"))),
+        }
+    }
+
+    fn perform(&mut self, effect: Effect, now_ms: i64) -> Vec<Action> {
         let result = match effect {
             Effect::LoadWindow(q) => self.window(q).map(|w| Action::WindowLoaded(Box::new(w))),
             Effect::LoadCompletions => self.completions().map(Action::CompletionsLoaded),
@@ -102,21 +132,12 @@ impl Runtime {
         vec![result.unwrap_or_else(|e| Action::Failed(e.to_string()))]
     }
 
-    /// The answer to a write: `Stored`, then `BudgetAlerts` when it crossed a budget line
-    /// (computed from the change record and the aggregates, `store::triggers`).
+    /// The answer to a write (budget alerts follow from the stream, see `execute`).
     fn written(&self, r: Result<ChangeRecord, StoreError>, change: Change) -> Vec<Action> {
-        let record = match r {
-            Ok(rec) => rec,
-            Err(e) => return vec![Action::Failed(e.to_string())],
-        };
-        let alerts = crate::store::triggers::budget_alerts(&self.store, &record, self.start_day);
-        let mut out = vec![stored(record, change)];
-        match alerts {
-            Ok(a) if a.is_empty() => {}
-            Ok(a) => out.push(Action::BudgetAlerts(a)),
-            Err(e) => out.push(Action::Failed(format!("checking budgets: {e}"))),
+        match r {
+            Ok(record) => vec![stored(record, change)],
+            Err(e) => vec![Action::Failed(e.to_string())],
         }
-        out
     }
 
     fn window(&mut self, mut q: WindowQuery) -> Result<WindowLoaded, StoreError> {
