@@ -53,6 +53,8 @@ pub struct Config {
     pub chart_markers: ChartMarkers,
     /// Exchange rates into `currency` (`[rates]`); empty: totals stay per currency.
     pub rates: crate::domain::rates::Rates,
+    /// `[[trigger]]`: commands run for matching change records (see `crate::triggers`).
+    pub triggers: Vec<crate::triggers::TriggerSpec>,
 }
 
 impl Default for Config {
@@ -64,6 +66,7 @@ impl Default for Config {
             chart_markers: ChartMarkers::Unicode,
             rates: Default::default(),
             import: ImportConfig::default(),
+            triggers: Vec::new(),
         }
     }
 }
@@ -99,6 +102,8 @@ struct ConfigFile {
     chart_markers: Option<ChartMarkers>,
     rates: Option<std::collections::BTreeMap<String, String>>,
     import: Option<ImportFile>,
+    #[serde(default)]
+    trigger: Vec<crate::triggers::TriggerFile>,
 }
 
 /// `[import]` as written.
@@ -265,6 +270,19 @@ impl Config {
                     .insert(&code, &rate)
                     .map_err(|e| eyre!("{}: {e}", path.display()))?;
             }
+        }
+        for (i, t) in file.trigger.iter().enumerate() {
+            let spec = t
+                .to_spec()
+                .map_err(|e| eyre!("{}: trigger[{i}] ({}): {e}", path.display(), t.name))?;
+            if self.triggers.iter().any(|s| s.name == spec.name) {
+                return Err(eyre!(
+                    "{}: trigger[{i}]: the name '{}' is used twice",
+                    path.display(),
+                    spec.name
+                ));
+            }
+            self.triggers.push(spec);
         }
         if let Some(import) = file.import {
             let at = |key: &str, e: String| eyre!("{}: import.{key}: {e}", path.display());

@@ -11,5 +11,6 @@ pub mod domain;
 pub mod review;
 pub mod session;
 pub mod store;
+pub mod triggers;
 pub mod tui;
 pub mod ui;

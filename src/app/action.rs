@@ -133,6 +133,12 @@ pub enum Action {
     /// A write crossed 80 % or 100 % of budgets.
     #[serde(skip)]
     BudgetAlerts(Vec<crate::store::triggers::BudgetAlert>),
+    /// Time to look at the triggers' health again (a timer, every few seconds).
+    #[serde(skip)]
+    PollTriggers,
+    /// The triggers' health: a warning while one is failing or has dead letters.
+    #[serde(skip)]
+    TriggerHealth(Option<String>),
     /// Something failed; the message is for the person.
     #[serde(skip)]
     Failed(String),

@@ -91,6 +91,8 @@ pub enum Effect {
     LoadWindow(WindowQuery),
     /// Fetch categories and payees for completion.
     LoadCompletions,
+    /// Look at the triggers' health (answered by `Action::TriggerHealth`).
+    LoadTriggerHealth,
     /// Store a new expense.
     Put(Draft),
     /// Store an edit, if the item still has `expected_version`.

@@ -35,6 +35,8 @@ pub struct State {
     pub overlay: Option<Overlay>,
     /// A one-line message in the status bar.
     pub toast: Option<Toast>,
+    /// A failing trigger, shown in the status bar when there is no message.
+    pub trigger_warning: Option<String>,
     /// Change records made in this session, newest last: what `u` reverses.
     pub undo_stack: Vec<u64>,
     /// The undo sent to the store and not yet answered: put back on the stack if it fails.
@@ -62,6 +64,7 @@ impl State {
             ascii_charts: false,
             overlay: None,
             toast: None,
+            trigger_warning: None,
             undo_stack: Vec::new(),
             pending_undo: None,
             completions: Completions::default(),

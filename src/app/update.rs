@@ -28,6 +28,11 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             state.today = today;
             Vec::new()
         }
+        Action::PollTriggers => vec![Effect::LoadTriggerHealth],
+        Action::TriggerHealth(warning) => {
+            state.trigger_warning = warning;
+            Vec::new()
+        }
         Action::WindowLoaded(loaded) => window_loaded(state, *loaded),
         Action::CompletionsLoaded(c) => {
             state.completions = c;
@@ -103,6 +108,8 @@ fn is_user_action(action: &Action) -> bool {
         action,
         Action::Resize { .. }
             | Action::Tick(_)
+            | Action::PollTriggers
+            | Action::TriggerHealth(_)
             | Action::WindowLoaded(_)
             | Action::CompletionsLoaded(_)
             | Action::Stored(_)

@@ -20,6 +20,7 @@ pub mod list;
 pub mod progress;
 pub mod report;
 pub mod stream;
+pub mod triggers;
 
 use crate::config::Config;
 use crate::store::Store;
@@ -80,6 +81,8 @@ pub enum Command {
     Report(report::Args),
     /// Recompute indexes and aggregates from the items; exit status 1 on any difference.
     Check(check::Args),
+    /// Show the triggers' lag, failures and dead letters; `retry` or `drop` dead letters.
+    Triggers(triggers::Args),
 }
 
 impl Command {
@@ -108,6 +111,7 @@ pub fn run(command: &Command, ctx: &mut Ctx) -> Result<()> {
         Command::Stream(args) => stream::run(ctx, args),
         Command::Report(args) => report::run(ctx, args),
         Command::Check(args) => check::run(ctx, args),
+        Command::Triggers(args) => triggers::run(ctx, args),
     }
 }
 

@@ -33,7 +33,8 @@ pub enum View {
 }
 
 impl View {
-    fn name(self) -> &'static str {
+    /// DynamoDB's name of the view (`NEW_AND_OLD_IMAGES`).
+    pub fn name(self) -> &'static str {
         match self {
             View::KeysOnly => "KEYS_ONLY",
             View::NewImage => "NEW_IMAGE",
@@ -95,6 +96,11 @@ pub fn run(ctx: &mut Ctx, args: &Args) -> Result<()> {
             std::thread::sleep(FOLLOW_EVERY);
         }
     }
+}
+
+/// One record as the JSON `expense stream` prints (without the newline); triggers send the same.
+pub fn record_json(r: &ChangeRecord, view: View) -> serde_json::Result<Vec<u8>> {
+    serde_json::to_vec(&Record::of(r, view))
 }
 
 enum Since {

@@ -7,6 +7,7 @@ use super::{read_frame, socket_path, write_frame, Reply, Request, RunRequest};
 use crate::cli::{self, Command, Ctx};
 use crate::config::{process_env, Config, Places};
 use crate::store::{Store, StoreError};
+use crate::triggers::Dispatcher;
 use chrono::NaiveDate;
 use color_eyre::eyre::{eyre, Result, WrapErr};
 use std::io::{self, IsTerminal, Write};
@@ -65,6 +66,10 @@ fn open_unless_served(store_dir: &Path, deadline: Instant) -> Result<Option<Stor
     }
 }
 
+/// How long a command that held the store waits, before exiting, for trigger deliveries that
+/// are due (the rest wait for the next process that holds the store).
+const TRIGGERS_WAIT: Duration = Duration::from_secs(10);
+
 /// Runs a subcommand: in the session that holds the store if there is one, else here (serving
 /// other callers meanwhile).
 pub fn run_command(
@@ -115,18 +120,25 @@ pub fn run_command(
         // before the store is opened (a typo creates nothing); while we hold the store we serve
         // others, so a long import does not lock them out.
         let config = Config::load(places.config_dir.as_deref(), &process_env)?;
+        let triggers = config.triggers.clone();
         let server: std::cell::RefCell<Option<Server>> = std::cell::RefCell::new(None);
+        let dispatcher: std::cell::RefCell<Option<Dispatcher>> = std::cell::RefCell::new(None);
         let open = || {
             let store = open_unless_served(store_dir, deadline)
                 .wrap_err("opening the store")?
                 .ok_or(SessionAppeared)?;
             // Without a socket (a path too long for one) the command still runs.
             *server.borrow_mut() = Server::start(store.clone(), &sock).ok();
+            *dispatcher.borrow_mut() = Dispatcher::start(store.clone(), triggers.clone());
             Ok(store)
         };
         let result = run_here(command, config, today, cwd.clone(), err_is_tty, open);
         if let Some(server) = server.into_inner() {
             server.shutdown(DRAIN);
+        }
+        // Records this command (and those it served) wrote go to the triggers before it exits.
+        if let Some(d) = dispatcher.into_inner() {
+            d.finish(TRIGGERS_WAIT);
         }
         match result {
             Err(report) if report.downcast_ref::<SessionAppeared>().is_some() => continue,

@@ -111,6 +111,8 @@ pub enum Outcome {
     },
     /// `Action::BudgetAlerts`.
     BudgetAlerts(Vec<crate::store::triggers::BudgetAlert>),
+    /// `Action::TriggerHealth`.
+    TriggerHealth(Option<String>),
     /// `Action::Failed`.
     Failed(String),
 }
@@ -126,6 +128,7 @@ impl Outcome {
             Action::DetailsLoaded(d) => Outcome::Details(d),
             Action::BudgetSaved { category, limit } => Outcome::BudgetSaved { category, limit },
             Action::BudgetAlerts(a) => Outcome::BudgetAlerts(a),
+            Action::TriggerHealth(w) => Outcome::TriggerHealth(w),
             Action::Failed(m) => Outcome::Failed(m),
             other => Outcome::Failed(format!(
                 "internal: the session cannot send {other:?} to another process"
@@ -143,6 +146,7 @@ impl Outcome {
             Outcome::Details(d) => Action::DetailsLoaded(d),
             Outcome::BudgetSaved { category, limit } => Action::BudgetSaved { category, limit },
             Outcome::BudgetAlerts(a) => Action::BudgetAlerts(a),
+            Outcome::TriggerHealth(w) => Action::TriggerHealth(w),
             Outcome::Failed(m) => Action::Failed(m),
         }
     }

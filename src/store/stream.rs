@@ -72,6 +72,35 @@ pub enum Origin {
 }
 
 impl Origin {
+    /// Every origin, in code order.
+    pub const ALL: [Origin; 6] = [
+        Origin::User,
+        Origin::Import,
+        Origin::Undo,
+        Origin::Ttl,
+        Origin::Replica,
+        Origin::Demo,
+    ];
+
+    /// The lowercase name, as serialized (`user`, `import`, ...).
+    pub fn name(self) -> &'static str {
+        match self {
+            Origin::User => "user",
+            Origin::Import => "import",
+            Origin::Undo => "undo",
+            Origin::Ttl => "ttl",
+            Origin::Replica => "replica",
+            Origin::Demo => "demo",
+        }
+    }
+
+    /// The origin named `name` (case-insensitive).
+    pub fn parse(name: &str) -> Option<Origin> {
+        Origin::ALL
+            .into_iter()
+            .find(|o| o.name().eq_ignore_ascii_case(name.trim()))
+    }
+
     /// Stored byte.
     pub(crate) fn code(self) -> u8 {
         match self {

@@ -10,6 +10,11 @@ use super::runtime::Runtime;
 use crate::app::{Action, Effect};
 use crate::session::client::{attach, Attached, DRAIN, PATIENCE};
 use crate::session::server::Server;
+use crate::triggers::{Dispatcher, TriggerSpec};
+
+/// How long quitting waits for trigger deliveries that are due (the rest wait for the next
+/// process that holds the store).
+const TRIGGERS_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
 use crate::session::{read_frame, socket_path, write_frame, Reply, Request};
 use crate::store::StoreError;
 use std::os::unix::net::UnixStream;
@@ -23,12 +28,15 @@ pub struct Backend {
     /// Sequence number of this TUI's own latest write: its notification needs no reload.
     own_seq: Option<u64>,
     events: Sender<Msg>,
+    /// `[[trigger]]` from config, delivered while this process holds the store.
+    triggers: Vec<TriggerSpec>,
 }
 
 enum Kind {
     Local {
         runtime: Box<Runtime>,
         server: Option<Server>,
+        dispatcher: Option<Dispatcher>,
     },
     Remote {
         conn: UnixStream,
@@ -37,12 +45,18 @@ enum Kind {
 
 impl Backend {
     /// Starts from an attachment; notifications go to `events`.
-    pub fn new(attached: Attached, store_dir: &Path, events: Sender<Msg>) -> Backend {
+    pub fn new(
+        attached: Attached,
+        store_dir: &Path,
+        events: Sender<Msg>,
+        triggers: Vec<TriggerSpec>,
+    ) -> Backend {
         Backend {
-            kind: connect(attached, store_dir, &events),
+            kind: connect(attached, store_dir, &events, &triggers),
             store_dir: store_dir.to_path_buf(),
             own_seq: None,
             events,
+            triggers,
         }
     }
 
@@ -103,16 +117,23 @@ impl Backend {
     /// Attaches again after the holder left: becomes the holder, or a client of the new one.
     pub fn reattach(&mut self) -> Result<(), StoreError> {
         let attached = attach(&self.store_dir, PATIENCE)?;
-        self.kind = connect(attached, &self.store_dir, &self.events);
+        self.kind = connect(attached, &self.store_dir, &self.events, &self.triggers);
         Ok(())
     }
 
     /// Stops serving (waiting for commands run for others) and flushes the store.
     pub fn close(self) -> Result<(), StoreError> {
         match self.kind {
-            Kind::Local { runtime, server } => {
+            Kind::Local {
+                runtime,
+                server,
+                dispatcher,
+            } => {
                 if let Some(server) = server {
                     server.shutdown(DRAIN);
+                }
+                if let Some(d) = dispatcher {
+                    d.finish(TRIGGERS_WAIT);
                 }
                 runtime.store().flush()
             }
@@ -134,7 +155,12 @@ fn remote(conn: &mut UnixStream, fx: &Effect) -> std::io::Result<Vec<Action>> {
 
 /// Holds the store (serving it, forwarding its notifications) or uses the holder's session
 /// (subscribed to its notifications).
-fn connect(attached: Attached, store_dir: &Path, events: &Sender<Msg>) -> Kind {
+fn connect(
+    attached: Attached,
+    store_dir: &Path,
+    events: &Sender<Msg>,
+    triggers: &[TriggerSpec],
+) -> Kind {
     match attached {
         Attached::Holder(store) => {
             let server = Server::start(store.clone(), &socket_path(store_dir)).ok();
@@ -152,6 +178,7 @@ fn connect(attached: Attached, store_dir: &Path, events: &Sender<Msg>) -> Kind {
                     });
             }
             Kind::Local {
+                dispatcher: Dispatcher::start(store.clone(), triggers.to_vec()),
                 runtime: Box::new(Runtime::new(store)),
                 server,
             }

@@ -16,6 +16,8 @@ pub enum Msg {
     Term(Event),
     /// The clock: today's date.
     Tick(NaiveDate),
+    /// Time to look at the triggers' health (every [`POLL_TRIGGERS`]).
+    PollTriggers,
     /// Leave now: a signal arrived or the terminal went away.
     Terminate(String),
     /// The store's newest sequence number (some session wrote).
@@ -44,6 +46,10 @@ pub fn spawn_signals(tx: Sender<Msg>) -> std::io::Result<()> {
     Ok(())
 }
 
+/// How often an open TUI looks at the triggers' health (a failing trigger shows in the status
+/// line within this).
+pub const POLL_TRIGGERS: Duration = Duration::from_secs(2);
+
 /// Starts the input thread: blocking reads, forwarded as they come.
 ///
 /// crossterm installs its SIGWINCH handler when its event source is first used. That happens here,
@@ -53,9 +59,16 @@ pub fn spawn_signals(tx: Sender<Msg>) -> std::io::Result<()> {
 pub fn spawn_input(tx: Sender<Msg>) -> std::io::Result<()> {
     event::poll(Duration::ZERO)?;
     let mut today = chrono::Local::now().date_naive();
+    let mut polled = std::time::Instant::now();
     std::thread::Builder::new()
         .name("input".into())
         .spawn(move || loop {
+            if polled.elapsed() >= POLL_TRIGGERS {
+                polled = std::time::Instant::now();
+                if tx.send(Msg::PollTriggers).is_err() {
+                    return;
+                }
+            }
             match event::poll(Duration::from_millis(250)) {
                 Ok(true) => match event::read() {
                     Ok(ev) => {

@@ -52,7 +52,7 @@ pub fn run(attached: Attached, store_dir: &Path, config: &Config, keymap: Keymap
             .wrap_err("preparing the month totals")?;
     }
     // After terminal::init, so the session's panic filter wraps ratatui's restoring hook.
-    let mut runtime = Backend::new(attached, store_dir, tx.clone());
+    let mut runtime = Backend::new(attached, store_dir, tx.clone(), config.triggers.clone());
     runtime.set_month_start_day(config.month_start_day);
     let size = term.size().wrap_err("reading the terminal size")?;
     let mut queue: VecDeque<Action> = VecDeque::new();
@@ -101,6 +101,7 @@ pub fn run(attached: Attached, store_dir: &Path, config: &Config, keymap: Keymap
                 }),
                 Msg::Term(ev) => queue.extend(keymap.resolve(Context::of(&state), &ev)),
                 Msg::Tick(day) => queue.push_back(Action::Tick(day)),
+                Msg::PollTriggers => queue.push_back(Action::PollTriggers),
                 Msg::StoreChanged(seq) => {
                     if runtime.is_news(seq) {
                         queue.push_back(Action::ChangedElsewhere);

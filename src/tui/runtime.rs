@@ -89,6 +89,9 @@ impl Runtime {
         let result = match effect {
             Effect::LoadWindow(q) => self.window(q).map(|w| Action::WindowLoaded(Box::new(w))),
             Effect::LoadCompletions => self.completions().map(Action::CompletionsLoaded),
+            Effect::LoadTriggerHealth => crate::triggers::health(&self.store, &[]).map(|h| {
+                Action::TriggerHealth(h.iter().find_map(crate::triggers::Health::warning))
+            }),
             Effect::LoadReview(q) => {
                 crate::review::compute(&self.store, &q).map(|r| Action::ReviewLoaded(Box::new(r)))
             }

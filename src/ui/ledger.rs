@@ -244,8 +244,8 @@ fn render_status(state: &State, chrome: &Chrome, frame: &mut Frame, area: Rect) 
         Some(0) | None => String::new(),
         Some(n) => format!(" {}/{} ", l.selected + 1, n),
     };
-    let left = if let Some(toast) = &state.toast {
-        super::toast_line(toast, t)
+    let left = if let Some(line) = super::notice_line(state, t) {
+        line
     } else {
         let mut spans = Vec::new();
         if !l.filter.value().is_empty() {

@@ -185,6 +185,19 @@ pub fn inner(area: Rect) -> Rect {
     }
 }
 
+/// What the status line shows instead of key hints: the last message, else a failing trigger.
+pub fn notice_line(state: &crate::app::state::State, theme: &Theme) -> Option<Line<'static>> {
+    if let Some(toast) = &state.toast {
+        return Some(toast_line(toast, theme));
+    }
+    state.trigger_warning.as_ref().map(|w| {
+        Line::from(Span::styled(
+            format!(" ! {}", inert(w)),
+            theme.style(Meaning::Warning),
+        ))
+    })
+}
+
 /// The status line's message: green for success, red for an error, user text made inert.
 pub fn toast_line(toast: &crate::app::state::Toast, theme: &Theme) -> Line<'static> {
     let meaning = if toast.error {

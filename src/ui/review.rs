@@ -677,8 +677,8 @@ fn largest(details: Option<&ReviewDetails>, t: &Theme, frame: &mut Frame, area: 
 
 fn render_status(state: &State, chrome: &Chrome, frame: &mut Frame, area: Rect) {
     let t = chrome.theme;
-    let line = if let Some(toast) = &state.toast {
-        super::toast_line(toast, t)
+    let line = if let Some(line) = super::notice_line(state, t) {
+        line
     } else {
         Line::from(hints(
             &[

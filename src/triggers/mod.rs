@@ -1,0 +1,256 @@
+//! User triggers: `[[trigger]]` entries in config, each a filter over change records and a command
+//! that receives every matching record as JSON on stdin (the `expense stream` shape, in the
+//! trigger's view). The DynamoDB Streams + Lambda idea: each trigger has a durable checkpoint in
+//! the store (`store/checkpoints.rs`), so every record is delivered at least once, also across
+//! restarts and crashes; a failing command is retried with exponential backoff, and after
+//! `max_attempts` the record goes to the trigger's dead-letter list and the trigger moves on.
+//!
+//! Who delivers: the process that holds the store ([`Dispatcher`], started next to the session
+//! server by the TUI and by a command that opened the store itself). A trigger first seen starts
+//! at the newest record: it gets what is written after it was configured.
+//!
+//! ```toml
+//! [[trigger]]
+//! name = "big-spend"                 # letters, digits, - and _
+//! command = "notify-send 'big spend' \"$(jq -r .dynamodb.NewImage.amount)\""
+//! events = ["INSERT", "MODIFY"]      # default: all three
+//! category = "food"                  # the category or below it (old or new image)
+//! min_amount = "50"                  # in the record's own currency
+//! origins = ["user", "import"]       # default: all
+//! view = "new_image"                 # keys_only | new_image | old_image | new_and_old_images
+//! max_attempts = 5                   # then the record is dead-lettered
+//! backoff_ms = 1000                  # first retry delay, doubled each time (capped at 5 min)
+//! timeout_secs = 30                  # a command running longer is killed (a failure)
+//! ```
+
+mod deliver;
+
+pub use deliver::{deliver, drop_dead_letters, health, retry_dead_letter, Dispatcher, Health};
+
+use crate::cli::stream::View;
+use crate::domain::{money, Currency, Expense};
+use crate::store::{ChangeRecord, Event, Origin};
+use serde::Deserialize;
+use std::time::Duration;
+
+/// One configured trigger.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TriggerSpec {
+    /// Unique name, `[A-Za-z0-9_-]+` (the key of its checkpoint).
+    pub name: String,
+    /// Run with `sh -c`, the record on stdin.
+    pub command: String,
+    /// Events that match (empty: all).
+    pub events: Vec<Event>,
+    /// The category or below it, in the old or the new image.
+    pub category: Option<String>,
+    /// Minimum amount as minor units at scale 3 (`50` = 50000), in the record's currency.
+    pub min_amount: Option<i128>,
+    /// Origins that match (empty: all).
+    pub origins: Vec<Origin>,
+    /// Images in the JSON.
+    pub view: View,
+    /// Attempts before a record is dead-lettered (at least 1).
+    pub max_attempts: u32,
+    /// Delay before the first retry; doubled for each further one, at most [`MAX_BACKOFF`].
+    pub backoff: Duration,
+    /// A run longer than this is killed and counted as a failure.
+    pub timeout: Duration,
+}
+
+/// The longest wait between two attempts.
+pub const MAX_BACKOFF: Duration = Duration::from_secs(300);
+
+/// Scale of [`TriggerSpec::min_amount`] (3 decimals covers every ISO 4217 currency we print).
+const MIN_SCALE: u32 = 3;
+
+/// `[[trigger]]` as written.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct TriggerFile {
+    pub(crate) name: String,
+    command: String,
+    #[serde(default)]
+    events: Vec<String>,
+    category: Option<String>,
+    min_amount: Option<String>,
+    #[serde(default)]
+    origins: Vec<String>,
+    view: Option<String>,
+    max_attempts: Option<i64>,
+    backoff_ms: Option<i64>,
+    timeout_secs: Option<i64>,
+}
+
+impl TriggerFile {
+    /// The spec, or an error naming the key.
+    pub(crate) fn to_spec(&self) -> Result<TriggerSpec, String> {
+        let name = self.name.trim();
+        if name.is_empty()
+            || !name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        {
+            return Err(format!(
+                "name '{}': use letters, digits, '-' and '_'",
+                crate::domain::text::inert(&self.name)
+            ));
+        }
+        if self.command.trim().is_empty() {
+            return Err("command: empty".into());
+        }
+        let events = self
+            .events
+            .iter()
+            .map(|e| match e.to_ascii_uppercase().as_str() {
+                "INSERT" => Ok(Event::Insert),
+                "MODIFY" => Ok(Event::Modify),
+                "REMOVE" => Ok(Event::Remove),
+                _ => Err(format!("events: '{e}' is not INSERT, MODIFY or REMOVE")),
+            })
+            .collect::<Result<_, _>>()?;
+        let origins = self
+            .origins
+            .iter()
+            .map(|o| {
+                Origin::parse(o).ok_or_else(|| {
+                    format!(
+                        "origins: '{o}' is not one of {}",
+                        Origin::ALL.map(|o| o.name()).join(", ")
+                    )
+                })
+            })
+            .collect::<Result<_, _>>()?;
+        let category = match &self.category {
+            Some(c) => Some(
+                crate::domain::validate::parse_category(c).map_err(|e| format!("category: {e}"))?,
+            ),
+            None => None,
+        };
+        let min_amount = match &self.min_amount {
+            Some(a) => Some(parse_min(a).map_err(|e| format!("min_amount: {e}"))?),
+            None => None,
+        };
+        let view = match &self.view {
+            Some(v) => <View as clap::ValueEnum>::from_str(v, true).map_err(|_| {
+                format!("view: '{v}' is not keys_only, new_image, old_image or new_and_old_images")
+            })?,
+            None => View::NewAndOldImages,
+        };
+        let positive = |key: &str, v: Option<i64>, default: u64, max: u64| match v {
+            None => Ok(default),
+            Some(n) if n >= 1 && n as u64 <= max => Ok(n as u64),
+            Some(n) => Err(format!("{key}: {n} is not between 1 and {max}")),
+        };
+        Ok(TriggerSpec {
+            name: name.to_string(),
+            command: self.command.clone(),
+            events,
+            category,
+            min_amount,
+            origins,
+            view,
+            max_attempts: positive("max_attempts", self.max_attempts, 5, 100)? as u32,
+            backoff: Duration::from_millis(positive(
+                "backoff_ms",
+                self.backoff_ms,
+                1000,
+                MAX_BACKOFF.as_millis() as u64,
+            )?),
+            timeout: Duration::from_secs(positive("timeout_secs", self.timeout_secs, 30, 3600)?),
+        })
+    }
+}
+
+/// `50`, `12.5`, `0.001` -> minor units at scale 3.
+fn parse_min(text: &str) -> Result<i128, String> {
+    let kwd = Currency::parse("KWD").map_err(|e| e.to_string())?;
+    debug_assert_eq!(kwd.exponent(), MIN_SCALE);
+    money::parse_amount(text, kwd)
+        .map(i128::from)
+        .map_err(|e| e.to_string())
+}
+
+impl TriggerSpec {
+    /// True when `r` passes the filter.
+    pub fn matches(&self, r: &ChangeRecord) -> bool {
+        if !self.events.is_empty() && !self.events.contains(&r.event) {
+            return false;
+        }
+        if !self.origins.is_empty() && !self.origins.contains(&r.origin) {
+            return false;
+        }
+        let images = || [r.new.as_ref(), r.old.as_ref()].into_iter().flatten();
+        if let Some(c) = &self.category {
+            if !images().any(|e| crate::store::triggers::is_within(&e.draft.category, c)) {
+                return false;
+            }
+        }
+        if let Some(min) = self.min_amount {
+            if !images().any(|e| at_least(e, min)) {
+                return false;
+            }
+        }
+        true
+    }
+
+    /// Delay before attempt `attempts + 1` after `attempts` failures.
+    pub fn backoff_after(&self, attempts: u32) -> Duration {
+        let factor = 1u32 << attempts.saturating_sub(1).min(16);
+        self.backoff.saturating_mul(factor).min(MAX_BACKOFF)
+    }
+}
+
+/// `e.amount >= min / 10^3` in `e`'s currency, compared exactly.
+fn at_least(e: &Expense, min: i128) -> bool {
+    let exp = e.draft.currency.exponent();
+    i128::from(e.draft.amount) * 10i128.pow(MIN_SCALE) >= min * 10i128.pow(exp)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec(toml_text: &str) -> Result<TriggerSpec, String> {
+        let f: TriggerFile = toml::from_str(toml_text).map_err(|e| e.to_string())?;
+        f.to_spec()
+    }
+
+    #[test]
+    fn config_is_checked_key_by_key() {
+        let s = spec("name = 'a'\ncommand = 'cat'").unwrap();
+        assert_eq!((s.max_attempts, s.view), (5, View::NewAndOldImages));
+        for (bad, want) in [
+            ("name = 'a b'\ncommand = 'x'", "name 'a b'"),
+            ("name = 'a'\ncommand = ' '", "command: empty"),
+            (
+                "name = 'a'\ncommand = 'x'\nevents = ['PUT']",
+                "events: 'PUT'",
+            ),
+            (
+                "name = 'a'\ncommand = 'x'\norigins = ['me']",
+                "origins: 'me'",
+            ),
+            (
+                "name = 'a'\ncommand = 'x'\nmin_amount = '12,3.4'",
+                "min_amount:",
+            ),
+            ("name = 'a'\ncommand = 'x'\nview = 'all'", "view: 'all'"),
+            (
+                "name = 'a'\ncommand = 'x'\nmax_attempts = 0",
+                "max_attempts: 0",
+            ),
+        ] {
+            let e = spec(bad).unwrap_err();
+            assert!(e.contains(want), "{bad}: {e}");
+        }
+    }
+
+    #[test]
+    fn backoff_doubles_up_to_the_cap() {
+        let s = spec("name = 'a'\ncommand = 'x'\nbackoff_ms = 100").unwrap();
+        let ms: Vec<u128> = (1..=4).map(|n| s.backoff_after(n).as_millis()).collect();
+        assert_eq!(ms, [100, 200, 400, 800]);
+        assert_eq!(s.backoff_after(40), MAX_BACKOFF);
+    }
+}
