@@ -448,6 +448,34 @@ fn import_export(c: &mut Criterion) {
             });
         }
         g.finish();
+        // `expense stream` of the whole stream, in records per second.
+        let records = {
+            let store = Store::open(&path).expect("bench store");
+            let n = store.last_seq().expect("last seq");
+            drop(store);
+            std::thread::sleep(Duration::from_millis(200));
+            n
+        };
+        let mut g = c.benchmark_group(name);
+        g.sample_size(10)
+            .measurement_time(Duration::from_secs(5))
+            .warm_up_time(Duration::from_millis(1))
+            .throughput(Throughput::Elements(records));
+        for view in ["keys_only", "new_and_old_images"] {
+            g.bench_function(format!("stream_{view}_whole_stream"), |b| {
+                b.iter_custom(|iters| {
+                    let mut total = Duration::ZERO;
+                    for _ in 0..iters {
+                        let t = Instant::now();
+                        run_cli(&["expense", "stream", "--view", view], &path);
+                        total += t.elapsed();
+                        std::thread::sleep(Duration::from_millis(50));
+                    }
+                    total
+                })
+            });
+        }
+        g.finish();
     }
 }
 

@@ -211,19 +211,27 @@ pub(crate) fn read_since(
     after: u64,
     limit: usize,
 ) -> Result<Vec<ChangeRecord>, StoreError> {
-    let mut out = Vec::new();
-    // New images of this batch, so a chain of changes to one id is resolved without re-reads.
-    let mut seen: HashMap<u64, Option<StoredItem>> = HashMap::new();
     let Some(start) = after.checked_add(1) else {
-        return Ok(out);
+        return Ok(Vec::new());
     };
+    // Decode the page first: a record whose previous record for the same id is in the page
+    // takes its old image from there (a binary search by seq), not from another tree read.
+    let mut page: Vec<(u64, StoredRecord)> = Vec::new();
     for kv in stream.range(seq_key(start)..).take(limit) {
         let (k, v) = kv?;
         let seq = decode_seq(&k).ok_or_else(|| corrupt(STREAM, &k, "key is not a seq"))?;
-        let rec = decode_record(STREAM, &k, &v)?;
-        let old = image_at(stream, rec.prev_seq, &seen)?;
-        out.push(to_change_record(seq, &rec, old.as_ref())?);
-        seen.insert(seq, rec.new);
+        page.push((seq, decode_record(STREAM, &k, &v)?));
+    }
+    let mut out = Vec::with_capacity(page.len());
+    for (seq, rec) in &page {
+        let old = match rec.prev_seq {
+            None => None,
+            Some(p) => match page.binary_search_by_key(&p, |(s, _)| *s) {
+                Ok(i) => page[i].1.new.clone(),
+                Err(_) => image_at(stream, Some(p), &HashMap::new())?,
+            },
+        };
+        out.push(to_change_record(*seq, rec, old.as_ref())?);
     }
     Ok(out)
 }
