@@ -16,8 +16,8 @@ use super::keys::{
     decode_seq, decode_text_key, text_key, AggKey, COUNT_CATEGORY, COUNT_PAYEE, COUNT_TAG,
 };
 use super::tables::{
-    distinct_tags, Trees, AGG_DAY, AGG_MONTH, COUNTS, IDX_CATEGORY, IDX_DATE, IDX_PAYEE, ITEMS,
-    META, META_SEQ, STREAM,
+    distinct_tags, Trees, AGG_DAY, AGG_MONTH, COUNTS, IDX_CATEGORY, IDX_DATE, IDX_PAYEE, IMPORTS,
+    ITEMS, META, META_SEQ, STREAM,
 };
 use super::Store;
 use crate::domain::money::format_plain;
@@ -707,6 +707,9 @@ impl Store {
                 ));
             }
         }
+        report
+            .problems
+            .extend(check_imports(t, replay.last, with_stream)?);
         let meta_seq = t.last_seq()?;
         if meta_seq != replay.last {
             report.problems.push(format!(
@@ -776,6 +779,53 @@ impl Store {
     }
 }
 
+/// `imports-1`: every value is the seq of a record in the stream (1..=`last`); with `records`,
+/// that record is read and must be an INSERT with origin import. Nothing here is repairable: the
+/// tree is the memory of which bank rows were imported, not derived from items.
+fn check_imports(t: &Trees, last: u64, records: bool) -> Result<Vec<String>, StoreError> {
+    let mut out = Vec::new();
+    for kv in t.imports.iter() {
+        let (k, v) = kv?;
+        let seq = match super::codec::decode_u64(IMPORTS, &k, &v) {
+            Ok(seq) => seq,
+            Err(e) => {
+                out.push(e.to_string());
+                continue;
+            }
+        };
+        if seq == 0 || seq > last {
+            out.push(format!(
+                "{IMPORTS}: row {} names record {seq}, the stream ends at {last}",
+                hex(&k)
+            ));
+            continue;
+        }
+        if !records {
+            continue;
+        }
+        let key = super::keys::seq_key(seq);
+        let head = match t.stream.get(key)? {
+            Some(v) => super::codec::decode_record_head(STREAM, &key, &v)?,
+            None => {
+                out.push(format!(
+                    "{IMPORTS}: row {} names record {seq}, which the stream lacks",
+                    hex(&k)
+                ));
+                continue;
+            }
+        };
+        let import = super::Origin::Import.code();
+        let insert = super::Event::Insert.code();
+        if head.origin != import || head.event != insert {
+            out.push(format!(
+                "{IMPORTS}: row {} names record {seq}, which is not an import's INSERT",
+                hex(&k)
+            ));
+        }
+    }
+    Ok(out)
+}
+
 /// Joins a scoped thread, turning a panic into an error.
 fn join<T>(h: std::thread::ScopedJoinHandle<'_, T>) -> Result<T, StoreError> {
     h.join()
@@ -799,6 +849,34 @@ mod tests {
             tags: vec!["t".into()],
             kind: Kind::Expense,
         }
+    }
+
+    #[test]
+    fn import_rows_must_name_an_imports_insert() {
+        let s = Store::open_temporary().unwrap();
+        let user = s
+            .put(draft(3, 100, "food", "Shop"), Origin::User, 1)
+            .unwrap();
+        assert!(s.check().unwrap().is_consistent());
+        let t = &s.trees;
+        t.imports
+            .insert([1u8; 16], &user.seq.to_be_bytes())
+            .unwrap();
+        t.imports.insert([2u8; 16], &99u64.to_be_bytes()).unwrap();
+        t.imports.insert([3u8; 16], &[1u8, 2][..]).unwrap();
+        let quick = s.check_scope(false).unwrap().problems;
+        assert_eq!(quick.len(), 2, "{quick:?}");
+        assert!(
+            quick[0].contains("names record 99, the stream ends at 1"),
+            "{quick:?}"
+        );
+        assert!(quick[1].contains("2 bytes, want 8"), "{quick:?}");
+        let full = s.check().unwrap().problems;
+        assert!(
+            full.iter()
+                .any(|p| p.contains("names record 1, which is not an import's INSERT")),
+            "{full:?}"
+        );
     }
 
     #[test]
