@@ -156,24 +156,41 @@ pub(crate) fn read_record(
     }
 }
 
-/// The new image of the record at `prev`, which is the old image of the record after it.
+/// The old image of a record whose event is `event` and whose previous record is `prev`: the
+/// new image of the record at `prev`; when that is a REMOVE (the `ttl` REMOVE that follows the
+/// REMOVE which moved the item to the trash), the image that REMOVE removed. An INSERT has none.
+/// `seen` holds, per seq already read, the image the item had after that record (for a REMOVE:
+/// the one it removed).
 fn image_at(
     stream: &sled::Tree,
+    event: u8,
     prev: Option<u64>,
     seen: &HashMap<u64, Option<StoredItem>>,
 ) -> Result<Option<StoredItem>, StoreError> {
-    let Some(p) = prev else { return Ok(None) };
-    if let Some(img) = seen.get(&p) {
-        return Ok(img.clone());
+    if event == Event::Insert.code() {
+        return Ok(None);
     }
-    match read_record(stream, p)? {
-        Some(r) => Ok(r.new),
-        None => Err(corrupt(
-            STREAM,
-            &seq_key(p),
-            "record named by prev_seq is missing",
-        )),
+    let mut prev = prev;
+    while let Some(p) = prev {
+        if let Some(img) = seen.get(&p) {
+            return Ok(img.clone());
+        }
+        match read_record(stream, p)? {
+            Some(r) if r.new.is_some() => return Ok(r.new),
+            Some(r) if r.event == Event::Remove.code() && r.prev_seq < Some(p) => {
+                prev = r.prev_seq;
+            }
+            Some(_) => return Ok(None),
+            None => {
+                return Err(corrupt(
+                    STREAM,
+                    &seq_key(p),
+                    "record named by prev_seq is missing",
+                ))
+            }
+        }
     }
+    Ok(None)
 }
 
 /// Records with `seq > after`, at most `limit`, old images resolved.
@@ -192,9 +209,9 @@ pub(crate) fn read_since(
         let (k, v) = kv?;
         let seq = decode_seq(&k).ok_or_else(|| corrupt(STREAM, &k, "key is not a seq"))?;
         let rec = decode_record(STREAM, &k, &v)?;
-        let old = image_at(stream, rec.prev_seq, &seen)?;
+        let old = image_at(stream, rec.event, rec.prev_seq, &seen)?;
         out.push(to_change_record(seq, &rec, old.as_ref())?);
-        seen.insert(seq, rec.new);
+        seen.insert(seq, if rec.new.is_some() { rec.new } else { old });
     }
     Ok(out)
 }
@@ -207,6 +224,6 @@ pub(crate) fn read_change(
     let Some(rec) = read_record(stream, seq)? else {
         return Ok(None);
     };
-    let old = image_at(stream, rec.prev_seq, &HashMap::new())?;
+    let old = image_at(stream, rec.event, rec.prev_seq, &HashMap::new())?;
     to_change_record(seq, &rec, old.as_ref()).map(Some)
 }
