@@ -115,12 +115,22 @@ pub fn remove(ctx: &mut Ctx, id: &str) -> Result<()> {
     let current = store
         .get(id)?
         .ok_or_else(|| eyre!("no expense with id {id}"))?;
-    store.delete(id, current.version, Origin::User, ctx.now_ms())?;
-    writeln!(
-        ctx.out,
-        "deleted: {}  id {id} (expense undo brings it back)",
-        describe(&current.draft)
-    )?;
+    let days = ctx.config.trash_days;
+    store.trash(id, current.version, ctx.now_ms(), ctx.config.trash_ttl_ms())?;
+    if days == 0 {
+        writeln!(
+            ctx.out,
+            "deleted: {}  id {id} (expense undo brings it back)",
+            describe(&current.draft)
+        )?;
+    } else {
+        writeln!(
+            ctx.out,
+            "moved to trash for {days} day{}: {}  id {id} (expense undo or expense trash restore brings it back)",
+            if days == 1 { "" } else { "s" },
+            describe(&current.draft)
+        )?;
+    }
     Ok(())
 }
 
