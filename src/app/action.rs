@@ -70,6 +70,13 @@ pub enum Action {
     OpenCategory,
     /// Set or change the selected category's monthly budget.
     EditBudget,
+    // ---- trash (bindable)
+    /// Show the trash: deleted expenses and when they expire.
+    OpenTrash,
+    /// Bring the selected expense back from the trash.
+    RestoreSelected,
+    /// Ask to remove the selected expense from the trash for good.
+    PurgeSelected,
     // ---- form and overlays (bindable)
     /// Focus the next form field.
     FocusNext,
@@ -133,6 +140,9 @@ pub enum Action {
     /// A write crossed 80 % or 100 % of budgets.
     #[serde(skip)]
     BudgetAlerts(Vec<crate::store::triggers::BudgetAlert>),
+    /// The trash's contents arrived.
+    #[serde(skip)]
+    TrashLoaded(Box<TrashLoaded>),
     /// Something failed; the message is for the person.
     #[serde(skip)]
     Failed(String),
@@ -151,6 +161,15 @@ pub struct WindowLoaded {
     pub totals: Vec<Totals>,
     /// Where `query.focus` is in the view, if it is there.
     pub focus: Option<usize>,
+}
+
+/// What is in the trash, and the clock when it was read.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrashLoaded {
+    /// Trashed expenses, most recently deleted first.
+    pub rows: Vec<crate::store::Trashed>,
+    /// Unix ms when they were read ("expires in" is counted from here).
+    pub now_ms: i64,
 }
 
 /// Spending and income of one currency.
@@ -188,6 +207,10 @@ pub enum Change {
     Deleted,
     /// A change reversed by undo.
     Undone,
+    /// An expense brought back from the trash.
+    Restored,
+    /// An expense removed from the trash for good.
+    Purged,
 }
 
 /// A durable write and what it did.

@@ -113,6 +113,8 @@ pub enum Outcome {
     BudgetAlerts(Vec<crate::store::triggers::BudgetAlert>),
     /// `Action::Failed`.
     Failed(String),
+    /// `Action::TrashLoaded`.
+    Trash(Box<crate::app::action::TrashLoaded>),
 }
 
 impl Outcome {
@@ -127,6 +129,7 @@ impl Outcome {
             Action::BudgetSaved { category, limit } => Outcome::BudgetSaved { category, limit },
             Action::BudgetAlerts(a) => Outcome::BudgetAlerts(a),
             Action::Failed(m) => Outcome::Failed(m),
+            Action::TrashLoaded(t) => Outcome::Trash(t),
             other => Outcome::Failed(format!(
                 "internal: the session cannot send {other:?} to another process"
             )),
@@ -144,6 +147,7 @@ impl Outcome {
             Outcome::BudgetSaved { category, limit } => Action::BudgetSaved { category, limit },
             Outcome::BudgetAlerts(a) => Action::BudgetAlerts(a),
             Outcome::Failed(m) => Action::Failed(m),
+            Outcome::Trash(t) => Action::TrashLoaded(t),
         }
     }
 }

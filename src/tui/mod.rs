@@ -43,6 +43,7 @@ pub fn run(attached: Attached, store_dir: &Path, config: &Config, keymap: Keymap
     let today = crate::clock::today();
     let mut state = State::new(today, config.month_start_day, config.currency);
     state.rates = config.rates.clone();
+    state.trash_ttl_ms = config.trash_ttl_ms();
     state.ascii_charts = config.chart_markers == crate::config::ChartMarkers::Ascii;
     state.help_lines = ui::help::line_count(&help);
     // Keep the month aggregates for the configured start day (rebuilt once when it changed).
