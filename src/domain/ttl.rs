@@ -22,6 +22,18 @@ pub fn expires_in(expires_at: i64, now_ms: i64) -> String {
     }
 }
 
+/// How long ago `at` (Unix ms) was, seen at `now_ms`: `just now`, `12 min ago`, `5 h ago`,
+/// `1 day ago`, `3 days ago` (rounded down: a deletion 47 hours ago was `1 day ago`).
+pub fn ago(at: i64, now_ms: i64) -> String {
+    match now_ms.saturating_sub(at) {
+        l if l < MINUTE => "just now".to_string(),
+        l if l < HOUR => format!("{} min ago", l / MINUTE),
+        l if l < DAY => format!("{} h ago", l / HOUR),
+        l if l < 2 * DAY => "1 day ago".to_string(),
+        l => format!("{} days ago", l / DAY),
+    }
+}
+
 /// Unix ms as local `YYYY-MM-DD HH:MM` (or the raw number if it is out of range).
 pub fn local_minute(ms: i64) -> String {
     match DateTime::from_timestamp_millis(ms) {
@@ -48,5 +60,15 @@ mod tests {
         assert_eq!(expires_in(59_000, 0), "1 min");
         assert_eq!(expires_in(5, 5), "due");
         assert_eq!(expires_in(5, 9), "due");
+    }
+
+    #[test]
+    fn ago_rounds_down() {
+        assert_eq!(ago(0, 59_000), "just now");
+        assert_eq!(ago(0, 5 * MINUTE), "5 min ago");
+        assert_eq!(ago(0, 3 * HOUR + 1), "3 h ago");
+        assert_eq!(ago(0, 47 * HOUR), "1 day ago");
+        assert_eq!(ago(0, 30 * DAY), "30 days ago");
+        assert_eq!(ago(10, 0), "just now");
     }
 }

@@ -1,6 +1,7 @@
 //! The trash screen: deleted expenses with when they were deleted and when they expire, the
-//! status line with its keys, and the "purge for good?" prompt. Pure: "expires in" is counted
-//! from the time the rows were read (`TrashState::now_ms`), never from the clock.
+//! status line with its keys, and the "purge for good?" prompt. Pure: "deleted … ago" and
+//! "expires in" are counted from the time the rows were read (`TrashState::now_ms`), never from
+//! the clock, and need no time zone (snapshots are the same everywhere).
 
 use super::layout::{areas, ledger_rows};
 use super::theme::{Meaning, Theme};
@@ -8,7 +9,7 @@ use super::{centered, inner, popup_frame, Chrome};
 use crate::app::state::State;
 use crate::domain::money::format_grouped;
 use crate::domain::text::inert;
-use crate::domain::ttl::{expires_in, local_minute};
+use crate::domain::ttl::{ago, expires_in};
 use crate::domain::{Expense, Kind};
 use crate::store::Trashed;
 use ratatui::layout::{Alignment, Constraint, Rect};
@@ -86,7 +87,7 @@ fn render_table(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
     let mut widths = vec![];
     if wide {
         header.push(Cell::from("Deleted"));
-        widths.push(Constraint::Length(16));
+        widths.push(Constraint::Length(12));
     }
     header.extend([
         Cell::from("Expires"),
@@ -123,7 +124,7 @@ fn row<'a>(r: &'a Trashed, now_ms: i64, wide: bool, theme: &Theme) -> Row<'a> {
     let mut cells = Vec::new();
     if wide {
         cells.push(Cell::from(Span::styled(
-            local_minute(r.deleted_at),
+            ago(r.deleted_at, now_ms),
             theme.style(Meaning::Muted),
         )));
     }
