@@ -1,6 +1,8 @@
 //! The trash screen: reducer (open, move, restore, purge with its prompt, back, live reload,
 //! the ledger's delete message) and rendered snapshots at 80x24 and 60x15 (a full trash, the
 //! purge prompt, an empty trash), with the expiry colour checked on the last-day row.
+// Amounts are written as units_cents (950_00 is 950.00).
+#![allow(clippy::inconsistent_digit_grouping)]
 
 use chrono::NaiveDate;
 use expense_tracker::app::action::{Change, Stored, TrashLoaded};
