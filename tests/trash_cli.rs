@@ -137,7 +137,13 @@ fn purge_needs_an_id_or_all_and_cannot_be_undone() {
     let all = text(&run(&sb, DAY0, &["trash", "purge", "--all"]));
     assert_eq!(all.trim(), "purged 2 expenses from the trash for good");
     assert!(trash_ids(&sb, DAY0).is_empty());
-    assert!(text(&run(&sb, DAY0, &["undo"])).contains("nothing to undo"));
+    let undo = run(&sb, DAY0, &["undo"]);
+    assert!(text(&undo).contains("nothing to undo"), "{}", text(&undo));
+    let note = String::from_utf8_lossy(&undo.stderr);
+    assert!(
+        note.contains("for good") && note.contains("cannot be undone"),
+        "{note}"
+    );
     assert!(text(&run(&sb, DAY0, &["check"])).contains("consistent"));
 }
 

@@ -135,8 +135,22 @@ pub fn remove(ctx: &mut Ctx, id: &str) -> Result<()> {
 }
 
 /// Undoes the latest change not yet undone, from any session; a whole import at once.
+/// An expense removed from the trash for good (a `ttl` record) is skipped, and said so when it
+/// was the latest change.
 pub fn undo(ctx: &mut Ctx) -> Result<()> {
-    match ctx.store()?.undo_latest_step(ctx.now_ms())? {
+    let store = ctx.store()?;
+    let last = store.last_seq()?;
+    if let Some(rec) = store.stream_since(last.saturating_sub(1), 1)?.first() {
+        if rec.origin == Origin::Ttl {
+            writeln!(
+                ctx.err,
+                "note: the latest change removed expense {} from the trash for good (expired or \
+                 purged); that cannot be undone",
+                rec.id
+            )?;
+        }
+    }
+    match store.undo_latest_step(ctx.now_ms())? {
         None => writeln!(ctx.out, "nothing to undo")?,
         Some(Undone::Batch(b)) => {
             write!(
