@@ -469,7 +469,7 @@ fn trashed_store(n: usize) -> Store {
     store
 }
 
-/// The trash sweeper: removing 10k expired items (ttl REMOVE records, 1,000 per flushed
+/// The trash sweeper: removing 10k expired items (ttl REMOVE records, 10,000 per flushed
 /// transaction, found by a range scan of the expiry index), listing a 10k trash, and moving one
 /// expense to the trash (one flushed transaction).
 fn trash(c: &mut Criterion) {
