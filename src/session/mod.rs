@@ -258,6 +258,27 @@ mod tests {
     }
 
     #[test]
+    fn trash_answers_cross_the_socket() {
+        let loaded = Action::TrashLoaded(Box::new(crate::app::action::TrashLoaded {
+            rows: Vec::new(),
+            now_ms: 42,
+        }));
+        let mut buf = Vec::new();
+        write_frame(
+            &mut buf,
+            &Reply::Outcomes(vec![Outcome::from_action(loaded.clone())]),
+        )
+        .unwrap();
+        match read_frame::<Reply>(&mut &buf[..]).unwrap() {
+            Some(Reply::Outcomes(o)) => {
+                let back: Vec<Action> = o.into_iter().map(Outcome::into_action).collect();
+                assert_eq!(back, vec![loaded]);
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
     fn an_absurd_length_is_refused_not_allocated() {
         let mut buf = u32::MAX.to_le_bytes().to_vec();
         buf.extend_from_slice(b"xx");
