@@ -1,6 +1,8 @@
 //! The change stream: one record per committed write, numbered 1, 2, 3... without gaps. Rule: a
 //! record stores only its new image; its old image is the new image of the previous record for
-//! the same id (`prev_seq`), resolved here when records are read.
+//! the same id (`prev_seq`), resolved here when records are read. A REMOVE that follows a REMOVE
+//! (the `ttl` record of an expense leaving the trash, see `store/trash.rs`) has as old image the
+//! image the first REMOVE removed; an INSERT never has one.
 
 use super::codec::{decode_record, StoredItem, StoredRecord};
 use super::error::{corrupt, StoreError};

@@ -406,3 +406,79 @@ pub(crate) fn check(
     }
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{Currency, Draft, Kind};
+
+    fn store_with_one_trashed() -> (Store, ExpenseId) {
+        let s = Store::open_temporary().unwrap();
+        let d = Draft {
+            date: chrono::NaiveDate::from_ymd_opt(2026, 11, 3).unwrap(),
+            amount: 1250,
+            currency: Currency::EUR,
+            category: "food".into(),
+            payee: "Lidl".into(),
+            note: String::new(),
+            tags: Vec::new(),
+            kind: Kind::Expense,
+        };
+        let id = s.put(d, Origin::User, 0).unwrap().id;
+        s.trash(id, 1, 10, 1_000).unwrap();
+        assert!(s.check().unwrap().is_consistent());
+        (s, id)
+    }
+
+    fn problems(s: &Store) -> String {
+        s.check().unwrap().problems.join("\n")
+    }
+
+    #[test]
+    fn check_reports_a_damaged_trash() {
+        let (s, id) = store_with_one_trashed();
+        s.trees.trash.remove(exp_key(1_010, id)).unwrap();
+        assert!(
+            problems(&s).contains("has no expiry entry"),
+            "{}",
+            problems(&s)
+        );
+
+        let (s, id) = store_with_one_trashed();
+        s.trees
+            .trash
+            .insert(exp_key(5, ExpenseId(7)), &[][..])
+            .unwrap();
+        assert!(
+            problems(&s).contains("without a trash row"),
+            "{}",
+            problems(&s)
+        );
+        // The sweeper refuses an expiry entry without its row instead of looping.
+        assert!(s.sweep_trash(6).is_err());
+        let _ = id;
+
+        let (s, id) = store_with_one_trashed();
+        let key = row_key(id);
+        let mut row = decode_row(&key, &s.trees.trash.get(key).unwrap().unwrap()).unwrap();
+        row.remove_seq = 1;
+        s.trees
+            .trash
+            .insert(key, encode_row(&row).unwrap())
+            .unwrap();
+        assert!(
+            problems(&s).contains("names REMOVE record 1"),
+            "{}",
+            problems(&s)
+        );
+    }
+
+    #[test]
+    fn expiry_keys_sort_by_time_including_before_1970() {
+        let id = ExpenseId(1);
+        assert!(exp_key(-5, id) < exp_key(0, id));
+        assert!(exp_key(0, id) < exp_key(1, id));
+        assert!(exp_key(1, ExpenseId(u128::MAX)) < exp_key(2, ExpenseId(0)));
+        assert_eq!(decode_exp_key(&exp_key(-5, id)), Some((-5, id)));
+    }
+}
