@@ -218,6 +218,20 @@ fn answers_reload_the_trash_and_purges_are_not_undoable() {
 }
 
 #[test]
+fn an_undo_of_something_purged_says_so_and_is_not_kept() {
+    let mut s = state(80, 24);
+    s.undo_stack = vec![3, 5];
+    assert_eq!(update(&mut s, Action::Undo), vec![Effect::Undo { seq: 5 }]);
+    update(&mut s, Action::UndoImpossible("gone for good".into()));
+    assert_eq!(s.undo_stack, vec![3], "not put back");
+    assert!(s.toast.as_ref().unwrap().error);
+    assert_eq!(update(&mut s, Action::Undo), vec![Effect::Undo { seq: 3 }]);
+    // A plain failure (a conflict) keeps the change for another try.
+    update(&mut s, Action::Failed("conflict".into()));
+    assert_eq!(s.undo_stack, vec![3]);
+}
+
+#[test]
 fn esc_goes_back_and_an_empty_trash_says_so() {
     let mut s = state(80, 24);
     open_with(&mut s, Vec::new());

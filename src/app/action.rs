@@ -140,6 +140,10 @@ pub enum Action {
     /// A write crossed 80 % or 100 % of budgets.
     #[serde(skip)]
     BudgetAlerts(Vec<crate::store::triggers::BudgetAlert>),
+    /// An undo that can never succeed: the expense left the trash for good. Unlike `Failed`,
+    /// the change is not kept for another `u`.
+    #[serde(skip)]
+    UndoImpossible(String),
     /// The trash's contents arrived.
     #[serde(skip)]
     TrashLoaded(Box<TrashLoaded>),

@@ -47,6 +47,15 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             fx
         }
         Action::TrashLoaded(t) => trash::loaded(state, *t),
+        Action::UndoImpossible(message) => {
+            // Gone for good: not put back on the undo stack, so the next `u` goes further back.
+            state.pending_undo = None;
+            state.toast = Some(Toast {
+                text: message,
+                error: true,
+            });
+            Vec::new()
+        }
         Action::ReviewLoaded(r) => review::loaded(state, *r),
         Action::DetailsLoaded(d) => review::details_loaded(state, *d),
         Action::BudgetSaved { category, limit } => review::budget_saved(state, category, limit),
@@ -120,6 +129,7 @@ fn is_user_action(action: &Action) -> bool {
             | Action::DetailsLoaded(_)
             | Action::BudgetAlerts(_)
             | Action::TrashLoaded(_)
+            | Action::UndoImpossible(_)
     )
 }
 

@@ -115,6 +115,8 @@ pub enum Outcome {
     Failed(String),
     /// `Action::TrashLoaded`.
     Trash(Box<crate::app::action::TrashLoaded>),
+    /// `Action::UndoImpossible`.
+    UndoImpossible(String),
 }
 
 impl Outcome {
@@ -130,6 +132,7 @@ impl Outcome {
             Action::BudgetAlerts(a) => Outcome::BudgetAlerts(a),
             Action::Failed(m) => Outcome::Failed(m),
             Action::TrashLoaded(t) => Outcome::Trash(t),
+            Action::UndoImpossible(m) => Outcome::UndoImpossible(m),
             other => Outcome::Failed(format!(
                 "internal: the session cannot send {other:?} to another process"
             )),
@@ -148,6 +151,7 @@ impl Outcome {
             Outcome::BudgetAlerts(a) => Action::BudgetAlerts(a),
             Outcome::Failed(m) => Action::Failed(m),
             Outcome::Trash(t) => Action::TrashLoaded(t),
+            Outcome::UndoImpossible(m) => Action::UndoImpossible(m),
         }
     }
 }

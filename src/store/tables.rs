@@ -36,7 +36,8 @@ pub const IDX_CATEGORY: &str = "idx_category-1";
 /// items with a non-empty payee.
 pub const IDX_PAYEE: &str = "idx_payee-1";
 /// `stream`. Key: seq u64 BE, 1, 2, 3... without gaps. Value: postcard of `codec::StoredRecord`
-/// (event, at, origin, id, prev_seq, new image; the old image is the new image at `prev_seq`),
+/// (event, at, origin, id, prev_seq, new image; the old image is the new image at `prev_seq`, or
+/// for a `ttl` REMOVE after the REMOVE that trashed the item, the image that one removed),
 /// then, only for records of an import or a batch undo, the batch id as a postcard varint (the
 /// seq of the batch's first record). Records without a batch end after the image, so stores
 /// written before batches existed read unchanged (no migration).

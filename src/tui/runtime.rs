@@ -105,7 +105,10 @@ impl Runtime {
                 return self.written(self.store.purge(id, now_ms), Change::Purged)
             }
             Effect::Undo { seq } => {
-                return self.written(self.store.undo(seq, now_ms), Change::Undone)
+                return match self.store.undo(seq, now_ms) {
+                    Err(e @ StoreError::Purged(_)) => vec![Action::UndoImpossible(e.to_string())],
+                    r => self.written(r, Change::Undone),
+                }
             }
             Effect::Quit | Effect::Suspend => return Vec::new(),
         };
