@@ -154,6 +154,39 @@ fn zero_days_deletes_at_once_and_purge_all_empties_in_chunks() {
     consistent(&s);
 }
 
+#[test]
+fn concurrent_sweeps_and_purges_remove_each_item_once() {
+    let s = Store::open_temporary().unwrap();
+    let mut ids = Vec::new();
+    for i in 0..300 {
+        let id = s.put(draft(i + 1, "c"), Origin::User, 0).unwrap().id;
+        s.trash(id, 1, 0, 1 + i % 3).unwrap();
+        ids.push(id);
+    }
+    let handles: Vec<_> = (0..3)
+        .map(|k| {
+            let s = s.clone();
+            let ids = ids.clone();
+            std::thread::spawn(move || match k {
+                0 => s.sweep_trash(10).unwrap(),
+                1 => s.purge_all(10).unwrap(),
+                _ => ids.iter().filter(|id| s.purge(**id, 10).is_ok()).count(),
+            })
+        })
+        .collect();
+    let total: usize = handles.into_iter().map(|h| h.join().unwrap()).sum();
+    assert_eq!(total, 300, "every item removed exactly once");
+    assert!(s.trashed().unwrap().is_empty());
+    let ttl = s
+        .stream_since(0, usize::MAX)
+        .unwrap()
+        .into_iter()
+        .filter(|r| r.origin == Origin::Ttl)
+        .count();
+    assert_eq!(ttl, 300);
+    consistent(&s);
+}
+
 #[derive(Debug, Clone)]
 enum Op {
     Put(i64),
