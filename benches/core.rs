@@ -479,5 +479,82 @@ fn import_export(c: &mut Criterion) {
     }
 }
 
-criterion_group!(core, benches, import_export);
+/// A temporary store with `n` expenses, all moved to the trash at t=0 with a 1 ms time-to-live
+/// (so all are expired at t=1).
+fn trashed_store(n: usize) -> Store {
+    let store = Store::open_temporary().expect("temporary store");
+    let drafts = demo::generate(n, 3, 7, today(), Currency::EUR);
+    store
+        .put_batch(drafts, Origin::Demo, 0)
+        .expect("fill trash bench store");
+    let (from, to) = (
+        chrono::NaiveDate::from_ymd_opt(1, 1, 1).expect("date"),
+        chrono::NaiveDate::from_ymd_opt(9999, 12, 31).expect("date"),
+    );
+    for e in store.range(from, to, false, 0, usize::MAX).expect("range") {
+        store.trash(e.id, e.version, 0, 1).expect("trash");
+    }
+    store
+}
+
+/// The trash sweeper: removing 10k expired items (ttl REMOVE records, 10,000 per flushed
+/// transaction, found by a range scan of the expiry index), listing a 10k trash, and moving one
+/// expense to the trash (one flushed transaction).
+fn trash(c: &mut Criterion) {
+    let n = 10_000;
+    let mut g = c.benchmark_group("trash_10k");
+    g.sample_size(10)
+        .measurement_time(Duration::from_secs(5))
+        .warm_up_time(Duration::from_millis(1));
+    g.throughput(Throughput::Elements(n as u64));
+    g.bench_function("sweep_10k_expired", |b| {
+        b.iter_custom(|iters| {
+            let mut total = Duration::ZERO;
+            for _ in 0..iters {
+                let store = trashed_store(n);
+                let t = Instant::now();
+                let swept = store.sweep_trash(1).expect("sweep");
+                total += t.elapsed();
+                assert_eq!(swept, n);
+            }
+            total
+        })
+    });
+    let store = trashed_store(n);
+    g.bench_function("list_10k", |b| {
+        b.iter(|| store.trashed().expect("list").len())
+    });
+    g.throughput(Throughput::Elements(1));
+    g.bench_function("sweep_nothing_due", |b| {
+        b.iter(|| store.sweep_trash(-1).expect("sweep"))
+    });
+    let live = Store::open_temporary().expect("temporary store");
+    g.bench_function("move_one_to_trash_flushed", |b| {
+        b.iter_batched(
+            || {
+                live.put(
+                    Draft {
+                        date: today(),
+                        amount: 1250,
+                        currency: Currency::EUR,
+                        category: "food".into(),
+                        payee: "Lidl".into(),
+                        note: String::new(),
+                        tags: Vec::new(),
+                        kind: Kind::Expense,
+                    },
+                    Origin::User,
+                    0,
+                )
+                .expect("put")
+                .id
+            },
+            |id| live.trash(id, 1, 0, 30 * 86_400_000).expect("trash"),
+            BatchSize::PerIteration,
+        )
+    });
+    g.finish();
+}
+
+criterion_group!(core, benches, import_export, trash);
 criterion_main!(core);

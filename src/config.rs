@@ -55,6 +55,9 @@ pub struct Config {
     pub rates: crate::domain::rates::Rates,
     /// `[[trigger]]`: commands run for matching change records (see `crate::triggers`).
     pub triggers: Vec<crate::triggers::TriggerSpec>,
+    /// Days a deleted expense stays in the trash before the sweeper removes it for good
+    /// (`trash_days`, `EXPENSE_TRASH_DAYS`); 0 deletes at once, with no trash.
+    pub trash_days: u32,
 }
 
 impl Default for Config {
@@ -67,6 +70,7 @@ impl Default for Config {
             rates: Default::default(),
             import: ImportConfig::default(),
             triggers: Vec::new(),
+            trash_days: 30,
         }
     }
 }
@@ -98,6 +102,7 @@ impl Default for ImportConfig {
 struct ConfigFile {
     currency: Option<String>,
     month_start_day: Option<i64>,
+    trash_days: Option<i64>,
     theme: Option<ThemeName>,
     chart_markers: Option<ChartMarkers>,
     rates: Option<std::collections::BTreeMap<String, String>>,
@@ -234,6 +239,14 @@ impl Config {
             cfg.month_start_day =
                 check_start_day(day).map_err(|e| eyre!("EXPENSE_MONTH_START_DAY: {e}"))?;
         }
+        if let Some(v) = env("EXPENSE_TRASH_DAYS") {
+            let days: i64 = v
+                .trim()
+                .parse()
+                .map_err(|_| eyre!("EXPENSE_TRASH_DAYS='{v}' is not a number of days"))?;
+            cfg.trash_days =
+                check_trash_days(days).map_err(|e| eyre!("EXPENSE_TRASH_DAYS: {e}"))?;
+        }
         if let Some(v) = env("EXPENSE_THEME") {
             cfg.theme = match v.trim() {
                 "default" => ThemeName::Default,
@@ -257,6 +270,10 @@ impl Config {
         if let Some(d) = file.month_start_day {
             self.month_start_day = check_start_day(d)
                 .map_err(|e| eyre!("{}: month_start_day: {e}", path.display()))?;
+        }
+        if let Some(d) = file.trash_days {
+            self.trash_days =
+                check_trash_days(d).map_err(|e| eyre!("{}: trash_days: {e}", path.display()))?;
         }
         if let Some(t) = file.theme {
             self.theme = t;
@@ -303,6 +320,26 @@ impl Config {
             }
         }
         Ok(())
+    }
+}
+
+impl Config {
+    /// How long a deleted expense stays in the trash, in ms (0: no trash).
+    pub fn trash_ttl_ms(&self) -> i64 {
+        i64::from(self.trash_days) * 86_400_000
+    }
+}
+
+/// Longest trash time-to-live accepted: ten years.
+const MAX_TRASH_DAYS: i64 = 3_650;
+
+fn check_trash_days(days: i64) -> std::result::Result<u32, String> {
+    if (0..=MAX_TRASH_DAYS).contains(&days) {
+        Ok(days as u32)
+    } else {
+        Err(format!(
+            "{days} is not a valid number of days (0-{MAX_TRASH_DAYS}; 0 deletes at once)"
+        ))
     }
 }
 
@@ -528,6 +565,14 @@ header = true
         assert_eq!(cfg.currency.code(), "USD");
         assert_eq!(cfg.month_start_day, 15);
         assert_eq!(cfg.theme, ThemeName::Mono);
+        assert_eq!(cfg.trash_days, 30);
+        let days = |k: &str| (k == "EXPENSE_TRASH_DAYS").then(|| "0".to_string());
+        assert_eq!(Config::load(None, &days).unwrap().trash_ttl_ms(), 0);
+        let bad = |k: &str| (k == "EXPENSE_TRASH_DAYS").then(|| "-1".to_string());
+        assert!(Config::load(None, &bad)
+            .unwrap_err()
+            .to_string()
+            .contains("-1 is not a valid number of days"));
         let bad = |k: &str| (k == "EXPENSE_MONTH_START_DAY").then(|| "x".to_string());
         assert!(Config::load(None, &bad)
             .unwrap_err()

@@ -42,7 +42,8 @@ fn run() -> Result<()> {
     } else {
         places.data_dir.join("store")
     };
-    let today = chrono::Local::now().date_naive();
+    expense_tracker::clock::init(&process_env).map_err(|e| color_eyre::eyre::eyre!(e))?;
+    let today = expense_tracker::clock::today();
     match &args.command {
         Some(command) => session::client::run_command(command, &places, &store_dir, today),
         None => {

@@ -963,7 +963,8 @@ fn delete_asks_then_deletes_at_the_shown_version() {
         fx,
         vec![Effect::Delete {
             id: row.id,
-            expected_version: row.version
+            expected_version: row.version,
+            ttl_ms: 30 * 86_400_000,
         }]
     );
     assert!(f.state.overlay.is_none());

@@ -70,6 +70,13 @@ pub enum Action {
     OpenCategory,
     /// Set or change the selected category's monthly budget.
     EditBudget,
+    // ---- trash (bindable)
+    /// Show the trash: deleted expenses and when they expire.
+    OpenTrash,
+    /// Bring the selected expense back from the trash.
+    RestoreSelected,
+    /// Ask to remove the selected expense from the trash for good.
+    PurgeSelected,
     // ---- form and overlays (bindable)
     /// Focus the next form field.
     FocusNext,
@@ -139,6 +146,13 @@ pub enum Action {
     /// The triggers' health: a warning while one is failing or has dead letters.
     #[serde(skip)]
     TriggerHealth(Option<String>),
+    /// An undo that can never succeed: the expense left the trash for good. Unlike `Failed`,
+    /// the change is not kept for another `u`.
+    #[serde(skip)]
+    UndoImpossible(String),
+    /// The trash's contents arrived.
+    #[serde(skip)]
+    TrashLoaded(Box<TrashLoaded>),
     /// Something failed; the message is for the person.
     #[serde(skip)]
     Failed(String),
@@ -157,6 +171,15 @@ pub struct WindowLoaded {
     pub totals: Vec<Totals>,
     /// Where `query.focus` is in the view, if it is there.
     pub focus: Option<usize>,
+}
+
+/// What is in the trash, and the clock when it was read.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrashLoaded {
+    /// Trashed expenses, most recently deleted first.
+    pub rows: Vec<crate::store::Trashed>,
+    /// Unix ms when they were read ("expires in" is counted from here).
+    pub now_ms: i64,
 }
 
 /// Spending and income of one currency.
@@ -194,6 +217,10 @@ pub enum Change {
     Deleted,
     /// A change reversed by undo.
     Undone,
+    /// An expense brought back from the trash.
+    Restored,
+    /// An expense removed from the trash for good.
+    Purged,
 }
 
 /// A durable write and what it did.

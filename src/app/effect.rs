@@ -104,12 +104,27 @@ pub enum Effect {
         /// The new fields.
         draft: Draft,
     },
-    /// Delete, if the item still has `expected_version`.
+    /// Delete, if the item still has `expected_version`: into the trash for `ttl_ms` (0:
+    /// at once).
     Delete {
         /// Which expense.
         id: ExpenseId,
         /// The version shown when the person confirmed.
         expected_version: u64,
+        /// How long it stays in the trash (the config of the TUI that asked).
+        ttl_ms: i64,
+    },
+    /// Read what is in the trash.
+    LoadTrash,
+    /// Bring `id` back from the trash.
+    Restore {
+        /// Which expense.
+        id: ExpenseId,
+    },
+    /// Remove `id` from the trash for good.
+    Purge {
+        /// Which expense.
+        id: ExpenseId,
     },
     /// Reverse the change record `seq`.
     Undo {

@@ -27,6 +27,10 @@ pub struct State {
     pub ledger: LedgerState,
     /// The monthly review screen.
     pub review: ReviewState,
+    /// The trash screen.
+    pub trash: TrashState,
+    /// How long a delete stays in the trash, ms (config `trash_days`; 0: deletes at once).
+    pub trash_ttl_ms: i64,
     /// Exchange rates into `default_currency` from config (empty: no conversion).
     pub rates: crate::domain::rates::Rates,
     /// Draw charts with ASCII only (config `chart_markers = "ascii"`).
@@ -60,6 +64,8 @@ impl State {
             screen: Screen::Ledger,
             ledger: LedgerState::new(Month::containing(today, month_start_day)),
             review: ReviewState::new(Month::containing(today, month_start_day)),
+            trash: TrashState::default(),
+            trash_ttl_ms: 30 * 86_400_000,
             rates: Default::default(),
             ascii_charts: false,
             overlay: None,
@@ -147,6 +153,29 @@ pub enum Screen {
     Ledger,
     /// The month's review: totals, categories, budgets, charts.
     Review,
+    /// Deleted expenses waiting for their expiry: restore or purge.
+    Trash,
+}
+
+/// The trash screen: what is in the trash (loaded whole: it holds what a person deleted in
+/// the last `trash_days`, not a million rows) and the selection.
+#[derive(Debug, Clone, Default)]
+pub struct TrashState {
+    /// The trashed expenses, most recently deleted first; `None` until loaded.
+    pub rows: Option<Vec<crate::store::Trashed>>,
+    /// Index of the selected row.
+    pub selected: usize,
+    /// Index of the first visible row.
+    pub offset: usize,
+    /// The clock when `rows` was read (Unix ms), for "expires in" (render never reads a clock).
+    pub now_ms: i64,
+}
+
+impl TrashState {
+    /// The selected row, if any.
+    pub fn selected_row(&self) -> Option<&crate::store::Trashed> {
+        self.rows.as_ref()?.get(self.selected)
+    }
 }
 
 /// The review screen: the month, its numbers once loaded, and the category table's view.
@@ -224,6 +253,11 @@ pub enum Overlay {
     ConfirmDelete {
         /// The expense to delete as shown.
         expense: Box<Expense>,
+    },
+    /// "Purge this for good?" prompt on the trash screen.
+    ConfirmPurge {
+        /// The trashed expense as shown.
+        item: Box<crate::store::Trashed>,
     },
     /// The one-line quick entry (`12.50 groceries @Lidl yesterday`).
     Quick {

@@ -4,6 +4,7 @@
 
 mod form;
 mod review;
+mod trash;
 
 use super::action::{Action, Change, Stored};
 use super::effect::{Effect, WindowQuery};
@@ -45,7 +46,20 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             if state.screen == Screen::Review {
                 fx.extend(review::reload(state));
             }
+            if state.screen == Screen::Trash {
+                fx.push(Effect::LoadTrash);
+            }
             fx
+        }
+        Action::TrashLoaded(t) => trash::loaded(state, *t),
+        Action::UndoImpossible(message) => {
+            // Gone for good: not put back on the undo stack, so the next `u` goes further back.
+            state.pending_undo = None;
+            state.toast = Some(Toast {
+                text: message,
+                error: true,
+            });
+            Vec::new()
         }
         Action::ReviewLoaded(r) => review::loaded(state, *r),
         Action::DetailsLoaded(d) => review::details_loaded(state, *d),
@@ -92,10 +106,13 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
         }
         action => match &state.overlay {
             Some(Overlay::Form(_)) => form::update(state, action),
-            Some(Overlay::ConfirmDelete { .. }) => confirm(state, action),
+            Some(Overlay::ConfirmDelete { .. } | Overlay::ConfirmPurge { .. }) => {
+                confirm(state, action)
+            }
             Some(Overlay::Help { .. }) => help(state, action),
             Some(Overlay::Quick { .. }) => quick(state, action),
             None if state.screen == Screen::Review => review::update(state, action),
+            None if state.screen == Screen::Trash => trash::update(state, action),
             None if state.ledger.filter_editing => filter(state, action),
             None => ledger(state, action),
         },
@@ -118,6 +135,8 @@ fn is_user_action(action: &Action) -> bool {
             | Action::ReviewLoaded(_)
             | Action::DetailsLoaded(_)
             | Action::BudgetAlerts(_)
+            | Action::TrashLoaded(_)
+            | Action::UndoImpossible(_)
     )
 }
 
@@ -171,6 +190,7 @@ fn ledger(state: &mut State, action: Action) -> Vec<Effect> {
             return restart(state);
         }
         Action::OpenReview => return review::open(state),
+        Action::OpenTrash => return trash::open(state),
         Action::OpenAdd => return form::open_new(state),
         Action::OpenEdit | Action::Submit => return form::open_edit(state),
         Action::DeleteSelected => match l.selected_row() {
@@ -264,8 +284,12 @@ fn confirm(state: &mut State, action: Action) -> Vec<Effect> {
                 vec![Effect::Delete {
                     id: expense.id,
                     expected_version: expense.version,
+                    ttl_ms: state.trash_ttl_ms,
                 }]
             }
+            Some(Overlay::ConfirmPurge { item }) => vec![Effect::Purge {
+                id: item.expense.id,
+            }],
             _ => Vec::new(),
         },
         Action::Cancel | Action::Quit => {
@@ -418,29 +442,35 @@ fn stored_effects(state: &mut State, stored: Stored) -> Vec<Effect> {
     if matches!(&state.overlay, Some(Overlay::Form(f)) if f.saving) {
         state.overlay = None;
     }
-    if stored.change == Change::Undone {
-        state.pending_undo = None;
-    } else {
-        state.undo_stack.push(stored.seq);
+    match stored.change {
+        Change::Undone => state.pending_undo = None,
+        // Gone for good: nothing to undo.
+        Change::Purged => {}
+        _ => state.undo_stack.push(stored.seq),
     }
     let e = &stored.expense;
     let d = &e.draft;
+    let trashed = stored.change == Change::Deleted && state.trash_ttl_ms > 0;
     let verb = match stored.change {
         Change::Added => "Added",
         Change::Edited => "Saved",
+        Change::Deleted if trashed => "Moved to trash",
         Change::Deleted => "Deleted",
         Change::Undone => "Undone:",
+        Change::Restored => "Restored",
+        Change::Purged => "Purged for good",
     };
     let month = Month::containing(d.date, state.month_start_day);
-    let elsewhere = if month != state.ledger.month && stored.change != Change::Deleted {
+    let gone = matches!(stored.change, Change::Deleted | Change::Purged);
+    let elsewhere = if month != state.ledger.month && !gone {
         format!(" (in {})", month.title())
     } else {
         String::new()
     };
-    let hint = if stored.change == Change::Undone {
-        ""
-    } else {
-        " · u undoes"
+    let hint = match stored.change {
+        Change::Undone | Change::Purged => "",
+        _ if trashed => " · u undoes · T shows the trash",
+        _ => " · u undoes",
     };
     state.toast = Some(Toast {
         text: format!(
@@ -464,12 +494,15 @@ fn stored_effects(state: &mut State, stored: Stored) -> Vec<Effect> {
     });
     // Keep the saved expense under the cursor, wherever the save moved it in the view.
     let mut q = query(state);
-    if stored.change != Change::Deleted && month == state.ledger.month {
+    if !gone && month == state.ledger.month {
         q.focus = Some(e.id);
     }
     let mut fx = vec![Effect::LoadWindow(q), Effect::LoadCompletions];
     if state.screen == Screen::Review {
         fx.extend(review::reload(state));
+    }
+    if state.screen == Screen::Trash {
+        fx.push(Effect::LoadTrash);
     }
     fx
 }

@@ -372,7 +372,7 @@ pub fn fill(
     let drafts = generate(args.count, months, args.seed, today, currency);
     let total = drafts.len();
     let started = std::time::Instant::now();
-    let now = chrono::Utc::now().timestamp_millis();
+    let now = crate::clock::now_ms();
     let mut done = 0;
     for chunk in drafts.chunks(20_000) {
         done += store.put_batch(chunk.to_vec(), Origin::Demo, now)?;

@@ -115,18 +115,42 @@ pub fn remove(ctx: &mut Ctx, id: &str) -> Result<()> {
     let current = store
         .get(id)?
         .ok_or_else(|| eyre!("no expense with id {id}"))?;
-    store.delete(id, current.version, Origin::User, ctx.now_ms())?;
-    writeln!(
-        ctx.out,
-        "deleted: {}  id {id} (expense undo brings it back)",
-        describe(&current.draft)
-    )?;
+    let days = ctx.config.trash_days;
+    store.trash(id, current.version, ctx.now_ms(), ctx.config.trash_ttl_ms())?;
+    if days == 0 {
+        writeln!(
+            ctx.out,
+            "deleted: {}  id {id} (expense undo brings it back)",
+            describe(&current.draft)
+        )?;
+    } else {
+        writeln!(
+            ctx.out,
+            "moved to trash for {days} day{}: {}  id {id} (expense undo or expense trash restore brings it back)",
+            if days == 1 { "" } else { "s" },
+            describe(&current.draft)
+        )?;
+    }
     Ok(())
 }
 
 /// Undoes the latest change not yet undone, from any session; a whole import at once.
+/// An expense removed from the trash for good (a `ttl` record) is skipped, and said so when it
+/// was the latest change.
 pub fn undo(ctx: &mut Ctx) -> Result<()> {
-    match ctx.store()?.undo_latest_step(ctx.now_ms())? {
+    let store = ctx.store()?;
+    let last = store.last_seq()?;
+    if let Some(rec) = store.stream_since(last.saturating_sub(1), 1)?.first() {
+        if rec.origin == Origin::Ttl {
+            writeln!(
+                ctx.err,
+                "note: the latest change removed expense {} from the trash for good (expired or \
+                 purged); that cannot be undone",
+                rec.id
+            )?;
+        }
+    }
+    match store.undo_latest_step(ctx.now_ms())? {
         None => writeln!(ctx.out, "nothing to undo")?,
         Some(Undone::Batch(b)) => {
             write!(

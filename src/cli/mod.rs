@@ -20,6 +20,7 @@ pub mod list;
 pub mod progress;
 pub mod report;
 pub mod stream;
+pub mod trash;
 pub mod triggers;
 
 use crate::config::Config;
@@ -54,7 +55,8 @@ pub enum Command {
     Add(add::Args),
     /// Change fields of an expense by id.
     Edit(edit::EditArgs),
-    /// Delete an expense by id.
+    /// Delete an expense by id: it goes to the trash for `trash_days` (config; 0 deletes at
+    /// once).
     Rm {
         /// The expense id.
         id: String,
@@ -62,6 +64,8 @@ pub enum Command {
     /// Undo the latest change in the store that is not undone yet, from any session (a whole
     /// import at once).
     Undo,
+    /// The trash: list it, restore an expense from it, or purge (`expense trash purge --all`).
+    Trash(trash::Args),
     /// Print a shell completion script: `expense completions bash > ~/.local/share/bash-completion/completions/expense`.
     Completions {
         /// bash, zsh, fish, elvish or powershell.
@@ -99,6 +103,7 @@ pub fn run(command: &Command, ctx: &mut Ctx) -> Result<()> {
         Command::Edit(args) => edit::edit(ctx, args),
         Command::Rm { id } => edit::remove(ctx, id),
         Command::Undo => edit::undo(ctx),
+        Command::Trash(args) => trash::run(ctx, args),
         Command::Completions { shell } => {
             use clap::CommandFactory;
             clap_complete::generate(*shell, &mut Cli::command(), "expense", &mut ctx.out);
@@ -186,7 +191,7 @@ impl<'a> Ctx<'a> {
 
     /// Wall-clock milliseconds for record timestamps.
     pub fn now_ms(&self) -> i64 {
-        chrono::Utc::now().timestamp_millis()
+        crate::clock::now_ms()
     }
 }
 

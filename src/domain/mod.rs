@@ -10,6 +10,7 @@ pub mod quick;
 pub mod rates;
 pub mod rules;
 pub mod text;
+pub mod ttl;
 pub mod validate;
 
 pub use expense::{Draft, Expense, ExpenseId, ExpenseRow, Kind};

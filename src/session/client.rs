@@ -127,6 +127,9 @@ pub fn run_command(
             let store = open_unless_served(store_dir, deadline)
                 .wrap_err("opening the store")?
                 .ok_or(SessionAppeared)?;
+            // This process holds the store now, so it sweeps the trash (best effort: `expense
+            // check` must still run on a store whose trash is damaged, and reports it).
+            let _ = store.sweep_trash(crate::clock::now_ms());
             // Without a socket (a path too long for one) the command still runs.
             *server.borrow_mut() = Server::start(store.clone(), &sock).ok();
             *dispatcher.borrow_mut() = Dispatcher::start(store.clone(), triggers.clone());

@@ -115,6 +115,10 @@ pub enum Outcome {
     TriggerHealth(Option<String>),
     /// `Action::Failed`.
     Failed(String),
+    /// `Action::TrashLoaded`.
+    Trash(Box<crate::app::action::TrashLoaded>),
+    /// `Action::UndoImpossible`.
+    UndoImpossible(String),
 }
 
 impl Outcome {
@@ -130,6 +134,8 @@ impl Outcome {
             Action::BudgetAlerts(a) => Outcome::BudgetAlerts(a),
             Action::TriggerHealth(w) => Outcome::TriggerHealth(w),
             Action::Failed(m) => Outcome::Failed(m),
+            Action::TrashLoaded(t) => Outcome::Trash(t),
+            Action::UndoImpossible(m) => Outcome::UndoImpossible(m),
             other => Outcome::Failed(format!(
                 "internal: the session cannot send {other:?} to another process"
             )),
@@ -148,6 +154,8 @@ impl Outcome {
             Outcome::BudgetAlerts(a) => Action::BudgetAlerts(a),
             Outcome::TriggerHealth(w) => Action::TriggerHealth(w),
             Outcome::Failed(m) => Action::Failed(m),
+            Outcome::Trash(t) => Action::TrashLoaded(t),
+            Outcome::UndoImpossible(m) => Action::UndoImpossible(m),
         }
     }
 }
@@ -255,6 +263,27 @@ mod tests {
             Some(Reply::Done(Some(m))) if m == "no"
         ));
         assert!(read_frame::<Reply>(&mut r).unwrap().is_none());
+    }
+
+    #[test]
+    fn trash_answers_cross_the_socket() {
+        let loaded = Action::TrashLoaded(Box::new(crate::app::action::TrashLoaded {
+            rows: Vec::new(),
+            now_ms: 42,
+        }));
+        let mut buf = Vec::new();
+        write_frame(
+            &mut buf,
+            &Reply::Outcomes(vec![Outcome::from_action(loaded.clone())]),
+        )
+        .unwrap();
+        match read_frame::<Reply>(&mut &buf[..]).unwrap() {
+            Some(Reply::Outcomes(o)) => {
+                let back: Vec<Action> = o.into_iter().map(Outcome::into_action).collect();
+                assert_eq!(back, vec![loaded]);
+            }
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

@@ -710,6 +710,11 @@ impl Store {
         report
             .problems
             .extend(check_imports(t, replay.last, with_stream)?);
+        report.problems.extend(super::trash::check(
+            t,
+            with_stream.then_some(&replay.live),
+            image_hash,
+        )?);
         let meta_seq = t.last_seq()?;
         if meta_seq != replay.last {
             report.problems.push(format!(

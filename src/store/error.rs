@@ -23,6 +23,15 @@ pub enum StoreError {
     /// No expense with this id.
     #[error("expense {0} does not exist")]
     NotFound(ExpenseId),
+    /// The expense is not in the trash (restored, purged, or never deleted).
+    #[error("expense {0} is not in the trash")]
+    NotInTrash(ExpenseId),
+    /// The expense left the trash for good (expired or purged): nothing can bring it back.
+    #[error(
+        "expense {0} was removed from the trash for good (it expired or was purged); \
+         it cannot be undone or restored"
+    )]
+    Purged(ExpenseId),
     /// No change record with this sequence number.
     #[error("there is no change number {0} in the history")]
     UnknownSeq(u64),

@@ -16,6 +16,7 @@ mod import;
 mod keys;
 mod stream;
 mod tables;
+mod trash;
 pub mod triggers;
 
 pub use aggregates::{AggRow, MonthAggRow};
@@ -26,6 +27,7 @@ pub use error::StoreError;
 pub use import::{BatchUndo, ImportRow, Imported, Undone};
 pub use stream::{ChangeRecord, Event, Origin};
 pub use tables::SCHEMA_VERSION;
+pub use trash::Trashed;
 
 use crate::domain::{Currency, Draft, Expense, ExpenseId, Kind};
 use chrono::NaiveDate;
@@ -245,6 +247,9 @@ impl Store {
                 &e.draft, e.created, e.updated, e.version, 0,
             ))
         };
+        if target.origin == Origin::Ttl {
+            return Err(StoreError::Purged(id));
+        }
         match target.event {
             Event::Insert | Event::Modify => {
                 let written = stored(target.new.as_ref())?;
@@ -295,6 +300,9 @@ impl Store {
                     {
                         let (k, v) = kv?;
                         let head = codec::decode_record_head(tables::STREAM, &k, &v)?;
+                        if head.id == id.0 && head.origin == Origin::Ttl.code() {
+                            return Err(StoreError::Purged(id));
+                        }
                         if head.id == id.0 {
                             return Err(StoreError::Conflict {
                                 id,
@@ -333,6 +341,8 @@ impl Store {
                             new: Some(&new),
                         };
                         let rec = tx.write(&c)?;
+                        // A delete that went to the trash comes back out of it.
+                        trash::forget(tx, id)?;
                         finish(new_seq, &rec, None)
                     });
                     match r {
@@ -357,11 +367,21 @@ impl Store {
     }
 
     /// The seq of the latest change that is not already undone (see [`Store::undo_latest`]).
+    /// An item removed for good (a `ttl` record) has nothing left to undo: its records are
+    /// skipped, so a sweep never blocks `u`.
     fn latest_standing(&self) -> Result<Option<u64>, StoreError> {
         let mut pending: HashMap<u128, u64> = HashMap::new();
+        let mut gone: std::collections::HashSet<u128> = std::collections::HashSet::new();
         for kv in self.trees.stream.iter().rev() {
             let (k, v) = kv?;
             let head = codec::decode_record_head(tables::STREAM, &k, &v)?;
+            if head.origin == Origin::Ttl.code() {
+                gone.insert(head.id);
+                continue;
+            }
+            if gone.contains(&head.id) {
+                continue;
+            }
             if head.origin == Origin::Undo.code() {
                 *pending.entry(head.id).or_default() += 1;
                 continue;
@@ -677,6 +697,7 @@ impl Store {
             &t.counts,
             &t.imports,
             &t.meta,
+            &t.trash,
         );
         let r = trees.transaction(
             |(
@@ -690,6 +711,7 @@ impl Store {
                 counts,
                 imports,
                 meta,
+                trash,
             )| {
                 let tx = Tx {
                     items,
@@ -702,6 +724,7 @@ impl Store {
                     counts,
                     imports,
                     meta,
+                    trash,
                     deltas: Default::default(),
                 };
                 let r = f(&tx)?;

@@ -1,6 +1,8 @@
 //! The change stream: one record per committed write, numbered 1, 2, 3... without gaps. Rule: a
 //! record stores only its new image; its old image is the new image of the previous record for
-//! the same id (`prev_seq`), resolved here when records are read.
+//! the same id (`prev_seq`), resolved here when records are read. A REMOVE that follows a REMOVE
+//! (the `ttl` record of an expense leaving the trash, see `store/trash.rs`) has as old image the
+//! image the first REMOVE removed; an INSERT never has one.
 
 use super::codec::{decode_record, StoredItem, StoredRecord};
 use super::error::{corrupt, StoreError};
@@ -185,24 +187,41 @@ pub(crate) fn read_record(
     }
 }
 
-/// The new image of the record at `prev`, which is the old image of the record after it.
+/// The old image of a record whose event is `event` and whose previous record is `prev`: the
+/// new image of the record at `prev`; when that is a REMOVE (the `ttl` REMOVE that follows the
+/// REMOVE which moved the item to the trash), the image that REMOVE removed. An INSERT has none.
+/// `seen` holds, per seq already read, the image the item had after that record (for a REMOVE:
+/// the one it removed).
 fn image_at(
     stream: &sled::Tree,
+    event: u8,
     prev: Option<u64>,
     seen: &HashMap<u64, Option<StoredItem>>,
 ) -> Result<Option<StoredItem>, StoreError> {
-    let Some(p) = prev else { return Ok(None) };
-    if let Some(img) = seen.get(&p) {
-        return Ok(img.clone());
+    if event == Event::Insert.code() {
+        return Ok(None);
     }
-    match read_record(stream, p)? {
-        Some(r) => Ok(r.new),
-        None => Err(corrupt(
-            STREAM,
-            &seq_key(p),
-            "record named by prev_seq is missing",
-        )),
+    let mut prev = prev;
+    while let Some(p) = prev {
+        if let Some(img) = seen.get(&p) {
+            return Ok(img.clone());
+        }
+        match read_record(stream, p)? {
+            Some(r) if r.new.is_some() => return Ok(r.new),
+            Some(r) if r.event == Event::Remove.code() && r.prev_seq < Some(p) => {
+                prev = r.prev_seq;
+            }
+            Some(_) => return Ok(None),
+            None => {
+                return Err(corrupt(
+                    STREAM,
+                    &seq_key(p),
+                    "record named by prev_seq is missing",
+                ))
+            }
+        }
     }
+    Ok(None)
 }
 
 /// Records with `seq > after`, at most `limit`, old images resolved.
@@ -211,27 +230,19 @@ pub(crate) fn read_since(
     after: u64,
     limit: usize,
 ) -> Result<Vec<ChangeRecord>, StoreError> {
+    let mut out = Vec::new();
+    // New images of this batch, so a chain of changes to one id is resolved without re-reads.
+    let mut seen: HashMap<u64, Option<StoredItem>> = HashMap::new();
     let Some(start) = after.checked_add(1) else {
-        return Ok(Vec::new());
+        return Ok(out);
     };
-    // Decode the page first: a record whose previous record for the same id is in the page
-    // takes its old image from there (a binary search by seq), not from another tree read.
-    let mut page: Vec<(u64, StoredRecord)> = Vec::new();
     for kv in stream.range(seq_key(start)..).take(limit) {
         let (k, v) = kv?;
         let seq = decode_seq(&k).ok_or_else(|| corrupt(STREAM, &k, "key is not a seq"))?;
-        page.push((seq, decode_record(STREAM, &k, &v)?));
-    }
-    let mut out = Vec::with_capacity(page.len());
-    for (seq, rec) in &page {
-        let old = match rec.prev_seq {
-            None => None,
-            Some(p) => match page.binary_search_by_key(&p, |(s, _)| *s) {
-                Ok(i) => page[i].1.new.clone(),
-                Err(_) => image_at(stream, Some(p), &HashMap::new())?,
-            },
-        };
-        out.push(to_change_record(*seq, rec, old.as_ref())?);
+        let rec = decode_record(STREAM, &k, &v)?;
+        let old = image_at(stream, rec.event, rec.prev_seq, &seen)?;
+        out.push(to_change_record(seq, &rec, old.as_ref())?);
+        seen.insert(seq, if rec.new.is_some() { rec.new } else { old });
     }
     Ok(out)
 }
@@ -244,6 +255,6 @@ pub(crate) fn read_change(
     let Some(rec) = read_record(stream, seq)? else {
         return Ok(None);
     };
-    let old = image_at(stream, rec.prev_seq, &HashMap::new())?;
+    let old = image_at(stream, rec.event, rec.prev_seq, &HashMap::new())?;
     to_change_record(seq, &rec, old.as_ref()).map(Some)
 }

@@ -4,7 +4,7 @@
 //! (see [`Tx::write`]), and [`verify`] recomputes them from scratch to prove it.
 //!
 //! All trees are written only by `Store` write methods (put, update, delete, undo, put_batch,
-//! import, undo_batch),
+//! import, undo_batch, trash, restore, purge, sweep_trash),
 //! each as one sled transaction over all trees below, flushed before it returns.
 
 use super::codec::{
@@ -36,7 +36,8 @@ pub const IDX_CATEGORY: &str = "idx_category-1";
 /// items with a non-empty payee.
 pub const IDX_PAYEE: &str = "idx_payee-1";
 /// `stream`. Key: seq u64 BE, 1, 2, 3... without gaps. Value: postcard of `codec::StoredRecord`
-/// (event, at, origin, id, prev_seq, new image; the old image is the new image at `prev_seq`),
+/// (event, at, origin, id, prev_seq, new image; the old image is the new image at `prev_seq`, or
+/// for a `ttl` REMOVE after the REMOVE that trashed the item, the image that one removed),
 /// then, only for records of an import or a batch undo, the batch id as a postcard varint (the
 /// seq of the batch's first record). Records without a batch end after the image, so stores
 /// written before batches existed read unchanged (no migration).
@@ -76,6 +77,14 @@ pub const BUDGETS: &str = "budgets-1";
 /// u64 BE` -> postcard `DeadLetter`. Not derived from items, not in the stream; each change is
 /// flushed. Trigger names are `[A-Za-z0-9_-]+`, so the 0 byte ends a name.
 pub const TRIGGERS: &str = "triggers-1";
+/// `trash`. Deleted expenses waiting for their time-to-live (see `store/trash.rs`). Key
+/// `b'r' ++ id (16)` -> postcard `trash::TrashRow` (the deleted image, deleted_at ms, expires_at
+/// ms, seq of the REMOVE that put it here); key `b'x' ++ expires_at (u64 BE of the ms with the
+/// sign bit flipped) ++ id` -> empty, the expiry index the sweeper range-scans. Written by
+/// `Store::trash` / `restore` / `purge` / `sweep_trash` and by `Store::undo` of a delete, in the
+/// same transaction as the stream record. New in schema 2 stores without a bump: the tree is
+/// created empty on open and an older build simply never trashes.
+pub const TRASH: &str = "trash-1";
 /// `meta`. Key `schema_version` -> u32 BE. Key `seq` -> u64 BE, the last stream seq (read and
 /// bumped inside each write transaction, which keeps seqs gap-free). Unversioned: it says which
 /// version the others are.
@@ -102,6 +111,7 @@ pub(crate) struct Trees {
     pub imports: sled::Tree,
     pub meta: sled::Tree,
     pub budgets: sled::Tree,
+    pub trash: sled::Tree,
 }
 
 impl Trees {
@@ -119,6 +129,7 @@ impl Trees {
             imports: db.open_tree(IMPORTS)?,
             meta: db.open_tree(META)?,
             budgets: db.open_tree(BUDGETS)?,
+            trash: db.open_tree(TRASH)?,
         })
     }
 
@@ -182,6 +193,8 @@ pub(crate) struct Tx<'a> {
     pub counts: &'a TransactionalTree,
     pub imports: &'a TransactionalTree,
     pub meta: &'a TransactionalTree,
+    /// `trash-1` (see `store/trash.rs`).
+    pub trash: &'a TransactionalTree,
     /// Aggregate and counter changes, applied at the end of the transaction.
     pub deltas: std::cell::RefCell<Deltas>,
 }

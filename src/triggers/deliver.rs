@@ -27,7 +27,7 @@ fn state_lock() -> std::sync::MutexGuard<'static, ()> {
 }
 
 fn now_ms() -> i64 {
-    chrono::Utc::now().timestamp_millis()
+    crate::clock::now_ms()
 }
 
 /// Runs `spec`'s command with `record` as JSON on stdin. `Err` says why it failed (exit status

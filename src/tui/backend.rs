@@ -87,6 +87,16 @@ impl Backend {
         actions
     }
 
+    /// Removes expired items from the trash when this process holds the store (the holder
+    /// sweeps for everyone; a remote TUI leaves it to its holder). Returns how many went; their
+    /// records reach every screen as an ordinary change notification.
+    pub fn sweep_trash(&self, now_ms: i64) -> Result<usize, StoreError> {
+        match &self.kind {
+            Kind::Local { runtime, .. } => runtime.store().sweep_trash(now_ms),
+            Kind::Remote { .. } => Ok(0),
+        }
+    }
+
     /// The month start day for budget alerts of this TUI's own writes (a remote TUI's writes
     /// use the holder's, which keeps the month aggregates).
     pub fn set_month_start_day(&mut self, day: u32) {
@@ -105,7 +115,8 @@ impl Backend {
             Effect::LoadWindow(_)
             | Effect::LoadCompletions
             | Effect::LoadReview(_)
-            | Effect::LoadReviewDetails { .. } => self.execute(fx, now_ms),
+            | Effect::LoadReviewDetails { .. }
+            | Effect::LoadTrash => self.execute(fx, now_ms),
             _ => vec![Action::Failed(
                 "the session holding the store ended during this change; \
                  look at the list to see whether it was saved"
@@ -163,6 +174,9 @@ fn connect(
 ) -> Kind {
     match attached {
         Attached::Holder(store) => {
+            // The holder sweeps the trash at open (best effort: a damaged trash is reported by
+            // `expense check`, and must not keep the ledger from opening).
+            let _ = store.sweep_trash(crate::clock::now_ms());
             let server = Server::start(store.clone(), &socket_path(store_dir)).ok();
             if let Some(server) = &server {
                 let rx = server.subscribe();

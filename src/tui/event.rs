@@ -9,6 +9,9 @@ use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
 use std::sync::mpsc::Sender;
 use std::time::Duration;
 
+/// How often a running TUI that holds the store sweeps expired items out of the trash.
+pub const SWEEP_EVERY: Duration = Duration::from_secs(60);
+
 /// One message to the event loop.
 #[derive(Debug)]
 pub enum Msg {
@@ -24,6 +27,8 @@ pub enum Msg {
     StoreChanged(u64),
     /// The process that held the store went away; attach again.
     SessionLost,
+    /// A minute passed: time to sweep the trash (the holder only).
+    Minute,
 }
 
 /// Starts the signal thread. Call before taking over the terminal so no signal is missed.
@@ -58,8 +63,9 @@ pub const POLL_TRIGGERS: Duration = Duration::from_secs(2);
 /// screen would stay at the old size until the next key.
 pub fn spawn_input(tx: Sender<Msg>) -> std::io::Result<()> {
     event::poll(Duration::ZERO)?;
-    let mut today = chrono::Local::now().date_naive();
+    let mut today = crate::clock::today();
     let mut polled = std::time::Instant::now();
+    let mut minute = std::time::Instant::now();
     std::thread::Builder::new()
         .name("input".into())
         .spawn(move || loop {
@@ -82,8 +88,14 @@ pub fn spawn_input(tx: Sender<Msg>) -> std::io::Result<()> {
                     }
                 },
                 Ok(false) => {
+                    if minute.elapsed() >= SWEEP_EVERY {
+                        minute = std::time::Instant::now();
+                        if tx.send(Msg::Minute).is_err() {
+                            return;
+                        }
+                    }
                     // Idle: tell the loop only when the day rolls over.
-                    let now = chrono::Local::now().date_naive();
+                    let now = crate::clock::today();
                     if now != today {
                         today = now;
                         if tx.send(Msg::Tick(now)).is_err() {

@@ -32,12 +32,15 @@ pub enum Context {
     Review,
     /// The budget form on the review.
     Budget,
+    /// The trash screen.
+    Trash,
 }
 
 impl Context {
-    const ALL: [(Context, &'static str); 8] = [
+    const ALL: [(Context, &'static str); 9] = [
         (Context::Ledger, "ledger"),
         (Context::Review, "review"),
+        (Context::Trash, "trash"),
         (Context::Budget, "budget"),
         (Context::Quick, "quick"),
         (Context::Filter, "filter"),
@@ -57,13 +60,14 @@ impl Context {
     pub fn of(state: &State) -> Context {
         match &state.overlay {
             Some(Overlay::Form(_)) => Context::Form,
-            Some(Overlay::ConfirmDelete { .. }) => Context::Confirm,
+            Some(Overlay::ConfirmDelete { .. } | Overlay::ConfirmPurge { .. }) => Context::Confirm,
             Some(Overlay::Help { .. }) => Context::Help,
             Some(Overlay::Quick { .. }) => Context::Quick,
             None if state.screen == Screen::Review => match state.review.budget_form {
                 Some(_) => Context::Budget,
                 None => Context::Review,
             },
+            None if state.screen == Screen::Trash => Context::Trash,
             None if state.ledger.filter_editing => Context::Filter,
             None => Context::Ledger,
         }
@@ -309,6 +313,9 @@ fn describe(a: &Action) -> (u8, &'static str) {
         Action::Collapse => (33, "collapse (or go to the parent)"),
         Action::OpenCategory => (34, "the category's expenses in the ledger"),
         Action::EditBudget => (35, "set the category's monthly budget"),
+        Action::OpenTrash => (36, "the trash: deleted expenses, restore or purge"),
+        Action::RestoreSelected => (37, "restore the selected expense"),
+        Action::PurgeSelected => (38, "purge the selected expense for good (asks first)"),
         _ => (99, "internal"),
     }
 }

@@ -40,9 +40,10 @@ pub fn run(attached: Attached, store_dir: &Path, config: &Config, keymap: Keymap
         ThemeName::Mono => Theme::MONO,
     };
     let help = keymap.help();
-    let today = chrono::Local::now().date_naive();
+    let today = crate::clock::today();
     let mut state = State::new(today, config.month_start_day, config.currency);
     state.rates = config.rates.clone();
+    state.trash_ttl_ms = config.trash_ttl_ms();
     state.ascii_charts = config.chart_markers == crate::config::ChartMarkers::Ascii;
     state.help_lines = ui::help::line_count(&help);
     // Keep the month aggregates for the configured start day (rebuilt once when it changed).
@@ -115,6 +116,11 @@ pub fn run(attached: Attached, store_dir: &Path, config: &Config, keymap: Keymap
                         }
                     }
                 }
+                Msg::Minute => {
+                    if let Err(e) = runtime.sweep_trash(now_ms()) {
+                        queue.push_back(Action::Failed(format!("sweeping the trash: {e}")));
+                    }
+                }
                 Msg::Terminate(why) => terminate = Some(why),
             }
             drain(&mut queue, &mut later, &mut state, &mut runtime, &mut term)?;
@@ -171,5 +177,5 @@ fn drain(
 
 /// Wall-clock milliseconds for record timestamps (the reducer never reads the clock).
 pub fn now_ms() -> i64 {
-    chrono::Utc::now().timestamp_millis()
+    crate::clock::now_ms()
 }

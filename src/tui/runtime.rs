@@ -3,7 +3,7 @@
 //! switch costs one aggregate scan plus one page); other orders and the fuzzy filter work on the
 //! month's rows, loaded once and kept until the store changes.
 
-use crate::app::action::{Action, Change, Completions, Stored, Totals, WindowLoaded};
+use crate::app::action::{Action, Change, Completions, Stored, Totals, TrashLoaded, WindowLoaded};
 use crate::app::effect::{Effect, SortKey, WindowQuery};
 use crate::app::fuzzy::Fuzzy;
 use crate::domain::money::format_plain;
@@ -120,15 +120,28 @@ impl Runtime {
             Effect::Delete {
                 id,
                 expected_version,
+                ttl_ms,
             } => {
                 return self.written(
-                    self.store
-                        .delete(id, expected_version, Origin::User, now_ms),
+                    self.store.trash(id, expected_version, now_ms, ttl_ms),
                     Change::Deleted,
                 )
             }
+            Effect::LoadTrash => self
+                .store
+                .trashed()
+                .map(|rows| Action::TrashLoaded(Box::new(TrashLoaded { rows, now_ms }))),
+            Effect::Restore { id } => {
+                return self.written(self.store.restore(id, now_ms), Change::Restored)
+            }
+            Effect::Purge { id } => {
+                return self.written(self.store.purge(id, now_ms), Change::Purged)
+            }
             Effect::Undo { seq } => {
-                return self.written(self.store.undo(seq, now_ms), Change::Undone)
+                return match self.store.undo(seq, now_ms) {
+                    Err(e @ StoreError::Purged(_)) => vec![Action::UndoImpossible(e.to_string())],
+                    r => self.written(r, Change::Undone),
+                }
             }
             Effect::Quit | Effect::Suspend => return Vec::new(),
         };

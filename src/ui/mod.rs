@@ -8,6 +8,7 @@ pub mod layout;
 pub mod ledger;
 pub mod review;
 pub mod theme;
+pub mod trash;
 
 use crate::app::state::{Overlay, State};
 use crate::domain::money::format_grouped;
@@ -38,6 +39,7 @@ pub fn render(state: &State, chrome: &Chrome, frame: &mut Frame) {
     match state.screen {
         crate::app::state::Screen::Ledger => ledger::render(state, chrome, frame, area),
         crate::app::state::Screen::Review => review::render(state, chrome, frame, area),
+        crate::app::state::Screen::Trash => trash::render(state, chrome, frame, area),
     }
     match &state.overlay {
         Some(Overlay::Form(form)) => form::render(form, state, chrome.theme, frame, area),
@@ -47,6 +49,9 @@ pub fn render(state: &State, chrome: &Chrome, frame: &mut Frame) {
         }
         Some(Overlay::ConfirmDelete { expense }) => {
             confirm_delete(expense, chrome.theme, frame, area)
+        }
+        Some(Overlay::ConfirmPurge { item }) => {
+            trash::confirm_purge(&item.expense, chrome.theme, frame, area)
         }
         None => {}
     }
