@@ -1,5 +1,5 @@
-//! `expense edit ID [--amount ..] [--date ..] ...`, `expense rm ID` and `expense undo`: changes by
-//! id from the shell, each conditional on the version just read.
+//! `expense edit ID [--amount ..] [--date ..] ...` and `expense rm ID`: changes by id from the
+//! shell, each conditional on the version just read (`expense undo` is in `cli/history.rs`).
 
 use super::add::describe;
 use super::Ctx;
@@ -7,7 +7,7 @@ use crate::domain::money::{eval_amount, Currency};
 use crate::domain::quick::resolve_category;
 use crate::domain::validate::{parse_date, parse_note, parse_payee, parse_tags};
 use crate::domain::{ExpenseId, Kind};
-use crate::store::{Origin, Undone};
+use crate::store::Origin;
 use color_eyre::eyre::{eyre, Result};
 
 /// Options of `expense edit`.
@@ -121,43 +121,5 @@ pub fn remove(ctx: &mut Ctx, id: &str) -> Result<()> {
         "deleted: {}  id {id} (expense undo brings it back)",
         describe(&current.draft)
     )?;
-    Ok(())
-}
-
-/// Undoes the latest change not yet undone, from any session; a whole import at once.
-pub fn undo(ctx: &mut Ctx) -> Result<()> {
-    match ctx.store()?.undo_latest_step(ctx.now_ms())? {
-        None => writeln!(ctx.out, "nothing to undo")?,
-        Some(Undone::Batch(b)) => {
-            write!(
-                ctx.out,
-                "undid import batch {}: removed {} expense{}",
-                b.batch,
-                b.undone,
-                if b.undone == 1 { "" } else { "s" }
-            )?;
-            if b.kept > 0 {
-                write!(
-                    ctx.out,
-                    "; {} changed or deleted since, left as they are",
-                    b.kept
-                )?;
-            }
-            writeln!(ctx.out)?;
-        }
-        Some(Undone::One(rec)) => {
-            let what = match (&rec.old, &rec.new) {
-                (None, Some(n)) => format!("restored: {}", describe(&n.draft)),
-                (Some(o), None) => format!("removed: {}", describe(&o.draft)),
-                (Some(o), Some(n)) => format!(
-                    "reverted: {} (was {})",
-                    describe(&n.draft),
-                    describe(&o.draft)
-                ),
-                (None, None) => "undone".to_string(),
-            };
-            writeln!(ctx.out, "{what}  id {}", rec.id)?;
-        }
-    }
     Ok(())
 }

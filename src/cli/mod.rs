@@ -15,6 +15,7 @@ pub mod check;
 pub mod demo;
 pub mod edit;
 pub mod export;
+pub mod history;
 pub mod import;
 pub mod list;
 pub mod progress;
@@ -61,6 +62,10 @@ pub enum Command {
     /// Undo the latest change in the store that is not undone yet, from any session (a whole
     /// import at once).
     Undo,
+    /// Redo the latest undo, unless a newer change was made since.
+    Redo,
+    /// Show the change history, newest first (of one expense with ID).
+    History(history::Args),
     /// Print a shell completion script: `expense completions bash > ~/.local/share/bash-completion/completions/expense`.
     Completions {
         /// bash, zsh, fish, elvish or powershell.
@@ -95,7 +100,9 @@ pub fn run(command: &Command, ctx: &mut Ctx) -> Result<()> {
         Command::Add(args) => add::run(ctx, args),
         Command::Edit(args) => edit::edit(ctx, args),
         Command::Rm { id } => edit::remove(ctx, id),
-        Command::Undo => edit::undo(ctx),
+        Command::Undo => history::undo(ctx),
+        Command::Redo => history::redo(ctx),
+        Command::History(args) => history::run(ctx, args),
         Command::Completions { shell } => {
             use clap::CommandFactory;
             clap_complete::generate(*shell, &mut Cli::command(), "expense", &mut ctx.out);

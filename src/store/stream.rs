@@ -7,12 +7,12 @@ use super::error::{corrupt, StoreError};
 use super::keys::{decode_seq, seq_key};
 use super::tables::STREAM;
 use crate::domain::{Expense, ExpenseId};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::fmt;
 
 /// What a change did to its item.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "UPPERCASE")]
 pub enum Event {
     /// The item did not exist before.
@@ -54,7 +54,7 @@ impl fmt::Display for Event {
 }
 
 /// Who caused a change.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Origin {
     /// A person, in the TUI or CLI.
@@ -69,6 +69,8 @@ pub enum Origin {
     Replica,
     /// `expense demo`.
     Demo,
+    /// `Store::redo_step`: a change undone, made again.
+    Redo,
 }
 
 impl Origin {
@@ -81,6 +83,7 @@ impl Origin {
             Origin::Ttl => 3,
             Origin::Replica => 4,
             Origin::Demo => 5,
+            Origin::Redo => 6,
         }
     }
 
@@ -92,13 +95,14 @@ impl Origin {
             3 => Origin::Ttl,
             4 => Origin::Replica,
             5 => Origin::Demo,
+            6 => Origin::Redo,
             _ => return None,
         })
     }
 }
 
 /// One committed change, with both images resolved.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ChangeRecord {
     /// Position in the stream, from 1, gap-free.
     pub seq: u64,
