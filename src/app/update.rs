@@ -3,6 +3,7 @@
 //! intents into effects; the runtime answers with `WindowLoaded`, `Stored` and `Failed`.
 
 mod form;
+mod history;
 mod review;
 
 use super::action::{Action, Change, Stored};
@@ -37,11 +38,11 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
         Action::ChangedElsewhere => {
             let mut fx = reload(state);
             fx.push(Effect::LoadCompletions);
-            if state.screen == Screen::Review {
-                fx.extend(review::reload(state));
-            }
+            fx.extend(screen_reload(state));
             fx
         }
+        Action::HistoryLoaded(h) => history::loaded(state, *h),
+        Action::Stepped(s) => stepped(state, *s),
         Action::ReviewLoaded(r) => review::loaded(state, *r),
         Action::DetailsLoaded(d) => review::details_loaded(state, *d),
         Action::BudgetSaved { category, limit } => review::budget_saved(state, category, limit),
@@ -62,9 +63,6 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             Vec::new()
         }
         Action::Failed(message) => {
-            if let Some(seq) = state.pending_undo.take() {
-                state.undo_stack.push(seq);
-            }
             match &mut state.overlay {
                 None if state.review.budget_form.as_ref().is_some_and(|f| f.saving) => {
                     if let Some(f) = &mut state.review.budget_form {
@@ -91,6 +89,7 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             Some(Overlay::Help { .. }) => help(state, action),
             Some(Overlay::Quick { .. }) => quick(state, action),
             None if state.screen == Screen::Review => review::update(state, action),
+            None if state.screen == Screen::History => history::update(state, action),
             None if state.ledger.filter_editing => filter(state, action),
             None => ledger(state, action),
         },
@@ -111,6 +110,8 @@ fn is_user_action(action: &Action) -> bool {
             | Action::ReviewLoaded(_)
             | Action::DetailsLoaded(_)
             | Action::BudgetAlerts(_)
+            | Action::HistoryLoaded(_)
+            | Action::Stepped(_)
     )
 }
 
@@ -179,18 +180,7 @@ fn ledger(state: &mut State, action: Action) -> Vec<Effect> {
                 })
             }
         },
-        Action::Undo => match state.undo_stack.pop() {
-            Some(seq) => {
-                state.pending_undo = Some(seq);
-                return vec![Effect::Undo { seq }];
-            }
-            None => {
-                state.toast = Some(Toast {
-                    text: "Nothing to undo in this session".into(),
-                    error: false,
-                })
-            }
-        },
+        Action::ItemHistory => return history::open_item(state),
         other => {
             if let Some(fx) = screen_wide(state, other) {
                 return fx;
@@ -220,6 +210,9 @@ pub(super) fn screen_wide(state: &mut State, action: Action) -> Option<Vec<Effec
             vec![Effect::Quit]
         }
         Action::Suspend => vec![Effect::Suspend],
+        Action::Undo => vec![Effect::Undo],
+        Action::Redo => vec![Effect::Redo],
+        Action::OpenHistory => history::open_all(state),
         _ => return None,
     })
 }
@@ -411,18 +404,12 @@ fn stored_effects(state: &mut State, stored: Stored) -> Vec<Effect> {
     if matches!(&state.overlay, Some(Overlay::Form(f)) if f.saving) {
         state.overlay = None;
     }
-    if stored.change == Change::Undone {
-        state.pending_undo = None;
-    } else {
-        state.undo_stack.push(stored.seq);
-    }
     let e = &stored.expense;
     let d = &e.draft;
     let verb = match stored.change {
         Change::Added => "Added",
         Change::Edited => "Saved",
         Change::Deleted => "Deleted",
-        Change::Undone => "Undone:",
     };
     let month = Month::containing(d.date, state.month_start_day);
     let elsewhere = if month != state.ledger.month && stored.change != Change::Deleted {
@@ -430,11 +417,7 @@ fn stored_effects(state: &mut State, stored: Stored) -> Vec<Effect> {
     } else {
         String::new()
     };
-    let hint = if stored.change == Change::Undone {
-        ""
-    } else {
-        " · u undoes"
-    };
+    let hint = " · u undoes";
     state.toast = Some(Toast {
         text: format!(
             "{verb} {}{} {} · {}{}{elsewhere}{hint}",
@@ -461,8 +444,33 @@ fn stored_effects(state: &mut State, stored: Stored) -> Vec<Effect> {
         q.focus = Some(e.id);
     }
     let mut fx = vec![Effect::LoadWindow(q), Effect::LoadCompletions];
-    if state.screen == Screen::Review {
-        fx.extend(review::reload(state));
+    fx.extend(screen_reload(state));
+    fx
+}
+
+/// Reloads of the screen on show besides the ledger's window (the review, the history).
+fn screen_reload(state: &State) -> Vec<Effect> {
+    match state.screen {
+        Screen::Review => review::reload(state),
+        Screen::History => history::reload(state),
+        Screen::Ledger => Vec::new(),
     }
+}
+
+/// An undo or redo was stored: say what it did, keep its expense under the cursor when it is in
+/// the ledger's month, and reload what is on screen.
+fn stepped(state: &mut State, stepped: super::action::Stepped) -> Vec<Effect> {
+    state.toast = Some(Toast {
+        text: stepped.text,
+        error: false,
+    });
+    let mut q = query(state);
+    if let Some(e) = &stepped.expense {
+        if Month::containing(e.draft.date, state.month_start_day) == state.ledger.month {
+            q.focus = Some(e.id);
+        }
+    }
+    let mut fx = vec![Effect::LoadWindow(q), Effect::LoadCompletions];
+    fx.extend(screen_reload(state));
     fx
 }

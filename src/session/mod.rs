@@ -111,6 +111,10 @@ pub enum Outcome {
     },
     /// `Action::BudgetAlerts`.
     BudgetAlerts(Vec<crate::store::triggers::BudgetAlert>),
+    /// `Action::HistoryLoaded`.
+    History(Box<crate::app::action::HistoryLoaded>),
+    /// `Action::Stepped`.
+    Stepped(Box<crate::app::action::Stepped>),
     /// `Action::Failed`.
     Failed(String),
 }
@@ -126,6 +130,8 @@ impl Outcome {
             Action::DetailsLoaded(d) => Outcome::Details(d),
             Action::BudgetSaved { category, limit } => Outcome::BudgetSaved { category, limit },
             Action::BudgetAlerts(a) => Outcome::BudgetAlerts(a),
+            Action::HistoryLoaded(h) => Outcome::History(h),
+            Action::Stepped(s) => Outcome::Stepped(s),
             Action::Failed(m) => Outcome::Failed(m),
             other => Outcome::Failed(format!(
                 "internal: the session cannot send {other:?} to another process"
@@ -143,6 +149,8 @@ impl Outcome {
             Outcome::Details(d) => Action::DetailsLoaded(d),
             Outcome::BudgetSaved { category, limit } => Action::BudgetSaved { category, limit },
             Outcome::BudgetAlerts(a) => Action::BudgetAlerts(a),
+            Outcome::History(h) => Action::HistoryLoaded(h),
+            Outcome::Stepped(s) => Action::Stepped(s),
             Outcome::Failed(m) => Action::Failed(m),
         }
     }

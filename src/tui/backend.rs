@@ -91,7 +91,8 @@ impl Backend {
             Effect::LoadWindow(_)
             | Effect::LoadCompletions
             | Effect::LoadReview(_)
-            | Effect::LoadReviewDetails { .. } => self.execute(fx, now_ms),
+            | Effect::LoadReviewDetails { .. }
+            | Effect::LoadHistory(_) => self.execute(fx, now_ms),
             _ => vec![Action::Failed(
                 "the session holding the store ended during this change; \
                  look at the list to see whether it was saved"

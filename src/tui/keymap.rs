@@ -32,12 +32,15 @@ pub enum Context {
     Review,
     /// The budget form on the review.
     Budget,
+    /// The history list and its detail view.
+    History,
 }
 
 impl Context {
-    const ALL: [(Context, &'static str); 8] = [
+    const ALL: [(Context, &'static str); 9] = [
         (Context::Ledger, "ledger"),
         (Context::Review, "review"),
+        (Context::History, "history"),
         (Context::Budget, "budget"),
         (Context::Quick, "quick"),
         (Context::Filter, "filter"),
@@ -64,6 +67,7 @@ impl Context {
                 Some(_) => Context::Budget,
                 None => Context::Review,
             },
+            None if state.screen == Screen::History => Context::History,
             None if state.ledger.filter_editing => Context::Filter,
             None => Context::Ledger,
         }
@@ -203,7 +207,7 @@ impl Keymap {
                 .iter()
                 .find(|(_, n)| *n == ctx_name)
                 .map(|(c, _)| *c)
-                .ok_or_else(|| eyre!("{source}: unknown section [{ctx_name}] (ledger, review, budget, quick, filter, form, confirm, help)"))?;
+                .ok_or_else(|| eyre!("{source}: unknown section [{ctx_name}] (ledger, review, history, budget, quick, filter, form, confirm, help)"))?;
             for (key, action) in bindings {
                 let k = Key::parse(&key).map_err(|e| eyre!("{source}: [{ctx_name}] {e}"))?;
                 if action == "none" {
@@ -289,7 +293,10 @@ fn describe(a: &Action) -> (u8, &'static str) {
         Action::OpenQuick => (13, "one-line entry: 12.50 groc @Lidl -1"),
         Action::OpenEdit => (14, "edit the selected expense"),
         Action::DeleteSelected => (15, "delete the selected expense (asks first)"),
-        Action::Undo => (16, "undo the last change of this session"),
+        Action::Undo => (16, "undo the latest change (any session)"),
+        Action::Redo => (16, "redo the latest undo"),
+        Action::OpenHistory => (16, "history of every change"),
+        Action::ItemHistory => (16, "history of the selected expense"),
         Action::OpenHelp => (17, "this help"),
         Action::Suspend => (18, "suspend to the shell (fg resumes)"),
         Action::Quit => (19, "quit"),
@@ -298,7 +305,7 @@ fn describe(a: &Action) -> (u8, &'static str) {
         Action::SuggestNext => (22, "next suggestion (or next field)"),
         Action::SuggestPrev => (23, "previous suggestion (or previous field)"),
         Action::ToggleKind => (24, "switch expense / income"),
-        Action::Submit => (25, "save / confirm / accept suggestion"),
+        Action::Submit => (25, "save / confirm / accept suggestion / detail"),
         Action::Cancel => (26, "cancel / close"),
         Action::ScrollDown => (27, "scroll down"),
         Action::ScrollUp => (28, "scroll up"),
