@@ -269,6 +269,16 @@ fn records_from_other_sessions_appear_and_the_selection_stays_put() {
     assert_eq!(s.history.total, Some(33));
     assert_eq!(s.history.selected_row().unwrap().record.seq, 28);
     assert_eq!(s.history.row(0).unwrap().record.seq, 33);
+    assert_eq!(s.history.offset, 0, "the new records show at the top");
+    // Scrolled down, the viewport keeps its records.
+    for _ in 0..30 {
+        send(&mut s, &st, Action::SelectNext);
+    }
+    let (offset, top) = (s.history.offset, s.history.row(s.history.offset).unwrap().record.seq);
+    assert!(offset > 0);
+    let st = stream(34);
+    send(&mut s, &st, Action::ChangedElsewhere);
+    assert_eq!(s.history.row(s.history.offset).unwrap().record.seq, top);
     // At the top, the top stays the newest.
     send(&mut s, &st, Action::SelectFirst);
     let st = stream(35);

@@ -135,9 +135,12 @@ pub fn loaded(state: &mut State, loaded: HistoryLoaded) -> Vec<Effect> {
         _ => 0,
     };
     // The answer's positions count from its own newest record; ours from the previous one.
+    // The viewport stays at the top (where the new records show) unless it was scrolled.
     if grown > 0 {
         h.selected += grown;
-        h.offset += grown;
+        if h.offset > 0 {
+            h.offset += grown;
+        }
     }
     h.total = Some(loaded.total);
     h.newest = loaded.newest;
