@@ -1039,7 +1039,7 @@ fn a_step_says_what_it_did_and_keeps_its_expense_under_the_cursor() {
     other.draft.date = day(2026, 1, 5);
     let fx = f.send(stepped(true, "Redid: add 1.01 EUR", Some(other)));
     assert_eq!(load_windows(&fx)[0].focus, None);
-    let fx = f.send(stepped(true, "Redid: import (batch 3): restored 2 expenses", None));
+    let fx = f.send(stepped(true, "Redid: import: restored 2 expenses", None));
     assert_eq!(load_windows(&fx)[0].focus, None);
 }
 

@@ -22,7 +22,7 @@ pub struct Args {
 pub fn step_text(redo: bool, step: &Undone) -> String {
     match step {
         Undone::One(r) => step_line(redo, r.old.as_ref(), r.new.as_ref()),
-        Undone::Batch(b) => batch_line(redo, b.batch, b.undone, b.kept),
+        Undone::Batch(b) => batch_line(redo, b.undone, b.kept),
     }
 }
 

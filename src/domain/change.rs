@@ -135,13 +135,13 @@ pub fn step_line(redo: bool, old: Option<&Expense>, new: Option<&Expense>) -> St
     }
 }
 
-/// The line of a batch step: `Undid: import (batch 7): removed 4 expenses; 1 changed since,
-/// left as it is`. Batches are imports and their undos and redos, so an undo removes and a
-/// redo restores.
-pub fn batch_line(redo: bool, batch: u64, changed: usize, kept: usize) -> String {
+/// The line of a batch step: `Undid: import: removed 4 expenses; 1 changed or deleted since,
+/// left as it is`. Batches are imports and their undos and redos, so an undo removes and a redo
+/// restores.
+pub fn batch_line(redo: bool, changed: usize, kept: usize) -> String {
     let plural = |n: usize| if n == 1 { "" } else { "s" };
     let mut s = format!(
-        "{}: import (batch {batch}): {} {changed} expense{}",
+        "{}: import: {} {changed} expense{}",
         if redo { "Redid" } else { "Undid" },
         if redo { "restored" } else { "removed" },
         plural(changed)
@@ -201,10 +201,10 @@ mod tests {
         assert_eq!(step_line(false, Some(&a), None), "Undid: add 12.50 EUR food @Lidl");
         assert_eq!(step_line(true, None, Some(&a)), "Redid: add 12.50 EUR food @Lidl");
         assert_eq!(
-            batch_line(false, 7, 4, 1),
-            "Undid: import (batch 7): removed 4 expenses; 1 changed or deleted since, left as it is"
+            batch_line(false, 4, 1),
+            "Undid: import: removed 4 expenses; 1 changed or deleted since, left as it is"
         );
-        assert_eq!(batch_line(true, 9, 1, 0), "Redid: import (batch 9): restored 1 expense");
+        assert_eq!(batch_line(true, 1, 0), "Redid: import: restored 1 expense");
     }
 
     #[test]
