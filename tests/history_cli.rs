@@ -61,16 +61,28 @@ fn undo_redo_and_history_from_the_shell() {
     let h = ok(&sb, &["history"]);
     let lines: Vec<&str> = h.lines().collect();
     assert_eq!(lines.len(), 4, "{h}");
-    assert!(lines[0].trim_start().starts_with('4') && lines[0].contains("INSERT  import"), "{h}");
-    assert!(lines[2].contains("MODIFY  user") && lines[2].contains("amount 12.50 → 13.00"), "{h}");
-    assert!(lines[3].contains("INSERT  user") && lines[3].contains("12.50 EUR food @Lidl"), "{h}");
+    assert!(
+        lines[0].trim_start().starts_with('4') && lines[0].contains("INSERT  import"),
+        "{h}"
+    );
+    assert!(
+        lines[2].contains("MODIFY  user") && lines[2].contains("amount 12.50 → 13.00"),
+        "{h}"
+    );
+    assert!(
+        lines[3].contains("INSERT  user") && lines[3].contains("12.50 EUR food @Lidl"),
+        "{h}"
+    );
     assert_eq!(ok(&sb, &["history", "--limit", "1"]).lines().count(), 1);
     let mine = ok(&sb, &["history", &id]);
     assert_eq!(mine.lines().count(), 2, "{mine}");
 
     // Undo: the whole import, then the edit; redo brings them back in order.
     let out = ok(&sb, &["undo"]);
-    assert!(out.starts_with("Undid: import: removed 2 expenses"), "{out}");
+    assert!(
+        out.starts_with("Undid: import: removed 2 expenses"),
+        "{out}"
+    );
     let out = ok(&sb, &["undo"]);
     assert_eq!(
         out,
@@ -80,13 +92,20 @@ fn undo_redo_and_history_from_the_shell() {
     let out = ok(&sb, &["redo"]);
     assert!(out.starts_with("Redid: edit 13.00 EUR food @Lidl"), "{out}");
     let out = ok(&sb, &["redo"]);
-    assert!(out.starts_with("Redid: import: restored 2 expenses"), "{out}");
+    assert!(
+        out.starts_with("Redid: import: restored 2 expenses"),
+        "{out}"
+    );
     assert_eq!(amounts(&sb), vec!["13.00", "20.00", "4.50"]);
     assert_eq!(ok(&sb, &["redo"]), "nothing to redo\n");
     // Nothing was rewritten: every step is a record of its own.
     let h = ok(&sb, &["history", "--limit", "100"]);
     assert_eq!(h.lines().count(), 4 + 3 + 3, "{h}");
-    assert_eq!(h.lines().filter(|l| l.contains("  redo  ")).count(), 3, "{h}");
+    assert_eq!(
+        h.lines().filter(|l| l.contains("  redo  ")).count(),
+        3,
+        "{h}"
+    );
     // A new change after an undo clears the redo chain.
     ok(&sb, &["undo"]);
     ok(&sb, &["add", "1", "food", "2026-01-06"]);

@@ -193,8 +193,8 @@ fn a_redo_over_a_newer_change_reports_the_conflict_and_writes_nothing() {
     d.amount = 150;
     store.update(e.id, 1, d.clone(), Origin::User, 2).unwrap();
     store.undo_step(3).unwrap().unwrap(); // back to 100, version 3
-    // A machine write (another device) changes it; it does not clear the redo chain, but the
-    // redo would overwrite it.
+                                          // A machine write (another device) changes it; it does not clear the redo chain, but the
+                                          // redo would overwrite it.
     d.amount = 999;
     store.update(e.id, 3, d, Origin::Replica, 4).unwrap();
     let before = store.last_seq().unwrap();

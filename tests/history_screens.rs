@@ -61,18 +61,72 @@ fn stream(n: u64) -> Vec<ChangeRecord> {
     let mut out = Vec::new();
     for seq in 1..=n {
         let r = match seq % 7 {
-            1 => rec(seq, Origin::User, None, Some(expense(seq.into(), 1250, "food", "Lidl", 1))),
+            1 => rec(
+                seq,
+                Origin::User,
+                None,
+                Some(expense(seq.into(), 1250, "food", "Lidl", 1)),
+            ),
             2 => rec(
                 seq,
                 Origin::User,
                 Some(expense(u128::from(seq) - 1, 1250, "food", "Lidl", 1)),
-                Some(expense(u128::from(seq) - 1, 1300, "food:restaurants", "Lidl", 2)),
+                Some(expense(
+                    u128::from(seq) - 1,
+                    1300,
+                    "food:restaurants",
+                    "Lidl",
+                    2,
+                )),
             ),
-            3 => rec(seq, Origin::Import, None, Some(expense(seq.into(), 499, "fun", "Evil\u{1b}[31mRed", 1))),
-            4 => rec(seq, Origin::User, Some(expense(u128::from(seq) - 1, 499, "fun", "Evil\u{1b}[31mRed", 1)), None),
-            5 => rec(seq, Origin::Undo, None, Some(expense(u128::from(seq) - 2, 499, "fun", "Evil\u{1b}[31mRed", 2))),
-            6 => rec(seq, Origin::Redo, Some(expense(u128::from(seq) - 3, 499, "fun", "Evil\u{1b}[31mRed", 2)), None),
-            _ => rec(seq, Origin::Demo, None, Some(expense(seq.into(), 325_000, "salary", "ACME GmbH", 1))),
+            3 => rec(
+                seq,
+                Origin::Import,
+                None,
+                Some(expense(seq.into(), 499, "fun", "Evil\u{1b}[31mRed", 1)),
+            ),
+            4 => rec(
+                seq,
+                Origin::User,
+                Some(expense(
+                    u128::from(seq) - 1,
+                    499,
+                    "fun",
+                    "Evil\u{1b}[31mRed",
+                    1,
+                )),
+                None,
+            ),
+            5 => rec(
+                seq,
+                Origin::Undo,
+                None,
+                Some(expense(
+                    u128::from(seq) - 2,
+                    499,
+                    "fun",
+                    "Evil\u{1b}[31mRed",
+                    2,
+                )),
+            ),
+            6 => rec(
+                seq,
+                Origin::Redo,
+                Some(expense(
+                    u128::from(seq) - 3,
+                    499,
+                    "fun",
+                    "Evil\u{1b}[31mRed",
+                    2,
+                )),
+                None,
+            ),
+            _ => rec(
+                seq,
+                Origin::Demo,
+                None,
+                Some(expense(seq.into(), 325_000, "salary", "ACME GmbH", 1)),
+            ),
         };
         out.push(r);
     }
@@ -129,7 +183,13 @@ fn answer(state: &mut State, stream: &[ChangeRecord], fx: Vec<Effect>) -> usize 
 
 fn state(w: u16, h: u16, stream: &[ChangeRecord]) -> State {
     let mut s = State::new(today(), 1, Currency::EUR);
-    update(&mut s, Action::Resize { width: w, height: h });
+    update(
+        &mut s,
+        Action::Resize {
+            width: w,
+            height: h,
+        },
+    );
     let fx = update(&mut s, Action::ThisMonth);
     answer(&mut s, stream, fx);
     s
@@ -152,7 +212,11 @@ fn draw(state: &State, w: u16, h: u16, theme: &Theme) -> Terminal<TestBackend> {
 fn text(t: &Terminal<TestBackend>) -> String {
     let buf = t.backend().buffer();
     (0..buf.area.height)
-        .map(|y| (0..buf.area.width).map(|x| buf[(x, y)].symbol()).collect::<String>())
+        .map(|y| {
+            (0..buf.area.width)
+                .map(|x| buf[(x, y)].symbol())
+                .collect::<String>()
+        })
         .collect::<Vec<_>>()
         .join("\n")
 }
@@ -193,7 +257,10 @@ fn history_detail_marks_changed_fields_80x24_and_60x15() {
         assert!(s.history.detail);
         let t = draw(&s, w, h, &Theme::MONO);
         let screen = text(&t);
-        let marked: Vec<&str> = screen.lines().filter(|l| l.contains(" * ") || l.starts_with('*')).collect();
+        let marked: Vec<&str> = screen
+            .lines()
+            .filter(|l| l.contains(" * ") || l.starts_with('*'))
+            .collect();
         assert_eq!(marked.len(), 2, "amount and category marked\n{screen}");
         assert!(marked.iter().any(|l| l.contains("amount")), "{screen}");
         assert!(marked.iter().any(|l| l.contains("category")), "{screen}");
@@ -244,7 +311,7 @@ fn paging_loads_windows_never_the_stream() {
         loads += send(&mut s, &st, Action::PageDown);
     }
     assert_eq!(s.history.selected, 5 * 21);
-    assert!(loads >= 1 && loads <= 5, "{loads}");
+    assert!((1..=5).contains(&loads), "{loads}");
     assert_eq!(s.history.selected_row().unwrap().record.seq, 1000 - 105);
     send(&mut s, &st, Action::SelectLast);
     assert_eq!(s.history.selected_row().unwrap().record.seq, 1);
@@ -274,7 +341,10 @@ fn records_from_other_sessions_appear_and_the_selection_stays_put() {
     for _ in 0..30 {
         send(&mut s, &st, Action::SelectNext);
     }
-    let (offset, top) = (s.history.offset, s.history.row(s.history.offset).unwrap().record.seq);
+    let (offset, top) = (
+        s.history.offset,
+        s.history.row(s.history.offset).unwrap().record.seq,
+    );
     assert!(offset > 0);
     let st = stream(34);
     send(&mut s, &st, Action::ChangedElsewhere);
@@ -302,7 +372,10 @@ fn undo_redo_and_help_work_on_the_history_screen() {
             expense: None,
         })),
     );
-    assert!(fx.iter().any(|e| matches!(e, Effect::LoadHistory(_))), "{fx:?}");
+    assert!(
+        fx.iter().any(|e| matches!(e, Effect::LoadHistory(_))),
+        "{fx:?}"
+    );
     let t = draw(&s, 80, 24, &Theme::DEFAULT);
     assert!(text(&t).contains("Undid: add 12.50 EUR food @Lidl"));
     update(&mut s, Action::OpenHelp);
@@ -314,22 +387,65 @@ fn undo_redo_and_help_work_on_the_history_screen() {
 #[test]
 fn keys_resolve_on_the_history_screen() {
     use expense_tracker::tui::keymap::Context;
-    use ratatui::crossterm::event::{Event as TermEvent, KeyCode, KeyEvent, KeyEventKind, KeyEventState, KeyModifiers};
+    use ratatui::crossterm::event::{
+        Event as TermEvent, KeyCode, KeyEvent, KeyEventKind, KeyEventState, KeyModifiers,
+    };
     let km = Keymap::load(None).unwrap();
     let key = |c: KeyCode, m: KeyModifiers| {
-        TermEvent::Key(KeyEvent { code: c, modifiers: m, kind: KeyEventKind::Press, state: KeyEventState::NONE })
+        TermEvent::Key(KeyEvent {
+            code: c,
+            modifiers: m,
+            kind: KeyEventKind::Press,
+            state: KeyEventState::NONE,
+        })
     };
     let none = KeyModifiers::NONE;
-    assert_eq!(km.resolve(Context::Ledger, &key(KeyCode::Char('h'), none)), Some(Action::ItemHistory));
-    assert_eq!(km.resolve(Context::Ledger, &key(KeyCode::Char('H'), KeyModifiers::SHIFT)), Some(Action::OpenHistory));
-    assert_eq!(km.resolve(Context::Review, &key(KeyCode::Char('H'), KeyModifiers::SHIFT)), Some(Action::OpenHistory));
-    assert_eq!(km.resolve(Context::Ledger, &key(KeyCode::Char('r'), KeyModifiers::CONTROL)), Some(Action::Redo));
-    assert_eq!(km.resolve(Context::History, &key(KeyCode::Enter, none)), Some(Action::Submit));
-    assert_eq!(km.resolve(Context::History, &key(KeyCode::Esc, none)), Some(Action::Cancel));
-    assert_eq!(km.resolve(Context::History, &key(KeyCode::PageDown, none)), Some(Action::PageDown));
-    assert_eq!(km.resolve(Context::History, &key(KeyCode::Char('u'), none)), Some(Action::Undo));
+    assert_eq!(
+        km.resolve(Context::Ledger, &key(KeyCode::Char('h'), none)),
+        Some(Action::ItemHistory)
+    );
+    assert_eq!(
+        km.resolve(
+            Context::Ledger,
+            &key(KeyCode::Char('H'), KeyModifiers::SHIFT)
+        ),
+        Some(Action::OpenHistory)
+    );
+    assert_eq!(
+        km.resolve(
+            Context::Review,
+            &key(KeyCode::Char('H'), KeyModifiers::SHIFT)
+        ),
+        Some(Action::OpenHistory)
+    );
+    assert_eq!(
+        km.resolve(
+            Context::Ledger,
+            &key(KeyCode::Char('r'), KeyModifiers::CONTROL)
+        ),
+        Some(Action::Redo)
+    );
+    assert_eq!(
+        km.resolve(Context::History, &key(KeyCode::Enter, none)),
+        Some(Action::Submit)
+    );
+    assert_eq!(
+        km.resolve(Context::History, &key(KeyCode::Esc, none)),
+        Some(Action::Cancel)
+    );
+    assert_eq!(
+        km.resolve(Context::History, &key(KeyCode::PageDown, none)),
+        Some(Action::PageDown)
+    );
+    assert_eq!(
+        km.resolve(Context::History, &key(KeyCode::Char('u'), none)),
+        Some(Action::Undo)
+    );
     let mut s = State::new(today(), 1, Currency::EUR);
     s.screen = Screen::History;
     assert_eq!(Context::of(&s), Context::History);
-    assert!(km.help().iter().any(|h| h.context == "history" && h.keys.contains("enter")));
+    assert!(km
+        .help()
+        .iter()
+        .any(|h| h.context == "history" && h.keys.contains("enter")));
 }

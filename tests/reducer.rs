@@ -1026,7 +1026,11 @@ fn undo_and_redo_go_to_the_whole_store_from_ledger_and_review() {
 fn a_step_says_what_it_did_and_keeps_its_expense_under_the_cursor() {
     let mut f = Fake::with_rows(5);
     let e = expense(3);
-    let fx = f.send(stepped(false, "Undid: edit 1.03 EUR rent @Landlord (amount 1.00 → 1.03)", Some(e.clone())));
+    let fx = f.send(stepped(
+        false,
+        "Undid: edit 1.03 EUR rent @Landlord (amount 1.00 → 1.03)",
+        Some(e.clone()),
+    ));
     let toast = f.state.toast.clone().unwrap();
     assert!(!toast.error);
     assert!(toast.text.starts_with("Undid: edit"), "{}", toast.text);

@@ -57,7 +57,10 @@ pub fn diff(old: Option<&Expense>, new: Option<&Expense>) -> Vec<FieldDiff> {
     let pick = |side: &Option<[(&'static str, String); 8]>, i: usize| {
         side.as_ref().map(|f| f[i].1.clone()).unwrap_or_default()
     };
-    let names = o.as_ref().or(n.as_ref()).map(|f| f.each_ref().map(|(name, _)| *name));
+    let names = o
+        .as_ref()
+        .or(n.as_ref())
+        .map(|f| f.each_ref().map(|(name, _)| *name));
     let Some(names) = names else {
         return Vec::new();
     };
@@ -97,7 +100,13 @@ pub fn summary(old: Option<&Expense>, new: Option<&Expense>) -> String {
                 .into_iter()
                 .filter(FieldDiff::changed)
                 .map(|d| {
-                    let show = |s: &str| if s.is_empty() { "-".to_string() } else { s.to_string() };
+                    let show = |s: &str| {
+                        if s.is_empty() {
+                            "-".to_string()
+                        } else {
+                            s.to_string()
+                        }
+                    };
                     format!("{} {} → {}", d.field, show(&d.old), show(&d.new))
                 })
                 .collect();
@@ -198,8 +207,14 @@ mod tests {
         assert_eq!(describe(Some(&a), None), "delete 12.50 EUR food @Lidl");
         assert!(describe(Some(&a), Some(&b)).starts_with("edit 13.00 EUR food:restaurants @Lidl ("));
         // An undo record that removed the expense undid its adding.
-        assert_eq!(step_line(false, Some(&a), None), "Undid: add 12.50 EUR food @Lidl");
-        assert_eq!(step_line(true, None, Some(&a)), "Redid: add 12.50 EUR food @Lidl");
+        assert_eq!(
+            step_line(false, Some(&a), None),
+            "Undid: add 12.50 EUR food @Lidl"
+        );
+        assert_eq!(
+            step_line(true, None, Some(&a)),
+            "Redid: add 12.50 EUR food @Lidl"
+        );
         assert_eq!(
             batch_line(false, 4, 1),
             "Undid: import: removed 4 expenses; 1 changed or deleted since, left as it is"

@@ -125,11 +125,6 @@ impl Store {
         Ok(ItemHistory { total, records })
     }
 
-    /// The full record `seq` with its old image (`None` when there is no such record).
-    pub fn change(&self, seq: u64) -> Result<Option<ChangeRecord>, StoreError> {
-        super::stream::read_change(&self.trees.stream, seq)
-    }
-
     /// Undoes the latest standing change, from any session; a change of a batch (an import, or
     /// a redo of one) with its whole batch. `None` when nothing is left to undo. A single change
     /// whose expense was changed since fails with `StoreError::Conflict` and writes nothing.
@@ -239,16 +234,16 @@ impl Store {
                         let (event, new) = match (m.event, cur.as_ref()) {
                             (Event::Remove, None) => (Event::Insert, m.old.clone()),
                             (Event::Insert, Some(c))
-                                if m.new.as_ref().is_some_and(|n| {
-                                    c.last_seq == m.seq || same_fields(c, n)
-                                }) =>
+                                if m.new
+                                    .as_ref()
+                                    .is_some_and(|n| c.last_seq == m.seq || same_fields(c, n)) =>
                             {
                                 (Event::Remove, None)
                             }
                             (Event::Modify, Some(c))
-                                if m.new.as_ref().is_some_and(|n| {
-                                    c.last_seq == m.seq || same_fields(c, n)
-                                }) =>
+                                if m.new
+                                    .as_ref()
+                                    .is_some_and(|n| c.last_seq == m.seq || same_fields(c, n)) =>
                             {
                                 (Event::Modify, m.old.clone())
                             }

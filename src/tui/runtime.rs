@@ -129,7 +129,11 @@ impl Runtime {
             Err(e) => return vec![Action::Failed(e.to_string())],
         };
         let Some(step) = step else {
-            let text = if redo { "Nothing to redo" } else { "Nothing to undo" };
+            let text = if redo {
+                "Nothing to redo"
+            } else {
+                "Nothing to undo"
+            };
             return vec![Action::Stepped(Box::new(Stepped {
                 redo,
                 text: text.into(),
