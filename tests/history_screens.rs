@@ -320,6 +320,18 @@ fn paging_loads_windows_never_the_stream() {
     assert_eq!(s.history.selected_row().unwrap().record.seq, 1000);
     send(&mut s, &st, Action::PageUp);
     assert_eq!(s.history.selected, 0);
+    // A taller terminal shows more rows than were loaded: they are fetched.
+    let fx = update(
+        &mut s,
+        Action::Resize {
+            width: 80,
+            height: 200,
+        },
+    );
+    assert!(
+        fx.iter().any(|e| matches!(e, Effect::LoadHistory(_))),
+        "{fx:?}"
+    );
 }
 
 #[test]

@@ -23,7 +23,11 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
     match action {
         Action::Resize { width, height } => {
             state.size = (width, height);
-            follow_selection(state)
+            let mut fx = follow_selection(state);
+            if state.screen == Screen::History {
+                fx.extend(history::follow_selection(state));
+            }
+            fx
         }
         Action::Tick(today) => {
             state.today = today;

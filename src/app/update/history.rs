@@ -102,7 +102,7 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
 }
 
 /// Keeps the selection on screen and asks for records when the visible ones are not loaded.
-fn follow_selection(state: &mut State) -> Vec<Effect> {
+pub fn follow_selection(state: &mut State) -> Vec<Effect> {
     let page = page(state);
     let h = &mut state.history;
     let Some(total) = h.total else {
