@@ -262,6 +262,70 @@ mod tests {
     }
 
     #[test]
+    fn history_and_undo_answers_cross_the_socket() {
+        use crate::app::action::{HistoryLoaded, HistoryRow, Stepped};
+        use crate::app::effect::HistoryQuery;
+        use crate::store::{ChangeRecord, Event, Origin};
+        let store = crate::store::Store::open_temporary().unwrap();
+        let draft = crate::domain::Draft {
+            date: NaiveDate::from_ymd_opt(2026, 11, 20).unwrap(),
+            amount: 1250,
+            currency: crate::domain::Currency::EUR,
+            category: "food".into(),
+            payee: "Lidl".into(),
+            note: String::new(),
+            tags: vec!["a".into()],
+            kind: crate::domain::Kind::Expense,
+        };
+        let rec: ChangeRecord = store.put(draft, Origin::User, 1).unwrap();
+        let redo = store.undo_step(2).and_then(|_| store.redo_step(3)).unwrap();
+        assert!(redo.is_some());
+        let rows: Vec<HistoryRow> = store
+            .history_window(0, 10)
+            .unwrap()
+            .records
+            .into_iter()
+            .map(|record| HistoryRow {
+                record,
+                time: "2026-11-20 14:03:05".into(),
+            })
+            .collect();
+        assert_eq!(rows[0].record.origin, Origin::Redo);
+        let actions = vec![
+            Action::HistoryLoaded(Box::new(HistoryLoaded {
+                query: HistoryQuery {
+                    item: Some(rec.id),
+                    start: 0,
+                    len: 10,
+                },
+                total: 3,
+                newest: 3,
+                rows,
+            })),
+            Action::Stepped(Box::new(Stepped {
+                redo: true,
+                text: "Redid: add 12.50 EUR food @Lidl".into(),
+                expense: rec.new.clone(),
+            })),
+        ];
+        let outcomes: Vec<Outcome> = actions.iter().cloned().map(Outcome::from_action).collect();
+        let mut buf = Vec::new();
+        write_frame(&mut buf, &Reply::Outcomes(outcomes)).unwrap();
+        let Some(Reply::Outcomes(back)) = read_frame::<Reply>(&mut &buf[..]).unwrap() else {
+            panic!("expected outcomes")
+        };
+        let back: Vec<Action> = back.into_iter().map(Outcome::into_action).collect();
+        assert_eq!(back, actions);
+        match &back[0] {
+            Action::HistoryLoaded(h) => {
+                assert_eq!(h.rows[2].record.event, Event::Insert);
+                assert_eq!(h.rows[1].record.old.as_ref().unwrap().draft.amount, 1250);
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
     fn an_absurd_length_is_refused_not_allocated() {
         let mut buf = u32::MAX.to_le_bytes().to_vec();
         buf.extend_from_slice(b"xx");
