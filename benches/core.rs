@@ -556,5 +556,56 @@ fn trash(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(core, benches, import_export, trash);
+/// The history screen's reads: one window of the stream (newest, and from the middle), one
+/// expense's records (its `prev_seq` chain), and `H` through the reducer and runtime plus the
+/// frame, on the demo stores (read only).
+fn history(c: &mut Criterion) {
+    let help = Keymap::load(None).expect("keymap").help();
+    for (name, count) in sizes() {
+        let path = bench_store(name, count);
+        let store = Store::open(&path).expect("open");
+        let mut g = c.benchmark_group(format!("history_{name}"));
+        g.sample_size(20)
+            .measurement_time(Duration::from_secs(3))
+            .warm_up_time(Duration::from_secs(1));
+        // 27 visible rows at 100x30, three pages loaded.
+        g.bench_function("window_newest", |b| {
+            b.iter(|| store.history_window(0, 81).expect("window"))
+        });
+        g.bench_function("window_middle", |b| {
+            b.iter(|| store.history_window(count / 2, 81).expect("window"))
+        });
+        let id = store
+            .range(today() - chrono::Days::new(40), today(), true, 0, 1)
+            .expect("range")
+            .first()
+            .expect("an item")
+            .id;
+        g.bench_function("item_history", |b| {
+            b.iter(|| store.item_history(id, 0, 81).expect("item history"))
+        });
+        let (mut state, mut rt) = start(store.clone());
+        let mut term = Terminal::new(TestBackend::new(100, 30)).expect("terminal");
+        g.bench_function("open_screen_and_frame", |b| {
+            b.iter(|| {
+                step(&mut state, &mut rt, Action::OpenHistory);
+                draw(&state, &mut term, &help);
+                step(&mut state, &mut rt, Action::Cancel);
+            })
+        });
+        g.bench_function("page_down_and_frame", |b| {
+            step(&mut state, &mut rt, Action::OpenHistory);
+            b.iter(|| {
+                step(&mut state, &mut rt, Action::PageDown);
+                draw(&state, &mut term, &help);
+            })
+        });
+        g.finish();
+        drop((state, rt));
+        drop(store);
+        // sled frees its lock asynchronously; the next size opens another store anyway.
+    }
+}
+
+criterion_group!(core, benches, import_export, trash, history);
 criterion_main!(core);

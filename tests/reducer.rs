@@ -3,7 +3,7 @@
 //! runtime would, so a test can run many steps.
 
 use chrono::NaiveDate;
-use expense_tracker::app::action::{Change, Completions, Stored, Totals, WindowLoaded};
+use expense_tracker::app::action::{Change, Completions, Stepped, Stored, Totals, WindowLoaded};
 use expense_tracker::app::effect::{SortKey, WindowQuery};
 use expense_tracker::app::fuzzy::Fuzzy;
 use expense_tracker::app::state::{FormMode, FormState, Overlay};
@@ -921,7 +921,6 @@ fn stored_closes_the_saving_form_reloads_and_offers_undo() {
     let toast = f.state.toast.clone().unwrap();
     assert!(!toast.error);
     assert!(toast.text.starts_with("Added 15.50 EUR"), "{}", toast.text);
-    assert_eq!(f.state.undo_stack, vec![7]);
 }
 
 #[test]
@@ -1005,42 +1004,67 @@ fn stored(seq: u64, change: Change) -> Action {
     }))
 }
 
+fn stepped(redo: bool, text: &str, expense: Option<Expense>) -> Action {
+    Action::Stepped(Box::new(Stepped {
+        redo,
+        text: text.into(),
+        expense,
+    }))
+}
+
 #[test]
-fn undo_reverses_the_last_stored_change() {
+fn undo_and_redo_go_to_the_whole_store_from_ledger_and_review() {
     let mut f = Fake::with_rows(5);
     f.send(stored(7, Change::Added));
-    assert_eq!(f.send(Action::Undo), vec![Effect::Undo { seq: 7 }]);
-    assert!(f.state.undo_stack.is_empty());
+    assert_eq!(f.send(Action::Undo), vec![Effect::Undo]);
+    assert_eq!(f.send(Action::Redo), vec![Effect::Redo]);
+    f.send(Action::OpenReview);
+    assert_eq!(f.send(Action::Undo), vec![Effect::Undo]);
+    assert_eq!(f.send(Action::Redo), vec![Effect::Redo]);
 }
 
 #[test]
-fn undo_goes_back_in_order_and_skips_undo_records() {
+fn a_step_says_what_it_did_and_keeps_its_expense_under_the_cursor() {
     let mut f = Fake::with_rows(5);
-    f.send(stored(3, Change::Added));
-    f.send(stored(4, Change::Edited));
-    assert_eq!(f.send(Action::Undo), vec![Effect::Undo { seq: 4 }]);
-    f.send(stored(5, Change::Undone));
-    assert_eq!(f.send(Action::Undo), vec![Effect::Undo { seq: 3 }]);
+    let e = expense(3);
+    let fx = f.send(stepped(
+        false,
+        "Undid: edit 1.03 EUR rent @Landlord (amount 1.00 → 1.03)",
+        Some(e.clone()),
+    ));
+    let toast = f.state.toast.clone().unwrap();
+    assert!(!toast.error);
+    assert!(toast.text.starts_with("Undid: edit"), "{}", toast.text);
+    let windows = load_windows(&fx);
+    assert_eq!(windows.len(), 1);
+    assert_eq!(windows[0].focus, Some(e.id));
+    assert!(fx.contains(&Effect::LoadCompletions));
+    // An expense of another month is not focused; a batch step has none.
+    let mut other = expense(1);
+    other.draft.date = day(2026, 1, 5);
+    let fx = f.send(stepped(true, "Redid: add 1.01 EUR", Some(other)));
+    assert_eq!(load_windows(&fx)[0].focus, None);
+    let fx = f.send(stepped(true, "Redid: import: restored 2 expenses", None));
+    assert_eq!(load_windows(&fx)[0].focus, None);
 }
 
 #[test]
-fn a_failed_undo_can_be_tried_again() {
+fn a_failed_undo_shows_why() {
     let mut f = Fake::with_rows(5);
-    f.send(stored(3, Change::Added));
-    assert_eq!(f.send(Action::Undo), vec![Effect::Undo { seq: 3 }]);
-    f.send(Action::Failed("expense was changed elsewhere".into()));
-    assert_eq!(f.state.undo_stack, vec![3]);
-    assert!(f.state.toast.as_ref().unwrap().error);
-    assert_eq!(f.send(Action::Undo), vec![Effect::Undo { seq: 3 }]);
+    assert_eq!(f.send(Action::Undo), vec![Effect::Undo]);
+    f.send(Action::Failed("expense 01X was changed elsewhere".into()));
+    let toast = f.state.toast.clone().unwrap();
+    assert!(toast.error);
+    assert!(toast.text.contains("changed elsewhere"), "{}", toast.text);
 }
 
 #[test]
 fn undo_with_nothing_to_undo_says_so() {
     let mut f = Fake::with_rows(5);
-    assert!(f.send(Action::Undo).is_empty());
+    f.send(stepped(false, "Nothing to undo", None));
     let toast = f.state.toast.clone().unwrap();
     assert!(!toast.error);
-    assert!(toast.text.contains("Nothing to undo"), "{}", toast.text);
+    assert_eq!(toast.text, "Nothing to undo");
 }
 
 #[test]

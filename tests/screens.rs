@@ -455,11 +455,19 @@ fn delete_confirmation_40x12() {
 fn toast_after_undo_with_nothing_to_undo() {
     let rows = month_rows();
     let mut s = state_with(&rows, 80, 24);
-    send(&mut s, &rows, Action::Undo);
+    send(
+        &mut s,
+        &rows,
+        Action::Stepped(Box::new(expense_tracker::app::action::Stepped {
+            redo: false,
+            text: "Nothing to undo".into(),
+            expense: None,
+        })),
+    );
     let t = draw(&s, 80, 24);
     let text = screen_text(t.backend().buffer());
     let last = text.lines().last().unwrap();
-    assert!(last.contains("Nothing to undo in this session"), "{last}");
+    assert!(last.contains("Nothing to undo"), "{last}");
 }
 
 // ---------------------------------------------------------------- sizes

@@ -105,7 +105,7 @@ fn restore_by_prefix_round_trips_and_undo_of_a_delete_empties_the_trash() {
     run(&sb, DAY0, &["rm", &id]);
     assert_eq!(trash_ids(&sb, DAY0), vec![id.clone()]);
     let undo = text(&run(&sb, DAY0, &["undo"]));
-    assert!(undo.starts_with("restored:"), "{undo}");
+    assert!(undo.starts_with("Undid: delete 7.00 EUR fun"), "{undo}");
     assert!(trash_ids(&sb, DAY0).is_empty());
     assert_eq!(common::list_json(&sb, &["--month", "2026-11"]).len(), 1);
 }

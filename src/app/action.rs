@@ -47,8 +47,14 @@ pub enum Action {
     OpenEdit,
     /// Ask to delete the selected expense.
     DeleteSelected,
-    /// Undo the last change made in this session.
+    /// Undo the latest standing change in the store, from any session (a whole import at once).
     Undo,
+    /// Redo the latest undo, unless a newer change was made since.
+    Redo,
+    /// Show the change history of the whole store, newest first.
+    OpenHistory,
+    /// Show the history of the selected expense.
+    ItemHistory,
     /// Show every key.
     OpenHelp,
     /// Quit the app.
@@ -153,9 +159,49 @@ pub enum Action {
     /// The trash's contents arrived.
     #[serde(skip)]
     TrashLoaded(Box<TrashLoaded>),
+    /// A window of the history arrived.
+    #[serde(skip)]
+    HistoryLoaded(Box<HistoryLoaded>),
+    /// An undo or redo step was stored (or there was nothing to do).
+    #[serde(skip)]
+    Stepped(Box<Stepped>),
     /// Something failed; the message is for the person.
     #[serde(skip)]
     Failed(String),
+}
+
+/// Records of the history for one query, newest first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HistoryLoaded {
+    /// The query this answers (answers for another view are ignored).
+    pub query: super::effect::HistoryQuery,
+    /// Number of records in the view (the whole stream, or the expense's).
+    pub total: usize,
+    /// The newest seq of the store when read.
+    pub newest: u64,
+    /// The records at positions `query.start ..`, newest first.
+    pub rows: Vec<HistoryRow>,
+}
+
+/// One record of the history with its time as the person reads it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HistoryRow {
+    /// The change.
+    pub record: crate::store::ChangeRecord,
+    /// When it was written, local time `YYYY-MM-DD HH:MM:SS` (made by the runtime, which knows
+    /// the time zone; render stays pure).
+    pub time: String,
+}
+
+/// What an undo or redo did, as the person reads it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Stepped {
+    /// Redo (true) or undo.
+    pub redo: bool,
+    /// `Undid: add 12.50 EUR food @Lidl`, or `Nothing to undo`.
+    pub text: String,
+    /// The expense as the step left it (one-record steps), to keep it under the cursor.
+    pub expense: Option<Expense>,
 }
 
 /// Rows of the ledger for one query, with the month's totals.
@@ -215,8 +261,6 @@ pub enum Change {
     Edited,
     /// A deleted expense.
     Deleted,
-    /// A change reversed by undo.
-    Undone,
     /// An expense brought back from the trash.
     Restored,
     /// An expense removed from the trash for good.
@@ -226,7 +270,7 @@ pub enum Change {
 /// A durable write and what it did.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Stored {
-    /// Sequence number of its change record (what undo reverses).
+    /// Sequence number of its change record.
     pub seq: u64,
     /// What happened.
     pub change: Change,

@@ -84,6 +84,17 @@ impl WindowQuery {
     }
 }
 
+/// A window of the history to fetch: positions counted from the newest record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HistoryQuery {
+    /// Only this expense's records (`None`: the whole stream).
+    pub item: Option<ExpenseId>,
+    /// Position of the first record wanted (0 = the newest).
+    pub start: usize,
+    /// Number of records wanted.
+    pub len: usize,
+}
+
 /// I/O for the runtime to perform; results come back as `Action`s.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Effect {
@@ -126,11 +137,12 @@ pub enum Effect {
         /// Which expense.
         id: ExpenseId,
     },
-    /// Reverse the change record `seq`.
-    Undo {
-        /// Sequence number of the change to reverse.
-        seq: u64,
-    },
+    /// Undo the latest standing change in the store (`Store::undo_step`).
+    Undo,
+    /// Redo the latest undo not redone yet (`Store::redo_step`).
+    Redo,
+    /// Read a window of the history.
+    LoadHistory(HistoryQuery),
     /// Compute the review's numbers from the aggregates.
     LoadReview(crate::review::ReviewQuery),
     /// Read the month's top payees and largest expenses (a bounded item scan).

@@ -41,10 +41,8 @@ pub struct State {
     pub toast: Option<Toast>,
     /// A failing trigger, shown in the status bar when there is no message.
     pub trigger_warning: Option<String>,
-    /// Change records made in this session, newest last: what `u` reverses.
-    pub undo_stack: Vec<u64>,
-    /// The undo sent to the store and not yet answered: put back on the stack if it fails.
-    pub pending_undo: Option<u64>,
+    /// The history screen.
+    pub history: HistoryState,
     /// Known categories and payees.
     pub completions: Completions,
     /// Set when the app should exit.
@@ -71,8 +69,7 @@ impl State {
             overlay: None,
             toast: None,
             trigger_warning: None,
-            undo_stack: Vec::new(),
-            pending_undo: None,
+            history: HistoryState::default(),
             completions: Completions::default(),
             quitting: false,
             help_lines: u16::MAX,
@@ -155,6 +152,47 @@ pub enum Screen {
     Review,
     /// Deleted expenses waiting for their expiry: restore or purge.
     Trash,
+    /// The change history, newest first (of the store or one expense).
+    History,
+}
+
+/// The history screen: a window of change records around the visible rows, never the stream.
+#[derive(Debug, Clone, Default)]
+pub struct HistoryState {
+    /// Only this expense's records (`h` on the ledger); `None`: the whole store (`H`).
+    pub item: Option<crate::domain::ExpenseId>,
+    /// What the expense was when opened (`12.50 EUR food @Lidl`), for the title.
+    pub item_text: String,
+    /// Where Esc goes back to.
+    pub back: Screen,
+    /// Absolute index of the selected record (0 = the newest).
+    pub selected: usize,
+    /// Absolute index of the first visible record.
+    pub offset: usize,
+    /// Records in the view; `None` until the first load.
+    pub total: Option<usize>,
+    /// Newest seq at the last load: a later load with a newer one shifts the selection so it
+    /// stays on the same record.
+    pub newest: u64,
+    /// Absolute index of `window[0]`.
+    pub window_start: usize,
+    /// The loaded records, newest first.
+    pub window: Vec<super::action::HistoryRow>,
+    /// The detail view (old and new image side by side) of the selected record is open.
+    pub detail: bool,
+}
+
+impl HistoryState {
+    /// The record at absolute index `i`, if loaded.
+    pub fn row(&self, i: usize) -> Option<&super::action::HistoryRow> {
+        i.checked_sub(self.window_start)
+            .and_then(|r| self.window.get(r))
+    }
+
+    /// The selected record, if loaded.
+    pub fn selected_row(&self) -> Option<&super::action::HistoryRow> {
+        self.row(self.selected)
+    }
 }
 
 /// The trash screen: what is in the trash (loaded whole: it holds what a person deleted in

@@ -3,6 +3,7 @@
 //! intents into effects; the runtime answers with `WindowLoaded`, `Stored` and `Failed`.
 
 mod form;
+mod history;
 mod review;
 mod trash;
 
@@ -23,7 +24,11 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
     match action {
         Action::Resize { width, height } => {
             state.size = (width, height);
-            follow_selection(state)
+            let mut fx = follow_selection(state);
+            if state.screen == Screen::History {
+                fx.extend(history::follow_selection(state));
+            }
+            fx
         }
         Action::Tick(today) => {
             state.today = today;
@@ -43,18 +48,13 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
         Action::ChangedElsewhere => {
             let mut fx = reload(state);
             fx.push(Effect::LoadCompletions);
-            if state.screen == Screen::Review {
-                fx.extend(review::reload(state));
-            }
-            if state.screen == Screen::Trash {
-                fx.push(Effect::LoadTrash);
-            }
+            fx.extend(screen_reload(state));
             fx
         }
+        Action::HistoryLoaded(h) => history::loaded(state, *h),
+        Action::Stepped(s) => stepped(state, *s),
         Action::TrashLoaded(t) => trash::loaded(state, *t),
         Action::UndoImpossible(message) => {
-            // Gone for good: not put back on the undo stack, so the next `u` goes further back.
-            state.pending_undo = None;
             state.toast = Some(Toast {
                 text: message,
                 error: true,
@@ -81,9 +81,6 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             Vec::new()
         }
         Action::Failed(message) => {
-            if let Some(seq) = state.pending_undo.take() {
-                state.undo_stack.push(seq);
-            }
             match &mut state.overlay {
                 None if state.review.budget_form.as_ref().is_some_and(|f| f.saving) => {
                     if let Some(f) = &mut state.review.budget_form {
@@ -113,6 +110,7 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             Some(Overlay::Quick { .. }) => quick(state, action),
             None if state.screen == Screen::Review => review::update(state, action),
             None if state.screen == Screen::Trash => trash::update(state, action),
+            None if state.screen == Screen::History => history::update(state, action),
             None if state.ledger.filter_editing => filter(state, action),
             None => ledger(state, action),
         },
@@ -137,6 +135,8 @@ fn is_user_action(action: &Action) -> bool {
             | Action::BudgetAlerts(_)
             | Action::TrashLoaded(_)
             | Action::UndoImpossible(_)
+            | Action::HistoryLoaded(_)
+            | Action::Stepped(_)
     )
 }
 
@@ -206,18 +206,7 @@ fn ledger(state: &mut State, action: Action) -> Vec<Effect> {
                 })
             }
         },
-        Action::Undo => match state.undo_stack.pop() {
-            Some(seq) => {
-                state.pending_undo = Some(seq);
-                return vec![Effect::Undo { seq }];
-            }
-            None => {
-                state.toast = Some(Toast {
-                    text: "Nothing to undo in this session".into(),
-                    error: false,
-                })
-            }
-        },
+        Action::ItemHistory => return history::open_item(state),
         other => {
             if let Some(fx) = screen_wide(state, other) {
                 return fx;
@@ -247,6 +236,9 @@ pub(super) fn screen_wide(state: &mut State, action: Action) -> Option<Vec<Effec
             vec![Effect::Quit]
         }
         Action::Suspend => vec![Effect::Suspend],
+        Action::Undo => vec![Effect::Undo],
+        Action::Redo => vec![Effect::Redo],
+        Action::OpenHistory => history::open_all(state),
         _ => return None,
     })
 }
@@ -442,12 +434,6 @@ fn stored_effects(state: &mut State, stored: Stored) -> Vec<Effect> {
     if matches!(&state.overlay, Some(Overlay::Form(f)) if f.saving) {
         state.overlay = None;
     }
-    match stored.change {
-        Change::Undone => state.pending_undo = None,
-        // Gone for good: nothing to undo.
-        Change::Purged => {}
-        _ => state.undo_stack.push(stored.seq),
-    }
     let e = &stored.expense;
     let d = &e.draft;
     let trashed = stored.change == Change::Deleted && state.trash_ttl_ms > 0;
@@ -456,7 +442,6 @@ fn stored_effects(state: &mut State, stored: Stored) -> Vec<Effect> {
         Change::Edited => "Saved",
         Change::Deleted if trashed => "Moved to trash",
         Change::Deleted => "Deleted",
-        Change::Undone => "Undone:",
         Change::Restored => "Restored",
         Change::Purged => "Purged for good",
     };
@@ -468,7 +453,7 @@ fn stored_effects(state: &mut State, stored: Stored) -> Vec<Effect> {
         String::new()
     };
     let hint = match stored.change {
-        Change::Undone | Change::Purged => "",
+        Change::Purged => "",
         _ if trashed => " · u undoes · T shows the trash",
         _ => " · u undoes",
     };
@@ -498,11 +483,34 @@ fn stored_effects(state: &mut State, stored: Stored) -> Vec<Effect> {
         q.focus = Some(e.id);
     }
     let mut fx = vec![Effect::LoadWindow(q), Effect::LoadCompletions];
-    if state.screen == Screen::Review {
-        fx.extend(review::reload(state));
+    fx.extend(screen_reload(state));
+    fx
+}
+
+/// Reloads of the screen on show besides the ledger's window (the review, the history).
+fn screen_reload(state: &State) -> Vec<Effect> {
+    match state.screen {
+        Screen::Review => review::reload(state),
+        Screen::History => history::reload(state),
+        Screen::Trash => vec![Effect::LoadTrash],
+        Screen::Ledger => Vec::new(),
     }
-    if state.screen == Screen::Trash {
-        fx.push(Effect::LoadTrash);
+}
+
+/// An undo or redo was stored: say what it did, keep its expense under the cursor when it is in
+/// the ledger's month, and reload what is on screen.
+fn stepped(state: &mut State, stepped: super::action::Stepped) -> Vec<Effect> {
+    state.toast = Some(Toast {
+        text: stepped.text,
+        error: false,
+    });
+    let mut q = query(state);
+    if let Some(e) = &stepped.expense {
+        if Month::containing(e.draft.date, state.month_start_day) == state.ledger.month {
+            q.focus = Some(e.id);
+        }
     }
+    let mut fx = vec![Effect::LoadWindow(q), Effect::LoadCompletions];
+    fx.extend(screen_reload(state));
     fx
 }

@@ -1,5 +1,5 @@
-//! `expense edit ID [--amount ..] [--date ..] ...`, `expense rm ID` and `expense undo`: changes by
-//! id from the shell, each conditional on the version just read.
+//! `expense edit ID [--amount ..] [--date ..] ...` and `expense rm ID`: changes by id from the
+//! shell, each conditional on the version just read (`expense undo` is in `cli/history.rs`).
 
 use super::add::describe;
 use super::Ctx;
@@ -7,7 +7,7 @@ use crate::domain::money::{eval_amount, Currency};
 use crate::domain::quick::resolve_category;
 use crate::domain::validate::{parse_date, parse_note, parse_payee, parse_tags};
 use crate::domain::{ExpenseId, Kind};
-use crate::store::{Origin, Undone};
+use crate::store::Origin;
 use color_eyre::eyre::{eyre, Result};
 
 /// Options of `expense edit`.
@@ -130,58 +130,6 @@ pub fn remove(ctx: &mut Ctx, id: &str) -> Result<()> {
             if days == 1 { "" } else { "s" },
             describe(&current.draft)
         )?;
-    }
-    Ok(())
-}
-
-/// Undoes the latest change not yet undone, from any session; a whole import at once.
-/// An expense removed from the trash for good (a `ttl` record) is skipped, and said so when it
-/// was the latest change.
-pub fn undo(ctx: &mut Ctx) -> Result<()> {
-    let store = ctx.store()?;
-    let last = store.last_seq()?;
-    if let Some(rec) = store.stream_since(last.saturating_sub(1), 1)?.first() {
-        if rec.origin == Origin::Ttl {
-            writeln!(
-                ctx.err,
-                "note: the latest change removed expense {} from the trash for good (expired or \
-                 purged); that cannot be undone",
-                rec.id
-            )?;
-        }
-    }
-    match store.undo_latest_step(ctx.now_ms())? {
-        None => writeln!(ctx.out, "nothing to undo")?,
-        Some(Undone::Batch(b)) => {
-            write!(
-                ctx.out,
-                "undid import batch {}: removed {} expense{}",
-                b.batch,
-                b.undone,
-                if b.undone == 1 { "" } else { "s" }
-            )?;
-            if b.kept > 0 {
-                write!(
-                    ctx.out,
-                    "; {} changed or deleted since, left as they are",
-                    b.kept
-                )?;
-            }
-            writeln!(ctx.out)?;
-        }
-        Some(Undone::One(rec)) => {
-            let what = match (&rec.old, &rec.new) {
-                (None, Some(n)) => format!("restored: {}", describe(&n.draft)),
-                (Some(o), None) => format!("removed: {}", describe(&o.draft)),
-                (Some(o), Some(n)) => format!(
-                    "reverted: {} (was {})",
-                    describe(&n.draft),
-                    describe(&o.draft)
-                ),
-                (None, None) => "undone".to_string(),
-            };
-            writeln!(ctx.out, "{what}  id {}", rec.id)?;
-        }
     }
     Ok(())
 }

@@ -15,6 +15,7 @@ pub mod check;
 pub mod demo;
 pub mod edit;
 pub mod export;
+pub mod history;
 pub mod import;
 pub mod list;
 pub mod progress;
@@ -66,6 +67,10 @@ pub enum Command {
     Undo,
     /// The trash: list it, restore an expense from it, or purge (`expense trash purge --all`).
     Trash(trash::Args),
+    /// Redo the latest undo, unless a newer change was made since.
+    Redo,
+    /// Show the change history, newest first (of one expense with ID).
+    History(history::Args),
     /// Print a shell completion script: `expense completions bash > ~/.local/share/bash-completion/completions/expense`.
     Completions {
         /// bash, zsh, fish, elvish or powershell.
@@ -102,8 +107,10 @@ pub fn run(command: &Command, ctx: &mut Ctx) -> Result<()> {
         Command::Add(args) => add::run(ctx, args),
         Command::Edit(args) => edit::edit(ctx, args),
         Command::Rm { id } => edit::remove(ctx, id),
-        Command::Undo => edit::undo(ctx),
         Command::Trash(args) => trash::run(ctx, args),
+        Command::Undo => history::undo(ctx),
+        Command::Redo => history::redo(ctx),
+        Command::History(args) => history::run(ctx, args),
         Command::Completions { shell } => {
             use clap::CommandFactory;
             clap_complete::generate(*shell, &mut Cli::command(), "expense", &mut ctx.out);

@@ -1,6 +1,7 @@
 //! The nouns of the app: money, expenses, months, and the rules their fields obey. Pure: no I/O,
 //! no terminal, no store.
 
+pub mod change;
 pub mod expense;
 pub mod fuzzy;
 pub mod import;

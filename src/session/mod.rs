@@ -113,6 +113,10 @@ pub enum Outcome {
     BudgetAlerts(Vec<crate::store::triggers::BudgetAlert>),
     /// `Action::TriggerHealth`.
     TriggerHealth(Option<String>),
+    /// `Action::HistoryLoaded`.
+    History(Box<crate::app::action::HistoryLoaded>),
+    /// `Action::Stepped`.
+    Stepped(Box<crate::app::action::Stepped>),
     /// `Action::Failed`.
     Failed(String),
     /// `Action::TrashLoaded`.
@@ -133,6 +137,8 @@ impl Outcome {
             Action::BudgetSaved { category, limit } => Outcome::BudgetSaved { category, limit },
             Action::BudgetAlerts(a) => Outcome::BudgetAlerts(a),
             Action::TriggerHealth(w) => Outcome::TriggerHealth(w),
+            Action::HistoryLoaded(h) => Outcome::History(h),
+            Action::Stepped(s) => Outcome::Stepped(s),
             Action::Failed(m) => Outcome::Failed(m),
             Action::TrashLoaded(t) => Outcome::Trash(t),
             Action::UndoImpossible(m) => Outcome::UndoImpossible(m),
@@ -153,6 +159,8 @@ impl Outcome {
             Outcome::BudgetSaved { category, limit } => Action::BudgetSaved { category, limit },
             Outcome::BudgetAlerts(a) => Action::BudgetAlerts(a),
             Outcome::TriggerHealth(w) => Action::TriggerHealth(w),
+            Outcome::History(h) => Action::HistoryLoaded(h),
+            Outcome::Stepped(s) => Action::Stepped(s),
             Outcome::Failed(m) => Action::Failed(m),
             Outcome::Trash(t) => Action::TrashLoaded(t),
             Outcome::UndoImpossible(m) => Action::UndoImpossible(m),
@@ -281,6 +289,70 @@ mod tests {
             Some(Reply::Outcomes(o)) => {
                 let back: Vec<Action> = o.into_iter().map(Outcome::into_action).collect();
                 assert_eq!(back, vec![loaded]);
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn history_and_undo_answers_cross_the_socket() {
+        use crate::app::action::{HistoryLoaded, HistoryRow, Stepped};
+        use crate::app::effect::HistoryQuery;
+        use crate::store::{ChangeRecord, Event, Origin};
+        let store = crate::store::Store::open_temporary().unwrap();
+        let draft = crate::domain::Draft {
+            date: NaiveDate::from_ymd_opt(2026, 11, 20).unwrap(),
+            amount: 1250,
+            currency: crate::domain::Currency::EUR,
+            category: "food".into(),
+            payee: "Lidl".into(),
+            note: String::new(),
+            tags: vec!["a".into()],
+            kind: crate::domain::Kind::Expense,
+        };
+        let rec: ChangeRecord = store.put(draft, Origin::User, 1).unwrap();
+        let redo = store.undo_step(2).and_then(|_| store.redo_step(3)).unwrap();
+        assert!(redo.is_some());
+        let rows: Vec<HistoryRow> = store
+            .history_window(0, 10)
+            .unwrap()
+            .records
+            .into_iter()
+            .map(|record| HistoryRow {
+                record,
+                time: "2026-11-20 14:03:05".into(),
+            })
+            .collect();
+        assert_eq!(rows[0].record.origin, Origin::Redo);
+        let actions = vec![
+            Action::HistoryLoaded(Box::new(HistoryLoaded {
+                query: HistoryQuery {
+                    item: Some(rec.id),
+                    start: 0,
+                    len: 10,
+                },
+                total: 3,
+                newest: 3,
+                rows,
+            })),
+            Action::Stepped(Box::new(Stepped {
+                redo: true,
+                text: "Redid: add 12.50 EUR food @Lidl".into(),
+                expense: rec.new.clone(),
+            })),
+        ];
+        let outcomes: Vec<Outcome> = actions.iter().cloned().map(Outcome::from_action).collect();
+        let mut buf = Vec::new();
+        write_frame(&mut buf, &Reply::Outcomes(outcomes)).unwrap();
+        let Some(Reply::Outcomes(back)) = read_frame::<Reply>(&mut &buf[..]).unwrap() else {
+            panic!("expected outcomes")
+        };
+        let back: Vec<Action> = back.into_iter().map(Outcome::into_action).collect();
+        assert_eq!(back, actions);
+        match &back[0] {
+            Action::HistoryLoaded(h) => {
+                assert_eq!(h.rows[2].record.event, Event::Insert);
+                assert_eq!(h.rows[1].record.old.as_ref().unwrap().draft.amount, 1250);
             }
             other => panic!("{other:?}"),
         }

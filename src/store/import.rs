@@ -253,20 +253,9 @@ impl Store {
 
     /// Like [`Store::undo_latest`], but when the latest standing change belongs to an import,
     /// the whole import is undone ([`Store::undo_batch`]). `None` when nothing is left to undo.
+    /// The same as [`Store::undo_step`] (which also takes back redone imports whole).
     pub fn undo_latest_step(&self, now_ms: i64) -> Result<Option<Undone>, StoreError> {
-        let Some(seq) = self.latest_standing()? else {
-            return Ok(None);
-        };
-        let rec = super::stream::read_record(&self.trees.stream, seq)?
-            .ok_or_else(|| corrupt(STREAM, &seq_key(seq), "record vanished"))?;
-        match rec.batch {
-            Some(b) if rec.origin == Origin::Import.code() => {
-                self.undo_batch(b, now_ms).map(|u| Some(Undone::Batch(u)))
-            }
-            _ => self
-                .undo(seq, now_ms)
-                .map(|r| Some(Undone::One(Box::new(r)))),
-        }
+        self.undo_step(now_ms)
     }
 }
 

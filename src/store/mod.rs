@@ -12,6 +12,7 @@ mod check;
 mod checkpoints;
 mod codec;
 mod error;
+mod history;
 mod import;
 mod keys;
 mod stream;
@@ -24,6 +25,7 @@ pub use budget::Budget;
 pub use check::CheckReport;
 pub use checkpoints::{DeadLetter, TriggerState};
 pub use error::StoreError;
+pub use history::{HistoryWindow, ItemHistory};
 pub use import::{BatchUndo, ImportRow, Imported, Undone};
 pub use stream::{ChangeRecord, Event, Origin};
 pub use tables::SCHEMA_VERSION;
@@ -236,6 +238,16 @@ impl Store {
     /// the old image (same id, created kept, version = old + 1). Conditional: the item must still
     /// hold the fields that record left it with (for REMOVE: still absent, with no later change), else Conflict.
     pub fn undo(&self, seq: u64, now_ms: i64) -> Result<ChangeRecord, StoreError> {
+        self.reverse(seq, Origin::Undo, now_ms)
+    }
+
+    /// [`Store::undo`] writing its record with `origin` (`Redo` reverses an undo record).
+    pub(crate) fn reverse(
+        &self,
+        seq: u64,
+        origin: Origin,
+        now_ms: i64,
+    ) -> Result<ChangeRecord, StoreError> {
         let target =
             stream::read_change(&self.trees.stream, seq)?.ok_or(StoreError::UnknownSeq(seq))?;
         let id = target.id;
@@ -283,7 +295,7 @@ impl Store {
                     } else {
                         Event::Remove
                     };
-                    write(tx, event, Origin::Undo, now_ms, id, new_seq, Some(cur), new)
+                    write(tx, event, origin, now_ms, id, new_seq, Some(cur), new)
                 })
             }
             Event::Remove => {
@@ -333,7 +345,7 @@ impl Store {
                             id,
                             seq: new_seq,
                             event: Event::Insert,
-                            origin: Origin::Undo,
+                            origin,
                             at: now_ms,
                             prev_seq: Some(seq),
                             batch: None,

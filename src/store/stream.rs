@@ -9,12 +9,12 @@ use super::error::{corrupt, StoreError};
 use super::keys::{decode_seq, seq_key};
 use super::tables::STREAM;
 use crate::domain::{Expense, ExpenseId};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::fmt;
 
 /// What a change did to its item.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "UPPERCASE")]
 pub enum Event {
     /// The item did not exist before.
@@ -56,7 +56,7 @@ impl fmt::Display for Event {
 }
 
 /// Who caused a change.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Origin {
     /// A person, in the TUI or CLI.
@@ -71,17 +71,20 @@ pub enum Origin {
     Replica,
     /// `expense demo`.
     Demo,
+    /// `Store::redo_step`: a change undone, made again.
+    Redo,
 }
 
 impl Origin {
     /// Every origin, in code order.
-    pub const ALL: [Origin; 6] = [
+    pub const ALL: [Origin; 7] = [
         Origin::User,
         Origin::Import,
         Origin::Undo,
         Origin::Ttl,
         Origin::Replica,
         Origin::Demo,
+        Origin::Redo,
     ];
 
     /// The lowercase name, as serialized (`user`, `import`, ...).
@@ -93,6 +96,7 @@ impl Origin {
             Origin::Ttl => "ttl",
             Origin::Replica => "replica",
             Origin::Demo => "demo",
+            Origin::Redo => "redo",
         }
     }
 
@@ -112,6 +116,7 @@ impl Origin {
             Origin::Ttl => 3,
             Origin::Replica => 4,
             Origin::Demo => 5,
+            Origin::Redo => 6,
         }
     }
 
@@ -123,13 +128,14 @@ impl Origin {
             3 => Origin::Ttl,
             4 => Origin::Replica,
             5 => Origin::Demo,
+            6 => Origin::Redo,
             _ => return None,
         })
     }
 }
 
 /// One committed change, with both images resolved.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ChangeRecord {
     /// Position in the stream, from 1, gap-free.
     pub seq: u64,

@@ -4,7 +4,7 @@
 //! (see [`Tx::write`]), and [`verify`] recomputes them from scratch to prove it.
 //!
 //! All trees are written only by `Store` write methods (put, update, delete, undo, put_batch,
-//! import, undo_batch, trash, restore, purge, sweep_trash),
+//! import, undo_batch, undo_step, redo_step, trash, restore, purge, sweep_trash),
 //! each as one sled transaction over all trees below, flushed before it returns.
 
 use super::codec::{
@@ -37,7 +37,8 @@ pub const IDX_CATEGORY: &str = "idx_category-1";
 pub const IDX_PAYEE: &str = "idx_payee-1";
 /// `stream`. Key: seq u64 BE, 1, 2, 3... without gaps. Value: postcard of `codec::StoredRecord`
 /// (event, at, origin, id, prev_seq, new image; the old image is the new image at `prev_seq`, or
-/// for a `ttl` REMOVE after the REMOVE that trashed the item, the image that one removed),
+/// for a `ttl` REMOVE after the REMOVE that trashed the item, the image that one removed;
+/// origin codes: 0 user, 1 import, 2 undo, 3 ttl, 4 replica, 5 demo, 6 redo, see `Origin::code`),
 /// then, only for records of an import or a batch undo, the batch id as a postcard varint (the
 /// seq of the batch's first record). Records without a batch end after the image, so stores
 /// written before batches existed read unchanged (no migration).

@@ -117,6 +117,7 @@ impl Backend {
             | Effect::LoadReview(_)
             | Effect::LoadReviewDetails { .. }
             | Effect::LoadTrash => self.execute(fx, now_ms),
+            Effect::LoadHistory(_) => self.execute(fx, now_ms),
             _ => vec![Action::Failed(
                 "the session holding the store ended during this change; \
                  look at the list to see whether it was saved"

@@ -34,13 +34,16 @@ pub enum Context {
     Budget,
     /// The trash screen.
     Trash,
+    /// The history list and its detail view.
+    History,
 }
 
 impl Context {
-    const ALL: [(Context, &'static str); 9] = [
+    const ALL: [(Context, &'static str); 10] = [
         (Context::Ledger, "ledger"),
         (Context::Review, "review"),
         (Context::Trash, "trash"),
+        (Context::History, "history"),
         (Context::Budget, "budget"),
         (Context::Quick, "quick"),
         (Context::Filter, "filter"),
@@ -68,6 +71,7 @@ impl Context {
                 None => Context::Review,
             },
             None if state.screen == Screen::Trash => Context::Trash,
+            None if state.screen == Screen::History => Context::History,
             None if state.ledger.filter_editing => Context::Filter,
             None => Context::Ledger,
         }
@@ -207,7 +211,7 @@ impl Keymap {
                 .iter()
                 .find(|(_, n)| *n == ctx_name)
                 .map(|(c, _)| *c)
-                .ok_or_else(|| eyre!("{source}: unknown section [{ctx_name}] (ledger, review, budget, quick, filter, form, confirm, help)"))?;
+                .ok_or_else(|| eyre!("{source}: unknown section [{ctx_name}] (ledger, review, history, budget, quick, filter, form, confirm, help)"))?;
             for (key, action) in bindings {
                 let k = Key::parse(&key).map_err(|e| eyre!("{source}: [{ctx_name}] {e}"))?;
                 if action == "none" {
@@ -293,7 +297,10 @@ fn describe(a: &Action) -> (u8, &'static str) {
         Action::OpenQuick => (13, "one-line entry: 12.50 groc @Lidl -1"),
         Action::OpenEdit => (14, "edit the selected expense"),
         Action::DeleteSelected => (15, "delete the selected expense (asks first)"),
-        Action::Undo => (16, "undo the last change of this session"),
+        Action::Undo => (16, "undo the latest change (any session)"),
+        Action::Redo => (16, "redo the latest undo"),
+        Action::OpenHistory => (16, "history of every change"),
+        Action::ItemHistory => (16, "history of the selected expense"),
         Action::OpenHelp => (17, "this help"),
         Action::Suspend => (18, "suspend to the shell (fg resumes)"),
         Action::Quit => (19, "quit"),
@@ -302,7 +309,7 @@ fn describe(a: &Action) -> (u8, &'static str) {
         Action::SuggestNext => (22, "next suggestion (or next field)"),
         Action::SuggestPrev => (23, "previous suggestion (or previous field)"),
         Action::ToggleKind => (24, "switch expense / income"),
-        Action::Submit => (25, "save / confirm / accept suggestion"),
+        Action::Submit => (25, "save / confirm / accept suggestion / detail"),
         Action::Cancel => (26, "cancel / close"),
         Action::ScrollDown => (27, "scroll down"),
         Action::ScrollUp => (28, "scroll up"),

@@ -3,12 +3,15 @@
 //! switch costs one aggregate scan plus one page); other orders and the fuzzy filter work on the
 //! month's rows, loaded once and kept until the store changes.
 
-use crate::app::action::{Action, Change, Completions, Stored, Totals, TrashLoaded, WindowLoaded};
-use crate::app::effect::{Effect, SortKey, WindowQuery};
+use crate::app::action::{
+    Action, Change, Completions, HistoryLoaded, HistoryRow, Stepped, Stored, Totals, TrashLoaded,
+    WindowLoaded,
+};
+use crate::app::effect::{Effect, HistoryQuery, SortKey, WindowQuery};
 use crate::app::fuzzy::Fuzzy;
 use crate::domain::money::format_plain;
 use crate::domain::Expense;
-use crate::store::{ChangeRecord, Origin, Store, StoreError};
+use crate::store::{ChangeRecord, Origin, Store, StoreError, Undone};
 use chrono::NaiveDate;
 
 /// The month's rows for sorted or filtered views, valid while the store's last seq is unchanged,
@@ -137,12 +140,9 @@ impl Runtime {
             Effect::Purge { id } => {
                 return self.written(self.store.purge(id, now_ms), Change::Purged)
             }
-            Effect::Undo { seq } => {
-                return match self.store.undo(seq, now_ms) {
-                    Err(e @ StoreError::Purged(_)) => vec![Action::UndoImpossible(e.to_string())],
-                    r => self.written(r, Change::Undone),
-                }
-            }
+            Effect::Undo => return self.stepped(false, self.store.undo_step(now_ms)),
+            Effect::Redo => return self.stepped(true, self.store.redo_step(now_ms)),
+            Effect::LoadHistory(q) => self.history(q).map(|h| Action::HistoryLoaded(Box::new(h))),
             Effect::Quit | Effect::Suspend => return Vec::new(),
         };
         vec![result.unwrap_or_else(|e| Action::Failed(e.to_string()))]
@@ -153,6 +153,63 @@ impl Runtime {
         match r {
             Ok(record) => vec![stored(record, change)],
             Err(e) => vec![Action::Failed(e.to_string())],
+        }
+    }
+
+    /// The answer to an undo or redo: `Stepped` with the line `expense undo`/`redo` prints,
+    /// then budget alerts when a one-record step crossed a budget line.
+    fn stepped(&self, redo: bool, r: Result<Option<Undone>, StoreError>) -> Vec<Action> {
+        let step = match r {
+            Ok(s) => s,
+            Err(e @ StoreError::Purged(_)) => return vec![Action::UndoImpossible(e.to_string())],
+            Err(e) => return vec![Action::Failed(e.to_string())],
+        };
+        let Some(step) = step else {
+            let text = if redo {
+                "Nothing to redo"
+            } else {
+                "Nothing to undo"
+            };
+            return vec![Action::Stepped(Box::new(Stepped {
+                redo,
+                text: text.into(),
+                expense: None,
+            }))];
+        };
+        let text = crate::cli::history::step_text(redo, &step);
+        let expense = match &step {
+            Undone::One(rec) => rec.new.clone(),
+            Undone::Batch(_) => None,
+        };
+        // Budget notices follow from the stream (see `execute`).
+        vec![Action::Stepped(Box::new(Stepped {
+            redo,
+            text,
+            expense,
+        }))]
+    }
+
+    /// A window of the whole stream or of one expense's records.
+    fn history(&self, q: HistoryQuery) -> Result<HistoryLoaded, StoreError> {
+        match q.item {
+            Some(id) => {
+                let h = self.store.item_history(id, q.start, q.len)?;
+                Ok(HistoryLoaded {
+                    total: h.total,
+                    newest: self.store.last_seq()?,
+                    rows: rows(h.records),
+                    query: q,
+                })
+            }
+            None => {
+                let w = self.store.history_window(q.start, q.len)?;
+                Ok(HistoryLoaded {
+                    total: usize::try_from(w.newest).unwrap_or(usize::MAX),
+                    newest: w.newest,
+                    rows: rows(w.records),
+                    query: q,
+                })
+            }
         }
     }
 
@@ -311,6 +368,17 @@ fn sort(order: &mut [usize], rows: &[Expense], key: SortKey, descending: bool) {
             ord
         }
     });
+}
+
+/// Records with their local times.
+fn rows(records: Vec<ChangeRecord>) -> Vec<HistoryRow> {
+    records
+        .into_iter()
+        .map(|record| HistoryRow {
+            time: crate::cli::history::local_time(record.at),
+            record,
+        })
+        .collect()
 }
 
 fn stored(record: ChangeRecord, change: Change) -> Action {

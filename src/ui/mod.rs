@@ -4,6 +4,7 @@
 pub mod chart;
 pub mod form;
 pub mod help;
+pub mod history;
 pub mod layout;
 pub mod ledger;
 pub mod review;
@@ -40,6 +41,7 @@ pub fn render(state: &State, chrome: &Chrome, frame: &mut Frame) {
         crate::app::state::Screen::Ledger => ledger::render(state, chrome, frame, area),
         crate::app::state::Screen::Review => review::render(state, chrome, frame, area),
         crate::app::state::Screen::Trash => trash::render(state, chrome, frame, area),
+        crate::app::state::Screen::History => history::render(state, chrome, frame, area),
     }
     match &state.overlay {
         Some(Overlay::Form(form)) => form::render(form, state, chrome.theme, frame, area),

@@ -685,7 +685,7 @@ fn render_status(state: &State, chrome: &Chrome, frame: &mut Frame, area: Rect) 
                 ("space", "expand"),
                 ("enter", "expenses"),
                 ("b", "budget"),
-                ("s", "sort"),
+                ("H", "hist"),
                 ("[ ]", "month"),
                 ("r", "ledger"),
                 ("?", "help"),

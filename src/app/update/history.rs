@@ -1,0 +1,153 @@
+//! The history screen's reducer: the change stream (or one expense's records) as a list, newest
+//! first, loaded a window at a time around the visible rows; Enter toggles the detail view of the
+//! selected record, Esc closes it or goes back. New records written by any session appear at
+//! the top, and the selection stays on the record it was on.
+
+use crate::app::action::{Action, HistoryLoaded};
+use crate::app::effect::{Effect, HistoryQuery};
+use crate::app::state::{HistoryState, Screen, State, Toast};
+use crate::domain::change::short;
+use crate::ui::layout::ledger_rows;
+
+/// Rows the list shows at the current size (the same layout as the ledger).
+fn page(state: &State) -> usize {
+    ledger_rows(state.size.0, state.size.1)
+}
+
+/// Opens the history of the whole store (`H`).
+pub fn open_all(state: &mut State) -> Vec<Effect> {
+    let back = back_of(state);
+    state.history = HistoryState {
+        back,
+        ..HistoryState::default()
+    };
+    state.screen = Screen::History;
+    reload(state)
+}
+
+/// Opens the history of the ledger's selected expense (`h`).
+pub fn open_item(state: &mut State) -> Vec<Effect> {
+    let Some(e) = state.ledger.selected_row() else {
+        state.toast = Some(Toast {
+            text: "Nothing selected to show the history of".into(),
+            error: true,
+        });
+        return Vec::new();
+    };
+    let (id, text) = (e.id, short(&e.draft));
+    state.history = HistoryState {
+        item: Some(id),
+        item_text: text,
+        back: back_of(state),
+        ..HistoryState::default()
+    };
+    state.screen = Screen::History;
+    reload(state)
+}
+
+/// The screen Esc returns to: where the person came from (never the history itself).
+fn back_of(state: &State) -> Screen {
+    match state.screen {
+        Screen::History => state.history.back,
+        other => other,
+    }
+}
+
+/// Fetches the window around the visible rows again (after a change anywhere).
+pub fn reload(state: &State) -> Vec<Effect> {
+    vec![Effect::LoadHistory(query(state))]
+}
+
+fn query(state: &State) -> HistoryQuery {
+    let page = page(state);
+    let h = &state.history;
+    HistoryQuery {
+        item: h.item,
+        start: h.offset.saturating_sub(page),
+        len: page * 3,
+    }
+}
+
+/// Keys on the history screen.
+pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
+    let page = page(state);
+    let h = &mut state.history;
+    let last = h.total.unwrap_or(0).saturating_sub(1);
+    match action {
+        Action::SelectNext => h.selected = (h.selected + 1).min(last),
+        Action::SelectPrev => h.selected = h.selected.saturating_sub(1),
+        Action::PageDown => {
+            h.selected = (h.selected + page).min(last);
+            h.offset = (h.offset + page).min(last.saturating_sub(page - 1));
+        }
+        Action::PageUp => {
+            h.selected = h.selected.saturating_sub(page);
+            h.offset = h.offset.saturating_sub(page);
+        }
+        Action::SelectFirst => h.selected = 0,
+        Action::SelectLast => h.selected = last,
+        Action::Submit => h.detail = !h.detail && h.selected_row().is_some(),
+        Action::Cancel if h.detail => h.detail = false,
+        Action::Cancel | Action::OpenLedger => {
+            state.screen = h.back;
+            state.history.detail = false;
+            return Vec::new();
+        }
+        Action::OpenHistory if h.item.is_some() => return open_all(state),
+        other => {
+            return super::screen_wide(state, other).unwrap_or_default();
+        }
+    }
+    follow_selection(state)
+}
+
+/// Keeps the selection on screen and asks for records when the visible ones are not loaded.
+pub fn follow_selection(state: &mut State) -> Vec<Effect> {
+    let page = page(state);
+    let h = &mut state.history;
+    let Some(total) = h.total else {
+        return Vec::new();
+    };
+    h.selected = h.selected.min(total.saturating_sub(1));
+    if h.selected < h.offset {
+        h.offset = h.selected;
+    } else if h.selected >= h.offset + page {
+        h.offset = h.selected + 1 - page;
+    }
+    h.offset = h.offset.min(total.saturating_sub(page));
+    let visible_end = (h.offset + page).min(total);
+    let loaded_end = h.window_start + h.window.len();
+    if h.offset < visible_end && (h.offset < h.window_start || visible_end > loaded_end) {
+        return reload(state);
+    }
+    Vec::new()
+}
+
+/// Records arrived. Records added at the top since the last load move the selection down with
+/// its record (unless it was on the newest, which stays on the newest).
+pub fn loaded(state: &mut State, loaded: HistoryLoaded) -> Vec<Effect> {
+    let h = &mut state.history;
+    if loaded.query.item != h.item {
+        return Vec::new(); // an answer for a view the person already left
+    }
+    let grown = match h.total {
+        Some(old) if h.selected > 0 || h.offset > 0 => loaded.total.saturating_sub(old),
+        _ => 0,
+    };
+    // The answer's positions count from its own newest record; ours from the previous one.
+    // The viewport stays at the top (where the new records show) unless it was scrolled.
+    if grown > 0 {
+        h.selected += grown;
+        if h.offset > 0 {
+            h.offset += grown;
+        }
+    }
+    h.total = Some(loaded.total);
+    h.newest = loaded.newest;
+    h.window_start = loaded.query.start;
+    h.window = loaded.rows;
+    if h.window.is_empty() {
+        h.detail = false;
+    }
+    follow_selection(state)
+}

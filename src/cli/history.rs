@@ -1,0 +1,124 @@
+//! `expense undo`, `expense redo` and `expense history [ID]`: the change stream from the shell.
+//! Undo and redo work on the whole store, from any session, exactly as `u` and Ctrl-r in the TUI
+//! (the same store calls and the same line printed); history is read a window at a time.
+
+use super::Ctx;
+use crate::domain::change::{batch_line, step_line, summary};
+use crate::domain::ExpenseId;
+use crate::store::{ChangeRecord, Store, Undone};
+use color_eyre::eyre::{eyre, Result};
+
+/// Options of `expense history`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Only the records of this expense (its id from `expense list --json`).
+    pub id: Option<String>,
+    /// How many records, newest first.
+    #[arg(long, default_value_t = 20)]
+    pub limit: usize,
+}
+
+/// The line an undo/redo step prints (the TUI shows the same as its message).
+pub fn step_text(redo: bool, step: &Undone) -> String {
+    match step {
+        Undone::One(r) => step_line(redo, r.old.as_ref(), r.new.as_ref()),
+        Undone::Batch(b) => batch_line(redo, b.undone, b.kept),
+    }
+}
+
+/// Undoes the latest standing change in the store (a whole import at once).
+pub fn undo(ctx: &mut Ctx) -> Result<()> {
+    let store = ctx.store()?;
+    // An expense removed from the trash for good (a `ttl` record) is skipped; say so when that
+    // was the latest change, so the undo of something older is no surprise.
+    let last = store.last_seq()?;
+    if let Some(rec) = store.stream_since(last.saturating_sub(1), 1)?.first() {
+        if rec.origin == crate::store::Origin::Ttl {
+            writeln!(
+                ctx.err,
+                "note: the latest change removed expense {} from the trash for good (expired or \
+                 purged); that cannot be undone",
+                rec.id
+            )?;
+        }
+    }
+    let step = store.undo_step(ctx.now_ms())?;
+    match step {
+        Some(s) => writeln!(ctx.out, "{}", step_text(false, &s))?,
+        None => writeln!(ctx.out, "nothing to undo")?,
+    }
+    Ok(())
+}
+
+/// Redoes the latest undo not redone yet and not cleared by a newer change.
+pub fn redo(ctx: &mut Ctx) -> Result<()> {
+    let step = ctx.store()?.redo_step(ctx.now_ms())?;
+    match step {
+        Some(s) => writeln!(ctx.out, "{}", step_text(true, &s))?,
+        None => writeln!(ctx.out, "nothing to redo")?,
+    }
+    Ok(())
+}
+
+/// Prints the newest records (of one expense with ID), one a line.
+pub fn run(ctx: &mut Ctx, args: &Args) -> Result<()> {
+    let id = match &args.id {
+        Some(text) => Some(
+            text.parse::<ExpenseId>()
+                .map_err(|e| eyre!("history: the id {text:?}: {e}"))?,
+        ),
+        None => None,
+    };
+    let store: Store = ctx.store()?;
+    let records = match id {
+        Some(id) => {
+            let h = store.item_history(id, 0, args.limit)?;
+            if h.total == 0 {
+                return Err(eyre!("history: no change record names expense {id}"));
+            }
+            h.records
+        }
+        None => store.history_window(0, args.limit)?.records,
+    };
+    for r in &records {
+        writeln!(ctx.out, "{}", line(r))?;
+    }
+    Ok(())
+}
+
+/// `12  2026-11-20 14:03:00  INSERT  user    12.50 EUR food @Lidl`.
+pub fn line(r: &ChangeRecord) -> String {
+    format!(
+        "{:>6}  {}  {:<6}  {:<6}  {}",
+        r.seq,
+        local_time(r.at),
+        r.event,
+        origin_name(r.origin),
+        summary(r.old.as_ref(), r.new.as_ref())
+    )
+}
+
+/// Unix ms as local `YYYY-MM-DD HH:MM:SS`.
+pub fn local_time(ms: i64) -> String {
+    use chrono::TimeZone;
+    match chrono::Local.timestamp_millis_opt(ms) {
+        chrono::LocalResult::Single(t) | chrono::LocalResult::Ambiguous(t, _) => {
+            t.format("%Y-%m-%d %H:%M:%S").to_string()
+        }
+        chrono::LocalResult::None => format!("@{ms}"),
+    }
+}
+
+/// The origin's lower-case name (`user`, `import`, `undo`, `redo`, ...).
+pub fn origin_name(o: crate::store::Origin) -> &'static str {
+    use crate::store::Origin;
+    match o {
+        Origin::User => "user",
+        Origin::Import => "import",
+        Origin::Undo => "undo",
+        Origin::Ttl => "ttl",
+        Origin::Replica => "replica",
+        Origin::Demo => "demo",
+        Origin::Redo => "redo",
+    }
+}

@@ -1,0 +1,238 @@
+//! How a change to an expense reads to a person: the one-line summary of the history list, the
+//! field-by-field comparison of its detail view, and the `Undid: ...` / `Redid: ...` line that the
+//! TUI toast and `expense undo`/`redo` share. Pure: images in, text out; user text passes
+//! through [`inert`] here, so callers can print the result as is.
+
+use super::money::format_grouped;
+use super::text::inert;
+use super::{Draft, Expense, Kind};
+
+/// One field of an expense as text, before and after a change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldDiff {
+    /// The field's name (`amount`, `category`, ...).
+    pub field: &'static str,
+    /// Its text before (empty when the expense did not exist).
+    pub old: String,
+    /// Its text after (empty when the expense no longer exists).
+    pub new: String,
+}
+
+impl FieldDiff {
+    /// True when the field differs between the two images.
+    pub fn changed(&self) -> bool {
+        self.old != self.new
+    }
+}
+
+/// The fields of a draft in display order, as text.
+fn fields(d: &Draft) -> [(&'static str, String); 8] {
+    let sign = if d.kind == Kind::Income { "+" } else { "" };
+    [
+        ("date", d.date.format("%Y-%m-%d").to_string()),
+        (
+            "amount",
+            format!("{sign}{}", format_grouped(d.amount, d.currency)),
+        ),
+        ("currency", d.currency.to_string()),
+        ("kind", d.kind.as_str().to_string()),
+        ("category", inert(&d.category).into_owned()),
+        ("payee", inert(&d.payee).into_owned()),
+        (
+            "tags",
+            d.tags
+                .iter()
+                .map(|t| format!("#{}", inert(t)))
+                .collect::<Vec<_>>()
+                .join(" "),
+        ),
+        ("note", inert(&d.note).into_owned()),
+    ]
+}
+
+/// Every field of the two images side by side (a missing image gives empty texts).
+pub fn diff(old: Option<&Expense>, new: Option<&Expense>) -> Vec<FieldDiff> {
+    let o = old.map(|e| fields(&e.draft));
+    let n = new.map(|e| fields(&e.draft));
+    let pick = |side: &Option<[(&'static str, String); 8]>, i: usize| {
+        side.as_ref().map(|f| f[i].1.clone()).unwrap_or_default()
+    };
+    let names = o
+        .as_ref()
+        .or(n.as_ref())
+        .map(|f| f.each_ref().map(|(name, _)| *name));
+    let Some(names) = names else {
+        return Vec::new();
+    };
+    names
+        .iter()
+        .enumerate()
+        .map(|(i, field)| FieldDiff {
+            field,
+            old: pick(&o, i),
+            new: pick(&n, i),
+        })
+        .collect()
+}
+
+/// `12.50 EUR food:groceries @Lidl` (kind sign, amount, currency, category, payee).
+pub fn short(d: &Draft) -> String {
+    let sign = if d.kind == Kind::Income { "+" } else { "" };
+    let mut s = format!(
+        "{sign}{} {} {}",
+        format_grouped(d.amount, d.currency),
+        d.currency,
+        inert(&d.category)
+    );
+    if !d.payee.is_empty() {
+        s.push_str(" @");
+        s.push_str(&inert(&d.payee));
+    }
+    s
+}
+
+/// The history list's one line: the expense for an INSERT or REMOVE, what changed for a MODIFY
+/// (`amount 12.50 → 13.00, category food → food:restaurants`).
+pub fn summary(old: Option<&Expense>, new: Option<&Expense>) -> String {
+    match (old, new) {
+        (Some(_), Some(n)) => {
+            let changed: Vec<String> = diff(old, new)
+                .into_iter()
+                .filter(FieldDiff::changed)
+                .map(|d| {
+                    let show = |s: &str| {
+                        if s.is_empty() {
+                            "-".to_string()
+                        } else {
+                            s.to_string()
+                        }
+                    };
+                    format!("{} {} → {}", d.field, show(&d.old), show(&d.new))
+                })
+                .collect();
+            if changed.is_empty() {
+                format!("{} (no field changed)", short(&n.draft))
+            } else {
+                changed.join(", ")
+            }
+        }
+        (None, Some(e)) | (Some(e), None) => short(&e.draft),
+        (None, None) => String::new(),
+    }
+}
+
+/// What a change did, as a verb and the expense: `add 12.50 EUR food @Lidl`, `delete ...`,
+/// `edit 13.00 EUR food @Lidl (amount 12.50 → 13.00)`.
+pub fn describe(old: Option<&Expense>, new: Option<&Expense>) -> String {
+    match (old, new) {
+        (None, Some(n)) => format!("add {}", short(&n.draft)),
+        (Some(o), None) => format!("delete {}", short(&o.draft)),
+        (Some(_), Some(n)) => format!("edit {} ({})", short(&n.draft), summary(old, new)),
+        (None, None) => "nothing".to_string(),
+    }
+}
+
+/// The line an undo or redo step prints (TUI toast and `expense undo`/`redo` alike), from the
+/// record it wrote: `Undid: add 12.50 EUR food @Lidl` (the undo record removed the expense, so
+/// the change undone was its adding), `Redid: edit ...`.
+pub fn step_line(redo: bool, old: Option<&Expense>, new: Option<&Expense>) -> String {
+    if redo {
+        format!("Redid: {}", describe(old, new))
+    } else {
+        // The undo record goes from the change's new image back to its old one.
+        format!("Undid: {}", describe(new, old))
+    }
+}
+
+/// The line of a batch step: `Undid: import: removed 4 expenses; 1 changed or deleted since,
+/// left as it is`. Batches are imports and their undos and redos, so an undo removes and a redo
+/// restores.
+pub fn batch_line(redo: bool, changed: usize, kept: usize) -> String {
+    let plural = |n: usize| if n == 1 { "" } else { "s" };
+    let mut s = format!(
+        "{}: import: {} {changed} expense{}",
+        if redo { "Redid" } else { "Undid" },
+        if redo { "restored" } else { "removed" },
+        plural(changed)
+    );
+    if kept > 0 {
+        s.push_str(&format!(
+            "; {kept} changed or deleted since, left as {}",
+            if kept == 1 { "it is" } else { "they are" }
+        ));
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{Currency, ExpenseId};
+    use chrono::NaiveDate;
+
+    fn expense(amount: i64, category: &str, payee: &str) -> Expense {
+        Expense {
+            id: ExpenseId(1),
+            draft: Draft {
+                date: NaiveDate::from_ymd_opt(2026, 11, 20).unwrap(),
+                amount,
+                currency: Currency::EUR,
+                category: category.into(),
+                payee: payee.into(),
+                note: String::new(),
+                tags: vec![],
+                kind: Kind::Expense,
+            },
+            created: 0,
+            updated: 0,
+            version: 1,
+        }
+    }
+
+    #[test]
+    fn summaries_name_the_expense_or_what_changed() {
+        let a = expense(1250, "food", "Lidl");
+        let b = expense(1300, "food:restaurants", "Lidl");
+        assert_eq!(summary(None, Some(&a)), "12.50 EUR food @Lidl");
+        assert_eq!(summary(Some(&a), None), "12.50 EUR food @Lidl");
+        assert_eq!(
+            summary(Some(&a), Some(&b)),
+            "amount 12.50 → 13.00, category food → food:restaurants"
+        );
+        assert_eq!(
+            summary(Some(&a), Some(&a)),
+            "12.50 EUR food @Lidl (no field changed)"
+        );
+        assert_eq!(describe(None, Some(&a)), "add 12.50 EUR food @Lidl");
+        assert_eq!(describe(Some(&a), None), "delete 12.50 EUR food @Lidl");
+        assert!(describe(Some(&a), Some(&b)).starts_with("edit 13.00 EUR food:restaurants @Lidl ("));
+        // An undo record that removed the expense undid its adding.
+        assert_eq!(
+            step_line(false, Some(&a), None),
+            "Undid: add 12.50 EUR food @Lidl"
+        );
+        assert_eq!(
+            step_line(true, None, Some(&a)),
+            "Redid: add 12.50 EUR food @Lidl"
+        );
+        assert_eq!(
+            batch_line(false, 4, 1),
+            "Undid: import: removed 4 expenses; 1 changed or deleted since, left as it is"
+        );
+        assert_eq!(batch_line(true, 1, 0), "Redid: import: restored 1 expense");
+    }
+
+    #[test]
+    fn diff_marks_changed_fields_and_escapes_user_text() {
+        let a = expense(1250, "food", "Li\x1b[2Jdl");
+        let b = expense(1250, "food", "Aldi");
+        let d = diff(Some(&a), Some(&b));
+        assert_eq!(d.len(), 8);
+        let changed: Vec<&str> = d.iter().filter(|f| f.changed()).map(|f| f.field).collect();
+        assert_eq!(changed, vec!["payee"]);
+        assert!(!d[5].old.contains('\x1b'), "{:?}", d[5].old);
+        let added = diff(None, Some(&a));
+        assert!(added.iter().all(|f| f.old.is_empty()));
+        assert!(diff(None, None).is_empty());
+    }
+}

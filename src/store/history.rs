@@ -1,0 +1,380 @@
+//! Reading the change stream as history, and undo/redo as steps over the whole store. Rule:
+//! history is never rewritten; an undo or redo is a new record (origin `undo` / `redo`), and
+//! every read here touches a window of the stream, never all of it.
+//!
+//! Which change `undo` reverses: the latest standing one ([`Store::undo_step`]): walking back,
+//! each undo record cancels the latest earlier change of its expense (see
+//! `Store::latest_standing`); redo records are ordinary changes in that walk, so a redo can be
+//! undone again. A change that belongs to a batch (an import, or a batch undo/redo of one) is
+//! reversed with its whole batch.
+//!
+//! Which undo `redo` makes again ([`Store::redo_step`]), the usual editor rule read off the
+//! stream: walking back from the newest record, step by step (a batch is one step), a redo
+//! record counts +1, an undo record with a count above zero was redone (-1), and the first undo
+//! at zero is the one to redo. A change a person made (origin user, import or demo) ends the
+//! walk with nothing to redo: a new change after undos clears the redo chain. Records written
+//! by the machine (ttl, replica) are stepped over; if they touched the same expense, the redo
+//! finds it changed and reports the conflict.
+//!
+//! Known limit: undoing an import forgets its rows' hashes (so the file can be imported again);
+//! a redo brings the items back but not the hashes, which are not in the stream.
+
+use super::codec::{self, StoredItem, StoredRecord};
+use super::error::corrupt;
+use super::import::{BatchUndo, Undone};
+use super::keys::{self, seq_key};
+use super::stream::{read_record, to_change_record};
+use super::tables::{abort, Abort, Change, ITEMS, STREAM};
+use super::{same_fields, ChangeRecord, Event, Origin, Store, StoreError, BATCH_CHUNK};
+use crate::domain::ExpenseId;
+use std::collections::{HashMap, HashSet};
+
+/// Records of one expense read by [`Store::item_history`] at most (its chain is walked whole to
+/// count it; a person's expense changes a handful of times).
+pub const ITEM_HISTORY_CAP: usize = 10_000;
+
+/// A window of the whole stream, newest first.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HistoryWindow {
+    /// The newest seq when read (the stream holds records `1..=newest`).
+    pub newest: u64,
+    /// The records, newest first, old images resolved.
+    pub records: Vec<ChangeRecord>,
+}
+
+/// A window of one expense's records, newest first.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ItemHistory {
+    /// How many records the expense has (at most [`ITEM_HISTORY_CAP`]).
+    pub total: usize,
+    /// The records asked for, newest first, old images resolved.
+    pub records: Vec<ChangeRecord>,
+}
+
+impl Store {
+    /// The records at positions `skip .. skip + take` counted from the newest (position 0 is
+    /// the newest record), newest first: one range scan over seq keys plus a point read per
+    /// old image outside the window.
+    pub fn history_window(&self, skip: usize, take: usize) -> Result<HistoryWindow, StoreError> {
+        let newest = self.last_seq()?;
+        let skip = u64::try_from(skip).unwrap_or(u64::MAX);
+        let take = u64::try_from(take).unwrap_or(u64::MAX);
+        let hi = newest.saturating_sub(skip);
+        let lo = hi.saturating_sub(take).saturating_add(1);
+        let mut rows: Vec<(u64, StoredRecord)> = Vec::new();
+        if hi >= 1 && take > 0 {
+            for kv in self.trees.stream.range(seq_key(lo)..=seq_key(hi)).rev() {
+                let (k, v) = kv?;
+                let seq = keys::decode_seq(&k).ok_or_else(|| corrupt(STREAM, &k, "not a seq"))?;
+                rows.push((seq, codec::decode_record(STREAM, &k, &v)?));
+            }
+        }
+        let in_window: HashMap<u64, usize> =
+            rows.iter().enumerate().map(|(i, (s, _))| (*s, i)).collect();
+        let mut records = Vec::with_capacity(rows.len());
+        for (seq, rec) in &rows {
+            let old = match rec.prev_seq {
+                None => None,
+                Some(p) => match in_window.get(&p) {
+                    Some(&i) => rows[i].1.new.clone(),
+                    None => self.image_of(p)?,
+                },
+            };
+            records.push(to_change_record(*seq, rec, old.as_ref())?);
+        }
+        Ok(HistoryWindow { newest, records })
+    }
+
+    /// The records of expense `id`, newest first, positions `skip .. skip + take`: its chain is
+    /// walked through `prev_seq` from its newest record (the item's `last_seq`; for a deleted
+    /// expense, found by a backward scan of record heads). Empty when the id never existed.
+    pub fn item_history(
+        &self,
+        id: ExpenseId,
+        skip: usize,
+        take: usize,
+    ) -> Result<ItemHistory, StoreError> {
+        let key = keys::id_key(id);
+        let start = match self.trees.items.get(key)? {
+            Some(v) => Some(codec::decode_item(ITEMS, &key, &v)?.last_seq),
+            None => self.last_record_of(id)?,
+        };
+        let mut chain: Vec<(u64, StoredRecord)> = Vec::new();
+        let mut next = start;
+        while let Some(seq) = next {
+            if chain.len() >= ITEM_HISTORY_CAP {
+                break;
+            }
+            let rec = read_record(&self.trees.stream, seq)?.ok_or_else(|| {
+                corrupt(STREAM, &seq_key(seq), "record named by prev_seq is missing")
+            })?;
+            next = rec.prev_seq;
+            chain.push((seq, rec));
+        }
+        let total = chain.len();
+        let mut records = Vec::new();
+        for i in skip.min(total)..skip.saturating_add(take).min(total) {
+            let (seq, rec) = &chain[i];
+            let old = match (rec.prev_seq, chain.get(i + 1)) {
+                (None, _) => None,
+                (Some(p), Some((s, r))) if *s == p => r.new.clone(),
+                (Some(p), _) => self.image_of(p)?,
+            };
+            records.push(to_change_record(*seq, rec, old.as_ref())?);
+        }
+        Ok(ItemHistory { total, records })
+    }
+
+    /// Undoes the latest standing change, from any session; a change of a batch (an import, or
+    /// a redo of one) with its whole batch. `None` when nothing is left to undo. A single change
+    /// whose expense was changed since fails with `StoreError::Conflict` and writes nothing.
+    pub fn undo_step(&self, now_ms: i64) -> Result<Option<Undone>, StoreError> {
+        let Some(seq) = self.latest_standing()? else {
+            return Ok(None);
+        };
+        let rec = read_record(&self.trees.stream, seq)?
+            .ok_or_else(|| corrupt(STREAM, &seq_key(seq), "record vanished"))?;
+        match rec.batch {
+            Some(b) if rec.origin == Origin::Import.code() => {
+                self.undo_batch(b, now_ms).map(|u| Some(Undone::Batch(u)))
+            }
+            Some(b) => self
+                .reverse_batch(b, Origin::Undo, now_ms)
+                .map(|u| Some(Undone::Batch(u))),
+            None => self
+                .undo(seq, now_ms)
+                .map(|r| Some(Undone::One(Box::new(r)))),
+        }
+    }
+
+    /// Makes the most recent undo that is not redone yet and not cleared by a newer change
+    /// again, as new records with origin `Redo` (see the module doc for the rule). `None` when
+    /// there is nothing to redo. Conflicts as [`Store::undo_step`].
+    pub fn redo_step(&self, now_ms: i64) -> Result<Option<Undone>, StoreError> {
+        let Some((seq, batch)) = self.redo_target()? else {
+            return Ok(None);
+        };
+        match batch {
+            Some(b) => self
+                .reverse_batch(b, Origin::Redo, now_ms)
+                .map(|u| Some(Undone::Batch(u))),
+            None => self
+                .reverse(seq, Origin::Redo, now_ms)
+                .map(|r| Some(Undone::One(Box::new(r)))),
+        }
+    }
+
+    /// The undo record (seq, batch) [`Store::redo_step`] reverses.
+    fn redo_target(&self) -> Result<Option<(u64, Option<u64>)>, StoreError> {
+        let mut redone = 0u64;
+        let mut seen: HashSet<u64> = HashSet::new();
+        for kv in self.trees.stream.iter().rev() {
+            let (k, v) = kv?;
+            let head = codec::decode_record_head(STREAM, &k, &v)?;
+            let origin = Origin::from_code(head.origin)
+                .ok_or_else(|| corrupt(STREAM, &k, format!("bad origin {}", head.origin)))?;
+            let (undo, redo) = (origin == Origin::Undo, origin == Origin::Redo);
+            if !(undo || redo) {
+                match origin {
+                    Origin::Ttl | Origin::Replica => continue,
+                    _ => return Ok(None),
+                }
+            }
+            let batch = codec::decode_record(STREAM, &k, &v)?.batch;
+            if let Some(b) = batch {
+                if !seen.insert(b) {
+                    continue; // the rest of a step already counted
+                }
+            }
+            if redo {
+                redone += 1;
+            } else if redone > 0 {
+                redone -= 1;
+            } else {
+                let seq = keys::decode_seq(&k).ok_or_else(|| corrupt(STREAM, &k, "not a seq"))?;
+                return Ok(Some((seq, batch)));
+            }
+        }
+        Ok(None)
+    }
+
+    /// Reverses every record of `batch` as one new batch with `origin`: an INSERT is removed and
+    /// a MODIFY written back while the item still holds what the record wrote; a REMOVE is
+    /// re-inserted while the id has no later record. Members that fail their condition are left
+    /// and counted as `kept`. Flushed transactions of `BATCH_CHUNK` records; when another write
+    /// lands between planning and a transaction, the rest is planned again.
+    pub(crate) fn reverse_batch(
+        &self,
+        batch: u64,
+        origin: Origin,
+        now_ms: i64,
+    ) -> Result<BatchUndo, StoreError> {
+        let (mut done, mut kept) = (0usize, 0usize);
+        let mut new_batch: Option<u64> = None;
+        let mut finished: HashSet<u64> = HashSet::new();
+        loop {
+            let (members, last) = self.plan_batch(batch, &finished)?;
+            if members.is_empty() && finished.is_empty() {
+                return Err(StoreError::UnknownBatch(batch));
+            }
+            let mut expect = last;
+            let mut replan = false;
+            for chunk in members.chunks(BATCH_CHUNK) {
+                let r = self.try_transact(|tx| {
+                    if tx.last_seq()? != expect {
+                        return abort(Abort::Retry);
+                    }
+                    let (mut b, mut d, mut k) = (new_batch, 0usize, 0usize);
+                    for m in chunk {
+                        if !m.free {
+                            k += 1;
+                            continue;
+                        }
+                        let cur = tx.current(m.id)?;
+                        let (event, new) = match (m.event, cur.as_ref()) {
+                            (Event::Remove, None) => (Event::Insert, m.old.clone()),
+                            (Event::Insert, Some(c))
+                                if m.new
+                                    .as_ref()
+                                    .is_some_and(|n| c.last_seq == m.seq || same_fields(c, n)) =>
+                            {
+                                (Event::Remove, None)
+                            }
+                            (Event::Modify, Some(c))
+                                if m.new
+                                    .as_ref()
+                                    .is_some_and(|n| c.last_seq == m.seq || same_fields(c, n)) =>
+                            {
+                                (Event::Modify, m.old.clone())
+                            }
+                            _ => {
+                                k += 1;
+                                continue;
+                            }
+                        };
+                        let seq = tx.next_seq()?;
+                        let new = new.map(|o| StoredItem {
+                            created: cur.as_ref().map_or(o.created, |c| c.created),
+                            updated: now_ms,
+                            version: cur.as_ref().map_or(o.version, |c| c.version) + 1,
+                            last_seq: seq,
+                            ..o
+                        });
+                        let c = Change {
+                            id: m.id,
+                            seq,
+                            event,
+                            origin,
+                            at: now_ms,
+                            prev_seq: Some(cur.as_ref().map_or(m.seq, |c| c.last_seq)),
+                            batch: Some(*b.get_or_insert(seq)),
+                            old: cur.as_ref(),
+                            new: new.as_ref(),
+                        };
+                        tx.write(&c)?;
+                        d += 1;
+                    }
+                    Ok((b, d, k, tx.last_seq()?))
+                });
+                match r {
+                    Ok((b, d, k, now_last)) => {
+                        new_batch = b;
+                        done += d;
+                        kept += k;
+                        expect = now_last;
+                        finished.extend(chunk.iter().map(|m| m.seq));
+                    }
+                    Err(Abort::Store(e)) => return Err(e),
+                    Err(Abort::Retry) => {
+                        replan = true;
+                        break;
+                    }
+                }
+            }
+            if !replan {
+                return Ok(BatchUndo {
+                    batch,
+                    undone: done,
+                    kept,
+                });
+            }
+        }
+    }
+
+    /// The records of `batch` not in `finished`, with their images and whether each is free
+    /// of later records for its id (what re-inserting a REMOVE needs), and the last seq seen.
+    fn plan_batch(
+        &self,
+        batch: u64,
+        finished: &HashSet<u64>,
+    ) -> Result<(Vec<Member>, u64), StoreError> {
+        let last = self.last_seq()?;
+        let mut members: Vec<Member> = Vec::new();
+        let mut latest: HashMap<u128, u64> = HashMap::new();
+        for kv in self.trees.stream.range(seq_key(batch)..=seq_key(last)) {
+            let (k, v) = kv?;
+            let seq = keys::decode_seq(&k).ok_or_else(|| corrupt(STREAM, &k, "not a seq"))?;
+            let rec = codec::decode_record(STREAM, &k, &v)?;
+            latest.insert(rec.id, seq);
+            if rec.batch != Some(batch) || finished.contains(&seq) {
+                continue;
+            }
+            let event = Event::from_code(rec.event)
+                .ok_or_else(|| corrupt(STREAM, &k, format!("bad event {}", rec.event)))?;
+            let old = match rec.prev_seq {
+                Some(p) => self.image_of(p)?,
+                None => None,
+            };
+            members.push(Member {
+                seq,
+                id: ExpenseId(rec.id),
+                event,
+                old,
+                new: rec.new,
+                free: true,
+            });
+        }
+        for m in &mut members {
+            if m.event == Event::Remove {
+                m.free = latest.get(&m.id.0) == Some(&m.seq);
+            }
+        }
+        Ok((members, last))
+    }
+
+    /// The new image of record `seq` (the old image of the record after it).
+    fn image_of(&self, seq: u64) -> Result<Option<StoredItem>, StoreError> {
+        match read_record(&self.trees.stream, seq)? {
+            Some(r) => Ok(r.new),
+            None => Err(corrupt(
+                STREAM,
+                &seq_key(seq),
+                "record named by prev_seq is missing",
+            )),
+        }
+    }
+
+    /// The newest record of `id`, by a backward scan of record heads (for deleted expenses).
+    fn last_record_of(&self, id: ExpenseId) -> Result<Option<u64>, StoreError> {
+        for kv in self.trees.stream.iter().rev() {
+            let (k, v) = kv?;
+            if codec::decode_record_head(STREAM, &k, &v)?.id == id.0 {
+                return Ok(keys::decode_seq(&k));
+            }
+        }
+        Ok(None)
+    }
+}
+
+/// A record of a batch being reversed.
+struct Member {
+    seq: u64,
+    id: ExpenseId,
+    event: Event,
+    /// The image before the record (what reversing writes back).
+    old: Option<StoredItem>,
+    /// The image the record wrote.
+    new: Option<StoredItem>,
+    /// False when a REMOVE's id has a later record (re-inserting would overwrite it).
+    free: bool,
+}
