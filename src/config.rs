@@ -53,6 +53,29 @@ pub struct Config {
     pub chart_markers: ChartMarkers,
     /// Exchange rates into `currency` (`[rates]`); empty: totals stay per currency.
     pub rates: crate::domain::rates::Rates,
+    /// `[backup]`: automatic backups.
+    pub backup: BackupConfig,
+}
+
+/// `[backup]` settings: automatic backups taken by the process that holds the store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BackupConfig {
+    /// Days between automatic backups; 0 turns them off.
+    pub every_days: u32,
+    /// Automatic backups kept (older ones are deleted); at least 1.
+    pub keep: u32,
+    /// Where backups go; `None`: `<data dir>/backups`.
+    pub dir: Option<PathBuf>,
+}
+
+impl Default for BackupConfig {
+    fn default() -> Self {
+        BackupConfig {
+            every_days: 1,
+            keep: 7,
+            dir: None,
+        }
+    }
 }
 
 impl Default for Config {
@@ -64,6 +87,7 @@ impl Default for Config {
             chart_markers: ChartMarkers::Unicode,
             rates: Default::default(),
             import: ImportConfig::default(),
+            backup: BackupConfig::default(),
         }
     }
 }
@@ -99,6 +123,16 @@ struct ConfigFile {
     chart_markers: Option<ChartMarkers>,
     rates: Option<std::collections::BTreeMap<String, String>>,
     import: Option<ImportFile>,
+    backup: Option<BackupFile>,
+}
+
+/// `[backup]` as written.
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct BackupFile {
+    every_days: Option<i64>,
+    keep: Option<i64>,
+    dir: Option<PathBuf>,
 }
 
 /// `[import]` as written.
@@ -236,6 +270,17 @@ impl Config {
                 other => return Err(eyre!("EXPENSE_THEME='{other}': use default or mono")),
             };
         }
+        if let Some(v) = env("EXPENSE_BACKUP_EVERY_DAYS") {
+            cfg.backup.every_days =
+                parse_count(&v, 0).map_err(|e| eyre!("EXPENSE_BACKUP_EVERY_DAYS='{v}': {e}"))?;
+        }
+        if let Some(v) = env("EXPENSE_BACKUP_KEEP") {
+            cfg.backup.keep =
+                parse_count(&v, 1).map_err(|e| eyre!("EXPENSE_BACKUP_KEEP='{v}': {e}"))?;
+        }
+        if let Some(v) = env("EXPENSE_BACKUP_DIR") {
+            cfg.backup.dir = (!v.is_empty()).then(|| PathBuf::from(v));
+        }
         if env("NO_COLOR").is_some_and(|v| !v.is_empty()) {
             cfg.theme = ThemeName::Mono;
         }
@@ -266,6 +311,18 @@ impl Config {
                     .map_err(|e| eyre!("{}: {e}", path.display()))?;
             }
         }
+        if let Some(b) = file.backup {
+            let at = |key: &str, e: String| eyre!("{}: backup.{key}: {e}", path.display());
+            if let Some(n) = b.every_days {
+                self.backup.every_days = check_count(n, 0).map_err(|e| at("every_days", e))?;
+            }
+            if let Some(n) = b.keep {
+                self.backup.keep = check_count(n, 1).map_err(|e| at("keep", e))?;
+            }
+            if let Some(d) = b.dir {
+                self.backup.dir = Some(d);
+            }
+        }
         if let Some(import) = file.import {
             let at = |key: &str, e: String| eyre!("{}: import.{key}: {e}", path.display());
             if let Some(c) = import.default_category {
@@ -285,6 +342,23 @@ impl Config {
             }
         }
         Ok(())
+    }
+}
+
+/// A whole number from `min` to 100000 written in the environment.
+fn parse_count(v: &str, min: i64) -> std::result::Result<u32, String> {
+    let n: i64 = v
+        .trim()
+        .parse()
+        .map_err(|_| "not a whole number".to_string())?;
+    check_count(n, min)
+}
+
+fn check_count(n: i64, min: i64) -> std::result::Result<u32, String> {
+    if (min..=100_000).contains(&n) {
+        Ok(n as u32)
+    } else {
+        Err(format!("{n} is not in {min}-100000"))
     }
 }
 

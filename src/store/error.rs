@@ -54,6 +54,16 @@ pub enum StoreError {
         /// The OS error.
         source: std::io::Error,
     },
+    /// A backup file that cannot be restored (damaged, truncated, or not a backup).
+    #[error("backup {}, line {line}: {reason}; nothing was changed", .path.display())]
+    BadBackup {
+        /// The backup file.
+        path: PathBuf,
+        /// 1-based line number.
+        line: u64,
+        /// What is wrong there.
+        reason: String,
+    },
     /// Any other error reported by sled.
     #[error("store error: {0}")]
     Sled(String),

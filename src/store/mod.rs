@@ -7,6 +7,7 @@
 //! before them, and callers publish the returned `ChangeRecord` only after commit.
 
 mod aggregates;
+pub mod backup;
 mod budget;
 mod check;
 mod codec;

@@ -69,6 +69,8 @@ pub enum Origin {
     Replica,
     /// `expense demo`.
     Demo,
+    /// `expense restore`: the item as a backup or a point in time held it.
+    Restore,
 }
 
 impl Origin {
@@ -81,6 +83,7 @@ impl Origin {
             Origin::Ttl => 3,
             Origin::Replica => 4,
             Origin::Demo => 5,
+            Origin::Restore => 6,
         }
     }
 
@@ -92,6 +95,7 @@ impl Origin {
             3 => Origin::Ttl,
             4 => Origin::Replica,
             5 => Origin::Demo,
+            6 => Origin::Restore,
             _ => return None,
         })
     }
