@@ -196,6 +196,7 @@ fn restore_into(to: &Path, snap: &Snapshot) -> Result<RestoreInfo> {
         Ok(info) => Ok(info),
         Err(e) => {
             let _ = std::fs::remove_dir_all(&store_dir);
+            let _ = std::fs::remove_file(crate::store::mark::mark_path(&store_dir));
             if !existed {
                 let _ = std::fs::remove_dir(to);
             }
@@ -264,7 +265,8 @@ pub fn start_auto(
     cfg: &BackupConfig,
     cwd: &Path,
 ) -> Option<std::thread::JoinHandle<Result<Option<BackupInfo>>>> {
-    if cfg.every_days == 0 {
+    // A store that lost changes is not backed up over the good backups it may need.
+    if cfg.every_days == 0 || store.write_refusal().is_some() {
         return None;
     }
     let dir = match &cfg.dir {
@@ -329,10 +331,4 @@ pub fn list_backups(dir: &Path) -> Result<Vec<(PathBuf, DateTime<Utc>)>> {
     }
     out.sort_by(|a, b| a.1.cmp(&b.1).then_with(|| a.0.cmp(&b.0)));
     Ok(out)
-}
-
-/// The newest backup beside the store at `store_dir` (for messages), if any.
-pub fn newest_backup(store_dir: &Path) -> Option<PathBuf> {
-    let dir = store_dir.parent()?.join("backups");
-    list_backups(&dir).ok()?.pop().map(|(p, _)| p)
 }

@@ -447,8 +447,12 @@ impl Store {
             tree.clear()?;
         }
         t.meta.remove(super::tables::META_SEQ)?;
+        t.meta.remove(super::tables::META_HASH)?;
         t.meta.remove(super::tables::META_START_DAY)?;
         self.db.flush()?;
+        if let Some(m) = &self.mark {
+            m.reset()?;
+        }
         Ok(())
     }
 

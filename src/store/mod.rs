@@ -14,6 +14,7 @@ mod codec;
 mod error;
 mod import;
 mod keys;
+pub mod mark;
 mod stream;
 mod tables;
 pub mod triggers;
@@ -76,6 +77,8 @@ pub struct Store {
     db: sled::Db,
     trees: Trees,
     path: Option<Arc<Path>>,
+    /// The high-water mark (`None` for a temporary store).
+    mark: Option<Arc<mark::Mark>>,
 }
 
 impl Store {
@@ -165,7 +168,27 @@ impl Store {
                 db.flush()?;
             }
         }
-        Ok(Store { db, trees, path })
+        // A store last written before marks existed gets its chain once, from the whole stream.
+        let seq = trees.last_seq()?;
+        if seq > 0 && trees.meta.get(tables::META_HASH)?.is_none() {
+            let h = mark::chain_of(&trees.stream)?;
+            trees.meta.insert(tables::META_HASH, &h[..])?;
+            db.flush()?;
+        }
+        let mark = match &path {
+            Some(p) => Some(Arc::new(mark::Mark::open(
+                p,
+                trees.last_seq()?,
+                trees.stream_hash()?,
+            )?)),
+            None => None,
+        };
+        Ok(Store {
+            db,
+            trees,
+            path,
+            mark,
+        })
     }
 
     /// The store directory (`None` for a temporary store).
@@ -662,8 +685,39 @@ impl Store {
         })
     }
 
-    /// Like `transact`, but hands `Abort::Retry` back to a caller that re-plans.
+    /// `Err(StoreError::BehindMark)` when the store opened behind its high-water mark.
+    pub fn check_writable(&self) -> Result<(), StoreError> {
+        match (&self.mark, &self.path) {
+            (Some(m), Some(p)) => m.check_writable(p),
+            _ => Ok(()),
+        }
+    }
+
+    /// Why writes are refused, if they are (see `store/mark.rs`).
+    pub fn write_refusal(&self) -> Option<String> {
+        match (&self.mark, &self.path) {
+            (Some(m), Some(p)) => m.refusal(p),
+            _ => None,
+        }
+    }
+
+    /// Like `transact`, but hands `Abort::Retry` back to a caller that re-plans. Refused when
+    /// the store is behind its mark; moves the mark after the flushed commit.
     fn try_transact<R>(&self, f: impl Fn(&Tx<'_>) -> TxResult<R>) -> Result<R, Abort> {
+        self.check_writable()?;
+        let chain = std::cell::Cell::new(None);
+        let r = self.transact_unmarked(f, &chain)?;
+        if let (Some(m), Some((seq, hash))) = (&self.mark, chain.get()) {
+            m.advance(seq, &hash)?;
+        }
+        Ok(r)
+    }
+
+    fn transact_unmarked<R>(
+        &self,
+        f: impl Fn(&Tx<'_>) -> TxResult<R>,
+        chain: &std::cell::Cell<Option<(u64, mark::Hash)>>,
+    ) -> Result<R, Abort> {
         let t = &self.trees;
         let trees = (
             &t.items,
@@ -702,9 +756,11 @@ impl Store {
                     imports,
                     meta,
                     deltas: Default::default(),
+                    chain: Default::default(),
                 };
                 let r = f(&tx)?;
                 tx.apply_deltas()?;
+                chain.set(tx.chain.get());
                 // Makes `transaction()` flush (fsync) after commit and before it returns Ok.
                 items.flush();
                 Ok(r)

@@ -72,7 +72,9 @@ pub const IMPORTS: &str = "imports-1";
 /// `Store::set_budget` in its own flushed transaction (see `store/budget.rs`).
 pub const BUDGETS: &str = "budgets-1";
 /// `meta`. Key `schema_version` -> u32 BE. Key `seq` -> u64 BE, the last stream seq (read and
-/// bumped inside each write transaction, which keeps seqs gap-free). Unversioned: it says which
+/// bumped inside each write transaction, which keeps seqs gap-free). Key `stream_hash` -> the
+/// 32-byte running hash of the stream after `seq` (compared with the `<store>.hwm` file at
+/// open, see `store/mark.rs`). Unversioned: it says which
 /// version the others are.
 pub const META: &str = "meta";
 
@@ -82,6 +84,10 @@ pub const META_SCHEMA: &[u8] = b"schema_version";
 pub const META_START_DAY: &[u8] = b"month_start_day";
 /// `meta` key of the last seq.
 pub const META_SEQ: &[u8] = b"seq";
+/// `meta` key of the running stream hash after the last seq (32 bytes, see `store/mark.rs`),
+/// written in the same transaction as each record; absent in stores never written since marks
+/// exist (the chain then starts from 32 zero bytes).
+pub const META_HASH: &[u8] = b"stream_hash";
 
 /// Handles to every tree (cheap clones: sled trees are `Arc`s).
 #[derive(Debug, Clone)]
@@ -115,6 +121,15 @@ impl Trees {
             meta: db.open_tree(META)?,
             budgets: db.open_tree(BUDGETS)?,
         })
+    }
+
+    /// The running stream hash in `meta` (zeros when never written).
+    pub fn stream_hash(&self) -> Result<super::mark::Hash, StoreError> {
+        match self.meta.get(META_HASH)? {
+            Some(v) => <[u8; 32]>::try_from(&v[..])
+                .map_err(|_| corrupt(META, META_HASH, "stream hash is not 32 bytes")),
+            None => Ok(super::mark::ZERO),
+        }
     }
 
     /// The last seq in `meta` (0 for a new store).
@@ -179,6 +194,8 @@ pub(crate) struct Tx<'a> {
     pub meta: &'a TransactionalTree,
     /// Aggregate and counter changes, applied at the end of the transaction.
     pub deltas: std::cell::RefCell<Deltas>,
+    /// The last seq this transaction wrote and the running hash after it.
+    pub chain: std::cell::Cell<Option<(u64, super::mark::Hash)>>,
 }
 
 impl Tx<'_> {
@@ -232,9 +249,24 @@ impl Tx<'_> {
             new: c.new.cloned(),
             batch: c.batch,
         };
-        self.stream
-            .insert(&seq_key(c.seq)[..], lift(encode_record(&rec))?)?;
+        let bytes = lift(encode_record(&rec))?;
+        let prev = match self.chain.get() {
+            Some((_, h)) => h,
+            None => match self.meta.get(META_HASH)? {
+                Some(v) => match <[u8; 32]>::try_from(&v[..]) {
+                    Ok(h) => h,
+                    Err(_) => {
+                        return abort(corrupt(META, META_HASH, "stream hash is not 32 bytes"))
+                    }
+                },
+                None => super::mark::ZERO,
+            },
+        };
+        let hash = super::mark::next_hash(&prev, c.seq, &bytes);
+        self.stream.insert(&seq_key(c.seq)[..], bytes)?;
         self.meta.insert(META_SEQ, &encode_u64(c.seq)[..])?;
+        self.meta.insert(META_HASH, &hash[..])?;
+        self.chain.set(Some((c.seq, hash)));
         Ok(rec)
     }
 
