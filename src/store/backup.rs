@@ -287,7 +287,7 @@ impl Store {
             p.push(".tmp");
             PathBuf::from(p)
         };
-        let r = self.backup_inner(path, &tmp, created);
+        let r = self.backup_inner(path, &tmp, created, &|| {});
         if r.is_err() {
             let _ = std::fs::remove_file(&tmp);
         }
@@ -299,6 +299,7 @@ impl Store {
         path: &Path,
         tmp: &Path,
         created: chrono::DateTime<chrono::Utc>,
+        after_scan: &dyn Fn(),
     ) -> Result<BackupInfo, StoreError> {
         let s0 = self.last_seq()?;
         let mut header = Header {
@@ -329,6 +330,7 @@ impl Store {
             w.write_all(b"\n").map_err(&ioe)?;
             expenses += 1;
         }
+        after_scan();
         let s1 = self.last_seq()?;
         if s1 > s0 {
             // The state at S1 of every id touched in (S0, S1], from the records' new images.
@@ -722,4 +724,54 @@ fn parse_hash(s: &str) -> Option<[u8; 16]> {
         *b = u8::from_str_radix(s.get(2 * i..2 * i + 2)?, 16).ok()?;
     }
     Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::Draft;
+
+    fn draft(amount: i64) -> Draft {
+        Draft {
+            date: chrono::NaiveDate::from_ymd_opt(2024, 5, 1).unwrap(),
+            amount,
+            currency: Currency::EUR,
+            category: "food".into(),
+            payee: "Shop".into(),
+            note: "n".into(),
+            tags: vec![],
+            kind: Kind::Expense,
+        }
+    }
+
+    /// Writes that land during the scan (a modify, a delete, an insert) are taken from the
+    /// stream: the file holds the state at S1, each id once.
+    #[test]
+    fn writes_during_the_scan_are_taken_from_the_stream() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open_temporary().unwrap();
+        let ids: Vec<ExpenseId> = (1..=3)
+            .map(|i| store.put(draft(i * 100), Origin::User, i).unwrap().id)
+            .collect();
+        let path = dir.path().join("b.jsonl");
+        let tmp = dir.path().join("b.jsonl.tmp");
+        let s = store.clone();
+        let during = move || {
+            s.update(ids[0], 1, draft(111), Origin::User, 10).unwrap();
+            s.delete(ids[1], 1, Origin::User, 11).unwrap();
+            s.put(draft(444), Origin::User, 12).unwrap();
+        };
+        let now = chrono::Utc::now();
+        let info = store.backup_inner(&path, &tmp, now, &during).unwrap();
+        assert_eq!((info.seq, info.expenses), (6, 3));
+        let snap = read_backup(&path).unwrap();
+        assert_eq!(snap.seq, 6);
+        let mut amounts: Vec<i64> = snap.items.iter().map(|(_, i)| i.amount).collect();
+        amounts.sort_unstable();
+        assert_eq!(amounts, vec![111, 300, 444]);
+        assert!(!tmp.exists());
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
 }
