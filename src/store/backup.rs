@@ -48,8 +48,9 @@ use std::path::{Path, PathBuf};
 pub const FORMAT: &str = "expense-backup";
 /// The newest format version this build writes and reads.
 pub const FORMAT_VERSION: u32 = 1;
-/// Items written per restore transaction (bigger transactions write faster; see DESIGN.md).
-const RESTORE_CHUNK: usize = 20_000;
+/// Items written per restore transaction. Measured (57k items, release): 2k 6.2 s, 5k 5.3 s,
+/// 10k 5.4 s, 20k 6.7 s; memory grows with the chunk (5k: 0.2 GB peak, 20k: 0.5 GB).
+const RESTORE_CHUNK: usize = 5_000;
 
 /// The header line.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -201,25 +202,54 @@ fn bad(path: &Path, line: u64, reason: impl Into<String>) -> StoreError {
     }
 }
 
-/// The record line of a stored item.
-pub fn expense_record(id: ExpenseId, item: &StoredItem) -> Result<ExpenseRecord, StoreError> {
-    let e = item.to_expense(id, ITEMS, &id.to_bytes())?;
-    let d = e.draft;
-    Ok(ExpenseRecord {
+/// An `expense` line as written: borrows the stored item (no clones of its text) and formats
+/// the date by hand (chrono's strftime showed up in profiles). Same fields, same order as
+/// [`ExpenseRecord`] behind the `type` tag.
+#[derive(Serialize)]
+struct ExpenseOut<'a> {
+    #[serde(rename = "type")]
+    ty: &'static str,
+    id: String,
+    date: String,
+    amount: String,
+    currency: &'a str,
+    category: &'a str,
+    payee: &'a str,
+    note: &'a str,
+    tags: &'a [String],
+    kind: Kind,
+    version: u64,
+    minor: i64,
+    created: i64,
+    updated: i64,
+}
+
+/// Writes the `expense` line of a stored item (without the newline).
+fn write_expense(w: &mut impl Write, id: ExpenseId, item: &StoredItem) -> Result<(), StoreError> {
+    let key = id.to_bytes();
+    let bad = |what: &str| super::error::corrupt(ITEMS, &key, what.to_string());
+    let currency = Currency::from_bytes(item.currency).ok_or_else(|| bad("bad currency"))?;
+    let kind = super::keys::kind_from_byte(item.kind).ok_or_else(|| bad("bad kind"))?;
+    date_from_u32(item.date).ok_or_else(|| bad("bad date"))?;
+    let d = item.date;
+    let out = ExpenseOut {
+        ty: "expense",
         id: id.to_string(),
-        date: d.date.format("%Y-%m-%d").to_string(),
-        amount: format_plain(d.amount, d.currency),
-        currency: d.currency.code().to_string(),
-        category: d.category,
-        payee: d.payee,
-        note: d.note,
-        tags: d.tags,
-        kind: d.kind,
-        version: e.version,
-        minor: d.amount,
-        created: e.created,
-        updated: e.updated,
-    })
+        date: format!("{:04}-{:02}-{:02}", d / 10_000, d / 100 % 100, d % 100),
+        amount: format_plain(item.amount, currency),
+        currency: currency.code(),
+        category: &item.category,
+        payee: &item.payee,
+        note: &item.note,
+        tags: &item.tags,
+        kind,
+        version: item.version,
+        minor: item.amount,
+        created: item.created,
+        updated: item.updated,
+    };
+    serde_json::to_writer(w, &out)
+        .map_err(|e| StoreError::Sled(format!("cannot encode a backup line: {e}")))
 }
 
 /// The stored item of a record line (with `last_seq` 0), or why it is invalid.
@@ -325,8 +355,7 @@ impl Store {
             if item.last_seq > s0 {
                 continue;
             }
-            serde_json::to_writer(&mut w, &Line::Expense(expense_record(id, &item)?))
-                .map_err(json)?;
+            write_expense(&mut w, id, &item)?;
             w.write_all(b"\n").map_err(&ioe)?;
             expenses += 1;
         }
@@ -372,11 +401,7 @@ impl Store {
                 .collect();
             last.sort_by_key(|(id, _)| *id);
             for (id, item) in last {
-                serde_json::to_writer(
-                    &mut w,
-                    &Line::Expense(expense_record(ExpenseId(id), &item)?),
-                )
-                .map_err(json)?;
+                write_expense(&mut w, ExpenseId(id), &item)?;
                 w.write_all(b"\n").map_err(&ioe)?;
                 expenses += 1;
             }
