@@ -44,7 +44,7 @@ pub struct RestoreArgs {
 }
 
 /// The folder backups go to: `[backup] dir` (relative to the caller's directory) or
-/// `backups` beside the store.
+/// `backups` beside the store (`backups-demo` for the demo store).
 pub fn backup_dir(ctx: &Ctx, store: &Store) -> Result<PathBuf> {
     if let Some(d) = &ctx.config.backup.dir {
         return Ok(ctx.path(d));
@@ -53,7 +53,7 @@ pub fn backup_dir(ctx: &Ctx, store: &Store) -> Result<PathBuf> {
 }
 
 fn default_dir(store: &Store) -> Option<PathBuf> {
-    Some(store.path()?.parent()?.join("backups"))
+    crate::store::backup::default_backup_dir(store.path()?)
 }
 
 /// `expense-<UTC time>.jsonl` in `dir`.
@@ -331,4 +331,52 @@ pub fn list_backups(dir: &Path) -> Result<Vec<(PathBuf, DateTime<Utc>)>> {
     }
     out.sort_by(|a, b| a.1.cmp(&b.1).then_with(|| a.0.cmp(&b.0)));
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn automatic_backups_are_taken_when_due_and_only_the_last_n_are_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("demo")).unwrap();
+        let cfg = BackupConfig {
+            every_days: 1,
+            keep: 2,
+            dir: None,
+        };
+        let backups = default_dir(&store).unwrap();
+        assert!(backups.ends_with("backups-demo"));
+        let t0 = Utc::now();
+        assert!(auto(&store, &cfg, &backups, t0).unwrap().is_some());
+        // Not due again within the day.
+        let later = t0 + chrono::Duration::hours(23);
+        assert!(auto(&store, &cfg, &backups, later).unwrap().is_none());
+        for d in 1..=3 {
+            let t = t0 + chrono::Duration::days(d);
+            assert!(auto(&store, &cfg, &backups, t).unwrap().is_some());
+        }
+        let left = list_backups(&backups).unwrap();
+        assert_eq!(left.len(), 2, "{left:?}");
+        assert!(left[1].0.to_string_lossy().contains(&format!(
+            "{}",
+            (t0 + chrono::Duration::days(3)).format("%Y%m%d")
+        )));
+        let off = BackupConfig {
+            every_days: 0,
+            ..cfg
+        };
+        assert!(start_auto(&store, &off, dir.path()).is_none());
+    }
+
+    #[test]
+    fn times_parse_as_local_or_rfc3339_and_junk_is_named() {
+        let t = parse_time("2026-11-20T14:03:00Z").unwrap();
+        assert_eq!(t.timestamp(), 1_795_183_380);
+        assert!(parse_time("2026-11-20 14:03").is_ok());
+        assert!(parse_time("2026-11-20 14:03:07").is_ok());
+        let e = parse_time("soon").unwrap_err();
+        assert!(e.contains("'soon'"), "{e}");
+    }
 }

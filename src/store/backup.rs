@@ -589,6 +589,19 @@ impl Store {
     }
 }
 
+/// The default folder for backups of the store in `store_dir`: `<data dir>/backups` for the
+/// main store (`<data dir>/store`), `<data dir>/backups-<name>` for another (the demo), so
+/// keeping the last N of one never deletes the other's.
+pub fn default_backup_dir(store_dir: &Path) -> Option<PathBuf> {
+    let parent = store_dir.parent()?;
+    let name = store_dir.file_name()?.to_string_lossy();
+    Some(if name == "store" {
+        parent.join("backups")
+    } else {
+        parent.join(format!("backups-{name}"))
+    })
+}
+
 /// Creates `path` for writing, owner-only, replacing a leftover.
 fn open_private(path: &Path) -> Result<File, StoreError> {
     use std::os::unix::fs::OpenOptionsExt;

@@ -230,9 +230,9 @@ impl Mark {
     }
 }
 
-/// The newest `expense-*.jsonl` in `<data dir>/backups` beside the store, for the message.
+/// The newest `expense-*.jsonl` in the store's default backup folder, for the message.
 fn newest_backup(store_dir: &Path) -> Option<PathBuf> {
-    let dir = store_dir.parent()?.join("backups");
+    let dir = super::backup::default_backup_dir(store_dir)?;
     std::fs::read_dir(dir)
         .ok()?
         .filter_map(Result::ok)

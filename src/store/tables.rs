@@ -4,8 +4,9 @@
 //! (see [`Tx::write`]), and [`verify`] recomputes them from scratch to prove it.
 //!
 //! All trees are written only by `Store` write methods (put, update, delete, undo, put_batch,
-//! import, undo_batch),
-//! each as one sled transaction over all trees below, flushed before it returns.
+//! import, undo_batch, restore_snapshot), each as one sled transaction over all trees below,
+//! flushed before it returns. Exception: `clear_for_restore` (`expense restore --force-live`)
+//! empties every tree while it holds the store alone, after a backup.
 
 use super::codec::{
     decode_item, decode_payee, decode_u64, encode_item, encode_payee, encode_record, encode_u64,
