@@ -590,4 +590,50 @@ header = true
             .to_string()
             .contains("'x'"));
     }
+
+    #[test]
+    fn backup_settings_from_file_and_environment() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.toml");
+        assert_eq!(
+            Config::load(None, &|_| None).unwrap().backup,
+            BackupConfig::default()
+        );
+        std::fs::write(&path, "[backup]\nevery_days = 3\nkeep = 2\ndir = \"bk\"\n").unwrap();
+        let cfg = Config::load(Some(dir.path()), &|_| None).unwrap();
+        assert_eq!(
+            cfg.backup,
+            BackupConfig {
+                every_days: 3,
+                keep: 2,
+                dir: Some(PathBuf::from("bk")),
+            }
+        );
+        std::fs::write(&path, "[backup]\nkeep = 0\n").unwrap();
+        let e = Config::load(Some(dir.path()), &|_| None)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("backup.keep") && e.contains("0 is not in 1-100000"),
+            "{e}"
+        );
+        std::fs::write(&path, "[backup]\nevry_days = 1\n").unwrap();
+        let e = Config::load(Some(dir.path()), &|_| None)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("evry_days"), "{e}");
+        std::fs::remove_file(&path).unwrap();
+        let env = |k: &str| match k {
+            "EXPENSE_BACKUP_EVERY_DAYS" => Some("0".to_string()),
+            "EXPENSE_BACKUP_KEEP" => Some("30".to_string()),
+            "EXPENSE_BACKUP_DIR" => Some("/mnt/b".to_string()),
+            _ => None,
+        };
+        let cfg = Config::load(None, &env).unwrap();
+        assert_eq!((cfg.backup.every_days, cfg.backup.keep), (0, 30));
+        assert_eq!(cfg.backup.dir, Some(PathBuf::from("/mnt/b")));
+        let bad = |k: &str| (k == "EXPENSE_BACKUP_KEEP").then(|| "many".to_string());
+        let e = Config::load(None, &bad).unwrap_err().to_string();
+        assert!(e.contains("EXPENSE_BACKUP_KEEP='many'"), "{e}");
+    }
 }
