@@ -345,6 +345,7 @@ impl Store {
         let json =
             |e: serde_json::Error| StoreError::Sled(format!("cannot encode a backup line: {e}"));
         let mut expenses = 0u64;
+        let mut newest_seen = 0u64;
         serde_json::to_writer(&mut w, &header).map_err(json)?;
         w.write_all(b"\n").map_err(&ioe)?;
         for kv in self.trees.items.iter() {
@@ -353,6 +354,7 @@ impl Store {
                 .ok_or_else(|| super::error::corrupt(ITEMS, &k, "key is not an id"))?;
             let item = decode_item(ITEMS, &k, &v)?;
             if item.last_seq > s0 {
+                newest_seen = newest_seen.max(item.last_seq);
                 continue;
             }
             write_expense(&mut w, id, &item)?;
@@ -360,15 +362,11 @@ impl Store {
             expenses += 1;
         }
         after_scan();
-        let s1 = self.last_seq()?;
+        // An image the scan skipped may be newer than the `meta` seq read now (a commit seen
+        // half-way by a reader outside transactions): S1 covers it.
+        let s1 = self.last_seq()?.max(newest_seen);
         if s1 > s0 {
-            // The state at S1 of every id touched in (S0, S1], from the records' new images.
-            let mut touched: HashMap<u128, Option<StoredItem>> = HashMap::new();
-            for kv in self.trees.stream.range(seq_key(s0 + 1)..=seq_key(s1)) {
-                let (k, v) = kv?;
-                let rec = decode_record(STREAM, &k, &v)?;
-                touched.insert(rec.id, rec.new);
-            }
+            let touched = self.touched_between(s0, s1)?;
             w.flush().map_err(&ioe)?;
             drop(w);
             // Copy the scan without the touched ids, then append their S1 state.
@@ -481,6 +479,33 @@ impl Store {
             m.reset()?;
         }
         Ok(())
+    }
+
+    /// The state at `s1` of every id a record in `(s0, s1]` touched, from the records' new
+    /// images; waits (up to a second) for records of commits still becoming visible.
+    fn touched_between(
+        &self,
+        s0: u64,
+        s1: u64,
+    ) -> Result<HashMap<u128, Option<StoredItem>>, StoreError> {
+        for _ in 0..1000 {
+            let mut touched = HashMap::new();
+            let mut n = 0u64;
+            for kv in self.trees.stream.range(seq_key(s0 + 1)..=seq_key(s1)) {
+                let (k, v) = kv?;
+                let rec = decode_record(STREAM, &k, &v)?;
+                touched.insert(rec.id, rec.new);
+                n += 1;
+            }
+            if n == s1 - s0 {
+                return Ok(touched);
+            }
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+        Err(StoreError::Sled(format!(
+            "the change records {}..={s1} did not all appear; try the backup again",
+            s0 + 1
+        )))
     }
 
     /// True when the store holds nothing: no item, no record, no budget, no import.
