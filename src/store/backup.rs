@@ -173,7 +173,7 @@ pub struct RestoreInfo {
 /// The contents of a checked backup file, held as stored items.
 #[derive(Debug, Default)]
 pub struct Snapshot {
-    /// The header.
+    /// The change record of the source store the snapshot is consistent at.
     pub seq: u64,
     /// Month start day of the source.
     pub month_start_day: Option<u32>,
