@@ -282,4 +282,45 @@ mod tests {
         let m = Mark::open(&store, 0, h5).unwrap();
         assert!(m.check_writable(&store).is_err());
     }
+
+    /// A store last written before marks existed gets the chain of its whole stream at open,
+    /// so `check --stream` can verify it, and keeps writing.
+    #[test]
+    fn a_store_from_before_marks_gets_its_chain_at_open() {
+        use crate::domain::{Currency, Draft, Kind};
+        use crate::store::{Origin, Store};
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("store");
+        let draft = Draft {
+            date: chrono::NaiveDate::from_ymd_opt(2024, 1, 2).unwrap(),
+            amount: 5,
+            currency: Currency::EUR,
+            category: "food".into(),
+            payee: String::new(),
+            note: String::new(),
+            tags: vec![],
+            kind: Kind::Expense,
+        };
+        let chained = {
+            let store = Store::open(&path).unwrap();
+            store.put(draft.clone(), Origin::User, 1).unwrap();
+            store.put(draft.clone(), Origin::User, 2).unwrap();
+            let h = store.trees.stream_hash().unwrap();
+            assert_eq!(h, chain_of(&store.trees.stream).unwrap());
+            store
+                .trees
+                .meta
+                .remove(super::super::tables::META_HASH)
+                .unwrap();
+            store.flush().unwrap();
+            h
+        };
+        std::fs::remove_file(mark_path(&path)).unwrap();
+        let store = Store::open_waiting(&path, std::time::Duration::from_secs(5)).unwrap();
+        assert_eq!(store.trees.stream_hash().unwrap(), chained);
+        store.put(draft, Origin::User, 3).unwrap();
+        assert!(store.verify().unwrap().is_empty());
+        let text = std::fs::read_to_string(mark_path(&path)).unwrap();
+        assert_eq!(parse(&text).map(|m| m.0), Some(3));
+    }
 }
