@@ -337,6 +337,8 @@ fn add_process(store_dir: &std::path::Path, config_dir: &std::path::Path) {
         .arg(data)
         .args(["add", "12.50", "bench:add!", "2000-01-01", "@Bench"])
         .env("EXPENSE_CONFIG_DIR", config_dir)
+        // The daily automatic backup would land in one sample; it is measured on its own.
+        .env("EXPENSE_BACKUP_EVERY_DAYS", "0")
         .output()
         .expect("run expense");
     assert!(
@@ -607,5 +609,81 @@ fn history(c: &mut Criterion) {
     }
 }
 
-criterion_group!(core, benches, import_export, trash, history);
+/// `backup_<size>`: a consistent backup of the whole store to a file, and a restore of that
+/// file into a new store (10k only: restores write ~10k rows/s, so larger sizes are timed once
+/// with the binary, see README). `pitr_10k`: the store as it was at a moment, replayed from the
+/// stream into a new store. Items per second.
+fn backup_restore(c: &mut Criterion) {
+    let scratch =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/bench-data/scratch-backup");
+    for (name, count) in sizes() {
+        let path = bench_store(name, count);
+        let _ = std::fs::remove_dir_all(&scratch);
+        std::fs::create_dir_all(&scratch).expect("scratch dir");
+        let file = scratch.join("b.jsonl");
+        let mut g = c.benchmark_group(format!("backup_{name}"));
+        g.sample_size(10)
+            .measurement_time(Duration::from_secs(5))
+            .warm_up_time(Duration::from_millis(1))
+            .throughput(Throughput::Elements(count as u64));
+        {
+            let store = Store::open(&path).expect("open bench store");
+            g.bench_function("backup_whole_store", |b| {
+                b.iter(|| store.backup_to(&file, chrono::Utc::now()).expect("backup"))
+            });
+        }
+        if count <= 10_000 {
+            g.bench_function("restore_into_new_store", |b| {
+                b.iter_custom(|iters| {
+                    let mut total = Duration::ZERO;
+                    for _ in 0..iters {
+                        let to = scratch.join("restored");
+                        let _ = std::fs::remove_dir_all(&to);
+                        let _ = std::fs::remove_file(scratch.join("restored.hwm"));
+                        let t = Instant::now();
+                        let snap =
+                            expense_tracker::store::backup::read_backup(&file).expect("read");
+                        let s = Store::open(&to).expect("open");
+                        s.restore_snapshot(&snap).expect("restore");
+                        total += t.elapsed();
+                        drop(s);
+                        std::thread::sleep(Duration::from_millis(50));
+                    }
+                    total
+                })
+            });
+        }
+        g.finish();
+        if count == 10_000 {
+            let mut g = c.benchmark_group(format!("pitr_{name}"));
+            g.sample_size(10)
+                .measurement_time(Duration::from_secs(5))
+                .warm_up_time(Duration::from_millis(1))
+                .throughput(Throughput::Elements(count as u64));
+            let store = Store::open(&path).expect("open bench store");
+            g.bench_function("replay_stream_into_new_store", |b| {
+                b.iter_custom(|iters| {
+                    let mut total = Duration::ZERO;
+                    for _ in 0..iters {
+                        let to = scratch.join("pitr");
+                        let _ = std::fs::remove_dir_all(&to);
+                        let _ = std::fs::remove_file(scratch.join("pitr.hwm"));
+                        let t = Instant::now();
+                        let snap = store.snapshot_at(i64::MAX).expect("replay");
+                        let s = Store::open(&to).expect("open");
+                        s.restore_snapshot(&snap).expect("restore");
+                        total += t.elapsed();
+                        drop(s);
+                        std::thread::sleep(Duration::from_millis(50));
+                    }
+                    total
+                })
+            });
+            g.finish();
+        }
+    }
+    let _ = std::fs::remove_dir_all(&scratch);
+}
+
+criterion_group!(core, benches, import_export, trash, history, backup_restore);
 criterion_main!(core);

@@ -58,6 +58,29 @@ pub struct Config {
     /// Days a deleted expense stays in the trash before the sweeper removes it for good
     /// (`trash_days`, `EXPENSE_TRASH_DAYS`); 0 deletes at once, with no trash.
     pub trash_days: u32,
+    /// `[backup]`: automatic backups.
+    pub backup: BackupConfig,
+}
+
+/// `[backup]` settings: automatic backups taken by the process that holds the store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BackupConfig {
+    /// Days between automatic backups; 0 turns them off.
+    pub every_days: u32,
+    /// Automatic backups kept (older ones are deleted); at least 1.
+    pub keep: u32,
+    /// Where backups go; `None`: `<data dir>/backups`.
+    pub dir: Option<PathBuf>,
+}
+
+impl Default for BackupConfig {
+    fn default() -> Self {
+        BackupConfig {
+            every_days: 1,
+            keep: 7,
+            dir: None,
+        }
+    }
 }
 
 impl Default for Config {
@@ -71,6 +94,7 @@ impl Default for Config {
             import: ImportConfig::default(),
             triggers: Vec::new(),
             trash_days: 30,
+            backup: BackupConfig::default(),
         }
     }
 }
@@ -109,6 +133,16 @@ struct ConfigFile {
     import: Option<ImportFile>,
     #[serde(default)]
     trigger: Vec<crate::triggers::TriggerFile>,
+    backup: Option<BackupFile>,
+}
+
+/// `[backup]` as written.
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct BackupFile {
+    every_days: Option<i64>,
+    keep: Option<i64>,
+    dir: Option<PathBuf>,
 }
 
 /// `[import]` as written.
@@ -254,6 +288,17 @@ impl Config {
                 other => return Err(eyre!("EXPENSE_THEME='{other}': use default or mono")),
             };
         }
+        if let Some(v) = env("EXPENSE_BACKUP_EVERY_DAYS") {
+            cfg.backup.every_days =
+                parse_count(&v, 0).map_err(|e| eyre!("EXPENSE_BACKUP_EVERY_DAYS='{v}': {e}"))?;
+        }
+        if let Some(v) = env("EXPENSE_BACKUP_KEEP") {
+            cfg.backup.keep =
+                parse_count(&v, 1).map_err(|e| eyre!("EXPENSE_BACKUP_KEEP='{v}': {e}"))?;
+        }
+        if let Some(v) = env("EXPENSE_BACKUP_DIR") {
+            cfg.backup.dir = (!v.is_empty()).then(|| PathBuf::from(v));
+        }
         if env("NO_COLOR").is_some_and(|v| !v.is_empty()) {
             cfg.theme = ThemeName::Mono;
         }
@@ -301,6 +346,18 @@ impl Config {
             }
             self.triggers.push(spec);
         }
+        if let Some(b) = file.backup {
+            let at = |key: &str, e: String| eyre!("{}: backup.{key}: {e}", path.display());
+            if let Some(n) = b.every_days {
+                self.backup.every_days = check_count(n, 0).map_err(|e| at("every_days", e))?;
+            }
+            if let Some(n) = b.keep {
+                self.backup.keep = check_count(n, 1).map_err(|e| at("keep", e))?;
+            }
+            if let Some(d) = b.dir {
+                self.backup.dir = Some(d);
+            }
+        }
         if let Some(import) = file.import {
             let at = |key: &str, e: String| eyre!("{}: import.{key}: {e}", path.display());
             if let Some(c) = import.default_category {
@@ -340,6 +397,23 @@ fn check_trash_days(days: i64) -> std::result::Result<u32, String> {
         Err(format!(
             "{days} is not a valid number of days (0-{MAX_TRASH_DAYS}; 0 deletes at once)"
         ))
+    }
+}
+
+/// A whole number from `min` to 100000 written in the environment.
+fn parse_count(v: &str, min: i64) -> std::result::Result<u32, String> {
+    let n: i64 = v
+        .trim()
+        .parse()
+        .map_err(|_| "not a whole number".to_string())?;
+    check_count(n, min)
+}
+
+fn check_count(n: i64, min: i64) -> std::result::Result<u32, String> {
+    if (min..=100_000).contains(&n) {
+        Ok(n as u32)
+    } else {
+        Err(format!("{n} is not in {min}-100000"))
     }
 }
 
@@ -578,5 +652,51 @@ header = true
             .unwrap_err()
             .to_string()
             .contains("'x'"));
+    }
+
+    #[test]
+    fn backup_settings_from_file_and_environment() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.toml");
+        assert_eq!(
+            Config::load(None, &|_| None).unwrap().backup,
+            BackupConfig::default()
+        );
+        std::fs::write(&path, "[backup]\nevery_days = 3\nkeep = 2\ndir = \"bk\"\n").unwrap();
+        let cfg = Config::load(Some(dir.path()), &|_| None).unwrap();
+        assert_eq!(
+            cfg.backup,
+            BackupConfig {
+                every_days: 3,
+                keep: 2,
+                dir: Some(PathBuf::from("bk")),
+            }
+        );
+        std::fs::write(&path, "[backup]\nkeep = 0\n").unwrap();
+        let e = Config::load(Some(dir.path()), &|_| None)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("backup.keep") && e.contains("0 is not in 1-100000"),
+            "{e}"
+        );
+        std::fs::write(&path, "[backup]\nevry_days = 1\n").unwrap();
+        let e = Config::load(Some(dir.path()), &|_| None)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("evry_days"), "{e}");
+        std::fs::remove_file(&path).unwrap();
+        let env = |k: &str| match k {
+            "EXPENSE_BACKUP_EVERY_DAYS" => Some("0".to_string()),
+            "EXPENSE_BACKUP_KEEP" => Some("30".to_string()),
+            "EXPENSE_BACKUP_DIR" => Some("/mnt/b".to_string()),
+            _ => None,
+        };
+        let cfg = Config::load(None, &env).unwrap();
+        assert_eq!((cfg.backup.every_days, cfg.backup.keep), (0, 30));
+        assert_eq!(cfg.backup.dir, Some(PathBuf::from("/mnt/b")));
+        let bad = |k: &str| (k == "EXPENSE_BACKUP_KEEP").then(|| "many".to_string());
+        let e = Config::load(None, &bad).unwrap_err().to_string();
+        assert!(e.contains("EXPENSE_BACKUP_KEEP='many'"), "{e}");
     }
 }

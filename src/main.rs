@@ -53,7 +53,10 @@ fn run() -> Result<()> {
             let keymap = Keymap::load(places.config_dir.as_deref())?;
             let attached = session::client::attach(&store_dir, session::client::PATIENCE)
                 .wrap_err("opening the store")?;
+            let mut auto_backup = None;
             if let Attached::Holder(store) = &attached {
+                let cwd = std::env::current_dir().unwrap_or_default();
+                auto_backup = cli::backup::start_auto(store, &config.backup, &cwd);
                 if args.demo && store.is_empty() {
                     let demo = cli::demo::Args::default();
                     let mut err = std::io::stderr();
@@ -61,7 +64,11 @@ fn run() -> Result<()> {
                     cli::demo::fill(store, &demo, today, config.currency, &mut err, tty)?;
                 }
             }
-            tui::run(attached, &store_dir, &config, keymap)
+            let result = tui::run(attached, &store_dir, &config, keymap);
+            if let Some(h) = auto_backup {
+                session::client::report_auto_backup(h);
+            }
+            result
         }
     }
 }

@@ -111,14 +111,5 @@ pub fn local_time(ms: i64) -> String {
 
 /// The origin's lower-case name (`user`, `import`, `undo`, `redo`, ...).
 pub fn origin_name(o: crate::store::Origin) -> &'static str {
-    use crate::store::Origin;
-    match o {
-        Origin::User => "user",
-        Origin::Import => "import",
-        Origin::Undo => "undo",
-        Origin::Ttl => "ttl",
-        Origin::Replica => "replica",
-        Origin::Demo => "demo",
-        Origin::Redo => "redo",
-    }
+    o.name()
 }

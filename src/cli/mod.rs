@@ -11,6 +11,7 @@
 //!   is sent there and started again.
 
 pub mod add;
+pub mod backup;
 pub mod check;
 pub mod demo;
 pub mod edit;
@@ -92,12 +93,22 @@ pub enum Command {
     Check(check::Args),
     /// Show the triggers' lag, failures and dead letters; `retry` or `drop` dead letters.
     Triggers(triggers::Args),
+    /// Write a consistent snapshot of the store (works while sessions are running).
+    Backup(backup::BackupArgs),
+    /// Rebuild a store from a backup, or as it was at a moment (--at), into a new directory.
+    Restore(backup::RestoreArgs),
 }
 
 impl Command {
     /// True for commands that need no store at all (they run in the caller's process).
     pub fn is_standalone(&self) -> bool {
         matches!(self, Command::Completions { .. })
+    }
+
+    /// True for commands that must hold the store themselves, never through another
+    /// process's session (`restore --force-live` replaces the store under it).
+    pub fn is_exclusive(&self) -> bool {
+        matches!(self, Command::Restore(a) if a.force_live)
     }
 }
 
@@ -124,6 +135,8 @@ pub fn run(command: &Command, ctx: &mut Ctx) -> Result<()> {
         Command::Report(args) => report::run(ctx, args),
         Command::Check(args) => check::run(ctx, args),
         Command::Triggers(args) => triggers::run(ctx, args),
+        Command::Backup(args) => backup::backup(ctx, args),
+        Command::Restore(args) => backup::restore(ctx, args),
     }
 }
 

@@ -84,6 +84,18 @@ pub fn run_command(
         let no_store = || Err(eyre!("this command needs no store"));
         return run_here(command, Config::default(), today, cwd, err_is_tty, no_store);
     }
+    if command.is_exclusive() {
+        let config = Config::load(places.config_dir.as_deref(), &process_env)?;
+        let open = || match Store::open_waiting(store_dir, Duration::ZERO) {
+            Err(StoreError::Locked { .. }) => Err(eyre!(
+                "the store at {} is held by another expense process (a TUI or a running \
+                 command); close it, then run this again",
+                store_dir.display()
+            )),
+            r => Ok(r?),
+        };
+        return run_here(command, config, today, cwd, err_is_tty, open);
+    }
     let request = RunRequest {
         argv: std::env::args_os()
             .map(|a| {
@@ -123,6 +135,8 @@ pub fn run_command(
         let triggers = config.triggers.clone();
         let server: std::cell::RefCell<Option<Server>> = std::cell::RefCell::new(None);
         let dispatcher: std::cell::RefCell<Option<Dispatcher>> = std::cell::RefCell::new(None);
+        let auto_backup = std::cell::RefCell::new(None);
+        let backup_cfg = config.backup.clone();
         let open = || {
             let store = open_unless_served(store_dir, deadline)
                 .wrap_err("opening the store")?
@@ -133,9 +147,13 @@ pub fn run_command(
             // Without a socket (a path too long for one) the command still runs.
             *server.borrow_mut() = Server::start(store.clone(), &sock).ok();
             *dispatcher.borrow_mut() = Dispatcher::start(store.clone(), triggers.clone());
+            *auto_backup.borrow_mut() = cli::backup::start_auto(&store, &backup_cfg, &cwd);
             Ok(store)
         };
         let result = run_here(command, config, today, cwd.clone(), err_is_tty, open);
+        if let Some(h) = auto_backup.into_inner() {
+            report_auto_backup(h);
+        }
         if let Some(server) = server.into_inner() {
             server.shutdown(DRAIN);
         }
@@ -148,6 +166,21 @@ pub fn run_command(
             other => return other,
         }
     }
+}
+
+/// Waits for the automatic backup and reports a failure on stderr (never fatal).
+pub fn report_auto_backup(
+    h: std::thread::JoinHandle<Result<Option<crate::store::backup::BackupInfo>>>,
+) {
+    let failed = match h.join() {
+        Ok(Ok(_)) => return,
+        Ok(Err(e)) => format!("{e:#}"),
+        Err(_) => "it panicked".to_string(),
+    };
+    let _ = writeln!(
+        io::stderr(),
+        "expense: warning: the automatic backup failed: {failed}"
+    );
 }
 
 /// A session started between our look for one and our opening the store: the command, which

@@ -68,6 +68,7 @@ impl Store {
         category: &str,
         limit: Option<(Currency, i64)>,
     ) -> Result<(), StoreError> {
+        self.check_writable()?;
         if category.is_empty() || category.len() > usize::from(u16::MAX) {
             return Err(StoreError::Invalid(
                 "a budget needs a category of 1 to 65535 bytes".into(),

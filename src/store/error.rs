@@ -63,6 +63,39 @@ pub enum StoreError {
         /// The OS error.
         source: std::io::Error,
     },
+    /// A backup file that cannot be restored (damaged, truncated, or not a backup).
+    #[error("backup {}, line {line}: {reason}; nothing was changed", .path.display())]
+    BadBackup {
+        /// The backup file.
+        path: PathBuf,
+        /// 1-based line number.
+        line: u64,
+        /// What is wrong there.
+        reason: String,
+    },
+    /// The store ends before its high-water mark (or has another history at it): changes
+    /// were lost. Writes are refused; reads work.
+    #[error(
+        "the store at {} has lost changes: it ends at change {store_seq}, but its high-water mark {} says change {mark_seq} was written{}. Writing is refused (reading still works). Run `expense check --stream` to see what it holds, and restore the newest backup{}",
+        .path.display(),
+        .mark.display(),
+        if *.hash_differs { " with another history" } else { "" },
+        match .backup { Some(b) => format!(": `expense restore {} --force-live` (or --to DIR to look first)", b.display()), None => " (`expense restore FILE --force-live`)".to_string() }
+    )]
+    BehindMark {
+        /// The store directory.
+        path: PathBuf,
+        /// The mark file.
+        mark: PathBuf,
+        /// The last seq the store holds.
+        store_seq: u64,
+        /// The last seq the mark saw written.
+        mark_seq: u64,
+        /// Same seq, different running hash.
+        hash_differs: bool,
+        /// The newest backup beside the store.
+        backup: Option<PathBuf>,
+    },
     /// Any other error reported by sled.
     #[error("store error: {0}")]
     Sled(String),

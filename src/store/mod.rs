@@ -7,6 +7,7 @@
 //! before them, and callers publish the returned `ChangeRecord` only after commit.
 
 mod aggregates;
+pub mod backup;
 mod budget;
 mod check;
 mod checkpoints;
@@ -15,6 +16,7 @@ mod error;
 mod history;
 mod import;
 mod keys;
+pub mod mark;
 mod stream;
 mod tables;
 mod trash;
@@ -81,6 +83,8 @@ pub struct Store {
     db: sled::Db,
     trees: Trees,
     path: Option<Arc<Path>>,
+    /// The high-water mark (`None` for a temporary store).
+    mark: Option<Arc<mark::Mark>>,
 }
 
 impl Store {
@@ -170,7 +174,27 @@ impl Store {
                 db.flush()?;
             }
         }
-        Ok(Store { db, trees, path })
+        // A store last written before marks existed gets its chain once, from the whole stream.
+        let seq = trees.last_seq()?;
+        if seq > 0 && trees.meta.get(tables::META_HASH)?.is_none() {
+            let h = mark::chain_of(&trees.stream)?;
+            trees.meta.insert(tables::META_HASH, &h[..])?;
+            db.flush()?;
+        }
+        let mark = match &path {
+            Some(p) => Some(Arc::new(mark::Mark::open(
+                p,
+                trees.last_seq()?,
+                trees.stream_hash()?,
+            )?)),
+            None => None,
+        };
+        Ok(Store {
+            db,
+            trees,
+            path,
+            mark,
+        })
     }
 
     /// The store directory (`None` for a temporary store).
@@ -380,7 +404,8 @@ impl Store {
 
     /// The seq of the latest change that is not already undone (see [`Store::undo_latest`]).
     /// An item removed for good (a `ttl` record) has nothing left to undo: its records are
-    /// skipped, so a sweep never blocks `u`.
+    /// skipped, so a sweep never blocks `u`. A `restore` record ends the walk: a restored store
+    /// starts there.
     fn latest_standing(&self) -> Result<Option<u64>, StoreError> {
         let mut pending: HashMap<u128, u64> = HashMap::new();
         let mut gone: std::collections::HashSet<u128> = std::collections::HashSet::new();
@@ -390,6 +415,10 @@ impl Store {
             if head.origin == Origin::Ttl.code() {
                 gone.insert(head.id);
                 continue;
+            }
+            // A restored store starts from its restore: the base, not a change to take back.
+            if head.origin == Origin::Restore.code() {
+                return Ok(None);
             }
             if gone.contains(&head.id) {
                 continue;
@@ -695,8 +724,39 @@ impl Store {
         })
     }
 
-    /// Like `transact`, but hands `Abort::Retry` back to a caller that re-plans.
+    /// `Err(StoreError::BehindMark)` when the store opened behind its high-water mark.
+    pub fn check_writable(&self) -> Result<(), StoreError> {
+        match (&self.mark, &self.path) {
+            (Some(m), Some(p)) => m.check_writable(p),
+            _ => Ok(()),
+        }
+    }
+
+    /// Why writes are refused, if they are (see `store/mark.rs`).
+    pub fn write_refusal(&self) -> Option<String> {
+        match (&self.mark, &self.path) {
+            (Some(m), Some(p)) => m.refusal(p),
+            _ => None,
+        }
+    }
+
+    /// Like `transact`, but hands `Abort::Retry` back to a caller that re-plans. Refused when
+    /// the store is behind its mark; moves the mark after the flushed commit.
     fn try_transact<R>(&self, f: impl Fn(&Tx<'_>) -> TxResult<R>) -> Result<R, Abort> {
+        self.check_writable()?;
+        let chain = std::cell::Cell::new(None);
+        let r = self.transact_unmarked(f, &chain)?;
+        if let (Some(m), Some((seq, hash))) = (&self.mark, chain.get()) {
+            m.advance(seq, &hash)?;
+        }
+        Ok(r)
+    }
+
+    fn transact_unmarked<R>(
+        &self,
+        f: impl Fn(&Tx<'_>) -> TxResult<R>,
+        chain: &std::cell::Cell<Option<(u64, mark::Hash)>>,
+    ) -> Result<R, Abort> {
         let t = &self.trees;
         let trees = (
             &t.items,
@@ -738,9 +798,11 @@ impl Store {
                     meta,
                     trash,
                     deltas: Default::default(),
+                    chain: Default::default(),
                 };
                 let r = f(&tx)?;
                 tx.apply_deltas()?;
+                chain.set(tx.chain.get());
                 // Makes `transaction()` flush (fsync) after commit and before it returns Ok.
                 items.flush();
                 Ok(r)

@@ -73,11 +73,13 @@ pub enum Origin {
     Demo,
     /// `Store::redo_step`: a change undone, made again.
     Redo,
+    /// `expense restore`: the item as a backup or a point in time held it.
+    Restore,
 }
 
 impl Origin {
     /// Every origin, in code order.
-    pub const ALL: [Origin; 7] = [
+    pub const ALL: [Origin; 8] = [
         Origin::User,
         Origin::Import,
         Origin::Undo,
@@ -85,6 +87,7 @@ impl Origin {
         Origin::Replica,
         Origin::Demo,
         Origin::Redo,
+        Origin::Restore,
     ];
 
     /// The lowercase name, as serialized (`user`, `import`, ...).
@@ -97,6 +100,7 @@ impl Origin {
             Origin::Replica => "replica",
             Origin::Demo => "demo",
             Origin::Redo => "redo",
+            Origin::Restore => "restore",
         }
     }
 
@@ -117,6 +121,7 @@ impl Origin {
             Origin::Replica => 4,
             Origin::Demo => 5,
             Origin::Redo => 6,
+            Origin::Restore => 7,
         }
     }
 
@@ -129,6 +134,7 @@ impl Origin {
             4 => Origin::Replica,
             5 => Origin::Demo,
             6 => Origin::Redo,
+            7 => Origin::Restore,
             _ => return None,
         })
     }

@@ -4,8 +4,10 @@
 //! (see [`Tx::write`]), and [`verify`] recomputes them from scratch to prove it.
 //!
 //! All trees are written only by `Store` write methods (put, update, delete, undo, put_batch,
-//! import, undo_batch, undo_step, redo_step, trash, restore, purge, sweep_trash),
-//! each as one sled transaction over all trees below, flushed before it returns.
+//! import, undo_batch, undo_step, redo_step, trash, restore, purge, sweep_trash,
+//! restore_snapshot), each as one sled transaction over all trees below, flushed before it
+//! returns. Exception: `clear_for_restore` (`expense restore --force-live`) empties every tree
+//! while it holds the store alone, after a backup.
 
 use super::codec::{
     decode_item, decode_payee, decode_u64, encode_item, encode_payee, encode_record, encode_u64,
@@ -38,7 +40,8 @@ pub const IDX_PAYEE: &str = "idx_payee-1";
 /// `stream`. Key: seq u64 BE, 1, 2, 3... without gaps. Value: postcard of `codec::StoredRecord`
 /// (event, at, origin, id, prev_seq, new image; the old image is the new image at `prev_seq`, or
 /// for a `ttl` REMOVE after the REMOVE that trashed the item, the image that one removed;
-/// origin codes: 0 user, 1 import, 2 undo, 3 ttl, 4 replica, 5 demo, 6 redo, see `Origin::code`),
+/// origin codes: 0 user, 1 import, 2 undo, 3 ttl, 4 replica, 5 demo, 6 redo, 7 restore, see
+/// `Origin::code`),
 /// then, only for records of an import or a batch undo, the batch id as a postcard varint (the
 /// seq of the batch's first record). Records without a batch end after the image, so stores
 /// written before batches existed read unchanged (no migration).
@@ -87,7 +90,9 @@ pub const TRIGGERS: &str = "triggers-1";
 /// created empty on open and an older build simply never trashes.
 pub const TRASH: &str = "trash-1";
 /// `meta`. Key `schema_version` -> u32 BE. Key `seq` -> u64 BE, the last stream seq (read and
-/// bumped inside each write transaction, which keeps seqs gap-free). Unversioned: it says which
+/// bumped inside each write transaction, which keeps seqs gap-free). Key `stream_hash` -> the
+/// 32-byte running hash of the stream after `seq` (compared with the `<store>.hwm` file at
+/// open, see `store/mark.rs`). Unversioned: it says which
 /// version the others are.
 pub const META: &str = "meta";
 
@@ -97,6 +102,10 @@ pub const META_SCHEMA: &[u8] = b"schema_version";
 pub const META_START_DAY: &[u8] = b"month_start_day";
 /// `meta` key of the last seq.
 pub const META_SEQ: &[u8] = b"seq";
+/// `meta` key of the running stream hash after the last seq (32 bytes, see `store/mark.rs`),
+/// written in the same transaction as each record; absent in stores never written since marks
+/// exist (the chain then starts from 32 zero bytes).
+pub const META_HASH: &[u8] = b"stream_hash";
 
 /// Handles to every tree (cheap clones: sled trees are `Arc`s).
 #[derive(Debug, Clone)]
@@ -132,6 +141,15 @@ impl Trees {
             budgets: db.open_tree(BUDGETS)?,
             trash: db.open_tree(TRASH)?,
         })
+    }
+
+    /// The running stream hash in `meta` (zeros when never written).
+    pub fn stream_hash(&self) -> Result<super::mark::Hash, StoreError> {
+        match self.meta.get(META_HASH)? {
+            Some(v) => <[u8; 32]>::try_from(&v[..])
+                .map_err(|_| corrupt(META, META_HASH, "stream hash is not 32 bytes")),
+            None => Ok(super::mark::ZERO),
+        }
     }
 
     /// The last seq in `meta` (0 for a new store).
@@ -198,6 +216,8 @@ pub(crate) struct Tx<'a> {
     pub trash: &'a TransactionalTree,
     /// Aggregate and counter changes, applied at the end of the transaction.
     pub deltas: std::cell::RefCell<Deltas>,
+    /// The last seq this transaction wrote and the running hash after it.
+    pub chain: std::cell::Cell<Option<(u64, super::mark::Hash)>>,
 }
 
 impl Tx<'_> {
@@ -251,9 +271,24 @@ impl Tx<'_> {
             new: c.new.cloned(),
             batch: c.batch,
         };
-        self.stream
-            .insert(&seq_key(c.seq)[..], lift(encode_record(&rec))?)?;
+        let bytes = lift(encode_record(&rec))?;
+        let prev = match self.chain.get() {
+            Some((_, h)) => h,
+            None => match self.meta.get(META_HASH)? {
+                Some(v) => match <[u8; 32]>::try_from(&v[..]) {
+                    Ok(h) => h,
+                    Err(_) => {
+                        return abort(corrupt(META, META_HASH, "stream hash is not 32 bytes"))
+                    }
+                },
+                None => super::mark::ZERO,
+            },
+        };
+        let hash = super::mark::next_hash(&prev, c.seq, &bytes);
+        self.stream.insert(&seq_key(c.seq)[..], bytes)?;
         self.meta.insert(META_SEQ, &encode_u64(c.seq)[..])?;
+        self.meta.insert(META_HASH, &hash[..])?;
+        self.chain.set(Some((c.seq, hash)));
         Ok(rec)
     }
 

@@ -1,0 +1,382 @@
+//! `expense backup [PATH]` and `expense restore [FILE] --to DIR | --at TIME --to DIR |
+//! FILE --force-live`, plus the automatic daily backup the store's holder takes at open. The
+//! file format is documented in `store::backup`.
+//!
+//! A backup runs wherever the store is held (in the session's process when one holds it), so it
+//! never waits for the store; a restore into a new directory needs no lock on the live store;
+//! `--force-live` runs only in a process that holds the live store itself (see
+//! [`super::Command::is_exclusive`]) and backs it up first.
+
+use super::Ctx;
+use crate::config::BackupConfig;
+use crate::store::backup::{read_backup, BackupInfo, RestoreInfo, Snapshot};
+use crate::store::Store;
+use chrono::{DateTime, TimeZone, Utc};
+use color_eyre::eyre::{eyre, Result, WrapErr};
+use std::io::Write;
+use std::os::unix::fs::DirBuilderExt;
+use std::path::{Path, PathBuf};
+
+/// Options of `expense backup`.
+#[derive(Debug, clap::Args)]
+pub struct BackupArgs {
+    /// Where to write (default: `<data dir>/backups/expense-<UTC time>.jsonl`, or `[backup] dir`).
+    pub path: Option<PathBuf>,
+}
+
+/// Options of `expense restore`.
+#[derive(Debug, clap::Args)]
+pub struct RestoreArgs {
+    /// The backup file to restore (not with --at).
+    pub file: Option<PathBuf>,
+    /// Restore the store as it was at this moment, replayed from the change stream: local time
+    /// "2026-11-20 14:03:00" (seconds optional) or RFC 3339.
+    #[arg(long, value_name = "TIME", conflicts_with = "file")]
+    pub at: Option<String>,
+    /// A new, empty data directory to restore into (check it with
+    /// `expense --data-dir DIR check`).
+    #[arg(long, value_name = "DIR", required_unless_present = "force_live")]
+    pub to: Option<PathBuf>,
+    /// Replace the live store with FILE, after backing it up. Refused while another expense
+    /// process (a TUI, a running command) holds the store.
+    #[arg(long, conflicts_with_all = ["to", "at"], requires = "file")]
+    pub force_live: bool,
+}
+
+/// The folder backups go to: `[backup] dir` (relative to the caller's directory) or
+/// `backups` beside the store (`backups-demo` for the demo store).
+pub fn backup_dir(ctx: &Ctx, store: &Store) -> Result<PathBuf> {
+    if let Some(d) = &ctx.config.backup.dir {
+        return Ok(ctx.path(d));
+    }
+    default_dir(store).ok_or_else(|| eyre!("a temporary store has no data directory; name a PATH"))
+}
+
+fn default_dir(store: &Store) -> Option<PathBuf> {
+    crate::store::backup::default_backup_dir(store.path()?)
+}
+
+/// `expense-<UTC time>.jsonl` in `dir`.
+pub fn file_name(dir: &Path, now: DateTime<Utc>) -> PathBuf {
+    dir.join(format!(
+        "expense-{}.jsonl",
+        now.format("%Y%m%dT%H%M%S%.3fZ")
+    ))
+}
+
+fn make_dir(dir: &Path) -> Result<()> {
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+        .wrap_err_with(|| format!("creating {}", dir.display()))
+}
+
+fn now_utc(ctx: &Ctx) -> DateTime<Utc> {
+    Utc.timestamp_millis_opt(ctx.now_ms())
+        .single()
+        .unwrap_or_else(Utc::now)
+}
+
+/// Runs `expense backup`.
+pub fn backup(ctx: &mut Ctx, args: &BackupArgs) -> Result<()> {
+    let store = ctx.store()?;
+    let now = now_utc(ctx);
+    let path = match &args.path {
+        Some(p) => ctx.path(p),
+        None => {
+            let dir = backup_dir(ctx, &store)?;
+            make_dir(&dir)?;
+            file_name(&dir, now)
+        }
+    };
+    let info = store
+        .backup_to(&path, now)
+        .wrap_err_with(|| format!("writing the backup {}", path.display()))?;
+    print_backup(ctx.out, &info)?;
+    Ok(())
+}
+
+fn print_backup(out: &mut dyn Write, info: &BackupInfo) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "backup {}: consistent at change {}, {} expense{}, {} budget{}, {} bytes",
+        crate::domain::text::inert(&info.path.display().to_string()),
+        info.seq,
+        info.expenses,
+        if info.expenses == 1 { "" } else { "s" },
+        info.budgets,
+        if info.budgets == 1 { "" } else { "s" },
+        info.bytes
+    )
+}
+
+/// Parses `--at`: RFC 3339, or local "YYYY-MM-DD HH:MM[:SS]" / "YYYY-MM-DDTHH:MM[:SS]".
+pub fn parse_time(s: &str) -> Result<DateTime<Utc>, String> {
+    let s = s.trim();
+    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+        return Ok(t.with_timezone(&Utc));
+    }
+    for f in [
+        "%Y-%m-%d %H:%M:%S",
+        "%Y-%m-%d %H:%M",
+        "%Y-%m-%dT%H:%M:%S",
+        "%Y-%m-%dT%H:%M",
+    ] {
+        if let Ok(n) = chrono::NaiveDateTime::parse_from_str(s, f) {
+            return chrono::Local
+                .from_local_datetime(&n)
+                .earliest()
+                .map(|t| t.with_timezone(&Utc))
+                .ok_or_else(|| format!("'{s}' does not exist in the local time zone"));
+        }
+    }
+    Err(format!(
+        "'{s}' is not a time: use \"YYYY-MM-DD HH:MM[:SS]\" (local time) or RFC 3339"
+    ))
+}
+
+/// Runs `expense restore`.
+pub fn restore(ctx: &mut Ctx, args: &RestoreArgs) -> Result<()> {
+    if args.force_live {
+        return restore_live(ctx, args);
+    }
+    let to = ctx.path(
+        args.to
+            .as_deref()
+            .ok_or_else(|| eyre!("--to DIR is required"))?,
+    );
+    let at = args
+        .at
+        .as_deref()
+        .map(parse_time)
+        .transpose()
+        .map_err(|e| eyre!("--at: {e}"))?;
+    if at.is_none() && args.file.is_none() {
+        return Err(eyre!("name a backup FILE, or --at TIME"));
+    }
+    refuse_non_empty(&to)?;
+    let snap = match (&args.file, at) {
+        (Some(f), _) => read_backup(&ctx.path(f))?,
+        (None, Some(t)) => ctx.store()?.snapshot_at(t.timestamp_millis())?,
+        (None, None) => unreachable!("checked above"),
+    };
+    let info = restore_into(&to, &snap)?;
+    print_restore(ctx.out, &to, &info)?;
+    Ok(())
+}
+
+fn refuse_non_empty(dir: &Path) -> Result<()> {
+    match std::fs::read_dir(dir) {
+        Ok(mut d) => {
+            if d.next().is_some() {
+                return Err(eyre!(
+                    "{} is not empty; restore into a new or empty directory",
+                    dir.display()
+                ));
+            }
+            Ok(())
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(e).wrap_err_with(|| format!("reading {}", dir.display())),
+    }
+}
+
+/// Restores `snap` into `<to>/store`; on failure removes what it created.
+fn restore_into(to: &Path, snap: &Snapshot) -> Result<RestoreInfo> {
+    let existed = to.exists();
+    let store_dir = to.join("store");
+    let r = (|| {
+        let store = Store::open(&store_dir)?;
+        let info = store.restore_snapshot(snap)?;
+        store.flush()?;
+        Ok::<_, crate::store::StoreError>(info)
+    })();
+    match r {
+        Ok(info) => Ok(info),
+        Err(e) => {
+            let _ = std::fs::remove_dir_all(&store_dir);
+            let _ = std::fs::remove_file(crate::store::mark::mark_path(&store_dir));
+            if !existed {
+                let _ = std::fs::remove_dir(to);
+            }
+            Err(e).wrap_err_with(|| format!("restoring into {}", to.display()))
+        }
+    }
+}
+
+fn print_restore(out: &mut dyn Write, to: &Path, info: &RestoreInfo) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "restored {} expense{}, {} budget{} (source change {}) into {}",
+        info.expenses,
+        if info.expenses == 1 { "" } else { "s" },
+        info.budgets,
+        if info.budgets == 1 { "" } else { "s" },
+        info.source_seq,
+        crate::domain::text::inert(&to.display().to_string())
+    )?;
+    if info.skipped > 0 {
+        writeln!(
+            out,
+            "skipped {} record{} of kinds this version does not know",
+            info.skipped,
+            if info.skipped == 1 { "" } else { "s" }
+        )?;
+    }
+    Ok(())
+}
+
+/// `restore FILE --force-live`: check the file, back up the live store, then replace it.
+fn restore_live(ctx: &mut Ctx, args: &RestoreArgs) -> Result<()> {
+    let file = ctx.path(
+        args.file
+            .as_deref()
+            .ok_or_else(|| eyre!("name a backup FILE"))?,
+    );
+    let snap = read_backup(&file)?;
+    let store = ctx.store()?;
+    let now = now_utc(ctx);
+    let dir = backup_dir(ctx, &store)?;
+    make_dir(&dir)?;
+    let safety = store
+        .backup_to(&file_name(&dir, now), now)
+        .wrap_err("backing up the live store before replacing it")?;
+    write!(ctx.out, "first, ")?;
+    print_backup(ctx.out, &safety)?;
+    store.clear_for_restore()?;
+    let info = store.restore_snapshot(&snap).wrap_err_with(|| {
+        format!(
+            "the live store is half restored; restore {} again",
+            safety.path.display()
+        )
+    })?;
+    let at = store.path().map(Path::to_path_buf).unwrap_or_default();
+    print_restore(ctx.out, &at, &info)?;
+    Ok(())
+}
+
+/// Starts the automatic backup when the newest file in the backup folder is older than
+/// `every_days` (or there is none): on its own thread, so the holder is not delayed. The
+/// handle's result is `Ok(None)` when no backup was due. Keeps the newest `keep` files named
+/// `expense-*.jsonl`.
+pub fn start_auto(
+    store: &Store,
+    cfg: &BackupConfig,
+    cwd: &Path,
+) -> Option<std::thread::JoinHandle<Result<Option<BackupInfo>>>> {
+    // A store that lost changes is not backed up over the good backups it may need.
+    if cfg.every_days == 0 || store.write_refusal().is_some() {
+        return None;
+    }
+    let dir = match &cfg.dir {
+        Some(d) => cwd.join(d),
+        None => default_dir(store)?,
+    };
+    let store = store.clone();
+    let cfg = cfg.clone();
+    Some(std::thread::spawn(move || {
+        auto(&store, &cfg, &dir, Utc::now())
+    }))
+}
+
+/// The automatic backup (see [`start_auto`]), synchronously, as of `now`.
+pub fn auto(
+    store: &Store,
+    cfg: &BackupConfig,
+    dir: &Path,
+    now: DateTime<Utc>,
+) -> Result<Option<BackupInfo>> {
+    let files = list_backups(dir)?;
+    let due = match files.last() {
+        None => true,
+        Some((_, mtime)) => {
+            let age = now.signed_duration_since(*mtime);
+            age >= chrono::Duration::days(i64::from(cfg.every_days))
+        }
+    };
+    if !due {
+        return Ok(None);
+    }
+    make_dir(dir)?;
+    let info = store
+        .backup_to(&file_name(dir, now), now)
+        .wrap_err("automatic backup")?;
+    let files = list_backups(dir)?;
+    let extra = files.len().saturating_sub(cfg.keep.max(1) as usize);
+    for (p, _) in files.iter().take(extra) {
+        std::fs::remove_file(p).wrap_err_with(|| format!("removing old backup {}", p.display()))?;
+    }
+    Ok(Some(info))
+}
+
+/// `expense-*.jsonl` files in `dir`, oldest first (by modification time, then name).
+pub fn list_backups(dir: &Path) -> Result<Vec<(PathBuf, DateTime<Utc>)>> {
+    let rd = match std::fs::read_dir(dir) {
+        Ok(rd) => rd,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(e).wrap_err_with(|| format!("reading {}", dir.display())),
+    };
+    let mut out = Vec::new();
+    for e in rd {
+        let e = e.wrap_err_with(|| format!("reading {}", dir.display()))?;
+        let name = e.file_name();
+        let name = name.to_string_lossy();
+        if !(name.starts_with("expense-") && name.ends_with(".jsonl")) {
+            continue;
+        }
+        let Ok(md) = e.metadata() else { continue };
+        let mtime: DateTime<Utc> = md.modified().map(DateTime::from).unwrap_or_default();
+        out.push((e.path(), mtime));
+    }
+    out.sort_by(|a, b| a.1.cmp(&b.1).then_with(|| a.0.cmp(&b.0)));
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn automatic_backups_are_taken_when_due_and_only_the_last_n_are_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("demo")).unwrap();
+        let cfg = BackupConfig {
+            every_days: 1,
+            keep: 2,
+            dir: None,
+        };
+        let backups = default_dir(&store).unwrap();
+        assert!(backups.ends_with("backups-demo"));
+        let t0 = Utc::now();
+        assert!(auto(&store, &cfg, &backups, t0).unwrap().is_some());
+        // Not due again within the day.
+        let later = t0 + chrono::Duration::hours(23);
+        assert!(auto(&store, &cfg, &backups, later).unwrap().is_none());
+        for d in 1..=3 {
+            let t = t0 + chrono::Duration::days(d);
+            assert!(auto(&store, &cfg, &backups, t).unwrap().is_some());
+        }
+        let left = list_backups(&backups).unwrap();
+        assert_eq!(left.len(), 2, "{left:?}");
+        assert!(left[1].0.to_string_lossy().contains(&format!(
+            "{}",
+            (t0 + chrono::Duration::days(3)).format("%Y%m%d")
+        )));
+        let off = BackupConfig {
+            every_days: 0,
+            ..cfg
+        };
+        assert!(start_auto(&store, &off, dir.path()).is_none());
+    }
+
+    #[test]
+    fn times_parse_as_local_or_rfc3339_and_junk_is_named() {
+        let t = parse_time("2026-11-20T14:03:00Z").unwrap();
+        assert_eq!(t.timestamp(), 1_795_183_380);
+        assert!(parse_time("2026-11-20 14:03").is_ok());
+        assert!(parse_time("2026-11-20 14:03:07").is_ok());
+        let e = parse_time("soon").unwrap_err();
+        assert!(e.contains("'soon'"), "{e}");
+    }
+}

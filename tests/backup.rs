@@ -1,0 +1,380 @@
+//! Backups, restore, point-in-time restore and the high-water mark: through the binary (backup
+//! while other processes write, refusals, damaged files) and through the library (the store
+//! rebuilt at every sequence number equals the replay of the stream up to it).
+
+mod common;
+
+use chrono::NaiveDate;
+use common::Sandbox;
+use expense_tracker::domain::{Currency, Draft, Expense, ExpenseId, Kind};
+use expense_tracker::store::{Event, Origin, Store};
+use proptest::prelude::*;
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::Output;
+
+fn ok(out: Output) -> String {
+    assert!(
+        out.status.success(),
+        "failed: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn fails(out: Output) -> String {
+    assert!(
+        !out.status.success(),
+        "should fail: {}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// Every item of a store, by id.
+fn items(store: &Store) -> BTreeMap<ExpenseId, Expense> {
+    let lo = NaiveDate::from_ymd_opt(1, 1, 1).unwrap();
+    let hi = NaiveDate::from_ymd_opt(9999, 12, 31).unwrap();
+    store
+        .range(lo, hi, false, 0, usize::MAX)
+        .unwrap()
+        .into_iter()
+        .map(|e| (e.id, e))
+        .collect()
+}
+
+/// The items after replaying the stream of `store` up to `seq`.
+fn replay(store: &Store, seq: u64) -> BTreeMap<ExpenseId, Expense> {
+    let mut out = BTreeMap::new();
+    for r in store.stream_since(0, seq as usize).unwrap() {
+        match r.new {
+            Some(e) => out.insert(r.id, e),
+            None => out.remove(&r.id),
+        };
+    }
+    out
+}
+
+fn seq_of(backup_output: &str) -> u64 {
+    let w = backup_output
+        .split("consistent at change ")
+        .nth(1)
+        .expect("backup prints its seq");
+    w.split(',').next().unwrap().parse().unwrap()
+}
+
+#[test]
+fn backup_while_other_processes_write_restores_the_state_at_its_seq() {
+    let sb = Sandbox::new();
+    for i in 0..20 {
+        ok(sb
+            .cmd(&["add", &format!("{i}.25"), "food!", "@Shop"])
+            .output()
+            .unwrap());
+    }
+    // Two writers adding and a backup taken meanwhile (through whichever process holds the
+    // store at that moment).
+    let writers: Vec<_> = (0..2)
+        .map(|w| {
+            let data = sb.data.clone();
+            let config = sb.config.clone();
+            std::thread::spawn(move || {
+                for i in 0..15 {
+                    let mut c = std::process::Command::new(common::bin());
+                    c.arg("--data-dir")
+                        .arg(&data)
+                        .args(["add", &format!("{w}{i}.5"), "rent!"]);
+                    common::scrub(&mut c, &config);
+                    ok(c.output().unwrap());
+                }
+            })
+        })
+        .collect();
+    let file = sb.tmp.path().join("snap.jsonl");
+    let mut outs = Vec::new();
+    for _ in 0..3 {
+        outs.push(ok(sb
+            .cmd(&["backup", file.to_str().unwrap()])
+            .output()
+            .unwrap()));
+    }
+    for w in writers {
+        w.join().unwrap();
+    }
+    let seq = seq_of(outs.last().unwrap());
+    let to = sb.tmp.path().join("restored");
+    let msg = ok(sb
+        .cmd(&[
+            "restore",
+            file.to_str().unwrap(),
+            "--to",
+            to.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap());
+    assert!(msg.contains(&format!("source change {seq}")), "{msg}");
+    let mut check = std::process::Command::new(common::bin());
+    check.arg("--data-dir").arg(&to).args(["check", "--stream"]);
+    common::scrub(&mut check, &sb.config);
+    assert!(ok(check.output().unwrap()).contains("consistent"));
+    let src = Store::open(&sb.data.join("store")).unwrap();
+    let restored = Store::open(&to.join("store")).unwrap();
+    assert_eq!(items(&restored), replay(&src, seq));
+    assert!(seq >= 20 && src.last_seq().unwrap() == 50);
+}
+
+#[test]
+fn a_store_put_back_behind_its_mark_refuses_writes_but_reads() {
+    let sb = Sandbox::new();
+    ok(sb.cmd(&["add", "1", "food!"]).output().unwrap());
+    ok(sb.cmd(&["add", "2", "food!"]).output().unwrap());
+    let store = sb.data.join("store");
+    let saved = sb.tmp.path().join("saved");
+    copy_dir(&store, &saved);
+    for i in 3..6 {
+        ok(sb.cmd(&["add", &i.to_string(), "food!"]).output().unwrap());
+    }
+    std::fs::remove_dir_all(&store).unwrap();
+    copy_dir(&saved, &store);
+    let err = fails(sb.cmd(&["add", "9", "food!"]).output().unwrap());
+    assert!(
+        err.contains("has lost changes")
+            && err.contains("ends at change 2")
+            && err.contains("says change 5")
+            && err.contains("expense restore")
+            && err.contains("expense check"),
+        "{err}"
+    );
+    // The automatic backup of the first add is named as the one to restore.
+    assert!(err.contains("backups/expense-"), "{err}");
+    assert_eq!(common::list_json(&sb, &[]).len(), 2);
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let p = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &p);
+        } else {
+            std::fs::copy(e.path(), p).unwrap();
+        }
+    }
+}
+
+#[test]
+fn restore_refuses_a_non_empty_dir_and_a_held_live_store_and_replaces_a_free_one() {
+    let sb = Sandbox::new();
+    ok(sb.cmd(&["add", "1", "food!"]).output().unwrap());
+    let file = sb.tmp.path().join("one.jsonl");
+    ok(sb
+        .cmd(&["backup", file.to_str().unwrap()])
+        .output()
+        .unwrap());
+    ok(sb.cmd(&["add", "2", "food!"]).output().unwrap());
+    let f = file.to_str().unwrap();
+    let full = sb.tmp.path().join("full");
+    std::fs::create_dir(&full).unwrap();
+    std::fs::write(full.join("x"), "keep me").unwrap();
+    let err = fails(
+        sb.cmd(&["restore", f, "--to", full.to_str().unwrap()])
+            .output()
+            .unwrap(),
+    );
+    assert!(err.contains("is not empty"), "{err}");
+    assert_eq!(std::fs::read_dir(&full).unwrap().count(), 1);
+    // Another process holds the store: refused, nothing changes.
+    {
+        let _held = Store::open(&sb.data.join("store")).unwrap();
+        let err = fails(sb.cmd(&["restore", f, "--force-live"]).output().unwrap());
+        assert!(err.contains("held by another expense process"), "{err}");
+    }
+    assert_eq!(common::list_json(&sb, &[]).len(), 2);
+    let before = common::list_json(&sb, &[]);
+    let backups = |sb: &Sandbox| std::fs::read_dir(sb.data.join("backups")).unwrap().count();
+    let n = backups(&sb);
+    let msg = ok(sb.cmd(&["restore", f, "--force-live"]).output().unwrap());
+    assert!(
+        msg.contains("first, backup") && msg.contains("restored 1 expense"),
+        "{msg}"
+    );
+    assert_eq!(backups(&sb), n + 1);
+    assert_eq!(common::list_json(&sb, &[]).len(), 1);
+    ok(sb.cmd(&["check", "--stream"]).output().unwrap());
+    // The restore is the base of the new history: undo stops there.
+    let undo = ok(sb.cmd(&["undo"]).output().unwrap());
+    assert!(undo.contains("nothing to undo"), "{undo}");
+    assert_eq!(common::list_json(&sb, &[]).len(), 1);
+    // Writes work again after the restore (the mark was reset with the store).
+    ok(sb.cmd(&["add", "3", "food!"]).output().unwrap());
+    assert_eq!(before.len(), 2);
+}
+
+#[test]
+fn damaged_backups_are_refused_with_their_line_and_change_nothing() {
+    let sb = Sandbox::new();
+    ok(sb.cmd(&["add", "1", "food!", "@Shop"]).output().unwrap());
+    ok(sb.cmd(&["add", "2.50", "rent!"]).output().unwrap());
+    let file = sb.tmp.path().join("b.jsonl");
+    ok(sb
+        .cmd(&["backup", file.to_str().unwrap()])
+        .output()
+        .unwrap());
+    let text = std::fs::read_to_string(&file).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    let cases: Vec<(String, &str)> = vec![
+        // Truncated in the middle of a line.
+        (text[..text.len() / 2].to_string(), "line "),
+        // The end record is missing.
+        (lines[..lines.len() - 1].join("\n") + "\n", "truncated"),
+        // Amount and minor disagree.
+        (text.replace("\"minor\":250", "\"minor\":251"), "disagrees"),
+        // A newer format.
+        (
+            text.replace("\"version\":1,\"app\"", "\"version\":9,\"app\""),
+            "newer",
+        ),
+        (String::new(), "empty"),
+        (
+            text.replace(
+                "{\"type\":\"end\",\"expenses\":2",
+                "{\"type\":\"end\",\"expenses\":3",
+            ),
+            "counts",
+        ),
+    ];
+    for (i, (bad, want)) in cases.iter().enumerate() {
+        let p = sb.tmp.path().join(format!("bad{i}.jsonl"));
+        std::fs::write(&p, bad).unwrap();
+        let to = sb.tmp.path().join(format!("r{i}"));
+        let err = fails(
+            sb.cmd(&["restore", p.to_str().unwrap(), "--to", to.to_str().unwrap()])
+                .output()
+                .unwrap(),
+        );
+        assert!(
+            err.contains(want) && err.contains("line "),
+            "case {i}: {err}"
+        );
+        assert!(!to.exists(), "case {i} created {}", to.display());
+    }
+    // A record of an unknown kind is skipped and counted.
+    let extra = text.replacen('\n', "\n{\"type\":\"trash\",\"id\":\"x\"}\n", 1);
+    let p = sb.tmp.path().join("newer-kind.jsonl");
+    std::fs::write(&p, extra).unwrap();
+    let to = sb.tmp.path().join("rk");
+    let msg = ok(sb
+        .cmd(&["restore", p.to_str().unwrap(), "--to", to.to_str().unwrap()])
+        .output()
+        .unwrap());
+    assert!(
+        msg.contains("restored 2 expenses") && msg.contains("skipped 1 record"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn restore_at_a_time_gives_the_store_as_it_was() {
+    let sb = Sandbox::new();
+    ok(sb.cmd(&["add", "1", "food!"]).output().unwrap());
+    let store = Store::open(&sb.data.join("store")).unwrap();
+    let first = store.stream_since(0, 1).unwrap()[0].at;
+    drop(store);
+    // Writes one second later (records are stamped in ms; --at takes whole seconds).
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    ok(sb.cmd(&["add", "2", "food!"]).output().unwrap());
+    let at = chrono::DateTime::from_timestamp_millis(first - first.rem_euclid(1000) + 999)
+        .unwrap()
+        .to_rfc3339();
+    let to = sb.tmp.path().join("then");
+    let msg = ok(sb
+        .cmd(&["restore", "--at", &at, "--to", to.to_str().unwrap()])
+        .output()
+        .unwrap());
+    assert!(
+        msg.contains("restored 1 expense") && msg.contains("source change 1"),
+        "{msg}"
+    );
+    let err = fails(
+        sb.cmd(&["restore", "--at", "yesterday-ish", "--to", "x"])
+            .output()
+            .unwrap(),
+    );
+    assert!(err.contains("'yesterday-ish' is not a time"), "{err}");
+}
+
+fn draft(day: u32, amount: i64, cat: &str) -> Draft {
+    Draft {
+        date: NaiveDate::from_ymd_opt(2024, 1, 1).unwrap() + chrono::Days::new(u64::from(day)),
+        amount,
+        currency: Currency::EUR,
+        category: cat.into(),
+        payee: if amount % 2 == 0 {
+            "Shop".into()
+        } else {
+            String::new()
+        },
+        note: String::new(),
+        tags: if amount % 3 == 0 {
+            vec!["t".into()]
+        } else {
+            vec![]
+        },
+        kind: if amount % 5 == 0 {
+            Kind::Income
+        } else {
+            Kind::Expense
+        },
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 24, .. ProptestConfig::default() })]
+
+    /// The store rebuilt (point in time) at every sequence number equals the replay of the
+    /// stream up to it, and is consistent.
+    #[test]
+    fn the_store_at_every_seq_equals_the_replay_up_to_it(
+        ops in proptest::collection::vec((0u8..3, 0usize..8, 0u32..60, 1i64..10_000), 1..14)
+    ) {
+        let store = Store::open_temporary().unwrap();
+        let cats = ["food", "rent", "fun:games"];
+        let mut live: Vec<ExpenseId> = Vec::new();
+        let mut ats = Vec::new();
+        for (i, (op, pick, day, amount)) in ops.into_iter().enumerate() {
+            let now = 1_000 * (i as i64 + 1);
+            let cat = cats[(amount % 3) as usize];
+            let rec = match (op, live.is_empty()) {
+                (0, _) | (_, true) => store.put(draft(day, amount, cat), Origin::User, now).unwrap(),
+                (1, false) => {
+                    let id = live[pick % live.len()];
+                    let v = store.get(id).unwrap().unwrap().version;
+                    store.update(id, v, draft(day, amount, cat), Origin::User, now).unwrap()
+                }
+                _ => {
+                    let id = live[pick % live.len()];
+                    let v = store.get(id).unwrap().unwrap().version;
+                    store.delete(id, v, Origin::User, now).unwrap()
+                }
+            };
+            match rec.event {
+                Event::Insert => live.push(rec.id),
+                Event::Remove => live.retain(|i| *i != rec.id),
+                Event::Modify => {}
+            }
+            ats.push(now);
+        }
+        for (k, at) in ats.iter().enumerate() {
+            let snap = store.snapshot_at(*at).unwrap();
+            prop_assert_eq!(snap.seq, k as u64 + 1);
+            let rebuilt = Store::open_temporary().unwrap();
+            rebuilt.restore_snapshot(&snap).unwrap();
+            prop_assert_eq!(items(&rebuilt), replay(&store, k as u64 + 1));
+            prop_assert!(rebuilt.verify().unwrap().is_empty());
+        }
+        // Before the first record: empty.
+        prop_assert!(store.snapshot_at(0).unwrap().items.is_empty());
+    }
+}
