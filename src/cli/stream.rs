@@ -12,6 +12,8 @@ use std::time::Duration;
 
 /// Records read per store call.
 const BATCH: usize = 10_000;
+/// Bytes of output gathered before a write.
+const OUT_PAGE: usize = 64 * 1024;
 /// How often `--follow` looks for new records (the 200 ms promise has room to spare).
 const FOLLOW_EVERY: Duration = Duration::from_millis(50);
 
@@ -73,12 +75,21 @@ pub fn run(ctx: &mut Ctx, args: &Args) -> Result<()> {
         Since::Latest => store.last_seq()?,
         Since::Time(ms) => first_at_or_after(&store, ms)?.saturating_sub(1),
     };
+    // Records are encoded into one buffer and written a page at a time: many small writes
+    // through `ctx.out` cost more than the encoding.
+    let mut buf: Vec<u8> = Vec::with_capacity(OUT_PAGE + 4096);
     loop {
         let records = store.stream_since(after, BATCH)?;
         for r in &records {
-            serde_json::to_writer(&mut *ctx.out, &Record::of(r, args.view))?;
-            ctx.out.write_all(b"\n")?;
+            serde_json::to_writer(&mut buf, &Record::of(r, args.view))?;
+            buf.push(b'\n');
+            if buf.len() >= OUT_PAGE {
+                ctx.out.write_all(&buf)?;
+                buf.clear();
+            }
         }
+        ctx.out.write_all(&buf)?;
+        buf.clear();
         if let Some(last) = records.last() {
             after = last.seq;
         }
