@@ -133,6 +133,7 @@ pub fn run_command(
         // others, so a long import does not lock them out.
         let config = Config::load(places.config_dir.as_deref(), &process_env)?;
         let triggers = config.triggers.clone();
+        let trash_ttl = config.trash_ttl_ms();
         let server: std::cell::RefCell<Option<Server>> = std::cell::RefCell::new(None);
         let dispatcher: std::cell::RefCell<Option<Dispatcher>> = std::cell::RefCell::new(None);
         let auto_backup = std::cell::RefCell::new(None);
@@ -144,6 +145,7 @@ pub fn run_command(
             // This process holds the store now, so it sweeps the trash (best effort: `expense
             // check` must still run on a store whose trash is damaged, and reports it).
             let _ = store.sweep_trash(crate::clock::now_ms());
+            store.set_trash_ttl(trash_ttl);
             // Without a socket (a path too long for one) the command still runs.
             *server.borrow_mut() = Server::start(store.clone(), &sock).ok();
             *dispatcher.borrow_mut() = Dispatcher::start(store.clone(), triggers.clone());

@@ -51,6 +51,9 @@ const LOCK_GRACE: std::time::Duration = std::time::Duration::from_millis(400);
 
 /// Items written per transaction by [`Store::put_batch`].
 const BATCH_CHUNK: usize = 10_000;
+/// The trash time-to-live of undo/redo removals until the holder sets the configured one (the
+/// config's default, 30 days).
+const DEFAULT_TRASH_TTL_MS: i64 = 30 * 86_400_000;
 /// sled's page cache. Its default (1 GiB) lets a large store take most of that in RAM; the
 /// ledger reads a page at a time, so a small cache costs little and bounds memory.
 const CACHE_BYTES: u64 = 32 * 1024 * 1024;
@@ -85,6 +88,9 @@ pub struct Store {
     path: Option<Arc<Path>>,
     /// The high-water mark (`None` for a temporary store).
     mark: Option<Arc<mark::Mark>>,
+    /// How long an expense that an undo or redo removes again stays in the trash (ms; 0: no
+    /// trash). Shared by clones; the process holding the store sets it from config.
+    trash_ttl: Arc<std::sync::atomic::AtomicI64>,
 }
 
 impl Store {
@@ -194,7 +200,15 @@ impl Store {
             trees,
             path,
             mark,
+            trash_ttl: Arc::new(std::sync::atomic::AtomicI64::new(DEFAULT_TRASH_TTL_MS)),
         })
+    }
+
+    /// Sets how long an expense that an undo or redo removes again stays in the trash (the
+    /// config's `trash_days`; 0: removed at once).
+    pub fn set_trash_ttl(&self, ttl_ms: i64) {
+        self.trash_ttl
+            .store(ttl_ms.max(0), std::sync::atomic::Ordering::Relaxed);
     }
 
     /// The store directory (`None` for a temporary store).
@@ -286,6 +300,12 @@ impl Store {
         if target.origin == Origin::Ttl {
             return Err(StoreError::Purged(id));
         }
+        // Taking back an INSERT that brought an expense back (a restore from the trash, an
+        // undo of a delete, the redo of one) deletes it again: into the trash, like any delete.
+        let ttl = self.trash_ttl.load(std::sync::atomic::Ordering::Relaxed);
+        let to_trash = target.event == Event::Insert
+            && ttl > 0
+            && stream::read_record(&self.trees.stream, seq)?.is_some_and(|r| r.prev_seq.is_some());
         match target.event {
             Event::Insert | Event::Modify => {
                 let written = stored(target.new.as_ref())?;
@@ -319,7 +339,12 @@ impl Store {
                     } else {
                         Event::Remove
                     };
-                    write(tx, event, origin, now_ms, id, new_seq, Some(cur), new)
+                    let trashed = (to_trash && new.is_none()).then(|| cur.clone());
+                    let rec = write(tx, event, origin, now_ms, id, new_seq, Some(cur), new)?;
+                    if let Some(image) = trashed {
+                        trash::put(tx, id, image, now_ms, ttl, new_seq)?;
+                    }
+                    Ok(rec)
                 })
             }
             Event::Remove => {

@@ -117,6 +117,27 @@ fn get_row(tx: &Tx<'_>, id: ExpenseId) -> TxResult<Option<TrashRow>> {
 }
 
 /// Removes the trash row of `id` and its expiry entry, if there is one (undo of a delete).
+/// Puts `image` (just removed from `items` by record `remove_seq`) in the trash for `ttl_ms`.
+pub(crate) fn put(
+    tx: &Tx<'_>,
+    id: ExpenseId,
+    image: StoredItem,
+    now_ms: i64,
+    ttl_ms: i64,
+    remove_seq: u64,
+) -> TxResult<()> {
+    let expires_at = now_ms.saturating_add(ttl_ms);
+    let row = TrashRow {
+        image,
+        deleted_at: now_ms,
+        expires_at,
+        remove_seq,
+    };
+    tx.trash.insert(&row_key(id)[..], lift(encode_row(&row))?)?;
+    tx.trash.insert(&exp_key(expires_at, id)[..], &[][..])?;
+    Ok(())
+}
+
 pub(crate) fn forget(tx: &Tx<'_>, id: ExpenseId) -> TxResult<Option<TrashRow>> {
     let row = get_row(tx, id)?;
     if let Some(r) = &row {
@@ -168,16 +189,10 @@ impl Store {
         if ttl_ms <= 0 {
             return self.delete(id, expected_version, Origin::User, now_ms);
         }
-        let expires_at = now_ms.saturating_add(ttl_ms);
         self.transact(|tx| {
             let cur = expect_version(tx, id, expected_version)?;
             let seq = tx.next_seq()?;
-            let row = TrashRow {
-                image: cur.clone(),
-                deleted_at: now_ms,
-                expires_at,
-                remove_seq: seq,
-            };
+            let image = cur.clone();
             let rec = write(
                 tx,
                 Event::Remove,
@@ -188,8 +203,7 @@ impl Store {
                 Some(cur),
                 None,
             )?;
-            tx.trash.insert(&row_key(id)[..], lift(encode_row(&row))?)?;
-            tx.trash.insert(&exp_key(expires_at, id)[..], &[][..])?;
+            put(tx, id, image, now_ms, ttl_ms, seq)?;
             Ok(rec)
         })
     }

@@ -51,6 +51,7 @@ pub fn run(attached: Attached, store_dir: &Path, config: &Config, keymap: Keymap
         store
             .use_month_start_day(config.month_start_day)
             .wrap_err("preparing the month totals")?;
+        store.set_trash_ttl(config.trash_ttl_ms());
     }
     // After terminal::init, so the session's panic filter wraps ratatui's restoring hook.
     let mut runtime = Backend::new(attached, store_dir, tx.clone(), config.triggers.clone());
