@@ -380,10 +380,13 @@ fn compare_set<K: AsRef<[u8]>>(
     tree: &sled::Tree,
     name: &'static str,
     want: impl Iterator<Item = K>,
+    quiet: bool,
 ) -> Result<(Vec<String>, Vec<Fix>), StoreError> {
     let (mut out, mut fixes) = (Vec::new(), Vec::new());
     let missing = |k: &[u8], out: &mut Vec<String>, fixes: &mut Vec<Fix>| {
-        out.push(format!("{name}: missing entry {}", describe(name, k)));
+        if !quiet {
+            out.push(format!("{name}: missing entry {}", describe(name, k)));
+        }
         fixes.push(Fix {
             tree: name,
             key: k.to_vec(),
@@ -397,7 +400,9 @@ fn compare_set<K: AsRef<[u8]>>(
             missing(w.as_ref(), &mut out, &mut fixes);
         }
         if want.next_if(|w| w.as_ref() == &k[..]).is_none() {
-            out.push(format!("{name}: extra entry {}", describe(name, &k)));
+            if !quiet {
+                out.push(format!("{name}: extra entry {}", describe(name, &k)));
+            }
             fixes.push(Fix {
                 tree: name,
                 key: k.to_vec(),
@@ -416,6 +421,7 @@ fn compare_aggs(
     tree: &sled::Tree,
     name: &'static str,
     want: &HashMap<Vec<u8>, (i128, u64)>,
+    quiet: bool,
 ) -> Result<(Vec<String>, Vec<Fix>), StoreError> {
     let (mut out, mut fixes) = (Vec::new(), Vec::new());
     let money = |key: &[u8], sum: i128| {
@@ -436,15 +442,17 @@ fn compare_aggs(
             (Some(&(s, c)), Ok(h)) if i128::from(h.sum) == s && h.count == c => seen += 1,
             (Some(&(s, c)), have) => {
                 seen += 1;
-                let stored = match have {
-                    Ok(h) => format!("{} in {} items", money(&k, h.sum.into()), h.count),
-                    Err(e) => e.to_string(),
-                };
-                out.push(format!(
-                    "{name}: {} holds {stored}, items say {} in {c}",
-                    describe(name, &k),
-                    money(&k, s)
-                ));
+                if !quiet {
+                    let stored = match have {
+                        Ok(h) => format!("{} in {} items", money(&k, h.sum.into()), h.count),
+                        Err(e) => e.to_string(),
+                    };
+                    out.push(format!(
+                        "{name}: {} holds {stored}, items say {} in {c}",
+                        describe(name, &k),
+                        money(&k, s)
+                    ));
+                }
                 match i64::try_from(s) {
                     Ok(sum) => fixes.push(Fix {
                         tree: name,
@@ -455,10 +463,12 @@ fn compare_aggs(
                 }
             }
             (None, _) => {
-                out.push(format!(
-                    "{name}: extra row {} (no item has it)",
-                    describe(name, &k)
-                ));
+                if !quiet {
+                    out.push(format!(
+                        "{name}: extra row {} (no item has it)",
+                        describe(name, &k)
+                    ));
+                }
                 fixes.push(Fix {
                     tree: name,
                     key: k.to_vec(),
@@ -474,17 +484,20 @@ fn compare_aggs(
             .collect();
         missing.sort();
         for (k, &(s, c)) in missing {
-            out.push(format!(
-                "{name}: missing row {} = {} in {c} items",
-                describe(name, k),
-                money(k, s)
-            ));
-            if let Ok(sum) = i64::try_from(s) {
-                fixes.push(Fix {
+            if !quiet {
+                out.push(format!(
+                    "{name}: missing row {} = {} in {c} items",
+                    describe(name, k),
+                    money(k, s)
+                ));
+            }
+            match i64::try_from(s) {
+                Ok(sum) => fixes.push(Fix {
                     tree: name,
                     key: k.clone(),
                     value: Some(Agg { sum, count: c }.encode().to_vec()),
-                });
+                }),
+                Err(_) => out.push(format!("{name}: {} overflows", describe(name, k))),
             }
         }
     }
@@ -492,7 +505,11 @@ fn compare_aggs(
 }
 
 /// Compares `counts` (payee counters: the count only; their last category is history).
-fn compare_counts(t: &Trees, p: &Partial) -> Result<(Vec<String>, Vec<Fix>), StoreError> {
+fn compare_counts(
+    t: &Trees,
+    p: &Partial,
+    quiet: bool,
+) -> Result<(Vec<String>, Vec<Fix>), StoreError> {
     let mut counts: HashMap<Vec<u8>, u64> = HashMap::new();
     for (prefix, map) in [
         (COUNT_CATEGORY, &p.category_counts),
@@ -537,18 +554,22 @@ fn compare_counts(t: &Trees, p: &Partial) -> Result<(Vec<String>, Vec<Fix>), Sto
         }
         let fix = match want {
             None => {
-                out.push(format!(
-                    "{COUNTS}: extra counter {} (no item has it)",
-                    describe(COUNTS, &k)
-                ));
+                if !quiet {
+                    out.push(format!(
+                        "{COUNTS}: extra counter {} (no item has it)",
+                        describe(COUNTS, &k)
+                    ));
+                }
                 None
             }
             Some(n) => {
-                out.push(format!(
-                    "{COUNTS}: counter {} is {}, items say {n}",
-                    describe(COUNTS, &k),
-                    have.map_or("unreadable".to_string(), |h| h.to_string())
-                ));
+                if !quiet {
+                    out.push(format!(
+                        "{COUNTS}: counter {} is {}, items say {n}",
+                        describe(COUNTS, &k),
+                        have.map_or("unreadable".to_string(), |h| h.to_string())
+                    ));
+                }
                 Some(if is_payee {
                     payee_value(&k, n, last)?
                 } else {
@@ -569,10 +590,12 @@ fn compare_counts(t: &Trees, p: &Partial) -> Result<(Vec<String>, Vec<Fix>), Sto
             .collect();
         missing.sort();
         for (k, &n) in missing {
-            out.push(format!(
-                "{COUNTS}: missing counter {} = {n}",
-                describe(COUNTS, k)
-            ));
+            if !quiet {
+                out.push(format!(
+                    "{COUNTS}: missing counter {} = {n}",
+                    describe(COUNTS, k)
+                ));
+            }
             let value = if k.first() == Some(&COUNT_PAYEE) {
                 payee_value(k, n, None)?
             } else {
@@ -590,6 +613,9 @@ fn compare_counts(t: &Trees, p: &Partial) -> Result<(Vec<String>, Vec<Fix>), Sto
 
 type Outcome = Result<(Vec<String>, Vec<Fix>), StoreError>;
 
+/// Fixes per tree in one `sled::Batch` of `Store::repair`.
+const REPAIR_CHUNK: usize = 100_000;
+
 impl Store {
     /// Recomputes the derived trees from `items` and replays the stream against them, using
     /// every core. See the module docs; `verify` is this without the repair plan.
@@ -600,6 +626,32 @@ impl Store {
     /// [`Store::check`]; with `replay` false the stream is not replayed (its last record is
     /// still compared with the `meta` seq): the derived trees only, about 30 % less to read.
     pub fn check_scope(&self, replay: bool) -> Result<CheckReport, StoreError> {
+        self.check_inner(replay, false)
+    }
+
+    /// Makes every derived tree (indexes, aggregates, counters) agree with `items` through
+    /// [`Store::check_scope`] without the replay and without a message per difference (a store
+    /// whose derived trees are empty differs in every entry: 4M+ lines at 1M items), then
+    /// [`Store::repair`]. For `restore_snapshot`, which fills `items` and `stream` and leaves
+    /// the rest to this. A difference repair cannot fix (an unreadable item, a total that
+    /// overflows) is an error naming the first few.
+    pub(crate) fn rebuild_derived(&self) -> Result<usize, StoreError> {
+        let report = self.check_inner(false, true)?;
+        if !report.problems.is_empty() {
+            let n = report.problems.len();
+            let first: Vec<&str> = report.problems.iter().take(3).map(String::as_str).collect();
+            return Err(StoreError::Invalid(format!(
+                "{n} problem{} the derived trees cannot be built past: {}",
+                if n == 1 { "" } else { "s" },
+                first.join("; ")
+            )));
+        }
+        self.repair(&report)
+    }
+
+    /// [`Store::check_scope`]; `quiet`: differences that `repair` fixes get their `Fix` but no
+    /// message (the report then lists only what repair cannot fix).
+    fn check_inner(&self, replay: bool, quiet: bool) -> Result<CheckReport, StoreError> {
         let with_stream = replay;
         let t = &self.trees;
         let start_day = self.month_start_day()?;
@@ -641,19 +693,25 @@ impl Store {
             let jobs = vec![
                 s.spawn(move || {
                     idx_date.sort_unstable();
-                    compare_set(&t.idx_date, IDX_DATE, idx_date.iter())
+                    compare_set(&t.idx_date, IDX_DATE, idx_date.iter(), quiet)
                 }),
                 s.spawn(move || {
-                    compare_set(&t.idx_category, IDX_CATEGORY, text_keys(idx_category))
+                    compare_set(
+                        &t.idx_category,
+                        IDX_CATEGORY,
+                        text_keys(idx_category),
+                        quiet,
+                    )
                 }),
-                s.spawn(move || compare_set(&t.idx_payee, IDX_PAYEE, text_keys(idx_payee))),
+                s.spawn(move || compare_set(&t.idx_payee, IDX_PAYEE, text_keys(idx_payee), quiet)),
                 s.spawn(move || {
                     let (mut out, mut fixes) =
-                        compare_aggs(&t.agg_day, AGG_DAY, &agg_keys(&p.agg_day))?;
-                    let (o, f) = compare_aggs(&t.agg_month, AGG_MONTH, &agg_keys(&p.agg_month))?;
+                        compare_aggs(&t.agg_day, AGG_DAY, &agg_keys(&p.agg_day), quiet)?;
+                    let (o, f) =
+                        compare_aggs(&t.agg_month, AGG_MONTH, &agg_keys(&p.agg_month), quiet)?;
                     out.extend(o);
                     fixes.extend(f);
-                    let (o, f) = compare_counts(t, p)?;
+                    let (o, f) = compare_counts(t, p, quiet)?;
                     out.extend(o);
                     fixes.extend(f);
                     Ok((out, fixes))
@@ -726,10 +784,12 @@ impl Store {
         }
         let meta_seq = t.last_seq()?;
         if meta_seq != replay.last {
-            report.problems.push(format!(
-                "{META}: seq is {meta_seq}, the last stream record is {}",
-                replay.last
-            ));
+            if !quiet {
+                report.problems.push(format!(
+                    "{META}: seq is {meta_seq}, the last stream record is {}",
+                    replay.last
+                ));
+            }
             report.fixes.push(Fix {
                 tree: META,
                 key: META_SEQ.to_vec(),
@@ -745,26 +805,34 @@ impl Store {
     /// finishes: every fix is recomputed from `items`, which this never touches.
     pub fn repair(&self, report: &CheckReport) -> Result<usize, StoreError> {
         let t = &self.trees;
-        let mut batches: BTreeMap<&'static str, sled::Batch> = BTreeMap::new();
+        let tree = |name: &str| match name {
+            IDX_DATE => Ok(&t.idx_date),
+            IDX_CATEGORY => Ok(&t.idx_category),
+            IDX_PAYEE => Ok(&t.idx_payee),
+            AGG_DAY => Ok(&t.agg_day),
+            AGG_MONTH => Ok(&t.agg_month),
+            COUNTS => Ok(&t.counts),
+            META => Ok(&t.meta),
+            other => Err(StoreError::Sled(format!("no repair for tree {other}"))),
+        };
+        // Applied in batches of at most REPAIR_CHUNK per tree, so a rebuild from nothing
+        // (`rebuild_derived` after a restore: ~4M entries at 1M items) does not hold a second
+        // copy of every fix in sled batches.
+        let mut batches: BTreeMap<&'static str, (sled::Batch, usize)> = BTreeMap::new();
         for f in &report.fixes {
-            let b = batches.entry(f.tree).or_default();
+            let (b, n) = batches.entry(f.tree).or_default();
             match &f.value {
                 Some(v) => b.insert(&f.key[..], &v[..]),
                 None => b.remove(&f.key[..]),
             }
+            *n += 1;
+            if *n == REPAIR_CHUNK {
+                tree(f.tree)?.apply_batch(std::mem::take(b))?;
+                *n = 0;
+            }
         }
-        for (name, batch) in batches {
-            let tree = match name {
-                IDX_DATE => &t.idx_date,
-                IDX_CATEGORY => &t.idx_category,
-                IDX_PAYEE => &t.idx_payee,
-                AGG_DAY => &t.agg_day,
-                AGG_MONTH => &t.agg_month,
-                COUNTS => &t.counts,
-                META => &t.meta,
-                other => return Err(StoreError::Sled(format!("no repair for tree {other}"))),
-            };
-            tree.apply_batch(batch)?;
+        for (name, (batch, _)) in batches {
+            tree(name)?.apply_batch(batch)?;
         }
         self.db.flush()?;
         Ok(report.fixes.len())
