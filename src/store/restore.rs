@@ -8,14 +8,20 @@
 //!
 //! 1. `meta` `restore_incomplete` is written and flushed: a store that holds it is refused at
 //!    open (an interrupted restore; delete it and restore again).
-//! 2. `items` and `stream` are written with `sled::Batch`es of [`CHUNK`] items, each item one
-//!    INSERT record with the record bytes and running hash chain `Tx::write` would give (seq in
-//!    snapshot order from 1, `at` = the item's `updated`, its `last_seq` = its seq), then the
-//!    `meta` seq and stream hash.
+//! 2. `items` (one thread) and `stream` (another, with the running hash chain) are written
+//!    with plain inserts, each item one INSERT record with the bytes `Tx::write` would give
+//!    (seq in snapshot order from 1, `at` = the item's `updated`, its `last_seq` = its seq),
+//!    then the `meta` seq and stream hash.
 //! 3. The derived trees are built by the consistency check (`Store::rebuild_derived`: the
-//!    check's expected entries, applied as repairs), not by a second copy of the index code.
+//!    check's expected entries, without a message each, applied by `Store::repair`), not by a
+//!    second copy of the index code.
 //! 4. Budgets and import hashes, as before; the marker is removed, flushed, and the
 //!    high-water mark moves to the last seq.
+//!
+//! Measured (release, 2 cores, 1,033,379 items): 34.6 s and 1.2 GB peak (items and stream
+//! 10 s, derived trees 21 s), against 148 s before. Plain inserts, not `sled::Batch`es: with
+//! no atomic write needed, batches were slower (142k items: 7.3 s with 50k-item batches, 4.6 s
+//! with inserts) and held their entries twice (2.1 GB against 0.33 GB).
 
 use super::backup::{RestoreInfo, Snapshot};
 use super::codec::{encode_item, encode_record, encode_u64, StoredItem, StoredRecord};
@@ -24,9 +30,6 @@ use super::keys::{id_key, seq_key};
 use super::mark::next_hash;
 use super::tables::{META_HASH, META_RESTORING, META_SEQ};
 use super::{Event, Origin, Store};
-
-/// Items per `sled::Batch` of `items` (and of `stream`).
-const CHUNK: usize = 50_000;
 
 impl Store {
     /// Fills this blank store with `snap`: each item keeps its id, version, created and updated
@@ -52,32 +55,44 @@ impl Store {
         if let Some(sd) = snap.month_start_day {
             self.use_month_start_day(sd)?;
         }
-        let mut hash = t.stream_hash()?;
-        let mut seq = t.last_seq()?;
-        for chunk in snap.items.chunks(CHUNK) {
-            let (mut items, mut stream) = (sled::Batch::default(), sled::Batch::default());
-            for (id, item) in chunk {
-                seq += 1;
-                let new = StoredItem {
-                    last_seq: seq,
-                    ..item.clone()
-                };
-                items.insert(&id_key(*id)[..], encode_item(&new)?);
+        let first = t.last_seq()? + 1;
+        // `items` on one thread, `stream` (and the hash chain) on another: sled takes inserts
+        // into different trees in parallel.
+        let (seq, hash) = std::thread::scope(|s| {
+            let items = s.spawn(|| {
+                for (seq, (id, item)) in (first..).zip(&snap.items) {
+                    let new = StoredItem {
+                        last_seq: seq,
+                        ..item.clone()
+                    };
+                    t.items.insert(&id_key(*id)[..], encode_item(&new)?)?;
+                }
+                Ok::<_, StoreError>(())
+            });
+            let mut hash = t.stream_hash()?;
+            let mut last = first - 1;
+            for (seq, (id, item)) in (first..).zip(&snap.items) {
                 let bytes = encode_record(&StoredRecord {
                     event: Event::Insert.code(),
                     at: item.updated,
                     origin: Origin::Restore.code(),
                     id: id.0,
                     prev_seq: None,
-                    new: Some(new),
+                    new: Some(StoredItem {
+                        last_seq: seq,
+                        ..item.clone()
+                    }),
                     batch: None,
                 })?;
                 hash = next_hash(&hash, seq, &bytes);
-                stream.insert(&seq_key(seq)[..], bytes);
+                t.stream.insert(&seq_key(seq)[..], bytes)?;
+                last = seq;
             }
-            t.items.apply_batch(items)?;
-            t.stream.apply_batch(stream)?;
-        }
+            items
+                .join()
+                .map_err(|_| StoreError::Sled("the restore's item writer panicked".into()))??;
+            Ok::<_, StoreError>((last, hash))
+        })?;
         if seq > 0 {
             t.meta.insert(META_SEQ, &encode_u64(seq)[..])?;
             t.meta.insert(META_HASH, &hash[..])?;
@@ -86,13 +101,9 @@ impl Store {
         for b in &snap.budgets {
             self.set_budget(&b.category, Some((b.currency, b.amount)))?;
         }
-        for chunk in snap.imports.chunks(CHUNK) {
-            let mut batch = sled::Batch::default();
-            for h in chunk {
-                // The importing record is not kept by a restore: seq 0 names none.
-                batch.insert(&h[..], &seq_key(0)[..]);
-            }
-            t.imports.apply_batch(batch)?;
+        for h in &snap.imports {
+            // The importing record is not kept by a restore: seq 0 names none.
+            t.imports.insert(&h[..], &seq_key(0)[..])?;
         }
         t.meta.remove(META_RESTORING)?;
         self.db.flush()?;
