@@ -126,6 +126,9 @@ mod tests {
     use crate::domain::{Currency, ExpenseId, Kind};
     use crate::store::tables::{abort, Change, IMPORTS, ITEMS};
 
+    /// A tree's entries, in key order.
+    type Rows = Vec<(Vec<u8>, Vec<u8>)>;
+
     impl Store {
         /// The restore as it was before the fast path: every item through `Tx::write` in
         /// flushed transactions of 5,000. The reference the fast path must equal.
@@ -175,7 +178,7 @@ mod tests {
         }
 
         /// Every tree's name and entries.
-        fn dump(&self) -> Vec<(String, Vec<(Vec<u8>, Vec<u8>)>)> {
+        fn dump(&self) -> Vec<(String, Rows)> {
             let mut names = self.db.tree_names();
             names.sort();
             names
