@@ -869,7 +869,7 @@ impl Store {
     }
 }
 
-/// `imports-1`: every value is the seq of a record in the stream (1..=`last`); with `records`,
+/// `imports-1`: every value is 0 (restored) or the seq of a record in the stream (1..=`last`); with `records`,
 /// that record is read and must be an INSERT with origin import. Nothing here is repairable: the
 /// tree is the memory of which bank rows were imported, not derived from items.
 fn check_imports(t: &Trees, last: u64, records: bool) -> Result<Vec<String>, StoreError> {
@@ -883,7 +883,11 @@ fn check_imports(t: &Trees, last: u64, records: bool) -> Result<Vec<String>, Sto
                 continue;
             }
         };
-        if seq == 0 || seq > last {
+        // 0: a row a restore brought back; the record that imported it is not kept.
+        if seq == 0 {
+            continue;
+        }
+        if seq > last {
             out.push(format!(
                 "{IMPORTS}: row {} names record {seq}, the stream ends at {last}",
                 hex(&k)

@@ -68,7 +68,8 @@ pub const AGG_MONTH: &str = "agg_month-1";
 /// Removed when the count reaches 0.
 pub const COUNTS: &str = "counts-1";
 /// `imports`. Key: 16-byte row hash of an imported CSV row (see `domain::import::row_hash`).
-/// Value: seq u64 BE of the INSERT record that imported it. Written by `Store::import` in the
+/// Value: seq u64 BE of the INSERT record that imported it, or 0 for a row a restore brought
+/// back (`Store::restore_snapshot` does not keep the importing record). Written by `Store::import` in the
 /// same transaction as the item; removed only by `Store::undo_batch` (an undone import can be
 /// imported again), not by a delete, so a row a person deleted does not come back with the next
 /// overlapping bank file.
