@@ -1,5 +1,6 @@
 //! Backups: a consistent snapshot of the store's user data in a documented, versioned, portable
-//! text format, and the restore that rebuilds a store from one through the normal write path.
+//! text format, and the point-in-time snapshot of the stream; `store/restore.rs` rebuilds a
+//! store from either.
 //! Rule: a backup never stops writers (no global lock); a restore reads and checks the whole
 //! file before it writes anything.
 //!
@@ -34,8 +35,8 @@
 use super::codec::{decode_item, decode_record, StoredItem};
 use super::error::StoreError;
 use super::keys::{date_from_u32, date_u32, decode_id, decode_seq, kind_byte, seq_key};
-use super::tables::{abort, Change, ITEMS, STREAM};
-use super::{Event, Origin, Store};
+use super::tables::{ITEMS, STREAM};
+use super::Store;
 use crate::domain::money::{format_plain, Currency};
 use crate::domain::{ExpenseId, Kind};
 use serde::{Deserialize, Serialize};
@@ -48,9 +49,6 @@ use std::path::{Path, PathBuf};
 pub const FORMAT: &str = "expense-backup";
 /// The newest format version this build writes and reads.
 pub const FORMAT_VERSION: u32 = 1;
-/// Items written per restore transaction. Measured (57k items, release): 2k 6.2 s, 5k 5.3 s,
-/// 10k 5.4 s, 20k 6.7 s; memory grows with the chunk (5k: 0.2 GB peak, 20k: 0.5 GB).
-const RESTORE_CHUNK: usize = 5_000;
 
 /// The header line.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -177,7 +175,7 @@ pub struct Snapshot {
     pub seq: u64,
     /// Month start day of the source.
     pub month_start_day: Option<u32>,
-    /// Items by id.
+    /// Items in ascending id order (each id once), as `read_backup` and `snapshot_at` give them.
     pub items: Vec<(ExpenseId, StoredItem)>,
     /// Budgets.
     pub budgets: Vec<super::Budget>,
@@ -517,70 +515,6 @@ impl Store {
             && self.trees.imports.first()?.is_none())
     }
 
-    /// Fills this blank store with `snap`: each item keeps its id, version, created and updated
-    /// and gets one INSERT record (origin `restore`, at = its `updated`), in flushed
-    /// transactions of [`RESTORE_CHUNK`] items, through the same write code as every other
-    /// write (indexes, aggregates and counters included).
-    pub fn restore_snapshot(&self, snap: &Snapshot) -> Result<RestoreInfo, StoreError> {
-        if !self.is_blank()? {
-            return Err(StoreError::Invalid(
-                "a restore needs an empty store; this one holds data".into(),
-            ));
-        }
-        if let Some(sd) = snap.month_start_day {
-            self.use_month_start_day(sd)?;
-        }
-        for chunk in snap.items.chunks(RESTORE_CHUNK) {
-            self.transact(|tx| {
-                for (id, item) in chunk {
-                    if let Some(c) = tx.current(*id)? {
-                        return abort(StoreError::Conflict {
-                            id: *id,
-                            expected: 0,
-                            found: Some(c.version),
-                        });
-                    }
-                    let seq = tx.next_seq()?;
-                    let new = StoredItem {
-                        last_seq: seq,
-                        ..item.clone()
-                    };
-                    tx.write(&Change {
-                        id: *id,
-                        seq,
-                        event: Event::Insert,
-                        origin: Origin::Restore,
-                        at: item.updated,
-                        prev_seq: None,
-                        batch: None,
-                        old: None,
-                        new: Some(&new),
-                    })?;
-                }
-                Ok(())
-            })?;
-        }
-        for b in &snap.budgets {
-            self.set_budget(&b.category, Some((b.currency, b.amount)))?;
-        }
-        for chunk in snap.imports.chunks(RESTORE_CHUNK) {
-            self.transact(|tx| {
-                for h in chunk {
-                    // The importing record is not kept by a restore: seq 0 names none.
-                    tx.imports.insert(&h[..], &seq_key(0)[..])?;
-                }
-                Ok(())
-            })?;
-        }
-        Ok(RestoreInfo {
-            source_seq: snap.seq,
-            expenses: snap.items.len() as u64,
-            budgets: snap.budgets.len() as u64,
-            imports: snap.imports.len() as u64,
-            skipped: snap.skipped,
-        })
-    }
-
     /// The store as it was right after the last record written at or before `at_ms` (the
     /// stream is read in seq order up to the first record stamped later), as a snapshot, with
     /// the current budgets (they are not in the stream). Needs an untrimmed stream.
@@ -793,6 +727,7 @@ fn parse_hash(s: &str) -> Option<[u8; 16]> {
 mod tests {
     use super::*;
     use crate::domain::Draft;
+    use crate::store::Origin;
 
     fn draft(amount: i64) -> Draft {
         Draft {

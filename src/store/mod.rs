@@ -17,6 +17,7 @@ mod history;
 mod import;
 mod keys;
 pub mod mark;
+mod restore;
 mod stream;
 mod tables;
 mod trash;
@@ -179,6 +180,15 @@ impl Store {
                     .insert(META_SCHEMA, &SCHEMA_VERSION.to_be_bytes()[..])?;
                 db.flush()?;
             }
+        }
+        if trees.meta.get(tables::META_RESTORING)?.is_some() {
+            let at = path
+                .as_deref()
+                .map_or("the store".into(), |p| p.display().to_string());
+            return Err(StoreError::Invalid(format!(
+                "{at} holds a restore that did not finish; delete that directory (and the \
+                 .hwm file beside it) and restore again"
+            )));
         }
         // A store last written before marks existed gets its chain once, from the whole stream.
         let seq = trees.last_seq()?;

@@ -4,10 +4,11 @@
 //! (see [`Tx::write`]), and [`verify`] recomputes them from scratch to prove it.
 //!
 //! All trees are written only by `Store` write methods (put, update, delete, undo, put_batch,
-//! import, undo_batch, undo_step, redo_step, trash, restore, purge, sweep_trash,
-//! restore_snapshot), each as one sled transaction over all trees below, flushed before it
-//! returns. Exception: `clear_for_restore` (`expense restore --force-live`) empties every tree
-//! while it holds the store alone, after a backup.
+//! import, undo_batch, undo_step, redo_step, trash, restore, purge, sweep_trash), each as one
+//! sled transaction over all trees below, flushed before it returns. Exceptions, on a store
+//! nobody else sees: `clear_for_restore` (`expense restore --force-live`) empties every tree
+//! while it holds the store alone, after a backup; `restore_snapshot` fills a blank store with
+//! sled batches under the `meta` `restore_incomplete` marker (`store/restore.rs`).
 
 use super::codec::{
     decode_item, decode_payee, decode_u64, encode_item, encode_payee, encode_record, encode_u64,
@@ -67,7 +68,8 @@ pub const AGG_MONTH: &str = "agg_month-1";
 /// Removed when the count reaches 0.
 pub const COUNTS: &str = "counts-1";
 /// `imports`. Key: 16-byte row hash of an imported CSV row (see `domain::import::row_hash`).
-/// Value: seq u64 BE of the INSERT record that imported it. Written by `Store::import` in the
+/// Value: seq u64 BE of the INSERT record that imported it, or 0 for a row a restore brought
+/// back (`Store::restore_snapshot` does not keep the importing record). Written by `Store::import` in the
 /// same transaction as the item; removed only by `Store::undo_batch` (an undone import can be
 /// imported again), not by a delete, so a row a person deleted does not come back with the next
 /// overlapping bank file.
@@ -92,7 +94,8 @@ pub const TRASH: &str = "trash-1";
 /// `meta`. Key `schema_version` -> u32 BE. Key `seq` -> u64 BE, the last stream seq (read and
 /// bumped inside each write transaction, which keeps seqs gap-free). Key `stream_hash` -> the
 /// 32-byte running hash of the stream after `seq` (compared with the `<store>.hwm` file at
-/// open, see `store/mark.rs`). Unversioned: it says which
+/// open, see `store/mark.rs`). Key `restore_incomplete` -> empty, only while a restore runs (see
+/// `store/restore.rs`). Unversioned: it says which
 /// version the others are.
 pub const META: &str = "meta";
 
@@ -102,6 +105,9 @@ pub const META_SCHEMA: &[u8] = b"schema_version";
 pub const META_START_DAY: &[u8] = b"month_start_day";
 /// `meta` key of the last seq.
 pub const META_SEQ: &[u8] = b"seq";
+/// `meta` key set (empty value) while `Store::restore_snapshot` fills a blank store outside
+/// transactions (see `store/restore.rs`); a store that holds it at open is refused.
+pub const META_RESTORING: &[u8] = b"restore_incomplete";
 /// `meta` key of the running stream hash after the last seq (32 bytes, see `store/mark.rs`),
 /// written in the same transaction as each record; absent in stores never written since marks
 /// exist (the chain then starts from 32 zero bytes).
