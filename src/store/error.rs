@@ -35,6 +35,17 @@ pub enum StoreError {
     /// No change record with this sequence number.
     #[error("there is no change number {0} in the history")]
     UnknownSeq(u64),
+    /// The change record was trimmed (`[stream] keep_days`, see `store/retention.rs`).
+    #[error(
+        "change number {seq} is no longer in the history: the records before {start} were \
+         trimmed (`[stream] keep_days` in config.toml)"
+    )]
+    Trimmed {
+        /// The seq asked for.
+        seq: u64,
+        /// The first kept seq.
+        start: u64,
+    },
     /// No import with this batch id.
     #[error("there is no import with batch id {0} in the history")]
     UnknownBatch(u64),
