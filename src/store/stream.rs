@@ -2,7 +2,9 @@
 //! record stores only its new image; its old image is the new image of the previous record for
 //! the same id (`prev_seq`), resolved here when records are read. A REMOVE that follows a REMOVE
 //! (the `ttl` record of an expense leaving the trash, see `store/trash.rs`) has as old image the
-//! image the first REMOVE removed; an INSERT never has one.
+//! image the first REMOVE removed; an INSERT never has one. Records older than `[stream]
+//! keep_days` may be trimmed (`store/retention.rs`): the stream then starts at `meta`
+//! `stream_start`, and an old image whose record is gone comes from `stream_base-1`.
 
 use super::codec::{decode_record, StoredItem, StoredRecord};
 use super::error::{corrupt, StoreError};

@@ -8,7 +8,9 @@
 //! sled transaction over all trees below, flushed before it returns. Exceptions, on a store
 //! nobody else sees: `clear_for_restore` (`expense restore --force-live`) empties every tree
 //! while it holds the store alone, after a backup; `restore_snapshot` fills a blank store with
-//! sled batches under the `meta` `restore_incomplete` marker (`store/restore.rs`).
+//! sled batches under the `meta` `restore_incomplete` marker (`store/restore.rs`). `trim_stream`
+//! (`store/retention.rs`) writes only `stream`, `stream_base` and its `meta` keys, one flushed
+//! transaction per chunk.
 
 use super::codec::{
     decode_item, decode_payee, decode_u64, encode_item, encode_payee, encode_record, encode_u64,
