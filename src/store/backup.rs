@@ -527,20 +527,19 @@ impl Store {
     pub fn snapshot_at(&self, at_ms: i64) -> Result<Snapshot, StoreError> {
         let mut live: HashMap<u128, StoredItem> = HashMap::new();
         let start = self.trees.stream_start()?;
-        let mut seq = start - 1;
+        let mut seq = start.saturating_sub(1);
         if let Some(base_at) = super::retention::base_at(&self.trees)? {
             if at_ms < base_at {
-                return Err(StoreError::Invalid(format!(
-                    "the change stream before record {start} was trimmed (`[stream] keep_days`): \
-                     the earliest point in time it can rebuild is {}",
+                return Err(StoreError::BeforeWindow {
+                    start,
                     // Rounded up to a whole second, so the time shown can be typed as it is.
-                    show_ms(
+                    earliest: show_ms(
                         base_at
                             .saturating_add(999)
                             .div_euclid(1000)
-                            .saturating_mul(1000)
-                    )
-                )));
+                            .saturating_mul(1000),
+                    ),
+                });
             }
             super::retention::for_each_base(&self.trees, |e| {
                 if let super::retention::BaseEntry::Live(id, img) = e {

@@ -303,7 +303,7 @@ fn replay_stream(t: &Trees) -> Result<Replay, StoreError> {
     let mut r = Replay::default();
     let start = t.stream_start()?;
     let mut expect = start;
-    r.last = start - 1;
+    r.last = start.saturating_sub(1);
     r.chain = super::retention::base_hash(t)?;
     super::retention::for_each_base(t, |e| {
         let (id, seq, hash) = match &e {
