@@ -68,6 +68,12 @@ fn keep_days_trims_old_records_and_the_kept_window_reads_as_before() {
     let after = ok(sb.cmd(&["stream", "--since", "0"]).output().unwrap());
     assert_eq!(after, before.lines().last().unwrap().to_string() + "\n");
 
+    // A consumer resuming inside the trimmed part is told what it misses.
+    let out = sb.cmd(&["stream", "--since", "1"]).output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout), after);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("records 2..=2 were trimmed"), "{err}");
+
     // Point-in-time restore: from the base on, not before it.
     let to = sb.tmp.path().join("then");
     let msg = ok(sb

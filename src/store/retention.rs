@@ -498,6 +498,25 @@ mod tests {
         assert_eq!(s.stream_start().unwrap(), 6);
         assert_eq!(all(&s).len(), 1);
         consistent(&s);
+        // A dead letter is an undelivered record too: `retry` reads it back.
+        let letter = crate::store::DeadLetter {
+            seq: 7,
+            attempts: 3,
+            error: "exit 1".into(),
+            at: 0,
+        };
+        for i in 6..10 {
+            s.put(draft(i), Origin::User, 1_000 * (i as i64 + 1))
+                .unwrap();
+        }
+        let st = TriggerState {
+            checkpoint: 9,
+            ..TriggerState::default()
+        };
+        s.dead_letter("mail", &st, &letter).unwrap();
+        assert_eq!(s.trim_stream(i64::MAX).unwrap(), 1);
+        assert_eq!(s.stream_start().unwrap(), 7);
+        consistent(&s);
         // keep_days 0 keeps everything.
         assert_eq!(s.trim_stream_days(0, i64::MAX).unwrap(), 0);
     }
