@@ -60,6 +60,10 @@ pub struct Config {
     pub trash_days: u32,
     /// `[backup]`: automatic backups.
     pub backup: BackupConfig,
+    /// `[stream] keep_days` (`EXPENSE_STREAM_KEEP_DAYS`): change records older than this many
+    /// days are trimmed by the process holding the store, at open (see `store/retention.rs`);
+    /// 0 (the default) keeps everything.
+    pub stream_keep_days: u32,
 }
 
 /// `[backup]` settings: automatic backups taken by the process that holds the store.
@@ -95,6 +99,7 @@ impl Default for Config {
             triggers: Vec::new(),
             trash_days: 30,
             backup: BackupConfig::default(),
+            stream_keep_days: 0,
         }
     }
 }
@@ -134,6 +139,14 @@ struct ConfigFile {
     #[serde(default)]
     trigger: Vec<crate::triggers::TriggerFile>,
     backup: Option<BackupFile>,
+    stream: Option<StreamFile>,
+}
+
+/// `[stream]` as written.
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct StreamFile {
+    keep_days: Option<i64>,
 }
 
 /// `[backup]` as written.
@@ -296,6 +309,10 @@ impl Config {
             cfg.backup.keep =
                 parse_count(&v, 1).map_err(|e| eyre!("EXPENSE_BACKUP_KEEP='{v}': {e}"))?;
         }
+        if let Some(v) = env("EXPENSE_STREAM_KEEP_DAYS") {
+            cfg.stream_keep_days =
+                parse_count(&v, 0).map_err(|e| eyre!("EXPENSE_STREAM_KEEP_DAYS='{v}': {e}"))?;
+        }
         if let Some(v) = env("EXPENSE_BACKUP_DIR") {
             cfg.backup.dir = (!v.is_empty()).then(|| PathBuf::from(v));
         }
@@ -357,6 +374,14 @@ impl Config {
             if let Some(d) = b.dir {
                 self.backup.dir = Some(d);
             }
+        }
+        if let Some(n) = file.stream.and_then(|st| st.keep_days) {
+            self.stream_keep_days = check_count(n, 0).map_err(|e| {
+                eyre!(
+                    "{}: stream.keep_days: {e} (0 keeps everything)",
+                    path.display()
+                )
+            })?;
         }
         if let Some(import) = file.import {
             let at = |key: &str, e: String| eyre!("{}: import.{key}: {e}", path.display());
@@ -698,5 +723,36 @@ header = true
         let bad = |k: &str| (k == "EXPENSE_BACKUP_KEEP").then(|| "many".to_string());
         let e = Config::load(None, &bad).unwrap_err().to_string();
         assert!(e.contains("EXPENSE_BACKUP_KEEP='many'"), "{e}");
+    }
+
+    #[test]
+    fn stream_keep_days_from_file_and_environment() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.toml");
+        assert_eq!(Config::load(None, &|_| None).unwrap().stream_keep_days, 0);
+        std::fs::write(&path, "[stream]\nkeep_days = 90\n").unwrap();
+        let cfg = Config::load(Some(dir.path()), &|_| None).unwrap();
+        assert_eq!(cfg.stream_keep_days, 90);
+        std::fs::write(&path, "[stream]\nkeep_days = -3\n").unwrap();
+        let e = Config::load(Some(dir.path()), &|_| None)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("stream.keep_days: -3 is not in 0-100000"), "{e}");
+        std::fs::write(&path, "[stream]\nkeep = 3\n").unwrap();
+        let e = Config::load(Some(dir.path()), &|_| None)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("keep"), "{e}");
+        let env = |k: &str| (k == "EXPENSE_STREAM_KEEP_DAYS").then(|| "7".to_string());
+        std::fs::write(&path, "[stream]\nkeep_days = 90\n").unwrap();
+        assert_eq!(
+            Config::load(Some(dir.path()), &env)
+                .unwrap()
+                .stream_keep_days,
+            7
+        );
+        let bad = |k: &str| (k == "EXPENSE_STREAM_KEEP_DAYS").then(|| "week".to_string());
+        let e = Config::load(None, &bad).unwrap_err().to_string();
+        assert!(e.contains("EXPENSE_STREAM_KEEP_DAYS='week'"), "{e}");
     }
 }

@@ -75,6 +75,19 @@ pub fn run(ctx: &mut Ctx, args: &Args) -> Result<()> {
         Since::Latest => store.last_seq()?,
         Since::Time(ms) => first_at_or_after(&store, ms)?.saturating_sub(1),
     };
+    // A consumer resuming from a seq that was trimmed (`[stream] keep_days`) is told what it
+    // misses instead of silently starting later.
+    let start = store.stream_start()?;
+    if let Since::Seq(s) = since {
+        if s > 0 && s.saturating_add(1) < start {
+            writeln!(
+                ctx.err,
+                "note: records {}..={} were trimmed (`[stream] keep_days`); starting at {start}",
+                s + 1,
+                start - 1
+            )?;
+        }
+    }
     // Records are encoded into one buffer and written a page at a time: many small writes
     // through `ctx.out` cost more than the encoding.
     let mut buf: Vec<u8> = Vec::with_capacity(OUT_PAGE + 4096);

@@ -134,6 +134,7 @@ pub fn run_command(
         let config = Config::load(places.config_dir.as_deref(), &process_env)?;
         let triggers = config.triggers.clone();
         let trash_ttl = config.trash_ttl_ms();
+        let keep_days = config.stream_keep_days;
         let server: std::cell::RefCell<Option<Server>> = std::cell::RefCell::new(None);
         let dispatcher: std::cell::RefCell<Option<Dispatcher>> = std::cell::RefCell::new(None);
         let auto_backup = std::cell::RefCell::new(None);
@@ -142,9 +143,12 @@ pub fn run_command(
             let store = open_unless_served(store_dir, deadline)
                 .wrap_err("opening the store")?
                 .ok_or(SessionAppeared)?;
-            // This process holds the store now, so it sweeps the trash (best effort: `expense
-            // check` must still run on a store whose trash is damaged, and reports it).
-            let _ = store.sweep_trash(crate::clock::now_ms());
+            // This process holds the store now, so it sweeps the trash and trims the change
+            // stream to `[stream] keep_days` (best effort: `expense check` must still run on a
+            // store whose trash or stream is damaged, and reports it).
+            let now = crate::clock::now_ms();
+            let _ = store.sweep_trash(now);
+            let _ = store.trim_stream_days(keep_days, now);
             store.set_trash_ttl(trash_ttl);
             // Without a socket (a path too long for one) the command still runs.
             *server.borrow_mut() = Server::start(store.clone(), &sock).ok();

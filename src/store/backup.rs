@@ -466,9 +466,13 @@ impl Store {
             &t.counts,
             &t.imports,
             &t.budgets,
+            &t.stream_base,
         ] {
             tree.clear()?;
         }
+        t.meta.remove(super::tables::META_STREAM_START)?;
+        t.meta.remove(super::tables::META_BASE_HASH)?;
+        t.meta.remove(super::tables::META_BASE_AT)?;
         t.meta.remove(super::tables::META_SEQ)?;
         t.meta.remove(super::tables::META_HASH)?;
         t.meta.remove(super::tables::META_START_DAY)?;
@@ -517,10 +521,33 @@ impl Store {
 
     /// The store as it was right after the last record written at or before `at_ms` (the
     /// stream is read in seq order up to the first record stamped later), as a snapshot, with
-    /// the current budgets (they are not in the stream). Needs an untrimmed stream.
+    /// the current budgets (they are not in the stream). A trimmed stream (`[stream]
+    /// keep_days`) starts from its base (`store/retention.rs`): a time before the last trimmed
+    /// record is refused, naming the earliest time that can be rebuilt.
     pub fn snapshot_at(&self, at_ms: i64) -> Result<Snapshot, StoreError> {
         let mut live: HashMap<u128, StoredItem> = HashMap::new();
-        let mut seq = 0;
+        let start = self.trees.stream_start()?;
+        let mut seq = start.saturating_sub(1);
+        if let Some(base_at) = super::retention::base_at(&self.trees)? {
+            if at_ms < base_at {
+                return Err(StoreError::BeforeWindow {
+                    start,
+                    // Rounded up to a whole second, so the time shown can be typed as it is.
+                    earliest: show_ms(
+                        base_at
+                            .saturating_add(999)
+                            .div_euclid(1000)
+                            .saturating_mul(1000),
+                    ),
+                });
+            }
+            super::retention::for_each_base(&self.trees, |e| {
+                if let super::retention::BaseEntry::Live(id, img) = e {
+                    live.insert(id, img);
+                }
+                Ok(())
+            })?;
+        }
         for kv in self.trees.stream.iter() {
             let (k, v) = kv?;
             let rec = decode_record(STREAM, &k, &v)?;
@@ -545,6 +572,15 @@ impl Store {
             imports: Vec::new(),
             skipped: 0,
         })
+    }
+}
+
+/// `ms` as local time, `YYYY-MM-DD HH:MM:SS` (what `restore --at` reads).
+fn show_ms(ms: i64) -> String {
+    use chrono::TimeZone;
+    match chrono::Local.timestamp_millis_opt(ms).single() {
+        Some(t) => t.format("%Y-%m-%d %H:%M:%S").to_string(),
+        None => format!("{ms} ms after 1970"),
     }
 }
 

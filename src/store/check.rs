@@ -17,7 +17,7 @@ use super::keys::{
 };
 use super::tables::{
     distinct_tags, Trees, AGG_DAY, AGG_MONTH, COUNTS, IDX_CATEGORY, IDX_DATE, IDX_PAYEE, IMPORTS,
-    ITEMS, META, META_SEQ, STREAM,
+    ITEMS, META, META_SEQ, STREAM, STREAM_BASE,
 };
 use super::Store;
 use crate::domain::money::format_plain;
@@ -297,9 +297,35 @@ fn last_record(t: &Trees) -> Result<Replay, StoreError> {
 }
 
 /// Seqs 1..=last without gaps, `prev_seq` chains per id, each image's `last_seq` is its record.
+/// A trimmed stream (`store/retention.rs`) starts at `meta` `stream_start`, its live map
+/// seeded from `stream_base-1` and its chain from `meta` `stream_base_hash`.
 fn replay_stream(t: &Trees) -> Result<Replay, StoreError> {
     let mut r = Replay::default();
-    let mut expect = 1u64;
+    let start = t.stream_start()?;
+    let mut expect = start;
+    r.last = start.saturating_sub(1);
+    r.chain = super::retention::base_hash(t)?;
+    super::retention::for_each_base(t, |e| {
+        let (id, seq, hash) = match &e {
+            super::retention::BaseEntry::Live(id, img) => {
+                (*id, img.last_seq, Some(image_hash(img)))
+            }
+            super::retention::BaseEntry::Removed(id, seq) => (*id, *seq, None),
+        };
+        if seq >= start {
+            r.problems.push(format!(
+                "{STREAM_BASE}: {} names record {seq}, which is not trimmed (the stream starts at {start})",
+                ExpenseId(id)
+            ));
+        }
+        if r.live.insert(id, (seq, hash)).is_some() {
+            r.problems.push(format!(
+                "{STREAM_BASE}: {} is both live and removed",
+                ExpenseId(id)
+            ));
+        }
+        Ok(())
+    })?;
     for kv in t.stream.iter() {
         let (k, v) = kv?;
         r.records += 1;
@@ -874,6 +900,7 @@ impl Store {
 /// tree is the memory of which bank rows were imported, not derived from items.
 fn check_imports(t: &Trees, last: u64, records: bool) -> Result<Vec<String>, StoreError> {
     let mut out = Vec::new();
+    let start = t.stream_start()?;
     for kv in t.imports.iter() {
         let (k, v) = kv?;
         let seq = match super::codec::decode_u64(IMPORTS, &k, &v) {
@@ -894,7 +921,8 @@ fn check_imports(t: &Trees, last: u64, records: bool) -> Result<Vec<String>, Sto
             ));
             continue;
         }
-        if !records {
+        // A record trimmed by `[stream] keep_days` cannot be read back.
+        if !records || seq < start {
             continue;
         }
         let key = super::keys::seq_key(seq);

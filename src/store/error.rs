@@ -35,6 +35,28 @@ pub enum StoreError {
     /// No change record with this sequence number.
     #[error("there is no change number {0} in the history")]
     UnknownSeq(u64),
+    /// The change record was trimmed (`[stream] keep_days`, see `store/retention.rs`).
+    #[error(
+        "change number {seq} is no longer in the history: the records before {start} were \
+         trimmed (`[stream] keep_days` in config.toml)"
+    )]
+    Trimmed {
+        /// The seq asked for.
+        seq: u64,
+        /// The first kept seq.
+        start: u64,
+    },
+    /// A point in time before the kept part of a trimmed stream (see `store/retention.rs`).
+    #[error(
+        "cannot rebuild the store at that time: the change stream before record {start} was \
+         trimmed (`[stream] keep_days`); the earliest point in time it can rebuild is {earliest}"
+    )]
+    BeforeWindow {
+        /// The first kept seq.
+        start: u64,
+        /// The earliest time that can be rebuilt, local `YYYY-MM-DD HH:MM:SS`.
+        earliest: String,
+    },
     /// No import with this batch id.
     #[error("there is no import with batch id {0} in the history")]
     UnknownBatch(u64),

@@ -36,8 +36,10 @@ pub const ITEM_HISTORY_CAP: usize = 10_000;
 /// A window of the whole stream, newest first.
 #[derive(Debug, Clone, PartialEq)]
 pub struct HistoryWindow {
-    /// The newest seq when read (the stream holds records `1..=newest`).
+    /// The newest seq when read (the stream holds records `first..=newest`).
     pub newest: u64,
+    /// The first kept seq (1 unless `[stream] keep_days` trimmed older records).
+    pub first: u64,
     /// The records, newest first, old images resolved.
     pub records: Vec<ChangeRecord>,
 }
@@ -57,12 +59,13 @@ impl Store {
     /// old image outside the window.
     pub fn history_window(&self, skip: usize, take: usize) -> Result<HistoryWindow, StoreError> {
         let newest = self.last_seq()?;
+        let first = self.trees.stream_start()?;
         let skip = u64::try_from(skip).unwrap_or(u64::MAX);
         let take = u64::try_from(take).unwrap_or(u64::MAX);
         let hi = newest.saturating_sub(skip);
-        let lo = hi.saturating_sub(take).saturating_add(1);
+        let lo = hi.saturating_sub(take).saturating_add(1).max(first);
         let mut rows: Vec<(u64, StoredRecord)> = Vec::new();
-        if hi >= 1 && take > 0 {
+        if hi >= lo && take > 0 {
             for kv in self.trees.stream.range(seq_key(lo)..=seq_key(hi)).rev() {
                 let (k, v) = kv?;
                 let seq = keys::decode_seq(&k).ok_or_else(|| corrupt(STREAM, &k, "not a seq"))?;
@@ -77,17 +80,22 @@ impl Store {
                 None => None,
                 Some(p) => match in_window.get(&p) {
                     Some(&i) => rows[i].1.new.clone(),
-                    None => self.image_of(p)?,
+                    None => self.image_of(rec.id, p)?,
                 },
             };
             records.push(to_change_record(*seq, rec, old.as_ref())?);
         }
-        Ok(HistoryWindow { newest, records })
+        Ok(HistoryWindow {
+            newest,
+            first,
+            records,
+        })
     }
 
     /// The records of expense `id`, newest first, positions `skip .. skip + take`: its chain is
     /// walked through `prev_seq` from its newest record (the item's `last_seq`; for a deleted
-    /// expense, found by a backward scan of record heads). Empty when the id never existed.
+    /// expense, found by a backward scan of record heads) down to the first kept record. Empty
+    /// when the id never existed (or only before the trimmed part of the stream).
     pub fn item_history(
         &self,
         id: ExpenseId,
@@ -99,9 +107,10 @@ impl Store {
             Some(v) => Some(codec::decode_item(ITEMS, &key, &v)?.last_seq),
             None => self.last_record_of(id)?,
         };
+        let first = self.trees.stream_start()?;
         let mut chain: Vec<(u64, StoredRecord)> = Vec::new();
-        let mut next = start;
-        while let Some(seq) = next {
+        let mut next = start.filter(|s| *s >= first);
+        while let Some(seq) = next.filter(|s| *s >= first) {
             if chain.len() >= ITEM_HISTORY_CAP {
                 break;
             }
@@ -118,7 +127,7 @@ impl Store {
             let old = match (rec.prev_seq, chain.get(i + 1)) {
                 (None, _) => None,
                 (Some(p), Some((s, r))) if *s == p => r.new.clone(),
-                (Some(p), _) => self.image_of(p)?,
+                (Some(p), _) => self.image_of(rec.id, p)?,
             };
             records.push(to_change_record(*seq, rec, old.as_ref())?);
         }
@@ -309,6 +318,10 @@ impl Store {
         finished: &HashSet<u64>,
     ) -> Result<(Vec<Member>, u64), StoreError> {
         let last = self.last_seq()?;
+        let start = self.trees.stream_start()?;
+        if batch < start {
+            return Err(super::retention::trimmed(batch, start));
+        }
         let mut members: Vec<Member> = Vec::new();
         let mut latest: HashMap<u128, u64> = HashMap::new();
         for kv in self.trees.stream.range(seq_key(batch)..=seq_key(last)) {
@@ -322,7 +335,7 @@ impl Store {
             let event = Event::from_code(rec.event)
                 .ok_or_else(|| corrupt(STREAM, &k, format!("bad event {}", rec.event)))?;
             let old = match rec.prev_seq {
-                Some(p) => self.image_of(p)?,
+                Some(p) => self.image_of(rec.id, p)?,
                 None => None,
             };
             members.push(Member {
@@ -342,8 +355,12 @@ impl Store {
         Ok((members, last))
     }
 
-    /// The new image of record `seq` (the old image of the record after it).
-    fn image_of(&self, seq: u64) -> Result<Option<StoredItem>, StoreError> {
+    /// The new image of record `seq` of expense `id` (the old image of the record after it);
+    /// for a trimmed `seq`, the base image of `id` (see `store/retention.rs`).
+    fn image_of(&self, id: u128, seq: u64) -> Result<Option<StoredItem>, StoreError> {
+        if seq < self.trees.stream_start()? {
+            return super::retention::base_new_image(&self.trees, id, seq);
+        }
         match read_record(&self.trees.stream, seq)? {
             Some(r) => Ok(r.new),
             None => Err(corrupt(

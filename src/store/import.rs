@@ -178,6 +178,10 @@ impl Store {
     /// deleted since are left alone and counted as `kept`. Written in flushed transactions of
     /// `BATCH_CHUNK` items. `UnknownBatch` when no import has that id.
     pub fn undo_batch(&self, batch: u64, now_ms: i64) -> Result<BatchUndo, StoreError> {
+        let start = self.trees.stream_start()?;
+        if batch < start {
+            return Err(super::retention::trimmed(batch, start));
+        }
         let mut members: Vec<Member> = Vec::new();
         for kv in self.trees.stream.range(seq_key(batch)..) {
             let (k, v) = kv?;

@@ -18,6 +18,7 @@ mod import;
 mod keys;
 pub mod mark;
 mod restore;
+mod retention;
 mod stream;
 mod tables;
 mod trash;
@@ -296,8 +297,11 @@ impl Store {
         origin: Origin,
         now_ms: i64,
     ) -> Result<ChangeRecord, StoreError> {
-        let target =
-            stream::read_change(&self.trees.stream, seq)?.ok_or(StoreError::UnknownSeq(seq))?;
+        let start = self.trees.stream_start()?;
+        if seq < start {
+            return Err(retention::trimmed(seq, start));
+        }
+        let target = stream::read_change(&self.trees, seq)?.ok_or(StoreError::UnknownSeq(seq))?;
         let id = target.id;
         let skey = keys::seq_key(seq);
         let stored = |e: Option<&Expense>| -> Result<StoredItem, StoreError> {
@@ -440,7 +444,8 @@ impl Store {
     /// The seq of the latest change that is not already undone (see [`Store::undo_latest`]).
     /// An item removed for good (a `ttl` record) has nothing left to undo: its records are
     /// skipped, so a sweep never blocks `u`. A `restore` record ends the walk: a restored store
-    /// starts there.
+    /// starts there. Running past the first kept record of a trimmed stream is
+    /// `StoreError::Trimmed` (see `store/retention.rs`).
     fn latest_standing(&self) -> Result<Option<u64>, StoreError> {
         let mut pending: HashMap<u128, u64> = HashMap::new();
         let mut gone: std::collections::HashSet<u128> = std::collections::HashSet::new();
@@ -470,6 +475,11 @@ impl Store {
                     return Ok(Some(seq));
                 }
             }
+        }
+        // The walk ran past the kept records: what is left to undo was trimmed.
+        let start = self.trees.stream_start()?;
+        if start > 1 {
+            return Err(retention::trimmed(start - 1, start));
         }
         Ok(None)
     }
@@ -724,7 +734,7 @@ impl Store {
 
     /// Change records with `seq > after`, at most `limit`, old images resolved via `prev_seq`.
     pub fn stream_since(&self, after: u64, limit: usize) -> Result<Vec<ChangeRecord>, StoreError> {
-        stream::read_since(&self.trees.stream, after, limit)
+        stream::read_since(&self.trees, after, limit)
     }
 
     /// Number of stored items (sled counts them by scanning `items`).

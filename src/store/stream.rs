@@ -2,12 +2,14 @@
 //! record stores only its new image; its old image is the new image of the previous record for
 //! the same id (`prev_seq`), resolved here when records are read. A REMOVE that follows a REMOVE
 //! (the `ttl` record of an expense leaving the trash, see `store/trash.rs`) has as old image the
-//! image the first REMOVE removed; an INSERT never has one.
+//! image the first REMOVE removed; an INSERT never has one. Records older than `[stream]
+//! keep_days` may be trimmed (`store/retention.rs`): the stream then starts at `meta`
+//! `stream_start`, and an old image whose record is gone comes from `stream_base-1`.
 
 use super::codec::{decode_record, StoredItem, StoredRecord};
 use super::error::{corrupt, StoreError};
 use super::keys::{decode_seq, seq_key};
-use super::tables::STREAM;
+use super::tables::{Trees, STREAM};
 use crate::domain::{Expense, ExpenseId};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -203,9 +205,12 @@ pub(crate) fn read_record(
 /// new image of the record at `prev`; when that is a REMOVE (the `ttl` REMOVE that follows the
 /// REMOVE which moved the item to the trash), the image that REMOVE removed. An INSERT has none.
 /// `seen` holds, per seq already read, the image the item had after that record (for a REMOVE:
-/// the one it removed).
+/// the one it removed). A `prev` below `start` was trimmed: the image comes from the base
+/// (`store/retention.rs`), which holds exactly what the id's last trimmed record left.
 fn image_at(
-    stream: &sled::Tree,
+    t: &Trees,
+    start: u64,
+    id: u128,
     event: u8,
     prev: Option<u64>,
     seen: &HashMap<u64, Option<StoredItem>>,
@@ -218,7 +223,10 @@ fn image_at(
         if let Some(img) = seen.get(&p) {
             return Ok(img.clone());
         }
-        match read_record(stream, p)? {
+        if p < start {
+            return super::retention::base_image(t, id);
+        }
+        match read_record(&t.stream, p)? {
             Some(r) if r.new.is_some() => return Ok(r.new),
             Some(r) if r.event == Event::Remove.code() && r.prev_seq < Some(p) => {
                 prev = r.prev_seq;
@@ -238,21 +246,22 @@ fn image_at(
 
 /// Records with `seq > after`, at most `limit`, old images resolved.
 pub(crate) fn read_since(
-    stream: &sled::Tree,
+    t: &Trees,
     after: u64,
     limit: usize,
 ) -> Result<Vec<ChangeRecord>, StoreError> {
     let mut out = Vec::new();
     // New images of this batch, so a chain of changes to one id is resolved without re-reads.
     let mut seen: HashMap<u64, Option<StoredItem>> = HashMap::new();
-    let Some(start) = after.checked_add(1) else {
+    let Some(from) = after.checked_add(1) else {
         return Ok(out);
     };
-    for kv in stream.range(seq_key(start)..).take(limit) {
+    let start = t.stream_start()?;
+    for kv in t.stream.range(seq_key(from)..).take(limit) {
         let (k, v) = kv?;
         let seq = decode_seq(&k).ok_or_else(|| corrupt(STREAM, &k, "key is not a seq"))?;
         let rec = decode_record(STREAM, &k, &v)?;
-        let old = image_at(stream, rec.event, rec.prev_seq, &seen)?;
+        let old = image_at(t, start, rec.id, rec.event, rec.prev_seq, &seen)?;
         out.push(to_change_record(seq, &rec, old.as_ref())?);
         seen.insert(seq, if rec.new.is_some() { rec.new } else { old });
     }
@@ -260,13 +269,11 @@ pub(crate) fn read_since(
 }
 
 /// Resolves the full public record at `seq`.
-pub(crate) fn read_change(
-    stream: &sled::Tree,
-    seq: u64,
-) -> Result<Option<ChangeRecord>, StoreError> {
-    let Some(rec) = read_record(stream, seq)? else {
+pub(crate) fn read_change(t: &Trees, seq: u64) -> Result<Option<ChangeRecord>, StoreError> {
+    let Some(rec) = read_record(&t.stream, seq)? else {
         return Ok(None);
     };
-    let old = image_at(stream, rec.event, rec.prev_seq, &HashMap::new())?;
+    let start = t.stream_start()?;
+    let old = image_at(t, start, rec.id, rec.event, rec.prev_seq, &HashMap::new())?;
     to_change_record(seq, &rec, old.as_ref()).map(Some)
 }

@@ -8,7 +8,9 @@
 //! sled transaction over all trees below, flushed before it returns. Exceptions, on a store
 //! nobody else sees: `clear_for_restore` (`expense restore --force-live`) empties every tree
 //! while it holds the store alone, after a backup; `restore_snapshot` fills a blank store with
-//! sled batches under the `meta` `restore_incomplete` marker (`store/restore.rs`).
+//! sled batches under the `meta` `restore_incomplete` marker (`store/restore.rs`). `trim_stream`
+//! (`store/retention.rs`) writes only `stream`, `stream_base` and its `meta` keys, one flushed
+//! transaction per chunk.
 
 use super::codec::{
     decode_item, decode_payee, decode_u64, encode_item, encode_payee, encode_record, encode_u64,
@@ -113,6 +115,23 @@ pub const META_RESTORING: &[u8] = b"restore_incomplete";
 /// exist (the chain then starts from 32 zero bytes).
 pub const META_HASH: &[u8] = b"stream_hash";
 
+/// `stream_base`: what the trimmed part of the stream leaves behind (see `store/retention.rs`),
+/// written only by `Store::trim_stream`, in the same transaction as the records it removes.
+/// Key `id (16)` -> postcard `codec::StoredItem`: the item as a replay of the trimmed records
+/// (`1 ..= stream_start - 1`) leaves it (its `last_seq` names the record that wrote it). Key
+/// `id (16) ++ 0x00` -> `seq u64 BE ++ postcard StoredItem`: for an id whose last trimmed record
+/// is a REMOVE, that REMOVE's seq and the image it removed (the old image of a later `ttl`
+/// REMOVE, which looks through it). Empty while nothing was trimmed.
+pub const STREAM_BASE: &str = "stream_base-1";
+/// `meta` key of the first kept stream seq (u64 BE; absent: 1, nothing trimmed).
+pub const META_STREAM_START: &[u8] = b"stream_start";
+/// `meta` key of the running stream hash after the last trimmed record (32 bytes; absent: 32
+/// zero bytes). `check --stream` starts its chain from it.
+pub const META_BASE_HASH: &[u8] = b"stream_base_hash";
+/// `meta` key of the `at` (i64 BE, Unix ms) of the last trimmed record: the earliest time a
+/// point-in-time restore can rebuild.
+pub const META_BASE_AT: &[u8] = b"stream_base_at";
+
 /// Handles to every tree (cheap clones: sled trees are `Arc`s).
 #[derive(Debug, Clone)]
 pub(crate) struct Trees {
@@ -128,6 +147,8 @@ pub(crate) struct Trees {
     pub meta: sled::Tree,
     pub budgets: sled::Tree,
     pub trash: sled::Tree,
+    /// `stream_base-1` (see `store/retention.rs`).
+    pub stream_base: sled::Tree,
 }
 
 impl Trees {
@@ -146,6 +167,7 @@ impl Trees {
             meta: db.open_tree(META)?,
             budgets: db.open_tree(BUDGETS)?,
             trash: db.open_tree(TRASH)?,
+            stream_base: db.open_tree(STREAM_BASE)?,
         })
     }
 
@@ -155,6 +177,14 @@ impl Trees {
             Some(v) => <[u8; 32]>::try_from(&v[..])
                 .map_err(|_| corrupt(META, META_HASH, "stream hash is not 32 bytes")),
             None => Ok(super::mark::ZERO),
+        }
+    }
+
+    /// The first kept stream seq (1 while nothing was trimmed).
+    pub fn stream_start(&self) -> Result<u64, StoreError> {
+        match self.meta.get(META_STREAM_START)? {
+            Some(v) => decode_u64(META, META_STREAM_START, &v),
+            None => Ok(1),
         }
     }
 

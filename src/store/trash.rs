@@ -356,6 +356,7 @@ pub(crate) fn check(
     image_hash: impl Fn(&StoredItem) -> u64,
 ) -> Result<Vec<String>, StoreError> {
     let mut out = Vec::new();
+    let start = t.stream_start()?;
     let mut expiry: HashMap<u128, i64> = HashMap::new();
     for kv in t.trash.scan_prefix([EXP]) {
         let (k, _) = kv?;
@@ -401,10 +402,16 @@ pub(crate) fn check(
                 ));
             }
         }
-        match read_record(&t.stream, row.image.last_seq)? {
-            Some(r)
-                if r.id == id.0
-                    && r.new.as_ref().map(&image_hash) == Some(image_hash(&row.image)) => {}
+        // A record trimmed by `[stream] keep_days` left its image in the base.
+        let written = if row.image.last_seq < start {
+            super::retention::base_image(t, id.0)?
+        } else {
+            read_record(&t.stream, row.image.last_seq)?
+                .filter(|r| r.id == id.0)
+                .and_then(|r| r.new)
+        };
+        match written {
+            Some(img) if image_hash(&img) == image_hash(&row.image) => {}
             _ => out.push(format!(
                 "{STREAM}: record {} did not write the image of {id} held in the trash",
                 row.image.last_seq

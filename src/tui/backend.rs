@@ -30,6 +30,9 @@ pub struct Backend {
     events: Sender<Msg>,
     /// `[[trigger]]` from config, delivered while this process holds the store.
     triggers: Vec<TriggerSpec>,
+    /// `[stream] keep_days`: records older than this are trimmed when this process becomes the
+    /// holder (0 keeps everything).
+    stream_keep_days: u32,
 }
 
 enum Kind {
@@ -44,19 +47,22 @@ enum Kind {
 }
 
 impl Backend {
-    /// Starts from an attachment; notifications go to `events`.
+    /// Starts from an attachment; notifications go to `events`. `stream_keep_days` is
+    /// `[stream] keep_days` (see `store/retention.rs`).
     pub fn new(
         attached: Attached,
         store_dir: &Path,
         events: Sender<Msg>,
         triggers: Vec<TriggerSpec>,
+        stream_keep_days: u32,
     ) -> Backend {
         Backend {
-            kind: connect(attached, store_dir, &events, &triggers),
+            kind: connect(attached, store_dir, &events, &triggers, stream_keep_days),
             store_dir: store_dir.to_path_buf(),
             own_seq: None,
             events,
             triggers,
+            stream_keep_days,
         }
     }
 
@@ -129,7 +135,13 @@ impl Backend {
     /// Attaches again after the holder left: becomes the holder, or a client of the new one.
     pub fn reattach(&mut self) -> Result<(), StoreError> {
         let attached = attach(&self.store_dir, PATIENCE)?;
-        self.kind = connect(attached, &self.store_dir, &self.events, &self.triggers);
+        self.kind = connect(
+            attached,
+            &self.store_dir,
+            &self.events,
+            &self.triggers,
+            self.stream_keep_days,
+        );
         Ok(())
     }
 
@@ -172,12 +184,16 @@ fn connect(
     store_dir: &Path,
     events: &Sender<Msg>,
     triggers: &[TriggerSpec],
+    stream_keep_days: u32,
 ) -> Kind {
     match attached {
         Attached::Holder(store) => {
-            // The holder sweeps the trash at open (best effort: a damaged trash is reported by
-            // `expense check`, and must not keep the ledger from opening).
-            let _ = store.sweep_trash(crate::clock::now_ms());
+            // The holder sweeps the trash and trims the change stream at open (best effort: a
+            // damaged trash or stream is reported by `expense check`, and must not keep the
+            // ledger from opening).
+            let now = crate::clock::now_ms();
+            let _ = store.sweep_trash(now);
+            let _ = store.trim_stream_days(stream_keep_days, now);
             let server = Server::start(store.clone(), &socket_path(store_dir)).ok();
             if let Some(server) = &server {
                 let rx = server.subscribe();

@@ -54,7 +54,13 @@ pub fn run(attached: Attached, store_dir: &Path, config: &Config, keymap: Keymap
         store.set_trash_ttl(config.trash_ttl_ms());
     }
     // After terminal::init, so the session's panic filter wraps ratatui's restoring hook.
-    let mut runtime = Backend::new(attached, store_dir, tx.clone(), config.triggers.clone());
+    let mut runtime = Backend::new(
+        attached,
+        store_dir,
+        tx.clone(),
+        config.triggers.clone(),
+        config.stream_keep_days,
+    );
     runtime.set_month_start_day(config.month_start_day);
     let size = term.size().wrap_err("reading the terminal size")?;
     let mut queue: VecDeque<Action> = VecDeque::new();

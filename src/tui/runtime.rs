@@ -204,7 +204,8 @@ impl Runtime {
             None => {
                 let w = self.store.history_window(q.start, q.len)?;
                 Ok(HistoryLoaded {
-                    total: usize::try_from(w.newest).unwrap_or(usize::MAX),
+                    total: usize::try_from((w.newest + 1).saturating_sub(w.first))
+                        .unwrap_or(usize::MAX),
                     newest: w.newest,
                     rows: rows(w.records),
                     query: q,
