@@ -455,19 +455,7 @@ impl Store {
     /// cleared store, which that backup restores.
     pub fn clear_for_restore(&self) -> Result<(), StoreError> {
         let t = &self.trees;
-        for tree in [
-            &t.items,
-            &t.idx_date,
-            &t.idx_category,
-            &t.idx_payee,
-            &t.stream,
-            &t.agg_day,
-            &t.agg_month,
-            &t.counts,
-            &t.imports,
-            &t.budgets,
-            &t.stream_base,
-        ] {
+        for tree in t.data() {
             tree.clear()?;
         }
         t.meta.remove(super::tables::META_STREAM_START)?;
@@ -512,11 +500,16 @@ impl Store {
 
     /// True when the store holds nothing: no item, no record, no budget, no import.
     pub fn is_blank(&self) -> Result<bool, StoreError> {
-        Ok(self.last_seq()? == 0
-            && self.is_empty()
-            && self.trees.stream.first()?.is_none()
-            && self.trees.budgets.first()?.is_none()
-            && self.trees.imports.first()?.is_none())
+        // Trigger state does not count: the process restoring may have set up its checkpoints.
+        if self.last_seq()? != 0 {
+            return Ok(false);
+        }
+        for tree in self.trees.data() {
+            if !std::ptr::eq(tree, &self.trees.triggers) && tree.first()?.is_some() {
+                return Ok(false);
+            }
+        }
+        Ok(true)
     }
 
     /// The store as it was right after the last record written at or before `at_ms` (the
@@ -776,6 +769,30 @@ mod tests {
             tags: vec![],
             kind: Kind::Expense,
         }
+    }
+
+    /// A restore over the live store starts from nothing: no trash rows of the old items, no
+    /// trigger checkpoints pointing into the old stream.
+    #[test]
+    fn clearing_for_a_restore_empties_every_data_tree() {
+        let s = Store::open_temporary().unwrap();
+        let a = s.put(draft(100), Origin::User, 1).unwrap();
+        s.put(draft(200), Origin::User, 2).unwrap();
+        s.trash(a.id, 1, 3, 86_400_000).unwrap();
+        s.set_budget("food", Some((Currency::EUR, 500))).unwrap();
+        let st = crate::store::TriggerState {
+            checkpoint: 3,
+            ..Default::default()
+        };
+        s.set_trigger_state("t", &st).unwrap();
+        assert!(!s.is_blank().unwrap());
+        s.clear_for_restore().unwrap();
+        assert!(s.is_blank().unwrap());
+        assert!(s.trashed().unwrap().is_empty());
+        assert!(s.trigger_states().unwrap().is_empty());
+        // A trigger set up by the restoring process does not make the store count as used.
+        s.set_trigger_state("t", &st).unwrap();
+        assert!(s.is_blank().unwrap());
     }
 
     /// Writes that land during the scan (a modify, a delete, an insert) are taken from the

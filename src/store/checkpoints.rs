@@ -84,16 +84,10 @@ fn encode<T: Serialize>(v: &T) -> Result<Vec<u8>, StoreError> {
 }
 
 impl Store {
-    fn triggers_tree(&self) -> Result<sled::Tree, StoreError> {
-        // Opened on use rather than with the other trees: only trigger code reads it, and sled
-        // hands back the same tree each time.
-        Ok(self.db.open_tree(TRIGGERS)?)
-    }
-
     /// The state of trigger `name` (`None`: never run).
     pub fn trigger_state(&self, name: &str) -> Result<Option<TriggerState>, StoreError> {
         let key = state_key(name);
-        match self.triggers_tree()?.get(&key)? {
+        match self.trees.triggers.get(&key)? {
             Some(v) => decode(&key, &v).map(Some),
             None => Ok(None),
         }
@@ -102,7 +96,7 @@ impl Store {
     /// Every trigger that has state, by name.
     pub fn trigger_states(&self) -> Result<Vec<(String, TriggerState)>, StoreError> {
         let mut out = Vec::new();
-        for kv in self.triggers_tree()?.scan_prefix([STATE]) {
+        for kv in self.trees.triggers.scan_prefix([STATE]) {
             let (k, v) = kv?;
             let name = std::str::from_utf8(&k[1..])
                 .map_err(|_| corrupt(TRIGGERS, &k, "name is not UTF-8"))?;
@@ -113,7 +107,7 @@ impl Store {
 
     /// Saves the state of trigger `name`, durably.
     pub fn set_trigger_state(&self, name: &str, state: &TriggerState) -> Result<(), StoreError> {
-        let tree = self.triggers_tree()?;
+        let tree = &self.trees.triggers;
         tree.insert(state_key(name), encode(state)?)?;
         tree.flush()?;
         Ok(())
@@ -126,7 +120,7 @@ impl Store {
         state: &TriggerState,
         letter: &DeadLetter,
     ) -> Result<(), StoreError> {
-        let tree = self.triggers_tree()?;
+        let tree = &self.trees.triggers;
         let mut batch = sled::Batch::default();
         batch.insert(state_key(name), encode(state)?);
         batch.insert(dead_key(name, letter.seq), encode(letter)?);
@@ -138,7 +132,7 @@ impl Store {
     /// The dead letters of `name`, oldest record first.
     pub fn dead_letters(&self, name: &str) -> Result<Vec<DeadLetter>, StoreError> {
         let mut out = Vec::new();
-        for kv in self.triggers_tree()?.scan_prefix(dead_prefix(name)) {
+        for kv in self.trees.triggers.scan_prefix(dead_prefix(name)) {
             let (k, v) = kv?;
             out.push(decode(&k, &v)?);
         }
@@ -147,7 +141,7 @@ impl Store {
 
     /// Removes the dead letter of `name` for record `seq`; false when there was none.
     pub fn remove_dead_letter(&self, name: &str, seq: u64) -> Result<bool, StoreError> {
-        let tree = self.triggers_tree()?;
+        let tree = &self.trees.triggers;
         let had = tree.remove(dead_key(name, seq))?.is_some();
         tree.flush()?;
         Ok(had)
@@ -155,7 +149,7 @@ impl Store {
 
     /// Forgets trigger `name`: its state and dead letters. Returns how many dead letters went.
     pub fn forget_trigger(&self, name: &str) -> Result<usize, StoreError> {
-        let tree = self.triggers_tree()?;
+        let tree = &self.trees.triggers;
         let mut batch = sled::Batch::default();
         batch.remove(state_key(name));
         let mut n = 0;

@@ -149,6 +149,8 @@ pub(crate) struct Trees {
     pub trash: sled::Tree,
     /// `stream_base-1` (see `store/retention.rs`).
     pub stream_base: sled::Tree,
+    /// `triggers-1` (see `store/checkpoints.rs`).
+    pub triggers: sled::Tree,
 }
 
 impl Trees {
@@ -168,7 +170,28 @@ impl Trees {
             budgets: db.open_tree(BUDGETS)?,
             trash: db.open_tree(TRASH)?,
             stream_base: db.open_tree(STREAM_BASE)?,
+            triggers: db.open_tree(TRIGGERS)?,
         })
+    }
+
+    /// Every tree that holds data of this store (all but `meta`): what a restore over the live
+    /// store clears, and what a blank store has empty.
+    pub fn data(&self) -> [&sled::Tree; 13] {
+        [
+            &self.items,
+            &self.idx_date,
+            &self.idx_category,
+            &self.idx_payee,
+            &self.stream,
+            &self.agg_day,
+            &self.agg_month,
+            &self.counts,
+            &self.imports,
+            &self.budgets,
+            &self.trash,
+            &self.stream_base,
+            &self.triggers,
+        ]
     }
 
     /// The running stream hash in `meta` (zeros when never written).
