@@ -74,21 +74,32 @@ fn confirm_delete(expense: &crate::domain::Expense, theme: &Theme, frame: &mut F
         inert(&d.payee),
         d.date.format("%Y-%m-%d")
     );
+    confirm_popup(" Delete ", question, "delete", theme, frame, area);
+}
+
+/// A y/n popup: `question` (wrapped; the key line below it always shows), `y` does `yes`.
+pub fn confirm_popup(
+    title: &str,
+    question: String,
+    yes: &str,
+    theme: &Theme,
+    frame: &mut Frame,
+    area: Rect,
+) {
     let width = area.width.min(64);
     let text_width = usize::from(width.saturating_sub(2)).max(1);
-    // Wrapped height of the question, so the key line below it always shows.
     let question_rows = question.chars().count().div_ceil(text_width) as u16;
     let text = vec![
         Line::from(question),
         Line::from(vec![
             Span::styled("y", theme.style(Meaning::Key)),
-            Span::raw(" delete   "),
+            Span::raw(format!(" {yes}   ")),
             Span::styled("n", theme.style(Meaning::Key)),
             Span::raw(" / Esc keep it"),
         ]),
     ];
     let popup = centered(area, width, question_rows + 3);
-    popup_frame(frame, popup, " Delete ", theme);
+    popup_frame(frame, popup, title, theme);
     frame.render_widget(
         Paragraph::new(text).wrap(Wrap { trim: false }),
         inner(popup),

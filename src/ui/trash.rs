@@ -5,7 +5,7 @@
 
 use super::layout::{areas, ledger_rows};
 use super::theme::{Meaning, Theme};
-use super::{centered, inner, popup_frame, Chrome};
+use super::Chrome;
 use crate::app::state::State;
 use crate::domain::money::format_grouped;
 use crate::domain::text::inert;
@@ -201,22 +201,5 @@ pub fn confirm_purge(expense: &Expense, theme: &Theme, frame: &mut Frame, area: 
         "Purge {what} on {} for good? This cannot be undone.",
         d.date.format("%Y-%m-%d")
     );
-    let width = area.width.min(64);
-    let text_width = usize::from(width.saturating_sub(2)).max(1);
-    let question_rows = question.chars().count().div_ceil(text_width) as u16;
-    let text = vec![
-        Line::from(question),
-        Line::from(vec![
-            Span::styled("y", theme.style(Meaning::Key)),
-            Span::raw(" purge   "),
-            Span::styled("n", theme.style(Meaning::Key)),
-            Span::raw(" / Esc keep it"),
-        ]),
-    ];
-    let popup = centered(area, width, question_rows + 3);
-    popup_frame(frame, popup, " Purge ", theme);
-    frame.render_widget(
-        Paragraph::new(text).wrap(Wrap { trim: false }),
-        inner(popup),
-    );
+    super::confirm_popup(" Purge ", question, "purge", theme, frame, area);
 }
