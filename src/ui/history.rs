@@ -240,20 +240,5 @@ fn render_status(state: &State, chrome: &Chrome, frame: &mut Frame, area: Rect) 
         pairs.extend([("esc", "back"), ("?", "help")]);
         Line::from(super::hints(&pairs, t))
     };
-    let pos_width = position.chars().count() as u16;
-    frame.render_widget(
-        Paragraph::new(left),
-        Rect {
-            width: area.width.saturating_sub(pos_width),
-            ..area
-        },
-    );
-    frame.render_widget(
-        Paragraph::new(Span::styled(position, t.style(Meaning::Muted))),
-        Rect {
-            x: area.right().saturating_sub(pos_width),
-            width: pos_width.min(area.width),
-            ..area
-        },
-    );
+    super::status_line(left, position, t, frame, area);
 }

@@ -271,19 +271,5 @@ fn render_status(state: &State, chrome: &Chrome, frame: &mut Frame, area: Rect) 
         ));
         Line::from(spans)
     };
-    let pos_width = position.chars().count() as u16;
-    let left_area = Rect {
-        width: area.width.saturating_sub(pos_width),
-        ..area
-    };
-    frame.render_widget(Paragraph::new(left), left_area);
-    let right_area = Rect {
-        x: area.right().saturating_sub(pos_width),
-        width: pos_width.min(area.width),
-        ..area
-    };
-    frame.render_widget(
-        Paragraph::new(Span::styled(position, t.style(Meaning::Muted))),
-        right_area,
-    );
+    super::status_line(left, position, t, frame, area);
 }

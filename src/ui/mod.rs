@@ -203,6 +203,32 @@ pub fn inner(area: Rect) -> Rect {
     }
 }
 
+/// A status line: `left` (message or key hints), and `position` (`3/120`) at the right edge.
+pub fn status_line(
+    left: Line<'_>,
+    position: String,
+    theme: &Theme,
+    frame: &mut Frame,
+    area: Rect,
+) {
+    let pos_width = position.chars().count() as u16;
+    frame.render_widget(
+        Paragraph::new(left),
+        Rect {
+            width: area.width.saturating_sub(pos_width),
+            ..area
+        },
+    );
+    frame.render_widget(
+        Paragraph::new(Span::styled(position, theme.style(Meaning::Muted))),
+        Rect {
+            x: area.right().saturating_sub(pos_width),
+            width: pos_width.min(area.width),
+            ..area
+        },
+    );
+}
+
 /// What the status line shows instead of key hints: the last message, else a failing trigger.
 pub fn notice_line(state: &crate::app::state::State, theme: &Theme) -> Option<Line<'static>> {
     if let Some(toast) = &state.toast {

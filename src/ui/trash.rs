@@ -172,22 +172,7 @@ fn render_status(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
             theme,
         )),
     };
-    let pos_width = position.chars().count() as u16;
-    frame.render_widget(
-        Paragraph::new(left),
-        Rect {
-            width: area.width.saturating_sub(pos_width),
-            ..area
-        },
-    );
-    frame.render_widget(
-        Paragraph::new(Span::styled(position, theme.style(Meaning::Muted))),
-        Rect {
-            x: area.right().saturating_sub(pos_width),
-            width: pos_width.min(area.width),
-            ..area
-        },
-    );
+    super::status_line(left, position, theme, frame, area);
 }
 
 /// The y/n prompt before a purge, which cannot be undone.
