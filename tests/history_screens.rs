@@ -156,7 +156,6 @@ fn answer(state: &mut State, stream: &[ChangeRecord], fx: Vec<Effect>) -> usize 
                     .collect();
                 let loaded = HistoryLoaded {
                     total: view.len(),
-                    newest: stream.len() as u64,
                     rows,
                     query,
                 };

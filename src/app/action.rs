@@ -177,8 +177,6 @@ pub struct HistoryLoaded {
     pub query: super::effect::HistoryQuery,
     /// Number of records in the view (the whole stream, or the expense's).
     pub total: usize,
-    /// The newest seq of the store when read.
-    pub newest: u64,
     /// The records at positions `query.start ..`, newest first.
     pub rows: Vec<HistoryRow>,
 }

@@ -171,9 +171,6 @@ pub struct HistoryState {
     pub offset: usize,
     /// Records in the view; `None` until the first load.
     pub total: Option<usize>,
-    /// Newest seq at the last load: a later load with a newer one shifts the selection so it
-    /// stays on the same record.
-    pub newest: u64,
     /// Absolute index of `window[0]`.
     pub window_start: usize,
     /// The loaded records, newest first.

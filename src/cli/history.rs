@@ -93,7 +93,7 @@ pub fn line(r: &ChangeRecord) -> String {
         r.seq,
         local_time(r.at),
         r.event,
-        origin_name(r.origin),
+        r.origin.name(),
         summary(r.old.as_ref(), r.new.as_ref())
     )
 }
@@ -107,9 +107,4 @@ pub fn local_time(ms: i64) -> String {
         }
         chrono::LocalResult::None => format!("@{ms}"),
     }
-}
-
-/// The origin's lower-case name (`user`, `import`, `undo`, `redo`, ...).
-pub fn origin_name(o: crate::store::Origin) -> &'static str {
-    o.name()
 }

@@ -332,7 +332,6 @@ mod tests {
                     len: 10,
                 },
                 total: 3,
-                newest: 3,
                 rows,
             })),
             Action::Stepped(Box::new(Stepped {

@@ -111,6 +111,11 @@ pub fn budget_alerts_since(
     after: u64,
     start_day: u32,
 ) -> Result<(Vec<(u64, BudgetAlert)>, u64), StoreError> {
+    // Asked after every effect of a session: nothing new costs one meta read.
+    let first = store.last_seq()?;
+    if first <= after {
+        return Ok((Vec::new(), after));
+    }
     let budgets = store.budgets()?;
     let mut attempt = 0;
     loop {

@@ -196,7 +196,6 @@ impl Runtime {
                 let h = self.store.item_history(id, q.start, q.len)?;
                 Ok(HistoryLoaded {
                     total: h.total,
-                    newest: self.store.last_seq()?,
                     rows: rows(h.records),
                     query: q,
                 })
@@ -206,7 +205,6 @@ impl Runtime {
                 Ok(HistoryLoaded {
                     total: usize::try_from((w.newest + 1).saturating_sub(w.first))
                         .unwrap_or(usize::MAX),
-                    newest: w.newest,
                     rows: rows(w.records),
                     query: q,
                 })

@@ -130,7 +130,7 @@ fn list_row<'a>(row: &HistoryRow, wide: bool, chrome: &Chrome) -> Row<'a> {
             t.style(Meaning::Muted),
         )),
         Cell::from(Span::styled(r.event.to_string(), t.style(meaning))),
-        Cell::from(crate::cli::history::origin_name(r.origin)),
+        Cell::from(r.origin.name()),
         Cell::from(summary(r.old.as_ref(), r.new.as_ref())),
     ])
 }
@@ -142,12 +142,7 @@ fn render_detail(row: &HistoryRow, chrome: &Chrome, frame: &mut Frame, area: Rec
     let title = Line::from(vec![
         Span::styled(format!(" #{} {} ", r.seq, r.event), t.style(Meaning::Title)),
         Span::styled(
-            format!(
-                "{} · {} · id {}",
-                crate::cli::history::origin_name(r.origin),
-                row.time,
-                r.id
-            ),
+            format!("{} · {} · id {}", r.origin.name(), row.time, r.id),
             t.style(Meaning::Muted),
         ),
     ]);

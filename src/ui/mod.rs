@@ -204,13 +204,7 @@ pub fn inner(area: Rect) -> Rect {
 }
 
 /// A status line: `left` (message or key hints), and `position` (`3/120`) at the right edge.
-pub fn status_line(
-    left: Line<'_>,
-    position: String,
-    theme: &Theme,
-    frame: &mut Frame,
-    area: Rect,
-) {
+pub fn status_line(left: Line<'_>, position: String, theme: &Theme, frame: &mut Frame, area: Rect) {
     let pos_width = position.chars().count() as u16;
     frame.render_widget(
         Paragraph::new(left),

@@ -159,8 +159,8 @@ fn render_status(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
     } else {
         format!(" {}/{} ", t.selected + 1, n)
     };
-    let left = match &state.toast {
-        Some(toast) => super::toast_line(toast, theme),
+    let left = match super::notice_line(state, theme) {
+        Some(line) => line,
         None => Line::from(super::hints(
             &[
                 ("r", "restore"),

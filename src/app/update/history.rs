@@ -7,12 +7,8 @@ use crate::app::action::{Action, HistoryLoaded};
 use crate::app::effect::{Effect, HistoryQuery};
 use crate::app::state::{HistoryState, Screen, State, Toast};
 use crate::domain::change::short;
-use crate::ui::layout::ledger_rows;
 
-/// Rows the list shows at the current size (the same layout as the ledger).
-fn page(state: &State) -> usize {
-    ledger_rows(state.size.0, state.size.1)
-}
+use super::page;
 
 /// Opens the history of the whole store (`H`).
 pub fn open_all(state: &mut State) -> Vec<Effect> {
@@ -143,7 +139,6 @@ pub fn loaded(state: &mut State, loaded: HistoryLoaded) -> Vec<Effect> {
         }
     }
     h.total = Some(loaded.total);
-    h.newest = loaded.newest;
     h.window_start = loaded.query.start;
     h.window = loaded.rows;
     if h.window.is_empty() {
