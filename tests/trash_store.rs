@@ -98,6 +98,22 @@ fn restore_inserts_the_same_id_with_the_next_version() {
 }
 
 #[test]
+fn history_shows_the_expired_item_as_the_old_image_of_its_ttl_remove() {
+    let s = Store::open_temporary().unwrap();
+    let a = s.put(draft(700, "fun"), Origin::User, 0).unwrap();
+    s.trash(a.id, 1, 10, DAY).unwrap();
+    assert_eq!(s.sweep_trash(10 + DAY).unwrap(), 1);
+    let h = s.item_history(a.id, 0, 10).unwrap();
+    let ttl = &h.records[0];
+    assert_eq!((ttl.event, ttl.origin), (Event::Remove, Origin::Ttl));
+    assert_eq!(ttl.old.as_ref().map(|e| e.draft.amount), Some(700));
+    // The same record as the whole-store window and `expense stream` give it.
+    let w = s.history_window(0, 10).unwrap();
+    assert_eq!(w.records[0].old, ttl.old);
+    assert_eq!(s.stream_since(ttl.seq - 1, 1).unwrap()[0].old, ttl.old);
+}
+
+#[test]
 fn taking_back_a_comeback_deletes_into_the_trash_again() {
     let s = Store::open_temporary().unwrap();
     s.set_trash_ttl(2 * DAY);

@@ -72,17 +72,15 @@ impl Store {
                 rows.push((seq, codec::decode_record(STREAM, &k, &v)?));
             }
         }
-        let in_window: HashMap<u64, usize> =
-            rows.iter().enumerate().map(|(i, (s, _))| (*s, i)).collect();
+        // Images written inside the window need no second read.
+        let seen: HashMap<u64, Option<StoredItem>> = rows
+            .iter()
+            .filter(|(_, r)| r.new.is_some())
+            .map(|(s, r)| (*s, r.new.clone()))
+            .collect();
         let mut records = Vec::with_capacity(rows.len());
         for (seq, rec) in &rows {
-            let old = match rec.prev_seq {
-                None => None,
-                Some(p) => match in_window.get(&p) {
-                    Some(&i) => rows[i].1.new.clone(),
-                    None => self.image_of(rec.id, p)?,
-                },
-            };
+            let old = self.old_image(rec, &seen)?;
             records.push(to_change_record(*seq, rec, old.as_ref())?);
         }
         Ok(HistoryWindow {
@@ -121,14 +119,14 @@ impl Store {
             chain.push((seq, rec));
         }
         let total = chain.len();
+        let seen: HashMap<u64, Option<StoredItem>> = chain
+            .iter()
+            .filter(|(_, r)| r.new.is_some())
+            .map(|(s, r)| (*s, r.new.clone()))
+            .collect();
         let mut records = Vec::new();
-        for i in skip.min(total)..skip.saturating_add(take).min(total) {
-            let (seq, rec) = &chain[i];
-            let old = match (rec.prev_seq, chain.get(i + 1)) {
-                (None, _) => None,
-                (Some(p), Some((s, r))) if *s == p => r.new.clone(),
-                (Some(p), _) => self.image_of(rec.id, p)?,
-            };
+        for (seq, rec) in chain.iter().skip(skip).take(take) {
+            let old = self.old_image(rec, &seen)?;
             records.push(to_change_record(*seq, rec, old.as_ref())?);
         }
         Ok(ItemHistory { total, records })
@@ -334,10 +332,7 @@ impl Store {
             }
             let event = Event::from_code(rec.event)
                 .ok_or_else(|| corrupt(STREAM, &k, format!("bad event {}", rec.event)))?;
-            let old = match rec.prev_seq {
-                Some(p) => self.image_of(rec.id, p)?,
-                None => None,
-            };
+            let old = self.old_image(&rec, &HashMap::new())?;
             members.push(Member {
                 seq,
                 id: ExpenseId(rec.id),
@@ -355,20 +350,16 @@ impl Store {
         Ok((members, last))
     }
 
-    /// The new image of record `seq` of expense `id` (the old image of the record after it);
-    /// for a trimmed `seq`, the base image of `id` (see `store/retention.rs`).
-    fn image_of(&self, id: u128, seq: u64) -> Result<Option<StoredItem>, StoreError> {
-        if seq < self.trees.stream_start()? {
-            return super::retention::base_new_image(&self.trees, id, seq);
-        }
-        match read_record(&self.trees.stream, seq)? {
-            Some(r) => Ok(r.new),
-            None => Err(corrupt(
-                STREAM,
-                &seq_key(seq),
-                "record named by prev_seq is missing",
-            )),
-        }
+    /// The old image of `rec`, resolved as `expense stream` does (`stream::image_at`: an INSERT
+    /// has none, a `ttl` REMOVE looks through the REMOVE that trashed the item, a trimmed
+    /// previous record comes from the base).
+    fn old_image(
+        &self,
+        rec: &codec::StoredRecord,
+        seen: &HashMap<u64, Option<StoredItem>>,
+    ) -> Result<Option<StoredItem>, StoreError> {
+        let start = self.trees.stream_start()?;
+        super::stream::image_at(&self.trees, start, rec.id, rec.event, rec.prev_seq, seen)
     }
 
     /// The newest record of `id`, by a backward scan of record heads (for deleted expenses).

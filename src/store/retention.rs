@@ -76,20 +76,6 @@ pub(crate) fn base_image(t: &Trees, id: u128) -> Result<Option<StoredItem>, Stor
     }
 }
 
-/// The new image of trimmed record `seq` of `id`: the live base image when that record wrote
-/// it, else `None` (the record was a REMOVE).
-pub(crate) fn base_new_image(
-    t: &Trees,
-    id: u128,
-    seq: u64,
-) -> Result<Option<StoredItem>, StoreError> {
-    let k = id_key(ExpenseId(id));
-    match t.stream_base.get(k)? {
-        Some(v) => Ok(Some(decode_item(STREAM_BASE, &k, &v)?).filter(|i| i.last_seq == seq)),
-        None => Ok(None),
-    }
-}
-
 /// One entry of the base, as [`for_each_base`] hands it out.
 pub(crate) enum BaseEntry {
     /// The item `id` live at the trim point.

@@ -207,7 +207,7 @@ pub(crate) fn read_record(
 /// `seen` holds, per seq already read, the image the item had after that record (for a REMOVE:
 /// the one it removed). A `prev` below `start` was trimmed: the image comes from the base
 /// (`store/retention.rs`), which holds exactly what the id's last trimmed record left.
-fn image_at(
+pub(crate) fn image_at(
     t: &Trees,
     start: u64,
     id: u128,
