@@ -711,6 +711,7 @@ impl Store {
             std::mem::take(&mut p.idx_category),
             std::mem::take(&mut p.idx_payee),
         );
+        let mut images = std::mem::take(&mut p.images);
         let p = &p;
         let results: Vec<Outcome> = std::thread::scope(|s| {
             let jobs = vec![
@@ -748,11 +749,9 @@ impl Store {
             report.fixes.extend(fixes);
         }
         // The stream's replay must give exactly `items`.
-        let mut images = if with_stream {
-            p.images.clone()
-        } else {
-            Vec::new()
-        };
+        if !with_stream {
+            images.clear();
+        }
         images.sort_unstable();
         for (id, last_seq, hash) in &images {
             let id = ExpenseId(*id);
