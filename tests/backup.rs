@@ -5,32 +5,12 @@
 mod common;
 
 use chrono::NaiveDate;
-use common::Sandbox;
+use common::{fails, ok, Sandbox};
 use expense_tracker::domain::{Currency, Draft, Expense, ExpenseId, Kind};
 use expense_tracker::store::{Event, Origin, Store};
 use proptest::prelude::*;
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::process::Output;
-
-fn ok(out: Output) -> String {
-    assert!(
-        out.status.success(),
-        "failed: {}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn fails(out: Output) -> String {
-    assert!(
-        !out.status.success(),
-        "should fail: {}",
-        String::from_utf8_lossy(&out.stdout)
-    );
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
 
 /// Every item of a store, by id.
 fn items(store: &Store) -> BTreeMap<ExpenseId, Expense> {

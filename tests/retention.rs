@@ -4,27 +4,8 @@
 
 mod common;
 
-use common::Sandbox;
-use std::process::{Command, Output};
-
-fn ok(out: Output) -> String {
-    assert!(
-        out.status.success(),
-        "failed: {}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn fails(out: Output) -> String {
-    assert!(
-        !out.status.success(),
-        "should fail: {}",
-        String::from_utf8_lossy(&out.stdout)
-    );
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
+use common::{fails, ok, Sandbox};
+use std::process::Command;
 
 /// `expense args...` with the clock started at `now`.
 fn at(sb: &Sandbox, now: &str, args: &[&str]) -> Command {
