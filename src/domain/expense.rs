@@ -27,6 +27,13 @@ impl ExpenseId {
     }
 }
 
+impl ExpenseId {
+    /// The ULID text written into `buf`, without allocating.
+    pub fn encode(self, buf: &mut [u8; 26]) -> &str {
+        ulid::Ulid(self.0).array_to_str(buf)
+    }
+}
+
 impl fmt::Display for ExpenseId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}", ulid::Ulid(self.0))
@@ -122,6 +129,51 @@ impl Expense {
             note: d.note.clone(),
             tags: d.tags.clone(),
             kind: d.kind.as_str().to_string(),
+            version: self.version,
+        }
+    }
+}
+
+/// An expense borrowed from wherever it is held (a domain [`Expense`] or a stored image): what
+/// `expense stream` writes from, without copying its strings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ExpenseView<'a> {
+    /// Time-ordered id.
+    pub id: ExpenseId,
+    /// The day it happened.
+    pub date: NaiveDate,
+    /// Positive minor units of `currency`.
+    pub amount: i64,
+    /// ISO 4217 currency.
+    pub currency: Currency,
+    /// Hierarchical category.
+    pub category: &'a str,
+    /// Payee.
+    pub payee: &'a str,
+    /// Free text.
+    pub note: &'a str,
+    /// Tags.
+    pub tags: &'a [String],
+    /// Expense or income.
+    pub kind: Kind,
+    /// Version for conditional edits.
+    pub version: u64,
+}
+
+impl Expense {
+    /// The expense as a borrowed view.
+    pub fn view(&self) -> ExpenseView<'_> {
+        let d = &self.draft;
+        ExpenseView {
+            id: self.id,
+            date: d.date,
+            amount: d.amount,
+            currency: d.currency,
+            category: &d.category,
+            payee: &d.payee,
+            note: &d.note,
+            tags: &d.tags,
+            kind: d.kind,
             version: self.version,
         }
     }

@@ -14,6 +14,6 @@ pub mod text;
 pub mod ttl;
 pub mod validate;
 
-pub use expense::{Draft, Expense, ExpenseId, ExpenseRow, Kind};
+pub use expense::{Draft, Expense, ExpenseId, ExpenseRow, ExpenseView, Kind};
 pub use money::{Currency, MoneyError};
 pub use period::Month;

@@ -448,19 +448,34 @@ impl ExprParser<'_> {
 /// Formats minor units as a plain decimal string (`1234.50`, `-3.000`, `500`), the form used in
 /// JSON, CSV and forms.
 pub fn format_plain(minor: i64, currency: Currency) -> String {
+    let mut out = Vec::with_capacity(24);
+    push_plain(&mut out, minor, currency);
+    // Only ASCII digits, '-' and '.' were pushed.
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// Appends [`format_plain`]'s text to `out` without allocating: the hot path of `expense
+/// stream` and export.
+pub fn push_plain(out: &mut Vec<u8>, minor: i64, currency: Currency) {
     let exp = currency.exponent();
-    let sign = if minor < 0 { "-" } else { "" };
+    if minor < 0 {
+        out.push(b'-');
+    }
     let abs = minor.unsigned_abs();
+    let mut digits = itoa::Buffer::new();
     if exp == 0 {
-        return format!("{sign}{abs}");
+        out.extend_from_slice(digits.format(abs).as_bytes());
+        return;
     }
     let div = 10u64.pow(exp);
-    format!(
-        "{sign}{}.{:0width$}",
-        abs / div,
-        abs % div,
-        width = exp as usize
-    )
+    out.extend_from_slice(digits.format(abs / div).as_bytes());
+    out.push(b'.');
+    let frac = digits.format(abs % div).as_bytes();
+    out.extend(std::iter::repeat_n(
+        b'0',
+        (exp as usize).saturating_sub(frac.len()),
+    ));
+    out.extend_from_slice(frac);
 }
 
 /// Formats minor units with thousands separators for display (`1,234.50`).

@@ -5,7 +5,7 @@
 
 use super::error::{corrupt, StoreError};
 use super::keys::{date_from_u32, date_u32, kind_byte, kind_from_byte};
-use crate::domain::{Currency, Draft, Expense, ExpenseId};
+use crate::domain::{Currency, Draft, Expense, ExpenseId, ExpenseView};
 use serde::{Deserialize, Serialize};
 
 /// An expense as stored in `items` and in stream images: no id (it is the key), plus the seq of
@@ -57,25 +57,48 @@ impl StoredItem {
         }
     }
 
-    /// Rebuilds the domain expense; `tree`/`key` name the source for a `Corrupt` error.
-    pub fn to_expense(&self, id: ExpenseId, tree: &str, key: &[u8]) -> Result<Expense, StoreError> {
+    /// The image as a borrowed domain view (dates, currency and kind checked); `tree`/`key`
+    /// name the source for a `Corrupt` error.
+    pub fn view(
+        &self,
+        id: ExpenseId,
+        tree: &str,
+        key: &[u8],
+    ) -> Result<ExpenseView<'_>, StoreError> {
         let date = date_from_u32(self.date)
             .ok_or_else(|| corrupt(tree, key, format!("bad date {}", self.date)))?;
         let currency = Currency::from_bytes(self.currency)
             .ok_or_else(|| corrupt(tree, key, format!("bad currency {:?}", self.currency)))?;
         let kind = kind_from_byte(self.kind)
             .ok_or_else(|| corrupt(tree, key, format!("bad kind {}", self.kind)))?;
+        Ok(ExpenseView {
+            id,
+            date,
+            amount: self.amount,
+            currency,
+            category: &self.category,
+            payee: &self.payee,
+            note: &self.note,
+            tags: &self.tags,
+            kind,
+            version: self.version,
+        })
+    }
+
+    /// Rebuilds the domain expense; `tree`/`key` name the source for a `Corrupt` error.
+    pub fn to_expense(&self, id: ExpenseId, tree: &str, key: &[u8]) -> Result<Expense, StoreError> {
+        let v = self.view(id, tree, key)?;
         Ok(Expense {
             id,
             draft: Draft {
-                date,
-                amount: self.amount,
-                currency,
-                category: self.category.clone(),
-                payee: self.payee.clone(),
-                note: self.note.clone(),
-                tags: self.tags.clone(),
-                kind,
+                date: v.date,
+                amount: v.amount,
+                currency: v.currency,
+                category: v.category.to_owned(),
+                payee: v.payee.to_owned(),
+                note: v.note.to_owned(),
+                tags: v.tags.to_vec(),
+                kind: v.kind,
             },
             created: self.created,
             updated: self.updated,

@@ -31,7 +31,7 @@ pub use checkpoints::{DeadLetter, TriggerState};
 pub use error::StoreError;
 pub use history::{HistoryWindow, ItemHistory};
 pub use import::{BatchUndo, ImportRow, Imported, Undone};
-pub use stream::{ChangeRecord, Event, Origin};
+pub use stream::{ChangeRecord, ChangeView, Event, Images, Origin};
 pub use tables::SCHEMA_VERSION;
 pub use trash::Trashed;
 
@@ -735,6 +735,19 @@ impl Store {
     /// Change records with `seq > after`, at most `limit`, old images resolved via `prev_seq`.
     pub fn stream_since(&self, after: u64, limit: usize) -> Result<Vec<ChangeRecord>, StoreError> {
         stream::read_since(&self.trees, after, limit)
+    }
+
+    /// Hands each change record with `seq > after` (at most `limit`) to `visit`, borrowed and
+    /// with only the `images` asked for; the fast path of `expense stream`. Returns the seq of
+    /// the last record visited.
+    pub fn visit_stream<E: From<StoreError>>(
+        &self,
+        after: u64,
+        limit: usize,
+        images: Images,
+        visit: impl FnMut(&ChangeView<'_>) -> Result<(), E>,
+    ) -> Result<Option<u64>, E> {
+        stream::visit_since(&self.trees, after, limit, images, visit)
     }
 
     /// Number of stored items (sled counts them by scanning `items`).
