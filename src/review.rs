@@ -424,8 +424,6 @@ pub fn details(
     limit: usize,
 ) -> Result<ReviewDetails, StoreError> {
     let (from, to) = month.range(start_day);
-    let mut payees: BTreeMap<(String, Currency), (i64, u64)> = BTreeMap::new();
-    let mut largest: Vec<Expense> = Vec::new();
     let order = |a: &Expense, b: &Expense| {
         (b.draft.amount, a.draft.currency, a.draft.date, a.id).cmp(&(
             a.draft.amount,
@@ -434,25 +432,48 @@ pub fn details(
             b.id,
         ))
     };
-    let read = store.for_each_in_range(from, to, limit.saturating_add(1), |e| {
-        if e.draft.kind != Kind::Expense {
-            return;
+    type Payees = BTreeMap<(String, Currency), (i64, u64)>;
+    // Keeps the TOP_N largest of `list` (sorted by `order`).
+    let keep_largest = |list: &mut Vec<Expense>| {
+        list.sort_by(order);
+        list.truncate(TOP_N);
+    };
+    let (parts, read) = store.fold_range(
+        from,
+        to,
+        limit.saturating_add(1),
+        || (Payees::new(), Vec::<Expense>::new()),
+        |(payees, largest), e| {
+            if e.draft.kind != Kind::Expense {
+                return;
+            }
+            let p = payees
+                .entry((e.draft.payee.clone(), e.draft.currency))
+                .or_default();
+            p.0 = p.0.saturating_add(e.draft.amount);
+            p.1 += 1;
+            let fits = largest.len() < TOP_N
+                || largest
+                    .last()
+                    .is_some_and(|l| order(e, l) == std::cmp::Ordering::Less);
+            if fits {
+                largest.push(e.clone());
+                keep_largest(largest);
+            }
+        },
+    )?;
+    // The threads' shares: payee sums add up, and the largest of all are among each share's.
+    let mut payees = Payees::new();
+    let mut largest = Vec::new();
+    for (part_payees, part_largest) in parts {
+        for (k, (spent, count)) in part_payees {
+            let p = payees.entry(k).or_default();
+            p.0 = p.0.saturating_add(spent);
+            p.1 += count;
         }
-        let p = payees
-            .entry((e.draft.payee.clone(), e.draft.currency))
-            .or_default();
-        p.0 = p.0.saturating_add(e.draft.amount);
-        p.1 += 1;
-        let fits = largest.len() < TOP_N
-            || largest
-                .last()
-                .is_some_and(|l| order(e, l) == std::cmp::Ordering::Less);
-        if fits {
-            largest.push(e.clone());
-            largest.sort_by(order);
-            largest.truncate(TOP_N);
-        }
-    })?;
+        largest.extend(part_largest);
+    }
+    keep_largest(&mut largest);
     let mut top: Vec<PayeeTotal> = payees
         .into_iter()
         .map(|((payee, currency), (spent, count))| PayeeTotal {
@@ -611,5 +632,86 @@ impl Review {
             .iter()
             .max_by_key(|t| (t.spent, std::cmp::Reverse(t.currency)))
             .map(|t| t.currency)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::Draft;
+    use crate::store::Origin;
+
+    /// The threaded fold gives what one pass over the month's items gives: payee sums, the
+    /// largest expenses in their total order, and the limit.
+    #[test]
+    fn details_read_on_threads_equal_one_pass() {
+        let store = Store::open_temporary().unwrap();
+        let day = |d| NaiveDate::from_ymd_opt(2026, 11, d).unwrap();
+        let drafts: Vec<Draft> = (0..1500u32)
+            .map(|i| Draft {
+                date: day(1 + i % 30),
+                // Ties on purpose: the order's later keys (currency, date, id) decide.
+                amount: i64::from(i * 7919 % 600) + 1,
+                currency: if i % 5 == 0 {
+                    Currency::parse("USD").unwrap()
+                } else {
+                    Currency::EUR
+                },
+                category: "food".into(),
+                payee: format!("payee{}", i % 37),
+                note: String::new(),
+                tags: vec![],
+                kind: if i % 11 == 0 {
+                    Kind::Income
+                } else {
+                    Kind::Expense
+                },
+            })
+            .collect();
+        store.put_batch(drafts, Origin::User, 1).unwrap();
+        let month = Month::containing(day(15), 1);
+        let items = store.range(day(1), day(30), false, 0, usize::MAX).unwrap();
+        for limit in [100, 1499, DETAIL_LIMIT] {
+            let d = details(&store, month, 1, limit).unwrap();
+            let read: Vec<&Expense> = items.iter().take(limit + 1).collect();
+            let spent: Vec<&&Expense> = read
+                .iter()
+                .filter(|e| e.draft.kind == Kind::Expense)
+                .collect();
+            let mut payees: BTreeMap<(String, Currency), (i64, u64)> = BTreeMap::new();
+            for e in &spent {
+                let p = payees
+                    .entry((e.draft.payee.clone(), e.draft.currency))
+                    .or_default();
+                p.0 += e.draft.amount;
+                p.1 += 1;
+            }
+            let mut want: Vec<PayeeTotal> = payees
+                .into_iter()
+                .map(|((payee, currency), (spent, count))| PayeeTotal {
+                    payee,
+                    currency,
+                    spent,
+                    count,
+                })
+                .collect();
+            want.sort_by(|a, b| {
+                (b.spent, &a.currency, &a.payee).cmp(&(a.spent, &b.currency, &b.payee))
+            });
+            want.truncate(TOP_N);
+            assert_eq!(d.top_payees, want, "limit {limit}");
+            let mut largest: Vec<Expense> = spent.iter().map(|e| (**e).clone()).collect();
+            largest.sort_by(|a, b| {
+                (b.draft.amount, a.draft.currency, a.draft.date, a.id).cmp(&(
+                    a.draft.amount,
+                    b.draft.currency,
+                    b.draft.date,
+                    b.id,
+                ))
+            });
+            largest.truncate(TOP_N);
+            assert_eq!(d.largest, largest, "limit {limit}");
+            assert_eq!(d.truncated, read.len() > limit, "limit {limit}");
+        }
     }
 }

@@ -138,6 +138,8 @@ pub fn run_command(
         let server: std::cell::RefCell<Option<Server>> = std::cell::RefCell::new(None);
         let dispatcher: std::cell::RefCell<Option<Dispatcher>> = std::cell::RefCell::new(None);
         let auto_backup = std::cell::RefCell::new(None);
+        // Our own handle, closed without sled's drop-time work once everything else is done.
+        let held: std::cell::RefCell<Option<Store>> = std::cell::RefCell::new(None);
         let backup_cfg = config.backup.clone();
         let open = || {
             let store = open_unless_served(store_dir, deadline)
@@ -154,6 +156,7 @@ pub fn run_command(
             *server.borrow_mut() = Server::start(store.clone(), &sock).ok();
             *dispatcher.borrow_mut() = Dispatcher::start(store.clone(), triggers.clone());
             *auto_backup.borrow_mut() = cli::backup::start_auto(&store, &backup_cfg, &cwd);
+            *held.borrow_mut() = Some(store.clone());
             Ok(store)
         };
         let result = run_here(command, config, today, cwd.clone(), err_is_tty, open);
@@ -166,6 +169,9 @@ pub fn run_command(
         // Records this command (and those it served) wrote go to the triggers before it exits.
         if let Some(d) = dispatcher.into_inner() {
             d.finish(TRIGGERS_WAIT);
+        }
+        if let Some(store) = held.into_inner() {
+            store.close_for_exit()?;
         }
         match result {
             Err(report) if report.downcast_ref::<SessionAppeared>().is_some() => continue,

@@ -53,6 +53,11 @@ pub struct MonthAggRow {
     pub count: u64,
 }
 
+/// Threads [`Store::fold_range`] reads on, at most.
+const FOLD_THREADS: usize = 2;
+/// Below this many items one thread reads them all (a thread costs more than it saves).
+const FOLD_SPLIT_MIN: usize = 512;
+
 impl Store {
     /// The month start day `agg_month` is maintained for, if any.
     pub fn month_start_day(&self) -> Result<Option<u32>, StoreError> {
@@ -229,28 +234,56 @@ impl Store {
         Ok(())
     }
 
-    /// Calls `f` with each item of `from <= date <= to` in date order, at most `limit` of them;
-    /// returns how many were read. The bounded scan behind "largest expenses" and "top payees".
-    pub fn for_each_in_range(
+    /// Folds the items of `from <= date <= to` (at most `limit` of them, the earliest) into one
+    /// accumulator per thread: the ids come from one scan of the date index, and the items are
+    /// read on up to [`FOLD_THREADS`] threads (a month's items are point reads spread over the
+    /// whole `items` tree, and on a fresh start each one loads a sled node), each folding its
+    /// share, in no particular order, into an `init()`. Returns the accumulators and how many
+    /// items were read. The bounded scan behind "largest expenses" and "top payees".
+    pub fn fold_range<A: Send>(
         &self,
         from: NaiveDate,
         to: NaiveDate,
         limit: usize,
-        mut f: impl FnMut(&Expense),
-    ) -> Result<usize, StoreError> {
+        init: impl Fn() -> A + Sync,
+        f: impl Fn(&mut A, &Expense) + Sync,
+    ) -> Result<(Vec<A>, usize), StoreError> {
         if from > to {
-            return Ok(0);
+            return Ok((Vec::new(), 0));
         }
         let lo = date_key(date_u32(from), ExpenseId(0));
         let hi = date_key(date_u32(to), ExpenseId(u128::MAX));
-        let mut read = 0;
+        let mut keys = Vec::new();
         for k in self.trees.idx_date.range(lo..=hi).keys().take(limit) {
             let k = k?;
             let (_, id) =
                 decode_date_key(&k).ok_or_else(|| corrupt(IDX_DATE, &k, "not a date key"))?;
-            f(&self.must_get(id, IDX_DATE, &k)?);
-            read += 1;
+            keys.push((id, k));
         }
-        Ok(read)
+        let fold = |part: &[(ExpenseId, sled::IVec)]| -> Result<A, StoreError> {
+            let mut acc = init();
+            for (id, k) in part {
+                f(&mut acc, &self.must_get(*id, IDX_DATE, k)?);
+            }
+            Ok(acc)
+        };
+        let threads = std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .clamp(1, FOLD_THREADS);
+        if threads == 1 || keys.len() < FOLD_SPLIT_MIN {
+            return Ok((vec![fold(&keys)?], keys.len()));
+        }
+        let chunk = keys.len().div_ceil(threads);
+        let parts = std::thread::scope(|s| {
+            let handles: Vec<_> = keys.chunks(chunk).map(|c| s.spawn(|| fold(c))).collect();
+            handles
+                .into_iter()
+                .map(|h| {
+                    h.join()
+                        .map_err(|_| StoreError::Sled("a reading thread panicked".into()))?
+                })
+                .collect::<Result<Vec<A>, StoreError>>()
+        })?;
+        Ok((parts, keys.len()))
     }
 }

@@ -774,6 +774,19 @@ impl Store {
         Ok(())
     }
 
+    /// Ends this handle without sled's drop-time work, for a process that exits next. Every
+    /// write was flushed before it returned Ok, so what sled does when its last handle drops (a
+    /// flush that finds nothing to write, an fsync, a walk over every page for its event log,
+    /// joining its flusher thread) changes nothing on disk, and costs a one-shot command ~7 ms
+    /// at 100k expenses; the store is left as a kill -9 after the last write leaves it, which
+    /// opens like any other. Flushes first (a no-op when nothing is pending). The OS closes the
+    /// files and releases sled's lock when the process exits.
+    pub fn close_for_exit(self) -> Result<(), StoreError> {
+        self.flush()?;
+        std::mem::forget(self);
+        Ok(())
+    }
+
     /// Runs `f` as one transaction over every tree, flushed on commit.
     fn transact<R>(&self, f: impl Fn(&Tx<'_>) -> TxResult<R>) -> Result<R, StoreError> {
         self.try_transact(f).map_err(|e| match e {
