@@ -81,7 +81,14 @@ pub fn render(state: &State, chrome: &Chrome, frame: &mut Frame, area: Rect) {
     match tier {
         Tier::Small => table(r, data, t, ascii, frame, main),
         Tier::Medium => {
-            let chart_h = 7.min(main.height / 3);
+            // The charts take the rows the table does not need (up to half the screen), so a
+            // short table leaves no blank band; at least 7 rows (a third on small screens).
+            let needed = u16::try_from(r.visible().len() + 1).unwrap_or(u16::MAX);
+            let least = 7.min(main.height / 3);
+            let chart_h = main
+                .height
+                .saturating_sub(needed)
+                .clamp(least, (main.height / 2).max(least));
             let table_area = Rect {
                 height: main.height - chart_h,
                 ..main
