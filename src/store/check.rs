@@ -3,11 +3,13 @@
 //! the derived trees by applying exactly those differences. Rule: `items` and `stream` are the
 //! truth and are never changed here (only `meta` seq may be set to the last stream record).
 //!
-//! Speed (1M items is ~5M sled entries to read): both phases run on all cores with
-//! `std::thread::scope`. Phase 1 scans `items` split into key ranges (ids are ULIDs, so the range
-//! between the first and last id splits evenly) while another thread replays `stream`; phase 2
-//! merges each derived tree, in key order, against its sorted expected keys (no second copy of a
-//! tree in memory), one thread per tree.
+//! Speed (1M items is ~5M sled entries to read; a sled scan is the floor, see the figures in
+//! the commit that made this): exactly one worker thread per core takes key ranges of `items`
+//! from a queue (ids need not spread evenly), decoding items without copying their text and
+//! numbering categories, payees and tags, while another thread replays `stream`. Then the
+//! expected index keys are sorted as numbers, and the workers take ranges of the expected keys
+//! of each index (biggest trees first), each merged in key order against the same key range of
+//! its tree (no copy of a tree in memory); aggregates and counters are two more jobs.
 
 use super::codec::{decode_item, decode_payee, decode_record, encode_payee, Agg, PayeeCount};
 use super::error::{hex, StoreError};
@@ -110,7 +112,7 @@ fn view_record<'a>(key: &[u8], bytes: &'a [u8]) -> Result<RecordView<'a>, StoreE
     let (rec, rest) = postcard::take_from_bytes::<RecordView>(bytes).map_err(|_| fail())?;
     if !rest.is_empty() {
         match postcard::take_from_bytes::<u64>(rest) {
-            Ok((_, tail)) if tail.is_empty() => {}
+            Ok((_, [])) => {}
             _ => return Err(fail()),
         }
     }
@@ -134,7 +136,7 @@ fn view_hash(view: &ItemView) -> u64 {
 /// once per item.
 #[derive(Default)]
 struct Interner {
-    ids: HashMap<Box<str>, u32>,
+    ids: HashMap<Box<str>, u32, Fast>,
     names: Vec<Box<str>>,
 }
 
@@ -165,8 +167,16 @@ fn slot<T: Default>(v: &mut Vec<T>, i: u32) -> &mut T {
     &mut v[i]
 }
 
+/// The hasher of the maps a check fills per item or per record (SipHash was a tenth of the CPU
+/// of a check at 1M items; the keys come from this store, not from a network).
+type Fast = foldhash::fast::RandomState;
+
+/// What a stream replay leaves per id: (seq of its last record, hash of that record's new image;
+/// `None` after a REMOVE).
+pub(crate) type Live = HashMap<u128, (u64, Option<u64>), Fast>;
+
 /// Day or month aggregate sums from items: (category, date or month, currency, kind) -> sums.
-type AggSums = HashMap<(u32, u32, [u8; 3], u8), (i128, u64)>;
+type AggSums = HashMap<(u32, u32, [u8; 3], u8), (i128, u64), Fast>;
 
 /// What the derived trees must hold, computed by one worker from the `items` ranges it scanned.
 /// Texts are numbers of the worker's interners until [`merge`] renumbers them.
@@ -408,7 +418,7 @@ fn merge(parts: Vec<Partial>) -> Expected {
     let mut problems = Vec::new();
     let mut items = 0;
     let (mut date, mut cat, mut pay, mut images) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    let (mut agg_day, mut agg_month) = (AggSums::new(), AggSums::new());
+    let (mut agg_day, mut agg_month) = (AggSums::default(), AggSums::default());
     let (mut cat_n, mut pay_n, mut tag_n) = (Vec::new(), Vec::new(), Vec::new());
     let mut pay_last: Vec<(u64, u32)> = Vec::new();
     for mut p in parts {
@@ -526,7 +536,7 @@ struct Replay {
     /// Last seq in the stream (0 when empty).
     last: u64,
     /// id -> (seq of its last record, hash of that record's new image).
-    live: HashMap<u128, (u64, Option<u64>)>,
+    live: Live,
     /// The running stream hash (`store/mark.rs`) after the last record.
     chain: super::mark::Hash,
 }
