@@ -352,7 +352,7 @@ impl Store {
 /// written by the record it names; no expiry entry lacks its row.
 pub(crate) fn check(
     t: &Trees,
-    live: Option<&HashMap<u128, (u64, Option<u64>)>>,
+    live: Option<&super::check::Live>,
     image_hash: impl Fn(&StoredItem) -> u64,
 ) -> Result<Vec<String>, StoreError> {
     let mut out = Vec::new();
