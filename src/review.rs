@@ -6,7 +6,7 @@
 //! configured exact rates ([`Rates`]), and a converted review says so.
 
 use crate::domain::rates::Rates;
-use crate::domain::{Currency, Expense, Kind, Month};
+use crate::domain::{Currency, Expense, ExpenseId, Kind, Month};
 use crate::store::triggers::is_within;
 use crate::store::{Store, StoreError};
 use chrono::NaiveDate;
@@ -415,8 +415,9 @@ pub struct ReviewDetails {
     pub truncated: bool,
 }
 
-/// Top payees and largest expenses of `month`: reads the month's items through the date index,
-/// at most `limit` of them (see [`DETAIL_LIMIT`]).
+/// Top payees and largest expenses of `month`: one range scan of the month's date index entries
+/// (at most `limit`, see [`DETAIL_LIMIT`]), which carry the fields this needs
+/// (`Store::for_each_projected`); only the `TOP_N` largest are read whole.
 pub fn details(
     store: &Store,
     month: Month,
@@ -424,63 +425,53 @@ pub fn details(
     limit: usize,
 ) -> Result<ReviewDetails, StoreError> {
     let (from, to) = month.range(start_day);
-    let order = |a: &Expense, b: &Expense| {
-        (b.draft.amount, a.draft.currency, a.draft.date, a.id).cmp(&(
-            a.draft.amount,
-            b.draft.currency,
-            b.draft.date,
-            b.id,
-        ))
-    };
-    type Payees = BTreeMap<(String, Currency), (i64, u64)>;
-    // Keeps the TOP_N largest of `list` (sorted by `order`).
-    let keep_largest = |list: &mut Vec<Expense>| {
-        list.sort_by(order);
-        list.truncate(TOP_N);
-    };
-    let (parts, read) = store.fold_range(
-        from,
-        to,
-        limit.saturating_add(1),
-        || (Payees::new(), Vec::<Expense>::new()),
-        |(payees, largest), e| {
-            if e.draft.kind != Kind::Expense {
-                return;
-            }
-            let p = payees
-                .entry((e.draft.payee.clone(), e.draft.currency))
-                .or_default();
-            p.0 = p.0.saturating_add(e.draft.amount);
-            p.1 += 1;
-            let fits = largest.len() < TOP_N
-                || largest
-                    .last()
-                    .is_some_and(|l| order(e, l) == std::cmp::Ordering::Less);
-            if fits {
-                largest.push(e.clone());
-                keep_largest(largest);
-            }
-        },
-    )?;
-    // The threads' shares: payee sums add up, and the largest of all are among each share's.
-    let mut payees = Payees::new();
-    let mut largest = Vec::new();
-    for (part_payees, part_largest) in parts {
-        for (k, (spent, count)) in part_payees {
-            let p = payees.entry(k).or_default();
-            p.0 = p.0.saturating_add(spent);
-            p.1 += count;
+    // Largest first: amounts compared within a currency, then currency, date and id.
+    type Key = (std::cmp::Reverse<i64>, Currency, NaiveDate, ExpenseId);
+    // Per currency, per payee: spent and count (looked up by the borrowed payee text).
+    let mut payees: BTreeMap<Currency, std::collections::HashMap<String, (i64, u64)>> =
+        BTreeMap::new();
+    let mut largest: Vec<Key> = Vec::with_capacity(TOP_N + 1);
+    let read = store.for_each_projected(from, to, limit.saturating_add(1), |e| {
+        if e.kind != Kind::Expense {
+            return;
         }
-        largest.extend(part_largest);
-    }
-    keep_largest(&mut largest);
+        let of_currency = payees.entry(e.currency).or_default();
+        match of_currency.get_mut(e.payee) {
+            Some(p) => {
+                p.0 = p.0.saturating_add(e.amount);
+                p.1 += 1;
+            }
+            None => {
+                of_currency.insert(e.payee.to_string(), (e.amount, 1));
+            }
+        }
+        let key = (std::cmp::Reverse(e.amount), e.currency, e.date, e.id);
+        if largest.len() < TOP_N || largest.last().is_some_and(|l| key < *l) {
+            let at = largest.partition_point(|l| *l < key);
+            largest.insert(at, key);
+            largest.truncate(TOP_N);
+        }
+    })?;
+    // Only the few largest are read whole.
+    let largest = largest
+        .into_iter()
+        .map(|(_, _, _, id)| {
+            store.get(id)?.ok_or_else(|| {
+                StoreError::Invalid(format!("expense {id} is in the date index but not stored"))
+            })
+        })
+        .collect::<Result<Vec<Expense>, StoreError>>()?;
     let mut top: Vec<PayeeTotal> = payees
         .into_iter()
-        .map(|((payee, currency), (spent, count))| PayeeTotal {
-            payee,
-            currency,
-            spent,
-            count,
+        .flat_map(|(currency, of_currency)| {
+            of_currency
+                .into_iter()
+                .map(move |(payee, (spent, count))| PayeeTotal {
+                    payee,
+                    currency,
+                    spent,
+                    count,
+                })
         })
         .collect();
     top.sort_by(|a, b| (b.spent, &a.currency, &a.payee).cmp(&(a.spent, &b.currency, &b.payee)));
@@ -641,10 +632,10 @@ mod tests {
     use crate::domain::Draft;
     use crate::store::Origin;
 
-    /// The threaded fold gives what one pass over the month's items gives: payee sums, the
-    /// largest expenses in their total order, and the limit.
+    /// The date index's projected fields give what one pass over the month's items gives:
+    /// payee sums, the largest expenses in their total order, and the limit.
     #[test]
-    fn details_read_on_threads_equal_one_pass() {
+    fn details_from_the_index_projection_equal_one_pass_over_items() {
         let store = Store::open_temporary().unwrap();
         let day = |d| NaiveDate::from_ymd_opt(2026, 11, d).unwrap();
         let drafts: Vec<Draft> = (0..1500u32)

@@ -5,7 +5,10 @@
 
 use chrono::NaiveDate;
 use expense_tracker::domain::{Currency, Draft, Expense, ExpenseId, Kind, Month};
-use expense_tracker::store::{ChangeRecord, Event, Origin, Store, StoreError, Summary};
+use expense_tracker::review;
+use expense_tracker::store::{
+    ChangeRecord, Event, Origin, Store, StoreError, Summary, SCHEMA_VERSION,
+};
 use proptest::prelude::*;
 use std::collections::{BTreeMap, HashMap};
 use std::os::unix::fs::PermissionsExt;
@@ -787,7 +790,68 @@ fn version_1_store_is_upgraded_when_month_aggregates_are_built() {
     }
     meta(&|m| {
         let v = m.get("schema_version").unwrap().unwrap();
-        assert_eq!(v.as_ref(), &2u32.to_be_bytes()[..]);
+        assert_eq!(v.as_ref(), &SCHEMA_VERSION.to_be_bytes()[..]);
+    });
+}
+
+#[test]
+fn version_2_store_gets_the_date_index_projection_at_open() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("s");
+    let raw = |f: &dyn Fn(&sled::Db)| {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        let db = loop {
+            match sled::open(&dir) {
+                Ok(db) => break db,
+                Err(e) if std::time::Instant::now() < deadline => drop(e),
+                Err(e) => panic!("{e}"),
+            }
+        };
+        f(&db);
+        db.flush().unwrap();
+    };
+    let want = {
+        let store = Store::open(&dir).unwrap();
+        for (i, cat) in ["food", "rent", "fun"].iter().enumerate() {
+            let mut d = simple(base(), 100 * (i as i64 + 1), cat);
+            d.payee = format!("payee {i}");
+            store.put(d, Origin::User, 1).unwrap();
+        }
+        let month = Month::containing(base(), 1);
+        review::details(&store, month, 1, review::DETAIL_LIMIT).unwrap()
+    };
+    assert_eq!(want.largest.len(), 3);
+    // As a version-2 build left it: empty date index values.
+    raw(&|db| {
+        let idx = db.open_tree("idx_date-1").unwrap();
+        let keys: Vec<_> = idx.iter().keys().map(Result::unwrap).collect();
+        assert_eq!(keys.len(), 3);
+        for k in keys {
+            idx.insert(k, &[][..]).unwrap();
+        }
+        let meta = db.open_tree("meta").unwrap();
+        meta.insert("schema_version", &2u32.to_be_bytes()[..])
+            .unwrap();
+    });
+    {
+        let store = Store::open(&dir).unwrap();
+        assert_eq!(store.verify().unwrap(), Vec::<String>::new());
+        let month = Month::containing(base(), 1);
+        assert_eq!(
+            review::details(&store, month, 1, review::DETAIL_LIMIT).unwrap(),
+            want
+        );
+    }
+    raw(&|db| {
+        let v = db
+            .open_tree("meta")
+            .unwrap()
+            .get("schema_version")
+            .unwrap()
+            .unwrap();
+        assert_eq!(v.as_ref(), &SCHEMA_VERSION.to_be_bytes()[..]);
+        let idx = db.open_tree("idx_date-1").unwrap();
+        assert!(idx.iter().values().all(|v| !v.unwrap().is_empty()));
     });
 }
 

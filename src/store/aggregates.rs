@@ -2,7 +2,7 @@
 //! review needs besides them. Rule: nothing here writes; a month of any start day is a range of
 //! days, so every query takes an inclusive date range.
 
-use super::codec::{decode_u32, decode_u64, Agg};
+use super::codec::{decode_projection, decode_u32, decode_u64, Agg};
 use super::error::corrupt;
 use super::keys::{
     date_from_u32, date_key, date_u32, decode_date_key, kind_byte, kind_from_byte, month_key,
@@ -13,7 +13,7 @@ use super::tables::{
 };
 use super::RETRY;
 use super::{Store, StoreError};
-use crate::domain::{Currency, Expense, ExpenseId, Kind, Month};
+use crate::domain::{Currency, ExpenseId, Kind, Month};
 use chrono::NaiveDate;
 use sled::transaction::{ConflictableTransactionError, TransactionError};
 use sled::Transactional;
@@ -53,10 +53,22 @@ pub struct MonthAggRow {
     pub count: u64,
 }
 
-/// Threads [`Store::fold_range`] reads on, at most.
-const FOLD_THREADS: usize = 2;
-/// Below this many items one thread reads them all (a thread costs more than it saves).
-const FOLD_SPLIT_MIN: usize = 512;
+/// One `idx_date` entry with the fields projected into it (see `codec::DateProjection`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Projected<'a> {
+    /// The expense.
+    pub id: ExpenseId,
+    /// Its date.
+    pub date: NaiveDate,
+    /// Expense or income.
+    pub kind: Kind,
+    /// Its currency.
+    pub currency: Currency,
+    /// Positive minor units.
+    pub amount: i64,
+    /// Payee, may be empty.
+    pub payee: &'a str,
+}
 
 impl Store {
     /// The month start day `agg_month` is maintained for, if any.
@@ -234,56 +246,39 @@ impl Store {
         Ok(())
     }
 
-    /// Folds the items of `from <= date <= to` (at most `limit` of them, the earliest) into one
-    /// accumulator per thread: the ids come from one scan of the date index, and the items are
-    /// read on up to [`FOLD_THREADS`] threads (a month's items are point reads spread over the
-    /// whole `items` tree, and on a fresh start each one loads a sled node), each folding its
-    /// share, in no particular order, into an `init()`. Returns the accumulators and how many
-    /// items were read. The bounded scan behind "largest expenses" and "top payees".
-    pub fn fold_range<A: Send>(
+    /// Calls `f` with the date index entries of `from <= date <= to` (at most `limit`, the
+    /// earliest), each with the fields projected into it: one range scan, no item read. The scan
+    /// behind a month's "top payees" and "largest expenses"; returns how many were read.
+    pub fn for_each_projected(
         &self,
         from: NaiveDate,
         to: NaiveDate,
         limit: usize,
-        init: impl Fn() -> A + Sync,
-        f: impl Fn(&mut A, &Expense) + Sync,
-    ) -> Result<(Vec<A>, usize), StoreError> {
+        mut f: impl FnMut(Projected<'_>),
+    ) -> Result<usize, StoreError> {
         if from > to {
-            return Ok((Vec::new(), 0));
+            return Ok(0);
         }
         let lo = date_key(date_u32(from), ExpenseId(0));
         let hi = date_key(date_u32(to), ExpenseId(u128::MAX));
-        let mut keys = Vec::new();
-        for k in self.trees.idx_date.range(lo..=hi).keys().take(limit) {
-            let k = k?;
-            let (_, id) =
+        let mut read = 0;
+        for kv in self.trees.idx_date.range(lo..=hi).take(limit) {
+            let (k, v) = kv?;
+            let (date, id) =
                 decode_date_key(&k).ok_or_else(|| corrupt(IDX_DATE, &k, "not a date key"))?;
-            keys.push((id, k));
+            let p = decode_projection(IDX_DATE, &k, &v)?;
+            let bad = |what: String| corrupt(IDX_DATE, &k, what);
+            f(Projected {
+                id,
+                date: date_from_u32(date).ok_or_else(|| bad(format!("bad date {date}")))?,
+                kind: kind_from_byte(p.kind).ok_or_else(|| bad(format!("bad kind {}", p.kind)))?,
+                currency: Currency::from_bytes(p.currency)
+                    .ok_or_else(|| bad(format!("bad currency {:?}", p.currency)))?,
+                amount: p.amount,
+                payee: p.payee,
+            });
+            read += 1;
         }
-        let fold = |part: &[(ExpenseId, sled::IVec)]| -> Result<A, StoreError> {
-            let mut acc = init();
-            for (id, k) in part {
-                f(&mut acc, &self.must_get(*id, IDX_DATE, k)?);
-            }
-            Ok(acc)
-        };
-        let threads = std::thread::available_parallelism()
-            .map_or(1, |n| n.get())
-            .clamp(1, FOLD_THREADS);
-        if threads == 1 || keys.len() < FOLD_SPLIT_MIN {
-            return Ok((vec![fold(&keys)?], keys.len()));
-        }
-        let chunk = keys.len().div_ceil(threads);
-        let parts = std::thread::scope(|s| {
-            let handles: Vec<_> = keys.chunks(chunk).map(|c| s.spawn(|| fold(c))).collect();
-            handles
-                .into_iter()
-                .map(|h| {
-                    h.join()
-                        .map_err(|_| StoreError::Sled("a reading thread panicked".into()))?
-                })
-                .collect::<Result<Vec<A>, StoreError>>()
-        })?;
-        Ok((parts, keys.len()))
+        Ok(read)
     }
 }

@@ -14,7 +14,10 @@
 //! of each index (biggest trees first), each merged in key order against the same key range of
 //! its tree (no copy of a tree in memory); aggregates and counters are two more jobs.
 
-use super::codec::{decode_item, decode_payee, decode_record, encode_payee, Agg, PayeeCount};
+use super::codec::{
+    decode_item, decode_payee, decode_record, encode_payee, encode_projection, Agg, DateProjection,
+    PayeeCount,
+};
 use super::error::{hex, StoreError};
 use super::keys::{
     self, count_key, date_from_u32, date_key, decode_count_key, decode_date_key, decode_id,
@@ -191,8 +194,8 @@ struct Partial {
     categories: Interner,
     payees: Interner,
     tags: Interner,
-    /// (date, id) of every item.
-    idx_date: Vec<(u32, u128)>,
+    /// (date, id) and the projected fields of every item.
+    idx_date: Vec<DateRow>,
     /// (category, date, id) of every item.
     idx_category: Vec<(u32, u32, u128)>,
     /// (payee, date, id) of every item with a payee.
@@ -281,7 +284,18 @@ fn scan_items(
             }
         }
         let category = p.categories.id(item.category);
-        p.idx_date.push((item.date, id.0));
+        p.idx_date.push(DateRow {
+            date: item.date,
+            id: id.0,
+            kind: item.kind,
+            currency: item.currency,
+            amount: item.amount,
+            payee: if item.payee.is_empty() {
+                NO_PAYEE
+            } else {
+                p.payees.id(item.payee)
+            },
+        });
         p.idx_category.push((category, item.date, id.0));
         if !item.payee.is_empty() {
             let payee = p.payees.id(item.payee);
@@ -326,26 +340,73 @@ fn scan_items(
     Ok(())
 }
 
-/// The expected keys of a set-like tree (index keys with empty values), sorted in key order,
-/// made one at a time into a buffer.
+/// The expected entries of an index tree, sorted in key order, made one at a time into a
+/// buffer; values are empty unless [`Want::has_values`].
 trait Want: Sync {
     /// How many keys.
     fn len(&self) -> usize;
     /// Writes key `i` into `buf` (cleared first).
     fn key(&self, i: usize, buf: &mut Vec<u8>);
+    /// True when the entries carry values to compare (else every value is empty).
+    fn has_values(&self) -> bool {
+        false
+    }
+    /// Writes the value of entry `i` into `buf` (cleared first).
+    fn value(&self, _i: usize, buf: &mut Vec<u8>) {
+        buf.clear();
+    }
 }
 
-/// `idx_date` keys as (date, id), which sort like their bytes.
-struct DateKeys(Vec<(u32, u128)>);
+/// The payee number of an item without a payee.
+const NO_PAYEE: u32 = u32::MAX;
+
+/// One expected `idx_date` entry: its key (date, id), which sorts like its bytes, and the
+/// fields projected into its value (`codec::DateProjection`), the payee by number.
+#[derive(Debug, Clone, Copy)]
+struct DateRow {
+    date: u32,
+    id: u128,
+    kind: u8,
+    currency: [u8; 3],
+    amount: i64,
+    payee: u32,
+}
+
+/// `idx_date` entries, with the payee names their numbers point to.
+struct DateKeys {
+    rows: Vec<DateRow>,
+    payees: Vec<Box<str>>,
+}
 
 impl Want for DateKeys {
     fn len(&self) -> usize {
-        self.0.len()
+        self.rows.len()
     }
     fn key(&self, i: usize, buf: &mut Vec<u8>) {
-        let (date, id) = self.0[i];
+        let r = &self.rows[i];
         buf.clear();
-        buf.extend_from_slice(&date_key(date, ExpenseId(id)));
+        buf.extend_from_slice(&date_key(r.date, ExpenseId(r.id)));
+    }
+    fn has_values(&self) -> bool {
+        true
+    }
+    fn value(&self, i: usize, buf: &mut Vec<u8>) {
+        let r = &self.rows[i];
+        let payee = match r.payee {
+            NO_PAYEE => "",
+            n => &self.payees[n as usize],
+        };
+        buf.clear();
+        let p = DateProjection {
+            kind: r.kind,
+            currency: r.currency,
+            amount: r.amount,
+            payee,
+        };
+        // Encoding into memory cannot fail; an empty value would show as a difference.
+        if let Ok(v) = encode_projection(&p) {
+            buf.extend_from_slice(&v);
+        }
     }
 }
 
@@ -430,7 +491,13 @@ fn merge(parts: Vec<Partial>) -> Expected {
         let g = tags.absorb(&p.tags);
         problems.append(&mut p.problems);
         items += p.items;
-        date.append(&mut p.idx_date);
+        date.extend(p.idx_date.iter().map(|r| DateRow {
+            payee: match r.payee {
+                NO_PAYEE => NO_PAYEE,
+                n => y[n as usize],
+            },
+            ..*r
+        }));
         cat.extend(
             p.idx_category
                 .iter()
@@ -503,7 +570,7 @@ fn merge(parts: Vec<Partial>) -> Expected {
         r.0 = pay_rank[r.0 as usize];
     }
     std::thread::scope(|s| {
-        s.spawn(|| date.sort_unstable());
+        s.spawn(|| date.sort_unstable_by_key(|r| (r.date, r.id)));
         s.spawn(|| cat.sort_unstable());
         pay.sort_unstable();
     });
@@ -514,7 +581,10 @@ fn merge(parts: Vec<Partial>) -> Expected {
     Expected {
         problems: problems.into_iter().map(|(_, m)| m).collect(),
         items,
-        idx_date: DateKeys(date),
+        idx_date: DateKeys {
+            rows: date,
+            payees: payees.names.clone(),
+        },
         idx_category: TextKeys {
             rows: cat,
             prefixes: cat_prefixes,
@@ -678,14 +748,17 @@ fn compare_set(
     quiet: bool,
 ) -> Outcome {
     let (mut out, mut fixes) = (Vec::new(), Vec::new());
-    let missing = |k: &[u8], out: &mut Vec<String>, fixes: &mut Vec<Fix>| {
+    let values = want.has_values();
+    let mut ev = Vec::new();
+    let mut missing = |i: usize, k: &[u8], out: &mut Vec<String>, fixes: &mut Vec<Fix>| {
         if !quiet {
             out.push(format!("{name}: missing entry {}", describe(name, k)));
         }
+        want.value(i, &mut ev);
         fixes.push(Fix {
             tree: name,
             key: k.to_vec(),
-            value: Some(Vec::new()),
+            value: Some(ev.clone()),
         });
     };
     let bound = |i: usize, edge: usize| {
@@ -699,20 +772,36 @@ fn compare_set(
     };
     let lo = bound(a, 0).map_or(Bound::Unbounded, Bound::Included);
     let hi = bound(b, want.len()).map_or(Bound::Unbounded, Bound::Excluded);
-    let (mut i, mut w) = (a, Vec::new());
+    let (mut i, mut w, mut wv) = (a, Vec::new(), Vec::new());
     if i < b {
         want.key(i, &mut w);
     }
-    for k in tree.range::<Vec<u8>, _>((lo, hi)).keys() {
-        let k = k?;
+    for kv in tree.range::<Vec<u8>, _>((lo, hi)) {
+        let (k, v) = kv?;
         while i < b && w[..] < k[..] {
-            missing(&w, &mut out, &mut fixes);
+            missing(i, &w, &mut out, &mut fixes);
             i += 1;
             if i < b {
                 want.key(i, &mut w);
             }
         }
         if i < b && w[..] == k[..] {
+            if values {
+                want.value(i, &mut wv);
+                if wv[..] != v[..] {
+                    if !quiet {
+                        out.push(format!(
+                            "{name}: entry {} does not hold its item's fields",
+                            describe(name, &k)
+                        ));
+                    }
+                    fixes.push(Fix {
+                        tree: name,
+                        key: k.to_vec(),
+                        value: Some(wv.clone()),
+                    });
+                }
+            }
             i += 1;
             if i < b {
                 want.key(i, &mut w);
@@ -729,7 +818,7 @@ fn compare_set(
         }
     }
     while i < b {
-        missing(&w, &mut out, &mut fixes);
+        missing(i, &w, &mut out, &mut fixes);
         i += 1;
         if i < b {
             want.key(i, &mut w);
@@ -1442,6 +1531,9 @@ mod tests {
         t.agg_month.remove(k).unwrap();
         let (k, _) = t.idx_date.first().unwrap().unwrap();
         t.idx_date.remove(k).unwrap();
+        // A date index entry whose projection no longer matches its item.
+        let (k, _) = t.idx_date.last().unwrap().unwrap();
+        t.idx_date.insert(k, &[][..]).unwrap();
         t.idx_category.insert(b"\x00\x01zjunk", &[][..]).unwrap();
         t.counts
             .insert(count_key(COUNT_CATEGORY, "rent"), &99u64.to_be_bytes()[..])
@@ -1449,13 +1541,17 @@ mod tests {
         t.counts.remove(count_key(COUNT_PAYEE, "Shop")).unwrap();
         t.meta.insert(META_SEQ, &77u64.to_be_bytes()[..]).unwrap();
         let r = s.check().unwrap();
-        assert_eq!(r.problems.len(), 7, "{:#?}", r.problems);
-        assert_eq!(r.repairable(), 7);
+        assert_eq!(r.problems.len(), 8, "{:#?}", r.problems);
+        assert_eq!(r.repairable(), 8);
+        assert!(r
+            .problems
+            .iter()
+            .any(|p| p.contains("idx_date-1") && p.contains("does not hold its item's fields")));
         assert!(r
             .problems
             .iter()
             .any(|p| p.contains("agg_day-1") && p.contains("2026-11-01 EUR expense")));
-        assert_eq!(s.repair(&r).unwrap(), 7);
+        assert_eq!(s.repair(&r).unwrap(), 8);
         let after = s.check().unwrap();
         assert!(after.is_consistent(), "{:?}", after.problems);
         // The payee counter came back with its category.

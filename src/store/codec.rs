@@ -146,6 +146,48 @@ pub struct RecordHead {
     pub id: u128,
 }
 
+/// An `idx_date` value: the item's fields that a month's top payees and largest expenses need,
+/// projected into the index (as a DynamoDB index projects attributes) so that those are one
+/// range scan of the month's index entries instead of a point read of each item.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DateProjection<'a> {
+    /// `keys::kind_byte`.
+    pub kind: u8,
+    /// ISO 4217 code bytes.
+    pub currency: [u8; 3],
+    /// Positive minor units.
+    pub amount: i64,
+    /// Payee, may be empty.
+    #[serde(borrow)]
+    pub payee: &'a str,
+}
+
+impl<'a> DateProjection<'a> {
+    /// The projection of `item`.
+    pub fn of(item: &'a StoredItem) -> Self {
+        DateProjection {
+            kind: item.kind,
+            currency: item.currency,
+            amount: item.amount,
+            payee: &item.payee,
+        }
+    }
+}
+
+/// Encodes an `idx_date` value.
+pub fn encode_projection(p: &DateProjection<'_>) -> Result<Vec<u8>, StoreError> {
+    encode("date index projection", p)
+}
+
+/// Decodes an `idx_date` value found at `key`, borrowing the payee from `bytes`.
+pub fn decode_projection<'a>(
+    tree: &str,
+    key: &[u8],
+    bytes: &'a [u8],
+) -> Result<DateProjection<'a>, StoreError> {
+    postcard::from_bytes(bytes).map_err(|e| corrupt(tree, key, e.to_string()))
+}
+
 fn encode<T: Serialize>(what: &str, v: &T) -> Result<Vec<u8>, StoreError> {
     postcard::to_stdvec(v).map_err(|e| StoreError::Sled(format!("cannot encode {what}: {e}")))
 }

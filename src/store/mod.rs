@@ -24,7 +24,7 @@ mod tables;
 mod trash;
 pub mod triggers;
 
-pub use aggregates::{AggRow, MonthAggRow};
+pub use aggregates::{AggRow, MonthAggRow, Projected};
 pub use budget::Budget;
 pub use check::CheckReport;
 pub use checkpoints::{DeadLetter, TriggerState};
@@ -173,6 +173,13 @@ impl Store {
                         found,
                         supported: SCHEMA_VERSION,
                     });
+                }
+                if found < 3 {
+                    tables::project_date_index(&trees)?;
+                    trees
+                        .meta
+                        .insert(META_SCHEMA, &SCHEMA_VERSION.to_be_bytes()[..])?;
+                    db.flush()?;
                 }
             }
             None => {

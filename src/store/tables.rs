@@ -13,8 +13,8 @@
 //! transaction per chunk.
 
 use super::codec::{
-    decode_item, decode_payee, decode_u64, encode_item, encode_payee, encode_record, encode_u64,
-    Agg, PayeeCount, StoredItem, StoredRecord,
+    decode_item, decode_payee, decode_u64, encode_item, encode_payee, encode_projection,
+    encode_record, encode_u64, Agg, DateProjection, PayeeCount, StoredItem, StoredRecord,
 };
 use super::error::{corrupt, StoreError};
 use super::keys::{
@@ -28,12 +28,17 @@ use std::collections::BTreeMap;
 /// 2 added `agg_month-1` and `budgets-1`. A version-1 store is valid as it is (no budgets, month
 /// aggregates not kept); `Store::use_month_start_day` builds `agg_month` and writes 2 in the same
 /// transaction, so a version-1 build, which would not keep `agg_month` in step, refuses it.
-pub const SCHEMA_VERSION: u32 = 2;
+/// 3 projects kind, currency, amount and payee into `idx_date` values (empty before); a store
+/// of an older version gets them at open (`Store::open`, one pass over `items`), and a
+/// version-2 build, which would write empty values, refuses it.
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// `items`. Key: id (16 bytes BE). Value: postcard of `codec::StoredItem` (the expense without
 /// its id, plus `last_seq`, the seq of the change record that wrote this image).
 pub const ITEMS: &str = "items-1";
-/// `idx_date`. Key: `yyyymmdd u32 BE ++ id`. Value: empty. A month is one range scan.
+/// `idx_date`. Key: `yyyymmdd u32 BE ++ id`. Value: postcard of `codec::DateProjection` (kind,
+/// currency, amount, payee: what a month's top payees and largest expenses read, so those are
+/// one range scan; since schema 3, version-2 stores get it at open). A month is one range scan.
 pub const IDX_DATE: &str = "idx_date-1";
 /// `idx_category`. Key: `u16 BE len ++ category ++ yyyymmdd u32 BE ++ id`. Value: empty. Every item.
 pub const IDX_CATEGORY: &str = "idx_category-1";
@@ -352,8 +357,9 @@ impl Tx<'_> {
     }
 
     fn index(&self, id: ExpenseId, item: &StoredItem) -> TxResult<()> {
+        let projection = lift(encode_projection(&DateProjection::of(item)))?;
         self.idx_date
-            .insert(&date_key(item.date, id)[..], &[][..])?;
+            .insert(&date_key(item.date, id)[..], projection)?;
         self.idx_category
             .insert(text_key(&item.category, item.date, id), &[][..])?;
         if !item.payee.is_empty() {
@@ -563,4 +569,18 @@ pub(crate) fn distinct_tags(item: &StoredItem) -> std::collections::BTreeSet<&st
         .map(String::as_str)
         .filter(|t| !t.is_empty())
         .collect()
+}
+
+/// Fills `idx_date`'s values from `items` (stores of schema < 3 have empty ones): plain inserts,
+/// then the caller records the schema and flushes; a crash before that repeats it at the next
+/// open, which writes the same values.
+pub(crate) fn project_date_index(t: &Trees) -> Result<(), StoreError> {
+    for kv in t.items.iter() {
+        let (k, v) = kv?;
+        let id = keys::decode_id(&k).ok_or_else(|| corrupt(ITEMS, &k, "key is not an id"))?;
+        let item = decode_item(ITEMS, &k, &v)?;
+        let value = encode_projection(&DateProjection::of(&item))?;
+        t.idx_date.insert(&date_key(item.date, id)[..], value)?;
+    }
+    Ok(())
 }
