@@ -231,7 +231,7 @@ fn benches(c: &mut Criterion) {
         g.bench_function("review_state_from_day_aggregates_only", |b| {
             b.iter(|| review::compute(&store, &q25).expect("review"))
         });
-        g.bench_function("review_details_bounded_item_scan", |b| {
+        g.bench_function("review_details_from_date_index", |b| {
             b.iter(|| review::details(&store, month, 1, review::DETAIL_LIMIT).expect("details"))
         });
         g.bench_function("review_key_to_frame", |b| {
