@@ -787,6 +787,56 @@ fn leaving_a_known_payee_proposes_its_category_but_never_overwrites() {
 }
 
 #[test]
+fn typing_replaces_a_proposed_category_and_a_new_payee_takes_its_proposal_away() {
+    let mut f = Fake::with_rows(5);
+    f.send(Action::OpenAdd);
+    let mut c = lidl_completions();
+    c.payees.push(("Landlord".into(), 1, "rent".into()));
+    f.send(Action::CompletionsLoaded(c));
+    f.send(Action::FocusNext);
+    f.type_str("Lidl");
+    f.send(Action::FocusNext);
+    assert!(f.form().category_proposed);
+    // Typing over the proposal replaces it, as a user who did not look at it expects.
+    f.type_str("food:lunch");
+    assert_eq!(f.form().input(Field::Category).value(), "food:lunch");
+    assert!(!f.form().category_proposed);
+    // What the user typed is never replaced by a later payee.
+    f.send(Action::FocusPrev);
+    f.send(Action::Input(InputRequest::DeleteLine));
+    f.type_str("Landlord");
+    f.send(Action::FocusNext);
+    assert_eq!(f.form().input(Field::Category).value(), "food:lunch");
+
+    f.send(Action::Cancel);
+    f.send(Action::OpenAdd);
+    f.send(Action::FocusNext);
+    f.type_str("Lidl");
+    f.send(Action::FocusNext);
+    // An edit key keeps the proposal and edits it.
+    f.send(Action::Input(InputRequest::DeletePrevChar));
+    assert_eq!(f.form().input(Field::Category).value(), "food:grocerie");
+    assert!(!f.form().category_proposed);
+
+    f.send(Action::Cancel);
+    f.send(Action::OpenAdd);
+    f.send(Action::FocusNext);
+    f.type_str("Lidl");
+    f.send(Action::FocusNext);
+    // Another known payee replaces a proposal nobody touched; an unknown one clears it.
+    f.send(Action::FocusPrev);
+    f.send(Action::Input(InputRequest::DeleteLine));
+    f.type_str("Landlord");
+    f.send(Action::FocusNext);
+    assert_eq!(f.form().input(Field::Category).value(), "rent");
+    f.send(Action::FocusPrev);
+    f.send(Action::Input(InputRequest::DeleteLine));
+    f.type_str("Someone new");
+    f.send(Action::FocusNext);
+    assert_eq!(f.form().input(Field::Category).value(), "");
+}
+
+#[test]
 fn esc_first_closes_suggestions_then_the_form() {
     let mut f = Fake::with_rows(5);
     f.send(Action::OpenAdd);

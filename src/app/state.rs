@@ -343,6 +343,9 @@ pub struct FormState {
     pub suggestion: Option<usize>,
     /// Waiting for the store to confirm.
     pub saving: bool,
+    /// The category was filled in from the payee's last expense, not typed: the first character
+    /// typed into it replaces it (an edit key keeps it).
+    pub category_proposed: bool,
 }
 
 impl FormState {

@@ -74,7 +74,14 @@ pub fn render(form: &FormState, _state: &State, theme: &Theme, frame: &mut Frame
                 let x = LABEL + input.visual_cursor().saturating_sub(scroll);
                 cursor = Some((x as u16, lines.len() as u16));
             }
-            lines.push(Line::from(vec![label, Span::styled(shown, style)]));
+            let mut spans = vec![label, Span::styled(shown, style)];
+            if field == Field::Category && form.category_proposed {
+                spans.push(Span::styled(
+                    "  last time; type to replace",
+                    theme.style(Meaning::Muted),
+                ));
+            }
+            lines.push(Line::from(spans));
         }
         if let Some(err) = form.error(field) {
             let err = format!("↳ {}", inert(err));

@@ -27,6 +27,7 @@ fn blank(state: &State) -> FormState {
         suggestions: Vec::new(),
         suggestion: None,
         saving: false,
+        category_proposed: false,
     }
 }
 
@@ -105,6 +106,12 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
                 }
             } else {
                 let focus = form.focus;
+                if focus == Field::Category && form.category_proposed {
+                    form.category_proposed = false;
+                    if matches!(req, InputRequest::InsertChar(_)) {
+                        *form.input_mut(focus) = Input::default();
+                    }
+                }
                 form.input_mut(focus).handle(req);
                 form.errors.retain(|(f, _)| *f != focus);
                 suggest(state);
@@ -150,11 +157,16 @@ fn move_focus(state: &mut State, step: usize) {
     suggest(state);
 }
 
-/// A known payee proposes the category it had last time, when the category is still empty.
+/// A known payee proposes the category it had last time, when the category is still empty (or
+/// holds an earlier proposal, which a changed payee replaces).
 fn propose_category(state: &mut State) {
     let Some(Overlay::Form(form)) = &mut state.overlay else {
         return;
     };
+    if form.category_proposed {
+        *form.input_mut(Field::Category) = Input::default();
+        form.category_proposed = false;
+    }
     if !form.input(Field::Category).value().trim().is_empty() {
         return;
     }
@@ -166,6 +178,7 @@ fn propose_category(state: &mut State) {
         .find(|(p, _, _)| *p == payee)
     {
         *form.input_mut(Field::Category) = Input::new(cat.clone());
+        form.category_proposed = true;
     }
 }
 
@@ -216,6 +229,9 @@ fn accept(state: &mut State, i: usize) {
         return;
     };
     let focus = form.focus;
+    if focus == Field::Category {
+        form.category_proposed = false;
+    }
     let value = if focus == Field::Tags {
         let text = form.input(focus).value();
         let keep = text.rfind([' ', ',']).map_or("", |p| &text[..=p]);
