@@ -1149,19 +1149,40 @@ fn tick_changes_today_and_new_forms_use_it() {
 }
 
 #[test]
-fn changed_elsewhere_reloads_the_visible_page() {
+fn changed_elsewhere_reloads_the_visible_page_and_keeps_the_row_under_the_cursor() {
     let mut f = Fake::with_rows(100);
     for _ in 0..30 {
         f.send(Action::SelectNext);
     }
-    f.store.push(expense(500));
+    let under = f.state.ledger.selected_row().unwrap().id;
+    // Another session adds an expense dated the 30th: it sorts above the cursor (newest first).
+    let mut newest = expense(500);
+    newest.draft.date = day(2026, 11, 30);
+    f.store.push(newest);
     let fx = f.send(Action::ChangedElsewhere);
     let qs = load_windows(&fx);
     assert_eq!(qs.len(), 1);
+    assert_eq!(qs[0].focus, Some(under));
     assert!(qs[0].start <= f.state.ledger.offset);
     assert!(fx.contains(&Effect::LoadCompletions));
     assert_eq!(f.state.ledger.total, Some(101));
-    assert_eq!(f.state.ledger.selected, 30, "the selection stays");
+    assert_eq!(
+        f.state.ledger.selected, 31,
+        "the selection moved with its row"
+    );
+    assert_eq!(f.state.ledger.selected_row().unwrap().id, under);
+
+    // A row above goes away elsewhere: the cursor's row is still the same.
+    f.store.retain(|e| e.id != ExpenseId(501));
+    f.send(Action::ChangedElsewhere);
+    assert_eq!(f.state.ledger.selected, 30);
+    assert_eq!(f.state.ledger.selected_row().unwrap().id, under);
+
+    // The cursor's own row goes away elsewhere: the cursor stays where it was.
+    f.store.retain(|e| e.id != under);
+    f.send(Action::ChangedElsewhere);
+    assert_eq!(f.state.ledger.total, Some(99));
+    assert_eq!(f.state.ledger.selected, 30);
 }
 
 #[test]

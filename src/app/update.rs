@@ -46,7 +46,10 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
         }
         Action::Stored(stored) => stored_effects(state, *stored),
         Action::ChangedElsewhere => {
-            let mut fx = reload(state);
+            // The row under the cursor stays under it when rows arrive or leave above it.
+            let mut q = query(state);
+            q.focus = state.ledger.selected_row().map(|e| e.id);
+            let mut fx = vec![Effect::LoadWindow(q)];
             fx.push(Effect::LoadCompletions);
             fx.extend(screen_reload(state));
             fx
