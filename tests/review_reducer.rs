@@ -339,3 +339,22 @@ fn budget_alerts_become_the_notice() {
     update(&mut s, Action::BudgetAlerts(Vec::new()));
     assert_eq!(s.toast, before);
 }
+
+#[test]
+fn back_from_the_history_the_review_loads_again() {
+    // An undo on the history screen changes the month's numbers; the review must not show the
+    // ones it had before.
+    let mut s = on_review();
+    update(&mut s, Action::OpenHistory);
+    assert_eq!(s.screen, Screen::History);
+    let fx = update(&mut s, Action::Cancel);
+    assert_eq!(s.screen, Screen::Review);
+    assert!(
+        fx.iter()
+            .any(|e| matches!(e, Effect::LoadReview(q) if q.month == nov())),
+        "{fx:?}"
+    );
+    assert!(fx
+        .iter()
+        .any(|e| matches!(e, Effect::LoadReviewDetails { month, .. } if *month == nov())));
+}

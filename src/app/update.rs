@@ -491,7 +491,7 @@ fn stored_effects(state: &mut State, stored: Stored) -> Vec<Effect> {
 }
 
 /// Reloads of the screen on show besides the ledger's window (the review, the history).
-fn screen_reload(state: &State) -> Vec<Effect> {
+pub(super) fn screen_reload(state: &State) -> Vec<Effect> {
     match state.screen {
         Screen::Review => review::reload(state),
         Screen::History => history::reload(state),

@@ -87,7 +87,8 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
         Action::Cancel | Action::OpenLedger => {
             state.screen = h.back;
             state.history.detail = false;
-            return Vec::new();
+            // An undo or redo here changed what the screen we return to shows.
+            return super::screen_reload(state);
         }
         Action::OpenHistory if h.item.is_some() => return open_all(state),
         other => {
