@@ -1089,13 +1089,17 @@ fn a_step_says_what_it_did_and_keeps_its_expense_under_the_cursor() {
     assert_eq!(windows.len(), 1);
     assert_eq!(windows[0].focus, Some(e.id));
     assert!(fx.contains(&Effect::LoadCompletions));
-    // An expense of another month is not focused; a batch step has none.
+    // An expense of another month, a removal and a batch step leave the row that was under
+    // the cursor there.
+    let under = f.state.ledger.selected_row().unwrap().id;
     let mut other = expense(1);
     other.draft.date = day(2026, 1, 5);
     let fx = f.send(stepped(true, "Redid: add 1.01 EUR", Some(other)));
-    assert_eq!(load_windows(&fx)[0].focus, None);
+    assert_eq!(load_windows(&fx)[0].focus, Some(under));
+    let fx = f.send(stepped(false, "Undid: add 1.01 EUR", None));
+    assert_eq!(load_windows(&fx)[0].focus, Some(under));
     let fx = f.send(stepped(true, "Redid: import: restored 2 expenses", None));
-    assert_eq!(load_windows(&fx)[0].focus, None);
+    assert_eq!(load_windows(&fx)[0].focus, Some(under));
 }
 
 #[test]

@@ -508,11 +508,14 @@ fn stepped(state: &mut State, stepped: super::action::Stepped) -> Vec<Effect> {
         error: false,
     });
     let mut q = query(state);
-    if let Some(e) = &stepped.expense {
-        if Month::containing(e.draft.date, state.month_start_day) == state.ledger.month {
-            q.focus = Some(e.id);
+    // The changed expense comes under the cursor; when the step removed it (or changed many),
+    // the row that was under the cursor stays there.
+    q.focus = match &stepped.expense {
+        Some(e) if Month::containing(e.draft.date, state.month_start_day) == state.ledger.month => {
+            Some(e.id)
         }
-    }
+        _ => state.ledger.selected_row().map(|e| e.id),
+    };
     let mut fx = vec![Effect::LoadWindow(q), Effect::LoadCompletions];
     fx.extend(screen_reload(state));
     fx
