@@ -10,6 +10,7 @@ use expense_tracker::domain::{Currency, Draft, Expense, ExpenseId, Kind};
 use expense_tracker::store::{Event, Origin, Store};
 use proptest::prelude::*;
 use std::collections::BTreeMap;
+use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
 /// Every item of a store, by id.
@@ -107,7 +108,19 @@ fn backup_while_other_processes_write_restores_the_state_at_its_seq() {
 #[test]
 fn a_store_put_back_behind_its_mark_refuses_writes_but_reads() {
     let sb = Sandbox::new();
-    ok(sb.cmd(&["add", "1", "food!"]).output().unwrap());
+    ok(common::auto_backups(sb.cmd(&["add", "1", "food!"]))
+        .output()
+        .unwrap());
+    // The automatic backup runs after the add, in a process of its own: wait for it.
+    assert!(common::wait_until(
+        || backup_files(&sb).len() == 1 || log_written(&sb)
+    ));
+    assert!(
+        !log_written(&sb),
+        "{:?}",
+        std::fs::read_to_string(sb.data.join("store.backup-log"))
+    );
+    wait_for_store_free(&sb);
     ok(sb.cmd(&["add", "2", "food!"]).output().unwrap());
     let store = sb.data.join("store");
     let saved = sb.tmp.path().join("saved");
@@ -128,6 +141,110 @@ fn a_store_put_back_behind_its_mark_refuses_writes_but_reads() {
     );
     // The automatic backup of the first add is named as the one to restore.
     assert!(err.contains("backups/expense-"), "{err}");
+    assert_eq!(common::list_json(&sb, &[]).len(), 2);
+}
+
+/// The backup files in the default folder, sorted by name (= by time).
+fn backup_files(sb: &Sandbox) -> Vec<std::path::PathBuf> {
+    let mut v: Vec<_> = match std::fs::read_dir(sb.data.join("backups")) {
+        Ok(rd) => rd
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|x| x == "jsonl"))
+            .collect(),
+        Err(_) => Vec::new(),
+    };
+    v.sort();
+    v
+}
+
+/// The background backup wrote an error to its log.
+fn log_written(sb: &Sandbox) -> bool {
+    std::fs::read_to_string(sb.data.join("store.backup-log")).is_ok_and(|t| !t.trim().is_empty())
+}
+
+/// Waits until no process holds the store (the background backup has exited).
+fn wait_for_store_free(sb: &Sandbox) {
+    assert!(common::wait_until(|| {
+        match Store::open_waiting(&sb.data.join("store"), std::time::Duration::ZERO) {
+            Ok(_) => true,
+            Err(expense_tracker::store::StoreError::Locked { .. }) => false,
+            Err(e) => panic!("{e}"),
+        }
+    }));
+}
+
+#[test]
+fn the_automatic_backup_runs_after_the_command_in_a_process_of_its_own() {
+    let sb = Sandbox::new();
+    let out = ok(common::auto_backups(sb.cmd(&["add", "1", "food!"]))
+        .output()
+        .unwrap());
+    assert!(out.contains("added"), "{out}");
+    // The command started it and returned; the backup process writes the file.
+    let log = sb.data.join("store.backup-log");
+    assert!(
+        log.exists(),
+        "the command starts the backup before it exits"
+    );
+    assert!(common::wait_until(
+        || backup_files(&sb).len() == 1 || log_written(&sb)
+    ));
+    assert!(!log_written(&sb), "{:?}", std::fs::read_to_string(&log));
+    wait_for_store_free(&sb);
+    // It is a whole backup of what the command left: restore it elsewhere and look.
+    let file = &backup_files(&sb)[0];
+    let to = sb.tmp.path().join("restored");
+    ok(sb
+        .cmd(&[
+            "restore",
+            file.to_str().unwrap(),
+            "--to",
+            to.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap());
+    let mut list = std::process::Command::new(common::bin());
+    list.arg("--data-dir").arg(&to).args(["list", "--json"]);
+    common::scrub(&mut list, &sb.config);
+    let rows: Vec<serde_json::Value> = serde_json::from_str(&ok(list.output().unwrap())).unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(
+        std::fs::metadata(&log).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+    // Not due again today: the next command starts none (it would create the log first).
+    std::fs::remove_file(&log).unwrap();
+    ok(common::auto_backups(sb.cmd(&["add", "2", "food!"]))
+        .output()
+        .unwrap());
+    assert!(!log.exists());
+    assert_eq!(backup_files(&sb).len(), 1);
+}
+
+#[test]
+fn a_failed_automatic_backup_is_reported_by_the_next_command() {
+    let sb = Sandbox::new();
+    // The backup folder is a file: every backup fails.
+    std::fs::write(sb.tmp.path().join("bk"), "not a folder").unwrap();
+    std::fs::write(sb.config.join("config.toml"), "[backup]\ndir = \"bk\"\n").unwrap();
+    let run = |args: &[&str]| {
+        let mut c = common::auto_backups(sb.cmd(args));
+        c.current_dir(sb.tmp.path());
+        c.output().unwrap()
+    };
+    let out = run(&["add", "1", "food!"]);
+    assert!(String::from_utf8_lossy(&out.stderr).is_empty(), "{out:?}");
+    ok(out);
+    assert!(common::wait_until(|| log_written(&sb)));
+    wait_for_store_free(&sb);
+    // The command still does its work, says what went wrong, and tries again.
+    let out = run(&["add", "2", "food!"]);
+    let err = String::from_utf8_lossy(&out.stderr).to_string();
+    ok(out);
+    assert!(
+        err.contains("the last automatic backup failed") && err.contains("bk"),
+        "{err}"
+    );
     assert_eq!(common::list_json(&sb, &[]).len(), 2);
 }
 
@@ -173,7 +290,7 @@ fn restore_refuses_a_non_empty_dir_and_a_held_live_store_and_replaces_a_free_one
     }
     assert_eq!(common::list_json(&sb, &[]).len(), 2);
     let before = common::list_json(&sb, &[]);
-    let backups = |sb: &Sandbox| std::fs::read_dir(sb.data.join("backups")).unwrap().count();
+    let backups = |sb: &Sandbox| backup_files(sb).len();
     let n = backups(&sb);
     let msg = ok(sb.cmd(&["restore", f, "--force-live"]).output().unwrap());
     assert!(

@@ -57,11 +57,14 @@ fn delete_restore_and_purge_through_the_trash_screen() {
     assert!(restored.starts_with("restored:"), "{restored}");
     t.wait_for("Trash  0 items", TIMEOUT);
 
-    // Back to the ledger, delete again, restore with r.
+    // Back to the ledger, delete again, restore with r. The cursor stayed on Zebra while Yak
+    // came back above it from the other shell: `g` goes up to Yak.
     t.send(b"\x1b");
     // Zebra is never in the trash: the ledger is back (a toast may still name Yak).
     t.wait_for("Zebra", TIMEOUT);
+    t.type_str("g");
     t.type_str("d");
+    t.wait_for("Delete 4.20 EUR", TIMEOUT);
     t.wait_for("y delete", TIMEOUT);
     t.type_str("y");
     t.wait_for("Moved to trash", TIMEOUT);

@@ -1,5 +1,7 @@
 //! `expense backup [PATH]` and `expense restore [FILE] --to DIR | --at TIME --to DIR |
-//! FILE --force-live`, plus the automatic daily backup the store's holder takes at open. The
+//! FILE --force-live`, plus the automatic daily backup: a TUI that holds the store takes it on a
+//! thread ([`start_auto`]); a command that held the store starts `expense backup --auto` in a
+//! process of its own as it exits (`session::client`), so quick entry never waits for it. The
 //! file format is documented in `store::backup`.
 //!
 //! A backup runs wherever the store is held (in the session's process when one holds it), so it
@@ -22,6 +24,11 @@ use std::path::{Path, PathBuf};
 pub struct BackupArgs {
     /// Where to write (default: `<data dir>/backups/expense-<UTC time>.jsonl`, or `[backup] dir`).
     pub path: Option<PathBuf>,
+    /// The automatic backup: only when one is due (`[backup] every_days`), into the backup
+    /// folder, keeping the newest `[backup] keep`. A command that held the store starts this in
+    /// a process of its own as it exits, so quick entry never waits for a backup.
+    #[arg(long, hide = true, conflicts_with = "path")]
+    pub auto: bool,
 }
 
 /// Options of `expense restore`.
@@ -82,6 +89,23 @@ fn now_utc(ctx: &Ctx) -> DateTime<Utc> {
 pub fn backup(ctx: &mut Ctx, args: &BackupArgs) -> Result<()> {
     let store = ctx.store()?;
     let now = now_utc(ctx);
+    if args.auto {
+        let cfg = ctx.config.backup.clone();
+        let dir = match auto_dir(&store, &cfg, &ctx.cwd) {
+            Some(dir) => dir,
+            None => {
+                writeln!(
+                    ctx.out,
+                    "automatic backups are off, or the store is not sound"
+                )?;
+                return Ok(());
+            }
+        };
+        return match auto(&store, &cfg, &dir, now)? {
+            Some(info) => Ok(print_backup(ctx.out, &info)?),
+            None => Ok(writeln!(ctx.out, "no automatic backup is due")?),
+        };
+    }
     let path = match &args.path {
         Some(p) => ctx.path(p),
         None => {
@@ -265,19 +289,35 @@ pub fn start_auto(
     cfg: &BackupConfig,
     cwd: &Path,
 ) -> Option<std::thread::JoinHandle<Result<Option<BackupInfo>>>> {
-    // A store that lost changes is not backed up over the good backups it may need.
-    if cfg.every_days == 0 || store.write_refusal().is_some() {
-        return None;
-    }
-    let dir = match &cfg.dir {
-        Some(d) => cwd.join(d),
-        None => default_dir(store)?,
-    };
+    let dir = auto_dir(store, cfg, cwd)?;
     let store = store.clone();
     let cfg = cfg.clone();
     Some(std::thread::spawn(move || {
         auto(&store, &cfg, &dir, Utc::now())
     }))
+}
+
+/// The folder automatic backups of `store` go to, or `None` when they are off
+/// (`every_days = 0`), the store is temporary, or it lost changes (it is not backed up over the
+/// good backups it may need).
+pub fn auto_dir(store: &Store, cfg: &BackupConfig, cwd: &Path) -> Option<PathBuf> {
+    if cfg.every_days == 0 || store.write_refusal().is_some() {
+        return None;
+    }
+    match &cfg.dir {
+        Some(d) => Some(cwd.join(d)),
+        None => default_dir(store),
+    }
+}
+
+/// Whether the newest backup in `dir` is older than `every_days` at `now` (or there is none).
+pub fn is_due(cfg: &BackupConfig, dir: &Path, now: DateTime<Utc>) -> Result<bool> {
+    Ok(match list_backups(dir)?.last() {
+        None => true,
+        Some((_, mtime)) => {
+            now.signed_duration_since(*mtime) >= chrono::Duration::days(i64::from(cfg.every_days))
+        }
+    })
 }
 
 /// The automatic backup (see [`start_auto`]), synchronously, as of `now`.
@@ -287,15 +327,7 @@ pub fn auto(
     dir: &Path,
     now: DateTime<Utc>,
 ) -> Result<Option<BackupInfo>> {
-    let files = list_backups(dir)?;
-    let due = match files.last() {
-        None => true,
-        Some((_, mtime)) => {
-            let age = now.signed_duration_since(*mtime);
-            age >= chrono::Duration::days(i64::from(cfg.every_days))
-        }
-    };
-    if !due {
+    if !is_due(cfg, dir, now)? {
         return Ok(None);
     }
     make_dir(dir)?;

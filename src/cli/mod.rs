@@ -110,6 +110,12 @@ impl Command {
     pub fn is_exclusive(&self) -> bool {
         matches!(self, Command::Restore(a) if a.force_live)
     }
+
+    /// True for `expense backup --auto`, which a command that held the store starts as it exits
+    /// (and which must not start another).
+    pub fn is_auto_backup(&self) -> bool {
+        matches!(self, Command::Backup(a) if a.auto)
+    }
 }
 
 /// Runs one subcommand with `ctx`.

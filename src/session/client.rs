@@ -137,7 +137,8 @@ pub fn run_command(
         let keep_days = config.stream_keep_days;
         let server: std::cell::RefCell<Option<Server>> = std::cell::RefCell::new(None);
         let dispatcher: std::cell::RefCell<Option<Dispatcher>> = std::cell::RefCell::new(None);
-        let auto_backup = std::cell::RefCell::new(None);
+        // Whether an automatic backup is due; it runs in a process of its own after this one.
+        let backup_due = std::cell::Cell::new(false);
         // Our own handle, closed without sled's drop-time work once everything else is done.
         let held: std::cell::RefCell<Option<Store>> = std::cell::RefCell::new(None);
         let backup_cfg = config.backup.clone();
@@ -155,14 +156,16 @@ pub fn run_command(
             // Without a socket (a path too long for one) the command still runs.
             *server.borrow_mut() = Server::start(store.clone(), &sock).ok();
             *dispatcher.borrow_mut() = Dispatcher::start(store.clone(), triggers.clone());
-            *auto_backup.borrow_mut() = cli::backup::start_auto(&store, &backup_cfg, &cwd);
+            if !command.is_auto_backup() {
+                let dir = cli::backup::auto_dir(&store, &backup_cfg, &cwd);
+                backup_due.set(dir.is_some_and(|d| {
+                    cli::backup::is_due(&backup_cfg, &d, chrono::Utc::now()).unwrap_or(true)
+                }));
+            }
             *held.borrow_mut() = Some(store.clone());
             Ok(store)
         };
         let result = run_here(command, config, today, cwd.clone(), err_is_tty, open);
-        if let Some(h) = auto_backup.into_inner() {
-            report_auto_backup(h);
-        }
         if let Some(server) = server.into_inner() {
             server.shutdown(DRAIN);
         }
@@ -173,11 +176,70 @@ pub fn run_command(
         if let Some(store) = held.into_inner() {
             store.close_for_exit()?;
         }
+        if backup_due.get() {
+            // Best effort: the command's own result is what this process reports.
+            if let Err(e) = spawn_auto_backup(places, store_dir) {
+                let _ = writeln!(
+                    io::stderr(),
+                    "expense: warning: could not start the automatic backup: {e:#}"
+                );
+            }
+        }
         match result {
             Err(report) if report.downcast_ref::<SessionAppeared>().is_some() => continue,
             other => return other,
         }
     }
+}
+
+/// Starts `expense backup --auto` for `store_dir` in a process of its own, in a new session (a
+/// dropped SSH connection does not stop it), with no terminal: it takes the store when this
+/// process has let it go (or runs in the session that holds it by then). Its errors go to
+/// `<store>.backup-log` beside the store; the next command that starts one reports them.
+fn spawn_auto_backup(places: &Places, store_dir: &Path) -> Result<()> {
+    use std::os::unix::fs::OpenOptionsExt;
+    use std::os::unix::process::CommandExt;
+    let log_path = store_dir.with_extension("backup-log");
+    if let Ok(text) = std::fs::read_to_string(&log_path) {
+        let text = text.trim();
+        if !text.is_empty() {
+            let _ = writeln!(
+                io::stderr(),
+                "expense: warning: the last automatic backup failed ({}): {}",
+                log_path.display(),
+                crate::domain::text::inert(text.trim_start_matches("expense: "))
+            );
+        }
+    }
+    let log = std::fs::OpenOptions::new()
+        .create(true)
+        .write(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(&log_path)
+        .wrap_err_with(|| format!("opening {}", log_path.display()))?;
+    let exe = std::env::current_exe().wrap_err("finding this program")?;
+    let mut cmd = std::process::Command::new(exe);
+    cmd.arg("--data-dir").arg(&places.data_dir);
+    if store_dir == places.data_dir.join("demo") {
+        cmd.arg("--demo");
+    }
+    cmd.args(["backup", "--auto"])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(log);
+    if let Some(dir) = &places.config_dir {
+        cmd.env("EXPENSE_CONFIG_DIR", dir);
+    }
+    // SAFETY: setsid is async-signal-safe and touches nothing of this process's memory.
+    unsafe {
+        cmd.pre_exec(|| {
+            libc::setsid();
+            Ok(())
+        });
+    }
+    cmd.spawn().wrap_err("starting `expense backup --auto`")?;
+    Ok(())
 }
 
 /// Waits for the automatic backup and reports a failure on stderr (never fatal).

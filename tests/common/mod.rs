@@ -44,6 +44,9 @@ impl Sandbox {
 }
 
 /// Removes every `EXPENSE_*`/`NO_COLOR` variable and points the config dir at `config`.
+/// Automatic backups are off (a background `expense backup --auto` would hold the store at
+/// moments a test does not choose); the tests of automatic backups turn them on with
+/// [`auto_backups`].
 pub fn scrub(c: &mut std::process::Command, config: &Path) {
     for (k, _) in std::env::vars() {
         if k.starts_with("EXPENSE_") {
@@ -51,6 +54,25 @@ pub fn scrub(c: &mut std::process::Command, config: &Path) {
         }
     }
     c.env("EXPENSE_CONFIG_DIR", config);
+    c.env("EXPENSE_BACKUP_EVERY_DAYS", "0");
+}
+
+/// `c` with daily automatic backups, as a user's default config has them.
+pub fn auto_backups(mut c: std::process::Command) -> std::process::Command {
+    c.env("EXPENSE_BACKUP_EVERY_DAYS", "1");
+    c
+}
+
+/// Waits up to [`TIMEOUT`] for `done`, checking every 20 ms; false if it never held.
+pub fn wait_until(mut done: impl FnMut() -> bool) -> bool {
+    let end = Instant::now() + TIMEOUT;
+    while Instant::now() < end {
+        if done() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    done()
 }
 
 /// The current budgeting month, YYYY-MM (month_start_day is 1 in the test config).
