@@ -83,6 +83,44 @@ fn a_second_tui_sees_changes_and_takes_over_when_the_first_quits() {
 }
 
 #[test]
+fn a_tui_that_takes_over_sets_the_store_up_from_its_config() {
+    let sb = Sandbox::new();
+    std::fs::write(sb.config.join("config.toml"), "trash_days = 7\n").unwrap();
+    let mut first = Tui::start(&sb, 100, 30);
+    first.wait_for("No expenses", TIMEOUT);
+    let mut second = Tui::start(&sb, 100, 30);
+    second.wait_for("No expenses", TIMEOUT);
+    first.quit();
+    // The second TUI holds the store now. Delete, undo, redo: the redo deletes again, and the
+    // store puts the expense in the trash for the configured 7 days, not its default 30.
+    second.type_str("i");
+    second.wait_for("Quick entry", TIMEOUT);
+    second.type_str("7.25 lunch! @Deli");
+    second.enter();
+    second.wait_for("Deli", TIMEOUT);
+    second.type_str("d");
+    second.wait_for("y delete", TIMEOUT);
+    second.type_str("y");
+    second.wait_for("Moved to trash", TIMEOUT);
+    second.type_str("u");
+    second.wait_for("Undid:", TIMEOUT);
+    second.send(b"\x12");
+    second.wait_for("Redid:", TIMEOUT);
+    let out = sb.cmd(&["trash", "list", "--json"]).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rows: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let row = &rows[0];
+    assert_eq!(row["expense"]["payee"], "Deli");
+    let kept = row["expires_at_ms"].as_i64().unwrap() - row["deleted_at_ms"].as_i64().unwrap();
+    assert_eq!(kept, 7 * 24 * 3600 * 1000);
+    second.quit();
+}
+
+#[test]
 fn a_holder_killed_with_9_leaves_nothing_that_blocks() {
     let sb = Sandbox::new();
     let mut t = Tui::start(&sb, 100, 30);

@@ -21,6 +21,20 @@ use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::Sender;
 
+/// What this process sets up whenever it becomes the store's holder: at start, and again when
+/// it takes over from a holder that quit.
+#[derive(Debug, Clone)]
+pub struct HolderSetup {
+    /// `[[trigger]]` from config, delivered while this process holds the store.
+    pub triggers: Vec<TriggerSpec>,
+    /// `[stream] keep_days`: records older than this are trimmed (0 keeps everything).
+    pub stream_keep_days: u32,
+    /// `trash_days` in ms: how long expenses that undo or redo removes stay in the trash.
+    pub trash_ttl_ms: i64,
+    /// `month_start_day`: the month aggregates are kept for it, and budget alerts use it.
+    pub month_start_day: u32,
+}
+
 /// The TUI's way to the store.
 pub struct Backend {
     store_dir: PathBuf,
@@ -28,11 +42,7 @@ pub struct Backend {
     /// Sequence number of this TUI's own latest write: its notification needs no reload.
     own_seq: Option<u64>,
     events: Sender<Msg>,
-    /// `[[trigger]]` from config, delivered while this process holds the store.
-    triggers: Vec<TriggerSpec>,
-    /// `[stream] keep_days`: records older than this are trimmed when this process becomes the
-    /// holder (0 keeps everything).
-    stream_keep_days: u32,
+    setup: HolderSetup,
 }
 
 enum Kind {
@@ -47,23 +57,21 @@ enum Kind {
 }
 
 impl Backend {
-    /// Starts from an attachment; notifications go to `events`. `stream_keep_days` is
-    /// `[stream] keep_days` (see `store/retention.rs`).
+    /// Starts from an attachment; notifications go to `events`. Fails only when this process
+    /// holds the store and cannot keep the month aggregates for `setup.month_start_day`.
     pub fn new(
         attached: Attached,
         store_dir: &Path,
         events: Sender<Msg>,
-        triggers: Vec<TriggerSpec>,
-        stream_keep_days: u32,
-    ) -> Backend {
-        Backend {
-            kind: connect(attached, store_dir, &events, &triggers, stream_keep_days),
+        setup: HolderSetup,
+    ) -> Result<Backend, StoreError> {
+        Ok(Backend {
+            kind: connect(attached, store_dir, &events, &setup)?,
             store_dir: store_dir.to_path_buf(),
             own_seq: None,
             events,
-            triggers,
-            stream_keep_days,
-        }
+            setup,
+        })
     }
 
     /// True when this process holds the store.
@@ -103,14 +111,6 @@ impl Backend {
         }
     }
 
-    /// The month start day for budget alerts of this TUI's own writes (a remote TUI's writes
-    /// use the holder's, which keeps the month aggregates).
-    pub fn set_month_start_day(&mut self, day: u32) {
-        if let Kind::Local { runtime, .. } = &mut self.kind {
-            runtime.set_month_start_day(day);
-        }
-    }
-
     /// The holder went away mid-request: take over (or find the new holder), then redo a read,
     /// or say that a write's fate is unknown.
     fn after_loss(&mut self, fx: Effect, now_ms: i64) -> Vec<Action> {
@@ -135,13 +135,7 @@ impl Backend {
     /// Attaches again after the holder left: becomes the holder, or a client of the new one.
     pub fn reattach(&mut self) -> Result<(), StoreError> {
         let attached = attach(&self.store_dir, PATIENCE)?;
-        self.kind = connect(
-            attached,
-            &self.store_dir,
-            &self.events,
-            &self.triggers,
-            self.stream_keep_days,
-        );
+        self.kind = connect(attached, &self.store_dir, &self.events, &self.setup)?;
         Ok(())
     }
 
@@ -183,17 +177,20 @@ fn connect(
     attached: Attached,
     store_dir: &Path,
     events: &Sender<Msg>,
-    triggers: &[TriggerSpec],
-    stream_keep_days: u32,
-) -> Kind {
-    match attached {
+    setup: &HolderSetup,
+) -> Result<Kind, StoreError> {
+    Ok(match attached {
         Attached::Holder(store) => {
+            // Keep the month aggregates for the configured start day (rebuilt once when it
+            // changed), and the configured trash time for undo and redo.
+            store.use_month_start_day(setup.month_start_day)?;
+            store.set_trash_ttl(setup.trash_ttl_ms);
             // The holder sweeps the trash and trims the change stream at open (best effort: a
             // damaged trash or stream is reported by `expense check`, and must not keep the
             // ledger from opening).
             let now = crate::clock::now_ms();
             let _ = store.sweep_trash(now);
-            let _ = store.trim_stream_days(stream_keep_days, now);
+            let _ = store.trim_stream_days(setup.stream_keep_days, now);
             let server = Server::start(store.clone(), &socket_path(store_dir)).ok();
             if let Some(server) = &server {
                 let rx = server.subscribe();
@@ -208,9 +205,11 @@ fn connect(
                         }
                     });
             }
+            let mut runtime = Box::new(Runtime::new(store.clone()));
+            runtime.set_month_start_day(setup.month_start_day);
             Kind::Local {
-                dispatcher: Dispatcher::start(store.clone(), triggers.to_vec()),
-                runtime: Box::new(Runtime::new(store)),
+                dispatcher: Dispatcher::start(store, setup.triggers.clone()),
+                runtime,
                 server,
             }
         }
@@ -218,7 +217,7 @@ fn connect(
             subscribe_remote(socket_path(store_dir), events.clone());
             Kind::Remote { conn }
         }
-    }
+    })
 }
 
 /// A thread that relays the holder's notifications; `SessionLost` when the holder goes away.

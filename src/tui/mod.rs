@@ -46,22 +46,15 @@ pub fn run(attached: Attached, store_dir: &Path, config: &Config, keymap: Keymap
     state.trash_ttl_ms = config.trash_ttl_ms();
     state.ascii_charts = config.chart_markers == crate::config::ChartMarkers::Ascii;
     state.help_lines = ui::help::line_count(&help);
-    // Keep the month aggregates for the configured start day (rebuilt once when it changed).
-    if let Attached::Holder(store) = &attached {
-        store
-            .use_month_start_day(config.month_start_day)
-            .wrap_err("preparing the month totals")?;
-        store.set_trash_ttl(config.trash_ttl_ms());
-    }
     // After terminal::init, so the session's panic filter wraps ratatui's restoring hook.
-    let mut runtime = Backend::new(
-        attached,
-        store_dir,
-        tx.clone(),
-        config.triggers.clone(),
-        config.stream_keep_days,
-    );
-    runtime.set_month_start_day(config.month_start_day);
+    let setup = backend::HolderSetup {
+        triggers: config.triggers.clone(),
+        stream_keep_days: config.stream_keep_days,
+        trash_ttl_ms: config.trash_ttl_ms(),
+        month_start_day: config.month_start_day,
+    };
+    let mut runtime = Backend::new(attached, store_dir, tx.clone(), setup)
+        .wrap_err("preparing the month totals")?;
     let size = term.size().wrap_err("reading the terminal size")?;
     let mut queue: VecDeque<Action> = VecDeque::new();
     queue.push_back(Action::Resize {
