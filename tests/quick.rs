@@ -389,3 +389,18 @@ fn shell_words_with_spaces_are_notes_and_new_category_flag_works() {
         ("books", "team lunch")
     );
 }
+
+#[test]
+fn a_pasted_megabyte_is_named_not_repeated() {
+    let known = known();
+    let big = "9".repeat(1_000_000);
+    for line in [
+        format!("{big}x food"),
+        format!("12 food {}", "z".repeat(1_000_000)),
+    ] {
+        let words = split(&line).unwrap();
+        let msg = parse(&words, &ctx(&known)).unwrap_err().to_string();
+        assert!(msg.len() < 300, "{} bytes: {}", msg.len(), &msg[..300]);
+        assert!(msg.contains("characters)"), "{msg}");
+    }
+}

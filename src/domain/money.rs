@@ -3,6 +3,7 @@
 //! Parsing is our own (never through `f64`): it accepts `12`, `12.5`, `1,234.56`, `1 234.56` and
 //! simple exact arithmetic (`12+3.50`, `3*2.40`), and every rejection says why, quoting the input.
 
+use crate::domain::text::shown;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -126,37 +127,37 @@ impl fmt::Display for Currency {
 pub enum MoneyError {
     #[error("amount is empty")]
     Empty,
-    #[error("'{0}' is not a number")]
+    #[error("'{}' is not a number", shown(.0))]
     NotANumber(String),
-    #[error("'{0}': exponent notation is not accepted, write the digits out")]
+    #[error("'{}': exponent notation is not accepted, write the digits out", shown(.0))]
     Exponent(String),
-    #[error("'{0}': hexadecimal is not accepted")]
+    #[error("'{}': hexadecimal is not accepted", shown(.0))]
     Hex(String),
-    #[error("'{0}': '_' is not a digit separator here, write 1000 or 1,000")]
+    #[error("'{}': '_' is not a digit separator here, write 1000 or 1,000", shown(.0))]
     Underscore(String),
-    #[error("'{0}': only the digits 0-9 are accepted")]
+    #[error("'{}': only the digits 0-9 are accepted", shown(.0))]
     NonAsciiDigit(String),
-    #[error("'{0}': more than one decimal separator")]
+    #[error("'{}': more than one decimal separator", shown(.0))]
     TwoDecimalPoints(String),
-    #[error("'{0}': digit groups after ',' or ' ' must have exactly three digits")]
+    #[error("'{}': digit groups after ',' or ' ' must have exactly three digits", shown(.0))]
     BadGrouping(String),
-    #[error("'{input}': {currency} has {exponent} decimal places")]
+    #[error("'{}': {currency} has {exponent} decimal places", shown(.input))]
     TooPrecise {
         input: String,
         currency: Currency,
         exponent: u32,
     },
-    #[error("'{0}' is too large")]
+    #[error("'{}' is too large", shown(.0))]
     Overflow(String),
-    #[error("'{0}': unexpected '{1}'")]
+    #[error("'{}': unexpected '{}'", shown(.0), .1)]
     Unexpected(String, char),
-    #[error("'{0}': division is not exact")]
+    #[error("'{}': division is not exact", shown(.0))]
     Inexact(String),
-    #[error("'{0}': division by zero")]
+    #[error("'{}': division by zero", shown(.0))]
     DivisionByZero(String),
-    #[error("'{0}': the amount must be positive (choose income or expense as the kind)")]
+    #[error("'{}': the amount must be positive (choose income or expense as the kind)", shown(.0))]
     NotPositive(String),
-    #[error("unknown currency '{0}' (use an ISO 4217 code such as EUR, USD, JPY)")]
+    #[error("unknown currency '{}' (use an ISO 4217 code such as EUR, USD, JPY)", shown(.0))]
     UnknownCurrency(String),
 }
 

@@ -107,13 +107,14 @@ impl QuickError {
 
 impl fmt::Display for QuickError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let text = crate::domain::text::shown(&self.text);
         if self.word == 0 {
             f.write_str(&self.reason)
-        } else if self.reason.starts_with(&format!("'{}'", self.text)) {
+        } else if self.reason.starts_with(&format!("'{text}'")) {
             // The reason already quotes the word (amount errors do).
             write!(f, "word {} {}", self.word, self.reason)
         } else {
-            write!(f, "word {} '{}': {}", self.word, self.text, self.reason)
+            write!(f, "word {} '{text}': {}", self.word, self.reason)
         }
     }
 }

@@ -31,9 +31,36 @@ pub fn inert(s: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// Longer quotes than this are cut in [`shown`].
+const SHOWN_MAX: usize = 60;
+/// How many characters of a cut quote [`shown`] keeps.
+const SHOWN_KEEP: usize = 40;
+
+/// `s` as an error message quotes it: [`inert`], and cut to its first 40 characters with its
+/// length named when it is longer than 60, so a message never repeats a pasted megabyte.
+pub fn shown(s: &str) -> Cow<'_, str> {
+    let n = s.chars().count();
+    if n <= SHOWN_MAX {
+        return inert(s);
+    }
+    let head: String = s.chars().take(SHOWN_KEEP).collect();
+    Cow::Owned(format!("{}… ({n} characters)", inert(&head)))
+}
+
 #[cfg(test)]
 mod tests {
-    use super::inert;
+    use super::{inert, shown};
+
+    #[test]
+    fn shown_cuts_long_text_and_names_its_length() {
+        assert_eq!(shown("12,3.4"), "12,3.4");
+        let sixty = "x".repeat(60);
+        assert_eq!(shown(&sixty), sixty);
+        let long = format!("{}\u{1b}{}", "é".repeat(45), "y".repeat(100_000));
+        let s = shown(&long);
+        assert_eq!(s, format!("{}… (100046 characters)", "é".repeat(40)));
+        assert_eq!(shown("a\u{1b}b"), "a^[b");
+    }
 
     #[test]
     fn escapes_controls_and_bidi() {

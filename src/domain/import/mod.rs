@@ -256,7 +256,7 @@ pub fn convert(
 
 /// A day in `fmt`, or `YYYY-MM-DD` (optionally followed by a time) without one; years 1-9999.
 fn parse_day(s: &str, fmt: Option<&str>) -> Result<NaiveDate, String> {
-    let shown = super::text::inert(s);
+    let shown = super::text::shown(s);
     let d = match fmt {
         Some(f) => NaiveDate::parse_from_str(s, f)
             .map_err(|e| format!("date '{shown}' does not match the format '{f}': {e}"))?,
@@ -319,7 +319,7 @@ fn signed_minor(
     currency: Currency,
     decimal_comma: bool,
 ) -> Result<(bool, i64), String> {
-    let shown = super::text::inert(s);
+    let shown = super::text::shown(s);
     let t = s.trim();
     let (neg, digits) = match t.strip_prefix('-') {
         Some(rest) => (true, rest),
@@ -343,7 +343,13 @@ fn signed_minor(
         } else {
             ""
         };
-        format!("{what} '{shown}': {e}{hint}")
+        let e = e.to_string();
+        // The reason quotes what it parsed; when that is the field as written, once is enough.
+        if e.starts_with(&format!("'{shown}'")) {
+            format!("{what} {e}{hint}")
+        } else {
+            format!("{what} '{shown}': {e}{hint}")
+        }
     })?;
     if minor == 0 {
         return Err(format!("{what} '{shown}' is zero"));
@@ -452,6 +458,16 @@ mod tests {
             .unwrap_err()
             .contains("zero"));
         assert!(row(&c, &spec, "2026-03-01|1e5|Shop||").is_err());
+        // The field is quoted once, and a pasted megabyte is named, not repeated.
+        let err = row(&c, &spec, "2026-03-01|12,3.4|Shop||").unwrap_err();
+        assert_eq!(err.matches("'12,3.4'").count(), 1, "{err}");
+        assert!(err.contains("amount '12,3.4': digit groups"), "{err}");
+        let big = format!("2026-03-01|{}|Shop||", "7x".repeat(500_000));
+        let err = row(&c, &spec, &big).unwrap_err();
+        assert!(
+            err.len() < 200 && err.contains("(1000000 characters)"),
+            "{err}"
+        );
 
         let spec = ImportSpec {
             decimal_comma: true,
