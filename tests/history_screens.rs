@@ -170,6 +170,7 @@ fn answer(state: &mut State, stream: &[ChangeRecord], fx: Vec<Effect>) -> usize 
                     totals: vec![],
                     query,
                     focus: None,
+                    month_count: None,
                 };
                 let more = update(state, Action::WindowLoaded(Box::new(loaded)));
                 loads += answer(state, stream, more);

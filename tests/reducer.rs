@@ -170,6 +170,34 @@ impl Fake {
             rows.reverse();
         }
         let total = rows.len();
+        // Like the runtime: a filtered view totals what it lists and names the month's count.
+        let month_count = if q.filter.is_empty() {
+            None
+        } else {
+            let month_count = totals.iter().map(|t| t.count).sum();
+            totals = Vec::new();
+            for e in &rows {
+                let d = &e.draft;
+                let i = match totals.iter().position(|t| t.currency == d.currency) {
+                    Some(i) => i,
+                    None => {
+                        totals.push(Totals {
+                            currency: d.currency,
+                            spent: 0,
+                            income: 0,
+                            count: 0,
+                        });
+                        totals.len() - 1
+                    }
+                };
+                match d.kind {
+                    Kind::Expense => totals[i].spent += d.amount,
+                    Kind::Income => totals[i].income += d.amount,
+                }
+                totals[i].count += 1;
+            }
+            Some(month_count)
+        };
         let mut q = q.clone();
         let focus = q.focus.and_then(|id| rows.iter().position(|e| e.id == id));
         if let Some(i) = focus {
@@ -182,6 +210,7 @@ impl Fake {
             rows,
             totals,
             focus,
+            month_count,
         }
     }
 

@@ -196,6 +196,8 @@ fn month_change_reloads_and_drops_stale_answers() {
 #[test]
 fn enter_opens_the_ledger_filtered_to_the_category_and_month() {
     let mut s = on_review();
+    // A text filter kept on the ledger from before does not hide any of the category's rows.
+    s.ledger.filter = tui_input::Input::new("star".into());
     update(&mut s, Action::PrevMonth);
     let oct = nov().prev();
     update(&mut s, Action::ReviewLoaded(Box::new(review(oct))));
@@ -208,6 +210,7 @@ fn enter_opens_the_ledger_filtered_to_the_category_and_month() {
         [Effect::LoadWindow(q)] => {
             assert_eq!(q.category.as_deref(), Some("food"));
             assert_eq!((q.from, q.to), oct.range(1));
+            assert_eq!(q.filter, "");
         }
         other => panic!("expected one LoadWindow, got {other:?}"),
     }

@@ -118,6 +118,7 @@ fn answer(state: &mut State, rows: &[Expense], fx: Vec<Effect>) {
                 totals: totals(rows),
                 query,
                 focus: None,
+                month_count: None,
             };
             let more = update(state, Action::WindowLoaded(Box::new(loaded)));
             answer(state, rows, more);
@@ -543,4 +544,49 @@ fn state_size_out_of_step_with_the_terminal_does_not_panic() {
     draw(&s, 40, 10);
     let s = state_with(&rows, 30, 6);
     draw(&s, 120, 40);
+}
+
+#[test]
+fn a_filtered_ledger_heads_with_what_it_lists_of_the_month() {
+    let rows = month_rows();
+    let mut s = state_with(&rows, 80, 24);
+    send(&mut s, &rows, Action::StartFilter);
+    let fx = update(&mut s, Action::Input(InputRequest::InsertChar('b')));
+    let listed: Vec<Expense> = rows
+        .iter()
+        .filter(|e| e.draft.payee.starts_with("Bakery") && e.draft.kind == Kind::Expense)
+        .cloned()
+        .collect();
+    assert!(!listed.is_empty() && listed.len() < rows.len());
+    for e in fx {
+        if let Effect::LoadWindow(query) = e {
+            let loaded = WindowLoaded {
+                total: listed.len(),
+                rows: listed.clone(),
+                totals: totals(&listed),
+                query,
+                focus: None,
+                month_count: Some(rows.len() as u64),
+            };
+            update(&mut s, Action::WindowLoaded(Box::new(loaded)));
+        }
+    }
+    let t = draw(&s, 80, 24);
+    let text = screen_text(t.backend().buffer());
+    let head = text.lines().next().unwrap();
+    let spent: i64 = listed.iter().map(|e| e.draft.amount).sum();
+    let spent = expense_tracker::domain::money::format_grouped(spent, Currency::EUR);
+    assert!(
+        head.contains(&format!("spent {spent} EUR"))
+            && head.contains(&format!("{} of {} items", listed.len(), rows.len())),
+        "{head}"
+    );
+    // At 40 columns the count stays, shorter.
+    let t = draw(&s, 40, 12);
+    let text = screen_text(t.backend().buffer());
+    let head = text.lines().next().unwrap();
+    assert!(
+        head.contains(&format!("{}/{}", listed.len(), rows.len())),
+        "{head}"
+    );
 }

@@ -211,10 +211,14 @@ pub struct WindowLoaded {
     pub total: usize,
     /// The rows `query.start ..` (at most `query.len`).
     pub rows: Vec<Expense>,
-    /// Totals of the whole month, per currency (never summed across currencies).
+    /// Totals of the rows in view (the whole month unless a filter or a category narrows it),
+    /// per currency (never summed across currencies).
     pub totals: Vec<Totals>,
     /// Where `query.focus` is in the view, if it is there.
     pub focus: Option<usize>,
+    /// When a filter or a category narrows the view: how many items the whole month has.
+    #[serde(default)]
+    pub month_count: Option<u64>,
 }
 
 /// What is in the trash, and the clock when it was read.

@@ -105,8 +105,10 @@ pub struct LedgerState {
     pub window_start: usize,
     /// The loaded rows: the visible ones and a page around them, never the whole month.
     pub window: Vec<Expense>,
-    /// Month totals per currency.
+    /// Totals per currency of the rows in view (the month's, unless narrowed).
     pub totals: Vec<Totals>,
+    /// The month's item count when a filter or a category narrows the view.
+    pub month_count: Option<u64>,
     /// Only this category and its sub-categories (set by Enter on the review screen).
     pub category: Option<String>,
 }
@@ -126,6 +128,7 @@ impl LedgerState {
             window_start: 0,
             window: Vec::new(),
             totals: Vec::new(),
+            month_count: None,
             category: None,
         }
     }

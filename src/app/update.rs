@@ -430,6 +430,7 @@ fn window_loaded(state: &mut State, loaded: super::action::WindowLoaded) -> Vec<
     l.window_start = loaded.query.start;
     l.window = loaded.rows;
     l.totals = loaded.totals;
+    l.month_count = loaded.month_count;
     follow_selection(state)
 }
 

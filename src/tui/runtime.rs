@@ -28,6 +28,33 @@ struct MonthRows {
     order: Vec<usize>,
 }
 
+/// Spending and income per currency of `rows`, currencies in first-seen order.
+fn totals_of<'a>(rows: impl Iterator<Item = &'a Expense>) -> Vec<Totals> {
+    let mut out: Vec<Totals> = Vec::new();
+    for e in rows {
+        let d = &e.draft;
+        let i = match out.iter().position(|t| t.currency == d.currency) {
+            Some(i) => i,
+            None => {
+                out.push(Totals {
+                    currency: d.currency,
+                    spent: 0,
+                    income: 0,
+                    count: 0,
+                });
+                out.len() - 1
+            }
+        };
+        let t = &mut out[i];
+        match d.kind {
+            crate::domain::Kind::Expense => t.spent += d.amount,
+            crate::domain::Kind::Income => t.income += d.amount,
+        }
+        t.count += 1;
+    }
+    out
+}
+
 /// Executes effects; owns the store handle for the TUI.
 pub struct Runtime {
     store: Store,
@@ -249,9 +276,18 @@ impl Runtime {
                 rows,
                 totals,
                 focus,
+                month_count: None,
             });
         }
         let month = self.month_view(&q)?;
+        // A narrowed view totals what it lists; the header still says how many the month has.
+        let narrowed = q.category.is_some() || !q.filter.trim().is_empty();
+        let (totals, month_count) = if narrowed {
+            let listed = month.order.iter().map(|&i| &month.rows[i]);
+            (totals_of(listed), Some(summary.count))
+        } else {
+            (totals, None)
+        };
         let focus = q
             .focus
             .and_then(|id| month.order.iter().position(|&i| month.rows[i].id == id));
@@ -270,6 +306,7 @@ impl Runtime {
             rows,
             totals,
             focus,
+            month_count,
         })
     }
 
@@ -389,5 +426,72 @@ fn stored(record: ChangeRecord, change: Change) -> Action {
             expense,
         })),
         None => Action::Failed(format!("change {} has no image", record.seq)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    // Amounts are written as units_cents (900_00 is 900.00).
+    #![allow(clippy::inconsistent_digit_grouping)]
+    use super::*;
+    use crate::domain::{Currency, Draft, Kind};
+
+    fn put(store: &Store, day: u32, cents: i64, category: &str, payee: &str) {
+        let draft = Draft {
+            date: NaiveDate::from_ymd_opt(2026, 11, day).unwrap(),
+            amount: cents,
+            currency: Currency::EUR,
+            category: category.into(),
+            payee: payee.into(),
+            note: String::new(),
+            tags: Vec::new(),
+            kind: Kind::Expense,
+        };
+        store.put(draft, Origin::User, 0).unwrap();
+    }
+
+    fn load(rt: &mut Runtime, filter: &str, category: Option<&str>) -> WindowLoaded {
+        let q = WindowQuery {
+            from: NaiveDate::from_ymd_opt(2026, 11, 1).unwrap(),
+            to: NaiveDate::from_ymd_opt(2026, 11, 30).unwrap(),
+            sort: SortKey::Date,
+            descending: true,
+            filter: filter.into(),
+            start: 0,
+            len: 50,
+            focus: None,
+            category: category.map(str::to_string),
+        };
+        match rt.execute(Effect::LoadWindow(q), 0).remove(0) {
+            Action::WindowLoaded(w) => *w,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_narrowed_view_totals_what_it_lists_and_names_the_months_count() {
+        let store = Store::open_temporary().unwrap();
+        put(&store, 3, 4_50, "food:coffee", "Starbucks");
+        put(&store, 5, 3_20, "food:coffee", "Starbucks");
+        put(&store, 6, 40_00, "food:groceries", "Lidl");
+        put(&store, 7, 900_00, "rent", "Landlord");
+        let mut rt = Runtime::new(store);
+
+        let all = load(&mut rt, "", None);
+        assert_eq!((all.totals[0].spent, all.totals[0].count), (947_70, 4));
+        assert_eq!(all.month_count, None);
+
+        let star = load(&mut rt, "starb", None);
+        assert_eq!(star.rows.len(), 2);
+        assert_eq!((star.totals[0].spent, star.totals[0].count), (7_70, 2));
+        assert_eq!(star.month_count, Some(4));
+
+        let food = load(&mut rt, "", Some("food"));
+        assert_eq!((food.totals[0].spent, food.totals[0].count), (47_70, 3));
+        assert_eq!(food.month_count, Some(4));
+
+        let none = load(&mut rt, "zzzz", None);
+        assert!(none.totals.is_empty() && none.rows.is_empty());
+        assert_eq!(none.month_count, Some(4));
     }
 }

@@ -77,10 +77,11 @@ fn header_spans<'a>(state: &State, chrome: &Chrome, compact: bool) -> Vec<Span<'
         }
     }
     let count: u64 = l.totals.iter().map(|t| t.count).sum();
-    let count = if compact {
-        format!("  {count}")
-    } else {
-        format!("  {count} item{}", if count == 1 { "" } else { "s" })
+    let count = match (compact, l.month_count) {
+        (true, None) => format!("  {count}"),
+        (true, Some(all)) => format!("  {count}/{all}"),
+        (false, None) => format!("  {count} item{}", if count == 1 { "" } else { "s" }),
+        (false, Some(all)) => format!("  {count} of {all} items"),
     };
     spans.push(Span::styled(count, t.style(Meaning::Muted)));
     spans

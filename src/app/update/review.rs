@@ -171,6 +171,9 @@ fn open_category(state: &mut State) -> Vec<Effect> {
     state.screen = Screen::Ledger;
     state.ledger.month = state.review.month;
     state.ledger.category = Some(row.category);
+    // The category's expenses, all of them: a text filter left from before would hide some.
+    state.ledger.filter = Input::default();
+    state.ledger.filter_editing = false;
     super::restart(state)
 }
 
