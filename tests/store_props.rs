@@ -795,7 +795,7 @@ fn version_1_store_is_upgraded_when_month_aggregates_are_built() {
 }
 
 #[test]
-fn version_2_store_gets_the_date_index_projection_at_open() {
+fn version_2_store_gets_the_date_index_projection_and_loses_the_text_indexes_at_open() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("s");
     let raw = |f: &dyn Fn(&sled::Db)| {
@@ -829,6 +829,10 @@ fn version_2_store_gets_the_date_index_projection_at_open() {
         for k in keys {
             idx.insert(k, &[][..]).unwrap();
         }
+        // The category and payee indexes schema 4 dropped, with an entry each.
+        for old in ["idx_category-1", "idx_payee-1"] {
+            db.open_tree(old).unwrap().insert(b"k", &[][..]).unwrap();
+        }
         let meta = db.open_tree("meta").unwrap();
         meta.insert("schema_version", &2u32.to_be_bytes()[..])
             .unwrap();
@@ -841,6 +845,11 @@ fn version_2_store_gets_the_date_index_projection_at_open() {
             review::details(&store, month, 1, review::DETAIL_LIMIT).unwrap(),
             want
         );
+        // The ledger of one category reads the projected categories now.
+        let (from, to) = month.range(1);
+        let rent = store.range_in_category("rent", from, to).unwrap();
+        assert_eq!(rent.len(), 1);
+        assert_eq!(rent[0].draft.category, "rent");
     }
     raw(&|db| {
         let v = db
@@ -852,6 +861,17 @@ fn version_2_store_gets_the_date_index_projection_at_open() {
         assert_eq!(v.as_ref(), &SCHEMA_VERSION.to_be_bytes()[..]);
         let idx = db.open_tree("idx_date-1").unwrap();
         assert!(idx.iter().values().all(|v| !v.unwrap().is_empty()));
+        let names: Vec<String> = db
+            .tree_names()
+            .iter()
+            .map(|n| String::from_utf8_lossy(n).into_owned())
+            .collect();
+        assert!(
+            !names
+                .iter()
+                .any(|n| n == "idx_category-1" || n == "idx_payee-1"),
+            "{names:?}"
+        );
     });
 }
 

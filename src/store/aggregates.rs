@@ -68,6 +68,8 @@ pub struct Projected<'a> {
     pub amount: i64,
     /// Payee, may be empty.
     pub payee: &'a str,
+    /// Category path.
+    pub category: &'a str,
 }
 
 impl Store {
@@ -276,6 +278,7 @@ impl Store {
                     .ok_or_else(|| bad(format!("bad currency {:?}", p.currency)))?,
                 amount: p.amount,
                 payee: p.payee,
+                category: p.category,
             });
             read += 1;
         }

@@ -3,16 +3,14 @@
 //! the derived trees by applying exactly those differences. Rule: `items` and `stream` are the
 //! truth and are never changed here (only `meta` seq may be set to the last stream record).
 //!
-//! Speed (1M items is ~5M sled entries to read, and the bare sled scans are the floor: measured
-//! on the 2-core dev machine, 1M demo store, release build, open ~0.4 s, `items` on two threads
-//! ~1.0 s, the three indexes on two threads ~2.3 s, ~3.9 s wall with nothing else done; this
-//! check takes 5.3-6.1 s, the one before it 7.1 s; two sled scans on two threads run only ~1.3x
-//! faster than one after the other): exactly one worker thread per core takes key ranges of `items`
-//! from a queue (ids need not spread evenly), decoding items without copying their text and
-//! numbering categories, payees and tags, while another thread replays `stream`. Then the
-//! expected index keys are sorted as numbers, and the workers take ranges of the expected keys
-//! of each index (biggest trees first), each merged in key order against the same key range of
-//! its tree (no copy of a tree in memory); aggregates and counters are two more jobs.
+//! Speed (the bare sled scans are the floor; two sled scans on two threads run only ~1.3x faster
+//! than one after the other on the 2-core dev machine): exactly one worker thread per core takes
+//! key ranges of `items` from a queue (ids need not spread evenly), decoding items without
+//! copying their text and numbering categories, payees and tags, while another thread replays
+//! `stream`. Then the expected date index entries are sorted as numbers, and the workers take
+//! ranges of them, each merged in key order against the same key range of the tree (no copy of a
+//! tree in memory); aggregates and counters are two more jobs. Schema 4 dropped the category and
+//! payee indexes, which were 2 of the ~4M entries read at 1M (see `tables::IDX_DATE`).
 
 use super::codec::{
     decode_item, decode_payee, decode_record, encode_payee, encode_projection, Agg, DateProjection,
@@ -21,11 +19,11 @@ use super::codec::{
 use super::error::{hex, StoreError};
 use super::keys::{
     self, count_key, date_from_u32, date_key, decode_count_key, decode_date_key, decode_id,
-    decode_seq, decode_text_key, text_key, AggKey, COUNT_CATEGORY, COUNT_PAYEE, COUNT_TAG,
+    decode_seq, AggKey, COUNT_CATEGORY, COUNT_PAYEE, COUNT_TAG,
 };
 use super::tables::{
-    Trees, AGG_DAY, AGG_MONTH, COUNTS, IDX_CATEGORY, IDX_DATE, IDX_PAYEE, IMPORTS, ITEMS, META,
-    META_SEQ, STREAM, STREAM_BASE,
+    Trees, AGG_DAY, AGG_MONTH, COUNTS, IDX_DATE, IMPORTS, ITEMS, META, META_SEQ, STREAM,
+    STREAM_BASE,
 };
 use super::Store;
 use crate::domain::money::format_plain;
@@ -196,10 +194,6 @@ struct Partial {
     tags: Interner,
     /// (date, id) and the projected fields of every item.
     idx_date: Vec<DateRow>,
-    /// (category, date, id) of every item.
-    idx_category: Vec<(u32, u32, u128)>,
-    /// (payee, date, id) of every item with a payee.
-    idx_payee: Vec<(u32, u32, u128)>,
     agg_day: AggSums,
     agg_month: AggSums,
     /// Items per category (by category number).
@@ -295,11 +289,10 @@ fn scan_items(
             } else {
                 p.payees.id(item.payee)
             },
+            category,
         });
-        p.idx_category.push((category, item.date, id.0));
         if !item.payee.is_empty() {
             let payee = p.payees.id(item.payee);
-            p.idx_payee.push((payee, item.date, id.0));
             *slot(&mut p.payee_counts, payee) += 1;
             let last = slot(&mut p.payee_last, payee);
             if last.0 <= item.last_seq {
@@ -361,7 +354,7 @@ trait Want: Sync {
 const NO_PAYEE: u32 = u32::MAX;
 
 /// One expected `idx_date` entry: its key (date, id), which sorts like its bytes, and the
-/// fields projected into its value (`codec::DateProjection`), the payee by number.
+/// fields projected into its value (`codec::DateProjection`), payee and category by number.
 #[derive(Debug, Clone, Copy)]
 struct DateRow {
     date: u32,
@@ -370,12 +363,14 @@ struct DateRow {
     currency: [u8; 3],
     amount: i64,
     payee: u32,
+    category: u32,
 }
 
-/// `idx_date` entries, with the payee names their numbers point to.
+/// `idx_date` entries, with the payee and category names their numbers point to.
 struct DateKeys {
     rows: Vec<DateRow>,
     payees: Vec<Box<str>>,
+    categories: Vec<Box<str>>,
 }
 
 impl Want for DateKeys {
@@ -402,6 +397,7 @@ impl Want for DateKeys {
             currency: r.currency,
             amount: r.amount,
             payee,
+            category: &self.categories[r.category as usize],
         };
         // Encoding into memory cannot fail; an empty value would show as a difference.
         if let Ok(v) = encode_projection(&p) {
@@ -410,58 +406,11 @@ impl Want for DateKeys {
     }
 }
 
-/// Text index keys (`u16 len ++ text ++ date ++ id`) as (rank of the text's key prefix, date,
-/// id), which sort like their bytes.
-struct TextKeys {
-    rows: Vec<(u32, u32, u128)>,
-    /// Key prefix (`u16 len ++ text`) by rank.
-    prefixes: Vec<Vec<u8>>,
-}
-
-impl Want for TextKeys {
-    fn len(&self) -> usize {
-        self.rows.len()
-    }
-    fn key(&self, i: usize, buf: &mut Vec<u8>) {
-        let (rank, date, id) = self.rows[i];
-        buf.clear();
-        buf.extend_from_slice(&self.prefixes[rank as usize]);
-        buf.extend_from_slice(&date_key(date, ExpenseId(id)));
-    }
-}
-
-/// Ranks texts by their text-index key prefix (`keys::text_key` without date and id): returns
-/// the rank of each text (texts whose prefixes are equal share one) and the prefix of each rank.
-fn rank_texts(names: &[Box<str>]) -> (Vec<u32>, Vec<Vec<u8>>) {
-    let prefix = |t: &str| {
-        let mut k = text_key(t, 0, ExpenseId(0));
-        k.truncate(k.len() - 20);
-        k
-    };
-    let mut order: Vec<(Vec<u8>, usize)> = names
-        .iter()
-        .enumerate()
-        .map(|(i, n)| (prefix(n), i))
-        .collect();
-    order.sort_unstable();
-    let mut ranks = vec![0u32; names.len()];
-    let mut prefixes: Vec<Vec<u8>> = Vec::new();
-    for (p, i) in order {
-        if prefixes.last() != Some(&p) {
-            prefixes.push(p);
-        }
-        ranks[i] = u32::try_from(prefixes.len() - 1).expect("fewer than 4G texts");
-    }
-    (ranks, prefixes)
-}
-
 /// Everything phase 2 compares the derived trees with, from all workers' partials.
 struct Expected {
     problems: Vec<String>,
     items: u64,
     idx_date: DateKeys,
-    idx_category: TextKeys,
-    idx_payee: TextKeys,
     agg_day: HashMap<Vec<u8>, (i128, u64)>,
     agg_month: HashMap<Vec<u8>, (i128, u64)>,
     /// `counts` key -> count.
@@ -481,7 +430,7 @@ fn merge(parts: Vec<Partial>) -> Expected {
     );
     let mut problems = Vec::new();
     let mut items = 0;
-    let (mut date, mut cat, mut pay, mut images) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let (mut date, mut images) = (Vec::new(), Vec::new());
     let (mut agg_day, mut agg_month) = (AggSums::default(), AggSums::default());
     let (mut cat_n, mut pay_n, mut tag_n) = (Vec::new(), Vec::new(), Vec::new());
     let mut pay_last: Vec<(u64, u32)> = Vec::new();
@@ -496,14 +445,9 @@ fn merge(parts: Vec<Partial>) -> Expected {
                 NO_PAYEE => NO_PAYEE,
                 n => y[n as usize],
             },
+            category: c[r.category as usize],
             ..*r
         }));
-        cat.extend(
-            p.idx_category
-                .iter()
-                .map(|&(n, d, id)| (c[n as usize], d, id)),
-        );
-        pay.extend(p.idx_payee.iter().map(|&(n, d, id)| (y[n as usize], d, id)));
         images.append(&mut p.images);
         for (all, mine) in [(&mut agg_day, p.agg_day), (&mut agg_month, p.agg_month)] {
             for ((n, when, cur, kind), (s, k)) in mine {
@@ -561,37 +505,14 @@ fn merge(parts: Vec<Partial>) -> Expected {
             )
         })
         .collect();
-    let (cat_rank, cat_prefixes) = rank_texts(&categories.names);
-    let (pay_rank, pay_prefixes) = rank_texts(&payees.names);
-    for r in cat.iter_mut() {
-        r.0 = cat_rank[r.0 as usize];
-    }
-    for r in pay.iter_mut() {
-        r.0 = pay_rank[r.0 as usize];
-    }
-    std::thread::scope(|s| {
-        s.spawn(|| date.sort_unstable_by_key(|r| (r.date, r.id)));
-        s.spawn(|| cat.sort_unstable());
-        pay.sort_unstable();
-    });
-    // Keys from distinct items never repeat; prefixes shared by texts longer than a key holds
-    // could only repeat whole keys for the same (date, id), that is the same item.
-    cat.dedup();
-    pay.dedup();
+    date.sort_unstable_by_key(|r| (r.date, r.id));
     Expected {
         problems: problems.into_iter().map(|(_, m)| m).collect(),
         items,
         idx_date: DateKeys {
             rows: date,
             payees: payees.names.clone(),
-        },
-        idx_category: TextKeys {
-            rows: cat,
-            prefixes: cat_prefixes,
-        },
-        idx_payee: TextKeys {
-            rows: pay,
-            prefixes: pay_prefixes,
+            categories: categories.names.clone(),
         },
         agg_day: agg(agg_day),
         agg_month: agg(agg_month),
@@ -712,9 +633,6 @@ fn describe(tree: &str, key: &[u8]) -> String {
     let date = |d: u32| date_from_u32(d).map_or(d.to_string(), |d| d.to_string());
     let shown = match tree {
         IDX_DATE => decode_date_key(key).map(|(d, id)| format!("{} {id}", date(d))),
-        IDX_CATEGORY | IDX_PAYEE => {
-            decode_text_key(key).map(|(t, d, id)| format!("'{t}' {} {id}", date(d)))
-        }
         AGG_DAY | AGG_MONTH => AggKey::decode(key).map(|k| {
             let when = if tree == AGG_MONTH {
                 format!("{:04}-{:02}", k.date / 100, k.date % 100)
@@ -1110,13 +1028,10 @@ impl Store {
             })?;
             let want = merge(parts);
             let results = {
-                // Phase 2: each index tree in ranges of its expected keys, the biggest trees first,
-                // then the small ones; results joined in key order below.
-                let sets: [(&sled::Tree, &'static str, &dyn Want); 3] = [
-                    (&t.idx_payee, IDX_PAYEE, &want.idx_payee),
-                    (&t.idx_category, IDX_CATEGORY, &want.idx_category),
-                    (&t.idx_date, IDX_DATE, &want.idx_date),
-                ];
+                // Phase 2: the index in ranges of its expected keys, then the aggregates and
+                // counters; results joined in key order below.
+                let sets: [(&sled::Tree, &'static str, &dyn Want); 1] =
+                    [(&t.idx_date, IDX_DATE, &want.idx_date)];
                 let mut jobs: Vec<(usize, usize, (usize, usize))> = Vec::new();
                 for (n, (_, _, w)) in sets.iter().enumerate() {
                     for c in chunks(w.len(), workers * 4) {
@@ -1146,11 +1061,10 @@ impl Store {
                     Ok(())
                 })?;
                 let mut results: Vec<(usize, Outcome)> = done.into_iter().flatten().collect();
-                // Report order: idx_date, idx_category, idx_payee (each in key order), aggregates,
-                // counters.
+                // Report order: idx_date (in key order), aggregates, counters.
                 let order = |i: usize| match jobs.get(i) {
-                    Some(&(n, j, _)) => (2 - n, j),
-                    None => (3, i),
+                    Some(&(n, j, _)) => (n, j),
+                    None => (sets.len(), i),
                 };
                 results.sort_by_key(|(i, _)| order(*i));
                 results
@@ -1263,8 +1177,6 @@ impl Store {
         for (name, fixes) in by_tree {
             let tree = match name {
                 IDX_DATE => &t.idx_date,
-                IDX_CATEGORY => &t.idx_category,
-                IDX_PAYEE => &t.idx_payee,
                 AGG_DAY => &t.agg_day,
                 AGG_MONTH => &t.agg_month,
                 COUNTS => &t.counts,
@@ -1534,7 +1446,10 @@ mod tests {
         // A date index entry whose projection no longer matches its item.
         let (k, _) = t.idx_date.last().unwrap().unwrap();
         t.idx_date.insert(k, &[][..]).unwrap();
-        t.idx_category.insert(b"\x00\x01zjunk", &[][..]).unwrap();
+        // An entry for an item that does not exist.
+        t.idx_date
+            .insert(date_key(20261105, ExpenseId(999)), &[][..])
+            .unwrap();
         t.counts
             .insert(count_key(COUNT_CATEGORY, "rent"), &99u64.to_be_bytes()[..])
             .unwrap();

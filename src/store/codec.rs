@@ -160,6 +160,9 @@ pub struct DateProjection<'a> {
     /// Payee, may be empty.
     #[serde(borrow)]
     pub payee: &'a str,
+    /// Category path (schema 4).
+    #[serde(borrow)]
+    pub category: &'a str,
 }
 
 impl<'a> DateProjection<'a> {
@@ -170,6 +173,7 @@ impl<'a> DateProjection<'a> {
             currency: item.currency,
             amount: item.amount,
             payee: &item.payee,
+            category: &item.category,
         }
     }
 }

@@ -55,26 +55,6 @@ pub fn decode_date_key(key: &[u8]) -> Option<(u32, ExpenseId)> {
     Some((date, decode_id(&key[4..])?))
 }
 
-/// `idx_category` / `idx_payee` key: `u16 BE len ++ text ++ date u32 BE ++ id`. Text longer than
-/// `u16::MAX` bytes is rejected before writes (see `Store`), so the length always fits.
-pub fn text_key(text: &str, date: u32, id: ExpenseId) -> Vec<u8> {
-    let t = text.as_bytes();
-    let len = u16::try_from(t.len()).unwrap_or(u16::MAX);
-    let mut k = Vec::with_capacity(2 + t.len() + 20);
-    k.extend_from_slice(&len.to_be_bytes());
-    k.extend_from_slice(&t[..usize::from(len)]);
-    k.extend_from_slice(&date_key(date, id));
-    k
-}
-
-/// Decodes an `idx_category` / `idx_payee` key into `(text, date, id)`.
-pub fn decode_text_key(key: &[u8]) -> Option<(String, u32, ExpenseId)> {
-    let len = usize::from(u16::from_be_bytes(key.get(..2)?.try_into().ok()?));
-    let text = std::str::from_utf8(key.get(2..2 + len)?).ok()?.to_string();
-    let (date, id) = decode_date_key(key.get(2 + len..)?)?;
-    Some((text, date, id))
-}
-
 /// The byte code of a kind in `agg_day` keys.
 pub fn kind_byte(kind: Kind) -> u8 {
     match kind {
@@ -199,23 +179,6 @@ mod tests {
         }
         assert_eq!(date_u32(d(2024, 3, 7)), 20240307);
         assert_eq!(date_from_u32(20240230), None);
-    }
-
-    #[test]
-    fn text_keys_never_prefix() {
-        let id = ExpenseId(42);
-        let food = text_key("food", 20240101, id);
-        let foodstuff = text_key("foodstuff", 20240101, id);
-        assert!(!foodstuff.starts_with(&food[..6]));
-        // A full range scan of `food` never reaches `foodstuff` keys.
-        let lo = text_key("food", 0, ExpenseId(0));
-        let hi = text_key("food", u32::MAX, ExpenseId(u128::MAX));
-        assert!(foodstuff < lo || foodstuff > hi);
-        assert_eq!(
-            decode_text_key(&foodstuff),
-            Some(("foodstuff".into(), 20240101, id))
-        );
-        assert_eq!(decode_text_key(&food[..5]), None);
     }
 
     #[test]

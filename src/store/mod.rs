@@ -39,7 +39,7 @@ use crate::domain::{Currency, Draft, Expense, ExpenseId, Kind};
 use chrono::NaiveDate;
 use codec::{decode_item, decode_payee, decode_u32, decode_u64, Agg, StoredItem};
 use error::corrupt;
-use keys::{date_key, date_u32, text_key, AggKey, COUNT_CATEGORY, COUNT_PAYEE, COUNT_TAG};
+use keys::{date_key, date_u32, AggKey, COUNT_CATEGORY, COUNT_PAYEE, COUNT_TAG};
 use sled::transaction::TransactionError;
 use sled::Transactional;
 use std::collections::{BTreeMap, HashMap};
@@ -174,8 +174,8 @@ impl Store {
                         supported: SCHEMA_VERSION,
                     });
                 }
-                if found < 3 {
-                    tables::project_date_index(&trees)?;
+                if found < 4 {
+                    tables::project_date_index(&db, &trees)?;
                     trees
                         .meta
                         .insert(META_SCHEMA, &SCHEMA_VERSION.to_be_bytes()[..])?;
@@ -630,25 +630,18 @@ impl Store {
         if from > to {
             return Ok(Vec::new());
         }
+        // The month's date entries carry the category (schema 4): one range scan picks the ids,
+        // in (date, id) order, then each item is read.
         let below = format!("{category}:");
-        let mut found: Vec<(u32, ExpenseId, Vec<u8>)> = Vec::new();
-        for (cat, _) in self.prefixed_counts(COUNT_CATEGORY, category)? {
-            if cat != category && !cat.starts_with(&below) {
-                continue;
+        let mut found: Vec<(NaiveDate, ExpenseId)> = Vec::new();
+        self.for_each_projected(from, to, usize::MAX, |p| {
+            if p.category == category || p.category.starts_with(&below) {
+                found.push((p.date, p.id));
             }
-            let lo = text_key(&cat, date_u32(from), ExpenseId(0));
-            let hi = text_key(&cat, date_u32(to), ExpenseId(u128::MAX));
-            for k in self.trees.idx_category.range(lo..=hi).keys() {
-                let k = k?;
-                let (_, date, id) = keys::decode_text_key(&k)
-                    .ok_or_else(|| corrupt(tables::IDX_CATEGORY, &k, "not a category key"))?;
-                found.push((date, id, k.to_vec()));
-            }
-        }
-        found.sort();
+        })?;
         found
             .into_iter()
-            .map(|(_, id, k)| self.must_get(id, tables::IDX_CATEGORY, &k))
+            .map(|(date, id)| self.must_get(id, tables::IDX_DATE, &date_key(date_u32(date), id)))
             .collect()
     }
 
@@ -839,8 +832,6 @@ impl Store {
         let trees = (
             &t.items,
             &t.idx_date,
-            &t.idx_category,
-            &t.idx_payee,
             &t.stream,
             &t.agg_day,
             &t.agg_month,
@@ -850,24 +841,10 @@ impl Store {
             &t.trash,
         );
         let r = trees.transaction(
-            |(
-                items,
-                idx_date,
-                idx_category,
-                idx_payee,
-                stream,
-                agg_day,
-                agg_month,
-                counts,
-                imports,
-                meta,
-                trash,
-            )| {
+            |(items, idx_date, stream, agg_day, agg_month, counts, imports, meta, trash)| {
                 let tx = Tx {
                     items,
                     idx_date,
-                    idx_category,
-                    idx_payee,
                     stream,
                     agg_day,
                     agg_month,
