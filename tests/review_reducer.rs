@@ -361,3 +361,29 @@ fn back_from_the_history_the_review_loads_again() {
         .iter()
         .any(|e| matches!(e, Effect::LoadReviewDetails { month, .. } if *month == nov())));
 }
+
+#[test]
+fn a_notice_from_another_sessions_write_is_not_joined_with_an_old_message() {
+    let mut s = on_review();
+    let alert = BudgetAlert {
+        category: "food".into(),
+        month: nov(),
+        currency: Currency::EUR,
+        budget: 100_00,
+        spent: 101_00,
+        level: AlertLevel::Over,
+    };
+    s.toast = Some(expense_tracker::app::state::Toast {
+        text: "Budget of food set to 100.00 EUR a month".into(),
+        error: false,
+    });
+    // Another shell's add crosses the budget: the change arrives, then the alert.
+    update(&mut s, Action::ChangedElsewhere);
+    update(&mut s, Action::BudgetAlerts(vec![alert]));
+    let t = s.toast.clone().unwrap();
+    assert!(t.text.starts_with("Budget food: 101% used"), "{}", t.text);
+    assert!(!t.text.contains("set to"), "{}", t.text);
+    // A notice that came before the change's notification is not taken away by it.
+    update(&mut s, Action::ChangedElsewhere);
+    assert!(s.toast.as_ref().unwrap().text.starts_with("Budget food"));
+}

@@ -39,6 +39,9 @@ pub struct State {
     pub overlay: Option<Overlay>,
     /// A one-line message in the status bar.
     pub toast: Option<Toast>,
+    /// Another session changed the store since `toast` was set: budget notices replace it
+    /// instead of joining it.
+    pub toast_stale: bool,
     /// A failing trigger, shown in the status bar when there is no message.
     pub trigger_warning: Option<String>,
     /// The history screen.
@@ -68,6 +71,7 @@ impl State {
             ascii_charts: false,
             overlay: None,
             toast: None,
+            toast_stale: false,
             trigger_warning: None,
             history: HistoryState::default(),
             completions: Completions::default(),

@@ -46,6 +46,7 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
         }
         Action::Stored(stored) => stored_effects(state, *stored),
         Action::ChangedElsewhere => {
+            state.toast_stale = true;
             // The row under the cursor stays under it when rows arrive or leave above it.
             let mut q = query(state);
             q.focus = state.ledger.selected_row().map(|e| e.id);
@@ -73,9 +74,12 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
                     .iter()
                     .any(|a| a.level == crate::store::triggers::AlertLevel::Over);
                 let mut text: Vec<String> = alerts.iter().map(|a| a.message()).collect();
-                if let Some(t) = state.toast.take() {
+                // The notice joins the message of the change that crossed the line (this
+                // session's add or edit), not one from before another session's change.
+                if let Some(t) = state.toast.take().filter(|_| !state.toast_stale) {
                     text.push(t.text);
                 }
+                state.toast_stale = false;
                 state.toast = Some(Toast {
                     text: text.join(" · "),
                     error: over,
@@ -461,6 +465,7 @@ fn stored_effects(state: &mut State, stored: Stored) -> Vec<Effect> {
         _ if trashed => " · u undoes · T shows the trash",
         _ => " · u undoes",
     };
+    state.toast_stale = false;
     state.toast = Some(Toast {
         text: format!(
             "{verb} {}{} {} · {}{}{elsewhere}{hint}",
@@ -504,6 +509,7 @@ pub(super) fn screen_reload(state: &State) -> Vec<Effect> {
 /// An undo or redo was stored: say what it did, keep its expense under the cursor when it is in
 /// the ledger's month, and reload what is on screen.
 fn stepped(state: &mut State, stepped: super::action::Stepped) -> Vec<Effect> {
+    state.toast_stale = false;
     state.toast = Some(Toast {
         text: stepped.text,
         error: false,
