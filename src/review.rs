@@ -85,8 +85,16 @@ pub struct DaySpend {
     pub date: NaiveDate,
     /// The currency.
     pub currency: Currency,
+    /// The top-level category (`food` for `food:groceries`), so the budget pace compares a
+    /// budget with the spending it covers.
+    pub category: String,
     /// Spent, positive minor units.
     pub spent: i64,
+}
+
+/// `food` for `food:groceries`.
+fn top_level(category: &str) -> &str {
+    category.split(':').next().unwrap_or(category)
 }
 
 /// Spending of one (month, leaf category, currency), for the trends.
@@ -181,15 +189,16 @@ pub fn compute(store: &Store, q: &ReviewQuery) -> Result<Review, StoreError> {
     let (from, to) = q.month.range(q.start_day);
     let mut totals = TotalsAcc::default();
     let mut this: BTreeMap<(String, Currency), (i64, u64)> = BTreeMap::new();
-    let mut days: BTreeMap<(NaiveDate, Currency), i64> = BTreeMap::new();
+    let mut days: BTreeMap<(NaiveDate, Currency, String), i64> = BTreeMap::new();
     store.for_each_agg(from, to, |r| {
         totals.add(r.currency, r.kind, r.sum, r.count);
         if r.kind == Kind::Expense {
+            let top = top_level(&r.category).to_string();
+            let d = days.entry((r.date, r.currency, top)).or_default();
+            *d = d.saturating_add(r.sum);
             let e = this.entry((r.category, r.currency)).or_default();
             e.0 = e.0.saturating_add(r.sum);
             e.1 += r.count;
-            let d = days.entry((r.date, r.currency)).or_default();
-            *d = d.saturating_add(r.sum);
         }
     })?;
     let year_ago = months_back(q.month, 12);
@@ -240,9 +249,10 @@ pub fn compute(store: &Store, q: &ReviewQuery) -> Result<Review, StoreError> {
         categories: Vec::new(),
         days: days
             .into_iter()
-            .map(|((date, currency), spent)| DaySpend {
+            .map(|((date, currency, category), spent)| DaySpend {
                 date,
                 currency,
+                category,
                 spent,
             })
             .collect(),
@@ -364,17 +374,18 @@ fn convert(
         *e = e.saturating_add(v);
     }
     review.categories = tree(&Leaves { this, before }, budgets);
-    let mut days: BTreeMap<(NaiveDate, Currency), i64> = BTreeMap::new();
+    let mut days: BTreeMap<(NaiveDate, Currency, String), i64> = BTreeMap::new();
     for d in std::mem::take(&mut review.days) {
         let (c, v) = conv(d.currency, d.spent);
-        let e = days.entry((d.date, c)).or_default();
+        let e = days.entry((d.date, c, d.category)).or_default();
         *e = e.saturating_add(v);
     }
     review.days = days
         .into_iter()
-        .map(|((date, currency), spent)| DaySpend {
+        .map(|((date, currency, category), spent)| DaySpend {
             date,
             currency,
+            category,
             spent,
         })
         .collect();

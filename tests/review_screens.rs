@@ -11,7 +11,7 @@ use expense_tracker::domain::{Currency, Draft, Kind};
 use expense_tracker::review;
 use expense_tracker::store::{Origin, Store};
 use expense_tracker::tui::keymap::Keymap;
-use expense_tracker::ui::theme::Theme;
+use expense_tracker::ui::theme::{Meaning, Theme};
 use expense_tracker::ui::{render, Chrome};
 use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
@@ -217,4 +217,62 @@ fn too_small_below_30x6() {
     let s = review_state(29, 6);
     let t = draw(&s, 29, 6, &Theme::DEFAULT);
     assert!(text(t.backend().buffer()).contains("terminal too small"));
+}
+
+#[test]
+fn the_budget_pace_counts_only_the_spending_its_budgets_cover() {
+    // Food has a budget and is under its pace; rent, without a budget, is large. The line
+    // adds up food alone: it never crosses the pace, and the title says what it counts.
+    let store = Store::open_temporary().unwrap();
+    store.use_month_start_day(1).unwrap();
+    for d in 1..=20 {
+        put(
+            &store,
+            day(11, d),
+            5_00,
+            "food:groceries",
+            "Lidl",
+            Kind::Expense,
+        );
+    }
+    put(
+        &store,
+        day(11, 1),
+        2_000_00,
+        "rent",
+        "Landlord",
+        Kind::Expense,
+    );
+    store
+        .set_budget("food", Some((Currency::EUR, 300_00)))
+        .unwrap();
+    let mut s = State::new(day(11, 21), 1, Currency::EUR);
+    update(
+        &mut s,
+        Action::Resize {
+            width: 120,
+            height: 40,
+        },
+    );
+    let fx = update(&mut s, Action::OpenReview);
+    run(&mut s, &store, fx);
+    let days = &s.review.data.as_ref().unwrap().days;
+    assert!(days.iter().any(|d| d.category == "food" && d.spent == 5_00));
+    assert!(days
+        .iter()
+        .any(|d| d.category == "rent" && d.spent == 2_000_00));
+    let t = draw(&s, 120, 40, &Theme::DEFAULT);
+    let buf = t.backend().buffer();
+    let (x, y) = find(buf, "Days: food vs pace of 300.00").expect("the pace chart's title");
+    // No day of the chart is drawn in the over-the-pace style.
+    let over = Theme::DEFAULT.style(Meaning::Over).fg;
+    for row in y + 1..y + 12 {
+        for col in x..x + 31 {
+            let cell = &buf[(col, row)];
+            assert!(
+                cell.symbol() == " " || Some(cell.fg) != over,
+                "day column at ({col},{row}) is over the pace"
+            );
+        }
+    }
 }

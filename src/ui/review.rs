@@ -493,8 +493,9 @@ fn column_styles(t: &Theme) -> ColumnStyles {
     }
 }
 
-/// The month's days: cumulative spending against the budget pace when the main currency has
-/// top-level budgets, else daily bars.
+/// The month's days: when the main currency has top-level budgets, the cumulative spending of
+/// the budgeted categories against the pace of their budgets (spending without a budget would
+/// make a budgeted month look over); else daily bars of all spending.
 fn days_chart(data: &Review, t: &Theme, ascii: bool, frame: &mut Frame, area: Rect) {
     if area.height < 4 || area.width < 8 {
         return;
@@ -502,20 +503,26 @@ fn days_chart(data: &Review, t: &Theme, ascii: bool, frame: &mut Frame, area: Re
     let Some(cur) = data.main_currency() else {
         return;
     };
+    let budgeted: Vec<(&str, i64)> = data
+        .categories
+        .iter()
+        .filter(|c| c.depth == 0 && c.currency == cur)
+        .filter_map(|c| Some((c.category.as_str(), c.budget?)))
+        .collect();
+    let budget: i64 = budgeted.iter().map(|(_, b)| b).sum();
     let n_days = (data.to - data.from).num_days() as usize + 1;
     let mut daily = vec![0i64; n_days];
-    for d in data.days.iter().filter(|d| d.currency == cur) {
+    let counted = |category: &str| budget == 0 || budgeted.iter().any(|(c, _)| *c == category);
+    for d in data
+        .days
+        .iter()
+        .filter(|d| d.currency == cur && counted(&d.category))
+    {
         let i = (d.date - data.from).num_days() as usize;
         if let Some(v) = daily.get_mut(i) {
             *v = v.saturating_add(d.spent);
         }
     }
-    let budget: i64 = data
-        .categories
-        .iter()
-        .filter(|c| c.depth == 0 && c.currency == cur)
-        .filter_map(|c| c.budget)
-        .sum();
     let w = usize::from(area.width);
     // Days per column when the month does not fit one day per cell.
     let per = n_days.div_ceil(w.max(1));
@@ -543,11 +550,13 @@ fn days_chart(data: &Review, t: &Theme, ascii: bool, frame: &mut Frame, area: Re
         });
     }
     let col_w = (w / n_cols.max(1)).clamp(1, 2);
+    // Which spending the line adds up: the one budgeted category, or all budgeted ones.
+    let what = match budgeted.as_slice() {
+        [(one, _)] => inert(one).into_owned(),
+        _ => "budgeted".to_string(),
+    };
     let title = match (budget > 0, w >= 36) {
-        (true, true) => format!(
-            "Days: cumulative vs pace of {}",
-            format_grouped(budget, cur)
-        ),
+        (true, true) => format!("Days: {what} vs pace of {}", format_grouped(budget, cur)),
         (true, false) => "Days vs budget pace".into(),
         (false, true) => format!("Spending per day ({cur})"),
         (false, false) => "Per day".into(),
