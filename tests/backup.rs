@@ -37,6 +37,12 @@ fn replay(store: &Store, seq: u64) -> BTreeMap<ExpenseId, Expense> {
     out
 }
 
+/// `expense restore FILE --to TO`; its output.
+fn restore_to(sb: &Sandbox, file: &Path, to: &Path) -> String {
+    let (file, to) = (file.to_str().unwrap(), to.to_str().unwrap());
+    ok(sb.cmd(&["restore", file, "--to", to]).output().unwrap())
+}
+
 fn seq_of(backup_output: &str) -> u64 {
     let w = backup_output
         .split("consistent at change ")
@@ -85,20 +91,10 @@ fn backup_while_other_processes_write_restores_the_state_at_its_seq() {
     }
     let seq = seq_of(outs.last().unwrap());
     let to = sb.tmp.path().join("restored");
-    let msg = ok(sb
-        .cmd(&[
-            "restore",
-            file.to_str().unwrap(),
-            "--to",
-            to.to_str().unwrap(),
-        ])
-        .output()
-        .unwrap());
+    let msg = restore_to(&sb, &file, &to);
     assert!(msg.contains(&format!("source change {seq}")), "{msg}");
-    let mut check = std::process::Command::new(common::bin());
-    check.arg("--data-dir").arg(&to).args(["check", "--stream"]);
-    common::scrub(&mut check, &sb.config);
-    assert!(ok(check.output().unwrap()).contains("consistent"));
+    let check = sb.cmd_at(&to, &["check", "--stream"]).output().unwrap();
+    assert!(ok(check).contains("consistent"));
     let src = Store::open(&sb.data.join("store")).unwrap();
     let restored = Store::open(&to.join("store")).unwrap();
     assert_eq!(items(&restored), replay(&src, seq));
@@ -194,19 +190,9 @@ fn the_automatic_backup_runs_after_the_command_in_a_process_of_its_own() {
     // It is a whole backup of what the command left: restore it elsewhere and look.
     let file = &backup_files(&sb)[0];
     let to = sb.tmp.path().join("restored");
-    ok(sb
-        .cmd(&[
-            "restore",
-            file.to_str().unwrap(),
-            "--to",
-            to.to_str().unwrap(),
-        ])
-        .output()
-        .unwrap());
-    let mut list = std::process::Command::new(common::bin());
-    list.arg("--data-dir").arg(&to).args(["list", "--json"]);
-    common::scrub(&mut list, &sb.config);
-    let rows: Vec<serde_json::Value> = serde_json::from_str(&ok(list.output().unwrap())).unwrap();
+    restore_to(&sb, file, &to);
+    let list = sb.cmd_at(&to, &["list", "--json"]).output().unwrap();
+    let rows: Vec<serde_json::Value> = serde_json::from_str(&ok(list)).unwrap();
     assert_eq!(rows.len(), 1);
     assert_eq!(
         std::fs::metadata(&log).unwrap().permissions().mode() & 0o777,
@@ -361,11 +347,7 @@ fn damaged_backups_are_refused_with_their_line_and_change_nothing() {
     let extra = text.replacen('\n', "\n{\"type\":\"trash\",\"id\":\"x\"}\n", 1);
     let p = sb.tmp.path().join("newer-kind.jsonl");
     std::fs::write(&p, extra).unwrap();
-    let to = sb.tmp.path().join("rk");
-    let msg = ok(sb
-        .cmd(&["restore", p.to_str().unwrap(), "--to", to.to_str().unwrap()])
-        .output()
-        .unwrap());
+    let msg = restore_to(&sb, &p, &sb.tmp.path().join("rk"));
     assert!(
         msg.contains("restored 2 expenses") && msg.contains("skipped 1 record"),
         "{msg}"

@@ -123,28 +123,7 @@ impl Fake {
             .iter()
             .filter(|e| e.draft.date >= q.from && e.draft.date <= q.to)
             .collect();
-        let mut totals: Vec<Totals> = Vec::new();
-        for e in &month {
-            let d = &e.draft;
-            let i = match totals.iter().position(|t| t.currency == d.currency) {
-                Some(i) => i,
-                None => {
-                    totals.push(Totals {
-                        currency: d.currency,
-                        spent: 0,
-                        income: 0,
-                        count: 0,
-                    });
-                    totals.len() - 1
-                }
-            };
-            let t = &mut totals[i];
-            match d.kind {
-                Kind::Expense => t.spent += d.amount,
-                Kind::Income => t.income += d.amount,
-            }
-            t.count += 1;
-        }
+        let mut totals = Totals::of(month.iter().copied());
         let mut fuzzy = Fuzzy::new(&q.filter);
         let mut rows: Vec<Expense> = month
             .into_iter()
@@ -175,27 +154,7 @@ impl Fake {
             None
         } else {
             let month_count = totals.iter().map(|t| t.count).sum();
-            totals = Vec::new();
-            for e in &rows {
-                let d = &e.draft;
-                let i = match totals.iter().position(|t| t.currency == d.currency) {
-                    Some(i) => i,
-                    None => {
-                        totals.push(Totals {
-                            currency: d.currency,
-                            spent: 0,
-                            income: 0,
-                            count: 0,
-                        });
-                        totals.len() - 1
-                    }
-                };
-                match d.kind {
-                    Kind::Expense => totals[i].spent += d.amount,
-                    Kind::Income => totals[i].income += d.amount,
-                }
-                totals[i].count += 1;
-            }
+            totals = Totals::of(&rows);
             Some(month_count)
         };
         let mut q = q.clone();

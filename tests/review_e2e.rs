@@ -30,10 +30,7 @@ fn review_budget_notice_and_category_ledger() {
     t.enter();
     t.wait_for("Budget of food set to 55.00 EUR", TIMEOUT);
     // 40 -> 45 of 55 crosses 80 %: the notice.
-    t.type_str("i");
-    t.wait_for("Quick entry", TIMEOUT);
-    t.type_str(&format!("5 food:groceries {day}"));
-    t.enter();
+    t.quick_entry(&format!("5 food:groceries {day}"));
     t.wait_for("Budget food: 81% used", TIMEOUT);
     // Enter on food (still selected): the ledger of this month, food only.
     t.enter();

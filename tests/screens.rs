@@ -86,27 +86,6 @@ fn today() -> NaiveDate {
     day(21)
 }
 
-fn totals(rows: &[Expense]) -> Vec<Totals> {
-    let mut t = Totals {
-        currency: Currency::EUR,
-        spent: 0,
-        income: 0,
-        count: 0,
-    };
-    for e in rows {
-        match e.draft.kind {
-            Kind::Expense => t.spent += e.draft.amount,
-            Kind::Income => t.income += e.draft.amount,
-        }
-        t.count += 1;
-    }
-    if rows.is_empty() {
-        Vec::new()
-    } else {
-        vec![t]
-    }
-}
-
 /// Answers every `LoadWindow` in `fx` from `rows` (already in view order).
 fn answer(state: &mut State, rows: &[Expense], fx: Vec<Effect>) {
     for e in fx {
@@ -115,7 +94,7 @@ fn answer(state: &mut State, rows: &[Expense], fx: Vec<Effect>) {
             let loaded = WindowLoaded {
                 total: rows.len(),
                 rows: page.collect(),
-                totals: totals(rows),
+                totals: Totals::of(rows),
                 query,
                 focus: None,
                 month_count: None,
@@ -563,7 +542,7 @@ fn a_filtered_ledger_heads_with_what_it_lists_of_the_month() {
             let loaded = WindowLoaded {
                 total: listed.len(),
                 rows: listed.clone(),
-                totals: totals(&listed),
+                totals: Totals::of(&listed),
                 query,
                 focus: None,
                 month_count: Some(rows.len() as u64),

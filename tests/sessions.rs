@@ -62,10 +62,7 @@ fn a_second_tui_sees_changes_and_takes_over_when_the_first_quits() {
     second.wait_for("Kiosk", TIMEOUT);
 
     // A change typed in the second TUI reaches the first.
-    second.type_str("i");
-    second.wait_for("Quick entry", TIMEOUT);
-    second.type_str("7.25 lunch! @Deli");
-    second.enter();
+    second.quick_entry("7.25 lunch! @Deli");
     first.wait_for("Deli", TIMEOUT);
 
     first.quit();
@@ -93,15 +90,9 @@ fn a_tui_that_takes_over_sets_the_store_up_from_its_config() {
     first.quit();
     // The second TUI holds the store now. Delete, undo, redo: the redo deletes again, and the
     // store puts the expense in the trash for the configured 7 days, not its default 30.
-    second.type_str("i");
-    second.wait_for("Quick entry", TIMEOUT);
-    second.type_str("7.25 lunch! @Deli");
-    second.enter();
+    second.quick_entry("7.25 lunch! @Deli");
     second.wait_for("Deli", TIMEOUT);
-    second.type_str("d");
-    second.wait_for("y delete", TIMEOUT);
-    second.type_str("y");
-    second.wait_for("Moved to trash", TIMEOUT);
+    second.delete_selected();
     second.type_str("u");
     second.wait_for("Undid:", TIMEOUT);
     second.send(b"\x12");

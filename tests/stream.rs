@@ -120,10 +120,7 @@ fn follow_through_a_session_sees_every_writer_and_stops_with_its_caller() {
     std::thread::sleep(Duration::from_millis(300));
     ok(&sb, &["add", "4.50", "coffee!", "@Shell"]);
     next_with(&rx, "Shell");
-    tui.type_str("i");
-    tui.wait_for("Quick entry", TIMEOUT);
-    tui.type_str("8 lunch! @FromTui");
-    tui.enter();
+    tui.quick_entry("8 lunch! @FromTui");
     next_with(&rx, "FromTui");
 
     // The caller goes away: the session stops following, so the TUI quits promptly.

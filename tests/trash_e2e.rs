@@ -78,10 +78,7 @@ fn delete_restore_and_purge_through_the_trash_screen() {
     t.send(b"\x1b");
     // Zebra is never in the trash: the ledger is back (a toast may still name Yak).
     t.wait_for("Zebra", TIMEOUT);
-    t.type_str("d");
-    t.wait_for("y delete", TIMEOUT);
-    t.type_str("y");
-    t.wait_for("Moved to trash", TIMEOUT);
+    t.delete_selected();
     t.type_str("T");
     t.wait_for("Trash  1 item", TIMEOUT);
     t.type_str("x");

@@ -243,6 +243,29 @@ pub struct Totals {
     pub count: u64,
 }
 
+impl Totals {
+    /// Spending and income of `rows` per currency, sorted by currency code like the store's
+    /// month summary (`Store::summary`), so a narrowed view lists currencies in the same order.
+    pub fn of<'a>(rows: impl IntoIterator<Item = &'a Expense>) -> Vec<Totals> {
+        let mut by: std::collections::BTreeMap<Currency, Totals> = Default::default();
+        for e in rows {
+            let d = &e.draft;
+            let t = by.entry(d.currency).or_insert(Totals {
+                currency: d.currency,
+                spent: 0,
+                income: 0,
+                count: 0,
+            });
+            match d.kind {
+                crate::domain::Kind::Expense => t.spent = t.spent.saturating_add(d.amount),
+                crate::domain::Kind::Income => t.income = t.income.saturating_add(d.amount),
+            }
+            t.count += 1;
+        }
+        by.into_values().collect()
+    }
+}
+
 /// What the store already knows, for completion.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct Completions {

@@ -13,7 +13,7 @@ use super::state::{LedgerState, Overlay, Screen, State, Toast};
 use crate::domain::money::format_grouped;
 use crate::domain::quick::{parse, split, QuickContext};
 use crate::domain::text::inert;
-use crate::domain::Month;
+use crate::domain::{ExpenseId, Month};
 use crate::ui::layout::ledger_rows;
 
 /// Applies `action` to `state` and returns the I/O the runtime must perform.
@@ -47,10 +47,7 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
         Action::Stored(stored) => stored_effects(state, *stored),
         Action::ChangedElsewhere => {
             state.toast_stale = true;
-            // The row under the cursor stays under it when rows arrive or leave above it.
-            let mut q = query(state);
-            q.focus = state.ledger.selected_row().map(|e| e.id);
-            let mut fx = vec![Effect::LoadWindow(q)];
+            let mut fx = vec![Effect::LoadWindow(query_at(state, None))];
             fx.push(Effect::LoadCompletions);
             fx.extend(screen_reload(state));
             fx
@@ -390,6 +387,14 @@ fn query(state: &State) -> WindowQuery {
     }
 }
 
+/// The window query after a change, with `focus` under the cursor, or else the row that is
+/// under it now: rows arriving or leaving above it do not move the cursor off its row.
+fn query_at(state: &State, focus: Option<ExpenseId>) -> WindowQuery {
+    let mut q = query(state);
+    q.focus = focus.or_else(|| state.ledger.selected_row().map(|e| e.id));
+    q
+}
+
 /// Keeps the selection on screen and asks for rows when the visible ones are not loaded.
 fn follow_selection(state: &mut State) -> Vec<Effect> {
     let page = page(state);
@@ -487,11 +492,11 @@ fn stored_effects(state: &mut State, stored: Stored) -> Vec<Effect> {
         error: false,
     });
     // Keep the saved expense under the cursor, wherever the save moved it in the view.
-    let mut q = query(state);
-    if !gone && month == state.ledger.month {
-        q.focus = Some(e.id);
-    }
-    let mut fx = vec![Effect::LoadWindow(q), Effect::LoadCompletions];
+    let saved = (!gone && month == state.ledger.month).then_some(e.id);
+    let mut fx = vec![
+        Effect::LoadWindow(query_at(state, saved)),
+        Effect::LoadCompletions,
+    ];
     fx.extend(screen_reload(state));
     fx
 }
@@ -514,16 +519,17 @@ fn stepped(state: &mut State, stepped: super::action::Stepped) -> Vec<Effect> {
         text: stepped.text,
         error: false,
     });
-    let mut q = query(state);
     // The changed expense comes under the cursor; when the step removed it (or changed many),
     // the row that was under the cursor stays there.
-    q.focus = match &stepped.expense {
-        Some(e) if Month::containing(e.draft.date, state.month_start_day) == state.ledger.month => {
-            Some(e.id)
-        }
-        _ => state.ledger.selected_row().map(|e| e.id),
-    };
-    let mut fx = vec![Effect::LoadWindow(q), Effect::LoadCompletions];
+    let changed = stepped
+        .expense
+        .as_ref()
+        .filter(|e| Month::containing(e.draft.date, state.month_start_day) == state.ledger.month)
+        .map(|e| e.id);
+    let mut fx = vec![
+        Effect::LoadWindow(query_at(state, changed)),
+        Effect::LoadCompletions,
+    ];
     fx.extend(screen_reload(state));
     fx
 }

@@ -333,23 +333,6 @@ fn scan_items(
     Ok(())
 }
 
-/// The expected entries of an index tree, sorted in key order, made one at a time into a
-/// buffer; values are empty unless [`Want::has_values`].
-trait Want: Sync {
-    /// How many keys.
-    fn len(&self) -> usize;
-    /// Writes key `i` into `buf` (cleared first).
-    fn key(&self, i: usize, buf: &mut Vec<u8>);
-    /// True when the entries carry values to compare (else every value is empty).
-    fn has_values(&self) -> bool {
-        false
-    }
-    /// Writes the value of entry `i` into `buf` (cleared first).
-    fn value(&self, _i: usize, buf: &mut Vec<u8>) {
-        buf.clear();
-    }
-}
-
 /// The payee number of an item without a payee.
 const NO_PAYEE: u32 = u32::MAX;
 
@@ -366,25 +349,25 @@ struct DateRow {
     category: u32,
 }
 
-/// `idx_date` entries, with the payee and category names their numbers point to.
+/// The expected `idx_date` entries, sorted in key order, with the payee and category names their
+/// numbers point to; keys and values are made one at a time into a buffer.
 struct DateKeys {
     rows: Vec<DateRow>,
     payees: Vec<Box<str>>,
     categories: Vec<Box<str>>,
 }
 
-impl Want for DateKeys {
+impl DateKeys {
     fn len(&self) -> usize {
         self.rows.len()
     }
+    /// Writes key `i` into `buf` (cleared first).
     fn key(&self, i: usize, buf: &mut Vec<u8>) {
         let r = &self.rows[i];
         buf.clear();
         buf.extend_from_slice(&date_key(r.date, ExpenseId(r.id)));
     }
-    fn has_values(&self) -> bool {
-        true
-    }
+    /// Writes the value (the projection) of entry `i` into `buf` (cleared first).
     fn value(&self, i: usize, buf: &mut Vec<u8>) {
         let r = &self.rows[i];
         let payee = match r.payee {
@@ -655,18 +638,17 @@ fn describe(tree: &str, key: &[u8]) -> String {
     crate::domain::text::inert(&shown).into_owned()
 }
 
-/// Merges keys `a..b` of `want` against the same key range of a set-like tree (`a == 0`: from
-/// the tree's start; `b == want.len()`: to its end), so that ranges of one tree can be compared
-/// on different threads and their results joined in order.
-fn compare_set(
+/// Merges entries `a..b` of `want` against the same key range of `idx_date` (`a == 0`: from
+/// the tree's start; `b == want.len()`: to its end), keys and projected values, so that ranges
+/// can be compared on different threads and their results joined in order.
+fn compare_date_index(
     tree: &sled::Tree,
-    name: &'static str,
-    want: &dyn Want,
+    want: &DateKeys,
     (a, b): (usize, usize),
     quiet: bool,
 ) -> Outcome {
+    let name = IDX_DATE;
     let (mut out, mut fixes) = (Vec::new(), Vec::new());
-    let values = want.has_values();
     let mut ev = Vec::new();
     let mut missing = |i: usize, k: &[u8], out: &mut Vec<String>, fixes: &mut Vec<Fix>| {
         if !quiet {
@@ -704,21 +686,19 @@ fn compare_set(
             }
         }
         if i < b && w[..] == k[..] {
-            if values {
-                want.value(i, &mut wv);
-                if wv[..] != v[..] {
-                    if !quiet {
-                        out.push(format!(
-                            "{name}: entry {} does not hold its item's fields",
-                            describe(name, &k)
-                        ));
-                    }
-                    fixes.push(Fix {
-                        tree: name,
-                        key: k.to_vec(),
-                        value: Some(wv.clone()),
-                    });
+            want.value(i, &mut wv);
+            if wv[..] != v[..] {
+                if !quiet {
+                    out.push(format!(
+                        "{name}: entry {} does not hold its item's fields",
+                        describe(name, &k)
+                    ));
                 }
+                fixes.push(Fix {
+                    tree: name,
+                    key: k.to_vec(),
+                    value: Some(wv.clone()),
+                });
             }
             i += 1;
             if i < b {
@@ -1028,24 +1008,15 @@ impl Store {
             })?;
             let want = merge(parts);
             let results = {
-                // Phase 2: the index in ranges of its expected keys, then the aggregates and
-                // counters; results joined in key order below.
-                let sets: [(&sled::Tree, &'static str, &dyn Want); 1] =
-                    [(&t.idx_date, IDX_DATE, &want.idx_date)];
-                let mut jobs: Vec<(usize, usize, (usize, usize))> = Vec::new();
-                for (n, (_, _, w)) in sets.iter().enumerate() {
-                    for c in chunks(w.len(), workers * 4) {
-                        jobs.push((n, jobs.len(), c));
-                    }
-                }
+                // Phase 2: the date index in ranges of its expected keys, then the aggregates
+                // and counters; results joined in that order below.
+                let jobs = chunks(want.idx_date.len(), workers * 4);
                 let small = jobs.len();
                 let want = &want;
                 let done = pool(workers, small + 2, |i, out: &mut Vec<(usize, Outcome)>| {
                     let r = match i {
                         i if i < small => {
-                            let (n, _, range) = jobs[i];
-                            let (tree, name, w) = sets[n];
-                            compare_set(tree, name, w, range, quiet)
+                            compare_date_index(&t.idx_date, &want.idx_date, jobs[i], quiet)
                         }
                         i if i == small => compare_aggs(&t.agg_day, AGG_DAY, &want.agg_day, quiet)
                             .and_then(|(mut o, mut f)| {
@@ -1062,11 +1033,7 @@ impl Store {
                 })?;
                 let mut results: Vec<(usize, Outcome)> = done.into_iter().flatten().collect();
                 // Report order: idx_date (in key order), aggregates, counters.
-                let order = |i: usize| match jobs.get(i) {
-                    Some(&(n, j, _)) => (n, j),
-                    None => (sets.len(), i),
-                };
-                results.sort_by_key(|(i, _)| order(*i));
+                results.sort_by_key(|(i, _)| *i);
                 results
             };
             Ok::<_, StoreError>((want, join(stream)??, results))

@@ -28,33 +28,6 @@ struct MonthRows {
     order: Vec<usize>,
 }
 
-/// Spending and income per currency of `rows`, currencies in first-seen order.
-fn totals_of<'a>(rows: impl Iterator<Item = &'a Expense>) -> Vec<Totals> {
-    let mut out: Vec<Totals> = Vec::new();
-    for e in rows {
-        let d = &e.draft;
-        let i = match out.iter().position(|t| t.currency == d.currency) {
-            Some(i) => i,
-            None => {
-                out.push(Totals {
-                    currency: d.currency,
-                    spent: 0,
-                    income: 0,
-                    count: 0,
-                });
-                out.len() - 1
-            }
-        };
-        let t = &mut out[i];
-        match d.kind {
-            crate::domain::Kind::Expense => t.spent += d.amount,
-            crate::domain::Kind::Income => t.income += d.amount,
-        }
-        t.count += 1;
-    }
-    out
-}
-
 /// Executes effects; owns the store handle for the TUI.
 pub struct Runtime {
     store: Store,
@@ -284,7 +257,7 @@ impl Runtime {
         let narrowed = q.category.is_some() || !q.filter.trim().is_empty();
         let (totals, month_count) = if narrowed {
             let listed = month.order.iter().map(|&i| &month.rows[i]);
-            (totals_of(listed), Some(summary.count))
+            (Totals::of(listed), Some(summary.count))
         } else {
             (totals, None)
         };

@@ -36,8 +36,13 @@ impl Sandbox {
 
     /// `expense --data-dir DATA args...` with a clean environment for the app's variables.
     pub fn cmd(&self, args: &[&str]) -> std::process::Command {
+        self.cmd_at(&self.data, args)
+    }
+
+    /// [`Sandbox::cmd`] on another data directory (a restored store), same config.
+    pub fn cmd_at(&self, data: &Path, args: &[&str]) -> std::process::Command {
         let mut c = std::process::Command::new(bin());
-        c.arg("--data-dir").arg(&self.data).args(args);
+        c.arg("--data-dir").arg(data).args(args);
         scrub(&mut c, &self.config);
         c
     }
@@ -255,6 +260,22 @@ impl Tui {
 
     pub fn enter(&mut self) {
         self.send(b"\r");
+    }
+
+    /// `i`, then `line` in the one-line entry, then Enter (waits for the entry line first).
+    pub fn quick_entry(&mut self, line: &str) {
+        self.type_str("i");
+        self.wait_for("Quick entry", TIMEOUT);
+        self.type_str(line);
+        self.enter();
+    }
+
+    /// `d` on the selected row and `y` when asked; waits for the message that it went.
+    pub fn delete_selected(&mut self) {
+        self.type_str("d");
+        self.wait_for("y delete", TIMEOUT);
+        self.type_str("y");
+        self.wait_for("Moved to trash", TIMEOUT);
     }
 
     /// Resizes the terminal (the child gets SIGWINCH) and the parsed screen.
