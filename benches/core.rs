@@ -6,12 +6,13 @@ use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughpu
 use expense_tracker::app::{update, Action, Effect, State};
 use expense_tracker::cli::{self, demo, Cli};
 use expense_tracker::config::Config;
+use expense_tracker::domain::review::ReviewQuery;
 use expense_tracker::domain::{Currency, Draft, Kind, Month};
-use expense_tracker::review::{self, ReviewQuery};
+use expense_tracker::engine::review;
+use expense_tracker::engine::Engine;
 use expense_tracker::session::server::Server;
 use expense_tracker::store::{Origin, Store};
 use expense_tracker::tui::keymap::Keymap;
-use expense_tracker::tui::runtime::Runtime;
 use expense_tracker::ui::theme::Theme;
 use expense_tracker::ui::{self, Chrome};
 use ratatui::backend::TestBackend;
@@ -71,7 +72,7 @@ fn draw(state: &State, term: &mut Terminal<TestBackend>, help: &[ui::HelpEntry])
 }
 
 /// Runs `action` and every effect it causes, like the event loop does.
-fn step(state: &mut State, rt: &mut Runtime, action: Action) {
+fn step(state: &mut State, rt: &mut Engine, action: Action) {
     let mut queue = vec![action];
     while let Some(a) = queue.pop() {
         for fx in update(state, a) {
@@ -82,9 +83,9 @@ fn step(state: &mut State, rt: &mut Runtime, action: Action) {
     }
 }
 
-fn start(store: Store) -> (State, Runtime) {
+fn start(store: Store) -> (State, Engine) {
     let mut state = State::new(today(), 1, Currency::EUR);
-    let mut rt = Runtime::new(store);
+    let mut rt = Engine::new(store);
     step(
         &mut state,
         &mut rt,

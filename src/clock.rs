@@ -74,6 +74,17 @@ pub fn today() -> NaiveDate {
     now().with_timezone(&Local).date_naive()
 }
 
+/// Unix ms as local `YYYY-MM-DD HH:MM:SS`.
+pub fn local_time(ms: i64) -> String {
+    use chrono::TimeZone;
+    match chrono::Local.timestamp_millis_opt(ms) {
+        chrono::LocalResult::Single(t) | chrono::LocalResult::Ambiguous(t, _) => {
+            t.format("%Y-%m-%d %H:%M:%S").to_string()
+        }
+        chrono::LocalResult::None => format!("@{ms}"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -6,9 +6,9 @@
 use chrono::NaiveDate;
 use expense_tracker::app::state::Screen;
 use expense_tracker::app::{update, Action, Effect, State};
+use expense_tracker::domain::budget::{AlertLevel, BudgetAlert};
+use expense_tracker::domain::review::{CategorySort, CategoryTotal, Review, ReviewDetails, Totals};
 use expense_tracker::domain::{Currency, Month};
-use expense_tracker::review::{CategorySort, CategoryTotal, Review, ReviewDetails, Totals};
-use expense_tracker::store::triggers::{AlertLevel, BudgetAlert};
 use tui_input::InputRequest;
 
 fn nov() -> Month {

@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 use expense_tracker::app::state::Screen;
 use expense_tracker::app::{update, Action, Effect, State};
 use expense_tracker::domain::{Currency, Draft, Kind};
-use expense_tracker::review;
+use expense_tracker::engine::review;
 use expense_tracker::store::{Origin, Store};
 use expense_tracker::tui::keymap::Keymap;
 use expense_tracker::ui::theme::{Meaning, Theme};

@@ -5,7 +5,7 @@
 
 use chrono::NaiveDate;
 use expense_tracker::domain::{Currency, Draft, Expense, ExpenseId, Kind, Month};
-use expense_tracker::review;
+use expense_tracker::engine::review;
 use expense_tracker::store::{
     ChangeRecord, Event, Origin, Store, StoreError, Summary, SCHEMA_VERSION,
 };

@@ -7,6 +7,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use super::effect::WindowQuery;
+pub use crate::domain::totals::Totals;
 
 /// Something the reducer reacts to.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -131,10 +132,10 @@ pub enum Action {
     ChangedElsewhere,
     /// The review's numbers arrived.
     #[serde(skip)]
-    ReviewLoaded(Box<crate::review::Review>),
+    ReviewLoaded(Box<crate::domain::review::Review>),
     /// The review's top payees and largest expenses arrived.
     #[serde(skip)]
-    DetailsLoaded(Box<crate::review::ReviewDetails>),
+    DetailsLoaded(Box<crate::domain::review::ReviewDetails>),
     /// A budget was stored (`None`: removed).
     #[serde(skip)]
     BudgetSaved {
@@ -145,7 +146,7 @@ pub enum Action {
     },
     /// A write crossed 80 % or 100 % of budgets.
     #[serde(skip)]
-    BudgetAlerts(Vec<crate::store::triggers::BudgetAlert>),
+    BudgetAlerts(Vec<crate::domain::budget::BudgetAlert>),
     /// Time to look at the triggers' health again (a timer, every few seconds).
     #[serde(skip)]
     PollTriggers,
@@ -228,42 +229,6 @@ pub struct TrashLoaded {
     pub rows: Vec<crate::store::Trashed>,
     /// Unix ms when they were read ("expires in" is counted from here).
     pub now_ms: i64,
-}
-
-/// Spending and income of one currency.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Totals {
-    /// The currency.
-    pub currency: Currency,
-    /// Sum of expenses, positive minor units.
-    pub spent: i64,
-    /// Sum of income, positive minor units.
-    pub income: i64,
-    /// Number of items.
-    pub count: u64,
-}
-
-impl Totals {
-    /// Spending and income of `rows` per currency, sorted by currency code like the store's
-    /// month summary (`Store::summary`), so a narrowed view lists currencies in the same order.
-    pub fn of<'a>(rows: impl IntoIterator<Item = &'a Expense>) -> Vec<Totals> {
-        let mut by: std::collections::BTreeMap<Currency, Totals> = Default::default();
-        for e in rows {
-            let d = &e.draft;
-            let t = by.entry(d.currency).or_insert(Totals {
-                currency: d.currency,
-                spent: 0,
-                income: 0,
-                count: 0,
-            });
-            match d.kind {
-                crate::domain::Kind::Expense => t.spent = t.spent.saturating_add(d.amount),
-                crate::domain::Kind::Income => t.income = t.income.saturating_add(d.amount),
-            }
-            t.count += 1;
-        }
-        by.into_values().collect()
-    }
 }
 
 /// What the store already knows, for completion.

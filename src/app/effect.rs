@@ -144,7 +144,7 @@ pub enum Effect {
     /// Read a window of the history.
     LoadHistory(HistoryQuery),
     /// Compute the review's numbers from the aggregates.
-    LoadReview(crate::review::ReviewQuery),
+    LoadReview(crate::domain::review::ReviewQuery),
     /// Read the month's top payees and largest expenses (a bounded item scan).
     LoadReviewDetails {
         /// The month.

@@ -3,9 +3,9 @@
 
 use super::action::{Completions, Totals};
 use super::effect::SortKey;
+use crate::domain::review::{CategorySort, CategoryTotal, Review, ReviewDetails};
 use crate::domain::validate::{Field, RawDraft};
 use crate::domain::{Currency, Expense, ExpenseId, Kind, Month};
-use crate::review::{CategorySort, CategoryTotal, Review, ReviewDetails};
 use chrono::NaiveDate;
 use std::collections::BTreeSet;
 use tui_input::Input;

@@ -69,7 +69,7 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             if !alerts.is_empty() {
                 let over = alerts
                     .iter()
-                    .any(|a| a.level == crate::store::triggers::AlertLevel::Over);
+                    .any(|a| a.level == crate::domain::budget::AlertLevel::Over);
                 let mut text: Vec<String> = alerts.iter().map(|a| a.message()).collect();
                 // The notice joins the message of the change that crossed the line (this
                 // session's add or edit), not one from before another session's change.

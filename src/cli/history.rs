@@ -3,9 +3,10 @@
 //! (the same store calls and the same line printed); history is read a window at a time.
 
 use super::Ctx;
-use crate::domain::change::{batch_line, step_line, summary};
+use crate::clock::local_time;
+use crate::domain::change::{step_text, summary};
 use crate::domain::ExpenseId;
-use crate::store::{ChangeRecord, Store, Undone};
+use crate::store::{ChangeRecord, Store};
 use color_eyre::eyre::{eyre, Result};
 
 /// Options of `expense history`.
@@ -16,14 +17,6 @@ pub struct Args {
     /// How many records, newest first.
     #[arg(long, default_value_t = 20)]
     pub limit: usize,
-}
-
-/// The line an undo/redo step prints (the TUI shows the same as its message).
-pub fn step_text(redo: bool, step: &Undone) -> String {
-    match step {
-        Undone::One(r) => step_line(redo, r.old.as_ref(), r.new.as_ref()),
-        Undone::Batch(b) => batch_line(redo, b.undone, b.kept),
-    }
 }
 
 /// Undoes the latest standing change in the store (a whole import at once).
@@ -96,15 +89,4 @@ pub fn line(r: &ChangeRecord) -> String {
         r.origin.name(),
         summary(r.old.as_ref(), r.new.as_ref())
     )
-}
-
-/// Unix ms as local `YYYY-MM-DD HH:MM:SS`.
-pub fn local_time(ms: i64) -> String {
-    use chrono::TimeZone;
-    match chrono::Local.timestamp_millis_opt(ms) {
-        chrono::LocalResult::Single(t) | chrono::LocalResult::Ambiguous(t, _) => {
-            t.format("%Y-%m-%d %H:%M:%S").to_string()
-        }
-        chrono::LocalResult::None => format!("@{ms}"),
-    }
 }

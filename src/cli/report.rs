@@ -3,9 +3,10 @@
 
 use super::Ctx;
 use crate::domain::money::{format_grouped, format_plain};
+use crate::domain::review::{Review, ReviewDetails, ReviewQuery, Totals};
 use crate::domain::text::inert;
 use crate::domain::{Currency, Month};
-use crate::review::{self, Review, ReviewDetails, ReviewQuery, Totals};
+use crate::engine::review;
 use color_eyre::eyre::{eyre, Result};
 use serde::Serialize;
 use std::io::Write;

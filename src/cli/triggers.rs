@@ -5,7 +5,7 @@
 //! `crate::triggers`).
 
 use super::Ctx;
-use crate::triggers::{self, Health};
+use crate::engine::triggers::{self, Health};
 use color_eyre::eyre::{eyre, Result};
 
 /// Options of `expense triggers`.

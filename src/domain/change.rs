@@ -164,6 +164,14 @@ pub fn batch_line(redo: bool, changed: usize, kept: usize) -> String {
     s
 }
 
+/// The line an undo/redo step prints (the TUI shows the same as its message).
+pub fn step_text(redo: bool, step: &crate::store::Undone) -> String {
+    match step {
+        crate::store::Undone::One(r) => step_line(redo, r.old.as_ref(), r.new.as_ref()),
+        crate::store::Undone::Batch(b) => batch_line(redo, b.undone, b.kept),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,6 +1,8 @@
 //! The nouns of the app: money, expenses, months, and the rules their fields obey. Pure: no I/O,
 //! no terminal, no store.
 
+pub mod budget;
+pub mod category;
 pub mod change;
 pub mod expense;
 pub mod fuzzy;
@@ -9,8 +11,12 @@ pub mod money;
 pub mod period;
 pub mod quick;
 pub mod rates;
+pub mod review;
 pub mod rules;
+pub mod stream;
 pub mod text;
+pub mod totals;
+pub mod trigger;
 pub mod ttl;
 pub mod validate;
 

@@ -99,9 +99,9 @@ pub enum Outcome {
     /// `Action::Stored`.
     Stored(Box<Stored>),
     /// `Action::ReviewLoaded`.
-    Review(Box<crate::review::Review>),
+    Review(Box<crate::domain::review::Review>),
     /// `Action::DetailsLoaded`.
-    Details(Box<crate::review::ReviewDetails>),
+    Details(Box<crate::domain::review::ReviewDetails>),
     /// `Action::BudgetSaved`.
     BudgetSaved {
         /// The category.
@@ -110,7 +110,7 @@ pub enum Outcome {
         limit: Option<(crate::domain::Currency, i64)>,
     },
     /// `Action::BudgetAlerts`.
-    BudgetAlerts(Vec<crate::store::triggers::BudgetAlert>),
+    BudgetAlerts(Vec<crate::domain::budget::BudgetAlert>),
     /// `Action::TriggerHealth`.
     TriggerHealth(Option<String>),
     /// `Action::HistoryLoaded`.

@@ -6,8 +6,8 @@
 use super::{read_frame, write_frame, Outcome, Reply, Request, RunRequest, NOTIFY_EVERY};
 use crate::cli::{self, Cli, Ctx};
 use crate::config::Config;
+use crate::engine::Engine;
 use crate::store::Store;
-use crate::tui::runtime::Runtime;
 use clap::Parser;
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
@@ -231,7 +231,7 @@ fn serve(mut stream: UnixStream, shared: &Shared) {
             if let Ok(s) = stream.try_clone() {
                 lock(&shared.open).push(s);
             }
-            let mut runtime = Runtime::new(shared.store.clone());
+            let mut runtime = Engine::new(shared.store.clone());
             // Budget alerts use the holder's month start day, which its month aggregates keep.
             if let Ok(Some(day)) = shared.store.month_start_day() {
                 runtime.set_month_start_day(day);

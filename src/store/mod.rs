@@ -22,7 +22,6 @@ mod retention;
 mod stream;
 mod tables;
 mod trash;
-pub mod triggers;
 
 pub use aggregates::{AggRow, MonthAggRow, Projected};
 pub use budget::Budget;

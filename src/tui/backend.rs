@@ -6,11 +6,11 @@
 //! opens the store here if nobody else did, and reloads what it shows.
 
 use super::event::Msg;
-use super::runtime::Runtime;
 use crate::app::{Action, Effect};
+use crate::engine::triggers::{Dispatcher, TriggerSpec};
+use crate::engine::Engine;
 use crate::session::client::{attach, Attached, DRAIN, PATIENCE};
 use crate::session::server::Server;
-use crate::triggers::{Dispatcher, TriggerSpec};
 
 /// How long quitting waits for trigger deliveries that are due (the rest wait for the next
 /// process that holds the store).
@@ -47,7 +47,7 @@ pub struct Backend {
 
 enum Kind {
     Local {
-        runtime: Box<Runtime>,
+        runtime: Box<Engine>,
         server: Option<Server>,
         dispatcher: Option<Dispatcher>,
     },
@@ -205,7 +205,7 @@ fn connect(
                         }
                     });
             }
-            let mut runtime = Box::new(Runtime::new(store.clone()));
+            let mut runtime = Box::new(Engine::new(store.clone()));
             runtime.set_month_start_day(setup.month_start_day);
             Kind::Local {
                 dispatcher: Dispatcher::start(store, setup.triggers.clone()),

@@ -6,7 +6,6 @@
 pub mod backend;
 pub mod event;
 pub mod keymap;
-pub mod runtime;
 pub mod terminal;
 
 use crate::app::{update, Action, Effect, State};

@@ -10,9 +10,9 @@ use super::theme::{Meaning, Theme};
 use super::{centered, hints, inner, popup_frame, Chrome};
 use crate::app::state::{BudgetForm, ReviewState, State};
 use crate::domain::money::format_grouped;
+use crate::domain::review::{CategoryTotal, Review, ReviewDetails, TREND_MONTHS};
 use crate::domain::text::inert;
 use crate::domain::Currency;
-use crate::review::{CategoryTotal, Review, ReviewDetails, TREND_MONTHS};
 use chrono::Datelike;
 use ratatui::layout::{Alignment, Constraint, Rect};
 use ratatui::text::{Line, Span};
@@ -325,14 +325,14 @@ fn table(r: &ReviewState, data: &Review, t: &Theme, ascii: bool, frame: &mut Fra
     let height = usize::from(area.height - 1);
     let offset = r.selected.saturating_sub(height.saturating_sub(1));
     let arrow = if r.descending { "↑" } else { "↓" };
-    let title = |name: &str, key: crate::review::CategorySort| {
+    let title = |name: &str, key: crate::domain::review::CategorySort| {
         if r.sort == key {
             format!("{name}{arrow}")
         } else {
             name.to_string()
         }
     };
-    use crate::review::CategorySort as S;
+    use crate::domain::review::CategorySort as S;
     let right = |s: String| Cell::from(Line::from(s).alignment(Alignment::Right));
     let mut header = vec![
         Cell::from(title("Category", S::Name)),

@@ -5,9 +5,9 @@ use crate::app::action::Action;
 use crate::app::effect::Effect;
 use crate::app::state::{BudgetForm, Screen, State, Toast};
 use crate::domain::money::{eval_amount, format_grouped, format_plain};
+use crate::domain::review::{Review, ReviewDetails, ReviewQuery};
 use crate::domain::text::inert;
 use crate::domain::{Currency, Month};
-use crate::review::{Review, ReviewDetails, ReviewQuery};
 use tui_input::Input;
 
 /// Rows the category table moves by on PageDown/PageUp.

@@ -1,83 +1,13 @@
-//! In-process triggers on the change stream: budget alerts are a consumer of change records (their
+//! The budget-alert consumer of the change stream: budget alerts come from change records (their
 //! old and new images) plus the aggregates, never a rescan of items. A consumer keeps a
 //! checkpoint (the last seq it looked at) and asks for the alerts of the records after it: each
-//! TUI session (in its runtime, so it sees crossings made by any session, once each) and
-//! `expense add` for its own record. User triggers (commands run per record) are in
-//! `crate::triggers`, with durable checkpoints in `store/checkpoints.rs`.
-//!
-//! (The aggregate deltas themselves are applied inside the write transaction, see
-//! `tables::Tx::write`.)
+//! TUI session (in its engine, so it sees crossings made by any session, once each) and
+//! `expense add` for its own record.
 
-use super::{ChangeRecord, Store, StoreError};
-use crate::domain::money::format_grouped;
-use crate::domain::{Currency, Expense, Kind, Month};
-
-/// How far a budget is used.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
-)]
-pub enum AlertLevel {
-    /// 80 % or more of the budget is spent.
-    Warning,
-    /// The budget is reached or exceeded.
-    Over,
-}
-
-/// A write made a category's month cross 80 % or 100 % of its budget.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct BudgetAlert {
-    /// The budgeted category (the written category or one of its parents).
-    pub category: String,
-    /// The budgeting month.
-    pub month: Month,
-    /// Currency of the budget.
-    pub currency: Currency,
-    /// The limit, minor units.
-    pub budget: i64,
-    /// Spent in the month after the write, minor units.
-    pub spent: i64,
-    /// Which line was crossed (the higher one when a write crosses both).
-    pub level: AlertLevel,
-}
-
-impl BudgetAlert {
-    /// The notice a person reads, e.g. `Budget food: 85% used in November 2026 (170.00 of 200.00 EUR)`.
-    pub fn message(&self) -> String {
-        let pct = i128::from(self.spent) * 100 / i128::from(self.budget.max(1));
-        let what = match self.level {
-            AlertLevel::Warning => "used",
-            AlertLevel::Over => "used, over budget",
-        };
-        format!(
-            "Budget {}: {pct}% {what} in {} ({} of {} {})",
-            crate::domain::text::inert(&self.category),
-            self.month.title(),
-            format_grouped(self.spent, self.currency),
-            format_grouped(self.budget, self.currency),
-            self.currency
-        )
-    }
-}
-
-/// True when `category` is `parent` or below it (`food:x` is below `food`, `foodstuff` is not).
-pub fn is_within(category: &str, parent: &str) -> bool {
-    category == parent
-        || (category.len() > parent.len()
-            && category.starts_with(parent)
-            && category.as_bytes()[parent.len()] == b':')
-}
-
-/// `food:groceries:organic`, `food:groceries`, `food`.
-pub fn ancestors(category: &str) -> impl Iterator<Item = &str> {
-    let cuts = category
-        .char_indices()
-        .filter(|(_, c)| *c == ':')
-        .map(|(i, _)| i)
-        .collect::<Vec<_>>();
-    std::iter::once(category)
-        .chain(cuts.into_iter().rev().map(move |i| &category[..i]))
-        .filter(|c| !c.is_empty())
-}
+use crate::domain::budget::{AlertLevel, BudgetAlert};
+use crate::domain::category::is_within;
+use crate::domain::{Expense, Kind, Month};
+use crate::store::{Budget, ChangeRecord, Store, StoreError};
 
 /// The budget alerts `record` causes (see [`budget_alerts_since`]; later records in the stream
 /// are accounted for, so the answer is the same whenever it is asked).
@@ -210,7 +140,7 @@ pub fn budget_alerts_since(
 }
 
 /// True when `e` is spending counted against budget `b`.
-fn counts_against(e: &Expense, b: &super::Budget) -> bool {
+fn counts_against(e: &Expense, b: &Budget) -> bool {
     e.draft.kind == Kind::Expense
         && e.draft.currency == b.currency
         && is_within(&e.draft.category, &b.category)
@@ -219,6 +149,7 @@ fn counts_against(e: &Expense, b: &super::Budget) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::Currency;
     use crate::domain::Draft;
     use crate::store::Origin;
 
@@ -341,16 +272,5 @@ mod tests {
             })
             .collect();
         assert_eq!(one_by_one, want);
-    }
-
-    #[test]
-    fn within_and_ancestors() {
-        assert!(is_within("food:x", "food"));
-        assert!(is_within("food", "food"));
-        assert!(!is_within("foodstuff", "food"));
-        assert!(!is_within("food", "food:x"));
-        let a: Vec<&str> = ancestors("a:b:c").collect();
-        assert_eq!(a, ["a:b:c", "a:b", "a"]);
-        assert_eq!(ancestors("a").collect::<Vec<_>>(), ["a"]);
     }
 }

@@ -1,13 +1,5 @@
-//! User triggers: `[[trigger]]` entries in config, each a filter over change records and a command
-//! that receives every matching record as JSON on stdin (the `expense stream` shape, in the
-//! trigger's view). The DynamoDB Streams + Lambda idea: each trigger has a durable checkpoint in
-//! the store (`store/checkpoints.rs`), so every record is delivered at least once, also across
-//! restarts and crashes; a failing command is retried with exponential backoff, and after
-//! `max_attempts` the record goes to the trigger's dead-letter list and the trigger moves on.
-//!
-//! Who delivers: the process that holds the store ([`Dispatcher`], started next to the session
-//! server by the TUI and by a command that opened the store itself). A trigger first seen starts
-//! at the newest record: it gets what is written after it was configured.
+//! `[[trigger]]` entries of config.toml: the TOML shape and its checks, key by key, into the
+//! `domain::trigger::TriggerSpec` that `engine::triggers` delivers.
 //!
 //! ```toml
 //! [[trigger]]
@@ -23,52 +15,18 @@
 //! timeout_secs = 30                  # a command running longer is killed (a failure)
 //! ```
 
-mod deliver;
-
-pub use deliver::{deliver, drop_dead_letters, health, retry_dead_letter, Dispatcher, Health};
-
-use crate::cli::stream::View;
-use crate::domain::{money, Currency, Expense};
-use crate::store::{ChangeRecord, Event, Origin};
+use crate::domain::stream::View;
+use crate::domain::trigger::{TriggerSpec, MAX_BACKOFF, MIN_SCALE};
+use crate::domain::{money, Currency};
+use crate::store::{Event, Origin};
 use serde::Deserialize;
 use std::time::Duration;
-
-/// One configured trigger.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TriggerSpec {
-    /// Unique name, `[A-Za-z0-9_-]+` (the key of its checkpoint).
-    pub name: String,
-    /// Run with `sh -c`, the record on stdin.
-    pub command: String,
-    /// Events that match (empty: all).
-    pub events: Vec<Event>,
-    /// The category or below it, in the old or the new image.
-    pub category: Option<String>,
-    /// Minimum amount as minor units at scale 3 (`50` = 50000), in the record's currency.
-    pub min_amount: Option<i128>,
-    /// Origins that match (empty: all).
-    pub origins: Vec<Origin>,
-    /// Images in the JSON.
-    pub view: View,
-    /// Attempts before a record is dead-lettered (at least 1).
-    pub max_attempts: u32,
-    /// Delay before the first retry; doubled for each further one, at most [`MAX_BACKOFF`].
-    pub backoff: Duration,
-    /// A run longer than this is killed and counted as a failure.
-    pub timeout: Duration,
-}
-
-/// The longest wait between two attempts.
-pub const MAX_BACKOFF: Duration = Duration::from_secs(300);
-
-/// Scale of [`TriggerSpec::min_amount`] (3 decimals covers every ISO 4217 currency we print).
-const MIN_SCALE: u32 = 3;
 
 /// `[[trigger]]` as written.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub(crate) struct TriggerFile {
-    pub(crate) name: String,
+pub struct TriggerFile {
+    pub name: String,
     command: String,
     #[serde(default)]
     events: Vec<String>,
@@ -84,7 +42,7 @@ pub(crate) struct TriggerFile {
 
 impl TriggerFile {
     /// The spec, or an error naming the key.
-    pub(crate) fn to_spec(&self) -> Result<TriggerSpec, String> {
+    pub fn to_spec(&self) -> Result<TriggerSpec, String> {
         let name = self.name.trim();
         if name.is_empty()
             || !name
@@ -132,7 +90,7 @@ impl TriggerFile {
             None => None,
         };
         let view = match &self.view {
-            Some(v) => <View as clap::ValueEnum>::from_str(v, true).map_err(|_| {
+            Some(v) => View::parse(v).ok_or_else(|| {
                 format!("view: '{v}' is not keys_only, new_image, old_image or new_and_old_images")
             })?,
             None => View::NewAndOldImages,
@@ -169,42 +127,6 @@ fn parse_min(text: &str) -> Result<i128, String> {
     money::parse_amount(text, kwd)
         .map(i128::from)
         .map_err(|e| e.to_string())
-}
-
-impl TriggerSpec {
-    /// True when `r` passes the filter.
-    pub fn matches(&self, r: &ChangeRecord) -> bool {
-        if !self.events.is_empty() && !self.events.contains(&r.event) {
-            return false;
-        }
-        if !self.origins.is_empty() && !self.origins.contains(&r.origin) {
-            return false;
-        }
-        let images = || [r.new.as_ref(), r.old.as_ref()].into_iter().flatten();
-        if let Some(c) = &self.category {
-            if !images().any(|e| crate::store::triggers::is_within(&e.draft.category, c)) {
-                return false;
-            }
-        }
-        if let Some(min) = self.min_amount {
-            if !images().any(|e| at_least(e, min)) {
-                return false;
-            }
-        }
-        true
-    }
-
-    /// Delay before attempt `attempts + 1` after `attempts` failures.
-    pub fn backoff_after(&self, attempts: u32) -> Duration {
-        let factor = 1u32 << attempts.saturating_sub(1).min(16);
-        self.backoff.saturating_mul(factor).min(MAX_BACKOFF)
-    }
-}
-
-/// `e.amount >= min / 10^3` in `e`'s currency, compared exactly.
-fn at_least(e: &Expense, min: i128) -> bool {
-    let exp = e.draft.currency.exponent();
-    i128::from(e.draft.amount) * 10i128.pow(MIN_SCALE) >= min * 10i128.pow(exp)
 }
 
 #[cfg(test)]
@@ -247,7 +169,7 @@ mod tests {
     }
 
     #[test]
-    fn backoff_doubles_up_to_the_cap() {
+    fn backoff_is_read_from_the_file() {
         let s = spec("name = 'a'\ncommand = 'x'\nbackoff_ms = 100").unwrap();
         let ms: Vec<u128> = (1..=4).map(|n| s.backoff_after(n).as_millis()).collect();
         assert_eq!(ms, [100, 200, 400, 800]);

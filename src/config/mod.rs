@@ -2,6 +2,8 @@
 //! `directories`), `config.toml` over the embedded defaults, and `EXPENSE_*` environment overrides.
 //! Every error names the file (and line) or variable and quotes the bad value.
 
+pub mod trigger;
+
 use crate::domain::import::{
     check_date_format, parse_delimiter, Col, ColumnRef, ImportSpec, Sign, TextEncoding,
 };
@@ -14,7 +16,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// The defaults, embedded so a fresh machine needs no file.
-pub const DEFAULT_CONFIG: &str = include_str!("../assets/config.toml");
+pub const DEFAULT_CONFIG: &str = include_str!("../../assets/config.toml");
 
 /// Colour scheme choice.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
@@ -54,7 +56,7 @@ pub struct Config {
     /// Exchange rates into `currency` (`[rates]`); empty: totals stay per currency.
     pub rates: crate::domain::rates::Rates,
     /// `[[trigger]]`: commands run for matching change records (see `crate::triggers`).
-    pub triggers: Vec<crate::triggers::TriggerSpec>,
+    pub triggers: Vec<crate::domain::trigger::TriggerSpec>,
     /// Days a deleted expense stays in the trash before the sweeper removes it for good
     /// (`trash_days`, `EXPENSE_TRASH_DAYS`); 0 deletes at once, with no trash.
     pub trash_days: u32,
@@ -137,7 +139,7 @@ struct ConfigFile {
     rates: Option<std::collections::BTreeMap<String, String>>,
     import: Option<ImportFile>,
     #[serde(default)]
-    trigger: Vec<crate::triggers::TriggerFile>,
+    trigger: Vec<trigger::TriggerFile>,
     backup: Option<BackupFile>,
     stream: Option<StreamFile>,
 }

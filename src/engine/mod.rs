@@ -1,0 +1,233 @@
+//! The engine: everything that runs against an open `Store` and knows no terminal, socket or
+//! command line. [`Engine::execute`] runs the reducer's effects (for a TUI in this process and
+//! for TUIs in other processes through the session server alike) and answers with actions; the
+//! rooms below hold the queries and consumers it and the commands share.
+//!
+//! Rule: the engine imports only `store`, `domain` (and `app`'s effect and answer vocabulary);
+//! nothing here prints, draws or reads a socket.
+
+pub mod alerts;
+pub mod review;
+pub mod stream_json;
+pub mod triggers;
+pub mod window;
+
+use crate::app::action::{
+    Action, Change, Completions, HistoryLoaded, HistoryRow, Stepped, Stored, TrashLoaded,
+};
+use crate::app::effect::{Effect, HistoryQuery};
+use crate::store::{ChangeRecord, Origin, Store, StoreError, Undone};
+
+/// Executes effects against one store handle; one per TUI (local, or served by a session).
+pub struct Engine {
+    store: Store,
+    ledger: window::Ledger,
+    /// Month start day for budget alerts.
+    start_day: u32,
+    /// Budget-alert checkpoint: the last seq whose alerts this session has shown.
+    alerts_after: u64,
+}
+
+impl Engine {
+    /// An engine over `store`.
+    pub fn new(store: Store) -> Engine {
+        // Notices are for what is written from now on, by any session.
+        let alerts_after = store.last_seq().unwrap_or(0);
+        Engine {
+            store,
+            ledger: window::Ledger::default(),
+            start_day: 1,
+            alerts_after,
+        }
+    }
+
+    /// Months start on `day` (budget alerts use it).
+    pub fn set_month_start_day(&mut self, day: u32) {
+        self.start_day = day;
+    }
+
+    /// The store, for shutdown.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// Performs one effect (not Quit/Suspend, which the loop handles) and reports the outcome:
+    /// usually one action, then `BudgetAlerts` when records written since the last call (by this
+    /// session or any other) crossed budget lines.
+    pub fn execute(&mut self, effect: Effect, now_ms: i64) -> Vec<Action> {
+        let mut out = self.perform(effect, now_ms);
+        if !out.is_empty() {
+            out.extend(self.budget_alerts());
+        }
+        out
+    }
+
+    /// The budget-alert consumer: the alerts of the records after its checkpoint.
+    fn budget_alerts(&mut self) -> Option<Action> {
+        match alerts::budget_alerts_since(&self.store, self.alerts_after, self.start_day) {
+            Ok((alerts, upto)) => {
+                self.alerts_after = upto;
+                (!alerts.is_empty())
+                    .then(|| Action::BudgetAlerts(alerts.into_iter().map(|(_, a)| a).collect()))
+            }
+            Err(e) => Some(Action::Failed(format!("checking budgets: {e}"))),
+        }
+    }
+
+    fn perform(&mut self, effect: Effect, now_ms: i64) -> Vec<Action> {
+        let result = match effect {
+            Effect::LoadWindow(q) => self
+                .ledger
+                .window(&self.store, q)
+                .map(|w| Action::WindowLoaded(Box::new(w))),
+            Effect::LoadCompletions => self.completions().map(Action::CompletionsLoaded),
+            Effect::LoadTriggerHealth => triggers::health(&self.store, &[])
+                .map(|h| Action::TriggerHealth(h.iter().find_map(triggers::Health::warning))),
+            Effect::LoadReview(q) => {
+                review::compute(&self.store, &q).map(|r| Action::ReviewLoaded(Box::new(r)))
+            }
+            Effect::LoadReviewDetails { month, start_day } => {
+                review::details(&self.store, month, start_day, review::DETAIL_LIMIT)
+                    .map(|d| Action::DetailsLoaded(Box::new(d)))
+            }
+            Effect::SetBudget { category, limit } => self
+                .store
+                .set_budget(&category, limit)
+                .map(|()| Action::BudgetSaved { category, limit }),
+            Effect::Put(draft) => {
+                return self.written(self.store.put(draft, Origin::User, now_ms), Change::Added)
+            }
+            Effect::Update {
+                id,
+                expected_version,
+                draft,
+            } => {
+                return self.written(
+                    self.store
+                        .update(id, expected_version, draft, Origin::User, now_ms),
+                    Change::Edited,
+                )
+            }
+            Effect::Delete {
+                id,
+                expected_version,
+                ttl_ms,
+            } => {
+                return self.written(
+                    self.store.trash(id, expected_version, now_ms, ttl_ms),
+                    Change::Deleted,
+                )
+            }
+            Effect::LoadTrash => self
+                .store
+                .trashed()
+                .map(|rows| Action::TrashLoaded(Box::new(TrashLoaded { rows, now_ms }))),
+            Effect::Restore { id } => {
+                return self.written(self.store.restore(id, now_ms), Change::Restored)
+            }
+            Effect::Purge { id } => {
+                return self.written(self.store.purge(id, now_ms), Change::Purged)
+            }
+            Effect::Undo => return self.stepped(false, self.store.undo_step(now_ms)),
+            Effect::Redo => return self.stepped(true, self.store.redo_step(now_ms)),
+            Effect::LoadHistory(q) => self.history(q).map(|h| Action::HistoryLoaded(Box::new(h))),
+            Effect::Quit | Effect::Suspend => return Vec::new(),
+        };
+        vec![result.unwrap_or_else(|e| Action::Failed(e.to_string()))]
+    }
+
+    /// The answer to a write (budget alerts follow from the stream, see `execute`).
+    fn written(&self, r: Result<ChangeRecord, StoreError>, change: Change) -> Vec<Action> {
+        match r {
+            Ok(record) => vec![stored(record, change)],
+            Err(e) => vec![Action::Failed(e.to_string())],
+        }
+    }
+
+    /// The answer to an undo or redo: `Stepped` with the line `expense undo`/`redo` prints,
+    /// then budget alerts when a one-record step crossed a budget line.
+    fn stepped(&self, redo: bool, r: Result<Option<Undone>, StoreError>) -> Vec<Action> {
+        let step = match r {
+            Ok(s) => s,
+            Err(e @ StoreError::Purged(_)) => return vec![Action::UndoImpossible(e.to_string())],
+            Err(e) => return vec![Action::Failed(e.to_string())],
+        };
+        let Some(step) = step else {
+            let text = if redo {
+                "Nothing to redo"
+            } else {
+                "Nothing to undo"
+            };
+            return vec![Action::Stepped(Box::new(Stepped {
+                redo,
+                text: text.into(),
+                expense: None,
+            }))];
+        };
+        let text = crate::domain::change::step_text(redo, &step);
+        let expense = match &step {
+            Undone::One(rec) => rec.new.clone(),
+            Undone::Batch(_) => None,
+        };
+        // Budget notices follow from the stream (see `execute`).
+        vec![Action::Stepped(Box::new(Stepped {
+            redo,
+            text,
+            expense,
+        }))]
+    }
+
+    /// A window of the whole stream or of one expense's records.
+    fn history(&self, q: HistoryQuery) -> Result<HistoryLoaded, StoreError> {
+        match q.item {
+            Some(id) => {
+                let h = self.store.item_history(id, q.start, q.len)?;
+                Ok(HistoryLoaded {
+                    total: h.total,
+                    rows: rows(h.records),
+                    query: q,
+                })
+            }
+            None => {
+                let w = self.store.history_window(q.start, q.len)?;
+                Ok(HistoryLoaded {
+                    total: usize::try_from((w.newest + 1).saturating_sub(w.first))
+                        .unwrap_or(usize::MAX),
+                    rows: rows(w.records),
+                    query: q,
+                })
+            }
+        }
+    }
+
+    fn completions(&self) -> Result<Completions, StoreError> {
+        Ok(Completions {
+            categories: self.store.categories()?,
+            payees: self.store.payees()?,
+            tags: self.store.tags()?,
+        })
+    }
+}
+
+/// Records with their local times.
+fn rows(records: Vec<ChangeRecord>) -> Vec<HistoryRow> {
+    records
+        .into_iter()
+        .map(|record| HistoryRow {
+            time: crate::clock::local_time(record.at),
+            record,
+        })
+        .collect()
+}
+
+fn stored(record: ChangeRecord, change: Change) -> Action {
+    let expense = record.new.or(record.old);
+    match expense {
+        Some(expense) => Action::Stored(Box::new(Stored {
+            seq: record.seq,
+            change,
+            expense,
+        })),
+        None => Action::Failed(format!("change {} has no image", record.seq)),
+    }
+}

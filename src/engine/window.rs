@@ -1,0 +1,257 @@
+//! The ledger's pages: date-ordered, unfiltered pages come straight from the date index (a month
+//! switch costs one aggregate scan plus one page); other orders and the fuzzy filter work on the
+//! month's rows, loaded once and kept until the store changes.
+
+use crate::app::action::WindowLoaded;
+use crate::app::effect::{SortKey, WindowQuery};
+use crate::domain::fuzzy::Fuzzy;
+use crate::domain::money::format_plain;
+use crate::domain::totals::Totals;
+use crate::domain::Expense;
+use crate::store::{Store, StoreError};
+use chrono::NaiveDate;
+
+/// The month's rows for sorted or filtered views, valid while the store's last seq is unchanged,
+/// with the last sorted/filtered order so that scrolling does not sort again.
+struct MonthRows {
+    from: NaiveDate,
+    to: NaiveDate,
+    category: Option<String>,
+    seq: u64,
+    rows: Vec<Expense>,
+    /// (sort, descending, filter) of `order`.
+    view: Option<(SortKey, bool, String)>,
+    /// Indexes into `rows` in view order.
+    order: Vec<usize>,
+}
+
+/// The ledger's window reader, with the month's rows cached for sorted and filtered views.
+#[derive(Default)]
+pub struct Ledger {
+    month: Option<MonthRows>,
+}
+
+impl Ledger {
+    pub fn window(
+        &mut self,
+        store: &Store,
+        mut q: WindowQuery,
+    ) -> Result<WindowLoaded, StoreError> {
+        let summary = store.summary(q.from, q.to)?;
+        let totals: Vec<Totals> = summary
+            .totals
+            .iter()
+            .map(|t| Totals {
+                currency: t.currency,
+                spent: t.spent,
+                income: t.income,
+                count: t.count,
+            })
+            .collect();
+        // A window that starts a page before the focused row keeps it on screen.
+        let around = |q: &mut WindowQuery, at: Option<usize>| {
+            if let Some(i) = at {
+                q.start = i.saturating_sub(q.len / 3);
+            }
+            at
+        };
+        if q.sort == SortKey::Date && q.filter.trim().is_empty() && q.category.is_none() {
+            let focus = match q.focus {
+                Some(id) => store.position_in_range(q.from, q.to, q.descending, id)?,
+                None => None,
+            };
+            let focus = around(&mut q, focus);
+            let rows = store.range(q.from, q.to, q.descending, q.start, q.len)?;
+            let total = usize::try_from(summary.count).unwrap_or(usize::MAX);
+            return Ok(WindowLoaded {
+                query: q,
+                total,
+                rows,
+                totals,
+                focus,
+                month_count: None,
+            });
+        }
+        let month = self.month_view(store, &q)?;
+        // A narrowed view totals what it lists; the header still says how many the month has.
+        let narrowed = q.category.is_some() || !q.filter.trim().is_empty();
+        let (totals, month_count) = if narrowed {
+            let listed = month.order.iter().map(|&i| &month.rows[i]);
+            (Totals::of(listed), Some(summary.count))
+        } else {
+            (totals, None)
+        };
+        let focus = q
+            .focus
+            .and_then(|id| month.order.iter().position(|&i| month.rows[i].id == id));
+        let focus = around(&mut q, focus);
+        let total = month.order.len();
+        let rows = month
+            .order
+            .iter()
+            .skip(q.start)
+            .take(q.len)
+            .map(|&i| month.rows[i].clone())
+            .collect();
+        Ok(WindowLoaded {
+            query: q,
+            total,
+            rows,
+            totals,
+            focus,
+            month_count,
+        })
+    }
+
+    /// The month's rows in the query's order, loaded and sorted only when something changed.
+    fn month_view(&mut self, store: &Store, q: &WindowQuery) -> Result<&MonthRows, StoreError> {
+        let seq = store.last_seq()?;
+        let fresh = matches!(&self.month, Some(m) if m.from == q.from && m.to == q.to && m.seq == seq && m.category == q.category);
+        if !fresh {
+            self.month = None;
+        }
+        let m = match &mut self.month {
+            Some(m) => m,
+            slot => {
+                let rows = match &q.category {
+                    Some(c) => store.range_in_category(c, q.from, q.to)?,
+                    None => store.range(q.from, q.to, false, 0, usize::MAX)?,
+                };
+                slot.insert(MonthRows {
+                    from: q.from,
+                    to: q.to,
+                    category: q.category.clone(),
+                    seq,
+                    rows,
+                    view: None,
+                    order: Vec::new(),
+                })
+            }
+        };
+        let view = (q.sort, q.descending, q.filter.trim().to_string());
+        if m.view.as_ref() != Some(&view) {
+            let mut order: Vec<usize> = if view.2.is_empty() {
+                (0..m.rows.len()).collect()
+            } else {
+                let mut fuzzy = Fuzzy::new(&view.2);
+                (0..m.rows.len())
+                    .filter(|&i| fuzzy.score(&haystack(&m.rows[i])).is_some())
+                    .collect()
+            };
+            sort(&mut order, &m.rows, q.sort, q.descending);
+            m.order = order;
+            m.view = Some(view);
+        }
+        Ok(m)
+    }
+}
+
+/// The text the filter matches: payee, category, note, tags and amount.
+fn haystack(e: &Expense) -> String {
+    let d = &e.draft;
+    format!(
+        "{} {} {} {} {}",
+        d.payee,
+        d.category,
+        d.note,
+        d.tags
+            .iter()
+            .map(|t| format!("#{t}"))
+            .collect::<Vec<_>>()
+            .join(" "),
+        format_plain(d.amount, d.currency)
+    )
+}
+
+fn sort(order: &mut [usize], rows: &[Expense], key: SortKey, descending: bool) {
+    // Lower-cased names once, not per comparison.
+    let names: Vec<String> = match key {
+        SortKey::Category => rows
+            .iter()
+            .map(|e| e.draft.category.to_lowercase())
+            .collect(),
+        SortKey::Payee => rows.iter().map(|e| e.draft.payee.to_lowercase()).collect(),
+        _ => Vec::new(),
+    };
+    order.sort_by(|&a, &b| {
+        let (x, y) = (&rows[a], &rows[b]);
+        let primary = match key {
+            SortKey::Date => x.draft.date.cmp(&y.draft.date),
+            SortKey::Amount => x.draft.amount.cmp(&y.draft.amount),
+            SortKey::Category | SortKey::Payee => names[a].cmp(&names[b]),
+        };
+        let ord = primary
+            .then(x.draft.date.cmp(&y.draft.date))
+            .then(x.id.cmp(&y.id));
+        if descending {
+            ord.reverse()
+        } else {
+            ord
+        }
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    // Amounts are written as units_cents (900_00 is 900.00).
+    #![allow(clippy::inconsistent_digit_grouping)]
+    use super::*;
+    use crate::domain::{Currency, Draft, Kind};
+    use crate::store::Origin;
+
+    fn put(store: &Store, day: u32, cents: i64, category: &str, payee: &str) {
+        let draft = Draft {
+            date: NaiveDate::from_ymd_opt(2026, 11, day).unwrap(),
+            amount: cents,
+            currency: Currency::EUR,
+            category: category.into(),
+            payee: payee.into(),
+            note: String::new(),
+            tags: Vec::new(),
+            kind: Kind::Expense,
+        };
+        store.put(draft, Origin::User, 0).unwrap();
+    }
+
+    fn load(rt: &mut Ledger, store: &Store, filter: &str, category: Option<&str>) -> WindowLoaded {
+        let q = WindowQuery {
+            from: NaiveDate::from_ymd_opt(2026, 11, 1).unwrap(),
+            to: NaiveDate::from_ymd_opt(2026, 11, 30).unwrap(),
+            sort: SortKey::Date,
+            descending: true,
+            filter: filter.into(),
+            start: 0,
+            len: 50,
+            focus: None,
+            category: category.map(str::to_string),
+        };
+        rt.window(store, q).unwrap()
+    }
+
+    #[test]
+    fn a_narrowed_view_totals_what_it_lists_and_names_the_months_count() {
+        let store = Store::open_temporary().unwrap();
+        put(&store, 3, 4_50, "food:coffee", "Starbucks");
+        put(&store, 5, 3_20, "food:coffee", "Starbucks");
+        put(&store, 6, 40_00, "food:groceries", "Lidl");
+        put(&store, 7, 900_00, "rent", "Landlord");
+        let mut rt = Ledger::default();
+
+        let all = load(&mut rt, &store, "", None);
+        assert_eq!((all.totals[0].spent, all.totals[0].count), (947_70, 4));
+        assert_eq!(all.month_count, None);
+
+        let star = load(&mut rt, &store, "starb", None);
+        assert_eq!(star.rows.len(), 2);
+        assert_eq!((star.totals[0].spent, star.totals[0].count), (7_70, 2));
+        assert_eq!(star.month_count, Some(4));
+
+        let food = load(&mut rt, &store, "", Some("food"));
+        assert_eq!((food.totals[0].spent, food.totals[0].count), (47_70, 3));
+        assert_eq!(food.month_count, Some(4));
+
+        let none = load(&mut rt, &store, "zzzz", None);
+        assert!(none.totals.is_empty() && none.rows.is_empty());
+        assert_eq!(none.month_count, Some(4));
+    }
+}
