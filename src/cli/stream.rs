@@ -3,6 +3,7 @@
 //! habits carry over. With `--follow` it keeps printing what any session writes.
 
 use super::Ctx;
+use crate::engine::feed::Subscription;
 use crate::engine::stream_json::write_record;
 pub use crate::engine::stream_json::View;
 use crate::store::Store;
@@ -14,8 +15,9 @@ use std::time::Duration;
 const BATCH: usize = 10_000;
 /// Bytes of output gathered before a write.
 const OUT_PAGE: usize = 64 * 1024;
-/// How often `--follow` looks for new records (the 200 ms promise has room to spare).
-const FOLLOW_EVERY: Duration = Duration::from_millis(50);
+/// How long `--follow` waits on the change feed before it looks whether its caller hung up (a
+/// commit wakes it at once).
+const CANCEL_EVERY: Duration = Duration::from_millis(200);
 
 /// Options of `expense stream`.
 #[derive(Debug, clap::Args)]
@@ -88,11 +90,11 @@ pub fn run(ctx: &mut Ctx, args: &Args) -> Result<()> {
             return Ok(());
         }
         ctx.out.flush()?;
-        while store.last_seq()? <= after {
+        let mut feed = Subscription::after(&store, after);
+        while feed.wait(CANCEL_EVERY).is_none() {
             if ctx.cancelled() {
                 return Ok(());
             }
-            std::thread::sleep(FOLLOW_EVERY);
         }
     }
 }

@@ -7,6 +7,7 @@
 //! nothing here prints, draws or reads a socket.
 
 pub mod alerts;
+pub mod feed;
 pub mod review;
 pub mod stream_json;
 pub mod triggers;
@@ -26,6 +27,8 @@ pub struct Engine {
     start_day: u32,
     /// Budget-alert checkpoint: the last seq whose alerts this session has shown.
     alerts_after: u64,
+    /// Says when something was committed since the last look (so reads cost no store read).
+    commits: feed::Subscription,
 }
 
 impl Engine {
@@ -33,11 +36,13 @@ impl Engine {
     pub fn new(store: Store) -> Engine {
         // Notices are for what is written from now on, by any session.
         let alerts_after = store.last_seq().unwrap_or(0);
+        let commits = feed::Subscription::after(&store, alerts_after);
         Engine {
             store,
             ledger: window::Ledger::default(),
             start_day: 1,
             alerts_after,
+            commits,
         }
     }
 
@@ -64,13 +69,19 @@ impl Engine {
 
     /// The budget-alert consumer: the alerts of the records after its checkpoint.
     fn budget_alerts(&mut self) -> Option<Action> {
+        // Nothing committed since the last look, by anyone: nothing to check.
+        self.commits.poll()?;
         match alerts::budget_alerts_since(&self.store, self.alerts_after, self.start_day) {
             Ok((alerts, upto)) => {
                 self.alerts_after = upto;
                 (!alerts.is_empty())
                     .then(|| Action::BudgetAlerts(alerts.into_iter().map(|(_, a)| a).collect()))
             }
-            Err(e) => Some(Action::Failed(format!("checking budgets: {e}"))),
+            Err(e) => {
+                // Looked at again after the next effect.
+                self.commits = feed::Subscription::after(&self.store, self.alerts_after);
+                Some(Action::Failed(format!("checking budgets: {e}")))
+            }
         }
     }
 

@@ -8,7 +8,8 @@
 //! - a second TUI sends the reducer's `Effect`s and gets the runtime's results back, so it works
 //!   exactly like the first one (`Effect`);
 //! - every TUI subscribes to change notifications (`Subscribe`): the newest sequence number,
-//!   pushed within 50 ms of any write by anyone, so every screen reloads without a key press.
+//!   pushed as soon as any write by anyone is committed (the store's change feed wakes the
+//!   notifier), so every screen reloads without a key press.
 //!
 //! Why commands travel as argv instead of one request type per store call: each command is then
 //! written once against `cli::Ctx` and works the same in its own process and through a session,
@@ -33,9 +34,6 @@ use std::path::{Path, PathBuf};
 /// Largest frame accepted: far above any page of rows or output chunk, small enough that a
 /// garbled length cannot make us allocate the machine away.
 const MAX_FRAME: usize = 64 * 1024 * 1024;
-
-/// How often the holder looks for new change records to announce.
-pub const NOTIFY_EVERY: std::time::Duration = std::time::Duration::from_millis(50);
 
 /// The socket of the store in `store_dir`: `<store_dir>.sock`, beside it.
 pub fn socket_path(store_dir: &Path) -> PathBuf {

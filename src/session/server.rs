@@ -3,9 +3,10 @@
 //! store, stopped before that process lets the store go, so the socket never outlives its holder
 //! except after a crash (then the next holder removes it: holding sled's lock proves it stale).
 
-use super::{read_frame, write_frame, Outcome, Reply, Request, RunRequest, NOTIFY_EVERY};
+use super::{read_frame, write_frame, Outcome, Reply, Request, RunRequest};
 use crate::cli::{self, Cli, Ctx};
 use crate::config::Config;
+use crate::engine::feed::Subscription;
 use crate::engine::Engine;
 use crate::store::Store;
 use clap::Parser;
@@ -20,6 +21,10 @@ use std::sync::mpsc;
 use std::sync::{Arc, Condvar, Mutex, Once};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
+
+/// How long the notifier waits on the change feed before it looks at its stop flag again (a
+/// commit or `shutdown` wakes it sooner).
+const IDLE_WAIT: Duration = Duration::from_secs(1);
 
 /// Output is sent in frames of at most this many bytes.
 const OUT_CHUNK: usize = 32 * 1024;
@@ -60,7 +65,7 @@ impl Server {
         // The umask is 077 already (Store::open); say it explicitly for the socket too.
         std::fs::set_permissions(sock, std::fs::Permissions::from_mode(0o600))?;
         let md = std::fs::metadata(sock)?;
-        let last = store.last_seq().map_err(io::Error::other)?;
+        let feed = Subscription::new(&store);
         let shared = Arc::new(Shared {
             store,
             stop: AtomicBool::new(false),
@@ -79,7 +84,7 @@ impl Server {
             let shared = shared.clone();
             std::thread::Builder::new()
                 .name("session-notify".into())
-                .spawn(move || notify_loop(shared, last))?
+                .spawn(move || notify_loop(shared, feed))?
         };
         Ok(Server {
             path: sock.to_path_buf(),
@@ -107,8 +112,8 @@ impl Server {
         }
         lock(&self.shared.subscribers).clear();
         if let Some(n) = self.notifier.take() {
-            // It naps between looks; wake it so it sees `stop` now, not after the nap.
-            n.thread().unpark();
+            // It waits on the change feed; wake it so it sees `stop` now.
+            self.shared.store.feed().wake_all();
             let _ = n.join();
         }
         let deadline = Instant::now() + wait;
@@ -191,17 +196,15 @@ fn accept_loop(listener: UnixListener, shared: Arc<Shared>) {
     }
 }
 
-fn notify_loop(shared: Arc<Shared>, mut last: u64) {
+/// Pushes the newest seq to every subscriber as soon as a write is committed (the store's change
+/// feed wakes it; `shutdown` wakes it to stop).
+fn notify_loop(shared: Arc<Shared>, mut feed: Subscription) {
     while !shared.stop.load(Ordering::SeqCst) {
-        std::thread::park_timeout(NOTIFY_EVERY);
+        let news = feed.wait(IDLE_WAIT);
         if shared.stop.load(Ordering::SeqCst) {
             return;
         }
-        let Ok(seq) = shared.store.last_seq() else {
-            continue;
-        };
-        if seq != last {
-            last = seq;
+        if let Some(seq) = news {
             lock(&shared.subscribers).retain(|tx| tx.send(seq).is_ok());
         }
     }

@@ -13,6 +13,7 @@ mod check;
 mod checkpoints;
 mod codec;
 mod error;
+pub mod feed;
 mod history;
 mod import;
 mod keys;
@@ -92,6 +93,8 @@ pub struct Store {
     /// How long an expense that an undo or redo removes again stays in the trash (ms; 0: no
     /// trash). Shared by clones; the process holding the store sets it from config.
     trash_ttl: Arc<std::sync::atomic::AtomicI64>,
+    /// The newest committed seq, announced after each write (see `store/feed.rs`).
+    feed: Arc<feed::Feed>,
 }
 
 impl Store {
@@ -212,12 +215,14 @@ impl Store {
             )?)),
             None => None,
         };
+        let last = trees.last_seq()?;
         Ok(Store {
             db,
             trees,
             path,
             mark,
             trash_ttl: Arc::new(std::sync::atomic::AtomicI64::new(DEFAULT_TRASH_TTL_MS)),
+            feed: Arc::new(feed::Feed::new(last)),
         })
     }
 
@@ -226,6 +231,11 @@ impl Store {
     pub fn set_trash_ttl(&self, ttl_ms: i64) {
         self.trash_ttl
             .store(ttl_ms.max(0), std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// The commit feed: wait here for records newer than a seq instead of polling `last_seq`.
+    pub fn feed(&self) -> &Arc<feed::Feed> {
+        &self.feed
     }
 
     /// The store directory (`None` for a temporary store).
@@ -816,8 +826,11 @@ impl Store {
         self.check_writable()?;
         let chain = std::cell::Cell::new(None);
         let r = self.transact_unmarked(f, &chain)?;
-        if let (Some(m), Some((seq, hash))) = (&self.mark, chain.get()) {
-            m.advance(seq, &hash)?;
+        if let Some((seq, hash)) = chain.get() {
+            if let Some(m) = &self.mark {
+                m.advance(seq, &hash)?;
+            }
+            self.feed.publish(seq);
         }
         Ok(r)
     }

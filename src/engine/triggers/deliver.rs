@@ -3,6 +3,7 @@
 //! `expense triggers` and the TUI's status line.
 
 use super::TriggerSpec;
+use crate::engine::feed::Subscription;
 use crate::store::{ChangeRecord, DeadLetter, Store, StoreError, TriggerState};
 use std::io::{Read, Write};
 use std::process::{Command, Stdio};
@@ -13,8 +14,8 @@ use std::time::{Duration, Instant};
 
 /// Records read per store call.
 const PAGE: usize = 256;
-/// How often the dispatcher looks for new records when nothing wakes it.
-const POLL: Duration = Duration::from_millis(100);
+/// The longest nap of the dispatcher: a commit, a retry's time or `finish` wakes it sooner.
+const NAP: Duration = Duration::from_secs(1);
 /// Bytes of a failing command's stderr kept in its error message.
 const STDERR_TAIL: usize = 300;
 
@@ -212,6 +213,8 @@ fn pass(store: &Store, spec: &TriggerSpec, stop: &AtomicBool) -> Result<Paused, 
 
 /// Runs the triggers in the background of the process that holds the store.
 pub struct Dispatcher {
+    /// Wakes the thread (it waits on the store's change feed).
+    wake: Subscription,
     stop: Arc<AtomicBool>,
     /// Set by `finish`: deliver what is due before this Unix ms, then end.
     finishing: Arc<Mutex<Option<i64>>>,
@@ -240,6 +243,7 @@ impl Dispatcher {
         }
         let stop = Arc::new(AtomicBool::new(false));
         let finishing = Arc::new(Mutex::new(None));
+        let wake = Subscription::new(&store);
         let thread = {
             let (stop, finishing) = (stop.clone(), finishing.clone());
             std::thread::Builder::new()
@@ -248,6 +252,7 @@ impl Dispatcher {
                 .ok()?
         };
         Some(Dispatcher {
+            wake,
             stop,
             finishing,
             thread: Some(thread),
@@ -260,7 +265,7 @@ impl Dispatcher {
         *self.finishing.lock().unwrap_or_else(|p| p.into_inner()) =
             Some(now_ms().saturating_add(wait.as_millis() as i64));
         if let Some(t) = self.thread.take() {
-            t.thread().unpark();
+            self.wake.wake_all();
             let deadline = Instant::now() + wait;
             while !t.is_finished() && Instant::now() < deadline {
                 std::thread::sleep(Duration::from_millis(5));
@@ -276,18 +281,21 @@ impl Dispatcher {
 impl Drop for Dispatcher {
     fn drop(&mut self) {
         self.stop.store(true, Ordering::SeqCst);
-        if let Some(t) = &self.thread {
-            t.thread().unpark();
+        if self.thread.is_some() {
+            self.wake.wake_all();
         }
     }
 }
 
 fn run(store: &Store, specs: &[TriggerSpec], stop: &AtomicBool, finishing: &Mutex<Option<i64>>) {
+    // From seq 0: the first round looks at every trigger's checkpoint.
+    let mut feed = Subscription::after(store, 0);
     let mut seen = None;
     let mut next_retry: Option<i64> = None;
     let mut finished_round = false;
     while !stop.load(Ordering::SeqCst) {
-        let last = store.last_seq().ok();
+        feed.poll();
+        let last = Some(feed.seen());
         let retry_due = next_retry.is_some_and(|t| now_ms() >= t);
         let finish_by = *finishing.lock().unwrap_or_else(|p| p.into_inner());
         if finish_by.is_some() && finished_round && !retry_due {
@@ -314,9 +322,9 @@ fn run(store: &Store, specs: &[TriggerSpec], stop: &AtomicBool, finishing: &Mute
             finished_round = finish_by.is_some();
         }
         let nap = next_retry
-            .map(|t| Duration::from_millis((t - now_ms()).clamp(1, POLL.as_millis() as i64) as u64))
-            .unwrap_or(POLL);
-        std::thread::park_timeout(nap);
+            .map(|t| Duration::from_millis((t - now_ms()).clamp(1, NAP.as_millis() as i64) as u64))
+            .unwrap_or(NAP);
+        feed.wait(nap);
     }
 }
 
