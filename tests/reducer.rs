@@ -190,25 +190,25 @@ impl Fake {
     /// Indexes of the visible rows (21 at 80x24).
     fn visible(&self) -> std::ops::Range<usize> {
         let l = &self.state.ledger;
-        l.offset..l.offset + 21
+        l.cursor.offset..l.cursor.offset + 21
     }
 
     /// The selection is on screen and its row is loaded.
     fn assert_selection_shown(&self) {
         let l = &self.state.ledger;
         assert!(
-            self.visible().contains(&l.selected),
+            self.visible().contains(&l.cursor.selected),
             "selected {} outside visible {:?}",
-            l.selected,
+            l.cursor.selected,
             self.visible()
         );
         let q = WindowQuery {
-            start: l.offset,
+            start: l.cursor.offset,
             len: 21,
             ..self.query_now()
         };
         for (k, want) in self.load(&q).rows.iter().enumerate() {
-            let i = l.offset + k;
+            let i = l.cursor.offset + k;
             assert_eq!(l.row(i), Some(want), "row {i} loaded");
         }
     }
@@ -232,7 +232,7 @@ fn first_load_fills_the_window() {
     assert_eq!(l.total, Some(1000));
     assert_eq!(l.window_start, 0);
     assert_eq!(l.window.len(), 63, "visible page plus a page after");
-    assert_eq!(l.selected, 0);
+    assert_eq!(l.cursor.selected, 0);
     assert_eq!(l.totals.len(), 1);
     assert_eq!(l.totals[0].count, 1000);
     f.assert_selection_shown();
@@ -256,14 +256,14 @@ fn resize_before_anything_is_loaded_emits_nothing() {
 fn j_and_k_clamp_at_both_ends() {
     let mut f = Fake::with_rows(3);
     assert!(f.send(Action::SelectPrev).is_empty());
-    assert_eq!(f.state.ledger.selected, 0);
+    assert_eq!(f.state.ledger.cursor.selected, 0);
     f.send(Action::SelectNext);
     f.send(Action::SelectNext);
-    assert_eq!(f.state.ledger.selected, 2);
+    assert_eq!(f.state.ledger.cursor.selected, 2);
     assert!(f.send(Action::SelectNext).is_empty());
-    assert_eq!(f.state.ledger.selected, 2, "stays on the last row");
+    assert_eq!(f.state.ledger.cursor.selected, 2, "stays on the last row");
     f.send(Action::SelectPrev);
-    assert_eq!(f.state.ledger.selected, 1);
+    assert_eq!(f.state.ledger.cursor.selected, 1);
 }
 
 #[test]
@@ -279,8 +279,8 @@ fn moving_in_an_empty_month_stays_at_zero() {
         Action::SelectFirst,
     ] {
         assert!(f.send(a.clone()).is_empty(), "{a:?}");
-        assert_eq!(f.state.ledger.selected, 0, "{a:?}");
-        assert_eq!(f.state.ledger.offset, 0, "{a:?}");
+        assert_eq!(f.state.ledger.cursor.selected, 0, "{a:?}");
+        assert_eq!(f.state.ledger.cursor.offset, 0, "{a:?}");
     }
 }
 
@@ -291,10 +291,10 @@ fn j_scrolls_one_row_and_loads_only_past_the_window() {
     for i in 1..=62 {
         let fx = f.send(Action::SelectNext);
         assert!(fx.is_empty(), "step {i} reloaded: {fx:?}");
-        assert_eq!(f.state.ledger.selected, i);
+        assert_eq!(f.state.ledger.cursor.selected, i);
         f.assert_selection_shown();
     }
-    assert_eq!(f.state.ledger.offset, 42);
+    assert_eq!(f.state.ledger.cursor.offset, 42);
     // Row 63 is not loaded: exactly one load, a page before to a page after.
     let fx = f.send(Action::SelectNext);
     let qs = load_windows(&fx);
@@ -312,11 +312,11 @@ fn page_down_and_up_keep_the_selection_visible() {
     for step in 1..=60 {
         let fx = f.send(Action::PageDown);
         loads += load_windows(&fx).len();
-        assert_eq!(f.state.ledger.selected, (step * 21).min(999));
+        assert_eq!(f.state.ledger.cursor.selected, (step * 21).min(999));
         f.assert_selection_shown();
     }
-    assert_eq!(f.state.ledger.selected, 999);
-    assert_eq!(f.state.ledger.offset, 1000 - 21);
+    assert_eq!(f.state.ledger.cursor.selected, 999);
+    assert_eq!(f.state.ledger.cursor.offset, 1000 - 21);
     assert!(loads < 60, "a load every page at most, got {loads}");
     assert!(
         f.send(Action::PageDown).is_empty(),
@@ -326,8 +326,8 @@ fn page_down_and_up_keep_the_selection_visible() {
         f.send(Action::PageUp);
         f.assert_selection_shown();
     }
-    assert_eq!(f.state.ledger.selected, 0);
-    assert_eq!(f.state.ledger.offset, 0);
+    assert_eq!(f.state.ledger.cursor.selected, 0);
+    assert_eq!(f.state.ledger.cursor.offset, 0);
 }
 
 #[test]
@@ -337,14 +337,14 @@ fn select_last_and_first_jump_and_load() {
     let qs = load_windows(&fx);
     assert_eq!(qs.len(), 1, "the end is not loaded");
     assert_eq!(qs[0].start, 979 - 21);
-    assert_eq!(f.state.ledger.selected, 999);
-    assert_eq!(f.state.ledger.offset, 979);
+    assert_eq!(f.state.ledger.cursor.selected, 999);
+    assert_eq!(f.state.ledger.cursor.offset, 979);
     f.assert_selection_shown();
     assert!(f.send(Action::SelectLast).is_empty());
     let fx = f.send(Action::SelectFirst);
     assert_eq!(load_windows(&fx).len(), 1);
-    assert_eq!(f.state.ledger.selected, 0);
-    assert_eq!(f.state.ledger.offset, 0);
+    assert_eq!(f.state.ledger.cursor.selected, 0);
+    assert_eq!(f.state.ledger.cursor.offset, 0);
     f.assert_selection_shown();
 }
 
@@ -370,7 +370,10 @@ fn shrinking_the_terminal_keeps_the_selection_visible() {
     });
     let l = &f.state.ledger;
     // 10 rows: header, table header, status -> 7 rows.
-    assert!(l.selected >= l.offset && l.selected < l.offset + 7, "{l:?}");
+    assert!(
+        l.cursor.selected >= l.cursor.offset && l.cursor.selected < l.cursor.offset + 7,
+        "{l:?}"
+    );
 }
 
 // ---------------------------------------------------------------- months
@@ -431,8 +434,8 @@ fn month_switch_resets_selection() {
     let mut f = Fake::with_rows(100);
     f.send(Action::SelectLast);
     f.send(Action::PrevMonth);
-    assert_eq!(f.state.ledger.selected, 0);
-    assert_eq!(f.state.ledger.offset, 0);
+    assert_eq!(f.state.ledger.cursor.selected, 0);
+    assert_eq!(f.state.ledger.cursor.offset, 0);
 }
 
 #[test]
@@ -506,7 +509,7 @@ fn reverse_sort_flips_order_and_goes_to_the_top() {
     let fx = f.send(Action::ReverseSort);
     let q = load_windows(&fx)[0];
     assert!(!q.descending);
-    assert_eq!(f.state.ledger.selected, 0);
+    assert_eq!(f.state.ledger.cursor.selected, 0);
     let oldest = f.state.ledger.row(0).unwrap();
     assert!(oldest.draft.date < newest.draft.date);
     f.send(Action::ReverseSort);
@@ -596,7 +599,7 @@ fn moving_while_filtering_keeps_the_line_open() {
     f.send(Action::StartFilter);
     f.send(Action::SelectNext);
     assert!(f.state.ledger.filter_editing);
-    assert_eq!(f.state.ledger.selected, 1);
+    assert_eq!(f.state.ledger.cursor.selected, 1);
     // Letters are text while filtering, never commands.
     let fx = f.send(Action::Input(InputRequest::InsertChar('q')));
     assert!(!f.state.quitting);
@@ -1120,7 +1123,7 @@ fn help_opens_scrolls_and_closes() {
     f.send(Action::Cancel);
     assert!(f.state.overlay.is_none());
     assert_eq!(
-        f.state.ledger.selected, 0,
+        f.state.ledger.cursor.selected, 0,
         "help keys never move the ledger"
     );
 }
@@ -1155,11 +1158,11 @@ fn changed_elsewhere_reloads_the_visible_page_and_keeps_the_row_under_the_cursor
     let qs = load_windows(&fx);
     assert_eq!(qs.len(), 1);
     assert_eq!(qs[0].focus, Some(under));
-    assert!(qs[0].start <= f.state.ledger.offset);
+    assert!(qs[0].start <= f.state.ledger.cursor.offset);
     assert!(fx.contains(&Effect::LoadCompletions));
     assert_eq!(f.state.ledger.total, Some(101));
     assert_eq!(
-        f.state.ledger.selected, 31,
+        f.state.ledger.cursor.selected, 31,
         "the selection moved with its row"
     );
     assert_eq!(f.state.ledger.selected_row().unwrap().id, under);
@@ -1167,14 +1170,14 @@ fn changed_elsewhere_reloads_the_visible_page_and_keeps_the_row_under_the_cursor
     // A row above goes away elsewhere: the cursor's row is still the same.
     f.store.retain(|e| e.id != ExpenseId(501));
     f.send(Action::ChangedElsewhere);
-    assert_eq!(f.state.ledger.selected, 30);
+    assert_eq!(f.state.ledger.cursor.selected, 30);
     assert_eq!(f.state.ledger.selected_row().unwrap().id, under);
 
     // The cursor's own row goes away elsewhere: the cursor stays where it was.
     f.store.retain(|e| e.id != under);
     f.send(Action::ChangedElsewhere);
     assert_eq!(f.state.ledger.total, Some(99));
-    assert_eq!(f.state.ledger.selected, 30);
+    assert_eq!(f.state.ledger.cursor.selected, 30);
 }
 
 #[test]
@@ -1191,7 +1194,7 @@ fn deleting_the_last_row_moves_the_selection_up() {
         expense: row,
     })));
     assert_eq!(f.state.ledger.total, Some(4));
-    assert_eq!(f.state.ledger.selected, 3);
+    assert_eq!(f.state.ledger.cursor.selected, 3);
     assert!(f.state.ledger.selected_row().is_some());
 }
 
@@ -1226,7 +1229,7 @@ fn a_saved_expense_stays_selected_wherever_it_moved() {
     let l = &f.state.ledger;
     assert_eq!(l.selected_row().map(|e| e.id), Some(saved.id));
     assert!(
-        l.selected >= l.offset && l.selected < l.offset + 21,
+        l.cursor.selected >= l.cursor.offset && l.cursor.selected < l.cursor.offset + 21,
         "selection on screen"
     );
 }

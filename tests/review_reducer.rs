@@ -97,7 +97,7 @@ fn rows_sorted_by_spending_and_navigation_stays_in_bounds() {
     assert_eq!(names(&s), ["rent", "food", "transport"]);
     assert_eq!(selected(&s), "rent");
     update(&mut s, Action::SelectPrev);
-    assert_eq!(s.review.selected, 0);
+    assert_eq!(s.review.cursor.selected, 0);
     for _ in 0..5 {
         update(&mut s, Action::SelectNext);
     }
