@@ -96,7 +96,7 @@ impl Cursor {
     /// far as needed to show the selection (for a list drawn shorter than the reducer's page).
     pub fn first_shown(&self, height: usize) -> usize {
         let low = self.selected.saturating_sub(height.saturating_sub(1));
-        self.offset.clamp(low, self.selected.max(low))
+        self.offset.clamp(low, self.selected)
     }
 }
 
