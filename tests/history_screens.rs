@@ -310,7 +310,7 @@ fn paging_loads_windows_never_the_stream() {
     for _ in 0..5 {
         loads += send(&mut s, &st, Action::PageDown);
     }
-    assert_eq!(s.history.selected, 5 * 21);
+    assert_eq!(s.history.cursor.selected, 5 * 21);
     assert!((1..=5).contains(&loads), "{loads}");
     assert_eq!(s.history.selected_row().unwrap().record.seq, 1000 - 105);
     send(&mut s, &st, Action::SelectLast);
@@ -319,7 +319,7 @@ fn paging_loads_windows_never_the_stream() {
     send(&mut s, &st, Action::SelectFirst);
     assert_eq!(s.history.selected_row().unwrap().record.seq, 1000);
     send(&mut s, &st, Action::PageUp);
-    assert_eq!(s.history.selected, 0);
+    assert_eq!(s.history.cursor.selected, 0);
     // A taller terminal shows more rows than were loaded: they are fetched.
     let fx = update(
         &mut s,
@@ -348,19 +348,25 @@ fn records_from_other_sessions_appear_and_the_selection_stays_put() {
     assert_eq!(s.history.total, Some(33));
     assert_eq!(s.history.selected_row().unwrap().record.seq, 28);
     assert_eq!(s.history.row(0).unwrap().record.seq, 33);
-    assert_eq!(s.history.offset, 0, "the new records show at the top");
+    assert_eq!(
+        s.history.cursor.offset, 0,
+        "the new records show at the top"
+    );
     // Scrolled down, the viewport keeps its records.
     for _ in 0..30 {
         send(&mut s, &st, Action::SelectNext);
     }
     let (offset, top) = (
-        s.history.offset,
-        s.history.row(s.history.offset).unwrap().record.seq,
+        s.history.cursor.offset,
+        s.history.row(s.history.cursor.offset).unwrap().record.seq,
     );
     assert!(offset > 0);
     let st = stream(34);
     send(&mut s, &st, Action::ChangedElsewhere);
-    assert_eq!(s.history.row(s.history.offset).unwrap().record.seq, top);
+    assert_eq!(
+        s.history.row(s.history.cursor.offset).unwrap().record.seq,
+        top
+    );
     // At the top, the top stays the newest.
     send(&mut s, &st, Action::SelectFirst);
     let st = stream(35);

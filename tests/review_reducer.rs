@@ -97,7 +97,7 @@ fn rows_sorted_by_spending_and_navigation_stays_in_bounds() {
     assert_eq!(names(&s), ["rent", "food", "transport"]);
     assert_eq!(selected(&s), "rent");
     update(&mut s, Action::SelectPrev);
-    assert_eq!(s.review.selected, 0);
+    assert_eq!(s.review.cursor.selected, 0);
     for _ in 0..5 {
         update(&mut s, Action::SelectNext);
     }
@@ -386,4 +386,47 @@ fn a_notice_from_another_sessions_write_is_not_joined_with_an_old_message() {
     // A notice that came before the change's notification is not taken away by it.
     update(&mut s, Action::ChangedElsewhere);
     assert!(s.toast.as_ref().unwrap().text.starts_with("Budget food"));
+}
+
+/// `n` top-level categories, `c00` spending the most.
+fn many(n: usize) -> Review {
+    let mut r = review(nov());
+    r.categories = (0..n)
+        .map(|i| cat(&format!("c{i:02}"), (100 - i as i64) * 100, 0, None, false))
+        .collect();
+    r
+}
+
+#[test]
+fn page_keys_move_by_the_screen_and_the_viewport_is_kept_in_state() {
+    let mut s = on_review();
+    update(&mut s, Action::ReviewLoaded(Box::new(many(60))));
+    // 80x24: pages of 21 rows (they were a fixed 10), the viewport moving with the selection.
+    update(&mut s, Action::SelectNext);
+    update(&mut s, Action::PageDown);
+    assert_eq!(selected(&s), "c22");
+    assert_eq!(s.review.cursor.offset, 21);
+    update(&mut s, Action::PageUp);
+    assert_eq!(selected(&s), "c01");
+    assert_eq!(s.review.cursor.offset, 0);
+    // Moving up inside the viewport keeps it (the render used to scroll with every key).
+    update(&mut s, Action::SelectLast);
+    assert_eq!(s.review.cursor.offset, 39);
+    for _ in 0..5 {
+        update(&mut s, Action::SelectPrev);
+    }
+    assert_eq!(selected(&s), "c54");
+    assert_eq!(s.review.cursor.offset, 39);
+    // A smaller screen pages by its own height.
+    update(
+        &mut s,
+        Action::Resize {
+            width: 80,
+            height: 10,
+        },
+    );
+    assert_eq!(s.review.cursor.offset, 48, "the selection stays on screen");
+    update(&mut s, Action::PageUp);
+    assert_eq!(selected(&s), "c47");
+    assert_eq!(s.review.cursor.offset, 41);
 }

@@ -204,7 +204,7 @@ fn answers_reload_the_trash_and_purges_are_not_undoable() {
     assert!(update(&mut s, Action::ChangedElsewhere).contains(&Effect::LoadTrash));
     // A shorter list keeps the selection inside it.
     update(&mut s, Action::SelectLast);
-    assert_eq!(s.trash.selected, 3);
+    assert_eq!(s.trash.cursor.selected, 3);
     update(
         &mut s,
         Action::TrashLoaded(Box::new(TrashLoaded {
@@ -212,7 +212,7 @@ fn answers_reload_the_trash_and_purges_are_not_undoable() {
             now_ms: NOW,
         })),
     );
-    assert_eq!(s.trash.selected, 1);
+    assert_eq!(s.trash.cursor.selected, 1);
 }
 
 #[test]

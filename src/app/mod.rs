@@ -3,6 +3,7 @@
 
 pub mod action;
 pub mod effect;
+pub mod list;
 pub mod state;
 pub mod update;
 

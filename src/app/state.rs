@@ -3,6 +3,7 @@
 
 use super::action::{Completions, Totals};
 use super::effect::SortKey;
+use super::list::Cursor;
 use crate::domain::review::{CategorySort, CategoryTotal, Review, ReviewDetails};
 use crate::domain::validate::{Field, RawDraft};
 use crate::domain::{Currency, Expense, ExpenseId, Kind, Month};
@@ -99,10 +100,8 @@ pub struct LedgerState {
     pub filter: Input,
     /// True while the filter line has the keyboard.
     pub filter_editing: bool,
-    /// Absolute index of the selected row.
-    pub selected: usize,
-    /// Absolute index of the first visible row.
-    pub offset: usize,
+    /// The selected row and the first visible one (absolute indexes).
+    pub cursor: Cursor,
     /// Rows matching the view (all pages); `None` until the first load.
     pub total: Option<usize>,
     /// Absolute index of `window[0]`.
@@ -126,8 +125,7 @@ impl LedgerState {
             descending: true,
             filter: Input::default(),
             filter_editing: false,
-            selected: 0,
-            offset: 0,
+            cursor: Cursor::default(),
             total: None,
             window_start: 0,
             window: Vec::new(),
@@ -145,7 +143,7 @@ impl LedgerState {
 
     /// The selected row, if loaded.
     pub fn selected_row(&self) -> Option<&Expense> {
-        self.row(self.selected)
+        self.row(self.cursor.selected)
     }
 }
 
@@ -172,10 +170,8 @@ pub struct HistoryState {
     pub item_text: String,
     /// Where Esc goes back to.
     pub back: Screen,
-    /// Absolute index of the selected record (0 = the newest).
-    pub selected: usize,
-    /// Absolute index of the first visible record.
-    pub offset: usize,
+    /// The selected record (0 = the newest) and the first visible one (absolute indexes).
+    pub cursor: Cursor,
     /// Records in the view; `None` until the first load.
     pub total: Option<usize>,
     /// Absolute index of `window[0]`.
@@ -195,7 +191,7 @@ impl HistoryState {
 
     /// The selected record, if loaded.
     pub fn selected_row(&self) -> Option<&super::action::HistoryRow> {
-        self.row(self.selected)
+        self.row(self.cursor.selected)
     }
 }
 
@@ -205,10 +201,8 @@ impl HistoryState {
 pub struct TrashState {
     /// The trashed expenses, most recently deleted first; `None` until loaded.
     pub rows: Option<Vec<crate::store::Trashed>>,
-    /// Index of the selected row.
-    pub selected: usize,
-    /// Index of the first visible row.
-    pub offset: usize,
+    /// The selected row and the first visible one.
+    pub cursor: Cursor,
     /// The clock when `rows` was read (Unix ms), for "expires in" (render never reads a clock).
     pub now_ms: i64,
 }
@@ -216,7 +210,7 @@ pub struct TrashState {
 impl TrashState {
     /// The selected row, if any.
     pub fn selected_row(&self) -> Option<&crate::store::Trashed> {
-        self.rows.as_ref()?.get(self.selected)
+        self.rows.as_ref()?.get(self.cursor.selected)
     }
 }
 
@@ -231,8 +225,9 @@ pub struct ReviewState {
     pub details: Option<ReviewDetails>,
     /// Categories whose sub-categories are shown (by path).
     pub expanded: BTreeSet<String>,
-    /// Index of the selected row among the visible rows.
-    pub selected: usize,
+    /// The selected row and the first one drawn, as indexes among the visible rows (those of
+    /// expanded categories).
+    pub cursor: Cursor,
     /// Order of siblings in the table.
     pub sort: CategorySort,
     /// Reverse of the sort's natural order.
@@ -249,7 +244,7 @@ impl ReviewState {
             data: None,
             details: None,
             expanded: BTreeSet::new(),
-            selected: 0,
+            cursor: Cursor::default(),
             sort: CategorySort::Spent,
             descending: false,
             budget_form: None,
@@ -266,7 +261,7 @@ impl ReviewState {
 
     /// The selected category row, if any.
     pub fn selected_row(&self) -> Option<&CategoryTotal> {
-        let i = *self.visible().get(self.selected)?;
+        let i = *self.visible().get(self.cursor.selected)?;
         self.data.as_ref()?.categories.get(i)
     }
 }

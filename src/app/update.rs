@@ -1,20 +1,26 @@
 //! The reducer: `update(&mut State, Action) -> Vec<Effect>`. Pure: no terminal, no store, no
-//! clock. It moves the selection, keeps the loaded window around the visible rows, and turns
-//! intents into effects; the runtime answers with `WindowLoaded`, `Stored` and `Failed`.
+//! clock. This file dispatches (the runtime's answers first, then the overlay, then the screen's
+//! reducer in `update/`) and holds what the screens share: the overlays (prompt, help, quick
+//! entry), the keys that mean the same everywhere, and the answers to writes (`Stored`,
+//! `Stepped`); the runtime answers effects with `WindowLoaded`, `Stored` and `Failed`.
 
 mod form;
 mod history;
+mod ledger;
 mod review;
 mod trash;
 
+pub use ledger::reload;
+
 use super::action::{Action, Change, Stored};
-use super::effect::{Effect, WindowQuery};
-use super::state::{LedgerState, Overlay, Screen, State, Toast};
+use super::effect::Effect;
+use super::state::{Overlay, Screen, State, Toast};
 use crate::domain::money::format_grouped;
 use crate::domain::quick::{parse, split, QuickContext};
 use crate::domain::text::inert;
-use crate::domain::{ExpenseId, Month};
+use crate::domain::Month;
 use crate::ui::layout::ledger_rows;
+use ledger::query_at;
 
 /// Applies `action` to `state` and returns the I/O the runtime must perform.
 pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
@@ -24,10 +30,13 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
     match action {
         Action::Resize { width, height } => {
             state.size = (width, height);
-            let mut fx = follow_selection(state);
+            let mut fx = ledger::follow_selection(state);
             if state.screen == Screen::History {
                 fx.extend(history::follow_selection(state));
             }
+            // The lists loaded whole only keep their selection on screen.
+            trash::clamp(state);
+            review::clamp(state);
             fx
         }
         Action::Tick(today) => {
@@ -39,7 +48,7 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             state.trigger_warning = warning;
             Vec::new()
         }
-        Action::WindowLoaded(loaded) => window_loaded(state, *loaded),
+        Action::WindowLoaded(loaded) => ledger::window_loaded(state, *loaded),
         Action::CompletionsLoaded(c) => {
             state.completions = c;
             Vec::new()
@@ -115,8 +124,8 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             None if state.screen == Screen::Review => review::update(state, action),
             None if state.screen == Screen::Trash => trash::update(state, action),
             None if state.screen == Screen::History => history::update(state, action),
-            None if state.ledger.filter_editing => filter(state, action),
-            None => ledger(state, action),
+            None if state.ledger.filter_editing => ledger::filter(state, action),
+            None => ledger::update(state, action),
         },
     }
 }
@@ -144,80 +153,9 @@ fn is_user_action(action: &Action) -> bool {
     )
 }
 
-/// Rows the table shows at the current size.
+/// Rows a list shows at the current size: the page every list's cursor moves by.
 pub fn page(state: &State) -> usize {
     ledger_rows(state.size.0, state.size.1)
-}
-
-fn ledger(state: &mut State, action: Action) -> Vec<Effect> {
-    let page = page(state);
-    let l = &mut state.ledger;
-    let last = l.total.unwrap_or(0).saturating_sub(1);
-    match action {
-        Action::SelectNext => l.selected = (l.selected + 1).min(last),
-        Action::SelectPrev => l.selected = l.selected.saturating_sub(1),
-        Action::PageDown => {
-            l.selected = (l.selected + page).min(last);
-            l.offset = (l.offset + page).min(last.saturating_sub(page - 1));
-        }
-        Action::PageUp => {
-            l.selected = l.selected.saturating_sub(page);
-            l.offset = l.offset.saturating_sub(page);
-        }
-        Action::SelectFirst => l.selected = 0,
-        Action::SelectLast => l.selected = last,
-        Action::PrevMonth => return show_month(state, state.ledger.month.prev()),
-        Action::NextMonth => return show_month(state, state.ledger.month.next()),
-        Action::ThisMonth => {
-            return show_month(state, Month::containing(state.today, state.month_start_day))
-        }
-        Action::CycleSort => {
-            l.sort = l.sort.next();
-            // Amounts read best largest first, names alphabetically, dates newest first.
-            l.descending = matches!(
-                l.sort,
-                super::effect::SortKey::Date | super::effect::SortKey::Amount
-            );
-            return restart(state);
-        }
-        Action::ReverseSort => {
-            l.descending = !l.descending;
-            return restart(state);
-        }
-        Action::StartFilter => l.filter_editing = true,
-        Action::ClearFilter | Action::Cancel if !l.filter.value().is_empty() => {
-            l.filter.reset();
-            return restart(state);
-        }
-        Action::ClearFilter | Action::Cancel if l.category.is_some() => {
-            l.category = None;
-            return restart(state);
-        }
-        Action::OpenReview => return review::open(state),
-        Action::OpenTrash => return trash::open(state),
-        Action::OpenAdd => return form::open_new(state),
-        Action::OpenEdit | Action::Submit => return form::open_edit(state),
-        Action::DeleteSelected => match l.selected_row() {
-            Some(e) => {
-                state.overlay = Some(Overlay::ConfirmDelete {
-                    expense: Box::new(e.clone()),
-                })
-            }
-            None => {
-                state.toast = Some(Toast {
-                    text: "Nothing selected to delete".into(),
-                    error: true,
-                })
-            }
-        },
-        Action::ItemHistory => return history::open_item(state),
-        other => {
-            if let Some(fx) = screen_wide(state, other) {
-                return fx;
-            }
-        }
-    }
-    follow_selection(state)
 }
 
 /// Keys that mean the same on every screen (help, quick entry, quit, suspend); `None` for any
@@ -245,32 +183,6 @@ pub(super) fn screen_wide(state: &mut State, action: Action) -> Option<Vec<Effec
         Action::OpenHistory => history::open_all(state),
         _ => return None,
     })
-}
-
-fn filter(state: &mut State, action: Action) -> Vec<Effect> {
-    let l = &mut state.ledger;
-    match action {
-        Action::Input(req) => {
-            l.filter.handle(req);
-            return restart(state);
-        }
-        Action::Submit => l.filter_editing = false,
-        Action::Cancel => {
-            l.filter_editing = false;
-            l.filter.reset();
-            return restart(state);
-        }
-        Action::Quit => {
-            state.quitting = true;
-            return vec![Effect::Quit];
-        }
-        // Moving while filtering keeps the filter line open.
-        Action::SelectNext | Action::SelectPrev | Action::PageDown | Action::PageUp => {
-            return ledger(state, action)
-        }
-        _ => {}
-    }
-    Vec::new()
 }
 
 fn confirm(state: &mut State, action: Action) -> Vec<Effect> {
@@ -346,101 +258,6 @@ fn quick(state: &mut State, action: Action) -> Vec<Effect> {
         _ => {}
     }
     Vec::new()
-}
-
-fn show_month(state: &mut State, month: Month) -> Vec<Effect> {
-    state.ledger.month = month;
-    restart(state)
-}
-
-/// The view changed (month, sort, filter): back to the top, fetch from scratch.
-pub(super) fn restart(state: &mut State) -> Vec<Effect> {
-    let l = &mut state.ledger;
-    l.selected = 0;
-    l.offset = 0;
-    l.total = None;
-    l.window.clear();
-    l.window_start = 0;
-    reload(state)
-}
-
-/// Fetches the visible page again (after a write or a change elsewhere).
-pub fn reload(state: &State) -> Vec<Effect> {
-    vec![Effect::LoadWindow(query(state))]
-}
-
-/// The window to fetch around the visible rows: a page before, the visible page, a page after.
-fn query(state: &State) -> WindowQuery {
-    let page = page(state);
-    let l = &state.ledger;
-    let (from, to) = state.month_range();
-    WindowQuery {
-        from,
-        to,
-        sort: l.sort,
-        descending: l.descending,
-        filter: l.filter.value().to_string(),
-        start: l.offset.saturating_sub(page),
-        len: page * 3,
-        focus: None,
-        category: l.category.clone(),
-    }
-}
-
-/// The window query after a change, with `focus` under the cursor, or else the row that is
-/// under it now: rows arriving or leaving above it do not move the cursor off its row.
-fn query_at(state: &State, focus: Option<ExpenseId>) -> WindowQuery {
-    let mut q = query(state);
-    q.focus = focus.or_else(|| state.ledger.selected_row().map(|e| e.id));
-    q
-}
-
-/// Keeps the selection on screen and asks for rows when the visible ones are not loaded.
-fn follow_selection(state: &mut State) -> Vec<Effect> {
-    let page = page(state);
-    let l = &mut state.ledger;
-    let Some(total) = l.total else {
-        return Vec::new();
-    };
-    clamp(l, total, page);
-    let visible_end = (l.offset + page).min(total);
-    let loaded_end = l.window_start + l.window.len();
-    if l.offset < visible_end && (l.offset < l.window_start || visible_end > loaded_end) {
-        return reload(state);
-    }
-    Vec::new()
-}
-
-fn clamp(l: &mut LedgerState, total: usize, page: usize) {
-    l.selected = l.selected.min(total.saturating_sub(1));
-    if l.selected < l.offset {
-        l.offset = l.selected;
-    } else if l.selected >= l.offset + page {
-        l.offset = l.selected + 1 - page;
-    }
-    l.offset = l.offset.min(total.saturating_sub(page));
-}
-
-fn window_loaded(state: &mut State, loaded: super::action::WindowLoaded) -> Vec<Effect> {
-    if !loaded.query.same_view(&query(state)) {
-        return Vec::new(); // an answer to a view the person already left
-    }
-    let l = &mut state.ledger;
-    // A short page means the view ends there, whatever the count said (never ask forever).
-    let total = if loaded.rows.len() < loaded.query.len {
-        loaded.total.min(loaded.query.start + loaded.rows.len())
-    } else {
-        loaded.total
-    };
-    l.total = Some(total);
-    if let Some(i) = loaded.focus {
-        l.selected = i;
-    }
-    l.window_start = loaded.query.start;
-    l.window = loaded.rows;
-    l.totals = loaded.totals;
-    l.month_count = loaded.month_count;
-    follow_selection(state)
 }
 
 fn stored_effects(state: &mut State, stored: Stored) -> Vec<Effect> {

@@ -85,8 +85,8 @@ fn render_list(state: &State, chrome: &Chrome, frame: &mut Frame, area: Rect) {
     let wide = area.width >= 100;
     let page =
         ledger_rows(state.size.0, state.size.1).min(usize::from(area.height.saturating_sub(1)));
-    let end = (h.offset + page).min(total);
-    let rows: Vec<Row> = (h.offset..end)
+    let end = (h.cursor.offset + page).min(total);
+    let rows: Vec<Row> = (h.cursor.offset..end)
         .map(|i| match h.row(i) {
             Some(r) => list_row(r, wide, chrome),
             None => Row::new(vec![Cell::from("…")]),
@@ -111,7 +111,8 @@ fn render_list(state: &State, chrome: &Chrome, frame: &mut Frame, area: Rect) {
         .header(header)
         .row_highlight_style(t.style(Meaning::Selected))
         .column_spacing(1);
-    let mut ts = TableState::new().with_selected(Some(h.selected.saturating_sub(h.offset)));
+    let mut ts =
+        TableState::new().with_selected(Some(h.cursor.selected.saturating_sub(h.cursor.offset)));
     frame.render_stateful_widget(table, area, &mut ts);
 }
 
@@ -207,7 +208,7 @@ fn render_status(state: &State, chrome: &Chrome, frame: &mut Frame, area: Rect) 
     let h = &state.history;
     let position = match h.total {
         Some(0) | None => String::new(),
-        Some(n) => format!(" {}/{} ", h.selected + 1, n),
+        Some(n) => format!(" {}/{} ", h.cursor.selected + 1, n),
     };
     let left = if let Some(toast) = &state.toast {
         super::toast_line(toast, t)

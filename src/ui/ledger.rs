@@ -130,8 +130,8 @@ fn render_table(state: &State, chrome: &Chrome, frame: &mut Frame, area: Rect) {
     let (wide, medium) = columns(area.width);
     let page =
         ledger_rows(state.size.0, state.size.1).min(usize::from(area.height.saturating_sub(1)));
-    let end = (l.offset + page).min(total);
-    let rows: Vec<Row> = (l.offset..end)
+    let end = (l.cursor.offset + page).min(total);
+    let rows: Vec<Row> = (l.cursor.offset..end)
         .map(|i| match l.row(i) {
             Some(e) => row(e, wide, medium, chrome),
             None => Row::new(vec![Cell::from("…")]),
@@ -180,7 +180,8 @@ fn render_table(state: &State, chrome: &Chrome, frame: &mut Frame, area: Rect) {
         .header(Row::new(header_cells).style(t.style(Meaning::Muted)))
         .row_highlight_style(t.style(Meaning::Selected))
         .column_spacing(1);
-    let mut ts = TableState::new().with_selected(Some(l.selected.saturating_sub(l.offset)));
+    let mut ts =
+        TableState::new().with_selected(Some(l.cursor.selected.saturating_sub(l.cursor.offset)));
     frame.render_stateful_widget(table, area, &mut ts);
 }
 
@@ -243,7 +244,7 @@ fn render_status(state: &State, chrome: &Chrome, frame: &mut Frame, area: Rect) 
     }
     let position = match l.total {
         Some(0) | None => String::new(),
-        Some(n) => format!(" {}/{} ", l.selected + 1, n),
+        Some(n) => format!(" {}/{} ", l.cursor.selected + 1, n),
     };
     let left = if let Some(line) = super::notice_line(state, t) {
         line

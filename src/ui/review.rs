@@ -323,7 +323,7 @@ fn table(r: &ReviewState, data: &Review, t: &Theme, ascii: bool, frame: &mut Fra
         .iter()
         .any(|c| c.currency != data.categories[0].currency);
     let height = usize::from(area.height - 1);
-    let offset = r.selected.saturating_sub(height.saturating_sub(1));
+    let offset = r.cursor.first_shown(height);
     let arrow = if r.descending { "↑" } else { "↓" };
     let title = |name: &str, key: crate::domain::review::CategorySort| {
         if r.sort == key {
@@ -376,7 +376,7 @@ fn table(r: &ReviewState, data: &Review, t: &Theme, ascii: bool, frame: &mut Fra
         .header(Row::new(header).style(t.style(Meaning::Muted)))
         .row_highlight_style(t.style(Meaning::Selected))
         .column_spacing(1);
-    let mut ts = TableState::new().with_selected(Some(r.selected - offset));
+    let mut ts = TableState::new().with_selected(Some(r.cursor.selected - offset));
     frame.render_stateful_widget(table, area, &mut ts);
 }
 

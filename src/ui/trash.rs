@@ -78,8 +78,8 @@ fn render_table(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
     let wide = area.width >= 72;
     let page =
         ledger_rows(state.size.0, state.size.1).min(usize::from(area.height.saturating_sub(1)));
-    let end = (t.offset + page).min(rows.len());
-    let body: Vec<Row> = rows[t.offset.min(end)..end]
+    let end = (t.cursor.offset + page).min(rows.len());
+    let body: Vec<Row> = rows[t.cursor.offset.min(end)..end]
         .iter()
         .map(|r| row(r, t.now_ms, wide, theme))
         .collect();
@@ -107,7 +107,8 @@ fn render_table(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
         .header(Row::new(header).style(theme.style(Meaning::Muted)))
         .row_highlight_style(theme.style(Meaning::Selected))
         .column_spacing(1);
-    let mut ts = TableState::new().with_selected(Some(t.selected.saturating_sub(t.offset)));
+    let mut ts =
+        TableState::new().with_selected(Some(t.cursor.selected.saturating_sub(t.cursor.offset)));
     frame.render_stateful_widget(table, area, &mut ts);
 }
 
@@ -157,7 +158,7 @@ fn render_status(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
     let position = if n == 0 {
         String::new()
     } else {
-        format!(" {}/{} ", t.selected + 1, n)
+        format!(" {}/{} ", t.cursor.selected + 1, n)
     };
     let left = match super::notice_line(state, theme) {
         Some(line) => line,

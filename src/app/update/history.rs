@@ -59,7 +59,7 @@ fn query(state: &State) -> HistoryQuery {
     let h = &state.history;
     HistoryQuery {
         item: h.item,
-        start: h.offset.saturating_sub(page),
+        start: h.cursor.offset.saturating_sub(page),
         len: page * 3,
     }
 }
@@ -68,20 +68,14 @@ fn query(state: &State) -> HistoryQuery {
 pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
     let page = page(state);
     let h = &mut state.history;
-    let last = h.total.unwrap_or(0).saturating_sub(1);
+    let total = h.total.unwrap_or(0);
     match action {
-        Action::SelectNext => h.selected = (h.selected + 1).min(last),
-        Action::SelectPrev => h.selected = h.selected.saturating_sub(1),
-        Action::PageDown => {
-            h.selected = (h.selected + page).min(last);
-            h.offset = (h.offset + page).min(last.saturating_sub(page - 1));
-        }
-        Action::PageUp => {
-            h.selected = h.selected.saturating_sub(page);
-            h.offset = h.offset.saturating_sub(page);
-        }
-        Action::SelectFirst => h.selected = 0,
-        Action::SelectLast => h.selected = last,
+        Action::SelectNext => h.cursor.next(total, page),
+        Action::SelectPrev => h.cursor.prev(total, page),
+        Action::PageDown => h.cursor.page_down(total, page),
+        Action::PageUp => h.cursor.page_up(total, page),
+        Action::SelectFirst => h.cursor.first(total, page),
+        Action::SelectLast => h.cursor.last(total, page),
         Action::Submit => h.detail = !h.detail && h.selected_row().is_some(),
         Action::Cancel if h.detail => h.detail = false,
         Action::Cancel | Action::OpenLedger => {
@@ -105,16 +99,10 @@ pub fn follow_selection(state: &mut State) -> Vec<Effect> {
     let Some(total) = h.total else {
         return Vec::new();
     };
-    h.selected = h.selected.min(total.saturating_sub(1));
-    if h.selected < h.offset {
-        h.offset = h.selected;
-    } else if h.selected >= h.offset + page {
-        h.offset = h.selected + 1 - page;
-    }
-    h.offset = h.offset.min(total.saturating_sub(page));
-    let visible_end = (h.offset + page).min(total);
-    let loaded_end = h.window_start + h.window.len();
-    if h.offset < visible_end && (h.offset < h.window_start || visible_end > loaded_end) {
+    h.cursor.clamp(total, page);
+    if h.cursor
+        .needs_window(total, page, h.window_start, h.window.len())
+    {
         return reload(state);
     }
     Vec::new()
@@ -128,15 +116,17 @@ pub fn loaded(state: &mut State, loaded: HistoryLoaded) -> Vec<Effect> {
         return Vec::new(); // an answer for a view the person already left
     }
     let grown = match h.total {
-        Some(old) if h.selected > 0 || h.offset > 0 => loaded.total.saturating_sub(old),
+        Some(old) if h.cursor.selected > 0 || h.cursor.offset > 0 => {
+            loaded.total.saturating_sub(old)
+        }
         _ => 0,
     };
     // The answer's positions count from its own newest record; ours from the previous one.
     // The viewport stays at the top (where the new records show) unless it was scrolled.
     if grown > 0 {
-        h.selected += grown;
-        if h.offset > 0 {
-            h.offset += grown;
+        h.cursor.selected += grown;
+        if h.cursor.offset > 0 {
+            h.cursor.offset += grown;
         }
     }
     h.total = Some(loaded.total);

@@ -10,9 +10,6 @@ use crate::domain::text::inert;
 use crate::domain::{Currency, Month};
 use tui_input::Input;
 
-/// Rows the category table moves by on PageDown/PageUp.
-const PAGE: usize = 10;
-
 /// Shows the review of the ledger's month and loads it.
 pub fn open(state: &mut State) -> Vec<Effect> {
     state.screen = Screen::Review;
@@ -44,7 +41,7 @@ fn show_month(state: &mut State, month: Month) -> Vec<Effect> {
     r.month = month;
     r.data = None;
     r.details = None;
-    r.selected = 0;
+    r.cursor.reset();
     reload(state)
 }
 
@@ -84,9 +81,12 @@ pub fn budget_saved(
     reload(state)
 }
 
-fn clamp(state: &mut State) {
+/// Keeps the selection inside the visible rows and on screen (after a load, an expand or
+/// collapse, a resize).
+pub fn clamp(state: &mut State) {
+    let page = super::page(state);
     let n = state.review.visible().len();
-    state.review.selected = state.review.selected.min(n.saturating_sub(1));
+    state.review.cursor.clamp(n, page);
 }
 
 /// Keys on the review screen (and in its budget form).
@@ -94,16 +94,16 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
     if state.review.budget_form.is_some() {
         return budget_form(state, action);
     }
+    let page = super::page(state);
     let n = state.review.visible().len();
-    let last = n.saturating_sub(1);
     let r = &mut state.review;
     match action {
-        Action::SelectNext => r.selected = (r.selected + 1).min(last),
-        Action::SelectPrev => r.selected = r.selected.saturating_sub(1),
-        Action::PageDown => r.selected = (r.selected + PAGE).min(last),
-        Action::PageUp => r.selected = r.selected.saturating_sub(PAGE),
-        Action::SelectFirst => r.selected = 0,
-        Action::SelectLast => r.selected = last,
+        Action::SelectNext => r.cursor.next(n, page),
+        Action::SelectPrev => r.cursor.prev(n, page),
+        Action::PageDown => r.cursor.page_down(n, page),
+        Action::PageUp => r.cursor.page_up(n, page),
+        Action::SelectFirst => r.cursor.first(n, page),
+        Action::SelectLast => r.cursor.last(n, page),
         Action::PrevMonth => return show_month(state, state.review.month.prev()),
         Action::NextMonth => return show_month(state, state.review.month.next()),
         Action::ThisMonth => {
@@ -140,7 +140,7 @@ fn expand(state: &mut State, action: Action) {
             r.expanded.insert(row.category);
         }
         // Already open: step onto the first sub-category.
-        Action::Expand if open => r.selected += 1,
+        Action::Expand if open => r.cursor.selected += 1,
         Action::Collapse if open => {
             r.expanded.remove(&row.category);
         }
@@ -154,7 +154,7 @@ fn expand(state: &mut State, action: Action) {
                             && d.categories[i].currency == row.currency
                     })
                 }) {
-                    r.selected = p;
+                    r.cursor.selected = p;
                 }
             }
         }
@@ -174,14 +174,14 @@ fn open_category(state: &mut State) -> Vec<Effect> {
     // The category's expenses, all of them: a text filter left from before would hide some.
     state.ledger.filter = Input::default();
     state.ledger.filter_editing = false;
-    super::restart(state)
+    super::ledger::restart(state)
 }
 
 fn back_to_ledger(state: &mut State) -> Vec<Effect> {
     state.screen = Screen::Ledger;
     if state.ledger.month != state.review.month {
         state.ledger.month = state.review.month;
-        return super::restart(state);
+        return super::ledger::restart(state);
     }
     Vec::new()
 }

@@ -25,14 +25,14 @@ pub fn loaded(state: &mut State, loaded: TrashLoaded) -> Vec<Effect> {
 pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
     let page = super::page(state);
     let t = &mut state.trash;
-    let last = t.rows.as_ref().map_or(0, Vec::len).saturating_sub(1);
+    let n = t.rows.as_ref().map_or(0, Vec::len);
     match action {
-        Action::SelectNext => t.selected = (t.selected + 1).min(last),
-        Action::SelectPrev => t.selected = t.selected.saturating_sub(1),
-        Action::PageDown => t.selected = (t.selected + page).min(last),
-        Action::PageUp => t.selected = t.selected.saturating_sub(page),
-        Action::SelectFirst => t.selected = 0,
-        Action::SelectLast => t.selected = last,
+        Action::SelectNext => t.cursor.next(n, page),
+        Action::SelectPrev => t.cursor.prev(n, page),
+        Action::PageDown => t.cursor.page_down(n, page),
+        Action::PageUp => t.cursor.page_up(n, page),
+        Action::SelectFirst => t.cursor.first(n, page),
+        Action::SelectLast => t.cursor.last(n, page),
         Action::RestoreSelected | Action::Submit => match t.selected_row() {
             Some(row) => return vec![Effect::Restore { id: row.expense.id }],
             None => nothing(state, "restore"),
@@ -47,7 +47,7 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
         },
         Action::OpenLedger | Action::OpenTrash | Action::Cancel => {
             state.screen = Screen::Ledger;
-            return super::reload(state);
+            return super::ledger::reload(state);
         }
         other => {
             if let Some(fx) = super::screen_wide(state, other) {
@@ -66,16 +66,10 @@ fn nothing(state: &mut State, what: &str) {
     });
 }
 
-/// Keeps the selection inside the rows and on screen.
-fn clamp(state: &mut State) {
+/// Keeps the selection inside the rows and on screen (after a load, a resize).
+pub fn clamp(state: &mut State) {
     let page = super::page(state);
     let t = &mut state.trash;
     let n = t.rows.as_ref().map_or(0, Vec::len);
-    t.selected = t.selected.min(n.saturating_sub(1));
-    if t.selected < t.offset {
-        t.offset = t.selected;
-    } else if t.selected >= t.offset + page {
-        t.offset = t.selected + 1 - page;
-    }
-    t.offset = t.offset.min(n.saturating_sub(page));
+    t.cursor.clamp(n, page);
 }

@@ -1,0 +1,466 @@
+//! The add/edit form and the quick entry: fields, completions, validation, the draft put or
+//! updated, and what the app says and selects once the store has it.
+
+use super::*;
+
+#[test]
+fn open_add_starts_on_amount_with_today_and_default_currency() {
+    let mut f = Fake::with_rows(5);
+    let fx = f.send(Action::OpenAdd);
+    assert_eq!(fx, vec![Effect::LoadCompletions]);
+    let form = f.form();
+    assert_eq!(form.mode, FormMode::New);
+    assert_eq!(form.focus, Field::Amount);
+    assert_eq!(form.input(Field::Date).value(), "2026-11-21");
+    assert_eq!(form.input(Field::Currency).value(), "EUR");
+    assert_eq!(form.input(Field::Amount).value(), "");
+    assert_eq!(form.kind, Kind::Expense);
+    assert!(form.errors.is_empty());
+}
+
+#[test]
+fn invalid_amount_shows_an_error_and_emits_nothing() {
+    let mut f = Fake::with_rows(5);
+    f.send(Action::OpenAdd);
+    f.type_str("12,3.4");
+    let fx = f.send(Action::Submit);
+    assert!(fx.is_empty(), "{fx:?}");
+    let form = f.form();
+    assert!(form.error(Field::Amount).is_some(), "{:?}", form.errors);
+    assert_eq!(
+        form.focus,
+        Field::Amount,
+        "focus goes to the first bad field"
+    );
+    assert!(!form.saving);
+    // Editing the field clears its error.
+    f.send(Action::Input(InputRequest::DeletePrevChar));
+    assert!(f.form().error(Field::Amount).is_none());
+}
+
+fn valid_form(f: &mut Fake) {
+    f.send(Action::OpenAdd);
+    f.type_str("12+3.50");
+    f.send(Action::FocusNext); // payee
+    f.type_str("Bakery");
+    f.send(Action::FocusNext); // category
+    f.type_str("food");
+}
+
+#[test]
+fn valid_form_puts_exactly_one_draft() {
+    let mut f = Fake::with_rows(5);
+    valid_form(&mut f);
+    let fx = f.send(Action::Submit);
+    let draft = Draft {
+        date: today(),
+        amount: 1550,
+        currency: Currency::EUR,
+        category: "food".into(),
+        payee: "Bakery".into(),
+        note: String::new(),
+        tags: Vec::new(),
+        kind: Kind::Expense,
+    };
+    assert_eq!(fx, vec![Effect::Put(draft)]);
+    assert!(f.form().saving);
+    // Keys wait while the store confirms: a second Enter cannot store twice.
+    assert!(f.send(Action::Submit).is_empty());
+}
+
+#[test]
+fn income_toggle_reaches_the_draft() {
+    let mut f = Fake::with_rows(5);
+    valid_form(&mut f);
+    f.send(Action::ToggleKind);
+    let fx = f.send(Action::Submit);
+    match &fx[..] {
+        [Effect::Put(d)] => assert_eq!(d.kind, Kind::Income),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn focus_next_and_prev_follow_tab_order() {
+    let mut f = Fake::with_rows(5);
+    f.send(Action::OpenAdd);
+    let mut order = vec![f.form().focus];
+    for _ in 0..8 {
+        f.send(Action::FocusNext);
+        order.push(f.form().focus);
+    }
+    assert_eq!(
+        order,
+        vec![
+            Field::Amount,
+            Field::Payee,
+            Field::Category,
+            Field::Tags,
+            Field::Note,
+            Field::Currency,
+            Field::Kind,
+            Field::Date,
+            Field::Amount,
+        ]
+    );
+    f.send(Action::FocusPrev);
+    assert_eq!(f.form().focus, Field::Date);
+    f.send(Action::FocusPrev);
+    assert_eq!(f.form().focus, Field::Kind, "wraps around backwards");
+}
+
+fn lidl_completions() -> Completions {
+    Completions {
+        categories: vec![("food:groceries".into(), 3), ("rent".into(), 1)],
+        payees: vec![("Lidl".into(), 3, "food:groceries".into())],
+        tags: vec![("weekly".into(), 2)],
+    }
+}
+
+#[test]
+fn payee_completion_suggests_and_proposes_the_category() {
+    let mut f = Fake::with_rows(5);
+    f.send(Action::OpenAdd);
+    f.send(Action::CompletionsLoaded(lidl_completions()));
+    f.type_str("4.20");
+    f.send(Action::FocusNext);
+    assert_eq!(f.form().focus, Field::Payee);
+    f.type_str("Li");
+    assert_eq!(f.form().suggestions, vec!["Lidl".to_string()]);
+    assert_eq!(f.form().suggestion, None);
+    f.send(Action::SuggestNext);
+    assert_eq!(f.form().suggestion, Some(0));
+    // Enter on a highlighted suggestion accepts it, it does not save.
+    let fx = f.send(Action::Submit);
+    assert!(fx.is_empty());
+    let form = f.form();
+    assert_eq!(form.input(Field::Payee).value(), "Lidl");
+    assert_eq!(form.input(Field::Category).value(), "food:groceries");
+    assert!(form.suggestions.is_empty());
+    // Now Enter saves with both.
+    let fx = f.send(Action::Submit);
+    match &fx[..] {
+        [Effect::Put(d)] => {
+            assert_eq!(
+                (d.payee.as_str(), d.category.as_str()),
+                ("Lidl", "food:groceries")
+            );
+            assert_eq!(d.amount, 420);
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn leaving_a_known_payee_proposes_its_category_but_never_overwrites() {
+    let mut f = Fake::with_rows(5);
+    f.send(Action::OpenAdd);
+    f.send(Action::CompletionsLoaded(lidl_completions()));
+    f.send(Action::FocusNext);
+    f.type_str("Lidl");
+    f.send(Action::FocusNext);
+    assert_eq!(f.form().input(Field::Category).value(), "food:groceries");
+
+    f.send(Action::Cancel);
+    f.send(Action::OpenAdd);
+    f.send(Action::FocusNext); // payee
+    f.send(Action::FocusNext); // category
+    f.type_str("rent");
+    f.send(Action::FocusPrev); // payee
+    f.type_str("Lidl");
+    f.send(Action::FocusNext);
+    assert_eq!(f.form().input(Field::Category).value(), "rent");
+}
+
+#[test]
+fn typing_replaces_a_proposed_category_and_a_new_payee_takes_its_proposal_away() {
+    let mut f = Fake::with_rows(5);
+    f.send(Action::OpenAdd);
+    let mut c = lidl_completions();
+    c.payees.push(("Landlord".into(), 1, "rent".into()));
+    f.send(Action::CompletionsLoaded(c));
+    f.send(Action::FocusNext);
+    f.type_str("Lidl");
+    f.send(Action::FocusNext);
+    assert!(f.form().category_proposed);
+    // Typing over the proposal replaces it, as a user who did not look at it expects.
+    f.type_str("food:lunch");
+    assert_eq!(f.form().input(Field::Category).value(), "food:lunch");
+    assert!(!f.form().category_proposed);
+    // What the user typed is never replaced by a later payee.
+    f.send(Action::FocusPrev);
+    f.send(Action::Input(InputRequest::DeleteLine));
+    f.type_str("Landlord");
+    f.send(Action::FocusNext);
+    assert_eq!(f.form().input(Field::Category).value(), "food:lunch");
+
+    f.send(Action::Cancel);
+    f.send(Action::OpenAdd);
+    f.send(Action::FocusNext);
+    f.type_str("Lidl");
+    f.send(Action::FocusNext);
+    // An edit key keeps the proposal and edits it.
+    f.send(Action::Input(InputRequest::DeletePrevChar));
+    assert_eq!(f.form().input(Field::Category).value(), "food:grocerie");
+    assert!(!f.form().category_proposed);
+
+    f.send(Action::Cancel);
+    f.send(Action::OpenAdd);
+    f.send(Action::FocusNext);
+    f.type_str("Lidl");
+    f.send(Action::FocusNext);
+    // Another known payee replaces a proposal nobody touched; an unknown one clears it.
+    f.send(Action::FocusPrev);
+    f.send(Action::Input(InputRequest::DeleteLine));
+    f.type_str("Landlord");
+    f.send(Action::FocusNext);
+    assert_eq!(f.form().input(Field::Category).value(), "rent");
+    f.send(Action::FocusPrev);
+    f.send(Action::Input(InputRequest::DeleteLine));
+    f.type_str("Someone new");
+    f.send(Action::FocusNext);
+    assert_eq!(f.form().input(Field::Category).value(), "");
+}
+
+#[test]
+fn esc_first_closes_suggestions_then_the_form() {
+    let mut f = Fake::with_rows(5);
+    f.send(Action::OpenAdd);
+    f.send(Action::CompletionsLoaded(lidl_completions()));
+    f.send(Action::FocusNext);
+    f.type_str("L");
+    f.send(Action::SuggestNext);
+    assert!(f.send(Action::Cancel).is_empty());
+    assert!(f.form().suggestions.is_empty());
+    assert_eq!(f.form().input(Field::Payee).value(), "L");
+    f.send(Action::Cancel);
+    assert!(f.state.overlay.is_none());
+}
+
+#[test]
+fn tag_completion_appends_to_the_list() {
+    let mut f = Fake::with_rows(5);
+    f.send(Action::OpenAdd);
+    f.send(Action::CompletionsLoaded(lidl_completions()));
+    for _ in 0..3 {
+        f.send(Action::FocusNext);
+    }
+    assert_eq!(f.form().focus, Field::Tags);
+    f.type_str("trip we");
+    assert_eq!(f.form().suggestions, vec!["weekly".to_string()]);
+    f.send(Action::SuggestNext);
+    f.send(Action::Submit);
+    assert_eq!(f.form().input(Field::Tags).value(), "trip weekly ");
+}
+
+#[test]
+fn open_edit_updates_the_selected_row_at_its_version() {
+    let mut f = Fake::with_rows(5);
+    f.send(Action::SelectNext);
+    let row = f.state.ledger.selected_row().cloned().unwrap();
+    let fx = f.send(Action::OpenEdit);
+    assert_eq!(fx, vec![Effect::LoadCompletions]);
+    let form = f.form();
+    assert_eq!(
+        form.mode,
+        FormMode::Edit {
+            id: row.id,
+            version: row.version
+        }
+    );
+    assert_eq!(form.input(Field::Payee).value(), row.draft.payee);
+    // Saving without changes writes the same fields back, conditional on the version.
+    let fx = f.send(Action::Submit);
+    assert_eq!(
+        fx,
+        vec![Effect::Update {
+            id: row.id,
+            expected_version: row.version,
+            draft: row.draft.clone(),
+        }]
+    );
+}
+
+#[test]
+fn enter_in_the_ledger_edits_and_with_nothing_selected_says_so() {
+    let mut f = Fake::with_rows(2);
+    f.send(Action::Submit);
+    assert!(matches!(f.state.overlay, Some(Overlay::Form(_))));
+    let mut f = Fake::with_rows(0);
+    assert!(f.send(Action::OpenEdit).is_empty());
+    assert!(f.state.overlay.is_none());
+    assert!(f.state.toast.as_ref().unwrap().error);
+}
+
+#[test]
+fn cancel_closes_the_form_without_effects() {
+    let mut f = Fake::with_rows(5);
+    f.send(Action::OpenAdd);
+    f.type_str("5");
+    assert!(f.send(Action::Cancel).is_empty());
+    assert!(f.state.overlay.is_none());
+}
+
+#[test]
+fn store_failure_while_saving_is_shown_in_the_form() {
+    let mut f = Fake::with_rows(5);
+    f.send(Action::OpenEdit);
+    assert_eq!(f.send(Action::Submit).len(), 1);
+    let msg = "This expense was changed elsewhere (version 2); reopen it to edit.";
+    assert!(f.send(Action::Failed(msg.into())).is_empty());
+    let form = f.form();
+    assert!(!form.saving, "keys work again");
+    assert_eq!(form.store_error.as_deref(), Some(msg));
+    assert!(
+        f.state.toast.is_none(),
+        "the message is in the form, not the status bar"
+    );
+}
+
+#[test]
+fn failure_without_a_saving_form_is_a_toast() {
+    let mut f = Fake::with_rows(5);
+    f.send(Action::Failed("disk full".into()));
+    let toast = f.state.toast.clone().unwrap();
+    assert!(toast.error);
+    assert_eq!(toast.text, "disk full");
+    // The next key clears it.
+    f.send(Action::SelectNext);
+    assert!(f.state.toast.is_none());
+}
+
+#[test]
+fn stored_closes_the_saving_form_reloads_and_offers_undo() {
+    let mut f = Fake::with_rows(5);
+    valid_form(&mut f);
+    let fx = f.send(Action::Submit);
+    let Effect::Put(draft) = fx[0].clone() else {
+        panic!()
+    };
+    let expense = Expense {
+        id: ExpenseId(99),
+        draft,
+        created: 0,
+        updated: 0,
+        version: 1,
+    };
+    f.store.push(expense.clone());
+    let fx = f.send(Action::Stored(Box::new(Stored {
+        seq: 7,
+        change: Change::Added,
+        expense,
+    })));
+    assert!(f.state.overlay.is_none());
+    assert_eq!(load_windows(&fx).len(), 1);
+    assert!(fx.contains(&Effect::LoadCompletions));
+    assert_eq!(f.state.ledger.total, Some(6));
+    let toast = f.state.toast.clone().unwrap();
+    assert!(!toast.error);
+    assert!(toast.text.starts_with("Added 15.50 EUR"), "{}", toast.text);
+}
+
+#[test]
+fn the_saved_message_names_the_payee_only_when_there_is_one() {
+    let mut f = Fake::with_rows(3);
+    let mut e = expense(1);
+    e.draft.payee.clear();
+    f.send(Action::Stored(Box::new(Stored {
+        seq: 3,
+        change: Change::Added,
+        expense: e.clone(),
+    })));
+    let text = f.state.toast.clone().unwrap().text;
+    assert_eq!(text, "Added 1.01 EUR · food:bakery · u undoes");
+    e.draft.payee = "Bakery".into();
+    f.send(Action::Stored(Box::new(Stored {
+        seq: 4,
+        change: Change::Edited,
+        expense: e,
+    })));
+    let text = f.state.toast.clone().unwrap().text;
+    assert_eq!(text, "Saved 1.01 EUR · food:bakery · Bakery · u undoes");
+}
+
+#[test]
+fn tick_changes_today_and_new_forms_use_it() {
+    let mut f = Fake::with_rows(5);
+    assert!(f.send(Action::Tick(day(2026, 11, 22))).is_empty());
+    f.send(Action::OpenAdd);
+    assert_eq!(f.form().input(Field::Date).value(), "2026-11-22");
+}
+
+#[test]
+fn an_edit_into_another_month_says_where_it_went() {
+    let mut f = Fake::with_rows(5);
+    let mut e = expense(0);
+    e.draft.date = day(2026, 10, 3);
+    f.send(Action::Stored(Box::new(Stored {
+        seq: 2,
+        change: Change::Edited,
+        expense: e,
+    })));
+    let text = f.state.toast.clone().unwrap().text;
+    assert!(text.contains("(in October 2026)"), "{text}");
+}
+
+#[test]
+fn a_saved_expense_stays_selected_wherever_it_moved() {
+    let mut f = Fake::with_rows(200);
+    // The expense at index 150 of the fake store, as the runtime would report its save.
+    let saved = f.store[150].clone();
+    let fx = f.send(Action::Stored(Box::new(Stored {
+        seq: 9,
+        change: Change::Edited,
+        expense: saved.clone(),
+    })));
+    let Some(Effect::LoadWindow(q)) = fx.first() else {
+        panic!("expected a load, got {fx:?}")
+    };
+    assert_eq!(q.focus, Some(saved.id));
+    let l = &f.state.ledger;
+    assert_eq!(l.selected_row().map(|e| e.id), Some(saved.id));
+    assert!(
+        l.cursor.selected >= l.cursor.offset && l.cursor.selected < l.cursor.offset + 21,
+        "selection on screen"
+    );
+}
+
+#[test]
+fn quick_entry_uses_the_add_grammar() {
+    let mut f = Fake::with_rows(5);
+    f.send(Action::CompletionsLoaded(Completions {
+        categories: vec![("food:groceries".into(), 3)],
+        ..Completions::default()
+    }));
+    assert_eq!(f.send(Action::OpenQuick), vec![Effect::LoadCompletions]);
+    for c in "12.50 xyz".chars() {
+        f.send(Action::Input(InputRequest::InsertChar(c)));
+    }
+    assert!(
+        f.send(Action::Submit).is_empty(),
+        "an unknown category stores nothing"
+    );
+    match &f.state.overlay {
+        Some(Overlay::Quick { error: Some(e), .. }) => assert!(e.contains("word 2 'xyz'"), "{e}"),
+        other => panic!("expected the prompt with an error, got {other:?}"),
+    }
+    for _ in 0..3 {
+        f.send(Action::Input(InputRequest::DeletePrevChar));
+    }
+    for c in "groc @Lidl yesterday".chars() {
+        f.send(Action::Input(InputRequest::InsertChar(c)));
+    }
+    let fx = f.send(Action::Submit);
+    let [Effect::Put(d)] = fx.as_slice() else {
+        panic!("expected one Put, got {fx:?}")
+    };
+    assert_eq!(
+        (d.amount, d.category.as_str(), d.payee.as_str()),
+        (1250, "food:groceries", "Lidl")
+    );
+    assert_eq!(d.date, day(2026, 11, 20));
+    assert!(f.state.overlay.is_none());
+    f.send(Action::OpenQuick);
+    f.send(Action::Cancel);
+    assert!(f.state.overlay.is_none());
+}

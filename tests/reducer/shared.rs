@@ -1,0 +1,101 @@
+//! What every screen shares: undo and redo, the help overlay, quit.
+
+use super::*;
+
+fn stored(seq: u64, change: Change) -> Action {
+    Action::Stored(Box::new(Stored {
+        seq,
+        change,
+        expense: expense(0),
+    }))
+}
+
+fn stepped(redo: bool, text: &str, expense: Option<Expense>) -> Action {
+    Action::Stepped(Box::new(Stepped {
+        redo,
+        text: text.into(),
+        expense,
+    }))
+}
+
+#[test]
+fn undo_and_redo_go_to_the_whole_store_from_ledger_and_review() {
+    let mut f = Fake::with_rows(5);
+    f.send(stored(7, Change::Added));
+    assert_eq!(f.send(Action::Undo), vec![Effect::Undo]);
+    assert_eq!(f.send(Action::Redo), vec![Effect::Redo]);
+    f.send(Action::OpenReview);
+    assert_eq!(f.send(Action::Undo), vec![Effect::Undo]);
+    assert_eq!(f.send(Action::Redo), vec![Effect::Redo]);
+}
+
+#[test]
+fn a_step_says_what_it_did_and_keeps_its_expense_under_the_cursor() {
+    let mut f = Fake::with_rows(5);
+    let e = expense(3);
+    let fx = f.send(stepped(
+        false,
+        "Undid: edit 1.03 EUR rent @Landlord (amount 1.00 → 1.03)",
+        Some(e.clone()),
+    ));
+    let toast = f.state.toast.clone().unwrap();
+    assert!(!toast.error);
+    assert!(toast.text.starts_with("Undid: edit"), "{}", toast.text);
+    let windows = load_windows(&fx);
+    assert_eq!(windows.len(), 1);
+    assert_eq!(windows[0].focus, Some(e.id));
+    assert!(fx.contains(&Effect::LoadCompletions));
+    // An expense of another month, a removal and a batch step leave the row that was under
+    // the cursor there.
+    let under = f.state.ledger.selected_row().unwrap().id;
+    let mut other = expense(1);
+    other.draft.date = day(2026, 1, 5);
+    let fx = f.send(stepped(true, "Redid: add 1.01 EUR", Some(other)));
+    assert_eq!(load_windows(&fx)[0].focus, Some(under));
+    let fx = f.send(stepped(false, "Undid: add 1.01 EUR", None));
+    assert_eq!(load_windows(&fx)[0].focus, Some(under));
+    let fx = f.send(stepped(true, "Redid: import: restored 2 expenses", None));
+    assert_eq!(load_windows(&fx)[0].focus, Some(under));
+}
+
+#[test]
+fn a_failed_undo_shows_why() {
+    let mut f = Fake::with_rows(5);
+    assert_eq!(f.send(Action::Undo), vec![Effect::Undo]);
+    f.send(Action::Failed("expense 01X was changed elsewhere".into()));
+    let toast = f.state.toast.clone().unwrap();
+    assert!(toast.error);
+    assert!(toast.text.contains("changed elsewhere"), "{}", toast.text);
+}
+
+#[test]
+fn undo_with_nothing_to_undo_says_so() {
+    let mut f = Fake::with_rows(5);
+    f.send(stepped(false, "Nothing to undo", None));
+    let toast = f.state.toast.clone().unwrap();
+    assert!(!toast.error);
+    assert_eq!(toast.text, "Nothing to undo");
+}
+
+#[test]
+fn help_opens_scrolls_and_closes() {
+    let mut f = Fake::with_rows(5);
+    f.send(Action::OpenHelp);
+    f.send(Action::ScrollDown);
+    f.send(Action::ScrollDown);
+    f.send(Action::ScrollUp);
+    assert!(matches!(f.state.overlay, Some(Overlay::Help { scroll: 1 })));
+    f.send(Action::Cancel);
+    assert!(f.state.overlay.is_none());
+    assert_eq!(
+        f.state.ledger.cursor.selected, 0,
+        "help keys never move the ledger"
+    );
+}
+
+#[test]
+fn quit_sets_quitting_and_asks_to_leave() {
+    let mut f = Fake::with_rows(5);
+    assert_eq!(f.send(Action::Quit), vec![Effect::Quit]);
+    assert!(f.state.quitting);
+}
