@@ -11,6 +11,7 @@ pub mod quick;
 pub mod rates;
 pub mod rules;
 pub mod text;
+pub mod trash;
 pub mod ttl;
 pub mod validate;
 

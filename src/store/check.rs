@@ -12,6 +12,7 @@
 //! tree in memory); aggregates and counters are two more jobs. Schema 4 dropped the category and
 //! payee indexes, which were 2 of the ~4M entries read at 1M (see `tables::IDX_DATE`).
 
+use super::codec::Code;
 use super::codec::{
     decode_item, decode_payee, decode_record, encode_payee, encode_projection, Agg, DateProjection,
     PayeeCount,

@@ -19,13 +19,14 @@
 //! Known limit: undoing an import forgets its rows' hashes (so the file can be imported again);
 //! a redo brings the items back but not the hashes, which are not in the stream.
 
+use super::codec::Code;
 use super::codec::{self, StoredItem, StoredRecord};
 use super::error::corrupt;
-use super::import::{BatchUndo, Undone};
 use super::keys::{self, seq_key};
 use super::stream::{read_record, to_change_record};
 use super::tables::{abort, Abort, Change, ITEMS, STREAM};
 use super::{same_fields, ChangeRecord, Event, Origin, Store, StoreError, BATCH_CHUNK};
+use crate::domain::change::{BatchUndo, Undone};
 use crate::domain::ExpenseId;
 use std::collections::{HashMap, HashSet};
 

@@ -8,12 +8,13 @@
 //! its hashes) and nothing of the rest; running the same import again adds only the missing rows,
 //! because the written ones are found by their hashes or ids.
 
+use super::codec::Code;
 use super::codec::{self, StoredItem};
 use super::error::corrupt;
 use super::keys::{self, seq_key};
 use super::tables::{Change, IMPORTS, STREAM};
 use super::{
-    check_draft, same_fields, ChangeRecord, Event, Origin, Store, StoreError, BATCH_CHUNK,
+    check_draft, same_fields, BatchUndo, Event, Origin, Store, StoreError, Undone, BATCH_CHUNK,
 };
 use crate::domain::{Draft, ExpenseId};
 use std::collections::{HashMap, HashSet};
@@ -40,26 +41,6 @@ pub struct Imported {
     pub added: usize,
     /// Rows already in the store (or twice in the input), not stored again.
     pub duplicates: usize,
-}
-
-/// What [`Store::undo_batch`] did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct BatchUndo {
-    /// The import undone.
-    pub batch: u64,
-    /// Items removed (one REMOVE record with origin undo each).
-    pub undone: usize,
-    /// Items of the import changed or deleted since, left as they are.
-    pub kept: usize,
-}
-
-/// What [`Store::undo_latest_step`] reversed.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Undone {
-    /// One change.
-    One(Box<ChangeRecord>),
-    /// A whole import.
-    Batch(BatchUndo),
 }
 
 /// A member of a batch being undone: its INSERT seq, id, imported image and row hash.

@@ -24,19 +24,21 @@ mod tables;
 mod trash;
 pub mod triggers;
 
+pub use crate::domain::change::{BatchUndo, ChangeRecord, ChangeView, Event, Origin, Undone};
+pub use crate::domain::trash::Trashed;
 pub use aggregates::{AggRow, MonthAggRow, Projected};
 pub use budget::Budget;
 pub use check::CheckReport;
 pub use checkpoints::{DeadLetter, TriggerState};
 pub use error::StoreError;
 pub use history::{HistoryWindow, ItemHistory};
-pub use import::{BatchUndo, ImportRow, Imported, Undone};
-pub use stream::{ChangeRecord, ChangeView, Event, Images, Origin};
+pub use import::{ImportRow, Imported};
+pub use stream::Images;
 pub use tables::SCHEMA_VERSION;
-pub use trash::Trashed;
 
 use crate::domain::{Currency, Draft, Expense, ExpenseId, Kind};
 use chrono::NaiveDate;
+use codec::Code;
 use codec::{decode_item, decode_payee, decode_u32, decode_u64, Agg, StoredItem};
 use error::corrupt;
 use keys::{date_key, date_u32, AggKey, COUNT_CATEGORY, COUNT_PAYEE, COUNT_TAG};

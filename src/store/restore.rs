@@ -24,6 +24,7 @@
 //! with inserts) and held their entries twice (2.1 GB against 0.33 GB).
 
 use super::backup::{RestoreInfo, Snapshot};
+use super::codec::Code;
 use super::codec::{encode_item, encode_record, encode_u64, StoredItem, StoredRecord};
 use super::error::StoreError;
 use super::keys::{id_key, seq_key};

@@ -12,6 +12,7 @@
 //! (`store/retention.rs`) writes only `stream`, `stream_base` and its `meta` keys, one flushed
 //! transaction per chunk.
 
+use super::codec::Code;
 use super::codec::{
     decode_item, decode_payee, decode_u64, encode_item, encode_payee, encode_projection,
     encode_record, encode_u64, Agg, DateProjection, PayeeCount, StoredItem, StoredRecord,

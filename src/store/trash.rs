@@ -32,7 +32,8 @@ use super::keys::{decode_id, id_key};
 use super::stream::read_record;
 use super::tables::{abort, Change, Trees, Tx, TxResult, STREAM, TRASH};
 use super::{expect_version, finish, write, ChangeRecord, Event, Origin, Store};
-use crate::domain::{Expense, ExpenseId};
+use crate::domain::trash::Trashed;
+use crate::domain::ExpenseId;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
@@ -54,17 +55,6 @@ pub(crate) struct TrashRow {
     pub expires_at: i64,
     /// Seq of the REMOVE record that moved it here.
     pub remove_seq: u64,
-}
-
-/// One expense in the trash, for screens and commands.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Trashed {
-    /// The expense as it was when deleted.
-    pub expense: Expense,
-    /// Unix ms of the delete.
-    pub deleted_at: i64,
-    /// Unix ms when it expires (the sweeper removes it at the first sweep after this).
-    pub expires_at: i64,
 }
 
 fn row_key(id: ExpenseId) -> [u8; 17] {
