@@ -255,16 +255,6 @@ fn old_in_page<'a>(
     Ok(None)
 }
 
-/// Resolves the full public record at `seq`.
-pub(crate) fn read_change(t: &Trees, seq: u64) -> Result<Option<ChangeRecord>, StoreError> {
-    let Some(rec) = read_record(&t.stream, seq)? else {
-        return Ok(None);
-    };
-    let start = t.stream_start()?;
-    let old = image_at(t, start, rec.id, rec.event, rec.prev_seq, &HashMap::new())?;
-    to_change_record(seq, &rec, old.as_ref()).map(Some)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
