@@ -516,7 +516,7 @@ struct Replay {
     /// id -> (seq of its last record, hash of that record's new image).
     live: Live,
     /// The running stream hash (`store/mark.rs`) after the last record.
-    chain: super::mark::Hash,
+    chain: super::chain::Hash,
 }
 
 /// Only the last stream seq (for the `meta` seq check), without reading the records.
@@ -581,7 +581,7 @@ fn replay_stream(t: &Trees) -> Result<Replay, StoreError> {
         }
         expect = seq.saturating_add(1);
         r.last = seq;
-        r.chain = super::mark::next_hash(&r.chain, seq, &v);
+        r.chain = super::chain::next_hash(&r.chain, seq, &v);
         let rec = match view_record(&k, &v) {
             Ok(rec) => rec,
             Err(e) => {

@@ -3,6 +3,7 @@
 //! directly, so the on-disk format changes only here; a value that does not decode is
 //! `StoreError::Corrupt` naming its tree and key.
 
+use super::chain::Hash;
 use super::error::{corrupt, StoreError};
 use super::keys::{date_from_u32, date_u32, kind_byte, kind_from_byte};
 use crate::domain::change::{Event, Origin};
@@ -329,6 +330,11 @@ pub fn encode_payee(p: &PayeeCount) -> Result<Vec<u8>, StoreError> {
 /// Decodes a payee counter.
 pub fn decode_payee(tree: &str, key: &[u8], bytes: &[u8]) -> Result<PayeeCount, StoreError> {
     postcard::from_bytes(bytes).map_err(|e| corrupt(tree, key, e.to_string()))
+}
+
+/// A 32-byte running hash stored under `tree`/`key` (the one decoder of stored hashes).
+pub fn decode_hash(tree: &str, key: &[u8], bytes: &[u8]) -> Result<Hash, StoreError> {
+    <Hash>::try_from(bytes).map_err(|_| corrupt(tree, key, "hash is not 32 bytes"))
 }
 
 /// The byte a stream record stores for an [`Event`] or an [`Origin`] (their storage codes are

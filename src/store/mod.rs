@@ -9,6 +9,7 @@
 mod aggregates;
 pub mod backup;
 mod budget;
+mod chain;
 mod check;
 mod checkpoints;
 mod codec;
@@ -18,6 +19,7 @@ mod import;
 mod keys;
 pub mod mark;
 mod open;
+mod paths;
 mod query;
 mod restore;
 mod retention;

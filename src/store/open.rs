@@ -130,7 +130,7 @@ impl Store {
         // A store last written before marks existed gets its chain once, from the whole stream.
         let seq = trees.last_seq()?;
         if seq > 0 && trees.meta.get(tables::META_HASH)?.is_none() {
-            let h = mark::chain_of(&trees.stream)?;
+            let h = super::stream::chain_of(&trees.stream)?;
             trees.meta.insert(tables::META_HASH, &h[..])?;
             db.flush()?;
         }

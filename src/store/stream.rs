@@ -255,6 +255,18 @@ fn old_in_page<'a>(
     Ok(None)
 }
 
+/// The running hash of the whole `stream` tree, from its first record (for stores written
+/// before marks existed, and for `Store::check`).
+pub fn chain_of(stream: &sled::Tree) -> Result<super::chain::Hash, StoreError> {
+    let mut h = super::chain::ZERO;
+    for kv in stream.iter() {
+        let (k, v) = kv?;
+        let seq = decode_seq(&k).ok_or_else(|| corrupt(STREAM, &k, "key is not a seq"))?;
+        h = super::chain::next_hash(&h, seq, &v);
+    }
+    Ok(h)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -6,7 +6,7 @@
 
 use super::codec::{self, StoredItem};
 use super::tables::{abort, Abort, Change, Tx, TxResult};
-use super::{mark, stream, ChangeRecord, Event, Origin, Store, StoreError};
+use super::{stream, ChangeRecord, Event, Origin, Store, StoreError};
 use crate::domain::{Draft, ExpenseId};
 use sled::transaction::TransactionError;
 use sled::Transactional;
@@ -137,7 +137,7 @@ impl Store {
     pub(super) fn transact_unmarked<R>(
         &self,
         f: impl Fn(&Tx<'_>) -> TxResult<R>,
-        chain: &std::cell::Cell<Option<(u64, mark::Hash)>>,
+        chain: &std::cell::Cell<Option<(u64, super::chain::Hash)>>,
     ) -> Result<R, Abort> {
         let t = &self.trees;
         let trees = (
