@@ -337,13 +337,16 @@ impl Store {
     }
 }
 
+/// An id's (last seq, image hash) in `check`'s replay of the stream.
+pub(crate) type LiveLookup<'a> = dyn Fn(u128) -> Option<(u64, Option<u64>)> + 'a;
+
 /// `Store::check`'s part for the trash: every row's item is absent from `items`, has exactly
 /// its expiry entry, and its REMOVE is the last record for the id in the stream (`live`: id ->
-/// (last seq, image hash) from the replay, when the stream was replayed) with the trashed image
+/// (last seq, image hash) looked up in the replay, when the stream was replayed) with the trashed image
 /// written by the record it names; no expiry entry lacks its row.
 pub(crate) fn check(
     t: &Trees,
-    live: Option<&super::check::Live>,
+    live: Option<&LiveLookup<'_>>,
     image_hash: impl Fn(&StoredItem) -> u64,
 ) -> Result<Vec<String>, StoreError> {
     let mut out = Vec::new();
@@ -385,11 +388,11 @@ pub(crate) fn check(
             None => out.push(format!("{TRASH}: {id} has no expiry entry")),
         }
         if let Some(live) = live {
-            if live.get(&id.0) != Some(&(row.remove_seq, None)) {
+            if live(id.0) != Some((row.remove_seq, None)) {
                 out.push(format!(
                     "{TRASH}: {id} names REMOVE record {}, but the stream's last record for it is {:?}",
                     row.remove_seq,
-                    live.get(&id.0).map(|l| l.0)
+                    live(id.0).map(|l| l.0)
                 ));
             }
         }
