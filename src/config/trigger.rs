@@ -18,7 +18,7 @@
 use crate::domain::stream::View;
 use crate::domain::trigger::{TriggerSpec, MAX_BACKOFF, MIN_SCALE};
 use crate::domain::{money, Currency};
-use crate::store::{Event, Origin};
+use crate::domain::change::{Event, Origin};
 use serde::Deserialize;
 use std::time::Duration;
 

@@ -1,11 +1,172 @@
-//! How a change to an expense reads to a person: the one-line summary of the history list, the
-//! field-by-field comparison of its detail view, and the `Undid: ...` / `Redid: ...` line that the
-//! TUI toast and `expense undo`/`redo` share. Pure: images in, text out; user text passes
-//! through [`inert`] here, so callers can print the result as is.
+//! Changes to expenses: the nouns of the change stream ([`ChangeRecord`], [`Event`], [`Origin`],
+//! [`ChangeView`]) and of undo ([`Undone`], [`BatchUndo`]), and how a change reads to a person:
+//! the one-line summary of the history list, the field-by-field comparison of its detail view,
+//! and the `Undid: ...` / `Redid: ...` line that the TUI toast and `expense undo`/`redo` share.
+//! Pure: images in, text out; user text passes through [`inert`] here, so callers can print the
+//! result as is. Rule: no storage here; how a record is stored (byte codes, keys) is the
+//! store's business (`store/codec.rs`).
 
 use super::money::format_grouped;
 use super::text::inert;
-use super::{Draft, Expense, Kind};
+use super::{Draft, Expense, ExpenseId, ExpenseView, Kind};
+use serde::{Deserialize, Serialize};
+
+/// What a change did to its item.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum Event {
+    /// The item did not exist before.
+    Insert,
+    /// The item existed before and after.
+    Modify,
+    /// The item no longer exists.
+    Remove,
+}
+
+impl std::fmt::Display for Event {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Event::Insert => "INSERT",
+            Event::Modify => "MODIFY",
+            Event::Remove => "REMOVE",
+        })
+    }
+}
+
+/// Who caused a change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Origin {
+    /// A person, in the TUI or CLI.
+    User,
+    /// A CSV import.
+    Import,
+    /// An undo (`Store::undo`).
+    Undo,
+    /// Expiry of trashed items.
+    Ttl,
+    /// Replication from another device.
+    Replica,
+    /// `expense demo`.
+    Demo,
+    /// `Store::redo_step`: a change undone, made again.
+    Redo,
+    /// `expense restore`: the item as a backup or a point in time held it.
+    Restore,
+}
+
+impl Origin {
+    /// Every origin, in code order.
+    pub const ALL: [Origin; 8] = [
+        Origin::User,
+        Origin::Import,
+        Origin::Undo,
+        Origin::Ttl,
+        Origin::Replica,
+        Origin::Demo,
+        Origin::Redo,
+        Origin::Restore,
+    ];
+
+    /// The lowercase name, as serialized (`user`, `import`, ...).
+    pub fn name(self) -> &'static str {
+        match self {
+            Origin::User => "user",
+            Origin::Import => "import",
+            Origin::Undo => "undo",
+            Origin::Ttl => "ttl",
+            Origin::Replica => "replica",
+            Origin::Demo => "demo",
+            Origin::Redo => "redo",
+            Origin::Restore => "restore",
+        }
+    }
+
+    /// The origin named `name` (case-insensitive).
+    pub fn parse(name: &str) -> Option<Origin> {
+        Origin::ALL
+            .into_iter()
+            .find(|o| o.name().eq_ignore_ascii_case(name.trim()))
+    }
+}
+
+/// One committed change, with both images resolved.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ChangeRecord {
+    /// Position in the stream, from 1, gap-free.
+    pub seq: u64,
+    /// INSERT, MODIFY or REMOVE.
+    pub event: Event,
+    /// When it was written, Unix ms.
+    pub at: i64,
+    /// Who caused it.
+    pub origin: Origin,
+    /// The expense changed.
+    pub id: ExpenseId,
+    /// The item before (None for INSERT).
+    pub old: Option<Expense>,
+    /// The item after (None for REMOVE).
+    pub new: Option<Expense>,
+    /// The import (or batch undo) this change belongs to, named by the seq of its first record;
+    /// `expense undo` reverses a whole import in one step through it.
+    pub batch: Option<u64>,
+}
+
+/// One change record borrowed from the stream as it is read: what [`visit_since`] hands its
+/// visitor; a [`ChangeRecord`] lends the same view ([`ChangeRecord::view`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ChangeView<'a> {
+    /// Position in the stream.
+    pub seq: u64,
+    /// INSERT, MODIFY or REMOVE.
+    pub event: Event,
+    /// When it was written, Unix ms.
+    pub at: i64,
+    /// Who caused it.
+    pub origin: Origin,
+    /// The expense changed.
+    pub id: ExpenseId,
+    /// The item before, when asked for (None for INSERT).
+    pub old: Option<ExpenseView<'a>>,
+    /// The item after, when asked for (None for REMOVE).
+    pub new: Option<ExpenseView<'a>>,
+}
+
+impl ChangeRecord {
+    /// The record as a borrowed view, with both images.
+    pub fn view(&self) -> ChangeView<'_> {
+        ChangeView {
+            seq: self.seq,
+            event: self.event,
+            at: self.at,
+            origin: self.origin,
+            id: self.id,
+            old: self.old.as_ref().map(Expense::view),
+            new: self.new.as_ref().map(Expense::view),
+        }
+    }
+}
+
+/// What a batch undo or redo did (`Store::undo_batch`, an import taken back, or a history
+/// batch reversed).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BatchUndo {
+    /// The batch reversed (the seq of its first record).
+    pub batch: u64,
+    /// Records reversed (one new record each, all in one new batch).
+    pub undone: usize,
+    /// Items changed or deleted since, left as they are.
+    pub kept: usize,
+}
+
+/// What one undo or redo step reversed (`Store::undo_step`, `Store::redo_step`).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Undone {
+    /// One change.
+    One(Box<ChangeRecord>),
+    /// A whole batch (an import, or a batch undo/redo of one).
+    Batch(BatchUndo),
+}
 
 /// One field of an expense as text, before and after a change.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -165,10 +326,10 @@ pub fn batch_line(redo: bool, changed: usize, kept: usize) -> String {
 }
 
 /// The line an undo/redo step prints (the TUI shows the same as its message).
-pub fn step_text(redo: bool, step: &crate::store::Undone) -> String {
+pub fn step_text(redo: bool, step: &Undone) -> String {
     match step {
-        crate::store::Undone::One(r) => step_line(redo, r.old.as_ref(), r.new.as_ref()),
-        crate::store::Undone::Batch(b) => batch_line(redo, b.undone, b.kept),
+        Undone::One(r) => step_line(redo, r.old.as_ref(), r.new.as_ref()),
+        Undone::Batch(b) => batch_line(redo, b.undone, b.kept),
     }
 }
 

@@ -16,6 +16,7 @@ pub mod rules;
 pub mod stream;
 pub mod text;
 pub mod totals;
+pub mod trash;
 pub mod trigger;
 pub mod ttl;
 pub mod validate;

@@ -6,7 +6,7 @@
 use super::category::is_within;
 use super::stream::View;
 use super::Expense;
-use crate::store::{ChangeRecord, Event, Origin};
+use super::change::{ChangeRecord, Event, Origin};
 use std::time::Duration;
 
 /// One configured trigger.

@@ -11,7 +11,7 @@ use super::keys::{
 use super::tables::{
     AGG_DAY, AGG_MONTH, IDX_DATE, META, META_SCHEMA, META_SEQ, META_START_DAY, SCHEMA_VERSION,
 };
-use super::RETRY;
+use super::write::RETRY;
 use super::{Store, StoreError};
 use crate::domain::{Currency, ExpenseId, Kind, Month};
 use chrono::NaiveDate;

@@ -35,6 +35,7 @@
 use super::codec::{decode_item, decode_record, StoredItem};
 use super::error::StoreError;
 use super::keys::{date_from_u32, date_u32, decode_id, decode_seq, kind_byte, seq_key};
+pub use super::paths::default_backup_dir;
 use super::tables::{ITEMS, STREAM};
 use super::Store;
 use crate::domain::money::{format_plain, Currency};
@@ -577,19 +578,6 @@ fn show_ms(ms: i64) -> String {
     }
 }
 
-/// The default folder for backups of the store in `store_dir`: `<data dir>/backups` for the
-/// main store (`<data dir>/store`), `<data dir>/backups-<name>` for another (the demo), so
-/// keeping the last N of one never deletes the other's.
-pub fn default_backup_dir(store_dir: &Path) -> Option<PathBuf> {
-    let parent = store_dir.parent()?;
-    let name = store_dir.file_name()?.to_string_lossy();
-    Some(if name == "store" {
-        parent.join("backups")
-    } else {
-        parent.join(format!("backups-{name}"))
-    })
-}
-
 /// Creates `path` for writing, owner-only, replacing a leftover.
 fn open_private(path: &Path) -> Result<File, StoreError> {
     use std::os::unix::fs::OpenOptionsExt;
@@ -692,7 +680,7 @@ pub fn read_backup(path: &Path) -> Result<Snapshot, StoreError> {
                 });
             }
             Line::Import { hash } => {
-                let h = parse_hash(&hash).ok_or_else(|| {
+                let h = super::keys::unhex::<16>(&hash).ok_or_else(|| {
                     bad(
                         path,
                         n,
@@ -739,17 +727,6 @@ pub fn read_backup(path: &Path) -> Result<Snapshot, StoreError> {
         .all(|(_, i)| date_from_u32(i.date).is_some()));
     snap.items.sort_by_key(|(id, _)| *id);
     Ok(snap)
-}
-
-fn parse_hash(s: &str) -> Option<[u8; 16]> {
-    if s.len() != 32 || !s.is_ascii() {
-        return None;
-    }
-    let mut out = [0u8; 16];
-    for (i, b) in out.iter_mut().enumerate() {
-        *b = u8::from_str_radix(s.get(2 * i..2 * i + 2)?, 16).ok()?;
-    }
-    Some(out)
 }
 
 #[cfg(test)]

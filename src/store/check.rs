@@ -12,6 +12,7 @@
 //! tree in memory); aggregates and counters are two more jobs. Schema 4 dropped the category and
 //! payee indexes, which were 2 of the ~4M entries read at 1M (see `tables::IDX_DATE`).
 
+use super::codec::Code;
 use super::codec::{
     decode_item, decode_payee, decode_record, encode_payee, encode_projection, Agg, DateProjection,
     PayeeCount,
@@ -177,7 +178,7 @@ type Fast = foldhash::fast::RandomState;
 
 /// What a stream replay leaves per id: (seq of its last record, hash of that record's new image;
 /// `None` after a REMOVE).
-pub(crate) type Live = HashMap<u128, (u64, Option<u64>), Fast>;
+pub(super) type Live = HashMap<u128, (u64, Option<u64>), Fast>;
 
 /// Day or month aggregate sums from items: (category, date or month, currency, kind) -> sums.
 type AggSums = HashMap<(u32, u32, [u8; 3], u8), (i128, u64), Fast>;
@@ -515,7 +516,7 @@ struct Replay {
     /// id -> (seq of its last record, hash of that record's new image).
     live: Live,
     /// The running stream hash (`store/mark.rs`) after the last record.
-    chain: super::mark::Hash,
+    chain: super::chain::Hash,
 }
 
 /// Only the last stream seq (for the `meta` seq check), without reading the records.
@@ -580,7 +581,7 @@ fn replay_stream(t: &Trees) -> Result<Replay, StoreError> {
         }
         expect = seq.saturating_add(1);
         r.last = seq;
-        r.chain = super::mark::next_hash(&r.chain, seq, &v);
+        r.chain = super::chain::next_hash(&r.chain, seq, &v);
         let rec = match view_record(&k, &v) {
             Ok(rec) => rec,
             Err(e) => {
@@ -612,7 +613,7 @@ fn replay_stream(t: &Trees) -> Result<Replay, StoreError> {
 }
 
 /// A derived-tree key in words, for messages.
-fn describe(tree: &str, key: &[u8]) -> String {
+pub(super) fn describe(tree: &str, key: &[u8]) -> String {
     let date = |d: u32| date_from_u32(d).map_or(d.to_string(), |d| d.to_string());
     let shown = match tree {
         IDX_DATE => decode_date_key(key).map(|(d, id)| format!("{} {id}", date(d))),
@@ -1097,9 +1098,11 @@ impl Store {
         report
             .problems
             .extend(check_imports(t, replay.last, with_stream)?);
+        let live = |id: u128| replay.live.get(&id).copied();
+        let live: &super::trash::LiveLookup<'_> = &live;
         report.problems.extend(super::trash::check(
             t,
-            with_stream.then_some(&replay.live),
+            with_stream.then_some(live),
             image_hash,
         )?);
         if with_stream && t.stream_hash()? != replay.chain {
@@ -1171,28 +1174,6 @@ impl Store {
         })?;
         self.db.flush()?;
         Ok(report.fixes.len())
-    }
-
-    /// Test hook: adds `delta` to the sum of the first `agg_day` row (or, with no rows, writes a
-    /// row no item explains), bypassing every check, so tests can see `check` find it and
-    /// `check --repair` fix it. Returns the damaged key in words.
-    #[doc(hidden)]
-    pub fn damage_aggregate_for_tests(&self, delta: i64) -> Result<String, StoreError> {
-        let t = &self.trees;
-        let (key, agg) = match t.agg_day.first()? {
-            Some((k, v)) => (k.to_vec(), Agg::decode(AGG_DAY, &k, &v)?),
-            None => (
-                keys::agg_key(20000101, *b"EUR", 0, "damage"),
-                Agg { sum: 0, count: 1 },
-            ),
-        };
-        let damaged = Agg {
-            sum: agg.sum.wrapping_add(delta),
-            count: agg.count,
-        };
-        t.agg_day.insert(&key[..], &damaged.encode()[..])?;
-        self.db.flush()?;
-        Ok(describe(AGG_DAY, &key))
     }
 }
 

@@ -3,8 +3,10 @@
 //! directly, so the on-disk format changes only here; a value that does not decode is
 //! `StoreError::Corrupt` naming its tree and key.
 
+use super::chain::Hash;
 use super::error::{corrupt, StoreError};
 use super::keys::{date_from_u32, date_u32, kind_byte, kind_from_byte};
+use crate::domain::change::{Event, Origin};
 use crate::domain::{Currency, Draft, Expense, ExpenseId, ExpenseView};
 use serde::{Deserialize, Serialize};
 
@@ -328,6 +330,68 @@ pub fn encode_payee(p: &PayeeCount) -> Result<Vec<u8>, StoreError> {
 /// Decodes a payee counter.
 pub fn decode_payee(tree: &str, key: &[u8], bytes: &[u8]) -> Result<PayeeCount, StoreError> {
     postcard::from_bytes(bytes).map_err(|e| corrupt(tree, key, e.to_string()))
+}
+
+/// A 32-byte running hash stored under `tree`/`key` (the one decoder of stored hashes).
+pub fn decode_hash(tree: &str, key: &[u8], bytes: &[u8]) -> Result<Hash, StoreError> {
+    <Hash>::try_from(bytes).map_err(|_| corrupt(tree, key, "hash is not 32 bytes"))
+}
+
+/// The byte a stream record stores for an [`Event`] or an [`Origin`] (their storage codes are
+/// the store's business, so they live here, not on the domain nouns).
+pub(crate) trait Code: Sized {
+    /// Stored byte.
+    fn code(self) -> u8;
+    /// The value stored as `b`, if any.
+    fn from_code(b: u8) -> Option<Self>;
+}
+
+impl Code for Event {
+    fn code(self) -> u8 {
+        match self {
+            Event::Insert => 1,
+            Event::Modify => 2,
+            Event::Remove => 3,
+        }
+    }
+
+    fn from_code(b: u8) -> Option<Event> {
+        match b {
+            1 => Some(Event::Insert),
+            2 => Some(Event::Modify),
+            3 => Some(Event::Remove),
+            _ => None,
+        }
+    }
+}
+
+impl Code for Origin {
+    fn code(self) -> u8 {
+        match self {
+            Origin::User => 0,
+            Origin::Import => 1,
+            Origin::Undo => 2,
+            Origin::Ttl => 3,
+            Origin::Replica => 4,
+            Origin::Demo => 5,
+            Origin::Redo => 6,
+            Origin::Restore => 7,
+        }
+    }
+
+    fn from_code(b: u8) -> Option<Origin> {
+        Some(match b {
+            0 => Origin::User,
+            1 => Origin::Import,
+            2 => Origin::Undo,
+            3 => Origin::Ttl,
+            4 => Origin::Replica,
+            5 => Origin::Demo,
+            6 => Origin::Redo,
+            7 => Origin::Restore,
+            _ => return None,
+        })
+    }
 }
 
 #[cfg(test)]

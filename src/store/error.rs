@@ -1,6 +1,7 @@
 //! Store errors. Rule: the `Display` of every variant is the sentence a person reads (it names the
 //! expense, version, path or tree involved), so callers can show it as is.
 
+pub(crate) use super::keys::hex;
 use crate::domain::ExpenseId;
 use std::path::PathBuf;
 
@@ -161,11 +162,6 @@ impl From<sled::Error> for StoreError {
     fn from(e: sled::Error) -> Self {
         StoreError::Sled(e.to_string())
     }
-}
-
-/// Hex of a key, for `Corrupt` messages.
-pub(crate) fn hex(key: &[u8]) -> String {
-    key.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// A `Corrupt` error for `tree`/`key`.

@@ -19,13 +19,14 @@
 //! Known limit: undoing an import forgets its rows' hashes (so the file can be imported again);
 //! a redo brings the items back but not the hashes, which are not in the stream.
 
+use super::codec::Code;
 use super::codec::{self, StoredItem, StoredRecord};
 use super::error::corrupt;
-use super::import::{BatchUndo, Undone};
 use super::keys::{self, seq_key};
 use super::stream::{read_record, to_change_record};
-use super::tables::{abort, Abort, Change, ITEMS, STREAM};
-use super::{same_fields, ChangeRecord, Event, Origin, Store, StoreError, BATCH_CHUNK};
+use super::tables::{ITEMS, STREAM};
+use super::{ChangeRecord, Origin, Store, StoreError};
+use crate::domain::change::Undone;
 use crate::domain::ExpenseId;
 use std::collections::{HashMap, HashSet};
 
@@ -205,155 +206,10 @@ impl Store {
         Ok(None)
     }
 
-    /// Reverses every record of `batch` as one new batch with `origin`: an INSERT is removed and
-    /// a MODIFY written back while the item still holds what the record wrote; a REMOVE is
-    /// re-inserted while the id has no later record. Members that fail their condition are left
-    /// and counted as `kept`. Flushed transactions of `BATCH_CHUNK` records; when another write
-    /// lands between planning and a transaction, the rest is planned again.
-    pub(crate) fn reverse_batch(
-        &self,
-        batch: u64,
-        origin: Origin,
-        now_ms: i64,
-    ) -> Result<BatchUndo, StoreError> {
-        let (mut done, mut kept) = (0usize, 0usize);
-        let mut new_batch: Option<u64> = None;
-        let mut finished: HashSet<u64> = HashSet::new();
-        loop {
-            let (members, last) = self.plan_batch(batch, &finished)?;
-            if members.is_empty() && finished.is_empty() {
-                return Err(StoreError::UnknownBatch(batch));
-            }
-            let mut expect = last;
-            let mut replan = false;
-            for chunk in members.chunks(BATCH_CHUNK) {
-                let r = self.try_transact(|tx| {
-                    if tx.last_seq()? != expect {
-                        return abort(Abort::Retry);
-                    }
-                    let (mut b, mut d, mut k) = (new_batch, 0usize, 0usize);
-                    for m in chunk {
-                        if !m.free {
-                            k += 1;
-                            continue;
-                        }
-                        let cur = tx.current(m.id)?;
-                        let (event, new) = match (m.event, cur.as_ref()) {
-                            (Event::Remove, None) => (Event::Insert, m.old.clone()),
-                            (Event::Insert, Some(c))
-                                if m.new
-                                    .as_ref()
-                                    .is_some_and(|n| c.last_seq == m.seq || same_fields(c, n)) =>
-                            {
-                                (Event::Remove, None)
-                            }
-                            (Event::Modify, Some(c))
-                                if m.new
-                                    .as_ref()
-                                    .is_some_and(|n| c.last_seq == m.seq || same_fields(c, n)) =>
-                            {
-                                (Event::Modify, m.old.clone())
-                            }
-                            _ => {
-                                k += 1;
-                                continue;
-                            }
-                        };
-                        let seq = tx.next_seq()?;
-                        let new = new.map(|o| StoredItem {
-                            created: cur.as_ref().map_or(o.created, |c| c.created),
-                            updated: now_ms,
-                            version: cur.as_ref().map_or(o.version, |c| c.version) + 1,
-                            last_seq: seq,
-                            ..o
-                        });
-                        let c = Change {
-                            id: m.id,
-                            seq,
-                            event,
-                            origin,
-                            at: now_ms,
-                            prev_seq: Some(cur.as_ref().map_or(m.seq, |c| c.last_seq)),
-                            batch: Some(*b.get_or_insert(seq)),
-                            old: cur.as_ref(),
-                            new: new.as_ref(),
-                        };
-                        tx.write(&c)?;
-                        d += 1;
-                    }
-                    Ok((b, d, k, tx.last_seq()?))
-                });
-                match r {
-                    Ok((b, d, k, now_last)) => {
-                        new_batch = b;
-                        done += d;
-                        kept += k;
-                        expect = now_last;
-                        finished.extend(chunk.iter().map(|m| m.seq));
-                    }
-                    Err(Abort::Store(e)) => return Err(e),
-                    Err(Abort::Retry) => {
-                        replan = true;
-                        break;
-                    }
-                }
-            }
-            if !replan {
-                return Ok(BatchUndo {
-                    batch,
-                    undone: done,
-                    kept,
-                });
-            }
-        }
-    }
-
-    /// The records of `batch` not in `finished`, with their images and whether each is free
-    /// of later records for its id (what re-inserting a REMOVE needs), and the last seq seen.
-    fn plan_batch(
-        &self,
-        batch: u64,
-        finished: &HashSet<u64>,
-    ) -> Result<(Vec<Member>, u64), StoreError> {
-        let last = self.last_seq()?;
-        let start = self.trees.stream_start()?;
-        if batch < start {
-            return Err(super::retention::trimmed(batch, start));
-        }
-        let mut members: Vec<Member> = Vec::new();
-        let mut latest: HashMap<u128, u64> = HashMap::new();
-        for kv in self.trees.stream.range(seq_key(batch)..=seq_key(last)) {
-            let (k, v) = kv?;
-            let seq = keys::decode_seq(&k).ok_or_else(|| corrupt(STREAM, &k, "not a seq"))?;
-            let rec = codec::decode_record(STREAM, &k, &v)?;
-            latest.insert(rec.id, seq);
-            if rec.batch != Some(batch) || finished.contains(&seq) {
-                continue;
-            }
-            let event = Event::from_code(rec.event)
-                .ok_or_else(|| corrupt(STREAM, &k, format!("bad event {}", rec.event)))?;
-            let old = self.old_image(&rec, &HashMap::new())?;
-            members.push(Member {
-                seq,
-                id: ExpenseId(rec.id),
-                event,
-                old,
-                new: rec.new,
-                free: true,
-            });
-        }
-        for m in &mut members {
-            if m.event == Event::Remove {
-                m.free = latest.get(&m.id.0) == Some(&m.seq);
-            }
-        }
-        Ok((members, last))
-    }
-
     /// The old image of `rec`, resolved as `expense stream` does (`stream::image_at`: an INSERT
     /// has none, a `ttl` REMOVE looks through the REMOVE that trashed the item, a trimmed
     /// previous record comes from the base).
-    fn old_image(
+    pub(super) fn old_image(
         &self,
         rec: &codec::StoredRecord,
         seen: &HashMap<u64, Option<StoredItem>>,
@@ -372,17 +228,4 @@ impl Store {
         }
         Ok(None)
     }
-}
-
-/// A record of a batch being reversed.
-struct Member {
-    seq: u64,
-    id: ExpenseId,
-    event: Event,
-    /// The image before the record (what reversing writes back).
-    old: Option<StoredItem>,
-    /// The image the record wrote.
-    new: Option<StoredItem>,
-    /// False when a REMOVE's id has a later record (re-inserting would overwrite it).
-    free: bool,
 }

@@ -9,12 +9,10 @@
 //! because the written ones are found by their hashes or ids.
 
 use super::codec::{self, StoredItem};
-use super::error::corrupt;
 use super::keys::{self, seq_key};
-use super::tables::{Change, IMPORTS, STREAM};
-use super::{
-    check_draft, same_fields, ChangeRecord, Event, Origin, Store, StoreError, BATCH_CHUNK,
-};
+use super::tables::{Change, STREAM};
+use super::write::{check_draft, BATCH_CHUNK};
+use super::{Event, Origin, Store, StoreError};
 use crate::domain::{Draft, ExpenseId};
 use std::collections::{HashMap, HashSet};
 
@@ -41,29 +39,6 @@ pub struct Imported {
     /// Rows already in the store (or twice in the input), not stored again.
     pub duplicates: usize,
 }
-
-/// What [`Store::undo_batch`] did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct BatchUndo {
-    /// The import undone.
-    pub batch: u64,
-    /// Items removed (one REMOVE record with origin undo each).
-    pub undone: usize,
-    /// Items of the import changed or deleted since, left as they are.
-    pub kept: usize,
-}
-
-/// What [`Store::undo_latest_step`] reversed.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Undone {
-    /// One change.
-    One(Box<ChangeRecord>),
-    /// A whole import.
-    Batch(BatchUndo),
-}
-
-/// A member of a batch being undone: its INSERT seq, id, imported image and row hash.
-type Member = (u64, ExpenseId, StoredItem, Option<sled::IVec>);
 
 impl Store {
     /// For each row, whether the store already has it: its hash is in `imports`, or its id is an
@@ -171,101 +146,12 @@ impl Store {
             duplicates: rows.len() - added,
         })
     }
-
-    /// Reverses the import `batch`: every item it inserted that still holds the fields it was
-    /// imported with is removed (a REMOVE record with origin `Undo` each, all tagged with a new
-    /// batch id) and its row hash forgotten, so the file can be imported again. Items changed or
-    /// deleted since are left alone and counted as `kept`. Written in flushed transactions of
-    /// `BATCH_CHUNK` items. `UnknownBatch` when no import has that id.
-    pub fn undo_batch(&self, batch: u64, now_ms: i64) -> Result<BatchUndo, StoreError> {
-        let start = self.trees.stream_start()?;
-        if batch < start {
-            return Err(super::retention::trimmed(batch, start));
-        }
-        let mut members: Vec<Member> = Vec::new();
-        for kv in self.trees.stream.range(seq_key(batch)..) {
-            let (k, v) = kv?;
-            let head = codec::decode_record_head(STREAM, &k, &v)?;
-            if head.origin != Origin::Import.code() || head.event != Event::Insert.code() {
-                continue;
-            }
-            let rec = codec::decode_record(STREAM, &k, &v)?;
-            if rec.batch != Some(batch) {
-                continue;
-            }
-            let seq = keys::decode_seq(&k).ok_or_else(|| corrupt(STREAM, &k, "not a seq key"))?;
-            let image = rec
-                .new
-                .ok_or_else(|| corrupt(STREAM, &k, "INSERT without an image"))?;
-            members.push((seq, ExpenseId(rec.id), image, None));
-        }
-        if members.is_empty() {
-            return Err(StoreError::UnknownBatch(batch));
-        }
-        let index: HashMap<u64, usize> =
-            members.iter().enumerate().map(|(i, m)| (m.0, i)).collect();
-        for kv in self.trees.imports.iter() {
-            let (k, v) = kv?;
-            let seq = codec::decode_u64(IMPORTS, &k, &v)?;
-            if let Some(&i) = index.get(&seq) {
-                members[i].3 = Some(k);
-            }
-        }
-        let mut undo_batch = None;
-        let (mut undone, mut kept) = (0, 0);
-        for chunk in members.chunks(BATCH_CHUNK) {
-            let (b, u, k) = self.transact(|tx| {
-                let (mut b, mut u, mut k) = (undo_batch, 0, 0);
-                for (seq, id, image, hash) in chunk {
-                    let cur = match tx.current(*id)? {
-                        Some(c) if c.last_seq == *seq || same_fields(&c, image) => c,
-                        _ => {
-                            k += 1;
-                            continue;
-                        }
-                    };
-                    let new_seq = tx.next_seq()?;
-                    let c = Change {
-                        id: *id,
-                        seq: new_seq,
-                        event: Event::Remove,
-                        origin: Origin::Undo,
-                        at: now_ms,
-                        prev_seq: Some(cur.last_seq),
-                        batch: Some(*b.get_or_insert(new_seq)),
-                        old: Some(&cur),
-                        new: None,
-                    };
-                    tx.write(&c)?;
-                    if let Some(h) = hash {
-                        tx.imports.remove(h)?;
-                    }
-                    u += 1;
-                }
-                Ok((b, u, k))
-            })?;
-            undo_batch = b;
-            undone += u;
-            kept += k;
-        }
-        Ok(BatchUndo {
-            batch,
-            undone,
-            kept,
-        })
-    }
-
-    /// Like [`Store::undo_latest`], but when the latest standing change belongs to an import,
-    /// the whole import is undone ([`Store::undo_batch`]). `None` when nothing is left to undo.
-    /// The same as [`Store::undo_step`] (which also takes back redone imports whole).
-    pub fn undo_latest_step(&self, now_ms: i64) -> Result<Option<Undone>, StoreError> {
-        self.undo_step(now_ms)
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::change::Undone;
     use crate::domain::{Currency, Kind};
     use chrono::NaiveDate;
 
@@ -317,7 +203,7 @@ mod tests {
         assert!(store.verify().unwrap().is_empty());
 
         // The latest import first, then the one before it, each in one step.
-        let Some(Undone::Batch(u)) = store.undo_latest_step(20).unwrap() else {
+        let Some(Undone::Batch(u)) = store.undo_step(20).unwrap() else {
             panic!("expected a batch undo")
         };
         assert_eq!((u.batch, u.undone, u.kept), (7, 1, 0));

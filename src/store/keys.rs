@@ -151,6 +151,24 @@ pub fn decode_count_key(key: &[u8]) -> Option<(u8, String)> {
     Some((p, std::str::from_utf8(rest).ok()?.to_string()))
 }
 
+/// Lower-case hex of `bytes` (hashes in the mark file and backups, keys in error messages). The
+/// one hex encoder of the store; it lives with the key codecs because `error.rs` needs it too.
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The `N` bytes whose lower- or upper-case hex is `s` (exactly `2 * N` digits), if it is that.
+pub(crate) fn unhex<const N: usize>(s: &str) -> Option<[u8; N]> {
+    if s.len() != 2 * N || !s.is_ascii() {
+        return None;
+    }
+    let mut out = [0u8; N];
+    for (i, b) in out.iter_mut().enumerate() {
+        *b = u8::from_str_radix(s.get(2 * i..2 * i + 2)?, 16).ok()?;
+    }
+    Some(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

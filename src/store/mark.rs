@@ -14,49 +14,20 @@
 //! `pwrite` is not torn in practice): `expense-hwm 1 <seq, 20 digits> <hash, 64 hex>\n`.
 
 use super::error::StoreError;
-use sha2::{Digest, Sha256};
+use super::keys::{hex, unhex};
 use std::fs::File;
 use std::os::unix::fs::{FileExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-/// A stream hash.
-pub type Hash = [u8; 32];
-
-/// The hash before any record.
-pub const ZERO: Hash = [0; 32];
-
-/// The running hash after record `seq` whose stored bytes are `record`.
-pub fn next_hash(prev: &Hash, seq: u64, record: &[u8]) -> Hash {
-    let mut h = Sha256::new();
-    h.update(prev);
-    h.update(seq.to_be_bytes());
-    h.update(record);
-    h.finalize().into()
-}
-
-/// The running hash of the whole `stream` tree, from its first record (for stores written
-/// before marks existed, and for `Store::check`).
-pub fn chain_of(stream: &sled::Tree) -> Result<Hash, StoreError> {
-    let mut h = ZERO;
-    for kv in stream.iter() {
-        let (k, v) = kv?;
-        let seq = super::keys::decode_seq(&k)
-            .ok_or_else(|| super::error::corrupt(super::tables::STREAM, &k, "key is not a seq"))?;
-        h = next_hash(&h, seq, &v);
-    }
-    Ok(h)
-}
+pub use super::chain::{next_hash, Hash, ZERO};
+pub use super::stream::chain_of;
 
 /// The mark file of the store in `store_dir`: `<store_dir>.hwm`.
 pub fn mark_path(store_dir: &Path) -> PathBuf {
     let mut p = store_dir.as_os_str().to_owned();
     p.push(".hwm");
     PathBuf::from(p)
-}
-
-fn hex(h: &Hash) -> String {
-    h.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn line(seq: u64, hash: &Hash) -> String {
@@ -70,13 +41,9 @@ fn parse(text: &str) -> Option<(u64, Hash)> {
         return None;
     }
     let seq = w.next()?.parse().ok()?;
-    let hx = w.next()?;
-    if hx.len() != 64 || w.next().is_some() {
+    let h = unhex::<32>(w.next()?)?;
+    if w.next().is_some() {
         return None;
-    }
-    let mut h = ZERO;
-    for (i, b) in h.iter_mut().enumerate() {
-        *b = u8::from_str_radix(hx.get(2 * i..2 * i + 2)?, 16).ok()?;
     }
     Some((seq, h))
 }
@@ -232,7 +199,7 @@ impl Mark {
 
 /// The newest `expense-*.jsonl` in the store's default backup folder, for the message.
 fn newest_backup(store_dir: &Path) -> Option<PathBuf> {
-    let dir = super::backup::default_backup_dir(store_dir)?;
+    let dir = super::paths::default_backup_dir(store_dir)?;
     std::fs::read_dir(dir)
         .ok()?
         .filter_map(Result::ok)

@@ -24,10 +24,11 @@
 //! with inserts) and held their entries twice (2.1 GB against 0.33 GB).
 
 use super::backup::{RestoreInfo, Snapshot};
+use super::chain::next_hash;
+use super::codec::Code;
 use super::codec::{encode_item, encode_record, encode_u64, StoredItem, StoredRecord};
 use super::error::StoreError;
 use super::keys::{id_key, seq_key};
-use super::mark::next_hash;
 use super::tables::{META_HASH, META_RESTORING, META_SEQ};
 use super::{Event, Origin, Store};
 
@@ -271,7 +272,7 @@ mod tests {
         let problems = fast.verify().unwrap();
         assert!(problems.is_empty(), "{problems:?}");
         assert_eq!(fast.trees.stream_hash().unwrap(), {
-            crate::store::mark::chain_of(&fast.trees.stream).unwrap()
+            crate::store::stream::chain_of(&fast.trees.stream).unwrap()
         });
     }
 

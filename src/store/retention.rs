@@ -24,10 +24,10 @@
 //! not yet followed by a trimmed `ttl` REMOVE: deletes without trash keep that row), so it is
 //! about the size of `items`.
 
+use super::chain::{next_hash, Hash, ZERO};
 use super::codec::{decode_item, decode_record, encode_item, StoredItem, StoredRecord};
 use super::error::{corrupt, StoreError};
 use super::keys::{decode_seq, id_key, seq_key};
-use super::mark::{next_hash, Hash};
 use super::tables::{
     Trees, META, META_BASE_AT, META_BASE_HASH, META_STREAM_START, STREAM, STREAM_BASE,
 };
@@ -117,9 +117,8 @@ pub(crate) fn for_each_base(
 /// The running hash after the last trimmed record (zeros when nothing was trimmed).
 pub(crate) fn base_hash(t: &Trees) -> Result<Hash, StoreError> {
     match t.meta.get(META_BASE_HASH)? {
-        Some(v) => <[u8; 32]>::try_from(&v[..])
-            .map_err(|_| corrupt(META, META_BASE_HASH, "base hash is not 32 bytes")),
-        None => Ok(super::mark::ZERO),
+        Some(v) => super::codec::decode_hash(META, META_BASE_HASH, &v),
+        None => Ok(ZERO),
     }
 }
 

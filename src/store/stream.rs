@@ -6,163 +6,14 @@
 //! keep_days` may be trimmed (`store/retention.rs`): the stream then starts at `meta`
 //! `stream_start`, and an old image whose record is gone comes from `stream_base-1`.
 
+use super::codec::Code;
 use super::codec::{decode_record, StoredItem, StoredRecord};
 use super::error::{corrupt, StoreError};
 use super::keys::{decode_seq, seq_key};
 use super::tables::{Trees, STREAM};
-use crate::domain::{Expense, ExpenseId, ExpenseView};
-use serde::{Deserialize, Serialize};
+use crate::domain::change::{ChangeRecord, ChangeView, Event, Origin};
+use crate::domain::ExpenseId;
 use std::collections::HashMap;
-use std::fmt;
-
-/// What a change did to its item.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "UPPERCASE")]
-pub enum Event {
-    /// The item did not exist before.
-    Insert,
-    /// The item existed before and after.
-    Modify,
-    /// The item no longer exists.
-    Remove,
-}
-
-impl Event {
-    /// Stored byte.
-    pub(crate) fn code(self) -> u8 {
-        match self {
-            Event::Insert => 1,
-            Event::Modify => 2,
-            Event::Remove => 3,
-        }
-    }
-
-    pub(crate) fn from_code(b: u8) -> Option<Event> {
-        match b {
-            1 => Some(Event::Insert),
-            2 => Some(Event::Modify),
-            3 => Some(Event::Remove),
-            _ => None,
-        }
-    }
-}
-
-impl fmt::Display for Event {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Event::Insert => "INSERT",
-            Event::Modify => "MODIFY",
-            Event::Remove => "REMOVE",
-        })
-    }
-}
-
-/// Who caused a change.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Origin {
-    /// A person, in the TUI or CLI.
-    User,
-    /// A CSV import.
-    Import,
-    /// `Store::undo`.
-    Undo,
-    /// Expiry of trashed items.
-    Ttl,
-    /// Replication from another device.
-    Replica,
-    /// `expense demo`.
-    Demo,
-    /// `Store::redo_step`: a change undone, made again.
-    Redo,
-    /// `expense restore`: the item as a backup or a point in time held it.
-    Restore,
-}
-
-impl Origin {
-    /// Every origin, in code order.
-    pub const ALL: [Origin; 8] = [
-        Origin::User,
-        Origin::Import,
-        Origin::Undo,
-        Origin::Ttl,
-        Origin::Replica,
-        Origin::Demo,
-        Origin::Redo,
-        Origin::Restore,
-    ];
-
-    /// The lowercase name, as serialized (`user`, `import`, ...).
-    pub fn name(self) -> &'static str {
-        match self {
-            Origin::User => "user",
-            Origin::Import => "import",
-            Origin::Undo => "undo",
-            Origin::Ttl => "ttl",
-            Origin::Replica => "replica",
-            Origin::Demo => "demo",
-            Origin::Redo => "redo",
-            Origin::Restore => "restore",
-        }
-    }
-
-    /// The origin named `name` (case-insensitive).
-    pub fn parse(name: &str) -> Option<Origin> {
-        Origin::ALL
-            .into_iter()
-            .find(|o| o.name().eq_ignore_ascii_case(name.trim()))
-    }
-
-    /// Stored byte.
-    pub(crate) fn code(self) -> u8 {
-        match self {
-            Origin::User => 0,
-            Origin::Import => 1,
-            Origin::Undo => 2,
-            Origin::Ttl => 3,
-            Origin::Replica => 4,
-            Origin::Demo => 5,
-            Origin::Redo => 6,
-            Origin::Restore => 7,
-        }
-    }
-
-    pub(crate) fn from_code(b: u8) -> Option<Origin> {
-        Some(match b {
-            0 => Origin::User,
-            1 => Origin::Import,
-            2 => Origin::Undo,
-            3 => Origin::Ttl,
-            4 => Origin::Replica,
-            5 => Origin::Demo,
-            6 => Origin::Redo,
-            7 => Origin::Restore,
-            _ => return None,
-        })
-    }
-}
-
-/// One committed change, with both images resolved.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ChangeRecord {
-    /// Position in the stream, from 1, gap-free.
-    pub seq: u64,
-    /// INSERT, MODIFY or REMOVE.
-    pub event: Event,
-    /// When it was written, Unix ms.
-    pub at: i64,
-    /// Who caused it.
-    pub origin: Origin,
-    /// The expense changed.
-    pub id: ExpenseId,
-    /// The item before (None for INSERT).
-    pub old: Option<Expense>,
-    /// The item after (None for REMOVE).
-    pub new: Option<Expense>,
-    /// The import (or batch undo) this change belongs to, named by the seq of its first record;
-    /// `expense undo` reverses a whole import in one step through it.
-    pub batch: Option<u64>,
-}
 
 /// Builds the public record from its stored form and the resolved old image.
 pub(crate) fn to_change_record(
@@ -266,41 +117,6 @@ pub(crate) fn read_since(
         seen.insert(seq, if rec.new.is_some() { rec.new } else { old });
     }
     Ok(out)
-}
-
-/// One change record borrowed from the stream as it is read: what [`visit_since`] hands its
-/// visitor; a [`ChangeRecord`] lends the same view ([`ChangeRecord::view`]).
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct ChangeView<'a> {
-    /// Position in the stream.
-    pub seq: u64,
-    /// INSERT, MODIFY or REMOVE.
-    pub event: Event,
-    /// When it was written, Unix ms.
-    pub at: i64,
-    /// Who caused it.
-    pub origin: Origin,
-    /// The expense changed.
-    pub id: ExpenseId,
-    /// The item before, when asked for (None for INSERT).
-    pub old: Option<ExpenseView<'a>>,
-    /// The item after, when asked for (None for REMOVE).
-    pub new: Option<ExpenseView<'a>>,
-}
-
-impl ChangeRecord {
-    /// The record as a borrowed view, with both images.
-    pub fn view(&self) -> ChangeView<'_> {
-        ChangeView {
-            seq: self.seq,
-            event: self.event,
-            at: self.at,
-            origin: self.origin,
-            id: self.id,
-            old: self.old.as_ref().map(Expense::view),
-            new: self.new.as_ref().map(Expense::view),
-        }
-    }
 }
 
 /// Which images [`visit_since`] resolves: images not asked for are neither decoded nor looked
@@ -439,14 +255,16 @@ fn old_in_page<'a>(
     Ok(None)
 }
 
-/// Resolves the full public record at `seq`.
-pub(crate) fn read_change(t: &Trees, seq: u64) -> Result<Option<ChangeRecord>, StoreError> {
-    let Some(rec) = read_record(&t.stream, seq)? else {
-        return Ok(None);
-    };
-    let start = t.stream_start()?;
-    let old = image_at(t, start, rec.id, rec.event, rec.prev_seq, &HashMap::new())?;
-    to_change_record(seq, &rec, old.as_ref()).map(Some)
+/// The running hash of the whole `stream` tree, from its first record (for stores written
+/// before marks existed, and for `Store::check`).
+pub fn chain_of(stream: &sled::Tree) -> Result<super::chain::Hash, StoreError> {
+    let mut h = super::chain::ZERO;
+    for kv in stream.iter() {
+        let (k, v) = kv?;
+        let seq = decode_seq(&k).ok_or_else(|| corrupt(STREAM, &k, "key is not a seq"))?;
+        h = super::chain::next_hash(&h, seq, &v);
+    }
+    Ok(h)
 }
 
 #[cfg(test)]

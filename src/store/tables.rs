@@ -12,6 +12,8 @@
 //! (`store/retention.rs`) writes only `stream`, `stream_base` and its `meta` keys, one flushed
 //! transaction per chunk.
 
+use super::chain::{next_hash, Hash, ZERO};
+use super::codec::Code;
 use super::codec::{
     decode_item, decode_payee, decode_u64, encode_item, encode_payee, encode_projection,
     encode_record, encode_u64, Agg, DateProjection, PayeeCount, StoredItem, StoredRecord,
@@ -204,11 +206,10 @@ impl Trees {
     }
 
     /// The running stream hash in `meta` (zeros when never written).
-    pub fn stream_hash(&self) -> Result<super::mark::Hash, StoreError> {
+    pub fn stream_hash(&self) -> Result<Hash, StoreError> {
         match self.meta.get(META_HASH)? {
-            Some(v) => <[u8; 32]>::try_from(&v[..])
-                .map_err(|_| corrupt(META, META_HASH, "stream hash is not 32 bytes")),
-            None => Ok(super::mark::ZERO),
+            Some(v) => super::codec::decode_hash(META, META_HASH, &v),
+            None => Ok(ZERO),
         }
     }
 
@@ -283,7 +284,7 @@ pub(crate) struct Tx<'a> {
     /// Aggregate and counter changes, applied at the end of the transaction.
     pub deltas: std::cell::RefCell<Deltas>,
     /// The last seq this transaction wrote and the running hash after it.
-    pub chain: std::cell::Cell<Option<(u64, super::mark::Hash)>>,
+    pub chain: std::cell::Cell<Option<(u64, Hash)>>,
 }
 
 impl Tx<'_> {
@@ -341,16 +342,11 @@ impl Tx<'_> {
         let prev = match self.chain.get() {
             Some((_, h)) => h,
             None => match self.meta.get(META_HASH)? {
-                Some(v) => match <[u8; 32]>::try_from(&v[..]) {
-                    Ok(h) => h,
-                    Err(_) => {
-                        return abort(corrupt(META, META_HASH, "stream hash is not 32 bytes"))
-                    }
-                },
-                None => super::mark::ZERO,
+                Some(v) => lift(super::codec::decode_hash(META, META_HASH, &v))?,
+                None => ZERO,
             },
         };
-        let hash = super::mark::next_hash(&prev, c.seq, &bytes);
+        let hash = next_hash(&prev, c.seq, &bytes);
         self.stream.insert(&seq_key(c.seq)[..], bytes)?;
         self.meta.insert(META_SEQ, &encode_u64(c.seq)[..])?;
         self.meta.insert(META_HASH, &hash[..])?;

@@ -31,8 +31,10 @@ use super::error::{corrupt, hex, StoreError};
 use super::keys::{decode_id, id_key};
 use super::stream::read_record;
 use super::tables::{abort, Change, Trees, Tx, TxResult, STREAM, TRASH};
-use super::{expect_version, finish, write, ChangeRecord, Event, Origin, Store};
-use crate::domain::{Expense, ExpenseId};
+use super::write::{expect_version, finish, write};
+use super::{ChangeRecord, Event, Origin, Store};
+use crate::domain::trash::Trashed;
+use crate::domain::ExpenseId;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
@@ -54,17 +56,6 @@ pub(crate) struct TrashRow {
     pub expires_at: i64,
     /// Seq of the REMOVE record that moved it here.
     pub remove_seq: u64,
-}
-
-/// One expense in the trash, for screens and commands.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Trashed {
-    /// The expense as it was when deleted.
-    pub expense: Expense,
-    /// Unix ms of the delete.
-    pub deleted_at: i64,
-    /// Unix ms when it expires (the sweeper removes it at the first sweep after this).
-    pub expires_at: i64,
 }
 
 fn row_key(id: ExpenseId) -> [u8; 17] {
@@ -346,13 +337,16 @@ impl Store {
     }
 }
 
+/// An id's (last seq, image hash) in `check`'s replay of the stream.
+pub(crate) type LiveLookup<'a> = dyn Fn(u128) -> Option<(u64, Option<u64>)> + 'a;
+
 /// `Store::check`'s part for the trash: every row's item is absent from `items`, has exactly
 /// its expiry entry, and its REMOVE is the last record for the id in the stream (`live`: id ->
-/// (last seq, image hash) from the replay, when the stream was replayed) with the trashed image
+/// (last seq, image hash) looked up in the replay, when the stream was replayed) with the trashed image
 /// written by the record it names; no expiry entry lacks its row.
 pub(crate) fn check(
     t: &Trees,
-    live: Option<&super::check::Live>,
+    live: Option<&LiveLookup<'_>>,
     image_hash: impl Fn(&StoredItem) -> u64,
 ) -> Result<Vec<String>, StoreError> {
     let mut out = Vec::new();
@@ -394,11 +388,11 @@ pub(crate) fn check(
             None => out.push(format!("{TRASH}: {id} has no expiry entry")),
         }
         if let Some(live) = live {
-            if live.get(&id.0) != Some(&(row.remove_seq, None)) {
+            if live(id.0) != Some((row.remove_seq, None)) {
                 out.push(format!(
                     "{TRASH}: {id} names REMOVE record {}, but the stream's last record for it is {:?}",
                     row.remove_seq,
-                    live.get(&id.0).map(|l| l.0)
+                    live(id.0).map(|l| l.0)
                 ));
             }
         }

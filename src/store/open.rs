@@ -1,0 +1,236 @@
+//! Opening a store: the directory and its permissions, sled's lock (retried briefly), the schema
+//! check and the numbered migrations (`store/migrate.rs`), the running-hash chain of a store
+//! written before marks existed, and the high-water mark. Rule: nothing is written before the
+//! store is known to be ours (owner-only directory, lock held); the first write of a new store is
+//! its schema version.
+
+use super::codec::decode_u32;
+use super::error::StoreError;
+use super::tables::{META, META_SCHEMA, SCHEMA_VERSION};
+use super::{mark, tables, Store};
+use std::os::unix::fs::{DirBuilderExt, MetadataExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use tables::Trees;
+
+/// How long `open` keeps retrying a locked store before reporting `StoreError::Locked`.
+pub(super) const LOCK_GRACE: std::time::Duration = std::time::Duration::from_millis(400);
+
+/// The trash time-to-live of undo/redo removals until the holder sets the configured one (the
+/// config's default, 30 days).
+pub(super) const DEFAULT_TRASH_TTL_MS: i64 = 30 * 86_400_000;
+
+/// sled's page cache. Its default (1 GiB) lets a large store take most of that in RAM; the
+/// ledger reads a page at a time, so a small cache costs little and bounds memory.
+pub(super) const CACHE_BYTES: u64 = 32 * 1024 * 1024;
+
+impl Store {
+    /// Opens (creating) the store in `dir`. Creates `dir` with mode 0700 (and parents as needed),
+    /// refuses a dir owned by another uid (`StoreError::Foreign`), sets the process umask to 0o077
+    /// before sled creates files, and makes existing files in `dir` 0600 and subdirs 0700. A store
+    /// held by another process is `StoreError::Locked`; a file-system failure is `StoreError::Io`
+    /// naming the path (a lock is retried for 400 ms first, see `LOCK_GRACE`). Writes or checks the
+    /// schema version.
+    pub fn open(dir: &Path) -> Result<Store, StoreError> {
+        Store::open_waiting(dir, LOCK_GRACE)
+    }
+
+    /// [`Store::open`], retrying a locked store for `grace` (zero: one attempt) before reporting
+    /// `StoreError::Locked`.
+    pub fn open_waiting(dir: &Path, grace: std::time::Duration) -> Result<Store, StoreError> {
+        let io = |path: &Path| {
+            let path = path.to_path_buf();
+            move |source| StoreError::Io { path, source }
+        };
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)
+            .map_err(io(dir))?;
+        let md = std::fs::metadata(dir).map_err(io(dir))?;
+        // SAFETY: geteuid has no preconditions and cannot fail.
+        let me = unsafe { libc::geteuid() };
+        if md.uid() != me {
+            return Err(StoreError::Foreign {
+                path: dir.to_path_buf(),
+                owner: md.uid(),
+            });
+        }
+        // Files sled creates from now on are owner-only. SAFETY: umask cannot fail; it is
+        // process-wide, which is what we want for every file the app writes.
+        unsafe { libc::umask(0o077) };
+        tighten_dir(dir)?;
+        // sled releases its file lock asynchronously after the last handle drops (background IO
+        // threads and epoch-deferred frees still hold the file), so a store this process just
+        // closed can look locked for a moment: retry briefly before reporting Locked.
+        let started = std::time::Instant::now();
+        let db = loop {
+            match sled::Config::new()
+                .path(dir)
+                .cache_capacity(CACHE_BYTES)
+                // Every write flushes before it returns, so sled's background flusher adds
+                // nothing but a wait of up to 500 ms when the handle drops (process exit).
+                .flush_every_ms(None)
+                .open()
+                .map_err(|e| open_error(dir, e))
+            {
+                Err(StoreError::Locked { .. }) if started.elapsed() < grace => {
+                    std::thread::sleep(std::time::Duration::from_millis(10));
+                }
+                r => break r?,
+            }
+        };
+        // Only now, holding sled's lock, walk the files: before it, the holder may be replacing
+        // its snapshot files under our feet.
+        tighten_files(dir)?;
+        Store::from_db(db, Some(Arc::from(dir)))
+    }
+
+    /// A store in a temporary location, deleted when the last handle is dropped (tests, demos).
+    pub fn open_temporary() -> Result<Store, StoreError> {
+        let db = sled::Config::new().temporary(true).open()?;
+        Store::from_db(db, None)
+    }
+
+    pub(super) fn from_db(db: sled::Db, path: Option<Arc<Path>>) -> Result<Store, StoreError> {
+        let trees = Trees::open(&db)?;
+        match trees.meta.get(META_SCHEMA)? {
+            Some(v) => {
+                let found = decode_u32(META, META_SCHEMA, &v)?;
+                if found > SCHEMA_VERSION {
+                    return Err(StoreError::SchemaTooNew {
+                        found,
+                        supported: SCHEMA_VERSION,
+                    });
+                }
+                if found < 4 {
+                    tables::project_date_index(&db, &trees)?;
+                    trees
+                        .meta
+                        .insert(META_SCHEMA, &SCHEMA_VERSION.to_be_bytes()[..])?;
+                    db.flush()?;
+                }
+            }
+            None => {
+                trees
+                    .meta
+                    .insert(META_SCHEMA, &SCHEMA_VERSION.to_be_bytes()[..])?;
+                db.flush()?;
+            }
+        }
+        if trees.meta.get(tables::META_RESTORING)?.is_some() {
+            let at = path
+                .as_deref()
+                .map_or("the store".into(), |p| p.display().to_string());
+            return Err(StoreError::Invalid(format!(
+                "{at} holds a restore that did not finish; delete that directory (and the \
+                 .hwm file beside it) and restore again"
+            )));
+        }
+        // A store last written before marks existed gets its chain once, from the whole stream.
+        let seq = trees.last_seq()?;
+        if seq > 0 && trees.meta.get(tables::META_HASH)?.is_none() {
+            let h = super::stream::chain_of(&trees.stream)?;
+            trees.meta.insert(tables::META_HASH, &h[..])?;
+            db.flush()?;
+        }
+        let mark = match &path {
+            Some(p) => Some(Arc::new(mark::Mark::open(
+                p,
+                trees.last_seq()?,
+                trees.stream_hash()?,
+            )?)),
+            None => None,
+        };
+        let last = trees.last_seq()?;
+        Ok(Store {
+            db,
+            trees,
+            path,
+            mark,
+            trash_ttl: Arc::new(std::sync::atomic::AtomicI64::new(DEFAULT_TRASH_TTL_MS)),
+            feed: Arc::new(super::feed::Feed::new(last)),
+        })
+    }
+}
+
+pub(super) fn chmod(p: &Path, mode: u32) -> Result<(), StoreError> {
+    std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode)).map_err(|source| {
+        StoreError::Io {
+            path: p.to_path_buf(),
+            source,
+        }
+    })
+}
+
+/// Strips group/other permissions from `dir`, keeping the owner's (so a read-only dir stays
+/// read-only and fails visibly).
+pub(super) fn tighten_dir(dir: &Path) -> Result<(), StoreError> {
+    let md = std::fs::metadata(dir).map_err(|source| StoreError::Io {
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    let mode = md.permissions().mode() & 0o7777;
+    if mode & 0o077 != 0 {
+        chmod(dir, mode & 0o700)?;
+    }
+    Ok(())
+}
+
+/// Makes files under `dir` 0600 and subdirs 0700 (stores written before the app set its umask).
+/// A file that vanishes during the walk is skipped: sled retires old snapshot files.
+pub(super) fn tighten_files(dir: &Path) -> Result<(), StoreError> {
+    let io = |path: &Path| {
+        let path: PathBuf = path.to_path_buf();
+        move |source| StoreError::Io { path, source }
+    };
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).map_err(io(&d))? {
+            let entry = entry.map_err(io(&d))?;
+            let p = entry.path();
+            let md = match std::fs::symlink_metadata(&p) {
+                Ok(md) => md,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                Err(e) => return Err(io(&p)(e)),
+            };
+            let want = if md.is_dir() {
+                stack.push(p.clone());
+                0o700
+            } else if md.is_file() {
+                0o600
+            } else {
+                continue;
+            };
+            if md.permissions().mode() & 0o7777 != want {
+                match chmod(&p, want) {
+                    Err(StoreError::Io { source, .. })
+                        if source.kind() == std::io::ErrorKind::NotFound => {}
+                    r => r?,
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Maps sled's open errors: its lock failure is an `Io` error of kind `Other` whose message is
+/// `could not acquire lock on "<dir>/db": Os { code: 11, kind: WouldBlock, .. }`.
+pub(super) fn open_error(dir: &Path, e: sled::Error) -> StoreError {
+    match e {
+        sled::Error::Io(source) => {
+            let msg = source.to_string();
+            if msg.contains("could not acquire lock") || msg.contains("WouldBlock") {
+                StoreError::Locked {
+                    path: dir.to_path_buf(),
+                }
+            } else {
+                StoreError::Io {
+                    path: dir.to_path_buf(),
+                    source,
+                }
+            }
+        }
+        e => e.into(),
+    }
+}
