@@ -5,12 +5,13 @@
 use crate::app::state::ReviewState;
 use crate::domain::money::{format_grouped, percent_change};
 use crate::domain::text::inert;
-use crate::review::{CategoryTotal, Review};
+use crate::review::{CategorySort, CategoryTotal, Review};
 use crate::ui::chart::hbar;
 use crate::ui::theme::{Meaning, Theme};
+use crate::ui::widgets::table::{Column, DataTable, DataToCell, Sort};
 use ratatui::layout::{Alignment, Constraint, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
+use ratatui::widgets::{Cell, Paragraph};
 use ratatui::Frame;
 
 /// Which columns fit in `width`, keeping at least 16 cells for the category:
@@ -52,133 +53,143 @@ pub(super) fn render(
     // One row is the header.
     let height = usize::from(area.height - 1);
     let offset = r.selected.saturating_sub(height.saturating_sub(1));
-    // The review sorts largest first by default, so its arrow points the other way to the
-    // ledger's: it shows where the small values are.
-    let arrow = if r.descending { "↑" } else { "↓" };
-    let title = |name: &str, key: crate::review::CategorySort| {
-        if r.sort == key {
-            format!("{name}{arrow}")
-        } else {
-            name.to_string()
-        }
-    };
-    use crate::review::CategorySort as S;
-    let right = |s: String| Cell::from(Line::from(s).alignment(Alignment::Right));
-    let mut header = vec![
-        Cell::from(title("Category", S::Name)),
-        right(title("Spent", S::Spent)),
+    let mut columns = vec![
+        Column::new(ReviewColumn::Category, "Category", Constraint::Fill(1)),
+        Column::new(ReviewColumn::Spent, "Spent", Constraint::Length(11)).right(),
     ];
-    let mut widths = vec![Constraint::Fill(1), Constraint::Length(11)];
     if compare {
-        header.push(right("Last mo".into()));
-        header.push(right(title("Chg", S::Change)));
-        widths.push(Constraint::Length(11));
-        widths.push(Constraint::Length(6));
+        columns
+            .push(Column::new(ReviewColumn::LastMonth, "Last mo", Constraint::Length(11)).right());
+        columns.push(Column::new(ReviewColumn::Change, "Chg", Constraint::Length(6)).right());
     }
     if budget {
-        header.push(right("Budget".into()));
-        widths.push(Constraint::Length(10));
+        columns.push(Column::new(ReviewColumn::Budget, "Budget", Constraint::Length(10)).right());
     }
-    header.push(right(title("Left", S::Remaining)));
-    widths.push(Constraint::Length(11));
+    columns.push(Column::new(ReviewColumn::Left, "Left", Constraint::Length(11)).right());
     if bar {
-        header.push(Cell::from("Share"));
-        widths.push(Constraint::Length(11));
-    }
-    let rows: Vec<Row> = visible
-        .iter()
-        .skip(offset)
-        .take(height)
-        .map(|&i| {
-            let c = &data.categories[i];
-            category_row(
-                c,
-                data,
-                r,
-                t,
-                many_currencies,
-                (compare, budget, bar),
-                ascii,
-            )
-        })
-        .collect();
-    let table = Table::new(rows, widths)
-        .header(Row::new(header).style(t.style(Meaning::Muted)))
-        .row_highlight_style(t.style(Meaning::Selected))
-        .column_spacing(1);
-    let mut ts = TableState::new().with_selected(Some(r.selected - offset));
-    frame.render_stateful_widget(table, area, &mut ts);
-}
-
-/// One category's cells; the optional columns follow the same flags as the header.
-fn category_row<'a>(
-    c: &CategoryTotal,
-    data: &Review,
-    r: &ReviewState,
-    t: &Theme,
-    many_currencies: bool,
-    (compare, budget, bar): (bool, bool, bool),
-    ascii: bool,
-) -> Row<'a> {
-    let marker = match (c.has_children, r.expanded.contains(&c.category), ascii) {
-        (false, _, _) => "  ",
-        (true, true, false) => "▾ ",
-        (true, false, false) => "▸ ",
-        (true, true, true) => "- ",
-        (true, false, true) => "+ ",
-    };
-    let mut name = format!("{}{marker}{}", "  ".repeat(c.depth), inert(c.name()));
-    if many_currencies {
-        name.push_str(&format!(" ({})", c.currency));
-    }
-    let amount = |v: i64| format_grouped(v, c.currency);
-    let right = |s: String, m: Meaning| {
-        Cell::from(Line::from(Span::styled(s, t.style(m))).alignment(Alignment::Right))
-    };
-    let mut cells = vec![Cell::from(name), right(amount(c.this), Meaning::Expense)];
-    if compare {
-        cells.push(right(amount(c.last), Meaning::Muted));
-        cells.push(right(percent_change(c.this, c.last), Meaning::Muted));
-    }
-    if budget {
-        cells.push(right(
-            c.budget.map(amount).unwrap_or_default(),
-            Meaning::Muted,
+        columns.push(Column::new(
+            ReviewColumn::Share,
+            "Share",
+            Constraint::Length(11),
         ));
     }
-    // The mark repeats the colour's meaning (`!` over, `~` at 80% or more), so the state of a
-    // budget reads on a monochrome terminal too.
-    let left = match (c.budget, c.remaining()) {
-        (Some(b), Some(left)) => {
-            let used = i128::from(c.this) * 100;
-            let (m, mark) = if left < 0 {
-                (Meaning::Over, "!")
-            } else if used >= i128::from(b) * 80 {
-                (Meaning::Warning, "~")
-            } else {
-                (Meaning::Income, " ")
-            };
-            right(format!("{}{mark}", amount(left)), m)
-        }
-        _ => Cell::from(""),
+    let sorted = match r.sort {
+        CategorySort::Name => ReviewColumn::Category,
+        CategorySort::Spent => ReviewColumn::Spent,
+        CategorySort::Change => ReviewColumn::Change,
+        CategorySort::Remaining => ReviewColumn::Left,
     };
-    cells.push(left);
-    if bar {
-        let total = data
-            .totals
+    let table = DataTable {
+        columns: &columns,
+        rows: visible
             .iter()
-            .find(|x| x.currency == c.currency)
-            .map_or(0, |x| x.spent);
-        // The share of this currency's spending: shares across currencies would mean nothing.
-        let pct = if total > 0 {
-            i128::from(c.this) * 100 / i128::from(total)
-        } else {
-            0
+            .skip(offset)
+            .take(height)
+            .map(|&i| {
+                Some(CategoryRow {
+                    c: &data.categories[i],
+                    data,
+                    expanded: r.expanded.contains(&data.categories[i].category),
+                    many_currencies,
+                    ascii,
+                })
+            })
+            .collect(),
+        sort: Some(Sort {
+            column: sorted,
+            // The review sorts largest first by default, so its arrow points the other way to
+            // the ledger's: it shows where the small values are.
+            arrow: if r.descending { "↑" } else { "↓" },
+        }),
+        selected: Some(r.selected - offset),
+        theme: t,
+    };
+    frame.render_widget(&table, area);
+}
+
+/// The category table's columns; which of them show depends on the width.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ReviewColumn {
+    Category,
+    Spent,
+    LastMonth,
+    Change,
+    Budget,
+    Left,
+    Share,
+}
+
+/// One category of the tree, with what its cells need from the rest of the review.
+struct CategoryRow<'a> {
+    c: &'a CategoryTotal,
+    data: &'a Review,
+    expanded: bool,
+    many_currencies: bool,
+    ascii: bool,
+}
+
+impl DataToCell for CategoryRow<'_> {
+    type Column = ReviewColumn;
+
+    fn to_cell(&self, column: ReviewColumn, t: &Theme) -> Cell<'static> {
+        let c = self.c;
+        let amount = |v: i64| format_grouped(v, c.currency);
+        let right = |s: String, m: Meaning| {
+            Cell::from(Line::from(Span::styled(s, t.style(m))).alignment(Alignment::Right))
         };
-        cells.push(Cell::from(Line::from(vec![
-            Span::styled(hbar(c.this, total, 6, ascii), t.style(Meaning::Focus)),
-            Span::styled(format!("{pct:>4}%"), t.style(Meaning::Muted)),
-        ])));
+        match column {
+            ReviewColumn::Category => {
+                let marker = match (c.has_children, self.expanded, self.ascii) {
+                    (false, _, _) => "  ",
+                    (true, true, false) => "▾ ",
+                    (true, false, false) => "▸ ",
+                    (true, true, true) => "- ",
+                    (true, false, true) => "+ ",
+                };
+                let mut name = format!("{}{marker}{}", "  ".repeat(c.depth), inert(c.name()));
+                if self.many_currencies {
+                    name.push_str(&format!(" ({})", c.currency));
+                }
+                Cell::from(name)
+            }
+            ReviewColumn::Spent => right(amount(c.this), Meaning::Expense),
+            ReviewColumn::LastMonth => right(amount(c.last), Meaning::Muted),
+            ReviewColumn::Change => right(percent_change(c.this, c.last), Meaning::Muted),
+            ReviewColumn::Budget => right(c.budget.map(amount).unwrap_or_default(), Meaning::Muted),
+            // The mark repeats the colour's meaning (`!` over, `~` at 80% or more), so the
+            // state of a budget reads on a monochrome terminal too.
+            ReviewColumn::Left => match (c.budget, c.remaining()) {
+                (Some(b), Some(left)) => {
+                    let used = i128::from(c.this) * 100;
+                    let (m, mark) = if left < 0 {
+                        (Meaning::Over, "!")
+                    } else if used >= i128::from(b) * 80 {
+                        (Meaning::Warning, "~")
+                    } else {
+                        (Meaning::Income, " ")
+                    };
+                    right(format!("{}{mark}", amount(left)), m)
+                }
+                _ => Cell::from(""),
+            },
+            ReviewColumn::Share => {
+                let total = self
+                    .data
+                    .totals
+                    .iter()
+                    .find(|x| x.currency == c.currency)
+                    .map_or(0, |x| x.spent);
+                // The share of this currency's spending: shares across currencies mean nothing.
+                let pct = if total > 0 {
+                    i128::from(c.this) * 100 / i128::from(total)
+                } else {
+                    0
+                };
+                Cell::from(Line::from(vec![
+                    Span::styled(hbar(c.this, total, 6, self.ascii), t.style(Meaning::Focus)),
+                    Span::styled(format!("{pct:>4}%"), t.style(Meaning::Muted)),
+                ]))
+            }
+        }
     }
-    Row::new(cells)
 }
