@@ -28,6 +28,7 @@ pub fn render(state: &State, chrome: &Chrome, frame: &mut Frame, area: Rect) {
     render_status(state, chrome, frame, a.status);
 }
 
+/// The header: whose history (all changes or one expense) and how many records it has.
 fn render_header(state: &State, chrome: &Chrome, frame: &mut Frame, area: Rect) {
     let t = chrome.theme;
     let h = &state.history;
@@ -68,6 +69,7 @@ enum HistoryColumn {
     Change,
 }
 
+/// The list of records in the window; the page matches the reducer's, as in the ledger.
 fn render_list(state: &State, chrome: &Chrome, frame: &mut Frame, area: Rect) {
     let t = chrome.theme;
     let h = &state.history;
@@ -206,6 +208,7 @@ fn render_detail(row: &HistoryRow, chrome: &Chrome, frame: &mut Frame, area: Rec
     frame.render_widget(table, table_area);
 }
 
+/// The status line; the detail view has its own keys (j/k step through records there).
 fn render_status(state: &State, chrome: &Chrome, frame: &mut Frame, area: Rect) {
     let t = chrome.theme;
     let h = &state.history;

@@ -23,6 +23,8 @@ pub fn render(state: &State, chrome: &Chrome, frame: &mut Frame, area: Rect) {
     render_status(state, chrome, frame, a.status);
 }
 
+/// The header line; the compact form is tried only when the full one would be cut, so a wide
+/// terminal always reads words, never signs.
 fn render_header(state: &State, chrome: &Chrome, frame: &mut Frame, area: Rect) {
     let full = header_spans(state, chrome, false);
     let width: usize = full.iter().map(|s| s.content.chars().count()).sum();
@@ -128,6 +130,8 @@ fn ledger_columns(width: u16) -> Vec<Column<LedgerColumn>> {
     cols
 }
 
+/// The month's table: loading until the first window is read (the total is unknown until
+/// then), the empty state that says how to add or clear the filter, else the visible rows.
 fn render_table(state: &State, chrome: &Chrome, frame: &mut Frame, area: Rect) {
     let t = chrome.theme;
     let l = &state.ledger;
@@ -219,6 +223,8 @@ impl DataToCell for LedgerRow<'_> {
     }
 }
 
+/// The status line: the filter being typed (with its cursor), else the latest message or the
+/// key hints, and the position `3/120` on the right.
 fn render_status(state: &State, chrome: &Chrome, frame: &mut Frame, area: Rect) {
     let t = chrome.theme;
     let l = &state.ledger;

@@ -28,6 +28,7 @@ pub fn render(state: &State, chrome: &Chrome, frame: &mut Frame, area: Rect) {
     render_status(state, chrome.theme, frame, a.status);
 }
 
+/// The header: the count and, when there is room, how long deleted rows are kept.
 fn render_header(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
     let mut spans = vec![Span::styled(" Trash ", theme.style(Meaning::Title))];
     if let Some(rows) = &state.trash.rows {
@@ -61,6 +62,7 @@ enum TrashColumn {
     Amount,
 }
 
+/// The deleted rows; the expiry column comes first because it is what the trash is about.
 fn render_table(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
     let t = &state.trash;
     let Some(rows) = &t.rows else {
@@ -158,6 +160,7 @@ impl DataToCell for TrashRow<'_> {
     }
 }
 
+/// The signed amount with its currency, as the ledger shows it (income with `+`).
 fn amount(e: &Expense) -> String {
     let d = &e.draft;
     let sign = if d.kind == Kind::Income { "+" } else { "" };
