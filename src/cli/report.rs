@@ -2,7 +2,7 @@
 //! `review::compute` and `review::details` exactly as the review screen does.
 
 use super::Ctx;
-use crate::domain::money::{format_grouped, format_plain};
+use crate::domain::money::{format_grouped, format_plain, percent_change};
 use crate::domain::review::{Review, ReviewDetails, ReviewQuery, Totals};
 use crate::domain::text::inert;
 use crate::domain::{Currency, Month};
@@ -157,19 +157,6 @@ fn money(v: i64, c: Currency) -> String {
     format!("{} {c}", format_grouped(v, c))
 }
 
-/// Percent change from `last` to `this`, or `new` when there was nothing last month.
-pub fn change(this: i64, last: i64) -> String {
-    if last == 0 {
-        return if this == 0 {
-            String::new()
-        } else {
-            "new".into()
-        };
-    }
-    let pct = (i128::from(this) - i128::from(last)) * 100 / i128::from(last);
-    format!("{pct:+}%")
-}
-
 fn write_plain(w: &mut dyn Write, r: &Review, d: &ReviewDetails) -> std::io::Result<()> {
     writeln!(w, "{} ({} to {})", r.month.title(), r.from, r.to)?;
     if let Some(c) = &r.converted {
@@ -221,7 +208,7 @@ fn write_plain(w: &mut dyn Write, r: &Review, d: &ReviewDetails) -> std::io::Res
                 name,
                 money(c.this, c.currency),
                 money(c.last, c.currency),
-                change(c.this, c.last),
+                percent_change(c.this, c.last),
                 c.budget.map_or(String::new(), |b| money(b, c.currency)),
                 c.remaining()
                     .map_or(String::new(), |x| money(x, c.currency)),

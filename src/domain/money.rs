@@ -506,6 +506,22 @@ pub fn checked_sum(amounts: impl IntoIterator<Item = i64>) -> Option<i64> {
     amounts.into_iter().try_fold(0i64, i64::checked_add)
 }
 
+/// Percent change from `last` to `this` (`+12%`, `-3%`), or `new` when `last` was zero and
+/// `this` is not (nothing to compare with), or empty when both are zero. Shared by the review
+/// screen and `expense report`, so the two always agree; whole percents, truncated toward zero.
+pub fn percent_change(this: i64, last: i64) -> String {
+    if last == 0 {
+        return if this == 0 {
+            String::new()
+        } else {
+            "new".into()
+        };
+    }
+    // i128: the difference of two i64 amounts times 100 cannot overflow there.
+    let pct = (i128::from(this) - i128::from(last)) * 100 / i128::from(last);
+    format!("{pct:+}%")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -600,5 +616,18 @@ mod tests {
         assert_eq!(format_grouped(-100000, Currency::EUR), "-1,000.00");
         assert_eq!(checked_sum([i64::MAX, 1]), None);
         assert_eq!(checked_sum([1, 2]), Some(3));
+    }
+
+    #[test]
+    fn percent_change_reads_like_the_report() {
+        assert_eq!(percent_change(0, 0), "");
+        assert_eq!(percent_change(5, 0), "new");
+        assert_eq!(percent_change(112, 100), "+12%");
+        assert_eq!(percent_change(97, 100), "-3%");
+        assert_eq!(percent_change(100, 100), "+0%");
+        assert_eq!(
+            percent_change(i64::MAX, 1),
+            format!("+{}%", (i128::from(i64::MAX) - 1) * 100)
+        );
     }
 }

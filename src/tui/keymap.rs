@@ -1,14 +1,18 @@
 //! Keys to actions: `(Context, KeyEvent) -> Action`, from the embedded `assets/keymap.toml`
 //! patched by the user's `keymap.toml`. Unbound printable keys in a text field become
-//! `Action::Input`, so the reducer never sees crossterm types. Help is generated from this map.
+//! `Action::Input`, so the reducer never sees crossterm types. Help is generated from this map
+//! and from the `desc` written next to the bindings in the keymap file (yazi's `desc`), so the
+//! text of every action lives in one place, `assets/keymap.toml`, and a user file can change it.
 
 use crate::app::state::{Overlay, Screen, State};
 use crate::app::Action;
 use crate::ui::HelpEntry;
 use color_eyre::eyre::{eyre, Result};
 use ratatui::crossterm::event::{Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::Path;
+use toml::Spanned;
 
 /// The default bindings.
 pub const DEFAULT_KEYMAP: &str = include_str!("../../assets/keymap.toml");
@@ -180,10 +184,43 @@ impl Key {
     }
 }
 
-/// All bindings, per context.
+/// One binding's value in a keymap file: an action name, or the action with its help text.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum Binding {
+    /// `"j" = "select_next"`.
+    Action(String),
+    /// `"j" = { run = "select_next", desc = "next row" }`.
+    Described {
+        run: String,
+        #[serde(default)]
+        desc: Option<String>,
+    },
+}
+
+impl Binding {
+    fn parts(&self) -> (&str, Option<&str>) {
+        match self {
+            Binding::Action(a) => (a, None),
+            Binding::Described { run, desc } => (run, desc.as_deref()),
+        }
+    }
+}
+
+/// The help text of one action in one context.
+#[derive(Debug, Clone)]
+struct Desc {
+    context: Context,
+    action: Action,
+    text: String,
+}
+
+/// All bindings, per context, and the help text of their actions.
 #[derive(Debug, Clone)]
 pub struct Keymap {
     map: BTreeMap<(Context, Key), Action>,
+    /// In help order: the built-in file's order of `desc`s, then new ones from the user's file.
+    descs: Vec<Desc>,
 }
 
 impl Keymap {
@@ -191,6 +228,7 @@ impl Keymap {
     pub fn load(dir: Option<&Path>) -> Result<Keymap> {
         let mut km = Keymap {
             map: BTreeMap::new(),
+            descs: Vec::new(),
         };
         km.patch(DEFAULT_KEYMAP, "<built-in keymap.toml>")?;
         if let Some(dir) = dir {
@@ -203,29 +241,79 @@ impl Keymap {
     }
 
     /// Applies a TOML keymap over the current bindings; errors name the file, table and value.
+    /// A `desc` replaces the help text of its action in that table (a new one goes last).
     pub fn patch(&mut self, text: &str, source: &str) -> Result<()> {
-        let tables: BTreeMap<String, BTreeMap<String, String>> =
+        // Spanned: the tables are maps (sorted by key), and the help wants the `desc`s in the
+        // order they are written, which only their position in the file still tells.
+        let tables: BTreeMap<String, BTreeMap<String, Spanned<Binding>>> =
             toml::from_str(text).map_err(|e| eyre!("{source}: {}", e.to_string().trim_end()))?;
+        let mut described: Vec<(usize, Desc)> = Vec::new();
         for (ctx_name, bindings) in tables {
             let ctx = Context::ALL
                 .iter()
                 .find(|(_, n)| *n == ctx_name)
                 .map(|(c, _)| *c)
-                .ok_or_else(|| eyre!("{source}: unknown section [{ctx_name}] (ledger, review, history, budget, quick, filter, form, confirm, help)"))?;
-            for (key, action) in bindings {
+                .ok_or_else(|| {
+                    let known: Vec<&str> = Context::ALL.iter().map(|(_, n)| *n).collect();
+                    eyre!(
+                        "{source}: unknown section [{ctx_name}] ({})",
+                        known.join(", ")
+                    )
+                })?;
+            for (key, binding) in bindings {
+                let at = binding.span().start;
+                let (action, desc) = binding.get_ref().parts();
                 let k = Key::parse(&key).map_err(|e| eyre!("{source}: [{ctx_name}] {e}"))?;
                 if action == "none" {
                     self.map.remove(&(ctx, k));
                     continue;
                 }
-                let a: Action = serde_json::from_value(serde_json::Value::String(action.clone()))
+                let a: Action = serde_json::from_value(serde_json::Value::String(action.into()))
                     .map_err(|_| {
-                    eyre!("{source}: [{ctx_name}] \"{key}\" = \"{action}\": unknown action")
-                })?;
+                        eyre!("{source}: [{ctx_name}] \"{key}\" = \"{action}\": unknown action")
+                    })?;
+                if let Some(text) = desc {
+                    let d = Desc {
+                        context: ctx,
+                        action: a.clone(),
+                        text: text.into(),
+                    };
+                    described.push((at, d));
+                }
                 self.map.insert((ctx, k), a);
             }
         }
+        described.sort_by_key(|(at, _)| *at);
+        for (_, d) in described {
+            match self
+                .descs
+                .iter_mut()
+                .find(|x| x.context == d.context && x.action == d.action)
+            {
+                // A user's desc changes the text and keeps the built-in place in the help.
+                Some(x) => x.text = d.text,
+                None => self.descs.push(d),
+            }
+        }
         Ok(())
+    }
+
+    /// Where `action` goes in `context`'s help and its text: its own desc, else the desc it has
+    /// in another context (after the described ones), else the action's Rust name.
+    fn describe(&self, context: Context, action: &Action) -> (usize, String) {
+        if let Some(i) = self
+            .descs
+            .iter()
+            .position(|d| d.context == context && d.action == *action)
+        {
+            return (i, self.descs[i].text.clone());
+        }
+        let text = match self.descs.iter().find(|d| d.action == *action) {
+            Some(d) => d.text.clone(),
+            // Only for an action the built-in file binds nowhere (every one it binds has a desc).
+            None => format!("{action:?}"),
+        };
+        (usize::MAX, text)
     }
 
     /// Resolves a terminal event in `context`.
@@ -259,12 +347,17 @@ impl Keymap {
                     None => by_action.push((a.clone(), vec![k.label()])),
                 }
             }
-            by_action.sort_by_key(|(a, _)| describe(a).0);
-            for (a, keys) in by_action {
+            let mut entries: Vec<((usize, String), Vec<String>)> = by_action
+                .into_iter()
+                .map(|(a, keys)| (self.describe(ctx, &a), keys))
+                .collect();
+            // Stable: actions without a desc of their own keep their keys' order at the end.
+            entries.sort_by_key(|((at, _), _)| *at);
+            for ((_, desc), keys) in entries {
                 out.push(HelpEntry {
                     context: name.into(),
                     keys: keys.join(", "),
-                    desc: describe(&a).1.into(),
+                    desc,
                 });
             }
         }
@@ -274,56 +367,6 @@ impl Keymap {
     /// The context's name, for messages.
     pub fn context_name(c: Context) -> &'static str {
         c.name()
-    }
-}
-
-/// Help order and text of each bindable action.
-fn describe(a: &Action) -> (u8, &'static str) {
-    match a {
-        Action::SelectNext => (0, "next row"),
-        Action::SelectPrev => (1, "previous row"),
-        Action::PageDown => (2, "page down"),
-        Action::PageUp => (3, "page up"),
-        Action::SelectFirst => (4, "first row"),
-        Action::SelectLast => (5, "last row"),
-        Action::PrevMonth => (6, "previous month"),
-        Action::NextMonth => (7, "next month"),
-        Action::ThisMonth => (8, "back to this month"),
-        Action::CycleSort => (9, "sort by date / amount / category / payee"),
-        Action::ReverseSort => (10, "reverse the sort order"),
-        Action::StartFilter => (11, "filter (fuzzy: payee, category, note, tags, amount)"),
-        Action::ClearFilter => (12, "clear the filter"),
-        Action::OpenAdd => (13, "add an expense"),
-        Action::OpenQuick => (13, "one-line entry: 12.50 groc @Lidl -1"),
-        Action::OpenEdit => (14, "edit the selected expense"),
-        Action::DeleteSelected => (15, "delete the selected expense (asks first)"),
-        Action::Undo => (16, "undo the latest change (any session)"),
-        Action::Redo => (16, "redo the latest undo"),
-        Action::OpenHistory => (16, "history of every change"),
-        Action::ItemHistory => (16, "history of the selected expense"),
-        Action::OpenHelp => (17, "this help"),
-        Action::Suspend => (18, "suspend to the shell (fg resumes)"),
-        Action::Quit => (19, "quit"),
-        Action::FocusNext => (20, "next field"),
-        Action::FocusPrev => (21, "previous field"),
-        Action::SuggestNext => (22, "next suggestion (or next field)"),
-        Action::SuggestPrev => (23, "previous suggestion (or previous field)"),
-        Action::ToggleKind => (24, "switch expense / income"),
-        Action::Submit => (25, "save / confirm / accept suggestion / detail"),
-        Action::Cancel => (26, "cancel / close"),
-        Action::ScrollDown => (27, "scroll down"),
-        Action::ScrollUp => (28, "scroll up"),
-        Action::OpenReview => (29, "monthly review: categories, budgets, charts"),
-        Action::OpenLedger => (30, "back to the ledger"),
-        Action::ToggleExpand => (31, "expand / collapse the category"),
-        Action::Expand => (32, "expand (or step into) the category"),
-        Action::Collapse => (33, "collapse (or go to the parent)"),
-        Action::OpenCategory => (34, "the category's expenses in the ledger"),
-        Action::EditBudget => (35, "set the category's monthly budget"),
-        Action::OpenTrash => (36, "the trash: deleted expenses, restore or purge"),
-        Action::RestoreSelected => (37, "restore the selected expense"),
-        Action::PurgeSelected => (38, "purge the selected expense for good (asks first)"),
-        _ => (99, "internal"),
     }
 }
 
@@ -386,5 +429,63 @@ mod tests {
             assert!(err.contains(&format!("'{bad}'")), "{err}");
         }
         assert!(km.patch("[elsewhere]\n", "k").is_err());
+    }
+
+    #[test]
+    fn every_default_binding_has_its_desc_in_its_table() {
+        let km = Keymap::load(None).unwrap();
+        for ((ctx, _), action) in &km.map {
+            assert!(
+                km.descs
+                    .iter()
+                    .any(|d| d.context == *ctx && d.action == *action),
+                "[{}] {action:?} has no desc in assets/keymap.toml",
+                ctx.name()
+            );
+        }
+    }
+
+    #[test]
+    fn user_descs_and_bindings_without_desc() {
+        let before = Keymap::load(None).unwrap().help();
+        let mut km = Keymap::load(None).unwrap();
+        // A binding without a desc, in both shapes, keeps the built-in text and place.
+        km.patch(
+            "[ledger]\n\"x\" = \"quit\"\n\"X\" = { run = \"open_add\" }\n",
+            "k",
+        )
+        .unwrap();
+        let help = km.help();
+        assert_eq!(help.len(), before.len());
+        let quit = help
+            .iter()
+            .find(|h| h.context == "ledger" && h.desc == "quit")
+            .unwrap();
+        assert!(quit.keys.contains('x'), "{quit:?}");
+        // A desc replaces the text and keeps the place.
+        km.patch(
+            "[ledger]\n\"j\" = { run = \"select_next\", desc = \"down one\" }\n",
+            "k",
+        )
+        .unwrap();
+        let help = km.help();
+        assert_eq!(help[0].desc, "down one");
+        assert_eq!(help[0].keys, before[0].keys);
+        // An action bound where it has no desc borrows the one it has elsewhere.
+        km.patch("[trash]\n\"a\" = \"open_add\"\n", "k").unwrap();
+        assert!(km
+            .help()
+            .iter()
+            .any(|h| h.context == "trash" && h.keys == "a" && h.desc == "add an expense"));
+    }
+
+    #[test]
+    fn unknown_section_lists_every_context() {
+        let mut km = Keymap::load(None).unwrap();
+        let err = km.patch("[elsewhere]\n", "k").unwrap_err().to_string();
+        for (_, name) in Context::ALL {
+            assert!(err.contains(name), "{err} lacks {name}");
+        }
+        assert!(err.contains("[elsewhere]"), "{err}");
     }
 }

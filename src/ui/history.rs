@@ -4,7 +4,8 @@
 //! records are drawn, from the window the state holds.
 
 use super::layout::{areas, ledger_rows};
-use super::theme::Meaning;
+use super::theme::{Meaning, Theme};
+use super::widgets::table::{self, Column, DataTable, DataToCell};
 use super::Chrome;
 use crate::app::action::HistoryRow;
 use crate::app::state::State;
@@ -12,7 +13,7 @@ use crate::domain::change::{diff, summary};
 use crate::store::{ChangeRecord, Event};
 use ratatui::layout::{Alignment, Constraint, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState, Wrap};
+use ratatui::widgets::{Cell, Paragraph, Row, Table};
 use ratatui::Frame;
 
 /// Draws the history into `area`.
@@ -27,6 +28,7 @@ pub fn render(state: &State, chrome: &Chrome, frame: &mut Frame, area: Rect) {
     render_status(state, chrome, frame, a.status);
 }
 
+/// The header: whose history (all changes or one expense) and how many records it has.
 fn render_header(state: &State, chrome: &Chrome, frame: &mut Frame, area: Rect) {
     let t = chrome.theme;
     let h = &state.history;
@@ -57,28 +59,29 @@ fn time_text(time: &str, wide: bool) -> String {
     }
 }
 
+/// The history list's columns; the time carries its format (full at 100 columns and more).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum HistoryColumn {
+    Seq,
+    Time { wide: bool },
+    Event,
+    Origin,
+    Change,
+}
+
+/// The list of records in the window; the page matches the reducer's, as in the ledger.
 fn render_list(state: &State, chrome: &Chrome, frame: &mut Frame, area: Rect) {
     let t = chrome.theme;
     let h = &state.history;
     let Some(total) = h.total else {
-        frame.render_widget(
-            Paragraph::new("Loading…").style(t.style(Meaning::Muted)),
-            area,
-        );
+        frame.render_widget(table::loading(t), area);
         return;
     };
     if total == 0 {
-        let p = Paragraph::new("No changes yet.\n\nEsc goes back.")
-            .alignment(Alignment::Center)
-            .wrap(Wrap { trim: true });
-        let y = area.y + area.height / 3;
-        frame.render_widget(
-            p,
-            Rect {
-                y,
-                height: area.height.saturating_sub(y - area.y),
-                ..area
-            },
+        table::empty(
+            "No changes yet.\n\nEsc goes back.",
+            area,
+            frame.buffer_mut(),
         );
         return;
     }
@@ -86,54 +89,56 @@ fn render_list(state: &State, chrome: &Chrome, frame: &mut Frame, area: Rect) {
     let page =
         ledger_rows(state.size.0, state.size.1).min(usize::from(area.height.saturating_sub(1)));
     let end = (h.cursor.offset + page).min(total);
-    let rows: Vec<Row> = (h.cursor.offset..end)
-        .map(|i| match h.row(i) {
-            Some(r) => list_row(r, wide, chrome),
-            None => Row::new(vec![Cell::from("…")]),
-        })
-        .collect();
-    let widths = [
-        Constraint::Length(7),
-        Constraint::Length(if wide { 19 } else { 11 }),
-        Constraint::Length(6),
-        Constraint::Length(6),
-        Constraint::Fill(1),
+    let columns = [
+        Column::new(HistoryColumn::Seq, "Seq", Constraint::Length(7)).right(),
+        Column::new(
+            HistoryColumn::Time { wide },
+            "Time",
+            Constraint::Length(if wide { 19 } else { 11 }),
+        ),
+        Column::new(HistoryColumn::Event, "Event", Constraint::Length(6)),
+        Column::new(HistoryColumn::Origin, "Origin", Constraint::Length(6)),
+        Column::new(HistoryColumn::Change, "Change", Constraint::Fill(1)),
     ];
-    let header = Row::new(vec![
-        Cell::from(Line::from("Seq").alignment(Alignment::Right)),
-        Cell::from("Time"),
-        Cell::from("Event"),
-        Cell::from("Origin"),
-        Cell::from("Change"),
-    ])
-    .style(t.style(Meaning::Muted));
-    let table = Table::new(rows, widths)
-        .header(header)
-        .row_highlight_style(t.style(Meaning::Selected))
-        .column_spacing(1);
-    let mut ts =
-        TableState::new().with_selected(Some(h.cursor.selected.saturating_sub(h.cursor.offset)));
-    frame.render_stateful_widget(table, area, &mut ts);
+    // The stream has one order (newest first), so no column carries a sort arrow.
+    let table = DataTable {
+        columns: &columns,
+        rows: (h.cursor.offset..end).map(|i| h.row(i).map(ListRow)).collect(),
+        sort: None,
+        selected: Some(h.cursor.selected.saturating_sub(h.cursor.offset)),
+        theme: t,
+    };
+    frame.render_widget(&table, area);
 }
 
-fn list_row<'a>(row: &HistoryRow, wide: bool, chrome: &Chrome) -> Row<'a> {
-    let t = chrome.theme;
-    let r = &row.record;
-    let meaning = match r.event {
-        Event::Insert => Meaning::Income,
-        Event::Modify => Meaning::Text,
-        Event::Remove => Meaning::Expense,
-    };
-    Row::new(vec![
-        Cell::from(Line::from(r.seq.to_string()).alignment(Alignment::Right)),
-        Cell::from(Span::styled(
-            time_text(&row.time, wide),
-            t.style(Meaning::Muted),
-        )),
-        Cell::from(Span::styled(r.event.to_string(), t.style(meaning))),
-        Cell::from(r.origin.name()),
-        Cell::from(summary(r.old.as_ref(), r.new.as_ref())),
-    ])
+/// A history list row: one change record with its formatted time.
+struct ListRow<'a>(&'a HistoryRow);
+
+impl DataToCell for ListRow<'_> {
+    type Column = HistoryColumn;
+
+    fn to_cell(&self, column: HistoryColumn, t: &Theme) -> Cell<'static> {
+        let r = &self.0.record;
+        match column {
+            HistoryColumn::Seq => {
+                Cell::from(Line::from(r.seq.to_string()).alignment(Alignment::Right))
+            }
+            HistoryColumn::Time { wide } => Cell::from(Span::styled(
+                time_text(&self.0.time, wide),
+                t.style(Meaning::Muted),
+            )),
+            HistoryColumn::Event => {
+                let meaning = match r.event {
+                    Event::Insert => Meaning::Income,
+                    Event::Modify => Meaning::Text,
+                    Event::Remove => Meaning::Expense,
+                };
+                Cell::from(Span::styled(r.event.to_string(), t.style(meaning)))
+            }
+            HistoryColumn::Origin => Cell::from(r.origin.name()),
+            HistoryColumn::Change => Cell::from(summary(r.old.as_ref(), r.new.as_ref())),
+        }
+    }
 }
 
 /// The record's old and new image side by side, one field a row, changed ones marked `*`.
@@ -203,6 +208,7 @@ fn render_detail(row: &HistoryRow, chrome: &Chrome, frame: &mut Frame, area: Rec
     frame.render_widget(table, table_area);
 }
 
+/// The status line; the detail view has its own keys (j/k step through records there).
 fn render_status(state: &State, chrome: &Chrome, frame: &mut Frame, area: Rect) {
     let t = chrome.theme;
     let h = &state.history;

@@ -2,15 +2,17 @@
 //! Only the rows on screen are drawn (the state holds a window, never the whole month).
 
 use super::layout::{areas, ledger_rows};
-use super::theme::Meaning;
+use super::theme::{Meaning, Theme};
+use super::widgets::table::{self, Column, DataTable, DataToCell, Sort};
 use super::Chrome;
+use crate::app::effect::SortKey;
 use crate::app::state::State;
 use crate::domain::money::format_grouped;
 use crate::domain::text::inert;
 use crate::domain::{Expense, Kind};
 use ratatui::layout::{Alignment, Constraint, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState, Wrap};
+use ratatui::widgets::{Cell, Paragraph};
 use ratatui::Frame;
 
 /// Draws the ledger into `area`.
@@ -21,6 +23,8 @@ pub fn render(state: &State, chrome: &Chrome, frame: &mut Frame, area: Rect) {
     render_status(state, chrome, frame, a.status);
 }
 
+/// The header line; the compact form is tried only when the full one would be cut, so a wide
+/// terminal always reads words, never signs.
 fn render_header(state: &State, chrome: &Chrome, frame: &mut Frame, area: Rect) {
     let full = header_spans(state, chrome, false);
     let width: usize = full.iter().map(|s| s.content.chars().count()).sum();
@@ -92,14 +96,47 @@ fn columns(width: u16) -> (bool, bool) {
     (width >= 72, width >= 52)
 }
 
+/// The ledger's columns. The date carries its format, because the narrow table gives it 6
+/// cells (`Jan 05`) instead of 10 (`2026-01-05`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum LedgerColumn {
+    Date { long: bool },
+    Payee,
+    Category,
+    Amount,
+    Tags,
+    Note,
+}
+
+/// The columns that fit in `width`, in order.
+fn ledger_columns(width: u16) -> Vec<Column<LedgerColumn>> {
+    let (wide, medium) = columns(width);
+    let mut cols = vec![
+        Column::new(
+            LedgerColumn::Date { long: medium },
+            "Date",
+            Constraint::Length(if medium { 10 } else { 6 }),
+        ),
+        Column::new(LedgerColumn::Payee, "Payee", Constraint::Fill(2)),
+        Column::new(LedgerColumn::Category, "Category", Constraint::Fill(2)),
+        Column::new(LedgerColumn::Amount, "Amount", Constraint::Length(15)).right(),
+    ];
+    if medium {
+        cols.push(Column::new(LedgerColumn::Tags, "Tags", Constraint::Fill(1)));
+    }
+    if wide {
+        cols.push(Column::new(LedgerColumn::Note, "Note", Constraint::Fill(2)));
+    }
+    cols
+}
+
+/// The month's table: loading until the first window is read (the total is unknown until
+/// then), the empty state that says how to add or clear the filter, else the visible rows.
 fn render_table(state: &State, chrome: &Chrome, frame: &mut Frame, area: Rect) {
     let t = chrome.theme;
     let l = &state.ledger;
     let Some(total) = l.total else {
-        frame.render_widget(
-            Paragraph::new("Loading…").style(t.style(Meaning::Muted)),
-            area,
-        );
+        frame.render_widget(table::loading(t), area);
         return;
     };
     if total == 0 {
@@ -115,113 +152,79 @@ fn render_table(state: &State, chrome: &Chrome, frame: &mut Frame, area: Rect) {
                 inert(l.filter.value())
             )
         };
-        let p = Paragraph::new(text)
-            .alignment(Alignment::Center)
-            .wrap(Wrap { trim: true });
-        let y = area.y + area.height / 3;
-        let rect = Rect {
-            y,
-            height: area.height.saturating_sub(y - area.y),
-            ..area
-        };
-        frame.render_widget(p, rect);
+        table::empty(&text, area, frame.buffer_mut());
         return;
     }
-    let (wide, medium) = columns(area.width);
+    let columns = ledger_columns(area.width);
+    // The page is the one the reducer scrolls by, so the selection is always on screen.
     let page =
         ledger_rows(state.size.0, state.size.1).min(usize::from(area.height.saturating_sub(1)));
     let end = (l.cursor.offset + page).min(total);
-    let rows: Vec<Row> = (l.cursor.offset..end)
-        .map(|i| match l.row(i) {
-            Some(e) => row(e, wide, medium, chrome),
-            None => Row::new(vec![Cell::from("…")]),
-        })
-        .collect();
-    let mut header = vec!["Date", "Payee", "Category", "Amount"];
-    let mut widths = vec![
-        Constraint::Length(if medium { 10 } else { 6 }),
-        Constraint::Fill(2),
-        Constraint::Fill(2),
-        Constraint::Length(15),
-    ];
-    if medium {
-        header.push("Tags");
-        widths.push(Constraint::Fill(1));
-    }
-    if wide {
-        header.push("Note");
-        widths.push(Constraint::Fill(2));
-    }
-    let sort_col = match l.sort {
-        crate::app::effect::SortKey::Date => 0,
-        crate::app::effect::SortKey::Payee => 1,
-        crate::app::effect::SortKey::Category => 2,
-        crate::app::effect::SortKey::Amount => 3,
+    // The sort arrow's column: the date column's id depends on the width, so take it from the list.
+    let sorted = match l.sort {
+        SortKey::Date => columns[0].id,
+        SortKey::Payee => LedgerColumn::Payee,
+        SortKey::Category => LedgerColumn::Category,
+        SortKey::Amount => LedgerColumn::Amount,
     };
-    let arrow = if l.descending { "↓" } else { "↑" };
-    let header_cells: Vec<Cell> = header
-        .iter()
-        .enumerate()
-        .map(|(i, h)| {
-            let text = if i == sort_col {
-                format!("{h}{arrow}")
-            } else {
-                (*h).to_string()
-            };
-            let line = if i == 3 {
-                Line::from(text).alignment(Alignment::Right)
-            } else {
-                Line::from(text)
-            };
-            Cell::from(line)
-        })
-        .collect();
-    let table = Table::new(rows, widths)
-        .header(Row::new(header_cells).style(t.style(Meaning::Muted)))
-        .row_highlight_style(t.style(Meaning::Selected))
-        .column_spacing(1);
-    let mut ts =
-        TableState::new().with_selected(Some(l.cursor.selected.saturating_sub(l.cursor.offset)));
-    frame.render_stateful_widget(table, area, &mut ts);
+    let table = DataTable {
+        columns: &columns,
+        rows: (l.cursor.offset..end).map(|i| l.row(i).map(LedgerRow)).collect(),
+        sort: Some(Sort {
+            column: sorted,
+            arrow: if l.descending { "↓" } else { "↑" },
+        }),
+        selected: Some(l.cursor.selected.saturating_sub(l.cursor.offset)),
+        theme: t,
+    };
+    frame.render_widget(&table, area);
 }
 
-fn row<'a>(e: &'a Expense, wide: bool, medium: bool, chrome: &Chrome) -> Row<'a> {
-    let t = chrome.theme;
-    let d = &e.draft;
-    let date = if medium {
-        d.date.format("%Y-%m-%d").to_string()
-    } else {
-        d.date.format("%b %d").to_string()
-    };
-    let (sign, meaning) = match d.kind {
-        Kind::Expense => ("", Meaning::Expense),
-        Kind::Income => ("+", Meaning::Income),
-    };
-    let amount = format!(
-        "{sign}{} {}",
-        format_grouped(d.amount, d.currency),
-        d.currency
-    );
-    let mut cells = vec![
-        Cell::from(Span::styled(date, t.style(Meaning::Muted))),
-        Cell::from(inert(&d.payee).into_owned()),
-        Cell::from(inert(&d.category).into_owned()),
-        Cell::from(Line::from(Span::styled(amount, t.style(meaning))).alignment(Alignment::Right)),
-    ];
-    if medium {
-        let tags: Vec<String> = d.tags.iter().map(|g| format!("#{}", inert(g))).collect();
-        cells.push(Cell::from(Span::styled(
-            tags.join(" "),
-            t.style(Meaning::Muted),
-        )));
+/// A ledger row: one expense.
+struct LedgerRow<'a>(&'a Expense);
+
+impl DataToCell for LedgerRow<'_> {
+    type Column = LedgerColumn;
+
+    fn to_cell(&self, column: LedgerColumn, t: &Theme) -> Cell<'static> {
+        let d = &self.0.draft;
+        match column {
+            LedgerColumn::Date { long } => {
+                let date = if long {
+                    d.date.format("%Y-%m-%d").to_string()
+                } else {
+                    d.date.format("%b %d").to_string()
+                };
+                Cell::from(Span::styled(date, t.style(Meaning::Muted)))
+            }
+            LedgerColumn::Payee => Cell::from(inert(&d.payee).into_owned()),
+            LedgerColumn::Category => Cell::from(inert(&d.category).into_owned()),
+            LedgerColumn::Amount => {
+                let (sign, meaning) = match d.kind {
+                    Kind::Expense => ("", Meaning::Expense),
+                    Kind::Income => ("+", Meaning::Income),
+                };
+                let amount = format!(
+                    "{sign}{} {}",
+                    format_grouped(d.amount, d.currency),
+                    d.currency
+                );
+                Cell::from(
+                    Line::from(Span::styled(amount, t.style(meaning))).alignment(Alignment::Right),
+                )
+            }
+            LedgerColumn::Tags => {
+                let tags: Vec<String> = d.tags.iter().map(|g| format!("#{}", inert(g))).collect();
+                Cell::from(Span::styled(tags.join(" "), t.style(Meaning::Muted)))
+            }
+            // Notes are one line in the table; newlines become visible escapes via `inert`.
+            LedgerColumn::Note => Cell::from(inert(&d.note).into_owned()),
+        }
     }
-    if wide {
-        // Notes are one line in the table; newlines become visible escapes via `inert`.
-        cells.push(Cell::from(inert(&d.note).into_owned()));
-    }
-    Row::new(cells)
 }
 
+/// The status line: the filter being typed (with its cursor), else the latest message or the
+/// key hints, and the position `3/120` on the right.
 fn render_status(state: &State, chrome: &Chrome, frame: &mut Frame, area: Rect) {
     let t = chrome.theme;
     let l = &state.ledger;

@@ -10,6 +10,7 @@ pub mod ledger;
 pub mod review;
 pub mod theme;
 pub mod trash;
+pub mod widgets;
 
 use crate::app::state::{Overlay, State};
 use crate::domain::money::format_grouped;

@@ -5,6 +5,7 @@
 
 use super::layout::{areas, ledger_rows};
 use super::theme::{Meaning, Theme};
+use super::widgets::table::{self, Column, DataTable, DataToCell};
 use super::Chrome;
 use crate::app::state::State;
 use crate::domain::money::format_grouped;
@@ -14,7 +15,7 @@ use crate::domain::{Expense, Kind};
 use crate::store::Trashed;
 use ratatui::layout::{Alignment, Constraint, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState, Wrap};
+use ratatui::widgets::{Cell, Paragraph};
 use ratatui::Frame;
 
 const DAY_MS: i64 = 86_400_000;
@@ -27,6 +28,7 @@ pub fn render(state: &State, chrome: &Chrome, frame: &mut Frame, area: Rect) {
     render_status(state, chrome.theme, frame, a.status);
 }
 
+/// The header: the count and, when there is room, how long deleted rows are kept.
 fn render_header(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
     let mut spans = vec![Span::styled(" Trash ", theme.style(Meaning::Title))];
     if let Some(rows) = &state.trash.rows {
@@ -49,99 +51,116 @@ fn render_header(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
+/// The trash's columns. `Deleted` shows only when wide; the date carries its format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TrashColumn {
+    Deleted,
+    Expires,
+    Date { long: bool },
+    Payee,
+    Category,
+    Amount,
+}
+
+/// The deleted rows; the expiry column comes first because it is what the trash is about.
 fn render_table(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
     let t = &state.trash;
     let Some(rows) = &t.rows else {
-        frame.render_widget(
-            Paragraph::new("Loading…").style(theme.style(Meaning::Muted)),
-            area,
-        );
+        frame.render_widget(table::loading(theme), area);
         return;
     };
     if rows.is_empty() {
         let text = "The trash is empty.\n\nExpenses deleted in the ledger (d) wait here until \
                     they expire; Esc goes back to the ledger.";
-        let y = area.y + area.height / 3;
-        let rect = Rect {
-            y,
-            height: area.height.saturating_sub(y - area.y),
-            ..area
-        };
-        frame.render_widget(
-            Paragraph::new(text)
-                .alignment(Alignment::Center)
-                .wrap(Wrap { trim: true }),
-            rect,
-        );
+        table::empty(text, area, frame.buffer_mut());
         return;
     }
     let wide = area.width >= 72;
     let page =
         ledger_rows(state.size.0, state.size.1).min(usize::from(area.height.saturating_sub(1)));
     let end = (t.cursor.offset + page).min(rows.len());
-    let body: Vec<Row> = rows[t.cursor.offset.min(end)..end]
-        .iter()
-        .map(|r| row(r, t.now_ms, wide, theme))
-        .collect();
-    let mut header = vec![];
-    let mut widths = vec![];
+    let mut columns = vec![];
     if wide {
-        header.push(Cell::from("Deleted"));
-        widths.push(Constraint::Length(12));
+        columns.push(Column::new(
+            TrashColumn::Deleted,
+            "Deleted",
+            Constraint::Length(12),
+        ));
     }
-    header.extend([
-        Cell::from("Expires"),
-        Cell::from("Date"),
-        Cell::from("Payee"),
-        Cell::from("Category"),
-        Cell::from(Line::from("Amount").alignment(Alignment::Right)),
+    columns.extend([
+        Column::new(TrashColumn::Expires, "Expires", Constraint::Length(8)),
+        Column::new(
+            TrashColumn::Date { long: wide },
+            "Date",
+            Constraint::Length(if wide { 10 } else { 6 }),
+        ),
+        Column::new(TrashColumn::Payee, "Payee", Constraint::Fill(2)),
+        Column::new(TrashColumn::Category, "Category", Constraint::Fill(2)),
+        Column::new(TrashColumn::Amount, "Amount", Constraint::Length(14)).right(),
     ]);
-    widths.extend([
-        Constraint::Length(8),
-        Constraint::Length(if wide { 10 } else { 6 }),
-        Constraint::Fill(2),
-        Constraint::Fill(2),
-        Constraint::Length(14),
-    ]);
-    let table = Table::new(body, widths)
-        .header(Row::new(header).style(theme.style(Meaning::Muted)))
-        .row_highlight_style(theme.style(Meaning::Selected))
-        .column_spacing(1);
-    let mut ts =
-        TableState::new().with_selected(Some(t.cursor.selected.saturating_sub(t.cursor.offset)));
-    frame.render_stateful_widget(table, area, &mut ts);
-}
-
-fn row<'a>(r: &'a Trashed, now_ms: i64, wide: bool, theme: &Theme) -> Row<'a> {
-    let d = &r.expense.draft;
-    let date = if wide {
-        d.date.format("%Y-%m-%d").to_string()
-    } else {
-        d.date.format("%b %d").to_string()
+    // The trash holds all its rows (it is small), so every visible row is there: no `None`.
+    let table = DataTable {
+        columns: &columns,
+        rows: rows[t.cursor.offset.min(end)..end]
+            .iter()
+            .map(|item| {
+                Some(TrashRow {
+                    item,
+                    now_ms: t.now_ms,
+                })
+            })
+            .collect(),
+        sort: None,
+        selected: Some(t.cursor.selected.saturating_sub(t.cursor.offset)),
+        theme,
     };
-    let left = expires_in(r.expires_at, now_ms);
-    // The last day in the trash is worth a glance.
-    let soon = r.expires_at.saturating_sub(now_ms) < DAY_MS;
-    let mut cells = Vec::new();
-    if wide {
-        cells.push(Cell::from(Span::styled(
-            ago(r.deleted_at, now_ms),
-            theme.style(Meaning::Muted),
-        )));
-    }
-    cells.extend([
-        Cell::from(Span::styled(
-            left,
-            theme.style(if soon { Meaning::Error } else { Meaning::Muted }),
-        )),
-        Cell::from(Span::styled(date, theme.style(Meaning::Muted))),
-        Cell::from(inert(&d.payee).into_owned()),
-        Cell::from(inert(&d.category).into_owned()),
-        Cell::from(Line::from(amount(&r.expense)).alignment(Alignment::Right)),
-    ]);
-    Row::new(cells)
+    frame.render_widget(&table, area);
 }
 
+/// A trash row: the deleted expense, and the time the rows were read, which "deleted … ago"
+/// and "expires in" count from.
+struct TrashRow<'a> {
+    item: &'a Trashed,
+    now_ms: i64,
+}
+
+impl DataToCell for TrashRow<'_> {
+    type Column = TrashColumn;
+
+    fn to_cell(&self, column: TrashColumn, theme: &Theme) -> Cell<'static> {
+        let (r, now_ms) = (self.item, self.now_ms);
+        let d = &r.expense.draft;
+        match column {
+            TrashColumn::Deleted => Cell::from(Span::styled(
+                ago(r.deleted_at, now_ms),
+                theme.style(Meaning::Muted),
+            )),
+            TrashColumn::Expires => {
+                // The last day in the trash is worth a glance.
+                let soon = r.expires_at.saturating_sub(now_ms) < DAY_MS;
+                Cell::from(Span::styled(
+                    expires_in(r.expires_at, now_ms),
+                    theme.style(if soon { Meaning::Error } else { Meaning::Muted }),
+                ))
+            }
+            TrashColumn::Date { long } => {
+                let date = if long {
+                    d.date.format("%Y-%m-%d").to_string()
+                } else {
+                    d.date.format("%b %d").to_string()
+                };
+                Cell::from(Span::styled(date, theme.style(Meaning::Muted)))
+            }
+            TrashColumn::Payee => Cell::from(inert(&d.payee).into_owned()),
+            TrashColumn::Category => Cell::from(inert(&d.category).into_owned()),
+            TrashColumn::Amount => {
+                Cell::from(Line::from(amount(&r.expense)).alignment(Alignment::Right))
+            }
+        }
+    }
+}
+
+/// The signed amount with its currency, as the ledger shows it (income with `+`).
 fn amount(e: &Expense) -> String {
     let d = &e.draft;
     let sign = if d.kind == Kind::Income { "+" } else { "" };
