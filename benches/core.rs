@@ -264,7 +264,7 @@ fn benches(c: &mut Criterion) {
         // `expense add` as a whole process while this process holds the store and serves it,
         // as a TUI left open in tmux would.
         let sock = expense_tracker::session::socket_path(&path);
-        let server = Server::start(store.clone(), &sock).expect("serve");
+        let server = Server::start(store.clone(), &sock, cli::launch::runner()).expect("serve");
         g.bench_function("add_process_through_session", |b| {
             b.iter(|| add_process(&path, &config_dir))
         });

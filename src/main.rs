@@ -50,7 +50,7 @@ fn run() -> Result<()> {
     expense_tracker::clock::init(&process_env).map_err(|e| color_eyre::eyre::eyre!(e))?;
     let today = expense_tracker::clock::today();
     match &args.command {
-        Some(command) => session::client::run_command(command, &places, &store_dir, today),
+        Some(command) => cli::launch::run_command(command, &places, &store_dir, today),
         None => {
             tui_memory();
             let config = Config::load(places.config_dir.as_deref(), &process_env)?;
@@ -70,9 +70,9 @@ fn run() -> Result<()> {
                     cli::demo::fill(store, &demo, today, config.currency, &mut err, tty)?;
                 }
             }
-            let result = tui::run(attached, &store_dir, &config, keymap);
+            let result = tui::run(attached, &store_dir, &config, keymap, cli::launch::runner());
             if let Some(h) = auto_backup {
-                session::client::report_auto_backup(h);
+                cli::backup::report_auto_backup(h);
             }
             result
         }

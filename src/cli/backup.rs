@@ -10,7 +10,7 @@
 //! [`super::Command::is_exclusive`]) and backs it up first.
 
 use super::Ctx;
-use crate::config::BackupConfig;
+use crate::config::{BackupConfig, Places};
 use crate::store::backup::{read_backup, BackupInfo, RestoreInfo, Snapshot};
 use crate::store::Store;
 use chrono::{DateTime, TimeZone, Utc};
@@ -363,6 +363,71 @@ pub fn list_backups(dir: &Path) -> Result<Vec<(PathBuf, DateTime<Utc>)>> {
     }
     out.sort_by(|a, b| a.1.cmp(&b.1).then_with(|| a.0.cmp(&b.0)));
     Ok(out)
+}
+
+/// Starts `expense backup --auto` for `store_dir` in a process of its own, in a new session (a
+/// dropped SSH connection does not stop it), with no terminal: it takes the store when this
+/// process has let it go (or runs in the session that holds it by then). Its errors go to
+/// `<store>.backup-log` beside the store; the next command that starts one reports them.
+pub fn spawn_auto(places: &Places, store_dir: &Path) -> Result<()> {
+    use std::os::unix::fs::OpenOptionsExt;
+    use std::os::unix::process::CommandExt;
+    let log_path = store_dir.with_extension("backup-log");
+    if let Ok(text) = std::fs::read_to_string(&log_path) {
+        let text = text.trim();
+        if !text.is_empty() {
+            let _ = writeln!(
+                std::io::stderr(),
+                "expense: warning: the last automatic backup failed ({}): {}",
+                log_path.display(),
+                crate::domain::text::inert(text.trim_start_matches("expense: "))
+            );
+        }
+    }
+    let log = std::fs::OpenOptions::new()
+        .create(true)
+        .write(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(&log_path)
+        .wrap_err_with(|| format!("opening {}", log_path.display()))?;
+    let exe = std::env::current_exe().wrap_err("finding this program")?;
+    let mut cmd = std::process::Command::new(exe);
+    cmd.arg("--data-dir").arg(&places.data_dir);
+    if store_dir == places.data_dir.join("demo") {
+        cmd.arg("--demo");
+    }
+    cmd.args(["backup", "--auto"])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(log);
+    if let Some(dir) = &places.config_dir {
+        cmd.env("EXPENSE_CONFIG_DIR", dir);
+    }
+    // SAFETY: setsid is async-signal-safe and touches nothing of this process's memory.
+    unsafe {
+        cmd.pre_exec(|| {
+            libc::setsid();
+            Ok(())
+        });
+    }
+    cmd.spawn().wrap_err("starting `expense backup --auto`")?;
+    Ok(())
+}
+
+/// Waits for the automatic backup and reports a failure on stderr (never fatal).
+pub fn report_auto_backup(
+    h: std::thread::JoinHandle<Result<Option<crate::store::backup::BackupInfo>>>,
+) {
+    let failed = match h.join() {
+        Ok(Ok(_)) => return,
+        Ok(Err(e)) => format!("{e:#}"),
+        Err(_) => "it panicked".to_string(),
+    };
+    let _ = writeln!(
+        std::io::stderr(),
+        "expense: warning: the automatic backup failed: {failed}"
+    );
 }
 
 #[cfg(test)]

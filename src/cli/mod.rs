@@ -18,6 +18,7 @@ pub mod edit;
 pub mod export;
 pub mod history;
 pub mod import;
+pub mod launch;
 pub mod list;
 pub mod progress;
 pub mod report;

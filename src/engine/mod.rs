@@ -37,18 +37,15 @@ impl Engine {
         // Notices are for what is written from now on, by any session.
         let alerts_after = store.last_seq().unwrap_or(0);
         let commits = feed::Subscription::after(&store, alerts_after);
+        // The holder keeps the month aggregates for its start day; alerts count in those months.
+        let start_day = store.month_start_day().ok().flatten().unwrap_or(1);
         Engine {
             store,
             ledger: window::Ledger::default(),
-            start_day: 1,
+            start_day,
             alerts_after,
             commits,
         }
-    }
-
-    /// Months start on `day` (budget alerts use it).
-    pub fn set_month_start_day(&mut self, day: u32) {
-        self.start_day = day;
     }
 
     /// The store, for shutdown.

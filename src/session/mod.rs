@@ -3,8 +3,9 @@
 //! next to the store (`<data>/store.sock`, mode 0600 in a 0700 directory, peer uid checked):
 //!
 //! - a command (`expense add ...` from another shell or over SSH) sends its argv, working
-//!   directory, config location and `EXPENSE_*` environment; the holder runs the very same
-//!   `cli::run` against the store it holds and streams stdout/stderr back (`Run`);
+//!   directory, config location and `EXPENSE_*` environment; the holder runs it with the
+//!   [`CommandRunner`] that `main` handed in (the very same `cli` code) against the store it holds
+//!   and streams stdout/stderr back (`Run`); the session itself never parses a command line;
 //! - a second TUI sends the reducer's `Effect`s and gets the runtime's results back, so it works
 //!   exactly like the first one (`Effect`);
 //! - every TUI subscribes to change notifications (`Subscribe`): the newest sequence number,
@@ -22,6 +23,7 @@
 //! outcome is reported as unknown.
 
 pub mod client;
+pub mod holder;
 pub mod server;
 
 use crate::app::action::{Action, Completions, Stored, WindowLoaded};
@@ -41,6 +43,22 @@ pub fn socket_path(store_dir: &Path) -> PathBuf {
     p.push(".sock");
     PathBuf::from(p)
 }
+
+/// Runs one command for a caller against the held store: the request, the store, the caller's
+/// stdout and stderr, and a flag that says when to stop early (the caller hung up or the holder
+/// is closing). `Err` is the one line the caller prints. Handed in by `main` (`cli::runner`), so
+/// the session never imports the command line.
+pub type CommandRunner = std::sync::Arc<
+    dyn Fn(
+            RunRequest,
+            crate::store::Store,
+            &mut dyn Write,
+            &mut dyn Write,
+            &dyn Fn() -> bool,
+        ) -> Result<(), String>
+        + Send
+        + Sync,
+>;
 
 /// What a client asks for; one kind per connection.
 #[derive(Debug, Serialize, Deserialize)]

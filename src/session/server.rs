@@ -3,15 +3,11 @@
 //! store, stopped before that process lets the store go, so the socket never outlives its holder
 //! except after a crash (then the next holder removes it: holding sled's lock proves it stale).
 
-use super::{read_frame, write_frame, Outcome, Reply, Request, RunRequest};
-use crate::cli::{self, Cli, Ctx};
-use crate::config::Config;
+use super::{read_frame, write_frame, CommandRunner, Outcome, Reply, Request, RunRequest};
 use crate::engine::feed::Subscription;
 use crate::engine::Engine;
 use crate::store::Store;
-use clap::Parser;
 use std::cell::{Cell, RefCell};
-use std::collections::HashMap;
 use std::io::{self, Write};
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::os::unix::net::{UnixListener, UnixStream};
@@ -41,6 +37,8 @@ pub struct Server {
 
 struct Shared {
     store: Store,
+    /// Runs the commands other processes send.
+    runner: CommandRunner,
     stop: AtomicBool,
     /// Commands running for other processes.
     running: Mutex<usize>,
@@ -54,7 +52,7 @@ struct Shared {
 impl Server {
     /// Serves `store` on the socket at `sock`. The caller must hold the store (an open `Store`),
     /// which is what makes any socket file already there stale.
-    pub fn start(store: Store, sock: &Path) -> io::Result<Server> {
+    pub fn start(store: Store, sock: &Path, runner: CommandRunner) -> io::Result<Server> {
         install_panic_filter();
         match std::fs::remove_file(sock) {
             Ok(()) => {}
@@ -68,6 +66,7 @@ impl Server {
         let feed = Subscription::new(&store);
         let shared = Arc::new(Shared {
             store,
+            runner,
             stop: AtomicBool::new(false),
             running: Mutex::new(0),
             idle: Condvar::new(),
@@ -235,16 +234,12 @@ fn serve(mut stream: UnixStream, shared: &Shared) {
                 lock(&shared.open).push(s);
             }
             let mut runtime = Engine::new(shared.store.clone());
-            // Budget alerts use the holder's month start day, which its month aggregates keep.
-            if let Ok(Some(day)) = shared.store.month_start_day() {
-                runtime.set_month_start_day(day);
-            }
             let mut next = Some(first);
             while let Some(fx) = next.take() {
                 if shared.stop.load(Ordering::SeqCst) {
                     return;
                 }
-                let actions = runtime.execute(fx, crate::tui::now_ms());
+                let actions = runtime.execute(fx, crate::clock::now_ms());
                 let outcomes = actions.into_iter().map(Outcome::from_action).collect();
                 if write_frame(&mut stream, &Reply::Outcomes(outcomes)).is_err() {
                     return;
@@ -279,51 +274,19 @@ fn serve(mut stream: UnixStream, shared: &Shared) {
 
 /// Runs one command for a caller; `None` on success, else the line `main` would have printed.
 fn run_for(req: RunRequest, shared: &Shared, stream: &UnixStream) -> Option<String> {
-    let store = &shared.store;
-    let cli = match Cli::try_parse_from(&req.argv) {
-        Ok(c) => c,
-        Err(e) => return Some(e.to_string().trim_end().to_string()),
-    };
-    let Some(command) = cli.command else {
-        return Some("the session runs commands, not the interactive ledger".into());
-    };
-    let env: HashMap<String, String> = req.env.into_iter().collect();
-    let config = if command.is_standalone() {
-        Ok(Config::default())
-    } else {
-        Config::load(req.config_dir.as_deref(), &|k| env.get(k).cloned())
-    };
-    let config = match config {
-        Ok(c) => c,
-        Err(report) => return Some(format!("{report:#}")),
-    };
     let conn = RefCell::new(stream);
     let mut out = FrameWriter::new(&conn, false);
     let mut err = FrameWriter::new(&conn, true);
-    let result = {
-        let open = || Ok(store.clone());
-        let mut ctx = Ctx::new(
-            config,
-            req.today,
-            req.cwd,
-            &mut out,
-            &mut err,
-            req.err_is_tty,
-            open,
-        )
-        .with_cancel(|| shared.stop.load(Ordering::SeqCst) || hung_up(stream));
-        IN_SESSION.with(|f| f.set(true));
-        let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            cli::run(&command, &mut ctx)
-        }));
-        IN_SESSION.with(|f| f.set(false));
-        r
-    };
+    let cancelled = || shared.stop.load(Ordering::SeqCst) || hung_up(stream);
+    IN_SESSION.with(|f| f.set(true));
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        (shared.runner)(req, shared.store.clone(), &mut out, &mut err, &cancelled)
+    }));
+    IN_SESSION.with(|f| f.set(false));
     let flushed = out.flush().and_then(|()| err.flush());
     match result {
         Ok(Ok(())) => flushed.err().map(|e| format!("sending output: {e}")),
-        Ok(Err(report)) if cli::is_broken_pipe(&report) => None,
-        Ok(Err(report)) => Some(format!("{report:#}")),
+        Ok(Err(message)) => Some(message),
         Err(_) => Some(format!(
             "internal error while running the command in the session: {}",
             LAST_PANIC

@@ -7,33 +7,14 @@
 
 use super::event::Msg;
 use crate::app::{Action, Effect};
-use crate::engine::triggers::{Dispatcher, TriggerSpec};
 use crate::engine::Engine;
-use crate::session::client::{attach, Attached, DRAIN, PATIENCE};
-use crate::session::server::Server;
-
-/// How long quitting waits for trigger deliveries that are due (the rest wait for the next
-/// process that holds the store).
-const TRIGGERS_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
-use crate::session::{read_frame, socket_path, write_frame, Reply, Request};
+use crate::session::client::{attach, Attached, PATIENCE};
+use crate::session::holder::{Holder, HolderSetup};
+use crate::session::{read_frame, socket_path, write_frame, CommandRunner, Reply, Request};
 use crate::store::StoreError;
 use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::Sender;
-
-/// What this process sets up whenever it becomes the store's holder: at start, and again when
-/// it takes over from a holder that quit.
-#[derive(Debug, Clone)]
-pub struct HolderSetup {
-    /// `[[trigger]]` from config, delivered while this process holds the store.
-    pub triggers: Vec<TriggerSpec>,
-    /// `[stream] keep_days`: records older than this are trimmed (0 keeps everything).
-    pub stream_keep_days: u32,
-    /// `trash_days` in ms: how long expenses that undo or redo removes stay in the trash.
-    pub trash_ttl_ms: i64,
-    /// `month_start_day`: the month aggregates are kept for it, and budget alerts use it.
-    pub month_start_day: u32,
-}
 
 /// The TUI's way to the store.
 pub struct Backend {
@@ -43,17 +24,13 @@ pub struct Backend {
     own_seq: Option<u64>,
     events: Sender<Msg>,
     setup: HolderSetup,
+    /// Runs other processes' commands while this TUI holds the store.
+    runner: CommandRunner,
 }
 
 enum Kind {
-    Local {
-        runtime: Box<Engine>,
-        server: Option<Server>,
-        dispatcher: Option<Dispatcher>,
-    },
-    Remote {
-        conn: UnixStream,
-    },
+    Local { engine: Box<Engine>, holder: Holder },
+    Remote { conn: UnixStream },
 }
 
 impl Backend {
@@ -64,13 +41,15 @@ impl Backend {
         store_dir: &Path,
         events: Sender<Msg>,
         setup: HolderSetup,
+        runner: CommandRunner,
     ) -> Result<Backend, StoreError> {
         Ok(Backend {
-            kind: connect(attached, store_dir, &events, &setup)?,
+            kind: connect(attached, store_dir, &events, &setup, &runner)?,
             store_dir: store_dir.to_path_buf(),
             own_seq: None,
             events,
             setup,
+            runner,
         })
     }
 
@@ -87,7 +66,7 @@ impl Backend {
     /// Performs one effect and reports the outcome.
     pub fn execute(&mut self, fx: Effect, now_ms: i64) -> Vec<Action> {
         let actions = match &mut self.kind {
-            Kind::Local { runtime, .. } => runtime.execute(fx, now_ms),
+            Kind::Local { engine, .. } => engine.execute(fx, now_ms),
             Kind::Remote { conn } => match remote(conn, &fx) {
                 Ok(action) => action,
                 Err(_) => return self.after_loss(fx, now_ms),
@@ -106,7 +85,7 @@ impl Backend {
     /// records reach every screen as an ordinary change notification.
     pub fn sweep_trash(&self, now_ms: i64) -> Result<usize, StoreError> {
         match &self.kind {
-            Kind::Local { runtime, .. } => runtime.store().sweep_trash(now_ms),
+            Kind::Local { holder, .. } => holder.store().sweep_trash(now_ms),
             Kind::Remote { .. } => Ok(0),
         }
     }
@@ -135,26 +114,20 @@ impl Backend {
     /// Attaches again after the holder left: becomes the holder, or a client of the new one.
     pub fn reattach(&mut self) -> Result<(), StoreError> {
         let attached = attach(&self.store_dir, PATIENCE)?;
-        self.kind = connect(attached, &self.store_dir, &self.events, &self.setup)?;
+        self.kind = connect(
+            attached,
+            &self.store_dir,
+            &self.events,
+            &self.setup,
+            &self.runner,
+        )?;
         Ok(())
     }
 
     /// Stops serving (waiting for commands run for others) and flushes the store.
     pub fn close(self) -> Result<(), StoreError> {
         match self.kind {
-            Kind::Local {
-                runtime,
-                server,
-                dispatcher,
-            } => {
-                if let Some(server) = server {
-                    server.shutdown(DRAIN);
-                }
-                if let Some(d) = dispatcher {
-                    d.finish(TRIGGERS_WAIT);
-                }
-                runtime.store().flush()
-            }
+            Kind::Local { holder, .. } => holder.release().flush(),
             Kind::Remote { .. } => Ok(()),
         }
     }
@@ -178,22 +151,22 @@ fn connect(
     store_dir: &Path,
     events: &Sender<Msg>,
     setup: &HolderSetup,
+    runner: &CommandRunner,
 ) -> Result<Kind, StoreError> {
     Ok(match attached {
         Attached::Holder(store) => {
-            // Keep the month aggregates for the configured start day (rebuilt once when it
-            // changed), and the configured trash time for undo and redo.
-            store.use_month_start_day(setup.month_start_day)?;
-            store.set_trash_ttl(setup.trash_ttl_ms);
-            // The holder sweeps the trash and trims the change stream at open (best effort: a
-            // damaged trash or stream is reported by `expense check`, and must not keep the
-            // ledger from opening).
-            let now = crate::clock::now_ms();
-            let _ = store.sweep_trash(now);
-            let _ = store.trim_stream_days(setup.stream_keep_days, now);
-            let server = Server::start(store.clone(), &socket_path(store_dir)).ok();
-            if let Some(server) = &server {
-                let rx = server.subscribe();
+            let holder = Holder::take(
+                store.clone(),
+                &socket_path(store_dir),
+                setup,
+                runner.clone(),
+            );
+            if let Some(e) = holder.setup_error() {
+                let e = e.to_string();
+                holder.release();
+                return Err(StoreError::Invalid(e));
+            }
+            if let Some(rx) = holder.subscribe() {
                 let tx = events.clone();
                 let _ = std::thread::Builder::new()
                     .name("changes".into())
@@ -205,12 +178,9 @@ fn connect(
                         }
                     });
             }
-            let mut runtime = Box::new(Engine::new(store.clone()));
-            runtime.set_month_start_day(setup.month_start_day);
             Kind::Local {
-                dispatcher: Dispatcher::start(store, setup.triggers.clone()),
-                runtime,
-                server,
+                engine: Box::new(Engine::new(store)),
+                holder,
             }
         }
         Attached::Session(conn) => {

@@ -11,6 +11,8 @@ pub mod terminal;
 use crate::app::{update, Action, Effect, State};
 use crate::config::{Config, ThemeName};
 use crate::session::client::Attached;
+use crate::session::holder::HolderSetup;
+use crate::session::CommandRunner;
 use crate::ui::theme::Theme;
 use crate::ui::{self, Chrome};
 use backend::Backend;
@@ -24,7 +26,15 @@ use std::sync::mpsc;
 
 /// Runs the ledger until the person quits or a signal arrives, on the store in `store_dir` held
 /// here or by another session. The store is flushed and the terminal restored on every way out.
-pub fn run(attached: Attached, store_dir: &Path, config: &Config, keymap: Keymap) -> Result<()> {
+///
+/// `runner` runs other processes' commands while this TUI holds the store (`cli::launch::runner`).
+pub fn run(
+    attached: Attached,
+    store_dir: &Path,
+    config: &Config,
+    keymap: Keymap,
+    runner: CommandRunner,
+) -> Result<()> {
     terminal::require_tty()?;
     let (tx, rx) = mpsc::channel();
     event::spawn_signals(tx.clone()).wrap_err("installing signal handlers")?;
@@ -46,13 +56,8 @@ pub fn run(attached: Attached, store_dir: &Path, config: &Config, keymap: Keymap
     state.ascii_charts = config.chart_markers == crate::config::ChartMarkers::Ascii;
     state.help_lines = ui::help::line_count(&help);
     // After terminal::init, so the session's panic filter wraps ratatui's restoring hook.
-    let setup = backend::HolderSetup {
-        triggers: config.triggers.clone(),
-        stream_keep_days: config.stream_keep_days,
-        trash_ttl_ms: config.trash_ttl_ms(),
-        month_start_day: config.month_start_day,
-    };
-    let mut runtime = Backend::new(attached, store_dir, tx.clone(), setup)
+    let setup = HolderSetup::of(config);
+    let mut runtime = Backend::new(attached, store_dir, tx.clone(), setup, runner)
         .wrap_err("preparing the month totals")?;
     let size = term.size().wrap_err("reading the terminal size")?;
     let mut queue: VecDeque<Action> = VecDeque::new();

@@ -1,0 +1,184 @@
+//! Where a command runs: in the session of the process that holds the store (its argv travels
+//! over the socket and the holder runs it with [`runner`]), or here, as the store's holder, when
+//! nobody holds it. The same `cli::run` runs either way, against a [`Ctx`].
+
+use super::{backup, Cli, Command, Ctx};
+use crate::config::{process_env, Config, Places};
+use crate::session::client::{open_unless_served, run_remote, PATIENCE};
+use crate::session::holder::{Holder, HolderSetup};
+use crate::session::{socket_path, CommandRunner, RunRequest};
+use crate::store::{Store, StoreError};
+use chrono::NaiveDate;
+use clap::Parser;
+use color_eyre::eyre::{eyre, Result, WrapErr};
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::io::{self, IsTerminal, Write};
+use std::os::unix::net::UnixStream;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// The command runner a holder serves other processes with: [`serve`].
+pub fn runner() -> CommandRunner {
+    Arc::new(serve)
+}
+
+/// Runs one command that another process sent, against `store` (held here), with the caller's
+/// arguments, working directory, config and environment. `Err` is the line the caller prints.
+pub fn serve(
+    req: RunRequest,
+    store: Store,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+    cancelled: &dyn Fn() -> bool,
+) -> Result<(), String> {
+    let cli = Cli::try_parse_from(&req.argv).map_err(|e| e.to_string().trim_end().to_string())?;
+    let Some(command) = cli.command else {
+        return Err("the session runs commands, not the interactive ledger".into());
+    };
+    let env: HashMap<String, String> = req.env.into_iter().collect();
+    let config = if command.is_standalone() {
+        Ok(Config::default())
+    } else {
+        Config::load(req.config_dir.as_deref(), &|k| env.get(k).cloned())
+    };
+    let config = config.map_err(|report| format!("{report:#}"))?;
+    let open = || Ok(store.clone());
+    let mut ctx =
+        Ctx::new(config, req.today, req.cwd, out, err, req.err_is_tty, open).with_cancel(cancelled);
+    match super::run(&command, &mut ctx) {
+        Ok(()) => Ok(()),
+        Err(report) if super::is_broken_pipe(&report) => Ok(()),
+        Err(report) => Err(format!("{report:#}")),
+    }
+}
+
+/// Runs a subcommand: in the session that holds the store if there is one, else here as the
+/// store's holder (serving other callers meanwhile).
+pub fn run_command(
+    command: &Command,
+    places: &Places,
+    store_dir: &Path,
+    today: NaiveDate,
+) -> Result<()> {
+    let cwd = std::env::current_dir().wrap_err("reading the working directory")?;
+    let err_is_tty = io::stderr().is_terminal();
+    if command.is_standalone() {
+        let no_store = || Err(eyre!("this command needs no store"));
+        return run_here(command, Config::default(), today, cwd, err_is_tty, no_store);
+    }
+    if command.is_exclusive() {
+        let config = Config::load(places.config_dir.as_deref(), &process_env)?;
+        let open = || match Store::open_waiting(store_dir, Duration::ZERO) {
+            Err(StoreError::Locked { .. }) => Err(eyre!(
+                "the store at {} is held by another expense process (a TUI or a running \
+                 command); close it, then run this again",
+                store_dir.display()
+            )),
+            r => Ok(r?),
+        };
+        return run_here(command, config, today, cwd, err_is_tty, open);
+    }
+    let request = RunRequest {
+        argv: std::env::args_os()
+            .map(|a| {
+                a.into_string()
+                    .map_err(|a| eyre!("the argument {a:?} is not valid UTF-8"))
+            })
+            .collect::<Result<_>>()?,
+        cwd: cwd.clone(),
+        config_dir: places.config_dir.clone(),
+        env: std::env::vars_os()
+            .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
+            .filter(|(k, _)| k.starts_with("EXPENSE_") || k == "NO_COLOR")
+            .collect(),
+        today,
+        err_is_tty,
+    };
+    let sock = socket_path(store_dir);
+    let deadline = Instant::now() + PATIENCE;
+    loop {
+        if let Ok(stream) = UnixStream::connect(&sock) {
+            if let Some(done) = run_remote(stream, &request)? {
+                return done;
+            }
+            // The holder was leaving before it took the command: nothing ran; again.
+            if Instant::now() > deadline {
+                return Err(eyre!(
+                    "the expense session holding {} keeps closing; try again",
+                    store_dir.display()
+                ));
+            }
+            continue;
+        }
+        // Nobody serves the store: run here. The config is read and the arguments checked
+        // before the store is opened (a typo creates nothing); while we hold the store we serve
+        // others, so a long import does not lock them out.
+        let config = Config::load(places.config_dir.as_deref(), &process_env)?;
+        let setup = HolderSetup::of(&config);
+        let holder: RefCell<Option<Holder>> = RefCell::new(None);
+        // Whether an automatic backup is due; it runs in a process of its own after this one.
+        let backup_due = std::cell::Cell::new(false);
+        let backup_cfg = config.backup.clone();
+        let open = || {
+            let store = open_unless_served(store_dir, deadline)
+                .wrap_err("opening the store")?
+                .ok_or(SessionAppeared)?;
+            // This process holds the store now: it sets it up and serves others while the
+            // command runs, so a long import does not lock them out.
+            let held = Holder::take(store.clone(), &sock, &setup, runner());
+            if !command.is_auto_backup() {
+                let dir = backup::auto_dir(&store, &backup_cfg, &cwd);
+                backup_due.set(dir.is_some_and(|d| {
+                    backup::is_due(&backup_cfg, &d, chrono::Utc::now()).unwrap_or(true)
+                }));
+            }
+            *holder.borrow_mut() = Some(held);
+            Ok(store)
+        };
+        let result = run_here(command, config, today, cwd.clone(), err_is_tty, open);
+        if let Some(held) = holder.into_inner() {
+            // Records this command (and those it served) wrote go to the triggers before it
+            // exits; our own handle is closed without sled's drop-time work.
+            held.release().close_for_exit()?;
+        }
+        if backup_due.get() {
+            // Best effort: the command's own result is what this process reports.
+            if let Err(e) = backup::spawn_auto(places, store_dir) {
+                let _ = writeln!(
+                    io::stderr(),
+                    "expense: warning: could not start the automatic backup: {e:#}"
+                );
+            }
+        }
+        match result {
+            Err(report) if report.downcast_ref::<SessionAppeared>().is_some() => continue,
+            other => return other,
+        }
+    }
+}
+
+/// A session started between our look for one and our opening the store: the command, which
+/// has not touched the store yet, goes to that session instead.
+#[derive(Debug, thiserror::Error)]
+#[error("another expense session took the store")]
+struct SessionAppeared;
+
+fn run_here(
+    command: &Command,
+    config: Config,
+    today: NaiveDate,
+    cwd: std::path::PathBuf,
+    err_is_tty: bool,
+    open: impl Fn() -> Result<Store>,
+) -> Result<()> {
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::new(stdout.lock());
+    let mut err = io::stderr();
+    let mut ctx = Ctx::new(config, today, cwd, &mut out, &mut err, err_is_tty, open);
+    super::run(command, &mut ctx)?;
+    drop(ctx);
+    out.flush()?;
+    Ok(())
+}

@@ -1,0 +1,112 @@
+//! The holder: what a process does when it takes the store and when it lets it go, written once
+//! for the TUI and for a command that opened the store itself. Taking: keep the month aggregates
+//! for the configured start day, set the trash time, sweep the trash, trim the stream, serve the
+//! socket, start the trigger dispatcher. Letting go: stop serving (waiting for commands run for
+//! others), deliver the triggers that are due, and hand the store back to be closed.
+//!
+//! Rule: the settings the store owns (month start day, trash time) are set here and only here;
+//! everything else reads them from the store.
+
+use super::server::Server;
+use super::CommandRunner;
+use crate::config::Config;
+use crate::domain::trigger::TriggerSpec;
+use crate::engine::triggers::Dispatcher;
+use crate::store::{Store, StoreError};
+use std::path::Path;
+use std::sync::mpsc;
+use std::time::Duration;
+
+/// How long letting go waits for commands the holder runs for other processes.
+pub const DRAIN: Duration = Duration::from_secs(30);
+
+/// How long letting go waits for trigger deliveries that are due (the rest wait for the next
+/// process that holds the store).
+pub const TRIGGERS_WAIT: Duration = Duration::from_secs(10);
+
+/// What a process sets up whenever it becomes the store's holder: at start, and again when a TUI
+/// takes over from a holder that quit.
+#[derive(Debug, Clone)]
+pub struct HolderSetup {
+    /// `[[trigger]]` from config, delivered while this process holds the store.
+    pub triggers: Vec<TriggerSpec>,
+    /// `[stream] keep_days`: records older than this are trimmed (0 keeps everything).
+    pub stream_keep_days: u32,
+    /// `trash_days` in ms: how long deleted expenses (and those an undo or redo removes) stay in
+    /// the trash.
+    pub trash_ttl_ms: i64,
+    /// `month_start_day`: the month aggregates are kept for it, and budget alerts use it.
+    pub month_start_day: u32,
+}
+
+impl HolderSetup {
+    /// What `config` asks of a holder.
+    pub fn of(config: &Config) -> HolderSetup {
+        HolderSetup {
+            triggers: config.triggers.clone(),
+            stream_keep_days: config.stream_keep_days,
+            trash_ttl_ms: config.trash_ttl_ms(),
+            month_start_day: config.month_start_day,
+        }
+    }
+}
+
+/// The store, held by this process, served to the others.
+pub struct Holder {
+    store: Store,
+    server: Option<Server>,
+    dispatcher: Option<Dispatcher>,
+    /// Why the month aggregates could not be kept for the configured start day, if so.
+    setup_error: Option<StoreError>,
+}
+
+impl Holder {
+    /// Takes `store` (opened by this process) and serves it on `sock`, running other processes'
+    /// commands with `runner`. Every step is best effort (a damaged store must still open for
+    /// `expense check`, which reports the damage); a failure to keep the month aggregates for
+    /// `setup.month_start_day` is kept for [`Holder::setup_error`], which a TUI refuses to start
+    /// with.
+    pub fn take(store: Store, sock: &Path, setup: &HolderSetup, runner: CommandRunner) -> Holder {
+        let setup_error = store.use_month_start_day(setup.month_start_day).err();
+        store.set_trash_ttl(setup.trash_ttl_ms);
+        let now = crate::clock::now_ms();
+        let _ = store.sweep_trash(now);
+        let _ = store.trim_stream_days(setup.stream_keep_days, now);
+        // Without a socket (a path too long for one) the store still works for this process.
+        let server = Server::start(store.clone(), sock, runner).ok();
+        let dispatcher = Dispatcher::start(store.clone(), setup.triggers.clone());
+        Holder {
+            store,
+            server,
+            dispatcher,
+            setup_error,
+        }
+    }
+
+    /// Why the month aggregates are not kept for the configured start day, if they are not.
+    pub fn setup_error(&self) -> Option<&StoreError> {
+        self.setup_error.as_ref()
+    }
+
+    /// The store.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// Change notifications (the newest seq after each commit), when the socket is served.
+    pub fn subscribe(&self) -> Option<mpsc::Receiver<u64>> {
+        self.server.as_ref().map(Server::subscribe)
+    }
+
+    /// Lets go: stops serving (waiting up to [`DRAIN`] for commands run for others), delivers
+    /// the triggers due within [`TRIGGERS_WAIT`], and returns the store for closing.
+    pub fn release(self) -> Store {
+        if let Some(server) = self.server {
+            server.shutdown(DRAIN);
+        }
+        if let Some(d) = self.dispatcher {
+            d.finish(TRIGGERS_WAIT);
+        }
+        self.store
+    }
+}
