@@ -29,8 +29,13 @@ pub struct Backend {
 }
 
 enum Kind {
-    Local { engine: Box<Engine>, holder: Holder },
-    Remote { conn: UnixStream },
+    Local {
+        engine: Box<Engine>,
+        holder: Box<Holder>,
+    },
+    Remote {
+        conn: UnixStream,
+    },
 }
 
 impl Backend {
@@ -180,7 +185,7 @@ fn connect(
             }
             Kind::Local {
                 engine: Box::new(Engine::new(store)),
-                holder,
+                holder: Box::new(holder),
             }
         }
         Attached::Session(conn) => {
