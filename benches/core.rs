@@ -77,7 +77,7 @@ fn step(state: &mut State, rt: &mut Engine, action: Action) {
     while let Some(a) = queue.pop() {
         for fx in update(state, a) {
             if !matches!(fx, Effect::Quit | Effect::Suspend) {
-                queue.extend(rt.execute(fx, 0));
+                queue.extend(rt.execute(fx, 0).into_iter().map(Action::Answer));
             }
         }
     }

@@ -5,6 +5,7 @@
 use expense_tracker::app::action::{HistoryLoaded, HistoryRow, WindowLoaded};
 use expense_tracker::app::effect::HistoryQuery;
 use expense_tracker::app::state::Screen;
+use expense_tracker::app::Answer;
 use expense_tracker::app::{update, Action, Effect, State};
 use expense_tracker::domain::{Currency, Draft, Expense, ExpenseId, Kind};
 use expense_tracker::store::{ChangeRecord, Event, Origin};
@@ -159,7 +160,10 @@ fn answer(state: &mut State, stream: &[ChangeRecord], fx: Vec<Effect>) -> usize 
                     rows,
                     query,
                 };
-                let more = update(state, Action::HistoryLoaded(Box::new(loaded)));
+                let more = update(
+                    state,
+                    Action::Answer(Answer::HistoryLoaded(Box::new(loaded))),
+                );
                 loads += answer(state, stream, more);
             }
             Effect::LoadWindow(query) => {
@@ -172,7 +176,10 @@ fn answer(state: &mut State, stream: &[ChangeRecord], fx: Vec<Effect>) -> usize 
                     focus: None,
                     month_count: None,
                 };
-                let more = update(state, Action::WindowLoaded(Box::new(loaded)));
+                let more = update(
+                    state,
+                    Action::Answer(Answer::WindowLoaded(Box::new(loaded))),
+                );
                 loads += answer(state, stream, more);
             }
             _ => {}
@@ -384,11 +391,13 @@ fn undo_redo_and_help_work_on_the_history_screen() {
     // A step reloads the history too.
     let fx = update(
         &mut s,
-        Action::Stepped(Box::new(expense_tracker::app::action::Stepped {
-            redo: false,
-            text: "Undid: add 12.50 EUR food @Lidl".into(),
-            expense: None,
-        })),
+        Action::Answer(Answer::Stepped(Box::new(
+            expense_tracker::app::action::Stepped {
+                redo: false,
+                text: "Undid: add 12.50 EUR food @Lidl".into(),
+                expense: None,
+            },
+        ))),
     );
     assert!(
         fx.iter().any(|e| matches!(e, Effect::LoadHistory(_))),

@@ -5,6 +5,7 @@
 
 use chrono::NaiveDate;
 use expense_tracker::app::state::Screen;
+use expense_tracker::app::Answer;
 use expense_tracker::app::{update, Action, Effect, State};
 use expense_tracker::domain::budget::{AlertLevel, BudgetAlert};
 use expense_tracker::domain::review::{CategorySort, CategoryTotal, Review, ReviewDetails, Totals};
@@ -74,7 +75,10 @@ fn on_review() -> State {
     assert_eq!(s.screen, Screen::Review);
     assert!(matches!(&fx[0], Effect::LoadReview(q) if q.month == nov() && q.start_day == 1));
     assert!(matches!(&fx[1], Effect::LoadReviewDetails { month, .. } if *month == nov()));
-    update(&mut s, Action::ReviewLoaded(Box::new(review(nov()))));
+    update(
+        &mut s,
+        Action::Answer(Answer::ReviewLoaded(Box::new(review(nov())))),
+    );
     s
 }
 
@@ -173,18 +177,24 @@ fn month_change_reloads_and_drops_stale_answers() {
     );
     assert!(matches!(&fx[0], Effect::LoadReview(q) if q.month == dec));
     // A late answer for November is ignored; December's is taken.
-    update(&mut s, Action::ReviewLoaded(Box::new(review(nov()))));
+    update(
+        &mut s,
+        Action::Answer(Answer::ReviewLoaded(Box::new(review(nov())))),
+    );
     assert!(s.review.data.is_none());
-    update(&mut s, Action::ReviewLoaded(Box::new(review(dec))));
+    update(
+        &mut s,
+        Action::Answer(Answer::ReviewLoaded(Box::new(review(dec)))),
+    );
     assert_eq!(s.review.data.as_ref().unwrap().month, dec);
     update(
         &mut s,
-        Action::DetailsLoaded(Box::new(ReviewDetails {
+        Action::Answer(Answer::DetailsLoaded(Box::new(ReviewDetails {
             month: nov(),
             top_payees: Vec::new(),
             largest: Vec::new(),
             truncated: false,
-        })),
+        }))),
     );
     assert!(s.review.details.is_none());
     let fx = update(&mut s, Action::PrevMonth);
@@ -200,7 +210,10 @@ fn enter_opens_the_ledger_filtered_to_the_category_and_month() {
     s.ledger.filter = tui_input::Input::new("star".into());
     update(&mut s, Action::PrevMonth);
     let oct = nov().prev();
-    update(&mut s, Action::ReviewLoaded(Box::new(review(oct))));
+    update(
+        &mut s,
+        Action::Answer(Answer::ReviewLoaded(Box::new(review(oct)))),
+    );
     update(&mut s, Action::SelectNext); // food
     let fx = update(&mut s, Action::OpenCategory);
     assert_eq!(s.screen, Screen::Ledger);
@@ -267,7 +280,7 @@ fn budget_form_sets_changes_and_clears() {
         }]
     );
     // A store failure stays in the form.
-    update(&mut s, Action::Failed("disk full".into()));
+    update(&mut s, Action::Answer(Answer::Failed("disk full".into())));
     assert_eq!(
         s.review.budget_form.as_ref().unwrap().error.as_deref(),
         Some("disk full")
@@ -275,10 +288,10 @@ fn budget_form_sets_changes_and_clears() {
     update(&mut s, Action::Submit);
     let fx = update(
         &mut s,
-        Action::BudgetSaved {
+        Action::Answer(Answer::BudgetSaved {
             category: "food".into(),
             limit: Some((Currency::EUR, 250_00)),
-        },
+        }),
     );
     assert!(s.review.budget_form.is_none());
     assert!(s.toast.as_ref().unwrap().text.contains("250.00 EUR"));
@@ -298,10 +311,10 @@ fn budget_form_sets_changes_and_clears() {
     );
     update(
         &mut s,
-        Action::BudgetSaved {
+        Action::Answer(Answer::BudgetSaved {
             category: "food".into(),
             limit: None,
-        },
+        }),
     );
     update(&mut s, Action::EditBudget);
     assert!(update(&mut s, Action::Cancel).is_empty());
@@ -330,16 +343,19 @@ fn budget_alerts_become_the_notice() {
     };
     update(
         &mut s,
-        Action::BudgetAlerts(vec![alert(AlertLevel::Warning)]),
+        Action::Answer(Answer::BudgetAlerts(vec![alert(AlertLevel::Warning)])),
     );
     let t = s.toast.clone().unwrap();
     assert!(t.text.starts_with("Budget food: 85% used"), "{}", t.text);
     assert!(!t.error);
-    update(&mut s, Action::BudgetAlerts(vec![alert(AlertLevel::Over)]));
+    update(
+        &mut s,
+        Action::Answer(Answer::BudgetAlerts(vec![alert(AlertLevel::Over)])),
+    );
     assert!(s.toast.as_ref().unwrap().error);
     // Nothing crossed: the last message stays.
     let before = s.toast.clone();
-    update(&mut s, Action::BudgetAlerts(Vec::new()));
+    update(&mut s, Action::Answer(Answer::BudgetAlerts(Vec::new())));
     assert_eq!(s.toast, before);
 }
 
@@ -379,7 +395,7 @@ fn a_notice_from_another_sessions_write_is_not_joined_with_an_old_message() {
     });
     // Another shell's add crosses the budget: the change arrives, then the alert.
     update(&mut s, Action::ChangedElsewhere);
-    update(&mut s, Action::BudgetAlerts(vec![alert]));
+    update(&mut s, Action::Answer(Answer::BudgetAlerts(vec![alert])));
     let t = s.toast.clone().unwrap();
     assert!(t.text.starts_with("Budget food: 101% used"), "{}", t.text);
     assert!(!t.text.contains("set to"), "{}", t.text);
@@ -400,7 +416,10 @@ fn many(n: usize) -> Review {
 #[test]
 fn page_keys_move_by_the_screen_and_the_viewport_is_kept_in_state() {
     let mut s = on_review();
-    update(&mut s, Action::ReviewLoaded(Box::new(many(60))));
+    update(
+        &mut s,
+        Action::Answer(Answer::ReviewLoaded(Box::new(many(60)))),
+    );
     // 80x24: pages of 21 rows (they were a fixed 10), the viewport moving with the selection.
     update(&mut s, Action::SelectNext);
     update(&mut s, Action::PageDown);

@@ -6,6 +6,7 @@
 
 use chrono::NaiveDate;
 use expense_tracker::app::state::Screen;
+use expense_tracker::app::Answer;
 use expense_tracker::app::{update, Action, Effect, State};
 use expense_tracker::domain::{Currency, Draft, Kind};
 use expense_tracker::engine::review;
@@ -89,12 +90,14 @@ fn store() -> Store {
 fn run(state: &mut State, store: &Store, fx: Vec<Effect>) {
     for e in fx {
         let a = match e {
-            Effect::LoadReview(q) => {
-                Action::ReviewLoaded(Box::new(review::compute(store, &q).unwrap()))
+            Effect::LoadReview(q) => Action::Answer(Answer::ReviewLoaded(Box::new(
+                review::compute(store, &q).unwrap(),
+            ))),
+            Effect::LoadReviewDetails { month, start_day } => {
+                Action::Answer(Answer::DetailsLoaded(Box::new(
+                    review::details(store, month, start_day, review::DETAIL_LIMIT).unwrap(),
+                )))
             }
-            Effect::LoadReviewDetails { month, start_day } => Action::DetailsLoaded(Box::new(
-                review::details(store, month, start_day, review::DETAIL_LIMIT).unwrap(),
-            )),
             _ => continue,
         };
         let more = update(state, a);

@@ -4,6 +4,7 @@
 
 use chrono::NaiveDate;
 use expense_tracker::app::action::{Totals, WindowLoaded};
+use expense_tracker::app::Answer;
 use expense_tracker::app::{update, Action, Effect, State};
 use expense_tracker::domain::{Currency, Draft, Expense, ExpenseId, Kind};
 use expense_tracker::tui::keymap::Keymap;
@@ -99,7 +100,10 @@ fn answer(state: &mut State, rows: &[Expense], fx: Vec<Effect>) {
                 focus: None,
                 month_count: None,
             };
-            let more = update(state, Action::WindowLoaded(Box::new(loaded)));
+            let more = update(
+                state,
+                Action::Answer(Answer::WindowLoaded(Box::new(loaded))),
+            );
             answer(state, rows, more);
         }
     }
@@ -356,7 +360,9 @@ fn edit_form_with_store_error_80x24() {
     assert_eq!(update(&mut s, Action::Submit).len(), 1);
     update(
         &mut s,
-        Action::Failed("This expense was changed elsewhere; reopen it to edit.".into()),
+        Action::Answer(Answer::Failed(
+            "This expense was changed elsewhere; reopen it to edit.".into(),
+        )),
     );
     let t = draw(&s, 80, 24);
     insta::assert_snapshot!("edit_form_store_error_80x24", t.backend());
@@ -438,11 +444,13 @@ fn toast_after_undo_with_nothing_to_undo() {
     send(
         &mut s,
         &rows,
-        Action::Stepped(Box::new(expense_tracker::app::action::Stepped {
-            redo: false,
-            text: "Nothing to undo".into(),
-            expense: None,
-        })),
+        Action::Answer(Answer::Stepped(Box::new(
+            expense_tracker::app::action::Stepped {
+                redo: false,
+                text: "Nothing to undo".into(),
+                expense: None,
+            },
+        ))),
     );
     let t = draw(&s, 80, 24);
     let text = screen_text(t.backend().buffer());
@@ -547,7 +555,10 @@ fn a_filtered_ledger_heads_with_what_it_lists_of_the_month() {
                 focus: None,
                 month_count: Some(rows.len() as u64),
             };
-            update(&mut s, Action::WindowLoaded(Box::new(loaded)));
+            update(
+                &mut s,
+                Action::Answer(Answer::WindowLoaded(Box::new(loaded))),
+            );
         }
     }
     let t = draw(&s, 80, 24);

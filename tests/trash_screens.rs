@@ -7,6 +7,7 @@
 use chrono::NaiveDate;
 use expense_tracker::app::action::{Change, Stored, TrashLoaded};
 use expense_tracker::app::state::{Overlay, Screen};
+use expense_tracker::app::Answer;
 use expense_tracker::app::{update, Action, Effect, State};
 use expense_tracker::domain::{Currency, Draft, Expense, ExpenseId, Kind};
 use expense_tracker::store::Trashed;
@@ -76,7 +77,10 @@ fn open_with(s: &mut State, rows: Vec<Trashed>) {
     assert_eq!(s.screen, Screen::Trash);
     update(
         s,
-        Action::TrashLoaded(Box::new(TrashLoaded { rows, now_ms: NOW })),
+        Action::Answer(Answer::TrashLoaded(Box::new(TrashLoaded {
+            rows,
+            now_ms: NOW,
+        }))),
     );
 }
 
@@ -174,11 +178,11 @@ fn answers_reload_the_trash_and_purges_are_not_undoable() {
     let r = rows().remove(0);
     let fx = update(
         &mut s,
-        Action::Stored(Box::new(Stored {
+        Action::Answer(Answer::Stored(Box::new(Stored {
             seq: 9,
             change: Change::Restored,
             expense: r.expense.clone(),
-        })),
+        }))),
     );
     assert!(fx.contains(&Effect::LoadTrash), "{fx:?}");
     assert!(s
@@ -189,11 +193,11 @@ fn answers_reload_the_trash_and_purges_are_not_undoable() {
         .starts_with("Restored 12.50 EUR"));
     update(
         &mut s,
-        Action::Stored(Box::new(Stored {
+        Action::Answer(Answer::Stored(Box::new(Stored {
             seq: 10,
             change: Change::Purged,
             expense: r.expense,
-        })),
+        }))),
     );
     let t = &s.toast.as_ref().unwrap().text;
     assert!(
@@ -207,10 +211,10 @@ fn answers_reload_the_trash_and_purges_are_not_undoable() {
     assert_eq!(s.trash.cursor.selected, 3);
     update(
         &mut s,
-        Action::TrashLoaded(Box::new(TrashLoaded {
+        Action::Answer(Answer::TrashLoaded(Box::new(TrashLoaded {
             rows: rows()[..2].to_vec(),
             now_ms: NOW,
-        })),
+        }))),
     );
     assert_eq!(s.trash.cursor.selected, 1);
 }
@@ -219,7 +223,10 @@ fn answers_reload_the_trash_and_purges_are_not_undoable() {
 fn an_undo_of_something_purged_says_so() {
     let mut s = state(80, 24);
     assert_eq!(update(&mut s, Action::Undo), vec![Effect::Undo]);
-    update(&mut s, Action::UndoImpossible("gone for good".into()));
+    update(
+        &mut s,
+        Action::Answer(Answer::UndoImpossible("gone for good".into())),
+    );
     let t = s.toast.as_ref().unwrap();
     assert!(t.error && t.text == "gone for good", "{t:?}");
 }
@@ -243,11 +250,11 @@ fn ledger_delete_moves_to_the_trash_and_says_so() {
     let e = rows().remove(0).expense;
     update(
         &mut s,
-        Action::Stored(Box::new(Stored {
+        Action::Answer(Answer::Stored(Box::new(Stored {
             seq: 3,
             change: Change::Deleted,
             expense: e.clone(),
-        })),
+        }))),
     );
     let t = &s.toast.as_ref().unwrap().text;
     assert!(t.starts_with("Moved to trash 12.50 EUR"), "{t}");
@@ -255,11 +262,11 @@ fn ledger_delete_moves_to_the_trash_and_says_so() {
     s.trash_ttl_ms = 0;
     update(
         &mut s,
-        Action::Stored(Box::new(Stored {
+        Action::Answer(Answer::Stored(Box::new(Stored {
             seq: 4,
             change: Change::Deleted,
             expense: e,
-        })),
+        }))),
     );
     let t = &s.toast.as_ref().unwrap().text;
     assert!(

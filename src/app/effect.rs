@@ -95,14 +95,14 @@ pub struct HistoryQuery {
     pub len: usize,
 }
 
-/// I/O for the runtime to perform; results come back as `Action`s.
+/// I/O for the engine to perform; results come back as `Action::Answer`s.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Effect {
     /// Fetch rows and month totals.
     LoadWindow(WindowQuery),
     /// Fetch categories and payees for completion.
     LoadCompletions,
-    /// Look at the triggers' health (answered by `Action::TriggerHealth`).
+    /// Look at the triggers' health (answered by `Answer::TriggerHealth`).
     LoadTriggerHealth,
     /// Store a new expense.
     Put(Draft),
@@ -163,4 +163,21 @@ pub enum Effect {
     Suspend,
     /// Leave the app.
     Quit,
+}
+
+impl Effect {
+    /// True for effects that only read the store: safe to run again when the session that ran
+    /// them went away before answering (a write's fate is then unknown).
+    pub fn is_read(&self) -> bool {
+        matches!(
+            self,
+            Effect::LoadWindow(_)
+                | Effect::LoadCompletions
+                | Effect::LoadTriggerHealth
+                | Effect::LoadTrash
+                | Effect::LoadHistory(_)
+                | Effect::LoadReview(_)
+                | Effect::LoadReviewDetails { .. }
+        )
+    }
 }

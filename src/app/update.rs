@@ -15,6 +15,7 @@ pub use ledger::reload;
 use super::action::{Action, Change, Stored};
 use super::effect::Effect;
 use super::state::{Overlay, Screen, State, Toast};
+use crate::app::Answer;
 use crate::domain::money::format_grouped;
 use crate::domain::quick::{parse, split, QuickContext};
 use crate::domain::text::inert;
@@ -44,16 +45,16 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             Vec::new()
         }
         Action::PollTriggers => vec![Effect::LoadTriggerHealth],
-        Action::TriggerHealth(warning) => {
+        Action::Answer(Answer::TriggerHealth(warning)) => {
             state.trigger_warning = warning;
             Vec::new()
         }
-        Action::WindowLoaded(loaded) => ledger::window_loaded(state, *loaded),
-        Action::CompletionsLoaded(c) => {
+        Action::Answer(Answer::WindowLoaded(loaded)) => ledger::window_loaded(state, *loaded),
+        Action::Answer(Answer::CompletionsLoaded(c)) => {
             state.completions = c;
             Vec::new()
         }
-        Action::Stored(stored) => stored_effects(state, *stored),
+        Action::Answer(Answer::Stored(stored)) => stored_effects(state, *stored),
         Action::ChangedElsewhere => {
             state.toast_stale = true;
             let mut fx = vec![Effect::LoadWindow(query_at(state, None))];
@@ -61,20 +62,22 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             fx.extend(screen_reload(state));
             fx
         }
-        Action::HistoryLoaded(h) => history::loaded(state, *h),
-        Action::Stepped(s) => stepped(state, *s),
-        Action::TrashLoaded(t) => trash::loaded(state, *t),
-        Action::UndoImpossible(message) => {
+        Action::Answer(Answer::HistoryLoaded(h)) => history::loaded(state, *h),
+        Action::Answer(Answer::Stepped(s)) => stepped(state, *s),
+        Action::Answer(Answer::TrashLoaded(t)) => trash::loaded(state, *t),
+        Action::Answer(Answer::UndoImpossible(message)) => {
             state.toast = Some(Toast {
                 text: message,
                 error: true,
             });
             Vec::new()
         }
-        Action::ReviewLoaded(r) => review::loaded(state, *r),
-        Action::DetailsLoaded(d) => review::details_loaded(state, *d),
-        Action::BudgetSaved { category, limit } => review::budget_saved(state, category, limit),
-        Action::BudgetAlerts(alerts) => {
+        Action::Answer(Answer::ReviewLoaded(r)) => review::loaded(state, *r),
+        Action::Answer(Answer::DetailsLoaded(d)) => review::details_loaded(state, *d),
+        Action::Answer(Answer::BudgetSaved { category, limit }) => {
+            review::budget_saved(state, category, limit)
+        }
+        Action::Answer(Answer::BudgetAlerts(alerts)) => {
             if !alerts.is_empty() {
                 let over = alerts
                     .iter()
@@ -93,7 +96,7 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             }
             Vec::new()
         }
-        Action::Failed(message) => {
+        Action::Answer(Answer::Failed(message)) => {
             match &mut state.overlay {
                 None if state.review.budget_form.as_ref().is_some_and(|f| f.saving) => {
                     if let Some(f) = &mut state.review.budget_form {
@@ -137,19 +140,8 @@ fn is_user_action(action: &Action) -> bool {
         Action::Resize { .. }
             | Action::Tick(_)
             | Action::PollTriggers
-            | Action::TriggerHealth(_)
-            | Action::WindowLoaded(_)
-            | Action::CompletionsLoaded(_)
-            | Action::Stored(_)
             | Action::ChangedElsewhere
-            | Action::Failed(_)
-            | Action::ReviewLoaded(_)
-            | Action::DetailsLoaded(_)
-            | Action::BudgetAlerts(_)
-            | Action::TrashLoaded(_)
-            | Action::UndoImpossible(_)
-            | Action::HistoryLoaded(_)
-            | Action::Stepped(_)
+            | Action::Answer(_)
     )
 }
 

@@ -13,8 +13,8 @@ pub mod stream_json;
 pub mod triggers;
 pub mod window;
 
-use crate::app::action::{
-    Action, Change, Completions, HistoryLoaded, HistoryRow, Stepped, Stored, TrashLoaded,
+use crate::app::answer::{
+    Answer, Change, Completions, HistoryLoaded, HistoryRow, Stepped, Stored, TrashLoaded,
 };
 use crate::app::effect::{Effect, HistoryQuery};
 use crate::store::{ChangeRecord, Origin, Store, StoreError, Undone};
@@ -56,7 +56,7 @@ impl Engine {
     /// Performs one effect (not Quit/Suspend, which the loop handles) and reports the outcome:
     /// usually one action, then `BudgetAlerts` when records written since the last call (by this
     /// session or any other) crossed budget lines.
-    pub fn execute(&mut self, effect: Effect, now_ms: i64) -> Vec<Action> {
+    pub fn execute(&mut self, effect: Effect, now_ms: i64) -> Vec<Answer> {
         let mut out = self.perform(effect, now_ms);
         if !out.is_empty() {
             out.extend(self.budget_alerts());
@@ -64,44 +64,53 @@ impl Engine {
         out
     }
 
+    /// Performs a batch of effects in order (what one key asked for, sent by a TUI in one
+    /// request) and returns all their answers.
+    pub fn execute_all(&mut self, effects: Vec<Effect>, now_ms: i64) -> Vec<Answer> {
+        effects
+            .into_iter()
+            .flat_map(|fx| self.execute(fx, now_ms))
+            .collect()
+    }
+
     /// The budget-alert consumer: the alerts of the records after its checkpoint.
-    fn budget_alerts(&mut self) -> Option<Action> {
+    fn budget_alerts(&mut self) -> Option<Answer> {
         // Nothing committed since the last look, by anyone: nothing to check.
         self.commits.poll()?;
         match alerts::budget_alerts_since(&self.store, self.alerts_after, self.start_day) {
             Ok((alerts, upto)) => {
                 self.alerts_after = upto;
                 (!alerts.is_empty())
-                    .then(|| Action::BudgetAlerts(alerts.into_iter().map(|(_, a)| a).collect()))
+                    .then(|| Answer::BudgetAlerts(alerts.into_iter().map(|(_, a)| a).collect()))
             }
             Err(e) => {
                 // Looked at again after the next effect.
                 self.commits = feed::Subscription::after(&self.store, self.alerts_after);
-                Some(Action::Failed(format!("checking budgets: {e}")))
+                Some(Answer::Failed(format!("checking budgets: {e}")))
             }
         }
     }
 
-    fn perform(&mut self, effect: Effect, now_ms: i64) -> Vec<Action> {
+    fn perform(&mut self, effect: Effect, now_ms: i64) -> Vec<Answer> {
         let result = match effect {
             Effect::LoadWindow(q) => self
                 .ledger
                 .window(&self.store, q)
-                .map(|w| Action::WindowLoaded(Box::new(w))),
-            Effect::LoadCompletions => self.completions().map(Action::CompletionsLoaded),
+                .map(|w| Answer::WindowLoaded(Box::new(w))),
+            Effect::LoadCompletions => self.completions().map(Answer::CompletionsLoaded),
             Effect::LoadTriggerHealth => triggers::health(&self.store, &[])
-                .map(|h| Action::TriggerHealth(h.iter().find_map(triggers::Health::warning))),
+                .map(|h| Answer::TriggerHealth(h.iter().find_map(triggers::Health::warning))),
             Effect::LoadReview(q) => {
-                review::compute(&self.store, &q).map(|r| Action::ReviewLoaded(Box::new(r)))
+                review::compute(&self.store, &q).map(|r| Answer::ReviewLoaded(Box::new(r)))
             }
             Effect::LoadReviewDetails { month, start_day } => {
                 review::details(&self.store, month, start_day, review::DETAIL_LIMIT)
-                    .map(|d| Action::DetailsLoaded(Box::new(d)))
+                    .map(|d| Answer::DetailsLoaded(Box::new(d)))
             }
             Effect::SetBudget { category, limit } => self
                 .store
                 .set_budget(&category, limit)
-                .map(|()| Action::BudgetSaved { category, limit }),
+                .map(|()| Answer::BudgetSaved { category, limit }),
             Effect::Put(draft) => {
                 return self.written(self.store.put(draft, Origin::User, now_ms), Change::Added)
             }
@@ -129,7 +138,7 @@ impl Engine {
             Effect::LoadTrash => self
                 .store
                 .trashed()
-                .map(|rows| Action::TrashLoaded(Box::new(TrashLoaded { rows, now_ms }))),
+                .map(|rows| Answer::TrashLoaded(Box::new(TrashLoaded { rows, now_ms }))),
             Effect::Restore { id } => {
                 return self.written(self.store.restore(id, now_ms), Change::Restored)
             }
@@ -138,27 +147,27 @@ impl Engine {
             }
             Effect::Undo => return self.stepped(false, self.store.undo_step(now_ms)),
             Effect::Redo => return self.stepped(true, self.store.redo_step(now_ms)),
-            Effect::LoadHistory(q) => self.history(q).map(|h| Action::HistoryLoaded(Box::new(h))),
+            Effect::LoadHistory(q) => self.history(q).map(|h| Answer::HistoryLoaded(Box::new(h))),
             Effect::Quit | Effect::Suspend => return Vec::new(),
         };
-        vec![result.unwrap_or_else(|e| Action::Failed(e.to_string()))]
+        vec![result.unwrap_or_else(|e| Answer::Failed(e.to_string()))]
     }
 
     /// The answer to a write (budget alerts follow from the stream, see `execute`).
-    fn written(&self, r: Result<ChangeRecord, StoreError>, change: Change) -> Vec<Action> {
+    fn written(&self, r: Result<ChangeRecord, StoreError>, change: Change) -> Vec<Answer> {
         match r {
             Ok(record) => vec![stored(record, change)],
-            Err(e) => vec![Action::Failed(e.to_string())],
+            Err(e) => vec![Answer::Failed(e.to_string())],
         }
     }
 
     /// The answer to an undo or redo: `Stepped` with the line `expense undo`/`redo` prints,
     /// then budget alerts when a one-record step crossed a budget line.
-    fn stepped(&self, redo: bool, r: Result<Option<Undone>, StoreError>) -> Vec<Action> {
+    fn stepped(&self, redo: bool, r: Result<Option<Undone>, StoreError>) -> Vec<Answer> {
         let step = match r {
             Ok(s) => s,
-            Err(e @ StoreError::Purged(_)) => return vec![Action::UndoImpossible(e.to_string())],
-            Err(e) => return vec![Action::Failed(e.to_string())],
+            Err(e @ StoreError::Purged(_)) => return vec![Answer::UndoImpossible(e.to_string())],
+            Err(e) => return vec![Answer::Failed(e.to_string())],
         };
         let Some(step) = step else {
             let text = if redo {
@@ -166,7 +175,7 @@ impl Engine {
             } else {
                 "Nothing to undo"
             };
-            return vec![Action::Stepped(Box::new(Stepped {
+            return vec![Answer::Stepped(Box::new(Stepped {
                 redo,
                 text: text.into(),
                 expense: None,
@@ -178,7 +187,7 @@ impl Engine {
             Undone::Batch(_) => None,
         };
         // Budget notices follow from the stream (see `execute`).
-        vec![Action::Stepped(Box::new(Stepped {
+        vec![Answer::Stepped(Box::new(Stepped {
             redo,
             text,
             expense,
@@ -228,14 +237,14 @@ fn rows(records: Vec<ChangeRecord>) -> Vec<HistoryRow> {
         .collect()
 }
 
-fn stored(record: ChangeRecord, change: Change) -> Action {
+fn stored(record: ChangeRecord, change: Change) -> Answer {
     let expense = record.new.or(record.old);
     match expense {
-        Some(expense) => Action::Stored(Box::new(Stored {
+        Some(expense) => Answer::Stored(Box::new(Stored {
             seq: record.seq,
             change,
             expense,
         })),
-        None => Action::Failed(format!("change {} has no image", record.seq)),
+        None => Answer::Failed(format!("change {} has no image", record.seq)),
     }
 }

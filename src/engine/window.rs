@@ -2,7 +2,7 @@
 //! switch costs one aggregate scan plus one page); other orders and the fuzzy filter work on the
 //! month's rows, loaded once and kept until the store changes.
 
-use crate::app::action::WindowLoaded;
+use crate::app::answer::WindowLoaded;
 use crate::app::effect::{SortKey, WindowQuery};
 use crate::domain::fuzzy::Fuzzy;
 use crate::domain::money::format_plain;

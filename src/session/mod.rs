@@ -26,7 +26,7 @@ pub mod client;
 pub mod holder;
 pub mod server;
 
-use crate::app::action::{Action, Completions, Stored, WindowLoaded};
+use crate::app::answer::Answer;
 use crate::app::effect::Effect;
 use chrono::NaiveDate;
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
@@ -65,8 +65,9 @@ pub type CommandRunner = std::sync::Arc<
 pub enum Request {
     /// Run a command for the caller.
     Run(RunRequest),
-    /// Execute one TUI effect (a connection may send many, one after the other).
-    Effect(Effect),
+    /// Execute a batch of TUI effects, in order (a connection may send many batches, one after
+    /// the other): one round trip for everything one key asked for.
+    Effects(Vec<Effect>),
     /// Push `Reply::Changed` whenever the newest sequence number changes.
     Subscribe,
 }
@@ -99,89 +100,11 @@ pub enum Reply {
     Err(Vec<u8>),
     /// The command ended: `None` on success, else the one-line error.
     Done(Option<String>),
-    /// The results of an `Effect` (a write may add budget alerts to its `Stored`).
-    Outcomes(Vec<Outcome>),
+    /// The engine's answers to a batch of effects, in order (budget alerts follow the write
+    /// that caused them).
+    Answers(Vec<Answer>),
     /// The newest sequence number in the store.
     Changed(u64),
-}
-
-/// The runtime's answers that can cross the socket (the `Action`s `tui::runtime` produces).
-#[derive(Debug, Serialize, Deserialize)]
-pub enum Outcome {
-    /// `Action::WindowLoaded`.
-    Window(Box<WindowLoaded>),
-    /// `Action::CompletionsLoaded`.
-    Completions(Completions),
-    /// `Action::Stored`.
-    Stored(Box<Stored>),
-    /// `Action::ReviewLoaded`.
-    Review(Box<crate::domain::review::Review>),
-    /// `Action::DetailsLoaded`.
-    Details(Box<crate::domain::review::ReviewDetails>),
-    /// `Action::BudgetSaved`.
-    BudgetSaved {
-        /// The category.
-        category: String,
-        /// The new limit (`None`: removed).
-        limit: Option<(crate::domain::Currency, i64)>,
-    },
-    /// `Action::BudgetAlerts`.
-    BudgetAlerts(Vec<crate::domain::budget::BudgetAlert>),
-    /// `Action::TriggerHealth`.
-    TriggerHealth(Option<String>),
-    /// `Action::HistoryLoaded`.
-    History(Box<crate::app::action::HistoryLoaded>),
-    /// `Action::Stepped`.
-    Stepped(Box<crate::app::action::Stepped>),
-    /// `Action::Failed`.
-    Failed(String),
-    /// `Action::TrashLoaded`.
-    Trash(Box<crate::app::action::TrashLoaded>),
-    /// `Action::UndoImpossible`.
-    UndoImpossible(String),
-}
-
-impl Outcome {
-    /// The wire form of a runtime answer.
-    pub fn from_action(action: Action) -> Outcome {
-        match action {
-            Action::WindowLoaded(w) => Outcome::Window(w),
-            Action::CompletionsLoaded(c) => Outcome::Completions(c),
-            Action::Stored(s) => Outcome::Stored(s),
-            Action::ReviewLoaded(r) => Outcome::Review(r),
-            Action::DetailsLoaded(d) => Outcome::Details(d),
-            Action::BudgetSaved { category, limit } => Outcome::BudgetSaved { category, limit },
-            Action::BudgetAlerts(a) => Outcome::BudgetAlerts(a),
-            Action::TriggerHealth(w) => Outcome::TriggerHealth(w),
-            Action::HistoryLoaded(h) => Outcome::History(h),
-            Action::Stepped(s) => Outcome::Stepped(s),
-            Action::Failed(m) => Outcome::Failed(m),
-            Action::TrashLoaded(t) => Outcome::Trash(t),
-            Action::UndoImpossible(m) => Outcome::UndoImpossible(m),
-            other => Outcome::Failed(format!(
-                "internal: the session cannot send {other:?} to another process"
-            )),
-        }
-    }
-
-    /// Back to the action the reducer takes.
-    pub fn into_action(self) -> Action {
-        match self {
-            Outcome::Window(w) => Action::WindowLoaded(w),
-            Outcome::Completions(c) => Action::CompletionsLoaded(c),
-            Outcome::Stored(s) => Action::Stored(s),
-            Outcome::Review(r) => Action::ReviewLoaded(r),
-            Outcome::Details(d) => Action::DetailsLoaded(d),
-            Outcome::BudgetSaved { category, limit } => Action::BudgetSaved { category, limit },
-            Outcome::BudgetAlerts(a) => Action::BudgetAlerts(a),
-            Outcome::TriggerHealth(w) => Action::TriggerHealth(w),
-            Outcome::History(h) => Action::HistoryLoaded(h),
-            Outcome::Stepped(s) => Action::Stepped(s),
-            Outcome::Failed(m) => Action::Failed(m),
-            Outcome::Trash(t) => Action::TrashLoaded(t),
-            Outcome::UndoImpossible(m) => Action::UndoImpossible(m),
-        }
-    }
 }
 
 /// Writes one frame.
@@ -275,11 +198,15 @@ mod tests {
             category: Some("food".into()),
         };
         let mut buf = Vec::new();
-        write_frame(&mut buf, &Request::Effect(Effect::LoadWindow(q.clone()))).unwrap();
+        write_frame(
+            &mut buf,
+            &Request::Effects(vec![Effect::LoadWindow(q.clone())]),
+        )
+        .unwrap();
         write_frame(&mut buf, &Reply::Done(Some("no".into()))).unwrap();
         let mut r = &buf[..];
         match read_frame::<Request>(&mut r).unwrap() {
-            Some(Request::Effect(Effect::LoadWindow(back))) => assert_eq!(back, q),
+            Some(Request::Effects(fx)) => assert_eq!(fx, vec![Effect::LoadWindow(q)]),
             other => panic!("{other:?}"),
         }
         assert!(matches!(
@@ -291,28 +218,21 @@ mod tests {
 
     #[test]
     fn trash_answers_cross_the_socket() {
-        let loaded = Action::TrashLoaded(Box::new(crate::app::action::TrashLoaded {
+        let loaded = Answer::TrashLoaded(Box::new(crate::app::answer::TrashLoaded {
             rows: Vec::new(),
             now_ms: 42,
         }));
         let mut buf = Vec::new();
-        write_frame(
-            &mut buf,
-            &Reply::Outcomes(vec![Outcome::from_action(loaded.clone())]),
-        )
-        .unwrap();
+        write_frame(&mut buf, &Reply::Answers(vec![loaded.clone()])).unwrap();
         match read_frame::<Reply>(&mut &buf[..]).unwrap() {
-            Some(Reply::Outcomes(o)) => {
-                let back: Vec<Action> = o.into_iter().map(Outcome::into_action).collect();
-                assert_eq!(back, vec![loaded]);
-            }
+            Some(Reply::Answers(back)) => assert_eq!(back, vec![loaded]),
             other => panic!("{other:?}"),
         }
     }
 
     #[test]
     fn history_and_undo_answers_cross_the_socket() {
-        use crate::app::action::{HistoryLoaded, HistoryRow, Stepped};
+        use crate::app::answer::{HistoryLoaded, HistoryRow, Stepped};
         use crate::app::effect::HistoryQuery;
         use crate::store::{ChangeRecord, Event, Origin};
         let store = crate::store::Store::open_temporary().unwrap();
@@ -340,8 +260,8 @@ mod tests {
             })
             .collect();
         assert_eq!(rows[0].record.origin, Origin::Redo);
-        let actions = vec![
-            Action::HistoryLoaded(Box::new(HistoryLoaded {
+        let answers = vec![
+            Answer::HistoryLoaded(Box::new(HistoryLoaded {
                 query: HistoryQuery {
                     item: Some(rec.id),
                     start: 0,
@@ -350,22 +270,20 @@ mod tests {
                 total: 3,
                 rows,
             })),
-            Action::Stepped(Box::new(Stepped {
+            Answer::Stepped(Box::new(Stepped {
                 redo: true,
                 text: "Redid: add 12.50 EUR food @Lidl".into(),
                 expense: rec.new.clone(),
             })),
         ];
-        let outcomes: Vec<Outcome> = actions.iter().cloned().map(Outcome::from_action).collect();
         let mut buf = Vec::new();
-        write_frame(&mut buf, &Reply::Outcomes(outcomes)).unwrap();
-        let Some(Reply::Outcomes(back)) = read_frame::<Reply>(&mut &buf[..]).unwrap() else {
-            panic!("expected outcomes")
+        write_frame(&mut buf, &Reply::Answers(answers.clone())).unwrap();
+        let Some(Reply::Answers(back)) = read_frame::<Reply>(&mut &buf[..]).unwrap() else {
+            panic!("expected answers")
         };
-        let back: Vec<Action> = back.into_iter().map(Outcome::into_action).collect();
-        assert_eq!(back, actions);
+        assert_eq!(back, answers);
         match &back[0] {
-            Action::HistoryLoaded(h) => {
+            Answer::HistoryLoaded(h) => {
                 assert_eq!(h.rows[2].record.event, Event::Insert);
                 assert_eq!(h.rows[1].record.old.as_ref().unwrap().draft.amount, 1250);
             }

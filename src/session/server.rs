@@ -3,7 +3,7 @@
 //! store, stopped before that process lets the store go, so the socket never outlives its holder
 //! except after a crash (then the next holder removes it: holding sled's lock proves it stale).
 
-use super::{read_frame, write_frame, CommandRunner, Outcome, Reply, Request, RunRequest};
+use super::{read_frame, write_frame, CommandRunner, Reply, Request, RunRequest};
 use crate::engine::feed::Subscription;
 use crate::engine::Engine;
 use crate::store::Store;
@@ -228,24 +228,23 @@ fn serve(mut stream: UnixStream, shared: &Shared) {
             *lock(&shared.running) -= 1;
             shared.idle.notify_all();
         }
-        Request::Effect(first) => {
+        Request::Effects(first) => {
             let _ = stream.set_read_timeout(None);
             if let Ok(s) = stream.try_clone() {
                 lock(&shared.open).push(s);
             }
-            let mut runtime = Engine::new(shared.store.clone());
+            let mut engine = Engine::new(shared.store.clone());
             let mut next = Some(first);
-            while let Some(fx) = next.take() {
+            while let Some(batch) = next.take() {
                 if shared.stop.load(Ordering::SeqCst) {
                     return;
                 }
-                let actions = runtime.execute(fx, crate::clock::now_ms());
-                let outcomes = actions.into_iter().map(Outcome::from_action).collect();
-                if write_frame(&mut stream, &Reply::Outcomes(outcomes)).is_err() {
+                let answers = engine.execute_all(batch, crate::clock::now_ms());
+                if write_frame(&mut stream, &Reply::Answers(answers)).is_err() {
                     return;
                 }
                 next = match read_frame::<Request>(&mut stream) {
-                    Ok(Some(Request::Effect(fx))) => Some(fx),
+                    Ok(Some(Request::Effects(batch))) => Some(batch),
                     _ => None,
                 };
             }

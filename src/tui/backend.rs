@@ -6,7 +6,7 @@
 //! opens the store here if nobody else did, and reloads what it shows.
 
 use super::event::Msg;
-use crate::app::{Action, Effect};
+use crate::app::{Answer, Effect};
 use crate::engine::Engine;
 use crate::session::client::{attach, Attached, PATIENCE};
 use crate::session::holder::{Holder, HolderSetup};
@@ -68,21 +68,22 @@ impl Backend {
         self.own_seq != Some(seq)
     }
 
-    /// Performs one effect and reports the outcome.
-    pub fn execute(&mut self, fx: Effect, now_ms: i64) -> Vec<Action> {
-        let actions = match &mut self.kind {
-            Kind::Local { engine, .. } => engine.execute(fx, now_ms),
-            Kind::Remote { conn } => match remote(conn, &fx) {
-                Ok(action) => action,
-                Err(_) => return self.after_loss(fx, now_ms),
+    /// Performs a batch of effects in order (one round trip to a remote holder) and returns
+    /// their answers.
+    pub fn execute(&mut self, batch: Vec<Effect>, now_ms: i64) -> Vec<Answer> {
+        let answers = match &mut self.kind {
+            Kind::Local { engine, .. } => engine.execute_all(batch, now_ms),
+            Kind::Remote { conn } => match remote(conn, &batch) {
+                Ok(answers) => answers,
+                Err(_) => return self.after_loss(batch, now_ms),
             },
         };
-        for a in &actions {
-            if let Action::Stored(s) = a {
+        for a in &answers {
+            if let Answer::Stored(s) = a {
                 self.own_seq = Some(s.seq);
             }
         }
-        actions
+        answers
     }
 
     /// Removes expired items from the trash when this process holds the store (the holder
@@ -95,25 +96,20 @@ impl Backend {
         }
     }
 
-    /// The holder went away mid-request: take over (or find the new holder), then redo a read,
-    /// or say that a write's fate is unknown.
-    fn after_loss(&mut self, fx: Effect, now_ms: i64) -> Vec<Action> {
+    /// The holder went away mid-request: take over (or find the new holder), then redo a batch
+    /// of reads, or say that a write's fate is unknown.
+    fn after_loss(&mut self, batch: Vec<Effect>, now_ms: i64) -> Vec<Answer> {
         if let Err(e) = self.reattach() {
-            return vec![Action::Failed(format!("lost the store: {e}"))];
+            return vec![Answer::Failed(format!("lost the store: {e}"))];
         }
-        match fx {
-            Effect::LoadWindow(_)
-            | Effect::LoadCompletions
-            | Effect::LoadReview(_)
-            | Effect::LoadReviewDetails { .. }
-            | Effect::LoadTrash => self.execute(fx, now_ms),
-            Effect::LoadHistory(_) => self.execute(fx, now_ms),
-            _ => vec![Action::Failed(
-                "the session holding the store ended during this change; \
-                 look at the list to see whether it was saved"
-                    .into(),
-            )],
+        if batch.iter().all(Effect::is_read) {
+            return self.execute(batch, now_ms);
         }
+        vec![Answer::Failed(
+            "the session holding the store ended during this change; \
+             look at the list to see whether it was saved"
+                .into(),
+        )]
     }
 
     /// Attaches again after the holder left: becomes the holder, or a client of the new one.
@@ -138,11 +134,11 @@ impl Backend {
     }
 }
 
-fn remote(conn: &mut UnixStream, fx: &Effect) -> std::io::Result<Vec<Action>> {
-    write_frame(conn, &Request::Effect(fx.clone()))?;
+fn remote(conn: &mut UnixStream, batch: &[Effect]) -> std::io::Result<Vec<Answer>> {
+    write_frame(conn, &Request::Effects(batch.to_vec()))?;
     match read_frame::<Reply>(conn)? {
-        Some(Reply::Outcomes(o)) => Ok(o.into_iter().map(|o| o.into_action()).collect()),
-        Some(other) => Ok(vec![Action::Failed(format!(
+        Some(Reply::Answers(answers)) => Ok(answers),
+        Some(other) => Ok(vec![Answer::Failed(format!(
             "the session sent an unexpected reply ({other:?})"
         ))]),
         None => Err(std::io::ErrorKind::UnexpectedEof.into()),

@@ -8,7 +8,7 @@ pub mod event;
 pub mod keymap;
 pub mod terminal;
 
-use crate::app::{update, Action, Effect, State};
+use crate::app::{update, Action, Answer, Effect, State};
 use crate::config::{Config, ThemeName};
 use crate::session::client::Attached;
 use crate::session::holder::HolderSetup;
@@ -66,10 +66,12 @@ pub fn run(
         height: size.height,
     });
     // The first page and the completions; Resize alone does not load.
+    let first = vec![Effect::LoadCompletions, update::reload(&state).remove(0)];
     queue.extend(
-        [Effect::LoadCompletions, update::reload(&state).remove(0)]
+        runtime
+            .execute(first, now_ms())
             .into_iter()
-            .flat_map(|fx| runtime.execute(fx, now_ms())),
+            .map(Action::Answer),
     );
 
     // Effects run after the next frame is drawn (the review's bounded item scan), so the
@@ -87,9 +89,8 @@ pub fn run(
         term.draw(|f| ui::render(&state, &chrome, f))
             .wrap_err("drawing")?;
         if !later.is_empty() {
-            for fx in std::mem::take(&mut later) {
-                queue.extend(runtime.execute(fx, now_ms()));
-            }
+            let answers = runtime.execute(std::mem::take(&mut later), now_ms());
+            queue.extend(answers.into_iter().map(Action::Answer));
             continue;
         }
         let Ok(first) = rx.recv() else {
@@ -122,7 +123,9 @@ pub fn run(
                 }
                 Msg::Minute => {
                     if let Err(e) = runtime.sweep_trash(now_ms()) {
-                        queue.push_back(Action::Failed(format!("sweeping the trash: {e}")));
+                        queue.push_back(Action::Answer(Answer::Failed(format!(
+                            "sweeping the trash: {e}"
+                        ))));
                     }
                 }
                 Msg::Terminate(why) => terminate = Some(why),
@@ -159,6 +162,9 @@ fn drain(
     term: &mut ratatui::DefaultTerminal,
 ) -> Result<()> {
     while let Some(action) = queue.pop_front() {
+        // What one action asks of the store goes as one batch (one round trip to a remote
+        // holder: a save, its page and its screen's reload).
+        let mut batch = Vec::new();
         for fx in update(state, action) {
             match fx {
                 Effect::Quit => {}
@@ -172,8 +178,12 @@ fn drain(
                     });
                 }
                 fx @ Effect::LoadReviewDetails { .. } => later.push(fx),
-                fx => queue.extend(runtime.execute(fx, now_ms())),
+                fx => batch.push(fx),
             }
+        }
+        if !batch.is_empty() {
+            let answers = runtime.execute(batch, now_ms());
+            queue.extend(answers.into_iter().map(Action::Answer));
         }
     }
     Ok(())

@@ -2,6 +2,7 @@
 //! updated, and what the app says and selects once the store has it.
 
 use super::*;
+use expense_tracker::app::Answer;
 
 #[test]
 fn open_add_starts_on_amount_with_today_and_default_currency() {
@@ -121,7 +122,9 @@ fn lidl_completions() -> Completions {
 fn payee_completion_suggests_and_proposes_the_category() {
     let mut f = Fake::with_rows(5);
     f.send(Action::OpenAdd);
-    f.send(Action::CompletionsLoaded(lidl_completions()));
+    f.send(Action::Answer(
+        Answer::CompletionsLoaded(lidl_completions()),
+    ));
     f.type_str("4.20");
     f.send(Action::FocusNext);
     assert_eq!(f.form().focus, Field::Payee);
@@ -155,7 +158,9 @@ fn payee_completion_suggests_and_proposes_the_category() {
 fn leaving_a_known_payee_proposes_its_category_but_never_overwrites() {
     let mut f = Fake::with_rows(5);
     f.send(Action::OpenAdd);
-    f.send(Action::CompletionsLoaded(lidl_completions()));
+    f.send(Action::Answer(
+        Answer::CompletionsLoaded(lidl_completions()),
+    ));
     f.send(Action::FocusNext);
     f.type_str("Lidl");
     f.send(Action::FocusNext);
@@ -178,7 +183,7 @@ fn typing_replaces_a_proposed_category_and_a_new_payee_takes_its_proposal_away()
     f.send(Action::OpenAdd);
     let mut c = lidl_completions();
     c.payees.push(("Landlord".into(), 1, "rent".into()));
-    f.send(Action::CompletionsLoaded(c));
+    f.send(Action::Answer(Answer::CompletionsLoaded(c)));
     f.send(Action::FocusNext);
     f.type_str("Lidl");
     f.send(Action::FocusNext);
@@ -226,7 +231,9 @@ fn typing_replaces_a_proposed_category_and_a_new_payee_takes_its_proposal_away()
 fn esc_first_closes_suggestions_then_the_form() {
     let mut f = Fake::with_rows(5);
     f.send(Action::OpenAdd);
-    f.send(Action::CompletionsLoaded(lidl_completions()));
+    f.send(Action::Answer(
+        Answer::CompletionsLoaded(lidl_completions()),
+    ));
     f.send(Action::FocusNext);
     f.type_str("L");
     f.send(Action::SuggestNext);
@@ -241,7 +248,9 @@ fn esc_first_closes_suggestions_then_the_form() {
 fn tag_completion_appends_to_the_list() {
     let mut f = Fake::with_rows(5);
     f.send(Action::OpenAdd);
-    f.send(Action::CompletionsLoaded(lidl_completions()));
+    f.send(Action::Answer(
+        Answer::CompletionsLoaded(lidl_completions()),
+    ));
     for _ in 0..3 {
         f.send(Action::FocusNext);
     }
@@ -307,7 +316,9 @@ fn store_failure_while_saving_is_shown_in_the_form() {
     f.send(Action::OpenEdit);
     assert_eq!(f.send(Action::Submit).len(), 1);
     let msg = "This expense was changed elsewhere (version 2); reopen it to edit.";
-    assert!(f.send(Action::Failed(msg.into())).is_empty());
+    assert!(f
+        .send(Action::Answer(Answer::Failed(msg.into())))
+        .is_empty());
     let form = f.form();
     assert!(!form.saving, "keys work again");
     assert_eq!(form.store_error.as_deref(), Some(msg));
@@ -320,7 +331,7 @@ fn store_failure_while_saving_is_shown_in_the_form() {
 #[test]
 fn failure_without_a_saving_form_is_a_toast() {
     let mut f = Fake::with_rows(5);
-    f.send(Action::Failed("disk full".into()));
+    f.send(Action::Answer(Answer::Failed("disk full".into())));
     let toast = f.state.toast.clone().unwrap();
     assert!(toast.error);
     assert_eq!(toast.text, "disk full");
@@ -345,11 +356,11 @@ fn stored_closes_the_saving_form_reloads_and_offers_undo() {
         version: 1,
     };
     f.store.push(expense.clone());
-    let fx = f.send(Action::Stored(Box::new(Stored {
+    let fx = f.send(Action::Answer(Answer::Stored(Box::new(Stored {
         seq: 7,
         change: Change::Added,
         expense,
-    })));
+    }))));
     assert!(f.state.overlay.is_none());
     assert_eq!(load_windows(&fx).len(), 1);
     assert!(fx.contains(&Effect::LoadCompletions));
@@ -364,19 +375,19 @@ fn the_saved_message_names_the_payee_only_when_there_is_one() {
     let mut f = Fake::with_rows(3);
     let mut e = expense(1);
     e.draft.payee.clear();
-    f.send(Action::Stored(Box::new(Stored {
+    f.send(Action::Answer(Answer::Stored(Box::new(Stored {
         seq: 3,
         change: Change::Added,
         expense: e.clone(),
-    })));
+    }))));
     let text = f.state.toast.clone().unwrap().text;
     assert_eq!(text, "Added 1.01 EUR · food:bakery · u undoes");
     e.draft.payee = "Bakery".into();
-    f.send(Action::Stored(Box::new(Stored {
+    f.send(Action::Answer(Answer::Stored(Box::new(Stored {
         seq: 4,
         change: Change::Edited,
         expense: e,
-    })));
+    }))));
     let text = f.state.toast.clone().unwrap().text;
     assert_eq!(text, "Saved 1.01 EUR · food:bakery · Bakery · u undoes");
 }
@@ -394,11 +405,11 @@ fn an_edit_into_another_month_says_where_it_went() {
     let mut f = Fake::with_rows(5);
     let mut e = expense(0);
     e.draft.date = day(2026, 10, 3);
-    f.send(Action::Stored(Box::new(Stored {
+    f.send(Action::Answer(Answer::Stored(Box::new(Stored {
         seq: 2,
         change: Change::Edited,
         expense: e,
-    })));
+    }))));
     let text = f.state.toast.clone().unwrap().text;
     assert!(text.contains("(in October 2026)"), "{text}");
 }
@@ -408,11 +419,11 @@ fn a_saved_expense_stays_selected_wherever_it_moved() {
     let mut f = Fake::with_rows(200);
     // The expense at index 150 of the fake store, as the runtime would report its save.
     let saved = f.store[150].clone();
-    let fx = f.send(Action::Stored(Box::new(Stored {
+    let fx = f.send(Action::Answer(Answer::Stored(Box::new(Stored {
         seq: 9,
         change: Change::Edited,
         expense: saved.clone(),
-    })));
+    }))));
     let Some(Effect::LoadWindow(q)) = fx.first() else {
         panic!("expected a load, got {fx:?}")
     };
@@ -428,10 +439,10 @@ fn a_saved_expense_stays_selected_wherever_it_moved() {
 #[test]
 fn quick_entry_uses_the_add_grammar() {
     let mut f = Fake::with_rows(5);
-    f.send(Action::CompletionsLoaded(Completions {
+    f.send(Action::Answer(Answer::CompletionsLoaded(Completions {
         categories: vec![("food:groceries".into(), 3)],
         ..Completions::default()
-    }));
+    })));
     assert_eq!(f.send(Action::OpenQuick), vec![Effect::LoadCompletions]);
     for c in "12.50 xyz".chars() {
         f.send(Action::Input(InputRequest::InsertChar(c)));

@@ -4,6 +4,7 @@
 use super::*;
 use expense_tracker::app::action::{HistoryLoaded, HistoryRow};
 use expense_tracker::app::effect::HistoryQuery;
+use expense_tracker::app::Answer;
 use expense_tracker::store::{ChangeRecord, Event, Origin};
 
 /// Record at position `i` (0 = the newest) of a stream of `n` adds.
@@ -36,7 +37,7 @@ fn answer(f: &mut Fake, n: usize, fx: &[Effect]) {
                 total: n,
                 rows,
             };
-            let more = f.send(Action::HistoryLoaded(Box::new(loaded)));
+            let more = f.send(Action::Answer(Answer::HistoryLoaded(Box::new(loaded))));
             answer(f, n, &more);
         }
     }

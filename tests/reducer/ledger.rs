@@ -2,6 +2,7 @@
 //! past the window), months, sort, filter, the delete prompt, and changes from elsewhere.
 
 use super::*;
+use expense_tracker::app::Answer;
 
 #[test]
 fn first_load_fills_the_window() {
@@ -242,12 +243,12 @@ fn stale_window_for_the_previous_month_is_ignored() {
     let november = load_windows(&fx)[0].clone();
     // October's answer arrives after the person already went back to November.
     let stale = f.load(&october);
-    let fx = f.send_raw(Action::WindowLoaded(Box::new(stale)));
+    let fx = f.send_raw(Action::Answer(Answer::WindowLoaded(Box::new(stale))));
     assert!(fx.is_empty());
     assert_eq!(f.state.ledger.total, None, "still waiting for November");
     assert!(f.state.ledger.window.is_empty());
     let fresh = f.load(&november);
-    f.send_raw(Action::WindowLoaded(Box::new(fresh)));
+    f.send_raw(Action::Answer(Answer::WindowLoaded(Box::new(fresh))));
     assert_eq!(f.state.ledger.total, Some(50));
 }
 
@@ -470,11 +471,11 @@ fn deleting_the_last_row_moves_the_selection_up() {
     f.send(Action::DeleteSelected);
     f.send(Action::Submit);
     f.store.retain(|e| e.id != row.id);
-    f.send(Action::Stored(Box::new(Stored {
+    f.send(Action::Answer(Answer::Stored(Box::new(Stored {
         seq: 1,
         change: Change::Deleted,
         expense: row,
-    })));
+    }))));
     assert_eq!(f.state.ledger.total, Some(4));
     assert_eq!(f.state.ledger.cursor.selected, 3);
     assert!(f.state.ledger.selected_row().is_some());

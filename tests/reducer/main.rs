@@ -14,6 +14,7 @@ use expense_tracker::app::action::{Change, Completions, Stepped, Stored, Totals,
 use expense_tracker::app::effect::{SortKey, WindowQuery};
 use expense_tracker::app::fuzzy::Fuzzy;
 use expense_tracker::app::state::{FormMode, FormState, Overlay};
+use expense_tracker::app::Answer;
 use expense_tracker::app::{update, Action, Effect, State};
 use expense_tracker::domain::validate::Field;
 use expense_tracker::domain::{Currency, Draft, Expense, ExpenseId, Kind, Month};
@@ -117,7 +118,10 @@ impl Fake {
         for e in fx {
             if let Effect::LoadWindow(q) = e {
                 let loaded = self.load(q);
-                let more = update(&mut self.state, Action::WindowLoaded(Box::new(loaded)));
+                let more = update(
+                    &mut self.state,
+                    Action::Answer(Answer::WindowLoaded(Box::new(loaded))),
+                );
                 self.answer(&more);
             }
         }

@@ -1,21 +1,22 @@
 //! What every screen shares: undo and redo, the help overlay, quit.
 
 use super::*;
+use expense_tracker::app::Answer;
 
 fn stored(seq: u64, change: Change) -> Action {
-    Action::Stored(Box::new(Stored {
+    Action::Answer(Answer::Stored(Box::new(Stored {
         seq,
         change,
         expense: expense(0),
-    }))
+    })))
 }
 
 fn stepped(redo: bool, text: &str, expense: Option<Expense>) -> Action {
-    Action::Stepped(Box::new(Stepped {
+    Action::Answer(Answer::Stepped(Box::new(Stepped {
         redo,
         text: text.into(),
         expense,
-    }))
+    })))
 }
 
 #[test]
@@ -62,7 +63,9 @@ fn a_step_says_what_it_did_and_keeps_its_expense_under_the_cursor() {
 fn a_failed_undo_shows_why() {
     let mut f = Fake::with_rows(5);
     assert_eq!(f.send(Action::Undo), vec![Effect::Undo]);
-    f.send(Action::Failed("expense 01X was changed elsewhere".into()));
+    f.send(Action::Answer(Answer::Failed(
+        "expense 01X was changed elsewhere".into(),
+    )));
     let toast = f.state.toast.clone().unwrap();
     assert!(toast.error);
     assert!(toast.text.contains("changed elsewhere"), "{}", toast.text);

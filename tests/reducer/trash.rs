@@ -3,6 +3,7 @@
 
 use super::*;
 use expense_tracker::app::action::TrashLoaded;
+use expense_tracker::app::Answer;
 use expense_tracker::store::Trashed;
 
 /// A state on the trash at `width`x`height` holding `n` trashed expenses.
@@ -19,7 +20,10 @@ fn trash(n: usize, width: u16, height: u16) -> State {
         .collect();
     update(
         &mut s,
-        Action::TrashLoaded(Box::new(TrashLoaded { rows, now_ms: 0 })),
+        Action::Answer(Answer::TrashLoaded(Box::new(TrashLoaded {
+            rows,
+            now_ms: 0,
+        }))),
     );
     s
 }

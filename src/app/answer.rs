@@ -1,0 +1,143 @@
+//! What the engine answers: the facts that come back from running an effect against the store
+//! (rows, a stored write, an undo step, a failure). One serializable enum, so a TUI in another
+//! process gets exactly what a local one gets, and the reducer sees it as `Action::Answer`.
+//! Pure data: no store, no terminal.
+
+use super::effect::WindowQuery;
+use crate::domain::totals::Totals;
+use crate::domain::{Currency, Expense};
+use serde::{Deserialize, Serialize};
+
+/// The answer to an effect.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Answer {
+    /// Rows for the ledger arrived.
+    WindowLoaded(Box<WindowLoaded>),
+    /// Known categories and payees arrived.
+    CompletionsLoaded(Completions),
+    /// A write was stored (durably).
+    Stored(Box<Stored>),
+    /// The review's numbers arrived.
+    ReviewLoaded(Box<crate::domain::review::Review>),
+    /// The review's top payees and largest expenses arrived.
+    DetailsLoaded(Box<crate::domain::review::ReviewDetails>),
+    /// A budget was stored (`None`: removed).
+    BudgetSaved {
+        /// The category.
+        category: String,
+        /// The new limit.
+        limit: Option<(Currency, i64)>,
+    },
+    /// A write crossed 80 % or 100 % of budgets.
+    BudgetAlerts(Vec<crate::domain::budget::BudgetAlert>),
+    /// The triggers' health: a warning while one is failing or has dead letters.
+    TriggerHealth(Option<String>),
+    /// An undo that can never succeed: the expense left the trash for good. Unlike `Failed`,
+    /// the change is not kept for another `u`.
+    UndoImpossible(String),
+    /// The trash's contents arrived.
+    TrashLoaded(Box<TrashLoaded>),
+    /// A window of the history arrived.
+    HistoryLoaded(Box<HistoryLoaded>),
+    /// An undo or redo step was stored (or there was nothing to do).
+    Stepped(Box<Stepped>),
+    /// Something failed; the message is for the person.
+    Failed(String),
+}
+
+/// Records of the history for one query, newest first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HistoryLoaded {
+    /// The query this answers (answers for another view are ignored).
+    pub query: super::effect::HistoryQuery,
+    /// Number of records in the view (the whole stream, or the expense's).
+    pub total: usize,
+    /// The records at positions `query.start ..`, newest first.
+    pub rows: Vec<HistoryRow>,
+}
+
+/// One record of the history with its time as the person reads it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HistoryRow {
+    /// The change.
+    pub record: crate::domain::change::ChangeRecord,
+    /// When it was written, local time `YYYY-MM-DD HH:MM:SS` (made by the runtime, which knows
+    /// the time zone; render stays pure).
+    pub time: String,
+}
+
+/// What an undo or redo did, as the person reads it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Stepped {
+    /// Redo (true) or undo.
+    pub redo: bool,
+    /// `Undid: add 12.50 EUR food @Lidl`, or `Nothing to undo`.
+    pub text: String,
+    /// The expense as the step left it (one-record steps), to keep it under the cursor.
+    pub expense: Option<Expense>,
+}
+
+/// Rows of the ledger for one query, with the month's totals.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WindowLoaded {
+    /// The query this answers (stale answers are ignored).
+    pub query: WindowQuery,
+    /// Number of rows matching the query (all pages).
+    pub total: usize,
+    /// The rows `query.start ..` (at most `query.len`).
+    pub rows: Vec<Expense>,
+    /// Totals of the rows in view (the whole month unless a filter or a category narrows it),
+    /// per currency (never summed across currencies).
+    pub totals: Vec<Totals>,
+    /// Where `query.focus` is in the view, if it is there.
+    pub focus: Option<usize>,
+    /// When a filter or a category narrows the view: how many items the whole month has.
+    #[serde(default)]
+    pub month_count: Option<u64>,
+}
+
+/// What is in the trash, and the clock when it was read.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrashLoaded {
+    /// Trashed expenses, most recently deleted first.
+    pub rows: Vec<crate::domain::trash::Trashed>,
+    /// Unix ms when they were read ("expires in" is counted from here).
+    pub now_ms: i64,
+}
+
+/// What the store already knows, for completion.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Completions {
+    /// Categories, most used first.
+    pub categories: Vec<(String, u64)>,
+    /// Payees with use count and the category they last had, most used first.
+    pub payees: Vec<(String, u64, String)>,
+    /// Tags, most used first.
+    pub tags: Vec<(String, u64)>,
+}
+
+/// Kind of stored change, as the person sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Change {
+    /// A new expense.
+    Added,
+    /// An edited expense.
+    Edited,
+    /// A deleted expense.
+    Deleted,
+    /// An expense brought back from the trash.
+    Restored,
+    /// An expense removed from the trash for good.
+    Purged,
+}
+
+/// A durable write and what it did.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Stored {
+    /// Sequence number of its change record.
+    pub seq: u64,
+    /// What happened.
+    pub change: Change,
+    /// The expense as written (for a delete, as it was).
+    pub expense: Expense,
+}
