@@ -1,9 +1,11 @@
 //! The nouns of the app: money, expenses, months, and the rules their fields obey. Pure: no I/O,
 //! no terminal, no store.
 
+pub mod answer;
 pub mod budget;
 pub mod category;
 pub mod change;
+pub mod effect;
 pub mod expense;
 pub mod fuzzy;
 pub mod import;

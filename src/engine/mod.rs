@@ -13,10 +13,10 @@ pub mod stream_json;
 pub mod triggers;
 pub mod window;
 
-use crate::app::answer::{
+use crate::domain::answer::{
     Answer, Change, Completions, HistoryLoaded, HistoryRow, Stepped, Stored, TrashLoaded,
 };
-use crate::app::effect::{Effect, HistoryQuery};
+use crate::domain::effect::{Effect, HistoryQuery};
 use crate::store::{ChangeRecord, Origin, Store, StoreError, Undone};
 
 /// Executes effects against one store handle; one per TUI (local, or served by a session).

@@ -2,8 +2,8 @@
 //! switch costs one aggregate scan plus one page); other orders and the fuzzy filter work on the
 //! month's rows, loaded once and kept until the store changes.
 
-use crate::app::answer::WindowLoaded;
-use crate::app::effect::{SortKey, WindowQuery};
+use crate::domain::answer::WindowLoaded;
+use crate::domain::effect::{SortKey, WindowQuery};
 use crate::domain::fuzzy::Fuzzy;
 use crate::domain::money::format_plain;
 use crate::domain::totals::Totals;

@@ -26,8 +26,8 @@ pub mod client;
 pub mod holder;
 pub mod server;
 
-use crate::app::answer::Answer;
-use crate::app::effect::Effect;
+use crate::domain::answer::Answer;
+use crate::domain::effect::Effect;
 use chrono::NaiveDate;
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 use std::io::{self, Read, Write};
@@ -182,7 +182,7 @@ pub fn peer_uid(stream: &std::os::unix::net::UnixStream) -> io::Result<u32> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::app::effect::{SortKey, WindowQuery};
+    use crate::domain::effect::{SortKey, WindowQuery};
 
     #[test]
     fn frames_round_trip_and_end_cleanly() {
@@ -218,7 +218,7 @@ mod tests {
 
     #[test]
     fn trash_answers_cross_the_socket() {
-        let loaded = Answer::TrashLoaded(Box::new(crate::app::answer::TrashLoaded {
+        let loaded = Answer::TrashLoaded(Box::new(crate::domain::answer::TrashLoaded {
             rows: Vec::new(),
             now_ms: 42,
         }));
@@ -232,8 +232,8 @@ mod tests {
 
     #[test]
     fn history_and_undo_answers_cross_the_socket() {
-        use crate::app::answer::{HistoryLoaded, HistoryRow, Stepped};
-        use crate::app::effect::HistoryQuery;
+        use crate::domain::answer::{HistoryLoaded, HistoryRow, Stepped};
+        use crate::domain::effect::HistoryQuery;
         use crate::store::{ChangeRecord, Event, Origin};
         let store = crate::store::Store::open_temporary().unwrap();
         let draft = crate::domain::Draft {

@@ -1,6 +1,7 @@
-//! What the runtime must do: I/O described as data, so reducer tests can see it.
+//! What the reducer asks the engine to do: I/O described as data, so reducer tests can see it.
+//! Pure data shared by `app` (which asks) and `engine` (which runs it), so it lives here.
 
-use crate::domain::{Draft, ExpenseId};
+use super::{Draft, ExpenseId};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
@@ -58,7 +59,7 @@ pub struct WindowQuery {
     /// Number of rows wanted.
     pub len: usize,
     /// Put the window around this expense and report where it is (after a save).
-    pub focus: Option<crate::domain::ExpenseId>,
+    pub focus: Option<super::ExpenseId>,
     /// Only this category and its sub-categories.
     pub category: Option<String>,
 }
@@ -144,11 +145,11 @@ pub enum Effect {
     /// Read a window of the history.
     LoadHistory(HistoryQuery),
     /// Compute the review's numbers from the aggregates.
-    LoadReview(crate::domain::review::ReviewQuery),
+    LoadReview(super::review::ReviewQuery),
     /// Read the month's top payees and largest expenses (a bounded item scan).
     LoadReviewDetails {
         /// The month.
-        month: crate::domain::Month,
+        month: super::Month,
         /// Its start day.
         start_day: u32,
     },
@@ -157,7 +158,7 @@ pub enum Effect {
         /// The category.
         category: String,
         /// Currency and amount in minor units.
-        limit: Option<(crate::domain::Currency, i64)>,
+        limit: Option<(super::Currency, i64)>,
     },
     /// Give the terminal back to the shell until `fg`.
     Suspend,

@@ -4,8 +4,8 @@
 //! Pure data: no store, no terminal.
 
 use super::effect::WindowQuery;
-use crate::domain::totals::Totals;
-use crate::domain::{Currency, Expense};
+use super::totals::Totals;
+use super::{Currency, Expense};
 use serde::{Deserialize, Serialize};
 
 /// The answer to an effect.
@@ -18,9 +18,9 @@ pub enum Answer {
     /// A write was stored (durably).
     Stored(Box<Stored>),
     /// The review's numbers arrived.
-    ReviewLoaded(Box<crate::domain::review::Review>),
+    ReviewLoaded(Box<super::review::Review>),
     /// The review's top payees and largest expenses arrived.
-    DetailsLoaded(Box<crate::domain::review::ReviewDetails>),
+    DetailsLoaded(Box<super::review::ReviewDetails>),
     /// A budget was stored (`None`: removed).
     BudgetSaved {
         /// The category.
@@ -29,7 +29,7 @@ pub enum Answer {
         limit: Option<(Currency, i64)>,
     },
     /// A write crossed 80 % or 100 % of budgets.
-    BudgetAlerts(Vec<crate::domain::budget::BudgetAlert>),
+    BudgetAlerts(Vec<super::budget::BudgetAlert>),
     /// The triggers' health: a warning while one is failing or has dead letters.
     TriggerHealth(Option<String>),
     /// An undo that can never succeed: the expense left the trash for good. Unlike `Failed`,
@@ -60,7 +60,7 @@ pub struct HistoryLoaded {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct HistoryRow {
     /// The change.
-    pub record: crate::domain::change::ChangeRecord,
+    pub record: super::change::ChangeRecord,
     /// When it was written, local time `YYYY-MM-DD HH:MM:SS` (made by the runtime, which knows
     /// the time zone; render stays pure).
     pub time: String,
@@ -100,7 +100,7 @@ pub struct WindowLoaded {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TrashLoaded {
     /// Trashed expenses, most recently deleted first.
-    pub rows: Vec<crate::domain::trash::Trashed>,
+    pub rows: Vec<super::trash::Trashed>,
     /// Unix ms when they were read ("expires in" is counted from here).
     pub now_ms: i64,
 }
