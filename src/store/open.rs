@@ -1,6 +1,7 @@
 //! Opening a store: the directory and its permissions, sled's lock (retried briefly), the schema
-//! check and the numbered migrations (`store/migrate.rs`), the running-hash chain of a store
-//! written before marks existed, and the high-water mark. Rule: nothing is written before the
+//! check and the numbered migrations (`store/migrate.rs`, which also give a store written before
+//! marks existed its running-hash chain), the refusal of an unfinished restore, and the
+//! high-water mark. Rule: nothing is written before the
 //! store is known to be ours (owner-only directory, lock held); the first write of a new store is
 //! its schema version.
 
