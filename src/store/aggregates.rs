@@ -8,9 +8,7 @@ use super::keys::{
     date_from_u32, date_key, date_u32, decode_date_key, kind_byte, kind_from_byte, month_key,
     month_u32, AggKey,
 };
-use super::tables::{
-    AGG_DAY, AGG_MONTH, IDX_DATE, META, META_SCHEMA, META_SEQ, META_START_DAY, SCHEMA_VERSION,
-};
+use super::tables::{AGG_DAY, AGG_MONTH, IDX_DATE, META, META_SEQ, META_START_DAY};
 use super::write::RETRY;
 use super::{Store, StoreError};
 use crate::domain::{Currency, ExpenseId, Kind, Month};
@@ -138,7 +136,6 @@ impl Store {
                     am.insert(&k[..], &v.encode()[..])?;
                 }
                 meta.insert(META_START_DAY, &start_day.to_be_bytes()[..])?;
-                meta.insert(META_SCHEMA, &SCHEMA_VERSION.to_be_bytes()[..])?;
                 am.flush();
                 Ok(())
             });

@@ -35,6 +35,7 @@ mod history;
 mod import;
 mod keys;
 pub mod mark;
+mod migrate;
 mod open;
 mod paths;
 mod query;

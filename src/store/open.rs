@@ -1,13 +1,12 @@
 //! Opening a store: the directory and its permissions, sled's lock (retried briefly), the schema
-//! check and the numbered migrations (`store/migrate.rs`), the running-hash chain of a store
-//! written before marks existed, and the high-water mark. Rule: nothing is written before the
+//! check and the numbered migrations (`store/migrate.rs`, which also give a store written before
+//! marks existed its running-hash chain), the refusal of an unfinished restore, and the
+//! high-water mark. Rule: nothing is written before the
 //! store is known to be ours (owner-only directory, lock held); the first write of a new store is
 //! its schema version.
 
-use super::codec::decode_u32;
 use super::error::StoreError;
-use super::tables::{META, META_SCHEMA, SCHEMA_VERSION};
-use super::{mark, tables, Store};
+use super::{mark, migrate, tables, Store};
 use std::os::unix::fs::{DirBuilderExt, MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -94,30 +93,7 @@ impl Store {
 
     pub(super) fn from_db(db: sled::Db, path: Option<Arc<Path>>) -> Result<Store, StoreError> {
         let trees = Trees::open(&db)?;
-        match trees.meta.get(META_SCHEMA)? {
-            Some(v) => {
-                let found = decode_u32(META, META_SCHEMA, &v)?;
-                if found > SCHEMA_VERSION {
-                    return Err(StoreError::SchemaTooNew {
-                        found,
-                        supported: SCHEMA_VERSION,
-                    });
-                }
-                if found < 4 {
-                    tables::project_date_index(&db, &trees)?;
-                    trees
-                        .meta
-                        .insert(META_SCHEMA, &SCHEMA_VERSION.to_be_bytes()[..])?;
-                    db.flush()?;
-                }
-            }
-            None => {
-                trees
-                    .meta
-                    .insert(META_SCHEMA, &SCHEMA_VERSION.to_be_bytes()[..])?;
-                db.flush()?;
-            }
-        }
+        migrate::run_migrations(&db, &trees)?;
         if trees.meta.get(tables::META_RESTORING)?.is_some() {
             let at = path
                 .as_deref()
@@ -126,13 +102,6 @@ impl Store {
                 "{at} holds a restore that did not finish; delete that directory (and the \
                  .hwm file beside it) and restore again"
             )));
-        }
-        // A store last written before marks existed gets its chain once, from the whole stream.
-        let seq = trees.last_seq()?;
-        if seq > 0 && trees.meta.get(tables::META_HASH)?.is_none() {
-            let h = super::stream::chain_of(&trees.stream)?;
-            trees.meta.insert(tables::META_HASH, &h[..])?;
-            db.flush()?;
         }
         let mark = match &path {
             Some(p) => Some(Arc::new(mark::Mark::open(

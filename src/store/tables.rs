@@ -26,15 +26,18 @@ use crate::domain::ExpenseId;
 use sled::transaction::{ConflictableTransactionError, TransactionalTree};
 use std::collections::BTreeMap;
 
-/// Version of the layout below; bumped (with a numbered migration) whenever it changes.
+/// Version of the layout below; bumped (with a numbered migration in `store/migrate.rs`, which
+/// `Store::open` runs) whenever it changes.
 /// 2 added `agg_month-1` and `budgets-1`. A version-1 store is valid as it is (no budgets, month
-/// aggregates not kept); `Store::use_month_start_day` builds `agg_month` and writes 2 in the same
-/// transaction, so a version-1 build, which would not keep `agg_month` in step, refuses it.
+/// aggregates not kept until `Store::use_month_start_day` builds them); open records the new
+/// version, so a version-1 build, which would not keep `agg_month` in step, refuses it
+/// (`migration_002_month_aggregates`).
 /// 3 projects kind, currency, amount and payee into `idx_date` values (empty before); a store
-/// of an older version gets them at open (`Store::open`, one pass over `items`), and a
-/// version-2 build, which would write empty values, refuses it.
+/// of an older version gets them at open (one pass over `items`), and a version-2 build, which
+/// would write empty values, refuses it (`migration_003_date_index_projection`).
 /// 4 adds the category to that projection and drops `idx_category-1` and `idx_payee-1` (see
-/// [`IDX_DATE`] for why); older stores are re-projected and lose the two trees at open.
+/// [`IDX_DATE`] for why); older stores are re-projected and lose the two trees at open
+/// (`migration_003_date_index_projection`, `migration_004_drop_category_and_payee_indexes`).
 pub const SCHEMA_VERSION: u32 = 4;
 
 /// `items`. Key: id (16 bytes BE). Value: postcard of `codec::StoredItem` (the expense without
@@ -555,22 +558,4 @@ pub(crate) fn distinct_tags(item: &StoredItem) -> std::collections::BTreeSet<&st
         .map(String::as_str)
         .filter(|t| !t.is_empty())
         .collect()
-}
-
-/// Fills `idx_date`'s values from `items` (stores of schema < 3 have empty ones, of schema 3 no
-/// category) and drops the category and payee indexes of schema < 4: plain inserts, then the
-/// caller records the schema and flushes; a crash before that repeats it at the next open, which
-/// writes the same values.
-pub(crate) fn project_date_index(db: &sled::Db, t: &Trees) -> Result<(), StoreError> {
-    for old in [OLD_IDX_CATEGORY, OLD_IDX_PAYEE] {
-        db.drop_tree(old)?;
-    }
-    for kv in t.items.iter() {
-        let (k, v) = kv?;
-        let id = keys::decode_id(&k).ok_or_else(|| corrupt(ITEMS, &k, "key is not an id"))?;
-        let item = decode_item(ITEMS, &k, &v)?;
-        let value = encode_projection(&DateProjection::of(&item))?;
-        t.idx_date.insert(&date_key(item.date, id)[..], value)?;
-    }
-    Ok(())
 }

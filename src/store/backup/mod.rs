@@ -1,0 +1,198 @@
+//! Backups: a consistent snapshot of the store's user data in a documented, versioned, portable
+//! text format, and the point-in-time snapshot of the stream; `store/restore.rs` rebuilds a
+//! store from either.
+//! Rule: a backup never stops writers (no global lock); a restore reads and checks the whole
+//! file before it writes anything.
+//!
+//! # Format `expense-backup`, version 1
+//!
+//! UTF-8 NDJSON, one JSON object per line:
+//!
+//! 1. header: `{"format":"expense-backup","version":1,"app":"0.1.0","created":"<RFC 3339 UTC>",
+//!    "seq":S,"month_start_day":N|null}`; `seq` is the change record the snapshot is
+//!    consistent at (the store as it was right after record `S`).
+//! 2. records, each with a `type`:
+//!    - `expense`: the fields of `expense list --json` (`id`, `date`, `amount` as a decimal
+//!      string, `currency`, `category`, `payee`, `note`, `tags`, `kind`, `version`) plus `minor`
+//!      (the amount in integer minor units, authoritative; `amount` must agree with it),
+//!      `created` and `updated` (Unix milliseconds);
+//!    - `budget`: `category`, `currency`, `minor` (the monthly limit);
+//!    - `import`: `hash`, the 32 hex digits of an imported bank row (so it is not imported twice).
+//!
+//!    A reader skips a record whose `type` it does not know (newer writers add kinds, e.g.
+//!    trashed items) and says how many it skipped; a change that old readers must not skip
+//!    bumps `version`, which they refuse.
+//! 3. trailer: `{"type":"end","expenses":E,"budgets":B,"imports":I}`. A file without it, or
+//!    whose counts differ, is truncated or damaged and is refused.
+//!
+//! # Consistency without a global read transaction
+//!
+//! Read the last seq `S0`, scan `items`, read `S1`. Items whose image is newer than `S0` are
+//! left out of the scan. If `S1 > S0`, every id that a record in `(S0, S1]` touched is taken
+//! from the stream instead (each record holds its new image, so the last one per id is the
+//! state at `S1`), the scanned copy of those ids is dropped, and the snapshot is at `S1`.
+//!
+//! Rooms: `format.rs` (the line types and their conversion to and from stored items),
+//! `write.rs` (`Store::backup_to` and the point-in-time `Store::snapshot_at`), `read.rs`
+//! (`read_backup`); this file keeps what a backup and a restore hand over (`BackupInfo`,
+//! `RestoreInfo`, `Snapshot`) and the store-side preparation of a restore.
+
+mod format;
+mod read;
+mod write;
+
+pub use super::paths::default_backup_dir;
+pub use format::{ExpenseRecord, Header, Line, FORMAT, FORMAT_VERSION};
+pub use read::read_backup;
+
+use super::codec::StoredItem;
+use super::error::StoreError;
+use super::Store;
+use crate::domain::ExpenseId;
+use std::path::{Path, PathBuf};
+
+/// What a backup wrote.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BackupInfo {
+    /// The file.
+    pub path: PathBuf,
+    /// The seq it is consistent at.
+    pub seq: u64,
+    /// Expenses written.
+    pub expenses: u64,
+    /// Budgets written.
+    pub budgets: u64,
+    /// Import hashes written.
+    pub imports: u64,
+    /// File size in bytes.
+    pub bytes: u64,
+}
+
+/// What a restore wrote.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct RestoreInfo {
+    /// The backup's (or point in time's) seq in the source store.
+    pub source_seq: u64,
+    /// Expenses restored.
+    pub expenses: u64,
+    /// Budgets restored.
+    pub budgets: u64,
+    /// Import hashes restored.
+    pub imports: u64,
+    /// Records of unknown kinds skipped.
+    pub skipped: u64,
+}
+
+/// The contents of a checked backup file, held as stored items.
+#[derive(Debug, Default)]
+pub struct Snapshot {
+    /// The change record of the source store the snapshot is consistent at.
+    pub seq: u64,
+    /// Month start day of the source.
+    pub month_start_day: Option<u32>,
+    /// Items in ascending id order (each id once), as `read_backup` and `snapshot_at` give them.
+    pub items: Vec<(ExpenseId, StoredItem)>,
+    /// Budgets.
+    pub budgets: Vec<super::Budget>,
+    /// Import hashes.
+    pub imports: Vec<[u8; 16]>,
+    /// Records of unknown kinds skipped.
+    pub skipped: u64,
+}
+
+fn io_err(path: &Path) -> impl Fn(std::io::Error) -> StoreError + '_ {
+    move |source| StoreError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+fn bad(path: &Path, line: u64, reason: impl Into<String>) -> StoreError {
+    StoreError::BadBackup {
+        path: path.to_path_buf(),
+        line,
+        reason: reason.into(),
+    }
+}
+
+impl Store {
+    /// Empties every tree, for `expense restore --force-live` (which backs the store up
+    /// first and holds it alone). Not one transaction: a crash in the middle leaves a partly
+    /// cleared store, which that backup restores.
+    pub fn clear_for_restore(&self) -> Result<(), StoreError> {
+        let t = &self.trees;
+        for tree in t.data() {
+            tree.clear()?;
+        }
+        t.meta.remove(super::tables::META_STREAM_START)?;
+        t.meta.remove(super::tables::META_BASE_HASH)?;
+        t.meta.remove(super::tables::META_BASE_AT)?;
+        t.meta.remove(super::tables::META_SEQ)?;
+        t.meta.remove(super::tables::META_HASH)?;
+        t.meta.remove(super::tables::META_START_DAY)?;
+        self.db.flush()?;
+        if let Some(m) = &self.mark {
+            m.reset()?;
+        }
+        Ok(())
+    }
+
+    /// True when the store holds nothing: no item, no record, no budget, no import.
+    pub fn is_blank(&self) -> Result<bool, StoreError> {
+        // Trigger state does not count: the process restoring may have set up its checkpoints.
+        if self.last_seq()? != 0 {
+            return Ok(false);
+        }
+        for tree in self.trees.data() {
+            if !std::ptr::eq(tree, &self.trees.triggers) && tree.first()?.is_some() {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{Currency, Draft, Kind};
+    use crate::store::Origin;
+
+    /// A draft of `amount` minor units (food, Shop, 2024-05-01).
+    pub(super) fn draft(amount: i64) -> Draft {
+        Draft {
+            date: chrono::NaiveDate::from_ymd_opt(2024, 5, 1).unwrap(),
+            amount,
+            currency: Currency::EUR,
+            category: "food".into(),
+            payee: "Shop".into(),
+            note: "n".into(),
+            tags: vec![],
+            kind: Kind::Expense,
+        }
+    }
+
+    /// A restore over the live store starts from nothing: no trash rows of the old items, no
+    /// trigger checkpoints pointing into the old stream.
+    #[test]
+    fn clearing_for_a_restore_empties_every_data_tree() {
+        let s = Store::open_temporary().unwrap();
+        let a = s.put(draft(100), Origin::User, 1).unwrap();
+        s.put(draft(200), Origin::User, 2).unwrap();
+        s.trash(a.id, 1, 3, 86_400_000).unwrap();
+        s.set_budget("food", Some((Currency::EUR, 500))).unwrap();
+        let st = crate::store::TriggerState {
+            checkpoint: 3,
+            ..Default::default()
+        };
+        s.set_trigger_state("t", &st).unwrap();
+        assert!(!s.is_blank().unwrap());
+        s.clear_for_restore().unwrap();
+        assert!(s.is_blank().unwrap());
+        assert!(s.trashed().unwrap().is_empty());
+        assert!(s.trigger_states().unwrap().is_empty());
+        // A trigger set up by the restoring process does not make the store count as used.
+        s.set_trigger_state("t", &st).unwrap();
+        assert!(s.is_blank().unwrap());
+    }
+}

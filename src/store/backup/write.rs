@@ -1,0 +1,308 @@
+//! Writing backups: `Store::backup_to` (a consistent file while writers go on, see the module
+//! doc of `store/backup`) and `Store::snapshot_at` (the store at a point in time, replayed from
+//! the stream). Rule: a backup never stops writers and never leaves a partial file under the
+//! final name (it goes through `path.tmp`, renamed when complete and flushed).
+
+use super::super::codec::{decode_item, decode_record, StoredItem};
+use super::super::error::StoreError;
+use super::super::keys::{decode_id, decode_seq, seq_key};
+use super::super::tables::{ITEMS, STREAM};
+use super::super::Store;
+use super::format::{line_id, write_expense, Header, Line, FORMAT, FORMAT_VERSION};
+use super::{io_err, BackupInfo, Snapshot};
+use crate::domain::ExpenseId;
+use std::collections::{HashMap, HashSet};
+use std::fs::File;
+use std::io::{BufRead, BufReader, BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+impl Store {
+    /// Writes a consistent snapshot to `path` (through `path.tmp`, renamed when complete and
+    /// flushed; mode 0600). Writers go on meanwhile; see the module doc.
+    pub fn backup_to(
+        &self,
+        path: &Path,
+        created: chrono::DateTime<chrono::Utc>,
+    ) -> Result<BackupInfo, StoreError> {
+        let tmp = {
+            let mut p = path.as_os_str().to_owned();
+            p.push(".tmp");
+            PathBuf::from(p)
+        };
+        let r = self.backup_inner(path, &tmp, created, &|| {});
+        if r.is_err() {
+            let _ = std::fs::remove_file(&tmp);
+        }
+        r
+    }
+
+    pub(super) fn backup_inner(
+        &self,
+        path: &Path,
+        tmp: &Path,
+        created: chrono::DateTime<chrono::Utc>,
+        after_scan: &dyn Fn(),
+    ) -> Result<BackupInfo, StoreError> {
+        let s0 = self.last_seq()?;
+        let mut header = Header {
+            format: FORMAT.into(),
+            version: FORMAT_VERSION,
+            app: env!("CARGO_PKG_VERSION").into(),
+            created: created.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+            seq: s0,
+            month_start_day: self.month_start_day()?,
+        };
+        let ioe = io_err(tmp);
+        let mut w = BufWriter::with_capacity(1 << 20, open_private(tmp)?);
+        let json =
+            |e: serde_json::Error| StoreError::Sled(format!("cannot encode a backup line: {e}"));
+        let mut expenses = 0u64;
+        let mut newest_seen = 0u64;
+        serde_json::to_writer(&mut w, &header).map_err(json)?;
+        w.write_all(b"\n").map_err(&ioe)?;
+        for kv in self.trees.items.iter() {
+            let (k, v) = kv?;
+            let id = decode_id(&k)
+                .ok_or_else(|| super::super::error::corrupt(ITEMS, &k, "key is not an id"))?;
+            let item = decode_item(ITEMS, &k, &v)?;
+            if item.last_seq > s0 {
+                newest_seen = newest_seen.max(item.last_seq);
+                continue;
+            }
+            write_expense(&mut w, id, &item)?;
+            w.write_all(b"\n").map_err(&ioe)?;
+            expenses += 1;
+        }
+        after_scan();
+        // An image the scan skipped may be newer than the `meta` seq read now (a commit seen
+        // half-way by a reader outside transactions): S1 covers it.
+        let s1 = self.last_seq()?.max(newest_seen);
+        if s1 > s0 {
+            let touched = self.touched_between(s0, s1)?;
+            w.flush().map_err(&ioe)?;
+            drop(w);
+            // Copy the scan without the touched ids, then append their S1 state.
+            let scanned = {
+                let mut p = tmp.as_os_str().to_owned();
+                p.push("2");
+                PathBuf::from(p)
+            };
+            std::fs::rename(tmp, &scanned).map_err(&ioe)?;
+            let reader = BufReader::new(File::open(&scanned).map_err(&ioe)?);
+            w = BufWriter::with_capacity(1 << 20, open_private(tmp)?);
+            header.seq = s1;
+            serde_json::to_writer(&mut w, &header).map_err(json)?;
+            w.write_all(b"\n").map_err(&ioe)?;
+            expenses = 0;
+            let ids: HashSet<String> = touched.keys().map(|i| ExpenseId(*i).to_string()).collect();
+            for line in reader.lines().skip(1) {
+                let line = line.map_err(&ioe)?;
+                if line_id(&line).is_some_and(|id| ids.contains(id)) {
+                    continue;
+                }
+                w.write_all(line.as_bytes()).map_err(&ioe)?;
+                w.write_all(b"\n").map_err(&ioe)?;
+                expenses += 1;
+            }
+            let _ = std::fs::remove_file(&scanned);
+            let mut last: Vec<(u128, StoredItem)> = touched
+                .into_iter()
+                .filter_map(|(id, img)| img.map(|i| (id, i)))
+                .collect();
+            last.sort_by_key(|(id, _)| *id);
+            for (id, item) in last {
+                write_expense(&mut w, ExpenseId(id), &item)?;
+                w.write_all(b"\n").map_err(&ioe)?;
+                expenses += 1;
+            }
+        }
+        let mut budgets = 0u64;
+        for kv in self.trees.budgets.iter() {
+            let (k, v) = kv?;
+            let b = super::super::budget::decode(&k, &v)?;
+            let line = Line::Budget {
+                category: b.category,
+                currency: b.currency.code().to_string(),
+                minor: b.amount,
+            };
+            serde_json::to_writer(&mut w, &line).map_err(json)?;
+            w.write_all(b"\n").map_err(&ioe)?;
+            budgets += 1;
+        }
+        let mut imports = 0u64;
+        for k in self.trees.imports.iter().keys() {
+            let k = k?;
+            let hash = k.iter().map(|b| format!("{b:02x}")).collect::<String>();
+            serde_json::to_writer(&mut w, &Line::Import { hash }).map_err(json)?;
+            w.write_all(b"\n").map_err(&ioe)?;
+            imports += 1;
+        }
+        let end = Line::End {
+            expenses,
+            budgets,
+            imports,
+        };
+        serde_json::to_writer(&mut w, &end).map_err(json)?;
+        w.write_all(b"\n").map_err(&ioe)?;
+        let file = w.into_inner().map_err(|e| ioe(e.into_error()))?;
+        file.sync_all().map_err(&ioe)?;
+        let bytes = file.metadata().map_err(&ioe)?.len();
+        drop(file);
+        std::fs::rename(tmp, path).map_err(io_err(path))?;
+        if let Some(dir) = path.parent() {
+            if let Ok(d) = File::open(dir) {
+                let _ = d.sync_all();
+            }
+        }
+        Ok(BackupInfo {
+            path: path.to_path_buf(),
+            seq: header.seq,
+            expenses,
+            budgets,
+            imports,
+            bytes,
+        })
+    }
+
+    /// The state at `s1` of every id a record in `(s0, s1]` touched, from the records' new
+    /// images; waits (up to a second) for records of commits still becoming visible.
+    fn touched_between(
+        &self,
+        s0: u64,
+        s1: u64,
+    ) -> Result<HashMap<u128, Option<StoredItem>>, StoreError> {
+        for _ in 0..1000 {
+            let mut touched = HashMap::new();
+            let mut n = 0u64;
+            for kv in self.trees.stream.range(seq_key(s0 + 1)..=seq_key(s1)) {
+                let (k, v) = kv?;
+                let rec = decode_record(STREAM, &k, &v)?;
+                touched.insert(rec.id, rec.new);
+                n += 1;
+            }
+            if n == s1 - s0 {
+                return Ok(touched);
+            }
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+        Err(StoreError::Sled(format!(
+            "the change records {}..={s1} did not all appear; try the backup again",
+            s0 + 1
+        )))
+    }
+
+    /// The store as it was right after the last record written at or before `at_ms` (the
+    /// stream is read in seq order up to the first record stamped later), as a snapshot, with
+    /// the current budgets (they are not in the stream). A trimmed stream (`[stream]
+    /// keep_days`) starts from its base (`store/retention.rs`): a time before the last trimmed
+    /// record is refused, naming the earliest time that can be rebuilt.
+    pub fn snapshot_at(&self, at_ms: i64) -> Result<Snapshot, StoreError> {
+        let mut live: HashMap<u128, StoredItem> = HashMap::new();
+        let start = self.trees.stream_start()?;
+        let mut seq = start.saturating_sub(1);
+        if let Some(base_at) = super::super::retention::base_at(&self.trees)? {
+            if at_ms < base_at {
+                return Err(StoreError::BeforeWindow {
+                    start,
+                    // Rounded up to a whole second, so the time shown can be typed as it is.
+                    earliest: show_ms(
+                        base_at
+                            .saturating_add(999)
+                            .div_euclid(1000)
+                            .saturating_mul(1000),
+                    ),
+                });
+            }
+            super::super::retention::for_each_base(&self.trees, |e| {
+                if let super::super::retention::BaseEntry::Live(id, img) = e {
+                    live.insert(id, img);
+                }
+                Ok(())
+            })?;
+        }
+        for kv in self.trees.stream.iter() {
+            let (k, v) = kv?;
+            let rec = decode_record(STREAM, &k, &v)?;
+            if rec.at > at_ms {
+                break;
+            }
+            seq = decode_seq(&k)
+                .ok_or_else(|| super::super::error::corrupt(STREAM, &k, "key is not a seq"))?;
+            match rec.new {
+                Some(img) => live.insert(rec.id, img),
+                None => live.remove(&rec.id),
+            };
+        }
+        let mut items: Vec<(ExpenseId, StoredItem)> =
+            live.into_iter().map(|(id, i)| (ExpenseId(id), i)).collect();
+        items.sort_by_key(|(id, _)| *id);
+        Ok(Snapshot {
+            seq,
+            month_start_day: self.month_start_day()?,
+            items,
+            budgets: self.budgets()?,
+            imports: Vec::new(),
+            skipped: 0,
+        })
+    }
+}
+
+/// `ms` as local time, `YYYY-MM-DD HH:MM:SS` (what `restore --at` reads).
+fn show_ms(ms: i64) -> String {
+    use chrono::TimeZone;
+    match chrono::Local.timestamp_millis_opt(ms).single() {
+        Some(t) => t.format("%Y-%m-%d %H:%M:%S").to_string(),
+        None => format!("{ms} ms after 1970"),
+    }
+}
+
+/// Creates `path` for writing, owner-only, replacing a leftover.
+fn open_private(path: &Path) -> Result<File, StoreError> {
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)
+        .map_err(io_err(path))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::read_backup;
+    use super::super::tests::draft;
+    use super::*;
+    use crate::store::Origin;
+
+    /// Writes that land during the scan (a modify, a delete, an insert) are taken from the
+    /// stream: the file holds the state at S1, each id once.
+    #[test]
+    fn writes_during_the_scan_are_taken_from_the_stream() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open_temporary().unwrap();
+        let ids: Vec<ExpenseId> = (1..=3)
+            .map(|i| store.put(draft(i * 100), Origin::User, i).unwrap().id)
+            .collect();
+        let path = dir.path().join("b.jsonl");
+        let tmp = dir.path().join("b.jsonl.tmp");
+        let s = store.clone();
+        let during = move || {
+            s.update(ids[0], 1, draft(111), Origin::User, 10).unwrap();
+            s.delete(ids[1], 1, Origin::User, 11).unwrap();
+            s.put(draft(444), Origin::User, 12).unwrap();
+        };
+        let now = chrono::Utc::now();
+        let info = store.backup_inner(&path, &tmp, now, &during).unwrap();
+        assert_eq!((info.seq, info.expenses), (6, 3));
+        let snap = read_backup(&path).unwrap();
+        assert_eq!(snap.seq, 6);
+        let mut amounts: Vec<i64> = snap.items.iter().map(|(_, i)| i.amount).collect();
+        amounts.sort_unstable();
+        assert_eq!(amounts, vec![111, 300, 444]);
+        assert!(!tmp.exists());
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+}
