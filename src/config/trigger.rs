@@ -15,10 +15,10 @@
 //! timeout_secs = 30                  # a command running longer is killed (a failure)
 //! ```
 
+use crate::domain::change::{Event, Origin};
 use crate::domain::stream::View;
 use crate::domain::trigger::{TriggerSpec, MAX_BACKOFF, MIN_SCALE};
 use crate::domain::{money, Currency};
-use crate::domain::change::{Event, Origin};
 use serde::Deserialize;
 use std::time::Duration;
 

@@ -4,9 +4,9 @@
 //! `engine::triggers`. Pure: the filter reads only the record.
 
 use super::category::is_within;
+use super::change::{ChangeRecord, Event, Origin};
 use super::stream::View;
 use super::Expense;
-use super::change::{ChangeRecord, Event, Origin};
 use std::time::Duration;
 
 /// One configured trigger.

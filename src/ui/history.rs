@@ -103,7 +103,9 @@ fn render_list(state: &State, chrome: &Chrome, frame: &mut Frame, area: Rect) {
     // The stream has one order (newest first), so no column carries a sort arrow.
     let table = DataTable {
         columns: &columns,
-        rows: (h.cursor.offset..end).map(|i| h.row(i).map(ListRow)).collect(),
+        rows: (h.cursor.offset..end)
+            .map(|i| h.row(i).map(ListRow))
+            .collect(),
         sort: None,
         selected: Some(h.cursor.selected.saturating_sub(h.cursor.offset)),
         theme: t,

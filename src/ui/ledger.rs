@@ -169,7 +169,9 @@ fn render_table(state: &State, chrome: &Chrome, frame: &mut Frame, area: Rect) {
     };
     let table = DataTable {
         columns: &columns,
-        rows: (l.cursor.offset..end).map(|i| l.row(i).map(LedgerRow)).collect(),
+        rows: (l.cursor.offset..end)
+            .map(|i| l.row(i).map(LedgerRow))
+            .collect(),
         sort: Some(Sort {
             column: sorted,
             arrow: if l.descending { "↓" } else { "↑" },

@@ -6,8 +6,8 @@
 use super::panel_title;
 use crate::app::state::ReviewState;
 use crate::domain::money::format_grouped;
-use crate::domain::text::inert;
 use crate::domain::review::{CategoryTotal, Review, TREND_MONTHS};
+use crate::domain::text::inert;
 use crate::ui::chart::{columns, hbar, Column, ColumnStyles};
 use crate::ui::theme::{Meaning, Theme};
 use ratatui::layout::Rect;

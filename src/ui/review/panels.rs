@@ -3,8 +3,8 @@
 //! cut to the panel width so the amounts stay aligned on the right.
 
 use super::{money, panel_title};
-use crate::domain::text::inert;
 use crate::domain::review::ReviewDetails;
+use crate::domain::text::inert;
 use crate::ui::theme::{Meaning, Theme};
 use chrono::Datelike;
 use ratatui::layout::Rect;

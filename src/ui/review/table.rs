@@ -4,8 +4,8 @@
 
 use crate::app::state::ReviewState;
 use crate::domain::money::{format_grouped, percent_change};
-use crate::domain::text::inert;
 use crate::domain::review::{CategorySort, CategoryTotal, Review};
+use crate::domain::text::inert;
 use crate::ui::chart::hbar;
 use crate::ui::theme::{Meaning, Theme};
 use crate::ui::widgets::table::{Column, DataTable, DataToCell, Sort};
