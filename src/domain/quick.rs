@@ -448,3 +448,94 @@ pub fn resolve_category(
         _ => Err(QuickReason::AmbiguousCategory(candidates)),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn today() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 11, 21).unwrap()
+    }
+
+    fn line(s: &str) -> String {
+        let known = [("food:groceries".to_string(), 3), ("fun".to_string(), 1)];
+        let ctx = QuickContext {
+            today: today(),
+            currency: Currency::EUR,
+            categories: &known,
+            allow_new: false,
+        };
+        match split(s) {
+            Ok(words) => parse(&words, &ctx).unwrap_err().to_string(),
+            Err(e) => e.to_string(),
+        }
+    }
+
+    #[test]
+    fn reasons_read_word_for_word() {
+        let cases = [
+            (
+                "12 groceries \"x",
+                "word 3 'x': the closing quote is missing",
+            ),
+            (
+                "12 groceries @A @B",
+                "word 4 '@B': a second payee (one @payee per expense)",
+            ),
+            ("12 groceries @", "word 3 '@': the payee after '@' is empty"),
+            ("12 groceries #", "word 3 '#': the tag after '#' is empty"),
+            ("12 groceries today -1", "word 4 '-1': a second date"),
+            ("12 EUR USD groceries", "word 3 'USD': a second currency"),
+            (
+                "12 groceries 3 4",
+                "word 4 '4': a second amount (word 1 is the amount)",
+            ),
+            (
+                "12 groceries 1.5",
+                "word 3 '1.5': a second amount (only one per expense; a day of the month is 1-31)",
+            ),
+            (
+                "12 groceries 31",
+                "word 3 '31': November 2026 has no day 31",
+            ),
+            (
+                "12 groceries fun",
+                "word 3 'fun': a second category (word 2 'groceries' is the category; \
+                 quote a note: \"...\")",
+            ),
+            ("groceries", "no amount (e.g. expense add 12.50 groceries)"),
+            ("12", "no category (known: food:groceries, fun)"),
+            (
+                "12 xyzzy",
+                "word 2 'xyzzy': unknown category (known: food:groceries, fun); end it with '!' \
+                 (or pass --new-category) to create it",
+            ),
+            (
+                "12 f",
+                "word 2 'f': ambiguous category: food:groceries, fun",
+            ),
+            (
+                "12 groceries 2023-02-30",
+                "word 3 '2023-02-30': date '2023-02-30' does not exist",
+            ),
+            (
+                "12,3.4 groceries",
+                "word 1 '12,3.4': digit groups after ',' or ' ' must have exactly three digits",
+            ),
+        ];
+        for (input, want) in cases {
+            assert_eq!(line(input), want, "{input}");
+        }
+        assert_eq!(QuickReason::OutOfRange.to_string(), "out of range");
+        assert_eq!(
+            QuickReason::NoCategory(Vec::new()).to_string(),
+            "no category (write one, e.g. food:groceries)"
+        );
+        assert_eq!(
+            resolve_category("a::b", false, &[])
+                .unwrap_err()
+                .to_string(),
+            "category 'a::b' has an empty part between ':'"
+        );
+    }
+}
