@@ -18,7 +18,7 @@ pub const ENV: &str = "EXPENSE_NOW";
 static OFFSET_MS: OnceLock<i64> = OnceLock::new();
 
 /// Parses an `EXPENSE_NOW` value.
-pub fn parse(text: &str) -> Result<DateTime<Utc>, String> {
+pub fn parse(text: &str) -> Result<DateTime<Utc>, ClockError> {
     let t = text.trim();
     if let Ok(at) = DateTime::parse_from_rfc3339(t) {
         return Ok(at.with_timezone(&Utc));
@@ -31,15 +31,25 @@ pub fn parse(text: &str) -> Result<DateTime<Utc>, String> {
             return Ok(at.with_timezone(&Utc));
         }
     }
-    Err(format!(
-        "{ENV}='{t}' is not a time: use RFC 3339 like 2026-12-30T10:00:00Z, or YYYY-MM-DD"
-    ))
+    Err(ClockError::NotATime(t.to_string()))
+}
+
+/// Why an `EXPENSE_NOW` value was refused; its `Display` is the message a person reads.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ClockError {
+    /// The value (trimmed) is neither RFC 3339 nor `YYYY-MM-DD`.
+    #[error(
+        "{}='{}' is not a time: use RFC 3339 like 2026-12-30T10:00:00Z, or YYYY-MM-DD",
+        ENV,
+        .0
+    )]
+    NotATime(String),
 }
 
 /// Reads `EXPENSE_NOW` and fixes the clock; an unreadable value is an error naming it. Call once
 /// at start (main does); without it the first reading of the clock does the same and ignores a
 /// bad value.
-pub fn init(env: &dyn Fn(&str) -> Option<String>) -> Result<(), String> {
+pub fn init(env: &dyn Fn(&str) -> Option<String>) -> Result<(), ClockError> {
     let offset = match env(ENV) {
         Some(v) => parse(&v)?.timestamp_millis() - Utc::now().timestamp_millis(),
         None => 0,
@@ -96,7 +106,10 @@ mod tests {
             1_798_624_800_000
         );
         assert!(parse("2026-12-30").is_ok());
-        let e = parse("tomorrow").unwrap_err();
-        assert!(e.contains("EXPENSE_NOW='tomorrow'"), "{e}");
+        let e = parse("tomorrow").unwrap_err().to_string();
+        assert_eq!(
+            e,
+            "EXPENSE_NOW='tomorrow' is not a time: use RFC 3339 like 2026-12-30T10:00:00Z, or YYYY-MM-DD"
+        );
     }
 }

@@ -386,14 +386,16 @@ impl Config {
             })?;
         }
         if let Some(import) = file.import {
-            let at = |key: &str, e: String| eyre!("{}: import.{key}: {e}", path.display());
+            let at = |key: &str, e: &dyn std::fmt::Display| {
+                eyre!("{}: import.{key}: {e}", path.display())
+            };
             if let Some(c) = import.default_category {
                 self.import.default_category =
-                    parse_category(&c).map_err(|e| at("default_category", e))?;
+                    parse_category(&c).map_err(|e| at("default_category", &e))?;
             }
             for (i, r) in import.rules.iter().enumerate() {
                 let rule = CategoryRule::new(&r.payee, &r.category)
-                    .map_err(|e| at(&format!("rules[{i}] (payee '{}')", r.payee), e))?;
+                    .map_err(|e| at(&format!("rules[{i}] (payee '{}')", r.payee), &e))?;
                 self.import.rules.push(rule);
             }
             for (name, p) in &import.profiles {

@@ -31,8 +31,8 @@ impl Month {
     }
 
     /// Parses `YYYY-MM` strictly.
-    pub fn parse(s: &str) -> Result<Month, String> {
-        let bad = || format!("month '{s}' must be YYYY-MM, e.g. 2026-11");
+    pub fn parse(s: &str) -> Result<Month, PeriodError> {
+        let bad = || PeriodError::Shape(s.to_string());
         let b = s.as_bytes();
         if b.len() != 7
             || b[4] != b'-'
@@ -46,7 +46,10 @@ impl Month {
         let year: i32 = s[..4].parse().map_err(|_| bad())?;
         let month: u32 = s[5..].parse().map_err(|_| bad())?;
         if !(1..=12).contains(&month) {
-            return Err(format!("month '{s}': {month} is not a month (01-12)"));
+            return Err(PeriodError::NotAMonth {
+                text: s.to_string(),
+                month,
+            });
         }
         Ok(Month { year, month })
     }
@@ -115,6 +118,22 @@ impl Month {
     }
 }
 
+/// Why a month was refused; its `Display` is the message a person reads.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PeriodError {
+    /// Not shaped `YYYY-MM`.
+    #[error("month '{0}' must be YYYY-MM, e.g. 2026-11")]
+    Shape(String),
+    /// Shaped right, but the month number is not 1-12.
+    #[error("month '{text}': {month} is not a month (01-12)")]
+    NotAMonth {
+        /// The text as written.
+        text: String,
+        /// The month number it holds.
+        month: u32,
+    },
+}
+
 impl fmt::Display for Month {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{:04}-{:02}", self.year, self.month)
@@ -163,5 +182,15 @@ mod tests {
             Month::containing(d("2027-01-03"), 25).to_string(),
             "2026-12"
         );
+    }
+
+    #[test]
+    fn bad_months_are_quoted() {
+        let msg = |s: &str| Month::parse(s).unwrap_err().to_string();
+        assert_eq!(
+            msg("2026-1"),
+            "month '2026-1' must be YYYY-MM, e.g. 2026-11"
+        );
+        assert_eq!(msg("2026-13"), "month '2026-13': 13 is not a month (01-12)");
     }
 }

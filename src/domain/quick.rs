@@ -8,8 +8,10 @@
 //! such as `3` after the amount, `-2` for two days ago). Errors name the word they are about.
 
 use super::expense::{Draft, Kind};
-use super::money::{eval_amount, Currency};
-use super::validate::{parse_category, parse_iso_date, parse_note, parse_payee, parse_tags};
+use super::money::{eval_amount, Currency, MoneyError};
+use super::validate::{
+    parse_category, parse_iso_date, parse_note, parse_payee, parse_tags, FieldError,
+};
 use chrono::{Datelike, NaiveDate, Weekday};
 use std::fmt;
 
@@ -53,7 +55,7 @@ pub fn split(line: &str) -> Result<Vec<Word>, QuickError> {
         return Err(QuickError::new(
             words.len() + 1,
             &cur,
-            "the closing quote is missing",
+            QuickReason::UnclosedQuote,
         ));
     }
     if !cur.is_empty() || quoted {
@@ -92,11 +94,78 @@ pub struct QuickError {
     /// The word as typed.
     pub text: String,
     /// What is wrong.
-    pub reason: String,
+    pub reason: QuickReason,
+}
+
+/// What is wrong with a quick-entry line or one of its words; its `Display` is the reason a
+/// person reads (after `word N 'text': ` when one word is at fault).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum QuickReason {
+    /// A quote is opened and never closed.
+    #[error("the closing quote is missing")]
+    UnclosedQuote,
+    /// A second `@payee`.
+    #[error("a second payee (one @payee per expense)")]
+    SecondPayee,
+    /// `@` alone.
+    #[error("the payee after '@' is empty")]
+    EmptyPayee,
+    /// `#` alone.
+    #[error("the tag after '#' is empty")]
+    EmptyTag,
+    /// A second date word.
+    #[error("a second date")]
+    SecondDate,
+    /// A second, different currency.
+    #[error("a second currency")]
+    SecondCurrency,
+    /// A second amount; holds the word number of the first.
+    #[error("a second amount (word {0} is the amount)")]
+    SecondAmount(usize),
+    /// A bare number after the amount that is no day of the month.
+    #[error("a second amount (only one per expense; a day of the month is 1-31)")]
+    NotADay,
+    /// A day this month does not have; `month` is any day of the month.
+    #[error("{} has no day {day}", .month.format("%B %Y"))]
+    NoSuchDay {
+        /// A day of the month meant.
+        month: NaiveDate,
+        /// The day asked for.
+        day: u32,
+    },
+    /// `-N` reaching before the first representable day.
+    #[error("out of range")]
+    OutOfRange,
+    /// A second category word.
+    #[error("a second category (word {word} '{category}' is the category; quote a note: \"...\")")]
+    SecondCategory {
+        /// The word number of the first.
+        word: usize,
+        /// The first category as written.
+        category: String,
+    },
+    /// The line has no amount.
+    #[error("no amount (e.g. expense add 12.50 groceries)")]
+    NoAmount,
+    /// The line has no category; holds the first known ones for the hint.
+    #[error("no category{}", known_hint(.0))]
+    NoCategory(Vec<String>),
+    /// No known category matches; holds the first known ones for the hint.
+    #[error("unknown category{}; end it with '!' (or pass --new-category) to create it", known_hint(.0))]
+    UnknownCategory(Vec<String>),
+    /// Several known categories match.
+    #[error("ambiguous category: {}", .0.join(", "))]
+    AmbiguousCategory(Vec<String>),
+    /// A field rule (date, payee, category, tags, note).
+    #[error(transparent)]
+    Field(#[from] FieldError),
+    /// The amount or currency, as the money parser words it.
+    #[error(transparent)]
+    Money(#[from] MoneyError),
 }
 
 impl QuickError {
-    fn new(word: usize, text: &str, reason: impl Into<String>) -> QuickError {
+    fn new(word: usize, text: &str, reason: impl Into<QuickReason>) -> QuickError {
         QuickError {
             word,
             text: text.to_string(),
@@ -108,13 +177,14 @@ impl QuickError {
 impl fmt::Display for QuickError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let text = crate::domain::text::shown(&self.text);
+        let reason = self.reason.to_string();
         if self.word == 0 {
-            f.write_str(&self.reason)
-        } else if self.reason.starts_with(&format!("'{text}'")) {
+            f.write_str(&reason)
+        } else if reason.starts_with(&format!("'{text}'")) {
             // The reason already quotes the word (amount errors do).
-            write!(f, "word {} {}", self.word, self.reason)
+            write!(f, "word {} {reason}", self.word)
         } else {
-            write!(f, "word {} '{text}': {}", self.word, self.reason)
+            write!(f, "word {} '{text}': {reason}", self.word)
         }
     }
 }
@@ -137,7 +207,7 @@ pub fn parse(words: &[Word], ctx: &QuickContext) -> Result<Draft, QuickError> {
     for (i, w) in words.iter().enumerate() {
         let n = i + 1;
         let t = w.text.trim();
-        let err = |reason: String| QuickError::new(n, t, reason);
+        let err = |reason: QuickReason| QuickError::new(n, t, reason);
         if w.quoted {
             notes.push(w.text.clone());
             continue;
@@ -147,24 +217,24 @@ pub fn parse(words: &[Word], ctx: &QuickContext) -> Result<Draft, QuickError> {
         }
         if let Some(p) = t.strip_prefix('@') {
             if payee.is_some() {
-                return Err(err("a second payee (one @payee per expense)".into()));
+                return Err(err(QuickReason::SecondPayee));
             }
             if p.trim().is_empty() {
-                return Err(err("the payee after '@' is empty".into()));
+                return Err(err(QuickReason::EmptyPayee));
             }
-            payee = Some(parse_payee(p).map_err(err)?);
+            payee = Some(parse_payee(p).map_err(|e| err(e.into()))?);
             continue;
         }
         if let Some(tag) = t.strip_prefix('#') {
             if tag.is_empty() {
-                return Err(err("the tag after '#' is empty".into()));
+                return Err(err(QuickReason::EmptyTag));
             }
             tags.push(tag.to_string());
             continue;
         }
         if let Some(d) = relative_date(t, ctx.today) {
             if date.is_some() {
-                return Err(err("a second date".into()));
+                return Err(err(QuickReason::SecondDate));
             }
             date = Some(d.map_err(err)?);
             continue;
@@ -172,7 +242,7 @@ pub fn parse(words: &[Word], ctx: &QuickContext) -> Result<Draft, QuickError> {
         let code = t.len() == 3 && t.chars().all(|c| c.is_ascii_alphabetic());
         if let Some(c) = code.then(|| Currency::parse(t).ok()).flatten() {
             if currency.is_some_and(|(_, prev)| prev != c) {
-                return Err(err("a second currency".into()));
+                return Err(err(QuickReason::SecondCurrency));
             }
             currency = Some((n, c));
             continue;
@@ -180,9 +250,9 @@ pub fn parse(words: &[Word], ctx: &QuickContext) -> Result<Draft, QuickError> {
         if looks_numeric(t) {
             let (text, sign, symbol) = strip_amount(t);
             if let Some(code) = symbol {
-                let c = Currency::parse(code).map_err(|e| err(e.to_string()))?;
+                let c = Currency::parse(code).map_err(|e| err(e.into()))?;
                 if currency.is_some_and(|(_, prev)| prev != c) {
-                    return Err(err("a second currency".into()));
+                    return Err(err(QuickReason::SecondCurrency));
                 }
                 currency = Some((n, c));
             }
@@ -197,7 +267,7 @@ pub fn parse(words: &[Word], ctx: &QuickContext) -> Result<Draft, QuickError> {
                     date = Some(day_of_month(text, ctx.today).map_err(err)?);
                 }
                 Some((first, _)) => {
-                    return Err(err(format!("a second amount (word {first} is the amount)")));
+                    return Err(err(QuickReason::SecondAmount(*first)));
                 }
             }
             continue;
@@ -207,28 +277,25 @@ pub fn parse(words: &[Word], ctx: &QuickContext) -> Result<Draft, QuickError> {
             None => (t, false),
         };
         if let Some((first, prev, _)) = &category {
-            return Err(err(format!(
-                "a second category (word {first} '{prev}' is the category; quote a note: \"...\")"
-            )));
+            return Err(err(QuickReason::SecondCategory {
+                word: *first,
+                category: prev.clone(),
+            }));
         }
         category = Some((n, name.to_string(), new));
     }
 
     let currency = currency.map_or(ctx.currency, |(_, c)| c);
     let Some((an, amount_text)) = amount else {
-        return Err(QuickError::new(
-            0,
-            "",
-            "no amount (e.g. expense add 12.50 groceries)",
-        ));
+        return Err(QuickError::new(0, "", QuickReason::NoAmount));
     };
     let amount = eval_amount(&amount_text, currency)
-        .map_err(|e| QuickError::new(an, &words[an - 1].text, e.to_string()))?;
+        .map_err(|e| QuickError::new(an, &words[an - 1].text, e))?;
     let Some((cn, cat_text, new)) = category else {
         return Err(QuickError::new(
             0,
             "",
-            format!("no category{}", known_hint(ctx.categories)),
+            QuickReason::NoCategory(first_known(ctx.categories)),
         ));
     };
     let category = resolve_category(&cat_text, new || ctx.allow_new, ctx.categories)
@@ -248,11 +315,11 @@ pub fn parse(words: &[Word], ctx: &QuickContext) -> Result<Draft, QuickError> {
 }
 
 /// `today`, `yesterday`, weekdays, `-N`, `YYYY-MM-DD`, `MM-DD`; `None` when `t` is no date word.
-fn relative_date(t: &str, today: NaiveDate) -> Option<Result<NaiveDate, String>> {
+fn relative_date(t: &str, today: NaiveDate) -> Option<Result<NaiveDate, QuickReason>> {
     let lower = t.to_ascii_lowercase();
     match lower.as_str() {
         "today" => return Some(Ok(today)),
-        "yesterday" => return Some(today.pred_opt().ok_or_else(|| "date out of range".into())),
+        "yesterday" => return Some(today.pred_opt().ok_or(FieldError::DateOutOfRange.into())),
         _ => {}
     }
     if let Some(wd) = weekday(&lower) {
@@ -265,14 +332,14 @@ fn relative_date(t: &str, today: NaiveDate) -> Option<Result<NaiveDate, String>>
             return Some(
                 today
                     .checked_sub_days(chrono::Days::new(n))
-                    .ok_or_else(|| "out of range".into()),
+                    .ok_or(QuickReason::OutOfRange),
             );
         }
     }
     let b = t.as_bytes();
     // Anything shaped like a year and a dash is a date, checked strictly (`2023-2-3` is refused).
     if b.len() > 5 && b[4] == b'-' && b[..4].iter().all(u8::is_ascii_digit) {
-        return Some(parse_iso_date(t));
+        return Some(parse_iso_date(t).map_err(QuickReason::from));
     }
     if b.len() == 5
         && b[2] == b'-'
@@ -280,7 +347,9 @@ fn relative_date(t: &str, today: NaiveDate) -> Option<Result<NaiveDate, String>>
             .enumerate()
             .all(|(i, c)| i == 2 || c.is_ascii_digit())
     {
-        return Some(parse_iso_date(&format!("{:04}-{t}", today.year())));
+        return Some(
+            parse_iso_date(&format!("{:04}-{t}", today.year())).map_err(QuickReason::from),
+        );
     }
     None
 }
@@ -299,12 +368,10 @@ fn weekday(s: &str) -> Option<Weekday> {
 }
 
 /// A day of this month, for a bare number after the amount.
-fn day_of_month(t: &str, today: NaiveDate) -> Result<NaiveDate, String> {
-    let day: u32 = t.parse().map_err(|_| {
-        "a second amount (only one per expense; a day of the month is 1-31)".to_string()
-    })?;
+fn day_of_month(t: &str, today: NaiveDate) -> Result<NaiveDate, QuickReason> {
+    let day: u32 = t.parse().map_err(|_| QuickReason::NotADay)?;
     NaiveDate::from_ymd_opt(today.year(), today.month(), day)
-        .ok_or_else(|| format!("{} has no day {day}", today.format("%B %Y")))
+        .ok_or(QuickReason::NoSuchDay { month: today, day })
 }
 
 /// Digits with optional sign, currency symbol and the amount characters (`+€1,234.50`, `3*2.40`).
@@ -328,18 +395,26 @@ fn strip_amount(t: &str) -> (&str, Option<char>, Option<&'static str>) {
     (rest, sign, None)
 }
 
-fn known_hint(known: &[(String, u64)]) -> String {
-    if known.is_empty() {
+/// The first eight known categories, for [`known_hint`].
+fn first_known(known: &[(String, u64)]) -> Vec<String> {
+    known.iter().take(8).map(|(n, _)| n.clone()).collect()
+}
+
+fn known_hint(names: &[String]) -> String {
+    if names.is_empty() {
         " (write one, e.g. food:groceries)".into()
     } else {
-        let names: Vec<&str> = known.iter().take(8).map(|(n, _)| n.as_str()).collect();
         format!(" (known: {})", names.join(", "))
     }
 }
 
 /// The category as written when known (or a parent of known ones) or marked new; else a unique
 /// prefix or fuzzy match of a known one; else an error listing the candidates.
-pub fn resolve_category(text: &str, new: bool, known: &[(String, u64)]) -> Result<String, String> {
+pub fn resolve_category(
+    text: &str,
+    new: bool,
+    known: &[(String, u64)],
+) -> Result<String, QuickReason> {
     let written = parse_category(text)?;
     let lower = written.to_lowercase();
     let is_known = |c: &str| {
@@ -369,10 +444,98 @@ pub fn resolve_category(text: &str, new: bool, known: &[(String, u64)]) -> Resul
     };
     match candidates.len() {
         1 => Ok(candidates[0].clone()),
-        0 => Err(format!(
-            "unknown category{}; end it with '!' (or pass --new-category) to create it",
-            known_hint(known)
-        )),
-        _ => Err(format!("ambiguous category: {}", candidates.join(", "))),
+        0 => Err(QuickReason::UnknownCategory(first_known(known))),
+        _ => Err(QuickReason::AmbiguousCategory(candidates)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn today() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 11, 21).unwrap()
+    }
+
+    fn line(s: &str) -> String {
+        let known = [("food:groceries".to_string(), 3), ("fun".to_string(), 1)];
+        let ctx = QuickContext {
+            today: today(),
+            currency: Currency::EUR,
+            categories: &known,
+            allow_new: false,
+        };
+        match split(s) {
+            Ok(words) => parse(&words, &ctx).unwrap_err().to_string(),
+            Err(e) => e.to_string(),
+        }
+    }
+
+    #[test]
+    fn reasons_read_word_for_word() {
+        let cases = [
+            (
+                "12 groceries \"x",
+                "word 3 'x': the closing quote is missing",
+            ),
+            (
+                "12 groceries @A @B",
+                "word 4 '@B': a second payee (one @payee per expense)",
+            ),
+            ("12 groceries @", "word 3 '@': the payee after '@' is empty"),
+            ("12 groceries #", "word 3 '#': the tag after '#' is empty"),
+            ("12 groceries today -1", "word 4 '-1': a second date"),
+            ("12 EUR USD groceries", "word 3 'USD': a second currency"),
+            (
+                "12 groceries 3 4",
+                "word 4 '4': a second amount (word 1 is the amount)",
+            ),
+            (
+                "12 groceries 1.5",
+                "word 3 '1.5': a second amount (only one per expense; a day of the month is 1-31)",
+            ),
+            (
+                "12 groceries 31",
+                "word 3 '31': November 2026 has no day 31",
+            ),
+            (
+                "12 groceries fun",
+                "word 3 'fun': a second category (word 2 'groceries' is the category; \
+                 quote a note: \"...\")",
+            ),
+            ("groceries", "no amount (e.g. expense add 12.50 groceries)"),
+            ("12", "no category (known: food:groceries, fun)"),
+            (
+                "12 xyzzy",
+                "word 2 'xyzzy': unknown category (known: food:groceries, fun); end it with '!' \
+                 (or pass --new-category) to create it",
+            ),
+            (
+                "12 f",
+                "word 2 'f': ambiguous category: food:groceries, fun",
+            ),
+            (
+                "12 groceries 2023-02-30",
+                "word 3 '2023-02-30': date '2023-02-30' does not exist",
+            ),
+            (
+                "12,3.4 groceries",
+                "word 1 '12,3.4': digit groups after ',' or ' ' must have exactly three digits",
+            ),
+        ];
+        for (input, want) in cases {
+            assert_eq!(line(input), want, "{input}");
+        }
+        assert_eq!(QuickReason::OutOfRange.to_string(), "out of range");
+        assert_eq!(
+            QuickReason::NoCategory(Vec::new()).to_string(),
+            "no category (write one, e.g. food:groceries)"
+        );
+        assert_eq!(
+            resolve_category("a::b", false, &[])
+                .unwrap_err()
+                .to_string(),
+            "category 'a::b' has an empty part between ':'"
+        );
     }
 }

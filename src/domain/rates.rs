@@ -2,7 +2,7 @@
 //! as exact rationals. Rule: conversion is integer arithmetic with one rounding (half away from
 //! zero) at the end; no float ever sees an amount or a rate.
 
-use super::Currency;
+use super::{Currency, MoneyError};
 
 /// Rates into one target currency.
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
@@ -16,29 +16,71 @@ pub struct Rates {
 /// Most decimal places a rate may have.
 const MAX_RATE_DECIMALS: usize = 12;
 
+/// Why a `[rates]` entry was refused; its `Display` is the message a person reads.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RateError {
+    /// The key is not a known currency.
+    #[error("rates: {0}")]
+    Currency(MoneyError),
+    /// The value is not a usable rate.
+    #[error("rates: {code} = \"{rate}\": {why}")]
+    Bad {
+        /// The currency code as written.
+        code: String,
+        /// The rate as written.
+        rate: String,
+        /// What is wrong with it.
+        why: BadRate,
+    },
+}
+
+/// What is wrong with a rate's value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum BadRate {
+    /// Not digits with at most one `.`.
+    #[error("write a plain decimal number such as 0.92")]
+    NotDecimal,
+    /// More than 12 digits after the point.
+    #[error("at most {} decimal places", MAX_RATE_DECIMALS)]
+    TooManyDecimals,
+    /// More than 15 digits before the point.
+    #[error("too large")]
+    TooLarge,
+    /// The digits do not make a number.
+    #[error("not a number")]
+    NotANumber,
+    /// Zero.
+    #[error("a rate must be above zero")]
+    Zero,
+}
+
 impl Rates {
     /// Adds the rate of `code` written as `rate` (`"0.92"`, `"1"`, `"157.3"`); the error names
     /// the code and quotes the value.
-    pub fn insert(&mut self, code: &str, rate: &str) -> Result<(), String> {
-        let currency = Currency::parse(code).map_err(|e| format!("rates: {e}"))?;
-        let bad = |why: &str| format!("rates: {code} = \"{rate}\": {why}");
+    pub fn insert(&mut self, code: &str, rate: &str) -> Result<(), RateError> {
+        let currency = Currency::parse(code).map_err(RateError::Currency)?;
+        let bad = |why: BadRate| RateError::Bad {
+            code: code.to_string(),
+            rate: rate.to_string(),
+            why,
+        };
         let s = rate.trim();
         let (int, frac) = s.split_once('.').unwrap_or((s, ""));
         if int.is_empty() && frac.is_empty()
             || !int.chars().chain(frac.chars()).all(|c| c.is_ascii_digit())
         {
-            return Err(bad("write a plain decimal number such as 0.92"));
+            return Err(bad(BadRate::NotDecimal));
         }
         if frac.len() > MAX_RATE_DECIMALS {
-            return Err(bad("at most 12 decimal places"));
+            return Err(bad(BadRate::TooManyDecimals));
         }
         if int.len() > 15 {
-            return Err(bad("too large"));
+            return Err(bad(BadRate::TooLarge));
         }
         let digits = format!("{int}{frac}");
-        let num: i128 = digits.parse().map_err(|_| bad("not a number"))?;
+        let num: i128 = digits.parse().map_err(|_| bad(BadRate::NotANumber))?;
         if num == 0 {
-            return Err(bad("a rate must be above zero"));
+            return Err(bad(BadRate::Zero));
         }
         let den = 10i128.pow(frac.len() as u32);
         self.rates.retain(|r| r.0 != currency);
@@ -116,9 +158,40 @@ mod tests {
     fn bad_rates_are_named() {
         let mut r = Rates::default();
         for bad in ["", "abc", "1e3", "-1", "0", "0.0000000000001", "1,5"] {
-            let e = r.insert("USD", bad).unwrap_err();
+            let e = r.insert("USD", bad).unwrap_err().to_string();
             assert!(e.contains("USD"), "{e}");
         }
-        assert!(r.insert("XXX", "1").unwrap_err().contains("XXX"));
+        assert!(r
+            .insert("XXX", "1")
+            .unwrap_err()
+            .to_string()
+            .contains("XXX"));
+    }
+
+    #[test]
+    fn rate_messages_read_as_before() {
+        let mut r = Rates::default();
+        let msg = |r: &mut Rates, c: &str, v: &str| r.insert(c, v).unwrap_err().to_string();
+        assert_eq!(
+            msg(&mut r, "USD", "1,5"),
+            "rates: USD = \"1,5\": write a plain decimal number such as 0.92"
+        );
+        assert_eq!(
+            msg(&mut r, "USD", "0.0000000000001"),
+            "rates: USD = \"0.0000000000001\": at most 12 decimal places"
+        );
+        assert_eq!(
+            msg(&mut r, "USD", "1234567890123456"),
+            "rates: USD = \"1234567890123456\": too large"
+        );
+        assert_eq!(
+            msg(&mut r, "USD", " 0.0 "),
+            "rates: USD = \" 0.0 \": a rate must be above zero"
+        );
+        assert_eq!(BadRate::NotANumber.to_string(), "not a number");
+        assert_eq!(
+            msg(&mut r, "XXX", "1"),
+            format!("rates: {}", Currency::parse("XXX").unwrap_err())
+        );
     }
 }

@@ -4,7 +4,7 @@
 //! (`lidl` matches `LIDL Berlin 42`); with `*` (any run of characters) or `?` (one character) it
 //! must match the whole payee (`amzn*mktp*`).
 
-use super::validate::parse_category;
+use super::validate::{parse_category, FieldError};
 
 /// One rule: payees matching `pattern` get `category`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -20,9 +20,9 @@ pub struct CategoryRule {
 impl CategoryRule {
     /// Checks the pattern (not empty) and the category (`parse_category`); the error is the
     /// sentence a person reads.
-    pub fn new(pattern: &str, category: &str) -> Result<CategoryRule, String> {
+    pub fn new(pattern: &str, category: &str) -> Result<CategoryRule, RuleError> {
         if pattern.trim().is_empty() {
-            return Err("the payee pattern is empty".into());
+            return Err(RuleError::EmptyPattern);
         }
         let category = parse_category(category)?;
         Ok(CategoryRule {
@@ -42,6 +42,17 @@ impl CategoryRule {
             text.windows(n).any(|w| w == self.folded.as_slice())
         }
     }
+}
+
+/// Why a rule was refused; its `Display` is the message a person reads.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RuleError {
+    /// The payee pattern is blank.
+    #[error("the payee pattern is empty")]
+    EmptyPattern,
+    /// The category is not a valid path.
+    #[error(transparent)]
+    Category(#[from] FieldError),
 }
 
 /// The category of the first rule matching `payee`.
@@ -110,9 +121,13 @@ mod tests {
         assert_eq!(categorize(&rules, "UBER EATS 55"), Some("food:delivery"));
         assert_eq!(categorize(&rules, "Uber BV"), Some("transport"));
         assert_eq!(categorize(&rules, "Rewe"), None);
-        assert!(CategoryRule::new(" ", "x").unwrap_err().contains("empty"));
-        assert!(CategoryRule::new("a", "food::x")
-            .unwrap_err()
-            .contains("food::x"));
+        assert_eq!(
+            CategoryRule::new(" ", "x").unwrap_err().to_string(),
+            "the payee pattern is empty"
+        );
+        assert_eq!(
+            CategoryRule::new("a", "food::x").unwrap_err().to_string(),
+            "category 'food::x' has an empty part between ':'"
+        );
     }
 }

@@ -1,7 +1,7 @@
 //! Every rule a field obeys, with the message a person reads. Used by the form, the CLI and import.
 
 use super::expense::{Draft, Kind};
-use super::money::{eval_amount, Currency};
+use super::money::{eval_amount, Currency, MoneyError};
 use chrono::NaiveDate;
 
 /// Longest payee, in characters.
@@ -64,30 +64,80 @@ impl Field {
     }
 }
 
+/// Why a field's text was refused; its `Display` is the message a person reads.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FieldError {
+    /// The date is blank.
+    #[error("date is empty (try today, yesterday, -3 or 2026-11-21)")]
+    DateEmpty,
+    /// `yesterday` of the first representable day.
+    #[error("date out of range")]
+    DateOutOfRange,
+    /// `-N` whose N is not a number.
+    #[error("'{0}' is not a number of days")]
+    NotDays(String),
+    /// `-N` reaching before the first representable day.
+    #[error("'{0}' is out of range")]
+    DaysOutOfRange(String),
+    /// Not shaped `YYYY-MM-DD`.
+    #[error("date '{0}' must be YYYY-MM-DD (or today, yesterday, -3)")]
+    DateShape(String),
+    /// Shaped right, but no such day (`2023-02-30`).
+    #[error("date '{0}' does not exist")]
+    NoSuchDate(String),
+    /// The category is blank.
+    #[error("category is empty (e.g. food:groceries)")]
+    CategoryEmpty,
+    /// The category is longer than [`MAX_CATEGORY`].
+    #[error("category is longer than {} characters", MAX_CATEGORY)]
+    CategoryTooLong,
+    /// The category has an empty `:` segment.
+    #[error("category '{0}' has an empty part between ':'")]
+    CategoryEmptyPart(String),
+    /// The payee is longer than [`MAX_PAYEE`].
+    #[error("payee is longer than {} characters", MAX_PAYEE)]
+    PayeeTooLong,
+    /// The note is longer than [`MAX_NOTE`]; `bytes` is its length in bytes.
+    #[error("note is too long ({bytes} bytes; at most {} characters)", MAX_NOTE)]
+    NoteTooLong {
+        /// Length of the refused note, in bytes.
+        bytes: usize,
+    },
+    /// One tag is longer than [`MAX_TAG`].
+    #[error("tag '{}' is longer than {} characters", .0, MAX_TAG)]
+    TagTooLong(String),
+    /// More than [`MAX_TAGS`] tags; holds how many.
+    #[error("{} tags; at most {}", .0, MAX_TAGS)]
+    TooManyTags(usize),
+    /// The currency or the amount, as the money parser words it.
+    #[error(transparent)]
+    Money(MoneyError),
+}
+
 /// A strict `YYYY-MM-DD`, or `today`, `yesterday`, `-N` (N days ago).
-pub fn parse_date(input: &str, today: NaiveDate) -> Result<NaiveDate, String> {
+pub fn parse_date(input: &str, today: NaiveDate) -> Result<NaiveDate, FieldError> {
     let s = input.trim();
     match s.to_ascii_lowercase().as_str() {
-        "" => return Err("date is empty (try today, yesterday, -3 or 2026-11-21)".into()),
+        "" => return Err(FieldError::DateEmpty),
         "today" | "t" => return Ok(today),
-        "yesterday" | "y" => return today.pred_opt().ok_or_else(|| "date out of range".into()),
+        "yesterday" | "y" => return today.pred_opt().ok_or(FieldError::DateOutOfRange),
         _ => {}
     }
     if let Some(days) = s.strip_prefix('-') {
         if !days.is_empty() && days.len() <= 5 && days.bytes().all(|b| b.is_ascii_digit()) {
             let n: u64 = days
                 .parse()
-                .map_err(|_| format!("'{s}' is not a number of days"))?;
+                .map_err(|_| FieldError::NotDays(s.to_string()))?;
             return today
                 .checked_sub_days(chrono::Days::new(n))
-                .ok_or_else(|| format!("'{s}' is out of range"));
+                .ok_or_else(|| FieldError::DaysOutOfRange(s.to_string()));
         }
     }
     parse_iso_date(s)
 }
 
 /// A strict ISO date: four-digit year, two-digit month and day, and a day that exists.
-pub fn parse_iso_date(s: &str) -> Result<NaiveDate, String> {
+pub fn parse_iso_date(s: &str) -> Result<NaiveDate, FieldError> {
     let b = s.as_bytes();
     let shape = b.len() == 10
         && b[4] == b'-'
@@ -96,56 +146,51 @@ pub fn parse_iso_date(s: &str) -> Result<NaiveDate, String> {
             .enumerate()
             .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit());
     if !shape {
-        return Err(format!(
-            "date '{s}' must be YYYY-MM-DD (or today, yesterday, -3)"
-        ));
+        return Err(FieldError::DateShape(s.to_string()));
     }
     let (y, m, d) = (
         s[..4].parse::<i32>().unwrap_or(0),
         s[5..7].parse::<u32>().unwrap_or(0),
         s[8..].parse::<u32>().unwrap_or(0),
     );
-    NaiveDate::from_ymd_opt(y, m, d).ok_or_else(|| format!("date '{s}' does not exist"))
+    NaiveDate::from_ymd_opt(y, m, d).ok_or_else(|| FieldError::NoSuchDate(s.to_string()))
 }
 
 /// A category path: non-empty `:`-separated segments, trimmed.
-pub fn parse_category(input: &str) -> Result<String, String> {
+pub fn parse_category(input: &str) -> Result<String, FieldError> {
     let s = input.trim();
     if s.is_empty() {
-        return Err("category is empty (e.g. food:groceries)".into());
+        return Err(FieldError::CategoryEmpty);
     }
     if s.chars().count() > MAX_CATEGORY {
-        return Err(format!("category is longer than {MAX_CATEGORY} characters"));
+        return Err(FieldError::CategoryTooLong);
     }
     let segments: Vec<&str> = s.split(':').map(str::trim).collect();
     if segments.iter().any(|seg| seg.is_empty()) {
-        return Err(format!("category '{s}' has an empty part between ':'"));
+        return Err(FieldError::CategoryEmptyPart(s.to_string()));
     }
     Ok(segments.join(":"))
 }
 
 /// A payee: trimmed, bounded. May be empty.
-pub fn parse_payee(input: &str) -> Result<String, String> {
+pub fn parse_payee(input: &str) -> Result<String, FieldError> {
     let s = input.trim();
     if s.chars().count() > MAX_PAYEE {
-        return Err(format!("payee is longer than {MAX_PAYEE} characters"));
+        return Err(FieldError::PayeeTooLong);
     }
     Ok(s.to_string())
 }
 
 /// A note: bounded. Checked by byte length first so a huge paste is refused without a full scan.
-pub fn parse_note(input: &str) -> Result<String, String> {
+pub fn parse_note(input: &str) -> Result<String, FieldError> {
     if input.len() > MAX_NOTE * 4 || input.chars().count() > MAX_NOTE {
-        return Err(format!(
-            "note is too long ({} bytes; at most {MAX_NOTE} characters)",
-            input.len()
-        ));
+        return Err(FieldError::NoteTooLong { bytes: input.len() });
     }
     Ok(input.trim().to_string())
 }
 
 /// Tags separated by spaces or commas, each without a leading `#`, de-duplicated in order.
-pub fn parse_tags(input: &str) -> Result<Vec<String>, String> {
+pub fn parse_tags(input: &str) -> Result<Vec<String>, FieldError> {
     let mut tags: Vec<String> = Vec::new();
     for raw in input.split([' ', ',']).filter(|t| !t.is_empty()) {
         let tag = raw.trim_start_matches('#');
@@ -153,14 +198,14 @@ pub fn parse_tags(input: &str) -> Result<Vec<String>, String> {
             continue;
         }
         if tag.chars().count() > MAX_TAG {
-            return Err(format!("tag '{tag}' is longer than {MAX_TAG} characters"));
+            return Err(FieldError::TagTooLong(tag.to_string()));
         }
         if !tags.iter().any(|t| t == tag) {
             tags.push(tag.to_string());
         }
     }
     if tags.len() > MAX_TAGS {
-        return Err(format!("{} tags; at most {MAX_TAGS}", tags.len()));
+        return Err(FieldError::TooManyTags(tags.len()));
     }
     Ok(tags)
 }
@@ -187,9 +232,13 @@ pub struct RawDraft {
 }
 
 /// Validates every field; on failure returns each bad field with its reason, in tab order.
-pub fn validate_draft(raw: &RawDraft, today: NaiveDate) -> Result<Draft, Vec<(Field, String)>> {
+pub fn validate_draft(raw: &RawDraft, today: NaiveDate) -> Result<Draft, Vec<(Field, FieldError)>> {
     let mut errors = Vec::new();
-    fn keep<T>(errors: &mut Vec<(Field, String)>, field: Field, r: Result<T, String>) -> Option<T> {
+    fn keep<T>(
+        errors: &mut Vec<(Field, FieldError)>,
+        field: Field,
+        r: Result<T, FieldError>,
+    ) -> Option<T> {
         r.map_err(|e| errors.push((field, e))).ok()
     }
     macro_rules! check {
@@ -200,12 +249,12 @@ pub fn validate_draft(raw: &RawDraft, today: NaiveDate) -> Result<Draft, Vec<(Fi
     let date = check!(Field::Date, parse_date(&raw.date, today));
     let currency = check!(
         Field::Currency,
-        Currency::parse(&raw.currency).map_err(|e| e.to_string()),
+        Currency::parse(&raw.currency).map_err(FieldError::Money),
     );
     let amount = match currency {
         Some(c) => check!(
             Field::Amount,
-            eval_amount(&raw.amount, c).map_err(|e| e.to_string()),
+            eval_amount(&raw.amount, c).map_err(FieldError::Money),
         ),
         None => None,
     };
@@ -263,6 +312,7 @@ mod tests {
         );
         assert!(parse_date("2023-02-30", today())
             .unwrap_err()
+            .to_string()
             .contains("2023-02-30"));
         assert!(parse_date("soon", today()).is_err());
     }
@@ -304,5 +354,63 @@ mod tests {
         };
         let d = validate_draft(&ok, today()).unwrap();
         assert_eq!(d.amount, 720);
+    }
+
+    #[test]
+    fn field_errors_read_as_before() {
+        let msg = |r: Result<NaiveDate, FieldError>| r.unwrap_err().to_string();
+        assert_eq!(
+            msg(parse_date(" ", today())),
+            "date is empty (try today, yesterday, -3 or 2026-11-21)"
+        );
+        assert_eq!(
+            FieldError::DaysOutOfRange("-99999".into()).to_string(),
+            "'-99999' is out of range"
+        );
+        assert_eq!(
+            msg(parse_date("soon", today())),
+            "date 'soon' must be YYYY-MM-DD (or today, yesterday, -3)"
+        );
+        assert_eq!(
+            msg(parse_iso_date("2023-02-30")),
+            "date '2023-02-30' does not exist"
+        );
+        assert_eq!(FieldError::DateOutOfRange.to_string(), "date out of range");
+        assert_eq!(
+            FieldError::NotDays("-x".into()).to_string(),
+            "'-x' is not a number of days"
+        );
+        let text = |r: Result<String, FieldError>| r.unwrap_err().to_string();
+        assert_eq!(
+            text(parse_category("")),
+            "category is empty (e.g. food:groceries)"
+        );
+        assert_eq!(
+            text(parse_category(&"c".repeat(MAX_CATEGORY + 1))),
+            "category is longer than 120 characters"
+        );
+        assert_eq!(
+            text(parse_category("food::x")),
+            "category 'food::x' has an empty part between ':'"
+        );
+        assert_eq!(
+            text(parse_payee(&"p".repeat(MAX_PAYEE + 1))),
+            "payee is longer than 200 characters"
+        );
+        assert_eq!(
+            text(parse_note(&"n".repeat(MAX_NOTE + 1))),
+            "note is too long (2001 bytes; at most 2000 characters)"
+        );
+        let tags = |s: &str| parse_tags(s).unwrap_err().to_string();
+        assert_eq!(
+            tags(&"t".repeat(MAX_TAG + 1)),
+            format!("tag '{}' is longer than 40 characters", "t".repeat(41))
+        );
+        let many: Vec<String> = (0..21).map(|i| format!("t{i}")).collect();
+        assert_eq!(tags(&many.join(" ")), "21 tags; at most 20");
+        assert_eq!(
+            FieldError::Money(MoneyError::Empty).to_string(),
+            MoneyError::Empty.to_string()
+        );
     }
 }

@@ -271,7 +271,10 @@ fn submit(state: &mut State) -> Vec<Effect> {
             if let Some((f, _)) = errors.first() {
                 form.focus = *f;
             }
-            form.errors = errors;
+            form.errors = errors
+                .into_iter()
+                .map(|(f, e)| (f, e.to_string()))
+                .collect();
             Vec::new()
         }
     }

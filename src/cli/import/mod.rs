@@ -128,7 +128,7 @@ pub fn run(ctx: &mut Ctx, args: &Args) -> Result<()> {
     for (loc, cells) in &table.rows {
         let parsed = cells.as_ref().map_err(Clone::clone).and_then(|c| {
             let refs: Vec<&str> = c.iter().map(String::as_str).collect();
-            convert(&refs, &cols, &spec, &defaults)
+            convert(&refs, &cols, &spec, &defaults).map_err(|e| e.to_string())
         });
         match parsed {
             Ok(p) => {

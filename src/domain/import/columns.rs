@@ -1,7 +1,7 @@
 //! Which column holds what: header names mapped to fields (case-insensitive, common English and
 //! German bank names), or columns named by `--*-col` flags and profiles. Pure.
 
-use super::ImportSpec;
+use super::{ImportError, ImportSpec};
 use crate::domain::text::inert;
 use std::collections::HashMap;
 
@@ -16,15 +16,15 @@ pub enum ColumnRef {
 
 impl ColumnRef {
     /// All digits: a column number (from 1); anything else: a header name.
-    pub fn parse(s: &str) -> Result<ColumnRef, String> {
+    pub fn parse(s: &str) -> Result<ColumnRef, ImportError> {
         let t = s.trim();
         if t.is_empty() {
-            return Err("the column is empty".into());
+            return Err(ImportError::ColumnEmpty);
         }
         if t.bytes().all(|b| b.is_ascii_digit()) {
             match t.parse::<usize>() {
                 Ok(n) if n >= 1 => Ok(ColumnRef::Number(n)),
-                _ => Err(format!("column number '{t}' must be 1 or more")),
+                _ => Err(ImportError::ColumnNumber(t.to_string())),
             }
         } else {
             Ok(ColumnRef::Name(t.to_string()))
@@ -168,7 +168,7 @@ pub struct Columns {
 impl Columns {
     /// Maps `header` (or, without one, only the spec's numbered columns) to fields. Explicit
     /// columns first, then header names. Needs a date and either an amount or debit and credit.
-    pub fn resolve(header: Option<&[String]>, spec: &ImportSpec) -> Result<Columns, String> {
+    pub fn resolve(header: Option<&[String]>, spec: &ImportSpec) -> Result<Columns, ImportError> {
         let folded: Vec<String> = header
             .unwrap_or_default()
             .iter()
@@ -182,27 +182,26 @@ impl Columns {
                 ColumnRef::Name(name) => {
                     let want = fold_header(name);
                     if header.is_none() {
-                        return Err(format!(
-                            "--{}-col '{name}': the file has no header, so name columns by number",
-                            col.name()
-                        ));
+                        return Err(ImportError::ColumnNeedsNumber {
+                            col: *col,
+                            name: name.clone(),
+                        });
                     }
                     folded.iter().position(|h| *h == want).ok_or_else(|| {
-                        format!(
-                            "--{}-col '{name}': no such column; the header has {}",
-                            col.name(),
-                            list(header.unwrap_or_default())
-                        )
+                        ImportError::NoSuchColumn {
+                            col: *col,
+                            name: name.clone(),
+                            header: header.unwrap_or_default().to_vec(),
+                        }
                     })?
                 }
             };
             if header.is_some() && i >= folded.len() {
-                return Err(format!(
-                    "--{}-col {}: the header has only {} columns",
-                    col.name(),
-                    i + 1,
-                    folded.len()
-                ));
+                return Err(ImportError::ColumnBeyondHeader {
+                    col: *col,
+                    number: i + 1,
+                    columns: folded.len(),
+                });
             }
             if let Some(u) = used.get_mut(i) {
                 *u = true;
@@ -238,16 +237,19 @@ impl Columns {
         }
         let have = |c| at.contains_key(&c);
         let missing = if !have(Col::Date) {
-            Some("a date column (--date-col)")
+            Some(Needed::Date)
         } else if !(have(Col::Amount) || have(Col::Debit) && have(Col::Credit)) {
-            Some("an amount column (--amount-col) or debit and credit columns (--debit-col, --credit-col)")
+            Some(Needed::Amount)
         } else {
             None
         };
-        if let Some(m) = missing {
+        if let Some(need) = missing {
             return Err(match header {
-                Some(h) => format!("the file needs {m}; its header has {}", list(h)),
-                None => format!("the file has no header, so it needs {m} by number"),
+                Some(h) => ImportError::MissingColumn {
+                    need,
+                    header: h.to_vec(),
+                },
+                None => ImportError::MissingNumberedColumn(need),
             });
         }
         let ignored = header
@@ -266,7 +268,21 @@ impl Columns {
     }
 }
 
-fn list(header: &[String]) -> String {
+/// The columns a file cannot do without.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum Needed {
+    /// The date.
+    #[error("a date column (--date-col)")]
+    Date,
+    /// An amount, or debit and credit.
+    #[error(
+        "an amount column (--amount-col) or debit and credit columns (--debit-col, --credit-col)"
+    )]
+    Amount,
+}
+
+/// A header as messages list it: each name quoted, or `no columns`.
+pub(super) fn list(header: &[String]) -> String {
     let names: Vec<String> = header.iter().map(|h| format!("'{}'", inert(h))).collect();
     if names.is_empty() {
         "no columns".into()
@@ -299,12 +315,21 @@ mod tests {
         assert_eq!((c.get(Col::Payee), c.get(Col::Note)), (Some(1), Some(2)));
         assert_eq!((c.get(Col::Debit), c.get(Col::Credit)), (Some(3), Some(4)));
         let err = Columns::resolve(Some(&header("when,what,how much")), &spec).unwrap_err();
-        assert!(
-            err.contains("date column") && err.contains("'how much'"),
-            "{err}"
+        assert_eq!(
+            err.to_string(),
+            "the file needs a date column (--date-col); its header has 'when', 'what', 'how much'"
         );
         let err = Columns::resolve(Some(&header("date,payee,debit")), &spec).unwrap_err();
-        assert!(err.contains("amount column"), "{err}");
+        assert_eq!(
+            err.to_string(),
+            "the file needs an amount column (--amount-col) or debit and credit columns \
+             (--debit-col, --credit-col); its header has 'date', 'payee', 'debit'"
+        );
+        let err = Columns::resolve(None, &spec).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "the file has no header, so it needs a date column (--date-col) by number"
+        );
     }
 
     #[test]
@@ -317,8 +342,30 @@ mod tests {
         assert_eq!((c.get(Col::Date), c.get(Col::Amount)), (Some(1), Some(2)));
         spec.set_column(Col::Payee, ColumnRef::parse("Nope").unwrap());
         let err = Columns::resolve(Some(&h), &spec).unwrap_err();
-        assert!(err.contains("--payee-col 'Nope'"), "{err}");
-        assert!(ColumnRef::parse("0").is_err());
+        assert_eq!(
+            err.to_string(),
+            "--payee-col 'Nope': no such column; the header has 'Buchungstag', 'Wertstellung', 'Summe'"
+        );
+        spec.set_column(Col::Payee, ColumnRef::Number(9));
+        let err = Columns::resolve(Some(&h), &spec).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "--payee-col 9: the header has only 3 columns"
+        );
+        let err = Columns::resolve(None, &spec).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "--date-col 'Wertstellung': the file has no header, so name columns by number"
+        );
+        assert_eq!(
+            ColumnRef::parse("0").unwrap_err().to_string(),
+            "column number '0' must be 1 or more"
+        );
+        assert_eq!(
+            ColumnRef::parse(" ").unwrap_err().to_string(),
+            "the column is empty"
+        );
+        assert_eq!(list(&[]), "no columns");
         let mut spec = ImportSpec {
             no_header: true,
             ..ImportSpec::default()

@@ -8,15 +8,172 @@
 
 mod columns;
 
-pub use columns::{fold_header, Col, ColumnRef, Columns};
+pub use columns::{fold_header, Col, ColumnRef, Columns, Needed};
 
 use super::expense::{Draft, ExpenseId, Kind};
-use super::money::{parse_amount, Currency};
+use super::money::{parse_amount, Currency, MoneyError};
 use super::rules::{categorize, CategoryRule};
-use super::validate::{parse_category, parse_iso_date, parse_note, parse_payee, parse_tags};
+use super::text::{inert, shown};
+use super::validate::{
+    parse_category, parse_iso_date, parse_note, parse_payee, parse_tags, FieldError,
+};
 use chrono::{Datelike, NaiveDate};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
+
+/// Why an import setting, a column or a cell was refused; its `Display` is the message a person
+/// reads, naming the column and quoting the text.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ImportError {
+    /// A sign convention other than expense-negative / expense-positive (lower-cased).
+    #[error("'{0}' is not a sign convention (use expense-negative or expense-positive)")]
+    Sign(String),
+    /// An encoding other than utf-8 / windows-1252 (lower-cased).
+    #[error("'{0}' is not a supported encoding (use utf-8 or windows-1252/latin1)")]
+    Encoding(String),
+    /// A date format chrono cannot read.
+    #[error("'{0}' is not a valid date format (e.g. %d.%m.%Y)")]
+    DateFormatInvalid(String),
+    /// A date format without a year, a month or a day.
+    #[error("date format '{0}' must hold a year, a month and a day (e.g. %d.%m.%Y)")]
+    DateFormatIncomplete(String),
+    /// A delimiter that is not one ASCII character.
+    #[error("'{}' must be one ASCII character such as ',' ';' '|' or tab", .0.escape_debug())]
+    Delimiter(String),
+    /// A blank column reference.
+    #[error("the column is empty")]
+    ColumnEmpty,
+    /// Column number 0 (or too large to count).
+    #[error("column number '{0}' must be 1 or more")]
+    ColumnNumber(String),
+    /// A column named by header in a file without one.
+    #[error("--{}-col '{name}': the file has no header, so name columns by number", .col.name())]
+    ColumnNeedsNumber {
+        /// The field.
+        col: Col,
+        /// The header name as given.
+        name: String,
+    },
+    /// A column named by a header the file does not have.
+    #[error("--{}-col '{name}': no such column; the header has {}", .col.name(), columns::list(.header))]
+    NoSuchColumn {
+        /// The field.
+        col: Col,
+        /// The header name as given.
+        name: String,
+        /// The file's header.
+        header: Vec<String>,
+    },
+    /// A column number past the header's end.
+    #[error("--{}-col {number}: the header has only {columns} columns", .col.name())]
+    ColumnBeyondHeader {
+        /// The field.
+        col: Col,
+        /// The 1-based column number given.
+        number: usize,
+        /// How many columns the header has.
+        columns: usize,
+    },
+    /// A needed column is not in the header.
+    #[error("the file needs {need}; its header has {}", columns::list(.header))]
+    MissingColumn {
+        /// What is missing.
+        need: Needed,
+        /// The file's header.
+        header: Vec<String>,
+    },
+    /// A needed column was not given by number for a file without a header.
+    #[error("the file has no header, so it needs {0} by number")]
+    MissingNumberedColumn(Needed),
+    /// The currency cell.
+    #[error("currency: {0}")]
+    Currency(MoneyError),
+    /// A date cell that does not match the given format.
+    #[error("date '{}' does not match the format '{format}': {reason}", shown(.text))]
+    DateFormat {
+        /// The cell.
+        text: String,
+        /// The format.
+        format: String,
+        /// What chrono says.
+        reason: chrono::format::ParseError,
+    },
+    /// A date cell that is not `YYYY-MM-DD` (no format given).
+    #[error("date '{}' is not YYYY-MM-DD (give another format with --date-format, e.g. %d.%m.%Y)", shown(.0))]
+    DateNotIso(String),
+    /// A date cell outside the years 1-9999.
+    #[error("date '{}' is outside the years 1-9999", shown(.0))]
+    DateYears(String),
+    /// A kind cell other than expense / income.
+    #[error("kind '{}' must be expense or income", inert(.0))]
+    Kind(String),
+    /// A negative amount while the kind column gives the direction.
+    #[error("amount '{0}' is negative, but the kind column gives the direction")]
+    NegativeWithKind(String),
+    /// Debit and credit both non-zero.
+    #[error("both debit and credit hold an amount")]
+    DebitAndCredit,
+    /// Debit and credit both empty.
+    #[error("debit and credit are both empty")]
+    NoDebitOrCredit,
+    /// An amount, debit or credit cell the money parser refuses.
+    #[error("{}", amount_message(*.col, .text, .reason, *.decimal_comma_hint))]
+    Amount {
+        /// Amount, debit or credit.
+        col: Col,
+        /// The cell.
+        text: String,
+        /// What the money parser says.
+        reason: MoneyError,
+        /// The cell looks like `12,50` and `--decimal-comma` was not given.
+        decimal_comma_hint: bool,
+    },
+    /// An amount, debit or credit cell that is zero.
+    #[error("{} '{}' is zero", .col.name(), shown(.text))]
+    Zero {
+        /// Amount, debit or credit.
+        col: Col,
+        /// The cell.
+        text: String,
+    },
+    /// An id cell that is not an expense id (the id parser's message).
+    #[error("{}", inert(.0))]
+    Id(String),
+    /// A version cell that is not a whole number from 1.
+    #[error("version '{}' must be a whole number from 1", inert(.0))]
+    Version(String),
+    /// A payee, note, category or tags cell.
+    #[error(transparent)]
+    Field(#[from] FieldError),
+}
+
+/// `amount '12,3.4': …`, quoting the cell once: the money parser's reason often quotes it.
+fn amount_message(col: Col, text: &str, reason: &MoneyError, hint: bool) -> String {
+    let shown = shown(text);
+    let hint = if hint {
+        " (for amounts like 12,50 use --decimal-comma)"
+    } else {
+        ""
+    };
+    let what = col.name();
+    let e = reason.to_string();
+    // The reason quotes what it parsed; when that is the field as written, once is enough.
+    if e.starts_with(&format!("'{shown}'")) {
+        format!("{what} {e}{hint}")
+    } else {
+        format!("{what} '{shown}': {e}{hint}")
+    }
+}
+
+/// Every problem of one row; `Display` joins them with `; `.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{}", join(.0))]
+pub struct RowError(pub Vec<ImportError>);
+
+fn join(errors: &[ImportError]) -> String {
+    let all: Vec<String> = errors.iter().map(ToString::to_string).collect();
+    all.join("; ")
+}
 
 /// Which sign a single amount column gives spending.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -30,13 +187,11 @@ pub enum Sign {
 
 impl Sign {
     /// Parses `expense-negative` / `expense-positive` (also `negative` / `positive`).
-    pub fn parse(s: &str) -> Result<Sign, String> {
+    pub fn parse(s: &str) -> Result<Sign, ImportError> {
         match s.trim().to_ascii_lowercase().as_str() {
             "expense-negative" | "negative" => Ok(Sign::ExpenseNegative),
             "expense-positive" | "positive" => Ok(Sign::ExpensePositive),
-            other => Err(format!(
-                "'{other}' is not a sign convention (use expense-negative or expense-positive)"
-            )),
+            other => Err(ImportError::Sign(other.to_string())),
         }
     }
 }
@@ -53,15 +208,13 @@ pub enum TextEncoding {
 
 impl TextEncoding {
     /// Parses `utf-8`, or `latin1` / `iso-8859-1` / `windows-1252` / `cp1252`.
-    pub fn parse(s: &str) -> Result<TextEncoding, String> {
+    pub fn parse(s: &str) -> Result<TextEncoding, ImportError> {
         match s.trim().to_ascii_lowercase().as_str() {
             "utf-8" | "utf8" => Ok(TextEncoding::Utf8),
             "latin1" | "latin-1" | "iso-8859-1" | "windows-1252" | "cp1252" => {
                 Ok(TextEncoding::Windows1252)
             }
-            other => Err(format!(
-                "'{other}' is not a supported encoding (use utf-8 or windows-1252/latin1)"
-            )),
+            other => Err(ImportError::Encoding(other.to_string())),
         }
     }
 }
@@ -98,34 +251,27 @@ impl ImportSpec {
 }
 
 /// Checks a chrono date format: it must parse as a format and hold a year, month and day.
-pub fn check_date_format(fmt: &str) -> Result<(), String> {
+pub fn check_date_format(fmt: &str) -> Result<(), ImportError> {
     use chrono::format::{Item, StrftimeItems};
     if StrftimeItems::new(fmt).any(|i| matches!(i, Item::Error)) {
-        return Err(format!(
-            "'{fmt}' is not a valid date format (e.g. %d.%m.%Y)"
-        ));
+        return Err(ImportError::DateFormatInvalid(fmt.to_string()));
     }
     let sample = NaiveDate::from_ymd_opt(2031, 12, 29).unwrap_or_default();
     let text = sample.format(fmt).to_string();
     match NaiveDate::parse_from_str(&text, fmt) {
         Ok(d) if d == sample => Ok(()),
-        _ => Err(format!(
-            "date format '{fmt}' must hold a year, a month and a day (e.g. %d.%m.%Y)"
-        )),
+        _ => Err(ImportError::DateFormatIncomplete(fmt.to_string())),
     }
 }
 
 /// A field delimiter: one ASCII character, or `tab` / `\t`.
-pub fn parse_delimiter(s: &str) -> std::result::Result<u8, String> {
+pub fn parse_delimiter(s: &str) -> std::result::Result<u8, ImportError> {
     match s {
         "tab" | "\\t" | "\t" => Ok(b'\t'),
         _ if s.len() == 1 && s.is_ascii() && s != "\"" && s != "\n" && s != "\r" => {
             Ok(s.as_bytes()[0])
         }
-        _ => Err(format!(
-            "'{}' must be one ASCII character such as ',' ';' '|' or tab",
-            s.escape_debug()
-        )),
+        _ => Err(ImportError::Delimiter(s.to_string())),
     }
 }
 
@@ -157,15 +303,15 @@ pub fn convert(
     cols: &Columns,
     spec: &ImportSpec,
     defaults: &Defaults<'_>,
-) -> Result<Parsed, String> {
-    let mut errors: Vec<String> = Vec::new();
+) -> Result<Parsed, RowError> {
+    let mut errors: Vec<ImportError> = Vec::new();
     let cell = |c: Col| {
         cols.get(c)
             .map(|i| cells.get(i).copied().unwrap_or("").trim())
     };
     let currency = match cell(Col::Currency) {
         Some(s) if !s.is_empty() => Currency::parse(s)
-            .map_err(|e| errors.push(format!("currency: {e}")))
+            .map_err(|e| errors.push(ImportError::Currency(e)))
             .ok(),
         _ => Some(spec.currency.unwrap_or(defaults.currency)),
     };
@@ -181,10 +327,7 @@ pub fn convert(
             "expense" => Some(Kind::Expense),
             "income" => Some(Kind::Income),
             _ => {
-                errors.push(format!(
-                    "kind '{}' must be expense or income",
-                    super::text::inert(s)
-                ));
+                errors.push(ImportError::Kind(s.to_string()));
                 None
             }
         },
@@ -195,28 +338,28 @@ pub fn convert(
             .ok(),
         None => None,
     };
-    let mut text = |c: Col, f: fn(&str) -> Result<String, String>| {
+    let mut text = |c: Col, f: fn(&str) -> Result<String, FieldError>| {
         f(cell(c).unwrap_or(""))
-            .map_err(|e| errors.push(e))
+            .map_err(|e| errors.push(e.into()))
             .unwrap_or_default()
     };
     let payee = text(Col::Payee, parse_payee);
     let note = text(Col::Note, parse_note);
     let category = match cell(Col::Category) {
         Some(s) if !s.is_empty() => parse_category(s)
-            .map_err(|e| errors.push(e))
+            .map_err(|e| errors.push(e.into()))
             .unwrap_or_default(),
         _ => categorize(defaults.rules, &payee)
             .unwrap_or(defaults.category)
             .to_string(),
     };
     let tags = parse_tags(cell(Col::Tags).unwrap_or(""))
-        .map_err(|e| errors.push(e))
+        .map_err(|e| errors.push(e.into()))
         .unwrap_or_default();
     let id = match cell(Col::Id) {
         Some(s) if !s.is_empty() => s
             .parse::<ExpenseId>()
-            .map_err(|e| errors.push(super::text::inert(&e).into_owned()))
+            .map_err(|e| errors.push(ImportError::Id(e)))
             .ok(),
         _ => None,
     };
@@ -224,10 +367,7 @@ pub fn convert(
         (Some(_), Some(s)) if !s.is_empty() => match s.parse::<u64>() {
             Ok(v) if v >= 1 => Some(v),
             _ => {
-                errors.push(format!(
-                    "version '{}' must be a whole number from 1",
-                    super::text::inert(s)
-                ));
+                errors.push(ImportError::Version(s.to_string()));
                 None
             }
         },
@@ -250,28 +390,28 @@ pub fn convert(
                 version,
             })
         }
-        _ => Err(errors.join("; ")),
+        _ => Err(RowError(errors)),
     }
 }
 
 /// A day in `fmt`, or `YYYY-MM-DD` (optionally followed by a time) without one; years 1-9999.
-fn parse_day(s: &str, fmt: Option<&str>) -> Result<NaiveDate, String> {
-    let shown = super::text::shown(s);
+fn parse_day(s: &str, fmt: Option<&str>) -> Result<NaiveDate, ImportError> {
     let d = match fmt {
-        Some(f) => NaiveDate::parse_from_str(s, f)
-            .map_err(|e| format!("date '{shown}' does not match the format '{f}': {e}"))?,
+        Some(f) => NaiveDate::parse_from_str(s, f).map_err(|reason| ImportError::DateFormat {
+            text: s.to_string(),
+            format: f.to_string(),
+            reason,
+        })?,
         None => {
             let day = match s.get(..10) {
                 Some(d) if s.len() == 10 || s[10..].starts_with(['T', ' ']) => d,
                 _ => s,
             };
-            parse_iso_date(day).map_err(|_| {
-                format!("date '{shown}' is not YYYY-MM-DD (give another format with --date-format, e.g. %d.%m.%Y)")
-            })?
+            parse_iso_date(day).map_err(|_| ImportError::DateNotIso(s.to_string()))?
         }
     };
     if !(1..=9999).contains(&d.year()) {
-        return Err(format!("date '{shown}' is outside the years 1-9999"));
+        return Err(ImportError::DateYears(s.to_string()));
     }
     Ok(d)
 }
@@ -282,14 +422,12 @@ fn amount<'c>(
     currency: Currency,
     spec: &ImportSpec,
     has_kind: bool,
-) -> Result<(i64, Kind), String> {
+) -> Result<(i64, Kind), ImportError> {
     if let Some(s) = cell(Col::Amount) {
-        let (neg, minor) = signed_minor("amount", s, currency, spec.decimal_comma)?;
+        let (neg, minor) = signed_minor(Col::Amount, s, currency, spec.decimal_comma)?;
         if has_kind {
             if neg {
-                return Err(format!(
-                    "amount '{s}' is negative, but the kind column gives the direction"
-                ));
+                return Err(ImportError::NegativeWithKind(s.to_string()));
             }
             return Ok((minor, Kind::Expense));
         }
@@ -298,7 +436,7 @@ fn amount<'c>(
     }
     let part = |c: Col| match cell(c) {
         Some(s) if !s.is_empty() => {
-            signed_minor(c.name(), s, currency, spec.decimal_comma).map(|(_, m)| Some(m))
+            signed_minor(c, s, currency, spec.decimal_comma).map(|(_, m)| Some(m))
         }
         _ => Ok(None),
     };
@@ -307,19 +445,18 @@ fn amount<'c>(
         (None, Some(c)) => Ok((c, Kind::Income)),
         (Some(d), Some(0)) if d > 0 => Ok((d, Kind::Expense)),
         (Some(0), Some(c)) if c > 0 => Ok((c, Kind::Income)),
-        (Some(_), Some(_)) => Err("both debit and credit hold an amount".into()),
-        (None, None) => Err("debit and credit are both empty".into()),
+        (Some(_), Some(_)) => Err(ImportError::DebitAndCredit),
+        (None, None) => Err(ImportError::NoDebitOrCredit),
     }
 }
 
 /// A cell as (negative?, positive minor units), through the exact money parser. Zero is refused.
 fn signed_minor(
-    what: &str,
+    col: Col,
     s: &str,
     currency: Currency,
     decimal_comma: bool,
-) -> Result<(bool, i64), String> {
-    let shown = super::text::shown(s);
+) -> Result<(bool, i64), ImportError> {
     let t = s.trim();
     let (neg, digits) = match t.strip_prefix('-') {
         Some(rest) => (true, rest),
@@ -337,22 +474,17 @@ fn signed_minor(
     } else {
         digits.to_string()
     };
-    let minor = parse_amount(&digits, currency).map_err(|e| {
-        let hint = if !decimal_comma && looks_like_decimal_comma(t) {
-            " (for amounts like 12,50 use --decimal-comma)"
-        } else {
-            ""
-        };
-        let e = e.to_string();
-        // The reason quotes what it parsed; when that is the field as written, once is enough.
-        if e.starts_with(&format!("'{shown}'")) {
-            format!("{what} {e}{hint}")
-        } else {
-            format!("{what} '{shown}': {e}{hint}")
-        }
+    let minor = parse_amount(&digits, currency).map_err(|reason| ImportError::Amount {
+        col,
+        text: s.to_string(),
+        reason,
+        decimal_comma_hint: !decimal_comma && looks_like_decimal_comma(t),
     })?;
     if minor == 0 {
-        return Err(format!("{what} '{shown}' is zero"));
+        return Err(ImportError::Zero {
+            col,
+            text: s.to_string(),
+        });
     }
     Ok((neg, minor))
 }
@@ -431,7 +563,7 @@ mod tests {
 
     fn row(cols: &Columns, spec: &ImportSpec, cells: &str) -> Result<Parsed, String> {
         let cells: Vec<&str> = cells.split('|').collect();
-        convert(&cells, cols, spec, &defaults())
+        convert(&cells, cols, spec, &defaults()).map_err(|e| e.to_string())
     }
 
     #[test]
@@ -572,4 +704,87 @@ mod tests {
         assert!(check_date_format("%Y").is_err());
         assert!(check_date_format("%Q").is_err());
     }
+
+    #[test]
+    fn setting_and_cell_messages_read_as_before() {
+        let msg = |e: ImportError| e.to_string();
+        assert_eq!(
+            msg(Sign::parse(" Up ").unwrap_err()),
+            "'up' is not a sign convention (use expense-negative or expense-positive)"
+        );
+        assert_eq!(
+            msg(TextEncoding::parse("ebcdic").unwrap_err()),
+            "'ebcdic' is not a supported encoding (use utf-8 or windows-1252/latin1)"
+        );
+        assert_eq!(
+            msg(check_date_format("%Q").unwrap_err()),
+            "'%Q' is not a valid date format (e.g. %d.%m.%Y)"
+        );
+        assert_eq!(
+            msg(check_date_format("%Y").unwrap_err()),
+            "date format '%Y' must hold a year, a month and a day (e.g. %d.%m.%Y)"
+        );
+        assert_eq!(
+            msg(parse_delimiter("\n").unwrap_err()),
+            "'\\n' must be one ASCII character such as ',' ';' '|' or tab"
+        );
+        assert_eq!(
+            msg(parse_day("1.3.2026", Some("%Y-%m-%d")).unwrap_err()),
+            "date '1.3.2026' does not match the format '%Y-%m-%d': input contains invalid characters"
+        );
+        assert_eq!(
+            msg(parse_day("0000-01-01", None).unwrap_err()),
+            "date '0000-01-01' is outside the years 1-9999"
+        );
+
+        let spec = ImportSpec::default();
+        let h: Vec<String> = ["id", "date", "amount", "kind", "version", "note"]
+            .map(String::from)
+            .to_vec();
+        let c = Columns::resolve(Some(&h), &spec).unwrap();
+        let id = ExpenseId::generate();
+        let e = row(&c, &spec, &format!("{id}|2026-03-01|-2|expense|0|")).unwrap_err();
+        assert_eq!(
+            e,
+            "amount '-2' is negative, but the kind column gives the direction; \
+             version '0' must be a whole number from 1"
+        );
+        let e = row(&c, &spec, "x|2026-03-01|2|gift\u{1b}|1|").unwrap_err();
+        assert!(
+            e.starts_with("kind 'gift^[' must be expense or income; 'x' is not an expense id"),
+            "{e}"
+        );
+        let long = "n".repeat(MAX_NOTE_FOR_TEST + 1);
+        let e = row(&c, &spec, &format!("|2026-03-01|2|expense||{long}")).unwrap_err();
+        assert_eq!(e, "note is too long (2001 bytes; at most 2000 characters)");
+        let e = row(&c, &spec, "|2026-03-01|0|expense||").unwrap_err();
+        assert_eq!(e, "amount '0' is zero");
+        let h = ["date", "debit", "credit"].map(String::from).to_vec();
+        let c = Columns::resolve(Some(&h), &spec).unwrap();
+        assert_eq!(
+            row(&c, &spec, "2026-03-01|1|2").unwrap_err(),
+            "both debit and credit hold an amount"
+        );
+        assert_eq!(
+            row(&c, &spec, "2026-03-01||").unwrap_err(),
+            "debit and credit are both empty"
+        );
+        assert_eq!(
+            row(&c, &spec, "2026-03-01|x|").unwrap_err(),
+            "debit 'x': unexpected 'x'"
+        );
+        assert_eq!(
+            row(&c, &spec, "2026-03-01|-x|").unwrap_err(),
+            "debit '-x': 'x': unexpected 'x'"
+        );
+        assert_eq!(
+            row(&c, &spec, "2026-03-01|1,5|").unwrap_err(),
+            format!(
+                "debit {} (for amounts like 12,50 use --decimal-comma)",
+                parse_amount("1,5", Currency::EUR).unwrap_err()
+            )
+        );
+    }
+
+    const MAX_NOTE_FOR_TEST: usize = crate::domain::validate::MAX_NOTE;
 }
