@@ -7,7 +7,8 @@
 //! before them, and callers publish the returned `ChangeRecord` only after commit.
 //!
 //! Rooms (one line each; the nouns they share live in `domain/`):
-//! - `open.rs`: open, lock wait, permissions, schema check and upgrade, the mark.
+//! - `open.rs`: open, lock wait, permissions, schema check, the mark.
+//! - `migrate.rs`: numbered schema migrations (`migration_002_…`), each Skip or Execute(n).
 //! - `write.rs`: the floor: transact/try_transact, put/update/delete/put_batch, write/finish.
 //! - `undo.rs`: one inverse-of-record table and one executor for undo, redo, batches, imports.
 //! - `query.rs`: get, range, positions, category ranges, summary, completions, stream reads.
@@ -19,7 +20,8 @@
 //! - `aggregates.rs`, `budget.rs`, `checkpoints.rs`: month aggregates, budgets, trigger state.
 //! - `history.rs`: history windows and the undo/redo step rule. `import.rs`: CSV import batches.
 //! - `trash.rs`, `retention.rs`: trash with TTL, stream trimming. `restore.rs`: point in time.
-//! - `backup.rs`: backup files. `check.rs`: `expense check` and repair. `testing.rs`: test hooks.
+//! - `backup/`: backup files (format, write, read). `check/`: `expense check` and repair (scan,
+//!   replay, compare). `testing.rs`: test hooks.
 //! - `feed.rs`: the commit feed: the newest committed seq, and a wait for a newer one.
 
 mod aggregates;
