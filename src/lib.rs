@@ -1,7 +1,41 @@
-//! expense-tracker: a keyboard-driven terminal expense tracker on an embedded sled store.
+//! expense-tracker: a keyboard-driven terminal expense tracker on an embedded sled store that
+//! behaves like a small DynamoDB (typed items, a date index with projections, conditional writes,
+//! a change stream with old and new images).
 //!
-//! Layers (data flows down, events flow up): `cli`/`tui` drive `app` (the pure reducer), `ui`
-//! renders `app` state, `store` is the only module that touches sled, `domain` holds the nouns.
+//! # The map (kept true in the same commit that changes a room)
+//!
+//! Data flows down, events flow up: `main -> {tui, cli} -> session -> engine -> store -> domain`,
+//! and `tui -> app -> ui`. No module imports one above it; `tests/layers.rs` fails when one does.
+//!
+//! ```text
+//! main.rs     clap parsing and dispatch; hands cli's command runner to the TUI and the server
+//! cli/        one file per subcommand, headless, run against a Ctx; launch.rs: where a command
+//!             runs (in the holder's session, or here as the holder)
+//! tui/        terminal lifetime, the event loop, keymap (key -> Action), backend (local
+//!             engine + holder, or a remote session)
+//! app/        the Elm core: State, Action, update (one reducer file per screen), list.rs (one
+//!             Cursor); no terminal, no IO, no store
+//! ui/         pure render from &State: one file (or folder) per screen, widgets/ (one table)
+//! session/    many processes, one store: the wire (Request/Reply::Answers), client, server,
+//!             holder.rs (take and release the store, written once)
+//! engine/     runs against an open Store, knows no terminal, socket or clap: Engine::execute
+//!             (Effect -> Answers), the ledger's pages, the review query, budget alerts, the
+//!             stream's JSON records, user triggers, feed.rs (one change feed after commit)
+//! store/      sled and nothing above it touches sled: open, write (the floor), undo, query,
+//!             tables.rs (the schema document), migrate.rs, stream, feed, trash, backup/, check/
+//! domain/     the nouns every layer shares: money, expense, period, quick grammar, validation,
+//!             change records and their text, budgets and alerts, categories, review data, trash,
+//!             totals, and the effect/answer vocabulary the reducer and the engine exchange
+//! config/     directories, config.toml over the embedded defaults, EXPENSE_* overrides, [[trigger]]
+//! clock.rs    the one clock (today, now, local time), injectable for tests
+//! ```
+//!
+//! Rules of the layers: `domain` imports only itself and the clock; `store` only `domain`;
+//! `engine` only `store` and `domain` (the `Effect` and `Answer` it exchanges with the reducer are
+//! domain data, so the engine never names `app`); `session` never `tui` or `cli` (commands reach
+//! it as a `CommandRunner` that `main` hands in); `app` and `ui` never `store`, `engine`, `cli` or
+//! `session` (`app` reads one function of `ui::layout`, so reducer and render agree on page
+//! sizes).
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
 pub mod app;

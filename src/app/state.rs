@@ -200,7 +200,7 @@ impl HistoryState {
 #[derive(Debug, Clone, Default)]
 pub struct TrashState {
     /// The trashed expenses, most recently deleted first; `None` until loaded.
-    pub rows: Option<Vec<crate::store::Trashed>>,
+    pub rows: Option<Vec<crate::domain::trash::Trashed>>,
     /// The selected row and the first visible one.
     pub cursor: Cursor,
     /// The clock when `rows` was read (Unix ms), for "expires in" (render never reads a clock).
@@ -209,7 +209,7 @@ pub struct TrashState {
 
 impl TrashState {
     /// The selected row, if any.
-    pub fn selected_row(&self) -> Option<&crate::store::Trashed> {
+    pub fn selected_row(&self) -> Option<&crate::domain::trash::Trashed> {
         self.rows.as_ref()?.get(self.cursor.selected)
     }
 }
@@ -294,7 +294,7 @@ pub enum Overlay {
     /// "Purge this for good?" prompt on the trash screen.
     ConfirmPurge {
         /// The trashed expense as shown.
-        item: Box<crate::store::Trashed>,
+        item: Box<crate::domain::trash::Trashed>,
     },
     /// The one-line quick entry (`12.50 groceries @Lidl yesterday`).
     Quick {

@@ -55,7 +55,7 @@ pub struct Config {
     pub chart_markers: ChartMarkers,
     /// Exchange rates into `currency` (`[rates]`); empty: totals stay per currency.
     pub rates: crate::domain::rates::Rates,
-    /// `[[trigger]]`: commands run for matching change records (see `crate::triggers`).
+    /// `[[trigger]]`: commands run for matching change records (see `crate::engine::triggers`).
     pub triggers: Vec<crate::domain::trigger::TriggerSpec>,
     /// Days a deleted expense stays in the trash before the sweeper removes it for good
     /// (`trash_days`, `EXPENSE_TRASH_DAYS`); 0 deletes at once, with no trash.

@@ -10,7 +10,7 @@ use super::Chrome;
 use crate::app::action::HistoryRow;
 use crate::app::state::State;
 use crate::domain::change::{diff, summary};
-use crate::store::{ChangeRecord, Event};
+use crate::domain::change::{ChangeRecord, Event};
 use ratatui::layout::{Alignment, Constraint, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row, Table};
