@@ -57,8 +57,8 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
         Action::Answer(Answer::Stored(stored)) => stored_effects(state, *stored),
         Action::ChangedElsewhere => {
             state.toast_stale = true;
+            // Completions are loaded when a form opens, not on every change.
             let mut fx = vec![Effect::LoadWindow(query_at(state, None))];
-            fx.push(Effect::LoadCompletions);
             fx.extend(screen_reload(state));
             fx
         }
@@ -184,7 +184,6 @@ fn confirm(state: &mut State, action: Action) -> Vec<Effect> {
                 vec![Effect::Delete {
                     id: expense.id,
                     expected_version: expense.version,
-                    ttl_ms: state.trash_ttl_ms,
                 }]
             }
             Some(Overlay::ConfirmPurge { item }) => vec![Effect::Purge {
@@ -302,10 +301,7 @@ fn stored_effects(state: &mut State, stored: Stored) -> Vec<Effect> {
     });
     // Keep the saved expense under the cursor, wherever the save moved it in the view.
     let saved = (!gone && month == state.ledger.month).then_some(e.id);
-    let mut fx = vec![
-        Effect::LoadWindow(query_at(state, saved)),
-        Effect::LoadCompletions,
-    ];
+    let mut fx = vec![Effect::LoadWindow(query_at(state, saved))];
     fx.extend(screen_reload(state));
     fx
 }
@@ -335,10 +331,7 @@ fn stepped(state: &mut State, stepped: super::action::Stepped) -> Vec<Effect> {
         .as_ref()
         .filter(|e| Month::containing(e.draft.date, state.month_start_day) == state.ledger.month)
         .map(|e| e.id);
-    let mut fx = vec![
-        Effect::LoadWindow(query_at(state, changed)),
-        Effect::LoadCompletions,
-    ];
+    let mut fx = vec![Effect::LoadWindow(query_at(state, changed))];
     fx.extend(screen_reload(state));
     fx
 }

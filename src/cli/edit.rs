@@ -116,7 +116,7 @@ pub fn remove(ctx: &mut Ctx, id: &str) -> Result<()> {
         .get(id)?
         .ok_or_else(|| eyre!("no expense with id {id}"))?;
     let days = ctx.config.trash_days;
-    store.trash(id, current.version, ctx.now_ms(), ctx.config.trash_ttl_ms())?;
+    store.trash(id, current.version, ctx.now_ms(), store.trash_ttl())?;
     if days == 0 {
         writeln!(
             ctx.out,

@@ -116,15 +116,13 @@ pub enum Effect {
         /// The new fields.
         draft: Draft,
     },
-    /// Delete, if the item still has `expected_version`: into the trash for `ttl_ms` (0:
-    /// at once).
+    /// Delete, if the item still has `expected_version`: into the trash for the time the
+    /// store's holder set (`trash_days`; 0: at once).
     Delete {
         /// Which expense.
         id: ExpenseId,
         /// The version shown when the person confirmed.
         expected_version: u64,
-        /// How long it stays in the trash (the config of the TUI that asked).
-        ttl_ms: i64,
     },
     /// Read what is in the trash.
     LoadTrash,

@@ -128,12 +128,12 @@ impl Engine {
             Effect::Delete {
                 id,
                 expected_version,
-                ttl_ms,
             } => {
+                let ttl_ms = self.store.trash_ttl();
                 return self.written(
                     self.store.trash(id, expected_version, now_ms, ttl_ms),
                     Change::Deleted,
-                )
+                );
             }
             Effect::LoadTrash => self
                 .store

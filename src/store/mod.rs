@@ -112,6 +112,12 @@ impl Store {
             .store(ttl_ms.max(0), std::sync::atomic::Ordering::Relaxed);
     }
 
+    /// How long a deleted expense stays in the trash (ms; 0: deleted at once), as the process
+    /// holding the store set it from its config (`set_trash_ttl`).
+    pub fn trash_ttl(&self) -> i64 {
+        self.trash_ttl.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
     /// The commit feed: wait here for records newer than a seq instead of polling `last_seq`.
     pub fn feed(&self) -> &Arc<feed::Feed> {
         &self.feed

@@ -65,8 +65,8 @@ pub fn run(
         width: size.width,
         height: size.height,
     });
-    // The first page and the completions; Resize alone does not load.
-    let first = vec![Effect::LoadCompletions, update::reload(&state).remove(0)];
+    // The first page (Resize alone does not load); completions load when a form opens.
+    let first = update::reload(&state);
     queue.extend(
         runtime
             .execute(first, now_ms())

@@ -363,7 +363,10 @@ fn stored_closes_the_saving_form_reloads_and_offers_undo() {
     }))));
     assert!(f.state.overlay.is_none());
     assert_eq!(load_windows(&fx).len(), 1);
-    assert!(fx.contains(&Effect::LoadCompletions));
+    assert!(
+        !fx.contains(&Effect::LoadCompletions),
+        "completions load when a form opens"
+    );
     assert_eq!(f.state.ledger.total, Some(6));
     let toast = f.state.toast.clone().unwrap();
     assert!(!toast.error);

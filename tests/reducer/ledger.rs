@@ -395,7 +395,6 @@ fn delete_asks_then_deletes_at_the_shown_version() {
         vec![Effect::Delete {
             id: row.id,
             expected_version: row.version,
-            ttl_ms: 30 * 86_400_000,
         }]
     );
     assert!(f.state.overlay.is_none());
@@ -442,7 +441,10 @@ fn changed_elsewhere_reloads_the_visible_page_and_keeps_the_row_under_the_cursor
     assert_eq!(qs.len(), 1);
     assert_eq!(qs[0].focus, Some(under));
     assert!(qs[0].start <= f.state.ledger.cursor.offset);
-    assert!(fx.contains(&Effect::LoadCompletions));
+    assert!(
+        !fx.contains(&Effect::LoadCompletions),
+        "completions load when a form opens"
+    );
     assert_eq!(f.state.ledger.total, Some(101));
     assert_eq!(
         f.state.ledger.cursor.selected, 31,
