@@ -232,3 +232,43 @@ fn check_finds_a_damaged_aggregate_and_repair_fixes_it() {
         "{again}"
     );
 }
+
+/// The month start day is the store's, set by the process that holds it: a caller whose config
+/// starts months on another day gets the holder's months through the session, and its report
+/// never rebuilds the month aggregates under the holder (which a running TUI reads).
+#[test]
+fn a_report_through_a_session_keeps_the_holders_month_start_day() {
+    use expense_tracker::session::holder::{Holder, HolderSetup};
+    let sb = Sandbox::new();
+    ok(&sb, &["add", "12.50", "food!", "2026-11-20"]);
+    let store_dir = sb.data.join("store");
+    let store = Store::open(&store_dir).unwrap();
+    let setup = HolderSetup {
+        triggers: Vec::new(),
+        stream_keep_days: 0,
+        trash_ttl_ms: 0,
+        month_start_day: 1,
+    };
+    let sock = expense_tracker::session::socket_path(&store_dir);
+    let holder = Holder::take(
+        store.clone(),
+        &sock,
+        &setup,
+        expense_tracker::cli::launch::runner(),
+    );
+    assert!(holder.setup_error().is_none());
+    let out = sb
+        .cmd(&["report", "--month", "2026-11", "--json"])
+        .env("EXPENSE_MONTH_START_DAY", "15")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(r["from"], "2026-11-01", "{r}");
+    assert_eq!(store.month_start_day().unwrap(), Some(1));
+    holder.release().flush().unwrap();
+}

@@ -24,16 +24,28 @@ pub struct Args {
     pub json: bool,
 }
 
+/// The month start day the store's month aggregates are kept for: the holder's (its config,
+/// set when it took the store), so a caller with another config never rebuilds them under a
+/// running TUI. A store that keeps none yet gets `fallback`.
+pub fn store_start_day(store: &crate::store::Store, fallback: u32) -> Result<u32> {
+    Ok(match store.month_start_day()? {
+        Some(day) => day,
+        None => {
+            store.use_month_start_day(fallback)?;
+            fallback
+        }
+    })
+}
+
 /// Prints the review of the month.
 pub fn run(ctx: &mut Ctx, args: &Args) -> Result<()> {
-    let start_day = ctx.config.month_start_day;
-    let month = match &args.month {
-        Some(m) => Month::parse(m).map_err(|e| eyre!("--month: {e}"))?,
-        None => Month::containing(ctx.today, start_day),
+    let asked = match &args.month {
+        Some(m) => Some(Month::parse(m).map_err(|e| eyre!("--month: {e}"))?),
+        None => None,
     };
     let store = ctx.store()?;
-    // Keep the month aggregates for this start day (a one-time rebuild when it changed).
-    store.use_month_start_day(start_day)?;
+    let start_day = store_start_day(&store, ctx.config.month_start_day)?;
+    let month = asked.unwrap_or_else(|| Month::containing(ctx.today, start_day));
     let q = ReviewQuery {
         month,
         start_day,
