@@ -135,7 +135,7 @@ fn print_backup(out: &mut dyn Write, info: &BackupInfo) -> std::io::Result<()> {
     )
 }
 
-/// Parses `--at`: RFC 3339, or local "YYYY-MM-DD HH:MM[:SS]" / "YYYY-MM-DDTHH:MM[:SS]".
+/// Parses `--at`: RFC 3339, or local `YYYY-MM-DD HH:MM[:SS]` / `YYYY-MM-DDTHH:MM[:SS]`.
 pub fn parse_time(s: &str) -> Result<DateTime<Utc>, String> {
     let s = s.trim();
     if let Ok(t) = DateTime::parse_from_rfc3339(s) {

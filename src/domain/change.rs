@@ -112,7 +112,7 @@ pub struct ChangeRecord {
     pub batch: Option<u64>,
 }
 
-/// One change record borrowed from the stream as it is read: what [`visit_since`] hands its
+/// One change record borrowed from the stream as it is read: what `Store::visit_stream` hands its
 /// visitor; a [`ChangeRecord`] lends the same view ([`ChangeRecord::view`]).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ChangeView<'a> {

@@ -48,7 +48,7 @@ pub struct HistoryWindow {
 /// A window of one expense's records, newest first.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ItemHistory {
-    /// How many records the expense has (at most [`ITEM_HISTORY_CAP`]).
+    /// How many records the expense has (at most `ITEM_HISTORY_CAP`).
     pub total: usize,
     /// The records asked for, newest first, old images resolved.
     pub records: Vec<ChangeRecord>,

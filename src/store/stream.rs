@@ -119,7 +119,7 @@ pub(crate) fn read_since(
     Ok(out)
 }
 
-/// Which images [`visit_since`] resolves: images not asked for are neither decoded nor looked
+/// Which images `visit_since` resolves: images not asked for are neither decoded nor looked
 /// up (a `keys_only` stream reads only each record's head).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Images {

@@ -36,7 +36,7 @@ use std::collections::BTreeMap;
 /// of an older version gets them at open (one pass over `items`), and a version-2 build, which
 /// would write empty values, refuses it (`migration_003_date_index_projection`).
 /// 4 adds the category to that projection and drops `idx_category-1` and `idx_payee-1` (see
-/// [`IDX_DATE`] for why); older stores are re-projected and lose the two trees at open
+/// `IDX_DATE` for why); older stores are re-projected and lose the two trees at open
 /// (`migration_003_date_index_projection`, `migration_004_drop_category_and_payee_indexes`).
 pub const SCHEMA_VERSION: u32 = 4;
 
