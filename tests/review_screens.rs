@@ -122,8 +122,13 @@ fn review_state(w: u16, h: u16) -> State {
 }
 
 fn draw(state: &State, w: u16, h: u16, theme: &Theme) -> Terminal<TestBackend> {
-    let help = Keymap::load(None).unwrap().help();
-    let chrome = Chrome { theme, help: &help };
+    let keymap = Keymap::load(None).unwrap();
+    let (help, hints) = (keymap.help(), keymap.hints());
+    let chrome = Chrome {
+        theme,
+        help: &help,
+        hints: &hints,
+    };
     let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
     t.draw(|f| render(state, &chrome, f)).unwrap();
     t

@@ -18,7 +18,7 @@ mod table;
 
 use super::layout::{review_areas, review_header_lines, review_tier as tier, ReviewTier as Tier};
 use super::theme::{Meaning, Theme};
-use super::{hints, Chrome};
+use super::{Chrome, Footer};
 use crate::app::state::State;
 use crate::domain::money::{format_grouped, percent_change};
 use crate::domain::review::Review;
@@ -144,7 +144,7 @@ pub fn render(state: &State, chrome: &Chrome, frame: &mut Frame, area: Rect) {
     }
     if let Some(form) = &r.budget_form {
         // Last, so the popup covers whatever the tier drew under it.
-        budget::render(form, t, frame, area);
+        budget::render(form, chrome, frame, area);
     }
 }
 
@@ -254,19 +254,7 @@ fn render_status(state: &State, chrome: &Chrome, frame: &mut Frame, area: Rect) 
     let line = if let Some(line) = super::notice_line(state, t) {
         line
     } else {
-        Line::from(hints(
-            &[
-                ("space", "expand"),
-                ("enter", "expenses"),
-                ("b", "budget"),
-                ("H", "hist"),
-                ("[ ]", "month"),
-                ("r", "ledger"),
-                ("?", "help"),
-                ("q", "quit"),
-            ],
-            t,
-        ))
+        Line::from(chrome.hint_spans(Footer::Review))
     };
     frame.render_widget(Paragraph::new(line), area);
 }
