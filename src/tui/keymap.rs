@@ -3,6 +3,8 @@
 //! `Action::Input`, so the reducer never sees crossterm types. Help is generated from this map
 //! and from the `desc` written next to the bindings in the keymap file (yazi's `desc`), so the
 //! text of every action lives in one place, `assets/keymap.toml`, and a user file can change it.
+//! The status lines' key hints come from the same map: the file's `[hints]` table names each
+//! footer's actions and words, and `Keymap::hints` writes the keys bound to them now.
 
 use crate::app::state::{Overlay, Screen, State};
 use crate::app::Action;
