@@ -63,10 +63,16 @@ fn bench_store(name: &str, count: usize) -> PathBuf {
     dir.join("store")
 }
 
-fn draw(state: &State, term: &mut Terminal<TestBackend>, help: &[ui::HelpEntry]) {
+fn draw(
+    state: &State,
+    term: &mut Terminal<TestBackend>,
+    help: &[ui::HelpEntry],
+    hints: &ui::Hints,
+) {
     let chrome = Chrome {
         theme: &Theme::DEFAULT,
         help,
+        hints,
     };
     term.draw(|f| ui::render(state, &chrome, f)).expect("draw");
 }
@@ -100,6 +106,7 @@ fn start(store: Store) -> (State, Engine) {
 
 fn benches(c: &mut Criterion) {
     let help = Keymap::load(None).expect("keymap").help();
+    let hints = Keymap::load(None).expect("keymap").hints();
     for (name, count) in sizes() {
         let path = bench_store(name, count);
         let mut g = c.benchmark_group(name);
@@ -141,7 +148,7 @@ fn benches(c: &mut Criterion) {
                     let store = Store::open(&path).expect("open");
                     let (state, rt) = start(store);
                     let mut term = Terminal::new(TestBackend::new(100, 30)).expect("terminal");
-                    draw(&state, &mut term, &help);
+                    draw(&state, &mut term, &help, &hints);
                     total += t.elapsed();
                     drop(rt);
                     std::thread::sleep(Duration::from_millis(50));
@@ -163,13 +170,13 @@ fn benches(c: &mut Criterion) {
         g.bench_function("key_select_next_to_frame", |b| {
             b.iter(|| {
                 step(&mut state, &mut rt, Action::SelectNext);
-                draw(&state, &mut term, &help);
+                draw(&state, &mut term, &help, &hints);
             })
         });
         g.bench_function("key_page_down_to_frame", |b| {
             b.iter(|| {
                 step(&mut state, &mut rt, Action::PageDown);
-                draw(&state, &mut term, &help);
+                draw(&state, &mut term, &help, &hints);
             })
         });
         let mut forward = false;
@@ -182,13 +189,13 @@ fn benches(c: &mut Criterion) {
                     Action::NextMonth
                 };
                 step(&mut state, &mut rt, a);
-                draw(&state, &mut term, &help);
+                draw(&state, &mut term, &help, &hints);
             })
         });
         g.bench_function("cycle_sort_to_frame", |b| {
             b.iter(|| {
                 step(&mut state, &mut rt, Action::CycleSort);
-                draw(&state, &mut term, &help);
+                draw(&state, &mut term, &help, &hints);
             })
         });
         step(&mut state, &mut rt, Action::ThisMonth);
@@ -257,7 +264,7 @@ fn benches(c: &mut Criterion) {
                     Action::NextMonth
                 };
                 step(&mut state, &mut rt, a);
-                draw(&state, &mut term, &help);
+                draw(&state, &mut term, &help, &hints);
             })
         });
 
@@ -567,6 +574,7 @@ fn trash(c: &mut Criterion) {
 /// frame, on the demo stores (read only).
 fn history(c: &mut Criterion) {
     let help = Keymap::load(None).expect("keymap").help();
+    let hints = Keymap::load(None).expect("keymap").hints();
     for (name, count) in sizes() {
         let path = bench_store(name, count);
         let store = Store::open(&path).expect("open");
@@ -595,7 +603,7 @@ fn history(c: &mut Criterion) {
         g.bench_function("open_screen_and_frame", |b| {
             b.iter(|| {
                 step(&mut state, &mut rt, Action::OpenHistory);
-                draw(&state, &mut term, &help);
+                draw(&state, &mut term, &help, &hints);
                 step(&mut state, &mut rt, Action::Cancel);
             })
         });
@@ -603,7 +611,7 @@ fn history(c: &mut Criterion) {
             step(&mut state, &mut rt, Action::OpenHistory);
             b.iter(|| {
                 step(&mut state, &mut rt, Action::PageDown);
-                draw(&state, &mut term, &help);
+                draw(&state, &mut term, &help, &hints);
             })
         });
         g.finish();

@@ -209,8 +209,12 @@ fn send(s: &mut State, stream: &[ChangeRecord], a: Action) -> usize {
 
 fn draw(state: &State, w: u16, h: u16, theme: &Theme) -> Terminal<TestBackend> {
     let keymap = Keymap::load(None).expect("built-in keymap");
-    let help = keymap.help();
-    let chrome = Chrome { theme, help: &help };
+    let (help, hints) = (keymap.help(), keymap.hints());
+    let chrome = Chrome {
+        theme,
+        help: &help,
+        hints: &hints,
+    };
     let mut terminal = Terminal::new(TestBackend::new(w, h)).unwrap();
     terminal.draw(|f| render(state, &chrome, f)).unwrap();
     terminal

@@ -10,6 +10,7 @@ use expense_tracker::app::{update, Action, Effect, State};
 use expense_tracker::domain::budget::{AlertLevel, BudgetAlert};
 use expense_tracker::domain::review::{CategorySort, CategoryTotal, Review, ReviewDetails, Totals};
 use expense_tracker::domain::{Currency, Month};
+use expense_tracker::ui::layout::review_table_rows;
 use tui_input::InputRequest;
 
 fn nov() -> Month {
@@ -420,23 +421,25 @@ fn page_keys_move_by_the_screen_and_the_viewport_is_kept_in_state() {
         &mut s,
         Action::Answer(Answer::ReviewLoaded(Box::new(many(60)))),
     );
-    // 80x24: pages of 21 rows (they were a fixed 10), the viewport moving with the selection.
+    // 80x24: the table shows 13 rows (the header and the charts take the rest), not the
+    // ledger's 21; pages move by those 13, the viewport moving with the selection.
+    assert_eq!(review_table_rows(80, 24, 2, 60), 13);
     update(&mut s, Action::SelectNext);
     update(&mut s, Action::PageDown);
-    assert_eq!(selected(&s), "c22");
-    assert_eq!(s.review.cursor.offset, 21);
+    assert_eq!(selected(&s), "c14");
+    assert_eq!(s.review.cursor.offset, 13);
     update(&mut s, Action::PageUp);
     assert_eq!(selected(&s), "c01");
     assert_eq!(s.review.cursor.offset, 0);
     // Moving up inside the viewport keeps it (the render used to scroll with every key).
     update(&mut s, Action::SelectLast);
-    assert_eq!(s.review.cursor.offset, 39);
+    assert_eq!(s.review.cursor.offset, 47);
     for _ in 0..5 {
         update(&mut s, Action::SelectPrev);
     }
     assert_eq!(selected(&s), "c54");
-    assert_eq!(s.review.cursor.offset, 39);
-    // A smaller screen pages by its own height.
+    assert_eq!(s.review.cursor.offset, 47);
+    // A smaller screen (small tier: no charts) pages by its own height, 6 rows.
     update(
         &mut s,
         Action::Resize {
@@ -444,8 +447,62 @@ fn page_keys_move_by_the_screen_and_the_viewport_is_kept_in_state() {
             height: 10,
         },
     );
-    assert_eq!(s.review.cursor.offset, 48, "the selection stays on screen");
+    assert_eq!(s.review.cursor.offset, 49, "the selection stays on screen");
     update(&mut s, Action::PageUp);
-    assert_eq!(selected(&s), "c47");
-    assert_eq!(s.review.cursor.offset, 41);
+    assert_eq!(selected(&s), "c48");
+    assert_eq!(s.review.cursor.offset, 43);
+}
+
+#[test]
+fn page_down_at_80x24_never_jumps_over_rows_the_screen_never_showed() {
+    let mut s = on_review();
+    update(
+        &mut s,
+        Action::Answer(Answer::ReviewLoaded(Box::new(many(60)))),
+    );
+    let shown = review_table_rows(80, 24, 2, 60);
+    let mut seen = [false; 60];
+    for _ in 0..10 {
+        let c = s.review.cursor;
+        // The selected row is on screen: inside the rows the table draws.
+        assert!(
+            c.offset <= c.selected && c.selected < c.offset + shown,
+            "{c:?}"
+        );
+        for row in seen.iter_mut().skip(c.offset).take(shown) {
+            *row = true;
+        }
+        let before = c.selected;
+        update(&mut s, Action::PageDown);
+        let moved = s.review.cursor.selected - before;
+        assert!(
+            moved == shown || s.review.cursor.selected == 59,
+            "moved {moved}"
+        );
+    }
+    assert_eq!(s.review.cursor.selected, 59);
+    assert!(seen.iter().all(|&x| x), "every row was on screen once");
+    // At 120x40 a second currency takes a header line from the table: the page shrinks and
+    // the selection stays shown.
+    update(
+        &mut s,
+        Action::Resize {
+            width: 120,
+            height: 40,
+        },
+    );
+    let mut two = many(60);
+    two.totals.push(Totals {
+        currency: Currency::parse("USD").unwrap(),
+        spent: 1_00,
+        income: 0,
+        count: 1,
+    });
+    update(&mut s, Action::Answer(Answer::ReviewLoaded(Box::new(two))));
+    let c = s.review.cursor;
+    assert_eq!(review_table_rows(120, 40, 3, 60), 23);
+    assert_eq!(c.selected, 59);
+    assert_eq!(c.offset, 60 - 23);
+    update(&mut s, Action::PageUp);
+    assert_eq!(s.review.cursor.selected, 59 - 23);
 }

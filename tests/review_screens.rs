@@ -122,8 +122,13 @@ fn review_state(w: u16, h: u16) -> State {
 }
 
 fn draw(state: &State, w: u16, h: u16, theme: &Theme) -> Terminal<TestBackend> {
-    let help = Keymap::load(None).unwrap().help();
-    let chrome = Chrome { theme, help: &help };
+    let keymap = Keymap::load(None).unwrap();
+    let (help, hints) = (keymap.help(), keymap.hints());
+    let chrome = Chrome {
+        theme,
+        help: &help,
+        hints: &hints,
+    };
     let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
     t.draw(|f| render(state, &chrome, f)).unwrap();
     t
@@ -169,6 +174,38 @@ fn review_120x40() {
     assert_eq!(buf[(x, y)].fg, Color::Yellow);
     // User text is inert.
     assert!(text(buf).contains("Café ^[[31mEvil"));
+}
+
+#[test]
+fn review_pages_by_the_rows_it_draws() {
+    let mut s = review_state(80, 24);
+    let mut data = s.review.data.clone().unwrap();
+    let proto = data.categories[0].clone();
+    data.categories = (0..40)
+        .map(|i| expense_tracker::domain::review::CategoryTotal {
+            category: format!("c{i:02}"),
+            depth: 0,
+            has_children: false,
+            this: (100 - i) * 100,
+            ..proto.clone()
+        })
+        .collect();
+    update(&mut s, Action::Answer(Answer::ReviewLoaded(Box::new(data))));
+    update(&mut s, Action::PageDown);
+    // 13 rows fit: the page moved by 13, and the table starts at the offset kept in state.
+    assert_eq!(s.review.cursor.selected, 13);
+    assert_eq!(s.review.cursor.offset, 13);
+    let t = draw(&s, 80, 24, &Theme::DEFAULT);
+    let buf = t.backend().buffer();
+    let (_, header_y) = find(buf, "Category").unwrap();
+    let (_, first_y) = find(buf, "c13").expect("the selected row is drawn");
+    assert_eq!(first_y, header_y + 1, "first row drawn is the offset");
+    assert!(find(buf, "c12 ").is_none());
+    assert!(find(buf, "c25 ").is_some() && find(buf, "c26 ").is_none());
+    let selected = Theme::DEFAULT.style(Meaning::Selected);
+    let on = |y: u16| buf[(2, y)].style() == buf[(2, y)].style().patch(selected);
+    assert!(on(first_y), "c13 is the highlighted row");
+    assert!(!on(first_y + 1));
 }
 
 #[test]

@@ -136,11 +136,16 @@ fn type_str(s: &mut State, text: &str) {
 }
 
 fn draw(state: &State, w: u16, h: u16) -> Terminal<TestBackend> {
-    let keymap = Keymap::load(None).expect("built-in keymap");
-    let help = keymap.help();
+    draw_with(&Keymap::load(None).expect("built-in keymap"), state, w, h)
+}
+
+/// Draws with `keymap`'s help and hints (a user's patched keymap).
+fn draw_with(keymap: &Keymap, state: &State, w: u16, h: u16) -> Terminal<TestBackend> {
+    let (help, hints) = (keymap.help(), keymap.hints());
     let chrome = Chrome {
         theme: &Theme::DEFAULT,
         help: &help,
+        hints: &hints,
     };
     let mut terminal = Terminal::new(TestBackend::new(w, h)).unwrap();
     terminal.draw(|f| render(state, &chrome, f)).unwrap();
@@ -182,6 +187,34 @@ fn ledger_month_view_80x24() {
     let s = state_with(&rows, 80, 24);
     let t = draw(&s, 80, 24);
     insta::assert_snapshot!("ledger_month_view_80x24", t.backend());
+}
+
+#[test]
+fn a_rebound_key_shows_in_the_footer() {
+    let rows = month_rows();
+    let s = state_with(&rows, 80, 24);
+    let mut keymap = Keymap::load(None).unwrap();
+    keymap
+        .patch(
+            "[ledger]\n\"n\" = \"open_add\"\n\"a\" = \"none\"\n\"ctrl-y\" = \"undo\"\n",
+            "keymap.toml",
+        )
+        .unwrap();
+    let t = draw_with(&keymap, &s, 80, 24);
+    let text = screen_text(t.backend().buffer());
+    let footer = text.lines().last().unwrap();
+    assert!(
+        footer.starts_with(" n add e edit d del ^y undo h hist"),
+        "{footer}"
+    );
+    // The default keymap's footer is the one the snapshots hold.
+    let t = draw(&s, 80, 24);
+    let text = screen_text(t.backend().buffer());
+    assert!(text
+        .lines()
+        .last()
+        .unwrap()
+        .starts_with(" a add e edit d del u undo h hist"));
 }
 
 #[test]

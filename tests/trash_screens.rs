@@ -86,10 +86,11 @@ fn open_with(s: &mut State, rows: Vec<Trashed>) {
 
 fn draw(s: &State, width: u16, height: u16) -> Terminal<TestBackend> {
     let keymap = Keymap::load(None).unwrap();
-    let help = keymap.help();
+    let (help, hints) = (keymap.help(), keymap.hints());
     let chrome = Chrome {
         theme: &Theme::DEFAULT,
         help: &help,
+        hints: &hints,
     };
     let mut t = Terminal::new(TestBackend::new(width, height)).unwrap();
     t.draw(|f| render(s, &chrome, f)).unwrap();

@@ -91,13 +91,6 @@ impl Cursor {
         let loaded_end = window_start + window_len;
         self.offset < visible_end && (self.offset < window_start || visible_end > loaded_end)
     }
-
-    /// The first row to draw in a viewport of `height` rows: the kept offset, moved only as
-    /// far as needed to show the selection (for a list drawn shorter than the reducer's page).
-    pub fn first_shown(&self, height: usize) -> usize {
-        let low = self.selected.saturating_sub(height.saturating_sub(1));
-        self.offset.clamp(low, self.selected)
-    }
 }
 
 /// Index of the last row (0 for an empty list).
@@ -253,15 +246,5 @@ mod tests {
             !at(1, 0).needs_window(2, 3, 0, 2),
             "a short list loaded whole"
         );
-    }
-
-    #[test]
-    fn first_shown_keeps_the_offset_while_the_selection_is_visible() {
-        // Reducer page 6, drawn in 3 rows.
-        assert_eq!(at(1, 0).first_shown(3), 0);
-        assert_eq!(at(4, 0).first_shown(3), 2, "scrolls just enough");
-        assert_eq!(at(4, 3).first_shown(3), 3, "kept while visible");
-        assert_eq!(at(4, 5).first_shown(3), 4);
-        assert_eq!(at(0, 0).first_shown(0), 0);
     }
 }

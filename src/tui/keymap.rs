@@ -3,10 +3,12 @@
 //! `Action::Input`, so the reducer never sees crossterm types. Help is generated from this map
 //! and from the `desc` written next to the bindings in the keymap file (yazi's `desc`), so the
 //! text of every action lives in one place, `assets/keymap.toml`, and a user file can change it.
+//! The status lines' key hints come from the same map: the file's `[hints]` table names each
+//! footer's actions and words, and `Keymap::hints` writes the keys bound to them now.
 
 use crate::app::state::{Overlay, Screen, State};
 use crate::app::Action;
-use crate::ui::HelpEntry;
+use crate::ui::{Footer, HelpEntry, Hint, Hints};
 use color_eyre::eyre::{eyre, Result};
 use ratatui::crossterm::event::{Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use serde::Deserialize;
@@ -170,21 +172,37 @@ impl Key {
     }
 
     fn label(&self) -> String {
-        let base = match self.code {
+        format!(
+            "{}{}{}",
+            if self.ctrl { "ctrl-" } else { "" },
+            if self.alt { "alt-" } else { "" },
+            self.base()
+        )
+    }
+
+    /// How the key is written in a status line's hints: as in the help, but `^r` for ctrl-r.
+    fn hint_label(&self) -> String {
+        format!(
+            "{}{}{}",
+            if self.ctrl { "^" } else { "" },
+            if self.alt { "alt-" } else { "" },
+            self.base()
+        )
+    }
+
+    /// The key without its modifiers: `j`, `space`, `enter`, `f1`.
+    fn base(&self) -> String {
+        match self.code {
             KeyCodeOrd::Char(' ') => "space".to_string(),
             KeyCodeOrd::Char(c) => c.to_string(),
             KeyCodeOrd::Named(i) => NAMES[usize::from(i)].0.to_string(),
             KeyCodeOrd::F(n) => format!("f{n}"),
-        };
-        format!(
-            "{}{}{base}",
-            if self.ctrl { "ctrl-" } else { "" },
-            if self.alt { "alt-" } else { "" }
-        )
+        }
     }
 }
 
-/// One binding's value in a keymap file: an action name, or the action with its help text.
+/// One value in a keymap file: a binding (an action name, or the action with its help text),
+/// or, in the `[hints]` table, the list of one footer's hints.
 #[derive(Debug, Deserialize)]
 #[serde(untagged)]
 enum Binding {
@@ -196,13 +214,37 @@ enum Binding {
         #[serde(default)]
         desc: Option<String>,
     },
+    /// `ledger = [{ run = "open_add", hint = "add" }, ...]` in `[hints]`.
+    Hints(Vec<HintSpec>),
 }
 
+/// One hint as written in `[hints]`: the actions whose keys are shown (space-separated; none
+/// for a note), the word after them, and optionally how to write the keys.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct HintSpec {
+    #[serde(default)]
+    run: Option<String>,
+    hint: String,
+    #[serde(default)]
+    key: Option<String>,
+}
+
+/// One footer hint, parsed: its actions, its word, and the fixed way of writing its keys with
+/// the keys it was written for (`Esc` for `esc`): the fixed text shows only while those keys
+/// are still the ones shown, so a rebound key is always written as itself.
+#[derive(Debug, Clone)]
+struct HintDef {
+    actions: Vec<Action>,
+    text: String,
+    label: Option<(String, Vec<Key>)>,
+}
 impl Binding {
     fn parts(&self) -> (&str, Option<&str>) {
         match self {
             Binding::Action(a) => (a, None),
             Binding::Described { run, desc } => (run, desc.as_deref()),
+            Binding::Hints(_) => ("", None),
         }
     }
 }
@@ -221,6 +263,13 @@ pub struct Keymap {
     map: BTreeMap<(Context, Key), Action>,
     /// In help order: the built-in file's order of `desc`s, then new ones from the user's file.
     descs: Vec<Desc>,
+    /// Where each binding was written: (patch number, position in that file). The hints show
+    /// an action's key from the latest file that binds it, the first written there.
+    written: BTreeMap<(Context, Key), (usize, usize)>,
+    /// How many files were applied.
+    patches: usize,
+    /// The hints of each footer, in drawing order.
+    hints: Vec<(Footer, Vec<HintDef>)>,
 }
 
 impl Keymap {
@@ -229,6 +278,9 @@ impl Keymap {
         let mut km = Keymap {
             map: BTreeMap::new(),
             descs: Vec::new(),
+            written: BTreeMap::new(),
+            patches: 0,
+            hints: Vec::new(),
         };
         km.patch(DEFAULT_KEYMAP, "<built-in keymap.toml>")?;
         if let Some(dir) = dir {
@@ -248,7 +300,32 @@ impl Keymap {
         let tables: BTreeMap<String, BTreeMap<String, Spanned<Binding>>> =
             toml::from_str(text).map_err(|e| eyre!("{source}: {}", e.to_string().trim_end()))?;
         let mut described: Vec<(usize, Desc)> = Vec::new();
+        let patch = self.patches;
+        self.patches += 1;
+        let mut footers: Vec<(Footer, Vec<HintSpec>)> = Vec::new();
         for (ctx_name, bindings) in tables {
+            if ctx_name == "hints" {
+                for (name, list) in bindings {
+                    let footer = Footer::ALL
+                        .iter()
+                        .find(|(_, n)| *n == name)
+                        .map(|(f, _)| *f)
+                        .ok_or_else(|| {
+                            let known: Vec<&str> = Footer::ALL.iter().map(|(_, n)| *n).collect();
+                            eyre!(
+                                "{source}: [hints] unknown footer '{name}' ({})",
+                                known.join(", ")
+                            )
+                        })?;
+                    let Binding::Hints(specs) = list.into_inner() else {
+                        return Err(eyre!(
+                            "{source}: [hints] {name}: expected a list like [{{ run = \"quit\", hint = \"quit\" }}]"
+                        ));
+                    };
+                    footers.push((footer, specs));
+                }
+                continue;
+            }
             let ctx = Context::ALL
                 .iter()
                 .find(|(_, n)| *n == ctx_name)
@@ -262,6 +339,11 @@ impl Keymap {
                 })?;
             for (key, binding) in bindings {
                 let at = binding.span().start;
+                if let Binding::Hints(_) = binding.get_ref() {
+                    return Err(eyre!(
+                        "{source}: [{ctx_name}] \"{key}\": a list is not a binding (hints go in [hints])"
+                    ));
+                }
                 let (action, desc) = binding.get_ref().parts();
                 let k = Key::parse(&key).map_err(|e| eyre!("{source}: [{ctx_name}] {e}"))?;
                 if action == "none" {
@@ -281,6 +363,18 @@ impl Keymap {
                     described.push((at, d));
                 }
                 self.map.insert((ctx, k), a);
+                self.written.insert((ctx, k), (patch, at));
+            }
+        }
+        // After this file's bindings, so a fixed key text is tied to the keys they give.
+        for (footer, specs) in footers {
+            let defs = specs
+                .into_iter()
+                .map(|spec| self.hint_def(footer, spec, source))
+                .collect::<Result<Vec<_>>>()?;
+            match self.hints.iter_mut().find(|(f, _)| *f == footer) {
+                Some((_, old)) => *old = defs,
+                None => self.hints.push((footer, defs)),
             }
         }
         described.sort_by_key(|(at, _)| *at);
@@ -296,6 +390,89 @@ impl Keymap {
             }
         }
         Ok(())
+    }
+
+    /// Parses one `[hints]` entry of `footer`.
+    fn hint_def(&self, footer: Footer, spec: HintSpec, source: &str) -> Result<HintDef> {
+        let actions = spec
+            .run
+            .as_deref()
+            .unwrap_or_default()
+            .split_whitespace()
+            .map(|name| {
+                serde_json::from_value(serde_json::Value::String(name.into())).map_err(|_| {
+                    eyre!(
+                        "{source}: [hints] {}: \"{name}\": unknown action",
+                        footer.name()
+                    )
+                })
+            })
+            .collect::<Result<Vec<Action>>>()?;
+        let label = spec.key.map(|text| {
+            let keys = self.hint_keys(footer_context(footer), &actions);
+            (text, keys)
+        });
+        Ok(HintDef {
+            actions,
+            text: spec.hint,
+            label,
+        })
+    }
+
+    /// The key shown for each of `actions` in `context` (actions bound to no key are left out):
+    /// the first key written for it in the latest file that binds it.
+    fn hint_keys(&self, context: Context, actions: &[Action]) -> Vec<Key> {
+        actions
+            .iter()
+            .filter_map(|action| {
+                self.map
+                    .iter()
+                    .filter(|((c, _), a)| *c == context && *a == action)
+                    .map(|((_, k), _)| *k)
+                    .max_by_key(|k| {
+                        let (patch, at) = self
+                            .written
+                            .get(&(context, *k))
+                            .copied()
+                            .unwrap_or_default();
+                        (patch, std::cmp::Reverse(at))
+                    })
+            })
+            .collect()
+    }
+
+    /// The key hints of every footer, with the keys bound now: a rebound key shows as itself,
+    /// and a hint whose actions have no key left is dropped.
+    pub fn hints(&self) -> Hints {
+        let footers = self
+            .hints
+            .iter()
+            .map(|(footer, defs)| {
+                let context = footer_context(*footer);
+                let hints = defs
+                    .iter()
+                    .filter_map(|d| {
+                        let keys = self.hint_keys(context, &d.actions);
+                        let text = match &d.label {
+                            _ if keys.is_empty() && !d.actions.is_empty() => return None,
+                            Some((fixed, for_keys)) if *for_keys == keys => fixed.clone(),
+                            _ => keys
+                                .iter()
+                                .map(Key::hint_label)
+                                .collect::<Vec<_>>()
+                                .join(" "),
+                        };
+                        Some(Hint {
+                            keys: text,
+                            text: d.text.clone(),
+                            actions: d.actions.clone(),
+                        })
+                    })
+                    .collect();
+                (*footer, hints)
+            })
+            .collect();
+        Hints::new(footers)
     }
 
     /// Where `action` goes in `context`'s help and its text: its own desc, else the desc it has
@@ -367,6 +544,18 @@ impl Keymap {
     /// The context's name, for messages.
     pub fn context_name(c: Context) -> &'static str {
         c.name()
+    }
+}
+
+/// The keymap table whose bindings a footer shows.
+fn footer_context(footer: Footer) -> Context {
+    match footer {
+        Footer::Ledger => Context::Ledger,
+        Footer::Review => Context::Review,
+        Footer::Trash => Context::Trash,
+        Footer::History | Footer::HistoryDetail => Context::History,
+        Footer::Budget => Context::Budget,
+        Footer::Form => Context::Form,
     }
 }
 
@@ -477,6 +666,99 @@ mod tests {
             .help()
             .iter()
             .any(|h| h.context == "trash" && h.keys == "a" && h.desc == "add an expense"));
+    }
+
+    /// A footer as it is drawn, ` key word` pairs.
+    fn footer(km: &Keymap, f: Footer) -> String {
+        km.hints()
+            .get(f)
+            .iter()
+            .map(|h| format!(" {} {}", h.keys, h.text))
+            .collect()
+    }
+
+    #[test]
+    fn default_hints_are_the_ones_the_screens_always_showed() {
+        let km = Keymap::load(None).unwrap();
+        let expected = [
+            (
+                Footer::Ledger,
+                " a add e edit d del u undo h hist / find [ ] month r review ? help q quit",
+            ),
+            (
+                Footer::Review,
+                " space expand enter expenses b budget H hist [ ] month r ledger ? help q quit",
+            ),
+            (Footer::Trash, " r restore x purge Esc ledger ? help q quit"),
+            (
+                Footer::History,
+                " enter detail u undo ^r redo g G ends H all esc back ? help",
+            ),
+            (
+                Footer::HistoryDetail,
+                " j k prev/next u undo ^r redo esc close ? help",
+            ),
+            (Footer::Budget, " enter save empty removes esc cancel"),
+            (Footer::Form, " Enter save Esc cancel Tab next ↓↑ suggest"),
+        ];
+        for (f, text) in expected {
+            assert_eq!(footer(&km, f), text, "{}", f.name());
+        }
+    }
+
+    #[test]
+    fn rebinding_a_key_changes_the_hint() {
+        let mut km = Keymap::load(None).unwrap();
+        // `a` moves to `n`: the footer names `n`, wherever `a` went.
+        km.patch("[ledger]\n\"n\" = \"open_add\"\n\"a\" = \"none\"\n", "k")
+            .unwrap();
+        assert!(footer(&km, Footer::Ledger).starts_with(" n add e edit"));
+        // A key of the user's file comes first even while the default one still works.
+        km.patch("[ledger]\n\"ctrl-e\" = \"open_edit\"\n", "k")
+            .unwrap();
+        assert!(footer(&km, Footer::Ledger).starts_with(" n add ^e edit"));
+        // An action left without keys loses its hint; the other key of an action takes over.
+        km.patch("[ledger]\n\"q\" = \"none\"\n\"?\" = \"none\"\n", "k")
+            .unwrap();
+        assert!(
+            footer(&km, Footer::Ledger).ends_with(" r review f1 help ^c quit"),
+            "{}",
+            footer(&km, Footer::Ledger)
+        );
+        // A fixed key text holds only for the keys it was written for.
+        km.patch(
+            "[trash]\n\"esc\" = \"none\"\n\"b\" = \"open_ledger\"\n",
+            "k",
+        )
+        .unwrap();
+        assert_eq!(
+            footer(&km, Footer::Trash),
+            " r restore x purge b ledger ? help q quit"
+        );
+        // A user list replaces a footer's hints; errors name the footer and the action.
+        km.patch(
+            "[hints]\ntrash = [{ run = \"quit\", hint = \"bye\" }]\n",
+            "k",
+        )
+        .unwrap();
+        assert_eq!(footer(&km, Footer::Trash), " q bye");
+        let err = km
+            .patch(
+                "[hints]\ntrash = [{ run = \"explode\", hint = \"x\" }]\n",
+                "k",
+            )
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("trash") && err.contains("explode"), "{err}");
+        let err = km
+            .patch("[hints]\nlobby = []\n", "k")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("lobby") && err.contains("history_detail"),
+            "{err}"
+        );
+        assert!(km.patch("[ledger]\n\"x\" = []\n", "k").is_err());
     }
 
     #[test]

@@ -49,6 +49,7 @@ pub fn run(
         ThemeName::Mono => Theme::MONO,
     };
     let help = keymap.help();
+    let hints = keymap.hints();
     let today = crate::clock::today();
     let mut state = State::new(today, config.month_start_day, config.currency);
     state.rates = config.rates.clone();
@@ -85,6 +86,7 @@ pub fn run(
         let chrome = Chrome {
             theme: &theme,
             help: &help,
+            hints: &hints,
         };
         term.draw(|f| ui::render(&state, &chrome, f))
             .wrap_err("drawing")?;

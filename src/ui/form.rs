@@ -1,8 +1,8 @@
 //! The add/edit form popup: one line per field, the reason under an invalid field, suggestions
 //! under the focused one, and the cursor placed in the focused text field.
 
-use super::theme::{Meaning, Theme};
-use super::{centered, inner, popup_frame};
+use super::theme::Meaning;
+use super::{centered, inner, popup_frame, Chrome, Footer};
 use crate::app::state::{FormMode, FormState, State};
 use crate::domain::text::inert;
 use crate::domain::validate::Field;
@@ -15,7 +15,8 @@ use ratatui::Frame;
 const LABEL: usize = 10;
 
 /// Draws the form over `area`.
-pub fn render(form: &FormState, _state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
+pub fn render(form: &FormState, _state: &State, chrome: &Chrome, frame: &mut Frame, area: Rect) {
+    let theme = chrome.theme;
     let mut lines: Vec<Line> = Vec::new();
     let mut cursor: Option<(u16, u16)> = None;
     let width = area.width.min(70).saturating_sub(2);
@@ -112,15 +113,7 @@ pub fn render(form: &FormState, _state: &State, theme: &Theme, frame: &mut Frame
         }
     }
     // The key hints live in the bottom border, so they show at any height.
-    let mut hints = super::hints(
-        &[
-            ("Enter", "save"),
-            ("Esc", "cancel"),
-            ("Tab", "next"),
-            ("↓↑", "suggest"),
-        ],
-        theme,
-    );
+    let mut hints = chrome.hint_spans(Footer::Form);
     hints.push(Span::raw(" "));
     if form.saving {
         lines.push(Line::from(Span::styled(

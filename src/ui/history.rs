@@ -6,9 +6,10 @@
 use super::layout::{areas, ledger_rows};
 use super::theme::{Meaning, Theme};
 use super::widgets::table::{self, Column, DataTable, DataToCell};
-use super::Chrome;
+use super::{footer, Chrome, Footer};
 use crate::app::action::HistoryRow;
 use crate::app::state::State;
+use crate::app::Action;
 use crate::domain::change::{diff, summary};
 use crate::domain::change::{ChangeRecord, Event};
 use ratatui::layout::{Alignment, Constraint, Rect};
@@ -221,28 +222,15 @@ fn render_status(state: &State, chrome: &Chrome, frame: &mut Frame, area: Rect) 
     let left = if let Some(toast) = &state.toast {
         super::toast_line(toast, t)
     } else if h.detail {
-        Line::from(super::hints(
-            &[
-                ("j k", "prev/next"),
-                ("u", "undo"),
-                ("^r", "redo"),
-                ("esc", "close"),
-                ("?", "help"),
-            ],
-            t,
-        ))
+        Line::from(chrome.hint_spans(Footer::HistoryDetail))
     } else {
-        let mut pairs = vec![
-            ("enter", "detail"),
-            ("u", "undo"),
-            ("^r", "redo"),
-            ("g G", "ends"),
-        ];
-        if h.item.is_some() {
-            pairs.push(("H", "all"));
-        }
-        pairs.extend([("esc", "back"), ("?", "help")]);
-        Line::from(super::hints(&pairs, t))
+        // "All history" means something only on one expense's history.
+        let shown = chrome
+            .hints
+            .get(Footer::History)
+            .iter()
+            .filter(|hint| h.item.is_some() || !hint.actions.contains(&Action::OpenHistory));
+        Line::from(footer::spans(shown, t))
     };
     super::status_line(left, position, t, frame, area);
 }

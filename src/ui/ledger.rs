@@ -4,7 +4,7 @@
 use super::layout::{areas, ledger_rows};
 use super::theme::{Meaning, Theme};
 use super::widgets::table::{self, Column, DataTable, DataToCell, Sort};
-use super::Chrome;
+use super::{Chrome, Footer};
 use crate::app::effect::SortKey;
 use crate::app::state::State;
 use crate::domain::money::format_grouped;
@@ -261,21 +261,7 @@ fn render_status(state: &State, chrome: &Chrome, frame: &mut Frame, area: Rect) 
                 t.style(Meaning::Focus),
             ));
         }
-        spans.extend(super::hints(
-            &[
-                ("a", "add"),
-                ("e", "edit"),
-                ("d", "del"),
-                ("u", "undo"),
-                ("h", "hist"),
-                ("/", "find"),
-                ("[ ]", "month"),
-                ("r", "review"),
-                ("?", "help"),
-                ("q", "quit"),
-            ],
-            t,
-        ));
+        spans.extend(chrome.hint_spans(Footer::Ledger));
         Line::from(spans)
     };
     super::status_line(left, position, t, frame, area);

@@ -2,6 +2,7 @@
 //! changes state or does I/O. One file per screen; overlays are drawn last, over a `Clear`.
 
 pub mod chart;
+pub mod footer;
 pub mod form;
 pub mod help;
 pub mod history;
@@ -15,6 +16,7 @@ pub mod widgets;
 use crate::app::state::{Overlay, State};
 use crate::domain::money::format_grouped;
 use crate::domain::text::inert;
+pub use footer::{Footer, Hint, Hints};
 pub use help::HelpEntry;
 use ratatui::layout::{Alignment, Rect};
 use ratatui::text::{Line, Span};
@@ -26,8 +28,17 @@ use theme::{Meaning, Theme};
 pub struct Chrome<'a> {
     /// Styles.
     pub theme: &'a Theme,
-    /// Every binding, for the help overlay and status hints.
+    /// Every binding, for the help overlay.
     pub help: &'a [HelpEntry],
+    /// The key hints of each status line, built from the same bindings.
+    pub hints: &'a Hints,
+}
+
+impl Chrome<'_> {
+    /// The spans of `footer`'s key hints.
+    pub fn hint_spans<'a>(&self, footer: Footer) -> Vec<Span<'a>> {
+        footer::spans(self.hints.get(footer), self.theme)
+    }
 }
 
 /// Draws the whole app.
@@ -45,7 +56,7 @@ pub fn render(state: &State, chrome: &Chrome, frame: &mut Frame) {
         crate::app::state::Screen::History => history::render(state, chrome, frame, area),
     }
     match &state.overlay {
-        Some(Overlay::Form(form)) => form::render(form, state, chrome.theme, frame, area),
+        Some(Overlay::Form(form)) => form::render(form, state, chrome, frame, area),
         Some(Overlay::Help { scroll }) => help::render(*scroll, chrome, frame, area),
         Some(Overlay::Quick { input, error }) => {
             quick_entry(input, error.as_deref(), chrome.theme, frame, area)
@@ -156,19 +167,6 @@ fn quick_entry(
     if body.height > 0 {
         frame.set_cursor_position((x.min(body.right().saturating_sub(1)), body.y));
     }
-}
-
-/// Key hints, ` key desc` pairs styled as keys and muted text.
-pub fn hints<'a>(pairs: &[(&str, &str)], theme: &Theme) -> Vec<Span<'a>> {
-    pairs
-        .iter()
-        .flat_map(|(k, d)| {
-            [
-                Span::styled(format!(" {k}"), theme.style(Meaning::Key)),
-                Span::styled(format!(" {d}"), theme.style(Meaning::Muted)),
-            ]
-        })
-        .collect()
 }
 
 /// A rectangle of at most `width` x `height`, centred in `area`.

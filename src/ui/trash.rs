@@ -6,7 +6,7 @@
 use super::layout::{areas, ledger_rows};
 use super::theme::{Meaning, Theme};
 use super::widgets::table::{self, Column, DataTable, DataToCell};
-use super::Chrome;
+use super::{Chrome, Footer};
 use crate::app::state::State;
 use crate::domain::money::format_grouped;
 use crate::domain::text::inert;
@@ -25,7 +25,7 @@ pub fn render(state: &State, chrome: &Chrome, frame: &mut Frame, area: Rect) {
     let a = areas(area);
     render_header(state, chrome.theme, frame, a.header);
     render_table(state, chrome.theme, frame, a.body);
-    render_status(state, chrome.theme, frame, a.status);
+    render_status(state, chrome, frame, a.status);
 }
 
 /// The header: the count and, when there is room, how long deleted rows are kept.
@@ -171,7 +171,8 @@ fn amount(e: &Expense) -> String {
     )
 }
 
-fn render_status(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
+fn render_status(state: &State, chrome: &Chrome, frame: &mut Frame, area: Rect) {
+    let theme = chrome.theme;
     let t = &state.trash;
     let n = t.rows.as_ref().map_or(0, Vec::len);
     let position = if n == 0 {
@@ -181,16 +182,7 @@ fn render_status(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
     };
     let left = match super::notice_line(state, theme) {
         Some(line) => line,
-        None => Line::from(super::hints(
-            &[
-                ("r", "restore"),
-                ("x", "purge"),
-                ("Esc", "ledger"),
-                ("?", "help"),
-                ("q", "quit"),
-            ],
-            theme,
-        )),
+        None => Line::from(chrome.hint_spans(Footer::Trash)),
     };
     super::status_line(left, position, theme, frame, area);
 }

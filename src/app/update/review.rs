@@ -8,6 +8,7 @@ use crate::domain::money::{eval_amount, format_grouped, format_plain};
 use crate::domain::review::{Review, ReviewDetails, ReviewQuery};
 use crate::domain::text::inert;
 use crate::domain::{Currency, Month};
+use crate::ui::layout::{review_header_lines, review_table_rows};
 use tui_input::Input;
 
 /// Shows the review of the ledger's month and loads it.
@@ -81,10 +82,19 @@ pub fn budget_saved(
     reload(state)
 }
 
+/// Rows the review's category table shows at the current size: its page, from the same
+/// layout the render draws with (the header grows with each currency, and the medium tier's
+/// charts take the rows a short table leaves).
+pub fn page(state: &State) -> usize {
+    let r = &state.review;
+    let header = review_header_lines(r.data.as_ref().map_or(0, |d| d.totals.len()));
+    review_table_rows(state.size.0, state.size.1, header, r.visible().len())
+}
+
 /// Keeps the selection inside the visible rows and on screen (after a load, an expand or
 /// collapse, a resize).
 pub fn clamp(state: &mut State) {
-    let page = super::page(state);
+    let page = page(state);
     let n = state.review.visible().len();
     state.review.cursor.clamp(n, page);
 }
@@ -94,7 +104,7 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
     if state.review.budget_form.is_some() {
         return budget_form(state, action);
     }
-    let page = super::page(state);
+    let page = page(state);
     let n = state.review.visible().len();
     let r = &mut state.review;
     match action {

@@ -4,15 +4,16 @@
 
 use crate::app::state::BudgetForm;
 use crate::domain::text::inert;
-use crate::ui::theme::{Meaning, Theme};
-use crate::ui::{centered, hints, inner, popup_frame};
+use crate::ui::theme::Meaning;
+use crate::ui::{centered, inner, popup_frame, Chrome, Footer};
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
 /// Draws the budget popup over `area` and places the cursor in its field.
-pub(super) fn render(form: &BudgetForm, t: &Theme, frame: &mut Frame, area: Rect) {
+pub(super) fn render(form: &BudgetForm, chrome: &Chrome, frame: &mut Frame, area: Rect) {
+    let t = chrome.theme;
     let width = area.width.min(56);
     let height = if form.error.is_some() { 6 } else { 5 };
     let popup = centered(area, width, height);
@@ -45,10 +46,7 @@ pub(super) fn render(form: &BudgetForm, t: &Theme, frame: &mut Frame, area: Rect
         )));
     }
     lines.push(Line::from(""));
-    lines.push(Line::from(hints(
-        &[("enter", "save"), ("empty", "removes"), ("esc", "cancel")],
-        t,
-    )));
+    lines.push(Line::from(chrome.hint_spans(Footer::Budget)));
     frame.render_widget(Paragraph::new(lines), body);
     if body.height > 0 {
         let x = body.x

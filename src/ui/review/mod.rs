@@ -5,7 +5,8 @@
 //! Space decides what is shown: at 110x30 and up everything; from 60x18 the table with a row
 //! of small charts and payees; smaller, only the numbers (charts go first, numbers last).
 //!
-//! This file holds the tiers, the layout of the panels and the header; each panel draws itself
+//! The tiers and the regions are `ui::layout::review_areas`, shared with the reducer so that it
+//! pages by the table's real height; this file places the panels and draws the header; each panel draws itself
 //! in its own file (`table`, `charts`, `panels`, `budget`). Rule for all of them: they read
 //! `&State` and draw into the `Rect` they are given; none keeps or changes state, so the
 //! reducer's idea of the selection and the picture always agree.
@@ -15,8 +16,9 @@ mod charts;
 mod panels;
 mod table;
 
+use super::layout::{review_areas, review_header_lines, review_tier as tier, ReviewTier as Tier};
 use super::theme::{Meaning, Theme};
-use super::{hints, Chrome};
+use super::{Chrome, Footer};
 use crate::app::state::State;
 use crate::domain::money::{format_grouped, percent_change};
 use crate::domain::review::Review;
@@ -25,29 +27,6 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use ratatui::Frame;
-
-/// How much fits.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Tier {
-    /// Table, side charts, details.
-    Full,
-    /// Table and a row of small charts.
-    Medium,
-    /// Numbers only.
-    Small,
-}
-
-/// The tier for the whole screen (the status line included, as the thresholds were measured
-/// against terminal sizes).
-fn tier(area: Rect) -> Tier {
-    if area.width >= 110 && area.height >= 30 {
-        Tier::Full
-    } else if area.width >= 60 && area.height >= 18 {
-        Tier::Medium
-    } else {
-        Tier::Small
-    }
-}
 
 /// Draws the review into `area`.
 pub fn render(state: &State, chrome: &Chrome, frame: &mut Frame, area: Rect) {
@@ -71,44 +50,20 @@ pub fn render(state: &State, chrome: &Chrome, frame: &mut Frame, area: Rect) {
         frame.render_widget(Paragraph::new(title), body);
         return;
     };
-    // The tier comes from the whole area, so the status line never changes which tier is used.
-    let tier = tier(area);
-    let header = header_lines(data, t, tier, body.width);
-    let header_h = (header.len() as u16).min(body.height);
-    frame.render_widget(
-        Paragraph::new(header),
-        Rect {
-            height: header_h,
-            ..body
-        },
-    );
-    let main = Rect {
-        y: body.y + header_h,
-        height: body.height - header_h,
-        ..body
-    };
+    // The layout is the one the reducer pages by (`layout::review_table_rows`), so the
+    // cursor's offset in state is exactly the first row drawn. The tier comes from the whole
+    // area, so the status line never changes which tier is used.
+    let header = header_lines(data, t, tier(area), body.width);
+    debug_assert_eq!(header.len(), review_header_lines(data.totals.len()));
+    let a = review_areas(area, header.len(), r.visible().len());
+    let tier = a.tier;
+    frame.render_widget(Paragraph::new(header), a.header);
     let ascii = state.ascii_charts;
     match tier {
-        Tier::Small => table::render(r, data, t, ascii, frame, main),
+        Tier::Small => table::render(r, data, t, ascii, frame, a.table),
         Tier::Medium => {
-            // The charts take the rows the table does not need (up to half the screen), so a
-            // short table leaves no blank band; at least 7 rows (a third on small screens).
-            let needed = u16::try_from(r.visible().len() + 1).unwrap_or(u16::MAX);
-            let least = 7.min(main.height / 3);
-            let chart_h = main
-                .height
-                .saturating_sub(needed)
-                .clamp(least, (main.height / 2).max(least));
-            let table_area = Rect {
-                height: main.height - chart_h,
-                ..main
-            };
-            table::render(r, data, t, ascii, frame, table_area);
-            let row = Rect {
-                y: table_area.bottom(),
-                height: chart_h,
-                ..main
-            };
+            table::render(r, data, t, ascii, frame, a.table);
+            let row = a.below;
             let w = row.width / 3;
             let parts = [
                 Rect { width: w, ..row },
@@ -128,27 +83,8 @@ pub fn render(state: &State, chrome: &Chrome, frame: &mut Frame, area: Rect) {
             panels::payees(r.details.as_ref(), t, frame, parts[2]);
         }
         Tier::Full => {
-            let side_w = 36.min(main.width / 2);
-            let left = Rect {
-                width: main.width - side_w,
-                ..main
-            };
-            let side = Rect {
-                x: left.right(),
-                width: side_w,
-                ..main
-            };
-            let details_h = 12.min(left.height / 2);
-            let table_area = Rect {
-                height: left.height - details_h,
-                ..left
-            };
-            table::render(r, data, t, ascii, frame, pad_right(table_area));
-            let d = Rect {
-                y: table_area.bottom(),
-                height: details_h,
-                ..left
-            };
+            table::render(r, data, t, ascii, frame, pad_right(a.table));
+            let (d, side) = (a.below, a.side);
             let half = d.width / 2;
             panels::payees(
                 r.details.as_ref(),
@@ -208,7 +144,7 @@ pub fn render(state: &State, chrome: &Chrome, frame: &mut Frame, area: Rect) {
     }
     if let Some(form) = &r.budget_form {
         // Last, so the popup covers whatever the tier drew under it.
-        budget::render(form, t, frame, area);
+        budget::render(form, chrome, frame, area);
     }
 }
 
@@ -318,19 +254,7 @@ fn render_status(state: &State, chrome: &Chrome, frame: &mut Frame, area: Rect) 
     let line = if let Some(line) = super::notice_line(state, t) {
         line
     } else {
-        Line::from(hints(
-            &[
-                ("space", "expand"),
-                ("enter", "expenses"),
-                ("b", "budget"),
-                ("H", "hist"),
-                ("[ ]", "month"),
-                ("r", "ledger"),
-                ("?", "help"),
-                ("q", "quit"),
-            ],
-            t,
-        ))
+        Line::from(chrome.hint_spans(Footer::Review))
     };
     frame.render_widget(Paragraph::new(line), area);
 }

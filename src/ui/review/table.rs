@@ -21,7 +21,8 @@ fn table_columns(width: u16) -> (bool, bool, bool) {
 }
 
 /// Draws the category table (the visible rows of the tree) into `area`, or the empty-month
-/// note. The selection stays on screen: the window scrolls only once it reaches the last row.
+/// note. The rows drawn start at the cursor's offset as the reducer keeps it: the reducer pages
+/// by this table's height (`layout::review_table_rows`), so render never scrolls on its own.
 pub(super) fn render(
     r: &ReviewState,
     data: &Review,
@@ -52,7 +53,7 @@ pub(super) fn render(
         .any(|c| c.currency != data.categories[0].currency);
     // One row is the header.
     let height = usize::from(area.height - 1);
-    let offset = r.cursor.first_shown(height);
+    let offset = r.cursor.offset;
     let mut columns = vec![
         Column::new(ReviewColumn::Category, "Category", Constraint::Fill(1)),
         Column::new(ReviewColumn::Spent, "Spent", Constraint::Length(11)).right(),
@@ -101,7 +102,13 @@ pub(super) fn render(
             // the ledger's: it shows where the small values are.
             arrow: if r.descending { "↑" } else { "↓" },
         }),
-        selected: Some(r.cursor.selected - offset),
+        // A state the reducer never clamped to this size draws without a highlight rather
+        // than scrolling here.
+        selected: r
+            .cursor
+            .selected
+            .checked_sub(offset)
+            .filter(|&i| i < height),
         theme: t,
     };
     frame.render_widget(&table, area);
