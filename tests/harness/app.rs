@@ -71,6 +71,7 @@ pub struct Harness {
     state: State,
     keymap: Keymap,
     help: Vec<HelpEntry>,
+    hints: expense_tracker::ui::footer::Hints,
     runtime: Box<dyn Runtime>,
     term: Terminal<TestBackend>,
     store: Store,
@@ -134,6 +135,7 @@ impl Harness {
         };
         let keymap = Keymap::load(None).expect("built-in keymap");
         let help = keymap.help();
+        let hints = keymap.hints();
         let mut state = State::new(today(), config.month_start_day, config.currency);
         state.rates = config.rates.clone();
         state.trash_ttl_ms = config.trash_ttl_ms();
@@ -143,6 +145,7 @@ impl Harness {
             state,
             keymap,
             help,
+            hints,
             runtime,
             term: Terminal::new(TestBackend::new(width, height)).expect("terminal"),
             store,
@@ -223,6 +226,7 @@ impl Harness {
             let chrome = Chrome {
                 theme: &Theme::DEFAULT,
                 help: &self.help,
+                hints: &self.hints,
             };
             let state = &self.state;
             self.term
