@@ -91,13 +91,11 @@ fn run(state: &mut State, store: &Store, fx: Vec<Effect>) {
     for e in fx {
         let a = match e {
             Effect::LoadReview(q) => Action::Answer(Answer::ReviewLoaded(Box::new(
-                review::compute(store, &q).unwrap(),
+                review::compute(store, &q, state.month_start_day).unwrap(),
             ))),
-            Effect::LoadReviewDetails { month, start_day } => {
-                Action::Answer(Answer::DetailsLoaded(Box::new(
-                    review::details(store, month, start_day, review::DETAIL_LIMIT).unwrap(),
-                )))
-            }
+            Effect::LoadReviewDetails { month } => Action::Answer(Answer::DetailsLoaded(Box::new(
+                review::details(store, month, state.month_start_day, review::DETAIL_LIMIT).unwrap(),
+            ))),
             _ => continue,
         };
         let more = update(state, a);

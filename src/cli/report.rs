@@ -48,11 +48,10 @@ pub fn run(ctx: &mut Ctx, args: &Args) -> Result<()> {
     let month = asked.unwrap_or_else(|| Month::containing(ctx.today, start_day));
     let q = ReviewQuery {
         month,
-        start_day,
         currency: ctx.config.currency,
         rates: ctx.config.rates.clone(),
     };
-    let r = review::compute(&store, &q)?;
+    let r = review::compute(&store, &q, start_day)?;
     let details = review::details(&store, month, start_day, review::DETAIL_LIMIT)?;
     if args.json {
         serde_json::to_writer_pretty(&mut *ctx.out, &to_json(&r, &details))?;

@@ -146,10 +146,8 @@ pub enum Effect {
     LoadReview(super::review::ReviewQuery),
     /// Read the month's top payees and largest expenses (a bounded item scan).
     LoadReviewDetails {
-        /// The month.
+        /// The month (its days follow the store's month start day).
         month: super::Month,
-        /// Its start day.
-        start_day: u32,
     },
     /// Set (`Some`) or remove (`None`) a category's monthly budget.
     SetBudget {

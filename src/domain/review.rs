@@ -120,10 +120,8 @@ pub struct Conversion {
 /// What to review.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ReviewQuery {
-    /// The month.
+    /// The month (its days follow the month start day the store keeps its aggregates for).
     pub month: Month,
-    /// First day of a budgeting month (1..=28).
-    pub start_day: u32,
     /// The default currency (target of conversion).
     pub currency: Currency,
     /// Rates to the default currency; empty: no conversion.

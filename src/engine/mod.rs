@@ -23,7 +23,8 @@ use crate::store::{ChangeRecord, Origin, Store, StoreError, Undone};
 pub struct Engine {
     store: Store,
     ledger: window::Ledger,
-    /// Month start day for budget alerts.
+    /// The month start day the store keeps its aggregates for (its holder's config): reviews
+    /// and budget alerts count in those months.
     start_day: u32,
     /// Budget-alert checkpoint: the last seq whose alerts this session has shown.
     alerts_after: u64,
@@ -100,11 +101,10 @@ impl Engine {
             Effect::LoadCompletions => self.completions().map(Answer::CompletionsLoaded),
             Effect::LoadTriggerHealth => triggers::health(&self.store, &[])
                 .map(|h| Answer::TriggerHealth(h.iter().find_map(triggers::Health::warning))),
-            Effect::LoadReview(q) => {
-                review::compute(&self.store, &q).map(|r| Answer::ReviewLoaded(Box::new(r)))
-            }
-            Effect::LoadReviewDetails { month, start_day } => {
-                review::details(&self.store, month, start_day, review::DETAIL_LIMIT)
+            Effect::LoadReview(q) => review::compute(&self.store, &q, self.start_day)
+                .map(|r| Answer::ReviewLoaded(Box::new(r))),
+            Effect::LoadReviewDetails { month } => {
+                review::details(&self.store, month, self.start_day, review::DETAIL_LIMIT)
                     .map(|d| Answer::DetailsLoaded(Box::new(d)))
             }
             Effect::SetBudget { category, limit } => self

@@ -18,9 +18,10 @@ use std::collections::BTreeMap;
 
 /// The review of `q.month`: one range scan of the month's day aggregates (totals, categories,
 /// days) and one of the month aggregates for the 12 months before it (last month, last year,
-/// trend), plus the budgets. No item is read.
-pub fn compute(store: &Store, q: &ReviewQuery) -> Result<Review, StoreError> {
-    let (from, to) = q.month.range(q.start_day);
+/// trend), plus the budgets. No item is read. Months start on `start_day`: the day the store
+/// keeps its month aggregates for (`Store::month_start_day`, set by its holder).
+pub fn compute(store: &Store, q: &ReviewQuery, start_day: u32) -> Result<Review, StoreError> {
+    let (from, to) = q.month.range(start_day);
     let mut totals = PerCurrency::default();
     let mut this: BTreeMap<(String, Currency), (i64, u64)> = BTreeMap::new();
     let mut days: BTreeMap<(NaiveDate, Currency, String), i64> = BTreeMap::new();
@@ -41,7 +42,7 @@ pub fn compute(store: &Store, q: &ReviewQuery) -> Result<Review, StoreError> {
     let mut last_year = PerCurrency::default();
     let mut before: BTreeMap<(String, Currency), i64> = BTreeMap::new();
     let mut trend: Vec<TrendPoint> = Vec::new();
-    store.for_each_month_agg(year_ago, last, q.start_day, |r| {
+    store.for_each_month_agg(year_ago, last, start_day, |r| {
         if r.month == last {
             last_month.add(r.currency, r.kind, r.sum, r.count);
         }

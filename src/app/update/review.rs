@@ -26,13 +26,11 @@ pub fn reload(state: &State) -> Vec<Effect> {
     vec![
         Effect::LoadReview(ReviewQuery {
             month: state.review.month,
-            start_day: state.month_start_day,
             currency: state.default_currency,
             rates: state.rates.clone(),
         }),
         Effect::LoadReviewDetails {
             month: state.review.month,
-            start_day: state.month_start_day,
         },
     ]
 }
