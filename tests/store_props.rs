@@ -320,7 +320,7 @@ fn model_summary(m: &Model, from: NaiveDate, to: NaiveDate) -> Summary {
         totals: by
             .into_iter()
             .map(
-                |(currency, (spent, income, count))| expense_tracker::store::CurrencyTotal {
+                |(currency, (spent, income, count))| expense_tracker::domain::totals::Totals {
                     currency,
                     spent,
                     income,

@@ -38,16 +38,7 @@ impl Ledger {
         mut q: WindowQuery,
     ) -> Result<WindowLoaded, StoreError> {
         let summary = store.summary(q.from, q.to)?;
-        let totals: Vec<Totals> = summary
-            .totals
-            .iter()
-            .map(|t| Totals {
-                currency: t.currency,
-                spent: t.spent,
-                income: t.income,
-                count: t.count,
-            })
-            .collect();
+        let totals = summary.totals.clone();
         // A window that starts a page before the focused row keeps it on screen.
         let around = |q: &mut WindowQuery, at: Option<usize>| {
             if let Some(i) = at {

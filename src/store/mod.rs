@@ -62,7 +62,7 @@ pub use import::{ImportRow, Imported};
 pub use stream::Images;
 pub use tables::SCHEMA_VERSION;
 
-use crate::domain::Currency;
+use crate::domain::totals::Totals;
 use std::path::Path;
 use std::sync::Arc;
 use tables::Trees;
@@ -73,20 +73,7 @@ pub struct Summary {
     /// Number of items in the range.
     pub count: u64,
     /// One entry per currency, sorted by currency code.
-    pub totals: Vec<CurrencyTotal>,
-}
-
-/// Totals of one currency.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CurrencyTotal {
-    /// The currency.
-    pub currency: Currency,
-    /// Sum of expenses, positive minor units.
-    pub spent: i64,
-    /// Sum of income, positive minor units.
-    pub income: i64,
-    /// Number of items in this currency.
-    pub count: u64,
+    pub totals: Vec<Totals>,
 }
 
 /// A handle to an open store. Clones are cheap and share the same database.

@@ -7,7 +7,8 @@ use super::codec::{decode_item, decode_payee, decode_u64, Agg};
 use super::error::corrupt;
 use super::keys::{self, date_key, date_u32, AggKey, COUNT_CATEGORY, COUNT_PAYEE, COUNT_TAG};
 use super::tables::{self, ITEMS};
-use super::{stream, ChangeRecord, ChangeView, CurrencyTotal, Images, Store, StoreError, Summary};
+use super::{stream, ChangeRecord, ChangeView, Images, Store, StoreError, Summary};
+use crate::domain::totals::Totals;
 use crate::domain::{Currency, Expense, ExpenseId, Kind};
 use chrono::NaiveDate;
 use std::collections::BTreeMap;
@@ -168,18 +169,15 @@ impl Store {
         }
         let lo = date_u32(from).to_be_bytes();
         let hi = date_u32(to).saturating_add(1).to_be_bytes();
-        let mut by_currency: BTreeMap<Currency, CurrencyTotal> = BTreeMap::new();
+        let mut by_currency: BTreeMap<Currency, Totals> = BTreeMap::new();
         let overflow = || StoreError::Overflow("the summary total".into());
         for kv in self.trees.agg_day.range(lo..hi) {
             let (k, v) = kv?;
             let key = AggKey::decode(&k).ok_or_else(|| corrupt(tables::AGG_DAY, &k, "bad key"))?;
             let agg = Agg::decode(tables::AGG_DAY, &k, &v)?;
-            let t = by_currency.entry(key.currency).or_insert(CurrencyTotal {
-                currency: key.currency,
-                spent: 0,
-                income: 0,
-                count: 0,
-            });
+            let t = by_currency
+                .entry(key.currency)
+                .or_insert_with(|| Totals::zero(key.currency));
             let sum = match key.kind {
                 Kind::Expense => &mut t.spent,
                 Kind::Income => &mut t.income,
