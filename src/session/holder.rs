@@ -56,18 +56,15 @@ pub struct Holder {
     store: Store,
     server: Option<Server>,
     dispatcher: Option<Dispatcher>,
-    /// Why the month aggregates could not be kept for the configured start day, if so.
-    setup_error: Option<StoreError>,
 }
 
 impl Holder {
     /// Takes `store` (opened by this process) and serves it on `sock`, running other processes'
     /// commands with `runner`. Every step is best effort (a damaged store must still open for
-    /// `expense check`, which reports the damage); a failure to keep the month aggregates for
-    /// `setup.month_start_day` is kept for [`Holder::setup_error`], which a TUI refuses to start
-    /// with.
+    /// `expense check`, which reports the damage); a TUI, which cannot show a review without the
+    /// month aggregates, calls [`Holder::keep_months`] first and refuses to start when it fails.
     pub fn take(store: Store, sock: &Path, setup: &HolderSetup, runner: CommandRunner) -> Holder {
-        let setup_error = store.use_month_start_day(setup.month_start_day).err();
+        let _ = Holder::keep_months(&store, setup);
         store.set_trash_ttl(setup.trash_ttl_ms);
         let now = crate::clock::now_ms();
         let _ = store.sweep_trash(now);
@@ -79,13 +76,13 @@ impl Holder {
             store,
             server,
             dispatcher,
-            setup_error,
         }
     }
 
-    /// Why the month aggregates are not kept for the configured start day, if they are not.
-    pub fn setup_error(&self) -> Option<&StoreError> {
-        self.setup_error.as_ref()
+    /// Keeps the store's month aggregates for `setup.month_start_day` (a one-time rebuild when
+    /// the configured day changed; nothing when it did not).
+    pub fn keep_months(store: &Store, setup: &HolderSetup) -> Result<(), StoreError> {
+        store.use_month_start_day(setup.month_start_day).map(|_| ())
     }
 
     /// The store.

@@ -65,11 +65,15 @@ pub type CommandRunner = std::sync::Arc<
 pub enum Request {
     /// Run a command for the caller.
     Run(RunRequest),
+    /// The slot of a retired request (one effect per request, before batches): kept so that a
+    /// client of an older version is refused instead of read as something else (postcard
+    /// names variants by position).
+    RetiredEffect,
+    /// Push `Reply::Changed` whenever the newest sequence number changes.
+    Subscribe,
     /// Execute a batch of TUI effects, in order (a connection may send many batches, one after
     /// the other): one round trip for everything one key asked for.
     Effects(Vec<Effect>),
-    /// Push `Reply::Changed` whenever the newest sequence number changes.
-    Subscribe,
 }
 
 /// A command and the caller's surroundings.
@@ -100,11 +104,14 @@ pub enum Reply {
     Err(Vec<u8>),
     /// The command ended: `None` on success, else the one-line error.
     Done(Option<String>),
+    /// The slot of a retired reply (the answers to one effect, before batches), kept so that
+    /// an older client never reads `Answers` as something else.
+    RetiredOutcomes,
+    /// The newest sequence number in the store.
+    Changed(u64),
     /// The engine's answers to a batch of effects, in order (budget alerts follow the write
     /// that caused them).
     Answers(Vec<Answer>),
-    /// The newest sequence number in the store.
-    Changed(u64),
 }
 
 /// Writes one frame.
@@ -289,6 +296,23 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn variants_keep_the_places_older_versions_read_them_at() {
+        let tag = |bytes: Vec<u8>| bytes[4];
+        let mut b = Vec::new();
+        write_frame(&mut b, &Request::Subscribe).unwrap();
+        assert_eq!(tag(b), 2);
+        let mut b = Vec::new();
+        write_frame(&mut b, &Request::Effects(Vec::new())).unwrap();
+        assert_eq!(tag(b), 3, "batches come after the retired one-effect slot");
+        let mut b = Vec::new();
+        write_frame(&mut b, &Reply::Changed(7)).unwrap();
+        assert_eq!(tag(b), 5, "change notices where an older TUI reads them");
+        let mut b = Vec::new();
+        write_frame(&mut b, &Reply::Answers(Vec::new())).unwrap();
+        assert_eq!(tag(b), 6);
     }
 
     #[test]

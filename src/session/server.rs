@@ -249,6 +249,17 @@ fn serve(mut stream: UnixStream, shared: &Shared) {
                 };
             }
         }
+        Request::RetiredEffect => {
+            // A TUI of an older version: a clear line instead of answers it would misread.
+            let _ = write_frame(
+                &mut stream,
+                &Reply::Done(Some(
+                    "the expense session holding the store is a newer version; \
+                     restart this expense to use it"
+                        .into(),
+                )),
+            );
+        }
         Request::Subscribe => {
             let _ = stream.set_read_timeout(None);
             if let Ok(s) = stream.try_clone() {

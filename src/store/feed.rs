@@ -49,6 +49,13 @@ impl Feed {
         }
     }
 
+    /// Sets the newest seq to `seq` even when it is lower (a repair that moved the stream's last
+    /// seq back), so that the next commits are heard; wakes every waiter.
+    pub(crate) fn reset(&self, seq: u64) {
+        self.lock().seq = seq;
+        self.changed.notify_all();
+    }
+
     /// The newest committed seq.
     pub fn latest(&self) -> u64 {
         self.lock().seq

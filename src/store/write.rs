@@ -130,11 +130,14 @@ impl Store {
         let chain = std::cell::Cell::new(None);
         let r = self.transact_unmarked(f, &chain)?;
         if let Some((seq, hash)) = chain.get() {
-            if let Some(m) = &self.mark {
-                m.advance(seq, &hash)?;
-            }
-            // Subscribers hear the record only now: committed, durable, and past the mark.
+            let marked = match &self.mark {
+                Some(m) => m.advance(seq, &hash),
+                None => Ok(()),
+            };
+            // Subscribers hear the record only now that it is committed and durable, also when
+            // the mark could not move (a mark behind the store is the safe side).
             self.feed.publish(seq);
+            marked?;
         }
         Ok(r)
     }

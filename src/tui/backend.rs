@@ -105,11 +105,17 @@ impl Backend {
         if batch.iter().all(Effect::is_read) {
             return self.execute(batch, now_ms);
         }
-        vec![Answer::Failed(
+        // A write's fate is unknown; the batch's reads run again, so the list shows what is there.
+        let reads: Vec<Effect> = batch.into_iter().filter(Effect::is_read).collect();
+        let mut answers = vec![Answer::Failed(
             "the session holding the store ended during this change; \
              look at the list to see whether it was saved"
                 .into(),
-        )]
+        )];
+        if !reads.is_empty() {
+            answers.extend(self.execute(reads, now_ms));
+        }
+        answers
     }
 
     /// Attaches again after the holder left: becomes the holder, or a client of the new one.
@@ -156,17 +162,14 @@ fn connect(
 ) -> Result<Kind, StoreError> {
     Ok(match attached {
         Attached::Holder(store) => {
+            // Before anything is served: a TUI that cannot keep the month totals does not start.
+            Holder::keep_months(&store, setup)?;
             let holder = Holder::take(
                 store.clone(),
                 &socket_path(store_dir),
                 setup,
                 runner.clone(),
             );
-            if let Some(e) = holder.setup_error() {
-                let e = e.to_string();
-                holder.release();
-                return Err(StoreError::Invalid(e));
-            }
             if let Some(rx) = holder.subscribe() {
                 let tx = events.clone();
                 let _ = std::thread::Builder::new()

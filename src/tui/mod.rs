@@ -101,7 +101,11 @@ pub fn run(
         // Each key is resolved against the state the keys before it produced (`/` then `q`
         // typed fast filters for "q"; it does not quit), then one frame for the whole batch.
         let mut terminate = None;
-        for msg in std::iter::once(first).chain(rx.try_iter()) {
+        let batch: Vec<Msg> = std::iter::once(first).chain(rx.try_iter()).collect();
+        let last_change = batch
+            .iter()
+            .rposition(|m| matches!(m, Msg::StoreChanged(_)));
+        for (i, msg) in batch.into_iter().enumerate() {
             match msg {
                 Msg::Term(Event::Resize(w, h)) => queue.push_back(Action::Resize {
                     width: w,
@@ -111,7 +115,10 @@ pub fn run(
                 Msg::Tick(day) => queue.push_back(Action::Tick(day)),
                 Msg::PollTriggers => queue.push_back(Action::PollTriggers),
                 Msg::StoreChanged(seq) => {
-                    if runtime.is_news(seq) {
+                    // One reload for a burst of commits (another shell's import, four shells
+                    // adding at once): the newest seq of what arrived together stands for all.
+                    let newer_waiting = last_change.is_some_and(|last| last > i);
+                    if runtime.is_news(seq) && !newer_waiting {
                         queue.push_back(Action::ChangedElsewhere);
                     }
                 }

@@ -321,6 +321,10 @@ fn run(store: &Store, specs: &[TriggerSpec], stop: &AtomicBool, finishing: &Mute
             }
             finished_round = finish_by.is_some();
         }
+        if finished_round && next_retry.is_none_or(|t| finish_by.is_none_or(|by| t > by)) {
+            // Finishing, and no retry is due before the deadline: leave now, not after a nap.
+            return;
+        }
         let nap = next_retry
             .map(|t| Duration::from_millis((t - now_ms()).clamp(1, NAP.as_millis() as i64) as u64))
             .unwrap_or(NAP);

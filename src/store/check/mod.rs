@@ -288,6 +288,11 @@ impl Store {
             handles.into_iter().try_for_each(|h| join(h)?)
         })?;
         self.db.flush()?;
+        if report.fixes.iter().any(|f| f.tree == META) {
+            // The last seq may have moved back: the change feed follows it, or later commits
+            // below its old value would go unheard.
+            self.feed.reset(t.last_seq()?);
+        }
         Ok(report.fixes.len())
     }
 }
