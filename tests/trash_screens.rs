@@ -75,11 +75,13 @@ fn state(width: u16, height: u16) -> State {
 fn open_with(s: &mut State, rows: Vec<Trashed>) {
     assert_eq!(update(s, Action::OpenTrash), vec![Effect::LoadTrash]);
     assert_eq!(s.screen, Screen::Trash);
+    let ttl_ms = s.trash_ttl_ms;
     update(
         s,
         Action::Answer(Answer::TrashLoaded(Box::new(TrashLoaded {
             rows,
             now_ms: NOW,
+            ttl_ms,
         }))),
     );
 }
@@ -215,6 +217,7 @@ fn answers_reload_the_trash_and_purges_are_not_undoable() {
         Action::Answer(Answer::TrashLoaded(Box::new(TrashLoaded {
             rows: rows()[..2].to_vec(),
             now_ms: NOW,
+            ttl_ms: 30 * 86_400_000,
         }))),
     );
     assert_eq!(s.trash.cursor.selected, 1);
@@ -253,14 +256,14 @@ fn ledger_delete_moves_to_the_trash_and_says_so() {
         &mut s,
         Action::Answer(Answer::Stored(Box::new(Stored {
             seq: 3,
-            change: Change::Deleted,
+            change: Change::Trashed,
             expense: e.clone(),
         }))),
     );
     let t = &s.toast.as_ref().unwrap().text;
     assert!(t.starts_with("Moved to trash 12.50 EUR"), "{t}");
     assert!(t.ends_with("· u undoes · T shows the trash"), "{t}");
-    s.trash_ttl_ms = 0;
+    // The holder keeps no trash: the engine answers Deleted, whatever this TUI's config says.
     update(
         &mut s,
         Action::Answer(Answer::Stored(Box::new(Stored {

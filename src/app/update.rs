@@ -257,17 +257,20 @@ fn stored_effects(state: &mut State, stored: Stored) -> Vec<Effect> {
     }
     let e = &stored.expense;
     let d = &e.draft;
-    let trashed = stored.change == Change::Deleted && state.trash_ttl_ms > 0;
+    let trashed = stored.change == Change::Trashed;
     let verb = match stored.change {
         Change::Added => "Added",
         Change::Edited => "Saved",
-        Change::Deleted if trashed => "Moved to trash",
+        Change::Trashed => "Moved to trash",
         Change::Deleted => "Deleted",
         Change::Restored => "Restored",
         Change::Purged => "Purged for good",
     };
     let month = Month::containing(d.date, state.month_start_day);
-    let gone = matches!(stored.change, Change::Deleted | Change::Purged);
+    let gone = matches!(
+        stored.change,
+        Change::Deleted | Change::Trashed | Change::Purged
+    );
     let elsewhere = if month != state.ledger.month && !gone {
         format!(" (in {})", month.title())
     } else {

@@ -103,6 +103,8 @@ pub struct TrashLoaded {
     pub rows: Vec<super::trash::Trashed>,
     /// Unix ms when they were read ("expires in" is counted from here).
     pub now_ms: i64,
+    /// How long the holder keeps deleted expenses (its `trash_days`, ms; 0: no trash).
+    pub ttl_ms: i64,
 }
 
 /// What the store already knows, for completion.
@@ -123,12 +125,14 @@ pub enum Change {
     Added,
     /// An edited expense.
     Edited,
-    /// A deleted expense.
+    /// A deleted expense, gone at once (the holder keeps no trash: `trash_days = 0`).
     Deleted,
     /// An expense brought back from the trash.
     Restored,
     /// An expense removed from the trash for good.
     Purged,
+    /// A deleted expense, moved to the trash for the holder's `trash_days`.
+    Trashed,
 }
 
 /// A durable write and what it did.

@@ -129,16 +129,26 @@ impl Engine {
                 id,
                 expected_version,
             } => {
+                // The holder's trash time says where it went; the answer tells the screen.
                 let ttl_ms = self.store.trash_ttl();
+                let change = if ttl_ms > 0 {
+                    Change::Trashed
+                } else {
+                    Change::Deleted
+                };
                 return self.written(
                     self.store.trash(id, expected_version, now_ms, ttl_ms),
-                    Change::Deleted,
+                    change,
                 );
             }
-            Effect::LoadTrash => self
-                .store
-                .trashed()
-                .map(|rows| Answer::TrashLoaded(Box::new(TrashLoaded { rows, now_ms }))),
+            Effect::LoadTrash => self.store.trashed().map(|rows| {
+                let ttl_ms = self.store.trash_ttl();
+                Answer::TrashLoaded(Box::new(TrashLoaded {
+                    rows,
+                    now_ms,
+                    ttl_ms,
+                }))
+            }),
             Effect::Restore { id } => {
                 return self.written(self.store.restore(id, now_ms), Change::Restored)
             }
@@ -246,5 +256,54 @@ fn stored(record: ChangeRecord, change: Change) -> Answer {
             expense,
         })),
         None => Answer::Failed(format!("change {} has no image", record.seq)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{Currency, Draft, Kind};
+
+    fn draft() -> Draft {
+        Draft {
+            date: chrono::NaiveDate::from_ymd_opt(2026, 11, 20).unwrap(),
+            amount: 1250,
+            currency: Currency::EUR,
+            category: "food".into(),
+            payee: "Lidl".into(),
+            note: String::new(),
+            tags: Vec::new(),
+            kind: Kind::Expense,
+        }
+    }
+
+    fn delete(engine: &mut Engine, store: &Store) -> Change {
+        let rec = store.put(draft(), Origin::User, 1).unwrap();
+        let fx = Effect::Delete {
+            id: rec.id,
+            expected_version: 1,
+        };
+        match engine.execute(fx, 2).remove(0) {
+            Answer::Stored(s) => s.change,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    /// The trash time is the holder's (set on the store), not the asking TUI's: the answer says
+    /// where the expense went, so the screen's message is right for every session.
+    #[test]
+    fn a_delete_goes_where_the_holders_trash_time_sends_it() {
+        let store = Store::open_temporary().unwrap();
+        let mut engine = Engine::new(store.clone());
+        store.set_trash_ttl(0);
+        assert_eq!(delete(&mut engine, &store), Change::Deleted);
+        assert!(store.trashed().unwrap().is_empty());
+        store.set_trash_ttl(86_400_000);
+        assert_eq!(delete(&mut engine, &store), Change::Trashed);
+        assert_eq!(store.trashed().unwrap().len(), 1);
+        match engine.execute(Effect::LoadTrash, 3).remove(0) {
+            Answer::TrashLoaded(t) => assert_eq!(t.ttl_ms, 86_400_000),
+            other => panic!("{other:?}"),
+        }
     }
 }

@@ -228,6 +228,7 @@ mod tests {
         let loaded = Answer::TrashLoaded(Box::new(crate::domain::answer::TrashLoaded {
             rows: Vec::new(),
             now_ms: 42,
+            ttl_ms: 30 * 86_400_000,
         }));
         let mut buf = Vec::new();
         write_frame(&mut buf, &Reply::Answers(vec![loaded.clone()])).unwrap();

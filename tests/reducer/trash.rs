@@ -23,6 +23,7 @@ fn trash(n: usize, width: u16, height: u16) -> State {
         Action::Answer(Answer::TrashLoaded(Box::new(TrashLoaded {
             rows,
             now_ms: 0,
+            ttl_ms: 30 * 86_400_000,
         }))),
     );
     s

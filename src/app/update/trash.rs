@@ -14,6 +14,8 @@ pub fn open(state: &mut State) -> Vec<Effect> {
 
 /// The trash's contents arrived.
 pub fn loaded(state: &mut State, loaded: TrashLoaded) -> Vec<Effect> {
+    // The holder's trash time, which the header names ("kept 30 days").
+    state.trash_ttl_ms = loaded.ttl_ms;
     let t = &mut state.trash;
     t.rows = Some(loaded.rows);
     t.now_ms = loaded.now_ms;
