@@ -270,6 +270,22 @@ fn benches(c: &mut Criterion) {
         g.bench_function("add_process_through_session", |b| {
             b.iter(|| add_process(&path, &config_dir))
         });
+        // From a write's return to its notice at a subscribed session (what makes another TUI
+        // reload): the store's change feed wakes the notifier (it polled every 50 ms before).
+        let notices = server.subscribe();
+        g.bench_function("write_to_session_notice", |b| {
+            b.iter_custom(|iters| {
+                let mut total = Duration::ZERO;
+                for _ in 0..iters {
+                    while notices.try_recv().is_ok() {}
+                    let seq = store.put(draft.clone(), Origin::User, 0).expect("put").seq;
+                    let written = Instant::now();
+                    while notices.recv().expect("notice") < seq {}
+                    total += written.elapsed();
+                }
+                total
+            })
+        });
         server.shutdown(Duration::from_secs(5));
         g.finish();
 
