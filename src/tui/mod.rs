@@ -23,6 +23,7 @@ use ratatui::crossterm::event::Event;
 use std::collections::VecDeque;
 use std::path::Path;
 use std::sync::mpsc;
+use std::time::{Duration, Instant};
 
 /// Runs the ledger until the person quits or a signal arrives, on the store in `store_dir` held
 /// here or by another session. The store is flushed and the terminal restored on every way out.
@@ -78,6 +79,7 @@ pub fn run(
     // Effects run after the next frame is drawn (the review's bounded item scan), so the
     // numbers show at once and the top payees follow.
     let mut later: Vec<Effect> = Vec::new();
+    let mut pacer = Pacer::default();
     let outcome = loop {
         drain(&mut queue, &mut later, &mut state, &mut runtime, &mut term)?;
         if state.quitting {
@@ -95,8 +97,22 @@ pub fn run(
             queue.extend(answers.into_iter().map(Action::Answer));
             continue;
         }
-        let Ok(first) = rx.recv() else {
-            break Some("event channel closed".to_string());
+        let first = match pacer.due() {
+            Some(due) => match rx.recv_timeout(due.saturating_duration_since(Instant::now())) {
+                Ok(msg) => msg,
+                Err(mpsc::RecvTimeoutError::Timeout) => {
+                    pacer.fire(Instant::now());
+                    queue.push_back(Action::ChangedElsewhere);
+                    continue;
+                }
+                Err(mpsc::RecvTimeoutError::Disconnected) => {
+                    break Some("event channel closed".to_string())
+                }
+            },
+            None => match rx.recv() {
+                Ok(msg) => msg,
+                Err(_) => break Some("event channel closed".to_string()),
+            },
         };
         // Each key is resolved against the state the keys before it produced (`/` then `q`
         // typed fast filters for "q"; it does not quit), then one frame for the whole batch.
@@ -118,7 +134,7 @@ pub fn run(
                     // One reload for a burst of commits (another shell's import, four shells
                     // adding at once): the newest seq of what arrived together stands for all.
                     let newer_waiting = last_change.is_some_and(|last| last > i);
-                    if runtime.is_news(seq) && !newer_waiting {
+                    if runtime.is_news(seq) && !newer_waiting && pacer.changed(Instant::now()) {
                         queue.push_back(Action::ChangedElsewhere);
                     }
                 }
@@ -198,7 +214,69 @@ fn drain(
     Ok(())
 }
 
+/// How often, at most, a burst of changes made elsewhere reloads the screen (one frame at 60 Hz).
+const RELOAD_EVERY: Duration = Duration::from_millis(16);
+
+/// Paces reloads for changes made elsewhere: the first change after a quiet moment reloads at
+/// once (the change feed delivers it as it is committed); during a burst (another shell's
+/// import, four shells adding at once) the screen reloads at most once per [`RELOAD_EVERY`], and
+/// the last change of the burst is never left unshown.
+#[derive(Debug, Default)]
+struct Pacer {
+    /// When the screen last reloaded for a change elsewhere.
+    last: Option<Instant>,
+    /// A change arrived too soon after it and waits for [`Pacer::due`].
+    pending: bool,
+}
+
+impl Pacer {
+    /// A change arrived at `now`: true when it reloads now, false when it waits.
+    fn changed(&mut self, now: Instant) -> bool {
+        match self.last {
+            Some(t) if now.saturating_duration_since(t) < RELOAD_EVERY => {
+                self.pending = true;
+                false
+            }
+            _ => {
+                self.fire(now);
+                true
+            }
+        }
+    }
+
+    /// When a held-back reload is due, if one is.
+    fn due(&self) -> Option<Instant> {
+        self.last.filter(|_| self.pending).map(|t| t + RELOAD_EVERY)
+    }
+
+    /// The screen reloads at `now`.
+    fn fire(&mut self, now: Instant) {
+        self.last = Some(now);
+        self.pending = false;
+    }
+}
+
 /// Wall-clock milliseconds for record timestamps (the reducer never reads the clock).
 pub fn now_ms() -> i64 {
     crate::clock::now_ms()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_burst_of_changes_reloads_once_a_frame_and_never_drops_the_last() {
+        let t0 = Instant::now();
+        let at = |ms: u64| t0 + Duration::from_millis(ms);
+        let mut p = Pacer::default();
+        assert!(p.changed(at(0)), "the first change reloads at once");
+        assert_eq!(p.due(), None);
+        assert!(!p.changed(at(3)), "too soon: held back");
+        assert!(!p.changed(at(9)));
+        assert_eq!(p.due(), Some(at(16)), "one reload when the frame is up");
+        p.fire(at(16));
+        assert_eq!(p.due(), None);
+        assert!(p.changed(at(40)), "after a quiet moment, at once again");
+    }
 }
