@@ -23,8 +23,10 @@ use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use std::collections::VecDeque;
+use std::path::PathBuf;
+use std::rc::Rc;
 use std::sync::mpsc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// The harness's fixed today.
 pub fn today() -> NaiveDate {
@@ -44,6 +46,19 @@ pub enum Via {
 /// How a batch of effects is executed: the only thing the two variants differ in.
 trait Runtime {
     fn execute(&mut self, batch: Vec<Effect>) -> Vec<Answer>;
+
+    /// The TUI's notification channel, when this runtime has one.
+    fn events(&self) -> Option<&mpsc::Receiver<Msg>> {
+        None
+    }
+
+    /// Whether a notification of `seq` is news (not this TUI's own latest write).
+    fn is_news(&self, _seq: u64) -> bool {
+        true
+    }
+
+    /// Lets go of the store, as the TUI does when it quits.
+    fn close(&mut self) {}
 }
 
 impl Runtime for Engine {
@@ -52,17 +67,41 @@ impl Runtime for Engine {
     }
 }
 
-/// A remote TUI's backend, with the receiving end of its notification channel (kept so the
-/// relay thread stays up; the tests drive `ChangedElsewhere` themselves).
+/// A TUI's backend (attached to a session, or holding the store and serving it), with the
+/// receiving end of its notification channel: the tests drive `ChangedElsewhere` themselves, or
+/// wait for the `Msg::StoreChanged` it relays ([`Harness::await_change`]).
 struct Remote {
-    backend: Backend,
-    _events: mpsc::Receiver<Msg>,
+    /// `None` once closed.
+    backend: Option<Backend>,
+    events: mpsc::Receiver<Msg>,
+}
+
+impl Remote {
+    fn backend(&self) -> &Backend {
+        self.backend.as_ref().expect("backend still open")
+    }
 }
 
 impl Runtime for Remote {
     fn execute(&mut self, batch: Vec<Effect>) -> Vec<Answer> {
         self.backend
+            .as_mut()
+            .expect("backend still open")
             .execute(batch, expense_tracker::clock::now_ms())
+    }
+
+    fn events(&self) -> Option<&mpsc::Receiver<Msg>> {
+        Some(&self.events)
+    }
+
+    fn is_news(&self, seq: u64) -> bool {
+        self.backend().is_news(seq)
+    }
+
+    fn close(&mut self) {
+        if let Some(backend) = self.backend.take() {
+            backend.close().expect("closing the backend");
+        }
     }
 }
 
@@ -80,8 +119,10 @@ pub struct Harness {
     queue: VecDeque<Action>,
     /// Effects that run after the next frame (`LoadReviewDetails`), as in `tui::run`.
     later: Vec<Effect>,
-    /// Holds the session's socket.
-    _dir: tempfile::TempDir,
+    /// Where the session's socket is (`socket_path` of it).
+    store_dir: PathBuf,
+    /// Holds the session's socket; shared by the harnesses on one store.
+    _dir: Rc<tempfile::TempDir>,
 }
 
 impl Harness {
@@ -92,16 +133,7 @@ impl Harness {
 
     /// A `width`x`height` app on an empty store, effects run `via`.
     pub fn sized(via: Via, width: u16, height: u16) -> Harness {
-        let config = Config::default();
-        let setup = HolderSetup::of(&config);
-        let store = Store::open_temporary().expect("temporary store");
-        // What `Holder::take` sets up for the process that holds the store.
-        store
-            .use_month_start_day(setup.month_start_day)
-            .expect("month aggregates");
-        store.set_trash_ttl(setup.trash_ttl_ms);
-        let dir = tempfile::tempdir().expect("tempdir");
-        let store_dir = dir.path().join("store");
+        let (store, dir, store_dir) = temporary_store();
         let (runtime, server): (Box<dyn Runtime>, _) = match via {
             Via::Local => (Box::new(Engine::new(store.clone())), None),
             Via::Session => {
@@ -111,28 +143,88 @@ impl Harness {
                     expense_tracker::cli::launch::runner(),
                 )
                 .expect("session server");
-                let attached = attach(&store_dir, Duration::from_secs(5)).expect("attach");
-                assert!(
-                    matches!(attached, Attached::Session(_)),
-                    "a listening server means a session, not the store"
-                );
-                let (tx, rx) = mpsc::channel();
-                let backend = Backend::new(
-                    attached,
-                    &store_dir,
-                    tx,
-                    setup,
-                    expense_tracker::cli::launch::runner(),
-                )
-                .expect("backend");
-                assert!(!backend.is_holder());
-                let remote = Remote {
-                    backend,
-                    _events: rx,
-                };
-                (Box::new(remote), Some(server))
+                (Box::new(guest_backend(&store_dir)), Some(server))
             }
         };
+        Harness::start(runtime, store, server, dir, store_dir, width, height)
+    }
+
+    /// An 80x24 app holding a new empty store as the first TUI does: a `tui::backend::Backend`
+    /// on `Attached::Holder`, so its engine runs in this process, its `Holder` serves the store
+    /// on the session socket (a `session::server::Server`), and the server's change
+    /// notifications reach this harness's `Msg` channel. [`Harness::guest`] attaches another.
+    pub fn holder() -> Harness {
+        let (store, dir, store_dir) = temporary_store();
+        let (tx, rx) = mpsc::channel();
+        let backend = Backend::new(
+            Attached::Holder(store.clone()),
+            &store_dir,
+            tx,
+            HolderSetup::of(&Config::default()),
+            expense_tracker::cli::launch::runner(),
+        )
+        .expect("holder backend");
+        assert!(backend.is_holder());
+        let runtime = Box::new(Remote {
+            backend: Some(backend),
+            events: rx,
+        });
+        Harness::start(runtime, store, None, dir, store_dir, 80, 24)
+    }
+
+    /// A second 80x24 app on this harness's store, attached to the session this harness serves
+    /// (made by [`Harness::holder`] or `Via::Session`): every batch crosses the socket, and the
+    /// holder's change notifications reach its `Msg` channel.
+    pub fn guest(&self) -> Harness {
+        let runtime = Box::new(guest_backend(&self.store_dir));
+        Harness::start(
+            runtime,
+            self.store.clone(),
+            None,
+            Rc::clone(&self._dir),
+            self.store_dir.clone(),
+            80,
+            24,
+        )
+    }
+
+    /// Waits (at most `timeout`) for the `Msg::StoreChanged` that covers the store's newest
+    /// commit on this harness's notification channel, then reloads as the TUI loop does for a
+    /// change that is news: `Action::ChangedElsewhere`. Returns the notified sequence number.
+    /// Panics on a timeout, on another message, and when the change is this harness's own.
+    pub fn await_change(&mut self, timeout: Duration) -> u64 {
+        let want = self.store.last_seq().expect("last seq");
+        let deadline = Instant::now() + timeout;
+        let events = self
+            .runtime
+            .events()
+            .expect("a holder or a guest harness: it has a Msg channel");
+        let seq = loop {
+            match events.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+                Ok(Msg::StoreChanged(seq)) if seq >= want => break seq,
+                Ok(Msg::StoreChanged(_)) => {}
+                Ok(other) => panic!("waiting for StoreChanged({want}), got {other:?}"),
+                Err(e) => panic!("no StoreChanged({want}) within {timeout:?}: {e}"),
+            }
+        };
+        assert!(
+            self.runtime.is_news(seq),
+            "seq {seq} is this harness's own write"
+        );
+        self.send(Action::ChangedElsewhere);
+        seq
+    }
+
+    fn start(
+        runtime: Box<dyn Runtime>,
+        store: Store,
+        server: Option<Server>,
+        dir: Rc<tempfile::TempDir>,
+        store_dir: PathBuf,
+        width: u16,
+        height: u16,
+    ) -> Harness {
+        let config = Config::default();
         let keymap = Keymap::load(None).expect("built-in keymap");
         let help = keymap.help();
         let hints = keymap.hints();
@@ -152,6 +244,7 @@ impl Harness {
             server,
             queue: VecDeque::new(),
             later: Vec::new(),
+            store_dir,
             _dir: dir,
         };
         // As `tui::run` starts: the size, then the first page and the completions.
@@ -261,9 +354,47 @@ impl Harness {
 
 impl Drop for Harness {
     fn drop(&mut self) {
+        self.runtime.close();
         if let Some(server) = self.server.take() {
             server.shutdown(Duration::from_secs(1));
         }
+    }
+}
+
+/// A temporary store set up as `Holder::take` sets it up for the process that holds it, the
+/// directory for its session socket, and that socket's store directory.
+fn temporary_store() -> (Store, Rc<tempfile::TempDir>, PathBuf) {
+    let setup = HolderSetup::of(&Config::default());
+    let store = Store::open_temporary().expect("temporary store");
+    store
+        .use_month_start_day(setup.month_start_day)
+        .expect("month aggregates");
+    store.set_trash_ttl(setup.trash_ttl_ms);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store_dir = dir.path().join("store");
+    (store, Rc::new(dir), store_dir)
+}
+
+/// A backend attached to the session serving `store_dir` (a second TUI).
+fn guest_backend(store_dir: &std::path::Path) -> Remote {
+    let attached = attach(store_dir, Duration::from_secs(5)).expect("attach");
+    assert!(
+        matches!(attached, Attached::Session(_)),
+        "a listening server means a session, not the store"
+    );
+    let (tx, rx) = mpsc::channel();
+    let backend = Backend::new(
+        attached,
+        store_dir,
+        tx,
+        HolderSetup::of(&Config::default()),
+        expense_tracker::cli::launch::runner(),
+    )
+    .expect("backend");
+    assert!(!backend.is_holder());
+    Remote {
+        backend: Some(backend),
+        events: rx,
     }
 }
 

@@ -373,3 +373,5 @@ both! {
         insta::assert_snapshot!("ledger_after_add_80x24", h.backend());
     }
 }
+
+mod flows;
