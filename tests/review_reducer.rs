@@ -4,7 +4,7 @@
 #![allow(clippy::inconsistent_digit_grouping)]
 
 use chrono::NaiveDate;
-use expense_tracker::app::state::Screen;
+use expense_tracker::app::state::{BudgetForm, Overlay, Screen};
 use expense_tracker::app::Answer;
 use expense_tracker::app::{update, Action, Effect, State};
 use expense_tracker::domain::budget::{AlertLevel, BudgetAlert};
@@ -12,6 +12,14 @@ use expense_tracker::domain::review::{CategorySort, CategoryTotal, Review, Revie
 use expense_tracker::domain::{Currency, Month};
 use expense_tracker::ui::layout::review_table_rows;
 use tui_input::InputRequest;
+
+/// The open budget form (an overlay), if any.
+fn budget_form(s: &State) -> Option<&BudgetForm> {
+    match &s.overlay {
+        Some(Overlay::Budget(form)) => Some(form),
+        _ => None,
+    }
+}
 
 fn nov() -> Month {
     Month::parse("2026-11").unwrap()
@@ -244,7 +252,7 @@ fn budget_form_sets_changes_and_clears() {
     let mut s = on_review();
     update(&mut s, Action::SelectNext); // food, budget 300.00
     update(&mut s, Action::EditBudget);
-    let form = s.review.budget_form.as_ref().unwrap();
+    let form = budget_form(&s).unwrap();
     assert_eq!(form.category, "food");
     assert_eq!(form.input.value(), "300.00");
     // Keys go to the form, not the table.
@@ -257,14 +265,7 @@ fn budget_form_sets_changes_and_clears() {
         update(&mut s, Action::Input(InputRequest::InsertChar(c)));
     }
     assert!(update(&mut s, Action::Submit).is_empty());
-    let err = s
-        .review
-        .budget_form
-        .as_ref()
-        .unwrap()
-        .error
-        .clone()
-        .unwrap();
+    let err = budget_form(&s).unwrap().error.clone().unwrap();
     assert!(err.contains("abc"), "{err}");
     for _ in 0..3 {
         update(&mut s, Action::Input(InputRequest::DeletePrevChar));
@@ -282,10 +283,7 @@ fn budget_form_sets_changes_and_clears() {
     );
     // A store failure stays in the form.
     update(&mut s, Action::Answer(Answer::Failed("disk full".into())));
-    assert_eq!(
-        s.review.budget_form.as_ref().unwrap().error.as_deref(),
-        Some("disk full")
-    );
+    assert_eq!(budget_form(&s).unwrap().error.as_deref(), Some("disk full"));
     update(&mut s, Action::Submit);
     let fx = update(
         &mut s,
@@ -294,7 +292,7 @@ fn budget_form_sets_changes_and_clears() {
             limit: Some((Currency::EUR, 250_00)),
         }),
     );
-    assert!(s.review.budget_form.is_none());
+    assert!(budget_form(&s).is_none());
     assert!(s.toast.as_ref().unwrap().text.contains("250.00 EUR"));
     assert!(matches!(&fx[0], Effect::LoadReview(_)));
     // Empty clears; Esc cancels without an effect.
@@ -319,7 +317,7 @@ fn budget_form_sets_changes_and_clears() {
     );
     update(&mut s, Action::EditBudget);
     assert!(update(&mut s, Action::Cancel).is_empty());
-    assert!(s.review.budget_form.is_none());
+    assert!(budget_form(&s).is_none());
     // Zero is refused.
     update(&mut s, Action::SelectFirst);
     update(&mut s, Action::EditBudget);
@@ -328,7 +326,7 @@ fn budget_form_sets_changes_and_clears() {
     }
     update(&mut s, Action::Input(InputRequest::InsertChar('0')));
     assert!(update(&mut s, Action::Submit).is_empty());
-    assert!(s.review.budget_form.as_ref().unwrap().error.is_some());
+    assert!(budget_form(&s).unwrap().error.is_some());
 }
 
 #[test]

@@ -36,7 +36,7 @@ pub struct State {
     pub rates: crate::domain::rates::Rates,
     /// Draw charts with ASCII only (config `chart_markers = "ascii"`).
     pub ascii_charts: bool,
-    /// A form, prompt or help drawn over the ledger.
+    /// A form, prompt or help drawn over the screen (the budget form over the review).
     pub overlay: Option<Overlay>,
     /// A one-line message in the status bar.
     pub toast: Option<Toast>,
@@ -232,8 +232,6 @@ pub struct ReviewState {
     pub sort: CategorySort,
     /// Reverse of the sort's natural order.
     pub descending: bool,
-    /// The budget form, when open.
-    pub budget_form: Option<BudgetForm>,
 }
 
 impl ReviewState {
@@ -247,7 +245,6 @@ impl ReviewState {
             cursor: Cursor::default(),
             sort: CategorySort::Spent,
             descending: false,
-            budget_form: None,
         }
     }
 
@@ -266,7 +263,7 @@ impl ReviewState {
     }
 }
 
-/// The small form that sets a category's monthly budget (`b` on the review).
+/// The small form that sets a category's monthly budget (`b` on the review; `Overlay::Budget`).
 #[derive(Debug, Clone)]
 pub struct BudgetForm {
     /// The category.
@@ -281,7 +278,7 @@ pub struct BudgetForm {
     pub saving: bool,
 }
 
-/// What is drawn over the ledger.
+/// What is drawn over the screen (and has the keyboard while open).
 #[derive(Debug, Clone)]
 pub enum Overlay {
     /// Add or edit form.
@@ -308,6 +305,8 @@ pub enum Overlay {
         /// First help line shown.
         scroll: u16,
     },
+    /// The review's budget form for the selected category.
+    Budget(BudgetForm),
 }
 
 /// New expense or edit of an existing one.

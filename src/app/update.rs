@@ -98,15 +98,13 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
         }
         Action::Answer(Answer::Failed(message)) => {
             match &mut state.overlay {
-                None if state.review.budget_form.as_ref().is_some_and(|f| f.saving) => {
-                    if let Some(f) = &mut state.review.budget_form {
-                        f.saving = false;
-                        f.error = Some(message);
-                    }
-                }
                 Some(Overlay::Form(form)) if form.saving => {
                     form.saving = false;
                     form.store_error = Some(message);
+                }
+                Some(Overlay::Budget(form)) if form.saving => {
+                    form.saving = false;
+                    form.error = Some(message);
                 }
                 _ => {
                     state.toast = Some(Toast {
@@ -124,6 +122,7 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             }
             Some(Overlay::Help { .. }) => help(state, action),
             Some(Overlay::Quick { .. }) => quick(state, action),
+            Some(Overlay::Budget(_)) => review::budget_form(state, action),
             None if state.screen == Screen::Review => review::update(state, action),
             None if state.screen == Screen::Trash => trash::update(state, action),
             None if state.screen == Screen::History => history::update(state, action),

@@ -72,10 +72,8 @@ impl Context {
             Some(Overlay::ConfirmDelete { .. } | Overlay::ConfirmPurge { .. }) => Context::Confirm,
             Some(Overlay::Help { .. }) => Context::Help,
             Some(Overlay::Quick { .. }) => Context::Quick,
-            None if state.screen == Screen::Review => match state.review.budget_form {
-                Some(_) => Context::Budget,
-                None => Context::Review,
-            },
+            Some(Overlay::Budget(_)) => Context::Budget,
+            None if state.screen == Screen::Review => Context::Review,
             None if state.screen == Screen::Trash => Context::Trash,
             None if state.screen == Screen::History => Context::History,
             None if state.ledger.filter_editing => Context::Filter,

@@ -1,6 +1,7 @@
 //! Pure render functions: `render(&State, &Chrome, &mut Frame)` reads state and draws; it never
 //! changes state or does I/O. One file per screen; overlays are drawn last, over a `Clear`.
 
+pub mod budget;
 pub mod chart;
 pub mod footer;
 pub mod form;
@@ -57,6 +58,7 @@ pub fn render(state: &State, chrome: &Chrome, frame: &mut Frame) {
     }
     match &state.overlay {
         Some(Overlay::Form(form)) => form::render(form, state, chrome, frame, area),
+        Some(Overlay::Budget(form)) => budget::render(form, chrome, frame, area),
         Some(Overlay::Help { scroll }) => help::render(*scroll, chrome, frame, area),
         Some(Overlay::Quick { input, error }) => {
             quick_entry(input, error.as_deref(), chrome.theme, frame, area)

@@ -1,9 +1,10 @@
 //! The review screen's reducer: the month, the category table (selection, expand/collapse,
-//! sort), Enter to the ledger filtered to a category, and the budget form.
+//! sort), Enter to the ledger filtered to a category, and the budget form (`Overlay::Budget`,
+//! which `update` routes here while it is open).
 
 use crate::app::action::Action;
 use crate::app::effect::Effect;
-use crate::app::state::{BudgetForm, Screen, State, Toast};
+use crate::app::state::{BudgetForm, Overlay, Screen, State, Toast};
 use crate::domain::money::{eval_amount, format_grouped, format_plain};
 use crate::domain::review::{Review, ReviewDetails, ReviewQuery};
 use crate::domain::text::inert;
@@ -67,7 +68,9 @@ pub fn budget_saved(
     category: String,
     limit: Option<(Currency, i64)>,
 ) -> Vec<Effect> {
-    state.review.budget_form = None;
+    if matches!(state.overlay, Some(Overlay::Budget(_))) {
+        state.overlay = None;
+    }
     let text = match limit {
         Some((c, v)) => format!(
             "Budget of {} set to {} {c} a month",
@@ -97,11 +100,8 @@ pub fn clamp(state: &mut State) {
     state.review.cursor.clamp(n, page);
 }
 
-/// Keys on the review screen (and in its budget form).
+/// Keys on the review screen (the budget form's go to [`budget_form`]).
 pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
-    if state.review.budget_form.is_some() {
-        return budget_form(state, action);
-    }
     let page = page(state);
     let n = state.review.visible().len();
     let r = &mut state.review;
@@ -206,17 +206,19 @@ fn open_budget_form(state: &mut State) {
         .budget
         .map(|b| format_plain(b, row.currency))
         .unwrap_or_default();
-    state.review.budget_form = Some(BudgetForm {
+    state.overlay = Some(Overlay::Budget(BudgetForm {
         category: row.category,
         currency: row.currency,
         input: Input::new(value),
         error: None,
         saving: false,
-    });
+    }));
 }
 
-fn budget_form(state: &mut State, action: Action) -> Vec<Effect> {
-    let Some(form) = &mut state.review.budget_form else {
+/// Keys in the budget form: edit the amount, Enter saves it (empty removes the budget), Esc
+/// closes the form.
+pub fn budget_form(state: &mut State, action: Action) -> Vec<Effect> {
+    let Some(Overlay::Budget(form)) = &mut state.overlay else {
         return Vec::new();
     };
     match action {
@@ -249,7 +251,7 @@ fn budget_form(state: &mut State, action: Action) -> Vec<Effect> {
                 limit,
             }];
         }
-        Action::Cancel | Action::Quit => state.review.budget_form = None,
+        Action::Cancel | Action::Quit => state.overlay = None,
         _ => {}
     }
     Vec::new()

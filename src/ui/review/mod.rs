@@ -6,12 +6,12 @@
 //! of small charts and payees; smaller, only the numbers (charts go first, numbers last).
 //!
 //! The tiers and the regions are `ui::layout::review_areas`, shared with the reducer so that it
-//! pages by the table's real height; this file places the panels and draws the header; each panel draws itself
-//! in its own file (`table`, `charts`, `panels`, `budget`). Rule for all of them: they read
-//! `&State` and draw into the `Rect` they are given; none keeps or changes state, so the
-//! reducer's idea of the selection and the picture always agree.
+//! pages by the table's real height; this file places the panels and draws the header; each
+//! panel draws itself in its own file (`table`, `charts`, `panels`; the budget form is an
+//! overlay, drawn by `ui::budget`). Rule for all of them: they read `&State` and draw into the
+//! `Rect` they are given; none keeps or changes state, so the reducer's idea of the selection
+//! and the picture always agree.
 
-mod budget;
 mod charts;
 mod panels;
 mod table;
@@ -141,10 +141,6 @@ pub fn render(state: &State, chrome: &Chrome, frame: &mut Frame, area: Rect) {
                 },
             );
         }
-    }
-    if let Some(form) = &r.budget_form {
-        // Last, so the popup covers whatever the tier drew under it.
-        budget::render(form, chrome, frame, area);
     }
 }
 

@@ -1,6 +1,7 @@
-//! The review's budget form: a small popup with one amount field for the selected category's
-//! monthly budget (empty removes it), and the reason a value was refused. Pure: draws the
-//! `BudgetForm` the reducer holds; the one side effect on the frame is the cursor position.
+//! The review's budget form (`Overlay::Budget`): a small popup with one amount field for the
+//! selected category's monthly budget (empty removes it), and the reason a value was refused.
+//! Pure: draws the `BudgetForm` the reducer holds; the one side effect on the frame is the
+//! cursor position.
 
 use crate::app::state::BudgetForm;
 use crate::domain::text::inert;
@@ -12,7 +13,7 @@ use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
 /// Draws the budget popup over `area` and places the cursor in its field.
-pub(super) fn render(form: &BudgetForm, chrome: &Chrome, frame: &mut Frame, area: Rect) {
+pub fn render(form: &BudgetForm, chrome: &Chrome, frame: &mut Frame, area: Rect) {
     let t = chrome.theme;
     let width = area.width.min(56);
     let height = if form.error.is_some() { 6 } else { 5 };
