@@ -11,6 +11,7 @@ mod review;
 mod trash;
 
 pub use ledger::reload;
+use ledger::restart as restart_ledger;
 
 use super::action::{Action, Change, Stored};
 use super::effect::Effect;
@@ -172,6 +173,9 @@ pub(super) fn screen_wide(state: &mut State, action: Action) -> Option<Vec<Effec
         Action::Undo => vec![Effect::Undo],
         Action::Redo => vec![Effect::Redo],
         Action::OpenHistory => history::open_all(state),
+        // Going to another screen is decided here, so screens never call each other.
+        Action::OpenReview => review::open(state),
+        Action::OpenTrash => trash::open(state),
         _ => return None,
     })
 }

@@ -4,7 +4,7 @@
 //! other screens. Pure: no IO, no terminal, no store; the runtime answers `LoadWindow` with
 //! `WindowLoaded`.
 
-use super::{form, history, page, review, screen_wide, trash};
+use super::{form, history, page, screen_wide};
 use crate::app::action::{Action, WindowLoaded};
 use crate::app::effect::{Effect, SortKey, WindowQuery};
 use crate::app::state::{Overlay, State, Toast};
@@ -46,8 +46,6 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             l.category = None;
             return restart(state);
         }
-        Action::OpenReview => return review::open(state),
-        Action::OpenTrash => return trash::open(state),
         Action::OpenAdd => return form::open_new(state),
         Action::OpenEdit | Action::Submit => return form::open_edit(state),
         Action::DeleteSelected => match l.selected_row() {

@@ -182,14 +182,14 @@ fn open_category(state: &mut State) -> Vec<Effect> {
     // The category's expenses, all of them: a text filter left from before would hide some.
     state.ledger.filter = Input::default();
     state.ledger.filter_editing = false;
-    super::ledger::restart(state)
+    super::restart_ledger(state)
 }
 
 fn back_to_ledger(state: &mut State) -> Vec<Effect> {
     state.screen = Screen::Ledger;
     if state.ledger.month != state.review.month {
         state.ledger.month = state.review.month;
-        return super::ledger::restart(state);
+        return super::restart_ledger(state);
     }
     Vec::new()
 }

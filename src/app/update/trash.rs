@@ -49,7 +49,7 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
         },
         Action::OpenLedger | Action::OpenTrash | Action::Cancel => {
             state.screen = Screen::Ledger;
-            return super::ledger::reload(state);
+            return super::reload(state);
         }
         other => {
             if let Some(fx) = super::screen_wide(state, other) {
