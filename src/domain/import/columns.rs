@@ -1,7 +1,7 @@
 //! Which column holds what: header names mapped to fields (case-insensitive, common English and
 //! German bank names), or columns named by `--*-col` flags and profiles. Pure.
 
-use super::{ImportError, ImportSpec};
+use super::{ImportError, ImportSpec, Needed};
 use crate::domain::text::inert;
 use std::collections::HashMap;
 
@@ -266,19 +266,6 @@ impl Columns {
     pub fn get(&self, col: Col) -> Option<usize> {
         self.at.get(&col).copied()
     }
-}
-
-/// The columns a file cannot do without.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-pub enum Needed {
-    /// The date.
-    #[error("a date column (--date-col)")]
-    Date,
-    /// An amount, or debit and credit.
-    #[error(
-        "an amount column (--amount-col) or debit and credit columns (--debit-col, --credit-col)"
-    )]
-    Amount,
 }
 
 /// A header as messages list it: each name quoted, or `no columns`.
