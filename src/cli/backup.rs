@@ -450,16 +450,20 @@ mod tests {
         // Not due again within the day.
         let later = t0 + chrono::Duration::hours(23);
         assert!(auto(&store, &cfg, &backups, later).unwrap().is_none());
+        // Due is measured from the last backup file's real mtime, which is a moment after `t0`:
+        // a day and a minute later is due whatever the file system's timestamp granularity.
+        let day_later = |d: i64| t0 + chrono::Duration::days(d) + chrono::Duration::minutes(1);
         for d in 1..=3 {
-            let t = t0 + chrono::Duration::days(d);
-            assert!(auto(&store, &cfg, &backups, t).unwrap().is_some());
+            assert!(auto(&store, &cfg, &backups, day_later(d))
+                .unwrap()
+                .is_some());
         }
         let left = list_backups(&backups).unwrap();
         assert_eq!(left.len(), 2, "{left:?}");
-        assert!(left[1].0.to_string_lossy().contains(&format!(
-            "{}",
-            (t0 + chrono::Duration::days(3)).format("%Y%m%d")
-        )));
+        assert!(left[1]
+            .0
+            .to_string_lossy()
+            .contains(&format!("{}", day_later(3).format("%Y%m%d"))));
         let off = BackupConfig {
             every_days: 0,
             ..cfg
