@@ -49,11 +49,29 @@ fn keep_days_trims_old_records_and_the_kept_window_reads_as_before() {
     let after = ok(sb.cmd(&["stream", "--since", "0"]).output().unwrap());
     assert_eq!(after, before.lines().last().unwrap().to_string() + "\n");
 
-    // A consumer resuming inside the trimmed part is told what it misses.
+    // A consumer resuming inside the trimmed part would miss records: an error that says which,
+    // and nothing printed; with --allow-gaps it reads on, told what it misses.
     let out = sb.cmd(&["stream", "--since", "1"]).output().unwrap();
+    assert!(!out.status.success());
+    assert!(out.stdout.is_empty());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("records 2..=2 were trimmed") && err.contains("--allow-gaps"),
+        "{err}"
+    );
+    let out = sb
+        .cmd(&["stream", "--since", "1", "--allow-gaps"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
     assert_eq!(String::from_utf8_lossy(&out.stdout), after);
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("records 2..=2 were trimmed"), "{err}");
+    // A checkpoint past the end (another store's, or from before a restore) is no silence.
+    let out = sb.cmd(&["stream", "--since", "150"]).output().unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("past the end of the stream"), "{err}");
 
     // Point-in-time restore: from the base on, not before it.
     let to = sb.tmp.path().join("then");

@@ -30,6 +30,11 @@ pub struct Args {
     /// Keep printing new records, written by any session, until interrupted.
     #[arg(long, short)]
     pub follow: bool,
+    /// Read on when `--since` names records that are gone (trimmed by `[stream] keep_days`) or
+    /// lies past the end of the stream; without it such a checkpoint is an error, so a script
+    /// never misses records without knowing.
+    #[arg(long)]
+    pub allow_gaps: bool,
     /// Images to include.
     #[arg(long, default_value = "new_and_old_images", value_parser = view_parser())]
     pub view: View,
@@ -48,17 +53,35 @@ pub fn run(ctx: &mut Ctx, args: &Args) -> Result<()> {
         Since::Latest => store.last_seq()?,
         Since::Time(ms) => first_at_or_after(&store, ms)?.saturating_sub(1),
     };
-    // A consumer resuming from a seq that was trimmed (`[stream] keep_days`) is told what it
-    // misses instead of silently starting later.
+    // A consumer resuming from a seq that was trimmed (`[stream] keep_days`), or from one this
+    // stream never reached, would miss records without knowing: that is an error (DynamoDB's
+    // TrimmedDataAccessException), unless it asks to read on.
     let start = store.stream_start()?;
     if let Since::Seq(s) = since {
-        if s > 0 && s.saturating_add(1) < start {
-            writeln!(
-                ctx.err,
-                "note: records {}..={} were trimmed (`[stream] keep_days`); starting at {start}",
+        let last = store.last_seq()?;
+        let problem = if s > 0 && s.saturating_add(1) < start {
+            Some(format!(
+                "records {}..={} were trimmed (`[stream] keep_days`); the stream starts at {start}",
                 s + 1,
                 start - 1
-            )?;
+            ))
+        } else if s > last {
+            Some(format!(
+                "--since {s} is past the end of the stream (its last record is {last}): a \
+                 checkpoint from another store, or from before a restore"
+            ))
+        } else {
+            None
+        };
+        match problem {
+            Some(p) if args.allow_gaps => writeln!(ctx.err, "note: {p}; reading on")?,
+            Some(p) => {
+                return Err(eyre!(
+                    "{p} (like DynamoDB's TrimmedDataAccessException); pass --allow-gaps to \
+                     read on"
+                ))
+            }
+            None => {}
         }
     }
     // Records are encoded into one buffer and written a page at a time: many small writes
