@@ -141,3 +141,35 @@ fn a_follower_that_holds_the_store_serves_other_shells() {
     child.kill().unwrap();
     child.wait().unwrap();
 }
+
+/// A store's stream has an identity: `--info` names its label and range; a restore starts a new
+/// label (as a restored DynamoDB table gets a new stream) and says so; reopening keeps it.
+#[test]
+fn the_stream_has_a_label_and_a_restore_starts_a_new_one() {
+    let sb = Sandbox::new();
+    ok(&sb, &["add", "12.50", "food!", "@Lidl"]);
+    ok(&sb, &["add", "3", "food", "@Bakery"]);
+    let info = ok(&sb, &["stream", "--info"]);
+    let lines: Vec<&str> = info.lines().collect();
+    assert!(lines[0].starts_with("label 20"), "{info}");
+    assert_eq!(&lines[1..], ["first 1", "last 2", "trimmed none"]);
+    let file = sb.tmp.path().join("b.jsonl");
+    ok(&sb, &["backup", file.to_str().unwrap()]);
+    let to = sb.tmp.path().join("restored");
+    let msg = ok(
+        &sb,
+        &[
+            "restore",
+            file.to_str().unwrap(),
+            "--to",
+            to.to_str().unwrap(),
+        ],
+    );
+    assert!(msg.contains("starts anew as stream"), "{msg}");
+    let out = sb.cmd_at(&to, &["stream", "--info"]).output().unwrap();
+    assert!(out.status.success());
+    let restored = String::from_utf8(out.stdout).unwrap();
+    assert!(restored.starts_with("label 20"), "{restored}");
+    assert_ne!(restored.lines().next(), info.lines().next(), "a new label");
+    assert_eq!(ok(&sb, &["stream", "--info"]), info, "the label is kept");
+}

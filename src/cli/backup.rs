@@ -240,6 +240,11 @@ fn print_restore(out: &mut dyn Write, to: &Path, info: &RestoreInfo) -> std::io:
         info.source_seq,
         crate::domain::text::inert(&to.display().to_string())
     )?;
+    writeln!(
+        out,
+        "its change stream starts anew as stream {} (checkpoints of the old stream do not apply)",
+        info.label
+    )?;
     if info.skipped > 0 {
         writeln!(
             out,

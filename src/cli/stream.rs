@@ -30,6 +30,10 @@ pub struct Args {
     /// Keep printing new records, written by any session, until interrupted.
     #[arg(long, short)]
     pub follow: bool,
+    /// Print the stream's identity instead of its records: its label (new after every
+    /// restore), the first kept and the last sequence number, and what was trimmed.
+    #[arg(long, conflicts_with_all = ["since", "follow"])]
+    pub info: bool,
     /// Read on when `--since` names records that are gone (trimmed by `[stream] keep_days`) or
     /// lies past the end of the stream; without it such a checkpoint is an error, so a script
     /// never misses records without knowing.
@@ -48,6 +52,9 @@ pub fn run(ctx: &mut Ctx, args: &Args) -> Result<()> {
         Some(text) => parse_since(text)?,
     };
     let store = ctx.store()?;
+    if args.info {
+        return info(ctx, &store);
+    }
     let mut after = match since {
         Since::Seq(s) => s,
         Since::Latest => store.last_seq()?,
@@ -120,6 +127,21 @@ pub fn run(ctx: &mut Ctx, args: &Args) -> Result<()> {
             }
         }
     }
+}
+
+/// `--info`: the stream's label, its first kept and last sequence numbers, and what was trimmed,
+/// one `key value` line each.
+fn info(ctx: &mut Ctx, store: &Store) -> Result<()> {
+    let (start, last) = (store.stream_start()?, store.last_seq()?);
+    writeln!(ctx.out, "label {}", store.stream_label()?)?;
+    writeln!(ctx.out, "first {start}")?;
+    writeln!(ctx.out, "last {last}")?;
+    if start > 1 {
+        writeln!(ctx.out, "trimmed 1..={}", start - 1)?;
+    } else {
+        writeln!(ctx.out, "trimmed none")?;
+    }
+    Ok(())
 }
 
 enum Since {

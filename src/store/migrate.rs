@@ -18,8 +18,8 @@ use super::codec::{decode_item, decode_u32, encode_projection, DateProjection};
 use super::error::{corrupt, StoreError};
 use super::keys::{self, date_key};
 use super::tables::{
-    Trees, ITEMS, META, META_HASH, META_RESTORING, META_SCHEMA, OLD_IDX_CATEGORY, OLD_IDX_PAYEE,
-    SCHEMA_VERSION,
+    Trees, ITEMS, META, META_HASH, META_RESTORING, META_SCHEMA, META_STREAM_LABEL,
+    OLD_IDX_CATEGORY, OLD_IDX_PAYEE, SCHEMA_VERSION,
 };
 
 /// What a migration did.
@@ -43,7 +43,7 @@ pub(crate) struct Ctx<'a> {
 type Migration = fn(&Ctx<'_>) -> Result<MigrateOutcome, StoreError>;
 
 /// Every migration, in the order they run.
-const MIGRATIONS: [(&str, Migration); 4] = [
+const MIGRATIONS: [(&str, Migration); 5] = [
     (
         "migration_002_month_aggregates",
         migration_002_month_aggregates,
@@ -57,6 +57,7 @@ const MIGRATIONS: [(&str, Migration); 4] = [
         migration_004_drop_category_and_payee_indexes,
     ),
     ("migration_005_stream_hash", migration_005_stream_hash),
+    ("migration_006_stream_label", migration_006_stream_label),
 ];
 
 /// Brings the store to `SCHEMA_VERSION`: reads the version it holds (refusing a newer one,
@@ -164,6 +165,33 @@ fn migration_005_stream_hash(cx: &Ctx<'_>) -> Result<MigrateOutcome, StoreError>
     Ok(MigrateOutcome::Execute(t.stream.len() as u64))
 }
 
+/// Stream labels (`meta` `stream_label`) came after schema 4: a store without one (new, or last
+/// opened by an older version) gets one now, from the clock. Returns 1 when it wrote one.
+fn migration_006_stream_label(cx: &Ctx<'_>) -> Result<MigrateOutcome, StoreError> {
+    if cx.trees.meta.get(META_STREAM_LABEL)?.is_some() {
+        return Ok(MigrateOutcome::Skip);
+    }
+    let label = stream_label_after(None);
+    cx.trees.meta.insert(META_STREAM_LABEL, label.as_bytes())?;
+    Ok(MigrateOutcome::Execute(1))
+}
+
+/// A new stream label: now (UTC, ms), or just after `previous` when the clock has not passed it
+/// (a fixed test clock, a restore in the same millisecond), so a new label never equals the old.
+pub(crate) fn stream_label_after(previous: Option<&str>) -> String {
+    const FORMAT: &str = "%Y-%m-%dT%H:%M:%S%.3f";
+    let mut at = crate::clock::now();
+    if let Some(prev) = previous
+        .and_then(|p| chrono::NaiveDateTime::parse_from_str(p, FORMAT).ok())
+        .map(|p| p.and_utc())
+    {
+        if at <= prev {
+            at = prev + chrono::Duration::milliseconds(1);
+        }
+    }
+    at.format(FORMAT).to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::MigrateOutcome::{Execute, Skip};
@@ -219,6 +247,27 @@ mod tests {
         let mut sorted = names.clone();
         sorted.sort_unstable();
         assert_eq!(names, sorted, "run in numbered order");
+    }
+
+    #[test]
+    fn migration_006_stream_label_gives_a_store_its_label_once() {
+        let s = store();
+        let first = s.stream_label().unwrap();
+        s.trees.meta.remove(META_STREAM_LABEL).unwrap();
+        assert_eq!(
+            migration_006_stream_label(&ctx(&s, SCHEMA_VERSION)).unwrap(),
+            Execute(1)
+        );
+        let label = s.stream_label().unwrap();
+        assert_eq!(label.len(), first.len(), "{label}");
+        assert_eq!(
+            migration_006_stream_label(&ctx(&s, SCHEMA_VERSION)).unwrap(),
+            Skip
+        );
+        assert_eq!(s.stream_label().unwrap(), label, "kept");
+        // A new label is never the old one, even when the clock has not moved past it.
+        let later = stream_label_after(Some("9999-01-01T00:00:00.000"));
+        assert_eq!(later, "9999-01-01T00:00:00.001");
     }
 
     #[test]
@@ -340,6 +389,7 @@ mod tests {
             .meta
             .insert(META_SCHEMA, &2u32.to_be_bytes()[..])
             .unwrap();
+        s.trees.meta.remove(META_STREAM_LABEL).unwrap();
         let done = run_migrations(&s.db, &s.trees).unwrap();
         assert_eq!(
             done,
@@ -348,6 +398,7 @@ mod tests {
                 ("migration_003_date_index_projection", Execute(3)),
                 ("migration_004_drop_category_and_payee_indexes", Execute(1)),
                 ("migration_005_stream_hash", Skip),
+                ("migration_006_stream_label", Execute(1)),
             ]
         );
         let v = s.trees.meta.get(META_SCHEMA).unwrap().unwrap();

@@ -190,6 +190,17 @@ impl Store {
         Ok(summary)
     }
 
+    /// The stream's label (`tables::META_STREAM_LABEL`): sequence numbers are read together
+    /// with it; a restore starts a new one.
+    pub fn stream_label(&self) -> Result<String, StoreError> {
+        let key = super::tables::META_STREAM_LABEL;
+        match self.trees.meta.get(key)? {
+            Some(v) => String::from_utf8(v.to_vec())
+                .map_err(|_| corrupt(super::tables::META, key, "stream label is not UTF-8")),
+            None => Err(corrupt(super::tables::META, key, "no stream label")),
+        }
+    }
+
     /// Known categories with their use counts, most used first (ties by name).
     pub fn categories(&self) -> Result<Vec<(String, u64)>, StoreError> {
         self.counted(COUNT_CATEGORY)

@@ -29,7 +29,7 @@ use super::codec::Code;
 use super::codec::{encode_item, encode_record, encode_u64, StoredItem, StoredRecord};
 use super::error::StoreError;
 use super::keys::{id_key, seq_key};
-use super::tables::{META_HASH, META_RESTORING, META_SEQ};
+use super::tables::{META_HASH, META_RESTORING, META_SEQ, META_STREAM_LABEL};
 use super::{Event, Origin, Store};
 
 impl Store {
@@ -107,6 +107,14 @@ impl Store {
             t.imports.insert(&h[..], &seq_key(0)[..])?;
         }
         t.meta.remove(META_RESTORING)?;
+        // A restored store's sequence numbers are a new stream (as a restored DynamoDB table
+        // gets a new stream): a consumer's old checkpoint must not be read against it.
+        let old_label = t
+            .meta
+            .get(META_STREAM_LABEL)?
+            .map(|v| String::from_utf8_lossy(&v).into_owned());
+        let label = super::migrate::stream_label_after(old_label.as_deref());
+        t.meta.insert(META_STREAM_LABEL, label.as_bytes())?;
         self.db.flush()?;
         if let Some(m) = &self.mark {
             m.advance(seq, &hash)?;
@@ -117,6 +125,7 @@ impl Store {
             budgets: snap.budgets.len() as u64,
             imports: snap.imports.len() as u64,
             skipped: snap.skipped,
+            label,
         })
     }
 }
@@ -261,6 +270,11 @@ mod tests {
         assert_eq!((info.expenses, info.budgets, info.imports), (12_000, 1, 2));
         let slow = Store::open_temporary().unwrap();
         slow.restore_snapshot_tx(&snap).unwrap();
+        // Each store has its own stream label (a restore starts a new one); the rest is equal.
+        assert!(!fast.stream_label().unwrap().is_empty());
+        for s in [&fast, &slow] {
+            s.trees.meta.remove(META_STREAM_LABEL).unwrap();
+        }
         let (a, b) = (fast.dump(), slow.dump());
         assert_eq!(a.len(), b.len());
         for (x, y) in a.iter().zip(&b) {

@@ -152,6 +152,12 @@ pub const META_BASE_HASH: &[u8] = b"stream_base_hash";
 /// point-in-time restore can rebuild.
 pub const META_BASE_AT: &[u8] = b"stream_base_at";
 
+/// `meta` key of the stream's label (UTF-8, `YYYY-MM-DDTHH:MM:SS.mmm` UTC, like DynamoDB's
+/// StreamLabel): written when the store is created (or first opened by a version that has
+/// labels, `migrate.rs`), and anew by every restore, so sequence numbers are read together with
+/// the stream they belong to.
+pub const META_STREAM_LABEL: &[u8] = b"stream_label";
+
 /// Handles to every tree (cheap clones: sled trees are `Arc`s).
 #[derive(Debug, Clone)]
 pub(crate) struct Trees {

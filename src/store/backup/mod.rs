@@ -81,6 +81,8 @@ pub struct RestoreInfo {
     pub imports: u64,
     /// Records of unknown kinds skipped.
     pub skipped: u64,
+    /// The restored store's new stream label (its change records are a new stream).
+    pub label: String,
 }
 
 /// The contents of a checked backup file, held as stored items.
