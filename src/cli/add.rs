@@ -71,7 +71,7 @@ pub fn print_alerts(
     store: &crate::store::Store,
     record: &crate::store::ChangeRecord,
 ) -> Result<()> {
-    let start_day = super::report::store_start_day(store, ctx.config.month_start_day)?;
+    let start_day = ctx.start_day(store)?;
     let alerts = crate::engine::alerts::budget_alerts(store, record, start_day)?;
     for a in alerts {
         writeln!(ctx.err, "{}", a.message())?;

@@ -211,6 +211,19 @@ impl<'a> Ctx<'a> {
         Ok(self.store.get_or_init(|| s).clone())
     }
 
+    /// The month start day the store's month aggregates are kept for: the holder's (its config,
+    /// set when it took the store), so a caller with another config never rebuilds them under a
+    /// running TUI. A store that keeps none yet gets this caller's.
+    pub fn start_day(&self, store: &Store) -> Result<u32> {
+        Ok(match store.month_start_day()? {
+            Some(day) => day,
+            None => {
+                store.use_month_start_day(self.config.month_start_day)?;
+                self.config.month_start_day
+            }
+        })
+    }
+
     /// `p` resolved against the caller's working directory.
     pub fn path(&self, p: &Path) -> PathBuf {
         self.cwd.join(p)

@@ -24,19 +24,6 @@ pub struct Args {
     pub json: bool,
 }
 
-/// The month start day the store's month aggregates are kept for: the holder's (its config,
-/// set when it took the store), so a caller with another config never rebuilds them under a
-/// running TUI. A store that keeps none yet gets `fallback`.
-pub fn store_start_day(store: &crate::store::Store, fallback: u32) -> Result<u32> {
-    Ok(match store.month_start_day()? {
-        Some(day) => day,
-        None => {
-            store.use_month_start_day(fallback)?;
-            fallback
-        }
-    })
-}
-
 /// Prints the review of the month.
 pub fn run(ctx: &mut Ctx, args: &Args) -> Result<()> {
     let asked = match &args.month {
@@ -44,7 +31,7 @@ pub fn run(ctx: &mut Ctx, args: &Args) -> Result<()> {
         None => None,
     };
     let store = ctx.store()?;
-    let start_day = store_start_day(&store, ctx.config.month_start_day)?;
+    let start_day = ctx.start_day(&store)?;
     let month = asked.unwrap_or_else(|| Month::containing(ctx.today, start_day));
     let q = ReviewQuery {
         month,

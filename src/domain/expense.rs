@@ -226,3 +226,20 @@ impl ExpenseRow {
         ]
     }
 }
+/// Test expenses for unit tests across the crate (one shape instead of a `draft()` per module).
+#[cfg(test)]
+impl Draft {
+    /// `amount` minor units of EUR spent on `date` in `category` at `payee`; no note, no tags.
+    pub(crate) fn sample(date: NaiveDate, amount: i64, category: &str, payee: &str) -> Draft {
+        Draft {
+            date,
+            amount,
+            currency: Currency::EUR,
+            category: category.into(),
+            payee: payee.into(),
+            note: String::new(),
+            tags: Vec::new(),
+            kind: Kind::Expense,
+        }
+    }
+}

@@ -262,19 +262,15 @@ fn stored(record: ChangeRecord, change: Change) -> Answer {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::{Currency, Draft, Kind};
+    use crate::domain::Draft;
 
     fn draft() -> Draft {
-        Draft {
-            date: chrono::NaiveDate::from_ymd_opt(2026, 11, 20).unwrap(),
-            amount: 1250,
-            currency: Currency::EUR,
-            category: "food".into(),
-            payee: "Lidl".into(),
-            note: String::new(),
-            tags: Vec::new(),
-            kind: Kind::Expense,
-        }
+        Draft::sample(
+            chrono::NaiveDate::from_ymd_opt(2026, 11, 20).unwrap(),
+            1250,
+            "food",
+            "Lidl",
+        )
     }
 
     fn delete(engine: &mut Engine, store: &Store) -> Change {

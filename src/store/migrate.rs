@@ -171,45 +171,21 @@ fn migration_006_stream_label(cx: &Ctx<'_>) -> Result<MigrateOutcome, StoreError
     if cx.trees.meta.get(META_STREAM_LABEL)?.is_some() {
         return Ok(MigrateOutcome::Skip);
     }
-    let label = stream_label_after(None);
+    let label = super::stream::label_after(None);
     cx.trees.meta.insert(META_STREAM_LABEL, label.as_bytes())?;
     Ok(MigrateOutcome::Execute(1))
-}
-
-/// A new stream label: now (UTC, ms), or just after `previous` when the clock has not passed it
-/// (a fixed test clock, a restore in the same millisecond), so a new label never equals the old.
-pub(crate) fn stream_label_after(previous: Option<&str>) -> String {
-    const FORMAT: &str = "%Y-%m-%dT%H:%M:%S%.3f";
-    let mut at = crate::clock::now();
-    if let Some(prev) = previous
-        .and_then(|p| chrono::NaiveDateTime::parse_from_str(p, FORMAT).ok())
-        .map(|p| p.and_utc())
-    {
-        if at <= prev {
-            at = prev + chrono::Duration::milliseconds(1);
-        }
-    }
-    at.format(FORMAT).to_string()
 }
 
 #[cfg(test)]
 mod tests {
     use super::MigrateOutcome::{Execute, Skip};
     use super::*;
-    use crate::domain::{Currency, Draft, Kind};
+    use crate::domain::Draft;
     use crate::store::{Origin, Store};
 
     fn draft(day: u32, amount: i64, category: &str, payee: &str) -> Draft {
-        Draft {
-            date: chrono::NaiveDate::from_ymd_opt(2026, 3, day).unwrap(),
-            amount,
-            currency: Currency::EUR,
-            category: category.into(),
-            payee: payee.into(),
-            note: String::new(),
-            tags: vec![],
-            kind: Kind::Expense,
-        }
+        let date = chrono::NaiveDate::from_ymd_opt(2026, 3, day).unwrap();
+        Draft::sample(date, amount, category, payee)
     }
 
     /// A store with three expenses, as this build writes it.
@@ -266,7 +242,7 @@ mod tests {
         );
         assert_eq!(s.stream_label().unwrap(), label, "kept");
         // A new label is never the old one, even when the clock has not moved past it.
-        let later = stream_label_after(Some("9999-01-01T00:00:00.000"));
+        let later = super::super::stream::label_after(Some("9999-01-01T00:00:00.000"));
         assert_eq!(later, "9999-01-01T00:00:00.001");
     }
 

@@ -113,7 +113,7 @@ impl Store {
             .meta
             .get(META_STREAM_LABEL)?
             .map(|v| String::from_utf8_lossy(&v).into_owned());
-        let label = super::migrate::stream_label_after(old_label.as_deref());
+        let label = super::stream::label_after(old_label.as_deref());
         t.meta.insert(META_STREAM_LABEL, label.as_bytes())?;
         self.db.flush()?;
         if let Some(m) = &self.mark {

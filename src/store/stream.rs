@@ -267,6 +267,22 @@ pub fn chain_of(stream: &sled::Tree) -> Result<super::chain::Hash, StoreError> {
     Ok(h)
 }
 
+/// A new stream label: now (UTC, ms), or just after `previous` when the clock has not passed it
+/// (a fixed test clock, a restore in the same millisecond), so a new label never equals the old.
+pub(crate) fn label_after(previous: Option<&str>) -> String {
+    const FORMAT: &str = "%Y-%m-%dT%H:%M:%S%.3f";
+    let mut at = crate::clock::now();
+    if let Some(prev) = previous
+        .and_then(|p| chrono::NaiveDateTime::parse_from_str(p, FORMAT).ok())
+        .map(|p| p.and_utc())
+    {
+        if at <= prev {
+            at = prev + chrono::Duration::milliseconds(1);
+        }
+    }
+    at.format(FORMAT).to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

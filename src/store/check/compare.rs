@@ -373,20 +373,18 @@ pub(super) fn check_imports(
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-    use crate::domain::{Draft, Kind};
+    use crate::domain::Draft;
     use crate::store::{Origin, Store};
 
     fn draft(day: u32, amount: i64, cat: &str, payee: &str) -> Draft {
         Draft {
-            date: chrono::NaiveDate::from_ymd_opt(2026, 11, day).unwrap(),
-            amount,
-            currency: Currency::EUR,
-            category: cat.into(),
-            payee: payee.into(),
-            note: String::new(),
             tags: vec!["t".into()],
-            kind: Kind::Expense,
+            ..Draft::sample(
+                chrono::NaiveDate::from_ymd_opt(2026, 11, day).unwrap(),
+                amount,
+                cat,
+                payee,
+            )
         }
     }
 

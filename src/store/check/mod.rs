@@ -306,20 +306,19 @@ fn join<T>(h: std::thread::ScopedJoinHandle<'_, T>) -> Result<T, StoreError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::{Currency, Draft, Kind};
+    use crate::domain::Draft;
     use crate::store::keys::{count_key, date_key, COUNT_CATEGORY, COUNT_PAYEE};
     use crate::store::Origin;
 
     fn draft(day: u32, amount: i64, cat: &str, payee: &str) -> Draft {
         Draft {
-            date: chrono::NaiveDate::from_ymd_opt(2026, 11, day).unwrap(),
-            amount,
-            currency: Currency::EUR,
-            category: cat.into(),
-            payee: payee.into(),
-            note: String::new(),
             tags: vec!["t".into()],
-            kind: Kind::Expense,
+            ..Draft::sample(
+                chrono::NaiveDate::from_ymd_opt(2026, 11, day).unwrap(),
+                amount,
+                cat,
+                payee,
+            )
         }
     }
 
