@@ -53,6 +53,8 @@ fn rec(seq: u64, origin: Origin, old: Option<Expense>, new: Option<Expense>) -> 
         old,
         new,
         batch: None,
+        old_trash: None,
+        new_trash: None,
     }
 }
 

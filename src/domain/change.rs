@@ -8,6 +8,7 @@
 
 use super::money::format_grouped;
 use super::text::inert;
+use super::trash::TrashMark;
 use super::{Draft, Expense, ExpenseId, ExpenseView, Kind};
 use serde::{Deserialize, Serialize};
 
@@ -110,6 +111,10 @@ pub struct ChangeRecord {
     /// The import (or batch undo) this change belongs to, named by the seq of its first record;
     /// `expense undo` reverses a whole import in one step through it.
     pub batch: Option<u64>,
+    /// Set when the old image was in the trash (the record restored, expired or purged it).
+    pub old_trash: Option<TrashMark>,
+    /// Set when the new image is in the trash (the record deleted the item: a MODIFY).
+    pub new_trash: Option<TrashMark>,
 }
 
 /// One change record borrowed from the stream as it is read: what `Store::visit_stream` hands its
@@ -130,6 +135,10 @@ pub struct ChangeView<'a> {
     pub old: Option<ExpenseView<'a>>,
     /// The item after, when asked for (None for REMOVE).
     pub new: Option<ExpenseView<'a>>,
+    /// Set when the old image was in the trash (see [`ChangeRecord::old_trash`]).
+    pub old_trash: Option<TrashMark>,
+    /// Set when the new image is in the trash (see [`ChangeRecord::new_trash`]).
+    pub new_trash: Option<TrashMark>,
 }
 
 impl ChangeRecord {
@@ -143,6 +152,8 @@ impl ChangeRecord {
             id: self.id,
             old: self.old.as_ref().map(Expense::view),
             new: self.new.as_ref().map(Expense::view),
+            old_trash: self.old_trash,
+            new_trash: self.new_trash,
         }
     }
 }

@@ -207,6 +207,8 @@ mod tests {
                 old: (event != Event::Insert).then(|| b.clone()),
                 new: (event != Event::Remove).then(|| a.clone()),
                 batch: None,
+                old_trash: None,
+                new_trash: None,
             };
             for view in [View::KeysOnly, View::NewImage, View::OldImage, View::NewAndOldImages] {
                 let bytes = record_json(&r, view).unwrap();

@@ -37,6 +37,8 @@ pub(crate) fn to_change_record(
         old: image(old)?,
         new: image(rec.new.as_ref())?,
         batch: rec.batch,
+        old_trash: None,
+        new_trash: None,
     })
 }
 
@@ -212,6 +214,8 @@ fn visit_paged<E: From<StoreError>>(
                 id,
                 old: old.map(|i| i.view(id, STREAM, &key)).transpose()?,
                 new: new.map(|i| i.view(id, STREAM, &key)).transpose()?,
+                old_trash: None,
+                new_trash: None,
             })?;
             last = Some(*seq);
         }

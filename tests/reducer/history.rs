@@ -20,6 +20,8 @@ fn record(n: usize, i: usize) -> HistoryRow {
             old: None,
             new: Some(e),
             batch: None,
+            old_trash: None,
+            new_trash: None,
         },
         time: "2026-11-21 10:00:00".into(),
     }
