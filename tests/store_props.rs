@@ -137,14 +137,33 @@ struct Model {
     /// Every id ever created, in creation order.
     known: Vec<ExpenseId>,
     records: Vec<ChangeRecord>,
+    /// Items in the trash (an undo of a re-insert puts the item there).
+    trashed: HashMap<ExpenseId, Expense>,
+}
+
+/// What a record did inside the store: a move to the trash (shown as a MODIFY with the trash
+/// mark) removed the item from `items`; a restore from it (a MODIFY from a trashed image)
+/// inserted it.
+fn stored_event(r: &ChangeRecord) -> Event {
+    if r.new_trash.is_some() {
+        Event::Remove
+    } else if r.old_trash.is_some() && r.event == Event::Modify {
+        Event::Insert
+    } else {
+        r.event
+    }
 }
 
 impl Model {
     fn record(&mut self, rec: &ChangeRecord) {
         assert_eq!(rec.seq, self.records.len() as u64 + 1, "seqs are gap-free");
-        match &rec.new {
+        match rec.live_new() {
             Some(e) => self.items.insert(rec.id, e.clone()),
             None => self.items.remove(&rec.id),
+        };
+        match (&rec.new, rec.new_trash) {
+            (Some(e), Some(_)) => self.trashed.insert(rec.id, e.clone()),
+            _ => self.trashed.remove(&rec.id),
         };
         self.last.insert(rec.id, rec.seq);
         self.records.push(rec.clone());
@@ -255,13 +274,21 @@ fn apply(store: &Store, m: &mut Model, op: &Op, now: i64) {
             let r = store.undo(target.seq, now);
             // Undo of an insert or edit also applies when later undos brought the item back to
             // the very fields that record wrote.
-            let same_fields = match (&cur, &target.new) {
+            let same_fields = match (&cur, target.live_new()) {
                 (Some(c), Some(n)) => c.draft == n.draft,
                 _ => false,
             };
-            let ok = match target.event {
+            // Undo of a removal also applies when later changes left the item in the trash
+            // with the fields that removal took away.
+            let trashed = m.trashed.get(&id).cloned();
+            let old_in_trash = match (&trashed, target.live_old()) {
+                (Some(t), Some(o)) => t.draft == o.draft,
+                _ => false,
+            };
+            let event = stored_event(&target);
+            let ok = match event {
                 Event::Insert | Event::Modify => cur.is_some() && (is_last || same_fields),
-                Event::Remove => cur.is_none() && is_last,
+                Event::Remove => cur.is_none() && (is_last || old_in_trash),
             };
             if !ok {
                 assert_conflict(r, id, cur.map(|c| c.version));
@@ -271,7 +298,7 @@ fn apply(store: &Store, m: &mut Model, op: &Op, now: i64) {
             }
             let rec = r.unwrap();
             assert_eq!(rec.origin, Origin::Undo);
-            let want = match target.event {
+            let want = match event {
                 Event::Insert => None,
                 Event::Modify => {
                     let c = cur.clone().unwrap();
@@ -285,15 +312,16 @@ fn apply(store: &Store, m: &mut Model, op: &Op, now: i64) {
                 }
                 Event::Remove => {
                     let old = target.old.clone().unwrap();
+                    let floor = trashed.as_ref().map_or(0, |t| t.version);
                     Some(Expense {
                         updated: now,
-                        version: old.version + 1,
+                        version: old.version.max(floor) + 1,
                         ..old
                     })
                 }
             };
-            assert_eq!(rec.old, cur);
-            assert_eq!(rec.new, want);
+            assert_eq!(rec.live_old().cloned(), cur);
+            assert_eq!(rec.live_new().cloned(), want);
             m.record(&rec);
         }
     }
@@ -377,10 +405,10 @@ fn check_all(store: &Store, m: &Model) {
         assert_eq!(store.stream_since(2, 2).unwrap(), m.records[2..4].to_vec());
     }
     assert!(store.stream_since(n, 10).unwrap().is_empty());
-    // Replaying new images per id gives the items.
+    // Replaying new images per id gives the items (a trashed image is not an item).
     let mut replay: HashMap<ExpenseId, Option<Expense>> = HashMap::new();
     for r in &stream {
-        replay.insert(r.id, r.new.clone());
+        replay.insert(r.id, r.live_new().cloned());
     }
     let replay: HashMap<_, _> = replay
         .into_iter()

@@ -4,7 +4,7 @@
 
 use super::Ctx;
 use crate::clock::local_time;
-use crate::domain::change::{step_text, summary};
+use crate::domain::change::step_text;
 use crate::domain::ExpenseId;
 use crate::store::{ChangeRecord, Store};
 use color_eyre::eyre::{eyre, Result};
@@ -87,6 +87,6 @@ pub fn line(r: &ChangeRecord) -> String {
         local_time(r.at),
         r.event,
         r.origin.name(),
-        summary(r.old.as_ref(), r.new.as_ref())
+        r.summary()
     )
 }

@@ -142,6 +142,37 @@ pub struct ChangeView<'a> {
 }
 
 impl ChangeRecord {
+    /// The image before, unless it was in the trash: what counted in totals before the change.
+    pub fn live_old(&self) -> Option<&Expense> {
+        self.old.as_ref().filter(|_| self.old_trash.is_none())
+    }
+
+    /// The image after, unless it is in the trash: what counts in totals after the change.
+    pub fn live_new(&self) -> Option<&Expense> {
+        self.new.as_ref().filter(|_| self.new_trash.is_none())
+    }
+
+    /// The history list's one line for this record: [`summary`], with what a change to or from
+    /// the trash did (`to the trash: 12.50 EUR food @Lidl`, `back from the trash: ...`,
+    /// `expired from the trash: ...`, `purged from the trash: ...`).
+    pub fn summary(&self) -> String {
+        let what = |e: &Option<Expense>| e.as_ref().map(|e| short(&e.draft)).unwrap_or_default();
+        if self.new_trash.is_some() {
+            format!("to the trash: {}", what(&self.new))
+        } else if self.old_trash.is_some() && self.event == Event::Remove {
+            let how = if self.origin == Origin::Ttl {
+                "expired"
+            } else {
+                "purged"
+            };
+            format!("{how} from the trash: {}", what(&self.old))
+        } else if self.old_trash.is_some() {
+            format!("back from the trash: {}", what(&self.new))
+        } else {
+            summary(self.old.as_ref(), self.new.as_ref())
+        }
+    }
+
     /// The record as a borrowed view, with both images.
     pub fn view(&self) -> ChangeView<'_> {
         ChangeView {
@@ -339,7 +370,8 @@ pub fn batch_line(redo: bool, changed: usize, kept: usize) -> String {
 /// The line an undo/redo step prints (the TUI shows the same as its message).
 pub fn step_text(redo: bool, step: &Undone) -> String {
     match step {
-        Undone::One(r) => step_line(redo, r.old.as_ref(), r.new.as_ref()),
+        // A trashed image reads as absent: undoing a move to the trash undid a delete.
+        Undone::One(r) => step_line(redo, r.live_old(), r.live_new()),
         Undone::Batch(b) => batch_line(redo, b.undone, b.kept),
     }
 }

@@ -59,7 +59,7 @@ pub fn budget_alerts_since(
         // The (budget, month) pairs any record touches, with the month's spending now.
         let mut spent: Vec<((usize, Month), i128)> = Vec::new();
         for r in &records {
-            for e in [r.old.as_ref(), r.new.as_ref()].into_iter().flatten() {
+            for e in [r.live_old(), r.live_new()].into_iter().flatten() {
                 let month = Month::containing(e.draft.date, start_day);
                 for (i, b) in budgets.iter().enumerate() {
                     if counts_against(e, b) && !spent.iter().any(|(k, _)| *k == (i, month)) {
@@ -98,12 +98,13 @@ pub fn budget_alerts_since(
                     _ => 0,
                 }
             };
-            let written = r.new.as_ref().filter(|e| e.draft.kind == Kind::Expense);
+            // A trashed image counts nowhere (it left every total when it went to the trash).
+            let written = r.live_new().filter(|e| e.draft.kind == Kind::Expense);
             for ((i, month), total) in &mut spent {
                 let (i, month) = (*i, *month);
                 let after_r = *total;
-                let before_r = after_r - contribution(r.new.as_ref(), i, month)
-                    + contribution(r.old.as_ref(), i, month);
+                let before_r = after_r - contribution(r.live_new(), i, month)
+                    + contribution(r.live_old(), i, month);
                 *total = before_r;
                 let Some(new) = written else { continue };
                 let b = &budgets[i];

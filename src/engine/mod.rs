@@ -193,7 +193,7 @@ impl Engine {
         };
         let text = crate::domain::change::step_text(redo, &step);
         let expense = match &step {
-            Undone::One(rec) => rec.new.clone(),
+            Undone::One(rec) => rec.live_new().cloned(),
             Undone::Batch(_) => None,
         };
         // Budget notices follow from the stream (see `execute`).

@@ -131,12 +131,30 @@ pub struct StoredRecord {
     /// read records with one.
     #[serde(skip)]
     pub batch: Option<u64>,
+    /// For a [`TRASH_MOVE`] record only: when the trashed item expires (Unix ms). Appended by
+    /// [`encode_record`] right after the image, before the batch id.
+    #[serde(skip)]
+    pub expires: Option<i64>,
+}
+
+/// Event code of a record that moved its item into the trash (schema 5): inside the store it
+/// is a removal like REMOVE (the item leaves `items`, every index and aggregate), and the
+/// stream shows it as a MODIFY whose new image carries the trash mark, as DynamoDB shows an
+/// update of a TTL attribute. See `store/trash.rs`.
+pub const TRASH_MOVE: u8 = 4;
+/// Event code of the REMOVE that takes a trashed item away for good (expiry, origin `ttl`, or
+/// purge, origin `user`; schema 5): the item's one REMOVE. Not undoable.
+pub const TRASH_REMOVE: u8 = 5;
+
+/// True for the codes of a record that took its item out of `items` (REMOVE, [`TRASH_MOVE`],
+/// [`TRASH_REMOVE`]).
+pub fn is_removal(code: u8) -> bool {
+    code == Event::Remove.code() || code == TRASH_MOVE || code == TRASH_REMOVE
 }
 
 /// The leading fields of a `StoredRecord`; postcard is sequential, so this decodes the head of a
 /// record without decoding its image.
 #[derive(Debug, Deserialize)]
-#[allow(dead_code)] // every field must be decoded to reach `id`; only `id` is read today
 pub struct RecordHead {
     /// `Event::code`.
     pub event: u8,
@@ -146,6 +164,8 @@ pub struct RecordHead {
     pub origin: u8,
     /// The expense id.
     pub id: u128,
+    /// Seq of the previous record for this id.
+    pub prev_seq: Option<u64>,
 }
 
 /// An `idx_date` value: the item's fields that a month's top payees and largest expenses need,
@@ -208,32 +228,54 @@ pub fn decode_item(tree: &str, key: &[u8], bytes: &[u8]) -> Result<StoredItem, S
     postcard::from_bytes(bytes).map_err(|e| corrupt(tree, key, e.to_string()))
 }
 
-/// Encodes a `stream` value: postcard of the record, then the batch id as a postcard varint
-/// when the record has one.
+/// Encodes a `stream` value: postcard of the record, then, for a [`TRASH_MOVE`], its expiry as
+/// a postcard (zigzag) varint, then the batch id as a postcard varint when the record has one.
 pub fn encode_record(rec: &StoredRecord) -> Result<Vec<u8>, StoreError> {
     let mut out = encode("change record", rec)?;
+    if rec.event == TRASH_MOVE {
+        out.extend_from_slice(&encode("expiry", &rec.expires.unwrap_or(rec.at))?);
+    }
     if let Some(b) = rec.batch {
         out.extend_from_slice(&encode("batch id", &b)?);
     }
     Ok(out)
 }
 
-/// Decodes a `stream` value (with its batch id, if one follows the image).
+/// What follows the image of a record with event code `event`: (expiry, batch id). The one
+/// reader of those bytes (`check`'s borrowed decoding uses it too).
+pub fn decode_trailer(
+    tree: &str,
+    key: &[u8],
+    event: u8,
+    mut rest: &[u8],
+) -> Result<(Option<i64>, Option<u64>), StoreError> {
+    let mut expires = None;
+    if event == TRASH_MOVE {
+        let (e, tail): (i64, _) = postcard::take_from_bytes(rest)
+            .map_err(|e| corrupt(tree, key, format!("trash expiry: {e}")))?;
+        expires = Some(e);
+        rest = tail;
+    }
+    if rest.is_empty() {
+        return Ok((expires, None));
+    }
+    let (batch, tail): (u64, _) = postcard::take_from_bytes(rest)
+        .map_err(|e| corrupt(tree, key, format!("batch id: {e}")))?;
+    if !tail.is_empty() {
+        return Err(corrupt(
+            tree,
+            key,
+            format!("{} unexpected bytes after the batch id", tail.len()),
+        ));
+    }
+    Ok((expires, Some(batch)))
+}
+
+/// Decodes a `stream` value (with its expiry and batch id, if they follow the image).
 pub fn decode_record(tree: &str, key: &[u8], bytes: &[u8]) -> Result<StoredRecord, StoreError> {
     let (mut rec, rest): (StoredRecord, _) =
         postcard::take_from_bytes(bytes).map_err(|e| corrupt(tree, key, e.to_string()))?;
-    if !rest.is_empty() {
-        let (batch, tail): (u64, _) = postcard::take_from_bytes(rest)
-            .map_err(|e| corrupt(tree, key, format!("batch id: {e}")))?;
-        if !tail.is_empty() {
-            return Err(corrupt(
-                tree,
-                key,
-                format!("{} unexpected bytes after the batch id", tail.len()),
-            ));
-        }
-        rec.batch = Some(batch);
-    }
+    (rec.expires, rec.batch) = decode_trailer(tree, key, rec.event, rest)?;
     Ok(rec)
 }
 
@@ -355,11 +397,14 @@ impl Code for Event {
         }
     }
 
+    /// The event a stored code means inside the store: [`TRASH_MOVE`] and [`TRASH_REMOVE`]
+    /// are removals (the item left `items`); how the stream shows them is `store/stream.rs`'s
+    /// business.
     fn from_code(b: u8) -> Option<Event> {
         match b {
             1 => Some(Event::Insert),
             2 => Some(Event::Modify),
-            3 => Some(Event::Remove),
+            3 | TRASH_MOVE | TRASH_REMOVE => Some(Event::Remove),
             _ => None,
         }
     }
@@ -424,6 +469,7 @@ mod tests {
             prev_seq: Some(3),
             new: Some(item.clone()),
             batch: None,
+            expires: None,
         };
         let bytes = encode_record(&rec).unwrap();
         assert_eq!(decode_record("s", b"k", &bytes).unwrap(), rec);
@@ -440,7 +486,28 @@ mod tests {
         junk.push(7);
         assert!(decode_record("s", b"k", &junk).is_err());
         let head = decode_record_head("s", b"k", &bytes).unwrap();
-        assert_eq!((head.event, head.at, head.origin, head.id), (2, 77, 0, 99));
+        assert_eq!(
+            (head.event, head.at, head.origin, head.id, head.prev_seq),
+            (2, 77, 0, 99, Some(3))
+        );
+        // A trash move carries its expiry before the batch id.
+        let moved = StoredRecord {
+            event: TRASH_MOVE,
+            new: None,
+            expires: Some(-86_400_000),
+            batch: Some(300),
+            ..rec.clone()
+        };
+        let bytes_moved = encode_record(&moved).unwrap();
+        assert_eq!(decode_record("s", b"k", &bytes_moved).unwrap(), moved);
+        let unbatched = StoredRecord {
+            batch: None,
+            ..moved.clone()
+        };
+        assert_eq!(
+            decode_record("s", b"k", &encode_record(&unbatched).unwrap()).unwrap(),
+            unbatched
+        );
         let back = item.to_expense(ExpenseId(99), "items", b"k").unwrap();
         assert_eq!(back.draft.amount, 1250);
         let err = decode_item("items-1", &[0xab], &[0xff, 0xff]).unwrap_err();

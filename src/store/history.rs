@@ -20,10 +20,10 @@
 //! a redo brings the items back but not the hashes, which are not in the stream.
 
 use super::codec::Code;
-use super::codec::{self, StoredItem, StoredRecord};
+use super::codec::{self, StoredRecord};
 use super::error::corrupt;
 use super::keys::{self, seq_key};
-use super::stream::{read_record, to_change_record};
+use super::stream::{legacy_trash, read_record, to_change_record, Before, Legacy};
 use super::tables::{ITEMS, STREAM};
 use super::{ChangeRecord, Origin, Store, StoreError};
 use crate::domain::change::Undone;
@@ -74,15 +74,16 @@ impl Store {
             }
         }
         // Images written inside the window need no second read.
-        let seen: HashMap<u64, Option<StoredItem>> = rows
+        let seen: HashMap<u64, Before> = rows
             .iter()
             .filter(|(_, r)| r.new.is_some())
-            .map(|(s, r)| (*s, r.new.clone()))
+            .map(|(s, r)| (*s, Before::live(r.new.clone())))
             .collect();
+        let legacy = legacy_trash(&self.trees)?;
         let mut records = Vec::with_capacity(rows.len());
         for (seq, rec) in &rows {
-            let old = self.old_image(rec, &seen)?;
-            records.push(to_change_record(*seq, rec, old.as_ref())?);
+            let before = self.before(rec, &seen, &legacy)?;
+            records.push(to_change_record(*seq, rec, &before, &legacy)?);
         }
         Ok(HistoryWindow {
             newest,
@@ -120,15 +121,16 @@ impl Store {
             chain.push((seq, rec));
         }
         let total = chain.len();
-        let seen: HashMap<u64, Option<StoredItem>> = chain
+        let seen: HashMap<u64, Before> = chain
             .iter()
             .filter(|(_, r)| r.new.is_some())
-            .map(|(s, r)| (*s, r.new.clone()))
+            .map(|(s, r)| (*s, Before::live(r.new.clone())))
             .collect();
+        let legacy = legacy_trash(&self.trees)?;
         let mut records = Vec::new();
         for (seq, rec) in chain.iter().skip(skip).take(take) {
-            let old = self.old_image(rec, &seen)?;
-            records.push(to_change_record(*seq, rec, old.as_ref())?);
+            let before = self.before(rec, &seen, &legacy)?;
+            records.push(to_change_record(*seq, rec, &before, &legacy)?);
         }
         Ok(ItemHistory { total, records })
     }
@@ -206,16 +208,17 @@ impl Store {
         Ok(None)
     }
 
-    /// The old image of `rec`, resolved as `expense stream` does (`stream::image_at`: an INSERT
-    /// has none, a `ttl` REMOVE looks through the REMOVE that trashed the item, a trimmed
-    /// previous record comes from the base).
-    pub(super) fn old_image(
+    /// The item before `rec`, resolved as `expense stream` does (`stream::before_at`: a
+    /// removal looks through to the image it removed, with the trash mark of a move to the
+    /// trash; a trimmed previous record comes from the base).
+    pub(super) fn before(
         &self,
         rec: &codec::StoredRecord,
-        seen: &HashMap<u64, Option<StoredItem>>,
-    ) -> Result<Option<StoredItem>, StoreError> {
+        seen: &HashMap<u64, Before>,
+        legacy: &Legacy,
+    ) -> Result<Before, StoreError> {
         let start = self.trees.stream_start()?;
-        super::stream::image_at(&self.trees, start, rec.id, rec.event, rec.prev_seq, seen)
+        super::stream::before_at(&self.trees, start, rec.id, rec.prev_seq, seen, legacy)
     }
 
     /// The newest record of `id`, by a backward scan of record heads (for deleted expenses).

@@ -118,6 +118,7 @@ impl Store {
                     let version = row.version.unwrap_or(1);
                     let new = StoredItem::new(&row.draft, now_ms, now_ms, version, seq);
                     let c = Change {
+                        trashing: Default::default(),
                         id: *id,
                         seq,
                         event: Event::Insert,

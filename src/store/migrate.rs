@@ -14,13 +14,19 @@
 //! [`Skip`]: MigrateOutcome::Skip
 //! [`Execute`]: MigrateOutcome::Execute
 
-use super::codec::{decode_item, decode_u32, encode_projection, DateProjection};
+use super::codec::{
+    decode_item, decode_record_head, decode_u32, encode_projection, Code, DateProjection,
+};
 use super::error::{corrupt, StoreError};
 use super::keys::{self, date_key};
+use super::open::DEFAULT_TRASH_TTL_MS;
+use super::stream::{encode_legacy, Legacy};
 use super::tables::{
-    Trees, ITEMS, META, META_HASH, META_RESTORING, META_SCHEMA, META_STREAM_LABEL,
-    OLD_IDX_CATEGORY, OLD_IDX_PAYEE, SCHEMA_VERSION,
+    Trees, ITEMS, META, META_HASH, META_LEGACY_TRASH, META_RESTORING, META_SCHEMA,
+    META_STREAM_LABEL, OLD_IDX_CATEGORY, OLD_IDX_PAYEE, SCHEMA_VERSION, STREAM,
 };
+use crate::domain::change::{Event, Origin};
+use std::collections::HashMap;
 
 /// What a migration did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,7 +49,7 @@ pub(crate) struct Ctx<'a> {
 type Migration = fn(&Ctx<'_>) -> Result<MigrateOutcome, StoreError>;
 
 /// Every migration, in the order they run.
-const MIGRATIONS: [(&str, Migration); 5] = [
+const MIGRATIONS: [(&str, Migration); 6] = [
     (
         "migration_002_month_aggregates",
         migration_002_month_aggregates,
@@ -58,6 +64,7 @@ const MIGRATIONS: [(&str, Migration); 5] = [
     ),
     ("migration_005_stream_hash", migration_005_stream_hash),
     ("migration_006_stream_label", migration_006_stream_label),
+    ("migration_007_trash_moves", migration_007_trash_moves),
 ];
 
 /// Brings the store to `SCHEMA_VERSION`: reads the version it holds (refusing a newer one,
@@ -174,6 +181,53 @@ fn migration_006_stream_label(cx: &Ctx<'_>) -> Result<MigrateOutcome, StoreError
     let label = super::stream::label_after(None);
     cx.trees.meta.insert(META_STREAM_LABEL, label.as_bytes())?;
     Ok(MigrateOutcome::Execute(1))
+}
+
+/// Schema 5 stores a move to the trash as its own event code (`codec::TRASH_MOVE`), shown as a
+/// MODIFY, and the REMOVE that ends a trashed item as `codec::TRASH_REMOVE`, so every item has
+/// one REMOVE in the stream. A store of an older schema stored both as plain REMOVEs, and the
+/// stream's bytes are not rewritten (the running hash, the mark and the backups stand on them):
+/// instead the moves are listed in `meta` `legacy_trash` (seq and expiry), which
+/// `store/stream.rs` reads as moves. A REMOVE was a move when a later record names it as
+/// `prev_seq` (a restore, an undo, or the `ttl` REMOVE that ended it: with a time-to-live of 0
+/// no REMOVE had a follower but an undo, and a delete and its undo read the same either way)
+/// or when a trash row names it. Its expiry: the trash row's, the `ttl` REMOVE's time, or for a
+/// restored item its delete time plus the default time-to-live. Returns the moves listed.
+fn migration_007_trash_moves(cx: &Ctx<'_>) -> Result<MigrateOutcome, StoreError> {
+    if cx.found >= 5 {
+        return Ok(MigrateOutcome::Skip);
+    }
+    let t = cx.trees;
+    let remove = Event::Remove.code();
+    let ttl = Origin::Ttl.code();
+    // REMOVEs by a person (or an undo) not yet followed: seq -> at.
+    let mut open: HashMap<u64, i64> = HashMap::new();
+    let mut moves = Legacy::new();
+    for kv in t.stream.iter() {
+        let (k, v) = kv?;
+        let seq = keys::decode_seq(&k).ok_or_else(|| corrupt(STREAM, &k, "not a seq"))?;
+        let head = decode_record_head(STREAM, &k, &v)?;
+        if let Some(at) = head.prev_seq.and_then(|p| open.remove(&p)) {
+            let expires = if head.origin == ttl && head.event == remove {
+                head.at
+            } else {
+                at.saturating_add(DEFAULT_TRASH_TTL_MS)
+            };
+            moves.insert(head.prev_seq.unwrap_or_default(), expires);
+        }
+        if head.event == remove && head.origin != ttl {
+            open.insert(seq, head.at);
+        }
+    }
+    for (remove_seq, expires) in super::trash::moves(t)? {
+        if open.contains_key(&remove_seq) {
+            moves.insert(remove_seq, expires);
+        }
+    }
+    if !moves.is_empty() {
+        t.meta.insert(META_LEGACY_TRASH, encode_legacy(&moves))?;
+    }
+    Ok(MigrateOutcome::Execute(moves.len() as u64))
 }
 
 #[cfg(test)]
@@ -375,6 +429,7 @@ mod tests {
                 ("migration_004_drop_category_and_payee_indexes", Execute(1)),
                 ("migration_005_stream_hash", Skip),
                 ("migration_006_stream_label", Execute(1)),
+                ("migration_007_trash_moves", Execute(0)),
             ]
         );
         let v = s.trees.meta.get(META_SCHEMA).unwrap().unwrap();
@@ -382,5 +437,48 @@ mod tests {
         assert_eq!(s.verify().unwrap(), Vec::<String>::new());
         let again = run_migrations(&s.db, &s.trees).unwrap();
         assert!(again.iter().all(|(_, o)| *o == Skip), "{again:?}");
+    }
+
+    /// A store whose moves to the trash were stored as plain REMOVEs (schema 4) reads, after
+    /// migration 007, exactly as the same changes written by this build: a restored item, an
+    /// expired one, one still in the trash, and a plain delete.
+    #[test]
+    fn migration_007_lists_the_moves_to_the_trash_of_an_older_store() {
+        use super::super::codec::{decode_record, encode_record, TRASH_MOVE, TRASH_REMOVE};
+        let s = store();
+        let ids: Vec<_> = s.stream_since(0, 3).unwrap().iter().map(|r| r.id).collect();
+        let day = 86_400_000;
+        s.trash(ids[0], 1, 10, DEFAULT_TRASH_TTL_MS).unwrap();
+        s.restore(ids[0], 20).unwrap();
+        s.trash(ids[1], 1, 30, day).unwrap();
+        assert_eq!(s.sweep_trash(30 + day).unwrap(), 1);
+        s.trash(ids[2], 1, 40, day).unwrap();
+        let d = s.put(draft(9, 5, "fun", "X"), Origin::User, 50).unwrap();
+        s.delete(d.id, 1, Origin::User, 60).unwrap();
+        let want = s.stream_since(0, usize::MAX).unwrap();
+        // The same records as a schema-4 build stored them.
+        for kv in s.trees.stream.iter() {
+            let (k, v) = kv.unwrap();
+            let mut rec = decode_record(STREAM, &k, &v).unwrap();
+            if rec.event == TRASH_MOVE || rec.event == TRASH_REMOVE {
+                rec.event = Event::Remove.code();
+                rec.expires = None;
+                s.trees
+                    .stream
+                    .insert(k, encode_record(&rec).unwrap())
+                    .unwrap();
+            }
+        }
+        assert_ne!(s.stream_since(0, usize::MAX).unwrap(), want);
+        assert_eq!(migration_007_trash_moves(&ctx(&s, 4)).unwrap(), Execute(3));
+        assert_eq!(s.stream_since(0, usize::MAX).unwrap(), want);
+        let events: Vec<String> = want.iter().map(|r| r.event.to_string()).collect();
+        assert_eq!(
+            events.join(" "),
+            "INSERT INSERT INSERT MODIFY MODIFY MODIFY REMOVE MODIFY INSERT REMOVE"
+        );
+        // Again (a crash before the version was recorded): the same list.
+        assert_eq!(migration_007_trash_moves(&ctx(&s, 4)).unwrap(), Execute(3));
+        assert_eq!(migration_007_trash_moves(&ctx(&s, 5)).unwrap(), Skip);
     }
 }

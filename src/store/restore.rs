@@ -74,6 +74,7 @@ impl Store {
             let mut last = first - 1;
             for (seq, (id, item)) in (first..).zip(&snap.items) {
                 let bytes = encode_record(&StoredRecord {
+                    expires: None,
                     event: Event::Insert.code(),
                     at: item.updated,
                     origin: Origin::Restore.code(),
@@ -171,6 +172,7 @@ mod tests {
                             batch: None,
                             old: None,
                             new: Some(&new),
+                            trashing: Default::default(),
                         })?;
                     }
                     Ok(())

@@ -28,10 +28,12 @@ use super::chain::{next_hash, Hash, ZERO};
 use super::codec::{decode_item, decode_record, encode_item, StoredItem, StoredRecord};
 use super::error::{corrupt, StoreError};
 use super::keys::{decode_seq, id_key, seq_key};
+use super::stream::{legacy_trash, Before};
 use super::tables::{
     Trees, META, META_BASE_AT, META_BASE_HASH, META_STREAM_START, STREAM, STREAM_BASE,
 };
 use super::Store;
+use crate::domain::trash::TrashMark;
 use crate::domain::ExpenseId;
 use sled::transaction::{ConflictableTransactionError, TransactionError};
 use sled::Transactional;
@@ -74,6 +76,40 @@ pub(crate) fn base_image(t: &Trees, id: u128) -> Result<Option<StoredItem>, Stor
         Some(v) => decode_removed(&k, &v).map(|(_, i)| Some(i)),
         None => Ok(None),
     }
+}
+
+/// [`base_image`] with the trash mark a removed row keeps when its REMOVE moved the item into
+/// the trash (16 bytes after the image: deleted_at, expires_at, i64 BE).
+pub(crate) fn base_before(t: &Trees, id: u128) -> Result<Before, StoreError> {
+    let k = id_key(ExpenseId(id));
+    if let Some(v) = t.stream_base.get(k)? {
+        return decode_item(STREAM_BASE, &k, &v).map(|i| Before::live(Some(i)));
+    }
+    let k = removed_key(id);
+    let Some(v) = t.stream_base.get(k)? else {
+        return Ok(Before::default());
+    };
+    let (_, image) = decode_removed(&k, &v)?;
+    let (_, rest) = postcard::take_from_bytes::<StoredItem>(&v[8..])
+        .map_err(|e| corrupt(STREAM_BASE, &k, e.to_string()))?;
+    let trash = match rest.len() {
+        0 => None,
+        16 => Some(TrashMark {
+            deleted_at: i64::from_be_bytes(rest[..8].try_into().unwrap_or_default()),
+            expires_at: i64::from_be_bytes(rest[8..].try_into().unwrap_or_default()),
+        }),
+        n => {
+            return Err(corrupt(
+                STREAM_BASE,
+                &k,
+                format!("{n} bytes after the image"),
+            ))
+        }
+    };
+    Ok(Before {
+        image: Some(image),
+        trash,
+    })
 }
 
 /// One entry of the base, as [`for_each_base`] hands it out.
@@ -212,6 +248,11 @@ impl Store {
                 .iter()
                 .map(|(_, r)| r.new.as_ref().map(encode_item).transpose())
                 .collect::<Result<_, _>>()?;
+            let legacy = legacy_trash(t)?;
+            let marks: Vec<Option<TrashMark>> = chunk
+                .iter()
+                .map(|(seq, r)| super::stream::move_mark(*seq, r.event, r.at, r.expires, &legacy))
+                .collect();
             let r: Result<(), TransactionError<StoreError>> = (&t.stream, &t.stream_base, &t.meta)
                 .transaction(|(stream, base, meta)| {
                     let now_start = match meta.get(META_STREAM_START)? {
@@ -223,7 +264,7 @@ impl Store {
                             "the change stream was trimmed by another session meanwhile".into(),
                         )));
                     }
-                    for ((seq, rec), image) in chunk.iter().zip(&images) {
+                    for (((seq, rec), image), mark) in chunk.iter().zip(&images).zip(&marks) {
                         let live = id_key(ExpenseId(rec.id));
                         let removed = removed_key(rec.id);
                         match image {
@@ -236,6 +277,10 @@ impl Store {
                                 Some(old) => {
                                     let mut v = seq.to_be_bytes().to_vec();
                                     v.extend_from_slice(&old);
+                                    if let Some(m) = mark {
+                                        v.extend_from_slice(&m.deleted_at.to_be_bytes());
+                                        v.extend_from_slice(&m.expires_at.to_be_bytes());
+                                    }
                                     base.insert(&removed[..], v)?;
                                 }
                                 // A REMOVE after a REMOVE (a `ttl` one): the id is gone.

@@ -1,33 +1,168 @@
 //! The change stream: one record per committed write, numbered 1, 2, 3... without gaps. Rule: a
 //! record stores only its new image; its old image is the new image of the previous record for
-//! the same id (`prev_seq`), resolved here when records are read. A REMOVE that follows a REMOVE
-//! (the `ttl` record of an expense leaving the trash, see `store/trash.rs`) has as old image the
-//! image the first REMOVE removed; an INSERT never has one. Records older than `[stream]
+//! the same id (`prev_seq`), resolved here when records are read. Records older than `[stream]
 //! keep_days` may be trimmed (`store/retention.rs`): the stream then starts at `meta`
 //! `stream_start`, and an old image whose record is gone comes from `stream_base-1`.
+//!
+//! **What the stream shows** (schema 5, the way DynamoDB shows an item with a time-to-live):
+//! every item has one INSERT and at most one REMOVE per lifetime. A move to the trash is stored
+//! as a removal (`codec::TRASH_MOVE`: the item left `items`) and shown as a MODIFY whose new
+//! image is the item as it was, carrying the trash mark (`ChangeRecord::new_trash`); a restore
+//! from the trash is stored as an INSERT after it and shown as a MODIFY whose old image carries
+//! the mark; the expiry (origin `ttl`) or purge (origin `user`) is the item's REMOVE
+//! (`codec::TRASH_REMOVE`), whose old image is the trashed item with its mark. A plain REMOVE
+//! (no trash) followed by an INSERT (its undo) shows as a REMOVE and a new INSERT. Stores
+//! written before schema 5 stored moves to the trash as plain REMOVEs: `migration_007` lists
+//! their seqs in `meta` `legacy_trash` ([`legacy_trash`]), and they read as moves.
 
 use super::codec::Code;
-use super::codec::{decode_record, StoredItem, StoredRecord};
+use super::codec::{decode_record, is_removal, StoredItem, StoredRecord, TRASH_MOVE};
 use super::error::{corrupt, StoreError};
 use super::keys::{decode_seq, seq_key};
-use super::tables::{Trees, STREAM};
+use super::tables::{Trees, META, META_LEGACY_TRASH, STREAM};
 use crate::domain::change::{ChangeRecord, ChangeView, Event, Origin};
+use crate::domain::trash::TrashMark;
 use crate::domain::ExpenseId;
 use std::collections::HashMap;
 
-/// Builds the public record from its stored form and the resolved old image.
+/// Seqs of the REMOVE records that moved an item into the trash before schema 5, with the
+/// expiry each gave (see the module doc).
+pub(crate) type Legacy = HashMap<u64, i64>;
+
+/// The legacy trash moves of this store (empty for a store created at schema 5 or later).
+pub(crate) fn legacy_trash(t: &Trees) -> Result<Legacy, StoreError> {
+    let Some(v) = t.meta.get(META_LEGACY_TRASH)? else {
+        return Ok(Legacy::new());
+    };
+    if v.len() % 16 != 0 {
+        return Err(corrupt(
+            META,
+            META_LEGACY_TRASH,
+            "length is not a multiple of 16",
+        ));
+    }
+    Ok(v.chunks_exact(16)
+        .map(|c| {
+            let seq = u64::from_be_bytes(c[..8].try_into().unwrap_or_default());
+            let exp = i64::from_be_bytes(c[8..].try_into().unwrap_or_default());
+            (seq, exp)
+        })
+        .collect())
+}
+
+/// Encodes a legacy list for `meta` (seq u64 BE ++ expiry i64 BE, per move, in seq order).
+pub(crate) fn encode_legacy(moves: &Legacy) -> Vec<u8> {
+    let mut v: Vec<(&u64, &i64)> = moves.iter().collect();
+    v.sort_unstable();
+    v.into_iter()
+        .flat_map(|(s, e)| s.to_be_bytes().into_iter().chain(e.to_be_bytes()))
+        .collect()
+}
+
+/// The trash mark a record at `seq` gave its item, when it moved the item into the trash.
+pub(crate) fn move_mark(
+    seq: u64,
+    event: u8,
+    at: i64,
+    expires: Option<i64>,
+    legacy: &Legacy,
+) -> Option<TrashMark> {
+    let expires_at = if event == TRASH_MOVE {
+        expires.unwrap_or(at)
+    } else if event == Event::Remove.code() {
+        *legacy.get(&seq)?
+    } else {
+        return None;
+    };
+    Some(TrashMark {
+        deleted_at: at,
+        expires_at,
+    })
+}
+
+/// The item before a record: its image (for a removal, the image removed) and, when it was in
+/// the trash, its mark.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct Before {
+    /// The image.
+    pub image: Option<StoredItem>,
+    /// Set when the image was in the trash.
+    pub trash: Option<TrashMark>,
+}
+
+impl Before {
+    /// A live image.
+    pub fn live(image: Option<StoredItem>) -> Before {
+        Before { image, trash: None }
+    }
+
+    /// What the item is after record `rec` (at `seq`) given what it was before: its new
+    /// image, or for a removal the image removed (with the mark when it went to the trash).
+    pub fn after(seq: u64, rec: &StoredRecord, before: &Before, legacy: &Legacy) -> Before {
+        if rec.new.is_some() {
+            return Before::live(rec.new.clone());
+        }
+        Before {
+            image: before.image.clone(),
+            trash: move_mark(seq, rec.event, rec.at, rec.expires, legacy),
+        }
+    }
+}
+
+/// What [`shown`] gives: (event, old image, new image, old mark, new mark).
+type Shown<I> = (
+    Event,
+    Option<I>,
+    Option<I>,
+    Option<TrashMark>,
+    Option<TrashMark>,
+);
+
+/// The public event and images of stored record `rec` at `seq` (see the module doc).
+fn shown<I: Clone>(
+    seq: u64,
+    rec: &StoredRecord,
+    old: Option<I>,
+    old_trash: Option<TrashMark>,
+    new: Option<I>,
+    legacy: &Legacy,
+) -> Result<Shown<I>, StoreError> {
+    let key = seq_key(seq);
+    let event = Event::from_code(rec.event)
+        .ok_or_else(|| corrupt(STREAM, &key, format!("bad event {}", rec.event)))?;
+    Ok(match event {
+        Event::Insert => match old_trash {
+            Some(m) => (Event::Modify, old, new, Some(m), None),
+            None => (Event::Insert, None, new, None, None),
+        },
+        Event::Modify => (Event::Modify, old, new, None, None),
+        Event::Remove => match move_mark(seq, rec.event, rec.at, rec.expires, legacy) {
+            Some(m) => (Event::Modify, old.clone(), old, None, Some(m)),
+            None => (Event::Remove, old, None, old_trash, None),
+        },
+    })
+}
+
+/// Builds the public record from its stored form and the item before it.
 pub(crate) fn to_change_record(
     seq: u64,
     rec: &StoredRecord,
-    old: Option<&StoredItem>,
+    before: &Before,
+    legacy: &Legacy,
 ) -> Result<ChangeRecord, StoreError> {
     let key = seq_key(seq);
     let id = ExpenseId(rec.id);
-    let event = Event::from_code(rec.event)
-        .ok_or_else(|| corrupt(STREAM, &key, format!("bad event {}", rec.event)))?;
     let origin = Origin::from_code(rec.origin)
         .ok_or_else(|| corrupt(STREAM, &key, format!("bad origin {}", rec.origin)))?;
     let image = |i: Option<&StoredItem>| i.map(|i| i.to_expense(id, STREAM, &key)).transpose();
+    let (event, old, new, old_trash, new_trash) = shown(
+        seq,
+        rec,
+        before.image.as_ref(),
+        before.trash,
+        rec.new.as_ref(),
+        legacy,
+    )?;
     Ok(ChangeRecord {
         seq,
         event,
@@ -35,10 +170,10 @@ pub(crate) fn to_change_record(
         origin,
         id,
         old: image(old)?,
-        new: image(rec.new.as_ref())?,
+        new: image(new)?,
         batch: rec.batch,
-        old_trash: None,
-        new_trash: None,
+        old_trash,
+        new_trash,
     })
 }
 
@@ -54,37 +189,48 @@ pub(crate) fn read_record(
     }
 }
 
-/// The old image of a record whose event is `event` and whose previous record is `prev`: the
-/// new image of the record at `prev`; when that is a REMOVE (the `ttl` REMOVE that follows the
-/// REMOVE which moved the item to the trash), the image that REMOVE removed. An INSERT has none.
-/// `seen` holds, per seq already read, the image the item had after that record (for a REMOVE:
-/// the one it removed). A `prev` below `start` was trimmed: the image comes from the base
-/// (`store/retention.rs`), which holds exactly what the id's last trimmed record left.
-pub(crate) fn image_at(
+/// The item before a record whose previous record is `prev`: the new image of the record at
+/// `prev`; when that is a removal, the image it removed, with the trash mark when it moved the
+/// item into the trash. `seen` holds, per seq already read, the item after that record
+/// ([`Before::after`]). A `prev` below `start` was trimmed: the image comes from the base
+/// (`store/retention.rs`), which holds exactly what the id's last trimmed record left (without
+/// a trash mark).
+pub(crate) fn before_at(
     t: &Trees,
     start: u64,
     id: u128,
-    event: u8,
     prev: Option<u64>,
-    seen: &HashMap<u64, Option<StoredItem>>,
-) -> Result<Option<StoredItem>, StoreError> {
-    if event == Event::Insert.code() {
-        return Ok(None);
-    }
+    seen: &HashMap<u64, Before>,
+    legacy: &Legacy,
+) -> Result<Before, StoreError> {
     let mut prev = prev;
+    let mut trash = None;
     while let Some(p) = prev {
-        if let Some(img) = seen.get(&p) {
-            return Ok(img.clone());
+        if let Some(b) = seen.get(&p) {
+            return Ok(Before {
+                image: b.image.clone(),
+                trash: trash.or(b.trash),
+            });
         }
         if p < start {
-            return super::retention::base_image(t, id);
+            let b = super::retention::base_before(t, id)?;
+            return Ok(Before {
+                image: b.image,
+                trash: trash.or(b.trash),
+            });
         }
         match read_record(&t.stream, p)? {
-            Some(r) if r.new.is_some() => return Ok(r.new),
-            Some(r) if r.event == Event::Remove.code() && r.prev_seq < Some(p) => {
+            Some(r) if r.new.is_some() => {
+                return Ok(Before {
+                    image: r.new,
+                    trash,
+                })
+            }
+            Some(r) if is_removal(r.event) && r.prev_seq < Some(p) => {
+                trash = trash.or(move_mark(p, r.event, r.at, r.expires, legacy));
                 prev = r.prev_seq;
             }
-            Some(_) => return Ok(None),
+            Some(_) => return Ok(Before { image: None, trash }),
             None => {
                 return Err(corrupt(
                     STREAM,
@@ -94,7 +240,7 @@ pub(crate) fn image_at(
             }
         }
     }
-    Ok(None)
+    Ok(Before { image: None, trash })
 }
 
 /// Records with `seq > after`, at most `limit`, old images resolved.
@@ -104,19 +250,21 @@ pub(crate) fn read_since(
     limit: usize,
 ) -> Result<Vec<ChangeRecord>, StoreError> {
     let mut out = Vec::new();
-    // New images of this batch, so a chain of changes to one id is resolved without re-reads.
-    let mut seen: HashMap<u64, Option<StoredItem>> = HashMap::new();
+    // The item after each record of this batch, so a chain of changes to one id is resolved
+    // without re-reads.
+    let mut seen: HashMap<u64, Before> = HashMap::new();
     let Some(from) = after.checked_add(1) else {
         return Ok(out);
     };
     let start = t.stream_start()?;
+    let legacy = legacy_trash(t)?;
     for kv in t.stream.range(seq_key(from)..).take(limit) {
         let (k, v) = kv?;
         let seq = decode_seq(&k).ok_or_else(|| corrupt(STREAM, &k, "key is not a seq"))?;
         let rec = decode_record(STREAM, &k, &v)?;
-        let old = image_at(t, start, rec.id, rec.event, rec.prev_seq, &seen)?;
-        out.push(to_change_record(seq, &rec, old.as_ref())?);
-        seen.insert(seq, if rec.new.is_some() { rec.new } else { old });
+        let before = before_at(t, start, rec.id, rec.prev_seq, &seen, &legacy)?;
+        out.push(to_change_record(seq, &rec, &before, &legacy)?);
+        seen.insert(seq, Before::after(seq, &rec, &before, &legacy));
     }
     Ok(out)
 }
@@ -159,6 +307,7 @@ fn visit_paged<E: From<StoreError>>(
         return Ok(None);
     };
     let start = t.stream_start()?;
+    let legacy = legacy_trash(t)?;
     let mut last = None;
     let mut page: Vec<(u64, StoredRecord)> = Vec::with_capacity(limit.min(page_len));
     let mut iter = t.stream.range(seq_key(from)..).take(limit);
@@ -176,9 +325,10 @@ fn visit_paged<E: From<StoreError>>(
                     at: h.at,
                     origin: h.origin,
                     id: h.id,
-                    prev_seq: None,
+                    prev_seq: h.prev_seq,
                     new: None,
                     batch: None,
+                    expires: None,
                 }
             };
             page.push((seq, rec));
@@ -189,23 +339,34 @@ fn visit_paged<E: From<StoreError>>(
         for (seq, rec) in &page {
             let key = seq_key(*seq);
             let id = ExpenseId(rec.id);
-            let event = Event::from_code(rec.event)
-                .ok_or_else(|| corrupt(STREAM, &key, format!("bad event {}", rec.event)))?;
             let origin = Origin::from_code(rec.origin)
                 .ok_or_else(|| corrupt(STREAM, &key, format!("bad origin {}", rec.origin)))?;
+            // The item before is needed for the old image, for the new image of a move to the
+            // trash (the item as it was), and for the event of an INSERT after a removal (a
+            // restore from the trash shows as a MODIFY).
+            let moved = rec.event == TRASH_MOVE
+                || (rec.event == Event::Remove.code() && legacy.contains_key(seq));
+            let need = images.old
+                || (moved && images.new)
+                || (rec.event == Event::Insert.code() && rec.prev_seq.is_some());
             let fetched;
-            let old = if !images.old {
-                None
+            let (old, old_trash) = if !need {
+                (None, None)
             } else {
-                match old_in_page(&page, first, rec) {
+                match before_in_page(&page, first, rec, &legacy) {
                     Ok(found) => found,
-                    Err(p) => {
-                        fetched = image_at(t, start, rec.id, rec.event, Some(p), &HashMap::new())?;
-                        fetched.as_ref()
+                    Err((p, trash)) => {
+                        let mut b = before_at(t, start, rec.id, Some(p), &HashMap::new(), &legacy)?;
+                        b.trash = trash.or(b.trash);
+                        fetched = b;
+                        (fetched.image.as_ref(), fetched.trash)
                     }
                 }
             };
-            let new = if images.new { rec.new.as_ref() } else { None };
+            let (event, old, new, old_trash, new_trash) =
+                shown(*seq, rec, old, old_trash, rec.new.as_ref(), &legacy)?;
+            let new = new.filter(|_| images.new);
+            let old = old.filter(|_| images.old);
             visit(&ChangeView {
                 seq: *seq,
                 event,
@@ -214,8 +375,8 @@ fn visit_paged<E: From<StoreError>>(
                 id,
                 old: old.map(|i| i.view(id, STREAM, &key)).transpose()?,
                 new: new.map(|i| i.view(id, STREAM, &key)).transpose()?,
-                old_trash: None,
-                new_trash: None,
+                old_trash: old_trash.filter(|_| images.old),
+                new_trash: new_trash.filter(|_| images.new),
             })?;
             last = Some(*seq);
         }
@@ -228,35 +389,37 @@ fn visit_paged<E: From<StoreError>>(
 /// Records decoded at a time by [`visit_since`].
 const VISIT_PAGE: usize = 4096;
 
-/// The old image of `rec` when the page answers it (the [`image_at`] rule), or `Err(p)`: the
-/// record at `p`, outside the page, must be read.
-fn old_in_page<'a>(
+/// The item before `rec` when the page answers it (the [`before_at`] rule), or `Err((p,
+/// mark))`: the record at `p`, outside the page, must be read (`mark`: the trash mark found on
+/// the way there).
+#[allow(clippy::type_complexity)]
+fn before_in_page<'a>(
     page: &'a [(u64, StoredRecord)],
     first: u64,
     rec: &StoredRecord,
-) -> Result<Option<&'a StoredItem>, u64> {
-    if rec.event == Event::Insert.code() {
-        return Ok(None);
-    }
+    legacy: &Legacy,
+) -> Result<(Option<&'a StoredItem>, Option<TrashMark>), (u64, Option<TrashMark>)> {
     let mut prev = rec.prev_seq;
+    let mut trash = None;
     while let Some(p) = prev {
         let at = p.checked_sub(first).and_then(|i| usize::try_from(i).ok());
         let Some((seq, r)) = at.and_then(|i| page.get(i)) else {
-            return Err(p);
+            return Err((p, trash));
         };
         if *seq != p {
-            return Err(p);
+            return Err((p, trash));
         }
         if let Some(n) = &r.new {
-            return Ok(Some(n));
+            return Ok((Some(n), trash));
         }
-        if r.event == Event::Remove.code() && r.prev_seq < Some(p) {
+        if is_removal(r.event) && r.prev_seq < Some(p) {
+            trash = trash.or(move_mark(p, r.event, r.at, r.expires, legacy));
             prev = r.prev_seq;
         } else {
-            return Ok(None);
+            return Ok((None, trash));
         }
     }
-    Ok(None)
+    Ok((None, trash))
 }
 
 /// The running hash of the whole `stream` tree, from its first record (for stores written
@@ -338,6 +501,8 @@ mod tests {
                             let mut w = want[i].view();
                             w.new = w.new.filter(|_| new);
                             w.old = w.old.filter(|_| old);
+                            w.new_trash = w.new_trash.filter(|_| new);
+                            w.old_trash = w.old_trash.filter(|_| old);
                             assert_eq!(*v, w, "after {after} limit {limit} page {page_len}");
                             i += 1;
                             Ok::<(), StoreError>(())

@@ -13,11 +13,11 @@
 //! transaction per chunk.
 
 use super::chain::{next_hash, Hash, ZERO};
-use super::codec::Code;
 use super::codec::{
     decode_item, decode_payee, decode_u64, encode_item, encode_payee, encode_projection,
     encode_record, encode_u64, Agg, DateProjection, PayeeCount, StoredItem, StoredRecord,
 };
+use super::codec::{Code, TRASH_MOVE, TRASH_REMOVE};
 use super::error::{corrupt, StoreError};
 use super::keys::{
     self, count_key, date_key, id_key, seq_key, COUNT_CATEGORY, COUNT_PAYEE, COUNT_TAG,
@@ -38,7 +38,12 @@ use std::collections::BTreeMap;
 /// 4 adds the category to that projection and drops `idx_category-1` and `idx_payee-1` (see
 /// `IDX_DATE` for why); older stores are re-projected and lose the two trees at open
 /// (`migration_003_date_index_projection`, `migration_004_drop_category_and_payee_indexes`).
-pub const SCHEMA_VERSION: u32 = 4;
+/// 5 stores a move to the trash and the REMOVE that ends a trashed item under their own event
+/// codes (`codec::TRASH_MOVE`, `codec::TRASH_REMOVE`), so the stream shows one REMOVE per item
+/// (`store/stream.rs`); an older store's moves are listed in `meta` `legacy_trash`
+/// (`migration_007_trash_moves`), and a version-4 build, which would read the new codes as
+/// corrupt, refuses it.
+pub const SCHEMA_VERSION: u32 = 5;
 
 /// `items`. Key: id (16 bytes BE). Value: postcard of `codec::StoredItem` (the expense without
 /// its id, plus `last_seq`, the seq of the change record that wrote this image).
@@ -158,6 +163,13 @@ pub const META_BASE_AT: &[u8] = b"stream_base_at";
 /// the stream they belong to.
 pub const META_STREAM_LABEL: &[u8] = b"stream_label";
 
+/// `meta` key of the moves to the trash that a store written before schema 5 stored as plain
+/// REMOVE records: `seq u64 BE ++ expires_at i64 BE` per move, in seq order, written by
+/// `migration_007_trash_moves` and read by `store/stream.rs`, which shows them as moves (a
+/// MODIFY with the trash mark). Absent in stores created at schema 5 or later; cleared with the
+/// stream by a restore over the live store.
+pub const META_LEGACY_TRASH: &[u8] = b"legacy_trash";
+
 /// Handles to every tree (cheap clones: sled trees are `Arc`s).
 #[derive(Debug, Clone)]
 pub(crate) struct Trees {
@@ -276,6 +288,24 @@ pub(crate) struct Change<'a> {
     pub batch: Option<u64>,
     pub old: Option<&'a StoredItem>,
     pub new: Option<&'a StoredItem>,
+    /// How a REMOVE relates to the trash (ignored for INSERT and MODIFY).
+    pub trashing: Trashing,
+}
+
+/// How a removal relates to the trash, which decides its stored event code (see
+/// `codec::TRASH_MOVE`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) enum Trashing {
+    /// A plain REMOVE (no trash: a delete with a time-to-live of 0, an import taken back).
+    #[default]
+    No,
+    /// The item moves into the trash until `expires` (Unix ms): a `TRASH_MOVE`.
+    Into {
+        /// When it expires.
+        expires: i64,
+    },
+    /// The trashed item goes for good: a `TRASH_REMOVE`.
+    OutForGood,
 }
 
 /// The transactional views of every tree, inside one write transaction.
@@ -338,14 +368,20 @@ impl Tx<'_> {
                 self.items.remove(&ikey[..])?;
             }
         }
+        let (event, expires) = match (c.event, c.trashing) {
+            (super::Event::Remove, Trashing::Into { expires }) => (TRASH_MOVE, Some(expires)),
+            (super::Event::Remove, Trashing::OutForGood) => (TRASH_REMOVE, None),
+            (e, _) => (e.code(), None),
+        };
         let rec = StoredRecord {
-            event: c.event.code(),
+            event,
             at: c.at,
             origin: c.origin.code(),
             id: c.id.0,
             prev_seq: c.prev_seq,
             new: c.new.cloned(),
             batch: c.batch,
+            expires,
         };
         let bytes = lift(encode_record(&rec))?;
         let prev = match self.chain.get() {

@@ -30,10 +30,11 @@ use super::codec::StoredItem;
 use super::error::{corrupt, hex, StoreError};
 use super::keys::{decode_id, id_key};
 use super::stream::read_record;
-use super::tables::{abort, Change, Trees, Tx, TxResult, STREAM, TRASH};
-use super::write::{expect_version, finish, write};
+use super::stream::Before;
+use super::tables::{abort, Change, Trashing, Trees, Tx, TxResult, STREAM, TRASH};
+use super::write::{expect_version, finish};
 use super::{ChangeRecord, Event, Origin, Store};
-use crate::domain::trash::Trashed;
+use crate::domain::trash::{TrashMark, Trashed};
 use crate::domain::ExpenseId;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -129,6 +130,24 @@ pub(crate) fn put(
     Ok(())
 }
 
+/// The trash row of `id` inside a transaction, if it is in the trash.
+pub(crate) fn row(tx: &Tx<'_>, id: ExpenseId) -> TxResult<Option<TrashRow>> {
+    get_row(tx, id)
+}
+
+impl TrashRow {
+    /// The item as the stream shows it before a record that takes it out of the trash.
+    pub(crate) fn before(self) -> Before {
+        Before {
+            trash: Some(TrashMark {
+                deleted_at: self.deleted_at,
+                expires_at: self.expires_at,
+            }),
+            image: Some(self.image),
+        }
+    }
+}
+
 pub(crate) fn forget(tx: &Tx<'_>, id: ExpenseId) -> TxResult<Option<TrashRow>> {
     let row = get_row(tx, id)?;
     if let Some(r) = &row {
@@ -138,8 +157,14 @@ pub(crate) fn forget(tx: &Tx<'_>, id: ExpenseId) -> TxResult<Option<TrashRow>> {
     Ok(row)
 }
 
-/// Writes the ttl REMOVE of a trashed item and drops its row; `None` when it is not in the trash.
-fn expire(tx: &Tx<'_>, id: ExpenseId, now_ms: i64) -> TxResult<Option<ChangeRecord>> {
+/// Writes the one REMOVE of a trashed item (origin `ttl` for an expiry, `user` for a purge) and
+/// drops its row; `None` when it is not in the trash.
+fn expire(
+    tx: &Tx<'_>,
+    id: ExpenseId,
+    origin: Origin,
+    now_ms: i64,
+) -> TxResult<Option<ChangeRecord>> {
     let Some(row) = forget(tx, id)? else {
         return Ok(None);
     };
@@ -155,15 +180,16 @@ fn expire(tx: &Tx<'_>, id: ExpenseId, now_ms: i64) -> TxResult<Option<ChangeReco
         id,
         seq,
         event: Event::Remove,
-        origin: Origin::Ttl,
+        origin,
         at: now_ms,
         prev_seq: Some(row.remove_seq),
         batch: None,
         old: None,
         new: None,
+        trashing: Trashing::OutForGood,
     };
     let rec = tx.write(&c)?;
-    finish(seq, &rec, Some(&row.image)).map(Some)
+    finish(seq, &rec, &row.before()).map(Some)
 }
 
 impl Store {
@@ -183,19 +209,22 @@ impl Store {
         self.transact(|tx| {
             let cur = expect_version(tx, id, expected_version)?;
             let seq = tx.next_seq()?;
-            let image = cur.clone();
-            let rec = write(
-                tx,
-                Event::Remove,
-                Origin::User,
-                now_ms,
+            let rec = tx.write(&Change {
                 id,
                 seq,
-                Some(cur),
-                None,
-            )?;
-            put(tx, id, image, now_ms, ttl_ms, seq)?;
-            Ok(rec)
+                event: Event::Remove,
+                origin: Origin::User,
+                at: now_ms,
+                prev_seq: Some(cur.last_seq),
+                batch: None,
+                old: Some(&cur),
+                new: None,
+                trashing: Trashing::Into {
+                    expires: now_ms.saturating_add(ttl_ms),
+                },
+            })?;
+            put(tx, id, cur.clone(), now_ms, ttl_ms, seq)?;
+            finish(seq, &rec, &Before::live(Some(cur)))
         })
     }
 
@@ -218,7 +247,7 @@ impl Store {
                 updated: now_ms,
                 version: row.image.version + 1,
                 last_seq: seq,
-                ..row.image
+                ..row.image.clone()
             };
             let c = Change {
                 id,
@@ -230,16 +259,17 @@ impl Store {
                 batch: None,
                 old: None,
                 new: Some(&new),
+                trashing: Trashing::No,
             };
             let rec = tx.write(&c)?;
-            finish(seq, &rec, None)
+            finish(seq, &rec, &row.before())
         })
     }
 
     /// Removes the expense `id` from the trash for good, now: a REMOVE record with origin `ttl`
     /// (the expiry brought forward). `StoreError::NotInTrash` when it is not there.
     pub fn purge(&self, id: ExpenseId, now_ms: i64) -> Result<ChangeRecord, StoreError> {
-        self.transact(|tx| match expire(tx, id, now_ms)? {
+        self.transact(|tx| match expire(tx, id, Origin::User, now_ms)? {
             Some(rec) => Ok(rec),
             None => abort(StoreError::NotInTrash(id)),
         })
@@ -248,7 +278,7 @@ impl Store {
     /// Empties the trash now (origin `ttl` records, one transaction per chunk). Returns how many
     /// items were purged.
     pub fn purge_all(&self, now_ms: i64) -> Result<usize, StoreError> {
-        self.expire_until(i64::MAX, now_ms)
+        self.expire_until(i64::MAX, Origin::User, now_ms)
     }
 
     /// Removes every trashed item whose expiry is at or before `now_ms`, writing a REMOVE record
@@ -256,10 +286,10 @@ impl Store {
     /// items: 1,000 per transaction took ~780 ms, 10,000 ~480 ms). Finds them with a range scan
     /// of the expiry index (no full scan). Returns how many it removed.
     pub fn sweep_trash(&self, now_ms: i64) -> Result<usize, StoreError> {
-        self.expire_until(now_ms, now_ms)
+        self.expire_until(now_ms, Origin::Ttl, now_ms)
     }
 
-    fn expire_until(&self, until: i64, now_ms: i64) -> Result<usize, StoreError> {
+    fn expire_until(&self, until: i64, origin: Origin, now_ms: i64) -> Result<usize, StoreError> {
         let mut done = 0;
         loop {
             let mut due = Vec::with_capacity(SWEEP_CHUNK);
@@ -285,7 +315,7 @@ impl Store {
                     if tx.trash.get(key)?.is_none() {
                         continue;
                     }
-                    match expire(tx, *id, now_ms)? {
+                    match expire(tx, *id, origin, now_ms)? {
                         Some(_) => n += 1,
                         // An expiry entry without its row would be found again forever: a
                         // damaged trash, which `expense check` reports.
@@ -335,6 +365,17 @@ impl Store {
             None => Ok(None),
         }
     }
+}
+
+/// (seq of the record that moved it here, expiry) of every item in the trash.
+pub(crate) fn moves(t: &Trees) -> Result<Vec<(u64, i64)>, StoreError> {
+    let mut out = Vec::new();
+    for kv in t.trash.scan_prefix([ROW]) {
+        let (k, v) = kv?;
+        let row = decode_row(&k, &v)?;
+        out.push((row.remove_seq, row.expires_at));
+    }
+    Ok(out)
 }
 
 /// An id's (last seq, image hash) in `check`'s replay of the stream.

@@ -28,7 +28,8 @@
 use super::codec::{self, Code, StoredItem, StoredRecord};
 use super::error::corrupt;
 use super::keys::{self, seq_key};
-use super::tables::{abort, Abort, Change, Tx, TxResult, IMPORTS, STREAM};
+use super::stream::{Before, Legacy};
+use super::tables::{abort, Abort, Change, Trashing, Tx, TxResult, IMPORTS, STREAM};
 use super::write::{finish, BATCH_CHUNK};
 use super::{retention, trash, BatchUndo, ChangeRecord, Event, Origin, Store, StoreError};
 use crate::domain::ExpenseId;
@@ -43,6 +44,8 @@ pub(super) struct Target {
     pub id: ExpenseId,
     /// What it did.
     pub event: Event,
+    /// Its stored event code (tells a trash move and a removal from the trash from a REMOVE).
+    pub code: u8,
     /// Who wrote it.
     pub origin: Origin,
     /// The image before the record (None for an INSERT).
@@ -53,6 +56,9 @@ pub(super) struct Target {
     pub reinserted: bool,
     /// What the stream holds for the id after this record.
     pub later: Later,
+    /// The seq of the id's newest record when planned (this record's, when there is none
+    /// later): the `prev_seq` of a re-insert of an item that is in no tree.
+    pub last: u64,
     /// The import row hash to forget when the record is taken back (import undo only).
     pub hash: Option<sled::IVec>,
 }
@@ -92,16 +98,18 @@ pub(super) enum Reversal {
     Purged,
 }
 
-/// The inverse of `t` for the item as it is now (`cur`), written as record `new_seq` at
-/// `now_ms`; `trash_ttl_ms` > 0 sends a re-inserted item taken back to the trash. Pure.
+/// The inverse of `t` for the item as it is now (`cur` in `items`, `trashed` in the trash),
+/// written as record `new_seq` at `now_ms`; `trash_ttl_ms` > 0 sends a re-inserted item taken
+/// back to the trash. Pure.
 pub(super) fn plan_reversal(
     t: &Target,
     cur: Option<&StoredItem>,
+    trashed: Option<&StoredItem>,
     new_seq: u64,
     now_ms: i64,
     trash_ttl_ms: i64,
 ) -> Reversal {
-    if t.origin == Origin::Ttl || t.later == Later::Purged {
+    if t.origin == Origin::Ttl || t.code == codec::TRASH_REMOVE || t.later == Later::Purged {
         return Reversal::Purged;
     }
     match t.event {
@@ -142,17 +150,26 @@ pub(super) fn plan_reversal(
             let Some(old) = t.old.as_ref() else {
                 return Reversal::Purged; // not reached: images are checked when planned
             };
-            if cur.is_some() || t.later != Later::Nothing {
+            // Later changes that left the item in the trash again with the fields this removal
+            // took away (a restore from the trash and its undo) do not stand in the way: the
+            // item looks as this removal left it. Any other later change does.
+            let as_left = match (cur, trashed) {
+                (Some(_), _) => false,
+                (None, Some(tr)) => same_fields(tr, old),
+                (None, None) => t.later == Later::Nothing,
+            };
+            if !as_left {
                 return Reversal::Conflict {
                     expected: old.version,
                     found: cur.map(|c| c.version),
                 };
             }
+            let floor = trashed.map_or(0, |tr| tr.version);
             Reversal::Write {
                 event: Event::Insert,
                 new: Some(StoredItem {
                     updated: now_ms,
-                    version: old.version + 1,
+                    version: old.version.max(floor) + 1,
                     last_seq: new_seq,
                     ..old.clone()
                 }),
@@ -214,20 +231,31 @@ fn reverse_in(
     batch: &mut Option<u64>,
 ) -> TxResult<Result<Option<ChangeRecord>, Kept>> {
     let cur = tx.current(t.id)?;
+    let row = match cur {
+        Some(_) => None,
+        None => trash::row(tx, t.id)?,
+    };
+    let trashed = row.as_ref().map(|r| &r.image);
     // The seq the record would get; only taken when it is written.
     let new_seq = tx.last_seq()? + 1;
-    let (event, new, to_trash) =
-        match plan_reversal(t, cur.as_ref(), new_seq, run.now_ms, run.trash_ttl_ms) {
-            Reversal::Write {
-                event,
-                new,
-                to_trash,
-            } => (event, new, to_trash),
-            Reversal::Conflict { expected, found } => {
-                return Ok(Err(Kept::Conflict { expected, found }))
-            }
-            Reversal::Purged => return Ok(Err(Kept::Purged)),
-        };
+    let (event, new, to_trash) = match plan_reversal(
+        t,
+        cur.as_ref(),
+        trashed,
+        new_seq,
+        run.now_ms,
+        run.trash_ttl_ms,
+    ) {
+        Reversal::Write {
+            event,
+            new,
+            to_trash,
+        } => (event, new, to_trash),
+        Reversal::Conflict { expected, found } => {
+            return Ok(Err(Kept::Conflict { expected, found }))
+        }
+        Reversal::Purged => return Ok(Err(Kept::Purged)),
+    };
     let seq = tx.next_seq()?;
     debug_assert_eq!(seq, new_seq);
     let c = Change {
@@ -236,10 +264,21 @@ fn reverse_in(
         event,
         origin: run.origin,
         at: run.now_ms,
-        prev_seq: Some(cur.as_ref().map_or(t.seq, |c| c.last_seq)),
+        prev_seq: Some(match (&cur, &row) {
+            (Some(c), _) => c.last_seq,
+            (None, Some(r)) => r.remove_seq,
+            (None, None) => t.last,
+        }),
         batch: run.batched.then(|| *batch.get_or_insert(seq)),
         old: cur.as_ref(),
         new: new.as_ref(),
+        trashing: if to_trash {
+            Trashing::Into {
+                expires: run.now_ms.saturating_add(run.trash_ttl_ms),
+            }
+        } else {
+            Trashing::No
+        },
     };
     let rec = tx.write(&c)?;
     match (&cur, to_trash) {
@@ -256,7 +295,12 @@ fn reverse_in(
         tx.imports.remove(h)?;
     }
     if run.keep {
-        return finish(seq, &rec, cur.as_ref()).map(|r| Ok(Some(r)));
+        let before = match (cur, row) {
+            (Some(c), _) => Before::live(Some(c)),
+            (None, Some(r)) => r.before(),
+            (None, None) => Before::default(),
+        };
+        return finish(seq, &rec, &before).map(|r| Ok(Some(r)));
     }
     Ok(Ok(None))
 }
@@ -380,13 +424,14 @@ impl Store {
                 let (k, v) = kv?;
                 let head = codec::decode_record_head(STREAM, &k, &v)?;
                 if head.id == t.id.0 {
-                    // The first later record decides, as it always did.
-                    t.later = if head.origin == Origin::Ttl.code() {
-                        Later::Purged
-                    } else {
-                        Later::Changed
-                    };
-                    break;
+                    let gone =
+                        head.origin == Origin::Ttl.code() || head.event == codec::TRASH_REMOVE;
+                    if gone {
+                        t.later = Later::Purged;
+                    } else if t.later == Later::Nothing {
+                        t.later = Later::Changed;
+                    }
+                    t.last = keys::decode_seq(&k).unwrap_or(t.last);
                 }
             }
         }
@@ -399,13 +444,14 @@ impl Store {
         seq: u64,
         key: &[u8],
         rec: StoredRecord,
-        seen: &HashMap<u64, Option<StoredItem>>,
+        seen: &HashMap<u64, Before>,
     ) -> Result<Target, StoreError> {
         let event = Event::from_code(rec.event)
             .ok_or_else(|| corrupt(STREAM, key, format!("bad event {}", rec.event)))?;
         let origin = Origin::from_code(rec.origin)
             .ok_or_else(|| corrupt(STREAM, key, format!("bad origin {}", rec.origin)))?;
-        let old = self.old_image(&rec, seen)?;
+        // The image is all an undo needs; trash marks only change how the stream shows it.
+        let old = self.before(&rec, seen, &Legacy::new())?.image;
         let missing = match event {
             Event::Insert => rec.new.is_none(),
             Event::Modify => rec.new.is_none() || old.is_none(),
@@ -418,9 +464,11 @@ impl Store {
             seq,
             id: ExpenseId(rec.id),
             event,
+            code: rec.event,
             origin,
             old,
             reinserted: event == Event::Insert && rec.prev_seq.is_some(),
+            last: seq,
             new: rec.new,
             later: Later::Nothing,
             hash: None,
@@ -497,7 +545,8 @@ impl Store {
             let (k, v) = kv?;
             let seq = keys::decode_seq(&k).ok_or_else(|| corrupt(STREAM, &k, "not a seq"))?;
             let head = codec::decode_record_head(STREAM, &k, &v)?;
-            latest.insert(head.id, (seq, head.origin == Origin::Ttl.code()));
+            let gone = head.origin == Origin::Ttl.code() || head.event == codec::TRASH_REMOVE;
+            latest.insert(head.id, (seq, gone));
             if import
                 && (head.origin != Origin::Import.code() || head.event != Event::Insert.code())
             {
@@ -510,6 +559,9 @@ impl Store {
             targets.push(self.target(seq, &k, rec, &HashMap::new())?);
         }
         for t in &mut targets {
+            if let Some((s, _)) = latest.get(&t.id.0) {
+                t.last = *s;
+            }
             if t.event == Event::Remove {
                 t.later = match latest.get(&t.id.0) {
                     Some((s, _)) if *s == t.seq => Later::Nothing,
@@ -557,7 +609,7 @@ impl Store {
         for kv in self.trees.stream.iter().rev() {
             let (k, v) = kv?;
             let head = codec::decode_record_head(STREAM, &k, &v)?;
-            if head.origin == Origin::Ttl.code() {
+            if head.origin == Origin::Ttl.code() || head.event == codec::TRASH_REMOVE {
                 gone.insert(head.id);
                 continue;
             }

@@ -238,6 +238,7 @@ pub(super) fn write(
     new: Option<StoredItem>,
 ) -> TxResult<ChangeRecord> {
     let c = Change {
+        trashing: Default::default(),
         id,
         seq,
         event,
@@ -249,15 +250,17 @@ pub(super) fn write(
         new: new.as_ref(),
     };
     let rec = tx.write(&c)?;
-    finish(seq, &rec, old.as_ref())
+    finish(seq, &rec, &stream::Before::live(old))
 }
 
+/// The public record of `rec`, just written as `seq`, given the item before it. A record just
+/// written is never a legacy move to the trash (see `store/stream.rs`).
 pub(super) fn finish(
     seq: u64,
     rec: &codec::StoredRecord,
-    old: Option<&StoredItem>,
+    before: &stream::Before,
 ) -> TxResult<ChangeRecord> {
-    match stream::to_change_record(seq, rec, old) {
+    match stream::to_change_record(seq, rec, before, &stream::Legacy::new()) {
         Ok(r) => Ok(r),
         Err(e) => abort(e),
     }

@@ -10,7 +10,7 @@ use super::{footer, Chrome, Footer};
 use crate::app::action::HistoryRow;
 use crate::app::state::State;
 use crate::app::Action;
-use crate::domain::change::{diff, summary};
+use crate::domain::change::diff;
 use crate::domain::change::{ChangeRecord, Event};
 use ratatui::layout::{Alignment, Constraint, Rect};
 use ratatui::text::{Line, Span};
@@ -139,7 +139,7 @@ impl DataToCell for ListRow<'_> {
                 Cell::from(Span::styled(r.event.to_string(), t.style(meaning)))
             }
             HistoryColumn::Origin => Cell::from(r.origin.name()),
-            HistoryColumn::Change => Cell::from(summary(r.old.as_ref(), r.new.as_ref())),
+            HistoryColumn::Change => Cell::from(r.summary()),
         }
     }
 }

@@ -303,7 +303,10 @@ both! {
             assert!(row.contains(event), "{row}");
             assert!(row.contains(&format!("@{}", e.draft.payee)), "{row}");
         }
-        assert_eq!(records[0].event, Event::Remove);
+        // A delete moves the expense to the trash: a MODIFY that marks it, as DynamoDB's TTL.
+        assert_eq!(records[0].event, Event::Modify);
+        assert!(records[0].new_trash.is_some());
+        assert!(screen.contains("to the trash: 7.00 EUR"), "{screen}");
         // Esc goes back to the ledger.
         h.press("esc");
         assert!(h.screen().contains("Lidl"), "{}", h.screen());

@@ -132,6 +132,7 @@ impl Store {
         t.meta.remove(super::tables::META_SEQ)?;
         t.meta.remove(super::tables::META_HASH)?;
         t.meta.remove(super::tables::META_START_DAY)?;
+        t.meta.remove(super::tables::META_LEGACY_TRASH)?;
         self.db.flush()?;
         if let Some(m) = &self.mark {
             m.reset()?;

@@ -3,7 +3,7 @@
 //! is read once, in seq order, on its own thread while the workers scan `items`; nothing is
 //! written.
 
-use super::super::codec::decode_record;
+use super::super::codec::{decode_record, decode_trailer};
 use super::super::error::{hex, StoreError};
 use super::super::keys::decode_seq;
 use super::super::tables::{Trees, STREAM, STREAM_BASE};
@@ -15,7 +15,6 @@ use serde::Deserialize;
 /// `codec::StoredRecord` in the same order (the batch id after it is read by [`view_record`]).
 #[derive(Debug, Deserialize)]
 pub(super) struct RecordView<'a> {
-    #[allow(dead_code)] // decoded to reach the fields after it
     pub(super) event: u8,
     #[allow(dead_code)]
     pub(super) at: i64,
@@ -35,12 +34,7 @@ pub(super) fn view_record<'a>(key: &[u8], bytes: &'a [u8]) -> Result<RecordView<
         Ok(_) => StoreError::Invalid(format!("{STREAM}: record {} does not decode", hex(key))),
     };
     let (rec, rest) = postcard::take_from_bytes::<RecordView>(bytes).map_err(|_| fail())?;
-    if !rest.is_empty() {
-        match postcard::take_from_bytes::<u64>(rest) {
-            Ok((_, [])) => {}
-            _ => return Err(fail()),
-        }
-    }
+    decode_trailer(STREAM, key, rec.event, rest).map_err(|_| fail())?;
     Ok(rec)
 }
 

@@ -500,6 +500,7 @@ mod tests {
                     prev_seq: Some(3),
                     new: Some(item.clone()),
                     batch,
+                    expires: None,
                 };
                 let bytes = encode_record(&rec).unwrap();
                 let v = view_record(b"k", &bytes).unwrap();
