@@ -43,7 +43,8 @@ fn records_have_the_dynamodb_shape_and_views() {
         .iter()
         .map(|r| r["eventName"].as_str().unwrap())
         .collect();
-    assert_eq!(names, ["INSERT", "INSERT", "MODIFY", "REMOVE"]);
+    // `rm` moves the expense to the trash: a MODIFY, as DynamoDB shows a TTL attribute set.
+    assert_eq!(names, ["INSERT", "INSERT", "MODIFY", "MODIFY"]);
     let modify = &all[2];
     assert_eq!(modify["eventSource"], "expense-tracker");
     assert_eq!(modify["origin"], "user");
@@ -54,8 +55,8 @@ fn records_have_the_dynamodb_shape_and_views() {
     assert_eq!(db["SequenceNumber"], "00000000000000000003");
     assert_eq!(db["StreamViewType"], "NEW_AND_OLD_IMAGES");
     assert!(db["ApproximateCreationDateTime"].as_i64().unwrap() > 1_700_000_000);
-    // A REMOVE has no new image; an INSERT no old one.
-    assert!(all[3]["dynamodb"].get("NewImage").is_none());
+    // A move to the trash keeps the item in its new image (marked); an INSERT has no old one.
+    assert_eq!(all[3]["dynamodb"]["NewImage"]["amount"], "6.00");
     assert!(all[0]["dynamodb"].get("OldImage").is_none());
 
     let keys = records(&sb, &["--view", "keys_only", "--since", "2"]);

@@ -98,7 +98,8 @@ fn delete_restore_and_purge_through_the_trash_screen() {
     let lines: Vec<&str> = stream.lines().collect();
     let last: serde_json::Value = serde_json::from_str(lines[lines.len() - 2]).unwrap();
     assert_eq!(last["eventName"], "REMOVE");
-    assert_eq!(last["origin"], "ttl");
+    // A purge is a person's REMOVE (an expiry would say `ttl`).
+    assert_eq!(last["origin"], "user");
     assert_eq!(last["dynamodb"]["OldImage"]["payee"], "Yak");
     assert!(cli(&sb, &["check"]).contains("consistent"));
 }

@@ -40,7 +40,9 @@ fn trash_then_sweep_writes_a_ttl_remove_with_the_old_image() {
     let a = s.put(draft(1250, "food"), Origin::User, 0).unwrap();
     s.put(draft(300, "food"), Origin::User, 0).unwrap();
     let del = s.trash(a.id, 1, 1_000, 30 * DAY).unwrap();
-    assert_eq!((del.event, del.origin), (Event::Remove, Origin::User));
+    // A move to the trash is a MODIFY that marks the item (DynamoDB's TTL attribute).
+    assert_eq!((del.event, del.origin), (Event::Modify, Origin::User));
+    assert_eq!(del.new_trash.map(|m| m.expires_at), Some(1_000 + 30 * DAY));
     assert_eq!(nov(&s).count, 1, "a trashed item leaves the totals");
     assert_eq!(s.get(a.id).unwrap(), None);
     let t = s.trashed().unwrap();
@@ -78,8 +80,10 @@ fn restore_inserts_the_same_id_with_the_next_version() {
     let a = s.put(draft(500, "rent"), Origin::User, 0).unwrap();
     let del = s.trash(a.id, 1, 10, DAY).unwrap();
     let back = s.restore(a.id, 20).unwrap();
-    assert_eq!((back.event, back.origin), (Event::Insert, Origin::User));
-    assert_eq!(back.old, None);
+    // A restore is a MODIFY from the marked image.
+    assert_eq!((back.event, back.origin), (Event::Modify, Origin::User));
+    assert_eq!(back.old.as_ref().map(|o| o.version), Some(1));
+    assert!(back.old_trash.is_some() && back.new_trash.is_none());
     let e = s.get(a.id).unwrap().unwrap();
     assert_eq!((e.version, e.updated, e.created), (2, 20, 0));
     assert!(s.trashed().unwrap().is_empty());
@@ -93,7 +97,8 @@ fn restore_inserts_the_same_id_with_the_next_version() {
     assert_eq!(s.last_seq().unwrap(), last);
     // Deleted again later: a second trip through the trash.
     s.trash(a.id, 2, 40, DAY).unwrap();
-    assert_eq!(s.purge(a.id, 50).unwrap().origin, Origin::Ttl);
+    // A purge is a person's REMOVE (an expiry is the `ttl` one).
+    assert_eq!(s.purge(a.id, 50).unwrap().origin, Origin::User);
     consistent(&s);
 }
 
@@ -149,7 +154,8 @@ fn undo_of_a_delete_takes_it_out_of_the_trash_and_a_purge_cannot_be_undone() {
     let a = s.put(draft(700, "fun"), Origin::User, 0).unwrap();
     let del = s.trash(a.id, 1, 10, DAY).unwrap();
     let un = s.undo_latest(20).unwrap().unwrap();
-    assert_eq!((un.event, un.origin), (Event::Insert, Origin::Undo));
+    assert_eq!((un.event, un.origin), (Event::Modify, Origin::Undo));
+    assert!(un.old_trash.is_some());
     assert!(s.trashed().unwrap().is_empty());
     assert!(s.get(a.id).unwrap().is_some());
     consistent(&s);
@@ -227,9 +233,9 @@ fn concurrent_sweeps_and_purges_remove_each_item_once() {
         .stream_since(0, usize::MAX)
         .unwrap()
         .into_iter()
-        .filter(|r| r.origin == Origin::Ttl)
+        .filter(|r| r.event == Event::Remove && r.old_trash.is_some())
         .count();
-    assert_eq!(ttl, 300);
+    assert_eq!(ttl, 300, "one REMOVE per item, expiry or purge");
     consistent(&s);
 }
 
@@ -303,8 +309,8 @@ proptest! {
                     // the store's time-to-live (30 days here); which INSERTs were comebacks is
                     // pinned down by `taking_back_a_comeback_deletes_into_the_trash_again`.
                     if let Ok(Some(rec)) = s.undo_latest(now) {
-                        if rec.event == Event::Insert { trash.remove(&rec.id); gone.remove(&rec.id); }
-                        if rec.event == Event::Remove {
+                        if rec.live_new().is_some() { trash.remove(&rec.id); gone.remove(&rec.id); }
+                        if rec.live_new().is_none() {
                             if let Some(t) = s.trashed().unwrap().into_iter().find(|t| t.expense.id == rec.id) {
                                 prop_assert_eq!(t.expires_at, now + 30 * DAY);
                                 trash.insert(rec.id, t.expires_at);

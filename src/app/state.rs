@@ -43,6 +43,9 @@ pub struct State {
     /// Another session changed the store since `toast` was set: budget notices replace it
     /// instead of joining it.
     pub toast_stale: bool,
+    /// The last `u` met a change it could not undo (the toast says so): the next `u` leaves
+    /// it and undoes the one before it (`Effect::UndoSkip`).
+    pub undo_blocked: bool,
     /// A failing trigger, shown in the status bar when there is no message.
     pub trigger_warning: Option<String>,
     /// The history screen.
@@ -73,6 +76,7 @@ impl State {
             overlay: None,
             toast: None,
             toast_stale: false,
+            undo_blocked: false,
             trigger_warning: None,
             history: HistoryState::default(),
             completions: Completions::default(),

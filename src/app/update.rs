@@ -66,6 +66,14 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
         Action::Answer(Answer::HistoryLoaded(h)) => history::loaded(state, *h),
         Action::Answer(Answer::Stepped(s)) => stepped(state, *s),
         Action::Answer(Answer::TrashLoaded(t)) => trash::loaded(state, *t),
+        Action::Answer(Answer::UndoBlocked(message)) => {
+            state.undo_blocked = true;
+            state.toast = Some(Toast {
+                text: message,
+                error: true,
+            });
+            Vec::new()
+        }
         Action::Answer(Answer::UndoImpossible(message)) => {
             state.toast = Some(Toast {
                 text: message,
@@ -170,6 +178,7 @@ pub(super) fn screen_wide(state: &mut State, action: Action) -> Option<Vec<Effec
             vec![Effect::Quit]
         }
         Action::Suspend => vec![Effect::Suspend],
+        Action::Undo if std::mem::take(&mut state.undo_blocked) => vec![Effect::UndoSkip],
         Action::Undo => vec![Effect::Undo],
         Action::Redo => vec![Effect::Redo],
         Action::OpenHistory => history::open_all(state),

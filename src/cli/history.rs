@@ -19,14 +19,15 @@ pub struct Args {
     pub limit: usize,
 }
 
-/// Undoes the latest standing change in the store (a whole import at once).
-pub fn undo(ctx: &mut Ctx) -> Result<()> {
+/// Undoes the latest standing change in the store (a whole import at once); with `skip`, the
+/// latest one that can be undone, saying which newer ones it left.
+pub fn undo(ctx: &mut Ctx, skip: bool) -> Result<()> {
     let store = ctx.store()?;
     // An expense removed from the trash for good (a `ttl` record) is skipped; say so when that
     // was the latest change, so the undo of something older is no surprise.
     let last = store.last_seq()?;
     if let Some(rec) = store.stream_since(last.saturating_sub(1), 1)?.first() {
-        if rec.origin == crate::store::Origin::Ttl {
+        if rec.event == crate::store::Event::Remove && rec.old_trash.is_some() {
             writeln!(
                 ctx.err,
                 "note: the latest change removed expense {} from the trash for good (expired or \
@@ -35,7 +36,15 @@ pub fn undo(ctx: &mut Ctx) -> Result<()> {
             )?;
         }
     }
-    let step = store.undo_step(ctx.now_ms())?;
+    let step = if skip {
+        let (step, left) = store.undo_step_skipping(ctx.now_ms())?;
+        for what in left {
+            writeln!(ctx.err, "left as it is (changed since): {what}")?;
+        }
+        step
+    } else {
+        store.undo_step(ctx.now_ms())?
+    };
     match step {
         Some(s) => writeln!(ctx.out, "{}", step_text(false, &s))?,
         None => writeln!(ctx.out, "nothing to undo")?,

@@ -66,7 +66,12 @@ pub enum Command {
     },
     /// Undo the latest change in the store that is not undone yet, from any session (a whole
     /// import at once).
-    Undo,
+    Undo {
+        /// When the latest change cannot be undone (something newer changed its expense), leave
+        /// it as it is and undo the one before it.
+        #[arg(long)]
+        skip: bool,
+    },
     /// The trash: list it, restore an expense from it, or purge (`expense trash purge --all`).
     Trash(trash::Args),
     /// Redo the latest undo, unless a newer change was made since.
@@ -126,7 +131,7 @@ pub fn run(command: &Command, ctx: &mut Ctx) -> Result<()> {
         Command::Edit(args) => edit::edit(ctx, args),
         Command::Rm { id } => edit::remove(ctx, id),
         Command::Trash(args) => trash::run(ctx, args),
-        Command::Undo => history::undo(ctx),
+        Command::Undo { skip } => history::undo(ctx, *skip),
         Command::Redo => history::redo(ctx),
         Command::History(args) => history::run(ctx, args),
         Command::Completions { shell } => {

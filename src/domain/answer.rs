@@ -35,6 +35,9 @@ pub enum Answer {
     /// An undo that can never succeed: the expense left the trash for good. Unlike `Failed`,
     /// the change is not kept for another `u`.
     UndoImpossible(String),
+    /// The latest change cannot be undone because something newer changed its expense; the
+    /// message says what and how to go on (`u` again skips it).
+    UndoBlocked(String),
     /// The trash's contents arrived.
     TrashLoaded(Box<TrashLoaded>),
     /// A window of the history arrived.

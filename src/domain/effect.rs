@@ -138,6 +138,9 @@ pub enum Effect {
     },
     /// Undo the latest standing change in the store (`Store::undo_step`).
     Undo,
+    /// Undo the latest standing change that can be undone, leaving newer ones that cannot
+    /// (`Store::undo_step_skipping`): `u` again after undo said it could not.
+    UndoSkip,
     /// Redo the latest undo not redone yet (`Store::redo_step`).
     Redo,
     /// Read a window of the history.

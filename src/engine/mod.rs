@@ -156,6 +156,10 @@ impl Engine {
                 return self.written(self.store.purge(id, now_ms), Change::Purged)
             }
             Effect::Undo => return self.stepped(false, self.store.undo_step(now_ms)),
+            Effect::UndoSkip => {
+                let r = self.store.undo_step_skipping(now_ms).map(|(step, _)| step);
+                return self.stepped(false, r);
+            }
             Effect::Redo => return self.stepped(true, self.store.redo_step(now_ms)),
             Effect::LoadHistory(q) => self.history(q).map(|h| Answer::HistoryLoaded(Box::new(h))),
             Effect::Quit | Effect::Suspend => return Vec::new(),
@@ -177,6 +181,9 @@ impl Engine {
         let step = match r {
             Ok(s) => s,
             Err(e @ StoreError::Purged(_)) => return vec![Answer::UndoImpossible(e.to_string())],
+            Err(e @ StoreError::UndoBlocked { .. }) => {
+                return vec![Answer::UndoBlocked(e.to_string())]
+            }
             Err(e) => return vec![Answer::Failed(e.to_string())],
         };
         let Some(step) = step else {

@@ -21,6 +21,18 @@ pub enum StoreError {
         /// The version stored now, `None` when it no longer exists.
         found: Option<u64>,
     },
+    /// The latest change cannot be undone: something newer changed its expense.
+    #[error(
+        "cannot undo {what}: {by} changed that expense since. Press u again (expense undo \
+         --skip) to leave it as it is and undo the change before it, or undo the newer change \
+         first (H, the history)"
+    )]
+    UndoBlocked {
+        /// The change, as the history lists it.
+        what: String,
+        /// What changed the expense since, and when.
+        by: String,
+    },
     /// No expense with this id.
     #[error("expense {0} does not exist")]
     NotFound(ExpenseId),

@@ -30,6 +30,9 @@ use crate::domain::change::Undone;
 use crate::domain::ExpenseId;
 use std::collections::{HashMap, HashSet};
 
+/// Changes `Store::undo_step_skipping` passes over at most before it gives up.
+const SKIP_MAX: usize = 1_000;
+
 /// Records of one expense read by [`Store::item_history`] at most (its chain is walked whole to
 /// count it; a person's expense changes a handful of times).
 pub const ITEM_HISTORY_CAP: usize = 10_000;
@@ -142,6 +145,68 @@ impl Store {
         let Some(seq) = self.latest_standing()? else {
             return Ok(None);
         };
+        self.undo_at(seq, now_ms).map_err(|e| self.blocked(seq, e))
+    }
+
+    /// Undoes the latest standing change that can be undone, leaving the newer ones that
+    /// cannot (something newer changed their expense) as they are: `u` pressed again after
+    /// undo said it could not, `expense undo --skip`. Returns the step and the changes left
+    /// (their history lines). One rule with [`Store::undo_step`]: the same walk, passing over.
+    pub fn undo_step_skipping(
+        &self,
+        now_ms: i64,
+    ) -> Result<(Option<Undone>, Vec<String>), StoreError> {
+        let mut skip = HashSet::new();
+        let mut left = Vec::new();
+        loop {
+            let Some(seq) = self.latest_standing_but(&skip)? else {
+                return Ok((None, left));
+            };
+            match self.undo_at(seq, now_ms) {
+                Ok(step) => return Ok((step, left)),
+                Err(StoreError::Conflict { .. } | StoreError::Purged(_))
+                    if skip.len() < SKIP_MAX =>
+                {
+                    left.push(self.change_text(seq)?);
+                    skip.insert(seq);
+                }
+                Err(e) => return Err(self.blocked(seq, e)),
+            }
+        }
+    }
+
+    /// The history line of record `seq` (`edit 13.00 EUR food @Lidl (amount ...)`).
+    fn change_text(&self, seq: u64) -> Result<String, StoreError> {
+        let rec = self.stream_since(seq.saturating_sub(1), 1)?;
+        Ok(rec.first().map(|r| r.summary()).unwrap_or_default())
+    }
+
+    /// An undo of `seq` that met a newer change, in words a person knows: what the change was,
+    /// what changed the expense since and when, and the way on.
+    fn blocked(&self, seq: u64, e: StoreError) -> StoreError {
+        let StoreError::Conflict { id, .. } = e else {
+            return e;
+        };
+        let what = self.change_text(seq).unwrap_or_default();
+        let newest = self
+            .item_history(id, 0, 1)
+            .ok()
+            .and_then(|h| h.records.into_iter().next());
+        let by = match newest {
+            Some(r) if r.seq != seq => format!(
+                "change {} ({}, {}) at {}",
+                r.seq,
+                r.summary(),
+                r.origin.name(),
+                crate::clock::local_time(r.at)
+            ),
+            _ => "a newer change".into(),
+        };
+        StoreError::UndoBlocked { what, by }
+    }
+
+    /// Undoes standing change `seq` (with its whole batch, if it belongs to one).
+    fn undo_at(&self, seq: u64, now_ms: i64) -> Result<Option<Undone>, StoreError> {
         let rec = read_record(&self.trees.stream, seq)?
             .ok_or_else(|| corrupt(STREAM, &seq_key(seq), "record vanished"))?;
         match rec.batch {

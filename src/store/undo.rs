@@ -604,6 +604,15 @@ impl Store {
     /// starts there. Running past the first kept record of a trimmed stream is
     /// `StoreError::Trimmed` (see `store/retention.rs`).
     pub(super) fn latest_standing(&self) -> Result<Option<u64>, StoreError> {
+        self.latest_standing_but(&HashSet::new())
+    }
+
+    /// [`Store::latest_standing`] passing over the changes in `skip` (ones that cannot be
+    /// undone, left as they are by `expense undo --skip`).
+    pub(super) fn latest_standing_but(
+        &self,
+        skip: &HashSet<u64>,
+    ) -> Result<Option<u64>, StoreError> {
         let mut pending: HashMap<u128, u64> = HashMap::new();
         let mut gone: std::collections::HashSet<u128> = std::collections::HashSet::new();
         for kv in self.trees.stream.iter().rev() {
@@ -629,6 +638,9 @@ impl Store {
                 _ => {
                     let seq =
                         keys::decode_seq(&k).ok_or_else(|| corrupt(STREAM, &k, "not a seq key"))?;
+                    if skip.contains(&seq) {
+                        continue;
+                    }
                     return Ok(Some(seq));
                 }
             }
