@@ -1,8 +1,9 @@
 //! The one undo rule (`store/undo.rs`), asserted in every path that used to have its own copy:
 //! a single undo or redo, a history batch (undo/redo of a whole batch) and an import undo.
-//! Rule: taking back an INSERT that brought an expense back (a restore from the trash, an undo
-//! of a delete, or the redo of one) puts it in the trash when the trash TTL is above 0, and
-//! removes it outright otherwise; an INSERT of a new expense taken back is removed outright.
+//! Rule: undo puts an item back where it was. Taking back an INSERT that brought an expense
+//! back from the trash (a restore, an undo of a delete into the trash, or the redo of one) puts
+//! it in the trash again when the trash TTL is above 0, and removes it outright otherwise; an
+//! INSERT of a new expense, or one that came back after a plain removal, taken back is removed.
 //! And the condition of every path: the item must hold what the record wrote, by that record
 //! or by later undos that brought it back to the same fields (add, edit, u, u).
 
@@ -67,7 +68,11 @@ fn single_undo_of_a_reinsert_puts_it_in_the_trash() {
         assert_eq!(back.event, Event::Modify);
         let undo = s.undo(back.seq, 4).unwrap();
         // Back into the trash (a MODIFY), or with no trash, the item's REMOVE.
-        let into = if ttl > 0 { Event::Modify } else { Event::Remove };
+        let into = if ttl > 0 {
+            Event::Modify
+        } else {
+            Event::Remove
+        };
         assert_eq!((undo.event, undo.origin), (into, Origin::Undo));
         assert_eq!(s.get(a.id).unwrap(), None);
         assert_eq!(s.trashed().unwrap().len(), trashed, "ttl {ttl}");
@@ -76,7 +81,11 @@ fn single_undo_of_a_reinsert_puts_it_in_the_trash() {
         let Some(Undone::One(redo)) = s.redo_step(5).unwrap() else {
             panic!("expected a redo")
         };
-        let out = if ttl > 0 { Event::Modify } else { Event::Insert };
+        let out = if ttl > 0 {
+            Event::Modify
+        } else {
+            Event::Insert
+        };
         assert_eq!(redo.event, out);
         assert!(s.get(a.id).unwrap().is_some());
         assert!(s.trashed().unwrap().is_empty());
@@ -85,10 +94,11 @@ fn single_undo_of_a_reinsert_puts_it_in_the_trash() {
 }
 
 /// History batch: import, undo it, redo it (INSERTs that bring the items back), undo the redo:
-/// the items go to the trash, as a single undo of each would put them (before: removed outright).
+/// undo puts things back where they were, so the items are removed outright again, as the
+/// import undo left them (never into the trash they never were in), whatever the trash TTL.
 #[test]
-fn history_batch_undo_of_reinserts_puts_them_in_the_trash() {
-    for (ttl, trashed) in [(TTL, 3), (0, 0)] {
+fn history_batch_undo_of_reinserts_puts_them_back_where_they_were() {
+    for (ttl, trashed) in [(TTL, 0), (0, 0)] {
         let s = store(ttl);
         let imp = s.import(&rows(3), 1, &mut |_| {}).unwrap();
         assert_eq!(imp.added, 3);
@@ -184,8 +194,8 @@ fn edit_then_undo_of_the_edit_keeps_an_item_in_its_batch() {
     assert_eq!(s.len(), 0);
     assert_eq!(
         s.trashed().unwrap().len(),
-        2,
-        "re-inserts taken back go to the trash"
+        0,
+        "re-inserts taken back go where they were: removed, as the import undo left them"
     );
     consistent(&s);
 }

@@ -13,12 +13,19 @@
 //!   ([`StoreError::Purged`]). A re-insert takes the item out of the trash in the same
 //!   transaction.
 //!
-//! **The rule for a re-inserted item**: taking back an INSERT that brought an expense back (a
-//! restore from the trash, an undo of a delete, or the redo of one: the INSERT has a
-//! `prev_seq`) puts it in the trash, like any delete a person makes, in every path (single
-//! undo, history batch, import undo), so the person can see it and restore it. With a trash
-//! time-to-live of 0 it is removed at once. An INSERT of a new expense (a put, an import row)
-//! taken back is removed outright, as before.
+//! **The rule for a re-inserted item**: undo puts an item back where it was. Taking back an
+//! INSERT that brought an expense back from the trash (a restore, an undo of a move to the
+//! trash, or the redo of one: its previous record moved the item to the trash) puts it in the
+//! trash again, in every path (single undo, history batch, import undo), so the person can see
+//! it and restore it; with a trash time-to-live of 0 it is removed at once. An INSERT of a new
+//! expense (a put, an import row), or one that came back after a plain REMOVE (the redo of an
+//! import undo), taken back is removed outright. So undoing everything leaves an empty store.
+//!
+//! **Never jammed**: a removal can be undone while the item is absent and, if it sits in the
+//! trash, holds the fields the removal took away (a restore and its undo leave it so); when the
+//! latest change cannot be undone, `undo_step` says what changed its expense since
+//! (`StoreError::UndoBlocked`), and `undo_step_skipping` leaves such changes and undoes the one
+//! before (`store/history.rs`).
 //!
 //! Writing: every path plans outside a transaction (sled transactions cannot scan), then writes
 //! in flushed transactions of `BATCH_CHUNK` records that first check no record was added since
@@ -28,7 +35,7 @@
 use super::codec::{self, Code, StoredItem, StoredRecord};
 use super::error::corrupt;
 use super::keys::{self, seq_key};
-use super::stream::{Before, Legacy};
+use super::stream::{legacy_trash, Before, Legacy};
 use super::tables::{abort, Abort, Change, Trashing, Tx, TxResult, IMPORTS, STREAM};
 use super::write::{finish, BATCH_CHUNK};
 use super::{retention, trash, BatchUndo, ChangeRecord, Event, Origin, Store, StoreError};
@@ -52,7 +59,8 @@ pub(super) struct Target {
     pub old: Option<StoredItem>,
     /// The image the record wrote (None for a REMOVE).
     pub new: Option<StoredItem>,
-    /// An INSERT that brought an expense back (it has a `prev_seq`).
+    /// An INSERT that brought an expense back from the trash (its previous record moved it
+    /// there): taken back, it goes back to the trash.
     pub reinserted: bool,
     /// What the stream holds for the id after this record.
     pub later: Later,
@@ -451,7 +459,16 @@ impl Store {
         let origin = Origin::from_code(rec.origin)
             .ok_or_else(|| corrupt(STREAM, key, format!("bad origin {}", rec.origin)))?;
         // The image is all an undo needs; trash marks only change how the stream shows it.
-        let old = self.before(&rec, seen, &Legacy::new())?.image;
+        let before = self.before(&rec, seen, &Legacy::new())?;
+        // An INSERT brought the item back from the trash when its previous record moved it
+        // there (a move stored before schema 5 is known from the legacy list only).
+        let from_trash = event == Event::Insert
+            && rec.prev_seq.is_some()
+            && (before.trash.is_some()
+                || rec
+                    .prev_seq
+                    .is_some_and(|p| legacy_trash(&self.trees).is_ok_and(|l| l.contains_key(&p))));
+        let old = before.image;
         let missing = match event {
             Event::Insert => rec.new.is_none(),
             Event::Modify => rec.new.is_none() || old.is_none(),
@@ -467,7 +484,7 @@ impl Store {
             code: rec.event,
             origin,
             old,
-            reinserted: event == Event::Insert && rec.prev_seq.is_some(),
+            reinserted: from_trash,
             last: seq,
             new: rec.new,
             later: Later::Nothing,
