@@ -26,7 +26,7 @@ fn draft(n: u8) -> Draft {
         payee: format!("payee {}", n % 4),
         note: String::new(),
         tags: vec![],
-        kind: if n % 11 == 0 {
+        kind: if n.is_multiple_of(11) {
             Kind::Income
         } else {
             Kind::Expense
