@@ -157,3 +157,44 @@ pub fn drop_dead_letters(store: &Store, name: &str, seqs: &[u64]) -> Result<usiz
     }
     Ok(n)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_trigger_stuck_without_failing_is_reported_behind() {
+        let h = Health {
+            name: "slow".into(),
+            configured: true,
+            checkpoint: Some(3),
+            lag_records: 2,
+            lag_seconds: BEHIND_SECS - 1,
+            delivered: 3,
+            failures: 0,
+            redelivered: 0,
+            attempts: 0,
+            last_error: None,
+            dead_letters: 0,
+        };
+        assert_eq!(h.warning(), None, "a moment behind is normal");
+        let stuck = Health {
+            lag_seconds: 95,
+            ..h.clone()
+        };
+        assert_eq!(
+            stuck.warning().as_deref(),
+            Some("trigger slow 95 s behind (2 records)")
+        );
+        let failing = Health {
+            attempts: 1,
+            last_error: Some("exit status 1".into()),
+            ..stuck
+        };
+        assert_eq!(
+            failing.warning().as_deref(),
+            Some("trigger slow failing (1 attempt): exit status 1"),
+            "a failure says more than the lag"
+        );
+    }
+}
