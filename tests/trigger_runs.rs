@@ -429,3 +429,38 @@ fn a_trigger_that_runs_expense_itself_is_delivered_once_and_the_add_returns() {
         "an add to another store, each run"
     );
 }
+
+#[test]
+fn with_a_tui_open_a_trigger_running_expense_is_delivered_once() {
+    let sb = Sandbox::new();
+    let dir = sb.tmp.path();
+    let (runs, listed) = (dir.join("runs"), dir.join("listed"));
+    config(
+        &sb,
+        &format!(
+            "[[trigger]]\nname = \"report\"\ncommand = '''\
+             '{bin}' --data-dir '{data}' report > '{listed}' && \
+             echo \"$EXPENSE_SEQ $EXPENSE_REDELIVERY\" >> '{runs}' '''\n",
+            bin = bin(),
+            data = sb.data.display(),
+            listed = listed.display(),
+            runs = runs.display()
+        ),
+    );
+    ok(&sb, &["list"]);
+    let mut t = common::Tui::start(&sb, 100, 30);
+    t.wait_for("No expenses", common::TIMEOUT);
+    // From another shell: the TUI serves the add, its dispatcher runs the trigger, whose
+    // `expense report` the TUI serves too.
+    let add = quiet(sb.cmd(&["add", "7", "food!"]));
+    assert!(returns(add, "expense add").status.success());
+    wait_for("the delivery", || lines(&runs).len() == 1);
+    t.quit();
+    ok(&sb, &["list"]);
+    assert_eq!(
+        lines(&runs),
+        vec!["1 0".to_string()],
+        "once, not again after the TUI left"
+    );
+    assert!(std::fs::read_to_string(&listed).unwrap().contains("7.00"));
+}
