@@ -172,19 +172,37 @@ fn failing_records_become_dead_letters_that_retry_and_drop_handle() {
 }
 
 #[test]
-fn a_config_error_names_the_trigger_and_key() {
+fn a_config_error_names_the_file_line_trigger_and_key_and_changes_nothing() {
     let sb = Sandbox::new();
-    config(
-        &sb,
-        "[[trigger]]\nname = \"x\"\ncommand = \"true\"\nevents = [\"UPSERT\"]\n",
-    );
-    let out = sb.cmd(&["list"]).output().unwrap();
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(!out.status.success());
-    assert!(
-        err.contains("config.toml: trigger[0] (x): events: 'UPSERT'"),
-        "{err}"
-    );
+    for (body, want) in [
+        (
+            "[[trigger]]\nname = \"x\"\ncommand = \"true\"\nevents = [\"UPSERT\"]\n",
+            "config.toml:4: trigger[0] (x): events: 'UPSERT'",
+        ),
+        (
+            "currency = \"EUR\"\n[[trigger]]\nname = \"x\"\ncommand = \"true\"\nbatch_size = 0\n",
+            "config.toml:5: trigger[0] (x): batch_size: 0 is not between 1 and 10000",
+        ),
+        (
+            "[[trigger]]\nname = \"ok\"\ncommand = \"true\"\n\n[[trigger]]\nname = \"y\"\n\
+             command = \"true\"\nchanged = [\"category\", \"colour\"]\n",
+            "config.toml:8: trigger[1] (y): changed: 'colour' is not a field",
+        ),
+        (
+            "[[trigger]]\nname = \"z\"\ncommand = \"true\"\ncolour = \"red\"\n",
+            "config.toml:4: trigger[0] (z): unknown field `colour`",
+        ),
+    ] {
+        config(&sb, body);
+        let out = sb.cmd(&["add", "1", "food"]).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{body}");
+        assert!(err.contains(want), "{body}\n{err}");
+        assert!(
+            !sb.data.exists(),
+            "nothing written, not even a store: {body}"
+        );
+    }
 }
 
 fn wait_for(what: &str, mut pred: impl FnMut() -> bool) {

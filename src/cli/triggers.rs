@@ -1,8 +1,8 @@
-//! `expense triggers [list] [--json]`: each configured trigger's lag (records and seconds behind
-//! the newest record), deliveries, failures and dead letters. `expense triggers retry NAME
-//! [SEQ...]` delivers dead letters again now; `expense triggers drop NAME [SEQ...|--all]` removes
-//! them. Triggers themselves are configured as `[[trigger]]` in config.toml (see
-//! `crate::triggers`).
+//! `expense triggers [list] [--json]`: each configured trigger's lag (records behind, and
+//! seconds since the oldest record not yet done, which keeps growing while the trigger is stuck),
+//! deliveries, failures and dead letters. `expense triggers retry NAME [SEQ...]` delivers dead
+//! letters again now; `expense triggers drop NAME [SEQ...|--all]` removes them. Triggers
+//! themselves are configured as `[[trigger]]` in config.toml (see `crate::engine::triggers`).
 
 use super::Ctx;
 use crate::engine::triggers::{self, Health};

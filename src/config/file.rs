@@ -26,8 +26,10 @@ struct ConfigFile {
     chart_markers: Option<ChartMarkers>,
     rates: Option<std::collections::BTreeMap<String, String>>,
     import: Option<ImportFile>,
+    /// Kept as tables with their place in the text, so an error names the line and the trigger
+    /// (an unknown key included).
     #[serde(default)]
-    trigger: Vec<trigger::TriggerFile>,
+    trigger: Vec<toml::Spanned<toml::Table>>,
     backup: Option<BackupFile>,
     stream: Option<StreamFile>,
 }
@@ -183,13 +185,21 @@ impl Config {
             }
         }
         for (i, t) in file.trigger.iter().enumerate() {
-            let spec = t
+            let table = t.get_ref();
+            let name = table.get("name").and_then(|v| v.as_str()).unwrap_or("?");
+            let at = |e: String| {
+                let line = trigger::line_of(text, t.span(), &e);
+                eyre!("{}:{line}: trigger[{i}] ({name}): {e}", path.display())
+            };
+            let spec = trigger::TriggerFile::deserialize(toml::Value::Table(table.clone()))
+                .map_err(|e| at(e.to_string().trim_end().to_string()))?
                 .to_spec()
-                .map_err(|e| eyre!("{}: trigger[{i}] ({}): {e}", path.display(), t.name))?;
+                .map_err(at)?;
             if self.triggers.iter().any(|s| s.name == spec.name) {
                 return Err(eyre!(
-                    "{}: trigger[{i}]: the name '{}' is used twice",
+                    "{}:{}: trigger[{i}]: the name '{}' is used twice",
                     path.display(),
+                    trigger::line_of(text, t.span(), "name:"),
                     spec.name
                 ));
             }

@@ -1,12 +1,15 @@
 //! A user trigger as the engine delivers it: a filter over change records (events, origins, a
-//! category, a minimum amount) and a command that receives each matching record as JSON in the
-//! trigger's view. Parsed from `[[trigger]]` in config (`config::trigger`); delivered by
-//! `engine::triggers`. Pure: the filter reads only the record.
+//! category, a minimum amount, payee, tags, kind, and which fields changed between the old and
+//! the new image), how records are grouped into runs (`batch_size`, `batch_window`), how old a
+//! record may be before it is dead-lettered instead of delivered (`max_record_age`), and a
+//! command that receives the records as JSON in the trigger's view. Parsed from `[[trigger]]` in
+//! config (`config::trigger`); delivered by `engine::triggers`. Pure: the filter reads only the
+//! record.
 
 use super::category::is_within;
 use super::change::{ChangeRecord, Event, Origin};
 use super::stream::View;
-use super::Expense;
+use super::{Expense, Kind};
 use std::time::Duration;
 
 /// One configured trigger.
@@ -14,7 +17,7 @@ use std::time::Duration;
 pub struct TriggerSpec {
     /// Unique name, `[A-Za-z0-9_-]+` (the key of its checkpoint).
     pub name: String,
-    /// Run with `sh -c`, the record on stdin.
+    /// Run with `sh -c`, the record (or `{"Records": [...]}`) on stdin.
     pub command: String,
     /// Events that match (empty: all).
     pub events: Vec<Event>,
@@ -24,9 +27,24 @@ pub struct TriggerSpec {
     pub min_amount: Option<i128>,
     /// Origins that match (empty: all).
     pub origins: Vec<Origin>,
+    /// The payee, lowercased, compared case-insensitively with the old or the new image's.
+    pub payee: Option<String>,
+    /// Any of these tags in the old or the new image (empty: no condition).
+    pub tags: Vec<String>,
+    /// Expense or income, in the old or the new image.
+    pub kind: Option<Kind>,
+    /// Any of these fields changed (MODIFY) or is present (INSERT, REMOVE); empty: no condition.
+    pub changed: Vec<Field>,
     /// Images in the JSON.
     pub view: View,
-    /// Attempts before a record is dead-lettered (at least 1).
+    /// Records per run, 1..=[`MAX_BATCH`]; 1 hands one record, more hand `{"Records": [...]}`.
+    pub batch_size: usize,
+    /// How long a batch that is not full waits for more records (from its oldest record's
+    /// time); zero delivers what is there.
+    pub batch_window: Duration,
+    /// Records older than this when they come up for delivery are dead-lettered instead.
+    pub max_record_age: Option<Duration>,
+    /// Attempts before a batch is dead-lettered (at least 1).
     pub max_attempts: u32,
     /// Delay before the first retry; doubled for each further one, at most [`MAX_BACKOFF`].
     pub backoff: Duration,
@@ -37,10 +55,118 @@ pub struct TriggerSpec {
 /// The longest wait between two attempts.
 pub const MAX_BACKOFF: Duration = Duration::from_secs(300);
 
+/// The largest `batch_size` (DynamoDB Streams hands a Lambda at most 10,000 records too).
+pub const MAX_BATCH: usize = 10_000;
+
 /// Scale of [`TriggerSpec::min_amount`] (3 decimals covers every ISO 4217 currency we print).
 pub const MIN_SCALE: u32 = 3;
 
+/// A field of an expense that `changed = [...]` can name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Field {
+    /// The day.
+    Date,
+    /// The amount (minor units).
+    Amount,
+    /// The currency.
+    Currency,
+    /// The category.
+    Category,
+    /// The payee.
+    Payee,
+    /// The note.
+    Note,
+    /// The tags.
+    Tags,
+    /// Expense or income.
+    Kind,
+}
+
+impl Field {
+    /// Every field, in the order the JSON images list them.
+    pub const ALL: [Field; 8] = [
+        Field::Date,
+        Field::Amount,
+        Field::Currency,
+        Field::Category,
+        Field::Payee,
+        Field::Note,
+        Field::Tags,
+        Field::Kind,
+    ];
+
+    /// The name in config and in the JSON images.
+    pub fn name(self) -> &'static str {
+        match self {
+            Field::Date => "date",
+            Field::Amount => "amount",
+            Field::Currency => "currency",
+            Field::Category => "category",
+            Field::Payee => "payee",
+            Field::Note => "note",
+            Field::Tags => "tags",
+            Field::Kind => "kind",
+        }
+    }
+
+    /// The field called `name` (exactly, lowercase).
+    pub fn parse(name: &str) -> Option<Field> {
+        Field::ALL.into_iter().find(|f| f.name() == name)
+    }
+
+    /// True when `a` and `b` differ in this field.
+    pub fn differs(self, a: &Expense, b: &Expense) -> bool {
+        let (a, b) = (&a.draft, &b.draft);
+        match self {
+            Field::Date => a.date != b.date,
+            Field::Amount => a.amount != b.amount,
+            Field::Currency => a.currency != b.currency,
+            Field::Category => a.category != b.category,
+            Field::Payee => a.payee != b.payee,
+            Field::Note => a.note != b.note,
+            Field::Tags => a.tags != b.tags,
+            Field::Kind => a.kind != b.kind,
+        }
+    }
+
+    /// True when `e` has a value for this field (text and tags: not empty).
+    pub fn present(self, e: &Expense) -> bool {
+        let d = &e.draft;
+        match self {
+            Field::Payee => !d.payee.is_empty(),
+            Field::Note => !d.note.is_empty(),
+            Field::Tags => !d.tags.is_empty(),
+            Field::Category => !d.category.is_empty(),
+            Field::Date | Field::Amount | Field::Currency | Field::Kind => true,
+        }
+    }
+}
+
 impl TriggerSpec {
+    /// A trigger with every default: no filter, one record per run, 5 attempts 1 s apart
+    /// (doubling), a 30 s timeout.
+    pub fn new(name: &str, command: &str) -> TriggerSpec {
+        TriggerSpec {
+            name: name.to_string(),
+            command: command.to_string(),
+            events: Vec::new(),
+            category: None,
+            min_amount: None,
+            origins: Vec::new(),
+            payee: None,
+            tags: Vec::new(),
+            kind: None,
+            changed: Vec::new(),
+            view: View::NewAndOldImages,
+            batch_size: 1,
+            batch_window: Duration::ZERO,
+            max_record_age: None,
+            max_attempts: 5,
+            backoff: Duration::from_secs(1),
+            timeout: Duration::from_secs(30),
+        }
+    }
+
     /// True when `r` passes the filter.
     pub fn matches(&self, r: &ChangeRecord) -> bool {
         if !self.events.is_empty() && !self.events.contains(&r.event) {
@@ -60,7 +186,38 @@ impl TriggerSpec {
                 return false;
             }
         }
+        if let Some(p) = &self.payee {
+            if !images().any(|e| e.draft.payee.to_lowercase() == *p) {
+                return false;
+            }
+        }
+        if !self.tags.is_empty()
+            && !images().any(|e| e.draft.tags.iter().any(|t| self.tags.contains(t)))
+        {
+            return false;
+        }
+        if let Some(k) = self.kind {
+            if !images().any(|e| e.draft.kind == k) {
+                return false;
+            }
+        }
+        if !self.changed.is_empty() {
+            let hit = match (&r.old, &r.new) {
+                (Some(old), Some(new)) => self.changed.iter().any(|f| f.differs(old, new)),
+                (Some(e), None) | (None, Some(e)) => self.changed.iter().any(|f| f.present(e)),
+                (None, None) => false,
+            };
+            if !hit {
+                return false;
+            }
+        }
         true
+    }
+
+    /// True when `r` is older than `max_record_age` at `now_ms`.
+    pub fn too_old(&self, r: &ChangeRecord, now_ms: i64) -> bool {
+        self.max_record_age
+            .is_some_and(|age| now_ms.saturating_sub(r.at) > age.as_millis() as i64)
     }
 
     /// Delay before attempt `attempts + 1` after `attempts` failures.
@@ -79,23 +236,107 @@ fn at_least(e: &Expense, min: i128) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::{Draft, ExpenseId};
 
     #[test]
     fn backoff_doubles_up_to_the_cap() {
         let s = TriggerSpec {
-            name: "a".into(),
-            command: "x".into(),
-            events: Vec::new(),
-            category: None,
-            min_amount: None,
-            origins: Vec::new(),
-            view: View::NewAndOldImages,
-            max_attempts: 5,
             backoff: Duration::from_millis(100),
-            timeout: Duration::from_secs(30),
+            ..TriggerSpec::new("a", "x")
         };
         let ms: Vec<u128> = (1..=4).map(|n| s.backoff_after(n).as_millis()).collect();
         assert_eq!(ms, [100, 200, 400, 800]);
         assert_eq!(s.backoff_after(40), MAX_BACKOFF);
+    }
+
+    fn expense(payee: &str, tags: &[&str], kind: Kind, amount: i64) -> Expense {
+        Expense {
+            id: ExpenseId::generate(),
+            draft: Draft {
+                tags: tags.iter().map(|t| t.to_string()).collect(),
+                kind,
+                ..Draft::sample(chrono::NaiveDate::MIN, amount, "food", payee)
+            },
+            created: 1,
+            updated: 1,
+            version: 1,
+        }
+    }
+
+    fn record(event: Event, old: Option<Expense>, new: Option<Expense>, at: i64) -> ChangeRecord {
+        let id = old
+            .as_ref()
+            .or(new.as_ref())
+            .map(|e| e.id)
+            .expect("an image");
+        ChangeRecord {
+            seq: 1,
+            event,
+            at,
+            origin: Origin::User,
+            id,
+            old,
+            new,
+            batch: None,
+            old_trash: None,
+            new_trash: None,
+        }
+    }
+
+    #[test]
+    fn payee_tags_and_kind_match_either_image() {
+        let lidl = expense("Lidl", &["weekly"], Kind::Expense, 1250);
+        let insert = record(Event::Insert, None, Some(lidl.clone()), 0);
+        let spec = |f: fn(&mut TriggerSpec)| {
+            let mut s = TriggerSpec::new("a", "x");
+            f(&mut s);
+            s
+        };
+        assert!(spec(|s| s.payee = Some("lidl".into())).matches(&insert));
+        assert!(!spec(|s| s.payee = Some("lid".into())).matches(&insert));
+        assert!(spec(|s| s.tags = vec!["x".into(), "weekly".into()]).matches(&insert));
+        assert!(!spec(|s| s.tags = vec!["x".into()]).matches(&insert));
+        assert!(spec(|s| s.kind = Some(Kind::Expense)).matches(&insert));
+        assert!(!spec(|s| s.kind = Some(Kind::Income)).matches(&insert));
+        // A REMOVE carries only the old image; the filter reads it.
+        let remove = record(Event::Remove, Some(lidl), None, 0);
+        assert!(spec(|s| s.payee = Some("lidl".into())).matches(&remove));
+    }
+
+    #[test]
+    fn changed_compares_old_and_new_images() {
+        let old = expense("Lidl", &[], Kind::Expense, 1250);
+        let mut new = old.clone();
+        new.draft.amount = 1300;
+        let modify = record(Event::Modify, Some(old.clone()), Some(new), 0);
+        let on = |fields: &[Field]| TriggerSpec {
+            changed: fields.to_vec(),
+            ..TriggerSpec::new("a", "x")
+        };
+        assert!(on(&[Field::Category, Field::Amount]).matches(&modify));
+        assert!(!on(&[Field::Category, Field::Payee]).matches(&modify));
+        // INSERT and REMOVE: the field is present (tags and note are empty here).
+        let insert = record(Event::Insert, None, Some(old), 0);
+        assert!(on(&[Field::Payee]).matches(&insert));
+        assert!(!on(&[Field::Tags, Field::Note]).matches(&insert));
+        assert_eq!(Field::parse("colour"), None);
+        assert!(Field::ALL
+            .iter()
+            .all(|f| Field::parse(f.name()) == Some(*f)));
+    }
+
+    #[test]
+    fn a_record_is_too_old_only_past_the_max_age() {
+        let r = record(
+            Event::Insert,
+            None,
+            Some(expense("a", &[], Kind::Income, 1)),
+            1_000,
+        );
+        let mut s = TriggerSpec::new("a", "x");
+        assert!(!s.too_old(&r, i64::MAX), "no max age: never too old");
+        s.max_record_age = Some(Duration::from_secs(60));
+        assert!(!s.too_old(&r, 61_000));
+        assert!(s.too_old(&r, 61_001));
     }
 }

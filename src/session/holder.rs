@@ -1,8 +1,9 @@
 //! The holder: what a process does when it takes the store and when it lets it go, written once
 //! for the TUI and for a command that opened the store itself. Taking: keep the month aggregates
 //! for the configured start day, set the trash time, sweep the trash, trim the stream, serve the
-//! socket, start the trigger dispatcher. Letting go: stop serving (waiting for commands run for
-//! others), deliver the triggers that are due, and hand the store back to be closed.
+//! socket, start the trigger dispatcher. Letting go: deliver the triggers that are due while
+//! still serving (a trigger's command may itself run `expense` against this store), then stop
+//! serving (waiting for commands run for others), and hand the store back to be closed.
 //!
 //! Rule: the settings the store owns (month start day, trash time) are set here and only here;
 //! everything else reads them from the store.
@@ -95,14 +96,21 @@ impl Holder {
         self.server.as_ref().map(Server::subscribe)
     }
 
-    /// Lets go: stops serving (waiting up to [`DRAIN`] for commands run for others), delivers
-    /// the triggers due within [`TRIGGERS_WAIT`], and returns the store for closing.
+    /// Lets go: delivers the triggers due within [`TRIGGERS_WAIT`], stops serving (waiting up
+    /// to [`DRAIN`] for commands run for others), and returns the store for closing.
+    ///
+    /// The order matters: a trigger's command that runs `expense list` (or `add`, `report`)
+    /// reaches this store through our socket. Were the socket closed first, that command would
+    /// wait for the store we hold while we wait for the command: each run ended by the
+    /// deadline, left in flight, and delivered again by the next holder, which is the command
+    /// itself (a chain of redeliveries and stalls). Records written by commands served after
+    /// the triggers finished wait for the next holder.
     pub fn release(self) -> Store {
-        if let Some(server) = self.server {
-            server.shutdown(DRAIN);
-        }
         if let Some(d) = self.dispatcher {
             d.finish(TRIGGERS_WAIT);
+        }
+        if let Some(server) = self.server {
+            server.shutdown(DRAIN);
         }
         self.store
     }

@@ -3,11 +3,11 @@
 //! and its dead letters (records that failed every attempt). Not derived from items and not in
 //! the change stream; every change is one flushed write on `triggers-1`.
 //!
-//! Delivery protocol (at least once): before a record is handed to the command, the state is
-//! saved with `in_flight = Some(seq)`; after the command succeeded, with `checkpoint = seq` and
-//! `in_flight = None`. A process killed between the two finds `in_flight` set at the next start
-//! and delivers that record again, counted in `redelivered` (the only way a record is delivered
-//! twice).
+//! Delivery protocol (at least once): before a batch of records is handed to the command, the
+//! state is saved with `in_flight = Some(last seq of the batch)`; after the command succeeded,
+//! with `checkpoint = that seq` and `in_flight = None`. A process killed between the two finds
+//! `in_flight` set at the next start and delivers the records up to it again, counted in
+//! `redelivered` (the only way a record is delivered twice).
 
 use super::error::{corrupt, StoreError};
 use super::tables::TRIGGERS;
@@ -27,13 +27,14 @@ pub struct TriggerState {
     pub last_error: Option<String>,
     /// Unix ms of the last failure.
     pub last_failure_ms: i64,
-    /// The record handed to the command and not yet confirmed.
+    /// The last record of the batch handed to the command and not yet confirmed.
     pub in_flight: Option<u64>,
     /// Records delivered successfully.
     pub delivered: u64,
     /// Failed attempts, all time.
     pub failures: u64,
-    /// Records delivered again after a crash left them in flight.
+    /// Records delivered again after a crash left them in flight (each record of a batch
+    /// counts).
     pub redelivered: u64,
 }
 
@@ -113,17 +114,19 @@ impl Store {
         Ok(())
     }
 
-    /// Saves `state` and adds `letter` to the dead letters of `name`, in one durable write.
+    /// Saves `state` and adds `letters` to the dead letters of `name`, in one durable write.
     pub fn dead_letter(
         &self,
         name: &str,
         state: &TriggerState,
-        letter: &DeadLetter,
+        letters: &[DeadLetter],
     ) -> Result<(), StoreError> {
         let tree = &self.trees.triggers;
         let mut batch = sled::Batch::default();
         batch.insert(state_key(name), encode(state)?);
-        batch.insert(dead_key(name, letter.seq), encode(letter)?);
+        for letter in letters {
+            batch.insert(dead_key(name, letter.seq), encode(letter)?);
+        }
         tree.apply_batch(batch)?;
         tree.flush()?;
         Ok(())
@@ -187,7 +190,7 @@ mod tests {
                 error: "boom".into(),
                 at: 1,
             };
-            store.dead_letter(name, &st, &letter).unwrap();
+            store.dead_letter(name, &st, &[letter]).unwrap();
         }
         assert_eq!(store.trigger_state("a").unwrap(), Some(st.clone()));
         let seqs: Vec<u64> = store

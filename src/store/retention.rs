@@ -543,7 +543,8 @@ mod tests {
             checkpoint: 9,
             ..TriggerState::default()
         };
-        s.dead_letter("mail", &st, &letter).unwrap();
+        s.dead_letter("mail", &st, std::slice::from_ref(&letter))
+            .unwrap();
         assert_eq!(s.trim_stream(i64::MAX).unwrap(), 1);
         assert_eq!(s.stream_start().unwrap(), 7);
         consistent(&s);

@@ -1,47 +1,58 @@
-//! Delivery: running a trigger's command for one record, the checkpointed pass over the stream,
-//! the [`Dispatcher`] thread of the process that holds the store, and [`Health`] for
-//! `expense triggers` and the TUI's status line.
+//! One run of a trigger's command: the records of a batch encoded in ONE place
+//! ([`encode_batch`]), handed to `sh -c` on stdin, with a timeout per run. Knows nothing of
+//! checkpoints; `worker.rs` decides what to hand over and what the answer means.
 
 use super::TriggerSpec;
-use crate::engine::feed::Subscription;
-use crate::store::{ChangeRecord, DeadLetter, Store, StoreError, TriggerState};
+use crate::store::ChangeRecord;
 use std::io::{Read, Write};
 use std::process::{Command, Stdio};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
-use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-/// Records read per store call.
-const PAGE: usize = 256;
-/// The longest nap of the dispatcher: a commit, a retry's time or `finish` wakes it sooner.
-const NAP: Duration = Duration::from_secs(1);
 /// Bytes of a failing command's stderr kept in its error message.
 const STDERR_TAIL: usize = 300;
 
-/// Serializes every read-modify-write of trigger state in this process (the dispatcher thread
-/// and `expense triggers retry|drop` run for a caller on a session thread).
-static STATE_LOCK: Mutex<()> = Mutex::new(());
-
-fn state_lock() -> std::sync::MutexGuard<'static, ()> {
-    STATE_LOCK.lock().unwrap_or_else(|p| p.into_inner())
+/// The bytes `spec`'s command reads on stdin for `records`: with `batch_size` 1 the one record
+/// as `expense stream` prints it (what triggers always received), above 1
+/// `{"Records": [...]}` as a Lambda receives a DynamoDB Streams batch. One line either way.
+pub fn encode_batch(spec: &TriggerSpec, records: &[ChangeRecord]) -> Result<Vec<u8>, String> {
+    let encode = |r: &ChangeRecord| {
+        crate::engine::stream_json::record_json(r, spec.view)
+            .map_err(|e| format!("cannot encode record {}: {e}", r.seq))
+    };
+    let mut out = match records {
+        [one] if spec.batch_size == 1 => encode(one)?,
+        _ => {
+            let mut buf = b"{\"Records\":[".to_vec();
+            for (i, r) in records.iter().enumerate() {
+                if i > 0 {
+                    buf.push(b',');
+                }
+                buf.extend_from_slice(&encode(r)?);
+            }
+            buf.extend_from_slice(b"]}");
+            buf
+        }
+    };
+    out.push(b'\n');
+    Ok(out)
 }
 
-fn now_ms() -> i64 {
-    crate::clock::now_ms()
-}
-
-/// Runs `spec`'s command with `record` as JSON on stdin. `Err` says why it failed (exit status
-/// and the tail of its stderr, a timeout, or a failure to start).
+/// Runs `spec`'s command with `records` (in order, at least one) on stdin. `Err` says why it
+/// failed (exit status and the tail of its stderr, a timeout, or a failure to start).
+///
+/// The command sees `EXPENSE_TRIGGER`, `EXPENSE_SEQ` (the first record's seq),
+/// `EXPENSE_LAST_SEQ`, `EXPENSE_RECORDS` (how many), `EXPENSE_ATTEMPT` and `EXPENSE_REDELIVERY`
+/// (1 when the batch may have been handed over before, by a process that died).
 pub fn deliver(
     spec: &TriggerSpec,
-    record: &ChangeRecord,
+    records: &[ChangeRecord],
     attempt: u32,
     redelivery: bool,
 ) -> Result<(), String> {
-    let mut json = crate::engine::stream_json::record_json(record, spec.view)
-        .map_err(|e| format!("cannot encode record {}: {e}", record.seq))?;
-    json.push(b'\n');
+    let (Some(first), Some(last)) = (records.first(), records.last()) else {
+        return Ok(());
+    };
+    let input = encode_batch(spec, records)?;
     let mut child = Command::new("sh")
         .arg("-c")
         .arg(&spec.command)
@@ -49,7 +60,9 @@ pub fn deliver(
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .env("EXPENSE_TRIGGER", &spec.name)
-        .env("EXPENSE_SEQ", record.seq.to_string())
+        .env("EXPENSE_SEQ", first.seq.to_string())
+        .env("EXPENSE_LAST_SEQ", last.seq.to_string())
+        .env("EXPENSE_RECORDS", records.len().to_string())
         .env("EXPENSE_ATTEMPT", attempt.to_string())
         .env("EXPENSE_REDELIVERY", if redelivery { "1" } else { "0" })
         .spawn()
@@ -58,7 +71,7 @@ pub fn deliver(
     let writer = child.stdin.take().map(|mut stdin| {
         std::thread::spawn(move || {
             // A command that exits without reading its input is its own business.
-            let _ = stdin.write_all(&json);
+            let _ = stdin.write_all(&input);
         })
     });
     let reader = child.stderr.take().map(|mut stderr| {
@@ -87,7 +100,12 @@ pub fn deliver(
     if let Some(w) = writer {
         let _ = w.join();
     }
-    let stderr = reader.and_then(|r| r.join().ok()).unwrap_or_default();
+    // A command that left a background child holding stderr open must not hold us: after a
+    // timeout the reader is left to finish on its own.
+    let stderr = match (&status, reader) {
+        (Ok(_), Some(r)) => r.join().unwrap_or_default(),
+        _ => Vec::new(),
+    };
     let status = status?;
     if status.success() {
         return Ok(());
@@ -113,363 +131,53 @@ pub fn deliver(
     })
 }
 
-/// Why a pass over one trigger stopped.
-#[derive(Debug, PartialEq, Eq)]
-enum Paused {
-    /// Everything up to the newest record is done.
-    CaughtUp,
-    /// A failed record waits for its retry at this Unix ms.
-    Backoff(i64),
-    /// The dispatcher is stopping.
-    Stopped,
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::Draft;
+    use crate::store::Origin;
+    use crate::store::Store;
 
-/// Delivers `spec`'s due records, in order, until it is caught up, waits for a retry, or `stop`.
-fn pass(store: &Store, spec: &TriggerSpec, stop: &AtomicBool) -> Result<Paused, StoreError> {
-    let _guard = state_lock();
-    let name = spec.name.as_str();
-    let mut st = match store.trigger_state(name)? {
-        Some(st) => st,
-        None => {
-            // New trigger: it starts at the newest record.
-            let st = TriggerState {
-                checkpoint: store.last_seq()?,
-                ..TriggerState::default()
-            };
-            store.set_trigger_state(name, &st)?;
-            return Ok(Paused::CaughtUp);
-        }
-    };
-    loop {
-        if st.attempts > 0 && now_ms() < st.next_attempt_ms {
-            return Ok(Paused::Backoff(st.next_attempt_ms));
-        }
-        let records = store.stream_since(st.checkpoint, PAGE)?;
-        if records.is_empty() {
-            return Ok(Paused::CaughtUp);
-        }
-        let mut skipped = false;
-        for r in &records {
-            if stop.load(Ordering::SeqCst) {
-                if skipped {
-                    store.set_trigger_state(name, &st)?;
-                }
-                return Ok(Paused::Stopped);
-            }
-            if !spec.matches(r) {
-                st.checkpoint = r.seq;
-                skipped = true;
-                continue;
-            }
-            // A record still marked in flight was handed over by a process that died before
-            // it heard the answer: this is a (possible) second delivery.
-            let redelivery = st.in_flight == Some(r.seq);
-            st.in_flight = Some(r.seq);
-            store.set_trigger_state(name, &st)?;
-            skipped = false;
-            let result = deliver(spec, r, st.attempts + 1, redelivery);
-            st.in_flight = None;
-            match result {
-                Ok(()) => {
-                    st.checkpoint = r.seq;
-                    st.attempts = 0;
-                    st.last_error = None;
-                    st.delivered += 1;
-                    if redelivery {
-                        st.redelivered += 1;
-                    }
-                    store.set_trigger_state(name, &st)?;
-                }
-                Err(why) => {
-                    let now = now_ms();
-                    st.attempts += 1;
-                    st.failures += 1;
-                    st.last_failure_ms = now;
-                    st.last_error = Some(why.clone());
-                    if st.attempts >= spec.max_attempts {
-                        let letter = DeadLetter {
-                            seq: r.seq,
-                            attempts: st.attempts,
-                            error: why,
-                            at: now,
-                        };
-                        st.checkpoint = r.seq;
-                        st.attempts = 0;
-                        store.dead_letter(name, &st, &letter)?;
-                    } else {
-                        let wait = spec.backoff_after(st.attempts);
-                        st.next_attempt_ms = now.saturating_add(wait.as_millis() as i64);
-                        store.set_trigger_state(name, &st)?;
-                        return Ok(Paused::Backoff(st.next_attempt_ms));
-                    }
-                }
-            }
-        }
-        if skipped {
-            store.set_trigger_state(name, &st)?;
-        }
+    fn records(n: usize) -> Vec<ChangeRecord> {
+        let store = Store::open_temporary().expect("store");
+        let day = chrono::NaiveDate::from_ymd_opt(2026, 11, 20).expect("date");
+        (0..n)
+            .map(|i| {
+                let d = Draft::sample(day, 100 + i as i64, "food", "Lidl");
+                store.put(d, Origin::User, 1).expect("put")
+            })
+            .collect()
     }
-}
 
-/// Runs the triggers in the background of the process that holds the store.
-pub struct Dispatcher {
-    /// Wakes the thread (it waits on the store's change feed).
-    wake: Subscription,
-    stop: Arc<AtomicBool>,
-    /// Set by `finish`: deliver what is due before this Unix ms, then end.
-    finishing: Arc<Mutex<Option<i64>>>,
-    thread: Option<JoinHandle<()>>,
-}
-
-impl Dispatcher {
-    /// Starts delivering for `specs` (`None` when there are none).
-    pub fn start(store: Store, specs: Vec<TriggerSpec>) -> Option<Dispatcher> {
-        if specs.is_empty() {
-            return None;
-        }
-        // A trigger seen for the first time starts at the newest record, decided now: before
-        // the command or session that started us writes anything.
-        {
-            let _guard = state_lock();
-            for spec in &specs {
-                if let (Ok(None), Ok(last)) = (store.trigger_state(&spec.name), store.last_seq()) {
-                    let st = TriggerState {
-                        checkpoint: last,
-                        ..TriggerState::default()
-                    };
-                    let _ = store.set_trigger_state(&spec.name, &st);
-                }
-            }
-        }
-        let stop = Arc::new(AtomicBool::new(false));
-        let finishing = Arc::new(Mutex::new(None));
-        let wake = Subscription::new(&store);
-        let thread = {
-            let (stop, finishing) = (stop.clone(), finishing.clone());
-            std::thread::Builder::new()
-                .name("triggers".into())
-                .spawn(move || run(&store, &specs, &stop, &finishing))
-                .ok()?
+    #[test]
+    fn one_record_alone_and_batches_as_lambda_records() {
+        let rs = records(3);
+        let one = TriggerSpec::new("a", "cat");
+        let text = encode_batch(&one, &rs[..1]).expect("encode");
+        let v: serde_json::Value = serde_json::from_slice(&text).expect("json");
+        assert_eq!(v["eventName"], "INSERT", "{v}");
+        assert_eq!(text.last(), Some(&b'\n'));
+        let many = TriggerSpec {
+            batch_size: 10,
+            ..one
         };
-        Some(Dispatcher {
-            wake,
-            stop,
-            finishing,
-            thread: Some(thread),
-        })
-    }
-
-    /// Delivers what is due within `wait` (including retries whose backoff ends by then), then
-    /// stops. What is left is delivered by the next process that holds the store.
-    pub fn finish(mut self, wait: Duration) {
-        *self.finishing.lock().unwrap_or_else(|p| p.into_inner()) =
-            Some(now_ms().saturating_add(wait.as_millis() as i64));
-        if let Some(t) = self.thread.take() {
-            self.wake.wake_all();
-            let deadline = Instant::now() + wait;
-            while !t.is_finished() && Instant::now() < deadline {
-                std::thread::sleep(Duration::from_millis(5));
-            }
-            self.stop.store(true, Ordering::SeqCst);
-            if t.is_finished() {
-                let _ = t.join();
-            }
-        }
-    }
-}
-
-impl Drop for Dispatcher {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::SeqCst);
-        if self.thread.is_some() {
-            self.wake.wake_all();
-        }
-    }
-}
-
-fn run(store: &Store, specs: &[TriggerSpec], stop: &AtomicBool, finishing: &Mutex<Option<i64>>) {
-    // From seq 0: the first round looks at every trigger's checkpoint.
-    let mut feed = Subscription::after(store, 0);
-    let mut seen = None;
-    let mut next_retry: Option<i64> = None;
-    let mut finished_round = false;
-    while !stop.load(Ordering::SeqCst) {
-        feed.poll();
-        let last = Some(feed.seen());
-        let retry_due = next_retry.is_some_and(|t| now_ms() >= t);
-        let finish_by = *finishing.lock().unwrap_or_else(|p| p.into_inner());
-        if finish_by.is_some() && finished_round && !retry_due {
-            // Only a retry due before the deadline is worth staying for.
-            match next_retry {
-                Some(t) if finish_by.is_some_and(|by| t <= by) => {}
-                _ => return,
-            }
-        }
-        if last != seen || retry_due || (finish_by.is_some() && !finished_round) {
-            seen = last;
-            next_retry = None;
-            for spec in specs {
-                // A store error (the disk, a damaged record) is retried on the next round; the
-                // trigger's state is unchanged, so nothing is skipped.
-                match pass(store, spec, stop) {
-                    Ok(Paused::Backoff(t)) => {
-                        next_retry = Some(next_retry.map_or(t, |n: i64| n.min(t)));
-                    }
-                    Ok(_) => {}
-                    Err(_) => seen = None,
-                }
-            }
-            finished_round = finish_by.is_some();
-        }
-        if finished_round && next_retry.is_none_or(|t| finish_by.is_none_or(|by| t > by)) {
-            // Finishing, and no retry is due before the deadline: leave now, not after a nap.
-            return;
-        }
-        let nap = next_retry
-            .map(|t| Duration::from_millis((t - now_ms()).clamp(1, NAP.as_millis() as i64) as u64))
-            .unwrap_or(NAP);
-        feed.wait(nap);
-    }
-}
-
-/// How one trigger is doing, for `expense triggers` and the TUI's status line.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct Health {
-    /// The trigger's name.
-    pub name: String,
-    /// In the config of the process asking (a trigger removed from config keeps its state and
-    /// dead letters until `expense triggers drop NAME --all`).
-    pub configured: bool,
-    /// The last seq it is done with (`None`: not started yet).
-    pub checkpoint: Option<u64>,
-    /// Records after the checkpoint.
-    pub lag_records: u64,
-    /// Age of the oldest record after the checkpoint, in seconds.
-    pub lag_seconds: i64,
-    /// Records delivered.
-    pub delivered: u64,
-    /// Failed attempts, all time.
-    pub failures: u64,
-    /// Records delivered again after a crash.
-    pub redelivered: u64,
-    /// Failed attempts at the current record.
-    pub attempts: u32,
-    /// The last failure, while the current record keeps failing.
-    pub last_error: Option<String>,
-    /// Dead letters waiting for `retry` or `drop`.
-    pub dead_letters: usize,
-}
-
-impl Health {
-    /// True when the trigger needs a person: its current record is failing or it has dead
-    /// letters.
-    pub fn is_failing(&self) -> bool {
-        self.attempts > 0 || self.dead_letters > 0
-    }
-
-    /// A one-line warning for the status line, e.g. `trigger notify failing (2 attempts): exit
-    /// status 1`.
-    pub fn warning(&self) -> Option<String> {
-        if self.attempts > 0 {
-            Some(format!(
-                "trigger {} failing ({} attempt{}): {}",
-                self.name,
-                self.attempts,
-                if self.attempts == 1 { "" } else { "s" },
-                self.last_error.as_deref().unwrap_or("?")
-            ))
-        } else if self.dead_letters > 0 {
-            Some(format!(
-                "trigger {}: {} dead letter{} (expense triggers)",
-                self.name,
-                self.dead_letters,
-                if self.dead_letters == 1 { "" } else { "s" }
-            ))
-        } else {
-            None
-        }
-    }
-}
-
-/// The health of every trigger in `specs` and of every trigger with state in the store.
-pub fn health(store: &Store, specs: &[TriggerSpec]) -> Result<Vec<Health>, StoreError> {
-    let last = store.last_seq()?;
-    let now = now_ms();
-    let mut states = store.trigger_states()?;
-    let mut names: Vec<String> = specs.iter().map(|s| s.name.clone()).collect();
-    for (name, _) in &states {
-        if !names.contains(name) {
-            names.push(name.clone());
-        }
-    }
-    let mut out = Vec::new();
-    for name in names {
-        let st = states
+        let v: serde_json::Value =
+            serde_json::from_slice(&encode_batch(&many, &rs).expect("encode")).expect("json");
+        let seqs: Vec<u64> = v["Records"]
+            .as_array()
+            .expect("Records")
             .iter()
-            .position(|(n, _)| *n == name)
-            .map(|i| states.swap_remove(i).1);
-        let checkpoint = st.as_ref().map(|s| s.checkpoint);
-        let lag_records = checkpoint.map_or(0, |c| last.saturating_sub(c));
-        let lag_seconds = match checkpoint {
-            Some(c) if lag_records > 0 => store
-                .stream_since(c, 1)?
-                .first()
-                .map_or(0, |r| (now - r.at).max(0) / 1000),
-            _ => 0,
-        };
-        let st = st.unwrap_or_default();
-        out.push(Health {
-            configured: specs.iter().any(|s| s.name == name),
-            dead_letters: store.dead_letters(&name)?.len(),
-            name,
-            checkpoint,
-            lag_records,
-            lag_seconds,
-            delivered: st.delivered,
-            failures: st.failures,
-            redelivered: st.redelivered,
-            attempts: st.attempts,
-            last_error: if st.attempts > 0 { st.last_error } else { None },
-        });
+            .map(|r| {
+                r["dynamodb"]["SequenceNumber"]
+                    .as_str()
+                    .and_then(|s| s.parse().ok())
+            })
+            .collect::<Option<_>>()
+            .expect("seqs");
+        assert_eq!(seqs, [1, 2, 3]);
+        // A batch of one of a batching trigger keeps the batch shape.
+        let v: serde_json::Value =
+            serde_json::from_slice(&encode_batch(&many, &rs[..1]).expect("encode")).expect("json");
+        assert_eq!(v["Records"].as_array().map(Vec::len), Some(1));
     }
-    Ok(out)
-}
-
-/// Delivers dead letter `seq` of `spec` again, now; on success it leaves the list.
-pub fn retry_dead_letter(store: &Store, spec: &TriggerSpec, seq: u64) -> Result<(), String> {
-    let _guard = state_lock();
-    let record = store
-        .stream_since(seq.saturating_sub(1), 1)
-        .map_err(|e| e.to_string())?
-        .into_iter()
-        .find(|r| r.seq == seq)
-        .ok_or_else(|| format!("record {seq} is no longer in the stream"))?;
-    deliver(spec, &record, 1, false)?;
-    store
-        .remove_dead_letter(&spec.name, seq)
-        .map_err(|e| e.to_string())?;
-    let mut st = store
-        .trigger_state(&spec.name)
-        .map_err(|e| e.to_string())?
-        .unwrap_or_default();
-    st.delivered += 1;
-    store
-        .set_trigger_state(&spec.name, &st)
-        .map_err(|e| e.to_string())
-}
-
-/// Removes dead letters of `name` (`seqs` empty: all). Returns how many went.
-pub fn drop_dead_letters(store: &Store, name: &str, seqs: &[u64]) -> Result<usize, StoreError> {
-    let _guard = state_lock();
-    let mut n = 0;
-    if seqs.is_empty() {
-        for d in store.dead_letters(name)? {
-            n += usize::from(store.remove_dead_letter(name, d.seq)?);
-        }
-    } else {
-        for &s in seqs {
-            n += usize::from(store.remove_dead_letter(name, s)?);
-        }
-    }
-    Ok(n)
 }
