@@ -1,11 +1,11 @@
 //! A user trigger as the engine delivers it: a filter over change records (events, origins, a
 //! category, a minimum amount) and a command that receives each matching record as JSON in the
-//! trigger's view. Parsed from `[[trigger]]` in config (`config::trigger`); delivered by
+//! trigger's view and format (plain, or DynamoDB's own). Parsed from `[[trigger]]` in config (`config::trigger`); delivered by
 //! `engine::triggers`. Pure: the filter reads only the record.
 
 use super::category::is_within;
 use super::change::{ChangeRecord, Event, Origin};
-use super::stream::View;
+use super::stream::{Format, StreamSource, View};
 use super::Expense;
 use std::time::Duration;
 
@@ -26,6 +26,11 @@ pub struct TriggerSpec {
     pub origins: Vec<Origin>,
     /// Images in the JSON.
     pub view: View,
+    /// How each record is written (`format = "plain" | "dynamodb"`).
+    pub format: Format,
+    /// The stream the records come from: the region from config (`[stream] region`), the label
+    /// from the store, filled by whoever starts delivering (`engine::stream_format::for_store`).
+    pub source: StreamSource,
     /// Attempts before a record is dead-lettered (at least 1).
     pub max_attempts: u32,
     /// Delay before the first retry; doubled for each further one, at most [`MAX_BACKOFF`].
@@ -90,6 +95,8 @@ mod tests {
             min_amount: None,
             origins: Vec::new(),
             view: View::NewAndOldImages,
+            format: Format::Plain,
+            source: StreamSource::default(),
             max_attempts: 5,
             backoff: Duration::from_millis(100),
             timeout: Duration::from_secs(30),

@@ -39,7 +39,7 @@ pub fn deliver(
     attempt: u32,
     redelivery: bool,
 ) -> Result<(), String> {
-    let mut json = crate::engine::stream_json::record_json(record, spec.view)
+    let mut json = crate::engine::stream_format::trigger_record(spec, record)
         .map_err(|e| format!("cannot encode record {}: {e}", record.seq))?;
     json.push(b'\n');
     let mut child = Command::new("sh")
