@@ -222,7 +222,7 @@ pub fn n_size(mut digits: u64) -> usize {
     if digits == 0 {
         return 1;
     }
-    while digits % 10 == 0 {
+    while digits.is_multiple_of(10) {
         digits /= 10;
     }
     let significant = digits.ilog10() as usize + 1;
