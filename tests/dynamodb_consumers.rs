@@ -247,7 +247,7 @@ fn real_dynamodb_consumers_read_every_kind_of_record() {
 }
 
 #[test]
-fn a_checkpoint_from_another_stream_is_refused_and_prints_nothing() {
+fn a_checkpoint_from_before_a_restore_is_refused_and_prints_nothing() {
     let sb = Sandbox::new();
     add(&sb, &["1", "tea!"]);
     add(&sb, &["2", "tea!"]);
@@ -259,28 +259,45 @@ fn a_checkpoint_from_another_stream_is_refused_and_prints_nothing() {
         .rsplit_once('-')
         .unwrap()
         .0;
+    let (old_label, _) = checkpoint.split_once('/').unwrap();
     let after = lines(&run(&sb, DAY0, &["stream", "--since", checkpoint]));
     assert_eq!(after.len(), 1, "{after:?}");
-    let (label, _) = checkpoint.split_once('/').unwrap();
 
-    let other = "2020-01-01T00:00:00.000/1";
+    // A restore starts a new stream: the old checkpoint means nothing in it.
+    let file = sb.tmp.path().join("b.jsonl");
+    run(&sb, DAY0, &["backup", file.to_str().unwrap()]);
+    run(
+        &sb,
+        DAY0,
+        &["restore", file.to_str().unwrap(), "--force-live"],
+    );
+    let info = String::from_utf8(run(&sb, DAY0, &["stream", "--info"]).stdout).unwrap();
+    let new_label = info.lines().find_map(|l| l.strip_prefix("label ")).unwrap();
+    assert_ne!(new_label, old_label);
     for format in ["plain", "dynamodb"] {
-        let out = sb
-            .cmd(&["stream", "--format", format, "--since", other])
-            .output()
-            .unwrap();
-        assert_eq!(out.status.code(), Some(1));
-        assert!(out.stdout.is_empty(), "printed records");
-        let err = String::from_utf8_lossy(&out.stderr);
-        for needle in [
-            "from stream 2020-01-01T00:00:00.000",
-            &format!("this store's stream is {label}"),
-            "a restore started a new stream",
-            "ExpiredIteratorException",
-        ] {
-            assert!(err.contains(needle), "{needle:?} not in {err}");
+        for extra in [&[][..], &["--allow-gaps"][..]] {
+            let mut args = vec!["stream", "--format", format, "--since", checkpoint];
+            args.extend_from_slice(extra);
+            let out = sb.cmd(&args).env("EXPENSE_NOW", DAY0).output().unwrap();
+            assert_eq!(out.status.code(), Some(1), "{args:?}");
+            assert!(out.stdout.is_empty(), "{args:?} printed records");
+            let err = String::from_utf8_lossy(&out.stderr);
+            for needle in [
+                format!("from stream {old_label}"),
+                format!("this store's stream is {new_label}"),
+                "a restore started a new stream".to_string(),
+                "ExpiredIteratorException".to_string(),
+            ] {
+                assert!(err.contains(&needle), "{needle:?} not in {err}");
+            }
         }
     }
+    // The new stream's own checkpoints work.
+    let since = format!("{new_label}/0");
+    assert_eq!(
+        lines(&run(&sb, DAY0, &["stream", "--since", &since])).len(),
+        2
+    );
     let bad = sb.cmd(&["stream", "--since", "x/y"]).output().unwrap();
     assert_eq!(bad.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("a checkpoint is LABEL/SEQ"));
