@@ -76,3 +76,96 @@ pub fn trigger_record(spec: &TriggerSpec, r: &ChangeRecord) -> serde_json::Resul
     RecordWriter::new(spec.format, spec.view, &spec.source).write(&mut buf, &r.view())?;
     Ok(buf)
 }
+
+/// A batch of records as a Lambda receives it, `{"Records":[...]}` (without the newline), in
+/// trigger `spec`'s format and view: what a trigger with a batch size hands its command.
+pub fn trigger_batch(spec: &TriggerSpec, records: &[ChangeRecord]) -> serde_json::Result<Vec<u8>> {
+    let writer = RecordWriter::new(spec.format, spec.view, &spec.source);
+    let mut buf = Vec::with_capacity(16 + 768 * records.len());
+    buf.extend_from_slice(b"{\"Records\":[");
+    for (i, r) in records.iter().enumerate() {
+        if i > 0 {
+            buf.push(b',');
+        }
+        writer.write(&mut buf, &r.view())?;
+    }
+    buf.extend_from_slice(b"]}");
+    Ok(buf)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{Draft, Expense, ExpenseId};
+    use crate::store::{Event, Origin};
+    use serde_json::Value;
+
+    fn spec(format: Format) -> TriggerSpec {
+        TriggerSpec {
+            name: "t".into(),
+            command: "cat".into(),
+            events: Vec::new(),
+            category: None,
+            min_amount: None,
+            origins: Vec::new(),
+            view: View::NewAndOldImages,
+            format,
+            source: StreamSource {
+                region: "local".into(),
+                label: "2026-12-01T10:00:00.000".into(),
+            },
+            max_attempts: 1,
+            backoff: std::time::Duration::from_secs(1),
+            timeout: std::time::Duration::from_secs(1),
+        }
+    }
+
+    fn record(seq: u64) -> ChangeRecord {
+        let e = Expense {
+            id: ExpenseId(u128::from(seq)),
+            draft: Draft::sample(
+                chrono::NaiveDate::from_ymd_opt(2026, 12, 1).unwrap(),
+                1250,
+                "food",
+                "Lidl",
+            ),
+            created: 0,
+            updated: 0,
+            version: 1,
+        };
+        ChangeRecord {
+            seq,
+            event: Event::Insert,
+            at: 0,
+            origin: Origin::User,
+            id: e.id,
+            old: None,
+            new: Some(e),
+            batch: None,
+            old_trash: None,
+            new_trash: None,
+        }
+    }
+
+    #[test]
+    fn a_batch_is_the_lambda_event_of_the_single_records() {
+        let records = [record(1), record(2), record(3)];
+        for format in Format::ALL {
+            let spec = spec(format);
+            let batch: Value =
+                serde_json::from_slice(&trigger_batch(&spec, &records).unwrap()).unwrap();
+            let singles: Vec<Value> = records
+                .iter()
+                .map(|r| serde_json::from_slice(&trigger_record(&spec, r).unwrap()).unwrap())
+                .collect();
+            assert_eq!(batch, serde_json::json!({ "Records": singles }));
+            let want = match format {
+                Format::Plain => "expense-tracker",
+                Format::DynamoDb => "aws:dynamodb",
+            };
+            assert_eq!(batch["Records"][2]["eventSource"], want);
+        }
+        let empty = trigger_batch(&spec(Format::DynamoDb), &[]).unwrap();
+        assert_eq!(empty, br#"{"Records":[]}"#);
+    }
+}
