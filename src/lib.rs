@@ -20,7 +20,8 @@
 //!             holder.rs (take and release the store, written once)
 //! engine/     runs against an open Store, knows no terminal, socket or clap: Engine::execute
 //!             (Effect -> Answers), the ledger's pages, the review query, budget alerts, the
-//!             stream's JSON records, user triggers, feed.rs (one change feed after commit)
+//!             stream's record formats (plain, DynamoDB's), user triggers, feed.rs (one change
+//!             feed after commit)
 //! store/      sled and nothing above it touches sled: open, write (the floor), undo, query,
 //!             tables.rs (the schema document), migrate.rs, stream, feed, trash, backup/, check/
 //! domain/     the nouns every layer shares: money, expense, period, quick grammar, validation,

@@ -1,10 +1,12 @@
-//! `expense stream [--since SEQ|latest|TIME] [--follow] [--view ...]`: the change stream as
-//! NDJSON, one record a line, shaped like a DynamoDB Streams record so existing tooling and
-//! habits carry over. With `--follow` it keeps printing what any session writes.
+//! `expense stream [--since SEQ|LABEL/SEQ|latest|TIME] [--follow] [--view ...] [--format
+//! plain|dynamodb]`: the change stream as NDJSON, one record a line, shaped like a DynamoDB
+//! Streams record (plain, the default) or exactly as DynamoDB Streams hands one to a Lambda
+//! (`dynamodb`). With `--follow` it keeps printing what any session writes.
 
 use super::Ctx;
+use crate::domain::stream::Format;
 use crate::engine::feed::Subscription;
-use crate::engine::stream_json::write_record;
+use crate::engine::stream_format::{source_of, RecordWriter};
 pub use crate::engine::stream_json::View;
 use crate::store::Store;
 use chrono::{NaiveDate, NaiveDateTime, TimeZone};
@@ -22,10 +24,11 @@ const CANCEL_EVERY: Duration = Duration::from_millis(200);
 /// Options of `expense stream`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Where to start: a sequence number (records after it), `latest` (only new ones), or a
-    /// time (`2026-11-20 14:03:00`, `2026-11-20T14:03:00`, `2026-11-20`; local time). Default:
-    /// the oldest record.
-    #[arg(long, value_name = "SEQ|latest|TIME")]
+    /// Where to start: a sequence number (records after it), a checkpoint `LABEL/SEQ` (the
+    /// same, and refused when the store's stream has another label: a restore started a new
+    /// stream), `latest` (only new ones), or a time (`2026-11-20 14:03:00`,
+    /// `2026-11-20T14:03:00`, `2026-11-20`; local time). Default: the oldest record.
+    #[arg(long, value_name = "SEQ|LABEL/SEQ|latest|TIME")]
     pub since: Option<String>,
     /// Keep printing new records, written by any session, until interrupted.
     #[arg(long, short)]
@@ -42,6 +45,11 @@ pub struct Args {
     /// Images to include.
     #[arg(long, default_value = "new_and_old_images", value_parser = view_parser())]
     pub view: View,
+    /// `plain`: keys and images as `list --json` rows; `dynamodb`: exactly as DynamoDB Streams
+    /// hands records to a Lambda (AttributeValue maps, awsRegion from `[stream] region`,
+    /// eventSourceARN with the stream label).
+    #[arg(long, default_value = "plain", value_parser = format_parser())]
+    pub format: Format,
 }
 
 /// Prints the records; with `--follow`, forever (until the caller goes away).
@@ -55,8 +63,25 @@ pub fn run(ctx: &mut Ctx, args: &Args) -> Result<()> {
     if args.info {
         return info(ctx, &store);
     }
+    let source = source_of(&store, &ctx.config.stream_region)?;
+    let since = match since {
+        Since::Checkpoint(label, seq) if label == source.label => Since::Seq(seq),
+        Since::Checkpoint(label, seq) => {
+            // Like DynamoDB's ExpiredIteratorException: sequence numbers of another stream say
+            // nothing about this one, so no `--allow-gaps` reads on from them.
+            let label = crate::domain::text::inert(&label);
+            return Err(eyre!(
+                "--since {label}/{seq}: that checkpoint is from stream {label}, but this store's \
+                 stream is {} (a restore started a new stream, numbered from 1 again; like \
+                 DynamoDB's ExpiredIteratorException). Read the new stream from its start \
+                 (--since 0) or from now on (--since latest)",
+                source.label
+            ));
+        }
+        other => other,
+    };
     let mut after = match since {
-        Since::Seq(s) => s,
+        Since::Seq(s) | Since::Checkpoint(_, s) => s,
         Since::Latest => store.last_seq()?,
         Since::Time(ms) => first_at_or_after(&store, ms)?.saturating_sub(1),
     };
@@ -94,12 +119,13 @@ pub fn run(ctx: &mut Ctx, args: &Args) -> Result<()> {
     // Records are encoded into one buffer and written a page at a time: many small writes
     // through `ctx.out` cost more than the encoding.
     let mut buf: Vec<u8> = Vec::with_capacity(OUT_PAGE + 4096);
-    let images = crate::engine::stream_json::images(args.view);
+    let writer = RecordWriter::new(args.format, args.view, &source);
+    let images = writer.images();
     loop {
         let mut count = 0usize;
         let out = &mut ctx.out;
         let last = store.visit_stream(after, BATCH, images, |r| -> Result<()> {
-            write_record(&mut buf, r, args.view)?;
+            writer.write(&mut buf, r)?;
             buf.push(b'\n');
             count += 1;
             if buf.len() >= OUT_PAGE {
@@ -146,6 +172,8 @@ fn info(ctx: &mut Ctx, store: &Store) -> Result<()> {
 
 enum Since {
     Seq(u64),
+    /// `LABEL/SEQ`: a seq of the stream labelled LABEL.
+    Checkpoint(String, u64),
     Latest,
     /// Unix ms.
     Time(i64),
@@ -154,6 +182,17 @@ enum Since {
 fn parse_since(text: &str) -> Result<Since> {
     if let Ok(seq) = text.parse::<u64>() {
         return Ok(Since::Seq(seq));
+    }
+    // Times never hold a `/`; a label is `YYYY-MM-DDTHH:MM:SS.mmm`.
+    if let Some((label, seq)) = text.rsplit_once('/') {
+        return match seq.parse::<u64>() {
+            Ok(seq) if !label.is_empty() => Ok(Since::Checkpoint(label.to_string(), seq)),
+            _ => Err(eyre!(
+                "--since '{}': a checkpoint is LABEL/SEQ, like 2026-11-20T14:03:00.000/42 \
+                 (`expense stream --info` prints the label)",
+                crate::domain::text::inert(text)
+            )),
+        };
     }
     let t = text.trim();
     let naive = NaiveDateTime::parse_from_str(t, "%Y-%m-%d %H:%M:%S")
@@ -199,6 +238,13 @@ fn first_at_or_after(store: &Store, ms: i64) -> Result<u64> {
         }
     }
     Ok(lo)
+}
+
+/// `--format`: `plain` or `dynamodb`, listed in `--help`.
+fn format_parser() -> impl clap::builder::TypedValueParser<Value = Format> {
+    use clap::builder::{PossibleValuesParser, TypedValueParser};
+    PossibleValuesParser::new(Format::ALL.map(Format::name))
+        .map(|s| Format::parse(&s).unwrap_or_default())
 }
 
 /// `--view`: the four DynamoDB view names (kebab-case accepted too), listed in `--help`.

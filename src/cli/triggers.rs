@@ -159,6 +159,9 @@ fn spec<'c>(ctx: &'c Ctx, name: &str) -> Result<&'c triggers::TriggerSpec> {
 fn retry(ctx: &mut Ctx, name: &str, seqs: &[u64]) -> Result<()> {
     let spec = spec(ctx, name)?.clone();
     let store = ctx.store()?;
+    // Records name the stream they come from: this store's label.
+    let spec =
+        crate::engine::stream_format::for_store(&store, std::slice::from_ref(&spec))?.remove(0);
     let letters = store.dead_letters(name)?;
     let chosen: Vec<u64> = if seqs.is_empty() {
         letters.iter().map(|d| d.seq).collect()

@@ -50,6 +50,10 @@ impl Config {
             self.stream_keep_days =
                 parse_count(&v, 0).map_err(|e| eyre!("EXPENSE_STREAM_KEEP_DAYS='{v}': {e}"))?;
         }
+        if let Some(v) = env("EXPENSE_STREAM_REGION") {
+            self.stream_region = crate::domain::stream::check_region(&v)
+                .map_err(|e| eyre!("EXPENSE_STREAM_REGION: {e}"))?;
+        }
         if let Some(v) = env("EXPENSE_BACKUP_DIR") {
             self.backup.dir = (!v.is_empty()).then(|| PathBuf::from(v));
         }

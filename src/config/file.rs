@@ -39,6 +39,7 @@ struct ConfigFile {
 #[serde(deny_unknown_fields)]
 struct StreamFile {
     keep_days: Option<i64>,
+    region: Option<String>,
 }
 
 /// `[backup]` as written.
@@ -217,13 +218,18 @@ impl Config {
                 self.backup.dir = Some(d);
             }
         }
-        if let Some(n) = file.stream.and_then(|st| st.keep_days) {
+        let stream = file.stream.unwrap_or_default();
+        if let Some(n) = stream.keep_days {
             self.stream_keep_days = check_count(n, 0).map_err(|e| {
                 eyre!(
                     "{}: stream.keep_days: {e} (0 keeps everything)",
                     path.display()
                 )
             })?;
+        }
+        if let Some(r) = stream.region {
+            self.stream_region = crate::domain::stream::check_region(&r)
+                .map_err(|e| eyre!("{}: stream.region: {e}", path.display()))?;
         }
         if let Some(import) = file.import {
             let at = |key: &str, e: &dyn std::fmt::Display| {

@@ -72,6 +72,9 @@ pub struct Config {
     /// days are trimmed by the process holding the store, at open (see `store/retention.rs`);
     /// 0 (the default) keeps everything.
     pub stream_keep_days: u32,
+    /// `[stream] region` (`EXPENSE_STREAM_REGION`): `awsRegion` and the region of
+    /// `eventSourceARN` in the DynamoDB record format; default `local`.
+    pub stream_region: String,
 }
 
 /// `[backup]` settings: automatic backups taken by the process that holds the store.
@@ -108,6 +111,7 @@ impl Default for Config {
             trash_days: 30,
             backup: BackupConfig::default(),
             stream_keep_days: 0,
+            stream_region: crate::domain::stream::DEFAULT_REGION.to_string(),
         }
     }
 }
@@ -147,6 +151,10 @@ impl Config {
             }
         }
         cfg.apply_env(env)?;
+        // Every trigger's records name the one region, known only now.
+        for t in &mut cfg.triggers {
+            t.source.region = cfg.stream_region.clone();
+        }
         Ok(cfg)
     }
 }
@@ -227,6 +235,36 @@ mod tests {
         let bad = |k: &str| (k == "EXPENSE_BACKUP_KEEP").then(|| "many".to_string());
         let e = Config::load(None, &bad).unwrap_err().to_string();
         assert!(e.contains("EXPENSE_BACKUP_KEEP='many'"), "{e}");
+    }
+
+    #[test]
+    fn stream_region_from_file_and_environment_reaches_the_triggers() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.toml");
+        assert_eq!(Config::load(None, &no_env).unwrap().stream_region, "local");
+        std::fs::write(
+            &path,
+            "[stream]\nregion = 'eu-west-1'\n[[trigger]]\nname = 't'\ncommand = 'cat'\n",
+        )
+        .unwrap();
+        let cfg = Config::load(Some(dir.path()), &no_env).unwrap();
+        assert_eq!(cfg.stream_region, "eu-west-1");
+        assert_eq!(cfg.triggers[0].source.region, "eu-west-1");
+        let env = |k: &str| (k == "EXPENSE_STREAM_REGION").then(|| "us-east-2".to_string());
+        let cfg = Config::load(Some(dir.path()), &env).unwrap();
+        assert_eq!(cfg.triggers[0].source.region, "us-east-2");
+        std::fs::write(&path, "[stream]\nregion = 'EU West'\n").unwrap();
+        let e = format!("{:#}", Config::load(Some(dir.path()), &no_env).unwrap_err());
+        assert!(
+            e.contains("stream.region: 'EU West' is not a region name"),
+            "{e}"
+        );
+        let env = |k: &str| (k == "EXPENSE_STREAM_REGION").then(String::new);
+        let e = format!("{:#}", Config::load(None, &env).unwrap_err());
+        assert!(
+            e.contains("EXPENSE_STREAM_REGION: '' is not a region name"),
+            "{e}"
+        );
     }
 
     #[test]

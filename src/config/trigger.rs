@@ -17,13 +17,14 @@
 //! batch_size = 100                   # records per run (1..=10000); above 1: {"Records": [...]}
 //! batch_window_ms = 500              # wait this long to fill a batch (or batch_window, in s)
 //! max_record_age = 3600              # seconds; older records are dead-lettered, not run
+//! format = "dynamodb"                # plain (default) | dynamodb: as DynamoDB Streams hands a Lambda
 //! max_attempts = 5                   # then the batch is dead-lettered
 //! backoff_ms = 1000                  # first retry delay, doubled each time (capped at 5 min)
 //! timeout_secs = 30                  # a command running longer is killed (a failure)
 //! ```
 
 use crate::domain::change::{Event, Origin};
-use crate::domain::stream::View;
+use crate::domain::stream::{Format, StreamSource, View};
 use crate::domain::trigger::{Field, TriggerSpec, MAX_BACKOFF, MAX_BATCH, MIN_SCALE};
 use crate::domain::{money, Currency, Kind};
 use serde::Deserialize;
@@ -58,6 +59,7 @@ pub struct TriggerFile {
     batch_window_ms: Option<i64>,
     batch_window: Option<i64>,
     max_record_age: Option<i64>,
+    format: Option<String>,
     max_attempts: Option<i64>,
     backoff_ms: Option<i64>,
     timeout_secs: Option<i64>,
@@ -144,6 +146,15 @@ impl TriggerFile {
                 })
             })
             .collect::<Result<_, _>>()?;
+        let format = match &self.format {
+            Some(f) => Format::parse(f).ok_or_else(|| {
+                format!(
+                    "format: '{}' is not plain or dynamodb",
+                    crate::domain::text::inert(f)
+                )
+            })?,
+            None => Format::Plain,
+        };
         let positive = |key: &str, v: Option<i64>, default: u64, max: u64| match v {
             None => Ok(default),
             Some(n) if n >= 1 && n as u64 <= max => Ok(n as u64),
@@ -196,6 +207,10 @@ impl TriggerFile {
             batch_size: positive("batch_size", self.batch_size, 1, MAX_BATCH as u64)? as usize,
             batch_window,
             max_record_age,
+            format,
+            // The region is set once the whole config is read (`[stream] region` may come
+            // later or from the environment); the label when delivery starts.
+            source: StreamSource::default(),
             max_attempts: positive("max_attempts", self.max_attempts, 5, 100)? as u32,
             backoff: Duration::from_millis(positive(
                 "backoff_ms",
@@ -259,7 +274,12 @@ mod tests {
     #[test]
     fn config_is_checked_key_by_key() {
         let s = spec("name = 'a'\ncommand = 'cat'").unwrap();
-        assert_eq!((s.max_attempts, s.view), (5, View::NewAndOldImages));
+        assert_eq!(
+            (s.max_attempts, s.view, s.format),
+            (5, View::NewAndOldImages, Format::Plain)
+        );
+        let d = spec("name = 'a'\ncommand = 'cat'\nformat = 'DynamoDB'").unwrap();
+        assert_eq!(d.format, Format::DynamoDb);
         for (bad, want) in [
             ("name = 'a b'\ncommand = 'x'", "name 'a b'"),
             ("name = 'a'\ncommand = ' '", "command: empty"),
@@ -276,6 +296,10 @@ mod tests {
                 "min_amount:",
             ),
             ("name = 'a'\ncommand = 'x'\nview = 'all'", "view: 'all'"),
+            (
+                "name = 'a'\ncommand = 'x'\nformat = 'kinesis'",
+                "format: 'kinesis' is not plain or dynamodb",
+            ),
             (
                 "name = 'a'\ncommand = 'x'\nmax_attempts = 0",
                 "max_attempts: 0",

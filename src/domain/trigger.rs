@@ -2,13 +2,13 @@
 //! category, a minimum amount, payee, tags, kind, and which fields changed between the old and
 //! the new image), how records are grouped into runs (`batch_size`, `batch_window`), how old a
 //! record may be before it is dead-lettered instead of delivered (`max_record_age`), and a
-//! command that receives the records as JSON in the trigger's view. Parsed from `[[trigger]]` in
-//! config (`config::trigger`); delivered by `engine::triggers`. Pure: the filter reads only the
-//! record.
+//! command that receives the records as JSON in the trigger's view and format (plain, or
+//! DynamoDB's own). Parsed from `[[trigger]]` in config (`config::trigger`); delivered by
+//! `engine::triggers`. Pure: the filter reads only the record.
 
 use super::category::is_within;
 use super::change::{ChangeRecord, Event, Origin};
-use super::stream::View;
+use super::stream::{Format, StreamSource, View};
 use super::{Expense, Kind};
 use std::time::Duration;
 
@@ -44,6 +44,11 @@ pub struct TriggerSpec {
     pub batch_window: Duration,
     /// Records older than this when they come up for delivery are dead-lettered instead.
     pub max_record_age: Option<Duration>,
+    /// How each record is written (`format = "plain" | "dynamodb"`).
+    pub format: Format,
+    /// The stream the records come from: the region from config (`[stream] region`), the label
+    /// from the store, filled by whoever starts delivering (`engine::stream_format::for_store`).
+    pub source: StreamSource,
     /// Attempts before a batch is dead-lettered (at least 1).
     pub max_attempts: u32,
     /// Delay before the first retry; doubled for each further one, at most [`MAX_BACKOFF`].
@@ -161,6 +166,8 @@ impl TriggerSpec {
             batch_size: 1,
             batch_window: Duration::ZERO,
             max_record_age: None,
+            format: Format::Plain,
+            source: StreamSource::default(),
             max_attempts: 5,
             backoff: Duration::from_secs(1),
             timeout: Duration::from_secs(30),

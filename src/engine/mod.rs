@@ -9,6 +9,8 @@
 pub mod alerts;
 pub mod feed;
 pub mod review;
+pub mod stream_dynamodb;
+pub mod stream_format;
 pub mod stream_json;
 pub mod triggers;
 pub mod window;

@@ -1,7 +1,9 @@
-//! The change stream's record formats: one record as the JSON line `expense stream` prints and
-//! user triggers receive, shaped like a DynamoDB Streams record so existing tooling and habits
-//! carry over. Written by hand for speed (200k+ records a second); a property test holds it to
-//! the serde shapes. Knows no command line: `cli::stream` and the triggers choose the view.
+//! The plain record format (the default): one record as the JSON line `expense stream` prints and
+//! user triggers receive, shaped like a DynamoDB Streams record (its envelope, with keys and
+//! images as plain `list --json` rows) so existing tooling and habits carry over; the exact
+//! DynamoDB format is `stream_dynamodb.rs`, and `stream_format.rs` chooses. Written by hand for
+//! speed (200k+ records a second); a property test holds it to the serde shapes. Knows no
+//! command line: `cli::stream` and the triggers choose the view.
 
 use crate::domain::money::push_plain;
 pub use crate::domain::stream::View;
@@ -17,24 +19,44 @@ pub fn images(view: View) -> Images {
     }
 }
 
-/// One record as the JSON `expense stream` prints (without the newline); triggers send the same.
-pub fn record_json(r: &ChangeRecord, view: View) -> serde_json::Result<Vec<u8>> {
+/// One record of the stream labelled `label` as the JSON `expense stream` prints (without the
+/// newline); triggers send the same.
+pub fn record_json(r: &ChangeRecord, label: &str, view: View) -> serde_json::Result<Vec<u8>> {
     let mut buf = Vec::with_capacity(512);
-    write_record(&mut buf, &r.view(), view)?;
+    write_record(&mut buf, label, &r.view(), view)?;
     Ok(buf)
 }
 
-/// Appends one record, DynamoDB Streams style, to `buf` (no newline): `eventID`, `eventName`,
+/// Appends one record of the stream labelled `label`, DynamoDB Streams style, to `buf` (no
+/// newline): `eventID` (`LABEL/SEQ-ULID`: unique across restores, and the part before the last
+/// `-` is a checkpoint `expense stream --since` takes), `eventName`,
 /// `eventVersion`, `eventSource`, `origin`, and `dynamodb` with `ApproximateCreationDateTime`
 /// (seconds), `Keys`, the images of `view` (each shaped like `list --json`'s rows), a fixed-width
 /// `SequenceNumber` (so the strings sort like the numbers, as DynamoDB's do) and
 /// `StreamViewType`. Written by hand rather than through serde structs: this runs 200k+ times a
 /// second, and per-record strings were most of the cost; a test holds it to the serde shapes.
-pub fn write_record(buf: &mut Vec<u8>, r: &ChangeView<'_>, view: View) -> serde_json::Result<()> {
+pub fn write_record(
+    buf: &mut Vec<u8>,
+    label: &str,
+    r: &ChangeView<'_>,
+    view: View,
+) -> serde_json::Result<()> {
     let mut id_text = [0u8; 26];
     let id = r.id.encode(&mut id_text).as_bytes();
     let mut num = itoa::Buffer::new();
-    buf.extend_from_slice(b"{\"eventID\":\"");
+    buf.extend_from_slice(b"{\"eventID\":");
+    // A label is `YYYY-MM-DDTHH:MM:SS.mmm`; anything else is quoted properly, slowly.
+    if label
+        .bytes()
+        .all(|b| b.is_ascii_graphic() && b != b'"' && b != b'\\')
+    {
+        buf.push(b'"');
+        buf.extend_from_slice(label.as_bytes());
+    } else {
+        let quoted = serde_json::to_vec(label)?;
+        buf.extend_from_slice(&quoted[..quoted.len() - 1]);
+    }
+    buf.push(b'/');
     buf.extend_from_slice(num.format(r.seq).as_bytes());
     buf.push(b'-');
     buf.extend_from_slice(id);
@@ -100,7 +122,7 @@ fn write_image(buf: &mut Vec<u8>, id: &[u8], e: &ExpenseView<'_>) -> serde_json:
 }
 
 /// `YYYY-MM-DD`, as chrono's `%Y-%m-%d` writes it.
-fn push_date(buf: &mut Vec<u8>, d: NaiveDate) {
+pub(super) fn push_date(buf: &mut Vec<u8>, d: NaiveDate) {
     let (y, m, day) = (d.year(), d.month(), d.day());
     if !(0..=9999).contains(&y) {
         buf.extend_from_slice(d.format("%Y-%m-%d").to_string().as_bytes());
@@ -153,6 +175,8 @@ mod tests {
         }
     }
 
+    const LABEL: &str = "2026-12-01T10:00:00.000";
+
     /// What the serde shapes give for a record: the contract the hand-written JSON keeps.
     fn expected(r: &ChangeRecord, view: View) -> Value {
         let mut body = serde_json::Map::new();
@@ -171,7 +195,7 @@ mod tests {
         body.insert("SequenceNumber".into(), json!(format!("{:020}", r.seq)));
         body.insert("StreamViewType".into(), json!(view.name()));
         json!({
-            "eventID": format!("{}-{}", r.seq, r.id),
+            "eventID": format!("{LABEL}/{}-{}", r.seq, r.id),
             "eventName": r.event.to_string(),
             "eventVersion": "1.1",
             "eventSource": "expense-tracker",
@@ -211,10 +235,38 @@ mod tests {
                 new_trash: None,
             };
             for view in [View::KeysOnly, View::NewImage, View::OldImage, View::NewAndOldImages] {
-                let bytes = record_json(&r, view).unwrap();
+                let bytes = record_json(&r, LABEL, view).unwrap();
                 let parsed: Value = serde_json::from_slice(&bytes).unwrap();
                 prop_assert_eq!(parsed, expected(&r, view));
             }
+        }
+    }
+
+    #[test]
+    fn event_ids_carry_the_label_quoted_whatever_it_holds() {
+        let e = expense(
+            7,
+            NaiveDate::from_ymd_opt(2026, 3, 4).unwrap(),
+            5,
+            Currency::EUR,
+            "x",
+        );
+        let r = ChangeRecord {
+            seq: 9,
+            event: Event::Insert,
+            at: 0,
+            origin: Origin::User,
+            id: e.id,
+            old: None,
+            new: Some(e.clone()),
+            batch: None,
+            old_trash: None,
+            new_trash: None,
+        };
+        for label in [LABEL, "odd \"label\"\\", ""] {
+            let v: Value =
+                serde_json::from_slice(&record_json(&r, label, View::KeysOnly).unwrap()).unwrap();
+            assert_eq!(v["eventID"], format!("{label}/9-{}", e.id));
         }
     }
 

@@ -72,7 +72,10 @@ impl Holder {
         let _ = store.trim_stream_days(setup.stream_keep_days, now);
         // Without a socket (a path too long for one) the store still works for this process.
         let server = Server::start(store.clone(), sock, runner).ok();
-        let dispatcher = Dispatcher::start(store.clone(), setup.triggers.clone());
+        // The triggers' records name this store's stream (best effort, like every step here).
+        let triggers = crate::engine::stream_format::for_store(&store, &setup.triggers);
+        let triggers = triggers.unwrap_or_else(|_| setup.triggers.clone());
+        let dispatcher = Dispatcher::start(store.clone(), triggers);
         Holder {
             store,
             server,

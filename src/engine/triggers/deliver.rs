@@ -15,23 +15,14 @@ const STDERR_TAIL: usize = 300;
 /// as `expense stream` prints it (what triggers always received), above 1
 /// `{"Records": [...]}` as a Lambda receives a DynamoDB Streams batch. One line either way.
 pub fn encode_batch(spec: &TriggerSpec, records: &[ChangeRecord]) -> Result<Vec<u8>, String> {
-    let encode = |r: &ChangeRecord| {
-        crate::engine::stream_json::record_json(r, spec.view)
-            .map_err(|e| format!("cannot encode record {}: {e}", r.seq))
-    };
+    use crate::engine::stream_format::{trigger_batch, trigger_record};
     let mut out = match records {
-        [one] if spec.batch_size == 1 => encode(one)?,
-        _ => {
-            let mut buf = b"{\"Records\":[".to_vec();
-            for (i, r) in records.iter().enumerate() {
-                if i > 0 {
-                    buf.push(b',');
-                }
-                buf.extend_from_slice(&encode(r)?);
-            }
-            buf.extend_from_slice(b"]}");
-            buf
-        }
+        [one] if spec.batch_size == 1 => trigger_record(spec, one)
+            .map_err(|e| format!("cannot encode record {}: {e}", one.seq))?,
+        _ => trigger_batch(spec, records).map_err(|e| {
+            let first = records.first().map_or(0, |r| r.seq);
+            format!("cannot encode the batch from record {first}: {e}")
+        })?,
     };
     out.push(b'\n');
     Ok(out)

@@ -1,0 +1,574 @@
+//! The DynamoDB record format: one change record exactly as DynamoDB Streams hands it to a Lambda
+//! (`expense stream --format dynamodb`, `format = "dynamodb"` on a trigger), so boto3's
+//! `TypeDeserializer`, aws-lambda-powertools (`DynamoDBStreamEvent`, `DynamoDBStreamModel`) and
+//! `@aws-sdk/util-dynamodb`'s `unmarshall` read it as they read AWS's (`tests/py/consume_stream.py`
+//! proves it in CI). Hand-written like the plain format (`stream_json.rs`), for the same reason:
+//! it runs hundreds of thousands of times a second.
+//!
+//! ```json
+//! {"eventID":"5c1f…(32 hex)","eventName":"MODIFY","eventVersion":"1.1",
+//!  "eventSource":"aws:dynamodb","awsRegion":"local",
+//!  "dynamodb":{"ApproximateCreationDateTime":1764583200,"Keys":{"id":{"S":"01KB…"}},
+//!   "NewImage":{"id":{"S":"01KB…"},"date":{"S":"2026-11-30"},"amount":{"N":"13.00"},…},
+//!   "OldImage":{…},"SequenceNumber":"000000000000000000003","SizeBytes":231,
+//!   "StreamViewType":"NEW_AND_OLD_IMAGES"},
+//!  "eventSourceARN":"arn:aws:dynamodb:local:000000000000:table/expenses/stream/2026-12-01T10:00:00.000",
+//!  "origin":"user"}
+//! ```
+//!
+//! Choices, each where AWS leaves room:
+//! - `eventID`: 32 hex digits like AWS's, a digest of the stream label and the sequence number
+//!   ([`event_id`]): never repeated within a stream and, but for a 64-bit hash collision of two
+//!   labels, not across restores either (each restore has a new label).
+//! - Images: `id`, `date` (`YYYY-MM-DD`), `currency`, `category`, `payee`, `note`, `kind` as `S`
+//!   (empty strings included: DynamoDB allows them outside keys), `amount` as `N` in the
+//!   currency's minor-unit scale (`"12.50"`, `"1000"` for JPY, `"0.005"` for KWD: a Decimal
+//!   equal to `list --json`'s amount), `tags` as `SS` (left out when empty, as DynamoDB has no
+//!   empty sets), `version` as `N`. An image in the trash adds `deleted_at` and `expires_at` as
+//!   `N` Unix **seconds** (DynamoDB's TTL attribute unit; `expires_at` rounded up, so a consumer
+//!   never sees an item as expired before we expire it).
+//! - `SequenceNumber`: the seq zero-padded to 21 digits (AWS's length), so text order is seq
+//!   order; `SizeBytes`: DynamoDB's item-size rule over `Keys` and the images written (see
+//!   [`n_size`]), which gives AWS's own documented examples exactly.
+//! - `userIdentity {"type": "Service", "principalId": "dynamodb.amazonaws.com"}` on a REMOVE by
+//!   TTL expiry (origin `ttl`), as AWS marks its TTL deletions.
+//! - `origin` (who caused the change: `user`, `import`, `undo`, ...) is one top-level field AWS
+//!   does not send. Consumers ignore unknown fields (pydantic models, powertools' model among
+//!   them, default to `extra="ignore"`; the consumer test parses records that carry it), and
+//!   keeping it out of the images keeps them equal to the item.
+
+use super::stream_json::push_date;
+use crate::domain::money::push_plain;
+use crate::domain::stream::{StreamSource, View};
+use crate::domain::trash::TrashMark;
+use crate::domain::ExpenseView;
+use crate::store::{ChangeView, Event, Origin};
+
+/// The table name in `eventSourceARN`.
+pub const TABLE: &str = "expenses";
+/// The account in `eventSourceARN` (AWS's documentation uses the same zeros for "not an account").
+pub const ACCOUNT: &str = "000000000000";
+/// Digits of `SequenceNumber`.
+const SEQ_DIGITS: usize = 21;
+
+/// Writes records of one stream in the DynamoDB format; built once per stream and view, so the
+/// parts every record shares are encoded once.
+#[derive(Debug, Clone)]
+pub struct DynamoDbWriter {
+    view: View,
+    /// From the end of `eventName` to the value of `ApproximateCreationDateTime`.
+    middle: Vec<u8>,
+    /// `,"eventSourceARN":"arn:…"`.
+    arn: Vec<u8>,
+    /// A hash of the stream label, the seed of every `eventID`.
+    label_hash: u64,
+}
+
+impl DynamoDbWriter {
+    /// A writer for records of `source`'s stream, with the images of `view`.
+    pub fn new(view: View, source: &StreamSource) -> DynamoDbWriter {
+        let quoted = |s: &str| serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into());
+        let middle = format!(
+            "\",\"eventVersion\":\"1.1\",\"eventSource\":\"aws:dynamodb\",\"awsRegion\":{},\
+             \"dynamodb\":{{\"ApproximateCreationDateTime\":",
+            quoted(&source.region)
+        );
+        let arn = format!(
+            ",\"eventSourceARN\":{}",
+            quoted(&stream_arn(&source.region, &source.label))
+        );
+        DynamoDbWriter {
+            view,
+            middle: middle.into_bytes(),
+            arn: arn.into_bytes(),
+            label_hash: fnv1a(source.label.as_bytes()),
+        }
+    }
+
+    /// Appends one record to `buf` (no newline).
+    pub fn write(&self, buf: &mut Vec<u8>, r: &ChangeView<'_>) -> serde_json::Result<()> {
+        let mut id_text = [0u8; 26];
+        let id = r.id.encode(&mut id_text).as_bytes();
+        let mut num = itoa::Buffer::new();
+        buf.extend_from_slice(b"{\"eventID\":\"");
+        push_hex(buf, event_id(self.label_hash, r.seq));
+        buf.extend_from_slice(b"\",\"eventName\":\"");
+        buf.extend_from_slice(match r.event {
+            Event::Insert => b"INSERT",
+            Event::Modify => b"MODIFY",
+            Event::Remove => b"REMOVE",
+        });
+        buf.extend_from_slice(&self.middle);
+        buf.extend_from_slice(num.format(r.at.div_euclid(1000)).as_bytes());
+        buf.extend_from_slice(b",\"Keys\":{\"id\":{\"S\":\"");
+        buf.extend_from_slice(id);
+        buf.extend_from_slice(b"\"}}");
+        let mut size = "id".len() + id.len();
+        if let Some(new) = r.new.as_ref().filter(|_| self.view.has_new()) {
+            buf.extend_from_slice(b",\"NewImage\":");
+            size += write_image(buf, id, new, r.new_trash)?;
+        }
+        if let Some(old) = r.old.as_ref().filter(|_| self.view.has_old()) {
+            buf.extend_from_slice(b",\"OldImage\":");
+            size += write_image(buf, id, old, r.old_trash)?;
+        }
+        buf.extend_from_slice(b",\"SequenceNumber\":\"");
+        let seq = num.format(r.seq).as_bytes();
+        buf.extend(std::iter::repeat_n(
+            b'0',
+            SEQ_DIGITS.saturating_sub(seq.len()),
+        ));
+        buf.extend_from_slice(seq);
+        buf.extend_from_slice(b"\",\"SizeBytes\":");
+        buf.extend_from_slice(num.format(size).as_bytes());
+        buf.extend_from_slice(b",\"StreamViewType\":\"");
+        buf.extend_from_slice(self.view.name().as_bytes());
+        buf.extend_from_slice(b"\"}");
+        buf.extend_from_slice(&self.arn);
+        if r.event == Event::Remove && r.origin == Origin::Ttl {
+            buf.extend_from_slice(
+                b",\"userIdentity\":{\"type\":\"Service\",\"principalId\":\"dynamodb.amazonaws.com\"}",
+            );
+        }
+        buf.extend_from_slice(b",\"origin\":\"");
+        buf.extend_from_slice(r.origin.name().as_bytes());
+        buf.extend_from_slice(b"\"}");
+        Ok(())
+    }
+}
+
+/// `arn:aws:dynamodb:REGION:000000000000:table/expenses/stream/LABEL`.
+pub fn stream_arn(region: &str, label: &str) -> String {
+    format!("arn:aws:dynamodb:{region}:{ACCOUNT}:table/{TABLE}/stream/{label}")
+}
+
+/// Writes an image as an AttributeValue map and returns its size by DynamoDB's rule (attribute
+/// name bytes plus value sizes). `id` is the item's ULID text.
+fn write_image(
+    buf: &mut Vec<u8>,
+    id: &[u8],
+    e: &ExpenseView<'_>,
+    mark: Option<TrashMark>,
+) -> serde_json::Result<usize> {
+    let mut num = itoa::Buffer::new();
+    buf.extend_from_slice(b"{\"id\":{\"S\":\"");
+    buf.extend_from_slice(id);
+    buf.extend_from_slice(b"\"},\"date\":{\"S\":\"");
+    push_date(buf, e.date);
+    buf.extend_from_slice(b"\"},\"amount\":{\"N\":\"");
+    push_plain(buf, e.amount, e.currency);
+    buf.extend_from_slice(b"\"},\"currency\":{\"S\":\"");
+    let code = e.currency.code();
+    buf.extend_from_slice(code.as_bytes());
+    buf.extend_from_slice(b"\"},\"category\":{\"S\":");
+    serde_json::to_writer(&mut *buf, e.category)?;
+    buf.extend_from_slice(b"},\"payee\":{\"S\":");
+    serde_json::to_writer(&mut *buf, e.payee)?;
+    buf.extend_from_slice(b"},\"note\":{\"S\":");
+    serde_json::to_writer(&mut *buf, e.note)?;
+    let mut size = "id".len()
+        + id.len()
+        + "date".len()
+        + 10
+        + "amount".len()
+        + n_size(e.amount.unsigned_abs())
+        + "currency".len()
+        + code.len()
+        + "category".len()
+        + e.category.len()
+        + "payee".len()
+        + e.payee.len()
+        + "note".len()
+        + e.note.len()
+        + "kind".len()
+        + e.kind.as_str().len()
+        + "version".len()
+        + n_size(e.version);
+    if !e.tags.is_empty() {
+        buf.extend_from_slice(b"},\"tags\":{\"SS\":");
+        serde_json::to_writer(&mut *buf, e.tags)?;
+        size += "tags".len() + e.tags.iter().map(String::len).sum::<usize>();
+    }
+    buf.extend_from_slice(b"},\"kind\":{\"S\":\"");
+    buf.extend_from_slice(e.kind.as_str().as_bytes());
+    buf.extend_from_slice(b"\"},\"version\":{\"N\":\"");
+    buf.extend_from_slice(num.format(e.version).as_bytes());
+    buf.extend_from_slice(b"\"}");
+    if let Some(m) = mark {
+        let (deleted, expires) = ttl_seconds(m);
+        for (name, secs) in [("deleted_at", deleted), ("expires_at", expires)] {
+            buf.extend_from_slice(b",\"");
+            buf.extend_from_slice(name.as_bytes());
+            buf.extend_from_slice(b"\":{\"N\":\"");
+            buf.extend_from_slice(num.format(secs).as_bytes());
+            buf.extend_from_slice(b"\"}");
+            size += name.len() + n_size(secs.unsigned_abs());
+        }
+    }
+    buf.push(b'}');
+    Ok(size)
+}
+
+/// The mark's times in Unix seconds: the delete rounded down, the expiry rounded up.
+fn ttl_seconds(m: TrashMark) -> (i64, i64) {
+    let up = m.expires_at.div_euclid(1000) + i64::from(m.expires_at.rem_euclid(1000) != 0);
+    (m.deleted_at.div_euclid(1000), up)
+}
+
+/// Bytes DynamoDB counts for a number with these digits: "1 byte per two significant digits,
+/// plus 1" (leading and trailing zeros trimmed; the decimal point and sign are free). An amount
+/// counts its minor units' digits: `12.50` is `1250`, significant `125`, 3 bytes.
+pub fn n_size(mut digits: u64) -> usize {
+    if digits == 0 {
+        return 1;
+    }
+    while digits.is_multiple_of(10) {
+        digits /= 10;
+    }
+    let significant = digits.ilog10() as usize + 1;
+    significant.div_ceil(2) + 1
+}
+
+/// The `eventID` of record `seq` in the stream whose label hashes to `label_hash`. The low 64
+/// bits are a bijection of `seq` (splitmix64's finalizer over `seq` xor a second label hash), so
+/// two records of one stream never share an id; the high 64 bits mix the label hash with them,
+/// so all 32 digits look random, as AWS's do, and two streams share an id only when their label
+/// hashes collide.
+pub fn event_id(label_hash: u64, seq: u64) -> u128 {
+    let lo = mix(seq ^ mix(label_hash ^ 0x9e37_79b9_7f4a_7c15));
+    let hi = mix(label_hash ^ lo);
+    (u128::from(hi) << 64) | u128::from(lo)
+}
+
+/// FNV-1a, 64 bits: the stream label's hash (computed once per stream).
+pub fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
+}
+
+/// splitmix64's finalizer: a bijection of u64 that spreads every input bit over the output.
+fn mix(mut z: u64) -> u64 {
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+/// 32 lowercase hex digits.
+fn push_hex(buf: &mut Vec<u8>, v: u128) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    buf.extend((0..32).rev().map(|i| HEX[((v >> (i * 4)) & 0xf) as usize]));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{Currency, Draft, Expense, ExpenseId, Kind};
+    use crate::store::ChangeRecord;
+    use chrono::NaiveDate;
+    use proptest::prelude::*;
+    use serde_json::{json, Map, Value};
+
+    const LABEL: &str = "2026-12-01T10:00:00.000";
+
+    fn source() -> StreamSource {
+        StreamSource {
+            region: "eu-west-1".into(),
+            label: LABEL.into(),
+        }
+    }
+
+    fn expense(id: u128, days: i64, amount: i64, currency: Currency, text: &str) -> Expense {
+        Expense {
+            id: ExpenseId(id),
+            draft: Draft {
+                date: NaiveDate::from_ymd_opt(1, 1, 1).unwrap() + chrono::Duration::days(days),
+                amount,
+                currency,
+                category: format!("food:{text}"),
+                payee: text.to_string(),
+                note: format!("{text}\n\"{text}\"\\"),
+                tags: if amount % 3 == 0 {
+                    Vec::new()
+                } else {
+                    vec![text.to_string(), "x".into()]
+                },
+                kind: if amount % 2 == 0 {
+                    Kind::Expense
+                } else {
+                    Kind::Income
+                },
+            },
+            created: 1,
+            updated: 2,
+            version: amount.unsigned_abs() % 7 + 1,
+        }
+    }
+
+    /// The image as AttributeValues, built from the serde row (an independent spelling).
+    fn image(e: &Expense, mark: Option<TrashMark>) -> Value {
+        let row = e.to_row();
+        let mut m = Map::new();
+        for (k, v) in [
+            ("id", &row.id),
+            ("date", &row.date),
+            ("currency", &row.currency),
+            ("category", &row.category),
+            ("payee", &row.payee),
+            ("note", &row.note),
+            ("kind", &row.kind),
+        ] {
+            m.insert(k.into(), json!({ "S": v }));
+        }
+        m.insert("amount".into(), json!({ "N": row.amount }));
+        m.insert("version".into(), json!({ "N": row.version.to_string() }));
+        if !row.tags.is_empty() {
+            m.insert("tags".into(), json!({ "SS": row.tags }));
+        }
+        if let Some(t) = mark {
+            let secs = |ms: i64, up: bool| {
+                (ms as f64 / 1000.0).floor() as i64 + i64::from(up && ms % 1000 != 0)
+            };
+            m.insert(
+                "deleted_at".into(),
+                json!({ "N": secs(t.deleted_at, false).to_string() }),
+            );
+            m.insert(
+                "expires_at".into(),
+                json!({ "N": secs(t.expires_at, true).to_string() }),
+            );
+        }
+        Value::Object(m)
+    }
+
+    /// DynamoDB's size of an AttributeValue map, from the JSON.
+    fn size_of(map: &Value) -> u64 {
+        map.as_object()
+            .unwrap()
+            .iter()
+            .map(|(name, v)| {
+                let (t, v) = v.as_object().unwrap().iter().next().unwrap();
+                let value = match t.as_str() {
+                    "S" => v.as_str().unwrap().len(),
+                    "SS" => v
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .map(|s| s.as_str().unwrap().len())
+                        .sum(),
+                    "N" => {
+                        let digits: String = v
+                            .as_str()
+                            .unwrap()
+                            .chars()
+                            .filter(char::is_ascii_digit)
+                            .collect();
+                        let sig = digits.trim_start_matches('0').trim_end_matches('0').len();
+                        if sig == 0 {
+                            1
+                        } else {
+                            sig.div_ceil(2) + 1
+                        }
+                    }
+                    other => panic!("type {other}"),
+                };
+                (name.len() + value) as u64
+            })
+            .sum()
+    }
+
+    fn expected(r: &ChangeRecord, view: View) -> Value {
+        let keys = json!({ "id": { "S": r.id.to_string() } });
+        let mut size = size_of(&keys);
+        let mut body = Map::new();
+        body.insert(
+            "ApproximateCreationDateTime".into(),
+            json!(r.at.div_euclid(1000)),
+        );
+        body.insert("Keys".into(), keys);
+        if let Some(n) = r.new.as_ref().filter(|_| view.has_new()) {
+            let img = image(n, r.new_trash);
+            size += size_of(&img);
+            body.insert("NewImage".into(), img);
+        }
+        if let Some(o) = r.old.as_ref().filter(|_| view.has_old()) {
+            let img = image(o, r.old_trash);
+            size += size_of(&img);
+            body.insert("OldImage".into(), img);
+        }
+        body.insert("SequenceNumber".into(), json!(format!("{:021}", r.seq)));
+        body.insert("SizeBytes".into(), json!(size));
+        body.insert("StreamViewType".into(), json!(view.name()));
+        let mut rec = json!({
+            "eventName": r.event.to_string(),
+            "eventVersion": "1.1",
+            "eventSource": "aws:dynamodb",
+            "awsRegion": "eu-west-1",
+            "eventSourceARN": format!(
+                "arn:aws:dynamodb:eu-west-1:000000000000:table/expenses/stream/{LABEL}"
+            ),
+            "dynamodb": Value::Object(body),
+            "origin": r.origin.name(),
+        });
+        if r.event == Event::Remove && r.origin == Origin::Ttl {
+            rec["userIdentity"] =
+                json!({"type": "Service", "principalId": "dynamodb.amazonaws.com"});
+        }
+        rec
+    }
+
+    fn write(r: &ChangeRecord, view: View) -> Value {
+        let mut buf = Vec::new();
+        DynamoDbWriter::new(view, &source())
+            .write(&mut buf, &r.view())
+            .unwrap();
+        serde_json::from_slice(&buf)
+            .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&buf)))
+    }
+
+    proptest! {
+        #[test]
+        fn hand_written_records_equal_the_attribute_value_shapes(
+            id in any::<u128>(),
+            seq in 1u64..u64::MAX,
+            at in -10_000_000_000_000i64..10_000_000_000_000,
+            days in 0i64..3_000_000,
+            amount in 0i64..i64::MAX,
+            cur in 0usize..4,
+            text in "\\PC{0,12}|[\"\\\\\u{0}-\u{1f}\u{7f}é€😀]{0,6}",
+            event in 0usize..3,
+            origin in 0usize..8,
+            deleted in -10_000_000_000_000i64..10_000_000_000_000,
+            ttl in 0i64..10_000_000_000,
+            marks in 0usize..4,
+        ) {
+            let currency = Currency::parse(["EUR", "JPY", "KWD", "USD"][cur]).unwrap();
+            let a = expense(id, days, amount, currency, &text);
+            let b = expense(id, days, amount / 3, currency, "b");
+            let event = [Event::Insert, Event::Modify, Event::Remove][event];
+            let mark = TrashMark { deleted_at: deleted, expires_at: deleted + ttl };
+            let r = ChangeRecord {
+                seq,
+                event,
+                at,
+                origin: Origin::ALL[origin],
+                id: ExpenseId(id),
+                old: (event != Event::Insert).then(|| b.clone()),
+                new: (event != Event::Remove).then(|| a.clone()),
+                batch: None,
+                old_trash: (marks & 1 != 0 && event != Event::Insert).then_some(mark),
+                new_trash: (marks & 2 != 0 && event != Event::Remove).then_some(mark),
+            };
+            for view in View::ALL {
+                let mut got = write(&r, view);
+                let id = got.as_object_mut().unwrap().remove("eventID").unwrap();
+                let id = id.as_str().unwrap();
+                prop_assert_eq!(id.len(), 32);
+                prop_assert!(id.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()));
+                prop_assert_eq!(got, expected(&r, view));
+            }
+        }
+    }
+
+    fn record(seq: u64, event: Event, origin: Origin) -> ChangeRecord {
+        let e = expense(7, 740_000, 1250, Currency::EUR, "Lidl");
+        ChangeRecord {
+            seq,
+            event,
+            at: 1_764_583_200_123,
+            origin,
+            id: e.id,
+            old: (event != Event::Insert).then(|| e.clone()),
+            new: (event != Event::Remove).then(|| e.clone()),
+            batch: None,
+            old_trash: None,
+            new_trash: None,
+        }
+    }
+
+    #[test]
+    fn a_delete_to_the_trash_carries_ttl_attributes_in_epoch_seconds() {
+        let mut r = record(3, Event::Modify, Origin::User);
+        r.new_trash = Some(TrashMark {
+            deleted_at: 1_764_583_200_123,
+            expires_at: 1_767_175_200_123,
+        });
+        let v = write(&r, View::NewAndOldImages);
+        let new = &v["dynamodb"]["NewImage"];
+        assert_eq!(new["deleted_at"], json!({"N": "1764583200"}));
+        assert_eq!(new["expires_at"], json!({"N": "1767175201"}), "rounded up");
+        assert!(v["dynamodb"]["OldImage"].get("deleted_at").is_none());
+        assert!(
+            v.get("userIdentity").is_none(),
+            "a user's delete is not a TTL removal"
+        );
+    }
+
+    #[test]
+    fn only_a_ttl_remove_is_the_dynamodb_service() {
+        let mut ttl = record(4, Event::Remove, Origin::Ttl);
+        ttl.old_trash = Some(TrashMark {
+            deleted_at: 0,
+            expires_at: 1000,
+        });
+        let v = write(&ttl, View::NewAndOldImages);
+        assert_eq!(
+            v["userIdentity"],
+            json!({"type": "Service", "principalId": "dynamodb.amazonaws.com"})
+        );
+        assert_eq!(v["dynamodb"]["OldImage"]["expires_at"], json!({"N": "1"}));
+        assert!(v["dynamodb"].get("NewImage").is_none());
+        for (event, origin) in [(Event::Remove, Origin::User), (Event::Modify, Origin::Ttl)] {
+            assert!(write(&record(5, event, origin), View::KeysOnly)
+                .get("userIdentity")
+                .is_none());
+        }
+    }
+
+    #[test]
+    fn amounts_keep_their_currency_scale_and_empty_tags_are_left_out() {
+        for (code, minor, text) in [
+            ("EUR", 1250, "12.50"),
+            ("JPY", 1000, "1000"),
+            ("KWD", 5, "0.005"),
+        ] {
+            let mut r = record(1, Event::Insert, Origin::Import);
+            let e = r.new.as_mut().unwrap();
+            e.draft.currency = Currency::parse(code).unwrap();
+            e.draft.amount = minor;
+            e.draft.tags.clear();
+            let v = write(&r, View::NewImage);
+            assert_eq!(v["dynamodb"]["NewImage"]["amount"], json!({ "N": text }));
+            assert!(v["dynamodb"]["NewImage"].get("tags").is_none());
+        }
+    }
+
+    #[test]
+    fn size_bytes_gives_the_aws_documented_examples() {
+        // AWS's stream examples: Keys {Id: N 101}; images {Message: S, Id: N 101}.
+        let keys = "Id".len() + n_size(101);
+        let new_item = "Message".len() + "New item!".len() + keys;
+        let changed = "Message".len() + "This item has changed".len() + keys;
+        assert_eq!(keys + new_item, 26, "the INSERT example");
+        assert_eq!(keys + changed + new_item, 59, "the MODIFY example");
+        assert_eq!(
+            (n_size(0), n_size(5), n_size(1250), n_size(12345)),
+            (1, 2, 3, 4)
+        );
+    }
+
+    #[test]
+    fn event_ids_never_repeat_within_a_stream_nor_across_labels() {
+        let a = fnv1a(LABEL.as_bytes());
+        let b = fnv1a(b"2026-12-01T10:00:00.001");
+        let mut seen = std::collections::HashSet::new();
+        for seq in 0..20_000u64 {
+            assert!(seen.insert(event_id(a, seq)));
+            assert!(seen.insert(event_id(b, seq)));
+        }
+        assert_eq!(
+            stream_arn("local", LABEL),
+            format!("arn:aws:dynamodb:local:000000000000:table/expenses/stream/{LABEL}")
+        );
+    }
+}
