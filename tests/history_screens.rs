@@ -55,6 +55,7 @@ fn rec(seq: u64, origin: Origin, old: Option<Expense>, new: Option<Expense>) -> 
         batch: None,
         old_trash: None,
         new_trash: None,
+        budget: None,
     }
 }
 

@@ -9,7 +9,7 @@ mod common;
 
 use common::{list_json, Sandbox};
 use expense_tracker::domain::Currency;
-use expense_tracker::store::Store;
+use expense_tracker::store::{Origin, Store};
 use serde_json::Value;
 use std::collections::BTreeMap;
 
@@ -170,7 +170,7 @@ fn bad_month_is_refused_before_the_store_opens() {
 fn set_budget(sb: &Sandbox, category: &str, cents: i64) {
     let store = Store::open(&sb.data.join("store")).unwrap();
     store
-        .set_budget(category, Some((Currency::EUR, cents)))
+        .set_budget(category, Some((Currency::EUR, cents)), Origin::User, 0)
         .unwrap();
 }
 

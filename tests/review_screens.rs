@@ -78,10 +78,11 @@ fn store() -> Store {
             e,
         );
     }
-    s.set_budget("food", Some((Currency::EUR, 300_00))).unwrap();
-    s.set_budget("rent", Some((Currency::EUR, 1_000_00)))
+    s.set_budget("food", Some((Currency::EUR, 300_00)), Origin::User, 0)
         .unwrap();
-    s.set_budget("fun:games", Some((Currency::EUR, 50_00)))
+    s.set_budget("rent", Some((Currency::EUR, 1_000_00)), Origin::User, 0)
+        .unwrap();
+    s.set_budget("fun:games", Some((Currency::EUR, 50_00)), Origin::User, 0)
         .unwrap();
     s
 }
@@ -282,7 +283,7 @@ fn the_budget_pace_counts_only_the_spending_its_budgets_cover() {
         Kind::Expense,
     );
     store
-        .set_budget("food", Some((Currency::EUR, 300_00)))
+        .set_budget("food", Some((Currency::EUR, 300_00)), Origin::User, 0)
         .unwrap();
     let mut s = State::new(day(11, 21), 1, Currency::EUR);
     update(

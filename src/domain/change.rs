@@ -6,6 +6,7 @@
 //! result as is. Rule: no storage here; how a record is stored (byte codes, keys) is the
 //! store's business (`store/codec.rs`).
 
+use super::budget::{BudgetChange, BudgetView};
 use super::money::format_grouped;
 use super::text::inert;
 use super::trash::TrashMark;
@@ -54,11 +55,14 @@ pub enum Origin {
     Redo,
     /// `expense restore`: the item as a backup or a point in time held it.
     Restore,
+    /// An upgrade that put into the stream what an older store held outside it (its budgets):
+    /// not a change anyone made, so undo passes over it.
+    Migration,
 }
 
 impl Origin {
     /// Every origin, in code order.
-    pub const ALL: [Origin; 8] = [
+    pub const ALL: [Origin; 9] = [
         Origin::User,
         Origin::Import,
         Origin::Undo,
@@ -67,6 +71,7 @@ impl Origin {
         Origin::Demo,
         Origin::Redo,
         Origin::Restore,
+        Origin::Migration,
     ];
 
     /// The lowercase name, as serialized (`user`, `import`, ...).
@@ -80,6 +85,7 @@ impl Origin {
             Origin::Demo => "demo",
             Origin::Redo => "redo",
             Origin::Restore => "restore",
+            Origin::Migration => "migration",
         }
     }
 
@@ -115,6 +121,9 @@ pub struct ChangeRecord {
     pub old_trash: Option<TrashMark>,
     /// Set when the new image is in the trash (the record deleted the item: a MODIFY).
     pub new_trash: Option<TrashMark>,
+    /// For a change to a budget (an item of its own key space): the category and its limit
+    /// before and after; `old` and `new` are then None.
+    pub budget: Option<BudgetChange>,
 }
 
 /// One change record borrowed from the stream as it is read: what `Store::visit_stream` hands its
@@ -139,6 +148,8 @@ pub struct ChangeView<'a> {
     pub old_trash: Option<TrashMark>,
     /// Set when the new image is in the trash (see [`ChangeRecord::new_trash`]).
     pub new_trash: Option<TrashMark>,
+    /// For a change to a budget (see [`ChangeRecord::budget`]).
+    pub budget: Option<BudgetView<'a>>,
 }
 
 impl ChangeRecord {
@@ -157,7 +168,9 @@ impl ChangeRecord {
     /// `expired from the trash: ...`, `purged from the trash: ...`).
     pub fn summary(&self) -> String {
         let what = |e: &Option<Expense>| e.as_ref().map(|e| short(&e.draft)).unwrap_or_default();
-        if self.new_trash.is_some() {
+        if let Some(b) = &self.budget {
+            b.summary()
+        } else if self.new_trash.is_some() {
             format!("to the trash: {}", what(&self.new))
         } else if self.old_trash.is_some() && self.event == Event::Remove {
             let how = if self.origin == Origin::Ttl {
@@ -185,6 +198,7 @@ impl ChangeRecord {
             new: self.new.as_ref().map(Expense::view),
             old_trash: self.old_trash,
             new_trash: self.new_trash,
+            budget: self.budget.as_ref().map(BudgetChange::view),
         }
     }
 }
@@ -370,8 +384,21 @@ pub fn batch_line(redo: bool, changed: usize, kept: usize) -> String {
 /// The line an undo/redo step prints (the TUI shows the same as its message).
 pub fn step_text(redo: bool, step: &Undone) -> String {
     match step {
-        // A trashed image reads as absent: undoing a move to the trash undid a delete.
-        Undone::One(r) => step_line(redo, r.live_old(), r.live_new()),
+        Undone::One(r) => match &r.budget {
+            // The undo record goes from the change's new limit back to its old one.
+            Some(b) if redo => format!("Redid: {}", b.describe()),
+            Some(b) => format!(
+                "Undid: {}",
+                BudgetChange {
+                    category: b.category.clone(),
+                    old: b.new,
+                    new: b.old,
+                }
+                .describe()
+            ),
+            // A trashed image reads as absent: undoing a move to the trash undid a delete.
+            None => step_line(redo, r.live_old(), r.live_new()),
+        },
         Undone::Batch(b) => batch_line(redo, b.undone, b.kept),
     }
 }

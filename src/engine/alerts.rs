@@ -178,8 +178,9 @@ mod tests {
     #[test]
     fn edits_deletes_and_jumps() {
         let s = Store::open_temporary().unwrap();
-        s.set_budget("food", Some((Currency::EUR, 10_000))).unwrap();
-        s.set_budget("food:x", Some((Currency::EUR, 1_000)))
+        s.set_budget("food", Some((Currency::EUR, 10_000)), Origin::User, 0)
+            .unwrap();
+        s.set_budget("food:x", Some((Currency::EUR, 1_000)), Origin::User, 0)
             .unwrap();
         let e = Kind::Expense;
         let a = s
@@ -240,7 +241,8 @@ mod tests {
     #[test]
     fn a_consumer_catching_up_sees_each_crossing_once_at_its_record() {
         let s = Store::open_temporary().unwrap();
-        s.set_budget("food", Some((Currency::EUR, 10_000))).unwrap();
+        s.set_budget("food", Some((Currency::EUR, 10_000)), Origin::User, 0)
+            .unwrap();
         let mut seqs = Vec::new();
         for (i, cents) in [5_000, 3_500, 1_000, 1_000, 500].into_iter().enumerate() {
             let r = s

@@ -111,8 +111,8 @@ impl Engine {
             }
             Effect::SetBudget { category, limit } => self
                 .store
-                .set_budget(&category, limit)
-                .map(|()| Answer::BudgetSaved { category, limit }),
+                .set_budget(&category, limit, Origin::User, now_ms)
+                .map(|_| Answer::BudgetSaved { category, limit }),
             Effect::Put(draft) => {
                 return self.written(self.store.put(draft, Origin::User, now_ms), Change::Added)
             }

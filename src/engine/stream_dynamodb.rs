@@ -458,6 +458,7 @@ mod tests {
                 batch: None,
                 old_trash: (marks & 1 != 0 && event != Event::Insert).then_some(mark),
                 new_trash: (marks & 2 != 0 && event != Event::Remove).then_some(mark),
+                budget: None,
             };
             for view in View::ALL {
                 let mut got = write(&r, view);
@@ -483,6 +484,7 @@ mod tests {
             batch: None,
             old_trash: None,
             new_trash: None,
+            budget: None,
         }
     }
 

@@ -138,6 +138,7 @@ mod tests {
             batch: None,
             old_trash: None,
             new_trash: None,
+            budget: None,
         }
     }
 

@@ -233,6 +233,7 @@ mod tests {
                 batch: None,
                 old_trash: None,
                 new_trash: None,
+                budget: None,
             };
             for view in [View::KeysOnly, View::NewImage, View::OldImage, View::NewAndOldImages] {
                 let bytes = record_json(&r, LABEL, view).unwrap();
@@ -262,6 +263,7 @@ mod tests {
             batch: None,
             old_trash: None,
             new_trash: None,
+            budget: None,
         };
         for label in [LABEL, "odd \"label\"\\", ""] {
             let v: Value =

@@ -421,6 +421,7 @@ impl Code for Origin {
             Origin::Demo => 5,
             Origin::Redo => 6,
             Origin::Restore => 7,
+            Origin::Migration => 8,
         }
     }
 
@@ -434,6 +435,7 @@ impl Code for Origin {
             5 => Origin::Demo,
             6 => Origin::Redo,
             7 => Origin::Restore,
+            8 => Origin::Migration,
             _ => return None,
         })
     }

@@ -251,7 +251,7 @@ impl Store {
             let (undo, redo) = (origin == Origin::Undo, origin == Origin::Redo);
             if !(undo || redo) {
                 match origin {
-                    Origin::Ttl | Origin::Replica => continue,
+                    Origin::Ttl | Origin::Replica | Origin::Migration => continue,
                     _ => return Ok(None),
                 }
             }

@@ -112,14 +112,19 @@ impl Store {
             None => None,
         };
         let last = trees.last_seq()?;
-        Ok(Store {
+        let store = Store {
             db,
             trees,
             path,
             mark,
             trash_ttl: Arc::new(std::sync::atomic::AtomicI64::new(DEFAULT_TRASH_TTL_MS)),
             feed: Arc::new(super::feed::Feed::new(last)),
-        })
+        };
+        // Schema 5 made budgets items of the stream; an older store's get their records here,
+        // where the write path exists (a migration sees only the trees). Best effort: a store
+        // that cannot be written now still opens, and the next open tries again.
+        let _ = store.stream_older_budgets(crate::clock::now().timestamp_millis());
+        Ok(store)
     }
 }
 

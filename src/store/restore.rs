@@ -32,6 +32,12 @@ use super::keys::{id_key, seq_key};
 use super::tables::{META_HASH, META_RESTORING, META_SEQ, META_STREAM_LABEL};
 use super::{Event, Origin, Store};
 
+/// When a restore's budget records are stamped: the newest item's `updated` (as each item's
+/// record is stamped with its own), so a restore of the same snapshot writes the same bytes.
+fn budget_time(snap: &Snapshot) -> i64 {
+    snap.items.iter().map(|(_, i)| i.updated).max().unwrap_or(0)
+}
+
 impl Store {
     /// Fills this blank store with `snap`: each item keeps its id, version, created and updated
     /// and gets one INSERT record (origin `restore`, at = its `updated`); indexes, aggregates
@@ -101,7 +107,12 @@ impl Store {
         }
         self.rebuild_derived()?;
         for b in &snap.budgets {
-            self.set_budget(&b.category, Some((b.currency, b.amount)))?;
+            self.set_budget(
+                &b.category,
+                Some((b.currency, b.amount)),
+                Origin::Restore,
+                budget_time(snap),
+            )?;
         }
         for h in &snap.imports {
             // The importing record is not kept by a restore: seq 0 names none.
@@ -179,7 +190,12 @@ mod tests {
                 })?;
             }
             for b in &snap.budgets {
-                self.set_budget(&b.category, Some((b.currency, b.amount)))?;
+                self.set_budget(
+                    &b.category,
+                    Some((b.currency, b.amount)),
+                    Origin::Restore,
+                    budget_time(snap),
+                )?;
             }
             self.transact(|tx| {
                 for h in &snap.imports {

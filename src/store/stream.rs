@@ -20,6 +20,7 @@ use super::codec::{decode_record, is_removal, StoredItem, StoredRecord, TRASH_MO
 use super::error::{corrupt, StoreError};
 use super::keys::{decode_seq, seq_key};
 use super::tables::{Trees, META, META_LEGACY_TRASH, STREAM};
+use crate::domain::budget::BudgetView;
 use crate::domain::change::{ChangeRecord, ChangeView, Event, Origin};
 use crate::domain::trash::TrashMark;
 use crate::domain::ExpenseId;
@@ -163,6 +164,22 @@ pub(crate) fn to_change_record(
         rec.new.as_ref(),
         legacy,
     )?;
+    // A budget's images are shown as its limits (`store/budget.rs`), never as expenses.
+    if let Some(budget) = super::budget::change(old, new) {
+        return Ok(ChangeRecord {
+            seq,
+            event,
+            at: rec.at,
+            origin,
+            id,
+            old: None,
+            new: None,
+            batch: rec.batch,
+            old_trash: None,
+            new_trash: None,
+            budget: Some(budget),
+        });
+    }
     Ok(ChangeRecord {
         seq,
         event,
@@ -174,6 +191,7 @@ pub(crate) fn to_change_record(
         batch: rec.batch,
         old_trash,
         new_trash,
+        budget: None,
     })
 }
 
@@ -320,6 +338,11 @@ fn visit_paged<E: From<StoreError>>(
                 decode_record(STREAM, &k, &v)?
             } else {
                 let h = super::codec::decode_record_head(STREAM, &k, &v)?;
+                // A budget's key is its category, which only its image holds.
+                if super::budget::is_budget_id(h.id) {
+                    page.push((seq, decode_record(STREAM, &k, &v)?));
+                    continue;
+                }
                 StoredRecord {
                     event: h.event,
                     at: h.at,
@@ -346,7 +369,9 @@ fn visit_paged<E: From<StoreError>>(
             // restore from the trash shows as a MODIFY).
             let moved = rec.event == TRASH_MOVE
                 || (rec.event == Event::Remove.code() && legacy.contains_key(seq));
+            let budget = super::budget::is_budget_id(rec.id);
             let need = images.old
+                || budget
                 || (moved && images.new)
                 || (rec.event == Event::Insert.code() && rec.prev_seq.is_some());
             let fetched;
@@ -365,6 +390,27 @@ fn visit_paged<E: From<StoreError>>(
             };
             let (event, old, new, old_trash, new_trash) =
                 shown(*seq, rec, old, old_trash, rec.new.as_ref(), &legacy)?;
+            if budget {
+                let category = new.or(old).map_or("", |i| i.category.as_str());
+                visit(&ChangeView {
+                    seq: *seq,
+                    event,
+                    at: rec.at,
+                    origin,
+                    id,
+                    old: None,
+                    new: None,
+                    old_trash: None,
+                    new_trash: None,
+                    budget: Some(BudgetView {
+                        category,
+                        old: old.and_then(super::budget::limit).filter(|_| images.old),
+                        new: new.and_then(super::budget::limit).filter(|_| images.new),
+                    }),
+                })?;
+                last = Some(*seq);
+                continue;
+            }
             let new = new.filter(|_| images.new);
             let old = old.filter(|_| images.old);
             visit(&ChangeView {
@@ -377,6 +423,7 @@ fn visit_paged<E: From<StoreError>>(
                 new: new.map(|i| i.view(id, STREAM, &key)).transpose()?,
                 old_trash: old_trash.filter(|_| images.old),
                 new_trash: new_trash.filter(|_| images.new),
+                budget: None,
             })?;
             last = Some(*seq);
         }

@@ -12,6 +12,7 @@
 //! (`store/retention.rs`) writes only `stream`, `stream_base` and its `meta` keys, one flushed
 //! transaction per chunk.
 
+use super::budget::BUDGET_KIND;
 use super::chain::{next_hash, Hash, ZERO};
 use super::codec::{
     decode_item, decode_payee, decode_u64, encode_item, encode_payee, encode_projection,
@@ -101,9 +102,11 @@ pub const COUNTS: &str = "counts-1";
 /// imported again), not by a delete, so a row a person deleted does not come back with the next
 /// overlapping bank file.
 pub const IMPORTS: &str = "imports-1";
-/// `budgets`. Key: the category path (whole key). Value: `currency (3) ++ amount i64 BE`, the
-/// monthly limit in minor units. User data (not derived from items, not in the stream); written by
-/// `Store::set_budget` in its own flushed transaction (see `store/budget.rs`).
+/// `budgets`. Key: the category path (whole key). Value: `currency (3) ++ amount i64 BE ++
+/// version u64 BE ++ last_seq u64 BE ++ created i64 BE ++ updated i64 BE`, the monthly limit in
+/// minor units and the bookkeeping of the budget item's last record (schema 5: budgets are
+/// items in the stream, see `store/budget.rs`; older stores held the first 11 bytes). Written
+/// by `Tx::write` with the budget's record, like `items` for expenses.
 pub const BUDGETS: &str = "budgets-1";
 /// `triggers`: state of the user triggers (see `store/checkpoints.rs`). Key `b's' ++ name` ->
 /// postcard `TriggerState` (checkpoint seq, retry state, counters). Key `b'd' ++ name ++ 0 ++ seq
@@ -320,6 +323,8 @@ pub(crate) struct Tx<'a> {
     pub meta: &'a TransactionalTree,
     /// `trash-1` (see `store/trash.rs`).
     pub trash: &'a TransactionalTree,
+    /// `budgets-1` (see `store/budget.rs`).
+    pub budgets: &'a TransactionalTree,
     /// Aggregate and counter changes, applied at the end of the transaction.
     pub deltas: std::cell::RefCell<Deltas>,
     /// The last seq this transaction wrote and the running hash after it.
@@ -356,16 +361,28 @@ impl Tx<'_> {
     /// record and the new last seq. Point reads and writes only (sled transactions cannot scan).
     pub fn write(&self, c: &Change<'_>) -> TxResult<StoredRecord> {
         let ikey = id_key(c.id);
-        if let Some(old) = c.old {
-            self.unindex(c.id, old)?;
-        }
-        match c.new {
-            Some(new) => {
-                self.index(c.id, new)?;
-                self.items.insert(&ikey[..], lift(encode_item(new))?)?;
+        let budget = c.new.or(c.old).filter(|i| i.kind == BUDGET_KIND);
+        if let Some(b) = budget {
+            // A budget item: its table is `budgets-1`; it has no index, aggregate or counter.
+            match c.new {
+                Some(new) => drop(
+                    self.budgets
+                        .insert(b.category.as_bytes(), super::budget::encode_value(new))?,
+                ),
+                None => drop(self.budgets.remove(b.category.as_bytes())?),
             }
-            None => {
-                self.items.remove(&ikey[..])?;
+        } else {
+            if let Some(old) = c.old {
+                self.unindex(c.id, old)?;
+            }
+            match c.new {
+                Some(new) => {
+                    self.index(c.id, new)?;
+                    self.items.insert(&ikey[..], lift(encode_item(new))?)?;
+                }
+                None => {
+                    self.items.remove(&ikey[..])?;
+                }
             }
         }
         let (event, expires) = match (c.event, c.trashing) {

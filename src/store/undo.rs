@@ -238,7 +238,16 @@ fn reverse_in(
     run: Run,
     batch: &mut Option<u64>,
 ) -> TxResult<Result<Option<ChangeRecord>, Kept>> {
-    let cur = tx.current(t.id)?;
+    // A budget's current image is its `budgets-1` entry (`store/budget.rs`).
+    let budget = t
+        .new
+        .as_ref()
+        .or(t.old.as_ref())
+        .filter(|_| super::budget::is_budget_id(t.id.0));
+    let cur = match budget {
+        Some(b) => super::budget::current(tx, &b.category)?,
+        None => tx.current(t.id)?,
+    };
     let row = match cur {
         Some(_) => None,
         None => trash::row(tx, t.id)?,
@@ -635,6 +644,9 @@ impl Store {
         for kv in self.trees.stream.iter().rev() {
             let (k, v) = kv?;
             let head = codec::decode_record_head(STREAM, &k, &v)?;
+            if head.origin == Origin::Migration.code() {
+                continue;
+            }
             if head.origin == Origin::Ttl.code() || head.event == codec::TRASH_REMOVE {
                 gone.insert(head.id);
                 continue;

@@ -158,9 +158,21 @@ impl Store {
             &t.imports,
             &t.meta,
             &t.trash,
+            &t.budgets,
         );
         let r = trees.transaction(
-            |(items, idx_date, stream, agg_day, agg_month, counts, imports, meta, trash)| {
+            |(
+                items,
+                idx_date,
+                stream,
+                agg_day,
+                agg_month,
+                counts,
+                imports,
+                meta,
+                trash,
+                budgets,
+            )| {
                 let tx = Tx {
                     items,
                     idx_date,
@@ -171,6 +183,7 @@ impl Store {
                     imports,
                     meta,
                     trash,
+                    budgets,
                     deltas: Default::default(),
                     chain: Default::default(),
                 };

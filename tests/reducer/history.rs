@@ -22,6 +22,7 @@ fn record(n: usize, i: usize) -> HistoryRow {
             batch: None,
             old_trash: None,
             new_trash: None,
+            budget: None,
         },
         time: "2026-11-21 10:00:00".into(),
     }

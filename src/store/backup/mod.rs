@@ -183,7 +183,8 @@ mod tests {
         let a = s.put(draft(100), Origin::User, 1).unwrap();
         s.put(draft(200), Origin::User, 2).unwrap();
         s.trash(a.id, 1, 3, 86_400_000).unwrap();
-        s.set_budget("food", Some((Currency::EUR, 500))).unwrap();
+        s.set_budget("food", Some((Currency::EUR, 500)), Origin::User, 0)
+            .unwrap();
         let st = crate::store::TriggerState {
             checkpoint: 3,
             ..Default::default()

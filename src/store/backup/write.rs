@@ -193,7 +193,7 @@ impl Store {
 
     /// The store as it was right after the last record written at or before `at_ms` (the
     /// stream is read in seq order up to the first record stamped later), as a snapshot, with
-    /// the current budgets (they are not in the stream). A trimmed stream (`[stream]
+    /// the budgets of that time (budget items are in the stream, `store/budget.rs`). A trimmed stream (`[stream]
     /// keep_days`) starts from its base (`store/retention.rs`): a time before the last trimmed
     /// record is refused, naming the earliest time that can be rebuilt.
     pub fn snapshot_at(&self, at_ms: i64) -> Result<Snapshot, StoreError> {
@@ -233,14 +233,32 @@ impl Store {
                 None => live.remove(&rec.id),
             };
         }
-        let mut items: Vec<(ExpenseId, StoredItem)> =
-            live.into_iter().map(|(id, i)| (ExpenseId(id), i)).collect();
+        // Budgets are items of the stream too: the ones live at `at_ms` are its budgets.
+        let (budget_images, items): (Vec<_>, Vec<_>) = live
+            .into_iter()
+            .partition(|(_, i)| super::super::budget::limit(i).is_some());
+        let mut items: Vec<(ExpenseId, StoredItem)> = items
+            .into_iter()
+            .map(|(id, i)| (ExpenseId(id), i))
+            .collect();
         items.sort_by_key(|(id, _)| *id);
+        let mut budgets: Vec<super::super::budget::Budget> = budget_images
+            .into_iter()
+            .filter_map(|(_, i)| {
+                let l = super::super::budget::limit(&i)?;
+                Some(super::super::budget::Budget {
+                    category: i.category,
+                    currency: l.currency,
+                    amount: l.amount,
+                })
+            })
+            .collect();
+        budgets.sort_by(|a, b| a.category.cmp(&b.category));
         Ok(Snapshot {
             seq,
             month_start_day: self.month_start_day()?,
             items,
-            budgets: self.budgets()?,
+            budgets,
             imports: Vec::new(),
             skipped: 0,
         })

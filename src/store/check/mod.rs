@@ -166,8 +166,25 @@ impl Store {
             report.problems.extend(out);
             report.fixes.extend(fixes);
         }
-        // The stream's replay must give exactly `items`.
-        let images = if with_stream { &want.images[..] } else { &[] };
+        // The stream's replay must give exactly `items`, and `budgets-1` for budget items.
+        let mut images: Vec<(u128, u64, u64)> = Vec::new();
+        if with_stream {
+            images.extend_from_slice(&want.images);
+            for kv in t.budgets.iter() {
+                let (k, v) = kv?;
+                match super::budget::decode_image(&k, &v) {
+                    // An older store's budget that no record wrote yet (see `budget.rs`).
+                    Ok(img) if img.version == 0 => {}
+                    Ok(img) => images.push((
+                        super::budget::budget_id(&img.category).0,
+                        img.last_seq,
+                        image_hash(&img),
+                    )),
+                    Err(e) => report.problems.push(e.to_string()),
+                }
+            }
+        }
+        let images = &images[..];
         let mut wrong: Vec<(u128, String)> = Vec::new();
         for &(id, last_seq, hash) in images {
             match replay.live.get(&id) {
