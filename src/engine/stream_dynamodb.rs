@@ -154,7 +154,9 @@ fn write_image(
     buf.extend_from_slice(b"{\"id\":{\"S\":\"");
     buf.extend_from_slice(id);
     buf.extend_from_slice(b"\"},\"date\":{\"S\":\"");
+    let date_at = buf.len();
     push_date(buf, e.date);
+    let date_len = buf.len() - date_at;
     buf.extend_from_slice(b"\"},\"amount\":{\"N\":\"");
     push_plain(buf, e.amount, e.currency);
     buf.extend_from_slice(b"\"},\"currency\":{\"S\":\"");
@@ -169,7 +171,7 @@ fn write_image(
     let mut size = "id".len()
         + id.len()
         + "date".len()
-        + 10
+        + date_len
         + "amount".len()
         + n_size(e.amount.unsigned_abs())
         + "currency".len()
