@@ -1,7 +1,7 @@
 //! A user trigger as the engine delivers it: a filter over change records (events, origins, a
 //! category, a minimum amount) and a command that receives each matching record as JSON in the
-//! trigger's view and format (plain, or DynamoDB's own). Parsed from `[[trigger]]` in config (`config::trigger`); delivered by
-//! `engine::triggers`. Pure: the filter reads only the record.
+//! trigger's view and format (plain, or DynamoDB's own). Parsed from `[[trigger]]` in config
+//! (`config::trigger`); delivered by `engine::triggers`. Pure: the filter reads only the record.
 
 use super::category::is_within;
 use super::change::{ChangeRecord, Event, Origin};
