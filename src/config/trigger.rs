@@ -10,7 +10,7 @@
 //! min_amount = "50"                  # in the record's own currency
 //! origins = ["user", "import"]       # default: all
 //! view = "new_image"                 # keys_only | new_image | old_image | new_and_old_images
-//! format = "dynamodb"                # plain (default) | dynamodb: as DynamoDB Streams hands a Lambda
+//! format = "dynamodb"                # plain (default) | dynamodb (as a Lambda gets it)
 //! max_attempts = 5                   # then the record is dead-lettered
 //! backoff_ms = 1000                  # first retry delay, doubled each time (capped at 5 min)
 //! timeout_secs = 30                  # a command running longer is killed (a failure)
