@@ -160,8 +160,7 @@ fn retry(ctx: &mut Ctx, name: &str, seqs: &[u64]) -> Result<()> {
     let spec = spec(ctx, name)?.clone();
     let store = ctx.store()?;
     // Records name the stream they come from: this store's label.
-    let spec =
-        crate::engine::stream_format::for_store(&store, std::slice::from_ref(&spec))?.remove(0);
+    let spec = crate::engine::stream_format::one_for_store(&store, &spec)?;
     let letters = store.dead_letters(name)?;
     let chosen: Vec<u64> = if seqs.is_empty() {
         letters.iter().map(|d| d.seq).collect()

@@ -17,7 +17,7 @@
 //! batch_size = 100                   # records per run (1..=10000); above 1: {"Records": [...]}
 //! batch_window_ms = 500              # wait this long to fill a batch (or batch_window, in s)
 //! max_record_age = 3600              # seconds; older records are dead-lettered, not run
-//! format = "dynamodb"                # plain (default) | dynamodb: as DynamoDB Streams hands a Lambda
+//! format = "dynamodb"                # plain (default) | dynamodb (as a Lambda gets it)
 //! max_attempts = 5                   # then the batch is dead-lettered
 //! backoff_ms = 1000                  # first retry delay, doubled each time (capped at 5 min)
 //! timeout_secs = 30                  # a command running longer is killed (a failure)

@@ -12,7 +12,8 @@
 //!   "NewImage":{"id":{"S":"01KB…"},"date":{"S":"2026-11-30"},"amount":{"N":"13.00"},…},
 //!   "OldImage":{…},"SequenceNumber":"000000000000000000003","SizeBytes":231,
 //!   "StreamViewType":"NEW_AND_OLD_IMAGES"},
-//!  "eventSourceARN":"arn:aws:dynamodb:local:000000000000:table/expenses/stream/2026-12-01T10:00:00.000",
+//!  "eventSourceARN":
+//!   "arn:aws:dynamodb:local:000000000000:table/expenses/stream/2026-12-01T10:00:00.000",
 //!  "origin":"user"}
 //! ```
 //!
@@ -126,9 +127,8 @@ impl DynamoDbWriter {
         buf.extend_from_slice(b"\"}");
         buf.extend_from_slice(&self.arn);
         if r.event == Event::Remove && r.origin == Origin::Ttl {
-            buf.extend_from_slice(
-                b",\"userIdentity\":{\"type\":\"Service\",\"principalId\":\"dynamodb.amazonaws.com\"}",
-            );
+            buf.extend_from_slice(b",\"userIdentity\":{\"type\":\"Service\",");
+            buf.extend_from_slice(b"\"principalId\":\"dynamodb.amazonaws.com\"}");
         }
         buf.extend_from_slice(b",\"origin\":\"");
         buf.extend_from_slice(r.origin.name().as_bytes());
@@ -154,7 +154,9 @@ fn write_image(
     buf.extend_from_slice(b"{\"id\":{\"S\":\"");
     buf.extend_from_slice(id);
     buf.extend_from_slice(b"\"},\"date\":{\"S\":\"");
+    let date_at = buf.len();
     push_date(buf, e.date);
+    let date_len = buf.len() - date_at;
     buf.extend_from_slice(b"\"},\"amount\":{\"N\":\"");
     push_plain(buf, e.amount, e.currency);
     buf.extend_from_slice(b"\"},\"currency\":{\"S\":\"");
@@ -169,7 +171,7 @@ fn write_image(
     let mut size = "id".len()
         + id.len()
         + "date".len()
-        + 10
+        + date_len
         + "amount".len()
         + n_size(e.amount.unsigned_abs())
         + "currency".len()

@@ -60,14 +60,18 @@ pub fn source_of(store: &Store, region: &str) -> Result<StreamSource, StoreError
 /// the deliverer is handed, so each trigger's records name the stream they come from.
 pub fn for_store(store: &Store, specs: &[TriggerSpec]) -> Result<Vec<TriggerSpec>, StoreError> {
     let label = store.stream_label()?;
-    Ok(specs
-        .iter()
-        .map(|s| {
-            let mut s = s.clone();
-            s.source.label = label.clone();
-            s
-        })
-        .collect())
+    Ok(specs.iter().map(|s| labelled(s, &label)).collect())
+}
+
+/// [`for_store`] for one trigger.
+pub fn one_for_store(store: &Store, spec: &TriggerSpec) -> Result<TriggerSpec, StoreError> {
+    Ok(labelled(spec, &store.stream_label()?))
+}
+
+fn labelled(spec: &TriggerSpec, label: &str) -> TriggerSpec {
+    let mut spec = spec.clone();
+    spec.source.label = label.to_string();
+    spec
 }
 
 /// One record as trigger `spec` receives it (its format and view), without the newline.
