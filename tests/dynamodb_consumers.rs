@@ -136,6 +136,17 @@ fn store_with_every_kind_of_record() -> Sandbox {
     run(&sb, DAY0, &["redo"]);
     run(&sb, DAY0, &["edit", &lidl, "--payee", "Lidl City"]);
     run(&sb, DAY0, &["undo"]);
+    // Budgets are items too: set, changed, one undone, one removed.
+    run(&sb, DAY0, &["budget", "set", "food", "300"]);
+    run(&sb, DAY0, &["budget", "set", "food", "250.50"]);
+    run(
+        &sb,
+        DAY0,
+        &["budget", "set", "travel", "5000", "--currency", "JPY"],
+    );
+    run(&sb, DAY0, &["undo"]);
+    run(&sb, DAY0, &["budget", "set", "tea", "20"]);
+    run(&sb, DAY0, &["budget", "rm", "tea"]);
     // A month on, the first command sweeps the expired expense.
     run(&sb, DAY31, &["list", "--month", "2026-12"]);
     sb
@@ -177,6 +188,7 @@ fn real_dynamodb_consumers_read_every_kind_of_record() {
         ("INSERT", "redo"),
         ("MODIFY", "undo"),
         ("REMOVE", "ttl"),
+        ("REMOVE", "user"),
     ] {
         assert!(
             kinds.contains(&(event.to_string(), origin.to_string())),
@@ -209,6 +221,7 @@ fn real_dynamodb_consumers_read_every_kind_of_record() {
         "plain": plain,
         "items": json_of(&sb, DAY31, &["list", "--json", "--month", "2026-12"]),
         "trash": json_of(&sb, DAY31, &["trash", "list", "--json"]),
+        "budgets": json_of(&sb, DAY31, &["budget", "list", "--json"]),
         "ttl_removals": ttl_removals,
     });
     let python = match python() {

@@ -12,6 +12,7 @@
 
 pub mod add;
 pub mod backup;
+pub mod budget;
 pub mod check;
 pub mod demo;
 pub mod edit;
@@ -74,6 +75,9 @@ pub enum Command {
     },
     /// The trash: list it, restore an expense from it, or purge (`expense trash purge --all`).
     Trash(trash::Args),
+    /// Monthly budgets per category: list them, set one (`expense budget set food 300`), or
+    /// remove one. Each change is in the history and can be undone.
+    Budget(budget::Args),
     /// Redo the latest undo, unless a newer change was made since.
     Redo,
     /// Show the change history, newest first (of one expense with ID).
@@ -131,6 +135,7 @@ pub fn run(command: &Command, ctx: &mut Ctx) -> Result<()> {
         Command::Edit(args) => edit::edit(ctx, args),
         Command::Rm { id } => edit::remove(ctx, id),
         Command::Trash(args) => trash::run(ctx, args),
+        Command::Budget(args) => budget::run(ctx, args),
         Command::Undo { skip } => history::undo(ctx, *skip),
         Command::Redo => history::redo(ctx),
         Command::History(args) => history::run(ctx, args),

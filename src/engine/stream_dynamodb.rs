@@ -101,17 +101,35 @@ impl DynamoDbWriter {
         });
         buf.extend_from_slice(&self.middle);
         buf.extend_from_slice(num.format(r.at.div_euclid(1000)).as_bytes());
-        buf.extend_from_slice(b",\"Keys\":{\"id\":{\"S\":\"");
-        buf.extend_from_slice(id);
-        buf.extend_from_slice(b"\"}}");
-        let mut size = "id".len() + id.len();
-        if let Some(new) = r.new.as_ref().filter(|_| self.view.has_new()) {
-            buf.extend_from_slice(b",\"NewImage\":");
-            size += write_image(buf, id, new, r.new_trash)?;
-        }
-        if let Some(old) = r.old.as_ref().filter(|_| self.view.has_old()) {
-            buf.extend_from_slice(b",\"OldImage\":");
-            size += write_image(buf, id, old, r.old_trash)?;
+        let mut size;
+        if let Some(b) = &r.budget {
+            // A budget item: its key is `budget:CATEGORY` (`stream_json::budget_key`).
+            let key = super::stream_json::budget_key(b.category);
+            buf.extend_from_slice(b",\"Keys\":{\"id\":{\"S\":");
+            serde_json::to_writer(&mut *buf, &key)?;
+            buf.extend_from_slice(b"}}");
+            size = "id".len() + key.len();
+            if let Some(l) = b.new.filter(|_| self.view.has_new()) {
+                buf.extend_from_slice(b",\"NewImage\":");
+                size += write_budget(buf, &key, b.category, &l)?;
+            }
+            if let Some(l) = b.old.filter(|_| self.view.has_old()) {
+                buf.extend_from_slice(b",\"OldImage\":");
+                size += write_budget(buf, &key, b.category, &l)?;
+            }
+        } else {
+            buf.extend_from_slice(b",\"Keys\":{\"id\":{\"S\":\"");
+            buf.extend_from_slice(id);
+            buf.extend_from_slice(b"\"}}");
+            size = "id".len() + id.len();
+            if let Some(new) = r.new.as_ref().filter(|_| self.view.has_new()) {
+                buf.extend_from_slice(b",\"NewImage\":");
+                size += write_image(buf, id, new, r.new_trash)?;
+            }
+            if let Some(old) = r.old.as_ref().filter(|_| self.view.has_old()) {
+                buf.extend_from_slice(b",\"OldImage\":");
+                size += write_image(buf, id, old, r.old_trash)?;
+            }
         }
         buf.extend_from_slice(b",\"SequenceNumber\":\"");
         let seq = num.format(r.seq).as_bytes();
@@ -140,6 +158,39 @@ impl DynamoDbWriter {
 /// `arn:aws:dynamodb:REGION:000000000000:table/expenses/stream/LABEL`.
 pub fn stream_arn(region: &str, label: &str) -> String {
     format!("arn:aws:dynamodb:{region}:{ACCOUNT}:table/{TABLE}/stream/{label}")
+}
+
+/// Writes a budget's image as an AttributeValue map (`id`, `type` "budget", `category`,
+/// `amount` as N, `currency`, `version`) and returns its size by DynamoDB's rule.
+fn write_budget(
+    buf: &mut Vec<u8>,
+    key: &str,
+    category: &str,
+    l: &crate::domain::budget::Limit,
+) -> serde_json::Result<usize> {
+    buf.extend_from_slice(b"{\"id\":{\"S\":");
+    serde_json::to_writer(&mut *buf, key)?;
+    buf.extend_from_slice(b"},\"type\":{\"S\":\"budget\"},\"category\":{\"S\":");
+    serde_json::to_writer(&mut *buf, category)?;
+    buf.extend_from_slice(b"},\"amount\":{\"N\":\"");
+    push_plain(buf, l.amount, l.currency);
+    buf.extend_from_slice(b"\"},\"currency\":{\"S\":\"");
+    buf.extend_from_slice(l.currency.code().as_bytes());
+    buf.extend_from_slice(b"\"},\"version\":{\"N\":\"");
+    buf.extend_from_slice(itoa::Buffer::new().format(l.version).as_bytes());
+    buf.extend_from_slice(b"\"}}");
+    Ok("id".len()
+        + key.len()
+        + "type".len()
+        + "budget".len()
+        + "category".len()
+        + category.len()
+        + "amount".len()
+        + n_size(l.amount.unsigned_abs())
+        + "currency".len()
+        + 3
+        + "version".len()
+        + n_size(l.version))
 }
 
 /// Writes an image as an AttributeValue map and returns its size by DynamoDB's rule (attribute

@@ -7,6 +7,7 @@
 
 use crate::domain::money::push_plain;
 pub use crate::domain::stream::View;
+use crate::domain::trash::TrashMark;
 use crate::domain::ExpenseView;
 use crate::store::{ChangeRecord, ChangeView, Event, Images};
 use chrono::{Datelike, NaiveDate};
@@ -72,17 +73,36 @@ pub fn write_record(
     buf.extend_from_slice(r.origin.name().as_bytes());
     buf.extend_from_slice(b"\",\"dynamodb\":{\"ApproximateCreationDateTime\":");
     buf.extend_from_slice(num.format(r.at.div_euclid(1000)).as_bytes());
-    buf.extend_from_slice(b",\"Keys\":{\"id\":\"");
-    buf.extend_from_slice(id);
-    buf.extend_from_slice(b"\"}");
     let images = images(view);
-    if let Some(new) = r.new.as_ref().filter(|_| images.new) {
-        buf.extend_from_slice(b",\"NewImage\":");
-        write_image(buf, id, new)?;
-    }
-    if let Some(old) = r.old.as_ref().filter(|_| images.old) {
-        buf.extend_from_slice(b",\"OldImage\":");
-        write_image(buf, id, old)?;
+    if let Some(b) = &r.budget {
+        // A budget item: its key is `budget:CATEGORY`.
+        let key = budget_key(b.category);
+        buf.extend_from_slice(b",\"Keys\":{\"id\":");
+        serde_json::to_writer(&mut *buf, &key)?;
+        buf.push(b'}');
+        for (name, limit) in [("NewImage", b.new), ("OldImage", b.old)] {
+            let wanted = if name == "NewImage" {
+                images.new
+            } else {
+                images.old
+            };
+            if let Some(l) = limit.filter(|_| wanted) {
+                buf.extend_from_slice(format!(",\"{name}\":").as_bytes());
+                write_budget(buf, &key, b.category, &l)?;
+            }
+        }
+    } else {
+        buf.extend_from_slice(b",\"Keys\":{\"id\":\"");
+        buf.extend_from_slice(id);
+        buf.extend_from_slice(b"\"}");
+        if let Some(new) = r.new.as_ref().filter(|_| images.new) {
+            buf.extend_from_slice(b",\"NewImage\":");
+            write_image(buf, id, new, r.new_trash)?;
+        }
+        if let Some(old) = r.old.as_ref().filter(|_| images.old) {
+            buf.extend_from_slice(b",\"OldImage\":");
+            write_image(buf, id, old, r.old_trash)?;
+        }
     }
     buf.extend_from_slice(b",\"SequenceNumber\":\"");
     let seq = num.format(r.seq).as_bytes();
@@ -94,9 +114,42 @@ pub fn write_record(
     Ok(())
 }
 
+/// The key text of a budget item: `budget:CATEGORY`.
+pub fn budget_key(category: &str) -> String {
+    format!("budget:{category}")
+}
+
+/// A budget's image: `{"id":"budget:food","type":"budget","category":"food","amount":"200.00",
+/// "currency":"EUR","version":2}`.
+fn write_budget(
+    buf: &mut Vec<u8>,
+    key: &str,
+    category: &str,
+    l: &crate::domain::budget::Limit,
+) -> serde_json::Result<()> {
+    buf.extend_from_slice(b"{\"id\":");
+    serde_json::to_writer(&mut *buf, key)?;
+    buf.extend_from_slice(b",\"type\":\"budget\",\"category\":");
+    serde_json::to_writer(&mut *buf, category)?;
+    buf.extend_from_slice(b",\"amount\":\"");
+    push_plain(buf, l.amount, l.currency);
+    buf.extend_from_slice(b"\",\"currency\":\"");
+    buf.extend_from_slice(l.currency.code().as_bytes());
+    buf.extend_from_slice(b"\",\"version\":");
+    buf.extend_from_slice(itoa::Buffer::new().format(l.version).as_bytes());
+    buf.push(b'}');
+    Ok(())
+}
+
 /// An image as `list --json` writes an expense ([`crate::domain::ExpenseRow`]'s fields, in its
-/// order); `id` is its ULID text.
-fn write_image(buf: &mut Vec<u8>, id: &[u8], e: &ExpenseView<'_>) -> serde_json::Result<()> {
+/// order); `id` is its ULID text. An image in the trash ends with `deleted_at` and `expires_at`
+/// (Unix ms), as DynamoDB's time-to-live attribute marks an item.
+fn write_image(
+    buf: &mut Vec<u8>,
+    id: &[u8],
+    e: &ExpenseView<'_>,
+    trash: Option<TrashMark>,
+) -> serde_json::Result<()> {
     buf.extend_from_slice(b"{\"id\":\"");
     buf.extend_from_slice(id);
     buf.extend_from_slice(b"\",\"date\":\"");
@@ -117,6 +170,13 @@ fn write_image(buf: &mut Vec<u8>, id: &[u8], e: &ExpenseView<'_>) -> serde_json:
     buf.extend_from_slice(e.kind.as_str().as_bytes());
     buf.extend_from_slice(b"\",\"version\":");
     buf.extend_from_slice(itoa::Buffer::new().format(e.version).as_bytes());
+    if let Some(m) = trash {
+        let mut num = itoa::Buffer::new();
+        buf.extend_from_slice(b",\"deleted_at\":");
+        buf.extend_from_slice(num.format(m.deleted_at).as_bytes());
+        buf.extend_from_slice(b",\"expires_at\":");
+        buf.extend_from_slice(num.format(m.expires_at).as_bytes());
+    }
     buf.push(b'}');
     Ok(())
 }
@@ -282,7 +342,7 @@ mod tests {
             "x",
         );
         let mut buf = Vec::new();
-        write_image(&mut buf, b"ID", &e.view()).unwrap();
+        write_image(&mut buf, b"ID", &e.view(), None).unwrap();
         let text = String::from_utf8(buf).unwrap();
         assert!(
             text.starts_with(r#"{"id":"ID","date":"0987-03-04","amount":"0.005","currency":"KWD""#),

@@ -42,6 +42,15 @@ def check(ok, what):
 
 def expected_image(row):
     """A plain-format image (the `list --json` row shape) as DynamoDB consumers must see it."""
+    if row.get("type") == "budget":
+        return {
+            "id": row["id"],
+            "type": "budget",
+            "category": row["category"],
+            "amount": Decimal(row["amount"]),
+            "currency": row["currency"],
+            "version": Decimal(row["version"]),
+        }
     image = {
         "id": row["id"],
         "date": row["date"],
@@ -228,9 +237,22 @@ def main():
         check(image is not None, f"live item {item_id}: no record leaves a new image")
         if image is not None:
             same_image(image, expected_image(row), f"live item {item_id}")
+    # Budgets are items of their own key space, `budget:CATEGORY`: the stream replays to them.
+    budgets = {f"budget:{b['category']}": b for b in expect["budgets"]}
+    check(len(budgets) > 0, "the store has budgets")
+    for key, b in budgets.items():
+        event_name, image = last_new.get(key, (None, None))
+        check(
+            image is not None
+            and image["type"] == "budget"
+            and str(image["amount"]) == b["amount"]
+            and image["currency"] == b["currency"],
+            f"budget {key}: stream leaves {image!r}, store has {b!r}",
+        )
     for item_id, (event_name, image) in last_new.items():
         gone = image is None or "deleted_at" in image
-        check(gone == (item_id not in items), f"{item_id}: live in the stream != live in the store")
+        live = budgets if item_id.startswith("budget:") else items
+        check(gone == (item_id not in live), f"{item_id}: live in the stream != live in the store")
 
     for failure in FAILURES:
         print(failure)
