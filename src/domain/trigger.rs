@@ -6,6 +6,7 @@
 //! DynamoDB's own). Parsed from `[[trigger]]` in config (`config::trigger`); delivered by
 //! `engine::triggers`. Pure: the filter reads only the record.
 
+use super::budget::{BudgetChange, Limit};
 use super::category::is_within;
 use super::change::{ChangeRecord, Event, Origin};
 use super::stream::{Format, StreamSource, View};
@@ -182,6 +183,9 @@ impl TriggerSpec {
         if !self.origins.is_empty() && !self.origins.contains(&r.origin) {
             return false;
         }
+        if let Some(b) = &r.budget {
+            return self.matches_budget(b);
+        }
         let images = || [r.new.as_ref(), r.old.as_ref()].into_iter().flatten();
         if let Some(c) = &self.category {
             if !images().any(|e| is_within(&e.draft.category, c)) {
@@ -225,6 +229,45 @@ impl TriggerSpec {
     pub fn too_old(&self, r: &ChangeRecord, now_ms: i64) -> bool {
         self.max_record_age
             .is_some_and(|age| now_ms.saturating_sub(r.at) > age.as_millis() as i64)
+    }
+
+    /// The filter on a budget's change (events and origins already passed): the category is
+    /// the budget's, the minimum amount its limit's; payee, tags and kind belong to expenses, so
+    /// a trigger that asks for them does not see budgets; `changed` compares the limits'
+    /// amount and currency.
+    fn matches_budget(&self, b: &BudgetChange) -> bool {
+        if self.payee.is_some() || !self.tags.is_empty() || self.kind.is_some() {
+            return false;
+        }
+        if let Some(c) = &self.category {
+            if !is_within(&b.category, c) {
+                return false;
+            }
+        }
+        let limits = || [b.new, b.old].into_iter().flatten();
+        if let Some(min) = self.min_amount {
+            let at_least = |l: Limit| {
+                i128::from(l.amount) * 10i128.pow(MIN_SCALE)
+                    >= min * 10i128.pow(l.currency.exponent())
+            };
+            if !limits().any(at_least) {
+                return false;
+            }
+        }
+        if !self.changed.is_empty() {
+            let differs = |f: &Field| match (b.old, b.new) {
+                (Some(o), Some(n)) => match f.name() {
+                    "amount" => o.amount != n.amount,
+                    "currency" => o.currency != n.currency,
+                    _ => false,
+                },
+                _ => matches!(f.name(), "amount" | "currency" | "category"),
+            };
+            if !self.changed.iter().any(differs) {
+                return false;
+            }
+        }
+        true
     }
 
     /// Delay before attempt `attempts + 1` after `attempts` failures.
@@ -346,5 +389,48 @@ mod tests {
         s.max_record_age = Some(Duration::from_secs(60));
         assert!(!s.too_old(&r, 61_000));
         assert!(s.too_old(&r, 61_001));
+    }
+
+    /// Budget changes are records too: a trigger on `food` sees the food budget change, one on
+    /// a payee does not, and `changed = ["amount"]` compares the limits.
+    #[test]
+    fn budget_changes_pass_the_filter_by_category_and_limit() {
+        let limit = |amount| Limit {
+            currency: crate::domain::Currency::EUR,
+            amount,
+            version: 1,
+        };
+        let r = ChangeRecord {
+            seq: 1,
+            event: Event::Modify,
+            at: 0,
+            origin: Origin::User,
+            id: ExpenseId(7),
+            old: None,
+            new: None,
+            batch: None,
+            old_trash: None,
+            new_trash: None,
+            budget: Some(BudgetChange {
+                category: "food:groceries".into(),
+                old: Some(limit(20_000)),
+                new: Some(limit(30_000)),
+            }),
+        };
+        let spec = |f: &dyn Fn(&mut TriggerSpec)| {
+            let mut s = TriggerSpec::new("t", "x");
+            f(&mut s);
+            s.matches(&r)
+        };
+        assert!(spec(&|_| {}));
+        assert!(spec(&|s| s.category = Some("food".into())));
+        assert!(!spec(&|s| s.category = Some("rent".into())));
+        assert!(spec(&|s| s.min_amount = Some(250_000)));
+        assert!(!spec(&|s| s.min_amount = Some(400_000)));
+        assert!(!spec(&|s| s.payee = Some("lidl".into())));
+        assert!(spec(&|s| s.changed = vec![Field::parse("amount").unwrap()]));
+        assert!(!spec(
+            &|s| s.changed = vec![Field::parse("currency").unwrap()]
+        ));
     }
 }

@@ -297,3 +297,64 @@ impl Store {
         Ok(None)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::Draft;
+
+    /// When the latest change cannot be undone (here: its expense was changed behind the
+    /// stream's back, as damage would), undo says what and how to go on, writes nothing, and the
+    /// skipping undo leaves it and undoes the change before it.
+    #[test]
+    fn a_blocked_undo_says_what_and_the_skipping_one_goes_on() {
+        let s = Store::open_temporary().unwrap();
+        let day = chrono::NaiveDate::from_ymd_opt(2026, 11, 3).unwrap();
+        let a = s
+            .put(Draft::sample(day, 500, "food", "Lidl"), Origin::User, 1)
+            .unwrap();
+        let b = s
+            .put(Draft::sample(day, 700, "fun", "Kino"), Origin::User, 2)
+            .unwrap();
+        let edit = s
+            .update(
+                b.id,
+                1,
+                Draft::sample(day, 900, "fun", "Kino"),
+                Origin::User,
+                3,
+            )
+            .unwrap();
+        // B changed outside the stream: the edit no longer holds.
+        let mut img = codec::decode_item(
+            ITEMS,
+            b"k",
+            &s.trees.items.get(keys::id_key(b.id)).unwrap().unwrap(),
+        )
+        .unwrap();
+        img.amount = 111;
+        img.last_seq = 99;
+        s.trees
+            .items
+            .insert(keys::id_key(b.id), codec::encode_item(&img).unwrap())
+            .unwrap();
+        let last = s.last_seq().unwrap();
+        let msg = s.undo_step(4).unwrap_err().to_string();
+        assert!(
+            msg.starts_with("cannot undo amount 7.00 → 9.00: ") && msg.contains("Press u again"),
+            "{msg}"
+        );
+        assert_eq!(s.last_seq().unwrap(), last, "nothing written");
+        // Skipping leaves the edit and B's adding (also blocked), and undoes A's adding.
+        let (step, left) = s.undo_step_skipping(5).unwrap();
+        let Some(Undone::One(r)) = step else {
+            panic!("expected one change undone")
+        };
+        assert_eq!(r.id, a.id);
+        assert_eq!(left.len(), 2, "{left:?}");
+        assert!(left[0].contains("amount 7.00 → 9.00"), "{left:?}");
+        assert_eq!(edit.seq, 3);
+        let (step, _) = s.undo_step_skipping(6).unwrap();
+        assert!(step.is_none(), "nothing else can be undone");
+    }
+}

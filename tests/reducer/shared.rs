@@ -30,6 +30,29 @@ fn undo_and_redo_go_to_the_whole_store_from_ledger_and_review() {
     assert_eq!(f.send(Action::Redo), vec![Effect::Redo]);
 }
 
+/// An undo that met a newer change says so; `u` again leaves that change and undoes the one
+/// before it (`Effect::UndoSkip`), once: the `u` after that is a plain undo again.
+#[test]
+fn u_again_after_a_blocked_undo_skips_the_blocked_change() {
+    let mut f = Fake::with_rows(5);
+    let msg = "cannot undo edit 3.00 EUR fun: change 9 (edit ...) changed that expense since. \
+               Press u again (expense undo --skip) to leave it as it is";
+    assert_eq!(
+        f.send(Action::Answer(Answer::UndoBlocked(msg.into()))),
+        vec![]
+    );
+    assert_eq!(f.state.toast.as_ref().map(|t| t.error), Some(true));
+    assert!(f
+        .state
+        .toast
+        .as_ref()
+        .unwrap()
+        .text
+        .contains("Press u again"));
+    assert_eq!(f.send(Action::Undo), vec![Effect::UndoSkip]);
+    assert_eq!(f.send(Action::Undo), vec![Effect::Undo]);
+}
+
 #[test]
 fn a_step_says_what_it_did_and_keeps_its_expense_under_the_cursor() {
     let mut f = Fake::with_rows(5);
