@@ -396,7 +396,18 @@ pub fn step_text(redo: bool, step: &Undone) -> String {
                 }
                 .describe()
             ),
-            // A trashed image reads as absent: undoing a move to the trash undid a delete.
+            // A step that moved the item into the trash undid a restore (or redid a delete);
+            // one that took it out undid a delete (or redid a restore).
+            None if r.new_trash.is_some() => match (redo, r.new.as_ref()) {
+                (false, Some(e)) => format!("Undid: restore {} from the trash", short(&e.draft)),
+                _ => step_line(redo, r.live_old(), r.live_new()),
+            },
+            None if r.old_trash.is_some() && r.event == Event::Modify => {
+                match (redo, r.new.as_ref()) {
+                    (true, Some(e)) => format!("Redid: restore {} from the trash", short(&e.draft)),
+                    _ => step_line(redo, r.live_old(), r.live_new()),
+                }
+            }
             None => step_line(redo, r.live_old(), r.live_new()),
         },
         Undone::Batch(b) => batch_line(redo, b.undone, b.kept),
