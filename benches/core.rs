@@ -2,7 +2,7 @@
 //! Stores are generated once into target/bench-data/ and reused across runs.
 //! Figures go into README.md; tests never assert timings.
 
-use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
+use criterion::{criterion_group, criterion_main, BatchSize, Criterion, SamplingMode, Throughput};
 use expense_tracker::app::{update, Action, Effect, State};
 use expense_tracker::cli::{self, demo, Cli};
 use expense_tracker::config::Config;
@@ -11,13 +11,13 @@ use expense_tracker::domain::{Currency, Draft, Kind, Month};
 use expense_tracker::engine::review;
 use expense_tracker::engine::Engine;
 use expense_tracker::session::server::Server;
-use expense_tracker::store::{Origin, Store};
+use expense_tracker::store::{ImportRow, Origin, Store, Undone};
 use expense_tracker::tui::keymap::Keymap;
 use expense_tracker::ui::theme::Theme;
 use expense_tracker::ui::{self, Chrome};
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 const TODAY: (i32, u32, u32) = (2026, 11, 21);
@@ -720,5 +720,230 @@ fn backup_restore(c: &mut Criterion) {
     let _ = std::fs::remove_dir_all(&scratch);
 }
 
-criterion_group!(core, benches, import_export, trash, history, backup_restore);
+/// Now as Unix ms (the stores' write times).
+fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+/// A copy of the store at `from` and its high-water mark at `to`, replacing what was there.
+fn copy_store(from: &Path, to: &Path) {
+    fn copy_dir(from: &Path, to: &Path) {
+        std::fs::create_dir_all(to).expect("create store copy");
+        for entry in std::fs::read_dir(from).expect("read store dir") {
+            let entry = entry.expect("store dir entry");
+            let target = to.join(entry.file_name());
+            if entry.file_type().expect("file type").is_dir() {
+                copy_dir(&entry.path(), &target);
+            } else {
+                std::fs::copy(entry.path(), &target).expect("copy store file");
+            }
+        }
+    }
+    let _ = std::fs::remove_dir_all(to);
+    copy_dir(from, to);
+    let mark = expense_tracker::store::mark::mark_path(from);
+    if mark.exists() {
+        std::fs::copy(&mark, expense_tracker::store::mark::mark_path(to)).expect("copy mark");
+    }
+}
+
+/// Opens the closed store at `path` with sled itself (as `Store` cannot write what an older
+/// build wrote), waiting for the lock the last handle releases asynchronously.
+fn sled_open(path: &Path) -> sled::Db {
+    loop {
+        match sled::open(path) {
+            Ok(db) => break db,
+            Err(_) => std::thread::sleep(Duration::from_millis(10)),
+        }
+    }
+}
+
+/// Tree names and meta keys of `store/tables.rs` (private to the store).
+const STREAM_TREE: &str = "stream-1";
+const META_TREE: &str = "meta";
+const META_SCHEMA: &[u8] = b"schema_version";
+const META_LEGACY_TRASH: &[u8] = b"legacy_trash";
+
+/// The `name` demo store after 2% of its expenses were moved to the trash, a quarter of those
+/// restored and a quarter expired (swept), stored as a schema-4 build stored them: every move
+/// to the trash and every REMOVE of a trashed item a plain REMOVE (event code 3; the code is a
+/// record's first byte, and `migration_007_trash_moves` reads only record heads). Generated
+/// once into target/bench-data/migrate-<name>/ and reused. Returns the store dir and the moves.
+fn trash_moves_store(name: &str, count: usize) -> (PathBuf, usize) {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("target/bench-data")
+        .join(format!("migrate-{name}"));
+    let path = dir.join("store");
+    let done = dir.join("complete");
+    if !done.exists() {
+        let _ = std::fs::remove_dir_all(&dir);
+        copy_store(&bench_store(name, count), &path);
+        let store = Store::open(&path).expect("open migration store");
+        let (from, to) = (
+            chrono::NaiveDate::from_ymd_opt(1, 1, 1).expect("date"),
+            chrono::NaiveDate::from_ymd_opt(9999, 12, 31).expect("date"),
+        );
+        let picked: Vec<_> = store
+            .range(from, to, false, 0, usize::MAX)
+            .expect("range")
+            .into_iter()
+            .step_by(50)
+            .map(|e| (e.id, e.version))
+            .collect();
+        let (now, ttl) = (now_ms(), 30 * 86_400_000);
+        for (i, (id, version)) in picked.iter().enumerate() {
+            // A quarter expires at once (swept below), a quarter comes back, half stay.
+            let expires_in = if i % 4 == 0 { 1 } else { ttl };
+            store.trash(*id, *version, now, expires_in).expect("trash");
+            if i % 4 == 1 {
+                store.restore(*id, now).expect("restore");
+            }
+        }
+        store.sweep_trash(now + 1).expect("sweep");
+        drop(store);
+        let db = sled_open(&path);
+        let stream = db.open_tree(STREAM_TREE).expect("stream tree");
+        for kv in stream.iter() {
+            let (k, v) = kv.expect("stream record");
+            // `codec::TRASH_MOVE` and `codec::TRASH_REMOVE` were REMOVEs before schema 5.
+            if matches!(v.first(), Some(4 | 5)) {
+                let mut old = v.to_vec();
+                old[0] = 3;
+                stream.insert(k, old).expect("rewrite record");
+            }
+        }
+        db.flush().expect("flush");
+        drop(db);
+        std::fs::write(&done, picked.len().to_string()).expect("mark complete");
+    }
+    let moves = std::fs::read_to_string(&done)
+        .expect("read marker")
+        .parse()
+        .expect("moves");
+    (path, moves)
+}
+
+/// Sets the closed store's `meta` `schema_version` (u32 BE); at 4, also drops the list of moves
+/// that `migration_007_trash_moves` writes, as a schema-4 store has none.
+fn set_schema_version(path: &Path, version: u32) {
+    let db = sled_open(path);
+    let meta = db.open_tree(META_TREE).expect("meta tree");
+    meta.insert(META_SCHEMA, &version.to_be_bytes()[..])
+        .expect("write schema version");
+    if version < 5 {
+        meta.remove(META_LEGACY_TRASH).expect("drop legacy trash");
+    }
+    db.flush().expect("flush");
+    drop(db);
+    // sled frees its lock asynchronously; let it go before the timed open.
+    std::thread::sleep(Duration::from_millis(100));
+}
+
+/// `migrate_<size>`: `Store::open` of a schema-4 store with 2% of its expenses moved to the
+/// trash (half of those restored or expired), which runs `migration_007_trash_moves` (one scan
+/// of the stream's record heads, then the list of moves written to `meta`), against
+/// `Store::open` of the same store at schema 5. The schema is set back outside the timing.
+fn migration(c: &mut Criterion) {
+    for (name, count) in sizes() {
+        let (path, moves) = trash_moves_store(name, count);
+        let mut g = c.benchmark_group(format!("migrate_{name}"));
+        g.sample_size(10)
+            .sampling_mode(SamplingMode::Flat)
+            .measurement_time(Duration::from_secs(5))
+            .warm_up_time(Duration::from_millis(1));
+        for version in [4, 5] {
+            g.bench_function(format!("open_schema_{version}"), |b| {
+                b.iter_custom(|iters| {
+                    let mut total = Duration::ZERO;
+                    for _ in 0..iters {
+                        set_schema_version(&path, version);
+                        let t = Instant::now();
+                        let store = Store::open(&path).expect("open");
+                        total += t.elapsed();
+                        drop(store);
+                    }
+                    total
+                })
+            });
+        }
+        g.finish();
+        // The migration found every move: 16 bytes (seq, expiry) each.
+        let db = sled_open(&path);
+        let listed = db
+            .open_tree(META_TREE)
+            .expect("meta tree")
+            .get(META_LEGACY_TRASH)
+            .expect("read legacy trash")
+            .map_or(0, |v| v.len() / 16);
+        assert_eq!(listed, moves, "moves listed by migration_007");
+    }
+}
+
+/// `undo_import_<size>`: one `undo_step` taking back an import of 10,000 rows (the whole batch,
+/// one REMOVE each) in a copy of the demo store of that size; each sample imports the rows
+/// first, untimed, with hashes of its own so none is a duplicate.
+fn import_undo(c: &mut Criterion) {
+    let rows = 10_000;
+    let drafts = demo::generate(rows, 3, 13, today(), Currency::EUR);
+    let scratch = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/bench-data/scratch-undo");
+    for (name, count) in sizes() {
+        let path = scratch.join(name);
+        copy_store(&bench_store(name, count), &path);
+        let store = Store::open(&path).expect("open undo store");
+        let mut round = 0u64;
+        let mut g = c.benchmark_group(format!("undo_import_{name}"));
+        g.sample_size(10)
+            .sampling_mode(SamplingMode::Flat)
+            .measurement_time(Duration::from_secs(5))
+            .warm_up_time(Duration::from_millis(1))
+            .throughput(Throughput::Elements(rows as u64));
+        g.bench_function("undo_step_10k_row_import", |b| {
+            b.iter_custom(|iters| {
+                let mut total = Duration::ZERO;
+                for _ in 0..iters {
+                    round += 1;
+                    let batch: Vec<ImportRow> = drafts
+                        .iter()
+                        .enumerate()
+                        .map(|(i, d)| {
+                            let mut hash = [0u8; 16];
+                            hash[..8].copy_from_slice(&round.to_be_bytes());
+                            hash[8..].copy_from_slice(&(i as u64).to_be_bytes());
+                            ImportRow {
+                                draft: d.clone(),
+                                hash: Some(hash),
+                                id: None,
+                                version: None,
+                            }
+                        })
+                        .collect();
+                    let imported = store.import(&batch, now_ms(), &mut |_| {}).expect("import");
+                    assert_eq!(imported.added, rows);
+                    let t = Instant::now();
+                    let undone = store.undo_step(now_ms()).expect("undo");
+                    total += t.elapsed();
+                    assert!(
+                        matches!(undone, Some(Undone::Batch(ref b)) if b.undone == rows),
+                        "{undone:?}"
+                    );
+                }
+                total
+            })
+        });
+        g.finish();
+        drop(store);
+    }
+    let _ = std::fs::remove_dir_all(&scratch);
+}
+
+criterion_group!(
+    core,
+    benches,
+    import_export,
+    trash,
+    history,
+    backup_restore,
+    migration,
+    import_undo
+);
 criterion_main!(core);
