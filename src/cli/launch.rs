@@ -14,7 +14,6 @@ use color_eyre::eyre::{eyre, Result, WrapErr};
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::io::{self, IsTerminal, Write};
-use std::os::unix::net::UnixStream;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -99,7 +98,7 @@ pub fn run_command(
     let sock = socket_path(store_dir);
     let deadline = Instant::now() + PATIENCE;
     loop {
-        if let Ok(stream) = UnixStream::connect(&sock) {
+        if let Some(stream) = crate::session::connect(store_dir)? {
             if let Some(done) = run_remote(stream, &request)? {
                 return done;
             }

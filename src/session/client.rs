@@ -2,7 +2,7 @@
 //! ourselves (and serve others while we do). A busy store is waited for, never refused: the
 //! only wait is the moment between one holder letting go and the next taking over.
 
-use super::{read_frame, socket_path, write_frame, Reply, Request, RunRequest};
+use super::{read_frame, write_frame, Reply, Request, RunRequest};
 use crate::store::{Store, StoreError};
 use color_eyre::eyre::{eyre, Result};
 use std::io::{self, Write};
@@ -24,10 +24,9 @@ pub enum Attached {
 /// Connects to the session holding the store in `store_dir`, or opens the store when nobody
 /// holds it, trying both until `patience` runs out.
 pub fn attach(store_dir: &Path, patience: Duration) -> Result<Attached, StoreError> {
-    let sock = socket_path(store_dir);
     let deadline = Instant::now() + patience;
     loop {
-        if let Ok(s) = UnixStream::connect(&sock) {
+        if let Some(s) = super::connect(store_dir)? {
             return Ok(Attached::Session(s));
         }
         if let Some(store) = open_unless_served(store_dir, deadline)? {
@@ -46,7 +45,7 @@ pub fn open_unless_served(
         match Store::open_waiting(store_dir, Duration::ZERO) {
             Ok(store) => return Ok(Some(store)),
             Err(StoreError::Locked { .. }) => {
-                if UnixStream::connect(socket_path(store_dir)).is_ok() {
+                if super::connect(store_dir)?.is_some() {
                     return Ok(None);
                 }
                 if Instant::now() > deadline {

@@ -28,6 +28,7 @@ pub mod server;
 
 use crate::domain::answer::Answer;
 use crate::domain::effect::Effect;
+use crate::store::StoreError;
 use chrono::NaiveDate;
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 use std::io::{self, Read, Write};
@@ -145,6 +146,48 @@ pub fn read_frame<T: DeserializeOwned>(r: &mut impl Read) -> io::Result<Option<T
     postcard::from_bytes(&body)
         .map(Some)
         .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))
+}
+
+/// Connects to the session socket of the store in `store_dir`, trusting only this user's: the
+/// data folder must be this user's alone (`Store::check_private`), the socket file this user's
+/// and a socket, and the process behind it must run as this user (its peer credentials), all
+/// before anything is sent. `Ok(None)`: nobody listens there.
+pub fn connect(store_dir: &Path) -> Result<Option<std::os::unix::net::UnixStream>, StoreError> {
+    use std::os::unix::fs::{FileTypeExt, MetadataExt};
+    let sock = socket_path(store_dir);
+    let md = match std::fs::symlink_metadata(&sock) {
+        Ok(md) => md,
+        Err(_) => return Ok(None),
+    };
+    if let Some(parent) = store_dir.parent().filter(|p| !p.as_os_str().is_empty()) {
+        crate::store::check_private(parent)?;
+    }
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    let me = unsafe { libc::geteuid() };
+    let exposed = |why: String| StoreError::Exposed {
+        path: sock.clone(),
+        why,
+    };
+    if !md.file_type().is_socket() || md.uid() != me {
+        return Err(exposed(format!(
+            "the session socket is not a socket of yours (owner user id {}); remove it: rm '{}'",
+            md.uid(),
+            sock.display()
+        )));
+    }
+    let Ok(stream) = std::os::unix::net::UnixStream::connect(&sock) else {
+        return Ok(None);
+    };
+    match peer_uid(&stream) {
+        Ok(uid) if uid == me => Ok(Some(stream)),
+        Ok(uid) => Err(exposed(format!(
+            "the process answering on the session socket runs as user id {uid}, not as you \
+             (user id {me}); nothing was sent to it"
+        ))),
+        Err(e) => Err(exposed(format!(
+            "cannot tell who answers on the session socket ({e}); nothing was sent to it"
+        ))),
+    }
 }
 
 /// The uid of the process at the other end of `stream`, where the OS tells it.

@@ -90,6 +90,15 @@ pub enum StoreError {
         /// Its owner's uid.
         owner: u32,
     },
+    /// A folder or socket that other users could control: refused before anything is read,
+    /// written or sent (`why` says what and how to fix it).
+    #[error("refusing {}: {why}", .path.display())]
+    Exposed {
+        /// The folder or socket.
+        path: PathBuf,
+        /// What is wrong and how to fix it.
+        why: String,
+    },
     /// A file-system error, with the path it happened on.
     #[error("cannot use the store at {}: {source}", .path.display())]
     Io {

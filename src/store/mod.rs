@@ -59,6 +59,7 @@ pub use checkpoints::{DeadLetter, TriggerState};
 pub use error::StoreError;
 pub use history::{HistoryWindow, ItemHistory};
 pub use import::{ImportRow, Imported};
+pub use open::check_private;
 pub use stream::Images;
 pub use tables::SCHEMA_VERSION;
 

@@ -41,11 +41,20 @@ impl Store {
             let path = path.to_path_buf();
             move |source| StoreError::Io { path, source }
         };
+        // The folder that holds the store must be this user's alone: checked before anything
+        // is created in it, and again once a new one exists.
+        let parent = dir.parent().filter(|p| !p.as_os_str().is_empty());
+        if let Some(parent) = parent.filter(|p| p.exists()) {
+            check_private(parent)?;
+        }
         std::fs::DirBuilder::new()
             .recursive(true)
             .mode(0o700)
             .create(dir)
             .map_err(io(dir))?;
+        if let Some(parent) = parent {
+            check_private(parent)?;
+        }
         let md = std::fs::metadata(dir).map_err(io(dir))?;
         // SAFETY: geteuid has no preconditions and cannot fail.
         let me = unsafe { libc::geteuid() };
@@ -126,6 +135,39 @@ impl Store {
         let _ = store.stream_older_budgets(crate::clock::now().timestamp_millis());
         Ok(store)
     }
+}
+
+/// Refuses the folder that holds the store (and its session socket) when another user owns it
+/// or may write in it: such a user could replace the store or answer on its socket.
+pub fn check_private(dir: &Path) -> Result<(), StoreError> {
+    let md = std::fs::metadata(dir).map_err(|source| StoreError::Io {
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    let me = unsafe { libc::geteuid() };
+    let shown = dir.display();
+    if md.uid() != me {
+        return Err(StoreError::Exposed {
+            path: dir.to_path_buf(),
+            why: format!(
+                "the data folder belongs to user id {}, not to you (user id {me}); keep your \
+                 records in a folder of your own (--data-dir, or EXPENSE_DATA_DIR)",
+                md.uid()
+            ),
+        });
+    }
+    let mode = md.permissions().mode() & 0o7777;
+    if mode & 0o022 != 0 {
+        return Err(StoreError::Exposed {
+            path: dir.to_path_buf(),
+            why: format!(
+                "other users may write in the data folder (mode {mode:04o}), and could replace \
+                 the store or answer on its socket; make it yours alone: chmod 700 '{shown}'"
+            ),
+        });
+    }
+    Ok(())
 }
 
 pub(super) fn chmod(p: &Path, mode: u32) -> Result<(), StoreError> {

@@ -188,21 +188,22 @@ fn connect(
             }
         }
         Attached::Session(conn) => {
-            subscribe_remote(socket_path(store_dir), events.clone());
+            subscribe_remote(store_dir.to_path_buf(), events.clone());
             Kind::Remote { conn }
         }
     })
 }
 
 /// A thread that relays the holder's notifications; `SessionLost` when the holder goes away.
-fn subscribe_remote(sock: PathBuf, tx: Sender<Msg>) {
+fn subscribe_remote(store_dir: PathBuf, tx: Sender<Msg>) {
     let _ = std::thread::Builder::new()
         .name("changes".into())
         .spawn(move || {
             let lost = |tx: &Sender<Msg>| {
                 let _ = tx.send(Msg::SessionLost);
             };
-            let Ok(mut s) = UnixStream::connect(&sock) else {
+            // The same trust as every connection: this user's socket, this user's process.
+            let Ok(Some(mut s)) = crate::session::connect(&store_dir) else {
                 return lost(&tx);
             };
             if write_frame(&mut s, &Request::Subscribe).is_err() {
