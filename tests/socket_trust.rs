@@ -147,3 +147,46 @@ fn a_session_socket_answered_by_another_user_gets_nothing() {
         sent.len()
     );
 }
+
+/// A data folder whose path is longer than a socket address may be still gets its session: a
+/// command sent while another process holds the store is served, not left waiting.
+#[test]
+fn a_long_data_folder_path_still_has_a_session() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut data = tmp.path().to_path_buf();
+    for _ in 0..6 {
+        data.push("a-folder-name-of-twenty");
+    }
+    assert!(data.join("store.sock").as_os_str().len() > 108);
+    let config = tmp.path().join("c");
+    assert!(run(&data, &config, &["add", "5", "food!"]).status.success());
+    let mut follow = Command::new(env!("CARGO_BIN_EXE_expense"))
+        .arg("--data-dir")
+        .arg(&data)
+        .args(["stream", "--follow", "--since", "latest"])
+        .env("EXPENSE_CONFIG_DIR", &config)
+        .env("EXPENSE_BACKUP_EVERY_DAYS", "0")
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let sock = data.join("store.sock");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !sock.exists() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no socket for a long path"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let out = run(&data, &config, &["add", "7", "food", "@Long"]);
+    // The holder was there all along, so the add was served through the session (without it
+    // the add waits for the store and fails).
+    let holder_alive = follow.try_wait().unwrap().is_none();
+    let _ = follow.kill();
+    let _ = follow.wait();
+    assert!(holder_alive, "the holder quit");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        String::from_utf8_lossy(&run(&data, &config, &["list", "--json"]).stdout).contains("Long")
+    );
+}

@@ -38,6 +38,28 @@ use std::path::{Path, PathBuf};
 /// garbled length cannot make us allocate the machine away.
 const MAX_FRAME: usize = 64 * 1024 * 1024;
 
+/// The longest socket path `bind`/`connect` take with room to spare (Linux: 108 bytes with the
+/// terminating zero).
+const SOCKET_PATH_MAX: usize = 100;
+
+/// A path to the socket at `path` that `bind` and `connect` accept whatever the data folder's
+/// path length: `path` itself when short enough, else `/proc/self/fd/N/NAME` through the folder
+/// opened as `N` (returned with it: keep it open while binding or connecting). File-system
+/// permissions still apply: the folder is reached, not bypassed.
+pub fn socket_address(path: &Path) -> io::Result<(PathBuf, Option<std::fs::File>)> {
+    use std::os::fd::AsRawFd;
+    if path.as_os_str().len() <= SOCKET_PATH_MAX {
+        return Ok((path.to_path_buf(), None));
+    }
+    let (Some(dir), Some(name)) = (path.parent(), path.file_name()) else {
+        return Ok((path.to_path_buf(), None));
+    };
+    let folder = std::fs::File::open(dir)?;
+    let mut short = PathBuf::from(format!("/proc/self/fd/{}", folder.as_raw_fd()));
+    short.push(name);
+    Ok((short, Some(folder)))
+}
+
 /// The socket of the store in `store_dir`: `<store_dir>.sock`, beside it.
 pub fn socket_path(store_dir: &Path) -> PathBuf {
     let mut p = store_dir.as_os_str().to_owned();
@@ -175,7 +197,10 @@ pub fn connect(store_dir: &Path) -> Result<Option<std::os::unix::net::UnixStream
             sock.display()
         )));
     }
-    let Ok(stream) = std::os::unix::net::UnixStream::connect(&sock) else {
+    let Ok((address, _folder)) = socket_address(&sock) else {
+        return Ok(None);
+    };
+    let Ok(stream) = std::os::unix::net::UnixStream::connect(&address) else {
         return Ok(None);
     };
     match peer_uid(&stream) {

@@ -59,7 +59,8 @@ impl Server {
             Err(e) if e.kind() == io::ErrorKind::NotFound => {}
             Err(e) => return Err(e),
         }
-        let listener = UnixListener::bind(sock)?;
+        let (address, _folder) = super::socket_address(sock)?;
+        let listener = UnixListener::bind(&address)?;
         // The umask is 077 already (Store::open); say it explicitly for the socket too.
         std::fs::set_permissions(sock, std::fs::Permissions::from_mode(0o600))?;
         let md = std::fs::metadata(sock)?;
@@ -137,7 +138,9 @@ impl Server {
         if let Some(a) = self.accept.take() {
             // Wakes the accept thread at once (it also looks at `stop` every 200 ms). Clients
             // still in the backlog see the connection close before `Started` and retry.
-            let _ = UnixStream::connect(&self.path);
+            if let Ok((address, _folder)) = super::socket_address(&self.path) {
+                let _ = UnixStream::connect(&address);
+            }
             let _ = a.join();
         }
         if let Ok(md) = std::fs::symlink_metadata(&self.path) {
