@@ -39,11 +39,13 @@
 
 mod format;
 mod read;
+mod sum;
 mod write;
 
 pub use super::paths::default_backup_dir;
 pub use format::{ExpenseRecord, Header, Line, FORMAT, FORMAT_VERSION};
 pub use read::read_backup;
+pub use write::clean_leftovers;
 
 use super::codec::StoredItem;
 use super::error::StoreError;
@@ -100,6 +102,9 @@ pub struct Snapshot {
     pub imports: Vec<[u8; 16]>,
     /// Records of unknown kinds skipped.
     pub skipped: u64,
+    /// True for a file without checksums (written by an older version): its structure and
+    /// counts were checked, a changed value inside could not be.
+    pub unverified: bool,
 }
 
 fn io_err(path: &Path) -> impl Fn(std::io::Error) -> StoreError + '_ {
