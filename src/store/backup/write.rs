@@ -1,7 +1,9 @@
 //! Writing backups: `Store::backup_to` (a consistent file while writers go on, see the module
 //! doc of `store/backup`) and `Store::snapshot_at` (the store at a point in time, replayed from
 //! the stream). Rule: a backup never stops writers and never leaves a partial file under the
-//! final name (it goes through `path.tmp`, renamed when complete and flushed).
+//! final name (it goes through `path.tmp`, renamed when complete and flushed, and `flock`ed
+//! while written, so the next backup can remove the temporary files of killed ones and leave a
+//! running one's alone); every line goes through `sum::Sealer`.
 
 use super::super::codec::{decode_item, decode_record, StoredItem};
 use super::super::error::StoreError;
