@@ -42,15 +42,18 @@ pub fn read_backup(path: &Path) -> Result<Snapshot, StoreError> {
             format!("format '{}' is not '{FORMAT}'", header.format),
         ));
     }
-    if header.version > FORMAT_VERSION || header.version == 0 {
+    if header.version > FORMAT_VERSION {
         return Err(bad(
             path,
             1,
             format!(
-                "format version {} is not one this build reads (1 to {FORMAT_VERSION}); update expense",
+                "format version {} is newer than this build reads ({FORMAT_VERSION}); update expense",
                 header.version
             ),
         ));
+    }
+    if header.version == 0 {
+        return Err(bad(path, 1, "format version 0 does not exist"));
     }
     let sealed = match header.checksum.as_deref() {
         None => false,
