@@ -295,6 +295,17 @@ fn restore_refuses_a_non_empty_dir_and_a_held_live_store_and_replaces_a_free_one
     assert_eq!(before.len(), 2);
 }
 
+/// `text` (a backup) as a version before checksums wrote it: no `checksum`, `crc`, `sha256`.
+fn unsealed(text: &str) -> String {
+    text.lines()
+        .map(|l| {
+            let l = l.split(",\"crc\":").next().unwrap();
+            let l = l.split(",\"sha256\":").next().unwrap();
+            format!("{}}}\n", l.replace(",\"checksum\":\"sha256\"", ""))
+        })
+        .collect()
+}
+
 #[test]
 fn damaged_backups_are_refused_with_their_line_and_change_nothing() {
     let sb = Sandbox::new();
@@ -307,21 +318,25 @@ fn damaged_backups_are_refused_with_their_line_and_change_nothing() {
         .unwrap());
     let text = std::fs::read_to_string(&file).unwrap();
     let lines: Vec<&str> = text.lines().collect();
+    // The checks behind the checksums, on a file of a version that wrote none.
+    let old = unsealed(&text);
     let cases: Vec<(String, &str)> = vec![
+        // A value changed by hand: its line's checksum no longer holds.
+        (text.replace("\"minor\":250", "\"minor\":251"), "checksum"),
         // Truncated in the middle of a line.
         (text[..text.len() / 2].to_string(), "line "),
         // The end record is missing.
         (lines[..lines.len() - 1].join("\n") + "\n", "truncated"),
         // Amount and minor disagree.
-        (text.replace("\"minor\":250", "\"minor\":251"), "disagrees"),
+        (old.replace("\"minor\":250", "\"minor\":251"), "disagrees"),
         // A newer format.
         (
-            text.replace("\"version\":1,\"app\"", "\"version\":9,\"app\""),
+            old.replace("\"version\":1,\"app\"", "\"version\":9,\"app\""),
             "newer",
         ),
         (String::new(), "empty"),
         (
-            text.replace(
+            old.replace(
                 "{\"type\":\"end\",\"expenses\":2",
                 "{\"type\":\"end\",\"expenses\":3",
             ),
@@ -344,7 +359,7 @@ fn damaged_backups_are_refused_with_their_line_and_change_nothing() {
         assert!(!to.exists(), "case {i} created {}", to.display());
     }
     // A record of an unknown kind is skipped and counted.
-    let extra = text.replacen('\n', "\n{\"type\":\"trash\",\"id\":\"x\"}\n", 1);
+    let extra = old.replacen('\n', "\n{\"type\":\"trash\",\"id\":\"x\"}\n", 1);
     let p = sb.tmp.path().join("newer-kind.jsonl");
     std::fs::write(&p, extra).unwrap();
     let msg = restore_to(&sb, &p, &sb.tmp.path().join("rk"));

@@ -29,6 +29,10 @@ pub struct BackupArgs {
     /// a process of its own as it exits, so quick entry never waits for a backup.
     #[arg(long, hide = true, conflicts_with = "path")]
     pub auto: bool,
+    /// Check a backup file instead of writing one: every line's checksum and the file's
+    /// SHA-256, its structure and counts; exit status 1 if it is damaged. Needs no store.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["path", "auto"])]
+    pub verify: Option<PathBuf>,
 }
 
 /// Options of `expense restore`.
@@ -63,10 +67,23 @@ fn default_dir(store: &Store) -> Option<PathBuf> {
     crate::store::backup::default_backup_dir(store.path()?)
 }
 
-/// `expense-<UTC time>.jsonl` in `dir`.
+/// `expense-<UTC time>.jsonl` in `dir`: a backup taken by hand (never rotated).
 pub fn file_name(dir: &Path, now: DateTime<Utc>) -> PathBuf {
     dir.join(format!(
         "expense-{}.jsonl",
+        now.format("%Y%m%dT%H%M%S%.3fZ")
+    ))
+}
+
+/// The prefix of an automatic backup's name: `expense-auto-<UTC time>.jsonl`. Rotation deletes
+/// only files named so; backups taken by hand (`expense-<UTC time>.jsonl`, or any other name)
+/// and automatic ones of versions that named them like those are kept.
+const AUTO_PREFIX: &str = "expense-auto-";
+
+/// `expense-auto-<UTC time>.jsonl` in `dir`.
+pub fn auto_file_name(dir: &Path, now: DateTime<Utc>) -> PathBuf {
+    dir.join(format!(
+        "{AUTO_PREFIX}{}.jsonl",
         now.format("%Y%m%dT%H%M%S%.3fZ")
     ))
 }
@@ -87,6 +104,9 @@ fn now_utc(ctx: &Ctx) -> DateTime<Utc> {
 
 /// Runs `expense backup`.
 pub fn backup(ctx: &mut Ctx, args: &BackupArgs) -> Result<()> {
+    if let Some(file) = &args.verify {
+        return verify(ctx, &ctx.path(file));
+    }
     let store = ctx.store()?;
     let now = now_utc(ctx);
     if args.auto {
@@ -114,10 +134,84 @@ pub fn backup(ctx: &mut Ctx, args: &BackupArgs) -> Result<()> {
             file_name(&dir, now)
         }
     };
+    refuse_inside_data_dir(&store, &path, backup_dir(ctx, &store).ok().as_deref())?;
     let info = store
         .backup_to(&path, now)
         .wrap_err_with(|| format!("writing the backup {}", path.display()))?;
     print_backup(ctx.out, &info)?;
+    Ok(())
+}
+
+/// `expense backup --verify FILE`: reads and checks the whole file as a restore would.
+fn verify(ctx: &mut Ctx, file: &Path) -> Result<()> {
+    let snap = read_backup(file)?;
+    let shown = file.display().to_string();
+    let shown = crate::domain::text::inert(&shown);
+    if snap.unverified {
+        writeln!(
+            ctx.out,
+            "backup {shown}: no checksum (written by an older version); its structure and counts \
+             are whole, but a changed value inside would go unnoticed: take a new backup"
+        )?;
+    } else {
+        writeln!(
+            ctx.out,
+            "backup {shown}: verified (every line's checksum and the SHA-256)"
+        )?;
+    }
+    writeln!(
+        ctx.out,
+        "consistent at change {}, {} expense{}, {} budget{}, {} import{}",
+        snap.seq,
+        snap.items.len(),
+        if snap.items.len() == 1 { "" } else { "s" },
+        snap.budgets.len(),
+        if snap.budgets.len() == 1 { "" } else { "s" },
+        snap.imports.len(),
+        if snap.imports.len() == 1 { "" } else { "s" },
+    )?;
+    Ok(())
+}
+
+/// Refuses a backup `path` that resolves (symlinks followed) into the data directory of
+/// `store`: a backup written there could replace sled's own files, the socket or the mark.
+/// The backup folder `backups` (and `[backup] dir`, unless that is inside the store itself)
+/// is the one place in it a backup may go.
+fn refuse_inside_data_dir(store: &Store, path: &Path, backups: Option<&Path>) -> Result<()> {
+    let Some(store_dir) = store.path() else {
+        return Ok(());
+    };
+    let canon = |p: &Path| std::fs::canonicalize(p).ok();
+    let Some(name) = path.file_name() else {
+        return Err(eyre!(
+            "{} names a folder, not a backup file",
+            path.display()
+        ));
+    };
+    let parent = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    // A parent that does not exist cannot be written into: the write says so.
+    let Some(target) = canon(parent).map(|p| p.join(name)) else {
+        return Ok(());
+    };
+    let store_dir = canon(store_dir).unwrap_or_else(|| store_dir.to_path_buf());
+    let data_dir = store_dir.parent().map(Path::to_path_buf);
+    let inside = |dir: &Path| target.starts_with(dir) && target != dir;
+    let in_backups = [backups.map(Path::to_path_buf), default_dir(store)]
+        .into_iter()
+        .flatten()
+        .filter_map(|d| canon(&d))
+        .any(|d| inside(&d) && !d.starts_with(&store_dir));
+    if inside(&store_dir) || (data_dir.as_deref().is_some_and(inside) && !in_backups) {
+        return Err(eyre!(
+            "{} is inside the data directory {}, where it could replace the store's own files; \
+             write the backup elsewhere, or into its backup folder (the default without PATH)",
+            path.display(),
+            data_dir.unwrap_or(store_dir).display(),
+        ));
+    }
     Ok(())
 }
 
@@ -185,8 +279,23 @@ pub fn restore(ctx: &mut Ctx, args: &RestoreArgs) -> Result<()> {
         (None, Some(t)) => ctx.store()?.snapshot_at(t.timestamp_millis())?,
         (None, None) => unreachable!("checked above"),
     };
+    note_unverified(ctx.err, args.file.as_deref(), &snap)?;
     let info = restore_into(&to, &snap)?;
     print_restore(ctx.out, &to, &info)?;
+    Ok(())
+}
+
+/// Says on stderr that `file` had no checksum (it is restored all the same: it was written by
+/// an older version, and its structure and counts were checked).
+fn note_unverified(err: &mut dyn Write, file: Option<&Path>, snap: &Snapshot) -> Result<()> {
+    if let (Some(file), true) = (file, snap.unverified) {
+        writeln!(
+            err,
+            "expense: note: {} has no checksum (written by an older version); restoring it \
+             unverified",
+            crate::domain::text::inert(&file.display().to_string())
+        )?;
+    }
     Ok(())
 }
 
@@ -264,6 +373,7 @@ fn restore_live(ctx: &mut Ctx, args: &RestoreArgs) -> Result<()> {
             .ok_or_else(|| eyre!("name a backup FILE"))?,
     );
     let snap = read_backup(&file)?;
+    note_unverified(ctx.err, Some(&file), &snap)?;
     let store = ctx.store()?;
     let now = now_utc(ctx);
     let dir = backup_dir(ctx, &store)?;
@@ -315,9 +425,10 @@ pub fn auto_dir(store: &Store, cfg: &BackupConfig, cwd: &Path) -> Option<PathBuf
     }
 }
 
-/// Whether the newest backup in `dir` is older than `every_days` at `now` (or there is none).
+/// Whether the newest automatic backup in `dir` is older than `every_days` at `now` (or there
+/// is none).
 pub fn is_due(cfg: &BackupConfig, dir: &Path, now: DateTime<Utc>) -> Result<bool> {
-    Ok(match list_backups(dir)?.last() {
+    Ok(match auto_backups(dir)?.last() {
         None => true,
         Some((_, mtime)) => {
             now.signed_duration_since(*mtime) >= chrono::Duration::days(i64::from(cfg.every_days))
@@ -336,10 +447,11 @@ pub fn auto(
         return Ok(None);
     }
     make_dir(dir)?;
-    let info = store
-        .backup_to(&file_name(dir, now), now)
-        .wrap_err("automatic backup")?;
-    let files = list_backups(dir)?;
+    let path = auto_file_name(dir, now);
+    refuse_inside_data_dir(store, &path, Some(dir))?;
+    let info = store.backup_to(&path, now).wrap_err("automatic backup")?;
+    // Only automatic backups are rotated: a file kept by hand in the same folder stays.
+    let files = auto_backups(dir)?;
     let extra = files.len().saturating_sub(cfg.keep.max(1) as usize);
     for (p, _) in files.iter().take(extra) {
         std::fs::remove_file(p).wrap_err_with(|| format!("removing old backup {}", p.display()))?;
@@ -347,7 +459,18 @@ pub fn auto(
     Ok(Some(info))
 }
 
-/// `expense-*.jsonl` files in `dir`, oldest first (by modification time, then name).
+/// The automatic backups (`expense-auto-*.jsonl`) in `dir`, oldest first.
+pub fn auto_backups(dir: &Path) -> Result<Vec<(PathBuf, DateTime<Utc>)>> {
+    let mut all = list_backups(dir)?;
+    all.retain(|(p, _)| {
+        p.file_name()
+            .is_some_and(|n| n.to_string_lossy().starts_with(AUTO_PREFIX))
+    });
+    Ok(all)
+}
+
+/// `expense-*.jsonl` files in `dir` (automatic or not), oldest first (by modification time,
+/// then name).
 pub fn list_backups(dir: &Path) -> Result<Vec<(PathBuf, DateTime<Utc>)>> {
     let rd = match std::fs::read_dir(dir) {
         Ok(rd) => rd,

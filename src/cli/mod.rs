@@ -113,6 +113,7 @@ impl Command {
     /// True for commands that need no store at all (they run in the caller's process).
     pub fn is_standalone(&self) -> bool {
         matches!(self, Command::Completions { .. })
+            || matches!(self, Command::Backup(a) if a.verify.is_some())
     }
 
     /// True for commands that must hold the store themselves, never through another

@@ -107,6 +107,16 @@ pub enum StoreError {
         /// The OS error.
         source: std::io::Error,
     },
+    /// Another backup to the same file is running (it holds the file's `.tmp`).
+    #[error(
+        "another backup is running into {} (it holds {}); wait for it, or name another file",
+        .path.with_extension("").display(),
+        .path.display()
+    )]
+    BackupRunning {
+        /// The temporary file held.
+        path: PathBuf,
+    },
     /// A backup file that cannot be restored (damaged, truncated, or not a backup).
     #[error("backup {}, line {line}: {reason}; nothing was changed", .path.display())]
     BadBackup {

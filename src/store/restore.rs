@@ -274,6 +274,7 @@ mod tests {
             }],
             imports: vec![[7u8; 16], [9u8; 16]],
             skipped: 0,
+            unverified: false,
         }
     }
 

@@ -10,7 +10,6 @@ use super::super::tables::ITEMS;
 use crate::domain::money::{format_plain, Currency};
 use crate::domain::{ExpenseId, Kind};
 use serde::{Deserialize, Serialize};
-use std::io::Write;
 
 /// The `format` of the header line.
 pub const FORMAT: &str = "expense-backup";
@@ -32,6 +31,10 @@ pub struct Header {
     pub seq: u64,
     /// The month start day the store kept month aggregates for.
     pub month_start_day: Option<u32>,
+    /// `sha256` when every line is sealed and the end record carries the file's SHA-256
+    /// (`sum.rs`); absent in files of older versions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checksum: Option<String>,
 }
 
 /// An `expense` record.
@@ -93,6 +96,10 @@ pub enum Line {
         budgets: u64,
         /// Import records.
         imports: u64,
+        /// SHA-256 (lowercase hex) of every byte before this line; absent in files of older
+        /// versions.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        sha256: Option<String>,
     },
 }
 
@@ -140,7 +147,7 @@ struct ExpenseOut<'a> {
 
 /// Writes the `expense` line of a stored item (without the newline).
 pub(super) fn write_expense(
-    w: &mut impl Write,
+    w: &mut Vec<u8>,
     id: ExpenseId,
     item: &StoredItem,
 ) -> Result<(), StoreError> {

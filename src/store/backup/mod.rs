@@ -22,8 +22,18 @@
 //!    A reader skips a record whose `type` it does not know (newer writers add kinds, e.g.
 //!    trashed items) and says how many it skipped; a change that old readers must not skip
 //!    bumps `version`, which they refuse.
-//! 3. trailer: `{"type":"end","expenses":E,"budgets":B,"imports":I}`. A file without it, or
-//!    whose counts differ, is truncated or damaged and is refused.
+//! 3. trailer: `{"type":"end","expenses":E,"budgets":B,"imports":I,"sha256":H}`. A file
+//!    without it, or whose counts differ, is truncated or damaged and is refused.
+//!
+//! # Checksums (`sum.rs`)
+//!
+//! The header says `"checksum":"sha256"`; every line (header and trailer included) ends in
+//! `,"crc":"<8 lowercase hex>"}`, the CRC-32 of the line's bytes before that field, so a damaged
+//! line is named; `H` is the SHA-256 of every byte before the trailer, so a lost, repeated or
+//! changed line anywhere is found. They are fields an older reader ignores, so `version` stays 1.
+//! A file without them (an older writer's) is read with `Snapshot::unverified` set; a checksum
+//! such a file has anyway is still checked, so damage to the header's `checksum` cannot turn
+//! checking off (the trailer's SHA-256 covers the header).
 //!
 //! # Consistency without a global read transaction
 //!
@@ -33,17 +43,20 @@
 //! state at `S1`), the scanned copy of those ids is dropped, and the snapshot is at `S1`.
 //!
 //! Rooms: `format.rs` (the line types and their conversion to and from stored items),
+//! `sum.rs` (sealing and checking lines, the file's SHA-256),
 //! `write.rs` (`Store::backup_to` and the point-in-time `Store::snapshot_at`), `read.rs`
 //! (`read_backup`); this file keeps what a backup and a restore hand over (`BackupInfo`,
 //! `RestoreInfo`, `Snapshot`) and the store-side preparation of a restore.
 
 mod format;
 mod read;
+mod sum;
 mod write;
 
 pub use super::paths::default_backup_dir;
 pub use format::{ExpenseRecord, Header, Line, FORMAT, FORMAT_VERSION};
 pub use read::read_backup;
+pub use write::clean_leftovers;
 
 use super::codec::StoredItem;
 use super::error::StoreError;
@@ -100,6 +113,9 @@ pub struct Snapshot {
     pub imports: Vec<[u8; 16]>,
     /// Records of unknown kinds skipped.
     pub skipped: u64,
+    /// True for a file without checksums (written by an older version): its structure and
+    /// counts were checked, a changed value inside could not be.
+    pub unverified: bool,
 }
 
 fn io_err(path: &Path) -> impl Fn(std::io::Error) -> StoreError + '_ {

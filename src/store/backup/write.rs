@@ -1,7 +1,9 @@
 //! Writing backups: `Store::backup_to` (a consistent file while writers go on, see the module
 //! doc of `store/backup`) and `Store::snapshot_at` (the store at a point in time, replayed from
 //! the stream). Rule: a backup never stops writers and never leaves a partial file under the
-//! final name (it goes through `path.tmp`, renamed when complete and flushed).
+//! final name (it goes through `path.tmp`, renamed when complete and flushed, and `flock`ed
+//! while written, so the next backup can remove the temporary files of killed ones and leave a
+//! running one's alone); every line goes through `sum::Sealer`.
 
 use super::super::codec::{decode_item, decode_record, StoredItem};
 use super::super::error::StoreError;
@@ -9,29 +11,37 @@ use super::super::keys::{decode_id, decode_seq, seq_key};
 use super::super::tables::{ITEMS, STREAM};
 use super::super::Store;
 use super::format::{line_id, write_expense, Header, Line, FORMAT, FORMAT_VERSION};
+use super::sum::{Sealer, SHA256};
 use super::{io_err, BackupInfo, Snapshot};
 use crate::domain::ExpenseId;
 use std::collections::{HashMap, HashSet};
 use std::fs::File;
-use std::io::{BufRead, BufReader, BufWriter, Write};
+use std::io::{BufRead, BufReader, BufWriter};
 use std::path::{Path, PathBuf};
 
 impl Store {
     /// Writes a consistent snapshot to `path` (through `path.tmp`, renamed when complete and
-    /// flushed; mode 0600). Writers go on meanwhile; see the module doc.
+    /// flushed; mode 0600). Writers go on meanwhile; see the module doc. First removes the
+    /// temporary files that killed backups left in the folder of `path` ([`clean_leftovers`]).
     pub fn backup_to(
         &self,
         path: &Path,
         created: chrono::DateTime<chrono::Utc>,
     ) -> Result<BackupInfo, StoreError> {
-        let tmp = {
-            let mut p = path.as_os_str().to_owned();
-            p.push(".tmp");
-            PathBuf::from(p)
-        };
+        let tmp = suffixed(path, ".tmp");
+        if let Some(dir) = path.parent() {
+            clean_leftovers(if dir.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                dir
+            });
+        }
         let r = self.backup_inner(path, &tmp, created, &|| {});
-        if r.is_err() {
-            let _ = std::fs::remove_file(&tmp);
+        if let Err(e) = &r {
+            // Another backup to the same path holds the temporary file: it is not ours.
+            if !matches!(e, StoreError::BackupRunning { .. }) {
+                let _ = std::fs::remove_file(&tmp);
+            }
         }
         r
     }
@@ -51,15 +61,16 @@ impl Store {
             created: created.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
             seq: s0,
             month_start_day: self.month_start_day()?,
+            checksum: Some(SHA256.into()),
         };
         let ioe = io_err(tmp);
-        let mut w = BufWriter::with_capacity(1 << 20, open_private(tmp)?);
-        let json =
-            |e: serde_json::Error| StoreError::Sled(format!("cannot encode a backup line: {e}"));
+        let sealer = |f: File| Sealer::new(BufWriter::with_capacity(1 << 20, f), tmp.into());
+        let mut w = sealer(open_locked(tmp)?);
         let mut expenses = 0u64;
         let mut newest_seen = 0u64;
-        serde_json::to_writer(&mut w, &header).map_err(json)?;
-        w.write_all(b"\n").map_err(&ioe)?;
+        w.json(&header)?;
+        // On disk at once, so a backup killed early leaves a file [`clean_leftovers`] knows.
+        w.flush()?;
         for kv in self.trees.items.iter() {
             let (k, v) = kv?;
             let id = decode_id(&k)
@@ -69,50 +80,57 @@ impl Store {
                 newest_seen = newest_seen.max(item.last_seq);
                 continue;
             }
-            write_expense(&mut w, id, &item)?;
-            w.write_all(b"\n").map_err(&ioe)?;
+            w.line(|b| write_expense(b, id, &item))?;
             expenses += 1;
         }
         after_scan();
         // An image the scan skipped may be newer than the `meta` seq read now (a commit seen
         // half-way by a reader outside transactions): S1 covers it.
         let s1 = self.last_seq()?.max(newest_seen);
+        // The first pass's file stays open (and locked, so no other backup takes it for a
+        // leftover) until its copy is done.
+        let mut scanned_file = None;
         if s1 > s0 {
             let touched = self.touched_between(s0, s1)?;
-            w.flush().map_err(&ioe)?;
-            drop(w);
+            let held = w
+                .into_inner()
+                .into_inner()
+                .map_err(|e| ioe(e.into_error()))?;
             // Copy the scan without the touched ids, then append their S1 state.
-            let scanned = {
-                let mut p = tmp.as_os_str().to_owned();
-                p.push("2");
-                PathBuf::from(p)
-            };
+            let scanned = suffixed(tmp, "2");
             std::fs::rename(tmp, &scanned).map_err(&ioe)?;
-            let reader = BufReader::new(File::open(&scanned).map_err(&ioe)?);
-            w = BufWriter::with_capacity(1 << 20, open_private(tmp)?);
+            scanned_file = Some((held, scanned.clone()));
+            let mut reader = BufReader::new(File::open(&scanned).map_err(&ioe)?);
+            w = sealer(open_locked(tmp)?);
             header.seq = s1;
-            serde_json::to_writer(&mut w, &header).map_err(json)?;
-            w.write_all(b"\n").map_err(&ioe)?;
+            w.json(&header)?;
             expenses = 0;
             let ids: HashSet<String> = touched.keys().map(|i| ExpenseId(*i).to_string()).collect();
-            for line in reader.lines().skip(1) {
-                let line = line.map_err(&ioe)?;
-                if line_id(&line).is_some_and(|id| ids.contains(id)) {
+            let mut line = Vec::new();
+            let mut first = true;
+            loop {
+                line.clear();
+                if reader.read_until(b'\n', &mut line).map_err(&ioe)? == 0 {
+                    break;
+                }
+                if std::mem::take(&mut first) {
+                    continue; // the old header
+                }
+                let l = line.strip_suffix(b"\n").unwrap_or(&line);
+                let id = std::str::from_utf8(l).ok().and_then(line_id);
+                if id.is_some_and(|id| ids.contains(id)) {
                     continue;
                 }
-                w.write_all(line.as_bytes()).map_err(&ioe)?;
-                w.write_all(b"\n").map_err(&ioe)?;
+                w.raw(l)?;
                 expenses += 1;
             }
-            let _ = std::fs::remove_file(&scanned);
             let mut last: Vec<(u128, StoredItem)> = touched
                 .into_iter()
                 .filter_map(|(id, img)| img.map(|i| (id, i)))
                 .collect();
             last.sort_by_key(|(id, _)| *id);
             for (id, item) in last {
-                write_expense(&mut w, ExpenseId(id), &item)?;
-                w.write_all(b"\n").map_err(&ioe)?;
+                w.line(|b| write_expense(b, ExpenseId(id), &item))?;
                 expenses += 1;
             }
         }
@@ -120,35 +138,39 @@ impl Store {
         for kv in self.trees.budgets.iter() {
             let (k, v) = kv?;
             let b = super::super::budget::decode(&k, &v)?;
-            let line = Line::Budget {
+            w.json(&Line::Budget {
                 category: b.category,
                 currency: b.currency.code().to_string(),
                 minor: b.amount,
-            };
-            serde_json::to_writer(&mut w, &line).map_err(json)?;
-            w.write_all(b"\n").map_err(&ioe)?;
+            })?;
             budgets += 1;
         }
         let mut imports = 0u64;
         for k in self.trees.imports.iter().keys() {
             let k = k?;
             let hash = k.iter().map(|b| format!("{b:02x}")).collect::<String>();
-            serde_json::to_writer(&mut w, &Line::Import { hash }).map_err(json)?;
-            w.write_all(b"\n").map_err(&ioe)?;
+            w.json(&Line::Import { hash })?;
             imports += 1;
         }
         let end = Line::End {
             expenses,
             budgets,
             imports,
+            sha256: Some(w.digest()),
         };
-        serde_json::to_writer(&mut w, &end).map_err(json)?;
-        w.write_all(b"\n").map_err(&ioe)?;
-        let file = w.into_inner().map_err(|e| ioe(e.into_error()))?;
+        w.json(&end)?;
+        let file = w
+            .into_inner()
+            .into_inner()
+            .map_err(|e| ioe(e.into_error()))?;
         file.sync_all().map_err(&ioe)?;
         let bytes = file.metadata().map_err(&ioe)?.len();
-        drop(file);
+        if let Some((held, scanned)) = scanned_file {
+            let _ = std::fs::remove_file(scanned);
+            drop(held);
+        }
         std::fs::rename(tmp, path).map_err(io_err(path))?;
+        drop(file);
         if let Some(dir) = path.parent() {
             if let Ok(d) = File::open(dir) {
                 let _ = d.sync_all();
@@ -261,6 +283,7 @@ impl Store {
             budgets,
             imports: Vec::new(),
             skipped: 0,
+            unverified: false,
         })
     }
 }
@@ -274,16 +297,85 @@ fn show_ms(ms: i64) -> String {
     }
 }
 
-/// Creates `path` for writing, owner-only, replacing a leftover.
-fn open_private(path: &Path) -> Result<File, StoreError> {
+/// `path` with `suffix` appended to its name.
+fn suffixed(path: &Path, suffix: &str) -> PathBuf {
+    let mut p = path.as_os_str().to_owned();
+    p.push(suffix);
+    PathBuf::from(p)
+}
+
+/// Creates `path` for writing, owner-only, replacing a leftover, and holds an exclusive
+/// `flock` on it for as long as the file is open: [`clean_leftovers`] and a second backup to
+/// the same path can tell a running backup's file from a killed one's.
+fn open_locked(path: &Path) -> Result<File, StoreError> {
     use std::os::unix::fs::OpenOptionsExt;
-    std::fs::OpenOptions::new()
+    use std::os::unix::io::AsRawFd;
+    let f = std::fs::OpenOptions::new()
         .write(true)
         .create(true)
-        .truncate(true)
+        .truncate(false)
         .mode(0o600)
         .open(path)
-        .map_err(io_err(path))
+        .map_err(io_err(path))?;
+    // SAFETY: flock on a descriptor this function owns; it touches no memory.
+    if unsafe { libc::flock(f.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } != 0 {
+        let e = std::io::Error::last_os_error();
+        if e.kind() == std::io::ErrorKind::WouldBlock {
+            return Err(StoreError::BackupRunning {
+                path: path.to_path_buf(),
+            });
+        }
+        return Err(io_err(path)(e));
+    }
+    f.set_len(0).map_err(io_err(path))?;
+    Ok(f)
+}
+
+/// Removes the temporary files of killed backups from `dir`: files named `*.tmp` or `*.tmp2`
+/// that begin like a backup (`{"format":"expense-backup"`) and that no running backup holds
+/// (its `flock`, [`open_locked`]). Anything else, a user's own `notes.tmp` included, stays.
+/// Best effort: a file that cannot be read or removed is left for the next time.
+pub fn clean_leftovers(dir: &Path) -> Vec<PathBuf> {
+    use std::io::Read;
+    use std::os::unix::io::AsRawFd;
+    let mut removed = Vec::new();
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return removed;
+    };
+    let start = format!("{{\"format\":\"{FORMAT}\"");
+    for e in rd.flatten() {
+        let name = e.file_name();
+        let name = name.to_string_lossy();
+        if !(name.ends_with(".tmp") || name.ends_with(".tmp2")) {
+            continue;
+        }
+        if !e.file_type().is_ok_and(|t| t.is_file()) {
+            continue;
+        }
+        let path = e.path();
+        let Ok(mut f) = File::open(&path) else {
+            continue;
+        };
+        let mut head = vec![0u8; start.len()];
+        let n = f.read(&mut head).unwrap_or(0);
+        let ours = if n == 0 {
+            // Killed between creating the file and writing its header: only default names.
+            name.trim_end_matches('2').ends_with(".jsonl.tmp")
+        } else {
+            f.read_exact(&mut head[n..]).is_ok() && head == start.as_bytes()
+        };
+        if !ours {
+            continue;
+        }
+        // SAFETY: flock on a descriptor owned here; released when `f` is closed.
+        if unsafe { libc::flock(f.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } != 0 {
+            continue; // a running backup's
+        }
+        if std::fs::remove_file(&path).is_ok() {
+            removed.push(path);
+        }
+    }
+    removed
 }
 
 #[cfg(test)]
