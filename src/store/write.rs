@@ -7,7 +7,7 @@
 use super::codec::{self, StoredItem};
 use super::tables::{abort, Abort, Change, Tx, TxResult};
 use super::{stream, ChangeRecord, Event, Origin, Store, StoreError};
-use crate::domain::{Draft, ExpenseId};
+use crate::domain::{text, Draft, ExpenseId};
 use sled::transaction::TransactionError;
 use sled::Transactional;
 
@@ -298,6 +298,23 @@ pub(super) fn check_draft(d: &Draft) -> Result<(), StoreError> {
         if s.len() > usize::from(u16::MAX) {
             return Err(StoreError::Invalid(format!(
                 "the {what} is longer than 65535 bytes"
+            )));
+        }
+    }
+    // The last line behind `domain::validate` and import's cleaning: stored text never holds
+    // a control or bidi-override character, whichever path wrote it.
+    let tags = d.tags.iter().map(|t| ("tag", t.as_str()));
+    let fields = [
+        ("category", d.category.as_str()),
+        ("payee", &d.payee),
+        ("note", &d.note),
+    ];
+    for (what, s) in fields.into_iter().chain(tags) {
+        if let Some(c) = text::refused(s) {
+            return Err(StoreError::Invalid(format!(
+                "the {what} '{}' holds {}; nothing was stored",
+                text::shown(s),
+                text::describe(c)
             )));
         }
     }

@@ -7,6 +7,9 @@
 //! the same or an overlapping file twice adds nothing twice. Exported rows keep their id and
 //! version, so export -> import into an empty store -> export gives the same bytes. One import is
 //! one batch: `expense undo` right after takes all of it back.
+//!
+//! Control and bidi characters in cells are replaced before checking (tab and line breaks
+//! become a space, the others U+FFFD; see `domain::text`), and the summary says in how many cells.
 
 mod read;
 
@@ -17,11 +20,12 @@ use crate::domain::import::{
     RowHasher, Sign, TextEncoding,
 };
 use crate::domain::money::format_grouped;
-use crate::domain::text::inert;
+use crate::domain::text::{cleaned, inert};
 use crate::domain::{Currency, Kind};
 use crate::store::ImportRow;
 use color_eyre::eyre::{eyre, Result, WrapErr};
 use read::Loc;
+use std::borrow::Cow;
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -125,9 +129,13 @@ pub fn run(ctx: &mut Ctx, args: &Args) -> Result<()> {
     let mut good: Vec<Good> = Vec::with_capacity(table.rows.len());
     let mut bad: Vec<(Loc, String)> = Vec::new();
     let mut hasher = RowHasher::default();
+    // Cells whose control or bidi characters were replaced (stored text holds none).
+    let mut cleaned_cells = 0usize;
     for (loc, cells) in &table.rows {
         let parsed = cells.as_ref().map_err(Clone::clone).and_then(|c| {
-            let refs: Vec<&str> = c.iter().map(String::as_str).collect();
+            let clean: Vec<Cow<'_, str>> = c.iter().map(|c| cleaned(c)).collect();
+            cleaned_cells += clean.iter().filter(|c| matches!(c, Cow::Owned(_))).count();
+            let refs: Vec<&str> = clean.iter().map(|c| c.as_ref()).collect();
             convert(&refs, &cols, &spec, &defaults).map_err(|e| e.to_string())
         });
         match parsed {
@@ -147,7 +155,8 @@ pub fn run(ctx: &mut Ctx, args: &Args) -> Result<()> {
         }
     }
     if args.dry_run {
-        return dry_run(ctx, &name, &table, &cols, &good, &bad);
+        dry_run(ctx, &name, &table, &cols, &good, &bad)?;
+        return write_cleaned(ctx.out, cleaned_cells);
     }
     if !bad.is_empty() && !args.skip_bad {
         list_bad(ctx.err, &bad)?;
@@ -191,10 +200,24 @@ pub fn run(ctx: &mut Ctx, args: &Args) -> Result<()> {
         )?;
     }
     writeln!(ctx.out)?;
+    write_cleaned(ctx.out, cleaned_cells)?;
     if let Some(b) = done.batch {
         writeln!(
             ctx.out,
             "batch {b}: `expense undo` takes this whole import back"
+        )?;
+    }
+    Ok(())
+}
+
+/// Says how many cells had control or bidi characters replaced, when any had.
+fn write_cleaned(w: &mut dyn Write, n: usize) -> Result<()> {
+    if n > 0 {
+        writeln!(
+            w,
+            "replaced control or bidi characters in {n} cell{} (tab and line breaks became a \
+             space, the others U+FFFD)",
+            plural(n)
         )?;
     }
     Ok(())

@@ -1,0 +1,128 @@
+//! Stored text never drives a terminal or a spreadsheet (issue 12, item 3), through the real
+//! binary: `add` refuses control characters naming the field, import replaces and counts them,
+//! CSV output puts `'` before formulas unless `--raw`, and nothing stored holds a control.
+
+mod common;
+
+use common::Sandbox;
+use std::process::Output;
+
+fn run(sb: &Sandbox, args: &[&str]) -> Output {
+    sb.cmd(args).current_dir(sb.tmp.path()).output().unwrap()
+}
+
+fn ok(sb: &Sandbox, args: &[&str]) -> String {
+    let out = run(sb, args);
+    assert!(
+        out.status.success(),
+        "{args:?} failed: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+const TITLE: &str = "\u{1b}]0;pwned\u{7}";
+const LINK: &str = "=HYPERLINK(\"http://x\")";
+
+/// Every text field of every stored expense, read back as JSON (exact bytes, escapes decoded).
+fn stored_text(sb: &Sandbox) -> Vec<String> {
+    let all: Vec<serde_json::Value> =
+        serde_json::from_str(&ok(sb, &["export", "--format", "json"])).unwrap();
+    let mut text = Vec::new();
+    for e in &all {
+        for f in ["category", "payee", "note"] {
+            text.push(e[f].as_str().unwrap().to_string());
+        }
+        for t in e["tags"].as_array().unwrap() {
+            text.push(t.as_str().unwrap().to_string());
+        }
+    }
+    text
+}
+
+fn assert_no_controls(text: &[String]) {
+    for s in text {
+        assert!(
+            !s.chars().any(|c| c.is_control()
+                || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')),
+            "stored text holds a control: {s:?}"
+        );
+    }
+}
+
+#[test]
+fn add_refuses_controls_and_csv_neutralises_formulas() {
+    let sb = Sandbox::new();
+    let payee = format!("@Bad{TITLE}Cafe");
+    let out = run(&sb, &["add", "3", "food!", &payee, "2026-11-04"]);
+    assert!(!out.status.success(), "a payee with ESC was accepted");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("payee") && err.contains("U+001B") && !err.contains('\u{1b}'),
+        "{err}"
+    );
+    let note = format!("\"note {TITLE}\"");
+    let out = run(&sb, &["add", "3", "food!", "@Cafe", &note, "2026-11-04"]);
+    assert!(!out.status.success(), "a note with ESC was accepted");
+
+    ok(
+        &sb,
+        &["add", "12.50", "food!", &format!("@{LINK}"), "2026-11-03"],
+    );
+    ok(&sb, &["add", "2", "food", "@-2+3+cmd|x", "2026-11-05"]);
+    assert_no_controls(&stored_text(&sb));
+
+    // Stdout is a pipe here: exact text, but formulas get their quote.
+    let csv = ok(&sb, &["list", "--csv", "--month", "2026-11"]);
+    assert!(csv.contains("\"'=HYPERLINK(\"\"http://x\"\")\""), "{csv}");
+    assert!(csv.contains(",'-2+3+cmd|x,"), "{csv}");
+    assert!(csv.contains(",12.50,"), "amounts stay numbers: {csv}");
+    let export = ok(&sb, &["export", "--format", "csv"]);
+    assert_eq!(export, csv);
+    let raw = ok(&sb, &["export", "--format", "csv", "--raw"]);
+    assert!(raw.contains("\"=HYPERLINK(\"\"http://x\"\")\""), "{raw}");
+    assert_eq!(
+        raw,
+        ok(&sb, &["list", "--csv", "--raw", "--month", "2026-11"])
+    );
+
+    // Export -> import into an empty store -> export keeps every byte.
+    let file = sb.tmp.path().join("export.csv");
+    std::fs::write(&file, &export).unwrap();
+    let other = Sandbox::new();
+    ok(&other, &["import", file.to_str().unwrap()]);
+    assert_eq!(ok(&other, &["export", "--format", "csv"]), export);
+}
+
+#[test]
+fn import_replaces_and_counts_controls() {
+    let sb = Sandbox::new();
+    let file = sb.tmp.path().join("bank.csv");
+    let csv = format!(
+        "date,amount,payee,note\n\
+         2026-01-03,-4.50,Bad{TITLE}Cafe,\"two\nlines\"\n\
+         2026-01-04,-5.00,x\u{202E}y,nul\0here\n\
+         2026-01-05,-6.00,{},plain\n",
+        "\"=HYPERLINK(\"\"http://x\"\")\""
+    );
+    std::fs::write(&file, csv).unwrap();
+    let out = ok(&sb, &["import", file.to_str().unwrap()]);
+    assert!(out.contains("imported 3 new expenses"), "{out}");
+    assert!(
+        out.contains("replaced control or bidi characters in 4 cells"),
+        "{out}"
+    );
+    let text = stored_text(&sb);
+    assert_no_controls(&text);
+    assert!(
+        text.contains(&"Bad\u{FFFD}]0;pwned\u{FFFD}Cafe".to_string()),
+        "{text:?}"
+    );
+    assert!(text.contains(&"two lines".to_string()), "{text:?}");
+    assert!(text.contains(&LINK.to_string()), "{text:?}");
+
+    // The ledger journal holds no control either (and never did for these).
+    let journal = ok(&sb, &["export", "--format", "ledger"]);
+    assert!(!journal.contains('\u{1b}') && !journal.contains('\u{202E}'));
+}
