@@ -62,9 +62,11 @@ fn add_refuses_controls_and_csv_neutralises_formulas() {
         err.contains("payee") && err.contains("U+001B") && !err.contains('\u{1b}'),
         "{err}"
     );
-    let note = format!("\"note {TITLE}\"");
+    let note = format!("a note {TITLE}");
     let out = run(&sb, &["add", "3", "food!", "@Cafe", &note, "2026-11-04"]);
     assert!(!out.status.success(), "a note with ESC was accepted");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("note 'a note ^[]0;pwned^G'"), "{err}");
 
     ok(
         &sb,
@@ -125,4 +127,135 @@ fn import_replaces_and_counts_controls() {
     // The ledger journal holds no control either (and never did for these).
     let journal = ok(&sb, &["export", "--format", "ledger"]);
     assert!(!journal.contains('\u{1b}') && !journal.contains('\u{202E}'));
+}
+
+/// Runs `expense --data-dir DATA args` with stdout and stderr on a pseudo-terminal; returns
+/// every byte it wrote there.
+fn on_terminal(sb: &Sandbox, data: &std::path::Path, args: &[&str]) -> Vec<u8> {
+    use portable_pty::{native_pty_system, CommandBuilder, PtySize};
+    use std::io::Read;
+    let pair = native_pty_system()
+        .openpty(PtySize {
+            rows: 40,
+            cols: 200,
+            pixel_width: 0,
+            pixel_height: 0,
+        })
+        .unwrap();
+    let mut cmd = CommandBuilder::new(common::bin());
+    cmd.arg("--data-dir");
+    cmd.arg(data);
+    cmd.args(args);
+    for (k, _) in std::env::vars() {
+        if k.starts_with("EXPENSE_") || k == "NO_COLOR" {
+            cmd.env_remove(k);
+        }
+    }
+    cmd.env("EXPENSE_CONFIG_DIR", &sb.config);
+    cmd.cwd(sb.tmp.path());
+    let mut child = pair.slave.spawn_command(cmd).unwrap();
+    drop(pair.slave);
+    let mut reader = pair.master.try_clone_reader().unwrap();
+    let collect = std::thread::spawn(move || {
+        let mut all = Vec::new();
+        let mut buf = [0u8; 4096];
+        // EOF or EIO once the child and every slave fd are gone.
+        while let Ok(n) = reader.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            all.extend_from_slice(&buf[..n]);
+        }
+        all
+    });
+    let status = child.wait().unwrap();
+    drop(pair.master);
+    let out = collect.join().unwrap();
+    assert!(
+        status.success(),
+        "{args:?} failed: {}",
+        String::from_utf8_lossy(&out)
+    );
+    out
+}
+
+/// The text an old store holds: an OSC title sequence, BEL and U+202E.
+const OLD: &str = "Bad\u{1b}]0;pwned\u{7}\u{202E}Cafe";
+
+/// Fills `sb.data` as a store written before input refused controls would be (by restoring a
+/// backup whose payee and note hold [`OLD`]).
+fn old_store(sb: &Sandbox) {
+    let maker = Sandbox::new();
+    ok(
+        &maker,
+        &["add", "3", "food!", "@PAYEE", "a NOTE", "2026-11-04"],
+    );
+    let backup = maker.tmp.path().join("old.bak");
+    ok(&maker, &["backup", backup.to_str().unwrap()]);
+    let hostile = "Bad\\u001b]0;pwned\\u0007\\u202eCafe";
+    let text = std::fs::read_to_string(&backup)
+        .unwrap()
+        .replace("PAYEE", hostile)
+        .replace("NOTE", hostile);
+    std::fs::write(&backup, text).unwrap();
+    let to = sb.data.to_str().unwrap();
+    ok(&maker, &["restore", backup.to_str().unwrap(), "--to", to]);
+}
+
+/// Every read command that prints stored text, with the month that holds it.
+const READERS: [&[&str]; 10] = [
+    &["list", "--month", "2026-11"],
+    &["list", "--csv", "--month", "2026-11"],
+    &["list", "--csv", "--raw", "--month", "2026-11"],
+    &["list", "--json", "--month", "2026-11"],
+    &["export", "--format", "csv", "--raw"],
+    &["export", "--format", "json"],
+    &["export", "--format", "ledger"],
+    &["history"],
+    &["stream"],
+    &["report", "--month", "2026-11"],
+];
+
+fn assert_inert(args: &[&str], out: &[u8]) {
+    let text = String::from_utf8_lossy(out);
+    assert!(
+        !out.contains(&0x1b) && !out.contains(&0x07) && !text.contains('\u{202E}'),
+        "{args:?} reached the terminal: {text:?}"
+    );
+    assert!(text.contains("Cafe"), "{args:?}: {text}");
+}
+
+/// An old store's controls never reach a terminal, on any read path, while pipes still get the
+/// exact text.
+#[test]
+fn old_stored_controls_never_reach_a_terminal() {
+    let sb = Sandbox::new();
+    old_store(&sb);
+    let piped = run(&sb, &["list", "--csv", "--raw", "--month", "2026-11"]);
+    let piped = String::from_utf8(piped.stdout).unwrap();
+    assert!(piped.contains(OLD), "{piped:?}");
+    for args in READERS {
+        assert_inert(args, &on_terminal(&sb, &sb.data, args));
+    }
+    // The ledger journal replaces them even in a file.
+    let journal = ok(&sb, &["export", "--format", "ledger"]);
+    assert!(
+        journal.contains("Bad\u{FFFD}]0 pwned\u{FFFD}\u{FFFD}Cafe"),
+        "{journal}"
+    );
+}
+
+/// The same when a TUI holds the store and the commands run in its session (their output comes
+/// over the socket, and the caller's terminal is what matters).
+#[test]
+fn old_stored_controls_never_reach_a_terminal_through_a_session() {
+    let sb = Sandbox::new();
+    old_store(&sb);
+    let mut tui = common::Tui::start(&sb, 120, 30);
+    // It opens on this month; the old expense is in 2026-11.
+    tui.wait_for("No expenses", common::TIMEOUT);
+    for args in [READERS[1], READERS[4], READERS[7]] {
+        assert_inert(args, &on_terminal(&sb, &sb.data, args));
+    }
+    tui.quit();
 }
