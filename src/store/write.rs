@@ -320,3 +320,41 @@ pub(super) fn check_draft(d: &Draft) -> Result<(), StoreError> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::check_draft;
+    use crate::domain::{Currency, Draft, Kind};
+
+    fn draft() -> Draft {
+        Draft {
+            date: chrono::NaiveDate::from_ymd_opt(2026, 11, 4).unwrap(),
+            amount: 300,
+            currency: Currency::parse("EUR").unwrap(),
+            category: "food".into(),
+            payee: "Cafe".into(),
+            note: String::new(),
+            tags: vec!["a".into()],
+            kind: Kind::Expense,
+        }
+    }
+
+    #[test]
+    fn the_store_refuses_control_characters_naming_the_field() {
+        assert!(check_draft(&draft()).is_ok());
+        let cases: [(&str, fn(&mut Draft)); 4] = [
+            ("payee 'nul^@'", |d| d.payee = "nul\0".into()),
+            ("note 'a^Jb'", |d| d.note = "a\nb".into()),
+            ("category 'x<U+202E>'", |d| d.category = "x\u{202E}".into()),
+            ("tag '^[]0;t^G'", |d| {
+                d.tags = vec!["\u{1b}]0;t\u{7}".into()]
+            }),
+        ];
+        for (named, change) in cases {
+            let mut d = draft();
+            change(&mut d);
+            let e = check_draft(&d).unwrap_err().to_string();
+            assert!(e.contains(named) && e.contains("nothing was stored"), "{e}");
+        }
+    }
+}
