@@ -73,6 +73,7 @@ fn add_refuses_controls_and_csv_neutralises_formulas() {
         &["add", "12.50", "food!", &format!("@{LINK}"), "2026-11-03"],
     );
     ok(&sb, &["add", "2", "food", "@-2+3+cmd|x", "2026-11-05"]);
+    ok(&sb, &["add", "1", "food", "@'=quoted", "2026-11-06"]);
     assert_no_controls(&stored_text(&sb));
 
     // Stdout is a pipe here: exact text, but formulas get their quote.
@@ -95,6 +96,18 @@ fn add_refuses_controls_and_csv_neutralises_formulas() {
     let other = Sandbox::new();
     ok(&other, &["import", file.to_str().unwrap()]);
     assert_eq!(ok(&other, &["export", "--format", "csv"]), export);
+    assert!(export.contains(",''=quoted,"), "{export}");
+    // JSON holds the text as it is, and reads back as it is.
+    let json = ok(&sb, &["export", "--format", "json"]);
+    assert!(
+        json.contains("\"'=quoted\"") && json.contains("\"=HYPERLINK"),
+        "{json}"
+    );
+    let file = sb.tmp.path().join("export.json");
+    std::fs::write(&file, &json).unwrap();
+    let third = Sandbox::new();
+    ok(&third, &["import", file.to_str().unwrap()]);
+    assert_eq!(ok(&third, &["export", "--format", "json"]), json);
 }
 
 #[test]

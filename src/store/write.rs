@@ -342,7 +342,8 @@ mod tests {
     #[test]
     fn the_store_refuses_control_characters_naming_the_field() {
         assert!(check_draft(&draft()).is_ok());
-        let cases: [(&str, fn(&mut Draft)); 4] = [
+        type Change = fn(&mut Draft);
+        let cases: [(&str, Change); 4] = [
             ("payee 'nul^@'", |d| d.payee = "nul\0".into()),
             ("note 'a^Jb'", |d| d.note = "a\nb".into()),
             ("category 'x<U+202E>'", |d| d.category = "x\u{202E}".into()),

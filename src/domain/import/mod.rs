@@ -6,9 +6,8 @@
 //! through the exact money parser, never a float. Every error is the sentence a person reads,
 //! naming the column and quoting the cell.
 //!
-//! Text cells (payee, note, category, tags) lose the `'` that CSV export puts before a formula
-//! (`domain::text::spreadsheet_unescape`), so export -> import keeps every byte. Cells reach
-//! [`convert`] already cleaned of control characters (the CLI cleans and counts them).
+//! Cells reach [`convert`] already cleaned of control characters and, from a CSV file, without
+//! the `'` that CSV export puts before a formula: the CLI does both ([`text_columns`]).
 
 mod columns;
 mod error;
@@ -21,7 +20,6 @@ pub use spec::{check_date_format, parse_delimiter, ImportSpec, Sign, TextEncodin
 use super::expense::{Draft, ExpenseId, Kind};
 use super::money::{parse_amount, Currency};
 use super::rules::{categorize, CategoryRule};
-use super::text::spreadsheet_unescape;
 use super::validate::{
     parse_category, parse_iso_date, parse_note, parse_payee, parse_tags, FieldError,
 };
@@ -49,6 +47,15 @@ pub struct Parsed {
     pub id: Option<ExpenseId>,
     /// The version an exported row carries (only with its id).
     pub version: Option<u64>,
+}
+
+/// The cells of a row that hold a person's text (payee, note, category, tags): the ones CSV
+/// export guards against formulas, so the ones a CSV import takes the guard off again.
+pub fn text_columns(cols: &Columns) -> Vec<usize> {
+    [Col::Payee, Col::Note, Col::Category, Col::Tags]
+        .into_iter()
+        .filter_map(|c| cols.get(c))
+        .collect()
 }
 
 /// Converts one row of cells. On failure, every problem of the row, joined by `; `.
@@ -93,21 +100,21 @@ pub fn convert(
         None => None,
     };
     let mut text = |c: Col, f: fn(&str) -> Result<String, FieldError>| {
-        f(spreadsheet_unescape(cell(c).unwrap_or("")))
+        f(cell(c).unwrap_or(""))
             .map_err(|e| errors.push(e.into()))
             .unwrap_or_default()
     };
     let payee = text(Col::Payee, parse_payee);
     let note = text(Col::Note, parse_note);
     let category = match cell(Col::Category) {
-        Some(s) if !s.is_empty() => parse_category(spreadsheet_unescape(s))
+        Some(s) if !s.is_empty() => parse_category(s)
             .map_err(|e| errors.push(e.into()))
             .unwrap_or_default(),
         _ => categorize(defaults.rules, &payee)
             .unwrap_or(defaults.category)
             .to_string(),
     };
-    let tags = parse_tags(spreadsheet_unescape(cell(Col::Tags).unwrap_or("")))
+    let tags = parse_tags(cell(Col::Tags).unwrap_or(""))
         .map_err(|e| errors.push(e.into()))
         .unwrap_or_default();
     let id = match cell(Col::Id) {
