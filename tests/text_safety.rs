@@ -250,6 +250,14 @@ fn old_stored_controls_never_reach_a_terminal() {
     for args in READERS {
         assert_inert(args, &on_terminal(&sb, &sb.data, args));
     }
+    // The trash list too, once the old expense is deleted.
+    let rows: Vec<serde_json::Value> =
+        serde_json::from_str(&ok(&sb, &["list", "--json", "--month", "2026-11"])).unwrap();
+    ok(&sb, &["rm", rows[0]["id"].as_str().unwrap()]);
+    for args in [&["trash"][..], &["trash", "list", "--json"], &["history"]] {
+        assert_inert(args, &on_terminal(&sb, &sb.data, args));
+    }
+    ok(&sb, &["undo"]);
     // The ledger journal replaces them even in a file.
     let journal = ok(&sb, &["export", "--format", "ledger"]);
     assert!(
