@@ -264,6 +264,19 @@ fn old_stored_controls_never_reach_a_terminal() {
         journal.contains("Bad\u{FFFD}]0 pwned\u{FFFD}\u{FFFD}Cafe"),
         "{journal}"
     );
+    // An edit of the old expense cleans the text it keeps (the store would refuse it), and
+    // says so.
+    let out = run(
+        &sb,
+        &["edit", rows[0]["id"].as_str().unwrap(), "--amount", "4"],
+    );
+    assert!(out.status.success(), "{out:?}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("in the stored payee") && err.contains("in the stored note"),
+        "{err}"
+    );
+    assert_no_controls(&stored_text(&sb));
 }
 
 /// The same when a TUI holds the store and the commands run in its session (their output comes
