@@ -16,8 +16,9 @@ fn run(sb: &Sandbox, args: &[&str]) -> String {
     String::from_utf8(out).unwrap()
 }
 
-/// Three expenses with fixed dates, one income, a tag, a note with a `;` and a newline-free
-/// payee with an escape sequence.
+/// Three expenses with fixed dates, one income, a tag, a note with a `;` and a payee with the
+/// visible rest of an escape sequence (control characters are refused at input now; the
+/// journal's handling of old stores that hold some is a unit test of `journal_text`).
 fn filled() -> Sandbox {
     let sb = Sandbox::new();
     for words in [
@@ -31,7 +32,7 @@ fn filled() -> Sandbox {
         ][..],
         &["+2500", "salary!", "@ACME", "2026-11-25"][..],
         &["500", "JPY", "fun:books!", "@Kinokuniya", "2026-10-30"][..],
-        &["3", "food:coffee!", "@Bad\u{1b}[31mCafe", "2026-11-04"][..],
+        &["3", "food:coffee!", "@Bad[31mCafe", "2026-11-04"][..],
     ] {
         let mut args = vec!["add"];
         args.extend_from_slice(words);
@@ -61,7 +62,7 @@ const GOLDEN: &str = "; exported by expense-tracker
     expenses:food:groceries  12.50 EUR
     assets:cash
 
-2026-11-04 Bad [31mCafe
+2026-11-04 Bad[31mCafe
     expenses:food:coffee  3.00 EUR
     assets:cash
 

@@ -5,10 +5,34 @@ use super::add::describe;
 use super::Ctx;
 use crate::domain::money::{eval_amount, Currency};
 use crate::domain::quick::resolve_category;
+use crate::domain::text::cleaned;
 use crate::domain::validate::{parse_date, parse_note, parse_payee, parse_tags};
-use crate::domain::{ExpenseId, Kind};
+use crate::domain::{Draft, ExpenseId, Kind};
 use crate::store::Origin;
 use color_eyre::eyre::{eyre, Result};
+use std::borrow::Cow;
+
+/// Text this edit leaves as it was may come from a store written before input refused control
+/// characters, which the store now refuses: it is cleaned as import cleans it, and said so.
+fn clean_old_text(ctx: &mut Ctx, d: &mut Draft) -> Result<()> {
+    let mut fields = vec![
+        ("category", &mut d.category),
+        ("payee", &mut d.payee),
+        ("note", &mut d.note),
+    ];
+    fields.extend(d.tags.iter_mut().map(|t| ("tag", t)));
+    for (what, s) in fields {
+        if let Cow::Owned(clean) = cleaned(s) {
+            writeln!(
+                ctx.err,
+                "replaced control or bidi characters in the stored {what} (tab and line breaks \
+                 became a space, the others U+FFFD)"
+            )?;
+            *s = clean;
+        }
+    }
+    Ok(())
+}
 
 /// Options of `expense edit`.
 #[derive(Debug, clap::Args)]
@@ -94,6 +118,7 @@ pub fn edit(ctx: &mut Ctx, args: &EditArgs) -> Result<()> {
         writeln!(ctx.out, "unchanged: {}  id {id}", describe(&d))?;
         return Ok(());
     }
+    clean_old_text(ctx, &mut d)?;
     let rec = store.update(id, current.version, d, Origin::User, ctx.now_ms())?;
     super::add::print_alerts(ctx, &store, &rec)?;
     let saved = rec

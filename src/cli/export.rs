@@ -3,10 +3,16 @@
 //! with `expense import`; `ledger` is a journal that hledger and ledger read, so a person can move
 //! to plain-text accounting at any time. Rows are streamed: written as they are read from the
 //! date index, in constant memory.
+//!
+//! Safety of the text: CSV cells a spreadsheet would run as a formula get a leading `'` unless
+//! `--raw` (see `list`); the journal never holds a control or bidi character (tab and line
+//! breaks become a space, the others U+FFFD, `;` a space); JSON escapes C0 controls as JSON
+//! does. On a terminal every byte is inert anyway (`domain::text::InertWriter` around stdout).
 
 use super::list::{write_csv_row, CSV_HEADER};
 use super::Ctx;
 use crate::domain::money::format_plain;
+use crate::domain::text::is_unsafe;
 use crate::domain::validate::parse_iso_date;
 use crate::domain::{Expense, Kind, Month};
 use chrono::NaiveDate;
@@ -39,6 +45,10 @@ pub struct Args {
     /// Last day (YYYY-MM-DD).
     #[arg(long)]
     pub to: Option<String>,
+    /// CSV cells exactly as stored, without the `'` that keeps a spreadsheet from running
+    /// `=...`, `+...`, `-...`, `@...` as a formula (for programs, not spreadsheets).
+    #[arg(long)]
+    pub raw: bool,
     /// The account money comes from and goes to, in ledger output.
     #[arg(long, default_value = "assets:cash")]
     pub account: String,
@@ -75,7 +85,7 @@ pub fn run(ctx: &mut Ctx, args: &Args) -> Result<()> {
             let mut csv = csv::Writer::from_writer(&mut *w);
             csv.write_record(CSV_HEADER)?;
             for e in rows {
-                write_csv_row(&mut csv, &e?)?;
+                write_csv_row(&mut csv, &e?, args.raw)?;
             }
             csv.flush()?;
         }
@@ -109,10 +119,16 @@ fn last_day() -> NaiveDate {
     NaiveDate::from_ymd_opt(9999, 12, 31).unwrap_or(NaiveDate::MAX)
 }
 
-/// One line of journal text: no newlines, no `;` (which starts a comment), no control characters.
+/// One line of journal text: no newlines, no `;` (which starts a comment), no control or bidi
+/// character. A store written before input refused them may hold some: tab and line breaks
+/// become a space, every other control, bidi override, isolate or mark U+FFFD.
 fn journal_text(s: &str) -> String {
     s.chars()
-        .map(|c| if c.is_control() || c == ';' { ' ' } else { c })
+        .map(|c| match c {
+            '\t' | '\r' | '\n' | ';' => ' ',
+            c if is_unsafe(c) => '\u{FFFD}',
+            c => c,
+        })
         .collect::<String>()
         .split_whitespace()
         .collect::<Vec<_>>()
@@ -167,4 +183,20 @@ fn write_ledger_entry(w: &mut dyn Write, e: &Expense, cash_account: &str) -> std
     };
     writeln!(w, "    {to}  {amount}")?;
     writeln!(w, "    {from}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::journal_text;
+
+    #[test]
+    fn journal_text_holds_no_control_or_bidi_character() {
+        assert_eq!(journal_text("Bad\u{1b}[31mCafe"), "Bad\u{FFFD}[31mCafe");
+        assert_eq!(
+            journal_text("x\u{202E}y\u{2066}z\u{200F}"),
+            "x\u{FFFD}y\u{FFFD}z\u{FFFD}"
+        );
+        assert_eq!(journal_text("nul\0 and\u{9b}"), "nul\u{FFFD} and\u{FFFD}");
+        assert_eq!(journal_text("two\n lines;\tcomment"), "two lines comment");
+    }
 }

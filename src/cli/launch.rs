@@ -4,6 +4,7 @@
 
 use super::{backup, Cli, Command, Ctx};
 use crate::config::{process_env, Config, Places};
+use crate::domain::text::InertWriter;
 use crate::session::client::{open_unless_served, run_remote, PATIENCE};
 use crate::session::holder::{Holder, HolderSetup};
 use crate::session::{socket_path, CommandRunner, RunRequest};
@@ -173,9 +174,18 @@ fn run_here(
     open: impl Fn() -> Result<Store>,
 ) -> Result<()> {
     let stdout = io::stdout();
+    let tty = stdout.is_terminal();
     let mut out = io::BufWriter::new(stdout.lock());
+    // On a terminal, no byte of stored text may steer it, whichever command printed it.
+    let mut inert_out;
+    let out: &mut dyn Write = if tty {
+        inert_out = InertWriter::new(&mut out);
+        &mut inert_out
+    } else {
+        &mut out
+    };
     let mut err = io::stderr();
-    let mut ctx = Ctx::new(config, today, cwd, &mut out, &mut err, err_is_tty, open);
+    let mut ctx = Ctx::new(config, today, cwd, out, &mut err, err_is_tty, open);
     super::run(command, &mut ctx)?;
     drop(ctx);
     out.flush()?;

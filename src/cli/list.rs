@@ -1,11 +1,18 @@
-//! `expense list --month YYYY-MM [--category C] [--json|--csv]`.
+//! `expense list --month YYYY-MM [--category C] [--json|--csv [--raw]]`.
+//!
+//! CSV is written for spreadsheets: a text cell a spreadsheet would run as a formula (`=`, `+`,
+//! `@`, `-` before something other than a number, tab, CR) gets a leading `'`, which the
+//! spreadsheet hides and `expense import` takes off again; `--raw` writes cells as stored.
+//! Amounts and versions are plain numbers either way. On a terminal every byte is inert anyway
+//! (`domain::text::InertWriter` around stdout).
 
 use super::Ctx;
 use crate::domain::money::format_grouped;
-use crate::domain::text::inert;
+use crate::domain::text::{inert, spreadsheet_safe};
 use crate::domain::validate::parse_category;
 use crate::domain::{Expense, Kind, Month};
 use color_eyre::eyre::{eyre, Result};
+use std::borrow::Cow;
 use std::io::Write;
 
 /// Options of `expense list`.
@@ -23,6 +30,10 @@ pub struct Args {
     /// CSV with a header row.
     #[arg(long)]
     pub csv: bool,
+    /// With --csv: cells exactly as stored, without the `'` that keeps a spreadsheet from
+    /// running `=...`, `+...`, `-...`, `@...` as a formula (for programs, not spreadsheets).
+    #[arg(long, requires = "csv")]
+    pub raw: bool,
 }
 
 /// Lists the month's expenses in date order. Arguments are checked before the store is opened,
@@ -48,7 +59,7 @@ pub fn run(ctx: &mut Ctx, args: &Args) -> Result<()> {
         serde_json::to_writer_pretty(&mut *ctx.out, &out)?;
         writeln!(ctx.out)?;
     } else if args.csv {
-        write_csv(ctx.out, &rows)?;
+        write_csv(ctx.out, &rows, args.raw)?;
     } else {
         write_plain(ctx.out, &rows, month)?;
     }
@@ -58,19 +69,37 @@ pub fn run(ctx: &mut Ctx, args: &Args) -> Result<()> {
 /// The columns of `list --csv` and `export --format csv`.
 pub const CSV_HEADER: [&str; 10] = crate::domain::ExpenseRow::COLUMNS;
 
-/// Writes rows as CSV with a header (the `list --csv` and `export --format csv` shape).
-pub fn write_csv(w: &mut dyn Write, rows: &[Expense]) -> std::io::Result<()> {
+/// Writes rows as CSV with a header (the `list --csv` and `export --format csv` shape); `raw`
+/// turns the formula guard off.
+pub fn write_csv(w: &mut dyn Write, rows: &[Expense], raw: bool) -> std::io::Result<()> {
     let mut csv = csv::Writer::from_writer(w);
     csv.write_record(CSV_HEADER)?;
     for e in rows {
-        write_csv_row(&mut csv, e)?;
+        write_csv_row(&mut csv, e, raw)?;
     }
     csv.flush()
 }
 
-/// Writes one expense as a CSV row in `CSV_HEADER` order.
-pub fn write_csv_row<W: Write>(csv: &mut csv::Writer<W>, e: &Expense) -> std::io::Result<()> {
-    csv.write_record(e.to_row().into_cells())?;
+/// The columns that hold a person's text (category, payee, note, tags), which the formula guard
+/// applies to; the others are ids, dates, numbers and fixed words.
+const TEXT_COLUMNS: [usize; 4] = [4, 5, 6, 7];
+
+/// Writes one expense as a CSV row in `CSV_HEADER` order; unless `raw`, a text cell a
+/// spreadsheet would run as a formula gets a leading `'` (`domain::text::spreadsheet_safe`).
+pub fn write_csv_row<W: Write>(
+    csv: &mut csv::Writer<W>,
+    e: &Expense,
+    raw: bool,
+) -> std::io::Result<()> {
+    let mut cells = e.to_row().into_cells();
+    if !raw {
+        for i in TEXT_COLUMNS {
+            if let Cow::Owned(safe) = spreadsheet_safe(&cells[i]) {
+                cells[i] = safe;
+            }
+        }
+    }
+    csv.write_record(cells)?;
     Ok(())
 }
 

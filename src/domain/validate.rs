@@ -1,4 +1,8 @@
 //! Every rule a field obeys, with the message a person reads. Used by the form, the CLI and import.
+//!
+//! Text fields never hold a control or bidi-override character (see `domain::text`): the
+//! category, payee and tags refuse one, naming the field; a note turns tabs and line breaks into
+//! spaces and refuses the rest. Import cleans its cells before they get here.
 
 use super::expense::{Draft, Kind};
 use super::money::{eval_amount, Currency, MoneyError};
@@ -109,6 +113,16 @@ pub enum FieldError {
     /// More than [`MAX_TAGS`] tags; holds how many.
     #[error("{} tags; at most {}", .0, MAX_TAGS)]
     TooManyTags(usize),
+    /// The text holds a control or bidi-override character, which stored text never holds.
+    #[error("{field} '{}' holds {}; type it without", crate::domain::text::shown(.text), crate::domain::text::describe(*.ch))]
+    Unsafe {
+        /// The field, as a message names it (`payee`).
+        field: &'static str,
+        /// The refused text.
+        text: String,
+        /// The first refused character in it.
+        ch: char,
+    },
     /// The currency or the amount, as the money parser words it.
     #[error(transparent)]
     Money(MoneyError),
@@ -156,9 +170,22 @@ pub fn parse_iso_date(s: &str) -> Result<NaiveDate, FieldError> {
     NaiveDate::from_ymd_opt(y, m, d).ok_or_else(|| FieldError::NoSuchDate(s.to_string()))
 }
 
-/// A category path: non-empty `:`-separated segments, trimmed.
+/// `Err` when `text` holds a character stored text never holds (`domain::text::refused`).
+fn no_controls(field: &'static str, text: &str) -> Result<(), FieldError> {
+    match crate::domain::text::refused(text) {
+        None => Ok(()),
+        Some(ch) => Err(FieldError::Unsafe {
+            field,
+            text: text.to_string(),
+            ch,
+        }),
+    }
+}
+
+/// A category path: non-empty `:`-separated segments, trimmed, no control characters.
 pub fn parse_category(input: &str) -> Result<String, FieldError> {
     let s = input.trim();
+    no_controls("category", s)?;
     if s.is_empty() {
         return Err(FieldError::CategoryEmpty);
     }
@@ -172,21 +199,25 @@ pub fn parse_category(input: &str) -> Result<String, FieldError> {
     Ok(segments.join(":"))
 }
 
-/// A payee: trimmed, bounded. May be empty.
+/// A payee: trimmed, bounded, no control characters. May be empty.
 pub fn parse_payee(input: &str) -> Result<String, FieldError> {
     let s = input.trim();
+    no_controls("payee", s)?;
     if s.chars().count() > MAX_PAYEE {
         return Err(FieldError::PayeeTooLong);
     }
     Ok(s.to_string())
 }
 
-/// A note: bounded. Checked by byte length first so a huge paste is refused without a full scan.
+/// A note: bounded; tabs and line breaks become spaces, other control characters are refused.
+/// Checked by byte length first so a huge paste is refused without a full scan.
 pub fn parse_note(input: &str) -> Result<String, FieldError> {
     if input.len() > MAX_NOTE * 4 || input.chars().count() > MAX_NOTE {
         return Err(FieldError::NoteTooLong { bytes: input.len() });
     }
-    Ok(input.trim().to_string())
+    let note = input.trim().replace(['\t', '\r', '\n'], " ");
+    no_controls("note", &note)?;
+    Ok(note)
 }
 
 /// Tags separated by spaces or commas, each without a leading `#`, de-duplicated in order.
@@ -197,6 +228,7 @@ pub fn parse_tags(input: &str) -> Result<Vec<String>, FieldError> {
         if tag.is_empty() {
             continue;
         }
+        no_controls("tag", tag)?;
         if tag.chars().count() > MAX_TAG {
             return Err(FieldError::TagTooLong(tag.to_string()));
         }
@@ -331,6 +363,37 @@ mod tests {
         );
         assert!(parse_note(&"x".repeat(5 * 1024 * 1024)).is_err());
         assert!(parse_payee(&"p".repeat(MAX_PAYEE + 1)).is_err());
+    }
+
+    #[test]
+    fn control_characters_are_refused_naming_the_field() {
+        let e = parse_payee("\u{1b}]0;pwned\u{7}").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "payee '^[]0;pwned^G' holds a control character (U+001B); type it without"
+        );
+        assert!(parse_payee("nul\0").is_err());
+        assert!(
+            parse_payee("=HYPERLINK(\"http://x\")").is_ok(),
+            "formulas are text"
+        );
+        let e = parse_category("food\u{202E}").unwrap_err().to_string();
+        assert!(
+            e.starts_with("category 'food<U+202E>' holds a bidi control"),
+            "{e}"
+        );
+        assert!(parse_tags("ok bad\u{85}")
+            .unwrap_err()
+            .to_string()
+            .starts_with("tag "));
+        assert_eq!(
+            parse_note(" two\nlines\tand tab ").unwrap(),
+            "two lines and tab"
+        );
+        assert!(parse_note("bell\u{7}")
+            .unwrap_err()
+            .to_string()
+            .starts_with("note "));
     }
 
     #[test]

@@ -3,9 +3,10 @@
 //! only wait is the moment between one holder letting go and the next taking over.
 
 use super::{read_frame, write_frame, Reply, Request, RunRequest};
+use crate::domain::text::InertWriter;
 use crate::store::{Store, StoreError};
 use color_eyre::eyre::{eyre, Result};
-use std::io::{self, Write};
+use std::io::{self, IsTerminal, Write};
 use std::os::unix::net::UnixStream;
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -71,7 +72,16 @@ pub fn run_remote(mut stream: UnixStream, request: &RunRequest) -> Result<Option
         _ => return Ok(None),
     }
     let stdout = io::stdout();
+    let tty = stdout.is_terminal();
     let mut out = io::BufWriter::new(stdout.lock());
+    // On a terminal, no byte of stored text may steer it (the holder cannot know it is one).
+    let mut inert_out;
+    let out: &mut dyn Write = if tty {
+        inert_out = InertWriter::new(&mut out);
+        &mut inert_out
+    } else {
+        &mut out
+    };
     let mut err = io::stderr();
     loop {
         match read_frame::<Reply>(&mut stream) {

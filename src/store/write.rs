@@ -7,7 +7,7 @@
 use super::codec::{self, StoredItem};
 use super::tables::{abort, Abort, Change, Tx, TxResult};
 use super::{stream, ChangeRecord, Event, Origin, Store, StoreError};
-use crate::domain::{Draft, ExpenseId};
+use crate::domain::{text, Draft, ExpenseId};
 use sled::transaction::TransactionError;
 use sled::Transactional;
 
@@ -301,5 +301,61 @@ pub(super) fn check_draft(d: &Draft) -> Result<(), StoreError> {
             )));
         }
     }
+    // The last line behind `domain::validate` and import's cleaning: stored text never holds
+    // a control or bidi-override character, whichever path wrote it.
+    let tags = d.tags.iter().map(|t| ("tag", t.as_str()));
+    let fields = [
+        ("category", d.category.as_str()),
+        ("payee", &d.payee),
+        ("note", &d.note),
+    ];
+    for (what, s) in fields.into_iter().chain(tags) {
+        if let Some(c) = text::refused(s) {
+            return Err(StoreError::Invalid(format!(
+                "the {what} '{}' holds {}; nothing was stored",
+                text::shown(s),
+                text::describe(c)
+            )));
+        }
+    }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::check_draft;
+    use crate::domain::{Currency, Draft, Kind};
+
+    fn draft() -> Draft {
+        Draft {
+            date: chrono::NaiveDate::from_ymd_opt(2026, 11, 4).unwrap(),
+            amount: 300,
+            currency: Currency::parse("EUR").unwrap(),
+            category: "food".into(),
+            payee: "Cafe".into(),
+            note: String::new(),
+            tags: vec!["a".into()],
+            kind: Kind::Expense,
+        }
+    }
+
+    #[test]
+    fn the_store_refuses_control_characters_naming_the_field() {
+        assert!(check_draft(&draft()).is_ok());
+        type Change = fn(&mut Draft);
+        let cases: [(&str, Change); 4] = [
+            ("payee 'nul^@'", |d| d.payee = "nul\0".into()),
+            ("note 'a^Jb'", |d| d.note = "a\nb".into()),
+            ("category 'x<U+202E>'", |d| d.category = "x\u{202E}".into()),
+            ("tag '^[]0;t^G'", |d| {
+                d.tags = vec!["\u{1b}]0;t\u{7}".into()]
+            }),
+        ];
+        for (named, change) in cases {
+            let mut d = draft();
+            change(&mut d);
+            let e = check_draft(&d).unwrap_err().to_string();
+            assert!(e.contains(named) && e.contains("nothing was stored"), "{e}");
+        }
+    }
 }

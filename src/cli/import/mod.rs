@@ -7,21 +7,28 @@
 //! the same or an overlapping file twice adds nothing twice. Exported rows keep their id and
 //! version, so export -> import into an empty store -> export gives the same bytes. One import is
 //! one batch: `expense undo` right after takes all of it back.
+//!
+//! Control and bidi characters in cells are replaced before checking (tab and line breaks
+//! become a space, the others U+FFFD; see `domain::text`), and the summary says in how many cells.
+//! The text cells of a CSV file lose the `'` that CSV export puts before a formula (as a
+//! spreadsheet shows them), so export -> import keeps every byte; JSON is taken as it is.
 
 mod read;
 
 use super::progress::Progress;
 use super::Ctx;
+use crate::domain::import::text_columns;
 use crate::domain::import::{
     check_date_format, convert, parse_delimiter, Col, ColumnRef, Columns, Defaults, ImportSpec,
     RowHasher, Sign, TextEncoding,
 };
 use crate::domain::money::format_grouped;
-use crate::domain::text::inert;
+use crate::domain::text::{cleaned, inert, spreadsheet_unescape};
 use crate::domain::{Currency, Kind};
 use crate::store::ImportRow;
 use color_eyre::eyre::{eyre, Result, WrapErr};
 use read::Loc;
+use std::borrow::Cow;
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -107,7 +114,8 @@ pub fn run(ctx: &mut Ctx, args: &Args) -> Result<()> {
     let path = ctx.path(&args.file);
     let bytes = std::fs::read(&path).wrap_err_with(|| format!("reading {}", path.display()))?;
     let name = args.file.display().to_string();
-    let table = if read::is_json(&bytes) {
+    let is_json = read::is_json(&bytes);
+    let table = if is_json {
         read::read_json(&bytes)
     } else {
         read::read_csv(&bytes, &spec)
@@ -125,9 +133,27 @@ pub fn run(ctx: &mut Ctx, args: &Args) -> Result<()> {
     let mut good: Vec<Good> = Vec::with_capacity(table.rows.len());
     let mut bad: Vec<(Loc, String)> = Vec::new();
     let mut hasher = RowHasher::default();
+    // Cells whose control or bidi characters were replaced (stored text holds none).
+    let mut cleaned_cells = 0usize;
+    // A CSV file may be our own export, whose text cells carry a `'` before a formula; JSON
+    // holds the text as it is.
+    let unquote = if is_json {
+        Vec::new()
+    } else {
+        text_columns(&cols)
+    };
     for (loc, cells) in &table.rows {
         let parsed = cells.as_ref().map_err(Clone::clone).and_then(|c| {
-            let refs: Vec<&str> = c.iter().map(String::as_str).collect();
+            let clean: Vec<Cow<'_, str>> = c.iter().map(|c| cleaned(c)).collect();
+            cleaned_cells += clean.iter().filter(|c| matches!(c, Cow::Owned(_))).count();
+            let refs: Vec<&str> = clean
+                .iter()
+                .enumerate()
+                .map(|(i, c)| match unquote.contains(&i) {
+                    true => spreadsheet_unescape(c),
+                    false => c.as_ref(),
+                })
+                .collect();
             convert(&refs, &cols, &spec, &defaults).map_err(|e| e.to_string())
         });
         match parsed {
@@ -147,7 +173,8 @@ pub fn run(ctx: &mut Ctx, args: &Args) -> Result<()> {
         }
     }
     if args.dry_run {
-        return dry_run(ctx, &name, &table, &cols, &good, &bad);
+        dry_run(ctx, &name, &table, &cols, &good, &bad)?;
+        return write_cleaned(ctx.out, cleaned_cells);
     }
     if !bad.is_empty() && !args.skip_bad {
         list_bad(ctx.err, &bad)?;
@@ -191,10 +218,24 @@ pub fn run(ctx: &mut Ctx, args: &Args) -> Result<()> {
         )?;
     }
     writeln!(ctx.out)?;
+    write_cleaned(ctx.out, cleaned_cells)?;
     if let Some(b) = done.batch {
         writeln!(
             ctx.out,
             "batch {b}: `expense undo` takes this whole import back"
+        )?;
+    }
+    Ok(())
+}
+
+/// Says how many cells had control or bidi characters replaced, when any had.
+fn write_cleaned(w: &mut dyn Write, n: usize) -> Result<()> {
+    if n > 0 {
+        writeln!(
+            w,
+            "replaced control or bidi characters in {n} cell{} (tab and line breaks became a \
+             space, the others U+FFFD)",
+            plural(n)
         )?;
     }
     Ok(())

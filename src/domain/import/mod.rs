@@ -5,6 +5,9 @@
 //! spec ([`ImportSpec`], from `--*-col` flags or a config profile) names the rest. Amounts go
 //! through the exact money parser, never a float. Every error is the sentence a person reads,
 //! naming the column and quoting the cell.
+//!
+//! Cells reach [`convert`] already cleaned of control characters and, from a CSV file, without
+//! the `'` that CSV export puts before a formula: the CLI does both ([`text_columns`]).
 
 mod columns;
 mod error;
@@ -44,6 +47,15 @@ pub struct Parsed {
     pub id: Option<ExpenseId>,
     /// The version an exported row carries (only with its id).
     pub version: Option<u64>,
+}
+
+/// The cells of a row that hold a person's text (payee, note, category, tags): the ones CSV
+/// export guards against formulas, so the ones a CSV import takes the guard off again.
+pub fn text_columns(cols: &Columns) -> Vec<usize> {
+    [Col::Payee, Col::Note, Col::Category, Col::Tags]
+        .into_iter()
+        .filter_map(|c| cols.get(c))
+        .collect()
 }
 
 /// Converts one row of cells. On failure, every problem of the row, joined by `; `.
