@@ -248,8 +248,21 @@ impl<'a> Ctx<'a> {
 /// True when `report` comes from writing to a closed pipe (`expense list | head`), which ends a
 /// command quietly.
 pub fn is_broken_pipe(report: &color_eyre::Report) -> bool {
-    report.chain().any(|e| {
-        e.downcast_ref::<io::Error>()
-            .is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe)
-    })
+    report.chain().any(broken_pipe)
+}
+
+/// A broken pipe, also as the csv and serde_json writers wrap it (in each other or in an
+/// `io::Error` of kind `Other`) without naming it as their source.
+fn broken_pipe(e: &(dyn std::error::Error + 'static)) -> bool {
+    if let Some(e) = e.downcast_ref::<io::Error>() {
+        return e.kind() == io::ErrorKind::BrokenPipe
+            || e.get_ref().is_some_and(|i| broken_pipe(i));
+    }
+    if let Some(e) = e.downcast_ref::<csv::Error>() {
+        return matches!(e.kind(), csv::ErrorKind::Io(io) if broken_pipe(io));
+    }
+    if let Some(e) = e.downcast_ref::<serde_json::Error>() {
+        return e.io_error_kind() == Some(io::ErrorKind::BrokenPipe);
+    }
+    false
 }
