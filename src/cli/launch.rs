@@ -80,6 +80,12 @@ pub fn run_command(
         };
         return run_here(command, config, today, cwd, err_is_tty, open);
     }
+    if command.is_read_only() && !store_exists(store_dir) {
+        let dir = places.data_dir.display();
+        return Err(eyre!(
+            "no store at {dir}; `expense --data-dir {dir} add ...` creates one"
+        ));
+    }
     let request = RunRequest {
         argv: std::env::args_os()
             .map(|a| {
@@ -157,6 +163,11 @@ pub fn run_command(
             other => return other,
         }
     }
+}
+
+/// True when sled's files are in `store_dir` (a store was created there once).
+fn store_exists(store_dir: &Path) -> bool {
+    ["conf", "db"].iter().any(|f| store_dir.join(f).exists())
 }
 
 /// A session started between our look for one and our opening the store: the command, which

@@ -121,6 +121,22 @@ impl Command {
         matches!(self, Command::Restore(a) if a.force_live)
     }
 
+    /// True for commands that only read the store: given a data dir with no store, they say so
+    /// and create nothing (a mistyped `--data-dir` is not a new, empty store).
+    pub fn is_read_only(&self) -> bool {
+        match self {
+            Command::List(_)
+            | Command::Report(_)
+            | Command::Export(_)
+            | Command::History(_)
+            | Command::Stream(_)
+            | Command::Check(_) => true,
+            Command::Trash(a) => matches!(a.action, None | Some(trash::Action::List { .. })),
+            Command::Budget(a) => matches!(a.action, None | Some(budget::Action::List { .. })),
+            _ => false,
+        }
+    }
+
     /// True for `expense backup --auto`, which a command that held the store starts as it exits
     /// (and which must not start another).
     pub fn is_auto_backup(&self) -> bool {
