@@ -80,12 +80,6 @@ pub fn run_command(
         };
         return run_here(command, config, today, cwd, err_is_tty, open);
     }
-    if command.is_read_only() && !store_exists(store_dir) {
-        let dir = places.data_dir.display();
-        return Err(eyre!(
-            "no store at {dir}; `expense --data-dir {dir} add ...` creates one"
-        ));
-    }
     let request = RunRequest {
         argv: std::env::args_os()
             .map(|a| {
@@ -128,6 +122,13 @@ pub fn run_command(
         let backup_due = std::cell::Cell::new(false);
         let backup_cfg = config.backup.clone();
         let open = || {
+            // Checked at the open, after the config and the arguments (their errors come first).
+            if command.is_read_only() && !store_exists(store_dir) {
+                let dir = places.data_dir.display();
+                return Err(eyre!(
+                    "no store at {dir}; `expense --data-dir {dir} add ...` creates one"
+                ));
+            }
             let store = open_unless_served(store_dir, deadline)
                 .wrap_err("opening the store")?
                 .ok_or(SessionAppeared)?;
