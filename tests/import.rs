@@ -122,7 +122,8 @@ fn a_bad_line_stores_nothing_and_is_named() {
         !err.contains("line 2:") && !err.contains("line 5:"),
         "{err}"
     );
-    assert!(month(&sb, "2026-01").is_empty());
+    // A refused import stores nothing and creates no store.
+    assert!(fails(&sb, &["list"]).contains("no store at"));
 
     let out = ok(&sb, &["import", "--skip-bad", "bad.csv"]);
     assert!(
@@ -200,7 +201,8 @@ fn an_invalid_utf8_line_is_named_and_latin1_reads_it() {
         err.contains("line 3:") && err.contains("not valid UTF-8") && err.contains("0xE9"),
         "{err}"
     );
-    assert!(month(&sb, "2026-01").is_empty());
+    // A refused import stores nothing and creates no store.
+    assert!(fails(&sb, &["list"]).contains("no store at"));
     ok(&sb, &["import", "latin.csv", "--encoding", "latin1"]);
     assert_eq!(payees(&month(&sb, "2026-01")), vec!["Café", "Ok"]);
 }

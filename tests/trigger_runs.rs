@@ -173,7 +173,7 @@ fn an_import_of_n_rows_is_ceil_n_over_batch_runs_each_with_lambda_records() {
             single.display()
         ),
     );
-    ok(&sb, &["list"]);
+    ok(&sb, &["triggers"]);
     // The import holds the store and delivers as it exits: full batches at once, the last,
     // partial one when the holder lets go (a window is not waited out by a process leaving).
     ok(&sb, &["import", csv(&sb, 10).to_str().unwrap()]);
@@ -217,7 +217,7 @@ fn kill_9_during_a_batched_delivery_redelivers_the_batch_and_skips_nothing() {
             script.display()
         ),
     );
-    ok(&sb, &["list"]);
+    ok(&sb, &["triggers"]);
     let mut h = Holder::start(&sb, pid.clone());
     ok(&sb, &["import", csv(&sb, 10).to_str().unwrap()]);
     wait_for("the first batch handed over", || pid.exists());
@@ -225,7 +225,7 @@ fn kill_9_during_a_batched_delivery_redelivers_the_batch_and_skips_nothing() {
     h.kill_9();
     kill_pid(&pid);
     // The next holder (this command) delivers again from the checkpoint before it exits.
-    ok(&sb, &["list"]);
+    ok(&sb, &["triggers"]);
     let got: Vec<(bool, Vec<u64>)> = lines(&runs)
         .iter()
         .map(|l| {
@@ -272,7 +272,7 @@ fn records_past_max_record_age_go_to_the_dead_letters_instead_of_firing() {
             runs.display()
         ),
     );
-    ok(&sb, &["list"]);
+    ok(&sb, &["triggers"]);
     ok(&sb, &["add", "12", "food!"]);
     assert_eq!(
         lines(&runs).len(),
@@ -314,7 +314,7 @@ fn the_lag_of_a_failing_trigger_keeps_growing() {
         "[[trigger]]\nname = \"stuck\"\ncommand = \"exit 1\"\nmax_attempts = 100\n\
          backoff_ms = 300000\n",
     );
-    ok(&sb, &["list"]);
+    ok(&sb, &["triggers"]);
     ok(&sb, &["add", "12", "food!"]);
     let now = health_with(&sb, "stuck", None);
     assert_eq!(now["lag_records"], 1, "{now}");
@@ -351,7 +351,7 @@ fn a_hanging_trigger_never_holds_up_a_fast_one() {
             fast.display()
         ),
     );
-    ok(&sb, &["list"]);
+    ok(&sb, &["triggers"]);
     let _holder = Holder::start(&sb, pid.clone());
     for i in 1..=3 {
         ok(&sb, &["add", &format!("{i}"), "food!"]);
@@ -396,7 +396,7 @@ fn a_trigger_that_runs_expense_itself_is_delivered_once_and_the_add_returns() {
             runs = runs.display()
         ),
     );
-    ok(&sb, &["list"]);
+    ok(&sb, &["triggers"]);
     // No session open: the add holds the store, and its trigger's `expense list` reaches it
     // through the add's own socket while the add delivers.
     let add = quiet(sb.cmd(&["add", "12.50", "food!", "@Lidl"]));
@@ -412,7 +412,7 @@ fn a_trigger_that_runs_expense_itself_is_delivered_once_and_the_add_returns() {
     assert!(returns(a, "the first add").status.success());
     assert!(returns(b, "the second add").status.success());
     // The next holder finds nothing in flight: no redelivery.
-    ok(&sb, &["list"]);
+    ok(&sb, &["triggers"]);
     let mut got = lines(&runs);
     got.sort();
     assert_eq!(got, vec!["1 0", "2 0", "3 0"], "each once, none again");
@@ -447,7 +447,7 @@ fn with_a_tui_open_a_trigger_running_expense_is_delivered_once() {
             runs = runs.display()
         ),
     );
-    ok(&sb, &["list"]);
+    ok(&sb, &["triggers"]);
     let mut t = common::Tui::start(&sb, 100, 30);
     t.wait_for("No expenses", common::TIMEOUT);
     // From another shell: the TUI serves the add, its dispatcher runs the trigger, whose
@@ -456,7 +456,7 @@ fn with_a_tui_open_a_trigger_running_expense_is_delivered_once() {
     assert!(returns(add, "expense add").status.success());
     wait_for("the delivery", || lines(&runs).len() == 1);
     t.quit();
-    ok(&sb, &["list"]);
+    ok(&sb, &["triggers"]);
     assert_eq!(
         lines(&runs),
         vec!["1 0".to_string()],

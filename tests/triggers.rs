@@ -228,7 +228,7 @@ fn kill_9_of_the_deliverer_never_skips_a_record_and_counts_redeliveries() {
         ),
     );
     // Create the store and the trigger's checkpoint first.
-    ok(&sb, &["list"]);
+    ok(&sb, &["triggers"]);
     // A long-running holder: it serves the adds below and delivers their records.
     let mut holder = sb
         .cmd(&["stream", "--follow", "--since", "latest"])

@@ -2,7 +2,7 @@
 
 use super::Ctx;
 use crate::domain::money::format_grouped;
-use crate::domain::quick::{from_args, parse, QuickContext};
+use crate::domain::quick::{from_args, parse, QuickContext, Word};
 use crate::domain::text::inert;
 use crate::domain::{Draft, Expense, Kind};
 use crate::store::Origin;
@@ -20,14 +20,14 @@ pub struct Args {
     /// Take the category as written even if it is new (same as ending it with '!').
     #[arg(long)]
     pub new_category: bool,
+    /// The payee, for one with spaces (same as the word `@"Cafe Central"`).
+    #[arg(long, value_name = "NAME")]
+    pub payee: Option<String>,
     /// The expense: `12.50 groceries @Lidl yesterday #weekly "team lunch"` (amount anywhere,
-    /// `+` for income, a currency code or symbol next to it).
-    #[arg(
-        required = true,
-        trailing_var_arg = true,
-        allow_hyphen_values = true,
-        value_name = "WORDS"
-    )]
+    /// `+` for income, a currency code or symbol next to it). Options may come among the words;
+    /// after `--` every word is a word, even one starting with `-` (`-2` is taken as a word
+    /// anyway: two days ago).
+    #[arg(required = true, allow_negative_numbers = true, value_name = "WORDS")]
     pub words: Vec<String>,
 }
 
@@ -41,7 +41,14 @@ pub fn run(ctx: &mut Ctx, args: &Args) -> Result<()> {
         categories: &categories,
         allow_new: args.new_category,
     };
-    let draft = parse(&from_args(&args.words), &quick).map_err(|e| eyre!("{e}"))?;
+    let mut words = from_args(&args.words);
+    if let Some(p) = &args.payee {
+        words.push(Word {
+            text: format!("@{p}"),
+            quoted: false,
+        });
+    }
+    let draft = parse(&words, &quick).map_err(|e| eyre!("{e}"))?;
     if args.dry_run {
         writeln!(ctx.out, "would add: {}", describe(&draft))?;
         return Ok(());

@@ -122,6 +122,13 @@ pub fn run_command(
         let backup_due = std::cell::Cell::new(false);
         let backup_cfg = config.backup.clone();
         let open = || {
+            // Checked at the open, after the config and the arguments (their errors come first).
+            if command.is_read_only() && !store_exists(store_dir) {
+                let dir = places.data_dir.display();
+                return Err(eyre!(
+                    "no store at {dir}; `expense --data-dir {dir} add ...` creates one"
+                ));
+            }
             let store = open_unless_served(store_dir, deadline)
                 .wrap_err("opening the store")?
                 .ok_or(SessionAppeared)?;
@@ -157,6 +164,11 @@ pub fn run_command(
             other => return other,
         }
     }
+}
+
+/// True when sled's files are in `store_dir` (a store was created there once).
+fn store_exists(store_dir: &Path) -> bool {
+    ["conf", "db"].iter().any(|f| store_dir.join(f).exists())
 }
 
 /// A session started between our look for one and our opening the store: the command, which

@@ -122,6 +122,22 @@ impl Command {
         matches!(self, Command::Restore(a) if a.force_live)
     }
 
+    /// True for commands that only read the store: given a data dir with no store, they say so
+    /// and create nothing (a mistyped `--data-dir` is not a new, empty store).
+    pub fn is_read_only(&self) -> bool {
+        match self {
+            Command::List(_)
+            | Command::Report(_)
+            | Command::Export(_)
+            | Command::History(_)
+            | Command::Stream(_)
+            | Command::Check(_) => true,
+            Command::Trash(a) => matches!(a.action, None | Some(trash::Action::List { .. })),
+            Command::Budget(a) => matches!(a.action, None | Some(budget::Action::List { .. })),
+            _ => false,
+        }
+    }
+
     /// True for `expense backup --auto`, which a command that held the store starts as it exits
     /// (and which must not start another).
     pub fn is_auto_backup(&self) -> bool {
@@ -249,8 +265,21 @@ impl<'a> Ctx<'a> {
 /// True when `report` comes from writing to a closed pipe (`expense list | head`), which ends a
 /// command quietly.
 pub fn is_broken_pipe(report: &color_eyre::Report) -> bool {
-    report.chain().any(|e| {
-        e.downcast_ref::<io::Error>()
-            .is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe)
-    })
+    report.chain().any(broken_pipe)
+}
+
+/// A broken pipe, also as the csv and serde_json writers wrap it (in each other or in an
+/// `io::Error` of kind `Other`) without naming it as their source.
+fn broken_pipe(e: &(dyn std::error::Error + 'static)) -> bool {
+    if let Some(e) = e.downcast_ref::<io::Error>() {
+        return e.kind() == io::ErrorKind::BrokenPipe
+            || e.get_ref().is_some_and(|i| broken_pipe(i));
+    }
+    if let Some(e) = e.downcast_ref::<csv::Error>() {
+        return matches!(e.kind(), csv::ErrorKind::Io(io) if broken_pipe(io));
+    }
+    if let Some(e) = e.downcast_ref::<serde_json::Error>() {
+        return e.io_error_kind() == Some(io::ErrorKind::BrokenPipe);
+    }
+    false
 }

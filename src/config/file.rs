@@ -160,17 +160,18 @@ impl Config {
     pub(super) fn apply_toml(&mut self, text: &str, path: &Path) -> Result<()> {
         let file: ConfigFile = toml::from_str(text)
             .map_err(|e| eyre!("{}: {}", path.display(), e.to_string().trim_end()))?;
+        let at = |table: &str, key: &str| place(text, path, table, key);
         if let Some(c) = file.currency {
             self.currency =
-                Currency::parse(&c).map_err(|e| eyre!("{}: currency: {e}", path.display()))?;
+                Currency::parse(&c).map_err(|e| eyre!("{}: currency: {e}", at("", "currency")))?;
         }
         if let Some(d) = file.month_start_day {
             self.month_start_day = check_start_day(d)
-                .map_err(|e| eyre!("{}: month_start_day: {e}", path.display()))?;
+                .map_err(|e| eyre!("{}: month_start_day: {e}", at("", "month_start_day")))?;
         }
         if let Some(d) = file.trash_days {
-            self.trash_days =
-                check_trash_days(d).map_err(|e| eyre!("{}: trash_days: {e}", path.display()))?;
+            self.trash_days = check_trash_days(d)
+                .map_err(|e| eyre!("{}: trash_days: {e}", at("", "trash_days")))?;
         }
         if let Some(t) = file.theme {
             self.theme = t;
@@ -207,12 +208,12 @@ impl Config {
             self.triggers.push(spec);
         }
         if let Some(b) = file.backup {
-            let at = |key: &str, e: String| eyre!("{}: backup.{key}: {e}", path.display());
+            let bad = |key: &str, e: String| eyre!("{}: backup.{key}: {e}", at("backup", key));
             if let Some(n) = b.every_days {
-                self.backup.every_days = check_count(n, 0).map_err(|e| at("every_days", e))?;
+                self.backup.every_days = check_count(n, 0).map_err(|e| bad("every_days", e))?;
             }
             if let Some(n) = b.keep {
-                self.backup.keep = check_count(n, 1).map_err(|e| at("keep", e))?;
+                self.backup.keep = check_count(n, 1).map_err(|e| bad("keep", e))?;
             }
             if let Some(d) = b.dir {
                 self.backup.dir = Some(d);
@@ -223,36 +224,65 @@ impl Config {
             self.stream_keep_days = check_count(n, 0).map_err(|e| {
                 eyre!(
                     "{}: stream.keep_days: {e} (0 keeps everything)",
-                    path.display()
+                    at("stream", "keep_days")
                 )
             })?;
         }
         if let Some(r) = stream.region {
             self.stream_region = crate::domain::stream::check_region(&r)
-                .map_err(|e| eyre!("{}: stream.region: {e}", path.display()))?;
+                .map_err(|e| eyre!("{}: stream.region: {e}", at("stream", "region")))?;
         }
         if let Some(import) = file.import {
-            let at = |key: &str, e: &dyn std::fmt::Display| {
-                eyre!("{}: import.{key}: {e}", path.display())
+            let err = |key: &str, e: &dyn std::fmt::Display| {
+                let first = key.split(['[', ' ']).next().unwrap_or(key);
+                eyre!("{}: import.{key}: {e}", at("import", first))
             };
             if let Some(c) = import.default_category {
                 self.import.default_category =
-                    parse_category(&c).map_err(|e| at("default_category", &e))?;
+                    parse_category(&c).map_err(|e| err("default_category", &e))?;
             }
             for (i, r) in import.rules.iter().enumerate() {
                 let rule = CategoryRule::new(&r.payee, &r.category)
-                    .map_err(|e| at(&format!("rules[{i}] (payee '{}')", r.payee), &e))?;
+                    .map_err(|e| err(&format!("rules[{i}] (payee '{}')", r.payee), &e))?;
                 self.import.rules.push(rule);
             }
             for (name, p) in &import.profiles {
-                let spec = p
-                    .to_spec()
-                    .map_err(|e| eyre!("{}: import.profiles.{name}.{e}", path.display()))?;
+                let spec = p.to_spec().map_err(|e| {
+                    let key = e.split_once(':').map_or("", |(k, _)| k);
+                    let table = format!("import.profiles.{name}");
+                    eyre!("{}: {table}.{e}", at(&table, key))
+                })?;
                 self.import.profiles.insert(name.clone(), spec);
             }
         }
         Ok(())
     }
+}
+
+/// `PATH:LINE` of the line `key = ...` under the header `[table]` (`""`: before any header), or
+/// `PATH` when the key is not written that way (a dotted key, an inline table).
+fn place(text: &str, path: &Path, table: &str, key: &str) -> String {
+    let mut current = String::new();
+    for (i, line) in text.lines().enumerate() {
+        let line = line.trim_start();
+        if let Some(header) = line.strip_prefix('[') {
+            let header = header
+                .split(']')
+                .next()
+                .unwrap_or("")
+                .trim_start_matches('[');
+            current = header
+                .chars()
+                .filter(|c| !matches!(c, '"' | '\'' | ' ' | '\t'))
+                .collect();
+            continue;
+        }
+        let rest = line.strip_prefix(key).map(str::trim_start);
+        if current == table && !key.is_empty() && rest.is_some_and(|r| r.starts_with('=')) {
+            return format!("{}:{}", path.display(), i + 1);
+        }
+    }
+    path.display().to_string()
 }
 
 /// Longest trash time-to-live accepted: ten years.
@@ -431,5 +461,41 @@ header = true
             .unwrap_err()
             .to_string();
         assert!(err.contains("colour") && err.contains("line"), "{err}");
+    }
+
+    #[test]
+    fn a_bad_value_names_the_file_line_and_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.toml");
+        let text = "currency = \"EUR\"\n\n[import.profiles.\"bank\"]\n# a comment\ndate_format = \"%H:%M\"\n";
+        let err = Config::default()
+            .apply_toml(text, &path)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("config.toml:5: import.profiles.bank.date_format"),
+            "{err}"
+        );
+        let err = Config::default()
+            .apply_toml("[backup]\nkeep = 0\n", &path)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("config.toml:2: backup.keep"), "{err}");
+        let err = Config::default()
+            .apply_toml("\ntrash_days = -1\n", &path)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("config.toml:2: trash_days"), "{err}");
+    }
+
+    #[test]
+    fn a_profile_date_format_with_a_time_is_accepted() {
+        let mut cfg = Config::default();
+        let text = "[import.profiles.b]\ndate_format = \"%Y-%m-%d %H:%M:%S\"\n";
+        cfg.apply_toml(text, Path::new("c.toml")).unwrap();
+        assert_eq!(
+            cfg.import.profiles["b"].date_format.as_deref(),
+            Some("%Y-%m-%d %H:%M:%S")
+        );
     }
 }

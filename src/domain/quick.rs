@@ -64,12 +64,13 @@ pub fn split(line: &str) -> Result<Vec<Word>, QuickError> {
     Ok(words)
 }
 
-/// Words as a shell passes them: a word with a space in it was quoted.
+/// Words as a shell passes them: a word with a space in it was quoted, a note, unless it starts
+/// with `@` (`@"Cafe Central"` or `"@Cafe Central"` reach us as `@Cafe Central`: a payee).
 pub fn from_args(args: &[String]) -> Vec<Word> {
     args.iter()
         .map(|a| Word {
             text: a.clone(),
-            quoted: a.contains(char::is_whitespace),
+            quoted: a.contains(char::is_whitespace) && !a.starts_with('@'),
         })
         .collect()
 }
@@ -537,5 +538,15 @@ mod tests {
                 .to_string(),
             "category 'a::b' has an empty part between ':'"
         );
+    }
+
+    #[test]
+    fn a_shell_word_starting_with_at_is_a_payee_even_with_spaces() {
+        let args: Vec<String> = ["12", "@Cafe Central", "team lunch"]
+            .map(String::from)
+            .to_vec();
+        let words = from_args(&args);
+        assert!(!words[1].quoted, "a payee");
+        assert!(words[2].quoted, "a note");
     }
 }

@@ -158,7 +158,7 @@ pub fn convert(
 /// A day in `fmt`, or `YYYY-MM-DD` (optionally followed by a time) without one; years 1-9999.
 fn parse_day(s: &str, fmt: Option<&str>) -> Result<NaiveDate, ImportError> {
     let d = match fmt {
-        Some(f) => NaiveDate::parse_from_str(s, f).map_err(|reason| ImportError::DateFormat {
+        Some(f) => spec::parse_date(s, f).map_err(|reason| ImportError::DateFormat {
             text: s.to_string(),
             format: f.to_string(),
             reason,

@@ -81,18 +81,54 @@ impl ImportSpec {
     }
 }
 
-/// Checks a chrono date format: it must parse as a format and hold a year, month and day.
+/// Checks a chrono date format: it must parse as a format and hold a year, month and day (or a
+/// Unix timestamp, `%s`). Time fields (`%H:%M:%S`, `%T`, `%z`) are allowed: their date is taken.
 pub fn check_date_format(fmt: &str) -> Result<(), ImportError> {
     use chrono::format::{Item, StrftimeItems};
+    use std::fmt::Write;
     if StrftimeItems::new(fmt).any(|i| matches!(i, Item::Error)) {
         return Err(ImportError::DateFormatInvalid(fmt.to_string()));
     }
-    let sample = NaiveDate::from_ymd_opt(2031, 12, 29).unwrap_or_default();
-    let text = sample.format(fmt).to_string();
-    match NaiveDate::parse_from_str(&text, fmt) {
-        Ok(d) if d == sample => Ok(()),
+    // A full date-time with an offset, so every field the format may print is known; formatting
+    // through `write!` turns a field chrono cannot print into an error instead of a panic.
+    let sample = NaiveDate::from_ymd_opt(2031, 12, 29)
+        .and_then(|d| d.and_hms_opt(13, 14, 15))
+        .and_then(|t| {
+            chrono::FixedOffset::east_opt(3600).and_then(|o| t.and_local_timezone(o).single())
+        });
+    let Some(sample) = sample else {
+        return Err(ImportError::DateFormatIncomplete(fmt.to_string()));
+    };
+    let mut text = String::new();
+    if write!(text, "{}", sample.format(fmt)).is_err() {
+        return Err(ImportError::DateFormatInvalid(fmt.to_string()));
+    }
+    match parse_date(&text, fmt) {
+        Ok(d) if d == sample.date_naive() => Ok(()),
         _ => Err(ImportError::DateFormatIncomplete(fmt.to_string())),
     }
+}
+
+/// The day `s` names in the chrono format `fmt`. A format with time fields gives the date part
+/// (the local date when an offset is given; the UTC date of a bare `%s` timestamp). Never panics.
+pub fn parse_date(s: &str, fmt: &str) -> Result<NaiveDate, chrono::format::ParseError> {
+    use chrono::format::{parse, Parsed, StrftimeItems};
+    let mut parsed = Parsed::new();
+    parse(&mut parsed, s, StrftimeItems::new(fmt))?;
+    parsed
+        .to_naive_date()
+        .or_else(|e| {
+            parsed
+                .to_datetime()
+                .map(|d| d.naive_local().date())
+                .map_err(|_| e)
+        })
+        .or_else(|e| {
+            parsed
+                .to_naive_datetime_with_offset(0)
+                .map(|d| d.date())
+                .map_err(|_| e)
+        })
 }
 
 /// A field delimiter: one ASCII character, or `tab` / `\t`.
@@ -115,5 +151,46 @@ mod tests {
         assert!(check_date_format("%d.%m.%Y").is_ok());
         assert!(check_date_format("%Y").is_err());
         assert!(check_date_format("%Q").is_err());
+    }
+
+    #[test]
+    fn date_formats_with_times_give_the_date() {
+        for (fmt, text) in [
+            ("%Y-%m-%d %H:%M:%S", "2026-03-01 23:59:58"),
+            ("%Y-%m-%d %T", "2026-03-01 23:59:58"),
+            ("%Y-%m-%dT%H:%M:%S%z", "2026-03-01T23:59:58+0100"),
+            ("%d.%m.%Y %H:%M", "01.03.2026 07:05"),
+            ("%s", "1772323200"),
+        ] {
+            assert!(check_date_format(fmt).is_ok(), "{fmt}");
+            assert_eq!(
+                parse_date(text, fmt).ok(),
+                NaiveDate::from_ymd_opt(2026, 3, 1),
+                "{fmt} {text}"
+            );
+        }
+        assert!(check_date_format("%H:%M:%S").is_err());
+        assert!(check_date_format("%z").is_err());
+        assert!(check_date_format("%T").is_err());
+    }
+
+    proptest::proptest! {
+        /// No format string and no cell make the date checks panic.
+        #[test]
+        fn no_format_or_cell_panics(
+            fmt in "(%[-_0#^]?[0-9]?[:.]?[a-zA-Z%+.:#0-9]|[-/ .T:a-z0-9])*",
+            cell in "[-+ 0-9:./TZa-zA-Z]{0,30}",
+        ) {
+            let _ = check_date_format(&fmt);
+            let _ = parse_date(&cell, &fmt);
+            let _ = parse_date(&cell, "%Y-%m-%d %H:%M:%S%z");
+        }
+
+        /// Arbitrary text as a format or a cell never panics either.
+        #[test]
+        fn arbitrary_text_never_panics(fmt in "\\PC{0,20}", cell in "\\PC{0,20}") {
+            let _ = check_date_format(&fmt);
+            let _ = parse_date(&cell, &fmt);
+        }
     }
 }
