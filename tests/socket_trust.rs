@@ -66,7 +66,7 @@ fn a_data_folder_of_another_user_is_refused() {
     let data = tmp.path().join("data");
     std::fs::create_dir(&data).unwrap();
     std::os::unix::fs::chown(&data, Some(NOBODY), Some(NOBODY)).unwrap();
-    let out = run(&data, &tmp.path().join("c"), &["list"]);
+    let out = run(&data, &tmp.path().join("c"), &["add", "5", "food!"]);
     assert!(!out.status.success());
     assert!(
         stderr(&out).contains("belongs to user id 65534, not to you"),

@@ -206,10 +206,26 @@ fn old_store(sb: &Sandbox) {
     let backup = maker.tmp.path().join("old.bak");
     ok(&maker, &["backup", backup.to_str().unwrap()]);
     let hostile = "Bad\\u001b]0;pwned\\u0007\\u202eCafe";
-    let text = std::fs::read_to_string(&backup)
+    // Edited by hand, the file is written as an older version wrote it: without the checksums
+    // (which would, rightly, refuse an edited line).
+    let text: String = std::fs::read_to_string(&backup)
         .unwrap()
         .replace("PAYEE", hostile)
-        .replace("NOTE", hostile);
+        .replace("NOTE", hostile)
+        .replace(",\"checksum\":\"sha256\"", "")
+        .lines()
+        .map(|l| {
+            let l = match l.rfind(",\"crc\":\"") {
+                Some(i) => format!("{}}}", &l[..i]),
+                None => l.to_string(),
+            };
+            match l.find(",\"sha256\":\"") {
+                Some(i) => format!("{}}}", &l[..i]),
+                None => l,
+            }
+        })
+        .map(|l| l + "\n")
+        .collect();
     std::fs::write(&backup, text).unwrap();
     let to = sb.data.to_str().unwrap();
     ok(&maker, &["restore", backup.to_str().unwrap(), "--to", to]);

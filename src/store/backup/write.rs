@@ -333,7 +333,7 @@ fn open_locked(path: &Path) -> Result<File, StoreError> {
 
 /// Removes the temporary files of killed backups from `dir`: files named `*.tmp` or `*.tmp2`
 /// that begin like a backup (`{"format":"expense-backup"`) and that no running backup holds
-/// (its `flock`, [`open_locked`]). Anything else, a user's own `notes.tmp` included, stays.
+/// (its `flock`, `open_locked`). Anything else, a user's own `notes.tmp` included, stays.
 /// Best effort: a file that cannot be read or removed is left for the next time.
 pub fn clean_leftovers(dir: &Path) -> Vec<PathBuf> {
     use std::io::Read;
