@@ -23,7 +23,7 @@ fn main() -> std::process::ExitCode {
             use std::io::Write;
             // A person's mistake or a busy store is a sentence, not a backtrace: print the
             // chain of contexts on one line ("opening the store: the store at … is in use").
-            let _ = writeln!(std::io::stderr(), "expense: {report:#}");
+            let _ = writeln!(std::io::stderr(), "expense: {}", cli::one_line(&report));
             std::process::ExitCode::FAILURE
         }
     }

@@ -163,3 +163,30 @@ fn a_read_command_on_a_missing_store_creates_nothing() {
     add(&sb, &["5", "food!"]);
     ok(sb.cmd(&["list"]).output().unwrap());
 }
+
+/// A backup file that is not there is named as a backup (not "the store"), and the OS reason is
+/// printed once.
+#[test]
+fn a_missing_backup_file_is_named_and_its_reason_printed_once() {
+    let sb = Sandbox::new();
+    let missing = sb.tmp.path().join("no-such-backup.jsonl");
+    let to = sb.tmp.path().join("restored");
+    for args in [
+        vec!["backup", "--verify", missing.to_str().unwrap()],
+        vec![
+            "restore",
+            missing.to_str().unwrap(),
+            "--to",
+            to.to_str().unwrap(),
+        ],
+    ] {
+        let e = fails(sb.cmd(&args).output().unwrap());
+        assert!(
+            e.contains("no-such-backup.jsonl: cannot open it: No such file or directory")
+                && !e.contains("cannot use the store"),
+            "{e}"
+        );
+        assert_eq!(e.matches("os error 2").count(), 1, "{e}");
+    }
+    assert!(!to.exists(), "nothing created");
+}

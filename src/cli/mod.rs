@@ -264,6 +264,22 @@ impl<'a> Ctx<'a> {
 
 /// True when `report` comes from writing to a closed pipe (`expense list | head`), which ends a
 /// command quietly.
+/// The chain of an error on one line, each cause once: an error whose message already quotes
+/// its cause (an OS error, say) does not print it twice.
+pub fn one_line(report: &color_eyre::Report) -> String {
+    let mut text = String::new();
+    for cause in report.chain() {
+        let s = cause.to_string();
+        if text.is_empty() {
+            text = s;
+        } else if !text.contains(&s) {
+            text.push_str(": ");
+            text.push_str(&s);
+        }
+    }
+    text
+}
+
 pub fn is_broken_pipe(report: &color_eyre::Report) -> bool {
     report.chain().any(broken_pipe)
 }

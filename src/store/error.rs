@@ -118,11 +118,11 @@ pub enum StoreError {
         path: PathBuf,
     },
     /// A backup file that cannot be restored (damaged, truncated, or not a backup).
-    #[error("backup {}, line {line}: {reason}; nothing was changed", .path.display())]
+    #[error("backup {}{}: {reason}; nothing was changed", .path.display(), at_line(*.line))]
     BadBackup {
         /// The backup file.
         path: PathBuf,
-        /// 1-based line number.
+        /// 1-based line number; 0 for the file as a whole.
         line: u64,
         /// What is wrong there.
         reason: String,
@@ -180,6 +180,15 @@ pub enum StoreError {
         /// `SCHEMA_VERSION` of this build.
         supported: u32,
     },
+}
+
+/// `, line N` for a 1-based line, nothing for 0 (the file as a whole).
+fn at_line(line: u64) -> String {
+    if line == 0 {
+        String::new()
+    } else {
+        format!(", line {line}")
+    }
 }
 
 fn now_text(found: Option<u64>) -> String {

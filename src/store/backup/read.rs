@@ -20,7 +20,8 @@ use std::path::Path;
 /// version's) is read with [`Snapshot::unverified`] set, but a checksum it has anyway is
 /// checked, so damage to the header's `checksum` does not turn checking off.
 pub fn read_backup(path: &Path) -> Result<Snapshot, StoreError> {
-    let file = File::open(path).map_err(io_err(path))?;
+    // Not the store: a backup that cannot be opened says so, with the reason.
+    let file = File::open(path).map_err(|e| bad(path, 0, format!("cannot open it: {e}")))?;
     let mut reader = BufReader::with_capacity(1 << 20, file);
     let ioe = io_err(path);
     let mut raw = Vec::new();
