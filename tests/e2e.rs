@@ -95,6 +95,16 @@ fn hang_up_exits_cleanly() {
 
 #[test]
 fn sigterm_exits_quickly_and_restores_the_terminal() {
+    stops_cleanly_on(libc::SIGTERM, "SIGTERM");
+}
+
+/// SIGQUIT (ctrl-\) would dump core and leave the terminal raw: it is a clean way out too.
+#[test]
+fn sigquit_exits_and_restores_the_terminal() {
+    stops_cleanly_on(libc::SIGQUIT, "SIGQUIT");
+}
+
+fn stops_cleanly_on(signal: i32, name: &str) {
     let sb = Sandbox::new();
     let mut t = Tui::start(&sb, 100, 30);
     wait_empty(&t);
@@ -104,27 +114,30 @@ fn sigterm_exits_quickly_and_restores_the_terminal() {
     );
     let started = Instant::now();
     // SAFETY: signalling our own child.
-    assert_eq!(unsafe { libc::kill(t.pid(), libc::SIGTERM) }, 0);
+    assert_eq!(unsafe { libc::kill(t.pid(), signal) }, 0);
     let status = t.wait_exit(EXIT_LIMIT);
     assert!(
         status.is_some(),
-        "still running {:?} after SIGTERM; screen:\n{}",
+        "still running {:?} after {name}; screen:\n{}",
         started.elapsed(),
         t.screen()
     );
     eprintln!(
-        "SIGTERM: exited in {:?} with {:?}",
+        "{name}: exited in {:?} with {:?}",
         started.elapsed(),
         status
     );
-    assert!(status.unwrap().success(), "SIGTERM is a normal way out");
+    assert!(status.unwrap().success(), "{name} is a normal way out");
     assert!(
         t.wait_raw(b"\x1b[?1049l", Duration::from_secs(2)),
         "the alternate screen was not left; tail of output: {:?}",
         String::from_utf8_lossy(&t.raw()[t.raw().len().saturating_sub(200)..])
     );
     // The message after the restore, and the store is free again.
-    assert!(t.wait_raw(b"stopped by SIGTERM", Duration::from_secs(2)));
+    assert!(t.wait_raw(
+        format!("stopped by {name}").as_bytes(),
+        Duration::from_secs(2)
+    ));
     assert!(list_json(&sb, &[]).is_empty());
 }
 

@@ -1,11 +1,12 @@
 //! Event sources, each on its own thread, feeding one channel: terminal input (which also reports
-//! a day rollover while idle), and signals (SIGTERM, SIGHUP from a dropped SSH connection, SIGINT).
+//! a day rollover while idle), and signals (SIGTERM, SIGHUP from a dropped SSH connection, SIGINT,
+//! SIGQUIT).
 //! Signals get their own thread because after the terminal is gone crossterm's input never
 //! returns (crossterm issue 793): the signal, not the input thread, ends the loop.
 
 use chrono::NaiveDate;
 use ratatui::crossterm::event::{self, Event};
-use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+use signal_hook::consts::{SIGHUP, SIGINT, SIGQUIT, SIGTERM};
 use std::sync::mpsc::Sender;
 use std::time::Duration;
 
@@ -33,7 +34,8 @@ pub enum Msg {
 
 /// Starts the signal thread. Call before taking over the terminal so no signal is missed.
 pub fn spawn_signals(tx: Sender<Msg>) -> std::io::Result<()> {
-    let mut signals = signal_hook::iterator::Signals::new([SIGTERM, SIGHUP, SIGINT])?;
+    // SIGQUIT (ctrl-\\) too: its default action would dump core and leave the terminal raw.
+    let mut signals = signal_hook::iterator::Signals::new([SIGTERM, SIGHUP, SIGINT, SIGQUIT])?;
     std::thread::Builder::new()
         .name("signals".into())
         .spawn(move || {
@@ -43,6 +45,7 @@ pub fn spawn_signals(tx: Sender<Msg>) -> std::io::Result<()> {
                 let name = match sig {
                     SIGHUP => "SIGHUP",
                     SIGINT => "SIGINT",
+                    SIGQUIT => "SIGQUIT",
                     _ => "SIGTERM",
                 };
                 let _ = tx.send(Msg::Terminate(name.into()));
