@@ -190,3 +190,29 @@ fn a_missing_backup_file_is_named_and_its_reason_printed_once() {
     }
     assert!(!to.exists(), "nothing created");
 }
+
+/// A config file that is a link to `/dev/zero`, or far too large, is refused at once with its
+/// path, not read without end.
+#[test]
+fn a_config_that_never_ends_is_refused() {
+    let sb = Sandbox::new();
+    let config = sb.tmp.path().join("cfg");
+    std::fs::create_dir_all(&config).unwrap();
+    std::os::unix::fs::symlink("/dev/zero", config.join("config.toml")).unwrap();
+    let e = fails(
+        sb.cmd(&["list"])
+            .env("EXPENSE_CONFIG_DIR", &config)
+            .output()
+            .unwrap(),
+    );
+    assert!(e.contains("config.toml: it is not a regular file"), "{e}");
+    std::fs::remove_file(config.join("config.toml")).unwrap();
+    std::fs::write(config.join("config.toml"), vec![b'#'; 2 << 20]).unwrap();
+    let e = fails(
+        sb.cmd(&["list"])
+            .env("EXPENSE_CONFIG_DIR", &config)
+            .output()
+            .unwrap(),
+    );
+    assert!(e.contains("config.toml: it is larger than 1 MiB"), "{e}");
+}

@@ -137,6 +137,30 @@ impl Default for ImportConfig {
     }
 }
 
+/// The largest config file read (a real one is a few KB).
+const CONFIG_MAX_BYTES: u64 = 1 << 20;
+
+/// The text of the config file at `path` (`None` when there is none): a regular file (a symlink
+/// to one is fine) of at most [`CONFIG_MAX_BYTES`], so a link to `/dev/zero` or a huge file is
+/// refused instead of read without end.
+fn read_config(path: &Path) -> std::io::Result<Option<String>> {
+    use std::io::Read;
+    let file = match std::fs::File::open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    if !file.metadata()?.is_file() {
+        return Err(std::io::Error::other("it is not a regular file"));
+    }
+    let mut text = String::new();
+    file.take(CONFIG_MAX_BYTES + 1).read_to_string(&mut text)?;
+    if text.len() as u64 > CONFIG_MAX_BYTES {
+        return Err(std::io::Error::other("it is larger than 1 MiB"));
+    }
+    Ok(Some(text))
+}
+
 impl Config {
     /// Loads the embedded defaults, then `dir/config.toml` if present, then the environment.
     pub fn load(dir: Option<&Path>, env: &dyn Fn(&str) -> Option<String>) -> Result<Config> {
@@ -144,9 +168,9 @@ impl Config {
         cfg.apply_toml(DEFAULT_CONFIG, Path::new("<built-in config.toml>"))?;
         if let Some(dir) = dir {
             let path = dir.join("config.toml");
-            match std::fs::read_to_string(&path) {
-                Ok(text) => cfg.apply_toml(&text, &path)?,
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            match read_config(&path) {
+                Ok(Some(text)) => cfg.apply_toml(&text, &path)?,
+                Ok(None) => {}
                 Err(e) => return Err(e).wrap_err(format!("reading {}", path.display())),
             }
         }
