@@ -165,33 +165,23 @@ pub(crate) fn to_change_record(
         legacy,
     )?;
     // A budget's images are shown as its limits (`store/budget.rs`), never as expenses.
-    if let Some(budget) = super::budget::change(old, new) {
-        return Ok(ChangeRecord {
-            seq,
-            event,
-            at: rec.at,
-            origin,
-            id,
-            old: None,
-            new: None,
-            batch: rec.batch,
-            old_trash: None,
-            new_trash: None,
-            budget: Some(budget),
-        });
-    }
+    let budget = super::budget::change(old, new);
+    let (old, new, old_trash, new_trash) = match budget {
+        Some(_) => (None, None, None, None),
+        None => (image(old)?, image(new)?, old_trash, new_trash),
+    };
     Ok(ChangeRecord {
         seq,
         event,
         at: rec.at,
         origin,
         id,
-        old: image(old)?,
-        new: image(new)?,
+        old,
+        new,
         batch: rec.batch,
         old_trash,
         new_trash,
-        budget: None,
+        budget,
     })
 }
 
