@@ -23,7 +23,8 @@
 //!             stream's record formats (plain, DynamoDB's), user triggers, feed.rs (one change
 //!             feed after commit)
 //! store/      sled and nothing above it touches sled: open, write (the floor), undo, query,
-//!             tables.rs (the schema document), migrate.rs, stream, feed, trash, backup/, check/
+//!             tables.rs (the schema document), migrate.rs, stream, feed, trash, backup/, check/,
+//!             swap.rs (the live store replaced by a restore in one rename)
 //! domain/     the nouns every layer shares: money, expense, period, quick grammar, validation,
 //!             change records and their text, budgets and alerts, categories, review data, trash,
 //!             totals, and the effect/answer vocabulary the reducer and the engine exchange

@@ -137,7 +137,13 @@ fn a_store_put_back_behind_its_mark_refuses_writes_but_reads() {
     );
     // The automatic backup of the first add is named as the one to restore.
     assert!(err.contains("backups/expense-"), "{err}");
-    assert_eq!(common::list_json(&sb, &[]).len(), 2);
+    // Reads show what it holds, then fail: what they showed lacks the lost changes.
+    let out = sb.cmd(&["list", "--json"]).output().unwrap();
+    assert!(!out.status.success());
+    let rows: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(rows.len(), 2);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("may lack changes"), "{err}");
 }
 
 /// The backup files in the default folder, sorted by name (= by time).

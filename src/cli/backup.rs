@@ -1,17 +1,15 @@
-//! `expense backup [PATH]` and `expense restore [FILE] --to DIR | --at TIME --to DIR |
-//! FILE --force-live`, plus the automatic daily backup: a TUI that holds the store takes it on a
+//! `expense backup [PATH]` and `--verify FILE` (restores are in `restore.rs`), plus the
+//! automatic daily backup: a TUI that holds the store takes it on a
 //! thread ([`start_auto`]); a command that held the store starts `expense backup --auto` in a
 //! process of its own as it exits (`session::client`), so quick entry never waits for it. The
 //! file format is documented in `store::backup`.
 //!
 //! A backup runs wherever the store is held (in the session's process when one holds it), so it
-//! never waits for the store; a restore into a new directory needs no lock on the live store;
-//! `--force-live` runs only in a process that holds the live store itself (see
-//! [`super::Command::is_exclusive`]) and backs it up first.
+//! never waits for the store.
 
 use super::Ctx;
 use crate::config::{BackupConfig, Places};
-use crate::store::backup::{read_backup, BackupInfo, RestoreInfo, Snapshot};
+use crate::store::backup::{read_backup, BackupInfo};
 use crate::store::Store;
 use chrono::{DateTime, TimeZone, Utc};
 use color_eyre::eyre::{eyre, Result, WrapErr};
@@ -33,25 +31,6 @@ pub struct BackupArgs {
     /// SHA-256, its structure and counts; exit status 1 if it is damaged. Needs no store.
     #[arg(long, value_name = "FILE", conflicts_with_all = ["path", "auto"])]
     pub verify: Option<PathBuf>,
-}
-
-/// Options of `expense restore`.
-#[derive(Debug, clap::Args)]
-pub struct RestoreArgs {
-    /// The backup file to restore (not with --at).
-    pub file: Option<PathBuf>,
-    /// Restore the store as it was at this moment, replayed from the change stream: local time
-    /// "2026-11-20 14:03:00" (seconds optional) or RFC 3339.
-    #[arg(long, value_name = "TIME", conflicts_with = "file")]
-    pub at: Option<String>,
-    /// A new, empty data directory to restore into (check it with
-    /// `expense --data-dir DIR check`).
-    #[arg(long, value_name = "DIR", required_unless_present = "force_live")]
-    pub to: Option<PathBuf>,
-    /// Replace the live store with FILE, after backing it up. Refused while another expense
-    /// process (a TUI, a running command) holds the store.
-    #[arg(long, conflicts_with_all = ["to", "at"], requires = "file")]
-    pub force_live: bool,
 }
 
 /// The folder backups go to: `[backup] dir` (relative to the caller's directory) or
@@ -88,7 +67,7 @@ pub fn auto_file_name(dir: &Path, now: DateTime<Utc>) -> PathBuf {
     ))
 }
 
-fn make_dir(dir: &Path) -> Result<()> {
+pub(super) fn make_dir(dir: &Path) -> Result<()> {
     std::fs::DirBuilder::new()
         .recursive(true)
         .mode(0o700)
@@ -96,7 +75,7 @@ fn make_dir(dir: &Path) -> Result<()> {
         .wrap_err_with(|| format!("creating {}", dir.display()))
 }
 
-fn now_utc(ctx: &Ctx) -> DateTime<Utc> {
+pub(super) fn now_utc(ctx: &Ctx) -> DateTime<Utc> {
     Utc.timestamp_millis_opt(ctx.now_ms())
         .single()
         .unwrap_or_else(Utc::now)
@@ -215,7 +194,7 @@ fn refuse_inside_data_dir(store: &Store, path: &Path, backups: Option<&Path>) ->
     Ok(())
 }
 
-fn print_backup(out: &mut dyn Write, info: &BackupInfo) -> std::io::Result<()> {
+pub(super) fn print_backup(out: &mut dyn Write, info: &BackupInfo) -> std::io::Result<()> {
     writeln!(
         out,
         "backup {}: consistent at change {}, {} expense{}, {} budget{}, {} bytes",
@@ -227,172 +206,6 @@ fn print_backup(out: &mut dyn Write, info: &BackupInfo) -> std::io::Result<()> {
         if info.budgets == 1 { "" } else { "s" },
         info.bytes
     )
-}
-
-/// Parses `--at`: RFC 3339, or local `YYYY-MM-DD HH:MM[:SS]` / `YYYY-MM-DDTHH:MM[:SS]`.
-pub fn parse_time(s: &str) -> Result<DateTime<Utc>, String> {
-    let s = s.trim();
-    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
-        return Ok(t.with_timezone(&Utc));
-    }
-    for f in [
-        "%Y-%m-%d %H:%M:%S",
-        "%Y-%m-%d %H:%M",
-        "%Y-%m-%dT%H:%M:%S",
-        "%Y-%m-%dT%H:%M",
-    ] {
-        if let Ok(n) = chrono::NaiveDateTime::parse_from_str(s, f) {
-            return chrono::Local
-                .from_local_datetime(&n)
-                .earliest()
-                .map(|t| t.with_timezone(&Utc))
-                .ok_or_else(|| format!("'{s}' does not exist in the local time zone"));
-        }
-    }
-    Err(format!(
-        "'{s}' is not a time: use \"YYYY-MM-DD HH:MM[:SS]\" (local time) or RFC 3339"
-    ))
-}
-
-/// Runs `expense restore`.
-pub fn restore(ctx: &mut Ctx, args: &RestoreArgs) -> Result<()> {
-    if args.force_live {
-        return restore_live(ctx, args);
-    }
-    let to = ctx.path(
-        args.to
-            .as_deref()
-            .ok_or_else(|| eyre!("--to DIR is required"))?,
-    );
-    let at = args
-        .at
-        .as_deref()
-        .map(parse_time)
-        .transpose()
-        .map_err(|e| eyre!("--at: {e}"))?;
-    if at.is_none() && args.file.is_none() {
-        return Err(eyre!("name a backup FILE, or --at TIME"));
-    }
-    refuse_non_empty(&to)?;
-    let snap = match (&args.file, at) {
-        (Some(f), _) => read_backup(&ctx.path(f))?,
-        (None, Some(t)) => ctx.store()?.snapshot_at(t.timestamp_millis())?,
-        (None, None) => unreachable!("checked above"),
-    };
-    note_unverified(ctx.err, args.file.as_deref(), &snap)?;
-    let info = restore_into(&to, &snap)?;
-    print_restore(ctx.out, &to, &info)?;
-    Ok(())
-}
-
-/// Says on stderr that `file` had no checksum (it is restored all the same: it was written by
-/// an older version, and its structure and counts were checked).
-fn note_unverified(err: &mut dyn Write, file: Option<&Path>, snap: &Snapshot) -> Result<()> {
-    if let (Some(file), true) = (file, snap.unverified) {
-        writeln!(
-            err,
-            "expense: note: {} has no checksum (written by an older version); restoring it \
-             unverified",
-            crate::domain::text::inert(&file.display().to_string())
-        )?;
-    }
-    Ok(())
-}
-
-fn refuse_non_empty(dir: &Path) -> Result<()> {
-    match std::fs::read_dir(dir) {
-        Ok(mut d) => {
-            if d.next().is_some() {
-                return Err(eyre!(
-                    "{} is not empty; restore into a new or empty directory",
-                    dir.display()
-                ));
-            }
-            Ok(())
-        }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-        Err(e) => Err(e).wrap_err_with(|| format!("reading {}", dir.display())),
-    }
-}
-
-/// Restores `snap` into `<to>/store`; on failure removes what it created.
-fn restore_into(to: &Path, snap: &Snapshot) -> Result<RestoreInfo> {
-    let existed = to.exists();
-    let store_dir = to.join("store");
-    let r = (|| {
-        let store = Store::open(&store_dir)?;
-        let info = store.restore_snapshot(snap)?;
-        store.flush()?;
-        Ok::<_, crate::store::StoreError>(info)
-    })();
-    match r {
-        Ok(info) => Ok(info),
-        Err(e) => {
-            let _ = std::fs::remove_dir_all(&store_dir);
-            let _ = std::fs::remove_file(crate::store::mark::mark_path(&store_dir));
-            if !existed {
-                let _ = std::fs::remove_dir(to);
-            }
-            Err(e).wrap_err_with(|| format!("restoring into {}", to.display()))
-        }
-    }
-}
-
-fn print_restore(out: &mut dyn Write, to: &Path, info: &RestoreInfo) -> std::io::Result<()> {
-    writeln!(
-        out,
-        "restored {} expense{}, {} budget{} (source change {}) into {}",
-        info.expenses,
-        if info.expenses == 1 { "" } else { "s" },
-        info.budgets,
-        if info.budgets == 1 { "" } else { "s" },
-        info.source_seq,
-        crate::domain::text::inert(&to.display().to_string())
-    )?;
-    writeln!(
-        out,
-        "its change stream starts anew as stream {} (checkpoints of the old stream do not apply)",
-        info.label
-    )?;
-    if info.skipped > 0 {
-        writeln!(
-            out,
-            "skipped {} record{} of kinds this version does not know",
-            info.skipped,
-            if info.skipped == 1 { "" } else { "s" }
-        )?;
-    }
-    Ok(())
-}
-
-/// `restore FILE --force-live`: check the file, back up the live store, then replace it.
-fn restore_live(ctx: &mut Ctx, args: &RestoreArgs) -> Result<()> {
-    let file = ctx.path(
-        args.file
-            .as_deref()
-            .ok_or_else(|| eyre!("name a backup FILE"))?,
-    );
-    let snap = read_backup(&file)?;
-    note_unverified(ctx.err, Some(&file), &snap)?;
-    let store = ctx.store()?;
-    let now = now_utc(ctx);
-    let dir = backup_dir(ctx, &store)?;
-    make_dir(&dir)?;
-    let safety = store
-        .backup_to(&file_name(&dir, now), now)
-        .wrap_err("backing up the live store before replacing it")?;
-    write!(ctx.out, "first, ")?;
-    print_backup(ctx.out, &safety)?;
-    store.clear_for_restore()?;
-    let info = store.restore_snapshot(&snap).wrap_err_with(|| {
-        format!(
-            "the live store is half restored; restore {} again",
-            safety.path.display()
-        )
-    })?;
-    let at = store.path().map(Path::to_path_buf).unwrap_or_default();
-    print_restore(ctx.out, &at, &info)?;
-    Ok(())
 }
 
 /// Starts the automatic backup when the newest file in the backup folder is older than
@@ -597,15 +410,5 @@ mod tests {
             ..cfg
         };
         assert!(start_auto(&store, &off, dir.path()).is_none());
-    }
-
-    #[test]
-    fn times_parse_as_local_or_rfc3339_and_junk_is_named() {
-        let t = parse_time("2026-11-20T14:03:00Z").unwrap();
-        assert_eq!(t.timestamp(), 1_795_183_380);
-        assert!(parse_time("2026-11-20 14:03").is_ok());
-        assert!(parse_time("2026-11-20 14:03:07").is_ok());
-        let e = parse_time("soon").unwrap_err();
-        assert!(e.contains("'soon'"), "{e}");
     }
 }

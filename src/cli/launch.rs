@@ -66,19 +66,31 @@ pub fn run_command(
     let err_is_tty = io::stderr().is_terminal();
     if command.is_standalone() {
         let no_store = || Err(eyre!("this command needs no store"));
-        return run_here(command, Config::default(), today, cwd, err_is_tty, no_store);
+        return run_here(
+            command,
+            Config::default(),
+            today,
+            cwd,
+            err_is_tty,
+            None,
+            no_store,
+        );
     }
     if command.is_exclusive() {
         let config = Config::load(places.config_dir.as_deref(), &process_env)?;
         let open = || match Store::open_waiting(store_dir, Duration::ZERO) {
-            Err(StoreError::Locked { .. }) => Err(eyre!(
-                "the store at {} is held by another expense process (a TUI or a running \
-                 command); close it, then run this again",
-                store_dir.display()
-            )),
-            r => Ok(r?),
+            Err(StoreError::Locked { .. }) => Err(HeldElsewhere(store_dir.to_path_buf()).into()),
+            r => Ok(say_notices(r?)),
         };
-        return run_here(command, config, today, cwd, err_is_tty, open);
+        return run_here(
+            command,
+            config,
+            today,
+            cwd,
+            err_is_tty,
+            Some(store_dir),
+            open,
+        );
     }
     let request = RunRequest {
         argv: std::env::args_os()
@@ -132,6 +144,7 @@ pub fn run_command(
             let store = open_unless_served(store_dir, deadline)
                 .wrap_err("opening the store")?
                 .ok_or(SessionAppeared)?;
+            let store = say_notices(store);
             // This process holds the store now: it sets it up and serves others while the
             // command runs, so a long import does not lock them out.
             let held = Holder::take(store.clone(), &sock, &setup, runner());
@@ -144,7 +157,15 @@ pub fn run_command(
             *holder.borrow_mut() = Some(held);
             Ok(store)
         };
-        let result = run_here(command, config, today, cwd.clone(), err_is_tty, open);
+        let result = run_here(
+            command,
+            config,
+            today,
+            cwd.clone(),
+            err_is_tty,
+            Some(store_dir),
+            open,
+        );
         if let Some(held) = holder.into_inner() {
             // Records this command (and those it served) wrote go to the triggers before it
             // exits; our own handle is closed without sled's drop-time work.
@@ -177,12 +198,34 @@ fn store_exists(store_dir: &Path) -> bool {
 #[error("another expense session took the store")]
 struct SessionAppeared;
 
+/// Says on stderr what the open of `store` finished that an earlier process left half done.
+fn say_notices(store: Store) -> Store {
+    for note in store.take_notices() {
+        let _ = writeln!(
+            io::stderr(),
+            "expense: note: {}",
+            crate::domain::text::inert(&note)
+        );
+    }
+    store
+}
+
+/// An exclusive command (one that replaces the store) met a store another process holds.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "the store at {} is held by another expense process (a TUI or a running command); close it, \
+     then run this again",
+    .0.display()
+)]
+pub struct HeldElsewhere(pub std::path::PathBuf);
+
 fn run_here(
     command: &Command,
     config: Config,
     today: NaiveDate,
     cwd: std::path::PathBuf,
     err_is_tty: bool,
+    store_dir: Option<&Path>,
     open: impl Fn() -> Result<Store>,
 ) -> Result<()> {
     let stdout = io::stdout();
@@ -198,6 +241,9 @@ fn run_here(
     };
     let mut err = io::stderr();
     let mut ctx = Ctx::new(config, today, cwd, out, &mut err, err_is_tty, open);
+    if let Some(dir) = store_dir {
+        ctx = ctx.with_store_dir(dir);
+    }
     super::run(command, &mut ctx)?;
     drop(ctx);
     out.flush()?;

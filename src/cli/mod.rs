@@ -23,6 +23,7 @@ pub mod launch;
 pub mod list;
 pub mod progress;
 pub mod report;
+pub mod restore;
 pub mod stream;
 pub mod trash;
 pub mod triggers;
@@ -106,7 +107,7 @@ pub enum Command {
     /// Write a consistent snapshot of the store (works while sessions are running).
     Backup(backup::BackupArgs),
     /// Rebuild a store from a backup, or as it was at a moment (--at), into a new directory.
-    Restore(backup::RestoreArgs),
+    Restore(restore::RestoreArgs),
 }
 
 impl Command {
@@ -119,7 +120,7 @@ impl Command {
     /// True for commands that must hold the store themselves, never through another
     /// process's session (`restore --force-live` replaces the store under it).
     pub fn is_exclusive(&self) -> bool {
-        matches!(self, Command::Restore(a) if a.force_live)
+        matches!(self, Command::Restore(a) if a.force_live || a.latest)
     }
 
     /// True for commands that only read the store: given a data dir with no store, they say so
@@ -145,8 +146,23 @@ impl Command {
     }
 }
 
-/// Runs one subcommand with `ctx`.
+/// Runs one subcommand with `ctx`. A command that only reads, run on a store that lost changes
+/// (writes refused, see `store/mark.rs`), prints what it holds and then fails with the reason
+/// and the way back: a script must not take an export that lacks those changes for a good one.
 pub fn run(command: &Command, ctx: &mut Ctx) -> Result<()> {
+    dispatch(command, ctx)?;
+    if command.is_read_only() && !matches!(command, Command::Check(_)) {
+        if let Some(refusal) = ctx.store.get().and_then(Store::write_refusal) {
+            return Err(color_eyre::eyre::eyre!(
+                "what this showed may lack changes: {}",
+                refusal
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn dispatch(command: &Command, ctx: &mut Ctx) -> Result<()> {
     match command {
         Command::Add(args) => add::run(ctx, args),
         Command::Edit(args) => edit::edit(ctx, args),
@@ -170,7 +186,7 @@ pub fn run(command: &Command, ctx: &mut Ctx) -> Result<()> {
         Command::Check(args) => check::run(ctx, args),
         Command::Triggers(args) => triggers::run(ctx, args),
         Command::Backup(args) => backup::backup(ctx, args),
-        Command::Restore(args) => backup::restore(ctx, args),
+        Command::Restore(args) => restore::run(ctx, args),
     }
 }
 
@@ -189,6 +205,7 @@ pub struct Ctx<'a> {
     /// Whether the caller's stderr is a terminal (progress bars only then).
     pub err_is_tty: bool,
     store: OnceCell<Store>,
+    store_dir: Option<PathBuf>,
     open: Box<dyn Fn() -> Result<Store> + 'a>,
     cancelled: Box<dyn Fn() -> bool + 'a>,
 }
@@ -212,6 +229,7 @@ impl<'a> Ctx<'a> {
             err,
             err_is_tty,
             store: OnceCell::new(),
+            store_dir: None,
             open: Box::new(open),
             cancelled: Box::new(|| false),
         }
@@ -222,6 +240,18 @@ impl<'a> Ctx<'a> {
     pub fn with_cancel(mut self, cancelled: impl Fn() -> bool + 'a) -> Ctx<'a> {
         self.cancelled = Box::new(cancelled);
         self
+    }
+
+    /// Names the directory of the store this context opens, for a command that must reach it
+    /// when it cannot be opened (`restore --latest` over a damaged store).
+    pub fn with_store_dir(mut self, dir: &Path) -> Ctx<'a> {
+        self.store_dir = Some(dir.to_path_buf());
+        self
+    }
+
+    /// The directory of the store, when the context was told it ([`Ctx::with_store_dir`]).
+    pub fn store_dir(&self) -> Option<&Path> {
+        self.store_dir.as_deref()
     }
 
     /// True when the command should stop early (see [`Ctx::with_cancel`]).

@@ -130,11 +130,11 @@ pub enum StoreError {
     /// The store ends before its high-water mark (or has another history at it): changes
     /// were lost. Writes are refused; reads work.
     #[error(
-        "the store at {} has lost changes: it ends at change {store_seq}, but its high-water mark {} says change {mark_seq} was written{}. Writing is refused (reading still works). Run `expense check --stream` to see what it holds, and restore the newest backup{}",
+        "the store at {} has lost changes: it ends at change {store_seq}, but its high-water mark {} says change {mark_seq} was written{}. Writing is refused (reading works, with this warning). The way back: `expense restore --latest` puts the newest backup{} in its place (this store is backed up first); `expense check --stream` shows what it holds",
         .path.display(),
         .mark.display(),
         if *.hash_differs { " with another history" } else { "" },
-        match .backup { Some(b) => format!(": `expense restore {} --force-live` (or --to DIR to look first)", b.display()), None => " (`expense restore FILE --force-live`)".to_string() }
+        match .backup { Some(b) => format!(" ({})", b.display()), None => String::new() }
     )]
     BehindMark {
         /// The store directory.
@@ -153,8 +153,31 @@ pub enum StoreError {
     /// Any other error reported by sled.
     #[error("store error: {0}")]
     Sled(String),
+    /// `check --repair` met expenses the change stream holds and `items` lacks.
+    #[error(
+        "{count} expense{} the change stream holds {} missing from the items (the first: {first}); \
+         repair rebuilds only indexes and totals from the items, and would drop {} from every \
+         total, so nothing was changed; {WAY_BACK}",
+        if *.count == 1 { "" } else { "s" },
+        if *.count == 1 { "is" } else { "are" },
+        if *.count == 1 { "it" } else { "them" }
+    )]
+    ItemsMissing {
+        /// How many.
+        count: usize,
+        /// The first of them.
+        first: ExpenseId,
+    },
+    /// sled found its own files damaged (at open, or reading a page).
+    #[error("the store{} is damaged ({what}); {WAY_BACK}", .path.as_ref().map(|p| format!(" at {}", p.display())).unwrap_or_default())]
+    Damaged {
+        /// The store directory, when known.
+        path: Option<PathBuf>,
+        /// What sled said.
+        what: String,
+    },
     /// A stored key or value could not be decoded.
-    #[error("the store is damaged: tree {tree}, key {key_hex}: {reason}")]
+    #[error("the store is damaged: tree {tree}, key {key_hex}: {reason}; {WAY_BACK}")]
     Corrupt {
         /// Tree name.
         tree: String,
@@ -182,6 +205,11 @@ pub enum StoreError {
     },
 }
 
+/// What every message about a damaged store ends with: the way back, in one step.
+pub const WAY_BACK: &str = "the way back: `expense restore --latest` puts the newest backup in \
+                            its place (this store is kept aside); `expense check --stream` lists \
+                            what is damaged";
+
 /// `, line N` for a 1-based line, nothing for 0 (the file as a whole).
 fn at_line(line: u64) -> String {
     if line == 0 {
@@ -200,7 +228,13 @@ fn now_text(found: Option<u64>) -> String {
 
 impl From<sled::Error> for StoreError {
     fn from(e: sled::Error) -> Self {
-        StoreError::Sled(e.to_string())
+        match e {
+            sled::Error::Corruption { .. } => StoreError::Damaged {
+                path: None,
+                what: e.to_string(),
+            },
+            e => StoreError::Sled(e.to_string()),
+        }
     }
 }
 

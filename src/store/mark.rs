@@ -180,34 +180,35 @@ impl Mark {
         st.seq = seq;
         Ok(())
     }
-
-    /// Sets the mark to an emptied store (seq 0) and lifts a refusal (`restore --force-live`).
-    pub fn reset(&self) -> Result<(), StoreError> {
-        let mut st = self.lock();
-        st.file
-            .write_all_at(line(0, &ZERO).as_bytes(), 0)
-            .and_then(|()| st.file.sync_data())
-            .map_err(|source| StoreError::Io {
-                path: self.path.clone(),
-                source,
-            })?;
-        st.seq = 0;
-        st.refused = None;
-        Ok(())
-    }
 }
 
-/// The newest `expense-*.jsonl` in the store's default backup folder, for the message.
+/// Sets the mark of the store in `store_dir` to `seq`/`hash` whatever it said, synced: the store
+/// there was just replaced whole (`swap.rs`), so its history starts anew.
+pub(super) fn write_file(store_dir: &Path, seq: u64, hash: &Hash) -> Result<(), StoreError> {
+    let path = mark_path(store_dir);
+    let text = line(seq, hash);
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(&path)
+        .and_then(|f| {
+            use std::io::Write;
+            (&f).write_all(text.as_bytes())?;
+            f.sync_all()
+        })
+        .map_err(|source| StoreError::Io { path, source })
+}
+
+/// The newest backup `restore --latest` would choose in the store's default backup folder, for
+/// the message.
 fn newest_backup(store_dir: &Path) -> Option<PathBuf> {
     let dir = super::paths::default_backup_dir(store_dir)?;
     std::fs::read_dir(dir)
         .ok()?
         .filter_map(Result::ok)
-        .filter(|e| {
-            let n = e.file_name();
-            let n = n.to_string_lossy();
-            n.starts_with("expense-") && n.ends_with(".jsonl")
-        })
+        .filter(|e| super::paths::is_restorable_backup(&e.file_name().to_string_lossy()))
         .filter_map(|e| Some((e.metadata().ok()?.modified().ok()?, e.path())))
         .max()
         .map(|(_, p)| p)
@@ -229,7 +230,7 @@ mod tests {
     }
 
     #[test]
-    fn a_store_behind_its_mark_is_refused_and_reset_lifts_it() {
+    fn a_store_behind_its_mark_is_refused_until_the_mark_is_rewritten() {
         let dir = tempfile::tempdir().unwrap();
         let store = dir.path().join("store");
         let h5 = next_hash(&ZERO, 5, b"r");
@@ -242,10 +243,14 @@ mod tests {
         let m = Mark::open(&store, 5, h5).unwrap();
         let e = m.check_writable(&store).unwrap_err().to_string();
         assert!(e.contains("change 5") && e.contains("change 7"), "{e}");
-        m.reset().unwrap();
-        m.check_writable(&store).unwrap();
-        // Same seq, other hash: refused too.
+        // A store swapped in whole (`swap.rs`) rewrites the mark: writable again.
         drop(m);
+        write_file(&store, 5, &h5).unwrap();
+        Mark::open(&store, 5, h5)
+            .unwrap()
+            .check_writable(&store)
+            .unwrap();
+        // Same seq, other hash: refused too.
         let m = Mark::open(&store, 0, h5).unwrap();
         assert!(m.check_writable(&store).is_err());
     }

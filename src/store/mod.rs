@@ -44,6 +44,7 @@ mod query;
 mod restore;
 mod retention;
 mod stream;
+pub mod swap;
 mod tables;
 mod testing;
 mod trash;
@@ -90,9 +91,18 @@ pub struct Store {
     trash_ttl: Arc<std::sync::atomic::AtomicI64>,
     /// The newest committed seq, announced after each write (see `store/feed.rs`).
     feed: Arc<feed::Feed>,
+    /// What the open found and finished for the person (an interrupted restore), said once by
+    /// whoever opened the store: see [`Store::take_notices`].
+    notices: Arc<std::sync::Mutex<Vec<String>>>,
 }
 
 impl Store {
+    /// The lines the open has for the person (each given out once): work it finished that an
+    /// earlier process left half done.
+    pub fn take_notices(&self) -> Vec<String> {
+        std::mem::take(&mut *self.notices.lock().unwrap_or_else(|p| p.into_inner()))
+    }
+
     /// Sets how long an expense that an undo or redo removes again stays in the trash (the
     /// config's `trash_days`; 0: removed at once).
     pub fn set_trash_ttl(&self, ttl_ms: i64) {

@@ -112,6 +112,11 @@ impl Store {
                  .hwm file beside it) and restore again"
             )));
         }
+        let mut notices = Vec::new();
+        if let Some(p) = &path {
+            let end = (trees.last_seq()?, trees.stream_hash()?);
+            notices.extend(super::swap::finish_interrupted(p, end.0, &end.1)?);
+        }
         let mark = match &path {
             Some(p) => Some(Arc::new(mark::Mark::open(
                 p,
@@ -128,6 +133,7 @@ impl Store {
             mark,
             trash_ttl: Arc::new(std::sync::atomic::AtomicI64::new(DEFAULT_TRASH_TTL_MS)),
             feed: Arc::new(super::feed::Feed::new(last)),
+            notices: Arc::new(std::sync::Mutex::new(notices)),
         };
         // Schema 5 made budgets items of the stream; an older store's get their records here,
         // where the write path exists (a migration sees only the trees). Best effort: a store
@@ -247,6 +253,10 @@ pub(super) fn open_error(dir: &Path, e: sled::Error) -> StoreError {
                 }
             }
         }
+        e @ sled::Error::Corruption { .. } => StoreError::Damaged {
+            path: Some(dir.to_path_buf()),
+            what: e.to_string(),
+        },
         e => e.into(),
     }
 }

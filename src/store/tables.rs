@@ -6,9 +6,9 @@
 //! All trees are written only by `Store` write methods (put, update, delete, undo, put_batch,
 //! import, undo_batch, undo_step, redo_step, trash, restore, purge, sweep_trash), each as one
 //! sled transaction over all trees below, flushed before it returns. Exceptions, on a store
-//! nobody else sees: `clear_for_restore` (`expense restore --force-live`) empties every tree
-//! while it holds the store alone, after a backup; `restore_snapshot` fills a blank store with
-//! sled batches under the `meta` `restore_incomplete` marker (`store/restore.rs`). `trim_stream`
+//! nobody else sees: `restore_snapshot` fills a blank store with plain inserts under the `meta`
+//! `restore_incomplete` marker (`store/restore.rs`; over the live store it is built beside it
+//! and swapped in whole, `store/swap.rs`). `trim_stream`
 //! (`store/retention.rs`) writes only `stream`, `stream_base` and its `meta` keys, one flushed
 //! transaction per chunk.
 

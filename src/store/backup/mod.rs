@@ -53,7 +53,7 @@ mod read;
 mod sum;
 mod write;
 
-pub use super::paths::default_backup_dir;
+pub use super::paths::{default_backup_dir, is_restorable_backup, SAFETY_PREFIX};
 pub use format::{ExpenseRecord, Header, Line, FORMAT, FORMAT_VERSION};
 pub use read::read_backup;
 pub use write::clean_leftovers;
@@ -134,28 +134,6 @@ fn bad(path: &Path, line: u64, reason: impl Into<String>) -> StoreError {
 }
 
 impl Store {
-    /// Empties every tree, for `expense restore --force-live` (which backs the store up
-    /// first and holds it alone). Not one transaction: a crash in the middle leaves a partly
-    /// cleared store, which that backup restores.
-    pub fn clear_for_restore(&self) -> Result<(), StoreError> {
-        let t = &self.trees;
-        for tree in t.data() {
-            tree.clear()?;
-        }
-        t.meta.remove(super::tables::META_STREAM_START)?;
-        t.meta.remove(super::tables::META_BASE_HASH)?;
-        t.meta.remove(super::tables::META_BASE_AT)?;
-        t.meta.remove(super::tables::META_SEQ)?;
-        t.meta.remove(super::tables::META_HASH)?;
-        t.meta.remove(super::tables::META_START_DAY)?;
-        t.meta.remove(super::tables::META_LEGACY_TRASH)?;
-        self.db.flush()?;
-        if let Some(m) = &self.mark {
-            m.reset()?;
-        }
-        Ok(())
-    }
-
     /// True when the store holds nothing: no item, no record, no budget, no import.
     pub fn is_blank(&self) -> Result<bool, StoreError> {
         // Trigger state does not count: the process restoring may have set up its checkpoints.
@@ -173,9 +151,7 @@ impl Store {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
     use crate::domain::{Currency, Draft, Kind};
-    use crate::store::Origin;
 
     /// A draft of `amount` minor units (food, Shop, 2024-05-01).
     pub(super) fn draft(amount: i64) -> Draft {
@@ -189,30 +165,5 @@ mod tests {
             tags: vec![],
             kind: Kind::Expense,
         }
-    }
-
-    /// A restore over the live store starts from nothing: no trash rows of the old items, no
-    /// trigger checkpoints pointing into the old stream.
-    #[test]
-    fn clearing_for_a_restore_empties_every_data_tree() {
-        let s = Store::open_temporary().unwrap();
-        let a = s.put(draft(100), Origin::User, 1).unwrap();
-        s.put(draft(200), Origin::User, 2).unwrap();
-        s.trash(a.id, 1, 3, 86_400_000).unwrap();
-        s.set_budget("food", Some((Currency::EUR, 500)), Origin::User, 0)
-            .unwrap();
-        let st = crate::store::TriggerState {
-            checkpoint: 3,
-            ..Default::default()
-        };
-        s.set_trigger_state("t", &st).unwrap();
-        assert!(!s.is_blank().unwrap());
-        s.clear_for_restore().unwrap();
-        assert!(s.is_blank().unwrap());
-        assert!(s.trashed().unwrap().is_empty());
-        assert!(s.trigger_states().unwrap().is_empty());
-        // A trigger set up by the restoring process does not make the store count as used.
-        s.set_trigger_state("t", &st).unwrap();
-        assert!(s.is_blank().unwrap());
     }
 }

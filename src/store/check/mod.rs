@@ -51,6 +51,9 @@ pub struct CheckReport {
     pub problems: Vec<String>,
     /// Differences `Store::repair` can fix (derived trees and the `meta` seq).
     fixes: Vec<Fix>,
+    /// Expenses the replayed stream holds that `items` lacks (known only with the replay): lost
+    /// items, which a repair of the derived trees must not wipe from every total.
+    pub missing: Vec<ExpenseId>,
 }
 
 impl CheckReport {
@@ -159,7 +162,10 @@ impl Store {
             records: replay.records,
             problems: want.problems.clone(),
             fixes: Vec::new(),
+            missing: Vec::new(),
         };
+        // A store the open refuses to write (it lost changes) is never consistent.
+        report.problems.extend(self.write_refusal());
         report.problems.extend(replay.problems.iter().cloned());
         for (_, r) in results {
             let (out, fixes) = r?;
@@ -225,6 +231,7 @@ impl Store {
                     "{STREAM}: replay has {}, which items lacks",
                     ExpenseId(id)
                 ));
+                report.missing.push(ExpenseId(id));
             }
         }
         report
@@ -269,7 +276,19 @@ impl Store {
     /// ~4M entries of a rebuild from nothing (`rebuild_derived` after a restore of 1M items)
     /// batches were slower and held every entry twice (measured, 142k items: 462k fixes in
     /// 5-6 s with 1k-100k batches, 0.7-2.1 GB peak).
+    ///
+    /// Refused, changing nothing, when the store lost changes (its high-water mark is ahead) or
+    /// `report` found items missing that the stream holds: rebuilding the derived trees from
+    /// what is left would only hide the loss (every total would drop them). The way back is the
+    /// newest backup, which the error names.
     pub fn repair(&self, report: &CheckReport) -> Result<usize, StoreError> {
+        self.check_writable()?;
+        if let Some(first) = report.missing.first() {
+            return Err(StoreError::ItemsMissing {
+                count: report.missing.len(),
+                first: *first,
+            });
+        }
         let t = &self.trees;
         let mut by_tree: BTreeMap<&'static str, Vec<&Fix>> = BTreeMap::new();
         for f in &report.fixes {
@@ -390,5 +409,32 @@ mod tests {
         assert!(after.is_consistent(), "{:?}", after.problems);
         // The payee counter came back with its category.
         assert_eq!(s.payees().unwrap()[0].2, "food:x");
+    }
+
+    /// Items lost from `items` while the stream still holds them: repair must not rebuild the
+    /// totals without them (the interrupted restore of issue 12 "repaired" a store to 0 items).
+    #[test]
+    fn repair_refuses_when_items_the_stream_holds_are_missing() {
+        let s = Store::open_temporary().unwrap();
+        for i in 0..6u32 {
+            s.put(draft(1 + i, 100, "food", "Shop"), Origin::User, 1)
+                .unwrap();
+        }
+        let (k, _) = s.trees.items.first().unwrap().unwrap();
+        s.trees.items.remove(k).unwrap();
+        let r = s.check().unwrap();
+        assert_eq!(r.missing.len(), 1, "{:?}", r.problems);
+        let agg_before: Vec<_> = s.trees.agg_day.iter().collect::<Result<_, _>>().unwrap();
+        let e = s.repair(&r).unwrap_err().to_string();
+        assert!(
+            e.contains("1 expense the change stream holds is missing")
+                && e.contains("nothing was changed")
+                && e.contains("expense restore --latest"),
+            "{e}"
+        );
+        let agg_after: Vec<_> = s.trees.agg_day.iter().collect::<Result<_, _>>().unwrap();
+        assert_eq!(agg_before, agg_after);
+        // Without the replay nothing is known missing: derived trees only.
+        assert!(s.check_scope(false).unwrap().missing.is_empty());
     }
 }
