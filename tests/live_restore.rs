@@ -124,7 +124,13 @@ fn a_live_restore_killed_at_any_instant_leaves_one_whole_store() {
         .collect();
     // A kill between the swap and the cleanup leaves the old store beside; the next open
     // keeps it as `store.replaced` (never deleted by an open), nothing else.
-    let allowed = ["store.replaced", "store.restoring", "store.restoring.hwm"];
+    let allowed = [
+        "store.reserve",
+        "store.replaced",
+        "store.restoring",
+        "store.restoring.hwm",
+        "store.restoring.reserve",
+    ];
     assert!(
         leftovers.iter().all(|n| allowed.contains(&n.as_str())),
         "{leftovers:?}"

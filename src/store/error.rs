@@ -168,6 +168,17 @@ pub enum StoreError {
         /// The first of them.
         first: ExpenseId,
     },
+    /// The device holding the store is full (or the user's quota is used up).
+    #[error(
+        "no space left on the device holding {}; nothing was saved: free some space (`df -h {}` \
+         shows it) and try again",
+        .dir.as_ref().map_or("the store".into(), |d| d.display().to_string()),
+        .dir.as_ref().map_or(".".into(), |d| d.display().to_string())
+    )]
+    NoSpace {
+        /// The data folder, when known.
+        dir: Option<PathBuf>,
+    },
     /// sled found its own files damaged (at open, or reading a page).
     #[error("the store{} is damaged ({what}); {WAY_BACK}", .path.as_ref().map(|p| format!(" at {}", p.display())).unwrap_or_default())]
     Damaged {
@@ -233,6 +244,7 @@ impl From<sled::Error> for StoreError {
                 path: None,
                 what: e.to_string(),
             },
+            sled::Error::Io(io) if super::space::is_full(&io) => StoreError::NoSpace { dir: None },
             e => StoreError::Sled(e.to_string()),
         }
     }

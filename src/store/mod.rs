@@ -43,6 +43,7 @@ mod paths;
 mod query;
 mod restore;
 mod retention;
+mod space;
 mod stream;
 pub mod swap;
 mod tables;

@@ -72,6 +72,10 @@ impl Store {
         // threads and epoch-deferred frees still hold the file), so a store this process just
         // closed can look locked for a moment: retry briefly before reporting Locked.
         let started = std::time::Instant::now();
+        // Said once the store is open: what this open had to do first.
+        let mut early = Vec::new();
+        let mut freed = false;
+        let mut unstuck = false;
         let db = loop {
             match sled::Config::new()
                 .path(dir)
@@ -85,13 +89,46 @@ impl Store {
                 Err(StoreError::Locked { .. }) if started.elapsed() < grace => {
                     std::thread::sleep(std::time::Duration::from_millis(10));
                 }
+                // sled writes a snapshot when it opens: on a full disk, free the reserve kept
+                // for this (`space.rs`) and try once more, so reading still works.
+                Err(StoreError::NoSpace { .. }) if !freed && super::space::free_reserve(dir) => {
+                    freed = true;
+                    early.push(format!(
+                        "the disk holding {} is full: the space kept in reserve for this was \
+                         freed so the store could open; free some space, as writes are refused \
+                         until there is room",
+                        dir.display()
+                    ));
+                }
+                // A snapshot sled did not finish (a full disk, a kill) is read as damage by
+                // the next open (sled 0.34 takes the newest `snap.*` file, finished or not).
+                // Removed only under sled's own lock: then it is nobody's work in progress.
+                Err(StoreError::Damaged { .. }) if !unstuck && remove_unfinished_snapshots(dir) => {
+                    unstuck = true;
+                    early.push(
+                        "removed a store snapshot that an interrupted open had left unfinished"
+                            .to_string(),
+                    );
+                }
+                // sled writes `conf` unlocked when it creates a store: another process creating
+                // it at the same moment reads it half written. Real damage stays damage.
+                Err(StoreError::Damaged { .. }) if started.elapsed() < LOCK_GRACE => {
+                    std::thread::sleep(std::time::Duration::from_millis(10));
+                }
                 r => break r?,
             }
         };
         // Only now, holding sled's lock, walk the files: before it, the holder may be replacing
         // its snapshot files under our feet.
         tighten_files(dir)?;
-        Store::from_db(db, Some(Arc::from(dir)))
+        let store = Store::from_db(db, Some(Arc::from(dir)))?;
+        if !early.is_empty() {
+            let mut notes = store.notices.lock().unwrap_or_else(|p| p.into_inner());
+            early.append(&mut notes);
+            *notes = early;
+        }
+        super::space::keep_reserve(dir);
+        Ok(store)
     }
 
     /// A store in a temporary location, deleted when the last handle is dropped (tests, demos).
@@ -141,6 +178,32 @@ impl Store {
         let _ = store.stream_older_budgets(crate::clock::now().timestamp_millis());
         Ok(store)
     }
+}
+
+/// Removes sled's `snap.*.generating` files in `dir` while holding sled's lock (its `flock` on
+/// `db`, taken the way sled takes it); true when there was one. False when another process
+/// holds the store.
+fn remove_unfinished_snapshots(dir: &Path) -> bool {
+    use std::os::unix::io::AsRawFd;
+    let Ok(db) = std::fs::OpenOptions::new().read(true).open(dir.join("db")) else {
+        return false;
+    };
+    // SAFETY: a valid open descriptor; the lock goes with it when `db` is dropped.
+    if unsafe { libc::flock(db.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } != 0 {
+        return false;
+    }
+    let mut removed = false;
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let name = e.file_name();
+        let name = name.to_string_lossy();
+        if name.starts_with("snap.")
+            && name.ends_with(".generating")
+            && std::fs::remove_file(e.path()).is_ok()
+        {
+            removed = true;
+        }
+    }
+    removed
 }
 
 /// Refuses the folder that holds the store (and its session socket) when another user owns it
@@ -240,6 +303,7 @@ pub(super) fn tighten_files(dir: &Path) -> Result<(), StoreError> {
 /// `could not acquire lock on "<dir>/db": Os { code: 11, kind: WouldBlock, .. }`.
 pub(super) fn open_error(dir: &Path, e: sled::Error) -> StoreError {
     match e {
+        sled::Error::Io(source) if super::space::is_full(&source) => super::space::no_space(dir),
         sled::Error::Io(source) => {
             let msg = source.to_string();
             if msg.contains("could not acquire lock") || msg.contains("WouldBlock") {

@@ -63,19 +63,21 @@ fn parent_of(store_dir: &Path) -> &Path {
     }
 }
 
-/// Removes a directory tree and the mark file beside it; absent is fine.
+/// Removes a store directory and the mark and reserve files beside it; absent is fine.
 fn remove_store_dir(dir: &Path) -> Result<(), StoreError> {
     match std::fs::remove_dir_all(dir) {
         Ok(()) => {}
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
         Err(e) => return Err(io(dir)(e)),
     }
-    let mark = super::mark::mark_path(dir);
-    match std::fs::remove_file(&mark) {
-        Ok(()) => Ok(()),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-        Err(e) => Err(io(&mark)(e)),
+    for file in [super::mark::mark_path(dir), sibling(dir, ".reserve")] {
+        match std::fs::remove_file(&file) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(io(&file)(e)),
+        }
     }
+    Ok(())
 }
 
 fn journal_line(seq: u64, hash: &Hash) -> String {
@@ -190,6 +192,7 @@ pub fn replace_live(
         Some(k) => {
             std::fs::rename(&build, k).map_err(io(k))?;
             let _ = std::fs::remove_file(super::mark::mark_path(&build));
+            let _ = std::fs::remove_file(sibling(&build, ".reserve"));
             Some(k.to_path_buf())
         }
         None => None,
@@ -226,6 +229,7 @@ pub(super) fn finish_interrupted(
             remove_store_dir(&kept)?;
             std::fs::rename(&build, &kept).map_err(io(&kept))?;
             let _ = std::fs::remove_file(super::mark::mark_path(&build));
+            let _ = std::fs::remove_file(sibling(&build, ".reserve"));
             format!(
                 "a restore over this store was interrupted after the new store was in place; \
                  it is finished (the store from before is kept in {})",

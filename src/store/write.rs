@@ -98,11 +98,24 @@ impl Store {
         Ok(items.len())
     }
 
-    /// `Err(StoreError::BehindMark)` when the store opened behind its high-water mark.
+    /// `Err(StoreError::BehindMark)` when the store opened behind its high-water mark, and
+    /// `Err(StoreError::NoSpace)` when its device is (nearly) full: every write asks this
+    /// first, before it touches sled (see `store/space.rs`).
     pub fn check_writable(&self) -> Result<(), StoreError> {
         match (&self.mark, &self.path) {
-            (Some(m), Some(p)) => m.check_writable(p),
+            (Some(m), Some(p)) => {
+                m.check_writable(p)?;
+                super::space::check_space(p)
+            }
             _ => Ok(()),
+        }
+    }
+
+    /// `e`, naming this store's folder when it is a full disk.
+    pub(super) fn placed(&self, e: StoreError) -> StoreError {
+        match (e, &self.path) {
+            (StoreError::NoSpace { dir: None }, Some(p)) => super::space::no_space(p),
+            (e, _) => e,
         }
     }
 
@@ -135,9 +148,10 @@ impl Store {
                 None => Ok(()),
             };
             // Subscribers hear the record only now that it is committed and durable, also when
-            // the mark could not move (a mark behind the store is the safe side).
+            // the mark could not move: a mark behind the store is the safe side (the next open
+            // brings it up), and the change is saved, so it is not reported as failed.
             self.feed.publish(seq);
-            marked?;
+            drop(marked);
         }
         Ok(r)
     }
@@ -197,7 +211,7 @@ impl Store {
         );
         r.map_err(|e| match e {
             TransactionError::Abort(a) => a,
-            TransactionError::Storage(e) => Abort::Store(e.into()),
+            TransactionError::Storage(e) => Abort::Store(self.placed(e.into())),
         })
     }
 }
