@@ -300,9 +300,12 @@ pub fn one_line(report: &color_eyre::Report) -> String {
     let mut text = String::new();
     for cause in report.chain() {
         let s = cause.to_string();
+        // A full disk is already said in the sentence that names the folder to free.
+        let full_said = s.contains("No space left on device")
+            && text.contains("no space left on the device holding");
         if text.is_empty() {
             text = s;
-        } else if !text.contains(&s) {
+        } else if !text.contains(&s) && !full_said {
             text.push_str(": ");
             text.push_str(&s);
         }

@@ -100,7 +100,7 @@ pub enum StoreError {
         why: String,
     },
     /// A file-system error, with the path it happened on.
-    #[error("cannot use the store at {}: {source}", .path.display())]
+    #[error("{}", io_text(.path, .source))]
     Io {
         /// The path involved.
         path: PathBuf,
@@ -220,6 +220,22 @@ pub enum StoreError {
 pub const WAY_BACK: &str = "the way back: `expense restore --latest` puts the newest backup in \
                             its place (this store is kept aside); `expense check --stream` lists \
                             what is damaged";
+
+/// The sentence of `StoreError::Io`: a full device is named as such (with the folder to free
+/// space in), anything else with the path and the OS error.
+fn io_text(path: &std::path::Path, source: &std::io::Error) -> String {
+    if super::space::is_full(source) {
+        let dir = path.parent().unwrap_or(path);
+        format!(
+            "no space left on the device holding {}; nothing was written there: free some space \
+             (`df -h {}` shows it) and try again",
+            dir.display(),
+            dir.display()
+        )
+    } else {
+        format!("cannot use the store at {}: {source}", path.display())
+    }
+}
 
 /// `, line N` for a 1-based line, nothing for 0 (the file as a whole).
 fn at_line(line: u64) -> String {
