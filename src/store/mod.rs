@@ -90,6 +90,9 @@ pub struct Store {
     trash_ttl: Arc<std::sync::atomic::AtomicI64>,
     /// The newest committed seq, announced after each write (see `store/feed.rs`).
     feed: Arc<feed::Feed>,
+    /// What open has to tell the person (an interrupted import rolled back), handed out once
+    /// by [`Store::take_notices`].
+    notices: Arc<std::sync::Mutex<Vec<String>>>,
 }
 
 impl Store {

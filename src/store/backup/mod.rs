@@ -149,6 +149,7 @@ impl Store {
         t.meta.remove(super::tables::META_HASH)?;
         t.meta.remove(super::tables::META_START_DAY)?;
         t.meta.remove(super::tables::META_LEGACY_TRASH)?;
+        super::import::forget_marks(t)?;
         self.db.flush()?;
         if let Some(m) = &self.mark {
             m.reset()?;
