@@ -76,7 +76,7 @@ pub fn run_command(
                  command); close it, then run this again",
                 store_dir.display()
             )),
-            r => Ok(r?),
+            r => Ok(told(r?)),
         };
         return run_here(command, config, today, cwd, err_is_tty, open);
     }
@@ -132,6 +132,7 @@ pub fn run_command(
             let store = open_unless_served(store_dir, deadline)
                 .wrap_err("opening the store")?
                 .ok_or(SessionAppeared)?;
+            let store = told(store);
             // This process holds the store now: it sets it up and serves others while the
             // command runs, so a long import does not lock them out.
             let held = Holder::take(store.clone(), &sock, &setup, runner());
@@ -164,6 +165,15 @@ pub fn run_command(
             other => return other,
         }
     }
+}
+
+/// `store`, after printing on stderr what its open had to say (an interrupted import rolled
+/// back), before the command's own output.
+fn told(store: Store) -> Store {
+    for notice in store.take_notices() {
+        let _ = writeln!(io::stderr(), "expense: {notice}");
+    }
+    store
 }
 
 /// True when sled's files are in `store_dir` (a store was created there once).
