@@ -18,7 +18,8 @@
 //! - `paths.rs`: where a store's backups go. `error.rs`: `StoreError`.
 //! - `stream.rs`: reading change records, old images via `prev_seq`.
 //! - `aggregates.rs`, `budget.rs`, `checkpoints.rs`: month aggregates, budgets, trigger state.
-//! - `history.rs`: history windows and the undo/redo step rule. `import.rs`: CSV import batches.
+//! - `history.rs`: history windows and the undo/redo step rule. `import.rs`: CSV import batches,
+//!   whole or nothing (an import cut short is rolled back at the next open, which says so).
 //! - `trash.rs`, `retention.rs`: trash with TTL, stream trimming. `restore.rs`: point in time.
 //! - `backup/`: backup files (format, write, read). `check/`: `expense check` and repair (scan,
 //!   replay, compare). `testing.rs`: test hooks.
