@@ -91,6 +91,12 @@ pub enum Command {
     /// Write expenses out as CSV, JSON or a ledger/hledger journal.
     Export(export::Args),
     /// Read expenses from a bank CSV file (or an export), whole or not at all.
+    ///
+    /// Every row is checked before anything is stored: a bad row stops the import with its line
+    /// (unless --skip-bad), and so does a quote that is never closed. An import cut short (killed, hung
+    /// up, a failed write) leaves nothing: the rows it wrote are taken back at once, or when the
+    /// store is next opened, which says so. Rows already in the store are not added again, and
+    /// `expense undo` right after takes the whole import back.
     Import(import::Args),
     /// List a month's expenses (plain, --json or --csv).
     List(list::Args),

@@ -135,6 +135,7 @@ impl ProfileFile {
         }
         if let Some(v) = &self.sign {
             spec.sign = Sign::parse(v).map_err(|e| format!("sign: {e}"))?;
+            spec.sign_given = true;
         }
         if let Some(v) = self.decimal_comma {
             spec.decimal_comma = v;

@@ -150,6 +150,25 @@ pub enum StoreError {
         /// The newest backup beside the store.
         backup: Option<PathBuf>,
     },
+    /// A chunk of an import failed after others were written.
+    #[error(
+        "the import stopped after {written} of {expected} rows were written ({cause}); {}",
+        if *.rolled_back {
+            "they were taken back, nothing was imported"
+        } else {
+            "taking them back failed too: the next open of the store takes them back"
+        }
+    )]
+    ImportStopped {
+        /// Rows the committed chunks wrote.
+        written: u64,
+        /// Rows the import set out to write.
+        expected: u64,
+        /// Why the chunk failed.
+        cause: Box<StoreError>,
+        /// Whether the written rows were taken back at once.
+        rolled_back: bool,
+    },
     /// Any other error reported by sled.
     #[error("store error: {0}")]
     Sled(String),

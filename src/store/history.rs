@@ -266,6 +266,12 @@ impl Store {
             } else if redone > 0 {
                 redone -= 1;
             } else {
+                // The rollback of an interrupted import: redoing it would store part of one.
+                if let Some(b) = batch {
+                    if self.is_import_rollback(b)? {
+                        return Ok(None);
+                    }
+                }
                 let seq = keys::decode_seq(&k).ok_or_else(|| corrupt(STREAM, &k, "not a seq"))?;
                 return Ok(Some((seq, batch)));
             }

@@ -3,17 +3,27 @@
 //! every record tagged with one batch id, and [`Store::undo_batch`] reversing a whole import in
 //! one step. Rule: history is never rewritten; an undone import leaves INSERT and REMOVE records.
 //!
-//! Atomicity: rows are written in transactions of `BATCH_CHUNK` rows, each flushed before the
-//! next starts. A crash mid-import leaves the chunks already written (each one consistent, with
-//! its hashes) and nothing of the rest; running the same import again adds only the missing rows,
-//! because the written ones are found by their hashes or ids.
+//! Whole or nothing, even when killed: rows are written in flushed transactions of
+//! `BATCH_CHUNK` rows, and while some are written and others not, `meta` holds the import's
+//! `import_incomplete` marker (batch id, rows expected, rows written), written in the same
+//! transaction as each chunk but the last and removed in the transaction of the last. A chunk
+//! that fails takes the written ones back at once; a process killed mid-import (kill -9, a
+//! hang-up, a crash) leaves the marker, and the next open of the store takes the written rows
+//! back ([`Store::roll_back_interrupted_imports`]) and keeps a sentence saying so for whoever
+//! opened it ([`Store::take_notices`]). Rolled back, not completed: the file may be gone. The
+//! rollback is an import undo (REMOVE records, origin `undo`, the row hashes forgotten, so the
+//! file can be imported again), which `redo` never brings back. Rows another session changed
+//! while the import ran are kept (they are that person's now) and the notice counts them.
 
-use super::codec::{self, StoredItem};
+use super::codec::{self, decode_u64, encode_u64, StoredItem};
 use super::keys::{self, seq_key};
-use super::tables::{Change, STREAM};
+use super::tables::{
+    Change, Trees, Tx, TxResult, IDX_DATE, META, META_IMPORT_INCOMPLETE, META_IMPORT_ROLLED_BACK,
+    STREAM,
+};
 use super::write::{check_draft, BATCH_CHUNK};
-use super::{Event, Origin, Store, StoreError};
-use crate::domain::{Draft, ExpenseId};
+use super::{BatchUndo, Event, Origin, Store, StoreError};
+use crate::domain::{Draft, ExpenseId, Kind};
 use std::collections::{HashMap, HashSet};
 
 /// One row to import.
@@ -101,8 +111,11 @@ impl Store {
             .collect();
         let mut batch = None;
         let mut added = 0;
+        let expected = fresh.len() as u64;
+        let chunks = fresh.len().div_ceil(BATCH_CHUNK);
         for (n, chunk) in fresh.chunks(BATCH_CHUNK).enumerate() {
-            let (b, a) = self.transact(|tx| {
+            let last = n + 1 == chunks;
+            let written = self.transact(|tx| {
                 let mut b = batch;
                 let mut a = 0;
                 for (id, row) in chunk {
@@ -135,8 +148,30 @@ impl Store {
                     }
                     a += 1;
                 }
+                // The marker says "not whole yet" from the first chunk that wrote a row until
+                // the last chunk, in the same transactions as the rows.
+                if let Some(b) = b {
+                    let key = incomplete_key(b);
+                    if last {
+                        tx.meta.remove(&key[..])?;
+                    } else {
+                        let mark = Incomplete {
+                            expected,
+                            written: (added + a) as u64,
+                        };
+                        tx.meta.insert(&key[..], &mark.encode()[..])?;
+                    }
+                }
                 Ok((b, a))
-            })?;
+            });
+            let (b, a) = match (written, batch) {
+                (Ok(done), _) => done,
+                (Err(e), None) => return Err(e),
+                (Err(e), Some(b)) => {
+                    let written = added as u64;
+                    return Err(self.stopped(b, expected, written, e, now_ms));
+                }
+            };
             batch = b;
             added += a;
             progress((n * BATCH_CHUNK + chunk.len()).min(fresh.len()));
@@ -147,6 +182,176 @@ impl Store {
             duplicates: rows.len() - added,
         })
     }
+
+    /// The error of an import whose chunk failed after `written` rows of batch `b` were
+    /// stored: they are taken back now (or, if that fails too, at the next open).
+    fn stopped(
+        &self,
+        b: u64,
+        expected: u64,
+        written: u64,
+        cause: StoreError,
+        now_ms: i64,
+    ) -> StoreError {
+        let rolled_back = self.roll_back(b, now_ms).is_ok();
+        StoreError::ImportStopped {
+            written,
+            expected,
+            cause: Box::new(cause),
+            rolled_back,
+        }
+    }
+
+    /// Takes back every import an earlier process left unfinished (its `import_incomplete`
+    /// marker, see the module doc), and keeps one sentence per import for
+    /// [`Store::take_notices`]: that it was rolled back (batch, rows written of rows expected,
+    /// rows kept because someone changed them since), or why it could not be (a store opened
+    /// behind its mark refuses writes; the marker stays and the next open tries again). Called
+    /// by open, before anyone else can see the store. Best effort: never fails the open.
+    pub(super) fn roll_back_interrupted_imports(&self, now_ms: i64) {
+        let marks = match incomplete_imports(&self.trees) {
+            Ok(m) => m,
+            Err(e) => {
+                self.notice(format!("could not look for an interrupted import: {e}"));
+                return;
+            }
+        };
+        for (batch, mark) in marks {
+            let what = format!(
+                "an import interrupted earlier (batch {batch}, {} of {} rows written)",
+                mark.written, mark.expected
+            );
+            let text = match self.roll_back(batch, now_ms) {
+                Ok(u) if u.kept == 0 => format!("{what} was rolled back; nothing of it is stored"),
+                Ok(u) => format!(
+                    "{what} was rolled back, except {} row{} changed since (kept)",
+                    u.kept,
+                    if u.kept == 1 { "" } else { "s" }
+                ),
+                Err(e) => format!(
+                    "{what} could not be rolled back: {e}; the next open of the store tries again"
+                ),
+            };
+            self.notice(text);
+        }
+    }
+
+    /// Takes back the rows of the unfinished import `batch` (an import undo) and, in the
+    /// transaction of its last chunk, removes the import's marker and records the undo batch as
+    /// a rollback (so `redo` leaves it). A marker without any record of its batch is removed.
+    fn roll_back(&self, batch: u64, now_ms: i64) -> Result<BatchUndo, StoreError> {
+        let key = incomplete_key(batch);
+        let then = |tx: &Tx<'_>, undo: Option<u64>| -> TxResult<()> {
+            tx.meta.remove(&key[..])?;
+            if let Some(u) = undo {
+                tx.meta.insert(rolled_back_key(u), &encode_u64(batch)[..])?;
+            }
+            Ok(())
+        };
+        match self.undo_batch_then(batch, now_ms, &then) {
+            Err(StoreError::UnknownBatch(_)) => {
+                self.transact(|tx| then(tx, None))?;
+                Ok(BatchUndo {
+                    batch,
+                    undone: 0,
+                    kept: 0,
+                })
+            }
+            r => r,
+        }
+    }
+
+    /// True when the undo batch `undo` is the rollback of an interrupted import (which `redo`
+    /// must not bring back: that would store part of an import).
+    pub(super) fn is_import_rollback(&self, undo: u64) -> Result<bool, StoreError> {
+        Ok(self.trees.meta.contains_key(rolled_back_key(undo))?)
+    }
+
+    /// For every payee the store's expenses name, how many are expenses and how many incomes
+    /// (`[expense, income]`), payees exactly as stored: one pass over the date index's
+    /// projections. An import checks its sign convention against it.
+    pub fn payee_kinds(&self) -> Result<HashMap<String, [u64; 2]>, StoreError> {
+        let mut out: HashMap<String, [u64; 2]> = HashMap::new();
+        for kv in self.trees.idx_date.iter() {
+            let (k, v) = kv?;
+            let p = codec::decode_projection(IDX_DATE, &k, &v)?;
+            if p.payee.is_empty() {
+                continue;
+            }
+            let i = match keys::kind_from_byte(p.kind) {
+                Some(Kind::Expense) => 0,
+                Some(Kind::Income) => 1,
+                None => continue,
+            };
+            match out.get_mut(p.payee) {
+                Some(n) => n[i] += 1,
+                None => {
+                    let mut n = [0; 2];
+                    n[i] = 1;
+                    out.insert(p.payee.to_string(), n);
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    fn notice(&self, text: String) {
+        match self.notices.lock() {
+            Ok(mut n) => n.push(text),
+            Err(poisoned) => poisoned.into_inner().push(text),
+        }
+    }
+}
+
+/// What an `import_incomplete` marker holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Incomplete {
+    /// Rows the import set out to write.
+    expected: u64,
+    /// Rows written by its committed chunks.
+    written: u64,
+}
+
+impl Incomplete {
+    fn encode(self) -> [u8; 16] {
+        let mut b = [0u8; 16];
+        b[..8].copy_from_slice(&encode_u64(self.expected));
+        b[8..].copy_from_slice(&encode_u64(self.written));
+        b
+    }
+
+    fn decode(key: &[u8], v: &[u8]) -> Result<Incomplete, StoreError> {
+        if v.len() != 16 {
+            return Err(super::error::corrupt(
+                META,
+                key,
+                "import marker is not 16 bytes",
+            ));
+        }
+        Ok(Incomplete {
+            expected: decode_u64(META, key, &v[..8])?,
+            written: decode_u64(META, key, &v[8..])?,
+        })
+    }
+}
+
+fn incomplete_key(batch: u64) -> Vec<u8> {
+    [META_IMPORT_INCOMPLETE, &encode_u64(batch)[..]].concat()
+}
+
+fn rolled_back_key(undo: u64) -> Vec<u8> {
+    [META_IMPORT_ROLLED_BACK, &encode_u64(undo)[..]].concat()
+}
+
+/// The `import_incomplete` markers, by batch id.
+fn incomplete_imports(trees: &Trees) -> Result<Vec<(u64, Incomplete)>, StoreError> {
+    let mut out = Vec::new();
+    for kv in trees.meta.scan_prefix(META_IMPORT_INCOMPLETE) {
+        let (k, v) = kv?;
+        let batch = decode_u64(META, &k, &k[META_IMPORT_INCOMPLETE.len()..])?;
+        out.push((batch, Incomplete::decode(&k, &v)?));
+    }
+    Ok(out)
 }
 
 #[cfg(test)]
@@ -228,6 +433,112 @@ mod tests {
             Err(StoreError::UnknownBatch(999))
         ));
         assert!(store.verify().unwrap().is_empty());
+    }
+
+    /// `n` distinct rows on one day (hashes from the row number).
+    fn many(n: usize) -> Vec<ImportRow> {
+        (0..n)
+            .map(|i| {
+                let mut r = row(2, 100 + i as i64, 0);
+                r.hash = Some(u128::try_from(i).unwrap().to_be_bytes());
+                r
+            })
+            .collect()
+    }
+
+    fn open(dir: &std::path::Path) -> Store {
+        Store::open_waiting(dir, std::time::Duration::from_secs(5)).unwrap()
+    }
+
+    #[test]
+    fn an_import_stopped_mid_way_is_rolled_back_at_the_next_open_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("store");
+        let store = open(&path);
+        store.put(row(1, 7, 0).draft, Origin::User, 1).unwrap();
+        let rows = many(BATCH_CHUNK + 1);
+        // The process dies after the first chunk is stored (here: its progress report panics,
+        // which leaves the store exactly as a kill at that moment does).
+        let died = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            store.import(&rows, 5, &mut |n| assert!(n < BATCH_CHUNK, "killed"))
+        }));
+        assert!(died.is_err());
+        assert_eq!(store.len(), BATCH_CHUNK + 1, "the first chunk was written");
+        assert_eq!(incomplete_imports(&store.trees).unwrap().len(), 1);
+        drop(store);
+
+        let store = open(&path);
+        let notices = store.take_notices();
+        assert_eq!(
+            notices,
+            vec![format!(
+                "an import interrupted earlier (batch 2, {BATCH_CHUNK} of {} rows written) was \
+                 rolled back; nothing of it is stored",
+                BATCH_CHUNK + 1
+            )]
+        );
+        assert!(store.take_notices().is_empty(), "said once");
+        assert_eq!(store.len(), 1, "only the expense from before");
+        assert!(incomplete_imports(&store.trees).unwrap().is_empty());
+        assert!(store.verify().unwrap().is_empty());
+        // Every removal is a REMOVE record of the stream, and redo does not bring part back.
+        let last = store.last_seq().unwrap();
+        let recs = store.stream_since(last - 3, 10).unwrap();
+        assert!(recs
+            .iter()
+            .all(|r| r.event == Event::Remove && r.origin == Origin::Undo));
+        assert!(store.redo_step(9).unwrap().is_none());
+        // The hashes are forgotten: the same file imports whole.
+        let again = store.import(&rows, 10, &mut |_| {}).unwrap();
+        assert_eq!((again.added, again.duplicates), (BATCH_CHUNK + 1, 0));
+        assert!(incomplete_imports(&store.trees).unwrap().is_empty());
+        drop(store);
+        let store = open(&path);
+        assert!(
+            store.take_notices().is_empty(),
+            "a whole import leaves no marker"
+        );
+        assert_eq!(store.len(), BATCH_CHUNK + 2);
+    }
+
+    #[test]
+    fn a_chunk_that_fails_takes_the_written_ones_back_at_once() {
+        let store = Store::open_temporary().unwrap();
+        let mut rows = many(BATCH_CHUNK);
+        // The second chunk overflows the day's total: its transaction aborts.
+        let mut huge = row(2, i64::MAX, 0);
+        huge.hash = Some([0xEE; 16]);
+        rows.push(huge);
+        let e = store.import(&rows, 5, &mut |_| {}).unwrap_err();
+        let text = e.to_string();
+        assert!(
+            matches!(e, StoreError::ImportStopped { written, rolled_back: true, .. }
+                if written == BATCH_CHUNK as u64),
+            "{text}"
+        );
+        assert!(
+            text.contains("would overflow") && text.contains("nothing was imported"),
+            "{text}"
+        );
+        assert_eq!(store.len(), 0);
+        assert!(incomplete_imports(&store.trees).unwrap().is_empty());
+        assert!(store.take_notices().is_empty());
+        assert!(store.verify().unwrap().is_empty());
+    }
+
+    #[test]
+    fn payee_kinds_count_expenses_and_incomes_per_payee() {
+        let store = Store::open_temporary().unwrap();
+        let mut d = row(1, 5, 0).draft;
+        store.put(d.clone(), Origin::User, 1).unwrap();
+        store.put(d.clone(), Origin::User, 1).unwrap();
+        d.kind = Kind::Income;
+        store.put(d.clone(), Origin::User, 1).unwrap();
+        d.payee = String::new();
+        store.put(d, Origin::User, 1).unwrap();
+        let kinds = store.payee_kinds().unwrap();
+        assert_eq!(kinds.len(), 1);
+        assert_eq!(kinds["Shop"], [2, 1]);
     }
 
     #[test]

@@ -18,7 +18,8 @@
 //! - `paths.rs`: where a store's backups go. `error.rs`: `StoreError`.
 //! - `stream.rs`: reading change records, old images via `prev_seq`.
 //! - `aggregates.rs`, `budget.rs`, `checkpoints.rs`: month aggregates, budgets, trigger state.
-//! - `history.rs`: history windows and the undo/redo step rule. `import.rs`: CSV import batches.
+//! - `history.rs`: history windows and the undo/redo step rule. `import.rs`: CSV import batches,
+//!   whole or nothing (an import cut short is rolled back at the next open, which says so).
 //! - `trash.rs`, `retention.rs`: trash with TTL, stream trimming. `restore.rs`: point in time.
 //! - `backup/`: backup files (format, write, read). `check/`: `expense check` and repair (scan,
 //!   replay, compare). `testing.rs`: test hooks.
@@ -92,8 +93,8 @@ pub struct Store {
     trash_ttl: Arc<std::sync::atomic::AtomicI64>,
     /// The newest committed seq, announced after each write (see `store/feed.rs`).
     feed: Arc<feed::Feed>,
-    /// What the open found and finished for the person (an interrupted restore), said once by
-    /// whoever opened the store: see [`Store::take_notices`].
+    /// What the open found and finished for the person (an interrupted restore swapped in, an
+    /// interrupted import rolled back), handed out once by [`Store::take_notices`].
     notices: Arc<std::sync::Mutex<Vec<String>>>,
 }
 

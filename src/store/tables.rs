@@ -125,8 +125,9 @@ pub const TRASH: &str = "trash-1";
 /// bumped inside each write transaction, which keeps seqs gap-free). Key `stream_hash` -> the
 /// 32-byte running hash of the stream after `seq` (compared with the `<store>.hwm` file at
 /// open, see `store/mark.rs`). Key `restore_incomplete` -> empty, only while a restore runs (see
-/// `store/restore.rs`). Unversioned: it says which
-/// version the others are.
+/// `store/restore.rs`). Keys `import_incomplete ++ batch` and `import_rolled_back ++ batch`: an
+/// import that is not whole yet, and the rollback of one (see [`META_IMPORT_INCOMPLETE`]).
+/// Unversioned: it says which version the others are.
 pub const META: &str = "meta";
 
 /// `meta` key of the schema version.
@@ -142,6 +143,21 @@ pub const META_RESTORING: &[u8] = b"restore_incomplete";
 /// written in the same transaction as each record; absent in stores never written since marks
 /// exist (the chain then starts from 32 zero bytes).
 pub const META_HASH: &[u8] = b"stream_hash";
+
+/// `meta` key prefix of an import whose chunks are not all written yet: the prefix ++ its batch
+/// id (u64 BE) -> `expected rows u64 BE ++ written rows u64 BE`. Written by `Store::import` in
+/// the transaction of each chunk but the last, removed in the transaction of the last (an import
+/// of one chunk never writes it). A store that holds one at open was interrupted mid-import (a
+/// kill, a crash, a failed chunk): open takes the written rows back and says so (see
+/// `store/import.rs`). Several can exist at once: a holder runs other sessions' imports
+/// alongside its own.
+pub const META_IMPORT_INCOMPLETE: &[u8] = b"import_incomplete";
+/// `meta` key prefix of the undo batch that took back an interrupted import: the prefix ++ the
+/// undo batch id (u64 BE) -> the import's batch id (u64 BE). Written in the transaction of the
+/// rollback's last chunk, together with the removal of the import's `import_incomplete` key;
+/// `Store::redo_step` never redoes such a batch (that would bring back part of an import).
+/// Both prefixes are cleared with the stream by a restore over the live store.
+pub const META_IMPORT_ROLLED_BACK: &[u8] = b"import_rolled_back";
 
 /// `stream_base`: what the trimmed part of the stream leaves behind (see `store/retention.rs`),
 /// written only by `Store::trim_stream`, in the same transaction as the records it removes.

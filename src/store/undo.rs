@@ -199,6 +199,9 @@ pub(super) fn same_fields(a: &StoredItem, b: &StoredItem) -> bool {
     plain(a) == plain(b)
 }
 
+/// What the executor also writes in the transaction of its last chunk, given the new batch id.
+pub(super) type Then<'a> = dyn Fn(&Tx<'_>, Option<u64>) -> TxResult<()> + 'a;
+
 /// How the executor writes: as one batch or a single record, with which origin.
 #[derive(Debug, Clone, Copy)]
 struct Run {
@@ -336,12 +339,30 @@ impl Store {
         run: Run,
         plan: impl Fn(&HashSet<u64>) -> Result<(Vec<Target>, u64), StoreError>,
     ) -> Result<Done, StoreError> {
+        self.execute_then(run, plan, None)
+    }
+
+    /// [`Store::execute`], and `then(tx, batch)` (the new batch id, if any record was written)
+    /// inside the transaction that writes the last chunk, or in one of its own when nothing is
+    /// left to write: what `then` writes commits exactly when the whole reversal has.
+    fn execute_then(
+        &self,
+        run: Run,
+        plan: impl Fn(&HashSet<u64>) -> Result<(Vec<Target>, u64), StoreError>,
+        then: Option<&Then<'_>>,
+    ) -> Result<Done, StoreError> {
         let mut done = Done::default();
         let mut batch: Option<u64> = None;
         let mut finished: HashSet<u64> = HashSet::new();
         'plan: loop {
             let (targets, mut expect) = plan(&finished)?;
-            for chunk in targets.chunks(BATCH_CHUNK) {
+            if targets.is_empty() {
+                if let Some(then) = then {
+                    self.transact(|tx| then(tx, batch))?;
+                }
+            }
+            let chunks = targets.len().div_ceil(BATCH_CHUNK);
+            for (i, chunk) in targets.chunks(BATCH_CHUNK).enumerate() {
                 let r = self.try_transact(|tx| {
                     if tx.last_seq()? != expect {
                         return abort(Abort::Retry);
@@ -356,6 +377,9 @@ impl Store {
                             }
                             Err(why) => out.kept.push((t.id, why)),
                         }
+                    }
+                    if let Some(then) = then.filter(|_| i + 1 == chunks) {
+                        then(tx, b)?;
                     }
                     Ok((b, out, tx.last_seq()?))
                 });
@@ -511,7 +535,7 @@ impl Store {
         origin: Origin,
         now_ms: i64,
     ) -> Result<BatchUndo, StoreError> {
-        self.run_batch(batch, origin, now_ms, false)
+        self.run_batch(batch, origin, now_ms, false, None)
     }
 
     /// Reverses the import `batch`: every item it inserted that still holds the fields it was
@@ -521,7 +545,18 @@ impl Store {
     /// every undo, in flushed transactions of `BATCH_CHUNK` items. `UnknownBatch` when no import
     /// has that id.
     pub fn undo_batch(&self, batch: u64, now_ms: i64) -> Result<BatchUndo, StoreError> {
-        self.run_batch(batch, Origin::Undo, now_ms, true)
+        self.run_batch(batch, Origin::Undo, now_ms, true, None)
+    }
+
+    /// [`Store::undo_batch`], with `then(tx, undo_batch)` written in the transaction of its last
+    /// chunk (see `execute_then`): the rollback of an interrupted import clears its marker there.
+    pub(super) fn undo_batch_then(
+        &self,
+        batch: u64,
+        now_ms: i64,
+        then: &Then<'_>,
+    ) -> Result<BatchUndo, StoreError> {
+        self.run_batch(batch, Origin::Undo, now_ms, true, Some(then))
     }
 
     fn run_batch(
@@ -530,6 +565,7 @@ impl Store {
         origin: Origin,
         now_ms: i64,
         import: bool,
+        then: Option<&Then<'_>>,
     ) -> Result<BatchUndo, StoreError> {
         let run = Run {
             origin,
@@ -538,13 +574,17 @@ impl Store {
             now_ms,
             trash_ttl_ms: self.undo_trash_ttl(),
         };
-        let done = self.execute(run, |finished| {
-            let (targets, last) = self.plan_batch(batch, finished, import)?;
-            if targets.is_empty() && finished.is_empty() {
-                return Err(StoreError::UnknownBatch(batch));
-            }
-            Ok((targets, last))
-        })?;
+        let done = self.execute_then(
+            run,
+            |finished| {
+                let (targets, last) = self.plan_batch(batch, finished, import)?;
+                if targets.is_empty() && finished.is_empty() {
+                    return Err(StoreError::UnknownBatch(batch));
+                }
+                Ok((targets, last))
+            },
+            then,
+        )?;
         Ok(BatchUndo {
             batch,
             undone: done.undone,

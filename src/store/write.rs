@@ -72,8 +72,8 @@ impl Store {
 
     /// Stores many new expenses, each with its own id and change record, in transactions of
     /// `BATCH_CHUNK` items (each flushed). Returns how many were stored. Chunks are atomic one by
-    /// one: on an error the earlier chunks stay stored (an all-or-nothing import needs a batch
-    /// marker; see the import issue).
+    /// one: on an error the earlier chunks stay stored (`expense demo` fills an empty store with
+    /// it); `Store::import` is the whole-or-nothing writer, with its marker (`store/import.rs`).
     pub fn put_batch(
         &self,
         drafts: Vec<Draft>,

@@ -86,6 +86,15 @@ impl Backend {
         answers
     }
 
+    /// What opening the store had to say (an interrupted import rolled back), when this process
+    /// opened it; each sentence once.
+    pub fn take_notices(&self) -> Vec<String> {
+        match &self.kind {
+            Kind::Local { holder, .. } => holder.store().take_notices(),
+            Kind::Remote { .. } => Vec::new(),
+        }
+    }
+
     /// Removes expired items from the trash when this process holds the store (the holder
     /// sweeps for everyone; a remote TUI leaves it to its holder). Returns how many went; their
     /// records reach every screen as an ordinary change notification.

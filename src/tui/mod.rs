@@ -75,6 +75,9 @@ pub fn run(
             .into_iter()
             .map(Action::Answer),
     );
+    // What the open had to say (an interrupted import rolled back) shows in the status bar.
+    let notices = runtime.take_notices().into_iter();
+    queue.extend(notices.map(|n| Action::Answer(Answer::Failed(n))));
 
     // Effects run after the next frame is drawn (the review's bounded item scan), so the
     // numbers show at once and the top payees follow.

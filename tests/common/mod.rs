@@ -113,6 +113,12 @@ pub struct Tui {
 impl Tui {
     /// Starts `expense --data-dir DATA` at `cols` x `rows`.
     pub fn start(sb: &Sandbox, cols: u16, rows: u16) -> Tui {
+        Tui::start_args(sb, cols, rows, &[])
+    }
+
+    /// Starts `expense --data-dir DATA args...` at `cols` x `rows` (a command whose stderr is a
+    /// terminal, e.g. to see its progress bar).
+    pub fn start_args(sb: &Sandbox, cols: u16, rows: u16, args: &[&str]) -> Tui {
         let pty = native_pty_system();
         let pair = pty
             .openpty(PtySize {
@@ -125,6 +131,7 @@ impl Tui {
         let mut cmd = CommandBuilder::new(bin());
         cmd.arg("--data-dir");
         cmd.arg(&sb.data);
+        cmd.args(args);
         for (k, _) in std::env::vars() {
             if k.starts_with("EXPENSE_") || k == "NO_COLOR" {
                 cmd.env_remove(k);

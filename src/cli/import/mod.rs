@@ -2,11 +2,16 @@
 //! files (or `expense export` CSV/JSON) in, whole or not at all.
 //!
 //! Every row is read and checked before anything is stored: one bad row stops the import with
-//! the list of bad lines and reasons (nothing stored), unless `--skip-bad`. Rows already in the
-//! store are left out (a stable row hash for bank rows, the id for exported rows), so importing
-//! the same or an overlapping file twice adds nothing twice. Exported rows keep their id and
-//! version, so export -> import into an empty store -> export gives the same bytes. One import is
-//! one batch: `expense undo` right after takes all of it back.
+//! the list of bad lines and reasons (nothing stored), unless `--skip-bad`; a quote that is
+//! never closed stops it with the line it opens on (`read.rs`). With one signed amount column
+//! and the sign convention left to its default, rows whose categories (or stored payees) say
+//! the signs run the other way stop it too, naming the `--sign` to give (`sign_mismatch`).
+//! Rows already in the store are left out (a stable row hash for bank rows, the id for exported
+//! rows), so importing the same or an overlapping file twice adds nothing twice. Exported rows
+//! keep their id and version, so export -> import into an empty store -> export gives the same
+//! bytes. One import is one batch: `expense undo` right after takes all of it back; an import
+//! cut short (killed, hung up, a failed write) is taken back whole, at once or when the store
+//! is next opened, which says so on stderr (`store/import.rs`).
 //!
 //! Control and bidi characters in cells are replaced before checking (tab and line breaks
 //! become a space, the others U+FFFD; see `domain::text`), and the summary says in how many cells.
@@ -19,12 +24,12 @@ use super::progress::Progress;
 use super::Ctx;
 use crate::domain::import::text_columns;
 use crate::domain::import::{
-    check_date_format, convert, parse_delimiter, Col, ColumnRef, Columns, Defaults, ImportSpec,
-    RowHasher, Sign, TextEncoding,
+    by_categories, by_payees, check_date_format, convert, parse_delimiter, payee_majority, Col,
+    ColumnRef, Columns, Defaults, ImportSpec, RowHasher, Sign, SignMismatch, TextEncoding,
 };
 use crate::domain::money::format_grouped;
 use crate::domain::text::{cleaned, inert, spreadsheet_unescape};
-use crate::domain::{Currency, Kind};
+use crate::domain::{Currency, Draft, Kind};
 use crate::store::ImportRow;
 use color_eyre::eyre::{eyre, Result, WrapErr};
 use read::Loc;
@@ -81,7 +86,10 @@ pub struct Args {
     /// Date format (chrono, e.g. %d.%m.%Y); default YYYY-MM-DD.
     #[arg(long, value_name = "FORMAT")]
     pub date_format: Option<String>,
-    /// expense-negative (default: bank statements) or expense-positive.
+    /// expense-negative (default: bank statements) or expense-positive. Left out, the import
+    /// stops before storing anything when the file's categories (expenses:…, income:…), or else
+    /// the payees you already have, say its signs run the other way, and names the --sign to
+    /// give; given (or set by a profile), it is taken as it is.
     #[arg(long, value_name = "CONVENTION")]
     pub sign: Option<String>,
     /// Amounts are written 1.234,56.
@@ -173,7 +181,11 @@ pub fn run(ctx: &mut Ctx, args: &Args) -> Result<()> {
         }
     }
     if args.dry_run {
+        let mismatch = sign_mismatch(ctx, &cols, &spec, is_json, &good)?;
         dry_run(ctx, &name, &table, &cols, &good, &bad)?;
+        if let Some(m) = mismatch {
+            writeln!(ctx.out, "the import would stop here: {m}")?;
+        }
         return write_cleaned(ctx.out, cleaned_cells);
     }
     if !bad.is_empty() && !args.skip_bad {
@@ -188,6 +200,9 @@ pub fn run(ctx: &mut Ctx, args: &Args) -> Result<()> {
             plural(bad.len()),
             if bad.len() == 1 { "it" } else { "them" },
         ));
+    }
+    if let Some(m) = sign_mismatch(ctx, &cols, &spec, is_json, &good)? {
+        return Err(eyre!("{name}: nothing imported: {m}"));
     }
     let store = ctx.store()?;
     let rows: Vec<ImportRow> = good.into_iter().map(|g| g.row).collect();
@@ -226,6 +241,33 @@ pub fn run(ctx: &mut Ctx, args: &Args) -> Result<()> {
         )?;
     }
     Ok(())
+}
+
+/// The sign check (`domain::import::sign`, whose doc gives the rule), for a CSV file with one
+/// signed amount column, no kind column and the convention left to its default: `Some` when the
+/// rows' categories, or else the store's history of their payees, say the signs run the other
+/// way. Reads the store (one pass over its date index) only when no category names a kind.
+fn sign_mismatch(
+    ctx: &Ctx,
+    cols: &Columns,
+    spec: &ImportSpec,
+    is_json: bool,
+    good: &[Good],
+) -> Result<Option<SignMismatch>> {
+    if spec.sign_given
+        || is_json
+        || cols.get(Col::Amount).is_none()
+        || cols.get(Col::Kind).is_some()
+    {
+        return Ok(None);
+    }
+    let rows: Vec<&Draft> = good.iter().map(|g| &g.row.draft).collect();
+    if let Some(said) = by_categories(&rows, spec.sign) {
+        return Ok(said.err());
+    }
+    let store = ctx.store()?;
+    let majority = payee_majority(&store.payee_kinds()?);
+    Ok(by_payees(&rows, spec.sign, &majority).err())
 }
 
 /// Says how many cells had control or bidi characters replaced, when any had.
@@ -296,6 +338,7 @@ fn spec(ctx: &Ctx, args: &Args) -> Result<ImportSpec> {
     }
     if let Some(s) = &args.sign {
         spec.sign = Sign::parse(s).map_err(|e| eyre!("--sign: {e}"))?;
+        spec.sign_given = true;
     }
     if args.decimal_comma {
         spec.decimal_comma = true;

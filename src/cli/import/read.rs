@@ -83,6 +83,7 @@ pub fn read_csv(bytes: &[u8], spec: &ImportSpec) -> Result<Table, String> {
         }
     };
     let delimiter = spec.delimiter.unwrap_or_else(|| guess_delimiter(&text));
+    check_quotes(&text, delimiter)?;
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(delimiter)
         .has_headers(false)
@@ -148,6 +149,106 @@ pub fn read_csv(bytes: &[u8], spec: &ImportSpec) -> Result<Table, String> {
         rows,
         delimiter: Some(delimiter),
     })
+}
+
+/// Refuses a quote that is never closed, naming the line it opens on, before any row is read:
+/// CSV readers take everything up to the next quote (or the end of the file) as one cell, so
+/// the rows after it would be swallowed into one payee. Quotes are read as the CSV reader
+/// reads them (a quote opens a quoted cell only at the start of a cell, `""` inside one is a
+/// quote, and after the closing quote the cell goes on unquoted). Two cases are refused:
+/// - the file ends inside a quoted cell;
+/// - a quoted cell runs over a line break onto a line that reads like a row of its own: as
+///   many delimiters on it, inside the cell, as the first record has between its cells
+///   (at least one). A note that spans lines holds text, not a row's worth of delimiters.
+fn check_quotes(text: &[u8], delimiter: u8) -> Result<(), String> {
+    let fix = "close it, or write a quote inside a quoted cell as \"\"; nothing was imported";
+    // Delimiters between the cells of the first record: what a row's line holds.
+    let mut row_delims: Option<usize> = None;
+    let mut delims = 0usize;
+    let mut line: u64 = 1;
+    let mut at_cell_start = true;
+    // Inside a quoted cell: the line it opened on, and delimiters on the current line of it.
+    let mut open: Option<(u64, usize)> = None;
+    let mut i = 0;
+    while i < text.len() {
+        let b = text[i];
+        if let Some((opened, inner)) = open {
+            open = match b {
+                b'"' if text.get(i + 1) == Some(&b'"') => {
+                    i += 1;
+                    open
+                }
+                b'"' => {
+                    if line > opened {
+                        swallowed(opened, line, inner, row_delims, fix)?;
+                    }
+                    None
+                }
+                b'\n' => {
+                    if line > opened {
+                        swallowed(opened, line, inner, row_delims, fix)?;
+                    }
+                    line += 1;
+                    Some((opened, 0))
+                }
+                _ if b == delimiter => Some((opened, inner + 1)),
+                _ => open,
+            };
+            i += 1;
+            continue;
+        }
+        match b {
+            b'"' if at_cell_start => {
+                open = Some((line, 0));
+                at_cell_start = false;
+            }
+            b'\n' | b'\r' => {
+                if b == b'\n' {
+                    line += 1;
+                }
+                if row_delims.is_none() && !(at_cell_start && delims == 0) {
+                    row_delims = Some(delims);
+                }
+                at_cell_start = true;
+            }
+            _ if b == delimiter => {
+                delims += 1;
+                at_cell_start = true;
+            }
+            _ => at_cell_start = false,
+        }
+        i += 1;
+    }
+    match open {
+        Some((opened, _)) => Err(format!(
+            "line {opened}: a quote opens a cell here and is never closed (the rest of the file \
+             would be one cell); {fix}"
+        )),
+        None => Ok(()),
+    }
+}
+
+/// The error for a quoted cell that opened on line `opened` and holds, on its line `line`,
+/// `inner` delimiters: enough for a row (see [`check_quotes`]). Inside the first record there
+/// is no row to compare with yet: only the end of the file judges it.
+fn swallowed(
+    opened: u64,
+    line: u64,
+    inner: usize,
+    row_delims: Option<usize>,
+    fix: &str,
+) -> Result<(), String> {
+    let Some(row) = row_delims else {
+        return Ok(());
+    };
+    if inner >= row.max(1) {
+        return Err(format!(
+            "line {opened}: a quote opens a cell here that runs on over line {line}, which reads \
+             like a row of its own ({} cells); an unbalanced quote? {fix}",
+            inner + 1
+        ));
+    }
+    Ok(())
 }
 
 /// The cells of a record as text; an invalid UTF-8 cell names its column and byte.
@@ -224,6 +325,45 @@ mod tests {
         assert_eq!(t.rows[0].1.as_ref().unwrap()[2], "two\nlines");
         assert_eq!(guess_delimiter(b"a\tb\tc,d\n"), b'\t');
         assert_eq!(guess_delimiter(b"\"a;b\",c\n"), b',');
+    }
+
+    #[test]
+    fn an_unbalanced_quote_is_refused_with_the_line_it_opens_on() {
+        let spec = ImportSpec::default();
+        // Never closed: the rest of the file would be one payee (here, the next row is named).
+        let text =
+            b"date,amount,payee\n2026-01-01,-1,ok\n2026-01-02,-1,\"Shop\n2026-01-03,-2,Cafe\n";
+        let e = read_csv(text, &spec).unwrap_err();
+        assert!(
+            e.starts_with("line 3: a quote opens a cell here that runs on over line 4"),
+            "{e}"
+        );
+        assert!(e.contains("nothing was imported"), "{e}");
+        let text = b"date,amount,payee\n2026-01-01,-1,\"Shop\nand more\n";
+        let e = read_csv(text, &spec).unwrap_err();
+        assert!(
+            e.starts_with("line 2: a quote opens a cell here and is never closed"),
+            "{e}"
+        );
+        // Closed later, after swallowing a line that is a row of its own.
+        let text = b"date,amount,payee,note\n2026-01-01,-1,\"Shop,x\n2026-01-02,-2,Cafe,y\n2026-01-03,-3,\"Bar\",z\n";
+        let e = read_csv(text, &spec).unwrap_err();
+        assert!(
+            e.starts_with("line 2: a quote opens a cell here that runs on over line 3, which reads like a row of its own (4 cells)"),
+            "{e}"
+        );
+        // The same with a semicolon file, CRLF line ends and the swallowed row at the end.
+        let text = b"date;amount;payee\r\n2026-01-01;-1;\"Shop\r\n2026-01-02;-2;Cafe\"\r\n";
+        let e = read_csv(text, &spec).unwrap_err();
+        assert!(e.starts_with("line 2: "), "{e}");
+        // A note over two lines, quotes written twice, and a quote inside an unquoted cell
+        // are all fine.
+        let text = b"date,amount,payee,note\n2026-01-01,-1,\"Say \"\"hi\"\"\",\"one, two\nthree\"\n2026-01-02,-2,Joe\"s,x\n";
+        let t = read_csv(text, &spec).unwrap();
+        assert_eq!(t.rows.len(), 2);
+        assert_eq!(t.rows[0].1.as_ref().unwrap()[2], "Say \"hi\"");
+        assert_eq!(t.rows[0].1.as_ref().unwrap()[3], "one, two\nthree");
+        assert_eq!(t.rows[1].1.as_ref().unwrap()[2], "Joe\"s");
     }
 
     #[test]

@@ -117,8 +117,11 @@ impl Col {
                 "withdrawals",
                 "money out",
                 "paid out",
+                "outflow",
             ],
-            Col::Credit => &["credit", "deposit", "deposits", "money in", "paid in"],
+            Col::Credit => &[
+                "credit", "deposit", "deposits", "money in", "paid in", "inflow",
+            ],
             Col::Payee => &[
                 "payee",
                 "merchant",

@@ -3,8 +3,8 @@
 //! `text::inert`); the CLI prints it as is. Rule: messages change only with their tests.
 
 use super::columns;
-use super::Col;
-use crate::domain::money::MoneyError;
+use super::{AroundNumber, Col};
+use crate::domain::money::{Currency, MoneyError};
 use crate::domain::text::{inert, shown};
 use crate::domain::validate::FieldError;
 
@@ -103,6 +103,37 @@ pub enum ImportError {
     /// Debit and credit both empty.
     #[error("debit and credit are both empty")]
     NoDebitOrCredit,
+    /// Debit and credit both zero (or one zero, the other empty).
+    #[error("debit and credit are both zero")]
+    DebitCreditZero,
+    /// An amount, debit or credit cell whose text around the number is not a sign and a
+    /// currency symbol.
+    #[error("{}", around_message(*.col, .text, .why))]
+    AroundAmount {
+        /// Amount, debit or credit.
+        col: Col,
+        /// The cell.
+        text: String,
+        /// What is wrong around the number.
+        why: AroundNumber,
+    },
+    /// An amount whose symbol names another currency than the row's given one.
+    #[error(
+        "{} '{}' is in {named}, but the row's currency is {currency} (its currency column or \
+         --currency)",
+        .col.name(),
+        shown(.text)
+    )]
+    SymbolCurrency {
+        /// Amount, debit or credit.
+        col: Col,
+        /// The cell.
+        text: String,
+        /// The currency its symbol names.
+        named: Currency,
+        /// The row's currency.
+        currency: Currency,
+    },
     /// An amount, debit or credit cell the money parser refuses.
     #[error("{}", amount_message(*.col, .text, .reason, *.decimal_comma_hint))]
     Amount {
@@ -149,6 +180,22 @@ fn amount_message(col: Col, text: &str, reason: &MoneyError, hint: bool) -> Stri
         format!("{what} {e}{hint}")
     } else {
         format!("{what} '{shown}': {e}{hint}")
+    }
+}
+
+/// `amount '12 apples': 'apples' is not a currency symbol or code`, and the like.
+fn around_message(col: Col, text: &str, why: &AroundNumber) -> String {
+    let what = col.name();
+    let text = shown(text);
+    match why {
+        AroundNumber::Signs => format!("{what} '{text}' has more than one sign"),
+        AroundNumber::NotASymbol(s) => format!(
+            "{what} '{text}': '{}' is not a currency symbol or code",
+            shown(s)
+        ),
+        AroundNumber::TwoSymbols => {
+            format!("{what} '{text}' has a currency symbol before and after the number")
+        }
     }
 }
 

@@ -9,12 +9,19 @@
 //! Cells reach [`convert`] already cleaned of control characters and, from a CSV file, without
 //! the `'` that CSV export puts before a formula: the CLI does both ([`text_columns`]).
 
+mod amount;
 mod columns;
 mod error;
+mod sign;
 mod spec;
 
+pub use amount::{split_amount, symbol_currency, AmountText, AroundNumber, Symbol};
 pub use columns::{fold_header, Col, ColumnRef, Columns};
 pub use error::{ImportError, Needed, RowError};
+pub use sign::{
+    by_categories, by_payees, category_kind, fold_payee, payee_majority, Evidence, SignMismatch,
+    MIN_PAYEE_VOTES,
+};
 pub use spec::{check_date_format, parse_delimiter, ImportSpec, Sign, TextEncoding};
 
 use super::expense::{Draft, ExpenseId, Kind};
@@ -73,8 +80,21 @@ pub fn convert(
     let currency = match cell(Col::Currency) {
         Some(s) if !s.is_empty() => Currency::parse(s)
             .map_err(|e| errors.push(ImportError::Currency(e)))
-            .ok(),
-        _ => Some(spec.currency.unwrap_or(defaults.currency)),
+            .ok()
+            .map(|currency| RowCurrency {
+                currency,
+                given: true,
+            }),
+        _ => Some(match spec.currency {
+            Some(currency) => RowCurrency {
+                currency,
+                given: true,
+            },
+            None => RowCurrency {
+                currency: defaults.currency,
+                given: false,
+            },
+        }),
     };
     let date = cell(Col::Date)
         .map(|s| parse_day(s, spec.date_format.as_deref()))
@@ -134,23 +154,21 @@ pub fn convert(
         },
         _ => None,
     };
-    match (date, money, currency) {
-        (Some(date), Some((amount, signed_kind)), Some(currency)) if errors.is_empty() => {
-            Ok(Parsed {
-                draft: Draft {
-                    date,
-                    amount,
-                    currency,
-                    category,
-                    payee,
-                    note,
-                    tags,
-                    kind: kind.unwrap_or(signed_kind),
-                },
-                id,
-                version,
-            })
-        }
+    match (date, money) {
+        (Some(date), Some((amount, signed_kind, currency))) if errors.is_empty() => Ok(Parsed {
+            draft: Draft {
+                date,
+                amount,
+                currency,
+                category,
+                payee,
+                note,
+                tags,
+                kind: kind.unwrap_or(signed_kind),
+            },
+            id,
+            version,
+        }),
         _ => Err(RowError(errors)),
     }
 }
@@ -177,54 +195,86 @@ fn parse_day(s: &str, fmt: Option<&str>) -> Result<NaiveDate, ImportError> {
     Ok(d)
 }
 
-/// The amount and the kind its sign (or debit/credit column) gives.
+/// The currency a row's amount is read in: given (the row's currency cell, or `--currency`), or
+/// the default, which a symbol in the amount that names a currency replaces (`€12`, `د.ا.4.750`).
+#[derive(Debug, Clone, Copy)]
+struct RowCurrency {
+    currency: Currency,
+    given: bool,
+}
+
+/// The amount, the kind its sign (or debit/credit column) gives, and the currency it is in.
+/// Debit and credit: the one that holds a non-zero amount gives the kind; the other may be
+/// empty or zero (`0.00`, as YNAB and many banks write it).
 fn amount<'c>(
     cell: &dyn Fn(Col) -> Option<&'c str>,
-    currency: Currency,
+    cur: RowCurrency,
     spec: &ImportSpec,
     has_kind: bool,
-) -> Result<(i64, Kind), ImportError> {
+) -> Result<(i64, Kind, Currency), ImportError> {
     if let Some(s) = cell(Col::Amount) {
-        let (neg, minor) = signed_minor(Col::Amount, s, currency, spec.decimal_comma)?;
+        let (neg, minor, currency) = signed_minor(Col::Amount, s, cur, spec.decimal_comma)?;
+        if minor == 0 {
+            return Err(ImportError::Zero {
+                col: Col::Amount,
+                text: s.to_string(),
+            });
+        }
         if has_kind {
             if neg {
                 return Err(ImportError::NegativeWithKind(s.to_string()));
             }
-            return Ok((minor, Kind::Expense));
+            return Ok((minor, Kind::Expense, currency));
         }
         let expense = neg == (spec.sign == Sign::ExpenseNegative);
-        return Ok((minor, if expense { Kind::Expense } else { Kind::Income }));
+        let kind = if expense { Kind::Expense } else { Kind::Income };
+        return Ok((minor, kind, currency));
     }
     let part = |c: Col| match cell(c) {
         Some(s) if !s.is_empty() => {
-            signed_minor(c, s, currency, spec.decimal_comma).map(|(_, m)| Some(m))
+            signed_minor(c, s, cur, spec.decimal_comma).map(|(_, m, cur)| Some((m, cur)))
         }
         _ => Ok(None),
     };
-    match (part(Col::Debit)?, part(Col::Credit)?) {
-        (Some(d), None) => Ok((d, Kind::Expense)),
-        (None, Some(c)) => Ok((c, Kind::Income)),
-        (Some(d), Some(0)) if d > 0 => Ok((d, Kind::Expense)),
-        (Some(0), Some(c)) if c > 0 => Ok((c, Kind::Income)),
+    let (debit, credit) = (part(Col::Debit)?, part(Col::Credit)?);
+    let non_zero = |p: Option<(i64, Currency)>| p.filter(|(m, _)| *m > 0);
+    match (non_zero(debit), non_zero(credit)) {
+        (Some((d, c)), None) => Ok((d, Kind::Expense, c)),
+        (None, Some((m, c))) => Ok((m, Kind::Income, c)),
         (Some(_), Some(_)) => Err(ImportError::DebitAndCredit),
+        (None, None) if debit.is_some() || credit.is_some() => Err(ImportError::DebitCreditZero),
         (None, None) => Err(ImportError::NoDebitOrCredit),
     }
 }
 
-/// A cell as (negative?, positive minor units), through the exact money parser. Zero is refused.
+/// A cell as (negative?, minor units, currency): the sign and a currency symbol taken off
+/// (`domain::import::amount`), the number through the exact money parser in the row's currency,
+/// or the one the symbol names when the row's was not given. Zero is returned as zero.
 fn signed_minor(
     col: Col,
     s: &str,
-    currency: Currency,
+    cur: RowCurrency,
     decimal_comma: bool,
-) -> Result<(bool, i64), ImportError> {
-    let t = s.trim();
-    let (neg, digits) = match t.strip_prefix('-') {
-        Some(rest) => (true, rest),
-        None => (false, t.strip_prefix('+').unwrap_or(t)),
+) -> Result<(bool, i64, Currency), ImportError> {
+    let a = split_amount(s).map_err(|why| ImportError::AroundAmount {
+        col,
+        text: s.to_string(),
+        why,
+    })?;
+    let currency = match a.symbol.as_deref().and_then(symbol_currency) {
+        Some(Symbol::Names(named)) if cur.given && named != cur.currency => {
+            return Err(ImportError::SymbolCurrency {
+                col,
+                text: s.to_string(),
+                named,
+                currency: cur.currency,
+            })
+        }
+        Some(Symbol::Names(named)) => named,
+        _ => cur.currency,
     };
     let digits: String = if decimal_comma {
-        digits
+        a.number
             .chars()
             .map(|c| match c {
                 ',' => '.',
@@ -233,21 +283,15 @@ fn signed_minor(
             })
             .collect()
     } else {
-        digits.to_string()
+        a.number.clone()
     };
     let minor = parse_amount(&digits, currency).map_err(|reason| ImportError::Amount {
         col,
         text: s.to_string(),
         reason,
-        decimal_comma_hint: !decimal_comma && looks_like_decimal_comma(t),
+        decimal_comma_hint: !decimal_comma && looks_like_decimal_comma(&a.number),
     })?;
-    if minor == 0 {
-        return Err(ImportError::Zero {
-            col,
-            text: s.to_string(),
-        });
-    }
-    Ok((neg, minor))
+    Ok((a.neg, minor, currency))
 }
 
 /// `12,5` or `1.234,56`: a comma followed by one or two digits at the end.
@@ -274,12 +318,7 @@ impl RowHasher {
     /// The hash of the next row of the file (16 bytes of SHA-256; stable across versions, as
     /// it is kept in the store).
     pub fn next(&mut self, d: &Draft) -> [u8; 16] {
-        let norm = |s: &str| {
-            s.split_whitespace()
-                .collect::<Vec<_>>()
-                .join(" ")
-                .to_lowercase()
-        };
+        let norm = fold_payee;
         let mut h = Sha256::new();
         h.update(b"expense-import-row-v1\0");
         h.update(d.date.format("%Y-%m-%d").to_string());
@@ -426,6 +465,94 @@ mod tests {
         assert!(row(&c, &spec, &format!("{id}|2026-03-01|-2|expense|1|")).is_err());
         assert!(row(&c, &spec, "nope|2026-03-01|2|expense|1|").is_err());
         assert!(row(&c, &spec, &format!("{id}|2026-03-01|2|gift|1|")).is_err());
+    }
+
+    #[test]
+    fn currency_symbols_of_any_script_and_three_decimals_are_read_exactly() {
+        let spec = ImportSpec::default();
+        let h = header("date,amount,payee,category,currency");
+        let c = Columns::resolve(Some(&h), &spec).unwrap();
+        let got = |cells: &str| {
+            let p = row(&c, &spec, cells).unwrap();
+            (
+                p.draft.amount,
+                p.draft.currency.code().to_string(),
+                p.draft.kind,
+            )
+        };
+        // No currency given: the symbol names it (the default EUR would refuse 3 decimals).
+        let jod = (4750, "JOD".to_string(), Kind::Expense);
+        assert_eq!(got("2026-03-01|-د.ا.4.750|Shop||"), jod);
+        assert_eq!(got("2026-03-01|د.ا.-4.750|Shop||"), jod);
+        assert_eq!(got("2026-03-01|\u{200F}-4.750 د.ا.|Shop||"), jod);
+        assert_eq!(got("2026-03-01|-4.750|Shop||JOD"), jod);
+        assert_eq!(
+            got("2026-03-01|-د.ك.0.125|Shop||KWD"),
+            (125, "KWD".into(), Kind::Expense)
+        );
+        assert_eq!(
+            got("2026-03-01|-£3.20|Shop||"),
+            (320, "GBP".into(), Kind::Expense)
+        );
+        assert_eq!(
+            got("2026-03-01|$-1,234.50|Shop||USD"),
+            (123_450, "USD".into(), Kind::Expense)
+        );
+        assert_eq!(
+            got("2026-03-01|+¥500|Shop||JPY"),
+            (500, "JPY".into(), Kind::Income)
+        );
+        // A symbol several currencies write takes the row's currency.
+        assert_eq!(
+            got("2026-03-01|-$2|Shop||"),
+            (200, "EUR".into(), Kind::Expense)
+        );
+        let err = row(&c, &spec, "2026-03-01|-€12.00|Shop||USD").unwrap_err();
+        assert_eq!(
+            err,
+            "amount '-€12.00' is in EUR, but the row's currency is USD (its currency column or \
+             --currency)"
+        );
+        let err = row(&c, &spec, "2026-03-01|-د.ا.4.7505|Shop||").unwrap_err();
+        assert!(err.contains("JOD has 3 decimal places"), "{err}");
+        let err = row(&c, &spec, "2026-03-01|12 apples|Shop||").unwrap_err();
+        assert_eq!(
+            err,
+            "amount '12 apples': 'apples' is not a currency symbol or code"
+        );
+        let with_currency = ImportSpec {
+            currency: Some(Currency::parse("JOD").unwrap()),
+            ..ImportSpec::default()
+        };
+        let p = row(&c, &with_currency, "2026-03-01|-4.750|Shop||").unwrap();
+        assert_eq!((p.draft.amount, p.draft.currency.code()), (4750, "JOD"));
+    }
+
+    #[test]
+    fn zero_in_the_unused_debit_or_credit_column_is_accepted() {
+        let spec = ImportSpec::default();
+        let h = header("date,payee,outflow,inflow");
+        let c = Columns::resolve(Some(&h), &spec).unwrap();
+        let got = |cells: &str| {
+            let p = row(&c, &spec, cells).unwrap();
+            (p.draft.amount, p.draft.kind)
+        };
+        assert_eq!(got("2026-03-01|Shop|$4.50|$0.00"), (450, Kind::Expense));
+        assert_eq!(got("2026-03-01|Boss|0.00|7"), (700, Kind::Income));
+        assert_eq!(got("2026-03-01|Boss||7"), (700, Kind::Income));
+        assert_eq!(got("2026-03-01|Shop|4.50|0"), (450, Kind::Expense));
+        assert_eq!(
+            row(&c, &spec, "2026-03-01|x|0.00|0").unwrap_err(),
+            "debit and credit are both zero"
+        );
+        assert_eq!(
+            row(&c, &spec, "2026-03-01|x|0.00|").unwrap_err(),
+            "debit and credit are both zero"
+        );
+        assert_eq!(
+            row(&c, &spec, "2026-03-01|x|1|2").unwrap_err(),
+            "both debit and credit hold an amount"
+        );
     }
 
     #[test]

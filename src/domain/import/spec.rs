@@ -61,6 +61,9 @@ pub struct ImportSpec {
     pub date_format: Option<String>,
     /// Sign convention of a single amount column.
     pub sign: Sign,
+    /// The convention was given (a flag or a profile), not left to its default: the import
+    /// then takes it as it is and does not check it against the rows (`domain::import::sign`).
+    pub sign_given: bool,
     /// Amounts are written `1.234,56`.
     pub decimal_comma: bool,
     /// Field delimiter; `None`: guessed from the first line (`,` `;` tab or `|`).
