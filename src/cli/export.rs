@@ -78,7 +78,19 @@ pub fn run(ctx: &mut Ctx, args: &Args) -> Result<()> {
         ));
     }
     let store = ctx.store()?;
-    let rows = store.iter_range(from, to);
+    // A damaged record stops the export: the error says how far it got, so the partial output
+    // above it is never taken for a whole one (and the exit status is 1).
+    let mut done = 0u64;
+    let rows = store.iter_range(from, to).map(|r| {
+        let r = r.map_err(|e| {
+            color_eyre::Report::new(e).wrap_err(format!(
+                "the export stopped after {done} expense{}: what it wrote is incomplete",
+                if done == 1 { "" } else { "s" }
+            ))
+        });
+        done += 1;
+        r
+    });
     let w = &mut *ctx.out;
     match args.format {
         Format::Csv => {

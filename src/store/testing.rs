@@ -30,4 +30,21 @@ impl Store {
         self.db.flush()?;
         Ok(describe(AGG_DAY, &key))
     }
+
+    /// Test hook: overwrites the stored bytes of the `n`th item (in id order) with a value no
+    /// decoder reads, bypassing every check, so tests can see a read meet a damaged record.
+    /// Returns the item's id.
+    #[doc(hidden)]
+    pub fn damage_item_for_tests(&self, n: usize) -> Result<crate::domain::ExpenseId, StoreError> {
+        let (k, _) = self
+            .trees
+            .items
+            .iter()
+            .nth(n)
+            .ok_or_else(|| StoreError::Invalid(format!("no item number {n}")))??;
+        self.trees.items.insert(&k, &b"\xffdamaged"[..])?;
+        self.db.flush()?;
+        let id = keys::decode_id(&k).ok_or_else(|| StoreError::Invalid("not an id key".into()))?;
+        Ok(id)
+    }
 }
