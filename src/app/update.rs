@@ -50,6 +50,10 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             state.trigger_warning = warning;
             Vec::new()
         }
+        Action::Answer(Answer::StoreAway(why)) => {
+            state.store_away = why;
+            Vec::new()
+        }
         Action::Answer(Answer::WindowLoaded(loaded)) => ledger::window_loaded(state, *loaded),
         Action::Answer(Answer::CompletionsLoaded(c)) => {
             state.completions = c;

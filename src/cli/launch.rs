@@ -3,10 +3,11 @@
 //! nobody holds it. The same `cli::run` runs either way, against a [`Ctx`].
 
 use super::{backup, Cli, Command, Ctx};
-use crate::config::{process_env, Config, Places};
+use crate::config::{dumb_terminal, process_env, Config, Places};
 use crate::domain::text::InertWriter;
 use crate::session::client::{open_unless_served, run_remote, PATIENCE};
 use crate::session::holder::{Holder, HolderSetup};
+use crate::session::peer::lock_holder;
 use crate::session::{socket_path, CommandRunner, RunRequest};
 use crate::store::{Store, StoreError};
 use chrono::NaiveDate;
@@ -63,7 +64,8 @@ pub fn run_command(
     today: NaiveDate,
 ) -> Result<()> {
     let cwd = std::env::current_dir().wrap_err("reading the working directory")?;
-    let err_is_tty = io::stderr().is_terminal();
+    // A progress bar redraws itself with escape sequences: only on a terminal that has them.
+    let err_is_tty = io::stderr().is_terminal() && !dumb_terminal(&process_env);
     if command.is_standalone() {
         let no_store = || Err(eyre!("this command needs no store"));
         return run_here(command, Config::default(), today, cwd, err_is_tty, no_store);
@@ -71,11 +73,23 @@ pub fn run_command(
     if command.is_exclusive() {
         let config = Config::load(places.config_dir.as_deref(), &process_env)?;
         let open = || match Store::open_waiting(store_dir, Duration::ZERO) {
-            Err(StoreError::Locked { .. }) => Err(eyre!(
-                "the store at {} is held by another expense process (a TUI or a running \
-                 command); close it, then run this again",
-                store_dir.display()
-            )),
+            Err(StoreError::Locked { .. }) => Err(match lock_holder(store_dir) {
+                Some(p) if p.is_stopped() => {
+                    eyre!("{}; then close it and run this again", p.stopped())
+                }
+                Some(p) => eyre!(
+                    "the store at {} is held by expense process {} (`{}`); close it, then run \
+                     this again",
+                    store_dir.display(),
+                    p.pid,
+                    p.command
+                ),
+                None => eyre!(
+                    "the store at {} is held by another expense process (a TUI or a running \
+                     command); close it, then run this again",
+                    store_dir.display()
+                ),
+            }),
             r => Ok(r?),
         };
         return run_here(command, config, today, cwd, err_is_tty, open);
@@ -99,7 +113,7 @@ pub fn run_command(
     let sock = socket_path(store_dir);
     let deadline = Instant::now() + PATIENCE;
     loop {
-        if let Some(stream) = crate::session::connect(store_dir)? {
+        if let Some(stream) = crate::session::connect(store_dir).map_err(nothing_done)? {
             if let Some(done) = run_remote(stream, &request)? {
                 return done;
             }
@@ -130,6 +144,7 @@ pub fn run_command(
                 ));
             }
             let store = open_unless_served(store_dir, deadline)
+                .map_err(nothing_done)
                 .wrap_err("opening the store")?
                 .ok_or(SessionAppeared)?;
             // This process holds the store now: it sets it up and serves others while the
@@ -163,6 +178,18 @@ pub fn run_command(
             Err(report) if report.downcast_ref::<SessionAppeared>().is_some() => continue,
             other => return other,
         }
+    }
+}
+
+/// A store held by another process that cannot serve it: the command did not run, and says so.
+fn nothing_done(e: StoreError) -> color_eyre::Report {
+    match e {
+        StoreError::HolderStopped { .. }
+        | StoreError::HolderBusy { .. }
+        | StoreError::Locked { .. } => {
+            eyre!("{e}; nothing was done")
+        }
+        e => e.into(),
     }
 }
 

@@ -1,7 +1,13 @@
 //! The caller's side: find the process that holds the store and talk to it, or hold the store
 //! ourselves (and serve others while we do). A busy store is waited for, never refused: the
 //! only wait is the moment between one holder letting go and the next taking over.
+//!
+//! Every wait is bounded and ends in a sentence: a holder that is stopped (ctrl-z, SIGSTOP) is
+//! named at once, whether it is met at the connect, while the store is locked with nobody
+//! serving it, or while a reply is awaited (see `peer.rs`); a holder that keeps the store
+//! without serving it is named when [`PATIENCE`] runs out.
 
+use super::peer::{self, GaveUp, Watched};
 use super::{read_frame, write_frame, Reply, Request, RunRequest};
 use crate::domain::text::InertWriter;
 use crate::store::{Store, StoreError};
@@ -37,7 +43,9 @@ pub fn attach(store_dir: &Path, patience: Duration) -> Result<Attached, StoreErr
 }
 
 /// Opens the store, waiting (until `deadline`) while it changes hands; `None` when a holder
-/// that serves it shows up instead.
+/// that serves it shows up instead. A holder that is stopped is named at once
+/// (`StoreError::HolderStopped`); one that holds it past `deadline` without serving it is named
+/// then (`StoreError::HolderBusy`).
 pub fn open_unless_served(
     store_dir: &Path,
     deadline: Instant,
@@ -49,9 +57,20 @@ pub fn open_unless_served(
                 if super::connect(store_dir)?.is_some() {
                     return Ok(None);
                 }
+                let holder = peer::lock_holder(store_dir);
+                if let Some(stopped) = holder.as_ref().and_then(peer::Process::stopped_error) {
+                    return Err(stopped);
+                }
                 if Instant::now() > deadline {
-                    return Err(StoreError::Locked {
-                        path: store_dir.to_path_buf(),
+                    return Err(match holder {
+                        Some(p) => StoreError::HolderBusy {
+                            path: store_dir.to_path_buf(),
+                            pid: p.pid,
+                            command: p.command,
+                        },
+                        None => StoreError::Locked {
+                            path: store_dir.to_path_buf(),
+                        },
                     });
                 }
                 std::thread::sleep(Duration::from_millis(5));
@@ -61,16 +80,36 @@ pub fn open_unless_served(
     }
 }
 
-/// Sends the command to the holder at `stream` and relays its output. `Ok(None)`: the holder closed before starting it
-/// (retry); `Ok(Some(result))`: the command's own result.
-pub fn run_remote(mut stream: UnixStream, request: &RunRequest) -> Result<Option<Result<()>>> {
-    if write_frame(&mut stream, &Request::Run(request.clone())).is_err() {
+/// Sends the command to the holder at `stream` and relays its output. `Ok(None)`: the holder
+/// closed before starting it (retry); `Ok(Some(result))`: the command's own result.
+///
+/// The holder is watched while we wait: if it stops before it took the command, the caller
+/// leaves and the command never runs (the holder finds nobody to start it for); if it stops
+/// while running it, the caller is told that it goes on when that process resumes.
+pub fn run_remote(stream: UnixStream, request: &RunRequest) -> Result<Option<Result<()>>> {
+    if write_frame(&mut &stream, &Request::Run(request.clone())).is_err() {
         return Ok(None);
     }
-    match read_frame::<Reply>(&mut stream) {
+    // A running holder says `Started` at once; one that does not within PATIENCE never ran it.
+    let mut waiting = Watched::new(&stream).until(Some(Instant::now() + PATIENCE));
+    match read_frame::<Reply>(&mut waiting) {
         Ok(Some(Reply::Started)) => {}
+        Err(e) => match peer::gave_up(&e) {
+            Some(GaveUp::Stopped(p)) => {
+                return Ok(Some(Err(eyre!("{}; nothing was done", p.stopped()))));
+            }
+            Some(GaveUp::Silent) => {
+                return Ok(Some(Err(eyre!(
+                    "the expense session holding the store did not take the command within \
+                     {} s; nothing was done",
+                    PATIENCE.as_secs()
+                ))))
+            }
+            None => return Ok(None),
+        },
         _ => return Ok(None),
     }
+    let mut conn = Watched::new(&stream);
     let stdout = io::stdout();
     let tty = stdout.is_terminal();
     let mut out = io::BufWriter::new(stdout.lock());
@@ -84,7 +123,8 @@ pub fn run_remote(mut stream: UnixStream, request: &RunRequest) -> Result<Option
     };
     let mut err = io::stderr();
     loop {
-        match read_frame::<Reply>(&mut stream) {
+        let read = read_frame::<Reply>(&mut conn);
+        match read {
             Ok(Some(Reply::Out(bytes))) => {
                 // A frame is a full chunk or an explicit flush (`stream --follow`): pass it on.
                 out.write_all(&bytes)?;
@@ -108,10 +148,18 @@ pub fn run_remote(mut stream: UnixStream, request: &RunRequest) -> Result<Option
             }
             Ok(None) | Err(_) => {
                 out.flush()?;
-                return Ok(Some(Err(eyre!(
-                    "the expense session holding the store ended while running the command; \
-                     check `expense list` to see whether it took effect"
-                ))));
+                let ended = match read.as_ref().err().and_then(peer::gave_up) {
+                    Some(GaveUp::Stopped(p)) => eyre!(
+                        "{}; the command had started there and goes on when that process \
+                         resumes (then see `expense list` for what it did)",
+                        p.stopped()
+                    ),
+                    _ => eyre!(
+                        "the expense session holding the store ended while running the \
+                         command; check `expense list` to see whether it took effect"
+                    ),
+                };
+                return Ok(Some(Err(ended)));
             }
         }
     }

@@ -25,6 +25,12 @@ const IDLE_WAIT: Duration = Duration::from_secs(1);
 /// Output is sent in frames of at most this many bytes.
 const OUT_CHUNK: usize = 32 * 1024;
 
+/// How long a change notice or a batch's answers may wait for a TUI to read them. A running TUI
+/// reads both at once (a thread of its own reads the notices); one that is stopped (SIGSTOP)
+/// or hung is dropped after this, so its connection thread never waits on it for ever. The
+/// TUI, once resumed, finds the connection closed and attaches again.
+const CLIENT_WRITE_LIMIT: Duration = Duration::from_secs(5);
+
 /// A running server. Call [`Server::shutdown`] before dropping the store.
 pub struct Server {
     path: PathBuf,
@@ -47,6 +53,11 @@ struct Shared {
     subscribers: Mutex<Vec<mpsc::Sender<u64>>>,
     /// Long-lived connections (TUI effects, subscriptions), shut down on stop.
     open: Mutex<Vec<UnixStream>>,
+    /// Connections of commands running for other processes, shut down when the holder stops
+    /// waiting for them (a command blocked writing to a stopped caller then ends).
+    commands: Mutex<Vec<(u64, UnixStream)>>,
+    /// Numbers the entries of `commands`.
+    next_command: std::sync::atomic::AtomicU64,
 }
 
 impl Server {
@@ -73,6 +84,8 @@ impl Server {
             idle: Condvar::new(),
             subscribers: Mutex::new(Vec::new()),
             open: Mutex::new(Vec::new()),
+            commands: Mutex::new(Vec::new()),
+            next_command: std::sync::atomic::AtomicU64::new(0),
         });
         let accept = {
             let shared = shared.clone();
@@ -104,7 +117,8 @@ impl Server {
 
     /// Stops accepting, removes the socket, ends TUI connections and subscriptions, and waits up
     /// to `wait` for commands still running for other processes. Returns how many were still
-    /// running when it gave up (their clients are told the outcome is unknown).
+    /// running when it gave up: their connections are shut down then, so one blocked writing to
+    /// a caller that is stopped ends too (their clients are told the outcome is unknown).
     pub fn shutdown(mut self, wait: Duration) -> usize {
         self.stop_accepting();
         for s in lock(&self.shared.open).drain(..) {
@@ -128,7 +142,14 @@ impl Server {
                 Err(poisoned) => poisoned.into_inner().0,
             };
         }
-        *running
+        let left = *running;
+        drop(running);
+        if left > 0 {
+            for (_, s) in lock(&self.shared.commands).drain(..) {
+                let _ = s.shutdown(std::net::Shutdown::Both);
+            }
+        }
+        left
     }
 
     fn stop_accepting(&mut self) {
@@ -222,17 +243,23 @@ fn serve(mut stream: UnixStream, shared: &Shared) {
     match first {
         Request::Run(req) => {
             *lock(&shared.running) += 1;
+            let number = shared.next_command.fetch_add(1, Ordering::SeqCst);
+            if let Ok(s) = stream.try_clone() {
+                lock(&shared.commands).push((number, s));
+            }
             if !shared.stop.load(Ordering::SeqCst)
                 && write_frame(&mut stream, &Reply::Started).is_ok()
             {
                 let outcome = run_for(req, shared, &stream);
                 let _ = write_frame(&mut stream, &Reply::Done(outcome));
             }
+            lock(&shared.commands).retain(|(n, _)| *n != number);
             *lock(&shared.running) -= 1;
             shared.idle.notify_all();
         }
         Request::Effects(first) => {
             let _ = stream.set_read_timeout(None);
+            let _ = stream.set_write_timeout(Some(CLIENT_WRITE_LIMIT));
             if let Ok(s) = stream.try_clone() {
                 lock(&shared.open).push(s);
             }
@@ -265,6 +292,7 @@ fn serve(mut stream: UnixStream, shared: &Shared) {
         }
         Request::Subscribe => {
             let _ = stream.set_read_timeout(None);
+            let _ = stream.set_write_timeout(Some(CLIENT_WRITE_LIMIT));
             if let Ok(s) = stream.try_clone() {
                 lock(&shared.open).push(s);
             }
@@ -276,8 +304,11 @@ fn serve(mut stream: UnixStream, shared: &Shared) {
             if write_frame(&mut stream, &Reply::Changed(now)).is_err() {
                 return;
             }
-            for seq in rx {
-                if write_frame(&mut stream, &Reply::Changed(seq)).is_err() {
+            // Only the newest seq matters: what piled up while a write waited is one notice.
+            // Returning drops `rx`, and the notifier drops this subscriber at its next send.
+            while let Ok(seq) = rx.recv() {
+                let newest = rx.try_iter().last().unwrap_or(seq);
+                if write_frame(&mut stream, &Reply::Changed(newest)).is_err() {
                     return;
                 }
             }
