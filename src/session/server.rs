@@ -52,12 +52,10 @@ struct Shared {
     /// Receivers of the newest sequence number.
     subscribers: Mutex<Vec<mpsc::Sender<u64>>>,
     /// Long-lived connections (TUI effects, subscriptions), shut down on stop.
-    open: Mutex<Vec<UnixStream>>,
+    open: Registry,
     /// Connections of commands running for other processes, shut down when the holder stops
     /// waiting for them (a command blocked writing to a stopped caller then ends).
-    commands: Mutex<Vec<(u64, UnixStream)>>,
-    /// Numbers the entries of `commands`.
-    next_command: std::sync::atomic::AtomicU64,
+    commands: Registry,
 }
 
 impl Server {
@@ -83,9 +81,8 @@ impl Server {
             running: Mutex::new(0),
             idle: Condvar::new(),
             subscribers: Mutex::new(Vec::new()),
-            open: Mutex::new(Vec::new()),
-            commands: Mutex::new(Vec::new()),
-            next_command: std::sync::atomic::AtomicU64::new(0),
+            open: Registry::default(),
+            commands: Registry::default(),
         });
         let accept = {
             let shared = shared.clone();
@@ -121,9 +118,7 @@ impl Server {
     /// a caller that is stopped ends too (their clients are told the outcome is unknown).
     pub fn shutdown(mut self, wait: Duration) -> usize {
         self.stop_accepting();
-        for s in lock(&self.shared.open).drain(..) {
-            let _ = s.shutdown(std::net::Shutdown::Both);
-        }
+        self.shared.open.shut_all();
         lock(&self.shared.subscribers).clear();
         if let Some(n) = self.notifier.take() {
             // It waits on the change feed; wake it so it sees `stop` now.
@@ -145,9 +140,7 @@ impl Server {
         let left = *running;
         drop(running);
         if left > 0 {
-            for (_, s) in lock(&self.shared.commands).drain(..) {
-                let _ = s.shutdown(std::net::Shutdown::Both);
-            }
+            self.shared.commands.shut_all();
         }
         left
     }
@@ -176,6 +169,48 @@ impl Drop for Server {
     fn drop(&mut self) {
         self.stop_accepting();
         self.shared.stop.store(true, Ordering::SeqCst);
+    }
+}
+
+/// Connections the holder may have to end from another thread (TUI connections when it stops,
+/// commands past its wait): a clone of each, kept while its thread serves it. A thread that
+/// ends drops its entry, so the socket closes (the caller sees the end) and nothing piles up.
+#[derive(Default)]
+struct Registry {
+    next: std::sync::atomic::AtomicU64,
+    list: Mutex<Vec<(u64, UnixStream)>>,
+}
+
+impl Registry {
+    /// Keeps a clone of `stream` until the entry returned is dropped.
+    fn add(&self, stream: &UnixStream) -> Entry<'_> {
+        let number = self.next.fetch_add(1, Ordering::SeqCst);
+        if let Ok(clone) = stream.try_clone() {
+            lock(&self.list).push((number, clone));
+        }
+        Entry {
+            registry: self,
+            number,
+        }
+    }
+
+    /// Shuts every kept connection down: their threads' reads and writes fail at once.
+    fn shut_all(&self) {
+        for (_, s) in lock(&self.list).iter() {
+            let _ = s.shutdown(std::net::Shutdown::Both);
+        }
+    }
+}
+
+/// A connection kept in a [`Registry`], forgotten when dropped.
+struct Entry<'a> {
+    registry: &'a Registry,
+    number: u64,
+}
+
+impl Drop for Entry<'_> {
+    fn drop(&mut self) {
+        lock(&self.registry.list).retain(|(n, _)| *n != self.number);
     }
 }
 
@@ -243,26 +278,20 @@ fn serve(mut stream: UnixStream, shared: &Shared) {
     match first {
         Request::Run(req) => {
             *lock(&shared.running) += 1;
-            let number = shared.next_command.fetch_add(1, Ordering::SeqCst);
-            if let Ok(s) = stream.try_clone() {
-                lock(&shared.commands).push((number, s));
-            }
+            let _entry = shared.commands.add(&stream);
             if !shared.stop.load(Ordering::SeqCst)
                 && write_frame(&mut stream, &Reply::Started).is_ok()
             {
                 let outcome = run_for(req, shared, &stream);
                 let _ = write_frame(&mut stream, &Reply::Done(outcome));
             }
-            lock(&shared.commands).retain(|(n, _)| *n != number);
             *lock(&shared.running) -= 1;
             shared.idle.notify_all();
         }
         Request::Effects(first) => {
             let _ = stream.set_read_timeout(None);
             let _ = stream.set_write_timeout(Some(CLIENT_WRITE_LIMIT));
-            if let Ok(s) = stream.try_clone() {
-                lock(&shared.open).push(s);
-            }
+            let _entry = shared.open.add(&stream);
             let mut engine = Engine::new(shared.store.clone());
             let mut next = Some(first);
             while let Some(batch) = next.take() {
@@ -293,9 +322,7 @@ fn serve(mut stream: UnixStream, shared: &Shared) {
         Request::Subscribe => {
             let _ = stream.set_read_timeout(None);
             let _ = stream.set_write_timeout(Some(CLIENT_WRITE_LIMIT));
-            if let Ok(s) = stream.try_clone() {
-                lock(&shared.open).push(s);
-            }
+            let _entry = shared.open.add(&stream);
             let (tx, rx) = mpsc::channel();
             lock(&shared.subscribers).push(tx);
             let Ok(now) = shared.store.last_seq() else {

@@ -2,6 +2,8 @@
 //! pseudo-terminal and waits on parsed screen text, plus small command helpers.
 #![allow(dead_code)]
 
+pub mod tmux;
+
 use portable_pty::{native_pty_system, Child, CommandBuilder, MasterPty, PtySize};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -113,6 +115,19 @@ pub struct Tui {
 impl Tui {
     /// Starts `expense --data-dir DATA` at `cols` x `rows`.
     pub fn start(sb: &Sandbox, cols: u16, rows: u16) -> Tui {
+        Tui::start_with(sb, cols, rows, &[], &[])
+    }
+
+    /// [`Tui::start`] with environment changes over the harness's own (`None` unsets), e.g.
+    /// `("TERM", Some("dumb"))`, and arguments after `--data-dir DATA` (a command run on a
+    /// terminal).
+    pub fn start_with(
+        sb: &Sandbox,
+        cols: u16,
+        rows: u16,
+        env: &[(&str, Option<&str>)],
+        args: &[&str],
+    ) -> Tui {
         let pty = native_pty_system();
         let pair = pty
             .openpty(PtySize {
@@ -125,6 +140,7 @@ impl Tui {
         let mut cmd = CommandBuilder::new(bin());
         cmd.arg("--data-dir");
         cmd.arg(&sb.data);
+        cmd.args(args);
         for (k, _) in std::env::vars() {
             if k.starts_with("EXPENSE_") || k == "NO_COLOR" {
                 cmd.env_remove(k);
@@ -132,6 +148,12 @@ impl Tui {
         }
         cmd.env("TERM", "xterm-256color");
         cmd.env("EXPENSE_CONFIG_DIR", &sb.config);
+        for (k, v) in env {
+            match v {
+                Some(v) => cmd.env(k, v),
+                None => cmd.env_remove(k),
+            }
+        }
         cmd.cwd(sb.tmp.path());
         let child = pair.slave.spawn_command(cmd).unwrap();
         // Only the child holds the slave: its exit gives the reader EOF/EIO.
