@@ -59,8 +59,10 @@ fn run() -> Result<()> {
             // Check for a terminal before touching the store, so scripts get a clear message.
             tui::terminal::require_tty()?;
             let keymap = Keymap::load(places.config_dir.as_deref())?;
-            let attached = session::client::attach(&store_dir, session::client::PATIENCE)
-                .wrap_err("opening the store")?;
+            let tell: &dyn Fn(&str) = &cli::launch::tell_stderr;
+            let attached =
+                session::client::attach_telling(&store_dir, session::client::PATIENCE, Some(tell))
+                    .wrap_err("opening the store")?;
             let mut auto_backup = None;
             if let Attached::Holder(store) = &attached {
                 let cwd = std::env::current_dir().unwrap_or_default();

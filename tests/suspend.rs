@@ -241,6 +241,13 @@ fn a_stopped_command_holder_is_named_at_once() {
             && e.contains(&format!("kill {pid}")),
         "{e}"
     );
+    // And it said what it waited for while it waited.
+    assert!(
+        e.contains(&format!(
+            "expense: waiting for the store: expense process {pid} (`expense"
+        )) && e.contains("giving up in"),
+        "{e}"
+    );
     eprintln!("add against a running holder without a socket: gave up after {took:?}");
     let _ = holder.kill();
     let _ = holder.wait();

@@ -143,7 +143,7 @@ pub fn run_command(
                     "no store at {dir}; `expense --data-dir {dir} add ...` creates one"
                 ));
             }
-            let store = open_unless_served(store_dir, deadline)
+            let store = open_unless_served(store_dir, deadline, Some(&tell_stderr))
                 .map_err(nothing_done)
                 .wrap_err("opening the store")?
                 .ok_or(SessionAppeared)?;
@@ -179,6 +179,11 @@ pub fn run_command(
             other => return other,
         }
     }
+}
+
+/// Says on stderr what a command waits for (see `session::client::Tell`).
+pub fn tell_stderr(text: &str) {
+    let _ = writeln!(io::stderr(), "expense: {text}");
 }
 
 /// A store held by another process that cannot serve it: the command did not run, and says so.

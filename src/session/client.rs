@@ -31,12 +31,28 @@ pub enum Attached {
 /// Connects to the session holding the store in `store_dir`, or opens the store when nobody
 /// holds it, trying both until `patience` runs out.
 pub fn attach(store_dir: &Path, patience: Duration) -> Result<Attached, StoreError> {
+    attach_telling(store_dir, patience, None)
+}
+
+/// Says what a caller waits for, once the wait for the store has lasted [`TELL_AFTER`] (a
+/// process that prints before it takes the terminal passes one; a running TUI does not).
+pub type Tell<'a> = Option<&'a dyn Fn(&str)>;
+
+/// How long a wait for the store goes unsaid.
+pub const TELL_AFTER: Duration = Duration::from_secs(1);
+
+/// [`attach`], telling `tell` what it waits for when that lasts.
+pub fn attach_telling(
+    store_dir: &Path,
+    patience: Duration,
+    tell: Tell<'_>,
+) -> Result<Attached, StoreError> {
     let deadline = Instant::now() + patience;
     loop {
         if let Some(s) = super::connect(store_dir)? {
             return Ok(Attached::Session(s));
         }
-        if let Some(store) = open_unless_served(store_dir, deadline)? {
+        if let Some(store) = open_unless_served(store_dir, deadline, tell)? {
             return Ok(Attached::Holder(store));
         }
     }
@@ -45,11 +61,14 @@ pub fn attach(store_dir: &Path, patience: Duration) -> Result<Attached, StoreErr
 /// Opens the store, waiting (until `deadline`) while it changes hands; `None` when a holder
 /// that serves it shows up instead. A holder that is stopped is named at once
 /// (`StoreError::HolderStopped`); one that holds it past `deadline` without serving it is named
-/// then (`StoreError::HolderBusy`).
+/// then (`StoreError::HolderBusy`), and `tell` hears who it is once the wait lasts.
 pub fn open_unless_served(
     store_dir: &Path,
     deadline: Instant,
+    tell: Tell<'_>,
 ) -> Result<Option<Store>, StoreError> {
+    let started = Instant::now();
+    let mut told = tell.is_none();
     loop {
         match Store::open_waiting(store_dir, Duration::ZERO) {
             Ok(store) => return Ok(Some(store)),
@@ -61,7 +80,8 @@ pub fn open_unless_served(
                 if let Some(stopped) = holder.as_ref().and_then(peer::Process::stopped_error) {
                     return Err(stopped);
                 }
-                if Instant::now() > deadline {
+                let now = Instant::now();
+                if now > deadline {
                     return Err(match holder {
                         Some(p) => StoreError::HolderBusy {
                             path: store_dir.to_path_buf(),
@@ -72,6 +92,19 @@ pub fn open_unless_served(
                             path: store_dir.to_path_buf(),
                         },
                     });
+                }
+                if let (false, Some(tell)) = (told, tell) {
+                    if now.duration_since(started) >= TELL_AFTER {
+                        told = true;
+                        let who = holder.map_or("another expense process".to_string(), |p| {
+                            format!("expense process {} (`{}`)", p.pid, p.command)
+                        });
+                        tell(&format!(
+                            "waiting for the store: {who} holds it and does not serve it yet; \
+                             giving up in {} s (ctrl-c gives up now)",
+                            deadline.duration_since(now).as_secs().max(1)
+                        ));
+                    }
                 }
                 std::thread::sleep(Duration::from_millis(5));
             }

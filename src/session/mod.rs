@@ -18,6 +18,12 @@
 //! sequence counter in the same transaction), so running a command on a connection thread keeps
 //! one gap-free order of change records without funnelling everything through one thread.
 //!
+//! A holder that is stopped (ctrl-z on a command, SIGSTOP) can neither serve nor let go, and the
+//! kernel still queues connections to its socket: every caller looks at the holder's process
+//! (`peer.rs`) when it connects, while the store is locked with nobody serving it, and while it
+//! waits for a reply, and fails at once with the holder's pid, command and how to resume it.
+//! A TUI never leaves its store held while stopped: it lets it go on ctrl-z (`tui`).
+//!
 //! Wire format: frames of a little-endian `u32` length and a postcard-encoded `Request`/`Reply`.
 //! A client that lost its connection before `Started` retries (nothing ran); after it, the
 //! outcome is reported as unknown.

@@ -334,6 +334,13 @@ fn away_text(e: &StoreError) -> String {
             "the store is held by stopped process {pid}: resume it (fg in its shell, or \
              kill -CONT {pid}); nothing is saved until then"
         ),
+        // Our own pid: something this process started while it held the store (a command run
+        // for another process past its wait, a backup) still has it open.
+        StoreError::HolderBusy { pid, .. } if *pid == std::process::id() => {
+            "waiting for work this process began while it held the store (a command run for \
+             another process, a backup) to finish"
+                .to_string()
+        }
         e => format!("waiting for the store: {e}"),
     }
 }

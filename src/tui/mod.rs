@@ -16,7 +16,7 @@ pub mod terminal;
 use crate::app::{update, Action, Answer, Effect, State};
 use crate::config::{Config, ThemeName};
 use crate::session::client::Attached;
-use crate::session::holder::HolderSetup;
+use crate::session::holder::{HolderSetup, DRAIN, TRIGGERS_WAIT};
 use crate::session::CommandRunner;
 use crate::ui::theme::Theme;
 use crate::ui::{self, Chrome};
@@ -268,10 +268,13 @@ impl Loop<'_> {
         let (done, slow) = mpsc::channel::<()>();
         let note = std::thread::spawn(move || {
             if slow.recv_timeout(Duration::from_millis(500)) == Err(RecvTimeoutError::Timeout) {
+                let most = DRAIN + TRIGGERS_WAIT;
                 let _ = writeln!(
                     std::io::stderr(),
-                    "expense: handing the store over before stopping (commands run for other \
-                     processes finish first); ctrl-z again stops now"
+                    "expense: handing the store over before stopping: commands run for other \
+                     processes and due triggers finish first (at most {} s); ctrl-z again \
+                     stops now",
+                    most.as_secs()
                 );
             }
         });
