@@ -137,6 +137,56 @@ fn ctrl_z_hands_the_store_over_and_fg_takes_it_back() {
 }
 
 #[test]
+fn after_fg_a_tui_joins_whoever_took_the_store_meanwhile() {
+    let sb = Sandbox::new();
+    let sh = Shell::start(&sb, 100, 30);
+    sh.expense(&sb, "");
+    sh.wait_for("No expenses", TIMEOUT);
+    let first = sh.job_pid();
+    sh.keys(&["C-z"]);
+    sh.wait_for("Stopped", TIMEOUT);
+    wait_state(first, 'T', TIMEOUT);
+
+    // Resumed in the background (kill -CONT, no fg), it stops again at the terminal before it
+    // takes the store.
+    signal(first, libc::SIGCONT);
+    let deadline = Instant::now() + TIMEOUT;
+    while !sh.screen().contains("Stopped (tty output)") {
+        assert!(
+            Instant::now() < deadline,
+            "never stopped at the terminal:\n{}",
+            sh.screen()
+        );
+        sh.run("jobs -l");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_eq!(lock_holder(&sb), None);
+    sh.run("clear");
+
+    // A second TUI takes the store while the first is stopped.
+    let mut second = Tui::start(&sb, 100, 30);
+    second.wait_for("No expenses", TIMEOUT);
+    second.quick_entry("8.80 cinema! @Odeon");
+    second.wait_for("Odeon", TIMEOUT);
+
+    // fg: the first joins the second's session and shows what changed.
+    sh.run("fg");
+    sh.wait_for("Odeon", TIMEOUT);
+    assert_eq!(lock_holder(&sb), Some(second.pid() as u32));
+    let (out, _) = add(&sb, &["2", "snack!", "@Both"]);
+    ok(&out);
+    sh.wait_for("Both", TIMEOUT);
+    // When the second quits, the first takes the store over.
+    second.quit();
+    assert!(
+        common::wait_until(|| lock_holder(&sb) == Some(first as u32)),
+        "the first TUI did not take the store over"
+    );
+    sh.keys(&["q"]);
+    sh.wait_until("the TUI to quit", TIMEOUT, |_| state(first).is_none());
+}
+
+#[test]
 fn sigtstp_from_outside_suspends_like_ctrl_z() {
     let sb = Sandbox::new();
     let sh = Shell::start(&sb, 100, 30);

@@ -341,7 +341,15 @@ fn away_text(e: &StoreError) -> String {
              another process, a backup) to finish"
                 .to_string()
         }
-        e => format!("waiting for the store: {e}"),
+        StoreError::HolderBusy { pid, command, .. } => format!(
+            "waiting for the store: expense process {pid} (`{command}`) holds it without \
+             serving it; trying again by itself"
+        ),
+        StoreError::Locked { .. } => {
+            "waiting for the store: another expense process holds it; trying again by itself"
+                .to_string()
+        }
+        e => format!("cannot reach the store: {e}; trying again by itself"),
     }
 }
 
