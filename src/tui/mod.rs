@@ -4,7 +4,7 @@
 //! effects (whose answers are actions again), draw once. No fixed frame rate.
 //!
 //! Ctrl-z (the key, or a SIGTSTP from outside) never leaves the store held by a stopped process:
-//! [`suspend`] gives the terminal back, lets the store go as quitting does, stops, and on `fg`
+//! `Loop::suspend` gives the terminal back, lets the store go as quitting does, stops, and on `fg`
 //! takes the terminal and then the store again (as its holder, or as a client of whoever took
 //! it meanwhile), reloading what changed.
 
