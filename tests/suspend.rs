@@ -457,9 +457,10 @@ fn term_dumb_or_unset_gets_the_commands_not_a_broken_screen() {
 
 #[test]
 fn commands_on_a_dumb_terminal_print_no_escape_codes() {
-    // An import long enough for its progress bar (drawn after 300 ms, on a terminal).
+    // An import long enough for its progress bar (drawn once the writing has taken 300 ms, on a
+    // terminal): about 2 s here, far past that even on a fast machine.
     let mut csv = String::from("date,amount,payee,note\n");
-    for i in 0..3000 {
+    for i in 0..12000 {
         csv.push_str(&format!(
             "2026-{:02}-{:02},-{}.{:02},P{},n{i}\n",
             1 + i % 11,
@@ -484,7 +485,7 @@ fn commands_on_a_dumb_terminal_print_no_escape_codes() {
             .expect("the import hung");
         let raw = t.raw();
         assert!(status.success(), "{}", String::from_utf8_lossy(&raw));
-        assert!(String::from_utf8_lossy(&raw).contains("imported 3000 new expenses"));
+        assert!(String::from_utf8_lossy(&raw).contains("imported 12000 new expenses"));
         raw
     };
     let drawn = run("xterm-256color");
