@@ -12,19 +12,20 @@
 //! cli/        one file per subcommand, headless, run against a Ctx; launch.rs: where a command
 //!             runs (in the holder's session, or here as the holder)
 //! tui/        terminal lifetime, the event loop, keymap (key -> Action), backend (local
-//!             engine + holder, or a remote session)
+//!             engine + holder, or a remote session, or away; lets the store go on ctrl-z)
 //! app/        the Elm core: State, Action, update (one reducer file per screen), list.rs (one
 //!             Cursor); no terminal, no IO, no store
 //! ui/         pure render from &State: one file (or folder) per screen, widgets/ (one table)
 //! session/    many processes, one store: the wire (Request/Reply::Answers), client, server,
-//!             holder.rs (take and release the store, written once)
+//!             holder.rs (take and release the store, written once), peer.rs (who holds it and
+//!             whether it is stopped: no wait on a stopped holder)
 //! engine/     runs against an open Store, knows no terminal, socket or clap: Engine::execute
 //!             (Effect -> Answers), the ledger's pages, the review query, budget alerts, the
 //!             stream's record formats (plain, DynamoDB's), user triggers, feed.rs (one change
 //!             feed after commit)
-//! store/      sled and nothing above it touches sled: open, write (the floor), undo, query,
-//!             tables.rs (the schema document), migrate.rs, stream, feed, trash, backup/, check/,
-//!             swap.rs (the live store replaced by a restore in one rename)
+//! store/      sled and nothing above it touches sled: open, lock (who holds it), write (the
+//!             floor), undo, query, tables.rs (the schema document), migrate.rs, stream, feed,
+//!             trash, backup/, check/, swap.rs (the live store replaced by a restore in one rename)
 //! domain/     the nouns every layer shares: money, expense, period, quick grammar, validation,
 //!             change records and their text, budgets and alerts, categories, review data, trash,
 //!             totals, and the effect/answer vocabulary the reducer and the engine exchange

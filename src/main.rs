@@ -5,7 +5,7 @@
 use clap::Parser;
 use color_eyre::eyre::{Result, WrapErr};
 use expense_tracker::cli::{self, Cli};
-use expense_tracker::config::{process_env, Config, Places};
+use expense_tracker::config::{dumb_terminal, process_env, Config, Places};
 use expense_tracker::session::{self, client::Attached};
 use expense_tracker::tui::{self, keymap::Keymap};
 use std::io::IsTerminal;
@@ -30,8 +30,10 @@ fn main() -> std::process::ExitCode {
 }
 
 fn run() -> Result<()> {
-    // Plain reports (no colour codes) when stderr is not a terminal, e.g. in scripts.
-    let theme = if std::io::stderr().is_terminal() {
+    // Plain reports (no colour codes) when stderr is not a terminal that shows colours (scripts,
+    // TERM=dumb, NO_COLOR).
+    let no_color = process_env("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let theme = if std::io::stderr().is_terminal() && !dumb_terminal(&process_env) && !no_color {
         color_eyre::config::Theme::dark()
     } else {
         color_eyre::config::Theme::new()
@@ -57,8 +59,10 @@ fn run() -> Result<()> {
             // Check for a terminal before touching the store, so scripts get a clear message.
             tui::terminal::require_tty()?;
             let keymap = Keymap::load(places.config_dir.as_deref())?;
-            let attached = session::client::attach(&store_dir, session::client::PATIENCE)
-                .wrap_err("opening the store")?;
+            let tell: &dyn Fn(&str) = &cli::launch::tell_stderr;
+            let attached =
+                session::client::attach_telling(&store_dir, session::client::PATIENCE, Some(tell))
+                    .wrap_err("opening the store")?;
             let mut auto_backup = None;
             if let Attached::Holder(store) = &attached {
                 let cwd = std::env::current_dir().unwrap_or_default();

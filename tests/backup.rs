@@ -278,7 +278,12 @@ fn restore_refuses_a_non_empty_dir_and_a_held_live_store_and_replaces_a_free_one
     {
         let _held = Store::open(&sb.data.join("store")).unwrap();
         let err = fails(sb.cmd(&["restore", f, "--force-live"]).output().unwrap());
-        assert!(err.contains("held by another expense process"), "{err}");
+        // Named by its pid: this test process holds it.
+        let holder = format!("is held by expense process {}", std::process::id());
+        assert!(
+            err.contains(&holder) && err.contains("close it, then run this again"),
+            "{err}"
+        );
     }
     assert_eq!(common::list_json(&sb, &[]).len(), 2);
     let before = common::list_json(&sb, &[]);

@@ -258,6 +258,33 @@ fn hostile_payee_is_drawn_inert() {
     assert!(!text.contains('\u{202E}'));
 }
 
+/// A store out of reach is said in the status line, in red, before any other message, and
+/// made inert like all text there.
+#[test]
+fn a_store_out_of_reach_is_the_first_thing_the_status_line_says() {
+    let rows = month_rows();
+    let mut s = state_with(&rows, 100, 24);
+    send(
+        &mut s,
+        &rows,
+        Action::Answer(Answer::Failed("an older failure".into())),
+    );
+    let why = "the store is held by stopped process 42: resume it (fg in its shell, or kill -CONT 42)\u{1b}[2J";
+    send(
+        &mut s,
+        &rows,
+        Action::Answer(Answer::StoreAway(Some(why.into()))),
+    );
+    let t = draw(&s, 100, 24);
+    let buf = t.backend().buffer();
+    let (x, y) = find(buf, "held by stopped process 42").expect("the reason is shown");
+    assert_eq!(y, 23, "in the status line");
+    assert_eq!(buf[(x, y)].fg, Color::Red);
+    let text = screen_text(buf);
+    assert!(!text.contains("an older failure"), "{text}");
+    assert!(!text.contains('\u{1b}'), "{text}");
+}
+
 #[test]
 fn income_amount_is_green_expense_is_not() {
     let rows = month_rows();

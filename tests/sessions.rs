@@ -74,7 +74,11 @@ fn a_second_tui_sees_changes_and_takes_over_when_the_first_quits() {
         String::from_utf8_lossy(&out.stderr)
     );
     second.wait_for("Cab", TIMEOUT);
-    assert!(sock(&sb).exists());
+    // The add may beat the second TUI to the free store and hold it for its moment; the second
+    // takes it over once the add is done.
+    assert!(common::wait_until(|| sock(&sb).exists()
+        && expense_tracker::store::lock_holder(&sb.data.join("store"))
+            == Some(second.pid() as u32)));
     second.quit();
     assert_eq!(list_json(&sb, &["--month", &this_month()]).len(), 3);
 }

@@ -48,6 +48,9 @@ pub struct State {
     pub undo_blocked: bool,
     /// A failing trigger, shown in the status bar when there is no message.
     pub trigger_warning: Option<String>,
+    /// Why the store is out of reach (its holder is stopped, or it is changing hands), shown in
+    /// the status bar before anything else until it is back.
+    pub store_away: Option<String>,
     /// The history screen.
     pub history: HistoryState,
     /// Known categories and payees.
@@ -78,6 +81,7 @@ impl State {
             toast_stale: false,
             undo_blocked: false,
             trigger_warning: None,
+            store_away: None,
             history: HistoryState::default(),
             completions: Completions::default(),
             quitting: false,

@@ -50,6 +50,17 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             state.trigger_warning = warning;
             Vec::new()
         }
+        Action::Answer(Answer::StoreAway(why)) => {
+            // Back after a notice: say so, in place of the failures met while it was away.
+            if why.is_none() && state.store_away.is_some() {
+                state.toast = Some(Toast {
+                    text: "The store is back; the list shows what changed meanwhile".into(),
+                    error: false,
+                });
+            }
+            state.store_away = why;
+            Vec::new()
+        }
         Action::Answer(Answer::WindowLoaded(loaded)) => ledger::window_loaded(state, *loaded),
         Action::Answer(Answer::CompletionsLoaded(c)) => {
             state.completions = c;

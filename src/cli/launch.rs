@@ -3,10 +3,11 @@
 //! nobody holds it. The same `cli::run` runs either way, against a [`Ctx`].
 
 use super::{backup, Cli, Command, Ctx};
-use crate::config::{process_env, Config, Places};
+use crate::config::{dumb_terminal, process_env, Config, Places};
 use crate::domain::text::InertWriter;
 use crate::session::client::{open_unless_served, run_remote, PATIENCE};
 use crate::session::holder::{Holder, HolderSetup};
+use crate::session::peer::lock_holder;
 use crate::session::{socket_path, CommandRunner, RunRequest};
 use crate::store::{Store, StoreError};
 use chrono::NaiveDate;
@@ -63,7 +64,8 @@ pub fn run_command(
     today: NaiveDate,
 ) -> Result<()> {
     let cwd = std::env::current_dir().wrap_err("reading the working directory")?;
-    let err_is_tty = io::stderr().is_terminal();
+    // A progress bar redraws itself with escape sequences: only on a terminal that has them.
+    let err_is_tty = io::stderr().is_terminal() && !dumb_terminal(&process_env);
     if command.is_standalone() {
         let no_store = || Err(eyre!("this command needs no store"));
         return run_here(
@@ -79,7 +81,24 @@ pub fn run_command(
     if command.is_exclusive() {
         let config = Config::load(places.config_dir.as_deref(), &process_env)?;
         let open = || match Store::open_waiting(store_dir, Duration::ZERO) {
-            Err(StoreError::Locked { .. }) => Err(HeldElsewhere(store_dir.to_path_buf()).into()),
+            Err(StoreError::Locked { .. }) => Err(HeldElsewhere(match lock_holder(store_dir) {
+                Some(p) if p.is_stopped() => {
+                    format!("{}; then close it and run this again", p.stopped())
+                }
+                Some(p) => format!(
+                    "the store at {} is held by expense process {} (`{}`); close it, then run \
+                     this again",
+                    store_dir.display(),
+                    p.pid,
+                    p.command
+                ),
+                None => format!(
+                    "the store at {} is held by another expense process (a TUI or a running \
+                     command); close it, then run this again",
+                    store_dir.display()
+                ),
+            })
+            .into()),
             r => Ok(say_notices(r?)),
         };
         return run_here(
@@ -111,7 +130,7 @@ pub fn run_command(
     let sock = socket_path(store_dir);
     let deadline = Instant::now() + PATIENCE;
     loop {
-        if let Some(stream) = crate::session::connect(store_dir)? {
+        if let Some(stream) = crate::session::connect(store_dir).map_err(nothing_done)? {
             if let Some(done) = run_remote(stream, &request)? {
                 return done;
             }
@@ -141,7 +160,8 @@ pub fn run_command(
                     "no store at {dir}; `expense --data-dir {dir} add ...` creates one"
                 ));
             }
-            let store = open_unless_served(store_dir, deadline)
+            let store = open_unless_served(store_dir, deadline, Some(&tell_stderr))
+                .map_err(nothing_done)
                 .wrap_err("opening the store")?
                 .ok_or(SessionAppeared)?;
             let store = say_notices(store);
@@ -187,6 +207,23 @@ pub fn run_command(
     }
 }
 
+/// Says on stderr what a command waits for (see `session::client::Tell`).
+pub fn tell_stderr(text: &str) {
+    let _ = writeln!(io::stderr(), "expense: {text}");
+}
+
+/// A store held by another process that cannot serve it: the command did not run, and says so.
+fn nothing_done(e: StoreError) -> color_eyre::Report {
+    match e {
+        StoreError::HolderStopped { .. }
+        | StoreError::HolderBusy { .. }
+        | StoreError::Locked { .. } => {
+            eyre!("{e}; nothing was done")
+        }
+        e => e.into(),
+    }
+}
+
 /// True when sled's files are in `store_dir` (a store was created there once).
 fn store_exists(store_dir: &Path) -> bool {
     ["conf", "db"].iter().any(|f| store_dir.join(f).exists())
@@ -210,14 +247,11 @@ fn say_notices(store: Store) -> Store {
     store
 }
 
-/// An exclusive command (one that replaces the store) met a store another process holds.
+/// An exclusive command (one that replaces the store) met a store another process holds; the
+/// sentence names it.
 #[derive(Debug, thiserror::Error)]
-#[error(
-    "the store at {} is held by another expense process (a TUI or a running command); close it, \
-     then run this again",
-    .0.display()
-)]
-pub struct HeldElsewhere(pub std::path::PathBuf);
+#[error("{0}")]
+pub struct HeldElsewhere(pub String);
 
 fn run_here(
     command: &Command,

@@ -107,6 +107,13 @@ impl Places {
     }
 }
 
+/// True when `TERM` says the terminal understands no escape sequences: `dumb` (Emacs shell
+/// buffers, some CI logs), empty, or unset (`env -i`, a bare service). Such a terminal gets no
+/// colour, no progress bar drawn over itself, and no interactive ledger.
+pub fn dumb_terminal(env: &dyn Fn(&str) -> Option<String>) -> bool {
+    env("TERM").is_none_or(|t| matches!(t.trim(), "" | "dumb"))
+}
+
 /// Reads the real process environment (tests pass their own closure).
 pub fn process_env(key: &str) -> Option<String> {
     std::env::var(key).ok()
@@ -115,6 +122,18 @@ pub fn process_env(key: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dumb_unset_and_empty_terms_draw_nothing() {
+        let term = |v: Option<&'static str>| {
+            move |k: &str| (k == "TERM").then_some(v).flatten().map(String::from)
+        };
+        assert!(dumb_terminal(&term(None)));
+        assert!(dumb_terminal(&term(Some(""))));
+        assert!(dumb_terminal(&term(Some("dumb"))));
+        assert!(!dumb_terminal(&term(Some("xterm-256color"))));
+        assert!(!dumb_terminal(&term(Some("screen"))));
+    }
 
     #[test]
     fn environment_overrides() {

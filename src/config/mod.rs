@@ -11,7 +11,7 @@ mod env;
 mod file;
 pub mod trigger;
 
-pub use env::{process_env, Places};
+pub use env::{dumb_terminal, process_env, Places};
 
 use crate::domain::import::ImportSpec;
 use crate::domain::rules::CategoryRule;

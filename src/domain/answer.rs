@@ -46,6 +46,10 @@ pub enum Answer {
     Stepped(Box<Stepped>),
     /// Something failed; the message is for the person.
     Failed(String),
+    /// The TUI cannot reach the store (the process holding it is stopped, or it is changing
+    /// hands): why and what to do, shown until it is back (`None`). Made by the TUI's runtime,
+    /// never by the engine; last, so the places of the others on the wire stay as they were.
+    StoreAway(Option<String>),
 }
 
 /// Records of the history for one query, newest first.

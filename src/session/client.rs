@@ -1,7 +1,13 @@
 //! The caller's side: find the process that holds the store and talk to it, or hold the store
 //! ourselves (and serve others while we do). A busy store is waited for, never refused: the
 //! only wait is the moment between one holder letting go and the next taking over.
+//!
+//! Every wait is bounded and ends in a sentence: a holder that is stopped (ctrl-z, SIGSTOP) is
+//! named at once, whether it is met at the connect, while the store is locked with nobody
+//! serving it, or while a reply is awaited (see `peer.rs`); a holder that keeps the store
+//! without serving it is named when [`PATIENCE`] runs out.
 
+use super::peer::{self, GaveUp, Watched};
 use super::{read_frame, write_frame, Reply, Request, RunRequest};
 use crate::domain::text::InertWriter;
 use crate::store::{Store, StoreError};
@@ -25,23 +31,44 @@ pub enum Attached {
 /// Connects to the session holding the store in `store_dir`, or opens the store when nobody
 /// holds it, trying both until `patience` runs out.
 pub fn attach(store_dir: &Path, patience: Duration) -> Result<Attached, StoreError> {
+    attach_telling(store_dir, patience, None)
+}
+
+/// Says what a caller waits for, once the wait for the store has lasted [`TELL_AFTER`] (a
+/// process that prints before it takes the terminal passes one; a running TUI does not).
+pub type Tell<'a> = Option<&'a dyn Fn(&str)>;
+
+/// How long a wait for the store goes unsaid.
+pub const TELL_AFTER: Duration = Duration::from_secs(1);
+
+/// [`attach`], telling `tell` what it waits for when that lasts.
+pub fn attach_telling(
+    store_dir: &Path,
+    patience: Duration,
+    tell: Tell<'_>,
+) -> Result<Attached, StoreError> {
     let deadline = Instant::now() + patience;
     loop {
         if let Some(s) = super::connect(store_dir)? {
             return Ok(Attached::Session(s));
         }
-        if let Some(store) = open_unless_served(store_dir, deadline)? {
+        if let Some(store) = open_unless_served(store_dir, deadline, tell)? {
             return Ok(Attached::Holder(store));
         }
     }
 }
 
 /// Opens the store, waiting (until `deadline`) while it changes hands; `None` when a holder
-/// that serves it shows up instead.
+/// that serves it shows up instead. A holder that is stopped is named at once
+/// (`StoreError::HolderStopped`); one that holds it past `deadline` without serving it is named
+/// then (`StoreError::HolderBusy`), and `tell` hears who it is once the wait lasts.
 pub fn open_unless_served(
     store_dir: &Path,
     deadline: Instant,
+    tell: Tell<'_>,
 ) -> Result<Option<Store>, StoreError> {
+    let started = Instant::now();
+    let mut told = tell.is_none();
     loop {
         match Store::open_waiting(store_dir, Duration::ZERO) {
             Ok(store) => return Ok(Some(store)),
@@ -49,10 +76,35 @@ pub fn open_unless_served(
                 if super::connect(store_dir)?.is_some() {
                     return Ok(None);
                 }
-                if Instant::now() > deadline {
-                    return Err(StoreError::Locked {
-                        path: store_dir.to_path_buf(),
+                let holder = peer::lock_holder(store_dir);
+                if let Some(stopped) = holder.as_ref().and_then(peer::Process::stopped_error) {
+                    return Err(stopped);
+                }
+                let now = Instant::now();
+                if now > deadline {
+                    return Err(match holder {
+                        Some(p) => StoreError::HolderBusy {
+                            path: store_dir.to_path_buf(),
+                            pid: p.pid,
+                            command: p.command,
+                        },
+                        None => StoreError::Locked {
+                            path: store_dir.to_path_buf(),
+                        },
                     });
+                }
+                if let (false, Some(tell)) = (told, tell) {
+                    if now.duration_since(started) >= TELL_AFTER {
+                        told = true;
+                        let who = holder.map_or("another expense process".to_string(), |p| {
+                            format!("expense process {} (`{}`)", p.pid, p.command)
+                        });
+                        tell(&format!(
+                            "waiting for the store: {who} holds it and does not serve it yet; \
+                             giving up in {} s (ctrl-c gives up now)",
+                            deadline.duration_since(now).as_secs().max(1)
+                        ));
+                    }
                 }
                 std::thread::sleep(Duration::from_millis(5));
             }
@@ -61,16 +113,36 @@ pub fn open_unless_served(
     }
 }
 
-/// Sends the command to the holder at `stream` and relays its output. `Ok(None)`: the holder closed before starting it
-/// (retry); `Ok(Some(result))`: the command's own result.
-pub fn run_remote(mut stream: UnixStream, request: &RunRequest) -> Result<Option<Result<()>>> {
-    if write_frame(&mut stream, &Request::Run(request.clone())).is_err() {
+/// Sends the command to the holder at `stream` and relays its output. `Ok(None)`: the holder
+/// closed before starting it (retry); `Ok(Some(result))`: the command's own result.
+///
+/// The holder is watched while we wait: if it stops before it took the command, the caller
+/// leaves and the command never runs (the holder finds nobody to start it for); if it stops
+/// while running it, the caller is told that it goes on when that process resumes.
+pub fn run_remote(stream: UnixStream, request: &RunRequest) -> Result<Option<Result<()>>> {
+    if write_frame(&mut &stream, &Request::Run(request.clone())).is_err() {
         return Ok(None);
     }
-    match read_frame::<Reply>(&mut stream) {
+    // A running holder says `Started` at once; one that does not within PATIENCE never ran it.
+    let mut waiting = Watched::new(&stream).until(Some(Instant::now() + PATIENCE));
+    match read_frame::<Reply>(&mut waiting) {
         Ok(Some(Reply::Started)) => {}
+        Err(e) => match peer::gave_up(&e) {
+            Some(GaveUp::Stopped(p)) => {
+                return Ok(Some(Err(eyre!("{}; nothing was done", p.stopped()))));
+            }
+            Some(GaveUp::Silent) => {
+                return Ok(Some(Err(eyre!(
+                    "the expense session holding the store did not take the command within \
+                     {} s; nothing was done",
+                    PATIENCE.as_secs()
+                ))))
+            }
+            None => return Ok(None),
+        },
         _ => return Ok(None),
     }
+    let mut conn = Watched::new(&stream);
     let stdout = io::stdout();
     let tty = stdout.is_terminal();
     let mut out = io::BufWriter::new(stdout.lock());
@@ -84,7 +156,8 @@ pub fn run_remote(mut stream: UnixStream, request: &RunRequest) -> Result<Option
     };
     let mut err = io::stderr();
     loop {
-        match read_frame::<Reply>(&mut stream) {
+        let read = read_frame::<Reply>(&mut conn);
+        match read {
             Ok(Some(Reply::Out(bytes))) => {
                 // A frame is a full chunk or an explicit flush (`stream --follow`): pass it on.
                 out.write_all(&bytes)?;
@@ -108,10 +181,18 @@ pub fn run_remote(mut stream: UnixStream, request: &RunRequest) -> Result<Option
             }
             Ok(None) | Err(_) => {
                 out.flush()?;
-                return Ok(Some(Err(eyre!(
-                    "the expense session holding the store ended while running the command; \
-                     check `expense list` to see whether it took effect"
-                ))));
+                let ended = match read.as_ref().err().and_then(peer::gave_up) {
+                    Some(GaveUp::Stopped(p)) => eyre!(
+                        "{}; the command had started there and goes on when that process \
+                         resumes (then see `expense list` for what it did)",
+                        p.stopped()
+                    ),
+                    _ => eyre!(
+                        "the expense session holding the store ended while running the \
+                         command; check `expense list` to see whether it took effect"
+                    ),
+                };
+                return Ok(Some(Err(ended)));
             }
         }
     }

@@ -18,12 +18,19 @@
 //! sequence counter in the same transaction), so running a command on a connection thread keeps
 //! one gap-free order of change records without funnelling everything through one thread.
 //!
+//! A holder that is stopped (ctrl-z on a command, SIGSTOP) can neither serve nor let go, and the
+//! kernel still queues connections to its socket: every caller looks at the holder's process
+//! (`peer.rs`) when it connects, while the store is locked with nobody serving it, and while it
+//! waits for a reply, and fails at once with the holder's pid, command and how to resume it.
+//! A TUI never leaves its store held while stopped: it lets it go on ctrl-z (`tui`).
+//!
 //! Wire format: frames of a little-endian `u32` length and a postcard-encoded `Request`/`Reply`.
 //! A client that lost its connection before `Started` retries (nothing ran); after it, the
 //! outcome is reported as unknown.
 
 pub mod client;
 pub mod holder;
+pub mod peer;
 pub mod server;
 
 use crate::domain::answer::Answer;
@@ -112,7 +119,8 @@ pub struct RunRequest {
     pub env: Vec<(String, String)>,
     /// Today in the caller's time zone.
     pub today: NaiveDate,
-    /// Whether the caller's stderr is a terminal.
+    /// Whether the caller's stderr is a terminal that draws (not `TERM=dumb`): progress bars
+    /// are drawn only there.
     pub err_is_tty: bool,
 }
 
@@ -173,7 +181,12 @@ pub fn read_frame<T: DeserializeOwned>(r: &mut impl Read) -> io::Result<Option<T
 /// Connects to the session socket of the store in `store_dir`, trusting only this user's: the
 /// data folder must be this user's alone (`Store::check_private`), the socket file this user's
 /// and a socket, and the process behind it must run as this user (its peer credentials), all
-/// before anything is sent. `Ok(None)`: nobody listens there.
+/// before anything is sent. `Ok(None)`: nobody listens there (or the holder's queue of
+/// connections is full: the caller waits as for a store changing hands).
+///
+/// A holder that is stopped still "accepts" connections (the kernel queues them), and would
+/// leave the caller waiting for ever: it is refused here, before anything is sent, with
+/// `StoreError::HolderStopped` naming it and how to resume it.
 pub fn connect(store_dir: &Path) -> Result<Option<std::os::unix::net::UnixStream>, StoreError> {
     use std::os::unix::fs::{FileTypeExt, MetadataExt};
     let sock = socket_path(store_dir);
@@ -200,58 +213,93 @@ pub fn connect(store_dir: &Path) -> Result<Option<std::os::unix::net::UnixStream
     let Ok((address, _folder)) = socket_address(&sock) else {
         return Ok(None);
     };
-    let Ok(stream) = std::os::unix::net::UnixStream::connect(&address) else {
-        return Ok(None);
+    let stream = match connect_now(&address) {
+        Ok(stream) => stream,
+        Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+            // Its queue is full: a holder that stopped accepting, most likely a stopped one.
+            if let Some(stopped) = peer::lock_holder(store_dir).and_then(|p| p.stopped_error()) {
+                return Err(stopped);
+            }
+            return Ok(None);
+        }
+        Err(_) => return Ok(None),
     };
-    match peer_uid(&stream) {
-        Ok(uid) if uid == me => Ok(Some(stream)),
-        Ok(uid) => Err(exposed(format!(
-            "the process answering on the session socket runs as user id {uid}, not as you \
-             (user id {me}); nothing was sent to it"
-        ))),
-        Err(e) => Err(exposed(format!(
-            "cannot tell who answers on the session socket ({e}); nothing was sent to it"
-        ))),
+    match peer::peer_cred(&stream) {
+        Ok((uid, _)) if uid == me => {}
+        Ok((uid, _)) => {
+            return Err(exposed(format!(
+                "the process answering on the session socket runs as user id {uid}, not as \
+                 you (user id {me}); nothing was sent to it"
+            )))
+        }
+        Err(e) => {
+            return Err(exposed(format!(
+                "cannot tell who answers on the session socket ({e}); nothing was sent to it"
+            )))
+        }
     }
+    if let Some(stopped) = peer::stopped_peer(&stream).and_then(|p| p.stopped_error()) {
+        return Err(stopped);
+    }
+    Ok(Some(stream))
+}
+
+/// Connects to the socket at `address` without waiting: a listener whose queue is full (a
+/// stopped holder no longer accepts) is `WouldBlock` at once instead of a connect that blocks
+/// until it is resumed. The stream returned blocks as usual.
+fn connect_now(address: &Path) -> io::Result<std::os::unix::net::UnixStream> {
+    use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+    use std::os::unix::ffi::OsStrExt;
+    // SAFETY: sockaddr_un is plain data; all zeroes is a valid (empty) value.
+    let mut addr: libc::sockaddr_un = unsafe { std::mem::zeroed() };
+    addr.sun_family = libc::AF_UNIX as libc::sa_family_t;
+    let path = address.as_os_str().as_bytes();
+    if path.len() >= addr.sun_path.len() {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "socket path too long",
+        ));
+    }
+    for (slot, byte) in addr.sun_path.iter_mut().zip(path) {
+        *slot = *byte as libc::c_char;
+    }
+    // SAFETY: plain socket creation; the descriptor is owned right away.
+    let raw = unsafe { libc::socket(libc::AF_UNIX, libc::SOCK_STREAM, 0) };
+    if raw < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: `raw` is a fresh descriptor nobody else owns.
+    let fd = unsafe { OwnedFd::from_raw_fd(raw) };
+    let set_flags = |get: libc::c_int, set: libc::c_int, f: &dyn Fn(libc::c_int) -> libc::c_int| {
+        // SAFETY: fcntl on a descriptor we own.
+        let now = unsafe { libc::fcntl(fd.as_raw_fd(), get) };
+        // SAFETY: as above.
+        if now < 0 || unsafe { libc::fcntl(fd.as_raw_fd(), set, f(now)) } < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        Ok(())
+    };
+    set_flags(libc::F_GETFD, libc::F_SETFD, &|f| f | libc::FD_CLOEXEC)?;
+    set_flags(libc::F_GETFL, libc::F_SETFL, &|f| f | libc::O_NONBLOCK)?;
+    let len = std::mem::offset_of!(libc::sockaddr_un, sun_path) + path.len() + 1;
+    // SAFETY: `addr` is a valid sockaddr_un and `len` within it.
+    let r = unsafe {
+        libc::connect(
+            fd.as_raw_fd(),
+            (&addr as *const libc::sockaddr_un).cast(),
+            len as libc::socklen_t,
+        )
+    };
+    if r != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    set_flags(libc::F_GETFL, libc::F_SETFL, &|f| f & !libc::O_NONBLOCK)?;
+    Ok(std::os::unix::net::UnixStream::from(fd))
 }
 
 /// The uid of the process at the other end of `stream`, where the OS tells it.
 pub fn peer_uid(stream: &std::os::unix::net::UnixStream) -> io::Result<u32> {
-    use std::os::fd::AsRawFd;
-    let fd = stream.as_raw_fd();
-    #[cfg(any(target_os = "linux", target_os = "android"))]
-    {
-        let mut cred = libc::ucred {
-            pid: 0,
-            uid: 0,
-            gid: 0,
-        };
-        let mut len = std::mem::size_of::<libc::ucred>() as libc::socklen_t;
-        // SAFETY: `cred` and `len` are valid for writes of the sizes given.
-        let r = unsafe {
-            libc::getsockopt(
-                fd,
-                libc::SOL_SOCKET,
-                libc::SO_PEERCRED,
-                (&mut cred as *mut libc::ucred).cast(),
-                &mut len,
-            )
-        };
-        if r != 0 {
-            return Err(io::Error::last_os_error());
-        }
-        Ok(cred.uid)
-    }
-    #[cfg(not(any(target_os = "linux", target_os = "android")))]
-    {
-        let mut uid: libc::uid_t = 0;
-        let mut gid: libc::gid_t = 0;
-        // SAFETY: both pointers are valid for writes.
-        if unsafe { libc::getpeereid(fd, &mut uid, &mut gid) } != 0 {
-            return Err(io::Error::last_os_error());
-        }
-        Ok(uid)
-    }
+    peer::peer_cred(stream).map(|(uid, _)| uid)
 }
 
 #[cfg(test)]

@@ -25,6 +25,12 @@ const IDLE_WAIT: Duration = Duration::from_secs(1);
 /// Output is sent in frames of at most this many bytes.
 const OUT_CHUNK: usize = 32 * 1024;
 
+/// How long a change notice or a batch's answers may wait for a TUI to read them. A running TUI
+/// reads both at once (a thread of its own reads the notices); one that is stopped (SIGSTOP)
+/// or hung is dropped after this, so its connection thread never waits on it for ever. The
+/// TUI, once resumed, finds the connection closed and attaches again.
+const CLIENT_WRITE_LIMIT: Duration = Duration::from_secs(5);
+
 /// A running server. Call [`Server::shutdown`] before dropping the store.
 pub struct Server {
     path: PathBuf,
@@ -46,7 +52,10 @@ struct Shared {
     /// Receivers of the newest sequence number.
     subscribers: Mutex<Vec<mpsc::Sender<u64>>>,
     /// Long-lived connections (TUI effects, subscriptions), shut down on stop.
-    open: Mutex<Vec<UnixStream>>,
+    open: Registry,
+    /// Connections of commands running for other processes, shut down when the holder stops
+    /// waiting for them (a command blocked writing to a stopped caller then ends).
+    commands: Registry,
 }
 
 impl Server {
@@ -72,7 +81,8 @@ impl Server {
             running: Mutex::new(0),
             idle: Condvar::new(),
             subscribers: Mutex::new(Vec::new()),
-            open: Mutex::new(Vec::new()),
+            open: Registry::default(),
+            commands: Registry::default(),
         });
         let accept = {
             let shared = shared.clone();
@@ -104,12 +114,11 @@ impl Server {
 
     /// Stops accepting, removes the socket, ends TUI connections and subscriptions, and waits up
     /// to `wait` for commands still running for other processes. Returns how many were still
-    /// running when it gave up (their clients are told the outcome is unknown).
+    /// running when it gave up: their connections are shut down then, so one blocked writing to
+    /// a caller that is stopped ends too (their clients are told the outcome is unknown).
     pub fn shutdown(mut self, wait: Duration) -> usize {
         self.stop_accepting();
-        for s in lock(&self.shared.open).drain(..) {
-            let _ = s.shutdown(std::net::Shutdown::Both);
-        }
+        self.shared.open.shut_all();
         lock(&self.shared.subscribers).clear();
         if let Some(n) = self.notifier.take() {
             // It waits on the change feed; wake it so it sees `stop` now.
@@ -128,7 +137,12 @@ impl Server {
                 Err(poisoned) => poisoned.into_inner().0,
             };
         }
-        *running
+        let left = *running;
+        drop(running);
+        if left > 0 {
+            self.shared.commands.shut_all();
+        }
+        left
     }
 
     fn stop_accepting(&mut self) {
@@ -155,6 +169,48 @@ impl Drop for Server {
     fn drop(&mut self) {
         self.stop_accepting();
         self.shared.stop.store(true, Ordering::SeqCst);
+    }
+}
+
+/// Connections the holder may have to end from another thread (TUI connections when it stops,
+/// commands past its wait): a clone of each, kept while its thread serves it. A thread that
+/// ends drops its entry, so the socket closes (the caller sees the end) and nothing piles up.
+#[derive(Default)]
+struct Registry {
+    next: std::sync::atomic::AtomicU64,
+    list: Mutex<Vec<(u64, UnixStream)>>,
+}
+
+impl Registry {
+    /// Keeps a clone of `stream` until the entry returned is dropped.
+    fn add(&self, stream: &UnixStream) -> Entry<'_> {
+        let number = self.next.fetch_add(1, Ordering::SeqCst);
+        if let Ok(clone) = stream.try_clone() {
+            lock(&self.list).push((number, clone));
+        }
+        Entry {
+            registry: self,
+            number,
+        }
+    }
+
+    /// Shuts every kept connection down: their threads' reads and writes fail at once.
+    fn shut_all(&self) {
+        for (_, s) in lock(&self.list).iter() {
+            let _ = s.shutdown(std::net::Shutdown::Both);
+        }
+    }
+}
+
+/// A connection kept in a [`Registry`], forgotten when dropped.
+struct Entry<'a> {
+    registry: &'a Registry,
+    number: u64,
+}
+
+impl Drop for Entry<'_> {
+    fn drop(&mut self) {
+        lock(&self.registry.list).retain(|(n, _)| *n != self.number);
     }
 }
 
@@ -222,6 +278,7 @@ fn serve(mut stream: UnixStream, shared: &Shared) {
     match first {
         Request::Run(req) => {
             *lock(&shared.running) += 1;
+            let _entry = shared.commands.add(&stream);
             if !shared.stop.load(Ordering::SeqCst)
                 && write_frame(&mut stream, &Reply::Started).is_ok()
             {
@@ -233,9 +290,8 @@ fn serve(mut stream: UnixStream, shared: &Shared) {
         }
         Request::Effects(first) => {
             let _ = stream.set_read_timeout(None);
-            if let Ok(s) = stream.try_clone() {
-                lock(&shared.open).push(s);
-            }
+            let _ = stream.set_write_timeout(Some(CLIENT_WRITE_LIMIT));
+            let _entry = shared.open.add(&stream);
             let mut engine = Engine::new(shared.store.clone());
             let mut next = Some(first);
             while let Some(batch) = next.take() {
@@ -265,9 +321,8 @@ fn serve(mut stream: UnixStream, shared: &Shared) {
         }
         Request::Subscribe => {
             let _ = stream.set_read_timeout(None);
-            if let Ok(s) = stream.try_clone() {
-                lock(&shared.open).push(s);
-            }
+            let _ = stream.set_write_timeout(Some(CLIENT_WRITE_LIMIT));
+            let _entry = shared.open.add(&stream);
             let (tx, rx) = mpsc::channel();
             lock(&shared.subscribers).push(tx);
             let Ok(now) = shared.store.last_seq() else {
@@ -276,8 +331,11 @@ fn serve(mut stream: UnixStream, shared: &Shared) {
             if write_frame(&mut stream, &Reply::Changed(now)).is_err() {
                 return;
             }
-            for seq in rx {
-                if write_frame(&mut stream, &Reply::Changed(seq)).is_err() {
+            // Only the newest seq matters: what piled up while a write waited is one notice.
+            // Returning drops `rx`, and the notifier drops this subscriber at its next send.
+            while let Ok(seq) = rx.recv() {
+                let newest = rx.try_iter().last().unwrap_or(seq);
+                if write_frame(&mut stream, &Reply::Changed(newest)).is_err() {
                     return;
                 }
             }

@@ -79,6 +79,35 @@ pub enum StoreError {
         /// The store directory.
         path: PathBuf,
     },
+    /// The process that holds the store is stopped (ctrl-z, SIGSTOP, a debugger): until it is
+    /// resumed it can neither serve other processes nor let the store go.
+    #[error(
+        "the store is held by expense process {pid} (`{command}`), which is stopped{}",
+        resume_text(*.pid, *.traced)
+    )]
+    HolderStopped {
+        /// The holder's process id.
+        pid: u32,
+        /// Its command line, shortened and made inert.
+        command: String,
+        /// Stopped by a debugger (tracing stop) rather than by job control or a signal.
+        traced: bool,
+    },
+    /// Another process holds the store and does not serve it to others (a command that works on
+    /// the store alone, such as a restore, or a holder still taking or letting it go).
+    #[error(
+        "the store at {} is in use by expense process {pid} (`{command}`), which does not serve \
+         other processes now; run this again when it is done (or end it: kill {pid})",
+        .path.display()
+    )]
+    HolderBusy {
+        /// The store directory.
+        path: PathBuf,
+        /// The holder's process id.
+        pid: u32,
+        /// Its command line, shortened and made inert.
+        command: String,
+    },
     /// The store directory belongs to another user; we refuse to read or write it.
     #[error(
         "the store directory {} belongs to user id {owner}, not to you; refusing to use it",
@@ -269,6 +298,15 @@ fn now_text(found: Option<u64>) -> String {
     match found {
         Some(v) => format!("it is now version {v}"),
         None => "it was deleted".to_string(),
+    }
+}
+
+/// How to resume a stopped holder: job control's `fg` or SIGCONT, or the debugger that stopped it.
+fn resume_text(pid: u32, traced: bool) -> String {
+    if traced {
+        " under a debugger; continue it there".to_string()
+    } else {
+        format!(" (ctrl-z); resume it with `fg` in its shell or `kill -CONT {pid}`")
     }
 }
 

@@ -7,7 +7,7 @@
 //! before them, and callers publish the returned `ChangeRecord` only after commit.
 //!
 //! Rooms (one line each; the nouns they share live in `domain/`):
-//! - `open.rs`: open, lock wait, permissions, schema check, the mark.
+//! - `open.rs`: open, lock wait, permissions, schema check, the mark. `lock.rs`: who holds it.
 //! - `migrate.rs`: numbered schema migrations (`migration_002_…`), each Skip or Execute(n).
 //! - `write.rs`: the floor: transact/try_transact, put/update/delete/put_batch, write/finish.
 //! - `undo.rs`: one inverse-of-record table and one executor for undo, redo, batches, imports.
@@ -37,6 +37,7 @@ pub mod feed;
 mod history;
 mod import;
 mod keys;
+mod lock;
 pub mod mark;
 mod migrate;
 mod open;
@@ -62,6 +63,7 @@ pub use checkpoints::{DeadLetter, TriggerState};
 pub use error::StoreError;
 pub use history::{HistoryWindow, ItemHistory};
 pub use import::{ImportRow, Imported};
+pub use lock::lock_holder;
 pub use open::check_private;
 pub use stream::Images;
 pub use tables::SCHEMA_VERSION;

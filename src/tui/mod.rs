@@ -2,6 +2,11 @@
 //!
 //! Loop: wait for a message, drain the rest, resolve keys to actions, run `update`, execute its
 //! effects (whose answers are actions again), draw once. No fixed frame rate.
+//!
+//! Ctrl-z (the key, or a SIGTSTP from outside) never leaves the store held by a stopped process:
+//! `Loop::suspend` gives the terminal back, lets the store go as quitting does, stops, and on `fg`
+//! takes the terminal and then the store again (as its holder, or as a client of whoever took
+//! it meanwhile), reloading what changed.
 
 pub mod backend;
 pub mod event;
@@ -11,19 +16,28 @@ pub mod terminal;
 use crate::app::{update, Action, Answer, Effect, State};
 use crate::config::{Config, ThemeName};
 use crate::session::client::Attached;
-use crate::session::holder::HolderSetup;
+use crate::session::holder::{HolderSetup, DRAIN, TRIGGERS_WAIT};
 use crate::session::CommandRunner;
 use crate::ui::theme::Theme;
 use crate::ui::{self, Chrome};
-use backend::Backend;
+use backend::{Backend, LetGo};
 use color_eyre::eyre::{Result, WrapErr};
-use event::Msg;
+use event::{Msg, Stopping};
 use keymap::{Context, Keymap};
 use ratatui::crossterm::event::Event;
 use std::collections::VecDeque;
 use std::path::Path;
-use std::sync::mpsc;
+use std::sync::atomic::Ordering;
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
+
+/// How often a TUI whose store is out of reach tries to reach it again.
+const AWAY_RETRY: Duration = Duration::from_millis(500);
+
+/// How long the TUI waits for the store right after `fg` before it shows that it waits (the
+/// screen is blank meanwhile).
+const RESUME_WAIT: Duration = Duration::from_millis(250);
 
 /// Runs the ledger until the person quits or a signal arrives, on the store in `store_dir` held
 /// here or by another session. The store is flushed and the terminal restored on every way out.
@@ -38,7 +52,8 @@ pub fn run(
 ) -> Result<()> {
     terminal::require_tty()?;
     let (tx, rx) = mpsc::channel();
-    event::spawn_signals(tx.clone()).wrap_err("installing signal handlers")?;
+    let stopping = Arc::new(Stopping::default());
+    event::spawn_signals(tx.clone(), stopping.clone()).wrap_err("installing signal handlers")?;
     let (term, guard) = terminal::init()?;
     // The guard restores the terminal; dropping `Terminal` would try again and report failure
     // with `eprintln!`, which panics (and aborts) when the terminal hung up. Never drop it.
@@ -83,8 +98,13 @@ pub fn run(
     // numbers show at once and the top payees follow.
     let mut later: Vec<Effect> = Vec::new();
     let mut pacer = Pacer::default();
+    let mut lp = Loop {
+        runtime: &mut runtime,
+        term: &mut term,
+        stopping: &stopping,
+    };
     let outcome = loop {
-        drain(&mut queue, &mut later, &mut state, &mut runtime, &mut term)?;
+        lp.drain(&mut queue, &mut later, &mut state)?;
         if state.quitting {
             break None;
         }
@@ -93,19 +113,25 @@ pub fn run(
             help: &help,
             hints: &hints,
         };
-        term.draw(|f| ui::render(&state, &chrome, f))
+        lp.term
+            .draw(|f| ui::render(&state, &chrome, f))
             .wrap_err("drawing")?;
         if !later.is_empty() {
-            let answers = runtime.execute(std::mem::take(&mut later), now_ms());
+            let answers = lp.runtime.execute(std::mem::take(&mut later), now_ms());
             queue.extend(answers.into_iter().map(Action::Answer));
             continue;
         }
-        let first = match pacer.due() {
+        let retry = lp.runtime.is_away().then(|| Instant::now() + AWAY_RETRY);
+        let first = match pacer.due().into_iter().chain(retry).min() {
             Some(due) => match rx.recv_timeout(due.saturating_duration_since(Instant::now())) {
                 Ok(msg) => msg,
                 Err(mpsc::RecvTimeoutError::Timeout) => {
-                    pacer.fire(Instant::now());
-                    queue.push_back(Action::ChangedElsewhere);
+                    if pacer.due().is_some_and(|d| d <= Instant::now()) {
+                        pacer.fire(Instant::now());
+                        queue.push_back(Action::ChangedElsewhere);
+                    }
+                    // Away: try again (`Msg::Back` reloads the screen when it is back).
+                    lp.runtime.retry();
                     continue;
                 }
                 Err(mpsc::RecvTimeoutError::Disconnected) => {
@@ -137,20 +163,23 @@ pub fn run(
                     // One reload for a burst of commits (another shell's import, four shells
                     // adding at once): the newest seq of what arrived together stands for all.
                     let newer_waiting = last_change.is_some_and(|last| last > i);
-                    if runtime.is_news(seq) && !newer_waiting && pacer.changed(Instant::now()) {
+                    if lp.runtime.is_news(seq) && !newer_waiting && pacer.changed(Instant::now()) {
                         queue.push_back(Action::ChangedElsewhere);
                     }
                 }
-                Msg::SessionLost => {
-                    if !runtime.is_holder() {
-                        match runtime.reattach() {
-                            Ok(()) => queue.push_back(Action::ChangedElsewhere),
-                            Err(e) => terminate = Some(format!("losing the store ({e})")),
-                        }
-                    }
+                // Attaching again answers with `Back` (reload) or `Away` (why, retried).
+                Msg::SessionLost(attachment) => lp.runtime.lost(attachment),
+                Msg::Away(why) => queue.push_back(Action::Answer(Answer::StoreAway(Some(why)))),
+                Msg::Back => {
+                    queue.push_back(Action::Answer(Answer::StoreAway(None)));
+                    queue.push_back(Action::ChangedElsewhere);
+                }
+                Msg::Suspend => {
+                    let resumed = lp.suspend()?;
+                    queue.extend(resumed);
                 }
                 Msg::Minute => {
-                    if let Err(e) = runtime.sweep_trash(now_ms()) {
+                    if let Err(e) = lp.runtime.sweep_trash(now_ms()) {
                         queue.push_back(Action::Answer(Answer::Failed(format!(
                             "sweeping the trash: {e}"
                         ))));
@@ -158,7 +187,7 @@ pub fn run(
                 }
                 Msg::Terminate(why) => terminate = Some(why),
             }
-            drain(&mut queue, &mut later, &mut state, &mut runtime, &mut term)?;
+            lp.drain(&mut queue, &mut later, &mut state)?;
             if terminate.is_some() || state.quitting {
                 break;
             }
@@ -180,41 +209,103 @@ pub fn run(
     Ok(())
 }
 
-/// Runs queued actions through the reducer and their effects through the runtime until nothing
-/// is left (effects that can wait for the frame go to `later`).
-fn drain(
-    queue: &mut VecDeque<Action>,
-    later: &mut Vec<Effect>,
-    state: &mut State,
-    runtime: &mut Backend,
-    term: &mut ratatui::DefaultTerminal,
-) -> Result<()> {
-    while let Some(action) = queue.pop_front() {
-        // What one action asks of the store goes as one batch (one round trip to a remote
-        // holder: a save, its page and its screen's reload).
-        let mut batch = Vec::new();
-        for fx in update(state, action) {
-            match fx {
-                Effect::Quit => {}
-                Effect::Suspend => {
-                    terminal::suspend(term)?;
-                    // The window may have changed size while we were stopped.
-                    let size = term.size().wrap_err("reading the terminal size")?;
-                    queue.push_back(Action::Resize {
-                        width: size.width,
-                        height: size.height,
-                    });
+/// What the loop works with besides the state: the way to the store, the terminal, and what
+/// the signal thread shares about stopping.
+struct Loop<'a> {
+    runtime: &'a mut Backend,
+    term: &'a mut ratatui::DefaultTerminal,
+    stopping: &'a Stopping,
+}
+
+impl Loop<'_> {
+    /// Runs queued actions through the reducer and their effects through the runtime until
+    /// nothing is left (effects that can wait for the frame go to `later`).
+    fn drain(
+        &mut self,
+        queue: &mut VecDeque<Action>,
+        later: &mut Vec<Effect>,
+        state: &mut State,
+    ) -> Result<()> {
+        while let Some(action) = queue.pop_front() {
+            // What one action asks of the store goes as one batch (one round trip to a remote
+            // holder: a save, its page and its screen's reload).
+            let mut batch = Vec::new();
+            for fx in update(state, action) {
+                match fx {
+                    Effect::Quit => {}
+                    Effect::Suspend => {
+                        let resumed = self.suspend()?;
+                        queue.extend(resumed);
+                    }
+                    fx @ Effect::LoadReviewDetails { .. } => later.push(fx),
+                    fx => batch.push(fx),
                 }
-                fx @ Effect::LoadReviewDetails { .. } => later.push(fx),
-                fx => batch.push(fx),
+            }
+            if !batch.is_empty() {
+                let answers = self.runtime.execute(batch, now_ms());
+                queue.extend(answers.into_iter().map(Action::Answer));
             }
         }
-        if !batch.is_empty() {
-            let answers = runtime.execute(batch, now_ms());
-            queue.extend(answers.into_iter().map(Action::Answer));
-        }
+        Ok(())
     }
-    Ok(())
+
+    /// Ctrl-z: gives the terminal back, lets the store go (the release of quitting: due
+    /// triggers, commands run for others), stops until `fg`, then takes the terminal and the
+    /// store again. Returns what the loop does next (a resize: the window may have changed).
+    ///
+    /// Where nothing could resume a stopped process (no shell job control), it does not stop
+    /// and says so. While the store is being let go, a second ctrl-z (the terminal is not raw
+    /// then, so it is a SIGTSTP) stops at once: the signal thread sees `letting_go`.
+    fn suspend(&mut self) -> Result<Vec<Action>> {
+        use std::io::Write;
+        if !terminal::job_control() {
+            return Ok(vec![Action::Answer(Answer::Failed(
+                "ctrl-z: nothing here would resume a stopped expense (no shell job control); \
+                 q quits"
+                    .into(),
+            ))]);
+        }
+        terminal::leave()?;
+        self.stopping.letting_go.store(true, Ordering::SeqCst);
+        // Said only when letting go takes a while (commands run for others, due triggers).
+        let (done, slow) = mpsc::channel::<()>();
+        let note = std::thread::spawn(move || {
+            if slow.recv_timeout(Duration::from_millis(500)) == Err(RecvTimeoutError::Timeout) {
+                let most = DRAIN + TRIGGERS_WAIT;
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "expense: handing the store over before stopping: commands run for other \
+                     processes and due triggers finish first (at most {} s); ctrl-z again \
+                     stops now",
+                    most.as_secs()
+                );
+            }
+        });
+        let outcome = self.runtime.let_go();
+        drop(done);
+        let _ = note.join();
+        self.stopping.letting_go.store(false, Ordering::SeqCst);
+        if outcome == LetGo::StillHeld {
+            let _ = writeln!(
+                std::io::stderr(),
+                "expense: something in this process still has the store open; other expense \
+                 commands are told it is stopped until you resume it (fg)"
+            );
+        }
+        // Stopped already by a second ctrl-z, and resumed since: no second stop.
+        if !self.stopping.stopped_early.swap(false, Ordering::SeqCst) {
+            terminal::stop();
+        }
+        // The terminal first: in the background (`kill -CONT` without `fg`) this stops us again
+        // before we take the store.
+        terminal::resume(self.term)?;
+        let _ = self.runtime.attach_within(RESUME_WAIT);
+        let size = self.term.size().wrap_err("reading the terminal size")?;
+        Ok(vec![Action::Resize {
+            width: size.width,
+            height: size.height,
+        }])
+    }
 }
 
 /// How often, at most, a burst of changes made elsewhere reloads the screen (one frame at 60 Hz).

@@ -224,8 +224,15 @@ pub fn status_line(left: Line<'_>, position: String, theme: &Theme, frame: &mut 
     );
 }
 
-/// What the status line shows instead of key hints: the last message, else a failing trigger.
+/// What the status line shows instead of key hints: a store out of reach, else the last
+/// message, else a failing trigger.
 pub fn notice_line(state: &crate::app::state::State, theme: &Theme) -> Option<Line<'static>> {
+    if let Some(why) = &state.store_away {
+        return Some(Line::from(Span::styled(
+            format!(" ! {}", inert(why)),
+            theme.style(Meaning::Error),
+        )));
+    }
     if let Some(toast) = &state.toast {
         return Some(toast_line(toast, theme));
     }

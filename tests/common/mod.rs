@@ -2,6 +2,8 @@
 //! pseudo-terminal and waits on parsed screen text, plus small command helpers.
 #![allow(dead_code)]
 
+pub mod tmux;
+
 use portable_pty::{native_pty_system, Child, CommandBuilder, MasterPty, PtySize};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -113,12 +115,25 @@ pub struct Tui {
 impl Tui {
     /// Starts `expense --data-dir DATA` at `cols` x `rows`.
     pub fn start(sb: &Sandbox, cols: u16, rows: u16) -> Tui {
-        Tui::start_args(sb, cols, rows, &[])
+        Tui::start_with(sb, cols, rows, &[], &[])
     }
 
     /// Starts `expense --data-dir DATA args...` at `cols` x `rows` (a command whose stderr is a
     /// terminal, e.g. to see its progress bar).
     pub fn start_args(sb: &Sandbox, cols: u16, rows: u16, args: &[&str]) -> Tui {
+        Tui::start_with(sb, cols, rows, &[], args)
+    }
+
+    /// [`Tui::start`] with environment changes over the harness's own (`None` unsets), e.g.
+    /// `("TERM", Some("dumb"))`, and arguments after `--data-dir DATA` (a command run on a
+    /// terminal).
+    pub fn start_with(
+        sb: &Sandbox,
+        cols: u16,
+        rows: u16,
+        env: &[(&str, Option<&str>)],
+        args: &[&str],
+    ) -> Tui {
         let pty = native_pty_system();
         let pair = pty
             .openpty(PtySize {
@@ -139,6 +154,12 @@ impl Tui {
         }
         cmd.env("TERM", "xterm-256color");
         cmd.env("EXPENSE_CONFIG_DIR", &sb.config);
+        for (k, v) in env {
+            match v {
+                Some(v) => cmd.env(k, v),
+                None => cmd.env_remove(k),
+            }
+        }
         cmd.cwd(sb.tmp.path());
         let child = pair.slave.spawn_command(cmd).unwrap();
         // Only the child holds the slave: its exit gives the reader EOF/EIO.

@@ -125,3 +125,26 @@ fn quit_sets_quitting_and_asks_to_leave() {
     assert_eq!(f.send(Action::Quit), vec![Effect::Quit]);
     assert!(f.state.quitting);
 }
+
+/// A store out of reach shows its reason until it is back; coming back says so in place of the
+/// failures met meanwhile, and a return that nobody was told about (after ctrl-z) says nothing.
+#[test]
+fn a_store_away_is_shown_until_it_is_back() {
+    let mut f = Fake::with_rows(3);
+    let why =
+        "the store is held by stopped process 42: resume it (fg in its shell, or kill -CONT 42)";
+    f.send(Action::Answer(Answer::StoreAway(Some(why.into()))));
+    assert_eq!(f.state.store_away.as_deref(), Some(why));
+    f.send(Action::Answer(Answer::Failed(format!("not saved: {why}"))));
+    f.send(Action::Answer(Answer::StoreAway(None)));
+    assert_eq!(f.state.store_away, None);
+    let toast = f.state.toast.clone().expect("a notice that it is back");
+    assert!(
+        !toast.error && toast.text.starts_with("The store is back"),
+        "{toast:?}"
+    );
+
+    let mut quiet = Fake::with_rows(3);
+    quiet.send(Action::Answer(Answer::StoreAway(None)));
+    assert_eq!(quiet.state.toast, None);
+}
