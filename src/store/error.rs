@@ -269,10 +269,16 @@ pub const WAY_BACK: &str = "the way back: `expense restore --latest` puts the ne
                             its place (this store is kept aside); `expense check --stream` lists \
                             what is damaged";
 
+/// Whether `e` is the OS saying the device (or the user's quota) is full.
+pub(crate) fn is_full(e: &std::io::Error) -> bool {
+    e.kind() == std::io::ErrorKind::StorageFull
+        || matches!(e.raw_os_error(), Some(libc::ENOSPC | libc::EDQUOT))
+}
+
 /// The sentence of `StoreError::Io`: a full device is named as such (with the folder to free
 /// space in), anything else with the path and the OS error.
 fn io_text(path: &std::path::Path, source: &std::io::Error) -> String {
-    if super::space::is_full(source) {
+    if is_full(source) {
         let dir = path.parent().unwrap_or(path);
         format!(
             "no space left on the device holding {}; nothing was written there: free some space \
@@ -317,7 +323,7 @@ impl From<sled::Error> for StoreError {
                 path: None,
                 what: e.to_string(),
             },
-            sled::Error::Io(io) if super::space::is_full(&io) => StoreError::NoSpace { dir: None },
+            sled::Error::Io(io) if is_full(&io) => StoreError::NoSpace { dir: None },
             e => StoreError::Sled(e.to_string()),
         }
     }

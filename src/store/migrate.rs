@@ -19,8 +19,8 @@ use super::codec::{
 };
 use super::error::{corrupt, StoreError};
 use super::keys::{self, date_key};
-use super::open::DEFAULT_TRASH_TTL_MS;
 use super::stream::{encode_legacy, Legacy};
+use super::tables::DEFAULT_TRASH_TTL_MS;
 use super::tables::{
     Trees, ITEMS, META, META_HASH, META_LEGACY_TRASH, META_RESTORING, META_SCHEMA,
     META_STREAM_LABEL, OLD_IDX_CATEGORY, OLD_IDX_PAYEE, SCHEMA_VERSION, STREAM,

@@ -15,10 +15,6 @@ use tables::Trees;
 /// How long `open` keeps retrying a locked store before reporting `StoreError::Locked`.
 pub(super) const LOCK_GRACE: std::time::Duration = std::time::Duration::from_millis(400);
 
-/// The trash time-to-live of undo/redo removals until the holder sets the configured one (the
-/// config's default, 30 days).
-pub(super) const DEFAULT_TRASH_TTL_MS: i64 = 30 * 86_400_000;
-
 /// sled's page cache. Its default (1 GiB) lets a large store take most of that in RAM; the
 /// ledger reads a page at a time, so a small cache costs little and bounds memory.
 pub(super) const CACHE_BYTES: u64 = 32 * 1024 * 1024;
@@ -168,7 +164,9 @@ impl Store {
             trees,
             path,
             mark,
-            trash_ttl: Arc::new(std::sync::atomic::AtomicI64::new(DEFAULT_TRASH_TTL_MS)),
+            trash_ttl: Arc::new(std::sync::atomic::AtomicI64::new(
+                super::tables::DEFAULT_TRASH_TTL_MS,
+            )),
             feed: Arc::new(super::feed::Feed::new(last)),
             notices: Arc::new(std::sync::Mutex::new(notices)),
         };

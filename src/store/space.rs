@@ -10,6 +10,7 @@
 //! that fails for want of space frees it and tries once more, and says so; the next open with
 //! space enough allocates it again.
 
+pub(super) use super::error::is_full;
 use super::error::StoreError;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
@@ -59,12 +60,6 @@ pub(super) fn no_space(store_dir: &Path) -> StoreError {
     StoreError::NoSpace {
         dir: Some(shown(store_dir)),
     }
-}
-
-/// Whether `e` is the OS saying the device (or the user's quota) is full.
-pub(super) fn is_full(e: &std::io::Error) -> bool {
-    e.kind() == std::io::ErrorKind::StorageFull
-        || matches!(e.raw_os_error(), Some(libc::ENOSPC | libc::EDQUOT))
 }
 
 /// Refuses a write to the store in `store_dir` when its device has less than [`MIN_FREE`]

@@ -27,6 +27,10 @@ use crate::domain::ExpenseId;
 use sled::transaction::{ConflictableTransactionError, TransactionalTree};
 use std::collections::BTreeMap;
 
+/// The trash time-to-live of undo/redo removals until the holder sets the configured one (the
+/// config's default, 30 days).
+pub(super) const DEFAULT_TRASH_TTL_MS: i64 = 30 * 86_400_000;
+
 /// Version of the layout below; bumped (with a numbered migration in `store/migrate.rs`, which
 /// `Store::open` runs) whenever it changes.
 /// 2 added `agg_month-1` and `budgets-1`. A version-1 store is valid as it is (no budgets, month
