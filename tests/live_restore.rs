@@ -215,6 +215,10 @@ fn a_store_behind_its_mark_is_not_consistent_and_restore_latest_is_the_way_back(
     );
     let repair = fails(sb.cmd(&["check", "--repair"]).output().unwrap());
     assert!(repair.contains("expense restore --latest"), "{repair}");
+    // The TUI says so as it starts, not at the first save.
+    let mut tui = common::Tui::start(&sb, 100, 20);
+    tui.wait_for("expense restore --latest", common::TIMEOUT);
+    tui.quit();
     let out = ok(sb.cmd(&["restore", "--latest"]).output().unwrap());
     assert!(out.contains("restored 1 expense"), "{out}");
     assert_eq!(whole_count(&sb), 1);

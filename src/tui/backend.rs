@@ -149,6 +149,20 @@ impl Backend {
         }
     }
 
+    /// Why the store refuses writes (it lost changes), when this process holds it: short
+    /// enough for the status line, with the way back first (`expense check` gives the whole
+    /// sentence).
+    pub fn write_refusal(&self) -> Option<String> {
+        match &self.kind {
+            Kind::Local { holder, .. } => holder.store().write_refusal().map(|_| {
+                "this store lost changes and refuses writes: quit and run `expense restore \
+                 --latest` (the newest backup; `expense check` says more)"
+                    .to_string()
+            }),
+            Kind::Remote { .. } | Kind::Away { .. } => None,
+        }
+    }
+
     /// Removes expired items from the trash when this process holds the store (the holder
     /// sweeps for everyone; a remote TUI leaves it to its holder). Returns how many went; their
     /// records reach every screen as an ordinary change notification.

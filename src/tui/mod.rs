@@ -91,7 +91,11 @@ pub fn run(
             .map(Action::Answer),
     );
     // What the open had to say (an interrupted import rolled back) shows in the status bar.
-    let notices = runtime.take_notices().into_iter();
+    // A store that lost changes says so at once (with the way back), not at the first save.
+    let notices = runtime
+        .take_notices()
+        .into_iter()
+        .chain(runtime.write_refusal());
     queue.extend(notices.map(|n| Action::Answer(Answer::Failed(n))));
 
     // Effects run after the next frame is drawn (the review's bounded item scan), so the
