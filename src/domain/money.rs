@@ -127,7 +127,7 @@ impl fmt::Display for Currency {
 pub enum MoneyError {
     #[error("amount is empty")]
     Empty,
-    #[error("'{}' is not a number", shown(.0))]
+    #[error("'{}': not an amount (write digits like 12.50)", shown(.0))]
     NotANumber(String),
     #[error("'{}': exponent notation is not accepted, write the digits out", shown(.0))]
     Exponent(String),
@@ -135,7 +135,7 @@ pub enum MoneyError {
     Hex(String),
     #[error("'{}': '_' is not a digit separator here, write 1000 or 1,000", shown(.0))]
     Underscore(String),
-    #[error("'{}': only the digits 0-9 are accepted", shown(.0))]
+    #[error("'{}': only the ASCII digits 0-9 are read (write 12.50)", shown(.0))]
     NonAsciiDigit(String),
     #[error("'{}': more than one decimal separator", shown(.0))]
     TwoDecimalPoints(String),
