@@ -309,6 +309,15 @@ const BAD: &[(&str, &str)] = &[
     ("0 groceries", "must be positive"),
     ("99999999999999999999 groceries", "too large"),
     ("12 groceries \"unclosed", "closing quote"),
+    ("inf groceries", "word 1 'inf': not an amount"),
+    (
+        "١٢ groceries",
+        "word 1 '١٢': only the ASCII digits 0-9 are read",
+    ),
+    (
+        "-12.50 groceries",
+        "word 1 '-12.50': an amount is written without '-'",
+    ),
 ];
 
 fn ctx(known: &[(String, u64)]) -> QuickContext<'_> {
@@ -402,5 +411,44 @@ fn a_pasted_megabyte_is_named_not_repeated() {
         let msg = parse(&words, &ctx(&known)).unwrap_err().to_string();
         assert!(msg.len() < 300, "{} bytes: {}", msg.len(), &msg[..300]);
         assert!(msg.contains("characters)"), "{msg}");
+    }
+}
+
+/// `inf`, `NaN`, digits of other scripts and a minus sign where the amount goes are named as
+/// the amount they fail to be, not as "a second category" at the next word.
+#[test]
+fn amounts_gone_wrong_name_their_word() {
+    let known = known();
+    let not_an_amount = "not an amount (write digits like 12.50)";
+    let ascii = "only the ASCII digits 0-9 are read (write 12.50)";
+    let minus = "an amount is written without '-' (an expense unless it starts with '+')";
+    let cases = [
+        ("inf food", format!("word 1 'inf': {not_an_amount}")),
+        ("NaN food", format!("word 1 'NaN': {not_an_amount}")),
+        (
+            "food +Infinity",
+            format!("word 2 '+Infinity': {not_an_amount}"),
+        ),
+        ("€nan", format!("word 1 '€nan': {not_an_amount}")),
+        ("١٢ food", format!("word 1 '١٢': {ascii}")),
+        ("１２ food", format!("word 1 '１２': {ascii}")),
+        ("€１２.５０ food", format!("word 1 '€１２.５０': {ascii}")),
+        ("12 food ３", format!("word 3 '３': {ascii}")),
+        ("12٣ food", format!("word 1 '12٣': {ascii}")),
+        ("-12.50 food", format!("word 1 '-12.50': {minus}")),
+        ("food -1,000", format!("word 2 '-1,000': {minus}")),
+    ];
+    for (line, want) in cases {
+        let words = split(line).unwrap();
+        let got = parse(&words, &ctx(&known)).unwrap_err().to_string();
+        assert_eq!(got, want, "line: {line}");
+    }
+    // With an amount on the line, `inf` and `nan` are words like any other (a category here);
+    // `-2` is still two days ago.
+    let mut c = ctx(&known);
+    c.allow_new = true;
+    for (line, category) in [("12 nan", "nan"), ("inf 12", "inf"), ("12 -2 rent", "rent")] {
+        let d = parse(&split(line).unwrap(), &c).unwrap();
+        assert_eq!(d.category, category, "line: {line}");
     }
 }

@@ -127,7 +127,7 @@ impl fmt::Display for Currency {
 pub enum MoneyError {
     #[error("amount is empty")]
     Empty,
-    #[error("'{}' is not a number", shown(.0))]
+    #[error("'{}': not an amount (write digits like 12.50)", shown(.0))]
     NotANumber(String),
     #[error("'{}': exponent notation is not accepted, write the digits out", shown(.0))]
     Exponent(String),
@@ -135,7 +135,7 @@ pub enum MoneyError {
     Hex(String),
     #[error("'{}': '_' is not a digit separator here, write 1000 or 1,000", shown(.0))]
     Underscore(String),
-    #[error("'{}': only the digits 0-9 are accepted", shown(.0))]
+    #[error("'{}': only the ASCII digits 0-9 are read (write 12.50)", shown(.0))]
     NonAsciiDigit(String),
     #[error("'{}': more than one decimal separator", shown(.0))]
     TwoDecimalPoints(String),
@@ -155,10 +155,21 @@ pub enum MoneyError {
     Inexact(String),
     #[error("'{}': division by zero", shown(.0))]
     DivisionByZero(String),
+    #[error("'{}': parentheses nested more than {MAX_DEPTH} deep", shown(.0))]
+    TooDeep(String),
     #[error("'{}': the amount must be positive (choose income or expense as the kind)", shown(.0))]
     NotPositive(String),
     #[error("unknown currency '{}' (use an ISO 4217 code such as EUR, USD, JPY)", shown(.0))]
     UnknownCurrency(String),
+}
+
+/// Why an exact division has no result.
+#[derive(Debug, Clone, Copy)]
+enum DivFail {
+    /// An intermediate or the quotient does not fit.
+    Overflow,
+    /// The quotient does not terminate within `MAX_SCALE` digits.
+    Inexact,
 }
 
 /// An exact decimal: `value / 10^scale`.
@@ -169,6 +180,10 @@ struct Decimal {
 }
 
 const MAX_SCALE: u32 = 18;
+
+/// The deepest nesting of parentheses read. Each level is a recursion of the parser, so an
+/// unbounded nest (`((((…` pasted or piped in) would overflow the stack: a crash, not an error.
+const MAX_DEPTH: u32 = 16;
 
 impl Decimal {
     fn rescale(self, scale: u32) -> Option<Decimal> {
@@ -191,32 +206,37 @@ impl Decimal {
     }
 
     fn mul(self, other: Decimal) -> Option<Decimal> {
+        // Normalized before the scale check: `0.5000000000*2.0000000000` is 1, not too large.
         let d = Decimal {
             value: self.value.checked_mul(other.value)?,
             scale: self.scale + other.scale,
-        };
-        (d.scale <= MAX_SCALE).then_some(d).map(Decimal::normalize)
+        }
+        .normalize();
+        (d.scale <= MAX_SCALE).then_some(d)
     }
 
-    /// Exact division at up to `MAX_SCALE` digits, `None` when the quotient does not terminate.
-    fn div(self, other: Decimal) -> Option<Decimal> {
-        let mut num = self.value.checked_mul(10i128.checked_pow(other.scale)?)?;
-        let den = other.value.checked_mul(10i128.checked_pow(self.scale)?)?;
+    /// Exact division at up to `MAX_SCALE` digits.
+    fn div(self, other: Decimal) -> Result<Decimal, DivFail> {
+        let overflow = DivFail::Overflow;
+        let mut num = 10i128
+            .checked_pow(other.scale)
+            .and_then(|f| self.value.checked_mul(f))
+            .ok_or(overflow)?;
+        let den = 10i128
+            .checked_pow(self.scale)
+            .and_then(|f| other.value.checked_mul(f))
+            .ok_or(overflow)?;
         let mut scale = 0;
-        while num % den != 0 {
+        // Checked: `i128::MIN % -1` overflows (and panics) like `i128::MIN / -1`.
+        while num.checked_rem(den).ok_or(overflow)? != 0 {
             if scale == MAX_SCALE {
-                return None;
+                return Err(DivFail::Inexact);
             }
-            num = num.checked_mul(10)?;
+            num = num.checked_mul(10).ok_or(overflow)?;
             scale += 1;
         }
-        Some(
-            Decimal {
-                value: num / den,
-                scale,
-            }
-            .normalize(),
-        )
+        let value = num.checked_div(den).ok_or(overflow)?;
+        Ok(Decimal { value, scale }.normalize())
     }
 
     fn normalize(mut self) -> Decimal {
@@ -232,21 +252,23 @@ impl Decimal {
 ///
 /// Accepts `12`, `12.5`, `12.50`, `1,234.56`, `1 234.56`; the result may be zero or positive.
 pub fn parse_amount(input: &str, currency: Currency) -> Result<i64, MoneyError> {
-    let d = parse_number(input.trim(), input)?;
+    // Errors quote the text as trimmed: `'\t12x '` would show as `'^I12x '`.
+    let input = input.trim();
+    let d = parse_number(input, input)?;
     to_minor(d, currency, input)
 }
 
 /// Parses an amount that may be simple arithmetic (`12+3.50`, `3*2.40`, `(10-2)/4`), computed
 /// exactly, into positive minor units of `currency`.
 pub fn eval_amount(input: &str, currency: Currency) -> Result<i64, MoneyError> {
-    let text = input.trim();
-    if text.is_empty() {
+    let input = input.trim();
+    if input.is_empty() {
         return Err(MoneyError::Empty);
     }
     let mut p = ExprParser {
-        src: text,
+        src: input,
         pos: 0,
-        input,
+        depth: 0,
     };
     let d = p.expr()?;
     p.skip_ws();
@@ -265,7 +287,7 @@ fn to_minor(d: Decimal, currency: Currency, input: &str) -> Result<i64, MoneyErr
     let d = d.normalize();
     if d.scale > exponent {
         return Err(MoneyError::TooPrecise {
-            input: input.trim().to_string(),
+            input: input.to_string(),
             currency,
             exponent,
         });
@@ -278,7 +300,7 @@ fn to_minor(d: Decimal, currency: Currency, input: &str) -> Result<i64, MoneyErr
 
 /// Strict number syntax: digits, optional groups of three after `,` or ` `, one `.` and decimals.
 fn parse_number(s: &str, input: &str) -> Result<Decimal, MoneyError> {
-    let err_input = || input.trim().to_string();
+    let err_input = || input.to_string();
     if s.is_empty() {
         return Err(MoneyError::Empty);
     }
@@ -348,9 +370,11 @@ fn parse_number(s: &str, input: &str) -> Result<Decimal, MoneyError> {
 
 /// Recursive descent over `+ - * / ( )` with the usual precedence.
 struct ExprParser<'a> {
+    /// The whole amount, trimmed; errors quote it.
     src: &'a str,
     pos: usize,
-    input: &'a str,
+    /// Open parentheses around `pos`, at most [`MAX_DEPTH`].
+    depth: u32,
 }
 
 impl ExprParser<'_> {
@@ -365,7 +389,7 @@ impl ExprParser<'_> {
     }
 
     fn overflow(&self) -> MoneyError {
-        MoneyError::Overflow(self.input.trim().to_string())
+        MoneyError::Overflow(self.src.to_string())
     }
 
     fn expr(&mut self) -> Result<Decimal, MoneyError> {
@@ -397,11 +421,12 @@ impl ExprParser<'_> {
                     self.pos += 1;
                     let rhs = self.atom()?;
                     if rhs.value == 0 {
-                        return Err(MoneyError::DivisionByZero(self.input.trim().to_string()));
+                        return Err(MoneyError::DivisionByZero(self.src.to_string()));
                     }
-                    acc = acc
-                        .div(rhs)
-                        .ok_or_else(|| MoneyError::Inexact(self.input.trim().to_string()))?;
+                    acc = acc.div(rhs).map_err(|fail| match fail {
+                        DivFail::Overflow => self.overflow(),
+                        DivFail::Inexact => MoneyError::Inexact(self.src.to_string()),
+                    })?;
                 }
                 _ => return Ok(acc),
             }
@@ -411,11 +436,16 @@ impl ExprParser<'_> {
     fn atom(&mut self) -> Result<Decimal, MoneyError> {
         self.skip_ws();
         if self.peek() == Some('(') {
+            if self.depth == MAX_DEPTH {
+                return Err(MoneyError::TooDeep(self.src.to_string()));
+            }
             self.pos += 1;
+            self.depth += 1;
             let inner = self.expr()?;
+            self.depth -= 1;
             self.skip_ws();
             if self.peek() != Some(')') {
-                return Err(MoneyError::NotANumber(self.input.trim().to_string()));
+                return Err(MoneyError::NotANumber(self.src.to_string()));
             }
             self.pos += 1;
             return Ok(inner);
@@ -431,8 +461,8 @@ impl ExprParser<'_> {
         let text = self.src[start..self.pos].trim();
         if text.is_empty() {
             return match self.peek() {
-                Some(c) => Err(MoneyError::Unexpected(self.input.trim().to_string(), c)),
-                None => Err(MoneyError::NotANumber(self.input.trim().to_string())),
+                Some(c) => Err(MoneyError::Unexpected(self.src.to_string(), c)),
+                None => Err(MoneyError::NotANumber(self.src.to_string())),
             };
         }
         // `0x10`: 'x' above is multiplication, so catch hex before it splits the number.
@@ -440,9 +470,9 @@ impl ExprParser<'_> {
             && self.peek() == Some('x')
             && self.src[self.pos + 1..].starts_with(|c: char| c.is_ascii_hexdigit())
         {
-            return Err(MoneyError::Hex(self.input.trim().to_string()));
+            return Err(MoneyError::Hex(self.src.to_string()));
         }
-        parse_number(text, self.input)
+        parse_number(text, self.src)
     }
 }
 

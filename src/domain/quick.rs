@@ -5,7 +5,9 @@
 //! to it: `12.50 EUR`, `€12.50`, `USD 3`); a category (as written, or a unique prefix or fuzzy match
 //! of a known one; a trailing `!` says it is new); `@payee`; `#tag`; a quoted note; a date (`today`,
 //! `yesterday`, a weekday for the most recent one, `2026-11-03`, `11-03`, a day of this month
-//! such as `3` after the amount, `-2` for two days ago). Errors name the word they are about.
+//! such as `3` after the amount, `-2` for two days ago). Errors name the word they are about;
+//! an amount is ASCII digits, so `inf`, `NaN`, `١٢`, `１２` or `-12.50` where the amount goes is
+//! named as that word's mistake (see `unreadable_amount`), never as a second category.
 
 use super::expense::{Draft, Kind};
 use super::money::{eval_amount, Currency, MoneyError};
@@ -123,6 +125,9 @@ pub enum QuickReason {
     /// A second amount; holds the word number of the first.
     #[error("a second amount (word {0} is the amount)")]
     SecondAmount(usize),
+    /// A word with a minus sign where the amount goes (`-12.50`; `-2` is two days ago).
+    #[error("an amount is written without '-' (an expense unless it starts with '+')")]
+    NegativeAmount,
     /// A bare number after the amount that is no day of the month.
     #[error("a second amount (only one per expense; a day of the month is 1-31)")]
     NotADay,
@@ -205,6 +210,11 @@ pub fn parse(words: &[Word], ctx: &QuickContext) -> Result<Draft, QuickError> {
     let mut tags: Vec<String> = Vec::new();
     let mut notes: Vec<String> = Vec::new();
 
+    // `inf` and `nan` are amounts gone wrong when no other word is an amount, else categories.
+    let line_has_amount = words.iter().any(|w| {
+        let t = w.text.trim();
+        !w.quoted && relative_date(t, ctx.today).is_none() && looks_numeric(t)
+    });
     for (i, w) in words.iter().enumerate() {
         let n = i + 1;
         let t = w.text.trim();
@@ -249,8 +259,8 @@ pub fn parse(words: &[Word], ctx: &QuickContext) -> Result<Draft, QuickError> {
             continue;
         }
         if looks_numeric(t) {
-            let (text, sign, symbol) = strip_amount(t);
-            if let Some(code) = symbol {
+            let (text, sign, symbols) = strip_amount(t);
+            for code in symbols.into_iter().flatten() {
                 let c = Currency::parse(code).map_err(|e| err(e.into()))?;
                 if currency.is_some_and(|(_, prev)| prev != c) {
                     return Err(err(QuickReason::SecondCurrency));
@@ -264,7 +274,7 @@ pub fn parse(words: &[Word], ctx: &QuickContext) -> Result<Draft, QuickError> {
                     }
                     amount = Some((n, text.to_string()));
                 }
-                Some(_) if date.is_none() && sign.is_none() && symbol.is_none() => {
+                Some(_) if date.is_none() && sign.is_none() && symbols == [None, None] => {
                     date = Some(day_of_month(text, ctx.today).map_err(err)?);
                 }
                 Some((first, _)) => {
@@ -272,6 +282,9 @@ pub fn parse(words: &[Word], ctx: &QuickContext) -> Result<Draft, QuickError> {
                 }
             }
             continue;
+        }
+        if let Some(reason) = unreadable_amount(t, line_has_amount) {
+            return Err(err(reason));
         }
         let (name, new) = match t.strip_suffix('!') {
             Some(name) => (name, true),
@@ -325,7 +338,12 @@ fn relative_date(t: &str, today: NaiveDate) -> Option<Result<NaiveDate, QuickRea
     }
     if let Some(wd) = weekday(&lower) {
         let back = (7 + today.weekday().num_days_from_monday() - wd.num_days_from_monday()) % 7;
-        return Some(Ok(today - chrono::Days::new(u64::from(back))));
+        // Checked: `today - days` panics before the first representable day.
+        return Some(
+            today
+                .checked_sub_days(chrono::Days::new(u64::from(back)))
+                .ok_or(QuickReason::OutOfRange),
+        );
     }
     if let Some(days) = lower.strip_prefix('-') {
         if !days.is_empty() && days.len() <= 4 && days.bytes().all(|b| b.is_ascii_digit()) {
@@ -382,18 +400,54 @@ fn looks_numeric(t: &str) -> bool {
         && core.chars().any(|c| c.is_ascii_digit())
 }
 
-/// Splits `+€12.50` into (`12.50`, Some('+'), Some("EUR")).
-fn strip_amount(t: &str) -> (&str, Option<char>, Option<&'static str>) {
-    let (sign, rest) = match t.chars().next() {
-        Some(c @ '+') => (Some(c), &t[1..]),
-        _ => (None, t),
+/// Why a word that no other rule took, and that would become the category, is an amount the
+/// grammar cannot read: digits of another script (`١٢`, `１２`), a minus sign (`-12.50`), or
+/// `inf`/`nan` on a line with no amount. Each names the word instead of the misleading "a second
+/// category" that the next word would get. Digits of other scripts are refused, not converted:
+/// std knows no digit values beyond ASCII, and every other reader of amounts (the form, import,
+/// config) reads ASCII digits only, so the one rule holds everywhere.
+fn unreadable_amount(t: &str, line_has_amount: bool) -> Option<QuickReason> {
+    let (minus, rest) = match t.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, t.strip_prefix('+').unwrap_or(t)),
     };
-    for (sym, code) in SYMBOLS {
-        if let Some(r) = rest.strip_prefix(sym).or_else(|| rest.strip_suffix(sym)) {
-            return (r, sign, Some(code));
-        }
+    let (core, _, _) = strip_amount(rest);
+    let lower = core.to_lowercase();
+    if !line_has_amount && matches!(lower.as_str(), "inf" | "infinity" | "nan") {
+        return Some(MoneyError::NotANumber(t.to_string()).into());
     }
-    (rest, sign, None)
+    if core.starts_with(|c: char| c.is_numeric() && !c.is_ascii_digit()) {
+        return Some(MoneyError::NonAsciiDigit(t.to_string()).into());
+    }
+    if minus && core.starts_with(|c: char| c.is_ascii_digit() || c == '.') {
+        return Some(QuickReason::NegativeAmount);
+    }
+    None
+}
+
+/// Splits `+€12.50` into (`12.50`, Some('+'), [Some("EUR"), None]): the sign, then a symbol
+/// before the digits and one after them (`$12€` has two, a second currency).
+fn strip_amount(t: &str) -> (&str, Option<char>, [Option<&'static str>; 2]) {
+    let (sign, mut core) = match t.strip_prefix('+') {
+        Some(rest) => (Some('+'), rest),
+        None => (None, t),
+    };
+    let mut codes = [None, None];
+    if let Some((rest, code)) = SYMBOLS
+        .iter()
+        .find_map(|(sym, code)| Some((core.strip_prefix(*sym)?, *code)))
+    {
+        core = rest;
+        codes[0] = Some(code);
+    }
+    if let Some((rest, code)) = SYMBOLS
+        .iter()
+        .find_map(|(sym, code)| Some((core.strip_suffix(*sym)?, *code)))
+    {
+        core = rest;
+        codes[1] = Some(code);
+    }
+    (core, sign, codes)
 }
 
 /// The first eight known categories, for [`known_hint`].

@@ -68,6 +68,32 @@ pub fn read_json(bytes: &[u8]) -> Result<Table, String> {
     })
 }
 
+/// Line numbers of byte offsets, counted forward as the reader moves: a line ends in LF, CR LF
+/// or a lone CR (old Mac files, some bank exports), where the csv crate's own count sees only LF.
+#[derive(Debug, Default)]
+struct LineCounter {
+    /// Bytes counted so far.
+    pos: usize,
+    /// Line breaks before `pos`.
+    breaks: u64,
+}
+
+impl LineCounter {
+    /// The 1-based line that byte `at` of `text` is on (`at` never goes backwards).
+    fn at(&mut self, text: &[u8], at: u64) -> u64 {
+        let to = usize::try_from(at).unwrap_or(usize::MAX).min(text.len());
+        while self.pos < to {
+            match text[self.pos] {
+                b'\n' => self.breaks += 1,
+                b'\r' if text.get(self.pos + 1) != Some(&b'\n') => self.breaks += 1,
+                _ => {}
+            }
+            self.pos += 1;
+        }
+        self.breaks + 1
+    }
+}
+
 /// Reads CSV: the encoding decoded (a UTF-8 BOM skipped), the delimiter from the spec or guessed
 /// from the first line, the first record as header unless `spec.no_header`.
 pub fn read_csv(bytes: &[u8], spec: &ImportSpec) -> Result<Table, String> {
@@ -93,8 +119,9 @@ pub fn read_csv(bytes: &[u8], spec: &ImportSpec) -> Result<Table, String> {
     let mut header: Option<Vec<String>> = None;
     let mut rows = Vec::new();
     let mut first = true;
+    let mut lines = LineCounter::default();
     loop {
-        let line = reader.position().line();
+        let line = lines.at(&text, reader.position().byte());
         match reader.read_byte_record(&mut record) {
             Ok(false) => break,
             Ok(true) => {}
@@ -104,7 +131,7 @@ pub fn read_csv(bytes: &[u8], spec: &ImportSpec) -> Result<Table, String> {
             }
         }
         // csv reports where it started looking for the record, before skipping blank lines:
-        // count those to name the record's own first line.
+        // the record's own first line is after those.
         let line = match record.position() {
             Some(p) => {
                 let from = usize::try_from(p.byte()).unwrap_or(usize::MAX);
@@ -113,9 +140,8 @@ pub fn read_csv(bytes: &[u8], spec: &ImportSpec) -> Result<Table, String> {
                     .unwrap_or_default()
                     .iter()
                     .take_while(|b| matches!(b, b'\n' | b'\r'))
-                    .filter(|b| **b == b'\n')
                     .count();
-                p.line() + blank as u64
+                lines.at(&text, p.byte() + blank as u64)
             }
             None => line,
         };
