@@ -355,6 +355,14 @@ pub struct FormState {
     /// The category was filled in from the payee's last expense, not typed: the first character
     /// typed into it replaces it (an edit key keeps it).
     pub category_proposed: bool,
+    /// The value of an amount written as an expression (`12.50+3*2` -> `18.50`), shown as it is
+    /// typed.
+    pub amount_preview: Option<String>,
+    /// A category the store does not know, which the person was asked to confirm as new: Enter
+    /// again with the same text creates it, Esc picks a known one instead.
+    pub new_category: Option<String>,
+    /// A note under a field that is not an error (`groc` resolved to `food:groceries`).
+    pub hint: Option<(Field, String)>,
 }
 
 impl FormState {

@@ -82,7 +82,21 @@ pub fn render(form: &FormState, _state: &State, chrome: &Chrome, frame: &mut Fra
                     theme.style(Meaning::Muted),
                 ));
             }
+            if field == Field::Amount {
+                if let Some(p) = &form.amount_preview {
+                    spans.push(Span::styled(format!("  {p}"), theme.style(Meaning::Muted)));
+                }
+            }
             lines.push(Line::from(spans));
+        }
+        if let Some((_, hint)) = form.hint.as_ref().filter(|(f, _)| *f == field) {
+            let hint = format!("↳ {}", inert(hint));
+            for part in wrap(&hint, field_width) {
+                lines.push(Line::from(Span::styled(
+                    format!("{:LABEL$}{part}", ""),
+                    theme.style(Meaning::Muted),
+                )));
+            }
         }
         if let Some(err) = form.error(field) {
             let err = format!("↳ {}", inert(err));

@@ -478,3 +478,71 @@ fn quick_entry_uses_the_add_grammar() {
     f.send(Action::Cancel);
     assert!(f.state.overlay.is_none());
 }
+
+/// The form files a typo as quick entry would: a unique prefix or fuzzy match of a known
+/// category, said under the field; a category that matches nothing asks once whether it is new.
+#[test]
+fn a_typed_category_resolves_like_quick_entry_and_a_new_one_asks_first() {
+    let mut f = Fake::with_rows(5);
+    f.send(Action::OpenAdd);
+    f.send(Action::Answer(
+        Answer::CompletionsLoaded(lidl_completions()),
+    ));
+    f.type_str("4.20");
+    f.send(Action::FocusNext); // payee
+    f.send(Action::FocusNext); // category
+    f.type_str("groc");
+    f.send(Action::FocusNext); // leaving the category resolves it
+    let form = f.form();
+    assert_eq!(form.input(Field::Category).value(), "food:groceries");
+    assert_eq!(
+        form.hint,
+        Some((Field::Category, "'groc' is food:groceries".to_string()))
+    );
+    // A truly new category: the first Enter asks, and stores nothing.
+    f.send(Action::FocusPrev);
+    f.send(Action::Input(InputRequest::DeleteLine));
+    f.type_str("gifts");
+    assert!(f.send(Action::Submit).is_empty());
+    let form = f.form();
+    assert_eq!(form.focus, Field::Category);
+    assert!(
+        form.error(Field::Category)
+            .is_some_and(|e| e.contains("new category 'gifts'? Enter to create")),
+        "{:?}",
+        form.errors
+    );
+    // Esc picks instead: the question goes, the known ones are offered.
+    f.send(Action::Cancel);
+    assert!(f.form().error(Field::Category).is_none());
+    assert!(f.send(Action::Submit).is_empty(), "asked again after Esc");
+    // Enter again creates it.
+    match &f.send(Action::Submit)[..] {
+        [Effect::Put(d)] => assert_eq!(d.category, "gifts"),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn an_amount_expression_shows_its_value_and_a_bad_field_says_so_when_left() {
+    let mut f = Fake::with_rows(5);
+    f.send(Action::OpenAdd);
+    f.type_str("12.50+3*2");
+    assert_eq!(f.form().amount_preview.as_deref(), Some("= 18.50"));
+    f.send(Action::Input(InputRequest::DeleteLine));
+    f.type_str("12");
+    assert_eq!(f.form().amount_preview, None, "a plain number needs none");
+    f.send(Action::Input(InputRequest::DeleteLine));
+    f.type_str("12,3.4");
+    assert!(f.form().error(Field::Amount).is_none(), "not while typing");
+    f.send(Action::FocusNext);
+    assert!(
+        f.form().error(Field::Amount).is_some(),
+        "shown as the field is left: {:?}",
+        f.form().errors
+    );
+    // An empty field left alone says nothing yet.
+    assert!(f.form().error(Field::Payee).is_none());
+    f.send(Action::FocusNext);
+    assert!(f.form().error(Field::Category).is_none());
+}

@@ -4,7 +4,8 @@ use crate::app::action::Action;
 use crate::app::effect::Effect;
 use crate::app::fuzzy::rank;
 use crate::app::state::{FormMode, FormState, Overlay, State, Toast};
-use crate::domain::money::format_plain;
+use crate::domain::money::{eval_amount, format_plain, Currency};
+use crate::domain::quick::{resolve_category, QuickReason};
 use crate::domain::validate::{validate_draft, Field};
 use crate::domain::{Expense, Kind};
 use tui_input::{Input, InputRequest};
@@ -28,6 +29,9 @@ fn blank(state: &State) -> FormState {
         suggestion: None,
         saving: false,
         category_proposed: false,
+        amount_preview: None,
+        new_category: None,
+        hint: None,
     }
 }
 
@@ -114,6 +118,12 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
                 }
                 form.input_mut(focus).handle(req);
                 form.errors.retain(|(f, _)| *f != focus);
+                if form.hint.as_ref().is_some_and(|(f, _)| *f == focus) {
+                    form.hint = None;
+                }
+                if matches!(focus, Field::Amount | Field::Currency) {
+                    form.amount_preview = preview(form);
+                }
                 suggest(state);
             }
         }
@@ -125,7 +135,12 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             }
         }
         Action::Cancel => {
-            if form.suggestion.is_some() {
+            if form.new_category.take().is_some() {
+                // Not new after all: back to the category, with the known ones to pick from.
+                form.errors.retain(|(f, _)| *f != Field::Category);
+                form.focus = Field::Category;
+                suggest(state);
+            } else if form.suggestion.is_some() {
                 form.suggestion = None;
                 form.suggestions.clear();
             } else {
@@ -154,7 +169,77 @@ fn move_focus(state: &mut State, step: usize) {
     if leaving == Field::Payee {
         propose_category(state);
     }
+    if leaving == Field::Category {
+        resolve(state);
+    }
+    check_left(state, leaving);
     suggest(state);
+}
+
+/// What `12.50+3*2` comes to, when the amount is an expression that evaluates (a plain number
+/// needs no preview; an error shows when the field is left).
+fn preview(form: &FormState) -> Option<String> {
+    let text = form.input(Field::Amount).value().trim();
+    let digits_only = text
+        .chars()
+        .all(|c| c.is_ascii_digit() || matches!(c, '.' | ',' | ' ' | '\''));
+    if text.is_empty() || digits_only {
+        return None;
+    }
+    let currency = Currency::parse(form.input(Field::Currency).value()).ok()?;
+    let v = eval_amount(text, currency).ok()?;
+    Some(format!("= {}", format_plain(v, currency)))
+}
+
+/// The reason `field` (just left) is invalid, shown under it at once rather than on save; other
+/// fields' reasons wait until they are left or the form is saved.
+fn check_left(state: &mut State, field: Field) {
+    let today = state.today;
+    let Some(Overlay::Form(form)) = &mut state.overlay else {
+        return;
+    };
+    if field == Field::Kind || form.input(field).value().trim().is_empty() {
+        return;
+    }
+    form.errors.retain(|(f, _)| *f != field);
+    if let Err(errors) = validate_draft(&form.raw(), today) {
+        if let Some((f, e)) = errors.into_iter().find(|(f, _)| *f == field) {
+            form.errors.push((f, e.to_string()));
+        }
+    }
+}
+
+/// Resolves the category as quick entry does: kept when known (or a parent of known ones),
+/// else a unique prefix or fuzzy match (`groc` -> `food:groceries`, said under the field). A
+/// category that matches nothing is left as typed, and saving asks once whether it is new.
+/// Returns false when the category cannot be resolved (ambiguous: said under the field).
+fn resolve(state: &mut State) -> bool {
+    let Some(Overlay::Form(form)) = &mut state.overlay else {
+        return true;
+    };
+    let typed = form.input(Field::Category).value().trim().to_string();
+    if typed.is_empty() || form.new_category.as_deref() == Some(typed.as_str()) {
+        return true;
+    }
+    match resolve_category(&typed, false, &state.completions.categories) {
+        Ok(found) => {
+            if found != typed {
+                form.hint = Some((Field::Category, format!("'{typed}' is {found}")));
+                *form.input_mut(Field::Category) = Input::new(found);
+            }
+            true
+        }
+        Err(QuickReason::AmbiguousCategory(some)) => {
+            form.errors.retain(|(f, _)| *f != Field::Category);
+            form.errors.push((
+                Field::Category,
+                format!("'{typed}' could be {}: pick one", some.join(", ")),
+            ));
+            false
+        }
+        // Unknown: asked on save. Anything else (a bad name) validation words.
+        Err(_) => true,
+    }
 }
 
 /// A known payee proposes the category it had last time, when the category is still empty (or
@@ -249,9 +334,39 @@ fn accept(state: &mut State, i: usize) {
 
 fn submit(state: &mut State) -> Vec<Effect> {
     let today = state.today;
+    if !resolve(state) {
+        if let Some(Overlay::Form(form)) = &mut state.overlay {
+            form.focus = Field::Category;
+        }
+        suggest(state);
+        return Vec::new();
+    }
     let Some(Overlay::Form(form)) = &mut state.overlay else {
         return Vec::new();
     };
+    let typed = form.input(Field::Category).value().trim().to_string();
+    let known = |c: &str| {
+        let c = c.to_lowercase();
+        let t = typed.to_lowercase();
+        c == t || c.starts_with(&format!("{t}:"))
+    };
+    // With no known categories (a new store, or completions not loaded yet) there is nothing
+    // a typo could have missed: no question.
+    let cats = &state.completions.categories;
+    let is_new = !typed.is_empty()
+        && !cats.is_empty()
+        && !cats.iter().any(|(c, _)| known(c))
+        && validate_draft(&form.raw(), today).is_ok();
+    if is_new && form.new_category.as_deref() != Some(typed.as_str()) {
+        form.new_category = Some(typed.clone());
+        form.focus = Field::Category;
+        form.errors.retain(|(f, _)| *f != Field::Category);
+        form.errors.push((
+            Field::Category,
+            format!("new category '{typed}'? Enter to create, Esc to pick a known one"),
+        ));
+        return Vec::new();
+    }
     match validate_draft(&form.raw(), today) {
         Ok(draft) => {
             form.errors.clear();
