@@ -15,6 +15,7 @@ pub mod quick;
 pub mod rates;
 pub mod review;
 pub mod rules;
+pub mod schedule;
 pub mod stream;
 pub mod text;
 pub mod totals;
