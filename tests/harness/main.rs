@@ -44,6 +44,10 @@ fn add(h: &mut Harness, amount: &str, payee: &str, category: &str) {
         .press("tab")
         .type_str(category)
         .press("enter");
+    // A category the store does not know yet: the form asks once, Enter creates it.
+    if h.screen().contains(&format!("new category '{category}'?")) {
+        h.press("enter");
+    }
 }
 
 /// This month's items in the store, by date then id.
