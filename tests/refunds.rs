@@ -223,3 +223,29 @@ fn hledger_agrees_with_the_report_for_a_month_with_refunds() {
         assert!(line.contains(&format!("{total} EUR")), "{line} vs {total}");
     }
 }
+
+/// A backup keeps a refund's negative `minor`, verifies, and restores it as it was, consistent.
+#[test]
+fn a_refund_round_trips_through_a_backup() {
+    let sb = november();
+    let file = sb.tmp.path().join("refunds.jsonl");
+    let f = file.to_str().unwrap();
+    ok(sb.cmd(&["backup", f]).output().unwrap());
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(text.contains("\"minor\":-1250"), "{text}");
+    ok(sb.cmd(&["backup", "--verify", f]).output().unwrap());
+    let to = sb.tmp.path().join("restored");
+    ok(sb
+        .cmd(&["restore", f, "--to", to.to_str().unwrap()])
+        .output()
+        .unwrap());
+    let back = ok(sb
+        .cmd_at(&to, &["list", "--month", "2026-11", "--json"])
+        .output()
+        .unwrap());
+    let month = ["--month", "2026-11"];
+    let want: Vec<Value> = list_json(&sb, &month);
+    assert_eq!(serde_json::from_str::<Vec<Value>>(&back).unwrap(), want);
+    let check = ok(sb.cmd_at(&to, &["check"]).output().unwrap());
+    assert!(check.contains("consistent"), "{check}");
+}
