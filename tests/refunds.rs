@@ -249,3 +249,39 @@ fn a_refund_round_trips_through_a_backup() {
     let check = ok(sb.cmd_at(&to, &["check"]).output().unwrap());
     assert!(check.contains("consistent"), "{check}");
 }
+
+/// `expense list --csv` of a month with refunds imports into an empty store as the same month;
+/// a bank file's credit in an `expenses:` category comes in as a refund.
+#[test]
+fn refunds_survive_an_export_and_a_bank_credit_in_an_expense_category_is_one() {
+    let sb = november();
+    let csv = ok(sb
+        .cmd(&["list", "--month", "2026-11", "--csv"])
+        .output()
+        .unwrap());
+    let other = Sandbox::new();
+    let file = other.tmp.path().join("november.csv");
+    std::fs::write(&file, csv).unwrap();
+    ok(other
+        .cmd(&["import", file.to_str().unwrap()])
+        .output()
+        .unwrap());
+    let month = ["--month", "2026-11"];
+    assert_eq!(list_json(&other, &month), list_json(&sb, &month));
+    let bank = other.tmp.path().join("bank.csv");
+    std::fs::write(
+        &bank,
+        "date,amount,payee,category\n\
+         2026-12-01,-30.00,Shop,expenses:fun\n\
+         2026-12-02,7.50,Shop,expenses:fun\n",
+    )
+    .unwrap();
+    ok(other
+        .cmd(&["import", bank.to_str().unwrap()])
+        .output()
+        .unwrap());
+    assert_eq!(
+        category(&report(&other, "2026-12"), "expenses:fun"),
+        ("22.50".into(), 2)
+    );
+}
