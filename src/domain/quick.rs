@@ -10,7 +10,7 @@
 //! or `１２` where the amount goes is named as that word's mistake (see `unreadable_amount`),
 //! never as a second category.
 //!
-//! Minus, the rule ([`refund_word`]): a word `-` + an amount with anything besides digits
+//! Minus, the rule (`refund_word`): a word `-` + an amount with anything besides digits
 //! (`-12.50`, `-1,000`, `-€5`, `-3*2`) is always a refund. A word `-N` of digits only is the
 //! refund when the line has no other amount and none was taken yet (`-5 food`), else N days ago
 //! (`12 food -2`, `-5 food -2`: a refund of 5 two days ago). `+-5` is refused (an income is
