@@ -101,6 +101,8 @@ fn store_with_every_kind_of_record() -> Sandbox {
     add(&sb, &["1000", "JPY", "travel!", "@Hotel", "2026-12-01"]);
     add(&sb, &["0.005", "KWD", "fees!", "2026-12-01"]);
     add(&sb, &["+2500", "salary!", "@ACME", "2026-12-01"]);
+    // A refund: a negative amount, a negative `N` in the images.
+    add(&sb, &["--", "-4.50", "tea", "2026-12-01"]);
     run(
         &sb,
         DAY0,

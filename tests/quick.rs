@@ -275,6 +275,49 @@ const GOOD: &[(&str, Want)] = &[
             E,
         ),
     ),
+    // Refunds: a leading '-' on an amount with decimals is always the amount; `-N` alone is
+    // the amount when no other word is, else N days ago.
+    (
+        "-12.50 groceries",
+        ("2026-11-21", -1250, "EUR", "food:groceries", "", &[], "", E),
+    ),
+    (
+        "groceries -1,000",
+        (
+            "2026-11-21",
+            -100000,
+            "EUR",
+            "food:groceries",
+            "",
+            &[],
+            "",
+            E,
+        ),
+    ),
+    (
+        "-€5 groceries -2",
+        ("2026-11-19", -500, "EUR", "food:groceries", "", &[], "", E),
+    ),
+    (
+        "-5 groceries",
+        ("2026-11-21", -500, "EUR", "food:groceries", "", &[], "", E),
+    ),
+    (
+        "-5 groceries -2",
+        ("2026-11-19", -500, "EUR", "food:groceries", "", &[], "", E),
+    ),
+    (
+        "12 groceries -2",
+        ("2026-11-19", 1200, "EUR", "food:groceries", "", &[], "", E),
+    ),
+    (
+        "-2 12 groceries",
+        ("2026-11-19", 1200, "EUR", "food:groceries", "", &[], "", E),
+    ),
+    (
+        "-3*2.40 USD groceries",
+        ("2026-11-21", -720, "USD", "food:groceries", "", &[], "", E),
+    ),
 ];
 
 const BAD: &[(&str, &str)] = &[
@@ -315,8 +358,28 @@ const BAD: &[(&str, &str)] = &[
         "word 1 '١٢': only the ASCII digits 0-9 are read",
     ),
     (
-        "-12.50 groceries",
-        "word 1 '-12.50': an amount is written without '-'",
+        "-0 groceries",
+        "word 1 '-0': a refund must be more than zero",
+    ),
+    (
+        "-0.00 groceries",
+        "word 1 '-0.00': a refund must be more than zero",
+    ),
+    (
+        "+-5 groceries",
+        "word 1 '+-5': an income cannot be negative",
+    ),
+    (
+        "12 groceries -3.50",
+        "word 3 '-3.50': a second amount (word 1 is the amount)",
+    ),
+    (
+        "-3.50 groceries €12",
+        "word 3 '€12': a second amount (word 1 is the amount)",
+    ),
+    (
+        "-5+10 groceries",
+        "word 1 '-5+10' starts with '-' but comes to more than zero",
     ),
 ];
 
@@ -414,14 +477,13 @@ fn a_pasted_megabyte_is_named_not_repeated() {
     }
 }
 
-/// `inf`, `NaN`, digits of other scripts and a minus sign where the amount goes are named as
+/// `inf`, `NaN` and digits of other scripts where the amount goes are named as
 /// the amount they fail to be, not as "a second category" at the next word.
 #[test]
 fn amounts_gone_wrong_name_their_word() {
     let known = known();
     let not_an_amount = "not an amount (write digits like 12.50)";
     let ascii = "only the ASCII digits 0-9 are read (write 12.50)";
-    let minus = "an amount is written without '-' (an expense unless it starts with '+')";
     let cases = [
         ("inf food", format!("word 1 'inf': {not_an_amount}")),
         ("NaN food", format!("word 1 'NaN': {not_an_amount}")),
@@ -435,8 +497,6 @@ fn amounts_gone_wrong_name_their_word() {
         ("€１２.５０ food", format!("word 1 '€１２.５０': {ascii}")),
         ("12 food ３", format!("word 3 '３': {ascii}")),
         ("12٣ food", format!("word 1 '12٣': {ascii}")),
-        ("-12.50 food", format!("word 1 '-12.50': {minus}")),
-        ("food -1,000", format!("word 2 '-1,000': {minus}")),
     ];
     for (line, want) in cases {
         let words = split(line).unwrap();

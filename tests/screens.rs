@@ -308,6 +308,24 @@ fn income_amount_is_green_expense_is_not() {
     assert_eq!(buf[(hx, hy)].fg, Color::Green);
 }
 
+/// A refund keeps its '-' and takes the colour of money coming in; the month's spent total in
+/// the header is net of it.
+#[test]
+fn a_refund_reads_apart_from_spending() {
+    let rows = vec![
+        item(2, 5, -1_250, "food", "Lidl refund"),
+        item(1, 3, 4_000, "food", "Lidl"),
+    ];
+    let s = state_with(&rows, 80, 24);
+    let t = draw(&s, 80, 24);
+    let buf = t.backend().buffer();
+    let (x, y) = find(buf, "-12.50 EUR").expect("the refund keeps its sign");
+    assert_eq!(buf[(x, y)].fg, Color::Green, "refund sign");
+    assert_eq!(buf[(x + 1, y)].fg, Color::Green, "refund digits");
+    let (sx, sy) = find(buf, "40.00 EUR").unwrap();
+    assert_ne!(buf[(sx, sy)].fg, Color::Green, "spending is not green");
+}
+
 #[test]
 fn empty_month_tells_the_newcomer_what_to_press() {
     let s = state_with(&[], 80, 24);

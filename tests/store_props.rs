@@ -84,7 +84,8 @@ impl Spec {
 fn spec() -> impl Strategy<Value = Spec> {
     (
         0u64..100,
-        0i64..1_000_000,
+        // Negative: a refund (an expense only; an income's amount is its absolute value).
+        -200_000i64..1_000_000,
         0..3usize,
         0..6usize,
         0..4usize,
@@ -92,7 +93,7 @@ fn spec() -> impl Strategy<Value = Spec> {
     )
         .prop_map(|(days, amount, cur, cat, payee, income)| Spec {
             days,
-            amount,
+            amount: if income { amount.abs() } else { amount },
             cur,
             cat,
             payee,
@@ -1036,5 +1037,42 @@ fn undo_latest_walks_back_across_sessions() {
     assert_eq!((r.id, r.event), (a.id, Event::Remove));
     assert!(store.undo_latest(7).unwrap().is_none());
     assert!(store.is_empty());
+    assert!(store.verify().unwrap().is_empty());
+}
+
+/// A refund (a negative expense) nets against its category's day and month aggregates, undo of
+/// it restores them, and the store refuses a negative income, naming why.
+#[test]
+fn refunds_net_in_the_aggregates_and_a_negative_income_is_refused() {
+    let store = Store::open_temporary().unwrap();
+    store.use_month_start_day(1).unwrap();
+    store
+        .put(simple(base(), 4_000, "food"), Origin::User, 1)
+        .unwrap();
+    store
+        .put(simple(base(), -1_250, "food"), Origin::User, 2)
+        .unwrap();
+    let month = |store: &Store| {
+        let m = Month::containing(base(), 1);
+        let mut rows = Vec::new();
+        store
+            .for_each_month_agg(m, m, 1, |r| rows.push((r.category, r.sum, r.count)))
+            .unwrap();
+        rows
+    };
+    assert_eq!(month(&store), [("food".to_string(), 2_750, 2)]);
+    assert!(store.verify().unwrap().is_empty());
+    store.undo_latest(3).unwrap().unwrap();
+    assert_eq!(month(&store), [("food".to_string(), 4_000, 1)]);
+    let err = store
+        .put(
+            draft(base(), -500, "EUR", "salary", "ACME", Kind::Income),
+            Origin::User,
+            4,
+        )
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("an income cannot be negative"), "{err}");
+    assert_eq!(store.last_seq().unwrap(), 3, "nothing written");
     assert!(store.verify().unwrap().is_empty());
 }

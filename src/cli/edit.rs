@@ -3,7 +3,7 @@
 
 use super::add::describe;
 use super::Ctx;
-use crate::domain::money::{eval_amount, Currency};
+use crate::domain::money::{eval_signed_amount, Currency};
 use crate::domain::quick::resolve_category;
 use crate::domain::text::cleaned;
 use crate::domain::validate::{parse_date, parse_note, parse_payee, parse_tags};
@@ -84,11 +84,11 @@ pub fn edit(ctx: &mut Ctx, args: &EditArgs) -> Result<()> {
         d.currency = Currency::parse(c).map_err(|e| eyre!("--currency: {e}"))?;
     }
     if let Some(a) = &args.amount {
-        d.amount = eval_amount(a, d.currency).map_err(|e| eyre!("--amount: {e}"))?;
+        d.amount = eval_signed_amount(a, d.currency).map_err(|e| eyre!("--amount: {e}"))?;
     } else if args.currency.is_some() {
         // Same digits, new currency: refuse what the new currency cannot hold (12.50 -> JPY).
         let text = crate::domain::money::format_plain(current.draft.amount, current.draft.currency);
-        d.amount = eval_amount(&text, d.currency).map_err(|e| eyre!("--currency: {e}"))?;
+        d.amount = eval_signed_amount(&text, d.currency).map_err(|e| eyre!("--currency: {e}"))?;
     }
     if let Some(t) = &args.date {
         d.date = parse_date(t, ctx.today).map_err(|e| eyre!("--date: {e}"))?;

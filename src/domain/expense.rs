@@ -49,7 +49,9 @@ impl FromStr for ExpenseId {
     }
 }
 
-/// Money going out or coming in. Amounts are always stored positive; the kind gives the sign.
+/// Money going out or coming in; the kind gives the direction. An expense's amount is positive,
+/// or negative for a refund (money back in that category: it nets against its spending in every
+/// sum); an income's is never negative ([`refused_sign`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
 #[serde(rename_all = "lowercase")]
 pub enum Kind {
@@ -70,12 +72,26 @@ impl Kind {
     }
 }
 
+/// Why `amount` cannot go with `kind`, as a person reads it, or `None`: a negative income is
+/// refused (a refund is a negative expense). Every writer checks it (validation, the store).
+pub fn refused_sign(kind: Kind, amount: i64) -> Option<&'static str> {
+    (kind == Kind::Income && amount < 0)
+        .then_some("an income cannot be negative (a refund is a negative expense: -12.50 food)")
+}
+
+impl Draft {
+    /// True for a refund: an expense with a negative amount.
+    pub fn is_refund(&self) -> bool {
+        self.kind == Kind::Expense && self.amount < 0
+    }
+}
+
 /// The fields a person enters; everything an expense is except identity and bookkeeping.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Draft {
     /// The day it happened.
     pub date: NaiveDate,
-    /// Positive minor units of `currency`.
+    /// Minor units of `currency`: positive, or negative for a refund (an expense only).
     pub amount: i64,
     /// ISO 4217 currency.
     pub currency: Currency,
@@ -108,7 +124,7 @@ pub struct Expense {
 }
 
 impl Expense {
-    /// The signed amount: negative for spending, positive for income.
+    /// The signed amount: negative for spending, positive for income and refunds.
     pub fn signed_amount(&self) -> i64 {
         match self.draft.kind {
             Kind::Expense => -self.draft.amount,
@@ -142,7 +158,7 @@ pub struct ExpenseView<'a> {
     pub id: ExpenseId,
     /// The day it happened.
     pub date: NaiveDate,
-    /// Positive minor units of `currency`.
+    /// Minor units of `currency`, negative for a refund.
     pub amount: i64,
     /// ISO 4217 currency.
     pub currency: Currency,
@@ -186,7 +202,7 @@ pub struct ExpenseRow {
     pub id: String,
     /// `YYYY-MM-DD`.
     pub date: String,
-    /// Decimal string, always positive (`kind` gives the direction).
+    /// Decimal string, positive (`kind` gives the direction) or negative for a refund.
     pub amount: String,
     /// ISO 4217 code.
     pub currency: String,

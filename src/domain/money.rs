@@ -157,8 +157,14 @@ pub enum MoneyError {
     DivisionByZero(String),
     #[error("'{}': parentheses nested more than {MAX_DEPTH} deep", shown(.0))]
     TooDeep(String),
-    #[error("'{}': the amount must be positive (choose income or expense as the kind)", shown(.0))]
+    #[error("'{}': the amount must be positive (a refund starts with '-': -12.50)", shown(.0))]
     NotPositive(String),
+    /// `-0`, `-0.00`: a refund of nothing.
+    #[error("'{}': a refund must be more than zero", shown(.0))]
+    ZeroRefund(String),
+    /// Starts with `-` but comes to more than zero (`-5+10`).
+    #[error("'{}' starts with '-' but comes to more than zero (a refund is below zero)", shown(.0))]
+    RefundAboveZero(String),
     #[error("unknown currency '{}' (use an ISO 4217 code such as EUR, USD, JPY)", shown(.0))]
     UnknownCurrency(String),
 }
@@ -282,6 +288,39 @@ pub fn eval_amount(input: &str, currency: Currency) -> Result<i64, MoneyError> {
     Ok(minor)
 }
 
+/// Like [`eval_amount`], but a leading `-` makes a refund: `-12.50` and `-3*2.40` come back
+/// negative. Only the leading sign says refund (`2-5` is still refused): what is written first
+/// is what the person meant. `-0` and a `-` line that comes to zero or more are refused.
+pub fn eval_signed_amount(input: &str, currency: Currency) -> Result<i64, MoneyError> {
+    let input = input.trim();
+    if !input.starts_with('-') {
+        return eval_amount(input, currency);
+    }
+    let mut p = ExprParser {
+        src: input,
+        pos: 1,
+        depth: 0,
+    };
+    let first = p.term()?;
+    let negated = Decimal {
+        value: -first.value,
+        scale: first.scale,
+    };
+    let d = p.more_terms(negated)?;
+    p.skip_ws();
+    if let Some(c) = p.peek() {
+        return Err(MoneyError::Unexpected(input.to_string(), c));
+    }
+    let minor = to_minor(d, currency, input)?;
+    match minor {
+        0 => Err(MoneyError::ZeroRefund(input.to_string())),
+        m if m > 0 => Err(MoneyError::RefundAboveZero(input.to_string())),
+        // Kept negatable, so every `-amount` elsewhere stays in range.
+        i64::MIN => Err(MoneyError::Overflow(input.to_string())),
+        m => Ok(m),
+    }
+}
+
 fn to_minor(d: Decimal, currency: Currency, input: &str) -> Result<i64, MoneyError> {
     let exponent = currency.exponent();
     let d = d.normalize();
@@ -393,7 +432,12 @@ impl ExprParser<'_> {
     }
 
     fn expr(&mut self) -> Result<Decimal, MoneyError> {
-        let mut acc = self.term()?;
+        let first = self.term()?;
+        self.more_terms(first)
+    }
+
+    /// `+ term` and `- term` after `acc`, left to right.
+    fn more_terms(&mut self, mut acc: Decimal) -> Result<Decimal, MoneyError> {
         loop {
             self.skip_ws();
             match self.peek() {
@@ -636,6 +680,36 @@ mod tests {
         ));
         assert_eq!(eval_amount("1 234.56", Currency::EUR), Ok(123456));
         assert!(eval_amount("9223372036854775807*10", Currency::EUR).is_err());
+    }
+
+    #[test]
+    fn a_leading_minus_is_a_refund() {
+        let eur = |s: &str| eval_signed_amount(s, Currency::EUR);
+        assert_eq!(eur("-12.50"), Ok(-1250));
+        assert_eq!(eur(" - 12.50 "), Ok(-1250));
+        assert_eq!(eur("-3*2.40"), Ok(-720), "the sign binds to the first term");
+        assert_eq!(eur("-5+3"), Ok(-200));
+        assert_eq!(eur("-1,000"), Ok(-100000));
+        assert_eq!(eur("12.50"), Ok(1250), "no sign: as eval_amount");
+        assert!(matches!(eur("-0"), Err(MoneyError::ZeroRefund(_))));
+        assert!(matches!(eur("-0.00"), Err(MoneyError::ZeroRefund(_))));
+        assert!(matches!(eur("-5+10"), Err(MoneyError::RefundAboveZero(_))));
+        assert!(matches!(eur("2-5"), Err(MoneyError::NotPositive(_))));
+        assert!(matches!(eur("--5"), Err(MoneyError::Unexpected(_, '-'))));
+        assert!(matches!(eur("-"), Err(MoneyError::NotANumber(_))));
+        assert!(matches!(eur("-1.234"), Err(MoneyError::TooPrecise { .. })));
+        assert!(matches!(
+            eval_signed_amount("-92233720368547758.08", Currency::EUR),
+            Err(MoneyError::Overflow(_))
+        ));
+        assert_eq!(
+            eur("-0").unwrap_err().to_string(),
+            "'-0': a refund must be more than zero"
+        );
+        assert_eq!(
+            eur("0").unwrap_err().to_string(),
+            "'0': the amount must be positive (a refund starts with '-': -12.50)"
+        );
     }
 
     #[test]

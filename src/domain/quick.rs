@@ -1,16 +1,23 @@
 //! The one-line entry grammar shared by `expense add WORDS...` and the TUI's quick-entry prompt:
 //! `12.50 groceries @Lidl yesterday #weekly "team lunch"`.
 //!
-//! Words, in any order: an amount (`12.50`, `+2500` for income, with a currency code or symbol next
-//! to it: `12.50 EUR`, `€12.50`, `USD 3`); a category (as written, or a unique prefix or fuzzy match
-//! of a known one; a trailing `!` says it is new); `@payee`; `#tag`; a quoted note; a date (`today`,
-//! `yesterday`, a weekday for the most recent one, `2026-11-03`, `11-03`, a day of this month
-//! such as `3` after the amount, `-2` for two days ago). Errors name the word they are about;
-//! an amount is ASCII digits, so `inf`, `NaN`, `١٢`, `１２` or `-12.50` where the amount goes is
-//! named as that word's mistake (see `unreadable_amount`), never as a second category.
+//! Words, in any order: an amount (`12.50`, `+2500` for income, `-12.50` for a refund, with a
+//! currency code or symbol next to it: `12.50 EUR`, `€12.50`, `USD 3`); a category (as written, or
+//! a unique prefix or fuzzy match of a known one; a trailing `!` says it is new); `@payee`;
+//! `#tag`; a quoted note; a date (`today`, `yesterday`, a weekday for the most recent one,
+//! `2026-11-03`, `11-03`, a day of this month such as `3` after the amount, `-2` for two days
+//! ago). Errors name the word they are about; an amount is ASCII digits, so `inf`, `NaN`, `١٢`
+//! or `１２` where the amount goes is named as that word's mistake (see `unreadable_amount`),
+//! never as a second category.
+//!
+//! Minus, the rule (`refund_word`): a word `-` + an amount with anything besides digits
+//! (`-12.50`, `-1,000`, `-€5`, `-3*2`) is always a refund. A word `-N` of digits only is the
+//! refund when the line has no other amount and none was taken yet (`-5 food`), else N days ago
+//! (`12 food -2`, `-5 food -2`: a refund of 5 two days ago). `+-5` is refused (an income is
+//! never negative), as is `-0`.
 
 use super::expense::{Draft, Kind};
-use super::money::{eval_amount, Currency, MoneyError};
+use super::money::{eval_signed_amount, Currency, MoneyError};
 use super::validate::{
     parse_category, parse_iso_date, parse_note, parse_payee, parse_tags, FieldError,
 };
@@ -125,9 +132,9 @@ pub enum QuickReason {
     /// A second amount; holds the word number of the first.
     #[error("a second amount (word {0} is the amount)")]
     SecondAmount(usize),
-    /// A word with a minus sign where the amount goes (`-12.50`; `-2` is two days ago).
-    #[error("an amount is written without '-' (an expense unless it starts with '+')")]
-    NegativeAmount,
+    /// `+` and `-` on one amount (`+-5`): an income is never negative.
+    #[error("an income cannot be negative (a refund is written -12.50, without '+')")]
+    NegativeIncome,
     /// A bare number after the amount that is no day of the month.
     #[error("a second amount (only one per expense; a day of the month is 1-31)")]
     NotADay,
@@ -210,10 +217,13 @@ pub fn parse(words: &[Word], ctx: &QuickContext) -> Result<Draft, QuickError> {
     let mut tags: Vec<String> = Vec::new();
     let mut notes: Vec<String> = Vec::new();
 
-    // `inf` and `nan` are amounts gone wrong when no other word is an amount, else categories.
+    // `inf` and `nan` are amounts gone wrong when no other word is an amount, else categories;
+    // a `-N` word is a refund only when no other word is an amount.
     let line_has_amount = words.iter().any(|w| {
         let t = w.text.trim();
-        !w.quoted && relative_date(t, ctx.today).is_none() && looks_numeric(t)
+        !w.quoted
+            && (refund_word(t) == Some(Refund::Always)
+                || (relative_date(t, ctx.today).is_none() && looks_numeric(t)))
     });
     for (i, w) in words.iter().enumerate() {
         let n = i + 1;
@@ -224,6 +234,29 @@ pub fn parse(words: &[Word], ctx: &QuickContext) -> Result<Draft, QuickError> {
             continue;
         }
         if t.is_empty() {
+            continue;
+        }
+        let refund = match refund_word(t) {
+            Some(Refund::Always) => true,
+            // Five digits and more are no day count: a second amount, said so below.
+            Some(Refund::UnlessDate) => {
+                (!line_has_amount && amount.is_none()) || relative_date(t, ctx.today).is_none()
+            }
+            None => false,
+        };
+        if refund {
+            if let Some((first, _)) = &amount {
+                return Err(err(QuickReason::SecondAmount(*first)));
+            }
+            let (text, _, symbols) = strip_amount(&t[1..]);
+            for code in symbols.into_iter().flatten() {
+                let c = Currency::parse(code).map_err(|e| err(e.into()))?;
+                if currency.is_some_and(|(_, prev)| prev != c) {
+                    return Err(err(QuickReason::SecondCurrency));
+                }
+                currency = Some((n, c));
+            }
+            amount = Some((n, format!("-{text}")));
             continue;
         }
         if let Some(p) = t.strip_prefix('@') {
@@ -303,7 +336,7 @@ pub fn parse(words: &[Word], ctx: &QuickContext) -> Result<Draft, QuickError> {
     let Some((an, amount_text)) = amount else {
         return Err(QuickError::new(0, "", QuickReason::NoAmount));
     };
-    let amount = eval_amount(&amount_text, currency)
+    let amount = eval_signed_amount(&amount_text, currency)
         .map_err(|e| QuickError::new(an, &words[an - 1].text, e))?;
     let Some((cn, cat_text, new)) = category else {
         return Err(QuickError::new(
@@ -400,9 +433,31 @@ fn looks_numeric(t: &str) -> bool {
         && core.chars().any(|c| c.is_ascii_digit())
 }
 
+/// When a word starting with `-` is a refund (see the module doc); `None` when it is no amount.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Refund {
+    /// `-12.50`, `-€5`, `-1,000`: never a date.
+    Always,
+    /// `-5`: a refund when the line has no other amount, else five days ago.
+    UnlessDate,
+}
+
+/// Whether `t` is `-` followed by an amount, and of which sort.
+fn refund_word(t: &str) -> Option<Refund> {
+    let rest = t.strip_prefix('-')?;
+    if rest.starts_with(['+', '-']) || !looks_numeric(rest) {
+        return None;
+    }
+    Some(if rest.bytes().all(|b| b.is_ascii_digit()) {
+        Refund::UnlessDate
+    } else {
+        Refund::Always
+    })
+}
+
 /// Why a word that no other rule took, and that would become the category, is an amount the
-/// grammar cannot read: digits of another script (`١٢`, `１２`), a minus sign (`-12.50`), or
-/// `inf`/`nan` on a line with no amount. Each names the word instead of the misleading "a second
+/// grammar cannot read: digits of another script (`١٢`, `１２`), a minus after a plus (`+-5`),
+/// or `inf`/`nan` on a line with no amount. Each names the word instead of the misleading "a second
 /// category" that the next word would get. Digits of other scripts are refused, not converted:
 /// std knows no digit values beyond ASCII, and every other reader of amounts (the form, import,
 /// config) reads ASCII digits only, so the one rule holds everywhere.
@@ -419,8 +474,8 @@ fn unreadable_amount(t: &str, line_has_amount: bool) -> Option<QuickReason> {
     if core.starts_with(|c: char| c.is_numeric() && !c.is_ascii_digit()) {
         return Some(MoneyError::NonAsciiDigit(t.to_string()).into());
     }
-    if minus && core.starts_with(|c: char| c.is_ascii_digit() || c == '.') {
-        return Some(QuickReason::NegativeAmount);
+    if !minus && t.starts_with("+-") && looks_numeric(&t[2..]) {
+        return Some(QuickReason::NegativeIncome);
     }
     None
 }

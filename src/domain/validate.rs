@@ -4,8 +4,9 @@
 //! category, payee and tags refuse one, naming the field; a note turns tabs and line breaks into
 //! spaces and refuses the rest. Import cleans its cells before they get here.
 
+use super::expense::refused_sign;
 use super::expense::{Draft, Kind};
-use super::money::{eval_amount, Currency, MoneyError};
+use super::money::{eval_signed_amount, Currency, MoneyError};
 use chrono::NaiveDate;
 
 /// Longest payee, in characters.
@@ -126,6 +127,23 @@ pub enum FieldError {
     /// The currency or the amount, as the money parser words it.
     #[error(transparent)]
     Money(MoneyError),
+    /// A negative amount with the kind income; holds the amount as typed.
+    #[error("'{}': {}", crate::domain::text::shown(.0), NEGATIVE_INCOME)]
+    NegativeIncome(String),
+}
+
+/// Why a negative income is refused (the form's Kind field toggles with space).
+const NEGATIVE_INCOME: &str =
+    "an income cannot be negative (a refund is a negative expense: set the kind to expense)";
+
+/// An amount for `kind`: arithmetic allowed, a leading `-` makes a refund, which only an expense
+/// can be.
+pub fn parse_amount_for(input: &str, currency: Currency, kind: Kind) -> Result<i64, FieldError> {
+    let amount = eval_signed_amount(input, currency).map_err(FieldError::Money)?;
+    match refused_sign(kind, amount) {
+        Some(_) => Err(FieldError::NegativeIncome(input.trim().to_string())),
+        None => Ok(amount),
+    }
 }
 
 /// A strict `YYYY-MM-DD`, or `today`, `yesterday`, `-N` (N days ago).
@@ -284,10 +302,7 @@ pub fn validate_draft(raw: &RawDraft, today: NaiveDate) -> Result<Draft, Vec<(Fi
         Currency::parse(&raw.currency).map_err(FieldError::Money),
     );
     let amount = match currency {
-        Some(c) => check!(
-            Field::Amount,
-            eval_amount(&raw.amount, c).map_err(FieldError::Money),
-        ),
+        Some(c) => check!(Field::Amount, parse_amount_for(&raw.amount, c, raw.kind)),
         None => None,
     };
     let payee = check!(Field::Payee, parse_payee(&raw.payee));
@@ -417,6 +432,36 @@ mod tests {
         };
         let d = validate_draft(&ok, today()).unwrap();
         assert_eq!(d.amount, 720);
+    }
+
+    #[test]
+    fn a_refund_is_a_negative_expense_and_income_is_never_negative() {
+        let raw = |amount: &str, kind: Kind| RawDraft {
+            date: "today".into(),
+            amount: amount.into(),
+            currency: "EUR".into(),
+            category: "food".into(),
+            kind,
+            ..RawDraft::default()
+        };
+        let d = validate_draft(&raw("-12.50", Kind::Expense), today()).unwrap();
+        assert_eq!((d.amount, d.kind), (-1250, Kind::Expense));
+        assert!(d.is_refund());
+        let errs = validate_draft(&raw("-12.50", Kind::Income), today()).unwrap_err();
+        assert_eq!(errs.len(), 1);
+        assert_eq!(errs[0].0, Field::Amount);
+        assert_eq!(
+            errs[0].1.to_string(),
+            "'-12.50': an income cannot be negative (a refund is a negative expense: set the \
+             kind to expense)"
+        );
+        let errs = validate_draft(&raw("-0", Kind::Expense), today()).unwrap_err();
+        assert_eq!(
+            errs[0].1.to_string(),
+            "'-0': a refund must be more than zero"
+        );
+        let d = validate_draft(&raw("12.50", Kind::Income), today()).unwrap();
+        assert_eq!((d.amount, d.kind), (1250, Kind::Income));
     }
 
     #[test]

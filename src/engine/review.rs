@@ -261,7 +261,8 @@ pub fn details(
             }
         }
         let key = (std::cmp::Reverse(e.amount), e.currency, e.date, e.id);
-        if largest.len() < TOP_N || largest.last().is_some_and(|l| key < *l) {
+        // Largest spending: a refund is money back, never one of the largest.
+        if e.amount > 0 && (largest.len() < TOP_N || largest.last().is_some_and(|l| key < *l)) {
             let at = largest.partition_point(|l| *l < key);
             largest.insert(at, key);
             largest.truncate(TOP_N);

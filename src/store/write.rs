@@ -302,9 +302,9 @@ pub(super) fn check_draft(d: &Draft) -> Result<(), StoreError> {
             d.date
         )));
     }
-    if d.amount < 0 {
+    if let Some(why) = crate::domain::expense::refused_sign(d.kind, d.amount) {
         return Err(StoreError::Invalid(format!(
-            "the amount {} is negative (amounts are positive; the kind gives the direction)",
+            "the amount {} is refused: {why}; nothing was stored",
             d.amount
         )));
     }

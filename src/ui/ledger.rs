@@ -202,7 +202,10 @@ impl DataToCell for LedgerRow<'_> {
             LedgerColumn::Payee => Cell::from(inert(&d.payee).into_owned()),
             LedgerColumn::Category => Cell::from(inert(&d.category).into_owned()),
             LedgerColumn::Amount => {
+                // A refund keeps its '-' (as typed) in the colour of money coming in, so it
+                // reads apart from spending with or without colour.
                 let (sign, meaning) = match d.kind {
+                    Kind::Expense if d.amount < 0 => ("", Meaning::Income),
                     Kind::Expense => ("", Meaning::Expense),
                     Kind::Income => ("+", Meaning::Income),
                 };

@@ -215,7 +215,7 @@ mod found {
         let e = eval_amount("\t0 ", Currency::EUR).unwrap_err();
         assert_eq!(
             e.to_string(),
-            "'0': the amount must be positive (choose income or expense as the kind)"
+            "'0': the amount must be positive (a refund starts with '-': -12.50)"
         );
         let e = eval_amount(" 99999999999999999999 ", Currency::EUR).unwrap_err();
         assert_eq!(e.to_string(), "'99999999999999999999' is too large");

@@ -195,7 +195,11 @@ fn check(words: &[Word], today: NaiveDate, allow_new: bool) -> Result<(), TestCa
     };
     match parse(words, &ctx) {
         Ok(d) => {
-            prop_assert!(d.amount > 0, "{d:?}");
+            // Positive, or a refund: a negative expense (never a negative income, never zero).
+            prop_assert!(
+                d.amount > 0 || (d.amount < 0 && d.kind == Kind::Expense),
+                "{d:?}"
+            );
             prop_assert!(!d.category.trim().is_empty(), "{d:?}");
             prop_assert!(d
                 .tags
@@ -278,7 +282,7 @@ fn inf_nan_and_other_digits_are_named_at_their_word() {
         categories: &known,
         allow_new: true,
     };
-    for amount in ["inf", "NaN", "-inf", "١٢", "１２", "٣.٥", "-12.50"] {
+    for amount in ["inf", "NaN", "-inf", "١٢", "１２", "٣.٥", "+-12.50"] {
         for rest in ["food", "food fun", "@shop #tag food", ""] {
             let line = format!("{amount} {rest}");
             let e = parse(&split(&line).expect("no quotes"), &ctx).unwrap_err();

@@ -81,6 +81,65 @@ fn income_toggle_reaches_the_draft() {
     }
 }
 
+/// `-12.50` in the amount is a refund: put as a negative expense; with the kind income it is
+/// refused at the amount with the reason, and `-0` too; nothing is put.
+#[test]
+fn a_refund_in_the_form_is_a_negative_expense_and_never_an_income() {
+    let mut f = Fake::with_rows(5);
+    f.send(Action::OpenAdd);
+    f.type_str("-12.50");
+    f.send(Action::FocusNext); // payee
+    f.type_str("Bakery");
+    f.send(Action::FocusNext); // category
+    f.type_str("food");
+    f.send(Action::ToggleKind);
+    assert!(
+        f.send(Action::Submit).is_empty(),
+        "a negative income is refused"
+    );
+    let e = f.form().error(Field::Amount).map(str::to_string);
+    assert!(
+        e.as_deref()
+            .is_some_and(|e| e.contains("an income cannot be negative")),
+        "{e:?}"
+    );
+    f.send(Action::ToggleKind);
+    let fx = f.send(Action::Submit);
+    match &fx[..] {
+        [Effect::Put(d)] => assert_eq!((d.amount, d.kind), (-1250, Kind::Expense)),
+        other => panic!("{other:?}"),
+    }
+    let mut f = Fake::with_rows(5);
+    f.send(Action::OpenAdd);
+    f.type_str("-0");
+    f.send(Action::FocusNext);
+    f.send(Action::FocusNext);
+    f.type_str("food");
+    assert!(f.send(Action::Submit).is_empty());
+    let e = f.form().error(Field::Amount).map(str::to_string);
+    assert_eq!(e.as_deref(), Some("'-0': a refund must be more than zero"));
+}
+
+/// Quick entry takes `-12.50` as a refund and `-2` after an amount as two days ago.
+#[test]
+fn quick_entry_takes_a_refund() {
+    let mut f = Fake::with_rows(5);
+    f.send(Action::Answer(Answer::CompletionsLoaded(Completions {
+        categories: vec![("food:groceries".into(), 3)],
+        ..Completions::default()
+    })));
+    f.send(Action::OpenQuick);
+    for c in "-12.50 groc -2".chars() {
+        f.send(Action::Input(InputRequest::InsertChar(c)));
+    }
+    let fx = f.send(Action::Submit);
+    let [Effect::Put(d)] = fx.as_slice() else {
+        panic!("expected one Put, got {fx:?}")
+    };
+    assert_eq!((d.amount, d.kind), (-1250, Kind::Expense));
+    assert_eq!(d.date, day(2026, 11, 19));
+}
+
 #[test]
 fn focus_next_and_prev_follow_tab_order() {
     let mut f = Fake::with_rows(5);

@@ -4,7 +4,7 @@ use crate::app::action::Action;
 use crate::app::effect::Effect;
 use crate::app::fuzzy::rank;
 use crate::app::state::{FormMode, FormState, Overlay, State, Toast};
-use crate::domain::money::{eval_amount, format_plain, Currency};
+use crate::domain::money::{eval_signed_amount, format_plain, Currency};
 use crate::domain::quick::{resolve_category, QuickReason};
 use crate::domain::validate::{validate_draft, Field};
 use crate::domain::{Expense, Kind};
@@ -187,7 +187,7 @@ fn preview(form: &FormState) -> Option<String> {
         return None;
     }
     let currency = Currency::parse(form.input(Field::Currency).value()).ok()?;
-    let v = eval_amount(text, currency).ok()?;
+    let v = eval_signed_amount(text, currency).ok()?;
     Some(format!("= {}", format_plain(v, currency)))
 }
 

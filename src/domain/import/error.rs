@@ -94,8 +94,8 @@ pub enum ImportError {
     /// A kind cell other than expense / income.
     #[error("kind '{}' must be expense or income", inert(.0))]
     Kind(String),
-    /// A negative amount while the kind column gives the direction.
-    #[error("amount '{0}' is negative, but the kind column gives the direction")]
+    /// A negative amount while the kind column says income (a refund is a negative expense).
+    #[error("amount '{0}' is negative, but the kind is income (a refund is a negative expense)")]
     NegativeWithKind(String),
     /// Debit and credit both non-zero.
     #[error("both debit and credit hold an amount")]
@@ -280,10 +280,10 @@ mod tests {
             .to_vec();
         let c = Columns::resolve(Some(&h), &spec).unwrap();
         let id = ExpenseId::generate();
-        let e = row(&c, &spec, &format!("{id}|2026-03-01|-2|expense|0|")).unwrap_err();
+        let e = row(&c, &spec, &format!("{id}|2026-03-01|-2|income|0|")).unwrap_err();
         assert_eq!(
             e,
-            "amount '-2' is negative, but the kind column gives the direction; \
+            "amount '-2' is negative, but the kind is income (a refund is a negative expense); \
              version '0' must be a whole number from 1"
         );
         let e = row(&c, &spec, "x|2026-03-01|2|gift\u{1b}|1|").unwrap_err();

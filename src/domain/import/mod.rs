@@ -114,7 +114,7 @@ pub fn convert(
         },
     };
     let money = match currency {
-        Some(c) => amount(&cell, c, spec, kind.is_some())
+        Some(c) => amount(&cell, c, spec, cell(Col::Kind).is_some().then_some(kind))
             .map_err(|e| errors.push(e))
             .ok(),
         None => None,
@@ -156,7 +156,7 @@ pub fn convert(
     };
     match (date, money) {
         (Some(date), Some((amount, signed_kind, currency))) if errors.is_empty() => Ok(Parsed {
-            draft: Draft {
+            draft: refund_or_not(Draft {
                 date,
                 amount,
                 currency,
@@ -165,11 +165,27 @@ pub fn convert(
                 note,
                 tags,
                 kind: kind.unwrap_or(signed_kind),
-            },
+            }),
             id,
             version,
         }),
         _ => Err(RowError(errors)),
+    }
+}
+
+/// Money in, in a ledger-style expense category (`expenses:food`), is a refund: a negative
+/// expense, which nets against that category's spending. Other money in stays income. The sign
+/// check ([`by_categories`]) reads a refund as money in, so a file whose every `expenses:` row
+/// comes out as money in still stops as read the wrong way round.
+fn refund_or_not(d: Draft) -> Draft {
+    if d.kind == Kind::Income && category_kind(&d.category) == Some(Kind::Expense) {
+        Draft {
+            amount: -d.amount,
+            kind: Kind::Expense,
+            ..d
+        }
+    } else {
+        d
     }
 }
 
@@ -205,12 +221,14 @@ struct RowCurrency {
 
 /// The amount, the kind its sign (or debit/credit column) gives, and the currency it is in.
 /// Debit and credit: the one that holds a non-zero amount gives the kind; the other may be
-/// empty or zero (`0.00`, as YNAB and many banks write it).
+/// empty or zero (`0.00`, as YNAB and many banks write it). `kind` is `Some` when the file has a
+/// kind column (holding the row's kind, if readable): then a negative amount is a refund of an
+/// expense (as `expense list --csv` writes one) and refused for an income.
 fn amount<'c>(
     cell: &dyn Fn(Col) -> Option<&'c str>,
     cur: RowCurrency,
     spec: &ImportSpec,
-    has_kind: bool,
+    kind: Option<Option<Kind>>,
 ) -> Result<(i64, Kind, Currency), ImportError> {
     if let Some(s) = cell(Col::Amount) {
         let (neg, minor, currency) = signed_minor(Col::Amount, s, cur, spec.decimal_comma)?;
@@ -220,11 +238,13 @@ fn amount<'c>(
                 text: s.to_string(),
             });
         }
-        if has_kind {
-            if neg {
-                return Err(ImportError::NegativeWithKind(s.to_string()));
-            }
-            return Ok((minor, Kind::Expense, currency));
+        if let Some(kind) = kind {
+            return match (neg, kind) {
+                (false, _) => Ok((minor, Kind::Expense, currency)),
+                (true, Some(Kind::Income)) => Err(ImportError::NegativeWithKind(s.to_string())),
+                // An unreadable kind is the row's error already.
+                (true, _) => Ok((-minor, Kind::Expense, currency)),
+            };
         }
         let expense = neg == (spec.sign == Sign::ExpenseNegative);
         let kind = if expense { Kind::Expense } else { Kind::Income };
@@ -367,6 +387,35 @@ mod tests {
     }
 
     #[test]
+    fn a_credit_in_an_expense_category_is_a_refund() {
+        let spec = ImportSpec::default();
+        let h = header("date,amount,payee,category");
+        let c = Columns::resolve(Some(&h), &spec).unwrap();
+        let p = row(&c, &spec, "2026-03-01|12.50|Shop|expenses:food").unwrap();
+        assert_eq!((p.draft.kind, p.draft.amount), (Kind::Expense, -1250));
+        let p = row(&c, &spec, "2026-03-01|-12.50|Shop|expenses:food").unwrap();
+        assert_eq!((p.draft.kind, p.draft.amount), (Kind::Expense, 1250));
+        // Money in anywhere else stays income.
+        let p = row(&c, &spec, "2026-03-01|12.50|Boss|salary").unwrap();
+        assert_eq!((p.draft.kind, p.draft.amount), (Kind::Income, 1250));
+        let p = row(&c, &spec, "2026-03-01|12.50|Boss|income:salary").unwrap();
+        assert_eq!((p.draft.kind, p.draft.amount), (Kind::Income, 1250));
+        // Debit and credit columns: a credit in an expense category too.
+        let h = header("date,debit,credit,category");
+        let c = Columns::resolve(Some(&h), &spec).unwrap();
+        let p = row(&c, &spec, "2026-03-01||4|expenses:fun").unwrap();
+        assert_eq!((p.draft.kind, p.draft.amount), (Kind::Expense, -400));
+        // A kind column (as `expense list --csv` writes): a negative expense is a refund, a
+        // negative income is refused.
+        let h = header("date,amount,kind,category");
+        let c = Columns::resolve(Some(&h), &spec).unwrap();
+        let p = row(&c, &spec, "2026-03-01|-12.50|expense|food").unwrap();
+        assert_eq!((p.draft.kind, p.draft.amount), (Kind::Expense, -1250));
+        let e = row(&c, &spec, "2026-03-01|-12.50|income|food").unwrap_err();
+        assert!(e.contains("the kind is income"), "{e}");
+    }
+
+    #[test]
     fn rows_convert_with_signs_decimal_comma_and_rules() {
         let spec = ImportSpec::default();
         let h = header("date,amount,payee,category,currency");
@@ -462,7 +511,12 @@ mod tests {
             (Some(id), Some(3), Kind::Income)
         );
         assert_eq!(p.draft.tags, vec!["a".to_string(), "b".to_string()]);
-        assert!(row(&c, &spec, &format!("{id}|2026-03-01|-2|expense|1|")).is_err());
+        assert!(row(&c, &spec, &format!("{id}|2026-03-01|-2|income|1|")).is_err());
+        let refund = row(&c, &spec, &format!("{id}|2026-03-01|-2|expense|1|")).unwrap();
+        assert_eq!(
+            refund.draft.amount, -200,
+            "a refund, as list --csv writes one"
+        );
         assert!(row(&c, &spec, "nope|2026-03-01|2|expense|1|").is_err());
         assert!(row(&c, &spec, &format!("{id}|2026-03-01|2|gift|1|")).is_err());
     }

@@ -15,6 +15,10 @@
 //!    nothing), says that kind. When at least [`MIN_PAYEE_VOTES`] such rows come out as the
 //!    other kind and they outnumber those that come out as their own, the import stops. Three,
 //!    so that a refund or two from a shop you know does not stop a bank statement.
+//!
+//! A row "comes out as" the direction of its money: a refund (money in, in an `expenses:`
+//! category, stored as a negative expense) comes out as income here, so a few refunds never
+//! stop an import and a file read the wrong way round still does.
 
 use super::Sign;
 use crate::domain::expense::{Draft, Kind};
@@ -179,7 +183,9 @@ fn tally<'a>(
     let mut first_against: Option<&Draft> = None;
     for (said, d) in votes {
         of += 1;
-        if d.kind != said {
+        // The direction of the money: a refund is money in, as an income is.
+        let came = if d.is_refund() { Kind::Income } else { d.kind };
+        if came != said {
             against += 1;
             first_against.get_or_insert(d);
         }

@@ -187,8 +187,8 @@ pub(super) fn stored_item(r: &ExpenseRecord) -> Result<(ExpenseId, StoredItem), 
         return Err(format!("date '{}' is outside years 1-9999", r.date));
     }
     let currency = Currency::parse(&r.currency).map_err(|e| format!("currency: {e}"))?;
-    if r.minor < 0 {
-        return Err(format!("minor {} is negative", r.minor));
+    if let Some(why) = crate::domain::expense::refused_sign(r.kind, r.minor) {
+        return Err(format!("minor {}: {why}", r.minor));
     }
     let shown = format_plain(r.minor, currency);
     if shown != r.amount {
