@@ -67,6 +67,9 @@ pub struct HistoryRow {
     /// When it was written, local time `YYYY-MM-DD HH:MM:SS` (made by the runtime, which knows
     /// the time zone; render stays pure).
     pub time: String,
+    /// Set when the row stands for a run of records (a category rename): `record` is its last.
+    #[serde(default)]
+    pub fold: Option<super::change::Folded>,
 }
 
 /// What an undo or redo did, as the person reads it.

@@ -226,10 +226,13 @@ impl Engine {
             }
             None => {
                 let w = self.store.history_window(q.start, q.len)?;
+                let mut rows = rows(w.records);
+                for (row, fold) in rows.iter_mut().zip(w.folds) {
+                    row.fold = fold;
+                }
                 Ok(HistoryLoaded {
-                    total: usize::try_from((w.newest + 1).saturating_sub(w.first))
-                        .unwrap_or(usize::MAX),
-                    rows: rows(w.records),
+                    total: usize::try_from(w.total).unwrap_or(usize::MAX),
+                    rows,
                     query: q,
                 })
             }
@@ -252,6 +255,7 @@ fn rows(records: Vec<ChangeRecord>) -> Vec<HistoryRow> {
         .map(|record| HistoryRow {
             time: crate::clock::local_time(record.at),
             record,
+            fold: None,
         })
         .collect()
 }
