@@ -28,6 +28,10 @@ pub enum Answer {
         /// The new limit.
         limit: Option<(Currency, i64)>,
     },
+    /// What a rename would do, for the name typed so far.
+    RenamePreviewed(Box<super::rename::RenamePreview>),
+    /// A category was renamed (or merged); the note says what moved.
+    Renamed(Box<super::rename::RenameNote>),
     /// A write crossed 80 % or 100 % of budgets.
     BudgetAlerts(Vec<super::budget::BudgetAlert>),
     /// The triggers' health: a warning while one is failing or has dead letters.

@@ -304,7 +304,7 @@ pub fn expenses_text(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -511,6 +511,40 @@ impl RenameNote {
     }
 }
 
+/// The changes the import settings in config.toml need after renaming `from` to `to`, one line
+/// each, for the settings that name `from` or a category below it: `named` holds each rule's
+/// payee pattern with its category, and `None` with `import.default_category`. The app never
+/// rewrites the person's config file; it says what to change.
+pub fn config_changes(named: &[(Option<String>, String)], from: &str, to: &str) -> Vec<String> {
+    named
+        .iter()
+        .filter_map(|(pattern, category)| {
+            let new = moved(category, from, to)?;
+            let change = format!("\"{}\" → \"{}\"", inert(category), inert(&new));
+            Some(match pattern {
+                Some(p) => format!(
+                    "[[import.rules]] payee = \"{}\": category {change}",
+                    inert(p)
+                ),
+                None => format!("[import] default_category {change}"),
+            })
+        })
+        .collect()
+}
+
+impl RenameNote {
+    /// The status line of a rename just made: `Renamed food → drinks: 1,234 expenses, budget
+    /// moved`.
+    pub fn done_line(&self) -> String {
+        let line = self.line();
+        let mut c = line.chars();
+        match c.next() {
+            Some(first) => first.to_uppercase().chain(c).collect(),
+            None => line,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -666,13 +700,29 @@ mod tests {
             merged: true,
             budgets_moved: 0,
             budgets_merged: 2,
-            ..n
+            ..n.clone()
         };
         assert_eq!(
             merged.line(),
             "merged food into drinks: 1,234 expenses, 2 budgets merged"
         );
         assert_eq!(expenses_text(1_000_000), "1,000,000 expenses");
+        assert_eq!(
+            n.done_line(),
+            "Renamed food → drinks: 1,234 expenses, budget moved"
+        );
+        let named = [
+            (Some("lidl".to_string()), "food:groceries".to_string()),
+            (Some("bvg".to_string()), "transport".to_string()),
+            (None, "food".to_string()),
+        ];
+        assert_eq!(
+            config_changes(&named, "food", "drinks"),
+            [
+                "[[import.rules]] payee = \"lidl\": category \"food:groceries\" → \"drinks:groceries\"",
+                "[import] default_category \"food\" → \"drinks\""
+            ]
+        );
         assert_eq!(expenses_text(0), "0 expenses");
     }
 }

@@ -113,6 +113,14 @@ impl Engine {
                 .store
                 .set_budget(&category, limit, Origin::User, now_ms)
                 .map(|_| Answer::BudgetSaved { category, limit }),
+            Effect::PreviewRename { from, to } => self
+                .store
+                .preview_rename(&from, &to)
+                .map(|p| Answer::RenamePreviewed(Box::new(p))),
+            Effect::RenameCategory { from, to, policy } => self
+                .store
+                .rename_category(&from, &to, policy, now_ms, &mut |_, _| {})
+                .map(|r| Answer::Renamed(Box::new(r.note))),
             Effect::Put(draft) => {
                 return self.written(self.store.put(draft, Origin::User, now_ms), Change::Added)
             }

@@ -140,7 +140,8 @@ impl Store {
 
     /// Renames (or merges) category `from` into `to`: the expenses of it and below it, and its
     /// budgets (see the module doc), as one batch of records with origin `rename`, in flushed
-    /// transactions of `BATCH_CHUNK` expenses; `progress(moved, expected)` is called after each.
+    /// transactions of `BATCH_CHUNK` expenses; `progress(moved, expected)` is called once the
+    /// expenses are found and after each.
     /// Refused with `StoreError::Rename` before anything is written (see
     /// [`Store::plan_rename`]).
     pub fn rename_category(
@@ -164,6 +165,7 @@ impl Store {
         let mut batch: Option<u64> = None;
         let mut folded: Option<Fold> = None;
         let mut moved = 0u64;
+        progress(0, expected);
         for (n, chunk) in chunks.iter().enumerate() {
             let last = n + 1 == chunks.len();
             let written = self.transact(|tx| {

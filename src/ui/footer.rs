@@ -22,19 +22,22 @@ pub enum Footer {
     HistoryDetail,
     /// The key line of the budget popup.
     Budget,
+    /// The key line of the rename prompt.
+    Rename,
     /// The bottom border of the add/edit form.
     Form,
 }
 
 impl Footer {
     /// Every footer with its name in the keymap's `[hints]` table.
-    pub const ALL: [(Footer, &'static str); 7] = [
+    pub const ALL: [(Footer, &'static str); 8] = [
         (Footer::Ledger, "ledger"),
         (Footer::Review, "review"),
         (Footer::Trash, "trash"),
         (Footer::History, "history"),
         (Footer::HistoryDetail, "history_detail"),
         (Footer::Budget, "budget"),
+        (Footer::Rename, "rename"),
         (Footer::Form, "form"),
     ];
 
