@@ -301,6 +301,11 @@ pub fn counts(from: &str, used: &[(String, u64)]) -> (u64, u64) {
 
 /// `1 expense`, `1,234 expenses`.
 pub fn expenses_text(n: u64) -> String {
+    format!("{} expense{}", grouped(n), if n == 1 { "" } else { "s" })
+}
+
+/// `1234567` as `1,234,567`.
+fn grouped(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
@@ -309,7 +314,17 @@ pub fn expenses_text(n: u64) -> String {
         }
         out.push(c);
     }
-    format!("{out} expense{}", if n == 1 { "" } else { "s" })
+    out
+}
+
+/// The expenses of a category and below it: `1,234 expenses (and 560 in subcategories)`,
+/// `560 expenses in subcategories`, `3 expenses`.
+pub fn counts_text(exact: u64, below: u64) -> String {
+    match (exact, below) {
+        (_, 0) => expenses_text(exact),
+        (0, b) => format!("{} in subcategories", expenses_text(b)),
+        (e, b) => format!("{} (and {} in subcategories)", expenses_text(e), grouped(b)),
+    }
 }
 
 impl RenamePlan {
@@ -326,10 +341,7 @@ impl RenamePlan {
     /// What will move: `1,234 expenses (and 560 in subcategories) will move to drinks`, or
     /// `will merge into drinks`.
     pub fn moving_text(&self) -> String {
-        let mut s = expenses_text(self.exact);
-        if self.below > 0 {
-            s.push_str(&format!(" (and {} in subcategories)", self.below));
-        }
+        let s = counts_text(self.exact, self.below);
         let verb = if self.merge {
             "will merge into"
         } else {
@@ -615,6 +627,11 @@ mod tests {
         );
         assert_eq!(p.budget_text(), "budget food 200.00 EUR moves to drinks");
         assert_eq!(p.budget_counts(), (1, 0));
+        assert_eq!(counts_text(0, 1234), "1,234 expenses in subcategories");
+        assert_eq!(
+            counts_text(1, 1234),
+            "1 expense (and 1,234 in subcategories)"
+        );
         let p = plan("foodstuff", "pantry", &used(), &[], BudgetMerge::Sum).unwrap();
         assert!(!p.merge);
         assert_eq!(p.moving_text(), "7 expenses will move to pantry");

@@ -205,10 +205,7 @@ fn render_detail(row: &HistoryRow, chrome: &Chrome, frame: &mut Frame, area: Rec
         let note = Line::from(vec![
             Span::styled(f.text.clone(), t.style(Meaning::Focus)),
             Span::styled(
-                format!(
-                    " · records {}-{}, the last shown (h on an expense shows its own)",
-                    f.first, r.seq
-                ),
+                format!(" · records {}-{}, the last one below", f.first, r.seq),
                 t.style(Meaning::Muted),
             ),
         ]);

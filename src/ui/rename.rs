@@ -4,7 +4,7 @@
 //! `RenameForm` the reducer holds; the one side effect on the frame is the cursor position.
 
 use crate::app::state::RenameForm;
-use crate::domain::rename::expenses_text;
+use crate::domain::rename::counts_text;
 use crate::domain::text::inert;
 use crate::ui::theme::Meaning;
 use crate::ui::{centered, inner, popup_frame, Chrome, Footer};
@@ -48,15 +48,18 @@ pub fn render(form: &RenameForm, chrome: &Chrome, frame: &mut Frame, area: Rect)
                 }
             }
             Err(why) => {
-                let mut count = expenses_text(p.exact);
-                if p.below > 0 {
-                    count.push_str(&format!(" (and {} in subcategories)", p.below));
-                }
+                let count = counts_text(p.exact, p.below);
                 info.push(Line::from(format!("{count} in {}", inert(&p.from))));
-                info.push(Line::from(Span::styled(
-                    inert(why).into_owned(),
-                    t.style(Meaning::Warning),
-                )));
+                // The name as the prompt opened: nothing typed yet is not a mistake.
+                let (text, meaning) = if p.asked.trim() == p.from {
+                    (
+                        "type the new name (one in use merges the two)".to_string(),
+                        Meaning::Muted,
+                    )
+                } else {
+                    (inert(why).into_owned(), Meaning::Warning)
+                };
+                info.push(Line::from(Span::styled(text, t.style(meaning))));
             }
         },
     }
