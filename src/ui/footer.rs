@@ -83,6 +83,19 @@ impl Hints {
     }
 }
 
+/// The first of `hints` that fit whole in `width` cells as ` key word` pairs.
+pub fn fitting(hints: &[Hint], width: u16) -> &[Hint] {
+    let mut used = 0usize;
+    let n = hints
+        .iter()
+        .take_while(|h| {
+            used += 2 + h.keys.chars().count() + h.text.chars().count();
+            used <= usize::from(width)
+        })
+        .count();
+    &hints[..n]
+}
+
 /// The spans of `hints`: ` key word` pairs styled as keys and muted text.
 pub fn spans<'a, 'h>(hints: impl IntoIterator<Item = &'h Hint>, theme: &Theme) -> Vec<Span<'a>> {
     hints

@@ -151,8 +151,8 @@ mod tests {
             ),
             (
                 Footer::Review,
-                " space expand enter expenses b budget R rename H hist [ ] month r ledger ? help q \
-                 quit",
+                " space expand enter expenses b budget H hist [ ] month r ledger ? help q quit R \
+                 rename",
             ),
             (Footer::Trash, " r restore x purge Esc ledger ? help q quit"),
             (
