@@ -18,11 +18,7 @@ fn categories(sb: &Sandbox) -> Vec<String> {
 fn review_rename_prompt_renames_and_u_takes_it_back() {
     let sb = Sandbox::new();
     let day = format!("{}-01", this_month());
-    for (amount, cat) in [
-        ("40", "food:groceries!"),
-        ("12", "food!"),
-        ("900", "rent!"),
-    ] {
+    for (amount, cat) in [("40", "food:groceries!"), ("12", "food!"), ("900", "rent!")] {
         ok(sb.cmd(&["add", amount, cat, &day]).output().unwrap());
     }
     ok(sb.cmd(&["budget", "set", "food", "300"]).output().unwrap());
@@ -53,10 +49,16 @@ fn review_rename_prompt_renames_and_u_takes_it_back() {
     });
     assert_eq!(categories(&sb), ["meals", "meals:groceries", "rent"]);
     t.type_str("u");
-    t.wait_for("Undid: rename food → meals (2 expenses, budget moved)", TIMEOUT);
+    t.wait_for(
+        "Undid: rename food → meals (2 expenses, budget moved)",
+        TIMEOUT,
+    );
     assert_eq!(categories(&sb), ["food", "food:groceries", "rent"]);
     t.type_str("H");
-    t.wait_for("undo of rename food → meals: 2 expenses, budget moved", TIMEOUT);
+    t.wait_for(
+        "undo of rename food → meals: 2 expenses, budget moved",
+        TIMEOUT,
+    );
     t.wait_for("renamed food → meals: 2 expenses, budget moved", TIMEOUT);
     t.quit();
     let budgets = ok(sb.cmd(&["budget", "list"]).output().unwrap());

@@ -98,7 +98,9 @@ fn state(sb: &Sandbox) -> (Vec<(String, u64)>, String, String) {
 
 /// The expenses moved that the notice names (`K of 30000 expenses moved`), if there is one.
 fn taken_back(err: &str) -> Option<u64> {
-    let rest = err.split("a category rename interrupted earlier (food → meals, ").nth(1)?;
+    let rest = err
+        .split("a category rename interrupted earlier (food → meals, ")
+        .nth(1)?;
     let (k, rest) = rest.split_once(" of ")?;
     assert!(
         rest.starts_with(&format!(
@@ -117,7 +119,10 @@ fn all_or_nothing(sb: &Sandbox, what: &str) -> &'static str {
     let (cats, budgets, err) = state(sb);
     let said = taken_back(&err);
     let none = vec![("food".to_string(), 1), ("food:x".to_string(), ROWS as u64)];
-    let all = vec![("meals".to_string(), 1), ("meals:x".to_string(), ROWS as u64)];
+    let all = vec![
+        ("meals".to_string(), 1),
+        ("meals:x".to_string(), ROWS as u64),
+    ];
     if cats == none {
         assert!(budgets.starts_with("food "), "{what}: {budgets}");
         if let Some(k) = said {

@@ -179,6 +179,10 @@ pub struct BudgetMove {
     pub existing: Option<i64>,
     /// The limit `to` has after the rename.
     pub result: i64,
+    /// `to` is a parent of `from` (a merge up, `food:coffee` into `food`): its budget already
+    /// counts the moved category's spending, so a sum would count it twice; it is kept (unless
+    /// the rule is keep-old).
+    pub nested: bool,
 }
 
 /// What a rename will do: the numbers the prompt and `--dry-run` show, and what the store
@@ -246,6 +250,7 @@ pub fn plan(
             continue;
         };
         let there = budgets.iter().find(|o| o.category == new);
+        let nested = is_within(&b.category, &new);
         let (existing, result) = match there {
             None => (None, b.amount),
             Some(o) if o.currency != b.currency => {
@@ -259,6 +264,7 @@ pub fn plan(
             Some(o) => (
                 Some(o.amount),
                 match policy {
+                    BudgetMerge::Sum if nested => o.amount,
                     BudgetMerge::Sum => o.amount.saturating_add(b.amount),
                     BudgetMerge::KeepNew => o.amount,
                     BudgetMerge::KeepOld => b.amount,
@@ -272,6 +278,7 @@ pub fn plan(
             amount: b.amount,
             existing,
             result,
+            nested,
         });
     }
     moves.sort_by(|a, b| a.from.cmp(&b.from));
@@ -373,6 +380,12 @@ impl RenamePlan {
                         let (f, t) = (inert(&b.from), inert(&b.to));
                         let c = b.currency;
                         match self.policy {
+                            BudgetMerge::Sum if b.nested => format!(
+                                "budget {f} {} {c} goes, {t} keeps {} {c} (it already counts \
+                                 {f})",
+                                money(b.amount),
+                                money(e)
+                            ),
                             BudgetMerge::Sum => format!(
                                 "budgets of {f} and {t} merge: {} + {} = {} {c} (summed)",
                                 money(b.amount),
@@ -671,6 +684,20 @@ mod tests {
         );
         let old = plan("food", "drinks", &used(), &b, BudgetMerge::KeepOld).unwrap();
         assert_eq!(old.budgets[0].result, 20_000);
+        // Up into the parent: its budget already counts the moved spending, never twice.
+        let up = [
+            budget("food", Currency::EUR, 20_000),
+            budget("food:coffee", Currency::EUR, 5_000),
+        ];
+        let p = plan("food:coffee", "food", &used(), &up, BudgetMerge::Sum).unwrap();
+        assert_eq!(p.budgets[0].result, 20_000);
+        assert_eq!(
+            p.budget_text(),
+            "budget food:coffee 50.00 EUR goes, food keeps 200.00 EUR (it already counts \
+             food:coffee)"
+        );
+        let p = plan("food:coffee", "food", &used(), &up, BudgetMerge::KeepOld).unwrap();
+        assert_eq!(p.budgets[0].result, 5_000);
         let usd = [
             budget("food", Currency::EUR, 20_000),
             budget("drinks", Currency::parse("USD").unwrap(), 10_000),
