@@ -187,6 +187,8 @@ fn the_prompt_asks_as_the_name_is_typed_and_renames_on_enter() {
         budgets_merged: 0,
     };
     s.import_categories = vec![(Some("lidl".into()), "food:groceries".into())];
+    s.review.expanded.insert("food".into());
+    s.ledger.category = Some("food:groceries".into());
     let fx = update(&mut s, Action::Answer(Answer::Renamed(Box::new(note))));
     assert!(form(&s).is_none());
     assert_eq!(
@@ -195,7 +197,12 @@ fn the_prompt_asks_as_the_name_is_typed_and_renames_on_enter() {
          names food: [[import.rules]] payee = \"lidl\": category \"food:groceries\" → \
          \"meals:groceries\""
     );
-    assert!(matches!(fx[0], Effect::LoadWindow(_)));
+    // The open category and the ledger's category follow the new name.
+    assert!(s.review.expanded.contains("meals"));
+    assert_eq!(s.ledger.category.as_deref(), Some("meals:groceries"));
+    assert!(
+        matches!(&fx[0], Effect::LoadWindow(q) if q.category.as_deref() == Some("meals:groceries"))
+    );
     assert!(fx.iter().any(|e| matches!(e, Effect::LoadReview(_))));
     assert_eq!(s.screen, Screen::Review);
 }

@@ -8,7 +8,7 @@
 use crate::app::action::Action;
 use crate::app::effect::Effect;
 use crate::app::state::{Overlay, RenameForm, State, Toast};
-use crate::domain::rename::{config_changes, BudgetMerge, RenameNote, RenamePreview};
+use crate::domain::rename::{config_changes, moved, BudgetMerge, RenameNote, RenamePreview};
 use crate::domain::text::inert;
 use tui_input::Input;
 
@@ -107,6 +107,13 @@ pub fn renamed(state: &mut State, note: RenameNote) -> Vec<Effect> {
     }
     state.toast_stale = false;
     state.toast = Some(Toast { text, error: false });
+    // What the screens hold by name follows the rename: the ledger's category, the review's
+    // open categories.
+    let follow = |c: &String| moved(c, &note.from, &note.to).unwrap_or_else(|| c.clone());
+    if let Some(c) = &state.ledger.category {
+        state.ledger.category = Some(follow(c));
+    }
+    state.review.expanded = state.review.expanded.iter().map(follow).collect();
     // The renamed category's rows are other rows now: the ledger's window and the review.
     let mut fx = vec![Effect::LoadWindow(super::ledger::query_at(state, None))];
     fx.extend(super::screen_reload(state));
