@@ -455,3 +455,34 @@ fn categories_list_counts_and_totals_per_currency() {
     assert_eq!(t, [("EUR".to_string(), 2200), ("USD".to_string(), 700)]);
     assert_eq!((uses[3].count, uses[3].totals.len()), (0, 0));
 }
+
+#[test]
+fn an_undo_leaves_an_expense_changed_since_as_it_is_and_says_so() {
+    let s = store();
+    let done = s
+        .rename_category("food", "meals", BudgetMerge::Sum, 10, &mut no_progress())
+        .unwrap();
+    let id = ExpenseId(
+        contents(&s)
+            .0
+            .iter()
+            .find(|(_, c, _)| c == "meals")
+            .unwrap()
+            .0,
+    );
+    let e = s.get(id).unwrap().unwrap();
+    let mut d = e.draft.clone();
+    d.amount += 1;
+    s.update(id, e.version, d, Origin::User, 11).unwrap();
+    let u = s
+        .reverse_batch(done.batch.unwrap(), Origin::Undo, 12)
+        .unwrap();
+    assert_eq!((u.undone, u.kept), (8, 1));
+    assert_eq!(
+        crate::domain::change::step_text(false, &Undone::Batch(u)),
+        "Undid: rename food → meals (4 expenses, 2 budgets moved); 1 changed since, left as it is"
+    );
+    assert_eq!(s.get(id).unwrap().unwrap().draft.category, "meals");
+    assert_eq!(s.budget("food").unwrap().unwrap().amount, 20_000);
+    consistent(&s);
+}
