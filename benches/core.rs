@@ -957,17 +957,28 @@ fn tree_near(store: &Store, want: u64) -> (String, u64) {
 }
 
 /// `rename_<size>`: `Store::rename_category` of the top-level category nearest to a tenth of
-/// the store (~100k expenses at 1M: the goal, 10 s, one batch) in a copy of the demo
-/// store, and the `undo_step` that takes it back; each sample does both, timing one.
+/// the store (~100k expenses at 1M: the goal, 10 s, one batch), and the `undo_step`
+/// that takes it back. Each sample starts from a fresh copy of the demo store, opened as a
+/// command opens it (copying and opening untimed), so samples do not pile records onto one
+/// store.
 fn rename(c: &mut Criterion) {
     use expense_tracker::domain::rename::BudgetMerge;
     let scratch =
         PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/bench-data/scratch-rename");
     for (name, count) in sizes() {
+        let base = bench_store(name, count);
         let path = scratch.join(name);
-        copy_store(&bench_store(name, count), &path);
-        let store = Store::open(&path).expect("open rename store");
-        let (from, n) = tree_near(&store, count as u64 / 10);
+        let fresh = || {
+            copy_store(&base, &path);
+            loop {
+                match Store::open(&path) {
+                    Ok(s) => break s,
+                    // The previous sample's handle releases sled's lock asynchronously.
+                    Err(_) => std::thread::sleep(Duration::from_millis(10)),
+                }
+            }
+        };
+        let (from, n) = tree_near(&fresh(), count as u64 / 10);
         eprintln!("rename_{name}: renaming {from} ({n} expenses) and back");
         let mut g = c.benchmark_group(format!("rename_{name}"));
         g.sample_size(10)
@@ -975,13 +986,13 @@ fn rename(c: &mut Criterion) {
             .measurement_time(Duration::from_secs(5))
             .warm_up_time(Duration::from_millis(1))
             .throughput(Throughput::Elements(n));
-        let rename_once = || {
+        let rename_in = |store: &Store| {
             let done = store
                 .rename_category(&from, "renamed", BudgetMerge::Sum, now_ms(), &mut |_, _| {})
                 .expect("rename");
             assert_eq!(done.note.expenses, n);
         };
-        let undo_once = || {
+        let undo_in = |store: &Store| {
             let undone = store.undo_step(now_ms()).expect("undo");
             assert!(
                 matches!(undone, Some(Undone::Batch(ref b)) if b.kept == 0),
@@ -992,10 +1003,10 @@ fn rename(c: &mut Criterion) {
             b.iter_custom(|iters| {
                 let mut total = Duration::ZERO;
                 for _ in 0..iters {
+                    let store = fresh();
                     let t = Instant::now();
-                    rename_once();
+                    rename_in(&store);
                     total += t.elapsed();
-                    undo_once();
                 }
                 total
             })
@@ -1004,16 +1015,16 @@ fn rename(c: &mut Criterion) {
             b.iter_custom(|iters| {
                 let mut total = Duration::ZERO;
                 for _ in 0..iters {
-                    rename_once();
+                    let store = fresh();
+                    rename_in(&store);
                     let t = Instant::now();
-                    undo_once();
+                    undo_in(&store);
                     total += t.elapsed();
                 }
                 total
             })
         });
         g.finish();
-        drop(store);
     }
     let _ = std::fs::remove_dir_all(&scratch);
 }

@@ -67,6 +67,7 @@ pub use error::StoreError;
 pub use history::{HistoryWindow, ItemHistory};
 pub use import::{ImportRow, Imported};
 pub use open::check_private;
+pub use rename::{CategoryUse, Renamed};
 pub use stream::Images;
 pub use tables::SCHEMA_VERSION;
 
