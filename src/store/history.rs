@@ -65,7 +65,7 @@ pub struct ItemHistory {
 
 impl Store {
     /// The entries at positions `skip .. skip + take` counted from the newest (position 0 is
-    /// the newest), newest first: a record is one entry, a fold (a rename's batch) one more.
+    /// the newest), newest first: a record is one entry, and so is a fold (a rename's batch).
     /// One range scan of seq keys per run of plain records, a point read per fold's last record
     /// and per old image outside the window, and a scan of the folds (one per rename).
     pub fn history_window(&self, skip: usize, take: usize) -> Result<HistoryWindow, StoreError> {
