@@ -25,10 +25,13 @@
 //!             feed after commit)
 //! store/      sled and nothing above it touches sled: open, lock (who holds it), write (the
 //!             floor), undo, query, tables.rs (the schema document), migrate.rs, stream, feed,
-//!             trash, backup/, check/, swap.rs (the live store replaced by a restore in one rename)
+//!             trash, backup/, check/, swap.rs (the live store replaced by a restore in one rename),
+//!             space.rs (a full disk), rename.rs (a category renamed or merged in one batch),
+//!             fold.rs (a batch as one history line)
 //! domain/     the nouns every layer shares: money, expense, period, quick grammar, validation,
-//!             change records and their text, budgets and alerts, categories, review data, trash,
-//!             totals, and the effect/answer vocabulary the reducer and the engine exchange
+//!             change records and their text, budgets and alerts, categories and their renames,
+//!             schedules (when a recurring expense falls due), review data, trash, totals, and
+//!             the effect/answer vocabulary the reducer and the engine exchange
 //! config/     directories, config.toml over the embedded defaults, EXPENSE_* overrides, [[trigger]]
 //! clock.rs    the one clock (today, now, local time), injectable for tests
 //! ```

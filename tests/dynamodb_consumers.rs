@@ -2,8 +2,9 @@
 //! `TypeDeserializer`, aws-lambda-powertools' `DynamoDBStreamEvent` and its pydantic
 //! `DynamoDBStreamModel` (`tests/py/consume_stream.py`), over a store that holds every kind of
 //! record the binary writes today: add, edit, delete to the trash, trash restore, purge, TTL
-//! expiry (an injected clock, `EXPENSE_NOW`, a month on), CSV import, undo and redo. A trigger
-//! with `format = "dynamodb"` receives byte for byte the records the stream prints.
+//! expiry (an injected clock, `EXPENSE_NOW`, a month on), CSV import, undo and redo, budgets, a
+//! category rename. A trigger with `format = "dynamodb"` receives byte for byte the records the
+//! stream prints.
 //!
 //! Python comes from the virtual environment `.ci/run` makes (`EXPENSE_TEST_PYTHON`, else
 //! `target/py-venv/bin/python`). Without it the test says why on stderr and fails when `CI` or
@@ -149,6 +150,9 @@ fn store_with_every_kind_of_record() -> Sandbox {
     run(&sb, DAY0, &["undo"]);
     run(&sb, DAY0, &["budget", "set", "tea", "20"]);
     run(&sb, DAY0, &["budget", "rm", "tea"]);
+    // A category renamed with its budget: MODIFYs and the budget's REMOVE and INSERT, origin
+    // `rename`, one batch.
+    run(&sb, DAY0, &["categories", "rename", "food", "meals"]);
     // A month on, the first command sweeps the expired expense.
     run(&sb, DAY31, &["list", "--month", "2026-12"]);
     sb
@@ -191,6 +195,9 @@ fn real_dynamodb_consumers_read_every_kind_of_record() {
         ("MODIFY", "undo"),
         ("REMOVE", "ttl"),
         ("REMOVE", "user"),
+        ("MODIFY", "rename"),
+        ("INSERT", "rename"),
+        ("REMOVE", "rename"),
     ] {
         assert!(
             kinds.contains(&(event.to_string(), origin.to_string())),

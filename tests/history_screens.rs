@@ -156,6 +156,7 @@ fn answer(state: &mut State, stream: &[ChangeRecord], fx: Vec<Effect>) -> usize 
                     .map(|r| HistoryRow {
                         record: (*r).clone(),
                         time: format!("2026-11-20 14:{:02}:05", r.seq % 60),
+                        fold: None,
                     })
                     .collect();
                 let loaded = HistoryLoaded {

@@ -79,6 +79,9 @@ pub enum Action {
     OpenCategory,
     /// Set or change the selected category's monthly budget.
     EditBudget,
+    /// Rename the selected category (a merge when the new name is in use), with its
+    /// sub-categories and budgets.
+    RenameCategory,
     // ---- trash (bindable)
     /// Show the trash: deleted expenses and when they expire.
     OpenTrash,

@@ -59,6 +59,9 @@ pub struct State {
     pub quitting: bool,
     /// Lines of the help overlay (set from the keymap at start), so scrolling stops at its end.
     pub help_lines: u16,
+    /// The categories config.toml's import settings name (a rule's payee pattern, or `None`
+    /// for `import.default_category`), set at start: a rename says which of them to change.
+    pub import_categories: Vec<(Option<String>, String)>,
 }
 
 impl State {
@@ -86,6 +89,7 @@ impl State {
             completions: Completions::default(),
             quitting: false,
             help_lines: u16::MAX,
+            import_categories: Vec::new(),
         }
     }
 
@@ -286,6 +290,23 @@ pub struct BudgetForm {
     pub saving: bool,
 }
 
+/// The review's rename prompt (`R`; `Overlay::Rename`): the new name of the selected category,
+/// prefilled with its name, and what renaming to the name typed would do.
+#[derive(Debug, Clone)]
+pub struct RenameForm {
+    /// The category renamed.
+    pub category: String,
+    /// The new name as typed.
+    pub input: Input,
+    /// What the rename to the name typed would do (asked of the store as it is typed), or why
+    /// it would be refused; `None` until the answer for this text arrives.
+    pub preview: Option<crate::domain::rename::RenamePreview>,
+    /// Why the last Enter was refused, or the store's error.
+    pub error: Option<String>,
+    /// Waiting for the store.
+    pub saving: bool,
+}
+
 /// What is drawn over the screen (and has the keyboard while open).
 #[derive(Debug, Clone)]
 pub enum Overlay {
@@ -315,6 +336,8 @@ pub enum Overlay {
     },
     /// The review's budget form for the selected category.
     Budget(BudgetForm),
+    /// The review's rename prompt for the selected category.
+    Rename(RenameForm),
 }
 
 /// New expense or edit of an existing one.

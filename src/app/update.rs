@@ -7,6 +7,7 @@
 mod form;
 mod history;
 mod ledger;
+mod rename;
 mod review;
 mod trash;
 
@@ -97,6 +98,8 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
         Action::Answer(Answer::BudgetSaved { category, limit }) => {
             review::budget_saved(state, category, limit)
         }
+        Action::Answer(Answer::RenamePreviewed(p)) => rename::previewed(state, *p),
+        Action::Answer(Answer::Renamed(note)) => rename::renamed(state, *note),
         Action::Answer(Answer::BudgetAlerts(alerts)) => {
             if !alerts.is_empty() {
                 let over = alerts
@@ -126,6 +129,10 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
                     form.saving = false;
                     form.error = Some(message);
                 }
+                Some(Overlay::Rename(form)) if form.saving => {
+                    form.saving = false;
+                    form.error = Some(message);
+                }
                 _ => {
                     state.toast = Some(Toast {
                         text: message,
@@ -143,6 +150,7 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             Some(Overlay::Help { .. }) => help(state, action),
             Some(Overlay::Quick { .. }) => quick(state, action),
             Some(Overlay::Budget(_)) => review::budget_form(state, action),
+            Some(Overlay::Rename(_)) => rename::form(state, action),
             None if state.screen == Screen::Review => review::update(state, action),
             None if state.screen == Screen::Trash => trash::update(state, action),
             None if state.screen == Screen::History => history::update(state, action),

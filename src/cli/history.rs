@@ -4,7 +4,7 @@
 
 use super::Ctx;
 use crate::clock::local_time;
-use crate::domain::change::step_text;
+use crate::domain::change::{step_text, Folded};
 use crate::domain::ExpenseId;
 use crate::store::{ChangeRecord, Store};
 use color_eyre::eyre::{eyre, Result};
@@ -72,20 +72,42 @@ pub fn run(ctx: &mut Ctx, args: &Args) -> Result<()> {
         None => None,
     };
     let store: Store = ctx.store()?;
-    let records = match id {
+    let (records, folds) = match id {
         Some(id) => {
             let h = store.item_history(id, 0, args.limit)?;
             if h.total == 0 {
                 return Err(eyre!("history: no change record names expense {id}"));
             }
-            h.records
+            (h.records, Vec::new())
         }
-        None => store.history_window(0, args.limit)?.records,
+        None => {
+            let w = store.history_window(0, args.limit)?;
+            (w.records, w.folds)
+        }
     };
-    for r in &records {
-        writeln!(ctx.out, "{}", line(r))?;
+    for (i, r) in records.iter().enumerate() {
+        match folds.get(i).and_then(Option::as_ref) {
+            Some(f) => writeln!(ctx.out, "{}", folded_line(r, f))?,
+            None => writeln!(ctx.out, "{}", line(r))?,
+        }
     }
     Ok(())
+}
+
+/// A run of records shown as one (a category rename's batch): its last record's seq and time,
+/// `BATCH`, the origin, the line and the records it holds: `  4123  2026-11-20 14:03:00  BATCH
+/// rename  renamed food → drinks: 1,234 expenses, budget moved (records 2889-4123)`.
+pub fn folded_line(r: &ChangeRecord, f: &Folded) -> String {
+    format!(
+        "{:>6}  {}  {:<6}  {:<6}  {} (records {}-{})",
+        r.seq,
+        local_time(r.at),
+        "BATCH",
+        r.origin.name(),
+        f.text,
+        f.first,
+        r.seq
+    )
 }
 
 /// `12  2026-11-20 14:03:00  INSERT  user    12.50 EUR food @Lidl`.

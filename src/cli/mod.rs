@@ -13,6 +13,7 @@
 pub mod add;
 pub mod backup;
 pub mod budget;
+pub mod categories;
 pub mod check;
 pub mod demo;
 pub mod edit;
@@ -79,6 +80,10 @@ pub enum Command {
     /// Monthly budgets per category: list them, set one (`expense budget set food 300`), or
     /// remove one. Each change is in the history and can be undone.
     Budget(budget::Args),
+    /// Categories: list them with counts, totals and budgets, or rename one (a merge when the
+    /// new name is in use): `expense categories rename food drinks`, sub-categories and budgets
+    /// along, one `expense undo` takes it back.
+    Categories(categories::Args),
     /// Redo the latest undo, unless a newer change was made since.
     Redo,
     /// Show the change history, newest first (of one expense with ID).
@@ -141,6 +146,7 @@ impl Command {
             | Command::Check(_) => true,
             Command::Trash(a) => matches!(a.action, None | Some(trash::Action::List { .. })),
             Command::Budget(a) => matches!(a.action, None | Some(budget::Action::List { .. })),
+            Command::Categories(a) => a.is_read_only(),
             _ => false,
         }
     }
@@ -175,6 +181,7 @@ fn dispatch(command: &Command, ctx: &mut Ctx) -> Result<()> {
         Command::Rm { id } => edit::remove(ctx, id),
         Command::Trash(args) => trash::run(ctx, args),
         Command::Budget(args) => budget::run(ctx, args),
+        Command::Categories(args) => categories::run(ctx, args),
         Command::Undo { skip } => history::undo(ctx, *skip),
         Command::Redo => history::redo(ctx),
         Command::History(args) => history::run(ctx, args),

@@ -162,6 +162,21 @@ fn read_config(path: &Path) -> std::io::Result<Option<String>> {
 }
 
 impl Config {
+    /// The categories the import settings name: each `[[import.rules]]` rule's payee pattern
+    /// with its category, and `None` with `import.default_category` (a rename says which of
+    /// them to change; the app never rewrites config.toml).
+    pub fn import_categories(&self) -> Vec<(Option<String>, String)> {
+        self.import
+            .rules
+            .iter()
+            .map(|r| (Some(r.pattern.clone()), r.category.clone()))
+            .chain(std::iter::once((
+                None,
+                self.import.default_category.clone(),
+            )))
+            .collect()
+    }
+
     /// Loads the embedded defaults, then `dir/config.toml` if present, then the environment.
     pub fn load(dir: Option<&Path>, env: &dyn Fn(&str) -> Option<String>) -> Result<Config> {
         let mut cfg = Config::default();

@@ -28,6 +28,10 @@ pub enum Answer {
         /// The new limit.
         limit: Option<(Currency, i64)>,
     },
+    /// What a rename would do, for the name typed so far.
+    RenamePreviewed(Box<super::rename::RenamePreview>),
+    /// A category was renamed (or merged); the note says what moved.
+    Renamed(Box<super::rename::RenameNote>),
     /// A write crossed 80 % or 100 % of budgets.
     BudgetAlerts(Vec<super::budget::BudgetAlert>),
     /// The triggers' health: a warning while one is failing or has dead letters.
@@ -71,6 +75,9 @@ pub struct HistoryRow {
     /// When it was written, local time `YYYY-MM-DD HH:MM:SS` (made by the runtime, which knows
     /// the time zone; render stays pure).
     pub time: String,
+    /// Set when the row stands for a run of records (a category rename): `record` is its last.
+    #[serde(default)]
+    pub fold: Option<super::change::Folded>,
 }
 
 /// What an undo or redo did, as the person reads it.

@@ -58,11 +58,16 @@ pub enum Origin {
     /// An upgrade that put into the stream what an older store held outside it (its budgets):
     /// not a change anyone made, so undo passes over it.
     Migration,
+    /// `expense categories rename` (or `R` on the review): a category renamed or merged, one
+    /// batch of MODIFY records (plus its budgets' records) that one undo takes back. Its own
+    /// origin so a consumer can tell a bulk rename from a person's edits (a trigger with
+    /// `origins = ["user"]` does not run once per moved expense).
+    Rename,
 }
 
 impl Origin {
     /// Every origin, in code order.
-    pub const ALL: [Origin; 9] = [
+    pub const ALL: [Origin; 10] = [
         Origin::User,
         Origin::Import,
         Origin::Undo,
@@ -72,6 +77,7 @@ impl Origin {
         Origin::Redo,
         Origin::Restore,
         Origin::Migration,
+        Origin::Rename,
     ];
 
     /// The lowercase name, as serialized (`user`, `import`, ...).
@@ -86,6 +92,7 @@ impl Origin {
             Origin::Redo => "redo",
             Origin::Restore => "restore",
             Origin::Migration => "migration",
+            Origin::Rename => "rename",
         }
     }
 
@@ -205,7 +212,7 @@ impl ChangeRecord {
 
 /// What a batch undo or redo did (`Store::undo_batch`, an import taken back, or a history
 /// batch reversed).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BatchUndo {
     /// The batch reversed (the seq of its first record).
     pub batch: u64,
@@ -213,6 +220,21 @@ pub struct BatchUndo {
     pub undone: usize,
     /// Items changed or deleted since, left as they are.
     pub kept: usize,
+    /// When the batch was a category rename (or its undo or redo): the new batch's note, with
+    /// the expenses it changed.
+    pub rename: Option<super::rename::RenameNote>,
+}
+
+/// A run of change records the history shows as one line: one batch of a category rename (or
+/// of its undo or redo), however many expenses it moved. The records stay in the stream.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Folded {
+    /// The seq of its first record (the line shows its last record's seq and time).
+    pub first: u64,
+    /// How many records it holds.
+    pub records: u64,
+    /// The line: `renamed food → drinks: 1,234 expenses, budget moved`.
+    pub text: String,
 }
 
 /// What one undo or redo step reversed (`Store::undo_step`, `Store::redo_step`).
@@ -410,7 +432,10 @@ pub fn step_text(redo: bool, step: &Undone) -> String {
             }
             None => step_line(redo, r.live_old(), r.live_new()),
         },
-        Undone::Batch(b) => batch_line(redo, b.undone, b.kept),
+        Undone::Batch(b) => match &b.rename {
+            Some(note) => note.step_line(redo, b.kept),
+            None => batch_line(redo, b.undone, b.kept),
+        },
     }
 }
 

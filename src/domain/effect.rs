@@ -159,6 +159,24 @@ pub enum Effect {
         /// Currency and amount in minor units.
         limit: Option<(super::Currency, i64)>,
     },
+    /// Count what renaming `from` to `to` (as typed so far) would move, and check it (answered
+    /// by `Answer::RenamePreviewed`).
+    PreviewRename {
+        /// The category renamed.
+        from: String,
+        /// The new name as typed.
+        to: String,
+    },
+    /// Rename (or merge) category `from` into `to`, with its sub-categories and budgets, as one
+    /// batch that one undo takes back.
+    RenameCategory {
+        /// The category renamed.
+        from: String,
+        /// The new name.
+        to: String,
+        /// How budgets that meet merge.
+        policy: super::rename::BudgetMerge,
+    },
     /// Give the terminal back to the shell until `fg`.
     Suspend,
     /// Leave the app.
@@ -178,6 +196,7 @@ impl Effect {
                 | Effect::LoadHistory(_)
                 | Effect::LoadReview(_)
                 | Effect::LoadReviewDetails { .. }
+                | Effect::PreviewRename { .. }
         )
     }
 }

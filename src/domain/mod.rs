@@ -13,6 +13,7 @@ pub mod money;
 pub mod period;
 pub mod quick;
 pub mod rates;
+pub mod rename;
 pub mod review;
 pub mod rules;
 pub mod schedule;

@@ -7,7 +7,7 @@
 use crate::domain::budget::{AlertLevel, BudgetAlert};
 use crate::domain::category::is_within;
 use crate::domain::{Expense, Kind, Month};
-use crate::store::{Budget, ChangeRecord, Store, StoreError};
+use crate::store::{Budget, ChangeRecord, Origin, Store, StoreError};
 
 /// The budget alerts `record` causes (see [`budget_alerts_since`]; later records in the stream
 /// are accounted for, so the answer is the same whenever it is asked).
@@ -35,7 +35,7 @@ const ALERT_BACKLOG: usize = 10_000;
 /// aggregates; walking the records back from the newest, each record's "after" is the next
 /// one's "before", and its "before" is its "after" minus its own old -> new contribution. A line
 /// crossed upward (before below it, after at or above it) gives one alert; a write that crosses
-/// both gives the 100 % one. A delete or an income never alerts.
+/// both gives the 100 % one. A delete, an income or a category rename never alerts.
 pub fn budget_alerts_since(
     store: &Store,
     after: u64,
@@ -99,7 +99,11 @@ pub fn budget_alerts_since(
                 }
             };
             // A trashed image counts nowhere (it left every total when it went to the trash).
-            let written = r.live_new().filter(|e| e.draft.kind == Kind::Expense);
+            // A category rename moves spending that was already there: it never alerts (a
+            // merge into a budgeted category would otherwise cross its line in every month).
+            let written = r
+                .live_new()
+                .filter(|e| e.draft.kind == Kind::Expense && r.origin != Origin::Rename);
             for ((i, month), total) in &mut spent {
                 let (i, month) = (*i, *month);
                 let after_r = *total;

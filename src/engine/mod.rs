@@ -113,6 +113,14 @@ impl Engine {
                 .store
                 .set_budget(&category, limit, Origin::User, now_ms)
                 .map(|_| Answer::BudgetSaved { category, limit }),
+            Effect::PreviewRename { from, to } => self
+                .store
+                .preview_rename(&from, &to)
+                .map(|p| Answer::RenamePreviewed(Box::new(p))),
+            Effect::RenameCategory { from, to, policy } => self
+                .store
+                .rename_category(&from, &to, policy, now_ms, &mut |_, _| {})
+                .map(|r| Answer::Renamed(Box::new(r.note))),
             Effect::Put(draft) => {
                 return self.written(self.store.put(draft, Origin::User, now_ms), Change::Added)
             }
@@ -226,10 +234,13 @@ impl Engine {
             }
             None => {
                 let w = self.store.history_window(q.start, q.len)?;
+                let mut rows = rows(w.records);
+                for (row, fold) in rows.iter_mut().zip(w.folds) {
+                    row.fold = fold;
+                }
                 Ok(HistoryLoaded {
-                    total: usize::try_from((w.newest + 1).saturating_sub(w.first))
-                        .unwrap_or(usize::MAX),
-                    rows: rows(w.records),
+                    total: usize::try_from(w.total).unwrap_or(usize::MAX),
+                    rows,
                     query: q,
                 })
             }
@@ -252,6 +263,7 @@ fn rows(records: Vec<ChangeRecord>) -> Vec<HistoryRow> {
         .map(|record| HistoryRow {
             time: crate::clock::local_time(record.at),
             record,
+            fold: None,
         })
         .collect()
 }

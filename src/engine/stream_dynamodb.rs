@@ -33,8 +33,9 @@
 //!   [`n_size`]), which gives AWS's own documented examples exactly.
 //! - `userIdentity {"type": "Service", "principalId": "dynamodb.amazonaws.com"}` on a REMOVE by
 //!   TTL expiry (origin `ttl`), as AWS marks its TTL deletions.
-//! - `origin` (who caused the change: `user`, `import`, `undo`, ...) is one top-level field AWS
-//!   does not send. Consumers ignore unknown fields (pydantic models, powertools' model among
+//! - `origin` (who caused the change: `user`, `import`, `undo`, `redo`, `ttl`, `demo`,
+//!   `restore`, `migration`, `rename`; see `Origin`) is one top-level field AWS does not send; a
+//!   category rename's MODIFYs (origin `rename`, one batch) are ordinary MODIFY records here. Consumers ignore unknown fields (pydantic models, powertools' model among
 //!   them, default to `extra="ignore"`; the consumer test parses records that carry it), and
 //!   keeping it out of the images keeps them equal to the item.
 

@@ -381,6 +381,7 @@ mod tests {
             .map(|record| HistoryRow {
                 record,
                 time: "2026-11-20 14:03:05".into(),
+                fold: None,
             })
             .collect();
         assert_eq!(rows[0].record.origin, Origin::Redo);

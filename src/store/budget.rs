@@ -11,9 +11,9 @@
 //! into an expense (`keys::kind_from_byte` refuses the kind), and `store/stream.rs` shows it as
 //! a [`BudgetChange`].
 
-use super::codec::StoredItem;
+use super::codec::{decode_u64, StoredItem};
 use super::error::{corrupt, StoreError};
-use super::tables::{abort, Change, Trashing, Tx, TxResult, BUDGETS};
+use super::tables::{abort, Change, Trashing, Tx, TxResult, BUDGETS, META, META_BUDGET_REMOVED};
 use super::{ChangeRecord, Event, Origin, Store};
 use crate::domain::budget::{BudgetChange, Limit};
 use crate::domain::{Currency, ExpenseId};
@@ -178,6 +178,19 @@ pub(crate) fn current(tx: &Tx<'_>, category: &str) -> TxResult<Option<StoredItem
     }
 }
 
+/// The seq of the record that removed `category`'s budget, when it was removed (see
+/// `tables::META_BUDGET_REMOVED`).
+fn removed_by(tx: &Tx<'_>, category: &str) -> TxResult<Option<u64>> {
+    let key = [META_BUDGET_REMOVED, category.as_bytes()].concat();
+    match tx.meta.get(&key)? {
+        Some(v) => match decode_u64(META, &key, &v) {
+            Ok(s) => Ok(Some(s)),
+            Err(e) => abort(e),
+        },
+        None => Ok(None),
+    }
+}
+
 /// Writes `category`'s budget as `limit` (None: removes it) inside `tx` as one record with
 /// `origin`; `Ok(None)` when it already is so (nothing written).
 pub(crate) fn write(
@@ -186,6 +199,19 @@ pub(crate) fn write(
     limit: Option<(Currency, i64)>,
     origin: Origin,
     now_ms: i64,
+) -> TxResult<Option<ChangeRecord>> {
+    write_batched(tx, category, limit, origin, now_ms, None)
+}
+
+/// [`write`], the record tagged with the batch `batch` holds (set to its seq when it holds
+/// none yet: the record then starts the batch), as a category rename writes its budgets.
+pub(crate) fn write_batched(
+    tx: &Tx<'_>,
+    category: &str,
+    limit: Option<(Currency, i64)>,
+    origin: Origin,
+    now_ms: i64,
+    batch: Option<&mut Option<u64>>,
 ) -> TxResult<Option<ChangeRecord>> {
     let cur = current(tx, category)?;
     let same = match (&cur, limit) {
@@ -219,9 +245,13 @@ pub(crate) fn write(
         event,
         origin,
         at: now_ms,
-        // An entry of an older store that no record wrote yet has last_seq 0.
-        prev_seq: cur.as_ref().map(|c| c.last_seq).filter(|s| *s > 0),
-        batch: None,
+        // An entry of an older store that no record wrote yet has last_seq 0; a budget set
+        // again after its removal follows the record that removed it.
+        prev_seq: match &cur {
+            Some(c) => Some(c.last_seq).filter(|s| *s > 0),
+            None => removed_by(tx, category)?,
+        },
+        batch: batch.map(|b| *b.get_or_insert(seq)),
         old: cur.as_ref(),
         new: new.as_ref(),
         trashing: Trashing::No,
@@ -420,6 +450,24 @@ mod tests {
         assert_eq!(s.snapshot_at(35).unwrap().budgets[0].amount, 30_000);
         assert!(s.snapshot_at(65).unwrap().budgets.is_empty());
         assert_eq!(s.snapshot_at(65).unwrap().items.len(), 1);
+    }
+
+    /// A budget set again after its removal follows the removing record (`prev_seq`), so the
+    /// budget's chain stays whole and `check` finds the store consistent.
+    #[test]
+    fn a_budget_set_again_after_its_removal_chains_to_the_removal() {
+        let s = Store::open_temporary().unwrap();
+        s.set_budget("x", Some((Currency::EUR, 100)), Origin::User, 1)
+            .unwrap();
+        let rm = s.set_budget("x", None, Origin::User, 2).unwrap().unwrap();
+        s.set_budget("x", Some((Currency::EUR, 200)), Origin::User, 3)
+            .unwrap();
+        let again = s.stream_since(rm.seq, 1).unwrap();
+        assert_eq!(again[0].event, Event::Insert);
+        let c = s.check().unwrap();
+        assert!(c.is_consistent(), "{:?}", c.problems);
+        let hist = s.item_history(budget_id("x"), 0, 10).unwrap();
+        assert_eq!(hist.total, 3, "one chain: set, removed, set again");
     }
 
     /// A budget an older store held outside the stream (11 bytes) gets its INSERT record, origin

@@ -7,6 +7,7 @@ use super::chain::Hash;
 use super::error::{corrupt, StoreError};
 use super::keys::{date_from_u32, date_u32, kind_byte, kind_from_byte};
 use crate::domain::change::{Event, Origin};
+use crate::domain::rename::{RenameNote, RenameStep};
 use crate::domain::{Currency, Draft, Expense, ExpenseId, ExpenseView};
 use serde::{Deserialize, Serialize};
 
@@ -374,6 +375,73 @@ pub fn decode_payee(tree: &str, key: &[u8], bytes: &[u8]) -> Result<PayeeCount, 
     postcard::from_bytes(bytes).map_err(|e| corrupt(tree, key, e.to_string()))
 }
 
+/// A rename's note as `meta` stores it (see [`encode_note`]); `step`: 0 rename, 1 undo, 2 redo.
+#[derive(Serialize, Deserialize)]
+struct StoredNote {
+    step: u8,
+    from: String,
+    to: String,
+    merged: bool,
+    expenses: u64,
+    budgets_moved: u32,
+    budgets_merged: u32,
+}
+
+/// A `meta` value that carries a rename's note (`store/fold.rs`, `store/rename.rs`): two u64
+/// BE (a fold: its last seq and 0; a rename's marker: expenses expected and written), then
+/// postcard of the note.
+pub fn encode_note(a: u64, b: u64, note: &RenameNote) -> Result<Vec<u8>, StoreError> {
+    let stored = StoredNote {
+        step: match note.step {
+            RenameStep::Rename => 0,
+            RenameStep::Undo => 1,
+            RenameStep::Redo => 2,
+        },
+        from: note.from.clone(),
+        to: note.to.clone(),
+        merged: note.merged,
+        expenses: note.expenses,
+        budgets_moved: note.budgets_moved,
+        budgets_merged: note.budgets_merged,
+    };
+    let mut v = Vec::with_capacity(64);
+    v.extend_from_slice(&a.to_be_bytes());
+    v.extend_from_slice(&b.to_be_bytes());
+    v.extend_from_slice(&encode("rename note", &stored)?);
+    Ok(v)
+}
+
+/// Decodes a value written by [`encode_note`].
+pub fn decode_note(
+    tree: &str,
+    key: &[u8],
+    bytes: &[u8],
+) -> Result<(u64, u64, RenameNote), StoreError> {
+    if bytes.len() < 16 {
+        return Err(corrupt(tree, key, "rename note shorter than 16 bytes"));
+    }
+    let a = decode_u64(tree, key, &bytes[..8])?;
+    let b = decode_u64(tree, key, &bytes[8..16])?;
+    let s: StoredNote =
+        postcard::from_bytes(&bytes[16..]).map_err(|e| corrupt(tree, key, e.to_string()))?;
+    let step = match s.step {
+        0 => RenameStep::Rename,
+        1 => RenameStep::Undo,
+        2 => RenameStep::Redo,
+        n => return Err(corrupt(tree, key, format!("bad rename step {n}"))),
+    };
+    let note = RenameNote {
+        step,
+        from: s.from,
+        to: s.to,
+        merged: s.merged,
+        expenses: s.expenses,
+        budgets_moved: s.budgets_moved,
+        budgets_merged: s.budgets_merged,
+    };
+    Ok((a, b, note))
+}
+
 /// A 32-byte running hash stored under `tree`/`key` (the one decoder of stored hashes).
 pub fn decode_hash(tree: &str, key: &[u8], bytes: &[u8]) -> Result<Hash, StoreError> {
     <Hash>::try_from(bytes).map_err(|_| corrupt(tree, key, "hash is not 32 bytes"))
@@ -422,6 +490,7 @@ impl Code for Origin {
             Origin::Redo => 6,
             Origin::Restore => 7,
             Origin::Migration => 8,
+            Origin::Rename => 9,
         }
     }
 
@@ -436,6 +505,7 @@ impl Code for Origin {
             6 => Origin::Redo,
             7 => Origin::Restore,
             8 => Origin::Migration,
+            9 => Origin::Rename,
             _ => return None,
         })
     }

@@ -198,6 +198,29 @@ pub enum StoreError {
         /// Whether the written rows were taken back at once.
         rolled_back: bool,
     },
+    /// A category rename that is not allowed (the names, an unknown category, budgets in two
+    /// currencies): nothing was written.
+    #[error("{0}; nothing was changed")]
+    Rename(#[from] crate::domain::rename::RenameError),
+    /// A chunk of a category rename failed after others were written.
+    #[error(
+        "the rename stopped after {written} of {expected} expenses were moved ({cause}); {}",
+        if *.rolled_back {
+            "they were moved back, nothing was changed"
+        } else {
+            "moving them back failed too: the next open of the store moves them back"
+        }
+    )]
+    RenameStopped {
+        /// Expenses the committed chunks moved.
+        written: u64,
+        /// Expenses the rename set out to move.
+        expected: u64,
+        /// Why the chunk failed.
+        cause: Box<StoreError>,
+        /// Whether the moved ones were moved back at once.
+        rolled_back: bool,
+    },
     /// Any other error reported by sled.
     #[error("store error: {0}")]
     Sled(String),

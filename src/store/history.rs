@@ -22,11 +22,12 @@
 use super::codec::Code;
 use super::codec::{self, StoredRecord};
 use super::error::corrupt;
+use super::fold::Span;
 use super::keys::{self, seq_key};
 use super::stream::{legacy_trash, read_record, to_change_record, Before, Legacy};
 use super::tables::{ITEMS, STREAM};
 use super::{ChangeRecord, Origin, Store, StoreError};
-use crate::domain::change::Undone;
+use crate::domain::change::{Folded, Undone};
 use crate::domain::ExpenseId;
 use std::collections::{HashMap, HashSet};
 
@@ -37,15 +38,20 @@ const SKIP_MAX: usize = 1_000;
 /// count it; a person's expense changes a handful of times).
 pub const ITEM_HISTORY_CAP: usize = 10_000;
 
-/// A window of the whole stream, newest first.
+/// A window of the whole stream, newest first, in history entries: a record, or a run of
+/// records shown as one line (a category rename, see `store/fold.rs`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct HistoryWindow {
     /// The newest seq when read (the stream holds records `first..=newest`).
     pub newest: u64,
     /// The first kept seq (1 unless `[stream] keep_days` trimmed older records).
     pub first: u64,
-    /// The records, newest first, old images resolved.
+    /// Entries in the whole history (records, with each fold counted once).
+    pub total: u64,
+    /// The entries' records, newest first, old images resolved (a fold's last record).
     pub records: Vec<ChangeRecord>,
+    /// Beside each of `records`: the run it stands for, when it is a fold.
+    pub folds: Vec<Option<Folded>>,
 }
 
 /// A window of one expense's records, newest first.
@@ -58,22 +64,46 @@ pub struct ItemHistory {
 }
 
 impl Store {
-    /// The records at positions `skip .. skip + take` counted from the newest (position 0 is
-    /// the newest record), newest first: one range scan over seq keys plus a point read per
-    /// old image outside the window.
+    /// The entries at positions `skip .. skip + take` counted from the newest (position 0 is
+    /// the newest), newest first: a record is one entry, and so is a fold (a rename's batch).
+    /// One range scan of seq keys per run of plain records, a point read per fold's last record
+    /// and per old image outside the window, and a scan of the folds (one per rename).
     pub fn history_window(&self, skip: usize, take: usize) -> Result<HistoryWindow, StoreError> {
         let newest = self.last_seq()?;
         let first = self.trees.stream_start()?;
         let skip = u64::try_from(skip).unwrap_or(u64::MAX);
         let take = u64::try_from(take).unwrap_or(u64::MAX);
-        let hi = newest.saturating_sub(skip);
-        let lo = hi.saturating_sub(take).saturating_add(1).max(first);
+        let all = super::fold::clamp(self.folds()?, first, newest);
+        let (spans, total) = super::fold::locate(newest, first, &all, skip, take);
         let mut rows: Vec<(u64, StoredRecord)> = Vec::new();
-        if hi >= lo && take > 0 {
-            for kv in self.trees.stream.range(seq_key(lo)..=seq_key(hi)).rev() {
-                let (k, v) = kv?;
-                let seq = keys::decode_seq(&k).ok_or_else(|| corrupt(STREAM, &k, "not a seq"))?;
-                rows.push((seq, codec::decode_record(STREAM, &k, &v)?));
+        let mut folds = Vec::new();
+        for span in spans {
+            match span {
+                Span::Plain { hi, lo } => {
+                    for kv in self.trees.stream.range(seq_key(lo)..=seq_key(hi)).rev() {
+                        let (k, v) = kv?;
+                        let seq =
+                            keys::decode_seq(&k).ok_or_else(|| corrupt(STREAM, &k, "not a seq"))?;
+                        rows.push((seq, codec::decode_record(STREAM, &k, &v)?));
+                        folds.push(None);
+                    }
+                }
+                Span::Fold(i) => {
+                    let f = &all[i];
+                    let rec = read_record(&self.trees.stream, f.last)?.ok_or_else(|| {
+                        corrupt(
+                            STREAM,
+                            &seq_key(f.last),
+                            "record of a history fold is missing",
+                        )
+                    })?;
+                    rows.push((f.last, rec));
+                    folds.push(Some(Folded {
+                        first: f.first,
+                        records: f.last - f.first + 1,
+                        text: f.note.line(),
+                    }));
+                }
             }
         }
         // Images written inside the window need no second read.
@@ -91,7 +121,9 @@ impl Store {
         Ok(HistoryWindow {
             newest,
             first,
+            total,
             records,
+            folds,
         })
     }
 

@@ -255,6 +255,7 @@ impl Store {
                     batch,
                     undone: 0,
                     kept: 0,
+                    rename: None,
                 })
             }
             r => r,
@@ -295,7 +296,7 @@ impl Store {
         Ok(out)
     }
 
-    fn notice(&self, text: String) {
+    pub(super) fn notice(&self, text: String) {
         match self.notices.lock() {
             Ok(mut n) => n.push(text),
             Err(poisoned) => poisoned.into_inner().push(text),
@@ -339,7 +340,7 @@ fn incomplete_key(batch: u64) -> Vec<u8> {
     [META_IMPORT_INCOMPLETE, &encode_u64(batch)[..]].concat()
 }
 
-fn rolled_back_key(undo: u64) -> Vec<u8> {
+pub(super) fn rolled_back_key(undo: u64) -> Vec<u8> {
     [META_IMPORT_ROLLED_BACK, &encode_u64(undo)[..]].concat()
 }
 

@@ -20,6 +20,8 @@
 //! - `aggregates.rs`, `budget.rs`, `checkpoints.rs`: month aggregates, budgets, trigger state.
 //! - `history.rs`: history windows and the undo/redo step rule. `import.rs`: CSV import batches,
 //!   whole or nothing (an import cut short is rolled back at the next open, which says so).
+//! - `rename.rs`: renaming and merging categories (one batch with their budgets, whole or
+//!   nothing like an import). `fold.rs`: runs of records the history shows as one line.
 //! - `trash.rs`, `retention.rs`: trash with TTL, stream trimming. `restore.rs`: point in time.
 //! - `backup/`: backup files (format, write, read). `check/`: `expense check` and repair (scan,
 //!   replay, compare). `testing.rs`: test hooks.
@@ -34,6 +36,7 @@ mod checkpoints;
 mod codec;
 mod error;
 pub mod feed;
+mod fold;
 mod history;
 mod import;
 mod keys;
@@ -43,6 +46,7 @@ mod migrate;
 mod open;
 mod paths;
 mod query;
+mod rename;
 mod restore;
 mod retention;
 mod space;
@@ -65,6 +69,7 @@ pub use history::{HistoryWindow, ItemHistory};
 pub use import::{ImportRow, Imported};
 pub use lock::lock_holder;
 pub use open::check_private;
+pub use rename::{CategoryUse, Renamed};
 pub use stream::Images;
 pub use tables::SCHEMA_VERSION;
 

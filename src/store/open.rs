@@ -171,6 +171,7 @@ impl Store {
             notices: Arc::new(std::sync::Mutex::new(notices)),
         };
         store.roll_back_interrupted_imports(crate::clock::now_ms());
+        store.roll_back_interrupted_renames(crate::clock::now_ms());
         // Schema 5 made budgets items of the stream; an older store's get their records here,
         // where the write path exists (a migration sees only the trees). Best effort: a store
         // that cannot be written now still opens, and the next open tries again.

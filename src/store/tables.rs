@@ -73,9 +73,10 @@ pub const OLD_IDX_PAYEE: &str = "idx_payee-1";
 /// `stream`. Key: seq u64 BE, 1, 2, 3... without gaps. Value: postcard of `codec::StoredRecord`
 /// (event, at, origin, id, prev_seq, new image; the old image is the new image at `prev_seq`, or
 /// for a `ttl` REMOVE after the REMOVE that trashed the item, the image that one removed;
-/// origin codes: 0 user, 1 import, 2 undo, 3 ttl, 4 replica, 5 demo, 6 redo, 7 restore, see
-/// `Origin::code`),
-/// then, only for records of an import or a batch undo, the batch id as a postcard varint (the
+/// origin codes: 0 user, 1 import, 2 undo, 3 ttl, 4 replica, 5 demo, 6 redo, 7 restore,
+/// 8 migration, 9 rename, see `Origin::code`),
+/// then, only for records of a batch (an import, a category rename, a batch undo or redo), the
+/// batch id as a postcard varint (the
 /// seq of the batch's first record). Records without a batch end after the image, so stores
 /// written before batches existed read unchanged (no migration).
 pub const STREAM: &str = "stream-1";
@@ -130,7 +131,10 @@ pub const TRASH: &str = "trash-1";
 /// 32-byte running hash of the stream after `seq` (compared with the `<store>.hwm` file at
 /// open, see `store/mark.rs`). Key `restore_incomplete` -> empty, only while a restore runs (see
 /// `store/restore.rs`). Keys `import_incomplete ++ batch` and `import_rolled_back ++ batch`: an
-/// import that is not whole yet, and the rollback of one (see [`META_IMPORT_INCOMPLETE`]).
+/// import that is not whole yet, and the rollback of one (see [`META_IMPORT_INCOMPLETE`]); keys
+/// `rename_incomplete ++ batch`: a category rename that is not whole yet
+/// ([`META_RENAME_INCOMPLETE`]); keys `history_fold ++ seq`: runs of records the history shows
+/// as one line ([`META_HISTORY_FOLD`]).
 /// Unversioned: it says which version the others are.
 pub const META: &str = "meta";
 
@@ -160,8 +164,29 @@ pub const META_IMPORT_INCOMPLETE: &[u8] = b"import_incomplete";
 /// undo batch id (u64 BE) -> the import's batch id (u64 BE). Written in the transaction of the
 /// rollback's last chunk, together with the removal of the import's `import_incomplete` key;
 /// `Store::redo_step` never redoes such a batch (that would bring back part of an import).
-/// Both prefixes are cleared with the stream by a restore over the live store.
+/// Both prefixes are cleared with the stream by a restore over the live store. The rollback of
+/// an interrupted category rename is recorded under the same prefix, for the same reason.
 pub const META_IMPORT_ROLLED_BACK: &[u8] = b"import_rolled_back";
+/// `meta` key prefix of a category rename whose chunks are not all written yet: the prefix ++
+/// its batch id (u64 BE) -> `codec::encode_note(expenses expected, expenses written, note)`.
+/// Written by `Store::rename_category` in the transaction of each chunk but the last, removed in
+/// the transaction of the last, like [`META_IMPORT_INCOMPLETE`]; a store that holds one at open
+/// was interrupted mid-rename, and open takes the written part back and says so (see
+/// `store/rename.rs`).
+pub const META_RENAME_INCOMPLETE: &[u8] = b"rename_incomplete";
+/// `meta` key prefix of a removed budget: the prefix ++ its category -> the seq (u64 BE) of the
+/// record that removed it. Written by [`Tx::write`] with a budget's REMOVE and removed with the
+/// record that sets the budget again, which names that seq as its `prev_seq` (a transaction
+/// cannot scan the stream for the budget's last record, and `check` wants every record of an
+/// item chained to the one before). Budgets removed before this key existed have none: setting
+/// one of those again starts a new chain, which `check` reports.
+pub const META_BUDGET_REMOVED: &[u8] = b"budget_removed";
+/// `meta` key prefix of a history fold: the prefix ++ its first seq (u64 BE) ->
+/// `codec::encode_note(last seq, 0, note)`: records `first..=last` are one batch of a category
+/// rename (or of its undo or redo), which the history shows as one line (see `store/fold.rs`).
+/// Written in the same transaction as the records; never removed (a fold of trimmed records
+/// is clamped when read; a restore starts a store without any).
+pub const META_HISTORY_FOLD: &[u8] = b"history_fold";
 
 /// `stream_base`: what the trimmed part of the stream leaves behind (see `store/retention.rs`),
 /// written only by `Store::trim_stream`, in the same transaction as the records it removes.
@@ -384,12 +409,17 @@ impl Tx<'_> {
         let budget = c.new.or(c.old).filter(|i| i.kind == BUDGET_KIND);
         if let Some(b) = budget {
             // A budget item: its table is `budgets-1`; it has no index, aggregate or counter.
+            let gone = [META_BUDGET_REMOVED, b.category.as_bytes()].concat();
             match c.new {
-                Some(new) => drop(
+                Some(new) => {
                     self.budgets
-                        .insert(b.category.as_bytes(), super::budget::encode_value(new))?,
-                ),
-                None => drop(self.budgets.remove(b.category.as_bytes())?),
+                        .insert(b.category.as_bytes(), super::budget::encode_value(new))?;
+                    self.meta.remove(gone)?;
+                }
+                None => {
+                    self.budgets.remove(b.category.as_bytes())?;
+                    self.meta.insert(gone, &encode_u64(c.seq)[..])?;
+                }
             }
         } else {
             if let Some(old) = c.old {

@@ -34,11 +34,13 @@
 
 use super::codec::{self, Code, StoredItem, StoredRecord};
 use super::error::corrupt;
+use super::fold::Fold;
 use super::keys::{self, seq_key};
 use super::stream::{legacy_trash, Before, Legacy};
 use super::tables::{abort, Abort, Change, Trashing, Tx, TxResult, IMPORTS, STREAM};
 use super::write::{finish, BATCH_CHUNK};
 use super::{retention, trash, BatchUndo, ChangeRecord, Event, Origin, Store, StoreError};
+use crate::domain::rename::{RenameNote, RenameStep};
 use crate::domain::ExpenseId;
 use std::collections::{HashMap, HashSet};
 
@@ -223,6 +225,8 @@ struct Done {
     undone: usize,
     /// Targets left as they are, with why.
     kept: Vec<(ExpenseId, Kept)>,
+    /// Targets taken back that are expenses (not budgets): what a rename's note counts.
+    expenses: u64,
 }
 
 /// Why a target was left as it is.
@@ -339,20 +343,24 @@ impl Store {
         run: Run,
         plan: impl Fn(&HashSet<u64>) -> Result<(Vec<Target>, u64), StoreError>,
     ) -> Result<Done, StoreError> {
-        self.execute_then(run, plan, None)
+        self.execute_then(run, plan, None, None)
     }
 
     /// [`Store::execute`], and `then(tx, batch)` (the new batch id, if any record was written)
     /// inside the transaction that writes the last chunk, or in one of its own when nothing is
-    /// left to write: what `then` writes commits exactly when the whole reversal has.
+    /// left to write: what `then` writes commits exactly when the whole reversal has. With
+    /// `fold` (the undo or redo of a rename), each chunk's records join the history fold of the
+    /// chunk before (`store/fold.rs`) in its own transaction.
     fn execute_then(
         &self,
         run: Run,
         plan: impl Fn(&HashSet<u64>) -> Result<(Vec<Target>, u64), StoreError>,
         then: Option<&Then<'_>>,
+        fold: Option<&RenameNote>,
     ) -> Result<Done, StoreError> {
         let mut done = Done::default();
         let mut batch: Option<u64> = None;
+        let mut folded: Option<Fold> = None;
         let mut finished: HashSet<u64> = HashSet::new();
         'plan: loop {
             let (targets, mut expect) = plan(&finished)?;
@@ -373,19 +381,34 @@ impl Store {
                         match reverse_in(tx, t, run, &mut b)? {
                             Ok(rec) => {
                                 out.undone += 1;
+                                out.expenses += u64::from(!super::budget::is_budget_id(t.id.0));
                                 out.records.extend(rec);
                             }
                             Err(why) => out.kept.push((t.id, why)),
                         }
                     }
+                    let mut f = folded.clone();
+                    if let Some(note) = fold {
+                        let hi = tx.last_seq()?;
+                        f = super::fold::extend(
+                            tx,
+                            f.as_ref(),
+                            expect + 1,
+                            hi,
+                            out.expenses,
+                            note,
+                        )?;
+                    }
                     if let Some(then) = then.filter(|_| i + 1 == chunks) {
                         then(tx, b)?;
                     }
-                    Ok((b, out, tx.last_seq()?))
+                    Ok((b, out, tx.last_seq()?, f))
                 });
                 match r {
-                    Ok((b, out, now_last)) => {
+                    Ok((b, out, now_last, f)) => {
                         batch = b;
+                        folded = f;
+                        done.expenses += out.expenses;
                         done.undone += out.undone;
                         done.records.extend(out.records);
                         done.kept.extend(out.kept);
@@ -538,6 +561,18 @@ impl Store {
         self.run_batch(batch, origin, now_ms, false, None)
     }
 
+    /// [`Store::reverse_batch`], with `then(tx, new_batch)` written in the transaction of its
+    /// last chunk (see `execute_then`): the rollback of an interrupted rename clears its marker
+    /// there.
+    pub(super) fn reverse_batch_then(
+        &self,
+        batch: u64,
+        now_ms: i64,
+        then: &Then<'_>,
+    ) -> Result<BatchUndo, StoreError> {
+        self.run_batch(batch, Origin::Undo, now_ms, false, Some(then))
+    }
+
     /// Reverses the import `batch`: every item it inserted that still holds the fields it was
     /// imported with is removed (a REMOVE record with origin `Undo` each, all tagged with a new
     /// batch id) and its row hash forgotten, so the file can be imported again. Items changed or
@@ -574,6 +609,16 @@ impl Store {
             now_ms,
             trash_ttl_ms: self.undo_trash_ttl(),
         };
+        // A rename (or its undo or redo) is one line of the history: so is its reversal.
+        let note = match self.fold_at(batch)? {
+            Some(f) if !import => Some(f.note.as_step(match (origin, f.note.step) {
+                (Origin::Redo, _) => RenameStep::Redo,
+                (_, RenameStep::Rename | RenameStep::Redo) => RenameStep::Undo,
+                // The undo of an undo is a redo in all but its origin.
+                (_, RenameStep::Undo) => RenameStep::Redo,
+            })),
+            _ => None,
+        };
         let done = self.execute_then(
             run,
             |finished| {
@@ -584,11 +629,16 @@ impl Store {
                 Ok((targets, last))
             },
             then,
+            note.as_ref(),
         )?;
         Ok(BatchUndo {
             batch,
             undone: done.undone,
             kept: done.kept.len(),
+            rename: note.map(|n| RenameNote {
+                expenses: done.expenses,
+                ..n
+            }),
         })
     }
 

@@ -72,6 +72,7 @@ pub fn run(
     state.trash_ttl_ms = config.trash_ttl_ms();
     state.ascii_charts = config.chart_markers == crate::config::ChartMarkers::Ascii;
     state.help_lines = ui::help::line_count(&help);
+    state.import_categories = config.import_categories();
     // After terminal::init, so the session's panic filter wraps ratatui's restoring hook.
     let setup = HolderSetup::of(config);
     let mut runtime = Backend::new(attached, store_dir, tx.clone(), setup, runner)

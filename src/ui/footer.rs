@@ -22,19 +22,22 @@ pub enum Footer {
     HistoryDetail,
     /// The key line of the budget popup.
     Budget,
+    /// The key line of the rename prompt.
+    Rename,
     /// The bottom border of the add/edit form.
     Form,
 }
 
 impl Footer {
     /// Every footer with its name in the keymap's `[hints]` table.
-    pub const ALL: [(Footer, &'static str); 7] = [
+    pub const ALL: [(Footer, &'static str); 8] = [
         (Footer::Ledger, "ledger"),
         (Footer::Review, "review"),
         (Footer::Trash, "trash"),
         (Footer::History, "history"),
         (Footer::HistoryDetail, "history_detail"),
         (Footer::Budget, "budget"),
+        (Footer::Rename, "rename"),
         (Footer::Form, "form"),
     ];
 
@@ -78,6 +81,19 @@ impl Hints {
             .find(|(f, _)| *f == footer)
             .map_or(&[], |(_, h)| h.as_slice())
     }
+}
+
+/// The first of `hints` that fit whole in `width` cells as ` key word` pairs.
+pub fn fitting(hints: &[Hint], width: u16) -> &[Hint] {
+    let mut used = 0usize;
+    let n = hints
+        .iter()
+        .take_while(|h| {
+            used += 2 + h.keys.chars().count() + h.text.chars().count();
+            used <= usize::from(width)
+        })
+        .count();
+    &hints[..n]
 }
 
 /// The spans of `hints`: ` key word` pairs styled as keys and muted text.

@@ -114,7 +114,8 @@ fn render_list(state: &State, chrome: &Chrome, frame: &mut Frame, area: Rect) {
     frame.render_widget(&table, area);
 }
 
-/// A history list row: one change record with its formatted time.
+/// A history list row: one change record with its formatted time (or a run of records shown
+/// as one, `HistoryRow::fold`).
 struct ListRow<'a>(&'a HistoryRow);
 
 impl DataToCell for ListRow<'_> {
@@ -130,6 +131,10 @@ impl DataToCell for ListRow<'_> {
                 time_text(&self.0.time, wide),
                 t.style(Meaning::Muted),
             )),
+            // A run of records shown as one (a category rename): `BATCH` and its line.
+            HistoryColumn::Event if self.0.fold.is_some() => {
+                Cell::from(Span::styled("BATCH", t.style(Meaning::Focus)))
+            }
             HistoryColumn::Event => {
                 let meaning = match r.event {
                     Event::Insert => Meaning::Income,
@@ -139,7 +144,10 @@ impl DataToCell for ListRow<'_> {
                 Cell::from(Span::styled(r.event.to_string(), t.style(meaning)))
             }
             HistoryColumn::Origin => Cell::from(r.origin.name()),
-            HistoryColumn::Change => Cell::from(r.summary()),
+            HistoryColumn::Change => match &self.0.fold {
+                Some(f) => Cell::from(f.text.clone()),
+                None => Cell::from(r.summary()),
+            },
         }
     }
 }
@@ -192,6 +200,22 @@ fn render_detail(row: &HistoryRow, chrome: &Chrome, frame: &mut Frame, area: Rec
         ..area
     };
     frame.render_widget(Paragraph::new(title), title_area);
+    // A folded row: what the run did, and that the images below are its last record's.
+    if let Some(f) = &row.fold {
+        let note = Line::from(vec![
+            Span::styled(f.text.clone(), t.style(Meaning::Focus)),
+            Span::styled(
+                format!(" · records {}-{}, the last one below", f.first, r.seq),
+                t.style(Meaning::Muted),
+            ),
+        ]);
+        let note_area = Rect {
+            y: area.y.saturating_add(1).min(area.bottom()),
+            height: area.height.saturating_sub(1).min(1),
+            ..area
+        };
+        frame.render_widget(Paragraph::new(note), note_area);
+    }
     let table_area = Rect {
         y: area.y.saturating_add(2).min(area.bottom()),
         height: area.height.saturating_sub(2),

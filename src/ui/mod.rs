@@ -9,6 +9,7 @@ pub mod help;
 pub mod history;
 pub mod layout;
 pub mod ledger;
+pub mod rename;
 pub mod review;
 pub mod theme;
 pub mod trash;
@@ -59,6 +60,7 @@ pub fn render(state: &State, chrome: &Chrome, frame: &mut Frame) {
     match &state.overlay {
         Some(Overlay::Form(form)) => form::render(form, state, chrome, frame, area),
         Some(Overlay::Budget(form)) => budget::render(form, chrome, frame, area),
+        Some(Overlay::Rename(form)) => rename::render(form, chrome, frame, area),
         Some(Overlay::Help { scroll }) => help::render(*scroll, chrome, frame, area),
         Some(Overlay::Quick { input, error }) => {
             quick_entry(input, error.as_deref(), chrome.theme, frame, area)

@@ -25,6 +25,7 @@ fn record(n: usize, i: usize) -> HistoryRow {
             budget: None,
         },
         time: "2026-11-21 10:00:00".into(),
+        fold: None,
     }
 }
 

@@ -1,6 +1,6 @@
 //! The review screen's reducer: the month, the category table (selection, expand/collapse,
 //! sort), Enter to the ledger filtered to a category, and the budget form (`Overlay::Budget`,
-//! which `update` routes here while it is open).
+//! which `update` routes here while it is open). `R` opens the rename prompt (`update/rename.rs`).
 
 use crate::app::action::Action;
 use crate::app::effect::Effect;
@@ -125,6 +125,7 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
         Action::ToggleExpand | Action::Expand | Action::Collapse => expand(state, action),
         Action::OpenCategory | Action::Submit => return open_category(state),
         Action::EditBudget => open_budget_form(state),
+        Action::RenameCategory => return super::rename::open(state),
         Action::OpenLedger | Action::Cancel => return back_to_ledger(state),
         other => return super::screen_wide(state, other).unwrap_or_default(),
     }

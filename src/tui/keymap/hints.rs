@@ -123,6 +123,7 @@ fn footer_context(footer: Footer) -> Context {
         Footer::Trash => Context::Trash,
         Footer::History | Footer::HistoryDetail => Context::History,
         Footer::Budget => Context::Budget,
+        Footer::Rename => Context::Rename,
         Footer::Form => Context::Form,
     }
 }
@@ -150,7 +151,8 @@ mod tests {
             ),
             (
                 Footer::Review,
-                " space expand enter expenses b budget H hist [ ] month r ledger ? help q quit",
+                " space expand enter expenses b budget H hist [ ] month r ledger ? help q quit R \
+                 rename",
             ),
             (Footer::Trash, " r restore x purge Esc ledger ? help q quit"),
             (
@@ -162,6 +164,7 @@ mod tests {
                 " j k prev/next u undo ^r redo esc close ? help",
             ),
             (Footer::Budget, " enter save empty removes esc cancel"),
+            (Footer::Rename, " enter rename u undoes it esc cancel"),
             (Footer::Form, " Enter save Esc cancel Tab next ↓↑ suggest"),
         ];
         for (f, text) in expected {

@@ -50,6 +50,8 @@ pub enum Context {
     Review,
     /// The budget form on the review.
     Budget,
+    /// The rename prompt on the review.
+    Rename,
     /// The trash screen.
     Trash,
     /// The history list and its detail view.
@@ -57,12 +59,13 @@ pub enum Context {
 }
 
 impl Context {
-    const ALL: [(Context, &'static str); 10] = [
+    const ALL: [(Context, &'static str); 11] = [
         (Context::Ledger, "ledger"),
         (Context::Review, "review"),
         (Context::Trash, "trash"),
         (Context::History, "history"),
         (Context::Budget, "budget"),
+        (Context::Rename, "rename"),
         (Context::Quick, "quick"),
         (Context::Filter, "filter"),
         (Context::Form, "form"),
@@ -85,6 +88,7 @@ impl Context {
             Some(Overlay::Help { .. }) => Context::Help,
             Some(Overlay::Quick { .. }) => Context::Quick,
             Some(Overlay::Budget(_)) => Context::Budget,
+            Some(Overlay::Rename(_)) => Context::Rename,
             None if state.screen == Screen::Review => Context::Review,
             None if state.screen == Screen::Trash => Context::Trash,
             None if state.screen == Screen::History => Context::History,
@@ -97,7 +101,7 @@ impl Context {
     fn has_text(self) -> bool {
         matches!(
             self,
-            Context::Form | Context::Filter | Context::Quick | Context::Budget
+            Context::Form | Context::Filter | Context::Quick | Context::Budget | Context::Rename
         )
     }
 }

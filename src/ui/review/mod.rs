@@ -244,13 +244,15 @@ fn header_lines<'a>(data: &Review, t: &Theme, tier: Tier, width: u16) -> Vec<Lin
     lines
 }
 
-/// The status line: the latest message, else the screen's main keys.
+/// The status line: the latest message, else the screen's main keys (the ones that fit whole:
+/// a key without its word would say nothing).
 fn render_status(state: &State, chrome: &Chrome, frame: &mut Frame, area: Rect) {
     let t = chrome.theme;
     let line = if let Some(line) = super::notice_line(state, t) {
         line
     } else {
-        Line::from(chrome.hint_spans(Footer::Review))
+        let fit = super::footer::fitting(chrome.hints.get(Footer::Review), area.width);
+        Line::from(super::footer::spans(fit, t))
     };
     frame.render_widget(Paragraph::new(line), area);
 }

@@ -1,0 +1,237 @@
+//! `expense categories [list [--json] | rename OLD NEW [--dry-run] [--budget RULE]]`: the
+//! categories in use with their counts, totals and budgets, and renaming or merging one in one
+//! step (`store/rename.rs`): its sub-categories and budgets move along, one batch in the stream,
+//! one `expense undo` takes it all back. Import settings in config.toml that name the old
+//! category are listed with the change to make; the file is never rewritten.
+
+use super::progress::Progress;
+use super::Ctx;
+use crate::domain::category::is_within;
+use crate::domain::money::{format_grouped, format_plain};
+use crate::domain::rename::{config_changes, expenses_text, BudgetMerge};
+use crate::domain::text::inert;
+use crate::store::Store;
+use color_eyre::eyre::{eyre, Result};
+
+/// Options of `expense categories`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// What to do (default: list).
+    #[command(subcommand)]
+    pub action: Option<Action>,
+}
+
+/// The `expense categories` subcommands.
+#[derive(Debug, clap::Subcommand)]
+pub enum Action {
+    /// Every category in use (and every one a budget names): expenses, totals per currency,
+    /// budget.
+    List {
+        /// A JSON array of {category, count, totals: [{currency, spent, income, count}],
+        /// budget: {amount, currency} | null} instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Rename a category, or merge it into another when NEW is in use: `expense categories
+    /// rename food drinks` (food:coffee becomes drinks:coffee). Budgets move along; one
+    /// `expense undo` takes it all back.
+    Rename {
+        /// The category to rename.
+        old: String,
+        /// Its new name (a merge when a category already has it).
+        new: String,
+        /// Say what would change, change nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// When NEW (or a sub-category it gets) has a budget too: `sum` both (the default),
+        /// `keep-new` (NEW's stays), or `keep-old` (the moved one replaces it). Budgets in two
+        /// currencies are never merged: the rename is refused.
+        #[arg(long, value_name = "RULE", default_value = "sum", value_parser = parse_rule)]
+        budget: BudgetMerge,
+    },
+}
+
+fn parse_rule(s: &str) -> Result<BudgetMerge, String> {
+    BudgetMerge::parse(s).ok_or_else(|| {
+        let names: Vec<&str> = BudgetMerge::ALL.iter().map(|(_, n)| *n).collect();
+        format!("'{}' is not one of {}", inert(s), names.join(", "))
+    })
+}
+
+impl Args {
+    /// True when the command only reads the store.
+    pub fn is_read_only(&self) -> bool {
+        matches!(
+            self.action,
+            None | Some(Action::List { .. }) | Some(Action::Rename { dry_run: true, .. })
+        )
+    }
+}
+
+/// Runs `expense categories`.
+pub fn run(ctx: &mut Ctx, args: &Args) -> Result<()> {
+    match &args.action {
+        None => list(ctx, false),
+        Some(Action::List { json }) => list(ctx, *json),
+        Some(Action::Rename {
+            old,
+            new,
+            dry_run,
+            budget,
+        }) => rename(ctx, old, new, *dry_run, *budget),
+    }
+}
+
+fn list(ctx: &mut Ctx, json: bool) -> Result<()> {
+    let store = ctx.store()?;
+    let uses = store.category_uses()?;
+    let budgets = store.budgets()?;
+    let budget_of = |c: &str| budgets.iter().find(|b| b.category == c);
+    if json {
+        let rows: Vec<serde_json::Value> = uses
+            .iter()
+            .map(|u| {
+                let totals: Vec<serde_json::Value> = u
+                    .totals
+                    .iter()
+                    .map(|t| {
+                        serde_json::json!({
+                            "currency": t.currency.code(),
+                            "spent": format_plain(t.spent, t.currency),
+                            "income": format_plain(t.income, t.currency),
+                            "count": t.count,
+                        })
+                    })
+                    .collect();
+                let budget = budget_of(&u.category).map(|b| {
+                    serde_json::json!({
+                        "amount": format_plain(b.amount, b.currency),
+                        "currency": b.currency.code(),
+                    })
+                });
+                serde_json::json!({
+                    "category": u.category,
+                    "count": u.count,
+                    "totals": totals,
+                    "budget": budget,
+                })
+            })
+            .collect();
+        writeln!(ctx.out, "{}", serde_json::to_string(&rows)?)?;
+        return Ok(());
+    }
+    if uses.is_empty() {
+        writeln!(
+            ctx.out,
+            "no categories yet (expense add 12.50 food! adds one)"
+        )?;
+    }
+    for u in &uses {
+        let mut money: Vec<String> = Vec::new();
+        for t in &u.totals {
+            if t.spent > 0 || t.income == 0 {
+                money.push(format!(
+                    "{} {}",
+                    format_grouped(t.spent, t.currency),
+                    t.currency
+                ));
+            }
+            if t.income > 0 {
+                money.push(format!(
+                    "+{} {}",
+                    format_grouped(t.income, t.currency),
+                    t.currency
+                ));
+            }
+        }
+        let budget = budget_of(&u.category)
+            .map(|b| {
+                format!(
+                    "  budget {} {}",
+                    format_grouped(b.amount, b.currency),
+                    b.currency
+                )
+            })
+            .unwrap_or_default();
+        writeln!(
+            ctx.out,
+            "{:<28} {:>9}  {}{budget}",
+            inert(&u.category),
+            u.count,
+            money.join(", ")
+        )?;
+    }
+    Ok(())
+}
+
+fn rename(ctx: &mut Ctx, old: &str, new: &str, dry_run: bool, rule: BudgetMerge) -> Result<()> {
+    // The names first: a typo never opens (or creates) a store.
+    crate::domain::rename::check_names(old, new).map_err(|e| eyre!("{e}; nothing was changed"))?;
+    let store = ctx.store()?;
+    let plan = store.plan_rename(old, new, rule)?;
+    if dry_run {
+        writeln!(
+            ctx.out,
+            "{} {}: {}",
+            if plan.merge { "merge" } else { "rename" },
+            inert(&plan.from),
+            plan.moving_text()
+        )?;
+        writeln!(ctx.out, "{}", plan.budget_text())?;
+        after_words(ctx, &store, &plan.from, &plan.to)?;
+        writeln!(ctx.out, "nothing was changed (--dry-run)")?;
+        return Ok(());
+    }
+    let now = ctx.now_ms();
+    let tty = ctx.err_is_tty;
+    let err = &mut *ctx.err;
+    let mut bar: Option<Progress> = None;
+    let done = store.rename_category(old, new, rule, now, &mut |n, total| {
+        bar.get_or_insert_with(|| Progress::new(tty, "renaming", total as usize))
+            .set(err, n as usize)
+    });
+    if let Some(b) = &mut bar {
+        b.finish(ctx.err);
+    }
+    let done = done?;
+    writeln!(ctx.out, "{}", done.note.done_line())?;
+    if !done.plan.budgets.is_empty() {
+        writeln!(ctx.out, "{}", done.plan.budget_text())?;
+    }
+    after_words(ctx, &store, &done.plan.from, &done.plan.to)?;
+    writeln!(ctx.out, "expense undo takes it all back")?;
+    Ok(())
+}
+
+/// What a rename leaves as it was, said after it: expenses in the trash under the old name, and
+/// the import settings of config.toml that name it (with the change to make by hand).
+fn after_words(ctx: &mut Ctx, store: &Store, from: &str, to: &str) -> Result<()> {
+    let trashed = store
+        .trashed()?
+        .iter()
+        .filter(|t| is_within(&t.expense.draft.category, from))
+        .count() as u64;
+    if trashed > 0 {
+        writeln!(
+            ctx.out,
+            "{} in the trash keep{} {} (restored, {} come{} back there)",
+            expenses_text(trashed),
+            if trashed == 1 { "s" } else { "" },
+            inert(from),
+            if trashed == 1 { "it" } else { "they" },
+            if trashed == 1 { "s" } else { "" },
+        )?;
+    }
+    let changes = config_changes(&ctx.config.import_categories(), from, to);
+    if !changes.is_empty() {
+        writeln!(
+            ctx.out,
+            "config.toml still names {} (change it by hand; expense never rewrites your config):",
+            inert(from)
+        )?;
+        for c in changes {
+            writeln!(ctx.out, "  {c}")?;
+        }
+    }
+    Ok(())
+}
