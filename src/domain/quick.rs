@@ -270,7 +270,7 @@ pub fn parse(words: &[Word], ctx: &QuickContext) -> Result<Draft, QuickError> {
             continue;
         }
         if let Some(tag) = t.strip_prefix('#') {
-            if tag.is_empty() {
+            if tag.trim().is_empty() {
                 return Err(err(QuickReason::EmptyTag));
             }
             tags.push(tag.to_string());

@@ -241,8 +241,14 @@ pub fn parse_note(input: &str) -> Result<String, FieldError> {
 /// Tags separated by spaces or commas, each without a leading `#`, de-duplicated in order.
 pub fn parse_tags(input: &str) -> Result<Vec<String>, FieldError> {
     let mut tags: Vec<String> = Vec::new();
-    for raw in input.split([' ', ',']).filter(|t| !t.is_empty()) {
-        let tag = raw.trim_start_matches('#');
+    // Split at spaces and commas; other blanks (a no-break space) around a tag go too, so a tag
+    // is never only blank.
+    for raw in input
+        .split([' ', ','])
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+    {
+        let tag = raw.trim_start_matches('#').trim();
         if tag.is_empty() {
             continue;
         }
