@@ -243,12 +243,14 @@ pub fn parse_tags(input: &str) -> Result<Vec<String>, FieldError> {
     let mut tags: Vec<String> = Vec::new();
     // Split at spaces and commas; other blanks (a no-break space) around a tag go too, so a tag
     // is never only blank.
+    // Control characters are not trimmed: they are refused below, naming the field.
+    let blank = |c: char| c.is_whitespace() && !c.is_control();
     for raw in input
         .split([' ', ','])
-        .map(str::trim)
+        .map(|t| t.trim_matches(blank))
         .filter(|t| !t.is_empty())
     {
-        let tag = raw.trim_start_matches('#').trim();
+        let tag = raw.trim_start_matches('#').trim_matches(blank);
         if tag.is_empty() {
             continue;
         }
