@@ -118,9 +118,14 @@ pub fn run(
             help: &help,
             hints: &hints,
         };
-        lp.term
-            .draw(|f| ui::render(&state, &chrome, f))
-            .wrap_err("drawing")?;
+        if let Err(e) = lp.term.draw(|f| ui::render(&state, &chrome, f)) {
+            // The terminal went away (a dropped SSH connection) before its SIGHUP was read:
+            // end as the hang-up would, every confirmed change saved, not as a failure.
+            if hung_up(&e) {
+                break Some("the terminal hanging up".to_string());
+            }
+            return Err(e).wrap_err("drawing");
+        }
         if !later.is_empty() {
             let answers = lp.runtime.execute(std::mem::take(&mut later), now_ms());
             queue.extend(answers.into_iter().map(Action::Answer));
@@ -353,6 +358,16 @@ impl Pacer {
         self.last = Some(now);
         self.pending = false;
     }
+}
+
+/// Whether a write to the terminal failed because it is gone (EIO once the pty's other side
+/// closed, or a broken pipe).
+fn hung_up(e: &std::io::Error) -> bool {
+    e.kind() == std::io::ErrorKind::BrokenPipe
+        || matches!(
+            e.raw_os_error(),
+            Some(libc::EIO | libc::ENXIO | libc::EPIPE)
+        )
 }
 
 /// Wall-clock milliseconds for record timestamps (the reducer never reads the clock).
