@@ -63,11 +63,14 @@ pub enum Origin {
     /// origin so a consumer can tell a bulk rename from a person's edits (a trigger with
     /// `origins = ["user"]` does not run once per moved expense).
     Rename,
+    /// A recurring expense falling due (`store/schedule.rs`): the occurrences posted at an open,
+    /// one batch with the schedules' records, which one undo takes back.
+    Schedule,
 }
 
 impl Origin {
     /// Every origin, in code order.
-    pub const ALL: [Origin; 10] = [
+    pub const ALL: [Origin; 11] = [
         Origin::User,
         Origin::Import,
         Origin::Undo,
@@ -78,6 +81,7 @@ impl Origin {
         Origin::Restore,
         Origin::Migration,
         Origin::Rename,
+        Origin::Schedule,
     ];
 
     /// The lowercase name, as serialized (`user`, `import`, ...).
@@ -93,6 +97,7 @@ impl Origin {
             Origin::Restore => "restore",
             Origin::Migration => "migration",
             Origin::Rename => "rename",
+            Origin::Schedule => "schedule",
         }
     }
 
@@ -131,6 +136,10 @@ pub struct ChangeRecord {
     /// For a change to a budget (an item of its own key space): the category and its limit
     /// before and after; `old` and `new` are then None.
     pub budget: Option<BudgetChange>,
+    /// For a change to a schedule (a recurring expense, an item of its own key space): the
+    /// schedule before and after; `old` and `new` are then None.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schedule: Option<super::schedule::ScheduleChange>,
 }
 
 /// One change record borrowed from the stream as it is read: what `Store::visit_stream` hands its

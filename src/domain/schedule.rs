@@ -8,6 +8,7 @@
 //! trap of stepping from the previous date (budget_tracker_tui #63). Likewise "yearly" from 29
 //! February falls on 28 February in common years and on the 29th again in leap years.
 
+use super::{Draft, ExpenseId};
 use chrono::{Datelike, Months, NaiveDate};
 
 /// How often a schedule repeats.
@@ -160,7 +161,7 @@ impl Rule {
     }
 
     /// Whether occurrence `k` on `date` is within the end.
-    fn within(&self, k: u32, date: NaiveDate) -> bool {
+    pub(crate) fn within(&self, k: u32, date: NaiveDate) -> bool {
         match self.end {
             End::Never => true,
             End::On(e) => date <= e,
@@ -184,7 +185,7 @@ impl Rule {
 
     /// The number of the first occurrence on or after `day` (a lower bound found by arithmetic,
     /// then stepped, so a schedule that started years ago costs no walk from its start).
-    fn first_on_or_after(&self, day: NaiveDate) -> u32 {
+    pub(crate) fn first_on_or_after(&self, day: NaiveDate) -> u32 {
         if day <= self.start {
             return 0;
         }
@@ -201,6 +202,349 @@ impl Rule {
             k += 1;
         }
         k
+    }
+}
+
+/// A recurring expense: the expense it posts (`template`, whose date is ignored: each
+/// occurrence has its own) and the rule of when, plus how far it has been handled. Rule: an
+/// occurrence `k` is handled (posted, skipped, or found already posted) exactly once; `next` is
+/// the first occurrence not handled, `done` those after it handled out of order (a due one posted
+/// or skipped from the middle of the due list), `moved` those that fall on another day than the
+/// rule's. A moved occurrence stays between its neighbours' dates, so occurrences stay in order.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Schedule {
+    /// The schedule's id (its own key space, see `store/schedule.rs`).
+    pub id: ExpenseId,
+    /// The expense each occurrence posts (its date is the occurrence's).
+    pub template: Draft,
+    /// When it falls due.
+    pub rule: Rule,
+    /// Due occurrences wait in the due list to be posted, edited or skipped one by one.
+    pub confirm: bool,
+    /// Nothing falls due while paused; resuming skips what fell in the pause.
+    pub paused: bool,
+    /// The first occurrence not handled yet.
+    pub next: u32,
+    /// Occurrences after `next` already handled, ascending.
+    pub done: Vec<u32>,
+    /// Occurrences that fall on another day than the rule's, ascending by occurrence.
+    pub moved: Vec<(u32, NaiveDate)>,
+    /// Version for conditional writes (0 for a schedule not stored yet).
+    pub version: u64,
+}
+
+/// One occurrence of a schedule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+pub struct Occurrence {
+    /// The day it falls on (the rule's, or the day it was moved to).
+    pub date: NaiveDate,
+    /// The day the rule gives it: with the schedule, its key (no two occurrences share it).
+    pub natural: NaiveDate,
+    /// Its number, from 0.
+    pub k: u32,
+}
+
+/// Why a change to one occurrence cannot be made.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum OccurrenceError {
+    /// No occurrence falls on that day.
+    #[error("the schedule has no occurrence on {0}")]
+    NoSuch(NaiveDate),
+    /// It was posted or skipped already.
+    #[error("the occurrence of {0} was already posted or skipped")]
+    Handled(NaiveDate),
+    /// A move past a neighbour.
+    #[error("{to} is not between the occurrences before and after it ({after} .. {before}): occurrences keep their order")]
+    OutOfOrder {
+        /// The day asked for.
+        to: NaiveDate,
+        /// The day it must come after.
+        after: String,
+        /// The day it must come before.
+        before: String,
+    },
+}
+
+/// At most this many occurrences are handled in one call (a daily schedule missed for 27 years
+/// is posted over several opens, never in one unbounded batch).
+pub const MAX_AT_ONCE: usize = 10_000;
+
+impl Schedule {
+    /// A new schedule (version 0, nothing handled).
+    pub fn new(id: ExpenseId, template: Draft, rule: Rule, confirm: bool) -> Schedule {
+        let mut template = template;
+        template.date = rule.start;
+        Schedule {
+            id,
+            template,
+            rule,
+            confirm,
+            paused: false,
+            next: 0,
+            done: Vec::new(),
+            moved: Vec::new(),
+            version: 0,
+        }
+    }
+
+    /// The day occurrence `k` falls on, `None` when the rule has no such occurrence (past its
+    /// end).
+    pub fn date_of(&self, k: u32) -> Option<Occurrence> {
+        let natural = self.rule.nth(k)?;
+        if !self.rule.within(k, natural) {
+            return None;
+        }
+        let date = match self.moved.binary_search_by_key(&k, |m| m.0) {
+            Ok(i) => self.moved[i].1,
+            Err(_) => natural,
+        };
+        Some(Occurrence { date, natural, k })
+    }
+
+    /// True when occurrence `k` is handled.
+    pub fn is_handled(&self, k: u32) -> bool {
+        k < self.next || self.done.binary_search(&k).is_ok()
+    }
+
+    /// The occurrences not handled yet that fall on or before `until`, in order (at most
+    /// [`MAX_AT_ONCE`]). A paused schedule has none.
+    pub fn pending(&self, until: NaiveDate) -> Vec<Occurrence> {
+        let mut out = Vec::new();
+        if self.paused {
+            return out;
+        }
+        let mut k = self.next;
+        while let Some(o) = self.date_of(k) {
+            if o.date > until || out.len() >= MAX_AT_ONCE {
+                break;
+            }
+            if !self.is_handled(k) {
+                out.push(o);
+            }
+            k = match k.checked_add(1) {
+                Some(n) => n,
+                None => break,
+            };
+        }
+        out
+    }
+
+    /// The occurrences not handled yet from `from` to `to` (both included), in order (a paused
+    /// schedule has none): the month ahead.
+    pub fn upcoming(&self, from: NaiveDate, to: NaiveDate) -> Vec<Occurrence> {
+        self.pending(to)
+            .into_iter()
+            .filter(|o| o.date >= from)
+            .collect()
+    }
+
+    /// The next occurrence not handled yet, if the schedule has one (also when paused).
+    pub fn next_occurrence(&self) -> Option<Occurrence> {
+        let mut k = self.next;
+        loop {
+            let o = self.date_of(k)?;
+            if !self.is_handled(k) {
+                return Some(o);
+            }
+            k = k.checked_add(1)?;
+        }
+    }
+
+    /// True when every occurrence is handled (the rule ended).
+    pub fn is_finished(&self) -> bool {
+        self.next_occurrence().is_none()
+    }
+
+    /// Marks occurrence `k` handled.
+    pub fn mark_handled(&mut self, k: u32) {
+        if self.is_handled(k) {
+            return;
+        }
+        if let Err(i) = self.done.binary_search(&k) {
+            self.done.insert(i, k);
+        }
+        while self.done.first() == Some(&self.next) {
+            self.done.remove(0);
+            self.next += 1;
+        }
+        self.moved.retain(|m| m.0 >= self.next);
+    }
+
+    /// The occurrence whose rule day or moved day is `day` and that is not handled.
+    pub fn find(&self, day: NaiveDate) -> Result<Occurrence, OccurrenceError> {
+        if let Some(&(k, _)) = self.moved.iter().find(|m| m.1 == day) {
+            if let Some(o) = self.date_of(k) {
+                return Ok(o);
+            }
+        }
+        let k = self.rule.first_on_or_after(day);
+        match self.date_of(k) {
+            Some(o) if o.natural == day && self.is_handled(k) => Err(OccurrenceError::Handled(day)),
+            Some(o) if o.natural == day => Ok(o),
+            _ => Err(OccurrenceError::NoSuch(day)),
+        }
+    }
+
+    /// Moves occurrence `o` to `to`, which must lie after the occurrence before it and before
+    /// the one after it.
+    pub fn move_occurrence(&mut self, o: Occurrence, to: NaiveDate) -> Result<(), OccurrenceError> {
+        let before = o.k.checked_sub(1).and_then(|k| self.date_of(k));
+        let after = o.k.checked_add(1).and_then(|k| self.date_of(k));
+        let ok = before.is_none_or(|b| b.date < to) && after.is_none_or(|a| to < a.date);
+        if !ok {
+            return Err(OccurrenceError::OutOfOrder {
+                to,
+                after: before.map_or("-".into(), |b| b.date.to_string()),
+                before: after.map_or("-".into(), |a| a.date.to_string()),
+            });
+        }
+        self.moved.retain(|m| m.0 != o.k);
+        if to != o.natural {
+            let i = self.moved.partition_point(|m| m.0 < o.k);
+            self.moved.insert(i, (o.k, to));
+        }
+        Ok(())
+    }
+
+    /// Resumes a paused schedule on `today`: what fell due in the pause is skipped, not posted.
+    pub fn resume(&mut self, today: NaiveDate) {
+        if !self.paused {
+            return;
+        }
+        self.paused = false;
+        let yesterday = today.pred_opt().unwrap_or(today);
+        for o in self.pending(yesterday) {
+            self.mark_handled(o.k);
+        }
+    }
+
+    /// Gives the schedule a new rule: occurrences already handled stay handled (by day: the new
+    /// rule starts after the last day handled), and future ones follow the new rule. Editing a
+    /// schedule never changes what it posted.
+    pub fn set_rule(&mut self, rule: Rule) {
+        if rule == self.rule {
+            return;
+        }
+        let handled_until = self
+            .next
+            .checked_sub(1)
+            .and_then(|k| self.rule.nth(k))
+            .into_iter()
+            .chain(self.done.iter().filter_map(|k| self.rule.nth(*k)))
+            .max();
+        self.rule = rule;
+        self.template.date = rule.start;
+        self.next = 0;
+        self.done.clear();
+        self.moved.clear();
+        if let Some(last) = handled_until {
+            self.next = rule.first_on_or_after(last.succ_opt().unwrap_or(last));
+        }
+    }
+
+    /// The expense occurrence `o` posts.
+    pub fn draft_for(&self, o: &Occurrence) -> Draft {
+        let mut d = self.template.clone();
+        d.date = o.date;
+        d
+    }
+
+    /// The rule in words: `every month on the 31st from 2026-01-31 until 2026-12-31`.
+    pub fn describe(&self) -> String {
+        self.rule.describe()
+    }
+}
+
+impl Rule {
+    /// The rule in words: `every month on the 31st`, `every 2 weeks`, `every year`, with its
+    /// start and end.
+    pub fn describe(&self) -> String {
+        let unit = |n: u32, one: &str| {
+            if n == 1 {
+                format!("every {one}")
+            } else {
+                format!("every {n} {one}s")
+            }
+        };
+        let mut s = match self.every {
+            Every::Days(n) => unit(n, "day"),
+            Every::Weeks(n) => format!("{} on {}", unit(n, "week"), self.start.format("%A")),
+            Every::Months(n, MonthDay::Last) => format!("{} on the last day", unit(n, "month")),
+            Every::Months(n, MonthDay::Day(d)) => {
+                format!("{} on the {}", unit(n, "month"), ordinal(u32::from(d)))
+            }
+            Every::Years(n) => format!("{} on {}", unit(n, "year"), self.start.format("%-d %B")),
+        };
+        s.push_str(&format!(" from {}", self.start));
+        match self.end {
+            End::Never => {}
+            End::On(d) => s.push_str(&format!(" until {d}")),
+            End::After(n) => s.push_str(&format!(", {n} times")),
+        }
+        s
+    }
+}
+
+/// `1st`, `2nd`, `3rd`, `4th`, `11th`, `21st`, `31st`.
+pub fn ordinal(n: u32) -> String {
+    let suffix = match (n % 10, n % 100) {
+        (_, 11..=13) => "th",
+        (1, _) => "st",
+        (2, _) => "nd",
+        (3, _) => "rd",
+        _ => "th",
+    };
+    format!("{n}{suffix}")
+}
+
+/// A change to a schedule as the stream shows it (an item of its own key space, like a
+/// budget): the schedule before and after.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ScheduleChange {
+    /// Before (None: it was made).
+    pub old: Option<Schedule>,
+    /// After (None: it was removed).
+    pub new: Option<Schedule>,
+}
+
+impl ScheduleChange {
+    /// The schedule this change is about (after, else before).
+    pub fn schedule(&self) -> &Schedule {
+        match (&self.new, &self.old) {
+            (Some(s), _) | (None, Some(s)) => s,
+            (None, None) => unreachable!("a schedule change has an image"),
+        }
+    }
+
+    /// One line for the history: `schedule rent 950.00 EUR: every month on the 1st ...`.
+    pub fn summary(&self) -> String {
+        let s = self.schedule();
+        let what = super::text::inert(&s.template.category);
+        let payee = if s.template.payee.is_empty() {
+            String::new()
+        } else {
+            format!(" @{}", super::text::inert(&s.template.payee))
+        };
+        let amount = super::money::format_grouped(s.template.amount, s.template.currency);
+        let detail = match (&self.old, &self.new) {
+            (Some(o), Some(n)) if o.next != n.next || o.done != n.done => {
+                let was = o.next_occurrence().map(|x| x.date.to_string());
+                let now = n.next_occurrence().map(|x| x.date.to_string());
+                format!(
+                    "next {} → {}",
+                    was.as_deref().unwrap_or("none"),
+                    now.as_deref().unwrap_or("none")
+                )
+            }
+            (Some(o), Some(n)) if o.paused != n.paused => {
+                if n.paused { "paused" } else { "resumed" }.to_string()
+            }
+            _ => s.describe(),
+        };
+        format!(
+            "schedule {what}{payee} {amount} {}: {detail}",
+            s.template.currency
+        )
     }
 }
 

@@ -331,6 +331,7 @@ mod tests {
             old_trash: None,
             new_trash: None,
             budget: None,
+            schedule: None,
         }
     }
 
@@ -416,6 +417,7 @@ mod tests {
                 old: Some(limit(20_000)),
                 new: Some(limit(30_000)),
             }),
+            schedule: None,
         };
         let spec = |f: &dyn Fn(&mut TriggerSpec)| {
             let mut s = TriggerSpec::new("t", "x");

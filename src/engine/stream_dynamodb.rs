@@ -513,6 +513,7 @@ mod tests {
                 old_trash: (marks & 1 != 0 && event != Event::Insert).then_some(mark),
                 new_trash: (marks & 2 != 0 && event != Event::Remove).then_some(mark),
                 budget: None,
+                schedule: None,
             };
             for view in View::ALL {
                 let mut got = write(&r, view);
@@ -539,6 +540,7 @@ mod tests {
             old_trash: None,
             new_trash: None,
             budget: None,
+            schedule: None,
         }
     }
 

@@ -143,6 +143,7 @@ mod tests {
             old_trash: None,
             new_trash: None,
             budget: None,
+            schedule: None,
         }
     }
 

@@ -294,6 +294,7 @@ mod tests {
                 old_trash: None,
                 new_trash: None,
                 budget: None,
+                schedule: None,
             };
             for view in [View::KeysOnly, View::NewImage, View::OldImage, View::NewAndOldImages] {
                 let bytes = record_json(&r, LABEL, view).unwrap();
@@ -324,6 +325,7 @@ mod tests {
             old_trash: None,
             new_trash: None,
             budget: None,
+            schedule: None,
         };
         for label in [LABEL, "odd \"label\"\\", ""] {
             let v: Value =

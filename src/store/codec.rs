@@ -491,6 +491,7 @@ impl Code for Origin {
             Origin::Restore => 7,
             Origin::Migration => 8,
             Origin::Rename => 9,
+            Origin::Schedule => 10,
         }
     }
 
@@ -506,6 +507,7 @@ impl Code for Origin {
             7 => Origin::Restore,
             8 => Origin::Migration,
             9 => Origin::Rename,
+            10 => Origin::Schedule,
             _ => return None,
         })
     }

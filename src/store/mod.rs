@@ -20,6 +20,7 @@
 //! - `aggregates.rs`, `budget.rs`, `checkpoints.rs`: month aggregates, budgets, trigger state.
 //! - `history.rs`: history windows and the undo/redo step rule. `import.rs`: CSV import batches,
 //!   whole or nothing (an import cut short is rolled back at the next open, which says so).
+//! - `schedule.rs`: recurring expenses: schedules as items, posting due occurrences exactly once.
 //! - `rename.rs`: renaming and merging categories (one batch with their budgets, whole or
 //!   nothing like an import). `fold.rs`: runs of records the history shows as one line.
 //! - `trash.rs`, `retention.rs`: trash with TTL, stream trimming. `restore.rs`: point in time.
@@ -49,6 +50,7 @@ mod query;
 mod rename;
 mod restore;
 mod retention;
+mod schedule;
 mod space;
 mod stream;
 pub mod swap;
@@ -70,6 +72,7 @@ pub use import::{ImportRow, Imported};
 pub use lock::lock_holder;
 pub use open::check_private;
 pub use rename::{CategoryUse, Renamed};
+pub use schedule::{new_schedule_id, occurrence_id, occurrence_of, Confirm, Posted};
 pub use stream::Images;
 pub use tables::SCHEMA_VERSION;
 

@@ -166,9 +166,11 @@ pub(crate) fn to_change_record(
     )?;
     // A budget's images are shown as its limits (`store/budget.rs`), never as expenses.
     let budget = super::budget::change(old, new);
-    let (old, new, old_trash, new_trash) = match budget {
-        Some(_) => (None, None, None, None),
-        None => (image(old)?, image(new)?, old_trash, new_trash),
+    // A schedule's likewise, as the schedule before and after (`store/schedule.rs`).
+    let schedule = super::schedule::change(id, old, new, &key)?;
+    let (old, new, old_trash, new_trash) = match (&budget, &schedule) {
+        (None, None) => (image(old)?, image(new)?, old_trash, new_trash),
+        _ => (None, None, None, None),
     };
     Ok(ChangeRecord {
         seq,
@@ -182,6 +184,7 @@ pub(crate) fn to_change_record(
         old_trash,
         new_trash,
         budget,
+        schedule,
     })
 }
 

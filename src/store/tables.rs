@@ -23,6 +23,7 @@ use super::error::{corrupt, StoreError};
 use super::keys::{
     self, count_key, date_key, id_key, seq_key, COUNT_CATEGORY, COUNT_PAYEE, COUNT_TAG,
 };
+use super::schedule::SCHEDULE_KIND;
 use crate::domain::ExpenseId;
 use sled::transaction::{ConflictableTransactionError, TransactionalTree};
 use std::collections::BTreeMap;
@@ -113,6 +114,14 @@ pub const IMPORTS: &str = "imports-1";
 /// items in the stream, see `store/budget.rs`; older stores held the first 11 bytes). Written
 /// by `Tx::write` with the budget's record, like `items` for expenses.
 pub const BUDGETS: &str = "budgets-1";
+/// `schedules`. Key: the schedule's id (16 bytes BE, top 16 bits `0xFFFE`, see
+/// `store/schedule.rs`). Value: postcard of `codec::StoredItem`, the schedule's image as its last
+/// record wrote it (kind `schedule::SCHEDULE_KIND`; the rule and how far it was handled ride in
+/// its last tag). Written by `Tx::write` with the schedule's record, like `items` for expenses.
+/// New without a schema bump: the tree is created empty on open, and an older build never sees
+/// a schedule record unless schedules were made (it then reads their images as corrupt, `bad
+/// kind`, and refuses rather than guesses).
+pub const SCHEDULES: &str = "schedules-1";
 /// `triggers`: state of the user triggers (see `store/checkpoints.rs`). Key `b's' ++ name` ->
 /// postcard `TriggerState` (checkpoint seq, retry state, counters). Key `b'd' ++ name ++ 0 ++ seq
 /// u64 BE` -> postcard `DeadLetter`. Not derived from items, not in the stream; each change is
@@ -230,6 +239,8 @@ pub(crate) struct Trees {
     pub imports: sled::Tree,
     pub meta: sled::Tree,
     pub budgets: sled::Tree,
+    /// `schedules-1` (see `store/schedule.rs`).
+    pub schedules: sled::Tree,
     pub trash: sled::Tree,
     /// `stream_base-1` (see `store/retention.rs`).
     pub stream_base: sled::Tree,
@@ -250,6 +261,7 @@ impl Trees {
             imports: db.open_tree(IMPORTS)?,
             meta: db.open_tree(META)?,
             budgets: db.open_tree(BUDGETS)?,
+            schedules: db.open_tree(SCHEDULES)?,
             trash: db.open_tree(TRASH)?,
             stream_base: db.open_tree(STREAM_BASE)?,
             triggers: db.open_tree(TRIGGERS)?,
@@ -258,7 +270,7 @@ impl Trees {
 
     /// Every tree that holds data of this store (all but `meta`): what a restore over the live
     /// store clears, and what a blank store has empty.
-    pub fn data(&self) -> [&sled::Tree; 11] {
+    pub fn data(&self) -> [&sled::Tree; 12] {
         [
             &self.items,
             &self.idx_date,
@@ -268,6 +280,7 @@ impl Trees {
             &self.counts,
             &self.imports,
             &self.budgets,
+            &self.schedules,
             &self.trash,
             &self.stream_base,
             &self.triggers,
@@ -370,6 +383,8 @@ pub(crate) struct Tx<'a> {
     pub trash: &'a TransactionalTree,
     /// `budgets-1` (see `store/budget.rs`).
     pub budgets: &'a TransactionalTree,
+    /// `schedules-1` (see `store/schedule.rs`).
+    pub schedules: &'a TransactionalTree,
     /// Aggregate and counter changes, applied at the end of the transaction.
     pub deltas: std::cell::RefCell<Deltas>,
     /// The last seq this transaction wrote and the running hash after it.
@@ -407,7 +422,18 @@ impl Tx<'_> {
     pub fn write(&self, c: &Change<'_>) -> TxResult<StoredRecord> {
         let ikey = id_key(c.id);
         let budget = c.new.or(c.old).filter(|i| i.kind == BUDGET_KIND);
-        if let Some(b) = budget {
+        let schedule = c.new.or(c.old).is_some_and(|i| i.kind == SCHEDULE_KIND);
+        if schedule {
+            // A schedule item: its table is `schedules-1`; no index, aggregate or counter.
+            match c.new {
+                Some(new) => {
+                    self.schedules.insert(&ikey[..], lift(encode_item(new))?)?;
+                }
+                None => {
+                    self.schedules.remove(&ikey[..])?;
+                }
+            }
+        } else if let Some(b) = budget {
             // A budget item: its table is `budgets-1`; it has no index, aggregate or counter.
             let gone = [META_BUDGET_REMOVED, b.category.as_bytes()].concat();
             match c.new {

@@ -140,7 +140,9 @@ pub(super) fn plan_reversal(
                 return Reversal::Write {
                     event: Event::Remove,
                     new: None,
-                    to_trash: t.reinserted && trash_ttl_ms > 0,
+                    // An occurrence a schedule posted goes to the trash too: the poster finds
+                    // it there and steps past it instead of posting it again (`store/schedule.rs`).
+                    to_trash: (t.reinserted || t.origin == Origin::Schedule) && trash_ttl_ms > 0,
                 };
             }
             let old = t.old.as_ref().unwrap_or(written);
@@ -253,6 +255,8 @@ fn reverse_in(
         .filter(|_| super::budget::is_budget_id(t.id.0));
     let cur = match budget {
         Some(b) => super::budget::current(tx, &b.category)?,
+        // A schedule's is its `schedules-1` entry (`store/schedule.rs`).
+        None if super::schedule::is_schedule_id(t.id.0) => super::schedule::current(tx, t.id)?,
         None => tx.current(t.id)?,
     };
     let row = match cur {
@@ -381,7 +385,10 @@ impl Store {
                         match reverse_in(tx, t, run, &mut b)? {
                             Ok(rec) => {
                                 out.undone += 1;
-                                out.expenses += u64::from(!super::budget::is_budget_id(t.id.0));
+                                out.expenses += u64::from(
+                                    !super::budget::is_budget_id(t.id.0)
+                                        && !super::schedule::is_schedule_id(t.id.0),
+                                );
                                 out.records.extend(rec);
                             }
                             Err(why) => out.kept.push((t.id, why)),

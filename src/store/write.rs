@@ -173,6 +173,7 @@ impl Store {
             &t.meta,
             &t.trash,
             &t.budgets,
+            &t.schedules,
         );
         let r = trees.transaction(
             |(
@@ -186,6 +187,7 @@ impl Store {
                 meta,
                 trash,
                 budgets,
+                schedules,
             )| {
                 let tx = Tx {
                     items,
@@ -198,6 +200,7 @@ impl Store {
                     meta,
                     trash,
                     budgets,
+                    schedules,
                     deltas: Default::default(),
                     chain: Default::default(),
                 };

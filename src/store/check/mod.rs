@@ -189,6 +189,23 @@ impl Store {
                     Err(e) => report.problems.push(e.to_string()),
                 }
             }
+            // Schedules likewise from `schedules-1` (`store/schedule.rs`).
+            for kv in t.schedules.iter() {
+                let (k, v) = kv?;
+                let id = <[u8; 16]>::try_from(&k[..]).map(u128::from_be_bytes);
+                match (
+                    id,
+                    super::codec::decode_item(super::tables::SCHEDULES, &k, &v),
+                ) {
+                    (Ok(id), Ok(img)) => images.push((id, img.last_seq, image_hash(&img))),
+                    (Err(_), _) => report.problems.push(format!(
+                        "{}: a key of {} bytes is not an id",
+                        super::tables::SCHEDULES,
+                        k.len()
+                    )),
+                    (_, Err(e)) => report.problems.push(e.to_string()),
+                }
+            }
         }
         let images = &images[..];
         let mut wrong: Vec<(u128, String)> = Vec::new();

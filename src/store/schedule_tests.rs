@@ -1,0 +1,195 @@
+//! Tests of `store/schedule.rs`: schedules are items of the stream, posting is exactly once and
+//! one batch that one undo takes back, confirmed schedules wait in the due list.
+use super::*;
+use crate::domain::change::Undone;
+use crate::domain::schedule::End;
+
+fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, day).unwrap()
+}
+
+fn rent(start: NaiveDate, day: MonthDay, confirm: bool) -> Schedule {
+    let draft = Draft::sample(start, 95_000, "housing:rent", "Landlord");
+    let rule = Rule::new(start, Every::Months(1, day), End::Never).unwrap();
+    Schedule::new(new_schedule_id(), draft, rule, confirm)
+}
+
+fn consistent(s: &Store) {
+    let c = s.check().unwrap();
+    assert!(c.is_consistent(), "{:?}", c.problems);
+}
+
+#[test]
+fn an_image_round_trips_the_rule_and_its_state() {
+    let mut s = rent(d(2026, 1, 31), MonthDay::Day(31), true);
+    s.template.tags = vec!["home".into()];
+    s.mark_handled(0);
+    s.mark_handled(2);
+    let o = s.date_of(3).unwrap();
+    s.move_occurrence(o, d(2026, 4, 29)).unwrap();
+    s.paused = true;
+    s.version = 4;
+    let img = image(&s, 1, 2, 3);
+    let back = from_image(s.id, &img, "t", b"k").unwrap().unwrap();
+    assert_eq!(back, s);
+    assert_eq!(img.tags[0], "home");
+    assert!(is_schedule_id(s.id.0));
+}
+
+#[test]
+fn missed_months_are_posted_at_once_in_one_batch_that_one_undo_takes_back() {
+    let s = Store::open_temporary().unwrap();
+    let sched = rent(d(2026, 1, 31), MonthDay::Day(31), false);
+    let made = s.save_schedule(&sched, Origin::User, 10).unwrap();
+    assert_eq!(made.event, Event::Insert);
+    assert!(made.schedule.is_some() && made.new.is_none());
+    let id = made.id;
+    // The laptop was off until 2 May: January, February (clamped), March, April are due.
+    let p = s.post_due(d(2026, 5, 2), 20).unwrap();
+    let dates: Vec<NaiveDate> = p
+        .records
+        .iter()
+        .map(|r| r.new.as_ref().unwrap().draft.date)
+        .collect();
+    assert_eq!(
+        dates,
+        [
+            d(2026, 1, 31),
+            d(2026, 2, 28),
+            d(2026, 3, 31),
+            d(2026, 4, 30)
+        ]
+    );
+    assert!(p.records.iter().all(|r| r.origin == Origin::Schedule));
+    assert_eq!(s.len(), 4);
+    let all = s.schedules().unwrap();
+    assert_eq!(
+        occurrence_of(p.records[1].id, &all),
+        Some((id, d(2026, 2, 28)))
+    );
+    assert_eq!(s.schedule(id).unwrap().unwrap().next, 4);
+    // Nothing more is due the same day: no write.
+    let seq = s.last_seq().unwrap();
+    assert!(s.post_due(d(2026, 5, 2), 21).unwrap().records.is_empty());
+    assert_eq!(s.last_seq().unwrap(), seq);
+    consistent(&s);
+    // One undo takes the four expenses and the schedule's step back.
+    let Some(Undone::Batch(b)) = s.undo_step(30).unwrap() else {
+        panic!("expected the batch undone")
+    };
+    assert_eq!(b.undone, 5, "four expenses and the schedule");
+    assert_eq!(s.len(), 0);
+    assert_eq!(s.schedule(id).unwrap().unwrap().next, 0);
+    consistent(&s);
+    // The taken-back occurrences are not posted again (they wait in the trash): the schedule
+    // steps past them without a second post.
+    let again = s.post_due(d(2026, 5, 2), 40).unwrap();
+    assert!(again.records.is_empty());
+    assert_eq!(again.already, 4);
+    assert_eq!(s.schedule(id).unwrap().unwrap().next, 4);
+    // Then May falls due.
+    let may = s.post_due(d(2026, 5, 31), 50).unwrap();
+    assert_eq!(may.records.len(), 1);
+    assert_eq!(
+        may.records[0].new.as_ref().unwrap().draft.date,
+        d(2026, 5, 31)
+    );
+    consistent(&s);
+}
+
+#[test]
+fn a_schedule_that_asks_waits_in_the_due_list() {
+    let s = Store::open_temporary().unwrap();
+    let sched = rent(d(2026, 3, 1), MonthDay::Day(1), true);
+    let id = s.save_schedule(&sched, Origin::User, 1).unwrap().id;
+    assert!(s.post_due(d(2026, 5, 15), 2).unwrap().records.is_empty());
+    let due = s.due(d(2026, 5, 15)).unwrap();
+    let dates: Vec<NaiveDate> = due.iter().map(|(_, o)| o.date).collect();
+    assert_eq!(dates, [d(2026, 3, 1), d(2026, 4, 1), d(2026, 5, 1)]);
+    // April posted as edited, March skipped, May posted as it is: in any order.
+    let v = |s: &Store| s.schedule(id).unwrap().unwrap().version;
+    let mut edited = due[1].0.draft_for(&due[1].1);
+    edited.amount = 99_000;
+    let recs = s
+        .handle_occurrence(
+            id,
+            v(&s),
+            d(2026, 4, 1),
+            Confirm::PostAs(edited),
+            Origin::User,
+            3,
+        )
+        .unwrap();
+    assert_eq!(recs.len(), 2);
+    assert_eq!(recs[0].new.as_ref().unwrap().draft.amount, 99_000);
+    s.handle_occurrence(id, v(&s), d(2026, 3, 1), Confirm::Skip, Origin::User, 4)
+        .unwrap();
+    // A stale version is a conflict.
+    assert!(matches!(
+        s.handle_occurrence(id, 1, d(2026, 5, 1), Confirm::Post, Origin::User, 5),
+        Err(StoreError::Conflict { .. })
+    ));
+    s.handle_occurrence(id, v(&s), d(2026, 5, 1), Confirm::Post, Origin::User, 5)
+        .unwrap();
+    assert!(s.due(d(2026, 5, 15)).unwrap().is_empty());
+    assert_eq!(s.len(), 2);
+    assert_eq!(s.schedule(id).unwrap().unwrap().next, 3);
+    // A day that is no occurrence, or one handled, is refused and changes nothing.
+    let e = s
+        .handle_occurrence(id, v(&s), d(2026, 4, 2), Confirm::Post, Origin::User, 6)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("no occurrence on 2026-04-02"), "{e}");
+    let e = s
+        .handle_occurrence(id, v(&s), d(2026, 4, 1), Confirm::Post, Origin::User, 6)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("already posted or skipped"), "{e}");
+    consistent(&s);
+}
+
+#[test]
+fn edits_pause_and_removal_are_records_undo_takes_back() {
+    let s = Store::open_temporary().unwrap();
+    let sched = rent(d(2026, 1, 1), MonthDay::Day(1), false);
+    let rec = s.save_schedule(&sched, Origin::User, 1).unwrap();
+    let mut cur = s.schedule(rec.id).unwrap().unwrap();
+    assert_eq!(cur.version, 1);
+    cur.paused = true;
+    let m = s.save_schedule(&cur, Origin::User, 2).unwrap();
+    assert_eq!(m.event, Event::Modify);
+    assert!(
+        s.post_due(d(2026, 6, 1), 3).unwrap().records.is_empty(),
+        "paused"
+    );
+    // A stale write is refused.
+    assert!(matches!(
+        s.save_schedule(&cur, Origin::User, 4),
+        Err(StoreError::Conflict { .. })
+    ));
+    let Some(Undone::One(_)) = s.undo_step(5).unwrap() else {
+        panic!("the pause is undone")
+    };
+    assert!(!s.schedule(rec.id).unwrap().unwrap().paused);
+    let v = s.schedule(rec.id).unwrap().unwrap().version;
+    s.remove_schedule(rec.id, v, Origin::User, 6).unwrap();
+    assert!(s.schedules().unwrap().is_empty());
+    s.undo_step(7).unwrap().unwrap();
+    assert_eq!(s.schedules().unwrap().len(), 1);
+    assert_eq!(s.len(), 0, "a schedule is not an expense");
+    consistent(&s);
+}
+
+#[test]
+fn bad_schedules_are_refused_and_change_nothing() {
+    let s = Store::open_temporary().unwrap();
+    let mut sched = rent(d(2026, 1, 1), MonthDay::Day(1), false);
+    sched.template.payee = "a\u{1b}[2J".into();
+    let e = s.save_schedule(&sched, Origin::User, 1).unwrap_err();
+    assert!(e.to_string().contains("payee"), "{e}");
+    let mut sched = rent(d(2026, 1, 1), MonthDay::Day(1), false);
+    sched.rule.every = Every::Months(0, MonthDay::Day(1));
+    let e = s.save_schedule(&sched, Origin::User, 1).unwrap_err();
+    assert!(e.to_string().contains("not every 0"), "{e}");
+    assert_eq!(s.last_seq().unwrap(), 0);
+}
