@@ -56,6 +56,7 @@ fn rec(seq: u64, origin: Origin, old: Option<Expense>, new: Option<Expense>) -> 
         old_trash: None,
         new_trash: None,
         budget: None,
+        schedule: None,
     }
 }
 

@@ -23,6 +23,7 @@ fn record(n: usize, i: usize) -> HistoryRow {
             old_trash: None,
             new_trash: None,
             budget: None,
+            schedule: None,
         },
         time: "2026-11-21 10:00:00".into(),
         fold: None,
