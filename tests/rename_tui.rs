@@ -42,7 +42,6 @@ fn cat(path: &str, this: i64, has_children: bool) -> CategoryTotal {
         last: 0,
         count: 1,
         budget: None,
-        schedule: None,
     }
 }
 
