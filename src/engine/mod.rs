@@ -9,6 +9,7 @@
 pub mod alerts;
 pub mod feed;
 pub mod review;
+pub mod schedules;
 pub mod stream_dynamodb;
 pub mod stream_format;
 pub mod stream_json;

@@ -68,6 +68,9 @@ impl Holder {
         let _ = Holder::keep_months(&store, setup);
         store.set_trash_ttl(setup.trash_ttl_ms);
         let now = crate::clock::now_ms();
+        // Recurring expenses that fell due while no process ran are posted first (before the
+        // sweep, so an occurrence an undo took back into the trash is still seen there).
+        let _ = crate::engine::schedules::post_at_open(&store, crate::clock::today(), now);
         let _ = store.sweep_trash(now);
         let _ = store.trim_stream_days(setup.stream_keep_days, now);
         // Without a socket (a path too long for one) the store still works for this process.

@@ -115,6 +115,14 @@ impl Store {
         std::mem::take(&mut *self.notices.lock().unwrap_or_else(|p| p.into_inner()))
     }
 
+    /// Leaves a notice for the person (printed by `cli/launch.rs`, shown by the TUI).
+    pub fn add_notice(&self, text: String) {
+        self.notices
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(text);
+    }
+
     /// Sets how long an expense that an undo or redo removes again stays in the trash (the
     /// config's `trash_days`; 0: removed at once).
     pub fn set_trash_ttl(&self, ttl_ms: i64) {
