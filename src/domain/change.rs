@@ -138,7 +138,6 @@ pub struct ChangeRecord {
     pub budget: Option<BudgetChange>,
     /// For a change to a schedule (a recurring expense, an item of its own key space): the
     /// schedule before and after; `old` and `new` are then None.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub schedule: Option<super::schedule::ScheduleChange>,
 }
 
