@@ -6,6 +6,7 @@ use chrono::NaiveDate;
 use expense_tracker::app::action::{Totals, WindowLoaded};
 use expense_tracker::app::Answer;
 use expense_tracker::app::{update, Action, Effect, State};
+use expense_tracker::domain::answer::UpcomingRow;
 use expense_tracker::domain::{Currency, Draft, Expense, ExpenseId, Kind};
 use expense_tracker::tui::keymap::Keymap;
 use expense_tracker::ui::theme::Theme;
@@ -89,6 +90,11 @@ fn today() -> NaiveDate {
 
 /// Answers every `LoadWindow` in `fx` from `rows` (already in view order).
 fn answer(state: &mut State, rows: &[Expense], fx: Vec<Effect>) {
+    answer_ahead(state, rows, &[], fx)
+}
+
+/// [`answer`], with `upcoming` as the view's recurring expenses still to come.
+fn answer_ahead(state: &mut State, rows: &[Expense], upcoming: &[UpcomingRow], fx: Vec<Effect>) {
     for e in fx {
         if let Effect::LoadWindow(query) = e {
             let page = rows.iter().skip(query.start).take(query.len).cloned();
@@ -99,12 +105,13 @@ fn answer(state: &mut State, rows: &[Expense], fx: Vec<Effect>) {
                 query,
                 focus: None,
                 month_count: None,
+                upcoming: upcoming.to_vec(),
             };
             let more = update(
                 state,
                 Action::Answer(Answer::WindowLoaded(Box::new(loaded))),
             );
-            answer(state, rows, more);
+            answer_ahead(state, rows, upcoming, more);
         }
     }
 }
@@ -632,6 +639,7 @@ fn a_filtered_ledger_heads_with_what_it_lists_of_the_month() {
                 query,
                 focus: None,
                 month_count: Some(rows.len() as u64),
+                upcoming: Vec::new(),
             };
             update(
                 &mut s,
@@ -657,4 +665,59 @@ fn a_filtered_ledger_heads_with_what_it_lists_of_the_month() {
         head.contains(&format!("{}/{}", listed.len(), rows.len())),
         "{head}"
     );
+}
+
+/// The month ahead: recurring expenses still to come show dimmed below the table, marked, with
+/// how many and how much, never in the header's totals; the table gives up their lines and the
+/// cursor pages by what is left. On a short screen one summary line.
+#[test]
+fn ledger_shows_the_recurring_expenses_still_to_come_below_its_rows() {
+    let rows = month_rows();
+    let up = |d: u32, cents: i64, cat: &str, payee: &str, confirm: bool| UpcomingRow {
+        date: day(d),
+        draft: item(0, d, cents, cat, payee).draft,
+        confirm,
+    };
+    let upcoming = vec![
+        up(25, 4_900, "transport:pass", "", false),
+        up(28, 1_299, "fun:streaming", "Netflix", true),
+        up(30, 95_000, "housing:rent", "Landlord", false),
+        up(30, 3_000, "sport", "Gym\u{1b}[2J", false),
+    ];
+    let mut s = State::new(today(), 1, Currency::EUR);
+    update(
+        &mut s,
+        Action::Resize {
+            width: 80,
+            height: 24,
+        },
+    );
+    let fx = update(&mut s, Action::ThisMonth);
+    answer_ahead(&mut s, &rows, &upcoming, fx);
+    let t = draw(&s, 80, 24);
+    insta::assert_snapshot!("ledger_still_to_come_80x24", t.backend());
+    let text = screen_text(t.backend().buffer());
+    let head = text.lines().next().unwrap();
+    assert!(!head.contains("1,052"), "not counted as spent: {head}");
+    assert!(
+        text.contains("still to come: 4 · 1,041.99 EUR (+1 more)"),
+        "{text}"
+    );
+    assert!(!text.contains('\u{1b}'), "user text stays inert");
+    // The table pages by the rows left to it: 24 - header - status - 4 lines - column header.
+    send(&mut s, &rows, Action::PageDown);
+    assert_eq!(s.ledger.cursor.selected, 17);
+    // Small: the summary line alone.
+    let mut s = State::new(today(), 1, Currency::EUR);
+    update(
+        &mut s,
+        Action::Resize {
+            width: 60,
+            height: 15,
+        },
+    );
+    let fx = update(&mut s, Action::ThisMonth);
+    answer_ahead(&mut s, &rows, &upcoming, fx);
+    let t = draw(&s, 60, 15);
+    insta::assert_snapshot!("ledger_still_to_come_60x15", t.backend());
 }

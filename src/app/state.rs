@@ -126,6 +126,9 @@ pub struct LedgerState {
     pub month_count: Option<u64>,
     /// Only this category and its sub-categories (set by Enter on the review screen).
     pub category: Option<String>,
+    /// Recurring expenses still to come in the view, shown dimmed below the table and not
+    /// counted in `totals`.
+    pub upcoming: Vec<crate::domain::answer::UpcomingRow>,
 }
 
 impl LedgerState {
@@ -144,6 +147,7 @@ impl LedgerState {
             totals: Vec::new(),
             month_count: None,
             category: None,
+            upcoming: Vec::new(),
         }
     }
 

@@ -2,7 +2,7 @@
 //! switch costs one aggregate scan plus one page); other orders and the fuzzy filter work on the
 //! month's rows, loaded once and kept until the store changes.
 
-use crate::domain::answer::WindowLoaded;
+use crate::domain::answer::{UpcomingRow, WindowLoaded};
 use crate::domain::effect::{SortKey, WindowQuery};
 use crate::domain::fuzzy::Fuzzy;
 use crate::domain::money::format_plain;
@@ -23,6 +23,32 @@ struct MonthRows {
     view: Option<(SortKey, bool, String)>,
     /// Indexes into `rows` in view order.
     order: Vec<usize>,
+}
+
+/// The recurring expenses still to come in the query's range (pending occurrences of
+/// schedules that are not paused), in date order; narrowed to the query's category, and none
+/// under a filter (the filter searches what was spent). One read of the small `schedules-1`.
+fn upcoming(store: &Store, q: &WindowQuery) -> Result<Vec<UpcomingRow>, StoreError> {
+    if !q.filter.trim().is_empty() {
+        return Ok(Vec::new());
+    }
+    let schedules = store.schedules()?;
+    if schedules.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(super::schedules::upcoming(&schedules, q.from, q.to)
+        .into_iter()
+        .filter(|u| {
+            q.category
+                .as_deref()
+                .is_none_or(|c| crate::domain::category::is_within(&u.draft.category, c))
+        })
+        .map(|u| UpcomingRow {
+            date: u.occurrence.date,
+            draft: u.draft,
+            confirm: u.confirm,
+        })
+        .collect())
 }
 
 /// The ledger's window reader, with the month's rows cached for sorted and filtered views.
@@ -54,6 +80,7 @@ impl Ledger {
             let focus = around(&mut q, focus);
             let rows = store.range(q.from, q.to, q.descending, q.start, q.len)?;
             let total = usize::try_from(summary.count).unwrap_or(usize::MAX);
+            let upcoming = upcoming(store, &q)?;
             return Ok(WindowLoaded {
                 query: q,
                 total,
@@ -61,6 +88,7 @@ impl Ledger {
                 totals,
                 focus,
                 month_count: None,
+                upcoming,
             });
         }
         let month = self.month_view(store, &q)?;
@@ -77,6 +105,7 @@ impl Ledger {
             .and_then(|id| month.order.iter().position(|&i| month.rows[i].id == id));
         let focus = around(&mut q, focus);
         let total = month.order.len();
+        let upcoming = upcoming(store, &q)?;
         let rows = month
             .order
             .iter()
@@ -91,6 +120,7 @@ impl Ledger {
             totals,
             focus,
             month_count,
+            upcoming,
         })
     }
 
@@ -244,5 +274,52 @@ mod tests {
         let none = load(&mut rt, &store, "zzzz", None);
         assert!(none.totals.is_empty() && none.rows.is_empty());
         assert_eq!(none.month_count, Some(4));
+    }
+
+    /// The month ahead: pending occurrences of the range come with the window, in date order,
+    /// not counted in its totals; paused schedules, other categories and a filter have none.
+    #[test]
+    #[allow(clippy::inconsistent_digit_grouping)]
+    fn a_window_carries_the_recurring_expenses_still_to_come_outside_its_totals() {
+        use crate::domain::schedule::{End, Every, MonthDay, Rule, Schedule};
+        let store = Store::open_temporary().unwrap();
+        put(&store, 3, 4_50, "food:coffee", "Starbucks");
+        let day = |d| NaiveDate::from_ymd_opt(2026, 11, d).unwrap();
+        let rule = |d: u8| Rule::new(day(1), Every::Months(1, MonthDay::Day(d)), End::Never);
+        let mk = |d: u8, cat: &str, cents: i64| {
+            let draft = crate::domain::Draft::sample(day(1), cents, cat, "X");
+            Schedule::new(
+                crate::store::new_schedule_id(),
+                draft,
+                rule(d).unwrap(),
+                false,
+            )
+        };
+        // Rent on the 30th, gym on the 15th (paused), a pass on the 20th; the 2nd was posted.
+        let mut rent = mk(30, "housing:rent", 950_00);
+        rent.template.payee = "Landlord".into();
+        store.save_schedule(&rent, Origin::User, 1).unwrap();
+        let mut gym = mk(15, "sport", 30_00);
+        gym.paused = true;
+        store.save_schedule(&gym, Origin::User, 1).unwrap();
+        store
+            .save_schedule(&mk(20, "transport", 49_00), Origin::User, 1)
+            .unwrap();
+        store
+            .post_due(day(2), 2)
+            .map(|p| assert!(p.records.is_empty()))
+            .unwrap();
+        let mut rt = Ledger::default();
+        let all = load(&mut rt, &store, "", None);
+        let up: Vec<(u32, &str)> = all
+            .upcoming
+            .iter()
+            .map(|u| (chrono::Datelike::day(&u.date), u.draft.category.as_str()))
+            .collect();
+        assert_eq!(up, [(20, "transport"), (30, "housing:rent")]);
+        assert_eq!(all.totals[0].spent, 4_50, "still to come is not spent");
+        let housing = load(&mut rt, &store, "", Some("housing"));
+        assert_eq!(housing.upcoming.len(), 1);
+        assert!(load(&mut rt, &store, "starb", None).upcoming.is_empty());
     }
 }

@@ -181,6 +181,7 @@ impl Fake {
             totals,
             focus,
             month_count,
+            upcoming: Vec::new(),
         }
     }
 

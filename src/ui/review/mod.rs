@@ -215,6 +215,19 @@ fn header_lines<'a>(data: &Review, t: &Theme, tier: Tier, width: u16) -> Vec<Lin
                 Span::styled(money(tot.net(), c), t.style(Meaning::Text)),
             ]
         };
+        // Recurring expenses still to come this month: not spent yet, but the month will be.
+        let to_come: i64 = data
+            .categories
+            .iter()
+            .filter(|x| x.depth == 0 && x.currency == c)
+            .map(|x| x.to_come)
+            .sum();
+        if to_come != 0 && tier != Tier::Small {
+            spans.push(Span::styled(
+                format!("  · still to come {}", money(to_come, c)),
+                t.style(Meaning::Warning),
+            ));
+        }
         if tier != Tier::Small {
             if let Some(l) = data.last_month.iter().find(|l| l.currency == c) {
                 spans.push(Span::styled(
