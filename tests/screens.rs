@@ -118,6 +118,11 @@ fn answer_ahead(state: &mut State, rows: &[Expense], upcoming: &[UpcomingRow], f
 
 /// A state at `w`x`h` on 2026-11-21 with `rows` loaded.
 fn state_with(rows: &[Expense], w: u16, h: u16) -> State {
+    state_ahead(rows, &[], w, h)
+}
+
+/// [`state_with`], with `upcoming` still to come in the month.
+fn state_ahead(rows: &[Expense], upcoming: &[UpcomingRow], w: u16, h: u16) -> State {
     let mut s = State::new(today(), 1, Currency::EUR);
     update(
         &mut s,
@@ -127,7 +132,7 @@ fn state_with(rows: &[Expense], w: u16, h: u16) -> State {
         },
     );
     let fx = update(&mut s, Action::ThisMonth);
-    answer(&mut s, rows, fx);
+    answer_ahead(&mut s, rows, upcoming, fx);
     s
 }
 
@@ -684,16 +689,7 @@ fn ledger_shows_the_recurring_expenses_still_to_come_below_its_rows() {
         up(30, 95_000, "housing:rent", "Landlord", false),
         up(30, 3_000, "sport", "Gym\u{1b}[2J", false),
     ];
-    let mut s = State::new(today(), 1, Currency::EUR);
-    update(
-        &mut s,
-        Action::Resize {
-            width: 80,
-            height: 24,
-        },
-    );
-    let fx = update(&mut s, Action::ThisMonth);
-    answer_ahead(&mut s, &rows, &upcoming, fx);
+    let mut s = state_ahead(&rows, &upcoming, 80, 24);
     let t = draw(&s, 80, 24);
     insta::assert_snapshot!("ledger_still_to_come_80x24", t.backend());
     let text = screen_text(t.backend().buffer());
@@ -708,16 +704,7 @@ fn ledger_shows_the_recurring_expenses_still_to_come_below_its_rows() {
     send(&mut s, &rows, Action::PageDown);
     assert_eq!(s.ledger.cursor.selected, 17);
     // Small: the summary line alone.
-    let mut s = State::new(today(), 1, Currency::EUR);
-    update(
-        &mut s,
-        Action::Resize {
-            width: 60,
-            height: 15,
-        },
-    );
-    let fx = update(&mut s, Action::ThisMonth);
-    answer_ahead(&mut s, &rows, &upcoming, fx);
+    let s = state_ahead(&rows, &upcoming, 60, 15);
     let t = draw(&s, 60, 15);
     insta::assert_snapshot!("ledger_still_to_come_60x15", t.backend());
 }
