@@ -4,8 +4,7 @@
 
 use crate::domain::answer::{UpcomingRow, WindowLoaded};
 use crate::domain::effect::{SortKey, WindowQuery};
-use crate::domain::fuzzy::Fuzzy;
-use crate::domain::money::format_plain;
+use crate::domain::filter::Filter;
 use crate::domain::totals::Totals;
 use crate::domain::Expense;
 use crate::store::{Store, StoreError};
@@ -151,12 +150,13 @@ impl Ledger {
         };
         let view = (q.sort, q.descending, q.filter.trim().to_string());
         if m.view.as_ref() != Some(&view) {
-            let mut order: Vec<usize> = if view.2.is_empty() {
+            let filter = Filter::parse(&view.2);
+            let mut order: Vec<usize> = if filter.is_empty() {
                 (0..m.rows.len()).collect()
             } else {
-                let mut fuzzy = Fuzzy::new(&view.2);
+                let mut matcher = filter.matcher();
                 (0..m.rows.len())
-                    .filter(|&i| fuzzy.score(&haystack(&m.rows[i])).is_some())
+                    .filter(|&i| matcher.matches(&m.rows[i]))
                     .collect()
             };
             sort(&mut order, &m.rows, q.sort, q.descending);
@@ -165,23 +165,6 @@ impl Ledger {
         }
         Ok(m)
     }
-}
-
-/// The text the filter matches: payee, category, note, tags and amount.
-fn haystack(e: &Expense) -> String {
-    let d = &e.draft;
-    format!(
-        "{} {} {} {} {}",
-        d.payee,
-        d.category,
-        d.note,
-        d.tags
-            .iter()
-            .map(|t| format!("#{t}"))
-            .collect::<Vec<_>>()
-            .join(" "),
-        format_plain(d.amount, d.currency)
-    )
 }
 
 fn sort(order: &mut [usize], rows: &[Expense], key: SortKey, descending: bool) {
@@ -321,5 +304,27 @@ mod tests {
         let housing = load(&mut rt, &store, "", Some("housing"));
         assert_eq!(housing.upcoming.len(), 1);
         assert!(load(&mut rt, &store, "starb", None).upcoming.is_empty());
+    }
+
+    /// The filter keeps what a person means, and the totals count only that: `cof` once kept
+    /// Spotify and BVG as well (their letters scattered over the whole row).
+    #[test]
+    #[allow(clippy::inconsistent_digit_grouping)]
+    fn the_filter_keeps_what_a_person_means_and_totals_only_that() {
+        let store = Store::open_temporary().unwrap();
+        put(&store, 3, 3_80, "food:coffee", "Coffee Lab");
+        put(&store, 4, 9_99, "fun:subscriptions", "Spotify");
+        put(&store, 5, 49_00, "transport:public", "BVG");
+        put(&store, 6, 4_50, "food:coffee", "Café Central");
+        put(&store, 7, 23_50, "food:restaurants", "Pizza Roma");
+        let mut rt = Ledger::default();
+        let cof = load(&mut rt, &store, "cof", None);
+        let payees: Vec<&str> = cof.rows.iter().map(|r| r.draft.payee.as_str()).collect();
+        assert_eq!(payees, ["Café Central", "Coffee Lab"]);
+        assert_eq!((cof.totals[0].spent, cof.totals[0].count), (8_30, 2));
+        assert_eq!(cof.month_count, Some(5));
+        let food = load(&mut rt, &store, "cat:food >4", None);
+        assert_eq!(food.rows.len(), 2);
+        assert_eq!(food.totals[0].spent, 28_00);
     }
 }

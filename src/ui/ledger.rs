@@ -316,7 +316,10 @@ fn render_status(state: &State, chrome: &Chrome, frame: &mut Frame, area: Rect) 
         let line = Line::from(vec![
             Span::styled(prefix, t.style(Meaning::Key)),
             Span::raw(shown),
-            Span::styled("   Enter keep · Esc clear", t.style(Meaning::Muted)),
+            Span::styled(
+                "   Enter keep · Esc clear · cat:food @payee #tag >50",
+                t.style(Meaning::Muted),
+            ),
         ]);
         frame.render_widget(Paragraph::new(line), area);
         let x = area.x + 1 + (l.filter.visual_cursor().saturating_sub(scroll)) as u16;
