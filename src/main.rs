@@ -55,7 +55,10 @@ fn run() -> Result<()> {
         Some(command) => cli::launch::run_command(command, &places, &store_dir, today),
         None => {
             tui_memory();
-            let config = Config::load(places.config_dir.as_deref(), &process_env)?;
+            let mut config = Config::load(places.config_dir.as_deref(), &process_env)?;
+            if let Some(t) = args.theme {
+                config.theme = t;
+            }
             // Check for a terminal before touching the store, so scripts get a clear message.
             tui::terminal::require_tty()?;
             let keymap = Keymap::load(places.config_dir.as_deref())?;

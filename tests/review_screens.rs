@@ -19,6 +19,9 @@ use ratatui::buffer::Buffer;
 use ratatui::style::{Color, Modifier};
 use ratatui::Terminal;
 
+#[path = "common/styles.rs"]
+mod styles;
+
 fn day(m: u32, d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, m, d).unwrap()
 }
@@ -369,4 +372,25 @@ fn the_review_shows_what_recurring_expenses_will_still_spend() {
     // transport: 12.50 spent of 50.00, 49.00 to come: not over yet, over then.
     let (x, y) = find(buf, "37.50>").expect("transport will go over");
     assert_eq!(buf[(x, y)].fg, Color::Yellow);
+}
+
+/// Every theme draws the review legibly at 16 colours (see `ledger_in_every_theme` in
+/// tests/screens.rs): budgets over, near and under, the charts and the panels.
+#[test]
+fn review_in_every_theme() {
+    let s = review_state(100, 30);
+    for (name, theme, may_dim) in [
+        ("default", Theme::DEFAULT, true),
+        ("light", Theme::LIGHT, true),
+        ("high_contrast", Theme::HIGH_CONTRAST, false),
+        ("mono", Theme::MONO, true),
+    ] {
+        let t = draw(&s, 100, 30, &theme);
+        let buf = t.backend().buffer();
+        styles::assert_legible(buf, may_dim, name);
+        insta::assert_snapshot!(
+            format!("review_theme_{name}_100x30"),
+            styles::style_map(buf)
+        );
+    }
 }

@@ -17,6 +17,9 @@ use ratatui::style::Color;
 use ratatui::Terminal;
 use tui_input::InputRequest;
 
+#[path = "common/styles.rs"]
+mod styles;
+
 fn day(d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 11, d).unwrap()
 }
@@ -153,9 +156,20 @@ fn draw(state: &State, w: u16, h: u16) -> Terminal<TestBackend> {
 
 /// Draws with `keymap`'s help and hints (a user's patched keymap).
 fn draw_with(keymap: &Keymap, state: &State, w: u16, h: u16) -> Terminal<TestBackend> {
+    draw_themed(keymap, &Theme::DEFAULT, state, w, h)
+}
+
+/// Draws with `keymap` in `theme`.
+fn draw_themed(
+    keymap: &Keymap,
+    theme: &Theme,
+    state: &State,
+    w: u16,
+    h: u16,
+) -> Terminal<TestBackend> {
     let (help, hints) = (keymap.help(), keymap.hints());
     let chrome = Chrome {
-        theme: &Theme::DEFAULT,
+        theme,
         help: &help,
         hints: &hints,
     };
@@ -707,4 +721,32 @@ fn ledger_shows_the_recurring_expenses_still_to_come_below_its_rows() {
     let s = state_ahead(&rows, &upcoming, 60, 15);
     let t = draw(&s, 60, 15);
     insta::assert_snapshot!("ledger_still_to_come_60x15", t.backend());
+}
+
+/// Every theme draws the ledger legibly at 16 colours: a reviewed snapshot of its colours per
+/// theme (the selection, income, refunds, the month ahead), no cell whose text is the colour of
+/// its background, and nothing dimmed in the high-contrast theme.
+#[test]
+fn ledger_in_every_theme() {
+    let mut rows = month_rows();
+    rows[4].draft.amount = -500; // a refund
+    let upcoming = vec![UpcomingRow {
+        date: day(30),
+        draft: item(0, 30, 95_000, "housing:rent", "Landlord").draft,
+        confirm: false,
+    }];
+    let mut s = state_ahead(&rows, &upcoming, 80, 24);
+    send(&mut s, &rows, Action::SelectNext);
+    let keymap = Keymap::load(None).unwrap();
+    for (name, theme, may_dim) in [
+        ("default", Theme::DEFAULT, true),
+        ("light", Theme::LIGHT, true),
+        ("high_contrast", Theme::HIGH_CONTRAST, false),
+        ("mono", Theme::MONO, true),
+    ] {
+        let t = draw_themed(&keymap, &theme, &s, 80, 24);
+        let buf = t.backend().buffer();
+        styles::assert_legible(buf, may_dim, name);
+        insta::assert_snapshot!(format!("ledger_theme_{name}_80x24"), styles::style_map(buf));
+    }
 }

@@ -62,6 +62,8 @@ pub fn run(
 
     let theme = match config.theme {
         ThemeName::Default => Theme::DEFAULT,
+        ThemeName::Light => Theme::LIGHT,
+        ThemeName::HighContrast => Theme::HIGH_CONTRAST,
         ThemeName::Mono => Theme::MONO,
     };
     let help = keymap.help();
