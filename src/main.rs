@@ -77,7 +77,8 @@ fn run() -> Result<()> {
                     cli::demo::fill(store, &demo, today, config.currency, &mut err, tty)?;
                 }
             }
-            let result = tui::run(attached, &store_dir, &config, keymap, cli::launch::runner());
+            let runner = cli::launch::runner();
+            let result = tui::run(attached, &store_dir, &config, keymap, runner, args.demo);
             if let Some(h) = auto_backup {
                 cli::backup::report_auto_backup(h);
             }

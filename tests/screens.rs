@@ -750,3 +750,26 @@ fn ledger_in_every_theme() {
         insta::assert_snapshot!(format!("ledger_theme_{name}_80x24"), styles::style_map(buf));
     }
 }
+
+/// The demo store says so in the header, in words when there is room and as `DEMO` when not.
+#[test]
+fn the_demo_store_says_it_is_the_demo() {
+    let rows = month_rows();
+    let mut s = state_with(&rows, 100, 24);
+    s.demo = true;
+    let head = |s: &State, w| {
+        screen_text(draw(s, w, 24).backend().buffer())
+            .lines()
+            .next()
+            .unwrap()
+            .to_string()
+    };
+    assert!(head(&s, 100).starts_with(" DEMO data (expense --demo) November 2026"));
+    assert!(
+        head(&s, 60).starts_with(" DEMO November 2026"),
+        "{}",
+        head(&s, 60)
+    );
+    s.demo = false;
+    assert!(!head(&s, 100).contains("DEMO"));
+}

@@ -36,6 +36,8 @@ pub struct State {
     pub rates: crate::domain::rates::Rates,
     /// Draw charts with ASCII only (config `chart_markers = "ascii"`).
     pub ascii_charts: bool,
+    /// The store is the demo store (`expense --demo`): the header says so.
+    pub demo: bool,
     /// A form, prompt or help drawn over the screen (the budget form over the review).
     pub overlay: Option<Overlay>,
     /// A one-line message in the status bar.
@@ -79,6 +81,7 @@ impl State {
             trash_ttl_ms: 30 * 86_400_000,
             rates: Default::default(),
             ascii_charts: false,
+            demo: false,
             overlay: None,
             toast: None,
             toast_stale: false,

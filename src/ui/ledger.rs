@@ -116,10 +116,22 @@ fn render_header(state: &State, chrome: &Chrome, frame: &mut Frame, area: Rect) 
 fn header_spans<'a>(state: &State, chrome: &Chrome, compact: bool) -> Vec<Span<'a>> {
     let t = chrome.theme;
     let l = &state.ledger;
-    let mut spans = vec![Span::styled(
+    let mut spans = Vec::new();
+    if state.demo {
+        // The demo store is not the person's own: say so before anything else.
+        spans.push(Span::styled(
+            if compact {
+                " DEMO"
+            } else {
+                " DEMO data (expense --demo)"
+            },
+            t.style(Meaning::Warning),
+        ));
+    }
+    spans.push(Span::styled(
         format!(" {} ", l.month.title()),
         t.style(Meaning::Title),
-    )];
+    ));
     if let Some(c) = &l.category {
         spans.push(Span::styled(
             format!("{} ", inert(c)),

@@ -53,7 +53,7 @@ pub fn render(state: &State, chrome: &Chrome, frame: &mut Frame, area: Rect) {
     // The layout is the one the reducer pages by (`layout::review_table_rows`), so the
     // cursor's offset in state is exactly the first row drawn. The tier comes from the whole
     // area, so the status line never changes which tier is used.
-    let header = header_lines(data, t, tier(area), body.width);
+    let header = header_lines(data, t, tier(area), body.width, state.demo);
     debug_assert_eq!(header.len(), review_header_lines(data.totals.len()));
     let a = review_areas(area, header.len(), r.visible().len());
     let tier = a.tier;
@@ -164,11 +164,15 @@ fn panel_title<'a>(text: String, t: &Theme) -> Line<'a> {
 
 /// The title line and one line of totals per currency (never summed across currencies), with
 /// last month and a year ago when the tier has room for them.
-fn header_lines<'a>(data: &Review, t: &Theme, tier: Tier, width: u16) -> Vec<Line<'a>> {
-    let mut title = vec![Span::styled(
+fn header_lines<'a>(data: &Review, t: &Theme, tier: Tier, width: u16, demo: bool) -> Vec<Line<'a>> {
+    let mut title = Vec::new();
+    if demo {
+        title.push(Span::styled(" DEMO", t.style(Meaning::Warning)));
+    }
+    title.push(Span::styled(
         format!(" {} ", data.month.title()),
         t.style(Meaning::Title),
-    )];
+    ));
     if tier != Tier::Small {
         title.push(Span::styled(
             format!(
