@@ -78,7 +78,7 @@ pub fn render(state: &State, chrome: &Chrome, frame: &mut Frame, area: Rect) {
                     ..row
                 },
             ];
-            charts::days(data, t, ascii, frame, pad_right(parts[0]));
+            charts::days(data, state.today, t, ascii, frame, pad_right(parts[0]));
             charts::trend(r, data, t, ascii, frame, pad_right(parts[1]));
             panels::payees(r.details.as_ref(), t, frame, parts[2]);
         }
@@ -119,6 +119,7 @@ pub fn render(state: &State, chrome: &Chrome, frame: &mut Frame, area: Rect) {
             );
             charts::days(
                 data,
+                state.today,
                 t,
                 ascii,
                 frame,
