@@ -167,7 +167,7 @@ pub(super) fn days(
         // Today's label beside its mark, on whichever side has room.
         let label = format!("{mark}{}", today.format("%d"));
         let at = at.min(axis_w.saturating_sub(label.chars().count()));
-        if at >= first.len() + 1 && at + label.chars().count() + 1 <= axis_w - last.len() {
+        if at > first.len() && at + label.chars().count() < axis_w.saturating_sub(last.len()) {
             put(at, &label);
         } else {
             put(col * col_w, mark);
@@ -326,7 +326,7 @@ pub(super) fn trend(
         let mut axis: Vec<char> = vec![' '; len];
         // From this month back, every third; a label that would run off the end moves left.
         for (i, (m, _)) in total.iter().enumerate().rev() {
-            if (total.len() - 1 - i) % 3 == 0 {
+            if (total.len() - 1 - i).is_multiple_of(3) {
                 let at = (i * col_w).min(len.saturating_sub(3));
                 for (j, ch) in m.title().chars().take(3).enumerate() {
                     if let Some(c) = axis.get_mut(at + j) {
