@@ -182,9 +182,37 @@ fn assert_conflict(r: Result<ChangeRecord, StoreError>, id: ExpenseId, found: Op
     }
 }
 
+/// True when the store must refuse `d`: a refund in a category whose live items are all
+/// incomes (at least one), as `Store::is_income_category` reads the aggregates.
+fn refused_refund(m: &Model, d: &expense_tracker::domain::Draft) -> bool {
+    if !d.is_refund() {
+        return false;
+    }
+    let mut income = false;
+    for e in m.items.values().filter(|e| e.draft.category == d.category) {
+        match e.draft.kind {
+            expense_tracker::domain::Kind::Income => income = true,
+            expense_tracker::domain::Kind::Expense => return false,
+        }
+    }
+    income
+}
+
+/// Asserts that `r` is the refusal of a refund in an income category and nothing changed.
+fn assert_refund_refused(store: &Store, r: Result<ChangeRecord, StoreError>, seq_before: u64) {
+    match r {
+        Err(StoreError::Invalid(m)) if m.contains("is an income category") => {}
+        other => panic!("expected the refund refused, got {other:?}"),
+    }
+    assert_eq!(store.last_seq().unwrap(), seq_before);
+}
+
 fn apply(store: &Store, m: &mut Model, op: &Op, now: i64) {
     let seq_before = store.last_seq().unwrap();
     match op {
+        Op::Put(s) if refused_refund(m, &s.draft()) => {
+            assert_refund_refused(store, store.put(s.draft(), Origin::User, now), seq_before);
+        }
         Op::Put(s) => {
             let rec = store.put(s.draft(), Origin::User, now).unwrap();
             assert_eq!(rec.event, Event::Insert);
@@ -214,6 +242,9 @@ fn apply(store: &Store, m: &mut Model, op: &Op, now: i64) {
                 None => 1,
             };
             let r = store.update(id, version, spec.draft(), Origin::User, now);
+            if refused_refund(m, &spec.draft()) {
+                return assert_refund_refused(store, r, seq_before);
+            }
             match cur {
                 Some(c) if !stale => {
                     let rec = r.unwrap();

@@ -148,9 +148,9 @@ impl Store {
         }
     }
 
-    /// For every category the store's aggregates name, whether it ever held an expense and
-    /// whether it ever held an income (`[expense, income]`, exactly the category, every month
-    /// ever). One scan of the month aggregates when they are kept (~12k rows for ten years of 50
+    /// For every category the store's aggregates name, whether it holds an expense and whether
+    /// it holds an income (`[expense, income]`, exactly the category, any month; what was
+    /// deleted no longer counts). One scan of the month aggregates when they are kept (~12k rows for ten years of 50
     /// categories), else of the day aggregates: asked for refunds and imported credits only.
     pub fn category_kinds(&self) -> Result<HashMap<String, [bool; 2]>, StoreError> {
         let tree = match self.month_start_day()? {
@@ -167,8 +167,8 @@ impl Store {
         Ok(out)
     }
 
-    /// True when `category` holds income and never held an expense: an income category, where
-    /// a refund is refused (a refund is money back in an expense category).
+    /// True when `category` holds income and no expense: an income category, where a refund is
+    /// refused (a refund is money back in an expense category).
     pub fn is_income_category(&self, category: &str) -> Result<bool, StoreError> {
         Ok(self.category_kinds()?.get(category) == Some(&[false, true]))
     }

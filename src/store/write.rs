@@ -100,7 +100,8 @@ impl Store {
         Ok(items.len())
     }
 
-    /// Refuses a refund (a negative expense) in an income category (`is_income_category`):
+    /// Refuses a refund (a negative expense) in an income category (`is_income_category`, one
+    /// that holds income and no expense):
     /// money back belongs to what it was spent on, and a smaller income is an edit of the income.
     fn check_refund(&self, d: &Draft) -> Result<(), StoreError> {
         if d.is_refund() && self.is_income_category(&d.category)? {
