@@ -24,6 +24,7 @@ use super::error::{corrupt, StoreError};
 use super::keys::{date_from_u32, date_u32, id_key, kind_byte, kind_from_byte};
 use super::tables::{abort, Change, Trashing, Tx, TxResult, SCHEDULES};
 use super::{ChangeRecord, Event, Origin, Store};
+pub use crate::domain::schedule::Confirm;
 use crate::domain::schedule::{
     Every, MonthDay, Occurrence, Rule, Schedule, ScheduleChange, MAX_AT_ONCE,
 };
@@ -387,17 +388,6 @@ fn post_in(
         trashing: Trashing::No,
     })?;
     super::write::finish(seq, &rec, &super::stream::Before::live(None)).map(Some)
-}
-
-/// How one occurrence of a schedule that asks to be confirmed is handled.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Confirm {
-    /// Posted as the schedule has it.
-    Post,
-    /// Posted as this expense (edited in the due list).
-    PostAs(Draft),
-    /// Skipped: never posted.
-    Skip,
 }
 
 impl Store {
