@@ -415,6 +415,9 @@ pub struct FormState {
     pub hint: Option<(Field, String)>,
     /// The rule's fields, in a schedule form (`FormMode::Schedule`).
     pub rule: Option<Box<RuleForm>>,
+    /// A category taken as known though no expense has it yet: the schedule's own, in the
+    /// form of a schedule or of its due occurrence (it was asked about when it was made).
+    pub known_category: Option<String>,
 }
 
 impl FormState {

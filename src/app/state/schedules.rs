@@ -21,6 +21,9 @@ pub struct SchedulesState {
     /// A schedule write was asked for and not answered yet: a failure (a conflict) reads the
     /// list again.
     pub writing: bool,
+    /// A save made something due and asked for it to be posted: the posting's words join the
+    /// save's.
+    pub posting: bool,
 }
 
 /// One row of the schedules screen.

@@ -37,6 +37,7 @@ pub(super) fn blank(state: &State) -> FormState {
         new_category: None,
         hint: None,
         rule: None,
+        known_category: None,
     }
 }
 
@@ -406,6 +407,7 @@ fn submit(state: &mut State) -> Vec<Effect> {
     let cats = &state.completions.categories;
     let is_new = !typed.is_empty()
         && !cats.is_empty()
+        && form.known_category.as_deref() != Some(typed.as_str())
         && !cats.iter().any(|(c, _)| known(c))
         && validate_draft(&form.raw(), today).is_ok();
     if is_new && form.new_category.as_deref() != Some(typed.as_str()) {

@@ -59,13 +59,26 @@ pub fn saved(state: &mut State, saved: ScheduleSaved) -> Vec<Effect> {
         Some(Overlay::Move(m)) if m.saving => state.overlay = None,
         _ => {}
     }
+    // A schedule that posts by itself and is due already (it starts today, or a resume or an
+    // edit brought an occurrence to today) posts now, not at the next open.
+    let today = state.today;
+    let due_now = saved
+        .change
+        .new
+        .as_ref()
+        .is_some_and(|n| !n.confirm && !n.pending(today).is_empty());
+    state.schedules.posting = due_now;
     state.toast_stale = false;
     state.toast = Some(Toast {
-        text: words::saved_text(&saved),
+        text: words::saved_text(&saved, due_now),
         error: false,
     });
     let posted = saved.posted.as_ref().map(|e| e.id);
-    let mut fx = vec![Effect::LoadWindow(super::ledger::query_at(state, posted))];
+    let mut fx = Vec::new();
+    if due_now {
+        fx.push(Effect::PostDue { today });
+    }
+    fx.push(Effect::LoadWindow(super::ledger::query_at(state, posted)));
     fx.extend(reload(state));
     fx
 }
@@ -87,6 +100,12 @@ pub fn due_posted(state: &mut State, text: Option<String>, waiting: usize) -> Ve
     let mut parts: Vec<String> = Vec::new();
     let mut error = false;
     let posted = text.is_some();
+    // After a save that made something due: the save's words, then what was posted.
+    if std::mem::take(&mut state.schedules.posting) && posted {
+        if let Some(t) = state.toast.take() {
+            parts.push(t.text);
+        }
+    }
     match text {
         Some(t) => parts.push(t),
         None if waiting > 0 => {

@@ -94,6 +94,9 @@ pub fn lines<'a>(rule: &RuleForm, theme: &Theme, width: usize) -> RuleLines<'a> 
                 let empty = input.value().trim().is_empty();
                 spans.push(Span::styled(shown, style));
                 let note = match field {
+                    RuleField::Every if input.value().trim() == "1" => {
+                        format!(" {}", rule.unit.word().trim_end_matches('s'))
+                    }
                     RuleField::Every => format!(" {}", rule.unit.word()),
                     RuleField::On if unused => "  (months only)".into(),
                     RuleField::On if empty => "the start's day (or 1-31, last)".into(),

@@ -239,7 +239,9 @@ fn render_detail(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
                 Some(o) => format!("next {}", o.date.format("%Y-%m-%d")),
                 None => "nothing left to post".into(),
             };
-            let how = if s.paused {
+            let how = if s.is_finished() {
+                "ended"
+            } else if s.paused {
                 "paused: nothing falls due until p resumes it"
             } else if s.confirm {
                 "each occurrence waits for you in the due list"

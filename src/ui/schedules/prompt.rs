@@ -7,10 +7,11 @@ use crate::app::state::MoveForm;
 use crate::domain::schedule::Schedule;
 use crate::domain::text::inert;
 use crate::ui::theme::{Meaning, Theme};
+use crate::ui::form::wrap;
 use crate::ui::{centered, inner, popup_frame, Chrome, Footer};
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Wrap};
+use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
 /// Draws the move prompt over `area` and places the cursor in its field.
@@ -24,8 +25,13 @@ pub fn render_move(form: &MoveForm, chrome: &Chrome, frame: &mut Frame, area: Re
         inert(&s.template.category),
         form.occurrence.date.format("%Y-%m-%d")
     );
-    let height = if form.error.is_some() { 7 } else { 6 };
-    let popup = centered(area, width, height);
+    // The reason wraps: the popup grows with it, so the key line always shows.
+    let text_w = usize::from(width.saturating_sub(2)).max(1);
+    let error: Vec<String> = form
+        .error
+        .as_ref()
+        .map_or_else(Vec::new, |e| wrap(&inert(e), text_w));
+    let popup = centered(area, width, 6 + error.len() as u16);
     popup_frame(frame, popup, " Move one occurrence ", t);
     let body = inner(popup);
     let label = "to: ";
@@ -45,15 +51,12 @@ pub fn render_move(form: &MoveForm, chrome: &Chrome, frame: &mut Frame, area: Re
             Span::raw(shown),
         ]),
     ];
-    if let Some(e) = &form.error {
-        lines.push(Line::from(Span::styled(
-            inert(e).into_owned(),
-            t.style(Meaning::Error),
-        )));
+    for part in error {
+        lines.push(Line::from(Span::styled(part, t.style(Meaning::Error))));
     }
     lines.push(Line::from(""));
     lines.push(Line::from(chrome.hint_spans(Footer::Move)));
-    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), body);
+    frame.render_widget(Paragraph::new(lines), body);
     if body.height > 1 {
         let x = body.x + (label.len() + form.input.visual_cursor().saturating_sub(scroll)) as u16;
         frame.set_cursor_position((x.min(body.right().saturating_sub(1)), body.y + 1));

@@ -85,7 +85,8 @@ pub fn open_edit(state: &mut State, s: &Schedule) -> Vec<Effect> {
     let mut draft = s.template.clone();
     draft.date = s.rule.start;
     let rule = rule_form(&s.rule, s.confirm, Some(s));
-    let form = schedule_form(state, Some(&draft), rule, Field::Amount);
+    let mut form = schedule_form(state, Some(&draft), rule, Field::Amount);
+    form.known_category = Some(s.template.category.clone());
     show(state, form)
 }
 
@@ -128,6 +129,7 @@ pub fn open_post_due(state: &mut State, s: &Schedule, o: Occurrence) -> Vec<Effe
         natural: o.natural,
     };
     form.focus = Field::Amount;
+    form.known_category = Some(s.template.category.clone());
     show(state, form)
 }
 

@@ -14,12 +14,14 @@ pub fn next_text(s: &Schedule) -> String {
     }
 }
 
-/// The status line after `saved`.
-pub fn saved_text(saved: &ScheduleSaved) -> String {
+/// The status line after `saved`; `posting`: what fell due is being posted, and the posting's
+/// words follow (so no `next` that is about to change, and one `undo` note, the posting's).
+pub fn saved_text(saved: &ScheduleSaved, posting: bool) -> String {
     let c = &saved.change;
     let what = short(&c.schedule().template);
     let text = match (&c.old, &c.new, &saved.posted, saved.handled) {
         (_, None, _, _) => format!("Removed recurring {what}; what it posted stays"),
+        (None, Some(_), _, _) if posting => format!("Added recurring {what}"),
         (None, Some(n), _, _) => format!("Added recurring {what}: {}", next_text(n)),
         (_, Some(_), Some(e), _) => format!(
             "Posted {} on {}",
@@ -48,5 +50,9 @@ pub fn saved_text(saved: &ScheduleSaved) -> String {
         }
         (Some(_), Some(n), None, None) => format!("Saved recurring {what}: {}", next_text(n)),
     };
-    format!("{text} · u undoes")
+    if posting {
+        text
+    } else {
+        format!("{text} · u undoes")
+    }
 }
