@@ -186,9 +186,18 @@ impl Engine {
                 how,
             } => {
                 let s = &self.store;
-                return vec![schedules::handle(s, id, expected_version, natural, how, now_ms)];
+                return vec![schedules::handle(
+                    s,
+                    id,
+                    expected_version,
+                    natural,
+                    how,
+                    now_ms,
+                )];
             }
-            Effect::PostDue { today } => return vec![schedules::post_due(&self.store, today, now_ms)],
+            Effect::PostDue { today } => {
+                return vec![schedules::post_due(&self.store, today, now_ms)]
+            }
             Effect::Quit | Effect::Suspend => return Vec::new(),
         };
         vec![result.unwrap_or_else(|e| Answer::Failed(e.to_string()))]

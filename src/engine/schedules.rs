@@ -125,7 +125,12 @@ pub fn load(store: &Store, today: NaiveDate) -> Answer {
 
 /// Stores `s` (`Effect::SaveSchedule`): new when its version is 0, else conditional.
 pub fn save(store: &Store, s: &Schedule, now_ms: i64) -> Answer {
-    answer(store.save_schedule(s, Origin::User, now_ms).map(|r| vec![r]), None)
+    answer(
+        store
+            .save_schedule(s, Origin::User, now_ms)
+            .map(|r| vec![r]),
+        None,
+    )
 }
 
 /// Removes schedule `id` (`Effect::RemoveSchedule`).
@@ -167,7 +172,9 @@ pub fn post_due(store: &Store, today: NaiveDate, now_ms: i64) -> Answer {
 fn answer(r: Result<Vec<ChangeRecord>, StoreError>, handled: Option<NaiveDate>) -> Answer {
     let records = match r {
         Ok(records) => records,
-        Err(StoreError::Conflict { expected, found, .. }) => {
+        Err(StoreError::Conflict {
+            expected, found, ..
+        }) => {
             let now = match found {
                 Some(v) => format!("you read version {expected}, it is now version {v}"),
                 None => "it was removed".to_string(),

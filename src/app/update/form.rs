@@ -2,10 +2,10 @@
 //! schedule form is this form with the rule's fields after the expense's
 //! (`update/schedules/form.rs` holds what is its own).
 
+use super::schedules::form as schedule_form;
 use crate::app::action::Action;
 use crate::app::effect::Effect;
 use crate::app::fuzzy::rank;
-use super::schedules::form as schedule_form;
 use crate::app::state::{FormMode, FormState, Overlay, RuleField, State, Toast};
 use crate::domain::money::{eval_signed_amount, format_plain, Currency};
 use crate::domain::quick::{resolve_category, QuickReason};
@@ -194,7 +194,11 @@ fn move_focus(state: &mut State, forward: bool) {
     };
     let i = slots.iter().position(|s| *s == here).unwrap_or(0);
     let n = slots.len();
-    let next = slots[if forward { (i + 1) % n } else { (i + n - 1) % n }];
+    let next = slots[if forward {
+        (i + 1) % n
+    } else {
+        (i + n - 1) % n
+    }];
     match next {
         Slot::Expense(f) => form.focus = f,
         Slot::Rule(_) => {}
@@ -445,7 +449,10 @@ fn submit(state: &mut State) -> Vec<Effect> {
                 }
             };
             form.saving = true;
-            if matches!(fx, Effect::SaveSchedule(_) | Effect::HandleOccurrence { .. }) {
+            if matches!(
+                fx,
+                Effect::SaveSchedule(_) | Effect::HandleOccurrence { .. }
+            ) {
                 state.schedules.writing = true;
             }
             vec![fx]

@@ -193,7 +193,10 @@ fn on_selected(state: &mut State, action: Action) -> Vec<Effect> {
         (Action::SkipOccurrence, Some(o)) => handle(state, &s, o, Confirm::Skip),
         (Action::SkipOccurrence, None) => match s.next_occurrence() {
             Some(o) => handle(state, &s, o, Confirm::Skip),
-            None => say(state, format!("{} has nothing left to skip", short(&s.template))),
+            None => say(
+                state,
+                format!("{} has nothing left to skip", short(&s.template)),
+            ),
         },
         (Action::MoveOccurrence, due) => match due.or_else(|| s.next_occurrence()) {
             Some(o) => {
@@ -206,7 +209,10 @@ fn on_selected(state: &mut State, action: Action) -> Vec<Effect> {
                 }));
                 Vec::new()
             }
-            None => say(state, format!("{} has nothing left to move", short(&s.template))),
+            None => say(
+                state,
+                format!("{} has nothing left to move", short(&s.template)),
+            ),
         },
         (Action::TogglePause, _) => {
             let mut s = s;

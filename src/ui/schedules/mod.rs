@@ -78,8 +78,8 @@ fn render_table(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
         return;
     }
     let wide = area.width >= 72;
-    let page = schedule_rows(state.size.0, state.size.1)
-        .min(usize::from(area.height.saturating_sub(1)));
+    let page =
+        schedule_rows(state.size.0, state.size.1).min(usize::from(area.height.saturating_sub(1)));
     let end = (s.cursor.offset + page).min(rows.len());
     let mut columns = vec![
         Column::new(Col::State, "State", Constraint::Length(7)),
@@ -197,7 +197,11 @@ pub fn rule_words(rule: &Rule) -> String {
     };
     match rule.every {
         Every::Days(n) => every(n, "daily", "days"),
-        Every::Weeks(n) => format!("{}, {}", every(n, "weekly", "weeks"), rule.start.format("%a")),
+        Every::Weeks(n) => format!(
+            "{}, {}",
+            every(n, "weekly", "weeks"),
+            rule.start.format("%a")
+        ),
         Every::Months(n, day) => {
             let on = match day {
                 MonthDay::Day(d) => ordinal(u32::from(d)),

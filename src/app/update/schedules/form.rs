@@ -47,12 +47,7 @@ fn show(state: &mut State, form: FormState) -> Vec<Effect> {
 }
 
 /// A schedule form holding `draft` (its date is the start) and `rule`'s fields.
-fn schedule_form(
-    state: &State,
-    draft: Option<&Draft>,
-    rule: RuleForm,
-    focus: Field,
-) -> FormState {
+fn schedule_form(state: &State, draft: Option<&Draft>, rule: RuleForm, focus: Field) -> FormState {
     let mut form = super::super::form::blank(state);
     if let Some(d) = draft {
         super::super::form::fill_draft(&mut form, d);
@@ -115,7 +110,12 @@ pub fn open_repeat(state: &mut State) -> Vec<Effect> {
     };
     let mut draft = e.draft.clone();
     draft.date = start;
-    let form = schedule_form(state, Some(&draft), rule_form(&rule, false, None), Field::Amount);
+    let form = schedule_form(
+        state,
+        Some(&draft),
+        rule_form(&rule, false, None),
+        Field::Amount,
+    );
     show(state, form)
 }
 
@@ -227,6 +227,11 @@ fn parse(
         Unit::Years => Every::Years(n),
     };
     let end = match parse_end(rule.ends.value(), today) {
+        Ok(End::On(e)) if e < start => {
+            let e = RuleError::EndBeforeStart { start, end: e };
+            errors.push((RuleField::Ends, e.to_string()));
+            End::Never
+        }
         Ok(end) => end,
         Err(e) => {
             errors.push((RuleField::Ends, e));
@@ -234,8 +239,8 @@ fn parse(
         }
     };
     match Rule::new(start, every, end) {
-        Ok(r) if errors.is_empty() => Ok(r),
-        Ok(_) => Err(errors),
+        Ok(r) if errors.is_empty() => return Ok(r),
+        Ok(_) => {}
         Err(e) => {
             let field = match e {
                 RuleError::ZeroInterval(_) => RuleField::Every,
@@ -245,9 +250,11 @@ fn parse(
             if !errors.iter().any(|(f, _)| *f == field) {
                 errors.push((field, e.to_string()));
             }
-            Err(errors)
         }
     }
+    // In the form's order, so the first wrong field is the one the focus goes to.
+    errors.sort_by_key(|(f, _)| RuleField::ALL.iter().position(|x| x == f));
+    Err(errors)
 }
 
 /// `Ends`: empty or `never`, a count (`12`, `12 times`), or a last date (`2027-06-30`, or
@@ -281,7 +288,11 @@ fn parse_end(text: &str, today: NaiveDate) -> Result<End, String> {
 /// as edited); `None` when a rule field is wrong (its reason is under it).
 pub fn effect(form: &mut FormState, draft: Draft, today: NaiveDate) -> Option<Effect> {
     match form.mode {
-        FormMode::PostDue { id, version, natural } => Some(Effect::HandleOccurrence {
+        FormMode::PostDue {
+            id,
+            version,
+            natural,
+        } => Some(Effect::HandleOccurrence {
             id,
             expected_version: version,
             natural,

@@ -43,9 +43,7 @@ pub fn saved_text(saved: &ScheduleSaved, posting: bool) -> String {
         (Some(o), Some(n), None, None) if o.moved != n.moved && o.rule == n.rule => {
             format!("Moved an occurrence of {what}: {}", next_text(n))
         }
-        (Some(o), Some(n), None, None)
-            if o.rule.end != n.rule.end && o.template == n.template =>
-        {
+        (Some(o), Some(n), None, None) if o.rule.end != n.rule.end && o.template == n.template => {
             format!("Ended {what}: {}", next_text(n))
         }
         (Some(_), Some(n), None, None) => format!("Saved recurring {what}: {}", next_text(n)),
