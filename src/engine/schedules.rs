@@ -203,3 +203,7 @@ fn answer(r: Result<Vec<ChangeRecord>, StoreError>, handled: Option<NaiveDate>) 
         None => Answer::Failed("the store wrote nothing".into()),
     }
 }
+
+#[cfg(test)]
+#[path = "schedules_tests.rs"]
+mod tests;

@@ -171,7 +171,7 @@ mod tests {
             (Footer::Form, " Enter save Esc cancel Tab next ↓↑ suggest"),
             (
                 Footer::Schedules,
-                " enter post/edit a add p pause s skip m move E end d del Esc ledger ? help",
+                " enter post/edit a add p pause s skip Esc ledger ? help m move E end d del",
             ),
             (Footer::Move, " enter move u undoes it esc cancel"),
         ];

@@ -72,8 +72,8 @@ fn render_table(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
     let rows = s.rows();
     if rows.is_empty() {
         let text = "No recurring expenses yet.\n\na adds one (rent, a subscription, the monthly \
-                    pass); on a ledger row, . repeats that expense every month. Esc goes back \
-                    to the ledger.";
+                    pass), or press . on a ledger row to repeat that expense every month. Esc \
+                    goes back to the ledger.";
         table::empty(text, area, frame.buffer_mut());
         return;
     }
@@ -101,7 +101,12 @@ fn render_table(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
         columns: &columns,
         rows: rows[s.cursor.offset.min(end)..end]
             .iter()
-            .map(|r| Some(Row { row: *r }))
+            .map(|r| {
+                Some(Row {
+                    row: *r,
+                    today: state.today,
+                })
+            })
             .collect(),
         sort: None,
         selected: Some(s.cursor.selected.saturating_sub(s.cursor.offset)),
@@ -110,8 +115,21 @@ fn render_table(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
     frame.render_widget(&table, area);
 }
 
+/// A row, and today (a paused schedule's next occurrence is the one resuming today gives).
 struct Row<'a> {
     row: ScheduleRow<'a>,
+    today: NaiveDate,
+}
+
+/// The next occurrence of `s` as the list shows it: for a paused schedule, the first one a
+/// resume today would leave (what fell in the pause is skipped), not one long gone.
+fn next_date(s: &Schedule, today: NaiveDate) -> Option<NaiveDate> {
+    if s.paused {
+        let mut resumed = s.clone();
+        resumed.resume(today);
+        return resumed.next_occurrence().map(|o| o.date);
+    }
+    s.next_occurrence().map(|o| o.date)
 }
 
 /// A schedule's state in a word: paused, ended, confirm (waits in the due list), auto.
@@ -152,7 +170,7 @@ impl DataToCell for Row<'_> {
             Col::Next { long } => {
                 let date = match self.row {
                     ScheduleRow::Due(_, o) => Some(o.date),
-                    ScheduleRow::Schedule(s) => s.next_occurrence().map(|o| o.date),
+                    ScheduleRow::Schedule(s) => next_date(s, self.today),
                 };
                 let text = date.map_or_else(|| "—".to_string(), |d| date_text(d, long));
                 Cell::from(Span::styled(text, theme.style(Meaning::Muted)))
@@ -239,8 +257,9 @@ fn render_detail(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
             o.date.format("%Y-%m-%d")
         ),
         ScheduleRow::Schedule(s) => {
-            let next = match s.next_occurrence() {
-                Some(o) => format!("next {}", o.date.format("%Y-%m-%d")),
+            let next = match next_date(s, state.today) {
+                Some(d) if s.paused => format!("resumed today, next {}", d.format("%Y-%m-%d")),
+                Some(d) => format!("next {}", d.format("%Y-%m-%d")),
                 None => "nothing left to post".into(),
             };
             let how = if s.is_finished() {
@@ -277,7 +296,12 @@ fn render_status(state: &State, chrome: &Chrome, frame: &mut Frame, area: Rect) 
     };
     let left = match super::notice_line(state, theme) {
         Some(line) => line,
-        None => Line::from(chrome.hint_spans(Footer::Schedules)),
+        None => {
+            // Whole hints only: on a narrow terminal the last ones go, never half a word.
+            let room = area.width.saturating_sub(position.chars().count() as u16);
+            let fit = super::footer::fitting(chrome.hints.get(Footer::Schedules), room);
+            Line::from(super::footer::spans(fit, theme))
+        }
     };
     super::status_line(left, position, theme, frame, area);
 }
