@@ -44,13 +44,22 @@ fn schedules_screen_adds_a_monthly_schedule_lists_it_and_pauses_it() {
     sh.keys(&["-l", "5"]);
     sh.wait_for("On day    5", TIMEOUT);
     sh.keys(&["Enter"]);
-    sh.wait_for("Added recurring 950.00 EUR rent @Landlord: next 2026-12-05", TIMEOUT);
+    sh.wait_for(
+        "Added recurring 950.00 EUR rent @Landlord: next 2026-12-05",
+        TIMEOUT,
+    );
     let screen = sh.screen();
     let row = screen
         .lines()
         .find(|l| l.starts_with("auto"))
         .unwrap_or_else(|| panic!("a schedule row:\n{screen}"));
-    for want in ["2026-12-05", "Landlord", "rent", "monthly, 5th", "950.00 EUR"] {
+    for want in [
+        "2026-12-05",
+        "Landlord",
+        "rent",
+        "monthly, 5th",
+        "950.00 EUR",
+    ] {
         assert!(row.contains(want), "{want} in {row:?}");
     }
     assert!(
@@ -60,7 +69,8 @@ fn schedules_screen_adds_a_monthly_schedule_lists_it_and_pauses_it() {
     sh.keys(&["p"]);
     sh.wait_for("Paused 950.00 EUR rent @Landlord", TIMEOUT);
     sh.wait_until("the row says paused", TIMEOUT, |s| {
-        s.lines().any(|l| l.starts_with("paused") && l.contains("Landlord"))
+        s.lines()
+            .any(|l| l.starts_with("paused") && l.contains("Landlord"))
     });
     sh.keys(&["q"]);
     sh.wait_until("the shell prompt", TIMEOUT, |s| {
@@ -70,7 +80,8 @@ fn schedules_screen_adds_a_monthly_schedule_lists_it_and_pauses_it() {
     open_tui(&sh, &sb);
     sh.keys(&["R"]);
     sh.wait_until("the paused schedule", TIMEOUT, |s| {
-        s.lines().any(|l| l.starts_with("paused") && l.contains("2026-12-05"))
+        s.lines()
+            .any(|l| l.starts_with("paused") && l.contains("2026-12-05"))
     });
     sh.keys(&["q"]);
     let listed = ok(sb.cmd(&["list", "--month", "2026-11"]).output().unwrap());

@@ -257,21 +257,17 @@ fn render_detail(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
             o.date.format("%Y-%m-%d")
         ),
         ScheduleRow::Schedule(s) => {
-            let next = match next_date(s, state.today) {
-                Some(d) if s.paused => format!("resumed today, next {}", d.format("%Y-%m-%d")),
-                Some(d) => format!("next {}", d.format("%Y-%m-%d")),
-                None => "nothing left to post".into(),
-            };
-            let how = if s.is_finished() {
-                "ended"
-            } else if s.paused {
-                "paused: nothing falls due until p resumes it"
-            } else if s.confirm {
-                "each occurrence waits for you in the due list"
-            } else {
-                "posted by itself when due"
-            };
-            format!(" {next} · {how}")
+            let next = next_date(s, state.today).map(|d| d.format("%Y-%m-%d").to_string());
+            match next {
+                None => " ended: nothing left to post".to_string(),
+                Some(d) if s.paused => {
+                    format!(" paused: nothing falls due until p resumes it (then next {d})")
+                }
+                Some(d) if s.confirm => {
+                    format!(" next {d} · each occurrence waits for you in the due list")
+                }
+                Some(d) => format!(" next {d} · posted by itself when due"),
+            }
         }
     };
     let lines = vec![
