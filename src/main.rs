@@ -55,7 +55,10 @@ fn run() -> Result<()> {
         Some(command) => cli::launch::run_command(command, &places, &store_dir, today),
         None => {
             tui_memory();
-            let config = Config::load(places.config_dir.as_deref(), &process_env)?;
+            let mut config = Config::load(places.config_dir.as_deref(), &process_env)?;
+            if let Some(t) = args.theme {
+                config.theme = t;
+            }
             // Check for a terminal before touching the store, so scripts get a clear message.
             tui::terminal::require_tty()?;
             let keymap = Keymap::load(places.config_dir.as_deref())?;
@@ -74,7 +77,8 @@ fn run() -> Result<()> {
                     cli::demo::fill(store, &demo, today, config.currency, &mut err, tty)?;
                 }
             }
-            let result = tui::run(attached, &store_dir, &config, keymap, cli::launch::runner());
+            let runner = cli::launch::runner();
+            let result = tui::run(attached, &store_dir, &config, keymap, runner, args.demo);
             if let Some(h) = auto_backup {
                 cli::backup::report_auto_backup(h);
             }

@@ -180,6 +180,7 @@ fn answer(state: &mut State, stream: &[ChangeRecord], fx: Vec<Effect>) -> usize 
                     query,
                     focus: None,
                     month_count: None,
+                    upcoming: Vec::new(),
                 };
                 let more = update(
                     state,

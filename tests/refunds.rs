@@ -116,6 +116,12 @@ fn a_negative_income_and_minus_zero_are_refused_and_nothing_changes() {
             "{words:?}: {err}"
         );
     }
+    // A refund in a category that only ever held income (salary) is refused, naming it.
+    let err = fails(sb.cmd(&["add", "--", "-5", "salary"]).output().unwrap());
+    assert!(
+        err.contains("'salary' is an income category") && err.contains("nothing was stored"),
+        "{err}"
+    );
     // Turning a refund into an income is refused too.
     let refund = before
         .iter()
@@ -284,4 +290,42 @@ fn refunds_survive_an_export_and_a_bank_credit_in_an_expense_category_is_one() {
         category(&report(&other, "2026-12"), "expenses:fun"),
         ("22.50".into(), 2)
     );
+}
+
+/// A bank file's credit in a plain category the store knows only as spending (`food:groceries`,
+/// from history) comes in as a refund and says so; a credit in a category that also held income
+/// (`salary`) or a new one stays income.
+#[test]
+fn an_imported_credit_in_a_category_known_for_spending_is_a_refund() {
+    let sb = november();
+    let bank = sb.tmp.path().join("bank.csv");
+    std::fs::write(
+        &bank,
+        "date,amount,payee,category\n\
+         2026-11-20,-10.00,Lidl,food:groceries\n\
+         2026-11-21,4.00,Lidl,food:groceries\n\
+         2026-11-22,100.00,ACME,salary\n\
+         2026-11-23,9.00,Friend,gifts\n",
+    )
+    .unwrap();
+    let out = ok(sb
+        .cmd(&["import", bank.to_str().unwrap()])
+        .output()
+        .unwrap());
+    assert!(
+        out.contains("1 credit in expense categories read as refund"),
+        "{out}"
+    );
+    let r = report(&sb, "2026-11");
+    // 40 - 12.50 - 5 + 10 - 4 = 28.50 over five expenses.
+    assert_eq!(category(&r, "food:groceries"), ("28.50".into(), 5));
+    let rows = list_json(&sb, &["--month", "2026-11"]);
+    let kind_of = |payee: &str| {
+        rows.iter()
+            .find(|r| r["payee"] == payee)
+            .map(|r| (r["kind"].clone(), r["amount"].clone()))
+            .unwrap()
+    };
+    assert_eq!(kind_of("ACME").0, "income");
+    assert_eq!(kind_of("Friend").0, "income");
 }

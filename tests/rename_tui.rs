@@ -42,6 +42,7 @@ fn cat(path: &str, this: i64, has_children: bool) -> CategoryTotal {
         last: 0,
         count: 1,
         budget: None,
+        to_come: 0,
     }
 }
 

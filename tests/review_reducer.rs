@@ -35,6 +35,7 @@ fn cat(path: &str, this: i64, last: i64, budget: Option<i64>, has_children: bool
         last,
         count: 1,
         budget,
+        to_come: 0,
     }
 }
 

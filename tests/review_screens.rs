@@ -19,6 +19,9 @@ use ratatui::buffer::Buffer;
 use ratatui::style::{Color, Modifier};
 use ratatui::Terminal;
 
+#[path = "common/styles.rs"]
+mod styles;
+
 fn day(m: u32, d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, m, d).unwrap()
 }
@@ -324,5 +327,70 @@ fn the_budget_pace_counts_only_the_spending_its_budgets_cover() {
                 "day column at ({col},{row}) is over the pace"
             );
         }
+    }
+}
+
+/// The month ahead in the review: a monthly transport pass still to come shows in its own
+/// column and in the header, apart from what was spent, and a budget that it will take over is
+/// marked `>` (yellow) before it is over.
+#[test]
+fn the_review_shows_what_recurring_expenses_will_still_spend() {
+    use expense_tracker::domain::schedule::{End, Every, MonthDay, Rule, Schedule};
+    let store = store();
+    store
+        .set_budget("transport", Some((Currency::EUR, 50_00)), Origin::User, 0)
+        .unwrap();
+    let rule = Rule::new(day(11, 1), Every::Months(1, MonthDay::Day(28)), End::Never).unwrap();
+    let pass = Draft {
+        date: day(11, 1),
+        amount: 49_00,
+        currency: Currency::EUR,
+        category: "transport".into(),
+        payee: "BVG".into(),
+        note: String::new(),
+        tags: Vec::new(),
+        kind: Kind::Expense,
+    };
+    let s = Schedule::new(expense_tracker::store::new_schedule_id(), pass, rule, false);
+    store.save_schedule(&s, Origin::User, 0).unwrap();
+    let mut state = State::new(day(11, 21), 1, Currency::EUR);
+    update(
+        &mut state,
+        Action::Resize {
+            width: 100,
+            height: 30,
+        },
+    );
+    let fx = update(&mut state, Action::OpenReview);
+    run(&mut state, &store, fx);
+    let t = draw(&state, 100, 30, &Theme::DEFAULT);
+    insta::assert_snapshot!("review_still_to_come_100x30", t.backend());
+    let buf = t.backend().buffer();
+    let all = text(buf);
+    assert!(all.contains("still to come 49.00"), "{all}");
+    assert!(all.contains("+49.00"), "{all}");
+    // transport: 12.50 spent of 50.00, 49.00 to come: not over yet, over then.
+    let (x, y) = find(buf, "37.50>").expect("transport will go over");
+    assert_eq!(buf[(x, y)].fg, Color::Yellow);
+}
+
+/// Every theme draws the review legibly at 16 colours (see `ledger_in_every_theme` in
+/// tests/screens.rs): budgets over, near and under, the charts and the panels.
+#[test]
+fn review_in_every_theme() {
+    let s = review_state(100, 30);
+    for (name, theme, may_dim) in [
+        ("default", Theme::DEFAULT, true),
+        ("light", Theme::LIGHT, true),
+        ("high_contrast", Theme::HIGH_CONTRAST, false),
+        ("mono", Theme::MONO, true),
+    ] {
+        let t = draw(&s, 100, 30, &theme);
+        let buf = t.backend().buffer();
+        styles::assert_legible(buf, may_dim, name);
+        insta::assert_snapshot!(
+            format!("review_theme_{name}_100x30"),
+            styles::style_map(buf)
+        );
     }
 }

@@ -6,6 +6,7 @@ use chrono::NaiveDate;
 use expense_tracker::app::action::{Totals, WindowLoaded};
 use expense_tracker::app::Answer;
 use expense_tracker::app::{update, Action, Effect, State};
+use expense_tracker::domain::answer::UpcomingRow;
 use expense_tracker::domain::{Currency, Draft, Expense, ExpenseId, Kind};
 use expense_tracker::tui::keymap::Keymap;
 use expense_tracker::ui::theme::Theme;
@@ -15,6 +16,9 @@ use ratatui::buffer::Buffer;
 use ratatui::style::Color;
 use ratatui::Terminal;
 use tui_input::InputRequest;
+
+#[path = "common/styles.rs"]
+mod styles;
 
 fn day(d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 11, d).unwrap()
@@ -89,6 +93,11 @@ fn today() -> NaiveDate {
 
 /// Answers every `LoadWindow` in `fx` from `rows` (already in view order).
 fn answer(state: &mut State, rows: &[Expense], fx: Vec<Effect>) {
+    answer_ahead(state, rows, &[], fx)
+}
+
+/// [`answer`], with `upcoming` as the view's recurring expenses still to come.
+fn answer_ahead(state: &mut State, rows: &[Expense], upcoming: &[UpcomingRow], fx: Vec<Effect>) {
     for e in fx {
         if let Effect::LoadWindow(query) = e {
             let page = rows.iter().skip(query.start).take(query.len).cloned();
@@ -99,18 +108,24 @@ fn answer(state: &mut State, rows: &[Expense], fx: Vec<Effect>) {
                 query,
                 focus: None,
                 month_count: None,
+                upcoming: upcoming.to_vec(),
             };
             let more = update(
                 state,
                 Action::Answer(Answer::WindowLoaded(Box::new(loaded))),
             );
-            answer(state, rows, more);
+            answer_ahead(state, rows, upcoming, more);
         }
     }
 }
 
 /// A state at `w`x`h` on 2026-11-21 with `rows` loaded.
 fn state_with(rows: &[Expense], w: u16, h: u16) -> State {
+    state_ahead(rows, &[], w, h)
+}
+
+/// [`state_with`], with `upcoming` still to come in the month.
+fn state_ahead(rows: &[Expense], upcoming: &[UpcomingRow], w: u16, h: u16) -> State {
     let mut s = State::new(today(), 1, Currency::EUR);
     update(
         &mut s,
@@ -120,7 +135,7 @@ fn state_with(rows: &[Expense], w: u16, h: u16) -> State {
         },
     );
     let fx = update(&mut s, Action::ThisMonth);
-    answer(&mut s, rows, fx);
+    answer_ahead(&mut s, rows, upcoming, fx);
     s
 }
 
@@ -141,9 +156,20 @@ fn draw(state: &State, w: u16, h: u16) -> Terminal<TestBackend> {
 
 /// Draws with `keymap`'s help and hints (a user's patched keymap).
 fn draw_with(keymap: &Keymap, state: &State, w: u16, h: u16) -> Terminal<TestBackend> {
+    draw_themed(keymap, &Theme::DEFAULT, state, w, h)
+}
+
+/// Draws with `keymap` in `theme`.
+fn draw_themed(
+    keymap: &Keymap,
+    theme: &Theme,
+    state: &State,
+    w: u16,
+    h: u16,
+) -> Terminal<TestBackend> {
     let (help, hints) = (keymap.help(), keymap.hints());
     let chrome = Chrome {
-        theme: &Theme::DEFAULT,
+        theme,
         help: &help,
         hints: &hints,
     };
@@ -632,6 +658,7 @@ fn a_filtered_ledger_heads_with_what_it_lists_of_the_month() {
                 query,
                 focus: None,
                 month_count: Some(rows.len() as u64),
+                upcoming: Vec::new(),
             };
             update(
                 &mut s,
@@ -657,4 +684,92 @@ fn a_filtered_ledger_heads_with_what_it_lists_of_the_month() {
         head.contains(&format!("{}/{}", listed.len(), rows.len())),
         "{head}"
     );
+}
+
+/// The month ahead: recurring expenses still to come show dimmed below the table, marked, with
+/// how many and how much, never in the header's totals; the table gives up their lines and the
+/// cursor pages by what is left. On a short screen one summary line.
+#[test]
+fn ledger_shows_the_recurring_expenses_still_to_come_below_its_rows() {
+    let rows = month_rows();
+    let up = |d: u32, cents: i64, cat: &str, payee: &str, confirm: bool| UpcomingRow {
+        date: day(d),
+        draft: item(0, d, cents, cat, payee).draft,
+        confirm,
+    };
+    let upcoming = vec![
+        up(25, 4_900, "transport:pass", "", false),
+        up(28, 1_299, "fun:streaming", "Netflix", true),
+        up(30, 95_000, "housing:rent", "Landlord", false),
+        up(30, 3_000, "sport", "Gym\u{1b}[2J", false),
+    ];
+    let mut s = state_ahead(&rows, &upcoming, 80, 24);
+    let t = draw(&s, 80, 24);
+    insta::assert_snapshot!("ledger_still_to_come_80x24", t.backend());
+    let text = screen_text(t.backend().buffer());
+    let head = text.lines().next().unwrap();
+    assert!(!head.contains("1,052"), "not counted as spent: {head}");
+    assert!(
+        text.contains("still to come: 4 · 1,041.99 EUR (+1 more)"),
+        "{text}"
+    );
+    assert!(!text.contains('\u{1b}'), "user text stays inert");
+    // The table pages by the rows left to it: 24 - header - status - 4 lines - column header.
+    send(&mut s, &rows, Action::PageDown);
+    assert_eq!(s.ledger.cursor.selected, 17);
+    // Small: the summary line alone.
+    let s = state_ahead(&rows, &upcoming, 60, 15);
+    let t = draw(&s, 60, 15);
+    insta::assert_snapshot!("ledger_still_to_come_60x15", t.backend());
+}
+
+/// Every theme draws the ledger legibly at 16 colours: a reviewed snapshot of its colours per
+/// theme (the selection, income, refunds, the month ahead), no cell whose text is the colour of
+/// its background, and nothing dimmed in the high-contrast theme.
+#[test]
+fn ledger_in_every_theme() {
+    let mut rows = month_rows();
+    rows[4].draft.amount = -500; // a refund
+    let upcoming = vec![UpcomingRow {
+        date: day(30),
+        draft: item(0, 30, 95_000, "housing:rent", "Landlord").draft,
+        confirm: false,
+    }];
+    let mut s = state_ahead(&rows, &upcoming, 80, 24);
+    send(&mut s, &rows, Action::SelectNext);
+    let keymap = Keymap::load(None).unwrap();
+    for (name, theme, may_dim) in [
+        ("default", Theme::DEFAULT, true),
+        ("light", Theme::LIGHT, true),
+        ("high_contrast", Theme::HIGH_CONTRAST, false),
+        ("mono", Theme::MONO, true),
+    ] {
+        let t = draw_themed(&keymap, &theme, &s, 80, 24);
+        let buf = t.backend().buffer();
+        styles::assert_legible(buf, may_dim, name);
+        insta::assert_snapshot!(format!("ledger_theme_{name}_80x24"), styles::style_map(buf));
+    }
+}
+
+/// The demo store says so in the header, in words when there is room and as `DEMO` when not.
+#[test]
+fn the_demo_store_says_it_is_the_demo() {
+    let rows = month_rows();
+    let mut s = state_with(&rows, 100, 24);
+    s.demo = true;
+    let head = |s: &State, w| {
+        screen_text(draw(s, w, 24).backend().buffer())
+            .lines()
+            .next()
+            .unwrap()
+            .to_string()
+    };
+    assert!(head(&s, 100).starts_with(" DEMO data (expense --demo) November 2026"));
+    assert!(
+        head(&s, 60).starts_with(" DEMO November 2026"),
+        "{}",
+        head(&s, 60)
+    );
+    s.demo = false;
+    assert!(!head(&s, 100).contains("DEMO"));
 }

@@ -39,6 +39,8 @@ pub struct State {
     pub rates: crate::domain::rates::Rates,
     /// Draw charts with ASCII only (config `chart_markers = "ascii"`).
     pub ascii_charts: bool,
+    /// The store is the demo store (`expense --demo`): the header says so.
+    pub demo: bool,
     /// A form, prompt or help drawn over the screen (the budget form over the review).
     pub overlay: Option<Overlay>,
     /// A one-line message in the status bar.
@@ -84,6 +86,7 @@ impl State {
             trash_ttl_ms: 30 * 86_400_000,
             rates: Default::default(),
             ascii_charts: false,
+            demo: false,
             overlay: None,
             toast: None,
             toast_stale: false,
@@ -132,6 +135,9 @@ pub struct LedgerState {
     pub month_count: Option<u64>,
     /// Only this category and its sub-categories (set by Enter on the review screen).
     pub category: Option<String>,
+    /// Recurring expenses still to come in the view, shown dimmed below the table and not
+    /// counted in `totals`.
+    pub upcoming: Vec<crate::domain::answer::UpcomingRow>,
 }
 
 impl LedgerState {
@@ -150,6 +156,7 @@ impl LedgerState {
             totals: Vec::new(),
             month_count: None,
             category: None,
+            upcoming: Vec::new(),
         }
     }
 

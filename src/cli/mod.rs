@@ -49,6 +49,10 @@ pub struct Cli {
     /// Open a separate store filled with generated demo data (created on first use).
     #[arg(long, global = true)]
     pub demo: bool,
+    /// Colours of the interactive ledger (overrides `theme` in config.toml, `EXPENSE_THEME`
+    /// and NO_COLOR).
+    #[arg(long, value_enum, value_name = "THEME")]
+    pub theme: Option<crate::config::ThemeName>,
     /// The subcommand; none opens the interactive ledger.
     #[command(subcommand)]
     pub command: Option<Command>,

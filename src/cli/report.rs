@@ -66,6 +66,8 @@ struct JsonCategory {
     count: u64,
     budget: Option<String>,
     last_month: String,
+    /// Recurring expenses still to come in the month (not in `total`).
+    to_come: String,
 }
 
 #[derive(Serialize)]
@@ -126,7 +128,7 @@ fn to_json(r: &Review, d: &ReviewDetails) -> JsonReport {
         categories: r
             .categories
             .iter()
-            .filter(|c| c.count > 0 || c.budget.is_some())
+            .filter(|c| c.count > 0 || c.budget.is_some() || c.to_come != 0)
             .map(|c| JsonCategory {
                 category: c.category.clone(),
                 currency: c.currency.code().to_string(),
@@ -134,6 +136,7 @@ fn to_json(r: &Review, d: &ReviewDetails) -> JsonReport {
                 count: c.count,
                 budget: c.budget.map(|b| format_plain(b, c.currency)),
                 last_month: format_plain(c.last, c.currency),
+                to_come: format_plain(c.to_come, c.currency),
             })
             .collect(),
         top_payees: d
@@ -173,6 +176,15 @@ fn write_plain(w: &mut dyn Write, r: &Review, d: &ReviewDetails) -> std::io::Res
             t.count,
             if t.count == 1 { "" } else { "s" }
         );
+        let to_come: i64 = r
+            .categories
+            .iter()
+            .filter(|c| c.depth == 0 && c.currency == t.currency)
+            .map(|c| c.to_come)
+            .sum();
+        if to_come != 0 {
+            line.push_str(&format!(" · still to come {}", money(to_come, t.currency)));
+        }
         if let Some(l) = r.last_month.iter().find(|l| l.currency == t.currency) {
             line.push_str(&format!(
                 " · last month spent {}",
@@ -190,18 +202,23 @@ fn write_plain(w: &mut dyn Write, r: &Review, d: &ReviewDetails) -> std::io::Res
     let rows: Vec<_> = r
         .categories
         .iter()
-        .filter(|c| c.count > 0 || c.budget.is_some() || c.last > 0)
+        .filter(|c| c.count > 0 || c.budget.is_some() || c.last > 0 || c.to_come != 0)
         .collect();
+    // The month ahead's column only when recurring expenses are still to come.
+    let ahead = rows.iter().any(|c| c.to_come != 0);
     if !rows.is_empty() {
         writeln!(w)?;
-        writeln!(
-            w,
+        let mut head = format!(
             "{:<28} {:>16} {:>16} {:>7} {:>16} {:>16}",
             "category", "spent", "last month", "change", "budget", "remaining"
-        )?;
+        );
+        if ahead {
+            head.push_str(&format!(" {:>16}", "to come"));
+        }
+        writeln!(w, "{head}")?;
         for c in rows {
             let name = format!("{}{}", "  ".repeat(c.depth), inert(c.name()));
-            let line = format!(
+            let mut line = format!(
                 "{:<28} {:>16} {:>16} {:>7} {:>16} {:>16}",
                 name,
                 money(c.this, c.currency),
@@ -211,6 +228,13 @@ fn write_plain(w: &mut dyn Write, r: &Review, d: &ReviewDetails) -> std::io::Res
                 c.remaining()
                     .map_or(String::new(), |x| money(x, c.currency)),
             );
+            if ahead && c.to_come != 0 {
+                let mark = if c.will_go_over() { " over then" } else { "" };
+                line.push_str(&format!(
+                    " {:>16}{mark}",
+                    format!("+{}", money(c.to_come, c.currency))
+                ));
+            }
             writeln!(w, "{}", line.trim_end())?;
         }
     }

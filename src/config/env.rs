@@ -32,11 +32,10 @@ impl Config {
                 check_trash_days(days).map_err(|e| eyre!("EXPENSE_TRASH_DAYS: {e}"))?;
         }
         if let Some(v) = env("EXPENSE_THEME") {
-            self.theme = match v.trim() {
-                "default" => ThemeName::Default,
-                "mono" => ThemeName::Mono,
-                other => return Err(eyre!("EXPENSE_THEME='{other}': use default or mono")),
-            };
+            self.theme = ThemeName::parse(&v).ok_or_else(|| {
+                let names: Vec<&str> = ThemeName::ALL.iter().map(|t| t.name()).collect();
+                eyre!("EXPENSE_THEME='{v}': use {}", names.join(", "))
+            })?;
         }
         if let Some(v) = env("EXPENSE_BACKUP_EVERY_DAYS") {
             self.backup.every_days =

@@ -24,15 +24,44 @@ use std::path::{Path, PathBuf};
 /// The defaults, embedded so a fresh machine needs no file.
 pub const DEFAULT_CONFIG: &str = include_str!("../../assets/config.toml");
 
-/// Colour scheme choice.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
-#[serde(rename_all = "lowercase")]
+/// Colour scheme choice (`theme` in config.toml, `EXPENSE_THEME`, `expense --theme`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
 pub enum ThemeName {
-    /// Colours by meaning.
+    /// Colours by meaning, for a dark background.
     #[default]
     Default,
+    /// Colours by meaning that read on a light background (no yellow, no dim grey text).
+    Light,
+    /// Bold, bright colours and an explicit selection colour pair, no dimmed text.
+    HighContrast,
     /// No colours (also forced by NO_COLOR).
     Mono,
+}
+
+impl ThemeName {
+    /// Every theme, in the order the help lists them.
+    pub const ALL: [ThemeName; 4] = [
+        ThemeName::Default,
+        ThemeName::Light,
+        ThemeName::HighContrast,
+        ThemeName::Mono,
+    ];
+
+    /// The name as config.toml and `--theme` spell it.
+    pub fn name(self) -> &'static str {
+        match self {
+            ThemeName::Default => "default",
+            ThemeName::Light => "light",
+            ThemeName::HighContrast => "high-contrast",
+            ThemeName::Mono => "mono",
+        }
+    }
+
+    /// The theme called `name`.
+    pub fn parse(name: &str) -> Option<ThemeName> {
+        ThemeName::ALL.into_iter().find(|t| t.name() == name.trim())
+    }
 }
 
 /// How charts draw their lines and bars.

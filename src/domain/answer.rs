@@ -149,6 +149,21 @@ pub struct WindowLoaded {
     /// When a filter or a category narrows the view: how many items the whole month has.
     #[serde(default)]
     pub month_count: Option<u64>,
+    /// The view's occurrences of recurring expenses still to come (not counted in `totals`):
+    /// the month ahead the ledger shows below its rows.
+    #[serde(default)]
+    pub upcoming: Vec<UpcomingRow>,
+}
+
+/// One occurrence of a recurring expense still to come, as the ledger shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UpcomingRow {
+    /// The day it falls on.
+    pub date: chrono::NaiveDate,
+    /// The expense it will post.
+    pub draft: super::Draft,
+    /// It waits for a confirmation (due already, or not: it never posts by itself).
+    pub confirm: bool,
 }
 
 /// What is in the trash, and the clock when it was read.

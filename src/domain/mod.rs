@@ -7,6 +7,7 @@ pub mod category;
 pub mod change;
 pub mod effect;
 pub mod expense;
+pub mod filter;
 pub mod fuzzy;
 pub mod import;
 pub mod money;

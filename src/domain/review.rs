@@ -36,6 +36,9 @@ pub struct CategoryTotal {
     pub count: u64,
     /// The monthly budget of exactly this category in this currency, if set.
     pub budget: Option<i64>,
+    /// Recurring expenses still to come in the review's month (not posted yet, not in `this`),
+    /// minor units: what the month will have spent is `this + to_come`.
+    pub to_come: i64,
 }
 
 impl CategoryTotal {
@@ -52,6 +55,13 @@ impl CategoryTotal {
     /// Budget minus spending (negative when over).
     pub fn remaining(&self) -> Option<i64> {
         self.budget.map(|b| b.saturating_sub(self.this))
+    }
+
+    /// True when the budget is not over yet but will be once what is still to come is posted.
+    pub fn will_go_over(&self) -> bool {
+        self.budget.is_some_and(|b| {
+            self.this <= b && self.to_come > 0 && self.this.saturating_add(self.to_come) > b
+        })
     }
 }
 

@@ -94,7 +94,23 @@ pub fn compute(store: &Store, q: &ReviewQuery, start_day: u32) -> Result<Review,
         trend,
         converted: None,
     };
-    let leaves = Leaves { this, before };
+    // What recurring expenses will still post in the month (pending occurrences, `store/
+    // schedule.rs`): a small read of `schedules-1`, nothing when there are none.
+    let mut to_come: BTreeMap<(String, Currency), i64> = BTreeMap::new();
+    let schedules = store.schedules()?;
+    for u in super::schedules::upcoming(&schedules, from, to) {
+        if u.draft.kind == Kind::Expense {
+            let e = to_come
+                .entry((u.draft.category, u.draft.currency))
+                .or_default();
+            *e = e.saturating_add(u.draft.amount);
+        }
+    }
+    let leaves = Leaves {
+        this,
+        before,
+        to_come,
+    };
     let budgets: Vec<(String, Currency, i64)> = budgets
         .into_iter()
         .map(|b| (b.category, b.currency, b.amount))
@@ -110,6 +126,8 @@ pub fn compute(store: &Store, q: &ReviewQuery, start_day: u32) -> Result<Review,
 struct Leaves {
     this: BTreeMap<(String, Currency), (i64, u64)>,
     before: BTreeMap<(String, Currency), i64>,
+    /// Recurring expenses still to come in the month.
+    to_come: BTreeMap<(String, Currency), i64>,
 }
 
 /// Every category node (each leaf and its parents, plus budgeted ones) with rolled-up sums.
@@ -133,24 +151,30 @@ fn tree(leaves: &Leaves, budgets: &[(String, Currency, i64)]) -> Vec<CategoryTot
                 last: 0,
                 count: 0,
                 budget: None,
+                to_come: 0,
             })
     }
-    let add = |nodes: &mut BTreeMap<_, _>, cat: &str, cur, this: i64, last: i64, count: u64| {
+    // (this, last, count, to come) added to a category and every parent.
+    let add = |nodes: &mut BTreeMap<_, _>, cat: &str, cur, v: (i64, i64, u64, i64)| {
         for a in ancestors(cat) {
             let n = node(nodes, a, cur);
-            n.this = n.this.saturating_add(this);
-            n.last = n.last.saturating_add(last);
-            n.count += count;
+            n.this = n.this.saturating_add(v.0);
+            n.last = n.last.saturating_add(v.1);
+            n.count += v.2;
+            n.to_come = n.to_come.saturating_add(v.3);
         }
     };
     for ((cat, cur), (sum, count)) in &leaves.this {
-        add(&mut nodes, cat, *cur, *sum, 0, *count);
+        add(&mut nodes, cat, *cur, (*sum, 0, *count, 0));
     }
     for ((cat, cur), sum) in &leaves.before {
-        add(&mut nodes, cat, *cur, 0, *sum, 0);
+        add(&mut nodes, cat, *cur, (0, *sum, 0, 0));
+    }
+    for ((cat, cur), sum) in &leaves.to_come {
+        add(&mut nodes, cat, *cur, (0, 0, 0, *sum));
     }
     for (cat, cur, amount) in budgets {
-        add(&mut nodes, cat, *cur, 0, 0, 0);
+        add(&mut nodes, cat, *cur, (0, 0, 0, 0));
         node(&mut nodes, cat, *cur).budget = Some(*amount);
     }
     let mut out: Vec<CategoryTotal> = nodes.into_values().collect();
@@ -204,7 +228,20 @@ fn convert(
         let e = before.entry((cat, c)).or_default();
         *e = e.saturating_add(v);
     }
-    review.categories = tree(&Leaves { this, before }, budgets);
+    let mut to_come: BTreeMap<(String, Currency), i64> = BTreeMap::new();
+    for ((cat, cur), sum) in leaves.to_come {
+        let (c, v) = conv(cur, sum);
+        let e = to_come.entry((cat, c)).or_default();
+        *e = e.saturating_add(v);
+    }
+    review.categories = tree(
+        &Leaves {
+            this,
+            before,
+            to_come,
+        },
+        budgets,
+    );
     let mut days: BTreeMap<(NaiveDate, Currency, String), i64> = BTreeMap::new();
     for d in std::mem::take(&mut review.days) {
         let (c, v) = conv(d.currency, d.spent);
@@ -378,5 +415,48 @@ mod tests {
             assert_eq!(d.largest, largest, "limit {limit}");
             assert_eq!(d.truncated, read.len() > limit, "limit {limit}");
         }
+    }
+
+    /// The review counts what recurring expenses will still post in the month per category (and
+    /// its parents), apart from what was spent, and says which budgets that takes over.
+    #[test]
+    #[allow(clippy::inconsistent_digit_grouping)]
+    fn the_review_shows_what_is_still_to_come_and_which_budget_it_takes_over() {
+        use crate::domain::schedule::{End, Every, Rule, Schedule};
+        use crate::store::Origin;
+        let store = Store::open_temporary().unwrap();
+        let day = |d| NaiveDate::from_ymd_opt(2026, 11, d).unwrap();
+        let spend = crate::domain::Draft::sample(day(2), 150_00, "food:groceries", "Lidl");
+        store.put(spend, Origin::User, 1).unwrap();
+        store
+            .set_budget("food", Some((Currency::EUR, 300_00)), Origin::User, 1)
+            .unwrap();
+        let rule = Rule::new(day(1), Every::Weeks(1), End::Never).unwrap();
+        let box_ = crate::domain::Draft::sample(day(1), 25_00, "food:veg-box", "Farm");
+        let s = Schedule::new(crate::store::new_schedule_id(), box_, rule, false);
+        store.save_schedule(&s, Origin::User, 1).unwrap();
+        // Posted through the 10th (1st and 8th); the 15th, 22nd and 29th are still to come.
+        assert_eq!(store.post_due(day(10), 2).unwrap().records.len(), 2);
+        let q = ReviewQuery {
+            month: Month::containing(day(10), 1),
+            rates: Default::default(),
+            currency: Currency::EUR,
+        };
+        let r = compute(&store, &q, 1).unwrap();
+        let food = r.categories.iter().find(|c| c.category == "food").unwrap();
+        assert_eq!((food.this, food.to_come), (200_00, 75_00));
+        assert!(!food.will_go_over(), "200 spent + 75 to come fit in 300");
+        let veg = r
+            .categories
+            .iter()
+            .find(|c| c.category == "food:veg-box")
+            .unwrap();
+        assert_eq!(veg.to_come, 75_00);
+        store
+            .set_budget("food", Some((Currency::EUR, 250_00)), Origin::User, 3)
+            .unwrap();
+        let r = compute(&store, &q, 1).unwrap();
+        let food = r.categories.iter().find(|c| c.category == "food").unwrap();
+        assert!(food.will_go_over(), "200 spent + 75 to come > 250");
     }
 }

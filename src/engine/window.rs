@@ -2,10 +2,9 @@
 //! switch costs one aggregate scan plus one page); other orders and the fuzzy filter work on the
 //! month's rows, loaded once and kept until the store changes.
 
-use crate::domain::answer::WindowLoaded;
+use crate::domain::answer::{UpcomingRow, WindowLoaded};
 use crate::domain::effect::{SortKey, WindowQuery};
-use crate::domain::fuzzy::Fuzzy;
-use crate::domain::money::format_plain;
+use crate::domain::filter::Filter;
 use crate::domain::totals::Totals;
 use crate::domain::Expense;
 use crate::store::{Store, StoreError};
@@ -23,6 +22,32 @@ struct MonthRows {
     view: Option<(SortKey, bool, String)>,
     /// Indexes into `rows` in view order.
     order: Vec<usize>,
+}
+
+/// The recurring expenses still to come in the query's range (pending occurrences of
+/// schedules that are not paused), in date order; narrowed to the query's category, and none
+/// under a filter (the filter searches what was spent). One read of the small `schedules-1`.
+fn upcoming(store: &Store, q: &WindowQuery) -> Result<Vec<UpcomingRow>, StoreError> {
+    if !q.filter.trim().is_empty() {
+        return Ok(Vec::new());
+    }
+    let schedules = store.schedules()?;
+    if schedules.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(super::schedules::upcoming(&schedules, q.from, q.to)
+        .into_iter()
+        .filter(|u| {
+            q.category
+                .as_deref()
+                .is_none_or(|c| crate::domain::category::is_within(&u.draft.category, c))
+        })
+        .map(|u| UpcomingRow {
+            date: u.occurrence.date,
+            draft: u.draft,
+            confirm: u.confirm,
+        })
+        .collect())
 }
 
 /// The ledger's window reader, with the month's rows cached for sorted and filtered views.
@@ -54,6 +79,7 @@ impl Ledger {
             let focus = around(&mut q, focus);
             let rows = store.range(q.from, q.to, q.descending, q.start, q.len)?;
             let total = usize::try_from(summary.count).unwrap_or(usize::MAX);
+            let upcoming = upcoming(store, &q)?;
             return Ok(WindowLoaded {
                 query: q,
                 total,
@@ -61,6 +87,7 @@ impl Ledger {
                 totals,
                 focus,
                 month_count: None,
+                upcoming,
             });
         }
         let month = self.month_view(store, &q)?;
@@ -77,6 +104,7 @@ impl Ledger {
             .and_then(|id| month.order.iter().position(|&i| month.rows[i].id == id));
         let focus = around(&mut q, focus);
         let total = month.order.len();
+        let upcoming = upcoming(store, &q)?;
         let rows = month
             .order
             .iter()
@@ -91,6 +119,7 @@ impl Ledger {
             totals,
             focus,
             month_count,
+            upcoming,
         })
     }
 
@@ -121,12 +150,13 @@ impl Ledger {
         };
         let view = (q.sort, q.descending, q.filter.trim().to_string());
         if m.view.as_ref() != Some(&view) {
-            let mut order: Vec<usize> = if view.2.is_empty() {
+            let filter = Filter::parse(&view.2);
+            let mut order: Vec<usize> = if filter.is_empty() {
                 (0..m.rows.len()).collect()
             } else {
-                let mut fuzzy = Fuzzy::new(&view.2);
+                let mut matcher = filter.matcher();
                 (0..m.rows.len())
-                    .filter(|&i| fuzzy.score(&haystack(&m.rows[i])).is_some())
+                    .filter(|&i| matcher.matches(&m.rows[i]))
                     .collect()
             };
             sort(&mut order, &m.rows, q.sort, q.descending);
@@ -135,23 +165,6 @@ impl Ledger {
         }
         Ok(m)
     }
-}
-
-/// The text the filter matches: payee, category, note, tags and amount.
-fn haystack(e: &Expense) -> String {
-    let d = &e.draft;
-    format!(
-        "{} {} {} {} {}",
-        d.payee,
-        d.category,
-        d.note,
-        d.tags
-            .iter()
-            .map(|t| format!("#{t}"))
-            .collect::<Vec<_>>()
-            .join(" "),
-        format_plain(d.amount, d.currency)
-    )
 }
 
 fn sort(order: &mut [usize], rows: &[Expense], key: SortKey, descending: bool) {
@@ -244,5 +257,74 @@ mod tests {
         let none = load(&mut rt, &store, "zzzz", None);
         assert!(none.totals.is_empty() && none.rows.is_empty());
         assert_eq!(none.month_count, Some(4));
+    }
+
+    /// The month ahead: pending occurrences of the range come with the window, in date order,
+    /// not counted in its totals; paused schedules, other categories and a filter have none.
+    #[test]
+    #[allow(clippy::inconsistent_digit_grouping)]
+    fn a_window_carries_the_recurring_expenses_still_to_come_outside_its_totals() {
+        use crate::domain::schedule::{End, Every, MonthDay, Rule, Schedule};
+        let store = Store::open_temporary().unwrap();
+        put(&store, 3, 4_50, "food:coffee", "Starbucks");
+        let day = |d| NaiveDate::from_ymd_opt(2026, 11, d).unwrap();
+        let rule = |d: u8| Rule::new(day(1), Every::Months(1, MonthDay::Day(d)), End::Never);
+        let mk = |d: u8, cat: &str, cents: i64| {
+            let draft = crate::domain::Draft::sample(day(1), cents, cat, "X");
+            Schedule::new(
+                crate::store::new_schedule_id(),
+                draft,
+                rule(d).unwrap(),
+                false,
+            )
+        };
+        // Rent on the 30th, gym on the 15th (paused), a pass on the 20th; the 2nd was posted.
+        let mut rent = mk(30, "housing:rent", 950_00);
+        rent.template.payee = "Landlord".into();
+        store.save_schedule(&rent, Origin::User, 1).unwrap();
+        let mut gym = mk(15, "sport", 30_00);
+        gym.paused = true;
+        store.save_schedule(&gym, Origin::User, 1).unwrap();
+        store
+            .save_schedule(&mk(20, "transport", 49_00), Origin::User, 1)
+            .unwrap();
+        store
+            .post_due(day(2), 2)
+            .map(|p| assert!(p.records.is_empty()))
+            .unwrap();
+        let mut rt = Ledger::default();
+        let all = load(&mut rt, &store, "", None);
+        let up: Vec<(u32, &str)> = all
+            .upcoming
+            .iter()
+            .map(|u| (chrono::Datelike::day(&u.date), u.draft.category.as_str()))
+            .collect();
+        assert_eq!(up, [(20, "transport"), (30, "housing:rent")]);
+        assert_eq!(all.totals[0].spent, 4_50, "still to come is not spent");
+        let housing = load(&mut rt, &store, "", Some("housing"));
+        assert_eq!(housing.upcoming.len(), 1);
+        assert!(load(&mut rt, &store, "starb", None).upcoming.is_empty());
+    }
+
+    /// The filter keeps what a person means, and the totals count only that: `cof` once kept
+    /// Spotify and BVG as well (their letters scattered over the whole row).
+    #[test]
+    #[allow(clippy::inconsistent_digit_grouping)]
+    fn the_filter_keeps_what_a_person_means_and_totals_only_that() {
+        let store = Store::open_temporary().unwrap();
+        put(&store, 3, 3_80, "food:coffee", "Coffee Lab");
+        put(&store, 4, 9_99, "fun:subscriptions", "Spotify");
+        put(&store, 5, 49_00, "transport:public", "BVG");
+        put(&store, 6, 4_50, "food:coffee", "Café Central");
+        put(&store, 7, 23_50, "food:restaurants", "Pizza Roma");
+        let mut rt = Ledger::default();
+        let cof = load(&mut rt, &store, "cof", None);
+        let payees: Vec<&str> = cof.rows.iter().map(|r| r.draft.payee.as_str()).collect();
+        assert_eq!(payees, ["Café Central", "Coffee Lab"]);
+        assert_eq!((cof.totals[0].spent, cof.totals[0].count), (8_30, 2));
+        assert_eq!(cof.month_count, Some(5));
+        let food = load(&mut rt, &store, "cat:food >4", None);
+        assert_eq!(food.rows.len(), 2);
+        assert_eq!(food.totals[0].spent, 28_00);
     }
 }

@@ -49,7 +49,12 @@ pub(super) const DEFAULT_TRASH_TTL_MS: i64 = 30 * 86_400_000;
 /// (`store/stream.rs`); an older store's moves are listed in `meta` `legacy_trash`
 /// (`migration_007_trash_moves`), and a version-4 build, which would read the new codes as
 /// corrupt, refuses it.
-pub const SCHEMA_VERSION: u32 = 5;
+/// 6 adds records a version-5 build cannot read: origin codes 9 (`rename`) and 10 (`schedule`),
+/// and schedule items (kind `schedule::SCHEDULE_KIND`, table `schedules-1`). Nothing to migrate:
+/// a version-5 store is a valid version-6 store; open records the new version, so a version-5
+/// build refuses the store ("made by a newer version") instead of failing on the first such
+/// record mid-read.
+pub const SCHEMA_VERSION: u32 = 6;
 
 /// `items`. Key: id (16 bytes BE). Value: postcard of `codec::StoredItem` (the expense without
 /// its id, plus `last_seq`, the seq of the change record that wrote this image).

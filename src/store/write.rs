@@ -23,6 +23,7 @@ impl Store {
         now_ms: i64,
     ) -> Result<ChangeRecord, StoreError> {
         check_draft(&draft)?;
+        self.check_refund(&draft)?;
         let id = ExpenseId::generate();
         self.transact(|tx| insert_new(tx, id, &draft, origin, now_ms))
     }
@@ -38,6 +39,7 @@ impl Store {
         now_ms: i64,
     ) -> Result<ChangeRecord, StoreError> {
         check_draft(&draft)?;
+        self.check_refund(&draft)?;
         self.transact(|tx| {
             let cur = expect_version(tx, id, expected_version)?;
             let seq = tx.next_seq()?;
@@ -96,6 +98,19 @@ impl Store {
             })?;
         }
         Ok(items.len())
+    }
+
+    /// Refuses a refund (a negative expense) in an income category (`is_income_category`):
+    /// money back belongs to what it was spent on, and a smaller income is an edit of the income.
+    fn check_refund(&self, d: &Draft) -> Result<(), StoreError> {
+        if d.is_refund() && self.is_income_category(&d.category)? {
+            return Err(StoreError::Invalid(format!(
+                "'{}' is an income category, so {} there is not a refund (a refund is money back in an expense category: -12.50 food); to record less income, edit the income; nothing was stored",
+                text::shown(&d.category),
+                crate::domain::money::format_plain(d.amount, d.currency)
+            )));
+        }
+        Ok(())
     }
 
     /// `Err(StoreError::BehindMark)` when the store opened behind its high-water mark, and

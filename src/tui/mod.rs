@@ -49,6 +49,7 @@ pub fn run(
     config: &Config,
     keymap: Keymap,
     runner: CommandRunner,
+    demo: bool,
 ) -> Result<()> {
     terminal::require_tty()?;
     let (tx, rx) = mpsc::channel();
@@ -62,6 +63,8 @@ pub fn run(
 
     let theme = match config.theme {
         ThemeName::Default => Theme::DEFAULT,
+        ThemeName::Light => Theme::LIGHT,
+        ThemeName::HighContrast => Theme::HIGH_CONTRAST,
         ThemeName::Mono => Theme::MONO,
     };
     let help = keymap.help();
@@ -71,6 +74,7 @@ pub fn run(
     state.rates = config.rates.clone();
     state.trash_ttl_ms = config.trash_ttl_ms();
     state.ascii_charts = config.chart_markers == crate::config::ChartMarkers::Ascii;
+    state.demo = demo;
     state.help_lines = ui::help::line_count(&help);
     state.import_categories = config.import_categories();
     // After terminal::init, so the session's panic filter wraps ratatui's restoring hook.

@@ -49,6 +49,32 @@ pub fn ledger_rows(width: u16, height: u16) -> usize {
     usize::from(body.height.saturating_sub(1)).max(1)
 }
 
+/// Lines the ledger gives the recurring expenses still to come, below its table: none without
+/// any; one summary line on a screen shorter than 18 lines (the table keeps its rows); else a
+/// title line and up to three occurrences.
+pub fn upcoming_lines(height: u16, upcoming: usize) -> u16 {
+    if upcoming == 0 {
+        return 0;
+    }
+    let body = areas(Rect::new(0, 0, MIN_WIDTH, height)).body.height;
+    if body < 16 {
+        1
+    } else {
+        1 + upcoming.min(3) as u16
+    }
+}
+
+/// How many expense rows the ledger's table shows with `upcoming` occurrences below it.
+pub fn ledger_table_rows(width: u16, height: u16, upcoming: usize) -> usize {
+    let body = areas(Rect::new(0, 0, width, height)).body;
+    usize::from(
+        body.height
+            .saturating_sub(upcoming_lines(height, upcoming))
+            .saturating_sub(1),
+    )
+    .max(1)
+}
+
 /// How many lines under the schedules table describe the selected row (a rule line, its
 /// state), with a rule above them; none on a short screen, where the table needs every row.
 pub fn schedule_detail_lines(height: u16) -> u16 {

@@ -1,7 +1,7 @@
 //! The ledger screen: month title and totals, the table of the visible rows, the status line.
 //! Only the rows on screen are drawn (the state holds a window, never the whole month).
 
-use super::layout::{areas, ledger_rows};
+use super::layout::{areas, ledger_table_rows, upcoming_lines};
 use super::theme::{Meaning, Theme};
 use super::widgets::table::{self, Column, DataTable, DataToCell, Sort};
 use super::{Chrome, Footer};
@@ -19,8 +19,83 @@ use ratatui::Frame;
 pub fn render(state: &State, chrome: &Chrome, frame: &mut Frame, area: Rect) {
     let a = areas(area);
     render_header(state, chrome, frame, a.header);
-    render_table(state, chrome, frame, a.body);
+    let below = upcoming_lines(area.height, state.ledger.upcoming.len()).min(a.body.height);
+    let table = Rect {
+        height: a.body.height - below,
+        ..a.body
+    };
+    render_table(state, chrome, frame, table);
+    let ahead = Rect {
+        y: table.bottom(),
+        height: below,
+        ..a.body
+    };
+    render_upcoming(state, chrome, frame, ahead);
     render_status(state, chrome, frame, a.status);
+}
+
+/// The recurring expenses still to come in the view, dimmed below the table and marked `↻`
+/// (`~` in ASCII), not counted in the header's totals: a title line with how many and how
+/// much, then the first occurrences; on a short screen the title line alone.
+fn render_upcoming(state: &State, chrome: &Chrome, frame: &mut Frame, area: Rect) {
+    let up = &state.ledger.upcoming;
+    if area.height == 0 || up.is_empty() {
+        return;
+    }
+    let t = chrome.theme;
+    let muted = t.style(Meaning::Muted);
+    let mark = if state.ascii_charts { "~" } else { "↻" };
+    // Sums per currency, in the order they first appear (never added across currencies).
+    let mut sums: Vec<(crate::domain::Currency, i64)> = Vec::new();
+    for u in up {
+        let signed = match u.draft.kind {
+            Kind::Expense => u.draft.amount,
+            Kind::Income => 0,
+        };
+        match sums.iter_mut().find(|(c, _)| *c == u.draft.currency) {
+            Some((_, s)) => *s = s.saturating_add(signed),
+            None => sums.push((u.draft.currency, signed)),
+        }
+    }
+    let sums: Vec<String> = sums
+        .iter()
+        .filter(|(_, s)| *s != 0)
+        .map(|(c, s)| format!("{} {c}", format_grouped(*s, *c)))
+        .collect();
+    let shown = usize::from(area.height.saturating_sub(1));
+    let more = up.len().saturating_sub(shown);
+    let mut title = format!(" {mark} still to come: {}", up.len());
+    if !sums.is_empty() {
+        title.push_str(&format!(" · {}", sums.join(" · ")));
+    }
+    if more > 0 && shown > 0 {
+        title.push_str(&format!(" (+{more} more)"));
+    }
+    let mut lines = vec![Line::from(Span::styled(title, muted))];
+    let (wide, medium) = columns(area.width);
+    for u in up.iter().take(shown) {
+        let d = &u.draft;
+        let date = if medium {
+            u.date.format("%Y-%m-%d").to_string()
+        } else {
+            u.date.format("%b %d").to_string()
+        };
+        let sign = if d.kind == Kind::Income { "+" } else { "" };
+        let amount = format!(
+            "{sign}{} {}",
+            format_grouped(d.amount, d.currency),
+            d.currency
+        );
+        let mut text = format!(" {mark} {date} {amount:>15}  {}", inert(&d.category));
+        if !d.payee.is_empty() {
+            text.push_str(&format!(" @{}", inert(&d.payee)));
+        }
+        if u.confirm {
+            text.push_str(if wide { "  (waits for you)" } else { " (ask)" });
+        }
+        lines.push(Line::from(Span::styled(text, muted)));
+    }
+    frame.render_widget(Paragraph::new(lines), area);
 }
 
 /// The header line; the compact form is tried only when the full one would be cut, so a wide
@@ -41,10 +116,22 @@ fn render_header(state: &State, chrome: &Chrome, frame: &mut Frame, area: Rect) 
 fn header_spans<'a>(state: &State, chrome: &Chrome, compact: bool) -> Vec<Span<'a>> {
     let t = chrome.theme;
     let l = &state.ledger;
-    let mut spans = vec![Span::styled(
+    let mut spans = Vec::new();
+    if state.demo {
+        // The demo store is not the person's own: say so before anything else.
+        spans.push(Span::styled(
+            if compact {
+                " DEMO"
+            } else {
+                " DEMO data (expense --demo)"
+            },
+            t.style(Meaning::Warning),
+        ));
+    }
+    spans.push(Span::styled(
         format!(" {} ", l.month.title()),
         t.style(Meaning::Title),
-    )];
+    ));
     if let Some(c) = &l.category {
         spans.push(Span::styled(
             format!("{} ", inert(c)),
@@ -157,8 +244,8 @@ fn render_table(state: &State, chrome: &Chrome, frame: &mut Frame, area: Rect) {
     }
     let columns = ledger_columns(area.width);
     // The page is the one the reducer scrolls by, so the selection is always on screen.
-    let page =
-        ledger_rows(state.size.0, state.size.1).min(usize::from(area.height.saturating_sub(1)));
+    let page = ledger_table_rows(state.size.0, state.size.1, l.upcoming.len())
+        .min(usize::from(area.height.saturating_sub(1)));
     let end = (l.cursor.offset + page).min(total);
     // The sort arrow's column: the date column's id depends on the width, so take it from the list.
     let sorted = match l.sort {
@@ -241,7 +328,10 @@ fn render_status(state: &State, chrome: &Chrome, frame: &mut Frame, area: Rect) 
         let line = Line::from(vec![
             Span::styled(prefix, t.style(Meaning::Key)),
             Span::raw(shown),
-            Span::styled("   Enter keep · Esc clear", t.style(Meaning::Muted)),
+            Span::styled(
+                "   Enter keep · Esc clear · cat:food @payee #tag >50",
+                t.style(Meaning::Muted),
+            ),
         ]);
         frame.render_widget(Paragraph::new(line), area);
         let x = area.x + 1 + (l.filter.visual_cursor().saturating_sub(scroll)) as u16;

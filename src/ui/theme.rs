@@ -1,5 +1,7 @@
-//! Styles by meaning, not by widget. `DEFAULT` uses the 16 basic colours (readable on any
-//! terminal); `MONO` uses only bold/reverse/dim for NO_COLOR and monochrome terminals.
+//! Styles by meaning, not by widget. Every theme uses only the 16 basic colours (readable on
+//! any terminal): `DEFAULT` for a dark background, `LIGHT` for a light one (no yellow text, no
+//! dark grey), `HIGH_CONTRAST` bold bright colours with an explicit selection pair and no dimmed
+//! text; `MONO` uses only bold/reverse/underline for NO_COLOR and monochrome terminals.
 
 use ratatui::style::{Color, Modifier, Style};
 
@@ -80,6 +82,66 @@ impl Theme {
             Style::new(),
             Style::new().add_modifier(Modifier::UNDERLINED),
             Style::new().add_modifier(Modifier::BOLD.union(Modifier::REVERSED)),
+        ],
+    };
+
+    /// Colours by meaning for a light background: blue and magenta where the dark theme has
+    /// cyan and yellow, plain text where it dims.
+    pub const LIGHT: Theme = Theme {
+        styles: [
+            Style::new(),
+            Style::new().fg(Color::Blue).add_modifier(Modifier::BOLD),
+            fg(Color::Reset),
+            fg(Color::Green),
+            fg(Color::Blue),
+            Style::new().add_modifier(Modifier::REVERSED),
+            fg(Color::Red),
+            fg(Color::Green),
+            Style::new().fg(Color::Magenta).add_modifier(Modifier::BOLD),
+            Style::new().fg(Color::Magenta),
+            fg(Color::Blue),
+            Style::new().fg(Color::Magenta).add_modifier(Modifier::BOLD),
+            Style::new().fg(Color::Red).add_modifier(Modifier::BOLD),
+        ],
+    };
+
+    /// Bright colours, bold where it carries meaning, never dimmed; the selection is black on
+    /// bright yellow whatever the terminal's own colours, and over budget white on red.
+    pub const HIGH_CONTRAST: Theme = Theme {
+        styles: [
+            Style::new(),
+            Style::new()
+                .fg(Color::LightCyan)
+                .add_modifier(Modifier::BOLD.union(Modifier::UNDERLINED)),
+            Style::new().add_modifier(Modifier::BOLD),
+            Style::new()
+                .fg(Color::LightGreen)
+                .add_modifier(Modifier::BOLD),
+            Style::new(),
+            Style::new()
+                .fg(Color::Black)
+                .bg(Color::LightYellow)
+                .add_modifier(Modifier::BOLD),
+            Style::new()
+                .fg(Color::LightRed)
+                .add_modifier(Modifier::BOLD),
+            Style::new()
+                .fg(Color::LightGreen)
+                .add_modifier(Modifier::BOLD),
+            Style::new()
+                .fg(Color::LightYellow)
+                .add_modifier(Modifier::BOLD),
+            Style::new()
+                .fg(Color::LightCyan)
+                .add_modifier(Modifier::UNDERLINED),
+            fg(Color::White),
+            Style::new()
+                .fg(Color::LightYellow)
+                .add_modifier(Modifier::BOLD),
+            Style::new()
+                .fg(Color::White)
+                .bg(Color::Red)
+                .add_modifier(Modifier::BOLD),
         ],
     };
 

@@ -182,6 +182,7 @@ impl Fake {
             totals,
             focus,
             month_count,
+            upcoming: Vec::new(),
         }
     }
 

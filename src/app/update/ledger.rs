@@ -4,7 +4,7 @@
 //! other screens. Pure: no IO, no terminal, no store; the runtime answers `LoadWindow` with
 //! `WindowLoaded`.
 
-use super::{form, history, page, screen_wide};
+use super::{form, history, screen_wide};
 use crate::app::action::{Action, WindowLoaded};
 use crate::app::effect::{Effect, SortKey, WindowQuery};
 use crate::app::state::{Overlay, State, Toast};
@@ -12,7 +12,7 @@ use crate::domain::{ExpenseId, Month};
 
 /// Keys on the ledger (the filter line closed).
 pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
-    let page = page(state);
+    let page = ledger_page(state);
     let l = &mut state.ledger;
     let total = l.total.unwrap_or(0);
     match action {
@@ -114,6 +114,12 @@ pub fn restart(state: &mut State) -> Vec<Effect> {
     reload(state)
 }
 
+/// Rows the ledger's table shows: the page its cursor moves by (the month ahead below the table
+/// takes its lines from it).
+pub fn ledger_page(state: &State) -> usize {
+    crate::ui::layout::ledger_table_rows(state.size.0, state.size.1, state.ledger.upcoming.len())
+}
+
 /// Fetches the visible page again (after a write or a change elsewhere).
 pub fn reload(state: &State) -> Vec<Effect> {
     vec![Effect::LoadWindow(query(state))]
@@ -121,7 +127,7 @@ pub fn reload(state: &State) -> Vec<Effect> {
 
 /// The window to fetch around the visible rows: a page before, the visible page, a page after.
 fn query(state: &State) -> WindowQuery {
-    let page = page(state);
+    let page = ledger_page(state);
     let l = &state.ledger;
     let (from, to) = state.month_range();
     WindowQuery {
@@ -147,7 +153,7 @@ pub fn query_at(state: &State, focus: Option<ExpenseId>) -> WindowQuery {
 
 /// Keeps the selection on screen and asks for rows when the visible ones are not loaded.
 pub fn follow_selection(state: &mut State) -> Vec<Effect> {
-    let page = page(state);
+    let page = ledger_page(state);
     let l = &mut state.ledger;
     let Some(total) = l.total else {
         return Vec::new();
@@ -182,5 +188,6 @@ pub fn window_loaded(state: &mut State, loaded: WindowLoaded) -> Vec<Effect> {
     l.window = loaded.rows;
     l.totals = loaded.totals;
     l.month_count = loaded.month_count;
+    l.upcoming = loaded.upcoming;
     follow_selection(state)
 }

@@ -22,11 +22,11 @@ mod read;
 
 use super::progress::Progress;
 use super::Ctx;
-use crate::domain::import::text_columns;
 use crate::domain::import::{
     by_categories, by_payees, check_date_format, convert, parse_delimiter, payee_majority, Col,
     ColumnRef, Columns, Defaults, ImportSpec, RowHasher, Sign, SignMismatch, TextEncoding,
 };
+use crate::domain::import::{credit_as_refund, text_columns};
 use crate::domain::money::format_grouped;
 use crate::domain::text::{cleaned, inert, spreadsheet_unescape};
 use crate::domain::{Currency, Draft, Kind};
@@ -180,6 +180,12 @@ pub fn run(ctx: &mut Ctx, args: &Args) -> Result<()> {
             Err(e) => bad.push((*loc, e)),
         }
     }
+    // A credit in a category the store holds only expenses in is money back: a refund.
+    let refunds = if is_json || cols.get(Col::Kind).is_some() || good.is_empty() {
+        0
+    } else {
+        credits_as_refunds(ctx, &mut good)?
+    };
     if args.dry_run {
         let mismatch = sign_mismatch(ctx, &cols, &spec, is_json, &good)?;
         dry_run(ctx, &name, &table, &cols, &good, &bad)?;
@@ -223,6 +229,14 @@ pub fn run(ctx: &mut Ctx, args: &Args) -> Result<()> {
     )?;
     if done.duplicates > 0 {
         write!(ctx.out, "; {} already in the store", done.duplicates)?;
+    }
+    if refunds > 0 {
+        write!(
+            ctx.out,
+            "; {refunds} credit{} in expense categories read as refund{}",
+            plural(refunds),
+            plural(refunds)
+        )?;
     }
     if !bad.is_empty() {
         write!(
@@ -268,6 +282,25 @@ fn sign_mismatch(
     let store = ctx.store()?;
     let majority = payee_majority(&store.payee_kinds()?);
     Ok(by_payees(&rows, spec.sign, &majority).err())
+}
+
+/// Turns each credit (a row read as income) whose category the store has only ever held
+/// expenses in into a refund (`domain::import::credit_as_refund`); returns how many. Reads the
+/// store's category kinds (one aggregate scan) only when a row is a credit.
+fn credits_as_refunds(ctx: &Ctx, good: &mut [Good]) -> Result<usize> {
+    if !good.iter().any(|g| g.row.draft.kind == Kind::Income) {
+        return Ok(0);
+    }
+    let kinds = ctx.store()?.category_kinds()?;
+    let mut n = 0;
+    for g in good.iter_mut() {
+        let spent_only = kinds.get(&g.row.draft.category) == Some(&[true, false]);
+        if spent_only && g.row.draft.kind == Kind::Income {
+            g.row.draft = credit_as_refund(g.row.draft.clone());
+            n += 1;
+        }
+    }
+    Ok(n)
 }
 
 /// Says how many cells had control or bidi characters replaced, when any had.

@@ -179,13 +179,20 @@ pub fn convert(
 /// comes out as money in still stops as read the wrong way round.
 fn refund_or_not(d: Draft) -> Draft {
     if d.kind == Kind::Income && category_kind(&d.category) == Some(Kind::Expense) {
-        Draft {
-            amount: -d.amount,
-            kind: Kind::Expense,
-            ..d
-        }
+        credit_as_refund(d)
     } else {
         d
+    }
+}
+
+/// A credit (money in, read as an income) as the refund it is: a negative expense of the same
+/// amount. For a credit in a ledger-style expense category, and (`expense import`, which knows
+/// the store) in a category the store has only ever held expenses in.
+pub fn credit_as_refund(d: Draft) -> Draft {
+    Draft {
+        amount: -d.amount,
+        kind: Kind::Expense,
+        ..d
     }
 }
 

@@ -53,7 +53,7 @@ pub fn render(state: &State, chrome: &Chrome, frame: &mut Frame, area: Rect) {
     // The layout is the one the reducer pages by (`layout::review_table_rows`), so the
     // cursor's offset in state is exactly the first row drawn. The tier comes from the whole
     // area, so the status line never changes which tier is used.
-    let header = header_lines(data, t, tier(area), body.width);
+    let header = header_lines(data, t, tier(area), body.width, state.demo);
     debug_assert_eq!(header.len(), review_header_lines(data.totals.len()));
     let a = review_areas(area, header.len(), r.visible().len());
     let tier = a.tier;
@@ -78,7 +78,7 @@ pub fn render(state: &State, chrome: &Chrome, frame: &mut Frame, area: Rect) {
                     ..row
                 },
             ];
-            charts::days(data, t, ascii, frame, pad_right(parts[0]));
+            charts::days(data, state.today, t, ascii, frame, pad_right(parts[0]));
             charts::trend(r, data, t, ascii, frame, pad_right(parts[1]));
             panels::payees(r.details.as_ref(), t, frame, parts[2]);
         }
@@ -119,6 +119,7 @@ pub fn render(state: &State, chrome: &Chrome, frame: &mut Frame, area: Rect) {
             );
             charts::days(
                 data,
+                state.today,
                 t,
                 ascii,
                 frame,
@@ -164,11 +165,15 @@ fn panel_title<'a>(text: String, t: &Theme) -> Line<'a> {
 
 /// The title line and one line of totals per currency (never summed across currencies), with
 /// last month and a year ago when the tier has room for them.
-fn header_lines<'a>(data: &Review, t: &Theme, tier: Tier, width: u16) -> Vec<Line<'a>> {
-    let mut title = vec![Span::styled(
+fn header_lines<'a>(data: &Review, t: &Theme, tier: Tier, width: u16, demo: bool) -> Vec<Line<'a>> {
+    let mut title = Vec::new();
+    if demo {
+        title.push(Span::styled(" DEMO", t.style(Meaning::Warning)));
+    }
+    title.push(Span::styled(
         format!(" {} ", data.month.title()),
         t.style(Meaning::Title),
-    )];
+    ));
     if tier != Tier::Small {
         title.push(Span::styled(
             format!(
@@ -215,6 +220,19 @@ fn header_lines<'a>(data: &Review, t: &Theme, tier: Tier, width: u16) -> Vec<Lin
                 Span::styled(money(tot.net(), c), t.style(Meaning::Text)),
             ]
         };
+        // Recurring expenses still to come this month: not spent yet, but the month will be.
+        let to_come: i64 = data
+            .categories
+            .iter()
+            .filter(|x| x.depth == 0 && x.currency == c)
+            .map(|x| x.to_come)
+            .sum();
+        if to_come != 0 && tier != Tier::Small {
+            spans.push(Span::styled(
+                format!("  · still to come {}", money(to_come, c)),
+                t.style(Meaning::Warning),
+            ));
+        }
         if tier != Tier::Small {
             if let Some(l) = data.last_month.iter().find(|l| l.currency == c) {
                 spans.push(Span::styled(

@@ -15,9 +15,17 @@ use ratatui::widgets::{Cell, Paragraph};
 use ratatui::Frame;
 
 /// Which columns fit in `width`, keeping at least 16 cells for the category:
-/// (last month + change, budget, share bar).
-fn table_columns(width: u16) -> (bool, bool, bool) {
-    (width >= 70, width >= 51, width >= 82)
+/// (last month + change, budget, share bar, still to come). The month ahead's column (only
+/// when recurring expenses are still to come) comes right after the budget's, so it pushes the
+/// comparison and the bar 11 cells further out.
+fn table_columns(width: u16, to_come: bool) -> (bool, bool, bool, bool) {
+    let extra = if to_come { 11 } else { 0 };
+    (
+        width >= 70 + extra,
+        width >= 51,
+        width >= 82 + extra,
+        to_come && width >= 62,
+    )
 }
 
 /// Draws the category table (the visible rows of the tree) into `area`, or the empty-month
@@ -45,7 +53,8 @@ pub(super) fn render(
         frame.render_widget(p, area);
         return;
     }
-    let (compare, budget, bar) = table_columns(area.width);
+    let any_to_come = data.categories.iter().any(|c| c.to_come != 0);
+    let (compare, budget, bar, to_come) = table_columns(area.width, any_to_come);
     // The currency is named after each category only when it is not the same everywhere.
     let many_currencies = data
         .categories
@@ -62,6 +71,9 @@ pub(super) fn render(
         columns
             .push(Column::new(ReviewColumn::LastMonth, "Last mo", Constraint::Length(11)).right());
         columns.push(Column::new(ReviewColumn::Change, "Chg", Constraint::Length(6)).right());
+    }
+    if to_come {
+        columns.push(Column::new(ReviewColumn::ToCome, "To come", Constraint::Length(11)).right());
     }
     if budget {
         columns.push(Column::new(ReviewColumn::Budget, "Budget", Constraint::Length(10)).right());
@@ -124,6 +136,8 @@ enum ReviewColumn {
     Budget,
     Left,
     Share,
+    /// Recurring expenses still to come this month.
+    ToCome,
 }
 
 /// One category of the tree, with what its cells need from the rest of the review.
@@ -163,13 +177,18 @@ impl DataToCell for CategoryRow<'_> {
             ReviewColumn::LastMonth => right(amount(c.last), Meaning::Muted),
             ReviewColumn::Change => right(percent_change(c.this, c.last), Meaning::Muted),
             ReviewColumn::Budget => right(c.budget.map(amount).unwrap_or_default(), Meaning::Muted),
-            // The mark repeats the colour's meaning (`!` over, `~` at 80% or more), so the
-            // state of a budget reads on a monochrome terminal too.
+            ReviewColumn::ToCome if c.to_come == 0 => Cell::from(""),
+            ReviewColumn::ToCome => right(format!("+{}", amount(c.to_come)), Meaning::Muted),
+            // The mark repeats the colour's meaning (`!` over, `>` over once what is still to
+            // come is posted, `~` at 80% or more), so the state of a budget reads on a
+            // monochrome terminal too.
             ReviewColumn::Left => match (c.budget, c.remaining()) {
                 (Some(b), Some(left)) => {
                     let used = i128::from(c.this) * 100;
                     let (m, mark) = if left < 0 {
                         (Meaning::Over, "!")
+                    } else if c.will_go_over() {
+                        (Meaning::Warning, ">")
                     } else if used >= i128::from(b) * 80 {
                         (Meaning::Warning, "~")
                     } else {
