@@ -89,6 +89,19 @@ pub enum Action {
     RestoreSelected,
     /// Ask to remove the selected expense from the trash for good.
     PurgeSelected,
+    // ---- recurring expenses (bindable)
+    /// Show the recurring expenses: the due list and every schedule.
+    OpenSchedules,
+    /// Make the selected ledger row recurring: the schedule form, monthly on its day.
+    RepeatExpense,
+    /// Pause the selected schedule, or resume it (what fell in the pause is skipped).
+    TogglePause,
+    /// End the selected schedule today.
+    EndSchedule,
+    /// Skip the selected due occurrence, or the schedule's next one.
+    SkipOccurrence,
+    /// Move the selected due occurrence, or the schedule's next one, to another day.
+    MoveOccurrence,
     // ---- form and overlays (bindable)
     /// Focus the next form field.
     FocusNext,

@@ -11,6 +11,9 @@ use chrono::NaiveDate;
 use std::collections::BTreeSet;
 use tui_input::Input;
 
+mod schedules;
+pub use schedules::{MoveForm, RuleField, RuleForm, ScheduleRow, SchedulesState, Unit};
+
 /// The whole app state.
 #[derive(Debug, Clone)]
 pub struct State {
@@ -55,6 +58,8 @@ pub struct State {
     pub store_away: Option<String>,
     /// The history screen.
     pub history: HistoryState,
+    /// The schedules screen (recurring expenses).
+    pub schedules: SchedulesState,
     /// Known categories and payees.
     pub completions: Completions,
     /// Set when the app should exit.
@@ -89,6 +94,7 @@ impl State {
             trigger_warning: None,
             store_away: None,
             history: HistoryState::default(),
+            schedules: SchedulesState::default(),
             completions: Completions::default(),
             quitting: false,
             help_lines: u16::MAX,
@@ -178,6 +184,8 @@ pub enum Screen {
     Trash,
     /// The change history, newest first (of the store or one expense).
     History,
+    /// Recurring expenses: the due list and every schedule.
+    Schedules,
 }
 
 /// The history screen: a window of change records around the visible rows, never the stream.
@@ -345,6 +353,13 @@ pub enum Overlay {
     Budget(BudgetForm),
     /// The review's rename prompt for the selected category.
     Rename(RenameForm),
+    /// "Remove this schedule?" prompt on the schedules screen.
+    ConfirmRemoveSchedule {
+        /// The schedule as shown.
+        schedule: Box<crate::domain::schedule::Schedule>,
+    },
+    /// The prompt that moves one occurrence of a schedule to another day.
+    Move(MoveForm),
 }
 
 /// New expense or edit of an existing one.
@@ -358,6 +373,18 @@ pub enum FormMode {
         id: ExpenseId,
         /// The version read when the form opened (the update is conditional on it).
         version: u64,
+    },
+    /// A recurring expense, new or edited: the expense's fields (the date is the rule's
+    /// start) and the rule's (`FormState::rule`).
+    Schedule,
+    /// A due occurrence, edited before it is posted.
+    PostDue {
+        /// Which schedule.
+        id: ExpenseId,
+        /// The schedule's version the due list showed.
+        version: u64,
+        /// The occurrence, by the day the rule gives it.
+        natural: NaiveDate,
     },
 }
 
@@ -393,9 +420,24 @@ pub struct FormState {
     pub new_category: Option<String>,
     /// A note under a field that is not an error (`groc` resolved to `food:groceries`).
     pub hint: Option<(Field, String)>,
+    /// The rule's fields, in a schedule form (`FormMode::Schedule`).
+    pub rule: Option<Box<RuleForm>>,
+    /// A category taken as known though no expense has it yet: the schedule's own, in the
+    /// form of a schedule or of its due occurrence (it was asked about when it was made).
+    pub known_category: Option<String>,
 }
 
 impl FormState {
+    /// True when `field` has the keyboard (an expense field, not one of the rule's).
+    pub fn focused(&self, field: Field) -> bool {
+        self.focus == field && self.rule_focus().is_none()
+    }
+
+    /// The rule field that has the keyboard, in a schedule form.
+    pub fn rule_focus(&self) -> Option<RuleField> {
+        self.rule.as_ref().and_then(|r| r.focus)
+    }
+
     /// The input of `field`.
     pub fn input(&self, field: Field) -> &Input {
         &self.inputs[field_index(field)]

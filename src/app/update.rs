@@ -9,9 +9,18 @@ mod history;
 mod ledger;
 mod rename;
 mod review;
+mod schedules;
 mod trash;
 
 pub use ledger::reload;
+
+/// What the app asks for when it starts: the ledger's first page, and the posting of what
+/// fell due (whose answer says how many recurring expenses wait for a confirmation).
+pub fn start(state: &State) -> Vec<Effect> {
+    let mut fx = reload(state);
+    fx.push(Effect::PostDue { today: state.today });
+    fx
+}
 use ledger::restart as restart_ledger;
 
 use super::action::{Action, Change, Stored};
@@ -40,11 +49,19 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             // The lists loaded whole only keep their selection on screen.
             trash::clamp(state);
             review::clamp(state);
+            schedules::clamp(state);
             fx
         }
         Action::Tick(today) => {
+            // A new day while the app is open: post what fell due (exactly once, whoever else
+            // does the same at the same moment).
+            let new_day = today != state.today;
             state.today = today;
-            Vec::new()
+            if new_day {
+                vec![Effect::PostDue { today }]
+            } else {
+                Vec::new()
+            }
         }
         Action::PollTriggers => vec![Effect::LoadTriggerHealth],
         Action::Answer(Answer::TriggerHealth(warning)) => {
@@ -119,6 +136,15 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             }
             Vec::new()
         }
+        Action::Answer(Answer::SchedulesLoaded(l)) => schedules::loaded(state, *l),
+        Action::Answer(Answer::ScheduleSaved(s)) => schedules::saved(state, *s),
+        Action::Answer(Answer::DuePosted { text, waiting }) => {
+            schedules::due_posted(state, text, waiting)
+        }
+        Action::Answer(Answer::Notice(text)) => {
+            state.toast = Some(Toast { text, error: false });
+            Vec::new()
+        }
         Action::Answer(Answer::Failed(message)) => {
             match &mut state.overlay {
                 Some(Overlay::Form(form)) if form.saving => {
@@ -133,6 +159,9 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
                     form.saving = false;
                     form.error = Some(message);
                 }
+                Some(Overlay::Move(form)) if form.saving => {
+                    form.error = Some(message);
+                }
                 _ => {
                     state.toast = Some(Toast {
                         text: message,
@@ -140,13 +169,16 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
                     })
                 }
             }
-            Vec::new()
+            schedules::failed(state)
         }
         action => match &state.overlay {
             Some(Overlay::Form(_)) => form::update(state, action),
-            Some(Overlay::ConfirmDelete { .. } | Overlay::ConfirmPurge { .. }) => {
-                confirm(state, action)
-            }
+            Some(
+                Overlay::ConfirmDelete { .. }
+                | Overlay::ConfirmPurge { .. }
+                | Overlay::ConfirmRemoveSchedule { .. },
+            ) => confirm(state, action),
+            Some(Overlay::Move(_)) => schedules::move_form(state, action),
             Some(Overlay::Help { .. }) => help(state, action),
             Some(Overlay::Quick { .. }) => quick(state, action),
             Some(Overlay::Budget(_)) => review::budget_form(state, action),
@@ -154,6 +186,7 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             None if state.screen == Screen::Review => review::update(state, action),
             None if state.screen == Screen::Trash => trash::update(state, action),
             None if state.screen == Screen::History => history::update(state, action),
+            None if state.screen == Screen::Schedules => schedules::update(state, action),
             None if state.ledger.filter_editing => ledger::filter(state, action),
             None => ledger::update(state, action),
         },
@@ -204,6 +237,7 @@ pub(super) fn screen_wide(state: &mut State, action: Action) -> Option<Vec<Effec
         // Going to another screen is decided here, so screens never call each other.
         Action::OpenReview => review::open(state),
         Action::OpenTrash => trash::open(state),
+        Action::OpenSchedules => schedules::open(state),
         _ => return None,
     })
 }
@@ -220,6 +254,9 @@ fn confirm(state: &mut State, action: Action) -> Vec<Effect> {
             Some(Overlay::ConfirmPurge { item }) => vec![Effect::Purge {
                 id: item.expense.id,
             }],
+            Some(Overlay::ConfirmRemoveSchedule { schedule }) => {
+                schedules::remove(state, &schedule)
+            }
             _ => Vec::new(),
         },
         Action::Cancel | Action::Quit => {
@@ -346,6 +383,7 @@ pub(super) fn screen_reload(state: &State) -> Vec<Effect> {
         Screen::Review => review::reload(state),
         Screen::History => history::reload(state),
         Screen::Trash => vec![Effect::LoadTrash],
+        Screen::Schedules => schedules::reload(state),
         Screen::Ledger => Vec::new(),
     }
 }

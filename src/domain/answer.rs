@@ -54,6 +54,47 @@ pub enum Answer {
     /// hands): why and what to do, shown until it is back (`None`). Made by the TUI's runtime,
     /// never by the engine; last, so the places of the others on the wire stay as they were.
     StoreAway(Option<String>),
+    // Recurring expenses (after the others, so their places on the wire stay as they were).
+    /// The schedules and the due list arrived.
+    SchedulesLoaded(Box<SchedulesLoaded>),
+    /// A schedule was stored, removed, or one of its occurrences posted or skipped.
+    ScheduleSaved(Box<ScheduleSaved>),
+    /// What fell due was posted: the words of what was posted (`None`: nothing was), and how
+    /// many occurrences wait for a confirmation.
+    DuePosted {
+        /// `Posted 3 recurring expenses (rent, gym ×2); undo takes them back`.
+        text: Option<String>,
+        /// Occurrences in the due list.
+        waiting: usize,
+    },
+    /// Something to tell the person that is not a failure (what opening the store posted).
+    /// Made by the TUI's runtime, never by the engine.
+    Notice(String),
+}
+
+/// Every schedule, and the due list, as read for one day.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SchedulesLoaded {
+    /// The day the due list was read for.
+    pub today: chrono::NaiveDate,
+    /// Every schedule, in the order they were made.
+    pub schedules: Vec<super::schedule::Schedule>,
+    /// The occurrences due on or before `today` of the schedules that ask to be confirmed, by
+    /// date: the schedule's id and the occurrence.
+    pub due: Vec<(super::ExpenseId, super::schedule::Occurrence)>,
+}
+
+/// A durable write to a schedule and what it did.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScheduleSaved {
+    /// Sequence number of its last change record.
+    pub seq: u64,
+    /// The schedule before and after (no `old`: made; no `new`: removed).
+    pub change: super::schedule::ScheduleChange,
+    /// The expense an occurrence posted, when one was.
+    pub posted: Option<Expense>,
+    /// The occurrence handled by hand (posted or skipped), by the day the rule gives it.
+    pub handled: Option<chrono::NaiveDate>,
 }
 
 /// Records of the history for one query, newest first.

@@ -185,6 +185,8 @@ impl ChangeRecord {
         let what = |e: &Option<Expense>| e.as_ref().map(|e| short(&e.draft)).unwrap_or_default();
         if let Some(b) = &self.budget {
             b.summary()
+        } else if let Some(c) = &self.schedule {
+            c.summary()
         } else if self.new_trash.is_some() {
             format!("to the trash: {}", what(&self.new))
         } else if self.old_trash.is_some() && self.event == Event::Remove {
@@ -413,6 +415,20 @@ pub fn batch_line(redo: bool, changed: usize, kept: usize) -> String {
 
 /// The line an undo/redo step prints (the TUI shows the same as its message).
 pub fn step_text(redo: bool, step: &Undone) -> String {
+    if let Undone::One(r) = step {
+        if let Some(c) = &r.schedule {
+            // The undo record goes from the change's new schedule back to its old one.
+            return if redo {
+                format!("Redid: {}", c.summary())
+            } else {
+                let change = super::schedule::ScheduleChange {
+                    old: c.new.clone(),
+                    new: c.old.clone(),
+                };
+                format!("Undid: {}", change.summary())
+            };
+        }
+    }
     match step {
         Undone::One(r) => match &r.budget {
             // The undo record goes from the change's new limit back to its old one.

@@ -181,11 +181,50 @@ pub enum Effect {
     Suspend,
     /// Leave the app.
     Quit,
+    // Recurring expenses (after the others, so their places on the wire stay as they were).
+    /// Read every schedule and the occurrences due on or before `today` that wait for a
+    /// confirmation (answered by `Answer::SchedulesLoaded`).
+    LoadSchedules {
+        /// The day the due list is read for (the TUI's today).
+        today: NaiveDate,
+    },
+    /// Store a schedule: a new one (version 0), else an edit conditional on its version (a
+    /// pause, a resume, an end, a moved occurrence are edits too). Answered by
+    /// `Answer::ScheduleSaved`.
+    SaveSchedule(Box<super::schedule::Schedule>),
+    /// Remove a schedule, if it still has `expected_version`; what it posted stays.
+    RemoveSchedule {
+        /// Which schedule.
+        id: ExpenseId,
+        /// The version shown when the person confirmed.
+        expected_version: u64,
+    },
+    /// Post (as it is, or edited) or skip one occurrence of a schedule, if the schedule still
+    /// has `expected_version`.
+    HandleOccurrence {
+        /// Which schedule.
+        id: ExpenseId,
+        /// The version the list showed.
+        expected_version: u64,
+        /// The occurrence, by the day the rule gives it.
+        natural: NaiveDate,
+        /// Post, post as edited, or skip.
+        how: super::schedule::Confirm,
+    },
+    /// Post what fell due on or before `today` (the day changed while the TUI was open, or it
+    /// just started), exactly once whoever else does the same (answered by
+    /// `Answer::DuePosted`).
+    PostDue {
+        /// The TUI's today.
+        today: NaiveDate,
+    },
 }
 
 impl Effect {
     /// True for effects that only read the store: safe to run again when the session that ran
-    /// them went away before answering (a write's fate is then unknown).
+    /// them went away before answering (a write's fate is then unknown). `PostDue` counts as
+    /// one: it writes, but posts each occurrence exactly once however often it runs, so its
+    /// fate never needs telling.
     pub fn is_read(&self) -> bool {
         matches!(
             self,
@@ -197,6 +236,8 @@ impl Effect {
                 | Effect::LoadReview(_)
                 | Effect::LoadReviewDetails { .. }
                 | Effect::PreviewRename { .. }
+                | Effect::LoadSchedules { .. }
+                | Effect::PostDue { .. }
         )
     }
 }

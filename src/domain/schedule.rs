@@ -234,7 +234,9 @@ pub struct Schedule {
 }
 
 /// One occurrence of a schedule.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub struct Occurrence {
     /// The day it falls on (the rule's, or the day it was moved to).
     pub date: NaiveDate,
@@ -495,6 +497,18 @@ pub fn ordinal(n: u32) -> String {
         _ => "th",
     };
     format!("{n}{suffix}")
+}
+
+/// How one occurrence of a schedule is handled by hand (the due list, or skipping the next
+/// one of a schedule that posts by itself): `Store::handle_occurrence` does it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum Confirm {
+    /// Posted as the schedule has it.
+    Post,
+    /// Posted as this expense (edited in the due list).
+    PostAs(Draft),
+    /// Skipped: never posted.
+    Skip,
 }
 
 /// A change to a schedule as the stream shows it (an item of its own key space, like a

@@ -173,6 +173,31 @@ impl Engine {
             }
             Effect::Redo => return self.stepped(true, self.store.redo_step(now_ms)),
             Effect::LoadHistory(q) => self.history(q).map(|h| Answer::HistoryLoaded(Box::new(h))),
+            Effect::LoadSchedules { today } => return vec![schedules::load(&self.store, today)],
+            Effect::SaveSchedule(s) => return vec![schedules::save(&self.store, &s, now_ms)],
+            Effect::RemoveSchedule {
+                id,
+                expected_version,
+            } => return vec![schedules::remove(&self.store, id, expected_version, now_ms)],
+            Effect::HandleOccurrence {
+                id,
+                expected_version,
+                natural,
+                how,
+            } => {
+                let s = &self.store;
+                return vec![schedules::handle(
+                    s,
+                    id,
+                    expected_version,
+                    natural,
+                    how,
+                    now_ms,
+                )];
+            }
+            Effect::PostDue { today } => {
+                return vec![schedules::post_due(&self.store, today, now_ms)]
+            }
             Effect::Quit | Effect::Suspend => return Vec::new(),
         };
         vec![result.unwrap_or_else(|e| Answer::Failed(e.to_string()))]

@@ -22,8 +22,9 @@
 use super::codec::{decode_item, StoredItem};
 use super::error::{corrupt, StoreError};
 use super::keys::{date_from_u32, date_u32, id_key, kind_byte, kind_from_byte};
-use super::tables::{abort, Change, Trashing, Tx, TxResult, SCHEDULES};
+use super::tables::{abort, Change, Trashing, Tx, TxResult, META_OCCURRENCE_REMOVED, SCHEDULES};
 use super::{ChangeRecord, Event, Origin, Store};
+pub use crate::domain::schedule::Confirm;
 use crate::domain::schedule::{
     Every, MonthDay, Occurrence, Rule, Schedule, ScheduleChange, MAX_AT_ONCE,
 };
@@ -75,10 +76,28 @@ pub fn occurrence_id(schedule: ExpenseId, natural: NaiveDate) -> ExpenseId {
     )
 }
 
+/// True when `id` has the shape of an occurrence's id (see [`occurrence_id`]).
+pub(crate) fn is_occurrence_id(id: ExpenseId) -> bool {
+    (id.0 >> 64) & 0xFFFF == OCCURRENCE_MARK
+}
+
+/// The seq of the REMOVE that took occurrence `id` out of the store for good, when one did
+/// (see `tables::META_OCCURRENCE_REMOVED`).
+fn removed_by(tx: &Tx<'_>, id: ExpenseId) -> TxResult<Option<u64>> {
+    let key = [META_OCCURRENCE_REMOVED, &id_key(id)[..]].concat();
+    match tx.meta.get(&key)? {
+        Some(v) => match super::codec::decode_u64(super::tables::META, &key, &v) {
+            Ok(s) => Ok(Some(s)),
+            Err(e) => abort(e),
+        },
+        None => Ok(None),
+    }
+}
+
 /// The (schedule, occurrence day) an expense id was posted for, when it is an occurrence of
 /// one of `schedules`.
 pub fn occurrence_of(id: ExpenseId, schedules: &[Schedule]) -> Option<(ExpenseId, NaiveDate)> {
-    if (id.0 >> 64) & 0xFFFF != OCCURRENCE_MARK {
+    if !is_occurrence_id(id) {
         return None;
     }
     let day = date_from_u32(id.0 as u32)?;
@@ -380,24 +399,14 @@ fn post_in(
         event: Event::Insert,
         origin,
         at: now_ms,
-        prev_seq: None,
+        // Posted again after an undo took it out for good: its chain goes on from there.
+        prev_seq: removed_by(tx, id)?,
         batch: Some(*batch.get_or_insert(seq)),
         old: None,
         new: Some(&new),
         trashing: Trashing::No,
     })?;
     super::write::finish(seq, &rec, &super::stream::Before::live(None)).map(Some)
-}
-
-/// How one occurrence of a schedule that asks to be confirmed is handled.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Confirm {
-    /// Posted as the schedule has it.
-    Post,
-    /// Posted as this expense (edited in the due list).
-    PostAs(Draft),
-    /// Skipped: never posted.
-    Skip,
 }
 
 impl Store {

@@ -193,3 +193,58 @@ fn bad_schedules_are_refused_and_change_nothing() {
     assert!(e.to_string().contains("not every 0"), "{e}");
     assert_eq!(s.last_seq().unwrap(), 0);
 }
+
+/// An occurrence that left the store for good (its hand posting undone, or its undone posting
+/// expired from the trash) and is posted again follows the record that removed it, so its
+/// chain stays whole: its history is one, and `check` finds the store consistent.
+#[test]
+fn an_occurrence_posted_again_after_it_left_chains_to_its_removal() {
+    let s = Store::open_temporary().unwrap();
+    let id = s
+        .save_schedule(
+            &rent(d(2026, 3, 1), MonthDay::Day(1), true),
+            Origin::User,
+            1,
+        )
+        .unwrap()
+        .id;
+    let v = |s: &Store| s.schedule(id).unwrap().unwrap().version;
+    let post = |s: &Store, at| {
+        s.handle_occurrence(id, v(s), d(2026, 3, 1), Confirm::Post, Origin::User, at)
+            .unwrap()
+    };
+    let first = post(&s, 2);
+    // A person's posting undone: out for good (no trash), due again, posted again.
+    s.undo_step(3).unwrap().unwrap();
+    assert_eq!((s.len(), s.trashed().unwrap().len()), (0, 0));
+    let again = post(&s, 4);
+    assert_eq!(again[0].id, first[0].id);
+    let history = s.item_history(first[0].id, 0, 10).unwrap();
+    assert_eq!(
+        history.total, 3,
+        "posted, taken back, posted again: one chain"
+    );
+    consistent(&s);
+
+    // The schedule's own posting, undone into the trash and expired there: the next open
+    // posts it again, chained to the expiry.
+    let s = Store::open_temporary().unwrap();
+    s.set_trash_ttl(10);
+    s.save_schedule(
+        &rent(d(2026, 3, 1), MonthDay::Day(1), false),
+        Origin::User,
+        1,
+    )
+    .unwrap();
+    let posted = s.post_due(d(2026, 3, 2), 2).unwrap();
+    s.undo_step(3).unwrap().unwrap();
+    assert_eq!(s.trashed().unwrap().len(), 1);
+    assert_eq!(s.sweep_trash(100).unwrap(), 1);
+    let reposted = s.post_due(d(2026, 3, 2), 101).unwrap();
+    assert_eq!(reposted.records[0].id, posted.records[0].id);
+    assert_eq!(
+        s.item_history(posted.records[0].id, 0, 10).unwrap().total,
+        4
+    );
+    consistent(&s);
+}

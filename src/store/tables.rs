@@ -195,6 +195,12 @@ pub const META_RENAME_INCOMPLETE: &[u8] = b"rename_incomplete";
 /// item chained to the one before). Budgets removed before this key existed have none: setting
 /// one of those again starts a new chain, which `check` reports.
 pub const META_BUDGET_REMOVED: &[u8] = b"budget_removed";
+/// `meta` key prefix of a recurring expense's occurrence that left the store for good (an
+/// undo of its posting, its purge or expiry from the trash): the prefix ++ its id (16) -> the
+/// seq (u64 BE) of that REMOVE. Written by [`Tx::write`] with the REMOVE and removed when the
+/// occurrence is posted again, whose INSERT follows that REMOVE (`prev_seq`) as a budget's does
+/// (see [`META_BUDGET_REMOVED`]). Only occurrence ids (`schedule::occurrence_id`) have one.
+pub const META_OCCURRENCE_REMOVED: &[u8] = b"occurrence_removed";
 /// `meta` key prefix of a history fold: the prefix ++ its first seq (u64 BE) ->
 /// `codec::encode_note(last seq, 0, note)`: records `first..=last` are one batch of a category
 /// rename (or of its undo or redo), which the history shows as one line (see `store/fold.rs`).
@@ -463,6 +469,18 @@ impl Tx<'_> {
                 }
                 None => {
                     self.items.remove(&ikey[..])?;
+                }
+            }
+            if super::schedule::is_occurrence_id(c.id) {
+                // Gone for good: the next posting of the occurrence chains to this record.
+                let gone = [META_OCCURRENCE_REMOVED, &ikey[..]].concat();
+                match (c.new, c.trashing) {
+                    (None, Trashing::No | Trashing::OutForGood) => {
+                        self.meta.insert(gone, &encode_u64(c.seq)[..])?;
+                    }
+                    _ => {
+                        self.meta.remove(gone)?;
+                    }
                 }
             }
         }

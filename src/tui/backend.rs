@@ -133,8 +133,10 @@ impl Backend {
             Kind::Away { why } => return refused(why, &batch),
         };
         for a in &answers {
-            if let Answer::Stored(s) = a {
-                self.own_seq = Some(s.seq);
+            match a {
+                Answer::Stored(s) => self.own_seq = Some(s.seq),
+                Answer::ScheduleSaved(s) => self.own_seq = Some(s.seq),
+                _ => {}
             }
         }
         answers

@@ -87,21 +87,28 @@ pub fn run(
         width: size.width,
         height: size.height,
     });
-    // The first page (Resize alone does not load); completions load when a form opens.
-    let first = update::reload(&state);
+    // What the open had to say (an interrupted import rolled back, recurring expenses posted)
+    // shows in the status bar. A store that lost changes says so at once (with the way back),
+    // not at the first save.
+    let notices = runtime.take_notices().into_iter().map(|n| {
+        if crate::engine::schedules::is_posted_text(&n) {
+            Answer::Notice(n)
+        } else {
+            Answer::Failed(n)
+        }
+    });
+    let refusal = runtime.write_refusal().map(Answer::Failed);
+    queue.extend(notices.chain(refusal).map(Action::Answer));
+    // The first page (Resize alone does not load), and what fell due (posted by whoever holds
+    // the store, exactly once; the answer also says how many wait for a confirmation);
+    // completions load when a form opens.
+    let first = update::start(&state);
     queue.extend(
         runtime
             .execute(first, now_ms())
             .into_iter()
             .map(Action::Answer),
     );
-    // What the open had to say (an interrupted import rolled back) shows in the status bar.
-    // A store that lost changes says so at once (with the way back), not at the first save.
-    let notices = runtime
-        .take_notices()
-        .into_iter()
-        .chain(runtime.write_refusal());
-    queue.extend(notices.map(|n| Action::Answer(Answer::Failed(n))));
 
     // Effects run after the next frame is drawn (the review's bounded item scan), so the
     // numbers show at once and the top payees follow.

@@ -26,11 +26,15 @@ pub enum Footer {
     Rename,
     /// The bottom border of the add/edit form.
     Form,
+    /// The schedules screen's status line.
+    Schedules,
+    /// The key line of the prompt that moves an occurrence.
+    Move,
 }
 
 impl Footer {
     /// Every footer with its name in the keymap's `[hints]` table.
-    pub const ALL: [(Footer, &'static str); 8] = [
+    pub const ALL: [(Footer, &'static str); 10] = [
         (Footer::Ledger, "ledger"),
         (Footer::Review, "review"),
         (Footer::Trash, "trash"),
@@ -39,6 +43,8 @@ impl Footer {
         (Footer::Budget, "budget"),
         (Footer::Rename, "rename"),
         (Footer::Form, "form"),
+        (Footer::Schedules, "schedules"),
+        (Footer::Move, "move"),
     ];
 
     /// The footer's name in the keymap file.

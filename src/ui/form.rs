@@ -1,5 +1,7 @@
 //! The add/edit form popup: one line per field, the reason under an invalid field, suggestions
-//! under the focused one, and the cursor placed in the focused text field.
+//! under the focused one, and the cursor placed in the focused text field. The schedule form
+//! is the same popup with the rule's lines after the expense's (`ui/schedules/form.rs`) and
+//! the date named as the rule's start.
 
 use super::theme::Meaning;
 use super::{centered, inner, popup_frame, Chrome, Footer};
@@ -12,7 +14,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
-const LABEL: usize = 10;
+/// Width of the field labels.
+pub const LABEL: usize = 10;
 
 /// Draws the form over `area`.
 pub fn render(form: &FormState, _state: &State, chrome: &Chrome, frame: &mut Frame, area: Rect) {
@@ -22,8 +25,9 @@ pub fn render(form: &FormState, _state: &State, chrome: &Chrome, frame: &mut Fra
     let width = area.width.min(70).saturating_sub(2);
     let field_width = usize::from(width).saturating_sub(LABEL + 1).max(1);
     let mut focus_line = 0;
+    let schedule = form.mode == FormMode::Schedule;
     for field in Field::ALL {
-        let focused = form.focus == field;
+        let focused = form.focused(field);
         if focused {
             focus_line = lines.len();
         }
@@ -32,7 +36,11 @@ pub fn render(form: &FormState, _state: &State, chrome: &Chrome, frame: &mut Fra
         } else {
             theme.style(Meaning::Muted)
         };
-        let label = Span::styled(format!("{:<LABEL$}", field.label()), label_style);
+        let name = match field {
+            Field::Date if schedule => "Start",
+            f => f.label(),
+        };
+        let label = Span::styled(format!("{name:<LABEL$}"), label_style);
         if field == Field::Kind {
             let pick = |k: Kind, text: &'static str| {
                 let chosen = form.kind == k;
@@ -121,6 +129,17 @@ pub fn render(form: &FormState, _state: &State, chrome: &Chrome, frame: &mut Fra
             }
         }
     }
+    if let Some(rule) = &form.rule {
+        let r = super::schedules::form::lines(rule, theme, field_width);
+        let at = lines.len();
+        if let Some(f) = r.focus_line {
+            focus_line = at + f;
+        }
+        if let Some((x, y)) = r.cursor {
+            cursor = Some((x, at as u16 + y));
+        }
+        lines.extend(r.lines);
+    }
     if let Some(err) = &form.store_error {
         for part in wrap(&inert(err), usize::from(width).max(1)) {
             lines.push(Line::from(Span::styled(part, theme.style(Meaning::Error))));
@@ -148,6 +167,11 @@ pub fn render(form: &FormState, _state: &State, chrome: &Chrome, frame: &mut Fra
     let title = match form.mode {
         FormMode::New => " Add expense ",
         FormMode::Edit { .. } => " Edit expense ",
+        FormMode::Schedule if form.rule.as_ref().is_some_and(|r| r.base.is_some()) => {
+            " Edit recurring expense · from the next occurrence on "
+        }
+        FormMode::Schedule => " New recurring expense ",
+        FormMode::PostDue { .. } => " Post a due recurring expense ",
     };
     popup_frame(frame, popup, title, theme);
     let bottom = Rect {
@@ -167,7 +191,7 @@ pub fn render(form: &FormState, _state: &State, chrome: &Chrome, frame: &mut Fra
 }
 
 /// Splits `text` into pieces of at most `width` characters, at spaces where possible.
-fn wrap(text: &str, width: usize) -> Vec<String> {
+pub fn wrap(text: &str, width: usize) -> Vec<String> {
     let mut out = Vec::new();
     let mut line = String::new();
     for word in text.split(' ') {

@@ -75,6 +75,39 @@ pub fn ledger_table_rows(width: u16, height: u16, upcoming: usize) -> usize {
     .max(1)
 }
 
+/// How many lines under the schedules table describe the selected row (a rule line, its
+/// state), with a rule above them; none on a short screen, where the table needs every row.
+pub fn schedule_detail_lines(height: u16) -> u16 {
+    if height >= 14 {
+        3
+    } else {
+        0
+    }
+}
+
+/// The schedules screen's table (column header included) and the detail under it.
+pub fn schedule_areas(area: Rect) -> (Rect, Rect) {
+    let body = areas(area).body;
+    let detail_h = schedule_detail_lines(area.height).min(body.height);
+    let table = Rect {
+        height: body.height - detail_h,
+        ..body
+    };
+    let detail = Rect {
+        y: table.bottom(),
+        height: detail_h,
+        ..body
+    };
+    (table, detail)
+}
+
+/// How many rows the schedules table shows at this terminal size (at least 1): its page
+/// height, used by its reducer and its render alike.
+pub fn schedule_rows(width: u16, height: u16) -> usize {
+    let (table, _) = schedule_areas(Rect::new(0, 0, width, height));
+    usize::from(table.height.saturating_sub(1)).max(1)
+}
+
 /// How much of the review fits at a terminal size.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ReviewTier {

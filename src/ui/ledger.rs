@@ -354,7 +354,11 @@ fn render_status(state: &State, chrome: &Chrome, frame: &mut Frame, area: Rect) 
                 t.style(Meaning::Focus),
             ));
         }
-        spans.extend(chrome.hint_spans(Footer::Ledger));
+        // Whole hints only: the last ones go on a narrow terminal, never half a word.
+        let used: usize = spans.iter().map(|s| s.content.chars().count()).sum();
+        let room = usize::from(area.width).saturating_sub(used + position.chars().count());
+        let fit = super::footer::fitting(chrome.hints.get(Footer::Ledger), room as u16);
+        spans.extend(super::footer::spans(fit, t));
         Line::from(spans)
     };
     super::status_line(left, position, t, frame, area);

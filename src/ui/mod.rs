@@ -11,6 +11,7 @@ pub mod layout;
 pub mod ledger;
 pub mod rename;
 pub mod review;
+pub mod schedules;
 pub mod theme;
 pub mod trash;
 pub mod widgets;
@@ -56,6 +57,7 @@ pub fn render(state: &State, chrome: &Chrome, frame: &mut Frame) {
         crate::app::state::Screen::Review => review::render(state, chrome, frame, area),
         crate::app::state::Screen::Trash => trash::render(state, chrome, frame, area),
         crate::app::state::Screen::History => history::render(state, chrome, frame, area),
+        crate::app::state::Screen::Schedules => schedules::render(state, chrome, frame, area),
     }
     match &state.overlay {
         Some(Overlay::Form(form)) => form::render(form, state, chrome, frame, area),
@@ -71,6 +73,10 @@ pub fn render(state: &State, chrome: &Chrome, frame: &mut Frame) {
         Some(Overlay::ConfirmPurge { item }) => {
             trash::confirm_purge(&item.expense, chrome.theme, frame, area)
         }
+        Some(Overlay::ConfirmRemoveSchedule { schedule }) => {
+            schedules::prompt::confirm_remove(schedule, chrome.theme, frame, area)
+        }
+        Some(Overlay::Move(form)) => schedules::prompt::render_move(form, chrome, frame, area),
         None => {}
     }
 }

@@ -382,3 +382,4 @@ both! {
 }
 
 mod flows;
+mod schedules;

@@ -457,7 +457,13 @@ fn the_saved_message_names_the_payee_only_when_there_is_one() {
 #[test]
 fn tick_changes_today_and_new_forms_use_it() {
     let mut f = Fake::with_rows(5);
-    assert!(f.send(Action::Tick(day(2026, 11, 22))).is_empty());
+    // A new day also posts what fell due (see `reducer/schedules.rs`).
+    assert_eq!(
+        f.send(Action::Tick(day(2026, 11, 22))),
+        vec![Effect::PostDue {
+            today: day(2026, 11, 22)
+        }]
+    );
     f.send(Action::OpenAdd);
     assert_eq!(f.form().input(Field::Date).value(), "2026-11-22");
 }

@@ -1,9 +1,12 @@
-//! The add/edit form reducer: focus, text editing, completion, validation on submit.
+//! The add/edit form reducer: focus, text editing, completion, validation on submit. The
+//! schedule form is this form with the rule's fields after the expense's
+//! (`update/schedules/form.rs` holds what is its own).
 
+use super::schedules::form as schedule_form;
 use crate::app::action::Action;
 use crate::app::effect::Effect;
 use crate::app::fuzzy::rank;
-use crate::app::state::{FormMode, FormState, Overlay, State, Toast};
+use crate::app::state::{FormMode, FormState, Overlay, RuleField, State, Toast};
 use crate::domain::money::{eval_signed_amount, format_plain, Currency};
 use crate::domain::quick::{resolve_category, QuickReason};
 use crate::domain::validate::{validate_draft, Field};
@@ -13,7 +16,8 @@ use tui_input::{Input, InputRequest};
 /// How many suggestions the form lists.
 pub const MAX_SUGGESTIONS: usize = 6;
 
-fn blank(state: &State) -> FormState {
+/// An empty expense form (today, the default currency), focused on the amount.
+pub(super) fn blank(state: &State) -> FormState {
     let mut inputs = vec![Input::default(); Field::ALL.len()];
     let mut set = |f: Field, v: String| inputs[crate::app::state::field_index(f)] = Input::new(v);
     set(Field::Date, state.today.format("%Y-%m-%d").to_string());
@@ -32,6 +36,8 @@ fn blank(state: &State) -> FormState {
         amount_preview: None,
         new_category: None,
         hint: None,
+        rule: None,
+        known_category: None,
     }
 }
 
@@ -58,11 +64,15 @@ pub fn open_edit(state: &mut State) -> Vec<Effect> {
 }
 
 fn fill(form: &mut FormState, e: &Expense) {
-    let d = &e.draft;
     form.mode = FormMode::Edit {
         id: e.id,
         version: e.version,
     };
+    fill_draft(form, &e.draft);
+}
+
+/// Puts `d`'s fields into the form's inputs.
+pub(super) fn fill_draft(form: &mut FormState, d: &crate::domain::Draft) {
     *form.input_mut(Field::Date) = Input::new(d.date.format("%Y-%m-%d").to_string());
     *form.input_mut(Field::Amount) = Input::new(format_plain(d.amount, d.currency));
     *form.input_mut(Field::Currency) = Input::new(d.currency.code().to_string());
@@ -82,12 +92,13 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
         return Vec::new(); // the store is confirming; keys wait for the answer
     }
     match action {
-        Action::FocusNext => move_focus(state, 1),
-        Action::FocusPrev => move_focus(state, Field::ALL.len() - 1),
+        Action::FocusNext => move_focus(state, true),
+        Action::FocusPrev => move_focus(state, false),
+        Action::Input(req) if form.rule_focus().is_some() => schedule_form::input(form, req),
         Action::SuggestNext | Action::SuggestPrev => {
             let down = action == Action::SuggestNext;
             if form.suggestions.is_empty() {
-                move_focus(state, if down { 1 } else { Field::ALL.len() - 1 });
+                move_focus(state, down);
             } else {
                 let n = form.suggestions.len();
                 form.suggestion = Some(match (form.suggestion, down) {
@@ -159,20 +170,57 @@ fn toggle(kind: Kind) -> Kind {
     }
 }
 
-fn move_focus(state: &mut State, step: usize) {
+/// One field of the form's tab order: an expense field, or (in a schedule form) a rule field.
+#[derive(Clone, Copy, PartialEq)]
+enum Slot {
+    Expense(Field),
+    Rule(RuleField),
+}
+
+/// Moves the focus to the next (or previous) field: the expense's, then the rule's in a
+/// schedule form, round again. The field left is checked at once.
+fn move_focus(state: &mut State, forward: bool) {
+    let today = state.today;
     let Some(Overlay::Form(form)) = &mut state.overlay else {
         return;
     };
-    let leaving = form.focus;
-    let i = crate::app::state::field_index(form.focus);
-    form.focus = Field::ALL[(i + step) % Field::ALL.len()];
-    if leaving == Field::Payee {
-        propose_category(state);
+    let mut slots: Vec<Slot> = Field::ALL.iter().map(|f| Slot::Expense(*f)).collect();
+    if form.rule.is_some() {
+        slots.extend(RuleField::ALL.iter().map(|f| Slot::Rule(*f)));
     }
-    if leaving == Field::Category {
-        resolve(state);
+    let here = match form.rule_focus() {
+        Some(r) => Slot::Rule(r),
+        None => Slot::Expense(form.focus),
+    };
+    let i = slots.iter().position(|s| *s == here).unwrap_or(0);
+    let n = slots.len();
+    let next = slots[if forward {
+        (i + 1) % n
+    } else {
+        (i + n - 1) % n
+    }];
+    match next {
+        Slot::Expense(f) => form.focus = f,
+        Slot::Rule(_) => {}
     }
-    check_left(state, leaving);
+    if let Some(rule) = form.rule.as_deref_mut() {
+        rule.focus = match next {
+            Slot::Rule(r) => Some(r),
+            Slot::Expense(_) => None,
+        };
+    }
+    match here {
+        Slot::Rule(left) => schedule_form::check_left(form, left, today),
+        Slot::Expense(leaving) => {
+            if leaving == Field::Payee {
+                propose_category(state);
+            }
+            if leaving == Field::Category {
+                resolve(state);
+            }
+            check_left(state, leaving);
+        }
+    }
     suggest(state);
 }
 
@@ -272,6 +320,11 @@ fn suggest(state: &mut State) {
     let Some(Overlay::Form(form)) = &mut state.overlay else {
         return;
     };
+    if form.rule_focus().is_some() {
+        form.suggestions.clear();
+        form.suggestion = None;
+        return;
+    }
     let text = form.input(form.focus).value();
     let c = &state.completions;
     let list = match form.focus {
@@ -337,6 +390,9 @@ fn submit(state: &mut State) -> Vec<Effect> {
     if !resolve(state) {
         if let Some(Overlay::Form(form)) = &mut state.overlay {
             form.focus = Field::Category;
+            if let Some(rule) = form.rule.as_deref_mut() {
+                rule.focus = None;
+            }
         }
         suggest(state);
         return Vec::new();
@@ -355,11 +411,15 @@ fn submit(state: &mut State) -> Vec<Effect> {
     let cats = &state.completions.categories;
     let is_new = !typed.is_empty()
         && !cats.is_empty()
+        && form.known_category.as_deref() != Some(typed.as_str())
         && !cats.iter().any(|(c, _)| known(c))
         && validate_draft(&form.raw(), today).is_ok();
     if is_new && form.new_category.as_deref() != Some(typed.as_str()) {
         form.new_category = Some(typed.clone());
         form.focus = Field::Category;
+        if let Some(rule) = form.rule.as_deref_mut() {
+            rule.focus = None;
+        }
         form.errors.retain(|(f, _)| *f != Field::Category);
         form.errors.push((
             Field::Category,
@@ -367,24 +427,42 @@ fn submit(state: &mut State) -> Vec<Effect> {
         ));
         return Vec::new();
     }
+    // The rule's reasons show with the expense's, not one after the other.
+    schedule_form::check_all(form, today);
     match validate_draft(&form.raw(), today) {
         Ok(draft) => {
             form.errors.clear();
             form.store_error = None;
-            form.saving = true;
             form.suggestions.clear();
-            vec![match form.mode {
+            let fx = match form.mode {
                 FormMode::New => Effect::Put(draft),
                 FormMode::Edit { id, version } => Effect::Update {
                     id,
                     expected_version: version,
                     draft,
                 },
-            }]
+                FormMode::Schedule | FormMode::PostDue { .. } => {
+                    match schedule_form::effect(form, draft, today) {
+                        Some(fx) => fx,
+                        None => return Vec::new(),
+                    }
+                }
+            };
+            form.saving = true;
+            if matches!(
+                fx,
+                Effect::SaveSchedule(_) | Effect::HandleOccurrence { .. }
+            ) {
+                state.schedules.writing = true;
+            }
+            vec![fx]
         }
         Err(errors) => {
             if let Some((f, _)) = errors.first() {
                 form.focus = *f;
+            }
+            if let Some(rule) = form.rule.as_deref_mut() {
+                rule.focus = None;
             }
             form.errors = errors
                 .into_iter()

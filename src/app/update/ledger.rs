@@ -62,6 +62,7 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             }
         },
         Action::ItemHistory => return history::open_item(state),
+        Action::RepeatExpense => return super::schedules::form::open_repeat(state),
         other => {
             if let Some(fx) = screen_wide(state, other) {
                 return fx;

@@ -125,6 +125,8 @@ fn footer_context(footer: Footer) -> Context {
         Footer::Budget => Context::Budget,
         Footer::Rename => Context::Rename,
         Footer::Form => Context::Form,
+        Footer::Schedules => Context::Schedules,
+        Footer::Move => Context::Move,
     }
 }
 
@@ -147,7 +149,8 @@ mod tests {
         let expected = [
             (
                 Footer::Ledger,
-                " a add e edit d del u undo h hist / find [ ] month r review ? help q quit",
+                " a add e edit d del u undo h hist / find [ ] month r review ? help q quit R \
+                 recurring",
             ),
             (
                 Footer::Review,
@@ -166,6 +169,11 @@ mod tests {
             (Footer::Budget, " enter save empty removes esc cancel"),
             (Footer::Rename, " enter rename u undoes it esc cancel"),
             (Footer::Form, " Enter save Esc cancel Tab next ↓↑ suggest"),
+            (
+                Footer::Schedules,
+                " enter post/edit a add p pause s skip Esc ledger ? help m move E end d del",
+            ),
+            (Footer::Move, " enter move u undoes it esc cancel"),
         ];
         for (f, text) in expected {
             assert_eq!(footer(&km, f), text, "{}", f.name());
@@ -187,7 +195,7 @@ mod tests {
         km.patch("[ledger]\n\"q\" = \"none\"\n\"?\" = \"none\"\n", "k")
             .unwrap();
         assert!(
-            footer(&km, Footer::Ledger).ends_with(" r review f1 help ^c quit"),
+            footer(&km, Footer::Ledger).ends_with(" r review f1 help ^c quit R recurring"),
             "{}",
             footer(&km, Footer::Ledger)
         );

@@ -56,14 +56,20 @@ pub enum Context {
     Trash,
     /// The history list and its detail view.
     History,
+    /// The schedules screen (recurring expenses).
+    Schedules,
+    /// The prompt that moves one occurrence of a schedule.
+    Move,
 }
 
 impl Context {
-    const ALL: [(Context, &'static str); 11] = [
+    const ALL: [(Context, &'static str); 13] = [
         (Context::Ledger, "ledger"),
         (Context::Review, "review"),
         (Context::Trash, "trash"),
         (Context::History, "history"),
+        (Context::Schedules, "schedules"),
+        (Context::Move, "move"),
         (Context::Budget, "budget"),
         (Context::Rename, "rename"),
         (Context::Quick, "quick"),
@@ -84,7 +90,12 @@ impl Context {
     pub fn of(state: &State) -> Context {
         match &state.overlay {
             Some(Overlay::Form(_)) => Context::Form,
-            Some(Overlay::ConfirmDelete { .. } | Overlay::ConfirmPurge { .. }) => Context::Confirm,
+            Some(
+                Overlay::ConfirmDelete { .. }
+                | Overlay::ConfirmPurge { .. }
+                | Overlay::ConfirmRemoveSchedule { .. },
+            ) => Context::Confirm,
+            Some(Overlay::Move(_)) => Context::Move,
             Some(Overlay::Help { .. }) => Context::Help,
             Some(Overlay::Quick { .. }) => Context::Quick,
             Some(Overlay::Budget(_)) => Context::Budget,
@@ -92,6 +103,7 @@ impl Context {
             None if state.screen == Screen::Review => Context::Review,
             None if state.screen == Screen::Trash => Context::Trash,
             None if state.screen == Screen::History => Context::History,
+            None if state.screen == Screen::Schedules => Context::Schedules,
             None if state.ledger.filter_editing => Context::Filter,
             None => Context::Ledger,
         }
@@ -101,7 +113,12 @@ impl Context {
     fn has_text(self) -> bool {
         matches!(
             self,
-            Context::Form | Context::Filter | Context::Quick | Context::Budget | Context::Rename
+            Context::Form
+                | Context::Filter
+                | Context::Quick
+                | Context::Budget
+                | Context::Rename
+                | Context::Move
         )
     }
 }
