@@ -28,19 +28,26 @@
 //!   empty sets), `version` as `N`. An image in the trash adds `deleted_at` and `expires_at` as
 //!   `N` Unix **seconds** (DynamoDB's TTL attribute unit; `expires_at` rounded up, so a consumer
 //!   never sees an item as expired before we expire it).
+//! - Budgets and schedules are items of their own key space: `budget:CATEGORY` with `type`
+//!   "budget", `schedule:ULID` with `type` "schedule" (`ScheduleRow`: the expense's fields as
+//!   above, `rule` in words and `unit`, `every` (N), `on`, `start`, `end` or `count` (N) as
+//!   its parts, `confirm` and `paused` as `BOOL`, `next` the next occurrence's day). Posted
+//!   occurrences are ordinary expense INSERTs with origin `schedule`.
 //! - `SequenceNumber`: the seq zero-padded to 21 digits (AWS's length), so text order is seq
 //!   order; `SizeBytes`: DynamoDB's item-size rule over `Keys` and the images written (see
 //!   [`n_size`]), which gives AWS's own documented examples exactly.
 //! - `userIdentity {"type": "Service", "principalId": "dynamodb.amazonaws.com"}` on a REMOVE by
 //!   TTL expiry (origin `ttl`), as AWS marks its TTL deletions.
 //! - `origin` (who caused the change: `user`, `import`, `undo`, `redo`, `ttl`, `demo`,
-//!   `restore`, `migration`, `rename`; see `Origin`) is one top-level field AWS does not send; a
+//!   `restore`, `migration`, `rename`, `schedule`; see `Origin`) is one top-level field AWS does not send; a
 //!   category rename's MODIFYs (origin `rename`, one batch) are ordinary MODIFY records here. Consumers ignore unknown fields (pydantic models, powertools' model among
 //!   them, default to `extra="ignore"`; the consumer test parses records that carry it), and
 //!   keeping it out of the images keeps them equal to the item.
 
 use super::stream_json::push_date;
 use crate::domain::money::push_plain;
+use crate::domain::schedule::Schedule;
+use crate::domain::schedule_row::{schedule_key, ScheduleRow};
 use crate::domain::stream::{StreamSource, View};
 use crate::domain::trash::TrashMark;
 use crate::domain::ExpenseView;
@@ -118,6 +125,21 @@ impl DynamoDbWriter {
                 buf.extend_from_slice(b",\"OldImage\":");
                 size += write_budget(buf, &key, b.category, &l)?;
             }
+        } else if let Some(sc) = &r.schedule {
+            // A schedule item: its key is `schedule:ULID` (`ScheduleRow`).
+            let key = schedule_key(r.id);
+            buf.extend_from_slice(b",\"Keys\":{\"id\":{\"S\":");
+            serde_json::to_writer(&mut *buf, &key)?;
+            buf.extend_from_slice(b"}}");
+            size = "id".len() + key.len();
+            if let Some(new) = sc.new.filter(|_| self.view.has_new()) {
+                buf.extend_from_slice(b",\"NewImage\":");
+                size += write_schedule(buf, new)?;
+            }
+            if let Some(old) = sc.old.filter(|_| self.view.has_old()) {
+                buf.extend_from_slice(b",\"OldImage\":");
+                size += write_schedule(buf, old)?;
+            }
         } else {
             buf.extend_from_slice(b",\"Keys\":{\"id\":{\"S\":\"");
             buf.extend_from_slice(id);
@@ -192,6 +214,101 @@ fn write_budget(
         + 3
         + "version".len()
         + n_size(l.version))
+}
+
+/// One attribute of a schedule's image: its AttributeValue and its size by DynamoDB's rule.
+enum Attr<'a> {
+    /// `S`.
+    S(&'a str),
+    /// `N`: its text and the size of its digits.
+    N(String, usize),
+    /// `SS` (never empty: an empty set is left out).
+    Ss(&'a [String]),
+    /// `BOOL` (1 byte).
+    Bool(bool),
+}
+
+/// Writes a schedule's image (`ScheduleRow`: `type` "schedule", the expense's fields, the rule
+/// in words and parts, `confirm` and `paused` as BOOL, the next occurrence, the version) as an
+/// AttributeValue map and returns its size by DynamoDB's rule. Absent parts and empty tags are
+/// left out. Written through serde_json per attribute: schedules are few, expenses many.
+fn write_schedule(buf: &mut Vec<u8>, s: &Schedule) -> serde_json::Result<usize> {
+    let row = ScheduleRow::of(s);
+    let number = |n: u64| (n.to_string(), n_size(n));
+    let mut attrs: Vec<(&str, Attr<'_>)> = vec![
+        ("id", Attr::S(&row.id)),
+        ("type", Attr::S(&row.ty)),
+        (
+            "amount",
+            Attr::N(row.amount.clone(), n_size(s.template.amount.unsigned_abs())),
+        ),
+        ("currency", Attr::S(&row.currency)),
+        ("category", Attr::S(&row.category)),
+        ("payee", Attr::S(&row.payee)),
+        ("note", Attr::S(&row.note)),
+    ];
+    if !row.tags.is_empty() {
+        attrs.push(("tags", Attr::Ss(&row.tags)));
+    }
+    attrs.push(("kind", Attr::S(&row.kind)));
+    attrs.push(("rule", Attr::S(&row.rule)));
+    attrs.push(("unit", Attr::S(&row.unit)));
+    let (every, every_size) = number(u64::from(row.every));
+    attrs.push(("every", Attr::N(every, every_size)));
+    if let Some(on) = &row.on {
+        attrs.push(("on", Attr::S(on)));
+    }
+    attrs.push(("start", Attr::S(&row.start)));
+    if let Some(end) = &row.end {
+        attrs.push(("end", Attr::S(end)));
+    }
+    if let Some(c) = row.count {
+        let (text, size) = number(u64::from(c));
+        attrs.push(("count", Attr::N(text, size)));
+    }
+    attrs.push(("confirm", Attr::Bool(row.confirm)));
+    attrs.push(("paused", Attr::Bool(row.paused)));
+    if let Some(next) = &row.next {
+        attrs.push(("next", Attr::S(next)));
+    }
+    let (version, version_size) = number(row.version);
+    attrs.push(("version", Attr::N(version, version_size)));
+    let mut size = 0;
+    buf.push(b'{');
+    for (i, (name, a)) in attrs.iter().enumerate() {
+        if i > 0 {
+            buf.push(b',');
+        }
+        buf.push(b'"');
+        buf.extend_from_slice(name.as_bytes());
+        buf.extend_from_slice(b"\":{\"");
+        size += name.len();
+        match a {
+            Attr::S(v) => {
+                buf.extend_from_slice(b"S\":");
+                serde_json::to_writer(&mut *buf, v)?;
+                size += v.len();
+            }
+            Attr::N(text, n) => {
+                buf.extend_from_slice(b"N\":");
+                serde_json::to_writer(&mut *buf, text)?;
+                size += n;
+            }
+            Attr::Ss(v) => {
+                buf.extend_from_slice(b"SS\":");
+                serde_json::to_writer(&mut *buf, v)?;
+                size += v.iter().map(String::len).sum::<usize>();
+            }
+            Attr::Bool(b) => {
+                buf.extend_from_slice(b"BOOL\":");
+                buf.extend_from_slice(if *b { b"true" } else { b"false" });
+                size += 1;
+            }
+        }
+        buf.push(b'}');
+    }
+    buf.push(b'}');
+    Ok(size)
 }
 
 /// Writes an image as an AttributeValue map and returns its size by DynamoDB's rule (attribute
@@ -410,6 +527,10 @@ mod tests {
                         .iter()
                         .map(|s| s.as_str().unwrap().len())
                         .sum(),
+                    "BOOL" => {
+                        assert!(v.is_boolean());
+                        1
+                    }
                     "N" => {
                         let digits: String = v
                             .as_str()
@@ -599,6 +720,82 @@ mod tests {
             assert_eq!(v["dynamodb"]["NewImage"]["amount"], json!({ "N": text }));
             assert!(v["dynamodb"]["NewImage"].get("tags").is_none());
         }
+    }
+
+    /// A schedule's record: keyed `schedule:ULID`, its images valid AttributeValue maps (S, N,
+    /// SS, BOOL) holding what the plain format's typed row holds, absent parts and empty tags
+    /// left out, and `SizeBytes` by DynamoDB's rule over them.
+    #[test]
+    fn a_schedule_is_a_typed_item_of_attribute_values() {
+        use crate::domain::schedule::{End, Every, Rule, Schedule, ScheduleChange};
+        use crate::domain::schedule_row::ScheduleRow;
+        let day = NaiveDate::from_ymd_opt(2026, 3, 2).unwrap();
+        let rule = Rule::new(day, Every::Weeks(2), End::After(10)).unwrap();
+        let mut s = Schedule::new(
+            ExpenseId(0xFFFE << 112 | 77),
+            Draft::sample(day, 1000, "fun", "Gym"),
+            rule,
+            false,
+        );
+        s.template.currency = Currency::parse("JPY").unwrap();
+        s.template.tags = vec!["sport".into(), "x".into()];
+        s.paused = true;
+        s.version = 3;
+        let mut r = record(9, Event::Insert, Origin::User);
+        r.id = s.id;
+        r.new = None;
+        r.schedule = Some(ScheduleChange {
+            old: None,
+            new: Some(s.clone()),
+        });
+        let v = write(&r, View::NewAndOldImages);
+        let key = format!("schedule:{}", s.id);
+        assert_eq!(v["dynamodb"]["Keys"], json!({"id": {"S": key}}));
+        let img = &v["dynamodb"]["NewImage"];
+        let row = serde_json::to_value(ScheduleRow::of(&s)).unwrap();
+        // Every attribute is the row's value, typed.
+        for (name, av) in img.as_object().unwrap() {
+            let (t, val) = av.as_object().unwrap().iter().next().unwrap();
+            let want = &row[name];
+            match t.as_str() {
+                "S" => assert_eq!(val, want, "{name}"),
+                "N" => assert_eq!(val.as_str().unwrap(), want.to_string().trim_matches('"')),
+                "SS" => assert_eq!(val, want, "{name}"),
+                "BOOL" => assert_eq!(val, want, "{name}"),
+                other => panic!("{name}: type {other}"),
+            }
+        }
+        let have: Vec<&String> = img.as_object().unwrap().keys().collect();
+        let mut want: Vec<&String> = row
+            .as_object()
+            .unwrap()
+            .iter()
+            .filter(|(_, v)| !v.is_null())
+            .map(|(k, _)| k)
+            .collect();
+        let mut have_sorted = have.clone();
+        have_sorted.sort();
+        want.sort();
+        assert_eq!(have_sorted, want);
+        assert_eq!(img["amount"], json!({"N": "1000"}));
+        assert_eq!(img["count"], json!({"N": "10"}));
+        assert_eq!(img["paused"], json!({"BOOL": true}));
+        assert!(img.get("on").is_none() && img.get("end").is_none());
+        assert!(v["dynamodb"].get("OldImage").is_none());
+        let size = size_of(&v["dynamodb"]["Keys"]) + size_of(img);
+        assert_eq!(v["dynamodb"]["SizeBytes"], json!(size));
+        // No tags: no empty set.
+        s.template.tags.clear();
+        r.schedule = Some(ScheduleChange {
+            old: Some(s.clone()),
+            new: None,
+        });
+        r.event = Event::Remove;
+        let v = write(&r, View::NewAndOldImages);
+        assert!(v["dynamodb"]["OldImage"].get("tags").is_none());
+        assert!(v["dynamodb"].get("NewImage").is_none());
+        let keys_only = write(&r, View::KeysOnly);
+        assert_eq!(keys_only["dynamodb"]["Keys"], json!({"id": {"S": key}}));
     }
 
     #[test]

@@ -13,8 +13,8 @@
 //! record counts +1, an undo record with a count above zero was redone (-1), and the first undo
 //! at zero is the one to redo. A change a person made (origin user, import or demo) ends the
 //! walk with nothing to redo: a new change after undos clears the redo chain. Records written
-//! by the machine (ttl, replica) are stepped over; if they touched the same expense, the redo
-//! finds it changed and reports the conflict.
+//! by the machine (ttl, replica, a schedule's posting pass) are stepped over; if they touched
+//! the same item, the redo finds it changed and leaves it (one record) or reports the conflict.
 //!
 //! Known limit: undoing an import forgets its rows' hashes (so the file can be imported again);
 //! a redo brings the items back but not the hashes, which are not in the stream.
@@ -25,7 +25,7 @@ use super::error::corrupt;
 use super::fold::Span;
 use super::keys::{self, seq_key};
 use super::stream::{legacy_trash, read_record, to_change_record, Before, Legacy};
-use super::tables::{ITEMS, STREAM};
+use super::tables::{ITEMS, SCHEDULES, STREAM};
 use super::{ChangeRecord, Origin, Store, StoreError};
 use crate::domain::change::{Folded, Undone};
 use crate::domain::ExpenseId;
@@ -127,9 +127,9 @@ impl Store {
         })
     }
 
-    /// The records of expense `id`, newest first, positions `skip .. skip + take`: its chain is
-    /// walked through `prev_seq` from its newest record (the item's `last_seq`; for a deleted
-    /// expense, found by a backward scan of record heads) down to the first kept record. Empty
+    /// The records of expense (or schedule) `id`, newest first, positions `skip .. skip + take`:
+    /// its chain is walked through `prev_seq` from its newest record (the item's `last_seq`; for
+    /// a deleted one, found by a backward scan of record heads) down to the first kept record. Empty
     /// when the id never existed (or only before the trimmed part of the stream).
     pub fn item_history(
         &self,
@@ -138,8 +138,15 @@ impl Store {
         take: usize,
     ) -> Result<ItemHistory, StoreError> {
         let key = keys::id_key(id);
-        let start = match self.trees.items.get(key)? {
-            Some(v) => Some(codec::decode_item(ITEMS, &key, &v)?.last_seq),
+        // A schedule's newest record is named by its `schedules-1` entry, an expense's by its
+        // `items` entry; a removed one's is found in the stream.
+        let (tree, table) = if super::schedule::is_schedule_id(id.0) {
+            (&self.trees.schedules, SCHEDULES)
+        } else {
+            (&self.trees.items, ITEMS)
+        };
+        let start = match tree.get(key)? {
+            Some(v) => Some(codec::decode_item(table, &key, &v)?.last_seq),
             None => self.last_record_of(id)?,
         };
         let first = self.trees.stream_start()?;
@@ -283,7 +290,13 @@ impl Store {
             let (undo, redo) = (origin == Origin::Undo, origin == Origin::Redo);
             if !(undo || redo) {
                 match origin {
-                    Origin::Ttl | Origin::Replica | Origin::Migration => continue,
+                    // Not a person's change, so it does not clear what they may redo. A
+                    // posting pass (origin `schedule`) after the undo of a posting steps the
+                    // schedule past the occurrences in the trash; redoing brings them back
+                    // (their ids are the exactly-once key, so nothing is posted twice).
+                    Origin::Ttl | Origin::Replica | Origin::Migration | Origin::Schedule => {
+                        continue
+                    }
                     _ => return Ok(None),
                 }
             }

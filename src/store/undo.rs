@@ -41,6 +41,7 @@ use super::tables::{abort, Abort, Change, Trashing, Tx, TxResult, IMPORTS, STREA
 use super::write::{finish, BATCH_CHUNK};
 use super::{retention, trash, BatchUndo, ChangeRecord, Event, Origin, Store, StoreError};
 use crate::domain::rename::{RenameNote, RenameStep};
+use crate::domain::schedule_row::PostingNote;
 use crate::domain::ExpenseId;
 use std::collections::{HashMap, HashSet};
 
@@ -227,8 +228,14 @@ struct Done {
     undone: usize,
     /// Targets left as they are, with why.
     kept: Vec<(ExpenseId, Kept)>,
-    /// Targets taken back that are expenses (not budgets): what a rename's note counts.
+    /// Targets taken back that are expenses (not budgets or schedules): what a rename's note
+    /// counts.
     expenses: u64,
+    /// Targets taken back that are schedules.
+    schedules: u64,
+    /// Some target (taken back or kept) was a schedule's record: the batch posted recurring
+    /// expenses or handled an occurrence (unless it was a rename).
+    saw_schedule: bool,
 }
 
 /// Why a target was left as it is.
@@ -382,13 +389,14 @@ impl Store {
                     let mut b = batch;
                     let mut out = Done::default();
                     for t in chunk {
+                        let schedule = super::schedule::is_schedule_id(t.id.0);
+                        out.saw_schedule |= schedule;
                         match reverse_in(tx, t, run, &mut b)? {
                             Ok(rec) => {
                                 out.undone += 1;
-                                out.expenses += u64::from(
-                                    !super::budget::is_budget_id(t.id.0)
-                                        && !super::schedule::is_schedule_id(t.id.0),
-                                );
+                                out.expenses +=
+                                    u64::from(!super::budget::is_budget_id(t.id.0) && !schedule);
+                                out.schedules += u64::from(schedule);
                                 out.records.extend(rec);
                             }
                             Err(why) => out.kept.push((t.id, why)),
@@ -416,6 +424,8 @@ impl Store {
                         batch = b;
                         folded = f;
                         done.expenses += out.expenses;
+                        done.schedules += out.schedules;
+                        done.saw_schedule |= out.saw_schedule;
                         done.undone += out.undone;
                         done.records.extend(out.records);
                         done.kept.extend(out.kept);
@@ -638,6 +648,12 @@ impl Store {
             then,
             note.as_ref(),
         )?;
+        // A batch with a schedule's record that is no rename posted recurring expenses (or
+        // handled one occurrence), or is the undo or redo of that.
+        let posting = (note.is_none() && !import && done.saw_schedule).then_some(PostingNote {
+            expenses: done.expenses,
+            schedules: done.schedules,
+        });
         Ok(BatchUndo {
             batch,
             undone: done.undone,
@@ -646,6 +662,7 @@ impl Store {
                 expenses: done.expenses,
                 ..n
             }),
+            posting,
         })
     }
 
