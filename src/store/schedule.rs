@@ -401,6 +401,49 @@ pub enum Confirm {
 }
 
 impl Store {
+    /// Writes `schedules` (images as a backup or a point in time held them, with how far each
+    /// was handled) into a store being restored: one INSERT each, origin `restore`, stamped
+    /// `at`, keeping id, version, created and updated, in one flushed transaction. A schedule
+    /// that exists already is a conflict (the store is blank when a restore starts).
+    pub(crate) fn restore_schedules(
+        &self,
+        schedules: &[(ExpenseId, StoredItem)],
+        at: i64,
+    ) -> Result<(), StoreError> {
+        if schedules.is_empty() {
+            return Ok(());
+        }
+        self.transact(|tx| {
+            for (id, img) in schedules {
+                if let Some(c) = current(tx, *id)? {
+                    return abort(StoreError::Conflict {
+                        id: *id,
+                        expected: 0,
+                        found: Some(c.version),
+                    });
+                }
+                let seq = tx.next_seq()?;
+                let new = StoredItem {
+                    last_seq: seq,
+                    ..img.clone()
+                };
+                tx.write(&Change {
+                    id: *id,
+                    seq,
+                    event: Event::Insert,
+                    origin: Origin::Restore,
+                    at,
+                    prev_seq: None,
+                    batch: None,
+                    old: None,
+                    new: Some(&new),
+                    trashing: Trashing::No,
+                })?;
+            }
+            Ok(())
+        })
+    }
+
     /// Every schedule, by id (the order they were made).
     pub fn schedules(&self) -> Result<Vec<Schedule>, StoreError> {
         let mut out = Vec::new();
