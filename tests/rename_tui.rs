@@ -185,6 +185,7 @@ fn the_prompt_asks_as_the_name_is_typed_and_renames_on_enter() {
         expenses: 2,
         budgets_moved: 0,
         budgets_merged: 0,
+        schedules: 0,
     };
     s.import_categories = vec![(Some("lidl".into()), "food:groceries".into())];
     s.review.expanded.insert("food".into());

@@ -389,6 +389,43 @@ fn post_in(
     super::write::finish(seq, &rec, &super::stream::Before::live(None)).map(Some)
 }
 
+/// Moves schedule `id` from the renamed tree (`from`) to `to` inside a category rename's
+/// first transaction: a MODIFY of its template's category, origin `rename`, tagged with the
+/// rename's batch. `false` (nothing written) when it is gone or no longer posts within `from`
+/// (changed since the plan: left as it is).
+pub(super) fn rename_in(
+    tx: &Tx<'_>,
+    id: ExpenseId,
+    from: &str,
+    to: &str,
+    now_ms: i64,
+    batch: &mut Option<u64>,
+) -> TxResult<bool> {
+    let Some(img) = current(tx, id)? else {
+        return Ok(false);
+    };
+    let key = id_key(id);
+    let mut s = match from_image(id, &img, SCHEDULES, &key) {
+        Ok(Some(s)) => s,
+        Ok(None) => return abort(corrupt(SCHEDULES, &key, "not a schedule")),
+        Err(e) => return abort(e),
+    };
+    let Some(category) = crate::domain::rename::moved(&s.template.category, from, to) else {
+        return Ok(false);
+    };
+    s.template.category = category;
+    write_schedule(
+        tx,
+        Some(&s),
+        id,
+        Some(img),
+        Origin::Rename,
+        now_ms,
+        Some(batch),
+    )?;
+    Ok(true)
+}
+
 /// How one occurrence of a schedule that asks to be confirmed is handled.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Confirm {

@@ -350,3 +350,63 @@ fn a_schedules_history_reads_as_the_schedule() {
         .starts_with("schedule removed: 950.00 EUR housing:rent @Landlord"));
     consistent(&s);
 }
+
+/// `check` holds `schedules-1` against the replay and names the table: a schedule lost from it,
+/// or one written behind the stream's back, is reported as a schedule's problem; it is not a
+/// lost expense, so a repair of the derived trees goes on (and leaves it, as it leaves
+/// `items`).
+#[test]
+fn check_names_a_schedule_lost_or_changed_behind_the_streams_back() {
+    let s = Store::open_temporary().unwrap();
+    let a = s
+        .save_schedule(
+            &rent(d(2026, 1, 1), MonthDay::Day(1), false),
+            Origin::User,
+            1,
+        )
+        .unwrap()
+        .id;
+    let b = s
+        .save_schedule(
+            &rent(d(2026, 1, 2), MonthDay::Day(2), false),
+            Origin::User,
+            2,
+        )
+        .unwrap()
+        .id;
+    s.post_due(d(2026, 2, 5), 3).unwrap();
+    consistent(&s);
+    s.trees.schedules.remove(id_key(a)).unwrap();
+    let key = id_key(b);
+    let mut img = decode_item(
+        SCHEDULES,
+        &key,
+        &s.trees.schedules.get(key).unwrap().unwrap(),
+    )
+    .unwrap();
+    img.last_seq = 1;
+    s.trees
+        .schedules
+        .insert(key, super::super::codec::encode_item(&img).unwrap())
+        .unwrap();
+    let r = s.check().unwrap();
+    assert_eq!(r.problems.len(), 2, "{:?}", r.problems);
+    assert!(
+        r.problems
+            .iter()
+            .any(|p| p.contains(&format!("replay has schedule {a}, which schedules-1 lacks"))),
+        "{:?}",
+        r.problems
+    );
+    assert!(
+        r.problems
+            .iter()
+            .any(|p| p.contains(&format!("replay of {b}"))
+                && p.contains("schedules-1 has the one of record 1")),
+        "{:?}",
+        r.problems
+    );
+    assert!(r.missing.is_empty(), "a schedule is no lost expense");
+    assert_eq!(s.repair(&r).unwrap(), 0, "nothing derived to rebuild");
+    assert_eq!(s.check().unwrap().problems, r.problems, "left as it is");
+}
