@@ -75,6 +75,15 @@ pub fn occurrence_id(schedule: ExpenseId, natural: NaiveDate) -> ExpenseId {
     )
 }
 
+/// True for the id of a posted occurrence of some schedule (its mark, a day in its low bits, and
+/// that day's midnight in its time bits: a ULID made by a clock is never all three).
+pub(crate) fn is_occurrence_id(id: u128) -> bool {
+    if (id >> 64) & 0xFFFF != OCCURRENCE_MARK {
+        return false;
+    }
+    date_from_u32(id as u32).is_some_and(|day| occurrence_id(ExpenseId(0), day).0 >> 80 == id >> 80)
+}
+
 /// The (schedule, occurrence day) an expense id was posted for, when it is an occurrence of
 /// one of `schedules`.
 pub fn occurrence_of(id: ExpenseId, schedules: &[Schedule]) -> Option<(ExpenseId, NaiveDate)> {
@@ -233,6 +242,26 @@ pub(crate) fn from_image(
         moved,
         version: i.version,
     }))
+}
+
+/// The schedule an image holds, `None` when it is not a schedule's (or does not decode).
+fn schedule_of(img: &StoredItem) -> Option<Schedule> {
+    from_image(ExpenseId(0), img, SCHEDULES, b"").ok().flatten()
+}
+
+/// `img` (a schedule's image) with the handled state (`next`, `done`, `moved`) of `state`,
+/// another image of the same schedule under the same rule; its bookkeeping kept. `None` when
+/// either is no schedule's or their rules differ (the state would mean other days).
+pub(super) fn with_state_of(img: &StoredItem, state: &StoredItem) -> Option<StoredItem> {
+    let mut s = schedule_of(img)?;
+    let st = schedule_of(state)?;
+    if s.rule != st.rule {
+        return None;
+    }
+    s.next = st.next;
+    s.done = st.done;
+    s.moved = st.moved;
+    Some(image(&s, img.created, img.updated, img.last_seq))
 }
 
 /// The public change of a record whose images are a schedule's (`None` when they are not).

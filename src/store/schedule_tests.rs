@@ -19,6 +19,24 @@ fn consistent(s: &Store) {
     assert!(c.is_consistent(), "{:?}", c.problems);
 }
 
+/// Occurrence ids are told from expense ids made by a clock.
+#[test]
+fn occurrence_ids_are_told_from_other_ids() {
+    let s = new_schedule_id();
+    for day in [d(2026, 1, 31), d(1999, 12, 31), d(9999, 12, 31)] {
+        assert!(is_occurrence_id(occurrence_id(s, day).0), "{day}");
+    }
+    for _ in 0..10_000 {
+        let id = ExpenseId::generate().0;
+        assert!(!is_occurrence_id(id));
+        // Even with the mark: the day and the time bits do not agree.
+        assert!(!is_occurrence_id(
+            (id & !(0xFFFF << 64)) | (OCCURRENCE_MARK << 64)
+        ));
+    }
+    assert!(!is_occurrence_id(s.0));
+}
+
 #[test]
 fn an_image_round_trips_the_rule_and_its_state() {
     let mut s = rent(d(2026, 1, 31), MonthDay::Day(31), true);
@@ -260,7 +278,8 @@ fn a_posting_pass_between_undo_and_redo_does_not_stop_the_redo() {
     let redone = s.redo_step(50).unwrap().unwrap();
     assert_eq!(
         step_text(true, &redone),
-        "Redid: posting of 4 recurring expenses; 1 changed since, left as it is"
+        "Redid: posting of 4 recurring expenses (1 schedule moved on)",
+        "the schedule had moved on already: nothing left as it was"
     );
     assert_eq!((s.len(), s.trashed().unwrap().len()), (4, 0));
     assert_eq!(s.schedule(id).unwrap().unwrap().next, 4);
@@ -268,6 +287,18 @@ fn a_posting_pass_between_undo_and_redo_does_not_stop_the_redo() {
     let seq = s.last_seq().unwrap();
     assert!(s.post_due(d(2026, 5, 2), 60).unwrap().records.is_empty());
     assert_eq!(s.last_seq().unwrap(), seq);
+    // The redo wrote the expenses only (the schedule held its state already): undone, it
+    // still reads as a posting, and the occurrences wait in the trash, not posted again.
+    let undone = s.undo_step(62).unwrap().unwrap();
+    assert_eq!(
+        step_text(false, &undone),
+        "Undid: posting of 4 recurring expenses"
+    );
+    assert_eq!((s.len(), s.trashed().unwrap().len()), (0, 4));
+    assert!(s.post_due(d(2026, 5, 2), 64).unwrap().records.is_empty());
+    consistent(&s);
+    s.redo_step(66).unwrap().unwrap();
+    assert_eq!(s.len(), 4);
     // A person's change after an undo still clears the redo.
     s.undo_step(70).unwrap().unwrap();
     s.put(
@@ -409,4 +440,84 @@ fn check_names_a_schedule_lost_or_changed_behind_the_streams_back() {
     assert!(r.missing.is_empty(), "a schedule is no lost expense");
     assert_eq!(s.repair(&r).unwrap(), 0, "nothing derived to rebuild");
     assert_eq!(s.check().unwrap().problems, r.problems, "left as it is");
+}
+
+/// After the undo of a posting, every open steps the schedule past the occurrences in the
+/// trash (the posting pass); `u` passes over those steps and takes back the change before the
+/// posting, as it would have without them: undo never gets stuck on the poster.
+#[test]
+fn undo_passes_over_the_steps_past_an_undone_posting() {
+    use crate::domain::change::step_text;
+    let s = Store::open_temporary().unwrap();
+    s.set_trash_ttl(30 * 86_400_000);
+    let lunch = s
+        .put(
+            Draft::sample(d(2026, 1, 2), 900, "food", "Deli"),
+            Origin::User,
+            5,
+        )
+        .unwrap();
+    s.save_schedule(
+        &rent(d(2026, 1, 31), MonthDay::Day(31), false),
+        Origin::User,
+        10,
+    )
+    .unwrap();
+    s.post_due(d(2026, 3, 2), 20).unwrap();
+    let u = s.undo_step(30).unwrap().unwrap();
+    assert_eq!(
+        step_text(false, &u),
+        "Undid: posting of 2 recurring expenses (1 schedule set back)"
+    );
+    // Two opens, each stepping past the trashed occurrences (the second finds them handled).
+    assert_eq!(s.post_due(d(2026, 3, 2), 40).unwrap().already, 2);
+    assert_eq!(s.post_due(d(2026, 3, 2), 41).unwrap().already, 0);
+    // `u` now takes back the schedule's making, then the lunch.
+    let u = s.undo_step(50).unwrap().unwrap();
+    assert!(
+        step_text(false, &u).starts_with("Undid: add schedule 950.00 EUR housing:rent"),
+        "{}",
+        step_text(false, &u)
+    );
+    assert!(s.schedules().unwrap().is_empty());
+    let u = s.undo_step(60).unwrap().unwrap();
+    assert_eq!(step_text(false, &u), "Undid: add 9.00 EUR food @Deli");
+    assert!(s.get(lunch.id).unwrap().is_none());
+    consistent(&s);
+}
+
+/// An edit undone after posting passes stepped the schedule on: the fields the edit changed go
+/// back, how far it was handled stays (so nothing handled is posted again).
+#[test]
+fn an_edit_undone_after_steps_keeps_how_far_the_schedule_was_handled() {
+    let s = Store::open_temporary().unwrap();
+    s.set_trash_ttl(30 * 86_400_000);
+    let id = s
+        .save_schedule(
+            &rent(d(2026, 1, 31), MonthDay::Day(31), false),
+            Origin::User,
+            10,
+        )
+        .unwrap()
+        .id;
+    let mut dearer = s.schedule(id).unwrap().unwrap();
+    dearer.template.amount = 99_000;
+    s.save_schedule(&dearer, Origin::User, 11).unwrap();
+    s.post_due(d(2026, 3, 2), 20).unwrap();
+    s.undo_step(30).unwrap().unwrap();
+    assert_eq!(s.post_due(d(2026, 3, 2), 40).unwrap().already, 2);
+    let u = s.undo_step(50).unwrap().unwrap();
+    assert_eq!(
+        crate::domain::change::step_text(false, &u),
+        "Undid: edit schedule 990.00 EUR housing:rent @Landlord (amount 950.00 → 990.00)"
+    );
+    let now = s.schedule(id).unwrap().unwrap();
+    assert_eq!((now.template.amount, now.next), (95_000, 2));
+    assert!(s.post_due(d(2026, 3, 2), 60).unwrap().records.is_empty());
+    consistent(&s);
+    // Redo makes the edit again, still keeping how far it was handled.
+    s.redo_step(70).unwrap().unwrap();
+    let now = s.schedule(id).unwrap().unwrap();
+    assert_eq!((now.template.amount, now.next), (99_000, 2));
+    consistent(&s);
 }

@@ -236,6 +236,11 @@ struct Done {
     /// Some target (taken back or kept) was a schedule's record: the batch posted recurring
     /// expenses or handled an occurrence (unless it was a rename).
     saw_schedule: bool,
+    /// Targets (taken back or kept) that are posted occurrences of a schedule, and targets
+    /// that are other expenses: a batch of occurrences only (the redo of an undone posting
+    /// whose schedule had moved on already) is a posting too.
+    occurrences: u64,
+    others: u64,
 }
 
 /// Why a target was left as it is.
@@ -266,6 +271,21 @@ fn reverse_in(
         None if super::schedule::is_schedule_id(t.id.0) => super::schedule::current(tx, t.id)?,
         None => tx.current(t.id)?,
     };
+    // A schedule that already holds what a batch's reversal would write is taken back as it
+    // is: the redo of an undone posting, after a posting pass stepped the schedule on past the
+    // occurrences in the trash again (`store/schedule.rs`), finds it moved on already.
+    if run.batched
+        && t.event == Event::Modify
+        && super::schedule::is_schedule_id(t.id.0)
+        && matches!((&cur, &t.old), (Some(c), Some(o)) if same_fields(c, o))
+    {
+        return Ok(Ok(None));
+    }
+    let stepped = match &cur {
+        Some(c) if super::schedule::is_schedule_id(t.id.0) => stepped_on(t, c),
+        _ => None,
+    };
+    let t = stepped.as_ref().unwrap_or(t);
     let row = match cur {
         Some(_) => None,
         None => trash::row(tx, t.id)?,
@@ -340,6 +360,38 @@ fn reverse_in(
     Ok(Ok(None))
 }
 
+/// For a record that made or edited a schedule without handling an occurrence, when the
+/// schedule now (`cur`) differs from what the record left only in how far it was handled
+/// (posting passes stepped it on since: no person's change), the target as if the record had
+/// left it so: its undo then removes the schedule, or writes back the fields the edit changed
+/// and keeps how far it was handled. `None` when that is not the case (the usual rule holds).
+fn stepped_on(t: &Target, cur: &StoredItem) -> Option<Target> {
+    use super::schedule::with_state_of;
+    let new = t.new.as_ref()?;
+    if cur.last_seq == t.seq || same_fields(cur, new) {
+        return None;
+    }
+    // The record itself handled nothing: it made the schedule, or changed what a person sets.
+    let handled_nothing = match (&t.event, &t.old) {
+        (Event::Insert, _) => true,
+        (Event::Modify, Some(old)) => with_state_of(old, new).is_some_and(|o| same_fields(&o, old)),
+        _ => false,
+    };
+    let left = with_state_of(new, cur)?;
+    if !handled_nothing || !same_fields(&left, cur) {
+        return None;
+    }
+    let old = match &t.old {
+        Some(o) => Some(with_state_of(o, cur)?),
+        None => None,
+    };
+    Some(Target {
+        new: Some(left),
+        old,
+        ..t.clone()
+    })
+}
+
 impl Store {
     /// The trash time-to-live an undo or redo gives an item it removes again (ms, 0: none).
     fn undo_trash_ttl(&self) -> i64 {
@@ -391,6 +443,11 @@ impl Store {
                     for t in chunk {
                         let schedule = super::schedule::is_schedule_id(t.id.0);
                         out.saw_schedule |= schedule;
+                        if super::schedule::is_occurrence_id(t.id.0) {
+                            out.occurrences += 1;
+                        } else if !schedule && !super::budget::is_budget_id(t.id.0) {
+                            out.others += 1;
+                        }
                         match reverse_in(tx, t, run, &mut b)? {
                             Ok(rec) => {
                                 out.undone += 1;
@@ -426,6 +483,8 @@ impl Store {
                         done.expenses += out.expenses;
                         done.schedules += out.schedules;
                         done.saw_schedule |= out.saw_schedule;
+                        done.occurrences += out.occurrences;
+                        done.others += out.others;
                         done.undone += out.undone;
                         done.records.extend(out.records);
                         done.kept.extend(out.kept);
@@ -650,10 +709,12 @@ impl Store {
         )?;
         // A batch with a schedule's record that is no rename posted recurring expenses (or
         // handled one occurrence), or is the undo or redo of that.
-        let posting = (note.is_none() && !import && done.saw_schedule).then_some(PostingNote {
-            expenses: done.expenses,
-            schedules: done.schedules,
-        });
+        let occurrences_only = done.occurrences > 0 && done.others == 0;
+        let posting = (note.is_none() && !import && (done.saw_schedule || occurrences_only))
+            .then_some(PostingNote {
+                expenses: done.expenses,
+                schedules: done.schedules,
+            });
         Ok(BatchUndo {
             batch,
             undone: done.undone,
@@ -738,6 +799,27 @@ impl Store {
         }
     }
 
+    /// True when the record `key`/`value` (a schedule's, written by a posting pass) belongs to
+    /// a batch of schedule records only: the pass posted nothing, it stepped schedules past
+    /// occurrences posted before. A batch is one transaction, so its records are contiguous.
+    fn only_steps(&self, key: &[u8], value: &[u8]) -> Result<bool, StoreError> {
+        let Some(batch) = codec::decode_record(STREAM, key, value)?.batch else {
+            return Ok(false);
+        };
+        for kv in self
+            .trees
+            .stream
+            .range(seq_key(batch).to_vec()..=key.to_vec())
+        {
+            let (k, v) = kv?;
+            let head = codec::decode_record_head(STREAM, &k, &v)?;
+            if !super::schedule::is_schedule_id(head.id) {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+
     /// The seq of the latest change that is not already undone (see [`Store::undo_latest`]).
     /// An item removed for good (a `ttl` record) has nothing left to undo: its records are
     /// skipped, so a sweep never blocks `u`. A `restore` record ends the walk: a restored store
@@ -759,6 +841,15 @@ impl Store {
             let (k, v) = kv?;
             let head = codec::decode_record_head(STREAM, &k, &v)?;
             if head.origin == Origin::Migration.code() {
+                continue;
+            }
+            // A posting pass that only stepped a schedule past occurrences already posted (in
+            // the trash after the undo of their posting) is no change to take back: taken
+            // back, the next open would step it past again, and `u` would never get further.
+            if head.origin == Origin::Schedule.code()
+                && super::schedule::is_schedule_id(head.id)
+                && self.only_steps(&k, &v)?
+            {
                 continue;
             }
             if head.origin == Origin::Ttl.code() || head.event == codec::TRASH_REMOVE {
