@@ -97,7 +97,8 @@ fn render_list(state: &State, chrome: &Chrome, frame: &mut Frame, area: Rect) {
             Constraint::Length(if wide { 19 } else { 11 }),
         ),
         Column::new(HistoryColumn::Event, "Event", Constraint::Length(6)),
-        Column::new(HistoryColumn::Origin, "Origin", Constraint::Length(6)),
+        // Wide enough for `schedule` (the posting pass), `restore` and `rename`.
+        Column::new(HistoryColumn::Origin, "Origin", Constraint::Length(8)),
         Column::new(HistoryColumn::Change, "Change", Constraint::Fill(1)),
     ];
     // The stream has one order (newest first), so no column carries a sort arrow.
