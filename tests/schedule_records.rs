@@ -135,7 +135,7 @@ fn the_stream_keys_a_schedule_by_its_id_in_every_view_and_format() {
                 .iter()
                 .filter(|r| {
                     let k = &r["dynamodb"]["Keys"]["id"];
-                    k == &Value::from(key.clone()) || k["S"] == Value::from(key.clone())
+                    k.as_str() == Some(key.as_str()) || k["S"].as_str() == Some(key.as_str())
                 })
                 .collect();
             assert_eq!(of_schedule.len(), 2, "{format} {view}: made and stepped on");

@@ -59,7 +59,7 @@ fn fingerprint(schedule: ExpenseId) -> u32 {
 }
 
 /// The id of the expense that occurrence `natural` of `schedule` posts: the top 48 bits the ms
-/// of its day (as a ULID's, so it sorts among the day's expenses), then [`OCCURRENCE_MARK`], the
+/// of its day (as a ULID's, so it sorts among the day's expenses), then `OCCURRENCE_MARK`, the
 /// schedule's fingerprint and the day as `yyyymmdd`. One id per (schedule, day): the key that
 /// makes posting conditional.
 pub fn occurrence_id(schedule: ExpenseId, natural: NaiveDate) -> ExpenseId {

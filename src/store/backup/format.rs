@@ -306,39 +306,27 @@ pub(super) fn schedule_record(
     img: &StoredItem,
     tree: &str,
 ) -> Result<ScheduleRecord, StoreError> {
-    use crate::domain::schedule::{End, Every, MonthDay};
     let key = id.to_bytes();
     let s = super::super::schedule::from_image(id, img, tree, &key)?
         .ok_or_else(|| super::super::error::corrupt(tree, &key, "not a schedule"))?;
-    let t = &s.template;
-    let (unit, every, on) = match s.rule.every {
-        Every::Days(n) => ("day", n, None),
-        Every::Weeks(n) => ("week", n, None),
-        Every::Months(n, MonthDay::Day(d)) => ("month", n, Some(d.to_string())),
-        Every::Months(n, MonthDay::Last) => ("month", n, Some("last".into())),
-        Every::Years(n) => ("year", n, None),
-    };
-    let (end, count) = match s.rule.end {
-        End::Never => (None, None),
-        End::On(d) => (Some(d.to_string()), None),
-        End::After(c) => (None, Some(c)),
-    };
+    // The expense and the rule in parts as the stream writes them; the state by number.
+    let row = crate::domain::schedule_row::ScheduleRow::of(&s);
     Ok(ScheduleRecord {
         id: id.to_string(),
-        amount: format_plain(t.amount, t.currency),
-        minor: t.amount,
-        currency: t.currency.code().to_string(),
-        category: t.category.clone(),
-        payee: t.payee.clone(),
-        note: t.note.clone(),
-        tags: t.tags.clone(),
-        kind: t.kind,
-        unit: unit.into(),
-        every,
-        on,
-        start: s.rule.start.to_string(),
-        end,
-        count,
+        amount: row.amount,
+        minor: s.template.amount,
+        currency: row.currency,
+        category: row.category,
+        payee: row.payee,
+        note: row.note,
+        tags: row.tags,
+        kind: s.template.kind,
+        unit: row.unit,
+        every: row.every,
+        on: row.on,
+        start: row.start,
+        end: row.end,
+        count: row.count,
         confirm: s.confirm,
         paused: s.paused,
         state: ScheduleState {
