@@ -349,6 +349,108 @@ impl Store {
     }
 }
 
+/// Which change `u` takes back: the walk back through the stream.
+impl Store {
+    /// Reverses the latest change that is not already undone, from any session: walking back
+    /// through the stream, each undo record cancels the latest earlier change of the same
+    /// expense (undo only ever reverses an item's most recent standing change). `None` when there
+    /// is nothing left to undo.
+    pub fn undo_latest(&self, now_ms: i64) -> Result<Option<ChangeRecord>, StoreError> {
+        match self.latest_standing()? {
+            Some(seq) => self.undo(seq, now_ms).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// True when the record `key`/`value` (a schedule's, written by a posting pass) belongs to
+    /// a batch of schedule records only: the pass posted nothing, it stepped schedules past
+    /// occurrences posted before. A batch is one transaction, so its records are contiguous.
+    fn only_steps(&self, key: &[u8], value: &[u8]) -> Result<bool, StoreError> {
+        let Some(batch) = codec::decode_record(STREAM, key, value)?.batch else {
+            return Ok(false);
+        };
+        for kv in self
+            .trees
+            .stream
+            .range(seq_key(batch).to_vec()..=key.to_vec())
+        {
+            let (k, v) = kv?;
+            let head = codec::decode_record_head(STREAM, &k, &v)?;
+            if !super::schedule::is_schedule_id(head.id) {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+
+    /// The seq of the latest change that is not already undone (see [`Store::undo_latest`]).
+    /// An item removed for good (a `ttl` record) has nothing left to undo: its records are
+    /// skipped, so a sweep never blocks `u`. A `restore` record ends the walk: a restored store
+    /// starts there. Running past the first kept record of a trimmed stream is
+    /// `StoreError::Trimmed` (see `store/retention.rs`).
+    pub(super) fn latest_standing(&self) -> Result<Option<u64>, StoreError> {
+        self.latest_standing_but(&HashSet::new())
+    }
+
+    /// [`Store::latest_standing`] passing over the changes in `skip` (ones that cannot be
+    /// undone, left as they are by `expense undo --skip`).
+    pub(super) fn latest_standing_but(
+        &self,
+        skip: &HashSet<u64>,
+    ) -> Result<Option<u64>, StoreError> {
+        let mut pending: HashMap<u128, u64> = HashMap::new();
+        let mut gone: std::collections::HashSet<u128> = std::collections::HashSet::new();
+        for kv in self.trees.stream.iter().rev() {
+            let (k, v) = kv?;
+            let head = codec::decode_record_head(STREAM, &k, &v)?;
+            if head.origin == Origin::Migration.code() {
+                continue;
+            }
+            // A posting pass that only stepped a schedule past occurrences already posted (in
+            // the trash after the undo of their posting) is no change to take back: taken
+            // back, the next open would step it past again, and `u` would never get further.
+            if head.origin == Origin::Schedule.code()
+                && super::schedule::is_schedule_id(head.id)
+                && self.only_steps(&k, &v)?
+            {
+                continue;
+            }
+            if head.origin == Origin::Ttl.code() || head.event == codec::TRASH_REMOVE {
+                gone.insert(head.id);
+                continue;
+            }
+            // A restored store starts from its restore: the base, not a change to take back.
+            if head.origin == Origin::Restore.code() {
+                return Ok(None);
+            }
+            if gone.contains(&head.id) {
+                continue;
+            }
+            if head.origin == Origin::Undo.code() {
+                *pending.entry(head.id).or_default() += 1;
+                continue;
+            }
+            match pending.get_mut(&head.id) {
+                Some(n) if *n > 0 => *n -= 1,
+                _ => {
+                    let seq =
+                        keys::decode_seq(&k).ok_or_else(|| corrupt(STREAM, &k, "not a seq key"))?;
+                    if skip.contains(&seq) {
+                        continue;
+                    }
+                    return Ok(Some(seq));
+                }
+            }
+        }
+        // The walk ran past the kept records: what is left to undo was trimmed.
+        let start = self.trees.stream_start()?;
+        if start > 1 {
+            return Err(super::retention::trimmed(start - 1, start));
+        }
+        Ok(None)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -23,6 +23,7 @@ use super::codec::{decode_item, StoredItem};
 use super::error::{corrupt, StoreError};
 use super::keys::{date_from_u32, date_u32, id_key, kind_byte, kind_from_byte};
 use super::tables::{abort, Change, Trashing, Tx, TxResult, SCHEDULES};
+use super::undo::{same_fields, Target};
 use super::{ChangeRecord, Event, Origin, Store};
 use crate::domain::schedule::{
     Every, MonthDay, Occurrence, Rule, Schedule, ScheduleChange, MAX_AT_ONCE,
@@ -262,6 +263,37 @@ pub(super) fn with_state_of(img: &StoredItem, state: &StoredItem) -> Option<Stor
     s.done = st.done;
     s.moved = st.moved;
     Some(image(&s, img.created, img.updated, img.last_seq))
+}
+
+/// For a record that made or edited a schedule without handling an occurrence, when the
+/// schedule now (`cur`) differs from what the record left only in how far it was handled
+/// (posting passes stepped it on since: no person's change), the target as if the record had
+/// left it so: its undo then removes the schedule, or writes back the fields the edit changed
+/// and keeps how far it was handled. `None` when that is not the case (the usual rule holds).
+pub(super) fn stepped_on(t: &Target, cur: &StoredItem) -> Option<Target> {
+    let new = t.new.as_ref()?;
+    if cur.last_seq == t.seq || same_fields(cur, new) {
+        return None;
+    }
+    // The record itself handled nothing: it made the schedule, or changed what a person sets.
+    let handled_nothing = match (&t.event, &t.old) {
+        (Event::Insert, _) => true,
+        (Event::Modify, Some(old)) => with_state_of(old, new).is_some_and(|o| same_fields(&o, old)),
+        _ => false,
+    };
+    let left = with_state_of(new, cur)?;
+    if !handled_nothing || !same_fields(&left, cur) {
+        return None;
+    }
+    let old = match &t.old {
+        Some(o) => Some(with_state_of(o, cur)?),
+        None => None,
+    };
+    Some(Target {
+        new: Some(left),
+        old,
+        ..t.clone()
+    })
 }
 
 /// The public change of a record whose images are a schedule's (`None` when they are not).
