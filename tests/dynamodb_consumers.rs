@@ -3,8 +3,9 @@
 //! `DynamoDBStreamModel` (`tests/py/consume_stream.py`), over a store that holds every kind of
 //! record the binary writes today: add, edit, delete to the trash, trash restore, purge, TTL
 //! expiry (an injected clock, `EXPENSE_NOW`, a month on), CSV import, undo and redo, budgets, a
-//! category rename. A trigger with `format = "dynamodb"` receives byte for byte the records the
-//! stream prints.
+//! category rename, schedules (made, posting, moved by the rename, removed) and the expenses
+//! they post. A trigger with `format = "dynamodb"` receives byte for byte the records the stream
+//! prints.
 //!
 //! Python comes from the virtual environment `.ci/run` makes (`EXPENSE_TEST_PYTHON`, else
 //! `target/py-venv/bin/python`). Without it the test says why on stderr and fails when `CI` or
@@ -80,6 +81,68 @@ fn lines(o: &Output) -> Vec<String> {
         .collect()
 }
 
+/// Recurring expenses (made through the library: the CLI that makes them is another room):
+/// rent from 1 November, posting by itself (the next command's open posts November and
+/// December, origin `schedule`, and 1 January a month on), a canteen pass that asks first
+/// (moved by the rename below, a MODIFY with origin `rename`), and one removed at once.
+fn make_schedules(sb: &Sandbox) {
+    use expense_tracker::domain::schedule::{End, Every, MonthDay, Rule, Schedule};
+    use expense_tracker::domain::{Currency, Draft};
+    use expense_tracker::store::{new_schedule_id, Origin, Store};
+    let store = Store::open(&sb.data.join("store")).unwrap();
+    let day = |m, d| chrono::NaiveDate::from_ymd_opt(2026, m, d).unwrap();
+    let at = chrono::DateTime::parse_from_rfc3339(DAY0)
+        .unwrap()
+        .timestamp_millis();
+    let draft = |date, amount, category: &str, payee: &str| Draft {
+        date,
+        amount,
+        currency: Currency::EUR,
+        category: category.into(),
+        payee: payee.into(),
+        note: String::new(),
+        tags: Vec::new(),
+        kind: expense_tracker::domain::Kind::Expense,
+    };
+    let mut rent = Schedule::new(
+        new_schedule_id(),
+        draft(day(11, 1), 95_000, "housing", "Landlord"),
+        Rule::new(day(11, 1), Every::Months(1, MonthDay::Day(1)), End::Never).unwrap(),
+        false,
+    );
+    rent.template.tags = vec!["home".into(), "fixed".into()];
+    rent.template.note = "flat \"3b\"".into();
+    store.save_schedule(&rent, Origin::User, at).unwrap();
+    let canteen = Schedule::new(
+        new_schedule_id(),
+        draft(day(11, 30), 650, "food:canteen", ""),
+        Rule::new(day(11, 30), Every::Weeks(1), End::After(8)).unwrap(),
+        true,
+    );
+    store.save_schedule(&canteen, Origin::User, at).unwrap();
+    let mut gone = Schedule::new(
+        new_schedule_id(),
+        draft(day(12, 24), 1000, "gifts", "Shop"),
+        Rule::new(day(12, 24), Every::Years(1), End::On(day(12, 31))).unwrap(),
+        false,
+    );
+    gone.template.currency = Currency::parse("JPY").unwrap();
+    let made = store.save_schedule(&gone, Origin::User, at).unwrap();
+    store.remove_schedule(made.id, 1, Origin::User, at).unwrap();
+}
+
+/// The store's schedules as the plain format writes their images.
+fn schedule_rows(sb: &Sandbox) -> Value {
+    let store = expense_tracker::store::Store::open(&sb.data.join("store")).unwrap();
+    let rows: Vec<_> = store
+        .schedules()
+        .unwrap()
+        .iter()
+        .map(expense_tracker::domain::schedule_row::ScheduleRow::of)
+        .collect();
+    serde_json::to_value(rows).unwrap()
+}
+
 /// A store holding every kind of record, with a `format = "dynamodb"` trigger that appends
 /// what it receives to `trigger.ndjson`.
 fn store_with_every_kind_of_record() -> Sandbox {
@@ -99,6 +162,7 @@ fn store_with_every_kind_of_record() -> Sandbox {
         &["12.50", "food!", "@Lidl", "#weekly", "#shop", "2026-12-01"],
     );
     add(&sb, &["3", "tea!", "2026-12-01"]);
+    make_schedules(&sb);
     add(&sb, &["1000", "JPY", "travel!", "@Hotel", "2026-12-01"]);
     add(&sb, &["0.005", "KWD", "fees!", "2026-12-01"]);
     add(&sb, &["+2500", "salary!", "@ACME", "2026-12-01"]);
@@ -198,6 +262,8 @@ fn real_dynamodb_consumers_read_every_kind_of_record() {
         ("MODIFY", "rename"),
         ("INSERT", "rename"),
         ("REMOVE", "rename"),
+        ("INSERT", "schedule"),
+        ("MODIFY", "schedule"),
     ] {
         assert!(
             kinds.contains(&(event.to_string(), origin.to_string())),
@@ -208,6 +274,43 @@ fn real_dynamodb_consumers_read_every_kind_of_record() {
         .iter()
         .filter(|r| r["eventName"] == "REMOVE" && r["origin"] == "ttl")
         .count();
+    // Schedules are items of their own key space: made, stepped on by postings, moved by the
+    // rename, removed; the occurrences they post are ordinary expense INSERTs.
+    let schedule_events: std::collections::BTreeSet<(String, String)> = plain
+        .iter()
+        .filter(|r| {
+            r["dynamodb"]["Keys"]["id"]
+                .as_str()
+                .unwrap()
+                .starts_with("schedule:")
+        })
+        .map(|r| {
+            (
+                r["eventName"].as_str().unwrap().to_string(),
+                r["origin"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    for want in [
+        ("INSERT", "user"),
+        ("MODIFY", "schedule"),
+        ("MODIFY", "rename"),
+        ("REMOVE", "user"),
+    ] {
+        assert!(
+            schedule_events.contains(&(want.0.to_string(), want.1.to_string())),
+            "no schedule {want:?} in {schedule_events:?}"
+        );
+    }
+    let posted: Vec<&Value> = plain
+        .iter()
+        .filter(|r| r["eventName"] == "INSERT" && r["origin"] == "schedule")
+        .collect();
+    assert_eq!(posted.len(), 3, "rent for November, December and January");
+    assert!(posted
+        .iter()
+        .all(|r| r["dynamodb"]["NewImage"]["payee"] == "Landlord"
+            && r["dynamodb"]["NewImage"].get("type").is_none()));
 
     // A trigger in the DynamoDB format gets the very same bytes.
     let received = std::fs::read_to_string(sb.tmp.path().join("trigger.ndjson")).unwrap();
@@ -224,13 +327,22 @@ fn real_dynamodb_consumers_read_every_kind_of_record() {
         .find_map(|l| l.strip_prefix("label "))
         .unwrap()
         .to_string();
+    // The rent posted for November and January lives in those months.
+    let items: Vec<Value> = ["2026-11", "2026-12", "2027-01"]
+        .iter()
+        .flat_map(|m| {
+            let rows = json_of(&sb, DAY31, &["list", "--json", "--month", m]);
+            rows.as_array().unwrap().clone()
+        })
+        .collect();
     let expect = json!({
         "region": REGION,
         "label": label,
         "plain": plain,
-        "items": json_of(&sb, DAY31, &["list", "--json", "--month", "2026-12"]),
+        "items": items,
         "trash": json_of(&sb, DAY31, &["trash", "list", "--json"]),
         "budgets": json_of(&sb, DAY31, &["budget", "list", "--json"]),
+        "schedules": schedule_rows(&sb),
         "ttl_removals": ttl_removals,
     });
     let python = match python() {

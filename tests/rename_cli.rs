@@ -101,7 +101,7 @@ fn bad_input_says_why_and_changes_nothing() {
         ),
         (
             &["nope", "x"],
-            "no expense or budget uses category 'nope' (known: ",
+            "no expense, budget or schedule uses category 'nope' (known: ",
         ),
         (
             &["food", "a::b"],

@@ -186,6 +186,7 @@ fn the_prompt_asks_as_the_name_is_typed_and_renames_on_enter() {
         expenses: 2,
         budgets_moved: 0,
         budgets_merged: 0,
+        schedules: 0,
     };
     s.import_categories = vec![(Some("lidl".into()), "food:groceries".into())];
     s.review.expanded.insert("food".into());
@@ -356,4 +357,67 @@ fn rename_prompt_refusing_a_subcategory_60x15() {
     let (s, _engine) = prompt(60, 15, "food:sub");
     let t = draw(&s, 60, 15);
     insta::assert_snapshot!("rename_prompt_refused_60x15", t.backend());
+}
+
+/// A schedule posting to the renamed tree: the prompt says it moves along, the status line
+/// counts it, and `u` takes it back with the rest.
+#[test]
+fn the_prompt_says_schedules_move_along() {
+    use expense_tracker::domain::schedule::{End, Every, MonthDay, Rule, Schedule};
+    let (mut s, mut engine) = prompt(80, 24, "meals");
+    let store = engine.store().clone();
+    let day = NaiveDate::from_ymd_opt(2026, 12, 3).unwrap();
+    let lunch = Schedule::new(
+        expense_tracker::store::new_schedule_id(),
+        Draft {
+            date: day,
+            amount: 8_50,
+            currency: Currency::EUR,
+            category: "food:restaurants".into(),
+            payee: "Canteen".into(),
+            note: String::new(),
+            tags: Vec::new(),
+            kind: Kind::Expense,
+        },
+        Rule::new(day, Every::Months(1, MonthDay::Day(3)), End::Never).unwrap(),
+        false,
+    );
+    let id = store.save_schedule(&lunch, Origin::User, 0).unwrap().id;
+    // Typing again asks the store again, which now holds the schedule.
+    step(
+        &mut s,
+        &mut engine,
+        Action::Input(InputRequest::DeletePrevChar),
+    );
+    step(
+        &mut s,
+        &mut engine,
+        Action::Input(InputRequest::InsertChar('s')),
+    );
+    let t = draw(&s, 80, 24);
+    let text: String = t
+        .backend()
+        .buffer()
+        .content()
+        .iter()
+        .map(|c| c.symbol())
+        .collect();
+    assert!(
+        text.contains("1 schedule moves along (its future occurrences post to meals)"),
+        "{text}"
+    );
+    step(&mut s, &mut engine, Action::Submit);
+    assert_eq!(
+        s.toast.clone().unwrap().text,
+        "Renamed food → meals: 4 expenses, budget moved, schedule moved · u undoes"
+    );
+    let category = |store: &Store| store.schedule(id).unwrap().unwrap().template.category;
+    assert_eq!(category(&store), "meals:restaurants");
+    step(&mut s, &mut engine, Action::Undo);
+    assert_eq!(
+        s.toast.clone().unwrap().text,
+        "Undid: rename food → meals (4 expenses, budget moved, schedule moved)"
+    );
+    assert_eq!(category(&store), "food:restaurants");
+    assert!(store.check().unwrap().is_consistent());
 }

@@ -140,12 +140,13 @@ fn verify(ctx: &mut Ctx, file: &Path) -> Result<()> {
     }
     writeln!(
         ctx.out,
-        "consistent at change {}, {} expense{}, {} budget{}, {} import{}",
+        "consistent at change {}, {} expense{}, {} budget{}{}, {} import{}",
         snap.seq,
         snap.items.len(),
         if snap.items.len() == 1 { "" } else { "s" },
         snap.budgets.len(),
         if snap.budgets.len() == 1 { "" } else { "s" },
+        schedules_text(snap.schedules.len() as u64),
         snap.imports.len(),
         if snap.imports.len() == 1 { "" } else { "s" },
     )?;
@@ -197,15 +198,25 @@ fn refuse_inside_data_dir(store: &Store, path: &Path, backups: Option<&Path>) ->
 pub(super) fn print_backup(out: &mut dyn Write, info: &BackupInfo) -> std::io::Result<()> {
     writeln!(
         out,
-        "backup {}: consistent at change {}, {} expense{}, {} budget{}, {} bytes",
+        "backup {}: consistent at change {}, {} expense{}, {} budget{}{}, {} bytes",
         crate::domain::text::inert(&info.path.display().to_string()),
         info.seq,
         info.expenses,
         if info.expenses == 1 { "" } else { "s" },
         info.budgets,
         if info.budgets == 1 { "" } else { "s" },
+        schedules_text(info.schedules),
         info.bytes
     )
+}
+
+/// `, 2 schedules` (nothing for a store without schedules).
+pub(super) fn schedules_text(n: u64) -> String {
+    match n {
+        0 => String::new(),
+        1 => ", 1 schedule".into(),
+        n => format!(", {n} schedules"),
+    }
 }
 
 /// Starts the automatic backup when the newest file in the backup folder is older than

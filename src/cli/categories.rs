@@ -1,6 +1,6 @@
 //! `expense categories [list [--json] | rename OLD NEW [--dry-run] [--budget RULE]]`: the
 //! categories in use with their counts, totals and budgets, and renaming or merging one in one
-//! step (`store/rename.rs`): its sub-categories and budgets move along, one batch in the stream,
+//! step (`store/rename.rs`): its sub-categories, budgets and schedules move along, one batch in the stream,
 //! one `expense undo` takes it all back. Import settings in config.toml that name the old
 //! category are listed with the change to make; the file is never rewritten.
 
@@ -178,6 +178,9 @@ fn rename(ctx: &mut Ctx, old: &str, new: &str, dry_run: bool, rule: BudgetMerge)
             plan.moving_text()
         )?;
         writeln!(ctx.out, "{}", plan.budget_text())?;
+        if let Some(t) = plan.schedule_text() {
+            writeln!(ctx.out, "{t}")?;
+        }
         after_words(ctx, &store, &plan.from, &plan.to)?;
         writeln!(ctx.out, "nothing was changed (--dry-run)")?;
         return Ok(());
@@ -197,6 +200,9 @@ fn rename(ctx: &mut Ctx, old: &str, new: &str, dry_run: bool, rule: BudgetMerge)
     writeln!(ctx.out, "{}", done.note.done_line())?;
     if !done.plan.budgets.is_empty() {
         writeln!(ctx.out, "{}", done.plan.budget_text())?;
+    }
+    if let Some(t) = done.plan.schedule_text() {
+        writeln!(ctx.out, "{t}")?;
     }
     after_words(ctx, &store, &done.plan.from, &done.plan.to)?;
     writeln!(ctx.out, "expense undo takes it all back")?;

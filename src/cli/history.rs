@@ -12,7 +12,8 @@ use color_eyre::eyre::{eyre, Result};
 /// Options of `expense history`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Only the records of this expense (its id from `expense list --json`).
+    /// Only the records of this expense (its id from `expense list --json`), or of this
+    /// schedule (`schedule:ID` as the stream keys it).
     pub id: Option<String>,
     /// How many records, newest first.
     #[arg(long, default_value_t = 20)]
@@ -65,8 +66,11 @@ pub fn redo(ctx: &mut Ctx) -> Result<()> {
 /// Prints the newest records (of one expense with ID), one a line.
 pub fn run(ctx: &mut Ctx, args: &Args) -> Result<()> {
     let id = match &args.id {
+        // A schedule's id as the stream keys it (`schedule:ULID`) names it too.
         Some(text) => Some(
-            text.parse::<ExpenseId>()
+            text.strip_prefix("schedule:")
+                .unwrap_or(text)
+                .parse::<ExpenseId>()
                 .map_err(|e| eyre!("history: the id {text:?}: {e}"))?,
         ),
         None => None,

@@ -153,11 +153,12 @@ fn restore_into(to: &Path, snap: &Snapshot) -> Result<RestoreInfo> {
 fn print_restore(out: &mut dyn Write, to: &Path, info: &RestoreInfo) -> std::io::Result<()> {
     writeln!(
         out,
-        "restored {} expense{}, {} budget{} (source change {}) into {}",
+        "restored {} expense{}, {} budget{}{} (source change {}) into {}",
         info.expenses,
         if info.expenses == 1 { "" } else { "s" },
         info.budgets,
         if info.budgets == 1 { "" } else { "s" },
+        super::backup::schedules_text(info.schedules),
         info.source_seq,
         crate::domain::text::inert(&to.display().to_string())
     )?;

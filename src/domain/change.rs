@@ -6,8 +6,9 @@
 //! result as is. Rule: no storage here; how a record is stored (byte codes, keys) is the
 //! store's business (`store/codec.rs`).
 
-use super::budget::{BudgetChange, BudgetView};
+use super::budget::{BudgetChange, BudgetView, Limit};
 use super::money::format_grouped;
+use super::schedule_row::{schedule_diff, PostingNote, ScheduleView};
 use super::text::inert;
 use super::trash::TrashMark;
 use super::{Draft, Expense, ExpenseId, ExpenseView, Kind};
@@ -165,6 +166,9 @@ pub struct ChangeView<'a> {
     pub new_trash: Option<TrashMark>,
     /// For a change to a budget (see [`ChangeRecord::budget`]).
     pub budget: Option<BudgetView<'a>>,
+    /// For a change to a schedule (see [`ChangeRecord::schedule`]); set, with the images asked
+    /// for, whenever the record is a schedule's.
+    pub schedule: Option<ScheduleView<'a>>,
 }
 
 impl ChangeRecord {
@@ -185,8 +189,8 @@ impl ChangeRecord {
         let what = |e: &Option<Expense>| e.as_ref().map(|e| short(&e.draft)).unwrap_or_default();
         if let Some(b) = &self.budget {
             b.summary()
-        } else if let Some(c) = &self.schedule {
-            c.summary()
+        } else if let Some(s) = &self.schedule {
+            s.summary()
         } else if self.new_trash.is_some() {
             format!("to the trash: {}", what(&self.new))
         } else if self.old_trash.is_some() && self.event == Event::Remove {
@@ -216,8 +220,57 @@ impl ChangeRecord {
             old_trash: self.old_trash,
             new_trash: self.new_trash,
             budget: self.budget.as_ref().map(BudgetChange::view),
+            schedule: self.schedule.as_ref().map(|s| s.view()),
         }
     }
+
+    /// The detail view's rows: every field of the item before and after, whatever the item is
+    /// (an expense, a budget, a schedule).
+    pub fn fields(&self) -> Vec<FieldDiff> {
+        if let Some(b) = &self.budget {
+            return budget_diff(b);
+        }
+        if let Some(s) = &self.schedule {
+            return schedule_diff(s.old.as_ref(), s.new.as_ref());
+        }
+        diff(self.old.as_ref(), self.new.as_ref())
+    }
+
+    /// The item's version before and after the change (None where there is no image).
+    pub fn versions(&self) -> (Option<u64>, Option<u64>) {
+        if let Some(b) = &self.budget {
+            return (b.old.map(|l| l.version), b.new.map(|l| l.version));
+        }
+        if let Some(s) = &self.schedule {
+            return (
+                s.old.as_ref().map(|s| s.version),
+                s.new.as_ref().map(|s| s.version),
+            );
+        }
+        (
+            self.old.as_ref().map(|e| e.version),
+            self.new.as_ref().map(|e| e.version),
+        )
+    }
+}
+
+/// A budget's fields before and after (category, limit, currency).
+fn budget_diff(b: &BudgetChange) -> Vec<FieldDiff> {
+    let limit = |l: Option<Limit>| l.map(|l| format_grouped(l.amount, l.currency));
+    let currency = |l: Option<Limit>| l.map(|l| l.currency.to_string());
+    let category = |l: Option<Limit>| l.map(|_| inert(&b.category).into_owned());
+    [
+        ("category", category(b.old), category(b.new)),
+        ("limit", limit(b.old), limit(b.new)),
+        ("currency", currency(b.old), currency(b.new)),
+    ]
+    .into_iter()
+    .map(|(field, old, new)| FieldDiff {
+        field,
+        old: old.unwrap_or_default(),
+        new: new.unwrap_or_default(),
+    })
+    .collect()
 }
 
 /// What a batch undo or redo did (`Store::undo_batch`, an import taken back, or a history
@@ -233,6 +286,9 @@ pub struct BatchUndo {
     /// When the batch was a category rename (or its undo or redo): the new batch's note, with
     /// the expenses it changed.
     pub rename: Option<super::rename::RenameNote>,
+    /// When the batch posted recurring expenses or handled one occurrence (or was the undo of
+    /// that): what was taken back or made again.
+    pub posting: Option<PostingNote>,
 }
 
 /// A run of change records the history shows as one line: one batch of a category rename (or
@@ -274,8 +330,8 @@ impl FieldDiff {
     }
 }
 
-/// The fields of a draft in display order, as text.
-fn fields(d: &Draft) -> [(&'static str, String); 8] {
+/// The fields of a draft in display order, as text (a schedule's detail view shows them too).
+pub(crate) fn draft_fields(d: &Draft) -> [(&'static str, String); 8] {
     let sign = if d.kind == Kind::Income { "+" } else { "" };
     [
         ("date", d.date.format("%Y-%m-%d").to_string()),
@@ -301,8 +357,8 @@ fn fields(d: &Draft) -> [(&'static str, String); 8] {
 
 /// Every field of the two images side by side (a missing image gives empty texts).
 pub fn diff(old: Option<&Expense>, new: Option<&Expense>) -> Vec<FieldDiff> {
-    let o = old.map(|e| fields(&e.draft));
-    let n = new.map(|e| fields(&e.draft));
+    let o = old.map(|e| draft_fields(&e.draft));
+    let n = new.map(|e| draft_fields(&e.draft));
     let pick = |side: &Option<[(&'static str, String); 8]>, i: usize| {
         side.as_ref().map(|f| f[i].1.clone()).unwrap_or_default()
     };
@@ -416,17 +472,11 @@ pub fn batch_line(redo: bool, changed: usize, kept: usize) -> String {
 /// The line an undo/redo step prints (the TUI shows the same as its message).
 pub fn step_text(redo: bool, step: &Undone) -> String {
     if let Undone::One(r) = step {
-        if let Some(c) = &r.schedule {
-            // The undo record goes from the change's new schedule back to its old one.
-            return if redo {
-                format!("Redid: {}", c.summary())
-            } else {
-                let change = super::schedule::ScheduleChange {
-                    old: c.new.clone(),
-                    new: c.old.clone(),
-                };
-                format!("Undid: {}", change.summary())
-            };
+        // The undo record goes from the change's new schedule back to its old one.
+        match &r.schedule {
+            Some(s) if redo => return format!("Redid: {}", s.describe()),
+            Some(s) => return format!("Undid: {}", s.reversed().describe()),
+            None => {}
         }
     }
     match step {
@@ -456,9 +506,10 @@ pub fn step_text(redo: bool, step: &Undone) -> String {
             }
             None => step_line(redo, r.live_old(), r.live_new()),
         },
-        Undone::Batch(b) => match &b.rename {
-            Some(note) => note.step_line(redo, b.kept),
-            None => batch_line(redo, b.undone, b.kept),
+        Undone::Batch(b) => match (&b.rename, &b.posting) {
+            (Some(note), _) => note.step_line(redo, b.kept),
+            (None, Some(p)) => p.step_line(redo, b.kept),
+            (None, None) => batch_line(redo, b.undone, b.kept),
         },
     }
 }

@@ -18,6 +18,7 @@ pub mod rename;
 pub mod review;
 pub mod rules;
 pub mod schedule;
+pub mod schedule_row;
 pub mod stream;
 pub mod text;
 pub mod totals;

@@ -1,8 +1,9 @@
 //! Renaming and merging categories, the pure part: which two names a rename accepts, where each
 //! category of the renamed tree goes (`food:coffee` becomes `drinks:coffee` when `food` becomes
 //! `drinks`), what happens to budgets (moved; merged by a rule when the new name has one too),
-//! and the words the prompt, `expense categories rename` and the history use. The store plans
-//! with [`plan`] and writes (`store/rename.rs`). Pure: names and numbers in, text out.
+//! what happens to schedules (they post to the new name from then on), and the words the
+//! prompt, `expense categories rename` and the history use. The store plans with [`plan_with`]
+//! and writes (`store/rename.rs`). Pure: names and numbers in, text out.
 //!
 //! A rename onto a name already in use is a merge: the expenses join the ones there, and so do
 //! the sub-categories (`food:coffee` joins an existing `drinks:coffee`). A budget moves with its
@@ -14,6 +15,7 @@ use super::category::is_within;
 use super::money::{format_grouped, Currency};
 use super::text::inert;
 use super::validate::{parse_category, FieldError, MAX_CATEGORY};
+use super::ExpenseId;
 use serde::{Deserialize, Serialize};
 
 /// How a budget of the renamed tree meets a budget already set on its new name.
@@ -77,8 +79,12 @@ pub enum RenameError {
         /// The new name.
         to: String,
     },
-    /// No expense and no budget uses OLD or anything below it.
-    #[error("no expense or budget uses category '{}'{}", inert(.name), known_text(.known))]
+    /// No expense, budget or schedule uses OLD or anything below it.
+    #[error(
+        "no expense, budget or schedule uses category '{}'{}",
+        inert(.name),
+        known_text(.known)
+    )]
     Unknown {
         /// The old name.
         name: String,
@@ -185,8 +191,29 @@ pub struct BudgetMove {
     pub nested: bool,
 }
 
+/// A schedule (a recurring expense) as a plan reads it: its id and the category it posts to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScheduleLine {
+    /// The schedule's id.
+    pub id: ExpenseId,
+    /// The category of the expenses it posts.
+    pub category: String,
+}
+
+/// What a rename does to one schedule of the renamed tree: it posts to the new name from now
+/// on (what it posted already moves with the expenses).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScheduleMove {
+    /// The schedule's id.
+    pub id: ExpenseId,
+    /// Its category now.
+    pub from: String,
+    /// Its category after the rename.
+    pub to: String,
+}
+
 /// What a rename will do: the numbers the prompt and `--dry-run` show, and what the store
-/// writes (the budget changes; the expenses are found when written).
+/// writes (the budget and schedule changes; the expenses are found when written).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RenamePlan {
     /// The old name.
@@ -201,6 +228,8 @@ pub struct RenamePlan {
     pub merge: bool,
     /// The budgets that move, in category order.
     pub budgets: Vec<BudgetMove>,
+    /// The schedules that move, in category order.
+    pub schedules: Vec<ScheduleMove>,
     /// How budgets that meet merge.
     pub policy: BudgetMerge,
 }
@@ -216,20 +245,37 @@ pub fn plan(
     budgets: &[BudgetLine],
     policy: BudgetMerge,
 ) -> Result<RenamePlan, RenameError> {
+    plan_with(from, to, used, budgets, &[], policy)
+}
+
+/// [`plan`] over the schedules too (`schedules`: each one's id and category): they name
+/// categories as budgets do (a category only a schedule uses can be renamed, a merge is one
+/// onto a name a schedule uses), and each schedule of the renamed tree moves with it.
+pub fn plan_with(
+    from: &str,
+    to: &str,
+    used: &[(String, u64)],
+    budgets: &[BudgetLine],
+    schedules: &[ScheduleLine],
+    policy: BudgetMerge,
+) -> Result<RenamePlan, RenameError> {
     let (from, to) = check_names(from, to)?;
     let (exact, below) = counts(&from, used);
     let budgeted = budgets.iter().any(|b| is_within(&b.category, &from));
-    if exact + below == 0 && !budgeted {
+    let scheduled = schedules.iter().any(|s| is_within(&s.category, &from));
+    if exact + below == 0 && !budgeted && !scheduled {
         return Err(RenameError::Unknown {
             name: from,
             known: used.iter().take(8).map(|(c, _)| c.clone()).collect(),
         });
     }
-    let names = used
-        .iter()
-        .map(|(c, _)| c.as_str())
-        .chain(budgets.iter().map(|b| b.category.as_str()));
-    for c in names {
+    let names = || {
+        used.iter()
+            .map(|(c, _)| c.as_str())
+            .chain(budgets.iter().map(|b| b.category.as_str()))
+            .chain(schedules.iter().map(|s| s.category.as_str()))
+    };
+    for c in names() {
         if let Some(new) = moved(c, &from, &to) {
             if new.chars().count() > MAX_CATEGORY {
                 return Err(RenameError::TooLong {
@@ -239,11 +285,7 @@ pub fn plan(
             }
         }
     }
-    let merge = used
-        .iter()
-        .map(|(c, _)| c.as_str())
-        .chain(budgets.iter().map(|b| b.category.as_str()))
-        .any(|c| is_within(c, &to));
+    let merge = names().any(|c| is_within(c, &to));
     let mut moves = Vec::new();
     for b in budgets {
         let Some(new) = moved(&b.category, &from, &to) else {
@@ -282,6 +324,17 @@ pub fn plan(
         });
     }
     moves.sort_by(|a, b| a.from.cmp(&b.from));
+    let mut schedule_moves: Vec<ScheduleMove> = schedules
+        .iter()
+        .filter_map(|s| {
+            Some(ScheduleMove {
+                id: s.id,
+                from: s.category.clone(),
+                to: moved(&s.category, &from, &to)?,
+            })
+        })
+        .collect();
+    schedule_moves.sort_by(|a, b| (&a.from, a.id).cmp(&(&b.from, b.id)));
     Ok(RenamePlan {
         from,
         to,
@@ -289,6 +342,7 @@ pub fn plan(
         below,
         merge,
         budgets: moves,
+        schedules: schedule_moves,
         policy,
     })
 }
@@ -410,6 +464,25 @@ impl RenamePlan {
         parts.join("; ")
     }
 
+    /// What happens to schedules: `schedule 950.00 … moves to drinks` is too long for many,
+    /// so a count: `1 schedule moves along (its future occurrences post to drinks)`, `3
+    /// schedules move along …`; `None` when no schedule names the renamed tree.
+    pub fn schedule_text(&self) -> Option<String> {
+        let n = self.schedules.len();
+        if n == 0 {
+            return None;
+        }
+        let (one, what) = if n == 1 {
+            ("schedule moves", "its")
+        } else {
+            ("schedules move", "their")
+        };
+        Some(format!(
+            "{n} {one} along ({what} future occurrences post to {})",
+            inert(&self.to)
+        ))
+    }
+
     /// The note the history keeps for this rename once written with `expenses` moved.
     pub fn note(&self, expenses: u64) -> RenameNote {
         let (budgets_moved, budgets_merged) = self.budget_counts();
@@ -421,6 +494,7 @@ impl RenamePlan {
             expenses,
             budgets_moved,
             budgets_merged,
+            schedules: u32::try_from(self.schedules.len()).unwrap_or(u32::MAX),
         }
     }
 }
@@ -469,6 +543,8 @@ pub struct RenameNote {
     pub budgets_moved: u32,
     /// Budgets merged into one on the new name.
     pub budgets_merged: u32,
+    /// Schedules moved to the new name (0 in notes written before schedules).
+    pub schedules: u32,
 }
 
 impl RenameNote {
@@ -490,7 +566,7 @@ impl RenameNote {
         }
     }
 
-    /// `1,234 expenses, budget moved`.
+    /// `1,234 expenses, budget moved`, `5 expenses, 2 budgets moved, schedule moved`.
     pub fn counts_text(&self) -> String {
         let mut s = expenses_text(self.expenses);
         let budgets = |n: u32, verb: &str| match n {
@@ -500,6 +576,11 @@ impl RenameNote {
         };
         s.push_str(&budgets(self.budgets_moved, "moved"));
         s.push_str(&budgets(self.budgets_merged, "merged"));
+        match self.schedules {
+            0 => {}
+            1 => s.push_str(", schedule moved"),
+            n => s.push_str(&format!(", {n} schedules moved")),
+        }
         s
     }
 

@@ -81,7 +81,7 @@ fn a_plan_counts_the_tree_and_moves_budgets() {
     let e = plan("nope", "x", &used(), &[], BudgetMerge::Sum).unwrap_err();
     assert!(
         e.to_string()
-            .starts_with("no expense or budget uses category 'nope' (known: food"),
+            .starts_with("no expense, budget or schedule uses category 'nope' (known: food"),
         "{e}"
     );
     // A category only a budget names can be renamed.
@@ -151,6 +151,7 @@ fn notes_read_as_one_line() {
         expenses: 1234,
         budgets_moved: 1,
         budgets_merged: 0,
+        schedules: 0,
     };
     assert_eq!(
         n.line(),
@@ -173,6 +174,7 @@ fn notes_read_as_one_line() {
         merged: true,
         budgets_moved: 0,
         budgets_merged: 2,
+        schedules: 0,
         ..n.clone()
     };
     assert_eq!(

@@ -529,37 +529,6 @@ impl ScheduleChange {
             (None, None) => unreachable!("a schedule change has an image"),
         }
     }
-
-    /// One line for the history: `schedule rent 950.00 EUR: every month on the 1st ...`.
-    pub fn summary(&self) -> String {
-        let s = self.schedule();
-        let what = super::text::inert(&s.template.category);
-        let payee = if s.template.payee.is_empty() {
-            String::new()
-        } else {
-            format!(" @{}", super::text::inert(&s.template.payee))
-        };
-        let amount = super::money::format_grouped(s.template.amount, s.template.currency);
-        let detail = match (&self.old, &self.new) {
-            (Some(o), Some(n)) if o.next != n.next || o.done != n.done => {
-                let was = o.next_occurrence().map(|x| x.date.to_string());
-                let now = n.next_occurrence().map(|x| x.date.to_string());
-                format!(
-                    "next {} → {}",
-                    was.as_deref().unwrap_or("none"),
-                    now.as_deref().unwrap_or("none")
-                )
-            }
-            (Some(o), Some(n)) if o.paused != n.paused => {
-                if n.paused { "paused" } else { "resumed" }.to_string()
-            }
-            _ => s.describe(),
-        };
-        format!(
-            "schedule {what}{payee} {amount} {}: {detail}",
-            s.template.currency
-        )
-    }
 }
 
 #[cfg(test)]

@@ -4,7 +4,8 @@
 //! record may be before it is dead-lettered instead of delivered (`max_record_age`), and a
 //! command that receives the records as JSON in the trigger's view and format (plain, or
 //! DynamoDB's own). Parsed from `[[trigger]]` in config (`config::trigger`); delivered by
-//! `engine::triggers`. Pure: the filter reads only the record.
+//! `engine::triggers`. Pure: the filter reads only the record (a budget's by its category and
+//! limit, a schedule's by the expense it posts).
 
 use super::budget::{BudgetChange, Limit};
 use super::category::is_within;
@@ -186,7 +187,23 @@ impl TriggerSpec {
         if let Some(b) = &r.budget {
             return self.matches_budget(b);
         }
-        let images = || [r.new.as_ref(), r.old.as_ref()].into_iter().flatten();
+        // A schedule's change is filtered by the expense it posts (its template), before and
+        // after: a trigger on `rent` sees the rent schedule made, edited, stepped on.
+        let templates = r.schedule.as_ref().map(|s| {
+            let image = |s: &super::schedule::Schedule| Expense {
+                id: s.id,
+                draft: s.template.clone(),
+                created: 0,
+                updated: 0,
+                version: s.version,
+            };
+            (s.old.as_ref().map(image), s.new.as_ref().map(image))
+        });
+        let (old, new) = match &templates {
+            Some((o, n)) => (o.as_ref(), n.as_ref()),
+            None => (r.old.as_ref(), r.new.as_ref()),
+        };
+        let images = || [new, old].into_iter().flatten();
         if let Some(c) = &self.category {
             if !images().any(|e| is_within(&e.draft.category, c)) {
                 return false;
@@ -213,7 +230,7 @@ impl TriggerSpec {
             }
         }
         if !self.changed.is_empty() {
-            let hit = match (&r.old, &r.new) {
+            let hit = match (old, new) {
                 (Some(old), Some(new)) => self.changed.iter().any(|f| f.differs(old, new)),
                 (Some(e), None) | (None, Some(e)) => self.changed.iter().any(|f| f.present(e)),
                 (None, None) => false,
@@ -434,5 +451,59 @@ mod tests {
         assert!(!spec(
             &|s| s.changed = vec![Field::parse("currency").unwrap()]
         ));
+    }
+
+    /// Schedule changes are filtered by the expense they post: category, payee, amount, and
+    /// which of its fields changed (a posting step changes none).
+    #[test]
+    fn schedule_changes_pass_the_filter_by_the_expense_they_post() {
+        use crate::domain::schedule::{End, Every, Rule, Schedule, ScheduleChange};
+        let day = chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
+        let rule = Rule::new(day, Every::Days(7), End::Never).unwrap();
+        let old = Schedule::new(
+            ExpenseId(0xFFFE << 112),
+            Draft::sample(day, 95_000, "housing:rent", "Landlord"),
+            rule,
+            false,
+        );
+        let mut stepped = old.clone();
+        stepped.mark_handled(0);
+        let record = |new: &Schedule| ChangeRecord {
+            seq: 1,
+            event: Event::Modify,
+            at: 0,
+            origin: Origin::Schedule,
+            id: old.id,
+            old: None,
+            new: None,
+            batch: None,
+            old_trash: None,
+            new_trash: None,
+            budget: None,
+            schedule: Some(ScheduleChange {
+                old: Some(old.clone()),
+                new: Some(new.clone()),
+            }),
+        };
+        let spec = |r: &ChangeRecord, f: &dyn Fn(&mut TriggerSpec)| {
+            let mut s = TriggerSpec::new("t", "x");
+            f(&mut s);
+            s.matches(r)
+        };
+        let r = record(&stepped);
+        assert!(spec(&r, &|_| {}));
+        assert!(spec(&r, &|s| s.category = Some("housing".into())));
+        assert!(!spec(&r, &|s| s.category = Some("food".into())));
+        assert!(spec(&r, &|s| s.payee = Some("landlord".into())));
+        assert!(spec(&r, &|s| s.min_amount = Some(900_000)));
+        assert!(!spec(&r, &|s| s.min_amount = Some(1_000_000)));
+        let amount = || vec![Field::parse("amount").unwrap()];
+        assert!(
+            !spec(&r, &|s| s.changed = amount()),
+            "a step changes no field"
+        );
+        let mut dearer = old.clone();
+        dearer.template.amount = 99_000;
+        assert!(spec(&record(&dearer), &|s| s.changed = amount()));
     }
 }

@@ -1,11 +1,13 @@
 //! The plain record format (the default): one record as the JSON line `expense stream` prints and
 //! user triggers receive, shaped like a DynamoDB Streams record (its envelope, with keys and
-//! images as plain `list --json` rows) so existing tooling and habits carry over; the exact
+//! images as plain `list --json` rows; a budget's as `budget:CATEGORY` and a schedule's as
+//! `schedule:ULID`, typed items) so existing tooling and habits carry over; the exact
 //! DynamoDB format is `stream_dynamodb.rs`, and `stream_format.rs` chooses. Written by hand for
 //! speed (200k+ records a second); a property test holds it to the serde shapes. Knows no
 //! command line: `cli::stream` and the triggers choose the view.
 
 use crate::domain::money::push_plain;
+use crate::domain::schedule_row::{schedule_key, ScheduleRow};
 pub use crate::domain::stream::View;
 use crate::domain::trash::TrashMark;
 use crate::domain::ExpenseView;
@@ -90,6 +92,19 @@ pub fn write_record(
                 buf.extend_from_slice(format!(",\"{name}\":").as_bytes());
                 write_budget(buf, &key, b.category, &l)?;
             }
+        }
+    } else if let Some(s) = &r.schedule {
+        // A schedule item: its key is `schedule:ULID`, its images typed rows (`ScheduleRow`).
+        buf.extend_from_slice(b",\"Keys\":{\"id\":");
+        serde_json::to_writer(&mut *buf, &schedule_key(r.id))?;
+        buf.push(b'}');
+        if let Some(new) = s.new.filter(|_| images.new) {
+            buf.extend_from_slice(b",\"NewImage\":");
+            serde_json::to_writer(&mut *buf, &ScheduleRow::of(new))?;
+        }
+        if let Some(old) = s.old.filter(|_| images.old) {
+            buf.extend_from_slice(b",\"OldImage\":");
+            serde_json::to_writer(&mut *buf, &ScheduleRow::of(old))?;
         }
     } else {
         buf.extend_from_slice(b",\"Keys\":{\"id\":\"");
@@ -332,6 +347,90 @@ mod tests {
                 serde_json::from_slice(&record_json(&r, label, View::KeysOnly).unwrap()).unwrap();
             assert_eq!(v["eventID"], format!("{label}/9-{}", e.id));
         }
+    }
+
+    /// A schedule (an item of its own key space, like a budget) is keyed `schedule:ULID` and its
+    /// images are typed rows: the expense's fields, the rule in words and parts, the state.
+    #[test]
+    fn a_schedule_is_a_typed_item_keyed_by_its_id() {
+        use crate::domain::schedule::{End, Every, MonthDay, Rule, Schedule, ScheduleChange};
+        let day = NaiveDate::from_ymd_opt(2026, 1, 31).unwrap();
+        let rule = Rule::new(
+            day,
+            Every::Months(1, MonthDay::Last),
+            End::On(day + chrono::Duration::days(365)),
+        )
+        .unwrap();
+        let mut old = Schedule::new(
+            ExpenseId(0xFFFE << 112 | 9),
+            Draft::sample(day, -1250, "food", "Lidl"),
+            rule,
+            true,
+        );
+        old.version = 1;
+        let mut new = old.clone();
+        new.mark_handled(0);
+        new.version = 2;
+        let r = ChangeRecord {
+            seq: 4,
+            event: Event::Modify,
+            at: 1_000,
+            origin: Origin::Schedule,
+            id: old.id,
+            old: None,
+            new: None,
+            batch: Some(3),
+            old_trash: None,
+            new_trash: None,
+            budget: None,
+            schedule: Some(ScheduleChange {
+                old: Some(old.clone()),
+                new: Some(new.clone()),
+            }),
+        };
+        let key = format!("schedule:{}", old.id);
+        for view in [
+            View::KeysOnly,
+            View::NewImage,
+            View::OldImage,
+            View::NewAndOldImages,
+        ] {
+            let v: Value = serde_json::from_slice(&record_json(&r, LABEL, view).unwrap()).unwrap();
+            let db = &v["dynamodb"];
+            assert_eq!(db["Keys"], json!({ "id": key }));
+            assert_eq!(v["origin"], "schedule");
+            assert_eq!(db.get("NewImage").is_some(), view.has_new());
+            assert_eq!(db.get("OldImage").is_some(), view.has_old());
+        }
+        let v: Value =
+            serde_json::from_slice(&record_json(&r, LABEL, View::NewAndOldImages).unwrap())
+                .unwrap();
+        let img = &v["dynamodb"]["NewImage"];
+        assert_eq!(
+            *img,
+            json!({
+                "id": key,
+                "type": "schedule",
+                "amount": "-12.50",
+                "currency": "EUR",
+                "category": "food",
+                "payee": "Lidl",
+                "note": "",
+                "tags": [],
+                "kind": "expense",
+                "rule": "every month on the last day from 2026-01-31 until 2027-01-31",
+                "unit": "month",
+                "every": 1,
+                "on": "last",
+                "start": "2026-01-31",
+                "end": "2027-01-31",
+                "confirm": true,
+                "paused": false,
+                "next": "2026-02-28",
+                "version": 2
+            })
+        );
+        assert_eq!(v["dynamodb"]["OldImage"]["next"], "2026-01-31");
     }
 
     #[test]

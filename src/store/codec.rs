@@ -389,7 +389,7 @@ struct StoredNote {
 
 /// A `meta` value that carries a rename's note (`store/fold.rs`, `store/rename.rs`): two u64
 /// BE (a fold: its last seq and 0; a rename's marker: expenses expected and written), then
-/// postcard of the note.
+/// postcard of the note, then (when it moved any) postcard of its schedule count.
 pub fn encode_note(a: u64, b: u64, note: &RenameNote) -> Result<Vec<u8>, StoreError> {
     let stored = StoredNote {
         step: match note.step {
@@ -408,6 +408,11 @@ pub fn encode_note(a: u64, b: u64, note: &RenameNote) -> Result<Vec<u8>, StoreEr
     v.extend_from_slice(&a.to_be_bytes());
     v.extend_from_slice(&b.to_be_bytes());
     v.extend_from_slice(&encode("rename note", &stored)?);
+    // After the note, so notes written before schedules (without it) still read, and a build
+    // of before reads these (postcard leaves the bytes after a value alone).
+    if note.schedules > 0 {
+        v.extend_from_slice(&encode("rename note", &note.schedules)?);
+    }
     Ok(v)
 }
 
@@ -422,8 +427,13 @@ pub fn decode_note(
     }
     let a = decode_u64(tree, key, &bytes[..8])?;
     let b = decode_u64(tree, key, &bytes[8..16])?;
-    let s: StoredNote =
-        postcard::from_bytes(&bytes[16..]).map_err(|e| corrupt(tree, key, e.to_string()))?;
+    let (s, rest): (StoredNote, &[u8]) =
+        postcard::take_from_bytes(&bytes[16..]).map_err(|e| corrupt(tree, key, e.to_string()))?;
+    let schedules: u32 = if rest.is_empty() {
+        0
+    } else {
+        postcard::from_bytes(rest).map_err(|e| corrupt(tree, key, e.to_string()))?
+    };
     let step = match s.step {
         0 => RenameStep::Rename,
         1 => RenameStep::Undo,
@@ -438,6 +448,7 @@ pub fn decode_note(
         expenses: s.expenses,
         budgets_moved: s.budgets_moved,
         budgets_merged: s.budgets_merged,
+        schedules,
     };
     Ok((a, b, note))
 }

@@ -209,6 +209,7 @@ mod tests {
                 expenses: last - first + 1,
                 budgets_moved: 0,
                 budgets_merged: 0,
+                schedules: 0,
             },
         }
     }

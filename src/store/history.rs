@@ -13,8 +13,8 @@
 //! record counts +1, an undo record with a count above zero was redone (-1), and the first undo
 //! at zero is the one to redo. A change a person made (origin user, import or demo) ends the
 //! walk with nothing to redo: a new change after undos clears the redo chain. Records written
-//! by the machine (ttl, replica) are stepped over; if they touched the same expense, the redo
-//! finds it changed and reports the conflict.
+//! by the machine (ttl, replica, a schedule's posting pass) are stepped over; if they touched
+//! the same item, the redo finds it changed and leaves it (one record) or reports the conflict.
 //!
 //! Known limit: undoing an import forgets its rows' hashes (so the file can be imported again);
 //! a redo brings the items back but not the hashes, which are not in the stream.
@@ -25,7 +25,7 @@ use super::error::corrupt;
 use super::fold::Span;
 use super::keys::{self, seq_key};
 use super::stream::{legacy_trash, read_record, to_change_record, Before, Legacy};
-use super::tables::{ITEMS, STREAM};
+use super::tables::{ITEMS, SCHEDULES, STREAM};
 use super::{ChangeRecord, Origin, Store, StoreError};
 use crate::domain::change::{Folded, Undone};
 use crate::domain::ExpenseId;
@@ -127,9 +127,9 @@ impl Store {
         })
     }
 
-    /// The records of expense `id`, newest first, positions `skip .. skip + take`: its chain is
-    /// walked through `prev_seq` from its newest record (the item's `last_seq`; for a deleted
-    /// expense, found by a backward scan of record heads) down to the first kept record. Empty
+    /// The records of expense (or schedule) `id`, newest first, positions `skip .. skip + take`:
+    /// its chain is walked through `prev_seq` from its newest record (the item's `last_seq`; for
+    /// a deleted one, found by a backward scan of record heads) down to the first kept record. Empty
     /// when the id never existed (or only before the trimmed part of the stream).
     pub fn item_history(
         &self,
@@ -138,8 +138,15 @@ impl Store {
         take: usize,
     ) -> Result<ItemHistory, StoreError> {
         let key = keys::id_key(id);
-        let start = match self.trees.items.get(key)? {
-            Some(v) => Some(codec::decode_item(ITEMS, &key, &v)?.last_seq),
+        // A schedule's newest record is named by its `schedules-1` entry, an expense's by its
+        // `items` entry; a removed one's is found in the stream.
+        let (tree, table) = if super::schedule::is_schedule_id(id.0) {
+            (&self.trees.schedules, SCHEDULES)
+        } else {
+            (&self.trees.items, ITEMS)
+        };
+        let start = match tree.get(key)? {
+            Some(v) => Some(codec::decode_item(table, &key, &v)?.last_seq),
             None => self.last_record_of(id)?,
         };
         let first = self.trees.stream_start()?;
@@ -283,7 +290,13 @@ impl Store {
             let (undo, redo) = (origin == Origin::Undo, origin == Origin::Redo);
             if !(undo || redo) {
                 match origin {
-                    Origin::Ttl | Origin::Replica | Origin::Migration => continue,
+                    // Not a person's change, so it does not clear what they may redo. A
+                    // posting pass (origin `schedule`) after the undo of a posting steps the
+                    // schedule past the occurrences in the trash; redoing brings them back
+                    // (their ids are the exactly-once key, so nothing is posted twice).
+                    Origin::Ttl | Origin::Replica | Origin::Migration | Origin::Schedule => {
+                        continue
+                    }
                     _ => return Ok(None),
                 }
             }
@@ -331,6 +344,108 @@ impl Store {
             if codec::decode_record_head(STREAM, &k, &v)?.id == id.0 {
                 return Ok(keys::decode_seq(&k));
             }
+        }
+        Ok(None)
+    }
+}
+
+/// Which change `u` takes back: the walk back through the stream.
+impl Store {
+    /// Reverses the latest change that is not already undone, from any session: walking back
+    /// through the stream, each undo record cancels the latest earlier change of the same
+    /// expense (undo only ever reverses an item's most recent standing change). `None` when there
+    /// is nothing left to undo.
+    pub fn undo_latest(&self, now_ms: i64) -> Result<Option<ChangeRecord>, StoreError> {
+        match self.latest_standing()? {
+            Some(seq) => self.undo(seq, now_ms).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// True when the record `key`/`value` (a schedule's, written by a posting pass) belongs to
+    /// a batch of schedule records only: the pass posted nothing, it stepped schedules past
+    /// occurrences posted before. A batch is one transaction, so its records are contiguous.
+    fn only_steps(&self, key: &[u8], value: &[u8]) -> Result<bool, StoreError> {
+        let Some(batch) = codec::decode_record(STREAM, key, value)?.batch else {
+            return Ok(false);
+        };
+        for kv in self
+            .trees
+            .stream
+            .range(seq_key(batch).to_vec()..=key.to_vec())
+        {
+            let (k, v) = kv?;
+            let head = codec::decode_record_head(STREAM, &k, &v)?;
+            if !super::schedule::is_schedule_id(head.id) {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+
+    /// The seq of the latest change that is not already undone (see [`Store::undo_latest`]).
+    /// An item removed for good (a `ttl` record) has nothing left to undo: its records are
+    /// skipped, so a sweep never blocks `u`. A `restore` record ends the walk: a restored store
+    /// starts there. Running past the first kept record of a trimmed stream is
+    /// `StoreError::Trimmed` (see `store/retention.rs`).
+    pub(super) fn latest_standing(&self) -> Result<Option<u64>, StoreError> {
+        self.latest_standing_but(&HashSet::new())
+    }
+
+    /// [`Store::latest_standing`] passing over the changes in `skip` (ones that cannot be
+    /// undone, left as they are by `expense undo --skip`).
+    pub(super) fn latest_standing_but(
+        &self,
+        skip: &HashSet<u64>,
+    ) -> Result<Option<u64>, StoreError> {
+        let mut pending: HashMap<u128, u64> = HashMap::new();
+        let mut gone: std::collections::HashSet<u128> = std::collections::HashSet::new();
+        for kv in self.trees.stream.iter().rev() {
+            let (k, v) = kv?;
+            let head = codec::decode_record_head(STREAM, &k, &v)?;
+            if head.origin == Origin::Migration.code() {
+                continue;
+            }
+            // A posting pass that only stepped a schedule past occurrences already posted (in
+            // the trash after the undo of their posting) is no change to take back: taken
+            // back, the next open would step it past again, and `u` would never get further.
+            if head.origin == Origin::Schedule.code()
+                && super::schedule::is_schedule_id(head.id)
+                && self.only_steps(&k, &v)?
+            {
+                continue;
+            }
+            if head.origin == Origin::Ttl.code() || head.event == codec::TRASH_REMOVE {
+                gone.insert(head.id);
+                continue;
+            }
+            // A restored store starts from its restore: the base, not a change to take back.
+            if head.origin == Origin::Restore.code() {
+                return Ok(None);
+            }
+            if gone.contains(&head.id) {
+                continue;
+            }
+            if head.origin == Origin::Undo.code() {
+                *pending.entry(head.id).or_default() += 1;
+                continue;
+            }
+            match pending.get_mut(&head.id) {
+                Some(n) if *n > 0 => *n -= 1,
+                _ => {
+                    let seq =
+                        keys::decode_seq(&k).ok_or_else(|| corrupt(STREAM, &k, "not a seq key"))?;
+                    if skip.contains(&seq) {
+                        continue;
+                    }
+                    return Ok(Some(seq));
+                }
+            }
+        }
+        // The walk ran past the kept records: what is left to undo was trimmed.
+        let start = self.trees.stream_start()?;
+        if start > 1 {
+            return Err(super::retention::trimmed(start - 1, start));
         }
         Ok(None)
     }

@@ -256,6 +256,7 @@ impl Store {
                     undone: 0,
                     kept: 0,
                     rename: None,
+                    posting: None,
                 })
             }
             r => r,

@@ -1,7 +1,7 @@
 //! Renaming and merging categories in one step ([`Store::rename_category`]): every expense of
 //! the category and of its sub-categories gets the new path (`food:coffee` becomes
 //! `drinks:coffee` when `food` becomes `drinks`), each as a MODIFY record with origin `rename`,
-//! and the budgets of the tree move with it (merged by a rule when the new name has one too,
+//! and the budgets and schedules of the tree move with it (budgets merged by a rule when the new name has one too,
 //! `domain::rename::BudgetMerge`), all under one batch id, so one `u` / `expense undo` takes the
 //! whole rename back (`Store::reverse_batch`, which also reverses budget records). The history
 //! shows the batch as one line (a fold, `store/fold.rs`). The plan and the words are pure
@@ -23,9 +23,10 @@
 //! that `redo` never brings back) and says so in a notice. Rolled back rather than finished: the
 //! person who asked saw no answer, and running the rename again is one command.
 //!
-//! Schedules (recurring expenses) do not exist yet. When they do, their templates name
-//! categories too: they must move in the first chunk beside the budgets, as records of the same
-//! batch, so the undo takes them back with the rest.
+//! Schedules (recurring expenses) name categories too: each one of the renamed tree moves in the
+//! first chunk beside the budgets (a MODIFY with origin `rename` of the same batch, written by
+//! `schedule::rename_in`), so the undo takes it back with the rest; one changed meanwhile so
+//! that it no longer posts within the tree is left as it is, as an expense would be.
 
 use super::codec::{decode_note, decode_projection, decode_u64, encode_note, StoredItem};
 use super::fold::{self, Fold};
@@ -34,10 +35,10 @@ use super::tables::{
     abort, Change, Trashing, Tx, TxResult, IDX_DATE, META, META_RENAME_INCOMPLETE,
 };
 use super::write::BATCH_CHUNK;
-use super::{budget, Event, Origin, Store, StoreError};
+use super::{budget, schedule, Event, Origin, Store, StoreError};
 use crate::domain::category::is_within;
 use crate::domain::rename::{
-    self, BudgetLine, BudgetMerge, RenameError, RenameNote, RenamePlan, RenamePreview,
+    self, BudgetLine, BudgetMerge, RenameError, RenameNote, RenamePlan, RenamePreview, ScheduleLine,
 };
 use crate::domain::totals::{PerCurrency, Totals};
 use crate::domain::validate::MAX_CATEGORY;
@@ -67,8 +68,9 @@ pub struct Renamed {
 }
 
 impl Store {
-    /// Every category in use (and every one only a budget names), by name: its count and its
-    /// totals per currency, from `agg_day` (one scan) and the budgets.
+    /// Every category in use (and every one only a budget or a schedule names), by name: its
+    /// count and its totals per currency, from `agg_day` (one scan), the budgets and the
+    /// schedules.
     pub fn category_uses(&self) -> Result<Vec<CategoryUse>, StoreError> {
         let mut by: BTreeMap<String, PerCurrency> = BTreeMap::new();
         for kv in self.trees.agg_day.iter() {
@@ -82,6 +84,9 @@ impl Store {
         }
         for b in self.budgets()? {
             by.entry(b.category).or_default();
+        }
+        for s in self.schedules()? {
+            by.entry(s.template.category).or_default();
         }
         Ok(by
             .into_iter()
@@ -107,7 +112,10 @@ impl Store {
     ) -> Result<RenamePlan, StoreError> {
         let used = self.categories()?;
         let budgets = self.budget_lines()?;
-        Ok(rename::plan(from, to, &used, &budgets, policy)?)
+        let schedules = self.schedule_lines()?;
+        Ok(rename::plan_with(
+            from, to, &used, &budgets, &schedules, policy,
+        )?)
     }
 
     /// The counts of `from` and the plan to rename it to `to` as typed so far, or why that
@@ -116,7 +124,8 @@ impl Store {
         let used = self.categories()?;
         let (exact, below) = rename::counts(from, &used);
         let budgets = self.budget_lines()?;
-        let plan = rename::plan(from, to, &used, &budgets, BudgetMerge::Sum);
+        let schedules = self.schedule_lines()?;
+        let plan = rename::plan_with(from, to, &used, &budgets, &schedules, BudgetMerge::Sum);
         Ok(RenamePreview {
             from: from.to_string(),
             asked: to.to_string(),
@@ -124,6 +133,17 @@ impl Store {
             below,
             plan: plan.map_err(|e| e.to_string()),
         })
+    }
+
+    fn schedule_lines(&self) -> Result<Vec<ScheduleLine>, StoreError> {
+        Ok(self
+            .schedules()?
+            .into_iter()
+            .map(|s| ScheduleLine {
+                id: s.id,
+                category: s.template.category,
+            })
+            .collect())
     }
 
     fn budget_lines(&self) -> Result<Vec<BudgetLine>, StoreError> {
@@ -173,6 +193,9 @@ impl Store {
                 let mut b = batch;
                 if n == 0 {
                     write_budgets(tx, &plan, now_ms, &mut b)?;
+                    for m in &plan.schedules {
+                        schedule::rename_in(tx, m.id, &plan.from, &plan.to, now_ms, &mut b)?;
+                    }
                 }
                 let mut count = 0u64;
                 for id in *chunk {
@@ -306,6 +329,7 @@ impl Store {
                     undone: 0,
                     kept: 0,
                     rename: None,
+                    posting: None,
                 })
             }
             r => r,

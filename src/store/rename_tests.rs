@@ -261,7 +261,11 @@ fn bad_input_is_refused_and_changes_nothing() {
             "food:hot",
             "a category cannot move into its own subcategory",
         ),
-        ("nope", "x", "no expense or budget uses category 'nope'"),
+        (
+            "nope",
+            "x",
+            "no expense, budget or schedule uses category 'nope'",
+        ),
         (
             "food",
             "a::b",
@@ -485,4 +489,157 @@ fn an_undo_leaves_an_expense_changed_since_as_it_is_and_says_so() {
     assert_eq!(s.get(id).unwrap().unwrap().draft.category, "meals");
     assert_eq!(s.budget("food").unwrap().unwrap().amount, 20_000);
     consistent(&s);
+}
+
+/// Schedules of the renamed tree move with it in the first chunk, beside the budgets (a MODIFY
+/// each, origin `rename`, the same batch): `food:coffee` posts to `drinks:coffee` from then on.
+/// The plan, the note and the history line count them; one undo takes them back with the rest;
+/// what they post after the rename goes to the new name. A category only a schedule uses can
+/// be renamed.
+#[test]
+fn schedules_of_the_tree_move_with_it_and_one_undo_takes_them_back() {
+    use crate::domain::schedule::{End, Every, MonthDay, Rule, Schedule};
+    let s = store();
+    let schedule = |category: &str| {
+        let start = day(10);
+        let rule = Rule::new(start, Every::Months(1, MonthDay::Day(10)), End::Never).unwrap();
+        Schedule::new(
+            crate::store::new_schedule_id(),
+            Draft::sample(start, 450, category, "Café"),
+            rule,
+            false,
+        )
+    };
+    let coffee = s
+        .save_schedule(&schedule("food:coffee"), Origin::User, 5)
+        .unwrap()
+        .id;
+    let stuff = s
+        .save_schedule(&schedule("foodstuff"), Origin::User, 6)
+        .unwrap()
+        .id;
+    let plan = s.plan_rename("food", "drinks", BudgetMerge::Sum).unwrap();
+    assert_eq!(plan.schedules.len(), 1, "foodstuff is not below food");
+    assert_eq!(
+        plan.schedule_text().as_deref(),
+        Some("1 schedule moves along (its future occurrences post to drinks)")
+    );
+    let preview = s.preview_rename("food", "drinks").unwrap();
+    assert_eq!(preview.plan.unwrap().schedules, plan.schedules);
+    let first = s.last_seq().unwrap() + 1;
+    let done = s
+        .rename_category("food", "drinks", BudgetMerge::Sum, 10, &mut no_progress())
+        .unwrap();
+    assert_eq!(
+        done.note.line(),
+        "renamed food → drinks: 5 expenses, 2 budgets moved, schedule moved"
+    );
+    let cat = |id| s.schedule(id).unwrap().unwrap().template.category;
+    assert_eq!(
+        (cat(coffee), cat(stuff)),
+        ("drinks:coffee".into(), "foodstuff".into())
+    );
+    // In the first chunk beside the budgets: 4 budget records, 1 schedule record, then the
+    // expenses; all one batch, origin rename.
+    let recs = s.stream_since(first - 1, 100).unwrap();
+    assert_eq!(recs.len(), 10);
+    assert!(recs
+        .iter()
+        .all(|r| r.origin == Origin::Rename && r.batch == Some(first)));
+    assert!(recs[4].schedule.is_some(), "{:?}", recs[4]);
+    assert_eq!(
+        recs[4].summary(),
+        "schedule 4.50 EUR drinks:coffee @Café: category food:coffee → drinks:coffee"
+    );
+    consistent(&s);
+    let w = s.history_window(0, 1).unwrap();
+    assert_eq!(
+        w.folds[0].as_ref().map(|f| (f.records, f.text.as_str())),
+        Some((
+            10,
+            "renamed food → drinks: 5 expenses, 2 budgets moved, schedule moved"
+        ))
+    );
+    // What it posts now goes to the new name.
+    let posted = s.post_due(day(10), 20).unwrap();
+    let cats: Vec<String> = posted
+        .records
+        .iter()
+        .map(|r| r.new.as_ref().unwrap().draft.category.clone())
+        .collect();
+    assert_eq!(cats, ["drinks:coffee", "foodstuff"]);
+    // Undo the posting, then the rename: the schedule is back on food:coffee.
+    s.undo_step(30).unwrap().unwrap();
+    let Some(Undone::Batch(u)) = s.undo_step(40).unwrap() else {
+        panic!("expected the rename undone")
+    };
+    assert_eq!((u.undone, u.kept), (10, 0));
+    assert_eq!(
+        crate::domain::change::step_text(false, &Undone::Batch(u)),
+        "Undid: rename food → drinks (5 expenses, 2 budgets moved, schedule moved)"
+    );
+    assert_eq!(cat(coffee), "food:coffee");
+    consistent(&s);
+    // Redo moves it again.
+    s.redo_step(50).unwrap().unwrap();
+    assert_eq!(cat(coffee), "drinks:coffee");
+    consistent(&s);
+    // A category only a schedule names is in the list and can be renamed.
+    let only = s
+        .save_schedule(&schedule("gym"), Origin::User, 60)
+        .unwrap()
+        .id;
+    assert!(s
+        .category_uses()
+        .unwrap()
+        .iter()
+        .any(|c| c.category == "gym" && c.count == 0));
+    let done = s
+        .rename_category("gym", "sport", BudgetMerge::Sum, 70, &mut no_progress())
+        .unwrap();
+    assert_eq!(
+        done.note.line(),
+        "renamed gym → sport: 0 expenses, schedule moved"
+    );
+    assert_eq!(cat(only), "sport");
+    consistent(&s);
+}
+
+/// A rename's note keeps its schedule count where `meta` stores it (after the note, so a note
+/// written before schedules, without it, still reads as 0).
+#[test]
+fn a_notes_schedule_count_is_stored_after_it() {
+    use super::super::codec::{decode_note, encode_note};
+    let plan = s_plan();
+    let note = plan.note(7);
+    assert_eq!(note.schedules, 1);
+    let v = encode_note(1, 2, &note).unwrap();
+    assert_eq!(decode_note("meta", b"k", &v).unwrap(), (1, 2, note.clone()));
+    let older = encode_note(
+        1,
+        2,
+        &RenameNote {
+            schedules: 0,
+            ..note.clone()
+        },
+    )
+    .unwrap();
+    assert_eq!(older.len() + 1, v.len(), "no count written for none");
+    assert_eq!(decode_note("meta", b"k", &older).unwrap().2.schedules, 0);
+}
+
+/// A plan of `food` → `drinks` moving one schedule.
+fn s_plan() -> crate::domain::rename::RenamePlan {
+    crate::domain::rename::plan_with(
+        "food",
+        "drinks",
+        &[("food".into(), 1)],
+        &[],
+        &[crate::domain::rename::ScheduleLine {
+            id: crate::store::new_schedule_id(),
+            category: "food:x".into(),
+        }],
+        BudgetMerge::Sum,
+    )
+    .unwrap()
 }

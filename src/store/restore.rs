@@ -15,8 +15,8 @@
 //! 3. The derived trees are built by the consistency check (`Store::rebuild_derived`: the
 //!    check's expected entries, without a message each, applied by `Store::repair`), not by a
 //!    second copy of the index code.
-//! 4. Budgets and import hashes, as before; the marker is removed, flushed, and the
-//!    high-water mark moves to the last seq.
+//! 4. Budgets, schedules (each one INSERT, origin `restore`, through `Tx::write`) and import
+//!    hashes; the marker is removed, flushed, and the high-water mark moves to the last seq.
 //!
 //! Measured (release, 2 cores, 1,033,379 items): 34.6 s and 1.2 GB peak (items and stream
 //! 10 s, derived trees 21 s), against 148 s before. Plain inserts, not `sled::Batch`es: with
@@ -32,10 +32,16 @@ use super::keys::{id_key, seq_key};
 use super::tables::{META_HASH, META_RESTORING, META_SEQ, META_STREAM_LABEL};
 use super::{Event, Origin, Store};
 
-/// When a restore's budget records are stamped: the newest item's `updated` (as each item's
-/// record is stamped with its own), so a restore of the same snapshot writes the same bytes.
+/// When a restore's budget and schedule records are stamped: the newest `updated` of the
+/// snapshot's items and schedules (as each item's record is stamped with its own), so a
+/// restore of the same snapshot writes the same bytes.
 fn budget_time(snap: &Snapshot) -> i64 {
-    snap.items.iter().map(|(_, i)| i.updated).max().unwrap_or(0)
+    snap.items
+        .iter()
+        .chain(&snap.schedules)
+        .map(|(_, i)| i.updated)
+        .max()
+        .unwrap_or(0)
 }
 
 impl Store {
@@ -114,6 +120,9 @@ impl Store {
                 budget_time(snap),
             )?;
         }
+        // Schedules keep how far they were handled, so the next open posts exactly what fell
+        // due since (the posted occurrences, restored above, are their exactly-once keys).
+        self.restore_schedules(&snap.schedules, budget_time(snap))?;
         for h in &snap.imports {
             // The importing record is not kept by a restore: seq 0 names none.
             t.imports.insert(&h[..], &seq_key(0)[..])?;
@@ -135,6 +144,7 @@ impl Store {
             source_seq: snap.seq,
             expenses: snap.items.len() as u64,
             budgets: snap.budgets.len() as u64,
+            schedules: snap.schedules.len() as u64,
             imports: snap.imports.len() as u64,
             skipped: snap.skipped,
             label,
@@ -197,6 +207,7 @@ mod tests {
                     budget_time(snap),
                 )?;
             }
+            self.restore_schedules(&snap.schedules, budget_time(snap))?;
             self.transact(|tx| {
                 for h in &snap.imports {
                     tx.imports.insert(&h[..], &seq_key(0)[..])?;
@@ -272,10 +283,29 @@ mod tests {
                 currency: Currency::EUR,
                 amount: 40_000,
             }],
+            schedules: vec![schedule()],
             imports: vec![[7u8; 16], [9u8; 16]],
             skipped: 0,
             unverified: false,
         }
+    }
+
+    /// A monthly schedule two occurrences along, one more handled out of order and one moved.
+    fn schedule() -> (ExpenseId, StoredItem) {
+        use crate::domain::schedule::{End, Every, MonthDay, Rule, Schedule};
+        let day = chrono::NaiveDate::from_ymd_opt(2024, 1, 31).unwrap();
+        let rule = Rule::new(day, Every::Months(1, MonthDay::Day(31)), End::Never).unwrap();
+        let draft = crate::domain::Draft::sample(day, 95_000, "rent", "Landlord");
+        let mut s = Schedule::new(crate::store::new_schedule_id(), draft, rule, false);
+        s.mark_handled(0);
+        s.mark_handled(1);
+        s.mark_handled(3);
+        let o = s.date_of(2).unwrap();
+        s.move_occurrence(o, chrono::NaiveDate::from_ymd_opt(2024, 3, 30).unwrap())
+            .unwrap();
+        s.version = 5;
+        let img = crate::store::schedule::image(&s, 1_700_000_000_000, 1_700_000_200_000, 0);
+        (s.id, img)
     }
 
     /// The fast path gives exactly the trees the transactional path gives (every key and
@@ -286,7 +316,19 @@ mod tests {
         let snap = snapshot(12_000);
         let fast = Store::open_temporary().unwrap();
         let info = fast.restore_snapshot(&snap).unwrap();
-        assert_eq!((info.expenses, info.budgets, info.imports), (12_000, 1, 2));
+        assert_eq!(
+            (info.expenses, info.budgets, info.schedules, info.imports),
+            (12_000, 1, 1, 2)
+        );
+        let id = snap.schedules[0].0;
+        let restored = fast.schedules().unwrap();
+        assert_eq!(restored.len(), 1);
+        assert_eq!(
+            (restored[0].id, restored[0].next, restored[0].version),
+            (id, 2, 5)
+        );
+        assert_eq!(restored[0].done, [3]);
+        assert_eq!(restored[0].moved.len(), 1);
         let slow = Store::open_temporary().unwrap();
         slow.restore_snapshot_tx(&snap).unwrap();
         // Each store has its own stream label (a restore starts a new one); the rest is equal.

@@ -23,6 +23,7 @@ use super::codec::{decode_item, StoredItem};
 use super::error::{corrupt, StoreError};
 use super::keys::{date_from_u32, date_u32, id_key, kind_byte, kind_from_byte};
 use super::tables::{abort, Change, Trashing, Tx, TxResult, META_OCCURRENCE_REMOVED, SCHEDULES};
+use super::undo::{same_fields, Target};
 use super::{ChangeRecord, Event, Origin, Store};
 pub use crate::domain::schedule::Confirm;
 use crate::domain::schedule::{
@@ -60,7 +61,7 @@ fn fingerprint(schedule: ExpenseId) -> u32 {
 }
 
 /// The id of the expense that occurrence `natural` of `schedule` posts: the top 48 bits the ms
-/// of its day (as a ULID's, so it sorts among the day's expenses), then [`OCCURRENCE_MARK`], the
+/// of its day (as a ULID's, so it sorts among the day's expenses), then `OCCURRENCE_MARK`, the
 /// schedule's fingerprint and the day as `yyyymmdd`. One id per (schedule, day): the key that
 /// makes posting conditional.
 pub fn occurrence_id(schedule: ExpenseId, natural: NaiveDate) -> ExpenseId {
@@ -76,11 +77,6 @@ pub fn occurrence_id(schedule: ExpenseId, natural: NaiveDate) -> ExpenseId {
     )
 }
 
-/// True when `id` has the shape of an occurrence's id (see [`occurrence_id`]).
-pub(crate) fn is_occurrence_id(id: ExpenseId) -> bool {
-    (id.0 >> 64) & 0xFFFF == OCCURRENCE_MARK
-}
-
 /// The seq of the REMOVE that took occurrence `id` out of the store for good, when one did
 /// (see `tables::META_OCCURRENCE_REMOVED`).
 fn removed_by(tx: &Tx<'_>, id: ExpenseId) -> TxResult<Option<u64>> {
@@ -94,10 +90,19 @@ fn removed_by(tx: &Tx<'_>, id: ExpenseId) -> TxResult<Option<u64>> {
     }
 }
 
+/// True for the id of a posted occurrence of some schedule (its mark, a day in its low bits, and
+/// that day's midnight in its time bits: a ULID made by a clock is never all three).
+pub(crate) fn is_occurrence_id(id: u128) -> bool {
+    if (id >> 64) & 0xFFFF != OCCURRENCE_MARK {
+        return false;
+    }
+    date_from_u32(id as u32).is_some_and(|day| occurrence_id(ExpenseId(0), day).0 >> 80 == id >> 80)
+}
+
 /// The (schedule, occurrence day) an expense id was posted for, when it is an occurrence of
 /// one of `schedules`.
 pub fn occurrence_of(id: ExpenseId, schedules: &[Schedule]) -> Option<(ExpenseId, NaiveDate)> {
-    if !is_occurrence_id(id) {
+    if !is_occurrence_id(id.0) {
         return None;
     }
     let day = date_from_u32(id.0 as u32)?;
@@ -252,6 +257,57 @@ pub(crate) fn from_image(
         moved,
         version: i.version,
     }))
+}
+
+/// The schedule an image holds, `None` when it is not a schedule's (or does not decode).
+fn schedule_of(img: &StoredItem) -> Option<Schedule> {
+    from_image(ExpenseId(0), img, SCHEDULES, b"").ok().flatten()
+}
+
+/// `img` (a schedule's image) with the handled state (`next`, `done`, `moved`) of `state`,
+/// another image of the same schedule under the same rule; its bookkeeping kept. `None` when
+/// either is no schedule's or their rules differ (the state would mean other days).
+pub(super) fn with_state_of(img: &StoredItem, state: &StoredItem) -> Option<StoredItem> {
+    let mut s = schedule_of(img)?;
+    let st = schedule_of(state)?;
+    if s.rule != st.rule {
+        return None;
+    }
+    s.next = st.next;
+    s.done = st.done;
+    s.moved = st.moved;
+    Some(image(&s, img.created, img.updated, img.last_seq))
+}
+
+/// For a record that made or edited a schedule without handling an occurrence, when the
+/// schedule now (`cur`) differs from what the record left only in how far it was handled
+/// (posting passes stepped it on since: no person's change), the target as if the record had
+/// left it so: its undo then removes the schedule, or writes back the fields the edit changed
+/// and keeps how far it was handled. `None` when that is not the case (the usual rule holds).
+pub(super) fn stepped_on(t: &Target, cur: &StoredItem) -> Option<Target> {
+    let new = t.new.as_ref()?;
+    if cur.last_seq == t.seq || same_fields(cur, new) {
+        return None;
+    }
+    // The record itself handled nothing: it made the schedule, or changed what a person sets.
+    let handled_nothing = match (&t.event, &t.old) {
+        (Event::Insert, _) => true,
+        (Event::Modify, Some(old)) => with_state_of(old, new).is_some_and(|o| same_fields(&o, old)),
+        _ => false,
+    };
+    let left = with_state_of(new, cur)?;
+    if !handled_nothing || !same_fields(&left, cur) {
+        return None;
+    }
+    let old = match &t.old {
+        Some(o) => Some(with_state_of(o, cur)?),
+        None => None,
+    };
+    Some(Target {
+        new: Some(left),
+        old,
+        ..t.clone()
+    })
 }
 
 /// The public change of a record whose images are a schedule's (`None` when they are not).
@@ -409,7 +465,87 @@ fn post_in(
     super::write::finish(seq, &rec, &super::stream::Before::live(None)).map(Some)
 }
 
+/// Moves schedule `id` from the renamed tree (`from`) to `to` inside a category rename's
+/// first transaction: a MODIFY of its template's category, origin `rename`, tagged with the
+/// rename's batch. `false` (nothing written) when it is gone or no longer posts within `from`
+/// (changed since the plan: left as it is).
+pub(super) fn rename_in(
+    tx: &Tx<'_>,
+    id: ExpenseId,
+    from: &str,
+    to: &str,
+    now_ms: i64,
+    batch: &mut Option<u64>,
+) -> TxResult<bool> {
+    let Some(img) = current(tx, id)? else {
+        return Ok(false);
+    };
+    let key = id_key(id);
+    let mut s = match from_image(id, &img, SCHEDULES, &key) {
+        Ok(Some(s)) => s,
+        Ok(None) => return abort(corrupt(SCHEDULES, &key, "not a schedule")),
+        Err(e) => return abort(e),
+    };
+    let Some(category) = crate::domain::rename::moved(&s.template.category, from, to) else {
+        return Ok(false);
+    };
+    s.template.category = category;
+    write_schedule(
+        tx,
+        Some(&s),
+        id,
+        Some(img),
+        Origin::Rename,
+        now_ms,
+        Some(batch),
+    )?;
+    Ok(true)
+}
+
 impl Store {
+    /// Writes `schedules` (images as a backup or a point in time held them, with how far each
+    /// was handled) into a store being restored: one INSERT each, origin `restore`, stamped
+    /// `at`, keeping id, version, created and updated, in one flushed transaction. A schedule
+    /// that exists already is a conflict (the store is blank when a restore starts).
+    pub(crate) fn restore_schedules(
+        &self,
+        schedules: &[(ExpenseId, StoredItem)],
+        at: i64,
+    ) -> Result<(), StoreError> {
+        if schedules.is_empty() {
+            return Ok(());
+        }
+        self.transact(|tx| {
+            for (id, img) in schedules {
+                if let Some(c) = current(tx, *id)? {
+                    return abort(StoreError::Conflict {
+                        id: *id,
+                        expected: 0,
+                        found: Some(c.version),
+                    });
+                }
+                let seq = tx.next_seq()?;
+                let new = StoredItem {
+                    last_seq: seq,
+                    ..img.clone()
+                };
+                tx.write(&Change {
+                    id: *id,
+                    seq,
+                    event: Event::Insert,
+                    origin: Origin::Restore,
+                    at,
+                    prev_seq: None,
+                    batch: None,
+                    old: None,
+                    new: Some(&new),
+                    trashing: Trashing::No,
+                })?;
+            }
+            Ok(())
+        })
+    }
+
     /// Every schedule, by id (the order they were made).
     pub fn schedules(&self) -> Result<Vec<Schedule>, StoreError> {
         let mut out = Vec::new();

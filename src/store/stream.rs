@@ -22,6 +22,7 @@ use super::keys::{decode_seq, seq_key};
 use super::tables::{Trees, META, META_LEGACY_TRASH, STREAM};
 use crate::domain::budget::BudgetView;
 use crate::domain::change::{ChangeRecord, ChangeView, Event, Origin};
+use crate::domain::schedule_row::ScheduleView;
 use crate::domain::trash::TrashMark;
 use crate::domain::ExpenseId;
 use std::collections::HashMap;
@@ -363,6 +364,7 @@ fn visit_paged<E: From<StoreError>>(
             let moved = rec.event == TRASH_MOVE
                 || (rec.event == Event::Remove.code() && legacy.contains_key(seq));
             let budget = super::budget::is_budget_id(rec.id);
+            let schedule = super::schedule::is_schedule_id(rec.id);
             let need = images.old
                 || budget
                 || (moved && images.new)
@@ -400,6 +402,38 @@ fn visit_paged<E: From<StoreError>>(
                         old: old.and_then(super::budget::limit).filter(|_| images.old),
                         new: new.and_then(super::budget::limit).filter(|_| images.new),
                     }),
+                    schedule: None,
+                })?;
+                last = Some(*seq);
+                continue;
+            }
+            if schedule {
+                // A schedule's images are shown as the schedule (`store/schedule.rs`), never
+                // as expenses; a reader of keys only gets neither, but still a schedule's
+                // record.
+                let as_schedule = |i: Option<&StoredItem>, wanted: bool| {
+                    i.filter(|_| wanted)
+                        .map(|i| super::schedule::from_image(id, i, STREAM, &key))
+                        .transpose()
+                        .map(Option::flatten)
+                };
+                let old = as_schedule(old, images.old)?;
+                let new = as_schedule(new, images.new)?;
+                visit(&ChangeView {
+                    seq: *seq,
+                    event,
+                    at: rec.at,
+                    origin,
+                    id,
+                    old: None,
+                    new: None,
+                    old_trash: None,
+                    new_trash: None,
+                    budget: None,
+                    schedule: Some(ScheduleView {
+                        old: old.as_ref(),
+                        new: new.as_ref(),
+                    }),
                 })?;
                 last = Some(*seq);
                 continue;
@@ -417,6 +451,7 @@ fn visit_paged<E: From<StoreError>>(
                 old_trash: old_trash.filter(|_| images.old),
                 new_trash: new_trash.filter(|_| images.new),
                 budget: None,
+                schedule: None,
             })?;
             last = Some(*seq);
         }
@@ -527,6 +562,26 @@ mod tests {
         assert_eq!(s.sweep_trash(100).unwrap(), 1);
         let c = s.put(draft(300, "car"), Origin::User, 6).unwrap();
         s.delete(c.id, v(&c), Origin::User, 7).unwrap();
+        // A schedule made, posting (its MODIFY after the expenses it posts), and removed: its
+        // records are the schedule's, in every view, never an expense's.
+        let rule = crate::domain::schedule::Rule::new(
+            NaiveDate::from_ymd_opt(2026, 11, 1).unwrap(),
+            crate::domain::schedule::Every::Weeks(1),
+            crate::domain::schedule::End::Never,
+        )
+        .unwrap();
+        let sched = crate::domain::schedule::Schedule::new(
+            crate::store::new_schedule_id(),
+            draft(900, "rent"),
+            rule,
+            false,
+        );
+        let made = s.save_schedule(&sched, Origin::User, 8).unwrap();
+        let posted = s
+            .post_due(NaiveDate::from_ymd_opt(2026, 11, 20).unwrap(), 9)
+            .unwrap();
+        assert_eq!(posted.records.len(), 3);
+        s.remove_schedule(made.id, 2, Origin::User, 10).unwrap();
         let all = read_since(&s.trees, 0, usize::MAX).unwrap();
         assert!(all.len() >= 8, "{}", all.len());
         let n = all.len() as u64;
@@ -543,6 +598,14 @@ mod tests {
                             w.old = w.old.filter(|_| old);
                             w.new_trash = w.new_trash.filter(|_| new);
                             w.old_trash = w.old_trash.filter(|_| old);
+                            if let Some(sc) = &mut w.schedule {
+                                sc.new = sc.new.filter(|_| new);
+                                sc.old = sc.old.filter(|_| old);
+                            }
+                            assert_eq!(
+                                v.schedule.is_some(),
+                                crate::store::schedule::is_schedule_id(v.id.0)
+                            );
                             assert_eq!(*v, w, "after {after} limit {limit} page {page_len}");
                             i += 1;
                             Ok::<(), StoreError>(())

@@ -471,7 +471,7 @@ impl Tx<'_> {
                     self.items.remove(&ikey[..])?;
                 }
             }
-            if super::schedule::is_occurrence_id(c.id) {
+            if super::schedule::is_occurrence_id(c.id.0) {
                 // Gone for good: the next posting of the occurrence chains to this record.
                 let gone = [META_OCCURRENCE_REMOVED, &ikey[..]].concat();
                 match (c.new, c.trashing) {

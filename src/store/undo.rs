@@ -1,7 +1,8 @@
 //! One undo: the inverse of a change record, and one executor that writes it, used by a single
 //! undo or redo ([`Store::undo`], `Store::reverse`), a history batch (`Store::reverse_batch`:
 //! undo or redo of a whole batch) and an import undo ([`Store::undo_batch`], which also forgets
-//! the import's row hashes). Also which change `u` takes back ([`Store::undo_latest`]).
+//! the import's row hashes). Which change `u` takes back is `store/history.rs`'s
+//! (`Store::undo_latest`).
 //!
 //! The inverse of one record ([`plan_reversal`]), given the item's state now:
 //! - INSERT -> REMOVE, MODIFY -> MODIFY back to the old image's fields (created kept, version
@@ -41,6 +42,7 @@ use super::tables::{abort, Abort, Change, Trashing, Tx, TxResult, IMPORTS, STREA
 use super::write::{finish, BATCH_CHUNK};
 use super::{retention, trash, BatchUndo, ChangeRecord, Event, Origin, Store, StoreError};
 use crate::domain::rename::{RenameNote, RenameStep};
+use crate::domain::schedule_row::PostingNote;
 use crate::domain::ExpenseId;
 use std::collections::{HashMap, HashSet};
 
@@ -227,8 +229,19 @@ struct Done {
     undone: usize,
     /// Targets left as they are, with why.
     kept: Vec<(ExpenseId, Kept)>,
-    /// Targets taken back that are expenses (not budgets): what a rename's note counts.
+    /// Targets taken back that are expenses (not budgets or schedules): what a rename's note
+    /// counts.
     expenses: u64,
+    /// Targets taken back that are schedules.
+    schedules: u64,
+    /// Some target (taken back or kept) was a schedule's record: the batch posted recurring
+    /// expenses or handled an occurrence (unless it was a rename).
+    saw_schedule: bool,
+    /// Targets (taken back or kept) that are posted occurrences of a schedule, and targets
+    /// that are other expenses: a batch of occurrences only (the redo of an undone posting
+    /// whose schedule had moved on already) is a posting too.
+    occurrences: u64,
+    others: u64,
 }
 
 /// Why a target was left as it is.
@@ -259,6 +272,21 @@ fn reverse_in(
         None if super::schedule::is_schedule_id(t.id.0) => super::schedule::current(tx, t.id)?,
         None => tx.current(t.id)?,
     };
+    // A schedule that already holds what a batch's reversal would write is taken back as it
+    // is: the redo of an undone posting, after a posting pass stepped the schedule on past the
+    // occurrences in the trash again (`store/schedule.rs`), finds it moved on already.
+    if run.batched
+        && t.event == Event::Modify
+        && super::schedule::is_schedule_id(t.id.0)
+        && matches!((&cur, &t.old), (Some(c), Some(o)) if same_fields(c, o))
+    {
+        return Ok(Ok(None));
+    }
+    let stepped = match &cur {
+        Some(c) if super::schedule::is_schedule_id(t.id.0) => super::schedule::stepped_on(t, c),
+        _ => None,
+    };
+    let t = stepped.as_ref().unwrap_or(t);
     let row = match cur {
         Some(_) => None,
         None => trash::row(tx, t.id)?,
@@ -382,13 +410,19 @@ impl Store {
                     let mut b = batch;
                     let mut out = Done::default();
                     for t in chunk {
+                        let schedule = super::schedule::is_schedule_id(t.id.0);
+                        out.saw_schedule |= schedule;
+                        if super::schedule::is_occurrence_id(t.id.0) {
+                            out.occurrences += 1;
+                        } else if !schedule && !super::budget::is_budget_id(t.id.0) {
+                            out.others += 1;
+                        }
                         match reverse_in(tx, t, run, &mut b)? {
                             Ok(rec) => {
                                 out.undone += 1;
-                                out.expenses += u64::from(
-                                    !super::budget::is_budget_id(t.id.0)
-                                        && !super::schedule::is_schedule_id(t.id.0),
-                                );
+                                out.expenses +=
+                                    u64::from(!super::budget::is_budget_id(t.id.0) && !schedule);
+                                out.schedules += u64::from(schedule);
                                 out.records.extend(rec);
                             }
                             Err(why) => out.kept.push((t.id, why)),
@@ -416,6 +450,10 @@ impl Store {
                         batch = b;
                         folded = f;
                         done.expenses += out.expenses;
+                        done.schedules += out.schedules;
+                        done.saw_schedule |= out.saw_schedule;
+                        done.occurrences += out.occurrences;
+                        done.others += out.others;
                         done.undone += out.undone;
                         done.records.extend(out.records);
                         done.kept.extend(out.kept);
@@ -638,6 +676,14 @@ impl Store {
             then,
             note.as_ref(),
         )?;
+        // A batch with a schedule's record that is no rename posted recurring expenses (or
+        // handled one occurrence), or is the undo or redo of that.
+        let occurrences_only = done.occurrences > 0 && done.others == 0;
+        let posting = (note.is_none() && !import && (done.saw_schedule || occurrences_only))
+            .then_some(PostingNote {
+                expenses: done.expenses,
+                schedules: done.schedules,
+            });
         Ok(BatchUndo {
             batch,
             undone: done.undone,
@@ -646,6 +692,7 @@ impl Store {
                 expenses: done.expenses,
                 ..n
             }),
+            posting,
         })
     }
 
@@ -708,74 +755,5 @@ impl Store {
             }
         }
         Ok((targets, last))
-    }
-
-    /// Reverses the latest change that is not already undone, from any session: walking back
-    /// through the stream, each undo record cancels the latest earlier change of the same
-    /// expense (undo only ever reverses an item's most recent standing change). `None` when there
-    /// is nothing left to undo.
-    pub fn undo_latest(&self, now_ms: i64) -> Result<Option<ChangeRecord>, StoreError> {
-        match self.latest_standing()? {
-            Some(seq) => self.undo(seq, now_ms).map(Some),
-            None => Ok(None),
-        }
-    }
-
-    /// The seq of the latest change that is not already undone (see [`Store::undo_latest`]).
-    /// An item removed for good (a `ttl` record) has nothing left to undo: its records are
-    /// skipped, so a sweep never blocks `u`. A `restore` record ends the walk: a restored store
-    /// starts there. Running past the first kept record of a trimmed stream is
-    /// `StoreError::Trimmed` (see `store/retention.rs`).
-    pub(super) fn latest_standing(&self) -> Result<Option<u64>, StoreError> {
-        self.latest_standing_but(&HashSet::new())
-    }
-
-    /// [`Store::latest_standing`] passing over the changes in `skip` (ones that cannot be
-    /// undone, left as they are by `expense undo --skip`).
-    pub(super) fn latest_standing_but(
-        &self,
-        skip: &HashSet<u64>,
-    ) -> Result<Option<u64>, StoreError> {
-        let mut pending: HashMap<u128, u64> = HashMap::new();
-        let mut gone: std::collections::HashSet<u128> = std::collections::HashSet::new();
-        for kv in self.trees.stream.iter().rev() {
-            let (k, v) = kv?;
-            let head = codec::decode_record_head(STREAM, &k, &v)?;
-            if head.origin == Origin::Migration.code() {
-                continue;
-            }
-            if head.origin == Origin::Ttl.code() || head.event == codec::TRASH_REMOVE {
-                gone.insert(head.id);
-                continue;
-            }
-            // A restored store starts from its restore: the base, not a change to take back.
-            if head.origin == Origin::Restore.code() {
-                return Ok(None);
-            }
-            if gone.contains(&head.id) {
-                continue;
-            }
-            if head.origin == Origin::Undo.code() {
-                *pending.entry(head.id).or_default() += 1;
-                continue;
-            }
-            match pending.get_mut(&head.id) {
-                Some(n) if *n > 0 => *n -= 1,
-                _ => {
-                    let seq =
-                        keys::decode_seq(&k).ok_or_else(|| corrupt(STREAM, &k, "not a seq key"))?;
-                    if skip.contains(&seq) {
-                        continue;
-                    }
-                    return Ok(Some(seq));
-                }
-            }
-        }
-        // The walk ran past the kept records: what is left to undo was trimmed.
-        let start = self.trees.stream_start()?;
-        if start > 1 {
-            return Err(retention::trimmed(start - 1, start));
-        }
-        Ok(None)
     }
 }

@@ -10,7 +10,6 @@ use super::{footer, Chrome, Footer};
 use crate::app::action::HistoryRow;
 use crate::app::state::State;
 use crate::app::Action;
-use crate::domain::change::diff;
 use crate::domain::change::{ChangeRecord, Event};
 use ratatui::layout::{Alignment, Constraint, Rect};
 use ratatui::text::{Line, Span};
@@ -98,7 +97,8 @@ fn render_list(state: &State, chrome: &Chrome, frame: &mut Frame, area: Rect) {
             Constraint::Length(if wide { 19 } else { 11 }),
         ),
         Column::new(HistoryColumn::Event, "Event", Constraint::Length(6)),
-        Column::new(HistoryColumn::Origin, "Origin", Constraint::Length(6)),
+        // Wide enough for `schedule` (the posting pass), `restore` and `rename`.
+        Column::new(HistoryColumn::Origin, "Origin", Constraint::Length(8)),
         Column::new(HistoryColumn::Change, "Change", Constraint::Fill(1)),
     ];
     // The stream has one order (newest first), so no column carries a sort arrow.
@@ -163,18 +163,21 @@ fn render_detail(row: &HistoryRow, chrome: &Chrome, frame: &mut Frame, area: Rec
             t.style(Meaning::Muted),
         ),
     ]);
-    let version = |e: Option<&crate::domain::Expense>, word: &str| match e {
-        Some(e) => format!("{word} (v{})", e.version),
+    let version = |v: Option<u64>, word: &str| match v {
+        Some(v) => format!("{word} (v{v})"),
         None => format!("{word} (none)"),
     };
+    let (old_version, new_version) = r.versions();
     let header = Row::new(vec![
         Cell::from(""),
         Cell::from("Field"),
-        Cell::from(version(r.old.as_ref(), "Before")),
-        Cell::from(version(r.new.as_ref(), "After")),
+        Cell::from(version(old_version, "Before")),
+        Cell::from(version(new_version, "After")),
     ])
     .style(t.style(Meaning::Muted));
-    let rows: Vec<Row> = diff(r.old.as_ref(), r.new.as_ref())
+    // An expense's, a budget's or a schedule's fields, whichever the record changed.
+    let rows: Vec<Row> = r
+        .fields()
         .into_iter()
         .map(|d| {
             let changed = d.changed();

@@ -1,7 +1,8 @@
 //! The review's rename prompt (`Overlay::Rename`): a popup with the new name's field, what the
 //! rename to the name typed would do (`5 expenses (and 3 in subcategories) will move to drinks`,
-//! each budget's move or merge), or why it would be refused, and the key line. Pure: draws the
-//! `RenameForm` the reducer holds; the one side effect on the frame is the cursor position.
+//! each budget's move or merge, how many schedules move along), or why it would be refused, and
+//! the key line. Pure: draws the `RenameForm` the reducer holds; the one side effect on the
+//! frame is the cursor position.
 
 use crate::app::state::RenameForm;
 use crate::domain::rename::counts_text;
@@ -35,6 +36,9 @@ pub fn render(form: &RenameForm, chrome: &Chrome, frame: &mut Frame, area: Rect)
                 if parts.len() > BUDGET_LINES {
                     let more = format!("and {} more budgets", parts.len() - BUDGET_LINES);
                     info.push((more, Meaning::Muted));
+                }
+                if let Some(text) = plan.schedule_text() {
+                    info.push((text, Meaning::Muted));
                 }
             }
             Err(why) => {

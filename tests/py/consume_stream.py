@@ -11,6 +11,8 @@ EXPECT.json, written by the Rust test from the binary's own output:
     items            `expense list --json` rows of the live items
     trash            `expense trash list --json` entries (when a record's image carries the
                      trash mark, its deleted_at/expires_at must be these, in epoch seconds)
+    budgets          `expense budget list --json` rows
+    schedules        the store's schedules as the plain format writes their images
 
 Consumers: boto3's TypeDeserializer, aws-lambda-powertools' DynamoDBStreamEvent (data class) and
 its pydantic DynamoDBStreamModel (parser), each over {"Records": [...]} as a Lambda gets it.
@@ -42,6 +44,16 @@ def check(ok, what):
 
 def expected_image(row):
     """A plain-format image (the `list --json` row shape) as DynamoDB consumers must see it."""
+    if row.get("type") == "schedule":
+        # Numbers are N (Decimal), confirm and paused BOOL, tags SS (absent when empty), absent
+        # parts (on, end, count, next) absent in both formats.
+        image = {k: v for k, v in row.items() if k != "tags"}
+        for k in ("amount", "every", "count", "version"):
+            if k in image:
+                image[k] = Decimal(str(image[k]))
+        if row["tags"]:
+            image["tags"] = set(row["tags"])
+        return image
     if row.get("type") == "budget":
         return {
             "id": row["id"],
@@ -96,6 +108,8 @@ def size_bytes(*maps):
                 size = n_size(value)
             elif kind == "SS":
                 size = sum(len(s.encode()) for s in value)
+            elif kind == "BOOL":
+                size = 1
             else:
                 raise AssertionError(f"unexpected type {kind}")
             total += len(name.encode()) + size
@@ -249,9 +263,24 @@ def main():
             and image["currency"] == b["currency"],
             f"budget {key}: stream leaves {image!r}, store has {b!r}",
         )
+    # Schedules likewise, `schedule:ULID`: the last image of each is the store's schedule, with
+    # its rule and how far it was handled, exactly.
+    schedules = {s["id"]: s for s in expect["schedules"]}
+    check(len(schedules) > 0, "the store has schedules")
+    for key, row in schedules.items():
+        event_name, image = last_new.get(key, (None, None))
+        check(image is not None, f"schedule {key}: no record leaves a new image")
+        if image is not None:
+            check(isinstance(image.get("confirm"), bool), f"schedule {key}: confirm not a bool")
+            same_image(image, expected_image(row), f"schedule {key}")
     for item_id, (event_name, image) in last_new.items():
         gone = image is None or "deleted_at" in image
-        live = budgets if item_id.startswith("budget:") else items
+        if item_id.startswith("budget:"):
+            live = budgets
+        elif item_id.startswith("schedule:"):
+            live = schedules
+        else:
+            live = items
         check(gone == (item_id not in live), f"{item_id}: live in the stream != live in the store")
 
     for failure in FAILURES:

@@ -17,13 +17,21 @@
 //!      (the amount in integer minor units, authoritative; `amount` must agree with it),
 //!      `created` and `updated` (Unix milliseconds);
 //!    - `budget`: `category`, `currency`, `minor` (the monthly limit);
+//!    - `schedule`: a recurring expense: `id`, the expense it posts (`amount`, `minor`,
+//!      `currency`, `category`, `payee`, `note`, `tags`, `kind`), its rule (`unit` day, week,
+//!      month or year, `every`, `on` for a monthly one, `start`, `end` or `count`), `confirm`,
+//!      `paused`, `state` (how far it was handled, by occurrence number from 0: `next`, the
+//!      first not handled, `done`, those after it handled, `moved`, (number, day) pairs),
+//!      `version`, `created`, `updated`;
 //!    - `import`: `hash`, the 32 hex digits of an imported bank row (so it is not imported twice).
 //!
 //!    A reader skips a record whose `type` it does not know (newer writers add kinds, e.g.
 //!    trashed items) and says how many it skipped; a change that old readers must not skip
 //!    bumps `version`, which they refuse.
-//! 3. trailer: `{"type":"end","expenses":E,"budgets":B,"imports":I,"sha256":H}`. A file
-//!    without it, or whose counts differ, is truncated or damaged and is refused.
+//! 3. trailer: `{"type":"end","expenses":E,"budgets":B,"imports":I,"schedules":S,"sha256":H}`.
+//!    A file without it, or whose counts differ, is truncated or damaged and is refused. Files
+//!    written before schedules have no `schedule` lines and no `schedules` count (read as 0); an
+//!    older reader skips the lines (and counts them as skipped) and ignores the count.
 //!
 //! # Checksums (`sum.rs`)
 //!
@@ -75,6 +83,8 @@ pub struct BackupInfo {
     pub expenses: u64,
     /// Budgets written.
     pub budgets: u64,
+    /// Schedules written.
+    pub schedules: u64,
     /// Import hashes written.
     pub imports: u64,
     /// File size in bytes.
@@ -90,6 +100,8 @@ pub struct RestoreInfo {
     pub expenses: u64,
     /// Budgets restored.
     pub budgets: u64,
+    /// Schedules restored.
+    pub schedules: u64,
     /// Import hashes restored.
     pub imports: u64,
     /// Records of unknown kinds skipped.
@@ -109,6 +121,9 @@ pub struct Snapshot {
     pub items: Vec<(ExpenseId, StoredItem)>,
     /// Budgets.
     pub budgets: Vec<super::Budget>,
+    /// Schedules as their stored images (`store/schedule.rs`), in ascending id order, with how
+    /// far each was handled.
+    pub schedules: Vec<(ExpenseId, StoredItem)>,
     /// Import hashes.
     pub imports: Vec<[u8; 16]>,
     /// Records of unknown kinds skipped.
@@ -148,6 +163,9 @@ impl Store {
         Ok(true)
     }
 }
+
+#[cfg(test)]
+mod schedule_tests;
 
 #[cfg(test)]
 mod tests {

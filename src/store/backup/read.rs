@@ -4,7 +4,7 @@
 
 use super::super::error::StoreError;
 use super::super::keys::date_from_u32;
-use super::format::{parse, stored_item, Header, Line, FORMAT, FORMAT_VERSION};
+use super::format::{parse, stored_item, stored_schedule, Header, Line, FORMAT, FORMAT_VERSION};
 use super::sum::{hex, unseal, SHA256};
 use super::{bad, io_err, Snapshot};
 use crate::domain::money::Currency;
@@ -75,6 +75,7 @@ pub fn read_backup(path: &Path) -> Result<Snapshot, StoreError> {
         ..Snapshot::default()
     };
     let mut ids = HashSet::new();
+    let mut schedule_ids = HashSet::new();
     let mut n = 1u64;
     let mut ended = false;
     loop {
@@ -137,6 +138,13 @@ pub fn read_backup(path: &Path) -> Result<Snapshot, StoreError> {
                     amount: minor,
                 });
             }
+            Line::Schedule(r) => {
+                let (id, item) = stored_schedule(&r).map_err(|e| bad(path, n, e))?;
+                if !schedule_ids.insert(id) {
+                    return Err(bad(path, n, format!("schedule {id} appears twice")));
+                }
+                snap.schedules.push((id, item));
+            }
             Line::Import { hash } => {
                 let h = super::super::keys::unhex::<16>(&hash).ok_or_else(|| {
                     bad(
@@ -151,6 +159,7 @@ pub fn read_backup(path: &Path) -> Result<Snapshot, StoreError> {
                 expenses,
                 budgets,
                 imports,
+                schedules,
                 sha256,
             } => {
                 match sha256 {
@@ -173,14 +182,15 @@ pub fn read_backup(path: &Path) -> Result<Snapshot, StoreError> {
                     snap.items.len() as u64,
                     snap.budgets.len() as u64,
                     snap.imports.len() as u64,
+                    snap.schedules.len() as u64,
                 );
-                if have != (expenses, budgets, imports) {
+                if have != (expenses, budgets, imports, schedules) {
                     return Err(bad(
                         path,
                         n,
                         format!(
-                            "the end record counts {expenses} expenses, {budgets} budgets, {imports} imports; the file holds {}, {}, {}",
-                            have.0, have.1, have.2
+                            "the end record counts {expenses} expenses, {budgets} budgets, {imports} imports, {schedules} schedules; the file holds {}, {}, {}, {}",
+                            have.0, have.1, have.2, have.3
                         ),
                     ));
                 }
@@ -201,6 +211,7 @@ pub fn read_backup(path: &Path) -> Result<Snapshot, StoreError> {
         .iter()
         .all(|(_, i)| date_from_u32(i.date).is_some()));
     snap.items.sort_by_key(|(id, _)| *id);
+    snap.schedules.sort_by_key(|(id, _)| *id);
     Ok(snap)
 }
 

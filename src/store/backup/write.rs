@@ -8,13 +8,15 @@
 use super::super::codec::{decode_item, decode_record, StoredItem};
 use super::super::error::StoreError;
 use super::super::keys::{decode_id, decode_seq, seq_key};
-use super::super::tables::{ITEMS, STREAM};
-use super::super::Store;
-use super::format::{line_id, write_expense, Header, Line, FORMAT, FORMAT_VERSION};
+use super::super::tables::{BUDGETS, ITEMS, SCHEDULES, STREAM};
+use super::super::{budget, schedule, Store};
+use super::format::{
+    line_id, schedule_record, write_expense, Header, Line, FORMAT, FORMAT_VERSION,
+};
 use super::sum::{Sealer, SHA256};
 use super::{io_err, BackupInfo, Snapshot};
-use crate::domain::ExpenseId;
-use std::collections::{HashMap, HashSet};
+use crate::domain::{Currency, ExpenseId};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fs::File;
 use std::io::{BufRead, BufReader, BufWriter};
 use std::path::{Path, PathBuf};
@@ -83,6 +85,30 @@ impl Store {
             w.line(|b| write_expense(b, id, &item))?;
             expenses += 1;
         }
+        // Budgets and schedules are items too (few: held in memory, written after the
+        // expenses), taken at S0 like the expenses and brought to S1 from the stream below.
+        let mut budgets: BTreeMap<u128, StoredItem> = BTreeMap::new();
+        for kv in self.trees.budgets.iter() {
+            let (k, v) = kv?;
+            let img = budget::decode_image(&k, &v)?;
+            if img.last_seq > s0 {
+                newest_seen = newest_seen.max(img.last_seq);
+                continue;
+            }
+            budgets.insert(budget::budget_id(&img.category).0, img);
+        }
+        let mut schedules: BTreeMap<u128, StoredItem> = BTreeMap::new();
+        for kv in self.trees.schedules.iter() {
+            let (k, v) = kv?;
+            let id = decode_id(&k)
+                .ok_or_else(|| super::super::error::corrupt(SCHEDULES, &k, "key is not an id"))?;
+            let img = decode_item(SCHEDULES, &k, &v)?;
+            if img.last_seq > s0 {
+                newest_seen = newest_seen.max(img.last_seq);
+                continue;
+            }
+            schedules.insert(id.0, img);
+        }
         after_scan();
         // An image the scan skipped may be newer than the `meta` seq read now (a commit seen
         // half-way by a reader outside transactions): S1 covers it.
@@ -91,7 +117,22 @@ impl Store {
         // leftover) until its copy is done.
         let mut scanned_file = None;
         if s1 > s0 {
-            let touched = self.touched_between(s0, s1)?;
+            let mut touched = self.touched_between(s0, s1)?;
+            // The budgets and schedules the records touched: their state at S1.
+            for (id, img) in touched.iter() {
+                let kept = if budget::is_budget_id(*id) {
+                    &mut budgets
+                } else if schedule::is_schedule_id(*id) {
+                    &mut schedules
+                } else {
+                    continue;
+                };
+                match img {
+                    Some(i) => kept.insert(*id, i.clone()),
+                    None => kept.remove(id),
+                };
+            }
+            touched.retain(|id, _| !budget::is_budget_id(*id) && !schedule::is_schedule_id(*id));
             let held = w
                 .into_inner()
                 .into_inner()
@@ -134,16 +175,26 @@ impl Store {
                 expenses += 1;
             }
         }
-        let mut budgets = 0u64;
-        for kv in self.trees.budgets.iter() {
-            let (k, v) = kv?;
-            let b = super::super::budget::decode(&k, &v)?;
-            w.json(&Line::Budget {
-                category: b.category,
-                currency: b.currency.code().to_string(),
-                minor: b.amount,
+        let mut budget_images: Vec<StoredItem> = budgets.into_values().collect();
+        budget_images.sort_by(|a, b| a.category.cmp(&b.category));
+        let budgets = budget_images.len() as u64;
+        for img in budget_images {
+            let currency = Currency::from_bytes(img.currency).ok_or_else(|| {
+                super::super::error::corrupt(BUDGETS, img.category.as_bytes(), "bad currency")
             })?;
-            budgets += 1;
+            w.json(&Line::Budget {
+                category: img.category,
+                currency: currency.code().to_string(),
+                minor: img.amount,
+            })?;
+        }
+        let n_schedules = schedules.len() as u64;
+        for (id, img) in schedules {
+            w.json(&Line::Schedule(schedule_record(
+                ExpenseId(id),
+                &img,
+                SCHEDULES,
+            )?))?;
         }
         let mut imports = 0u64;
         for k in self.trees.imports.iter().keys() {
@@ -156,6 +207,7 @@ impl Store {
             expenses,
             budgets,
             imports,
+            schedules: n_schedules,
             sha256: Some(w.digest()),
         };
         w.json(&end)?;
@@ -181,6 +233,7 @@ impl Store {
             seq: header.seq,
             expenses,
             budgets,
+            schedules: n_schedules,
             imports,
             bytes,
         })
@@ -215,7 +268,8 @@ impl Store {
 
     /// The store as it was right after the last record written at or before `at_ms` (the
     /// stream is read in seq order up to the first record stamped later), as a snapshot, with
-    /// the budgets of that time (budget items are in the stream, `store/budget.rs`). A trimmed stream (`[stream]
+    /// the budgets and schedules of that time (they are items of the stream, `store/budget.rs`,
+    /// `store/schedule.rs`). A trimmed stream (`[stream]
     /// keep_days`) starts from its base (`store/retention.rs`): a time before the last trimmed
     /// record is refused, naming the earliest time that can be rebuilt.
     pub fn snapshot_at(&self, at_ms: i64) -> Result<Snapshot, StoreError> {
@@ -255,15 +309,21 @@ impl Store {
                 None => live.remove(&rec.id),
             };
         }
-        // Budgets are items of the stream too: the ones live at `at_ms` are its budgets.
-        let (budget_images, items): (Vec<_>, Vec<_>) = live
+        // Budgets and schedules are items of the stream too: the ones live at `at_ms` are its
+        // budgets and schedules (each with how far it was handled then).
+        let (budget_images, rest): (Vec<_>, Vec<_>) = live
             .into_iter()
             .partition(|(_, i)| super::super::budget::limit(i).is_some());
-        let mut items: Vec<(ExpenseId, StoredItem)> = items
+        let (schedules, items): (Vec<_>, Vec<_>) = rest
             .into_iter()
-            .map(|(id, i)| (ExpenseId(id), i))
-            .collect();
-        items.sort_by_key(|(id, _)| *id);
+            .partition(|(id, _)| schedule::is_schedule_id(*id));
+        let by_id = |v: Vec<(u128, StoredItem)>| {
+            let mut v: Vec<(ExpenseId, StoredItem)> =
+                v.into_iter().map(|(id, i)| (ExpenseId(id), i)).collect();
+            v.sort_by_key(|(id, _)| *id);
+            v
+        };
+        let (items, schedules) = (by_id(items), by_id(schedules));
         let mut budgets: Vec<super::super::budget::Budget> = budget_images
             .into_iter()
             .filter_map(|(_, i)| {
@@ -281,6 +341,7 @@ impl Store {
             month_start_day: self.month_start_day()?,
             items,
             budgets,
+            schedules,
             imports: Vec::new(),
             skipped: 0,
             unverified: false,
