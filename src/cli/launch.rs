@@ -164,10 +164,15 @@ pub fn run_command(
                 .map_err(nothing_done)
                 .wrap_err("opening the store")?
                 .ok_or(SessionAppeared)?;
-            let store = say_notices(store);
             // This process holds the store now: it sets it up and serves others while the
-            // command runs, so a long import does not lock them out.
+            // command runs, so a long import does not lock them out. Taking it posts the
+            // recurring expenses that fell due, also for a command that only reads: `expense
+            // list` shows the rent of the 1st on the 1st, and the store already writes at any
+            // open (the trash sweep, the stream trim); read-only means it creates no store.
             let held = Holder::take(store.clone(), &sock, &setup, runner());
+            // What the open finished and what taking it posted, once, on stderr (stdout may
+            // be a command's JSON).
+            let store = say_notices(store);
             if !command.is_auto_backup() {
                 let dir = backup::auto_dir(&store, &backup_cfg, &cwd);
                 backup_due.set(dir.is_some_and(|d| {
