@@ -62,10 +62,6 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             state.store_away = why;
             Vec::new()
         }
-        Action::Answer(Answer::Notice(text)) => {
-            state.toast = Some(Toast { text, error: false });
-            Vec::new()
-        }
         Action::Answer(Answer::WindowLoaded(loaded)) => ledger::window_loaded(state, *loaded),
         Action::Answer(Answer::CompletionsLoaded(c)) => {
             state.completions = c;

@@ -5,7 +5,7 @@ use crate::domain::money::format_grouped;
 use crate::domain::quick::{from_args, parse, QuickContext, Word};
 use crate::domain::text::inert;
 use crate::domain::{Draft, Expense, Kind};
-use crate::store::{Origin, Store};
+use crate::store::Origin;
 use color_eyre::eyre::{eyre, Result};
 
 /// Options of `expense add`.
@@ -40,14 +40,13 @@ pub struct Entry {
 }
 
 impl Entry {
-    /// The expense the words say, against the store's categories (`extra`: words an option took
-    /// that belong to the expense).
-    pub fn draft(&self, ctx: &Ctx, store: &Store, extra: &[String]) -> Result<Draft> {
-        let categories = store.categories()?;
+    /// The expense the words say, against the `known` categories (`extra`: words an option
+    /// took that belong to the expense).
+    pub fn draft(&self, ctx: &Ctx, known: &[(String, u64)], extra: &[String]) -> Result<Draft> {
         let quick = QuickContext {
             today: ctx.today,
             currency: ctx.config.currency,
-            categories: &categories,
+            categories: known,
             allow_new: self.new_category,
         };
         let mut words = from_args(&self.words);
@@ -65,7 +64,7 @@ impl Entry {
 /// Parses the words against the store's categories and stores the expense.
 pub fn run(ctx: &mut Ctx, args: &Args) -> Result<()> {
     let store = ctx.store()?;
-    let draft = args.entry.draft(ctx, &store, &[])?;
+    let draft = args.entry.draft(ctx, &store.categories()?, &[])?;
     if args.dry_run {
         writeln!(ctx.out, "would add: {}", describe(&draft))?;
         return Ok(());

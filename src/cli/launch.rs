@@ -171,8 +171,9 @@ pub fn run_command(
             // open (the trash sweep, the stream trim); read-only means it creates no store.
             let held = Holder::take(store.clone(), &sock, &setup, runner());
             // What the open finished and what taking it posted, once, on stderr (stdout may
-            // be a command's JSON).
+            // be a command's JSON), and what waits for a confirmation.
             let store = say_notices(store);
+            say_waiting(&store, today);
             if !command.is_auto_backup() {
                 let dir = backup::auto_dir(&store, &backup_cfg, &cwd);
                 backup_due.set(dir.is_some_and(|d| {
@@ -250,6 +251,19 @@ fn say_notices(store: Store) -> Store {
         );
     }
     store
+}
+
+/// Says on stderr how many occurrences of recurring expenses wait for a confirmation, when
+/// any do: `2 recurring expenses wait for confirmation: expense recurring due`.
+fn say_waiting(store: &Store, today: NaiveDate) {
+    let n = store.due(today).map_or(0, |d| d.len());
+    if n > 0 {
+        let (s, verb) = if n == 1 { ("", "waits") } else { ("s", "wait") };
+        let _ = writeln!(
+            io::stderr(),
+            "expense: note: {n} recurring expense{s} {verb} for confirmation: expense recurring due"
+        );
+    }
 }
 
 /// An exclusive command (one that replaces the store) met a store another process holds; the

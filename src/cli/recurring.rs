@@ -232,6 +232,18 @@ fn find(store: &Store, text: &str) -> Result<Schedule> {
     unique(&prefix, all, &SCHEDULES)
 }
 
+/// The categories a category given by its start is resolved against: those expenses use, then
+/// those only schedules post so far.
+fn known(store: &Store) -> Result<Vec<(String, u64)>> {
+    let mut known = store.categories()?;
+    for s in store.schedules()? {
+        if !known.iter().any(|(c, _)| *c == s.template.category) {
+            known.push((s.template.category, 0));
+        }
+    }
+    Ok(known)
+}
+
 /// A day as the options take it: YYYY-MM-DD, today, tomorrow, yesterday, -3.
 fn day(text: &str, today: NaiveDate, option: &str) -> Result<NaiveDate> {
     if text.trim().eq_ignore_ascii_case("tomorrow") {
@@ -387,7 +399,7 @@ fn add(ctx: &mut Ctx, args: &AddArgs) -> Result<()> {
     // Checked before the store is opened; again below when the words name the start.
     let mut rule = make(input.start.unwrap_or(today))?;
     let store = ctx.store()?;
-    let draft = args.entry.draft(ctx, &store, &input.extra)?;
+    let draft = args.entry.draft(ctx, &known(&store)?, &input.extra)?;
     // A date among the words is the start (`expense recurring add 950 rent 2026-05-01 ...`).
     if draft.date != today {
         match input.start {
@@ -461,7 +473,7 @@ fn edit(ctx: &mut Ctx, args: &EditArgs) -> Result<()> {
     let rule = rule_text::rule(start, interval, on, end).map_err(|e| args.rule.error(e, start))?;
     let mut new = old.clone();
     let known = match args.fields.category {
-        Some(_) => store.categories()?,
+        Some(_) => known(&store)?,
         None => Vec::new(),
     };
     args.fields.apply(&mut new.template, &known)?;
@@ -618,7 +630,7 @@ fn post(ctx: &mut Ctx, args: &PostArgs) -> Result<()> {
     } else {
         let mut d = s.draft_for(&o);
         let known = match args.fields.category {
-            Some(_) => store.categories()?,
+            Some(_) => known(&store)?,
             None => Vec::new(),
         };
         args.fields.apply(&mut d, &known)?;

@@ -54,10 +54,6 @@ pub enum Answer {
     /// hands): why and what to do, shown until it is back (`None`). Made by the TUI's runtime,
     /// never by the engine; last, so the places of the others on the wire stay as they were.
     StoreAway(Option<String>),
-    /// Something the person should know that is no failure: what the open of the store did
-    /// (recurring expenses posted, an interrupted import rolled back). Made by the TUI's
-    /// runtime from `Store::take_notices`; after `StoreAway` on the wire, for the same reason.
-    Notice(String),
 }
 
 /// Records of the history for one query, newest first.

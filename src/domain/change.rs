@@ -185,8 +185,6 @@ impl ChangeRecord {
         let what = |e: &Option<Expense>| e.as_ref().map(|e| short(&e.draft)).unwrap_or_default();
         if let Some(b) = &self.budget {
             b.summary()
-        } else if let Some(s) = &self.schedule {
-            s.summary()
         } else if self.new_trash.is_some() {
             format!("to the trash: {}", what(&self.new))
         } else if self.old_trash.is_some() && self.event == Event::Remove {
@@ -439,17 +437,6 @@ pub fn step_text(redo: bool, step: &Undone) -> String {
                     (true, Some(e)) => format!("Redid: restore {} from the trash", short(&e.draft)),
                     _ => step_line(redo, r.live_old(), r.live_new()),
                 }
-            }
-            // A schedule made, changed or removed (the step's record says what it is now).
-            None if r.schedule.is_some() => {
-                let what = r.schedule.as_ref().map(|s| s.summary()).unwrap_or_default();
-                let did = match (redo, r.event) {
-                    (false, Event::Remove) => "Undid the schedule",
-                    (false, _) => "Undid a change: now",
-                    (true, Event::Remove) => "Redid: removed",
-                    (true, _) => "Redid: now",
-                };
-                format!("{did} {what}")
             }
             None => step_line(redo, r.live_old(), r.live_new()),
         },

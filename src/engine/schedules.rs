@@ -92,20 +92,5 @@ pub fn post_at_open(store: &Store, today: NaiveDate, now_ms: i64) -> Result<Post
     if let Some(t) = posted_text(&posted) {
         store.add_notice(t);
     }
-    if let Some(t) = waiting_text(store.due(today)?.len()) {
-        store.add_notice(t);
-    }
     Ok(posted)
-}
-
-/// What waits for a confirmation, in words (`None` when nothing does): `2 recurring expenses
-/// wait for confirmation: expense recurring due`.
-pub fn waiting_text(n: usize) -> Option<String> {
-    match n {
-        0 => None,
-        1 => Some("1 recurring expense waits for confirmation: expense recurring due".into()),
-        n => Some(format!(
-            "{n} recurring expenses wait for confirmation: expense recurring due"
-        )),
-    }
 }

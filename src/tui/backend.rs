@@ -149,21 +149,6 @@ impl Backend {
         }
     }
 
-    /// Posts the recurring expenses that fall due by `today` when this process holds the store
-    /// (a day rolled over while it was open; a remote TUI leaves it to its holder): what it
-    /// posted, as a notice, or why it could not.
-    pub fn post_due(&self, today: chrono::NaiveDate, now_ms: i64) -> Option<Answer> {
-        let Kind::Local { holder, .. } = &self.kind else {
-            return None;
-        };
-        match holder.store().post_due(today, now_ms) {
-            Ok(posted) => crate::engine::schedules::posted_text(&posted).map(Answer::Notice),
-            Err(e) => Some(Answer::Failed(format!(
-                "posting the recurring expenses due: {e}"
-            ))),
-        }
-    }
-
     /// Why the store refuses writes (it lost changes), when this process holds it: short
     /// enough for the status line, with the way back first (`expense check` gives the whole
     /// sentence).

@@ -91,15 +91,13 @@ pub fn run(
             .into_iter()
             .map(Action::Answer),
     );
-    // What the open had to say (recurring expenses posted, an interrupted import rolled back)
-    // shows in the status bar, all of it in one line. A store that lost changes says so at once
-    // (with the way back), not at the first save.
-    queue.extend(notices(&runtime));
-    queue.extend(
-        runtime
-            .write_refusal()
-            .map(|n| Action::Answer(Answer::Failed(n))),
-    );
+    // What the open had to say (an interrupted import rolled back) shows in the status bar.
+    // A store that lost changes says so at once (with the way back), not at the first save.
+    let notices = runtime
+        .take_notices()
+        .into_iter()
+        .chain(runtime.write_refusal());
+    queue.extend(notices.map(|n| Action::Answer(Answer::Failed(n))));
 
     // Effects run after the next frame is drawn (the review's bounded item scan), so the
     // numbers show at once and the top payees follow.
@@ -169,12 +167,7 @@ pub fn run(
                     height: h,
                 }),
                 Msg::Term(ev) => queue.extend(keymap.resolve(Context::of(&state), &ev)),
-                Msg::Tick(day) => {
-                    queue.push_back(Action::Tick(day));
-                    // A TUI left open over midnight holds the store: it posts what falls due
-                    // on the new day, as an open would (the change feed reloads the screen).
-                    queue.extend(lp.runtime.post_due(day, now_ms()).map(Action::Answer));
-                }
+                Msg::Tick(day) => queue.push_back(Action::Tick(day)),
                 Msg::PollTriggers => queue.push_back(Action::PollTriggers),
                 Msg::StoreChanged(seq) => {
                     // One reload for a burst of commits (another shell's import, four shells
@@ -190,8 +183,6 @@ pub fn run(
                 Msg::Back => {
                     queue.push_back(Action::Answer(Answer::StoreAway(None)));
                     queue.push_back(Action::ChangedElsewhere);
-                    // Taking the store over from a holder that quit posts what fell due.
-                    queue.extend(notices(lp.runtime));
                 }
                 Msg::Suspend => {
                     let resumed = lp.suspend()?;
@@ -382,12 +373,6 @@ fn hung_up(e: &std::io::Error) -> bool {
 /// Wall-clock milliseconds for record timestamps (the reducer never reads the clock).
 pub fn now_ms() -> i64 {
     crate::clock::now_ms()
-}
-
-/// The notices the store has for the person, as one status-line notice (none when it has none).
-fn notices(runtime: &Backend) -> Option<Action> {
-    let notices = runtime.take_notices();
-    (!notices.is_empty()).then(|| Action::Answer(Answer::Notice(notices.join(" · "))))
 }
 
 #[cfg(test)]

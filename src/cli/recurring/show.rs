@@ -115,7 +115,7 @@ pub fn schedule_json(s: &Schedule, short: &str, today: NaiveDate) -> Value {
     let on = match (interval.unit, on) {
         (crate::domain::rule_text::Unit::Months, Some(On::Day(MonthDay::Last))) => json!("last"),
         (crate::domain::rule_text::Unit::Months, Some(On::Day(MonthDay::Day(d)))) => json!(d),
-        (_, Some(On::Weekday(w))) => json!(format!("{w:?}").to_ascii_lowercase()),
+        (_, Some(On::Weekday(_))) => json!(s.rule.start.format("%A").to_string().to_lowercase()),
         _ => Value::Null,
     };
     let (until, count) = match s.rule.end {
