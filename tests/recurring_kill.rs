@@ -189,6 +189,13 @@ fn posting_killed_at_any_instant_or_raced_posts_each_occurrence_once() {
     let err = String::from_utf8_lossy(&out.stderr).into_owned();
     ok(out);
     assert_eq!(said_posted(&err), total, "{err}");
+    // One line, naming the first few of the 50.
+    assert!(
+        err.contains(
+            "(Payee 0 ×24, Payee 1 ×24, Payee 2 ×24, Payee 3 ×24, Payee 4 ×24, and 45 more)"
+        ),
+        "{err}"
+    );
     assert_eq!(exactly_once(&sb, &want, "whole run"), 0);
 
     let rounds: usize = std::env::var("RECURRING_KILL_ROUNDS")

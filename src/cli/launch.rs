@@ -79,6 +79,8 @@ pub fn run_command(
         );
     }
     if command.is_exclusive() {
+        // A command that replaces the store does not take it as a holder: nothing is posted
+        // into a store about to be replaced; the next open of the new one posts what is due.
         let config = Config::load(places.config_dir.as_deref(), &process_env)?;
         let open = || match Store::open_waiting(store_dir, Duration::ZERO) {
             Err(StoreError::Locked { .. }) => Err(HeldElsewhere(match lock_holder(store_dir) {
