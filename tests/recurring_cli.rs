@@ -78,6 +78,13 @@ fn id_of(sb: &Sandbox, now: &str, payee: &str) -> String {
     found[0]["id"].as_str().unwrap().to_string()
 }
 
+/// The keys of a JSON object, sorted.
+fn keys(v: &Value) -> Vec<&str> {
+    let mut k: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
+    k.sort_unstable();
+    k
+}
+
 /// How many changes the history holds (nothing changed: the same count).
 fn stream_len(sb: &Sandbox, now: &str) -> usize {
     out(sb, now, &["history", "--limit", "100000"])
@@ -87,24 +94,16 @@ fn stream_len(sb: &Sandbox, now: &str) -> usize {
 
 const DAY: &str = "2027-01-10T10:00:00Z";
 
+/// `expense recurring add 950 rent! @Landlord --every month --on 1` at `now`: its stdout.
+fn rent(sb: &Sandbox, now: &str) -> String {
+    let args = "recurring add 950 rent! @Landlord --every month --on 1";
+    out(sb, now, &args.split(' ').collect::<Vec<_>>())
+}
+
 #[test]
 fn a_schedule_is_made_listed_and_shown_as_json() {
     let sb = Sandbox::new();
-    let (made, _) = ok(
-        &sb,
-        DAY,
-        &[
-            "recurring",
-            "add",
-            "950",
-            "rent!",
-            "@Landlord",
-            "--every",
-            "month",
-            "--on",
-            "1",
-        ],
-    );
+    let made = rent(&sb, DAY);
     assert!(
         made.starts_with("added schedule 7ZZ")
             && made.contains("950.00 EUR rent @Landlord, every month on the 1st from 2027-01-10"),
@@ -176,15 +175,8 @@ fn a_schedule_is_made_listed_and_shown_as_json() {
     let all = schedules(&sb, DAY);
     assert_eq!(all.len(), 5);
     let rent = all.iter().find(|s| s["payee"] == "Landlord").unwrap();
-    let mut keys: Vec<&str> = rent
-        .as_object()
-        .unwrap()
-        .keys()
-        .map(String::as_str)
-        .collect();
-    keys.sort_unstable();
     assert_eq!(
-        keys,
+        keys(rent),
         [
             "amount", "category", "confirm", "currency", "ended", "id", "kind", "next", "note",
             "paused", "payee", "rule", "short_id", "tags", "version", "waiting"
@@ -290,21 +282,7 @@ fn monthly_on_the_31st_posts_on_the_last_day_of_shorter_months_and_never_drifts(
 #[test]
 fn the_open_posts_what_fell_due_and_says_so_on_stderr_not_in_json() {
     let sb = Sandbox::new();
-    out(
-        &sb,
-        DAY,
-        &[
-            "recurring",
-            "add",
-            "950",
-            "rent!",
-            "@Landlord",
-            "--every",
-            "month",
-            "--on",
-            "1",
-        ],
-    );
+    rent(&sb, DAY);
     // Read-only commands hold the store too: `list --json` posts February and March.
     let (stdout, stderr) = ok(&sb, "2027-03-02", &["list", "--json", "--month", "2027-03"]);
     let rows: Value = serde_json::from_str(&stdout).expect("stdout is JSON only");
@@ -329,21 +307,7 @@ fn the_open_posts_what_fell_due_and_says_so_on_stderr_not_in_json() {
 #[test]
 fn edits_change_what_comes_never_what_was_posted() {
     let sb = Sandbox::new();
-    out(
-        &sb,
-        "2027-01-01T10:00:00Z",
-        &[
-            "recurring",
-            "add",
-            "950",
-            "rent!",
-            "@Landlord",
-            "--every",
-            "month",
-            "--on",
-            "1",
-        ],
-    );
+    rent(&sb, "2027-01-01T10:00:00Z");
     let now = "2027-03-10T10:00:00Z";
     let id = id_of(&sb, now, "Landlord");
     // January to March were posted at this open.
@@ -581,15 +545,8 @@ fn upcoming_shows_the_days_ahead_as_table_and_json() {
     let rows = rows.as_array().unwrap();
     let dates: Vec<&str> = rows.iter().map(|r| r["date"].as_str().unwrap()).collect();
     assert_eq!(dates, ["2027-01-11", "2027-01-14", "2027-01-17"]);
-    let mut keys: Vec<&str> = rows[0]
-        .as_object()
-        .unwrap()
-        .keys()
-        .map(String::as_str)
-        .collect();
-    keys.sort_unstable();
     assert_eq!(
-        keys,
+        keys(&rows[0]),
         [
             "amount", "category", "confirm", "currency", "date", "due", "kind", "note", "payee",
             "schedule", "short_id", "tags"

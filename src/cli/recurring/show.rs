@@ -302,13 +302,11 @@ fn write_rows(ctx: &mut Ctx, rows: &[Row], json: bool) -> Result<()> {
     table(ctx.out, &head, &cells, &[1])
 }
 
-/// `expense recurring due`: the occurrences waiting for a confirmation, oldest first.
-pub fn due(ctx: &mut Ctx, json: bool) -> Result<()> {
-    let store = ctx.store()?;
-    let schedules = store.schedules()?;
-    let shorts = shorts(&schedules);
-    let short = short_for(&schedules, &shorts);
-    let rows: Vec<Row> = store
+/// The occurrences waiting for a confirmation (due by `today`), as rows, oldest first.
+fn waiting_rows(ctx: &Ctx, schedules: &[Schedule], shorts: &[String]) -> Result<Vec<Row>> {
+    let short = short_for(schedules, shorts);
+    Ok(ctx
+        .store()?
         .due(ctx.today)?
         .into_iter()
         .map(|(s, o)| Row {
@@ -318,7 +316,13 @@ pub fn due(ctx: &mut Ctx, json: bool) -> Result<()> {
             draft: s.draft_for(&o),
             confirm: true,
         })
-        .collect();
+        .collect())
+}
+
+/// `expense recurring due`: the occurrences waiting for a confirmation, oldest first.
+pub fn due(ctx: &mut Ctx, json: bool) -> Result<()> {
+    let schedules = ctx.store()?.schedules()?;
+    let rows = waiting_rows(ctx, &schedules, &shorts(&schedules))?;
     if !json && rows.is_empty() {
         writeln!(ctx.out, "nothing waits for a confirmation")?;
         return Ok(());
@@ -338,26 +342,16 @@ pub fn due(ctx: &mut Ctx, json: bool) -> Result<()> {
 /// `expense upcoming`: what falls due from today through `days` days ahead, by date, after
 /// what waits for a confirmation from before today.
 pub fn upcoming_days(ctx: &mut Ctx, days: u32, json: bool) -> Result<()> {
-    let store = ctx.store()?;
-    let schedules = store.schedules()?;
+    let schedules = ctx.store()?.schedules()?;
     let shorts = shorts(&schedules);
     let today = ctx.today;
     let to = today
         .checked_add_days(chrono::Days::new(u64::from(days.saturating_sub(1))))
         .unwrap_or(today);
+    // Waiting from before today first; today's are among the upcoming.
+    let mut rows = waiting_rows(ctx, &schedules, &shorts)?;
+    rows.retain(|r| r.date < today);
     let short = short_for(&schedules, &shorts);
-    let mut rows: Vec<Row> = store
-        .due(today)?
-        .into_iter()
-        .filter(|(_, o)| o.date < today)
-        .map(|(s, o)| Row {
-            date: o.date,
-            short: short(s.id),
-            schedule: s.id,
-            draft: s.draft_for(&o),
-            confirm: true,
-        })
-        .collect();
     rows.extend(upcoming(&schedules, today, to).into_iter().map(|u| Row {
         date: u.occurrence.date,
         short: short(u.schedule),
