@@ -1029,6 +1029,149 @@ fn rename(c: &mut Criterion) {
     let _ = std::fs::remove_dir_all(&scratch);
 }
 
+/// The 50 schedules of the recurring benches (the mix of `tests/recurring_kill.rs`): 35
+/// monthly (on days up to the 31st, and on the last day), 5 weekly, 5 fortnightly, 2 daily (or,
+/// without `daily`, 2 more weekly) and 3 yearly, each from `start`.
+fn fifty_schedules(
+    start: chrono::NaiveDate,
+    daily: bool,
+) -> Vec<expense_tracker::domain::schedule::Schedule> {
+    use expense_tracker::domain::schedule::{End, Every, MonthDay, Rule, Schedule};
+    (0..50u32)
+        .map(|i| {
+            let every = match i % 10 {
+                0..=5 => Every::Months(1, MonthDay::Day(((i * 7) % 31 + 1) as u8)),
+                6 => Every::Months(1, MonthDay::Last),
+                7 => Every::Weeks(1),
+                8 => Every::Weeks(2),
+                _ if i < 20 && daily => Every::Days(1),
+                _ if i < 20 => Every::Weeks(1),
+                _ => Every::Years(1),
+            };
+            let rule = Rule::new(start, every, End::Never).expect("rule");
+            let draft = Draft {
+                date: start,
+                amount: i64::from(i + 1) * 100 + 25,
+                currency: Currency::EUR,
+                category: format!("bills:cat{}", i % 7),
+                payee: format!("Payee {i}"),
+                note: String::new(),
+                tags: Vec::new(),
+                kind: Kind::Expense,
+            };
+            Schedule::new(
+                expense_tracker::store::new_schedule_id(),
+                draft,
+                rule,
+                false,
+            )
+        })
+        .collect()
+}
+
+/// Opens the closed store at `path`, waiting for the lock an earlier handle releases
+/// asynchronously.
+fn open_when_free(path: &Path) -> Store {
+    loop {
+        match Store::open(path) {
+            Ok(s) => break s,
+            Err(_) => std::thread::sleep(Duration::from_millis(10)),
+        }
+    }
+}
+
+/// Recurring expenses at open (issue 13): the demo store plus 50 schedules left for two years
+/// (3,100 occurrences due) is opened and the posting pass of `Holder::take` runs (goal: under
+/// 200 ms); and, with nothing due, what schedules add to every open: the posting pass finding
+/// nothing, plus the count of what waits for a confirmation that a command prints (goal: under
+/// 1 ms). Each posting sample starts from a fresh copy (copying and opening untimed).
+fn schedules(c: &mut Criterion) {
+    use expense_tracker::engine::schedules::post_at_open;
+    let scratch =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/bench-data/scratch-schedules");
+    let two_years_ago = today() - chrono::Days::new(730);
+    for (name, count) in sizes() {
+        let base = bench_store(name, count);
+        let mut g = c.benchmark_group(format!("schedules_{name}"));
+        g.sample_size(10)
+            .sampling_mode(SamplingMode::Flat)
+            .measurement_time(Duration::from_secs(5))
+            .warm_up_time(Duration::from_millis(1));
+        let path = scratch.join(name);
+        // The demo store with the schedules, nothing posted: made once per mix.
+        let missed = scratch.join(format!("{name}-missed"));
+        let fresh = || {
+            copy_store(&missed, &path);
+            open_when_free(&path)
+        };
+        for (mix, daily) in [("", true), ("_none_daily", false)] {
+            copy_store(&base, &missed);
+            {
+                let store = open_when_free(&missed);
+                for s in fifty_schedules(two_years_ago, daily) {
+                    store
+                        .save_schedule(&s, Origin::User, now_ms())
+                        .expect("schedule");
+                }
+                store.flush().expect("flush");
+            }
+            let due = {
+                let store = fresh();
+                store
+                    .post_due(today(), now_ms())
+                    .expect("post")
+                    .records
+                    .len() as u64
+            };
+            eprintln!("schedules_{name}{mix}: 50 schedules, {due} occurrences due");
+            g.throughput(Throughput::Elements(due));
+            g.bench_function(format!("post_two_years_of_50_schedules{mix}"), |b| {
+                b.iter_custom(|iters| {
+                    let mut total = Duration::ZERO;
+                    for _ in 0..iters {
+                        let store = fresh();
+                        let t = Instant::now();
+                        let posted = post_at_open(&store, today(), now_ms()).expect("post");
+                        total += t.elapsed();
+                        assert_eq!(posted.records.len() as u64, due);
+                    }
+                    total
+                })
+            });
+            g.bench_function(
+                format!("open_and_post_two_years_of_50_schedules{mix}"),
+                |b| {
+                    b.iter_custom(|iters| {
+                        let mut total = Duration::ZERO;
+                        for _ in 0..iters {
+                            drop(fresh());
+                            std::thread::sleep(Duration::from_millis(50));
+                            let t = Instant::now();
+                            let store = Store::open(&path).expect("open");
+                            post_at_open(&store, today(), now_ms()).expect("post");
+                            total += t.elapsed();
+                        }
+                        total
+                    })
+                },
+            );
+        }
+        // Everything posted: what every later open pays for the schedules.
+        let store = fresh();
+        store.post_due(today(), now_ms()).expect("post");
+        g.throughput(Throughput::Elements(50));
+        g.bench_function("open_addition_nothing_due", |b| {
+            b.iter(|| {
+                let posted = post_at_open(&store, today(), now_ms()).expect("post");
+                assert!(posted.records.is_empty());
+                store.due(today()).expect("due").len()
+            })
+        });
+        g.finish();
+    }
+    let _ = std::fs::remove_dir_all(&scratch);
+}
+
 criterion_group!(
     core,
     benches,
@@ -1038,6 +1181,7 @@ criterion_group!(
     backup_restore,
     migration,
     import_undo,
-    rename
+    rename,
+    schedules
 );
 criterion_main!(core);

@@ -120,12 +120,12 @@ fn a_store_put_back_behind_its_mark_refuses_writes_but_reads() {
     ok(sb.cmd(&["add", "2", "food!"]).output().unwrap());
     let store = sb.data.join("store");
     let saved = sb.tmp.path().join("saved");
-    copy_dir(&store, &saved);
+    common::kill::copy_dir(&store, &saved);
     for i in 3..6 {
         ok(sb.cmd(&["add", &i.to_string(), "food!"]).output().unwrap());
     }
     std::fs::remove_dir_all(&store).unwrap();
-    copy_dir(&saved, &store);
+    common::kill::copy_dir(&saved, &store);
     let err = fails(sb.cmd(&["add", "9", "food!"]).output().unwrap());
     assert!(
         err.contains("has lost changes")
@@ -238,19 +238,6 @@ fn a_failed_automatic_backup_is_reported_by_the_next_command() {
         "{err}"
     );
     assert_eq!(common::list_json(&sb, &[]).len(), 2);
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let p = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &p);
-        } else {
-            std::fs::copy(e.path(), p).unwrap();
-        }
-    }
 }
 
 #[test]

@@ -10,10 +10,9 @@
 
 mod common;
 
-use common::{Sandbox, Tui, TIMEOUT};
-use rand::{Rng, SeedableRng};
+use common::{kill, Sandbox, Tui, TIMEOUT};
+use rand::Rng;
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 const ROWS: usize = 30_000;
@@ -165,16 +164,8 @@ fn an_import_killed_or_hung_up_mid_way_leaves_all_rows_or_none() {
     assert!(rollbacks > 0, "no synchronized cycle was cut mid-import");
     let took = took.unwrap_or(Duration::from_secs(10));
 
-    let seed: u64 = std::env::var("IMPORT_KILL_SEED")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| {
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(1, |d| d.as_nanos() as u64)
-        });
-    eprintln!("import_kill: seed {seed} (IMPORT_KILL_SEED reruns it), whole import {took:?}");
-    let mut rng = rand::rngs::SmallRng::seed_from_u64(seed);
+    eprintln!("import_kill: whole import {took:?}");
+    let (seed, mut rng) = kill::rng("IMPORT_KILL_SEED", "import_kill");
     for cycle in 0..3 {
         let sb = seeded();
         // Reading and checking the file come first and take about half of it.
@@ -184,16 +175,7 @@ fn an_import_killed_or_hung_up_mid_way_leaves_all_rows_or_none() {
         } else {
             libc::SIGHUP
         };
-        let mut child = sb
-            .cmd(&["import", arg])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        std::thread::sleep(delay);
-        // SAFETY: kill has no memory effects; the pid is our child's (not yet waited for).
-        unsafe { libc::kill(child.id() as libc::pid_t, signal) };
-        child.wait().unwrap();
+        kill::kill_after(sb.cmd(&["import", arg]), delay, signal);
         let what = format!("cycle {cycle}, signal {signal} after {delay:?} (seed {seed})");
         let rolled = all_or_nothing(&sb, &what);
         eprintln!("import_kill: {what}: rolled back: {rolled}");

@@ -10,27 +10,11 @@
 
 mod common;
 
-use common::{ok, Sandbox, Tui, TIMEOUT};
-use rand::{Rng, SeedableRng};
-use std::path::Path;
-use std::process::Stdio;
+use common::{kill, ok, Sandbox, Tui, TIMEOUT};
+use rand::Rng;
 use std::time::{Duration, Instant};
 
 const ROWS: usize = 30_000;
-
-/// Copies a data directory (no process holds it).
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
-}
 
 /// A store with one expense in `food` and 30,000 in `food:x`, and a budget on `food`, built
 /// once (by import); each cycle gets a copy. No automatic backups (a backup process would hold
@@ -71,7 +55,7 @@ impl Base {
     fn copy(&self) -> Sandbox {
         let sb = Sandbox::new();
         std::fs::write(sb.config.join("config.toml"), "[backup]\nevery_days = 0\n").unwrap();
-        copy_dir(&self.sb.data, &sb.data);
+        kill::copy_dir(&self.sb.data, &sb.data);
         sb
     }
 }
@@ -202,16 +186,8 @@ fn a_rename_killed_or_hung_up_mid_way_leaves_all_or_nothing() {
     );
     assert_eq!(all_or_nothing(&sb, "whole"), "whole");
 
-    let seed: u64 = std::env::var("RENAME_KILL_SEED")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| {
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(1, |d| d.as_nanos() as u64)
-        });
-    eprintln!("rename_kill: seed {seed} (RENAME_KILL_SEED reruns it), whole rename {took:?}");
-    let mut rng = rand::rngs::SmallRng::seed_from_u64(seed);
+    eprintln!("rename_kill: whole rename {took:?}");
+    let (seed, mut rng) = kill::rng("RENAME_KILL_SEED", "rename_kill");
     for cycle in 0..3 {
         let sb = base.copy();
         // Opening the store and finding the expenses come first, then the chunks.
@@ -221,16 +197,7 @@ fn a_rename_killed_or_hung_up_mid_way_leaves_all_or_nothing() {
         } else {
             libc::SIGHUP
         };
-        let mut child = sb
-            .cmd(&RENAME)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        std::thread::sleep(delay);
-        // SAFETY: kill has no memory effects; the pid is our child's (not yet waited for).
-        unsafe { libc::kill(child.id() as libc::pid_t, signal) };
-        child.wait().unwrap();
+        kill::kill_after(sb.cmd(&RENAME), delay, signal);
         let what = format!("cycle {cycle}, signal {signal} after {delay:?} (seed {seed})");
         let found = all_or_nothing(&sb, &what);
         eprintln!("rename_kill: {what}: {found}");

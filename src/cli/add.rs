@@ -17,6 +17,14 @@ pub struct Args {
     /// Print the stored expense as JSON.
     #[arg(long)]
     pub json: bool,
+    /// The expense.
+    #[command(flatten)]
+    pub entry: Entry,
+}
+
+/// An expense in the words of quick entry: `expense add` and `expense recurring add`.
+#[derive(Debug, clap::Args)]
+pub struct Entry {
     /// Take the category as written even if it is new (same as ending it with '!').
     #[arg(long)]
     pub new_category: bool,
@@ -31,24 +39,32 @@ pub struct Args {
     pub words: Vec<String>,
 }
 
+impl Entry {
+    /// The expense the words say, against the `known` categories (`extra`: words an option
+    /// took that belong to the expense).
+    pub fn draft(&self, ctx: &Ctx, known: &[(String, u64)], extra: &[String]) -> Result<Draft> {
+        let quick = QuickContext {
+            today: ctx.today,
+            currency: ctx.config.currency,
+            categories: known,
+            allow_new: self.new_category,
+        };
+        let mut words = from_args(&self.words);
+        words.extend(from_args(extra));
+        if let Some(p) = &self.payee {
+            words.push(Word {
+                text: format!("@{p}"),
+                quoted: false,
+            });
+        }
+        parse(&words, &quick).map_err(|e| eyre!("{e}"))
+    }
+}
+
 /// Parses the words against the store's categories and stores the expense.
 pub fn run(ctx: &mut Ctx, args: &Args) -> Result<()> {
     let store = ctx.store()?;
-    let categories = store.categories()?;
-    let quick = QuickContext {
-        today: ctx.today,
-        currency: ctx.config.currency,
-        categories: &categories,
-        allow_new: args.new_category,
-    };
-    let mut words = from_args(&args.words);
-    if let Some(p) = &args.payee {
-        words.push(Word {
-            text: format!("@{p}"),
-            quoted: false,
-        });
-    }
-    let draft = parse(&words, &quick).map_err(|e| eyre!("{e}"))?;
+    let draft = args.entry.draft(ctx, &store.categories()?, &[])?;
     if args.dry_run {
         writeln!(ctx.out, "would add: {}", describe(&draft))?;
         return Ok(());
@@ -88,10 +104,15 @@ pub fn print_alerts(
 
 /// One line for people: `2026-11-20 12.50 EUR food:groceries @Lidl #weekly "team lunch"`.
 pub fn describe(d: &Draft) -> String {
+    format!("{} {}", d.date.format("%Y-%m-%d"), what(d))
+}
+
+/// The expense without its date: `12.50 EUR food:groceries @Lidl #weekly "team lunch"` (what a
+/// schedule posts each time).
+pub fn what(d: &Draft) -> String {
     let sign = if d.kind == Kind::Income { "+" } else { "" };
     let mut s = format!(
-        "{} {sign}{} {} {}",
-        d.date.format("%Y-%m-%d"),
+        "{sign}{} {} {}",
         format_grouped(d.amount, d.currency),
         d.currency,
         inert(&d.category)

@@ -39,12 +39,21 @@ fn clean_old_text(ctx: &mut Ctx, d: &mut Draft) -> Result<()> {
 pub struct EditArgs {
     /// The expense id (from `expense add` or `expense list --json`).
     pub id: String,
-    /// New amount (arithmetic allowed: 12+3.50).
-    #[arg(long, allow_hyphen_values = true)]
-    pub amount: Option<String>,
     /// New date: YYYY-MM-DD, today, yesterday, -3.
     #[arg(long, allow_hyphen_values = true)]
     pub date: Option<String>,
+    /// The fields to change.
+    #[command(flatten)]
+    pub fields: Fields,
+}
+
+/// Fields of an expense to change, each optional: `expense edit`, and the expense a schedule
+/// posts (`expense recurring edit`, `expense recurring post`).
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct Fields {
+    /// New amount (arithmetic allowed: 12+3.50; -12.50 for a refund).
+    #[arg(long, allow_hyphen_values = true)]
+    pub amount: Option<String>,
     /// New category (a unique prefix of a known one works).
     #[arg(long)]
     pub category: Option<String>,
@@ -68,6 +77,57 @@ pub struct EditArgs {
     pub kind: Option<String>,
 }
 
+impl Fields {
+    /// True when no field is given.
+    pub fn is_empty(&self) -> bool {
+        self.amount.is_none()
+            && self.category.is_none()
+            && self.payee.is_none()
+            && self.note.is_none()
+            && self.tags.is_none()
+            && self.currency.is_none()
+            && self.kind.is_none()
+    }
+
+    /// Applies the given fields to `d`; a bad one is an error naming its option. `known` are
+    /// the store's categories, for a category given by its start.
+    pub fn apply(&self, d: &mut Draft, known: &[(String, u64)]) -> Result<()> {
+        let before = d.clone();
+        if let Some(c) = &self.currency {
+            d.currency = Currency::parse(c).map_err(|e| eyre!("--currency: {e}"))?;
+        }
+        if let Some(a) = &self.amount {
+            d.amount = eval_signed_amount(a, d.currency).map_err(|e| eyre!("--amount: {e}"))?;
+        } else if self.currency.is_some() {
+            // Same digits, new currency: refuse what the new currency cannot hold (12.50 -> JPY).
+            let text = crate::domain::money::format_plain(before.amount, before.currency);
+            d.amount =
+                eval_signed_amount(&text, d.currency).map_err(|e| eyre!("--currency: {e}"))?;
+        }
+        if let Some(c) = &self.category {
+            d.category = resolve_category(c, self.new_category, known)
+                .map_err(|e| eyre!("--category '{c}': {e}"))?;
+        }
+        if let Some(p) = &self.payee {
+            d.payee = parse_payee(p).map_err(|e| eyre!("--payee: {e}"))?;
+        }
+        if let Some(n) = &self.note {
+            d.note = parse_note(n).map_err(|e| eyre!("--note: {e}"))?;
+        }
+        if let Some(t) = &self.tags {
+            d.tags = parse_tags(t).map_err(|e| eyre!("--tags: {e}"))?;
+        }
+        if let Some(k) = &self.kind {
+            d.kind = if k == "income" {
+                Kind::Income
+            } else {
+                Kind::Expense
+            };
+        }
+        Ok(())
+    }
+}
+
 fn parse_id(text: &str) -> Result<ExpenseId> {
     text.parse::<ExpenseId>().map_err(|e| eyre!(e))
 }
@@ -80,40 +140,14 @@ pub fn edit(ctx: &mut Ctx, args: &EditArgs) -> Result<()> {
         .get(id)?
         .ok_or_else(|| eyre!("no expense with id {id}"))?;
     let mut d = current.draft.clone();
-    if let Some(c) = &args.currency {
-        d.currency = Currency::parse(c).map_err(|e| eyre!("--currency: {e}"))?;
-    }
-    if let Some(a) = &args.amount {
-        d.amount = eval_signed_amount(a, d.currency).map_err(|e| eyre!("--amount: {e}"))?;
-    } else if args.currency.is_some() {
-        // Same digits, new currency: refuse what the new currency cannot hold (12.50 -> JPY).
-        let text = crate::domain::money::format_plain(current.draft.amount, current.draft.currency);
-        d.amount = eval_signed_amount(&text, d.currency).map_err(|e| eyre!("--currency: {e}"))?;
-    }
     if let Some(t) = &args.date {
         d.date = parse_date(t, ctx.today).map_err(|e| eyre!("--date: {e}"))?;
     }
-    if let Some(c) = &args.category {
-        let known = store.categories()?;
-        d.category = resolve_category(c, args.new_category, &known)
-            .map_err(|e| eyre!("--category '{c}': {e}"))?;
-    }
-    if let Some(p) = &args.payee {
-        d.payee = parse_payee(p).map_err(|e| eyre!("--payee: {e}"))?;
-    }
-    if let Some(n) = &args.note {
-        d.note = parse_note(n).map_err(|e| eyre!("--note: {e}"))?;
-    }
-    if let Some(t) = &args.tags {
-        d.tags = parse_tags(t).map_err(|e| eyre!("--tags: {e}"))?;
-    }
-    if let Some(k) = &args.kind {
-        d.kind = if k == "income" {
-            Kind::Income
-        } else {
-            Kind::Expense
-        };
-    }
+    let known = match args.fields.category {
+        Some(_) => store.categories()?,
+        None => Vec::new(),
+    };
+    args.fields.apply(&mut d, &known)?;
     if d == current.draft {
         writeln!(ctx.out, "unchanged: {}  id {id}", describe(&d))?;
         return Ok(());

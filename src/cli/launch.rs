@@ -79,6 +79,8 @@ pub fn run_command(
         );
     }
     if command.is_exclusive() {
+        // A command that replaces the store does not take it as a holder: nothing is posted
+        // into a store about to be replaced; the next open of the new one posts what is due.
         let config = Config::load(places.config_dir.as_deref(), &process_env)?;
         let open = || match Store::open_waiting(store_dir, Duration::ZERO) {
             Err(StoreError::Locked { .. }) => Err(HeldElsewhere(match lock_holder(store_dir) {
@@ -164,10 +166,16 @@ pub fn run_command(
                 .map_err(nothing_done)
                 .wrap_err("opening the store")?
                 .ok_or(SessionAppeared)?;
-            let store = say_notices(store);
             // This process holds the store now: it sets it up and serves others while the
-            // command runs, so a long import does not lock them out.
+            // command runs, so a long import does not lock them out. Taking it posts the
+            // recurring expenses that fell due, also for a command that only reads: `expense
+            // list` shows the rent of the 1st on the 1st, and the store already writes at any
+            // open (the trash sweep, the stream trim); read-only means it creates no store.
             let held = Holder::take(store.clone(), &sock, &setup, runner());
+            // What the open finished and what taking it posted, once, on stderr (stdout may
+            // be a command's JSON), and what waits for a confirmation.
+            let store = say_notices(store);
+            say_waiting(&store, today);
             if !command.is_auto_backup() {
                 let dir = backup::auto_dir(&store, &backup_cfg, &cwd);
                 backup_due.set(dir.is_some_and(|d| {
@@ -245,6 +253,19 @@ fn say_notices(store: Store) -> Store {
         );
     }
     store
+}
+
+/// Says on stderr how many occurrences of recurring expenses wait for a confirmation, when
+/// any do: `2 recurring expenses wait for confirmation: expense recurring due`.
+fn say_waiting(store: &Store, today: NaiveDate) {
+    let n = store.due(today).map_or(0, |d| d.len());
+    if n > 0 {
+        let (s, verb) = if n == 1 { ("", "waits") } else { ("s", "wait") };
+        let _ = writeln!(
+            io::stderr(),
+            "expense: note: {n} recurring expense{s} {verb} for confirmation: expense recurring due"
+        );
+    }
 }
 
 /// An exclusive command (one that replaces the store) met a store another process holds; the

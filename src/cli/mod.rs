@@ -19,10 +19,12 @@ pub mod demo;
 pub mod edit;
 pub mod export;
 pub mod history;
+pub mod ids;
 pub mod import;
 pub mod launch;
 pub mod list;
 pub mod progress;
+pub mod recurring;
 pub mod report;
 pub mod restore;
 pub mod stream;
@@ -88,6 +90,13 @@ pub enum Command {
     /// new name is in use): `expense categories rename food drinks`, sub-categories and budgets
     /// along, one `expense undo` takes it back.
     Categories(categories::Args),
+    /// Recurring expenses: `expense recurring add 950 rent @Landlord --every month --on 1`;
+    /// list, edit, pause, resume, skip or move one occurrence, remove; `due` and `post` for
+    /// those that wait for a confirmation. What falls due is posted when the store is opened.
+    Recurring(recurring::Args),
+    /// What recurring expenses fall due in the next days (default 30), and those that wait for
+    /// a confirmation.
+    Upcoming(recurring::UpcomingArgs),
     /// Redo the latest undo, unless a newer change was made since.
     Redo,
     /// Show the change history, newest first (of one expense with ID).
@@ -147,10 +156,12 @@ impl Command {
             | Command::Export(_)
             | Command::History(_)
             | Command::Stream(_)
+            | Command::Upcoming(_)
             | Command::Check(_) => true,
             Command::Trash(a) => matches!(a.action, None | Some(trash::Action::List { .. })),
             Command::Budget(a) => matches!(a.action, None | Some(budget::Action::List { .. })),
             Command::Categories(a) => a.is_read_only(),
+            Command::Recurring(a) => a.is_read_only(),
             _ => false,
         }
     }
@@ -186,6 +197,8 @@ fn dispatch(command: &Command, ctx: &mut Ctx) -> Result<()> {
         Command::Trash(args) => trash::run(ctx, args),
         Command::Budget(args) => budget::run(ctx, args),
         Command::Categories(args) => categories::run(ctx, args),
+        Command::Recurring(args) => recurring::run(ctx, args),
+        Command::Upcoming(args) => recurring::upcoming(ctx, args),
         Command::Undo { skip } => history::undo(ctx, *skip),
         Command::Redo => history::redo(ctx),
         Command::History(args) => history::run(ctx, args),

@@ -4,6 +4,7 @@
 //! against the trash only.
 
 use super::add::describe;
+use super::ids::{check_prefix, unique, Among};
 use super::Ctx;
 use crate::domain::money::format_grouped;
 use crate::domain::text::inert;
@@ -53,9 +54,9 @@ pub fn run(ctx: &mut Ctx, args: &Args) -> Result<()> {
         None => list(ctx, false),
         Some(Action::List { json }) => list(ctx, *json),
         Some(Action::Restore { id }) => {
-            let prefix = check_prefix(id)?;
+            check_prefix(id, &TRASH)?;
             let store = ctx.store()?;
-            let id = resolve(&store, &prefix)?;
+            let id = resolve(&store, id)?;
             let rec = store.restore(id, ctx.now_ms())?;
             let e = rec
                 .new
@@ -69,9 +70,9 @@ pub fn run(ctx: &mut Ctx, args: &Args) -> Result<()> {
             Ok(())
         }
         Some(Action::Purge { id: Some(id), .. }) => {
-            let prefix = check_prefix(id)?;
+            check_prefix(id, &TRASH)?;
             let store = ctx.store()?;
-            let id = resolve(&store, &prefix)?;
+            let id = resolve(&store, id)?;
             let rec = store.purge(id, ctx.now_ms())?;
             let what = rec.old.map(|e| describe(&e.draft)).unwrap_or_default();
             writeln!(ctx.out, "purged for good: {what}  id {id}")?;
@@ -164,70 +165,22 @@ fn write_table(w: &mut dyn Write, rows: &[Trashed], now: i64) -> std::io::Result
     Ok(())
 }
 
-/// The id text, upper-cased, if it can be (the start of) an id: Crockford base32, at most 26
-/// characters. Checked before the store is opened.
-fn check_prefix(text: &str) -> Result<String> {
-    let t = text.trim().to_ascii_uppercase();
-    if t.is_empty() {
-        return Err(eyre!(
-            "give the id of an expense in the trash (see `expense trash`)"
-        ));
-    }
-    if t.len() > 26 {
-        return Err(eyre!(
-            "'{}' is longer than an id (26 characters)",
-            inert(text)
-        ));
-    }
-    if let Some(c) = t
-        .chars()
-        .find(|c| !c.is_ascii_alphanumeric() || matches!(c, 'I' | 'L' | 'O' | 'U'))
-    {
-        return Err(eyre!(
-            "'{}' is not an id: '{}' does not occur in ids",
-            inert(text),
-            inert(&c.to_string())
-        ));
-    }
-    Ok(t)
-}
+/// How `expense trash` names its ids in messages.
+const TRASH: Among = Among {
+    none: "expense in the trash",
+    many: "ids in the trash",
+    see: "expense trash",
+};
 
-/// The trashed expense whose id starts with `prefix`; an error names no match or the count of
-/// matches.
-fn resolve(store: &Store, prefix: &str) -> Result<ExpenseId> {
-    if prefix.len() == 26 {
-        if let Ok(id) = prefix.parse::<ExpenseId>() {
-            return Ok(id);
-        }
+/// The trashed expense whose id is `text` or starts with it.
+fn resolve(store: &Store, text: &str) -> Result<ExpenseId> {
+    let prefix = check_prefix(text, &TRASH)?;
+    if let Ok(id) = prefix.parse::<ExpenseId>() {
+        return Ok(id);
     }
-    let found: Vec<ExpenseId> = store
+    let ids = store
         .trashed()?
         .into_iter()
-        .map(|t| t.expense.id)
-        .filter(|id| id.to_string().starts_with(prefix))
-        .collect();
-    match found.as_slice() {
-        [id] => Ok(*id),
-        [] => Err(eyre!(
-            "no expense in the trash has an id starting with '{prefix}' (see `expense trash`)"
-        )),
-        many => Err(eyre!(
-            "'{prefix}' starts {} ids in the trash; give more of the id",
-            many.len()
-        )),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn prefixes_are_checked_before_the_store() {
-        assert_eq!(check_prefix(" 01kc ").unwrap(), "01KC");
-        assert!(check_prefix("").is_err());
-        let e = check_prefix("01-x").unwrap_err().to_string();
-        assert!(e.contains("'-'"), "{e}");
-        assert!(check_prefix(&"0".repeat(27)).is_err());
-    }
+        .map(|t| (t.expense.id, t.expense.id));
+    unique(&prefix, ids, &TRASH)
 }

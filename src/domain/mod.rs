@@ -16,6 +16,7 @@ pub mod quick;
 pub mod rates;
 pub mod rename;
 pub mod review;
+pub mod rule_text;
 pub mod rules;
 pub mod schedule;
 pub mod schedule_row;

@@ -47,6 +47,9 @@ pub fn upcoming(schedules: &[Schedule], from: NaiveDate, to: NaiveDate) -> Vec<U
     out
 }
 
+/// How many schedules a posting notice names (`..., and 45 more`).
+const NAMED: usize = 5;
+
 /// What a posting pass did, in words (`None` when it posted nothing): `Posted 3 recurring
 /// expenses (rent ×2, gym); undo takes them back`.
 pub fn posted_text(p: &Posted) -> Option<String> {
@@ -66,8 +69,11 @@ pub fn posted_text(p: &Posted) -> Option<String> {
             None => names.push((name, 1)),
         }
     }
-    let list: Vec<String> = names
+    // A long absence with many schedules names the first few: a notice is one line.
+    let more = names.len().saturating_sub(NAMED);
+    let mut list: Vec<String> = names
         .iter()
+        .take(NAMED)
         .map(|(n, c)| {
             let n = crate::domain::text::inert(n);
             if *c > 1 {
@@ -77,6 +83,9 @@ pub fn posted_text(p: &Posted) -> Option<String> {
             }
         })
         .collect();
+    if more > 0 {
+        list.push(format!("and {more} more"));
+    }
     let n = p.records.len();
     Some(format!(
         "Posted {n} recurring expense{} ({}); undo takes {} back",

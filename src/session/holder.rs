@@ -1,7 +1,8 @@
 //! The holder: what a process does when it takes the store and when it lets it go, written once
 //! for the TUI and for a command that opened the store itself. Taking: keep the month aggregates
-//! for the configured start day, set the trash time, sweep the trash, trim the stream, serve the
-//! socket, start the trigger dispatcher. Letting go: deliver the triggers that are due while
+//! for the configured start day, set the trash time, post the recurring expenses that fell due
+//! (leaving a notice of what it posted and of what waits for a confirmation), sweep the trash,
+//! trim the stream, serve the socket, start the trigger dispatcher. Letting go: deliver the triggers that are due while
 //! still serving (a trigger's command may itself run `expense` against this store), then stop
 //! serving (waiting for commands run for others), and hand the store back to be closed.
 //!

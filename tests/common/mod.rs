@@ -2,6 +2,7 @@
 //! pseudo-terminal and waits on parsed screen text, plus small command helpers.
 #![allow(dead_code)]
 
+pub mod kill;
 pub mod tmux;
 
 use portable_pty::{native_pty_system, Child, CommandBuilder, MasterPty, PtySize};

@@ -1,0 +1,127 @@
+//! Ids as people type them: the whole id, or a unique start of it (`expense trash restore 01KC3`,
+//! `expense recurring pause 7ZZV3K`). Rule: the text is checked before the store is opened (a
+//! typo opens nothing), and a prefix names exactly one of the candidates the command looks
+//! among, or the command stops saying how many it matched.
+
+use crate::domain::text::inert;
+use crate::domain::ExpenseId;
+use color_eyre::eyre::{eyre, Result};
+
+/// Where a command looks for an id, in the words of its messages.
+pub struct Among {
+    /// What no id matched: `expense in the trash`.
+    pub none: &'static str,
+    /// Where several matched: `ids in the trash`.
+    pub many: &'static str,
+    /// The command that shows them: `expense trash`.
+    pub see: &'static str,
+}
+
+/// The id text, upper-cased, if it can be (the start of) an id: Crockford base32, at most 26
+/// characters.
+pub fn check_prefix(text: &str, among: &Among) -> Result<String> {
+    let t = text.trim().to_ascii_uppercase();
+    if t.is_empty() {
+        return Err(eyre!(
+            "give an id or its start (`{}` shows them)",
+            among.see
+        ));
+    }
+    if t.len() > 26 {
+        return Err(eyre!(
+            "'{}' is longer than an id (26 characters)",
+            inert(text)
+        ));
+    }
+    if let Some(c) = t
+        .chars()
+        .find(|c| !c.is_ascii_alphanumeric() || matches!(c, 'I' | 'L' | 'O' | 'U'))
+    {
+        return Err(eyre!(
+            "'{}' is not an id: '{}' does not occur in ids",
+            inert(text),
+            inert(&c.to_string())
+        ));
+    }
+    Ok(t)
+}
+
+/// The one candidate whose id starts with `prefix` (checked by [`check_prefix`]); an error
+/// names no match or the count of matches.
+pub fn unique<T>(
+    prefix: &str,
+    candidates: impl IntoIterator<Item = (ExpenseId, T)>,
+    among: &Among,
+) -> Result<T> {
+    let mut found: Vec<T> = candidates
+        .into_iter()
+        .filter(|(id, _)| id.to_string().starts_with(prefix))
+        .map(|(_, t)| t)
+        .collect();
+    match found.len() {
+        1 => Ok(found.remove(0)),
+        0 => Err(eyre!(
+            "no {} has an id starting with '{prefix}' (see `{}`)",
+            among.none,
+            among.see
+        )),
+        n => Err(eyre!(
+            "'{prefix}' starts {n} {}; give more of the id",
+            among.many
+        )),
+    }
+}
+
+/// The shortest start of each id that tells it from the others in `ids`, at least `min`
+/// characters: what a list shows and a person types back.
+pub fn short_ids(ids: &[ExpenseId], min: usize) -> Vec<String> {
+    let texts: Vec<String> = ids.iter().map(ExpenseId::to_string).collect();
+    texts
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            let shared = texts
+                .iter()
+                .enumerate()
+                .filter(|(j, _)| *j != i)
+                .map(|(_, o)| t.bytes().zip(o.bytes()).take_while(|(a, b)| a == b).count())
+                .max()
+                .unwrap_or(0);
+            t[..(shared + 1).max(min).min(t.len())].to_string()
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TRASH: Among = Among {
+        none: "expense in the trash",
+        many: "ids in the trash",
+        see: "expense trash",
+    };
+
+    #[test]
+    fn prefixes_are_checked_before_the_store() {
+        assert_eq!(check_prefix(" 01kc ", &TRASH).unwrap(), "01KC");
+        assert!(check_prefix("", &TRASH).is_err());
+        let e = check_prefix("01-x", &TRASH).unwrap_err().to_string();
+        assert!(e.contains("'-'"), "{e}");
+        assert!(check_prefix(&"0".repeat(27), &TRASH).is_err());
+    }
+
+    #[test]
+    fn a_prefix_names_one_or_says_how_many() {
+        let a: ExpenseId = "01KC3000000000000000000000".parse().unwrap();
+        let b: ExpenseId = "01KC3100000000000000000000".parse().unwrap();
+        let ids = [(a, 'a'), (b, 'b')];
+        assert_eq!(unique("01KC30", ids, &TRASH).unwrap(), 'a');
+        let e = unique("01KC3", ids, &TRASH).unwrap_err().to_string();
+        assert!(e.contains("starts 2 ids in the trash"), "{e}");
+        let e = unique("02", ids, &TRASH).unwrap_err().to_string();
+        assert!(e.contains("no expense in the trash"), "{e}");
+        assert_eq!(short_ids(&[a, b], 3), ["01KC30", "01KC31"]);
+        assert_eq!(short_ids(&[a], 8), ["01KC3000"]);
+    }
+}
