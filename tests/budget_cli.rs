@@ -86,7 +86,7 @@ fn bad_budgets_say_what_and_change_nothing() {
     assert!(e.contains("must be above 0"), "{e}");
     let e = fails(d, &["budget", "set", "fod", "10"]);
     assert!(
-        e.contains("category 'fod': no expense uses it (known: food)"),
+        e.contains("category 'fod': no expense or recurring expense uses it (known: food)"),
         "{e}"
     );
     let e = fails(d, &["budget", "set", "food", "10", "--currency", "EURO"]);
@@ -99,4 +99,30 @@ fn bad_budgets_say_what_and_change_nothing() {
     ok(d, &["budget", "set", "fun", "50"]);
     assert!(ok(d, &["budget", "set", "fun", "50"]).starts_with("unchanged"));
     assert_eq!(stream_len(d), before + 2);
+}
+
+/// A category that only a recurring expense uses so far (rent, due at the month's end) can be
+/// budgeted: the month ahead is what the budget is for.
+#[test]
+fn a_category_only_a_recurring_expense_uses_can_be_budgeted() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    ok(
+        d,
+        &[
+            "recurring",
+            "add",
+            "950",
+            "rent!",
+            "--every",
+            "month",
+            "--on",
+            "28",
+            "--start",
+            "2099-01-01",
+        ],
+    );
+    ok(d, &["budget", "set", "rent", "900"]);
+    let e = fails(d, &["budget", "set", "fun", "10"]);
+    assert!(e.contains("known: "), "{e}");
 }

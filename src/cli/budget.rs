@@ -110,21 +110,35 @@ pub fn run(ctx: &mut Ctx, args: &Args) -> Result<()> {
     }
 }
 
-/// The category, checked: written well, and used by an expense (it or one below it) or already
-/// budgeted; otherwise an error naming the known ones.
+/// The category, checked: written well, and used by an expense or a recurring expense (it or
+/// one below it) or already budgeted; otherwise an error naming the known ones.
 fn known(store: &Store, input: &str) -> Result<String> {
     let category = parse_category(input).map_err(|e| eyre!("category: {e}"))?;
     let used = store.categories()?;
-    if used.iter().any(|(c, _)| is_within(c, &category)) || store.budget(&category)?.is_some() {
+    let scheduled: Vec<String> = store
+        .schedules()?
+        .into_iter()
+        .map(|s| s.template.category)
+        .collect();
+    if used.iter().any(|(c, _)| is_within(c, &category))
+        || scheduled.iter().any(|c| is_within(c, &category))
+        || store.budget(&category)?.is_some()
+    {
         return Ok(category);
     }
-    let names: Vec<String> = used
+    let mut names: Vec<String> = used.iter().map(|(c, _)| c.clone()).collect();
+    names.extend(
+        scheduled
+            .into_iter()
+            .filter(|c| !used.iter().any(|(u, _)| u == c)),
+    );
+    let names: Vec<String> = names
         .iter()
         .take(8)
-        .map(|(c, _)| inert(c).into_owned())
+        .map(|c| inert(c).into_owned())
         .collect();
     Err(eyre!(
-        "category '{}': no expense uses it{}",
+        "category '{}': no expense or recurring expense uses it{}",
         inert(&category),
         if names.is_empty() {
             String::new()
