@@ -1,6 +1,6 @@
 //! Benchmarks on generated demo data at 10k, 100k and 1M expenses (`cargo bench`).
 //! Stores are generated once into target/bench-data/ and reused across runs.
-//! Figures go into README.md; tests never assert timings.
+//! Figures go into benches/README.md; tests never assert timings.
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, SamplingMode, Throughput};
 use expense_tracker::app::{update, Action, Effect, State};
@@ -646,7 +646,7 @@ fn history(c: &mut Criterion) {
 
 /// `backup_<size>`: a consistent backup of the whole store to a file, and a restore of that
 /// file into a new store (10k only: restores write ~10k rows/s, so larger sizes are timed once
-/// with the binary, see README). `pitr_10k`: the store as it was at a moment, replayed from the
+/// with the binary, see benches/README.md). `pitr_10k`: the store as it was at a moment, replayed from the
 /// stream into a new store. Items per second.
 fn backup_restore(c: &mut Criterion) {
     let scratch =

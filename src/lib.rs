@@ -42,6 +42,10 @@
 //! it as a `CommandRunner` that `main` hands in); `app` and `ui` never `store`, `engine`, `cli` or
 //! `session` (`app` reads one function of `ui::layout`, so reducer and render agree on page
 //! sizes).
+//!
+//! The design, the store's internals and the full rules of every command and screen follow
+//! (`docs/internals.md`); performance figures are in `benches/README.md`.
+#![doc = include_str!("../docs/internals.md")]
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
 pub mod app;
