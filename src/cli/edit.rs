@@ -1,13 +1,15 @@
 //! `expense edit ID [--amount ..] [--date ..] ...` and `expense rm ID`: changes by id from the
-//! shell, each conditional on the version just read (`expense undo` is in `cli/history.rs`).
+//! shell, each conditional on the version just read (`expense undo` is in `cli/history.rs`). The
+//! id may be any unique start of it, as `expense list` shows it (`cli/ids.rs`).
 
 use super::add::describe;
+use super::ids::{check_prefix, stored_expense, EXPENSES};
 use super::Ctx;
 use crate::domain::money::{eval_signed_amount, Currency};
 use crate::domain::quick::resolve_category;
 use crate::domain::text::cleaned;
 use crate::domain::validate::{parse_date, parse_note, parse_payee, parse_tags};
-use crate::domain::{Draft, ExpenseId, Kind};
+use crate::domain::{Draft, Kind};
 use crate::store::Origin;
 use color_eyre::eyre::{eyre, Result};
 use std::borrow::Cow;
@@ -37,7 +39,7 @@ fn clean_old_text(ctx: &mut Ctx, d: &mut Draft) -> Result<()> {
 /// Options of `expense edit`.
 #[derive(Debug, clap::Args)]
 pub struct EditArgs {
-    /// The expense id (from `expense add` or `expense list --json`).
+    /// The expense id or a unique start of it (from `expense list`, `expense add`).
     pub id: String,
     /// New date: YYYY-MM-DD, today, yesterday, -3.
     #[arg(long, allow_hyphen_values = true)]
@@ -128,17 +130,12 @@ impl Fields {
     }
 }
 
-fn parse_id(text: &str) -> Result<ExpenseId> {
-    text.parse::<ExpenseId>().map_err(|e| eyre!(e))
-}
-
 /// Applies the given fields to the expense, if it still has the version just read.
 pub fn edit(ctx: &mut Ctx, args: &EditArgs) -> Result<()> {
-    let id = parse_id(&args.id)?;
+    check_prefix(&args.id, &EXPENSES)?;
     let store = ctx.store()?;
-    let current = store
-        .get(id)?
-        .ok_or_else(|| eyre!("no expense with id {id}"))?;
+    let current = stored_expense(&store, &args.id)?;
+    let id = current.id;
     let mut d = current.draft.clone();
     if let Some(t) = &args.date {
         d.date = parse_date(t, ctx.today).map_err(|e| eyre!("--date: {e}"))?;
@@ -169,11 +166,10 @@ pub fn edit(ctx: &mut Ctx, args: &EditArgs) -> Result<()> {
 
 /// Deletes the expense `id` (conditional on the version just read).
 pub fn remove(ctx: &mut Ctx, id: &str) -> Result<()> {
-    let id = parse_id(id)?;
+    check_prefix(id, &EXPENSES)?;
     let store = ctx.store()?;
-    let current = store
-        .get(id)?
-        .ok_or_else(|| eyre!("no expense with id {id}"))?;
+    let current = stored_expense(&store, id)?;
+    let id = current.id;
     let days = ctx.config.trash_days;
     store.trash(id, current.version, ctx.now_ms(), store.trash_ttl())?;
     if days == 0 {

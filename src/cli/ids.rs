@@ -3,8 +3,10 @@
 //! typo opens nothing), and a prefix names exactly one of the candidates the command looks
 //! among, or the command stops saying how many it matched.
 
+use crate::domain::money::format_grouped;
 use crate::domain::text::inert;
-use crate::domain::ExpenseId;
+use crate::domain::{Expense, ExpenseId, Kind};
+use crate::store::Store;
 use color_eyre::eyre::{eyre, Result};
 
 /// Where a command looks for an id, in the words of its messages.
@@ -70,6 +72,68 @@ pub fn unique<T>(
             among.many
         )),
     }
+}
+
+/// How `edit`, `rm` and `history` name stored expenses in messages.
+pub const EXPENSES: Among = Among {
+    none: "expense",
+    many: "expenses",
+    see: "expense list",
+};
+
+/// The fewest characters `expense list` shows of an id (more when needed to tell it apart).
+pub const SHORT: usize = 8;
+
+/// How many candidates an ambiguous prefix lists.
+const SHOWN: usize = 10;
+
+/// The stored expense whose id is `text` or starts with it (git's rule for short hashes). An
+/// ambiguous start lists the candidates (id, date, amount, category) and names none; an unknown
+/// one says so. `text` should have passed [`check_prefix`] before the store was opened.
+pub fn stored_expense(store: &Store, text: &str) -> Result<Expense> {
+    let prefix = check_prefix(text, &EXPENSES)?;
+    let found = store.starting_with(&prefix, SHOWN + 1)?;
+    one_of(&prefix, found, &EXPENSES)
+}
+
+/// The one expense of `found` (those whose id starts with `prefix`, at most [`SHOWN`] + 1 of
+/// them); an error says none matched or lists them.
+pub fn one_of(prefix: &str, mut found: Vec<Expense>, among: &Among) -> Result<Expense> {
+    match found.len() {
+        1 => Ok(found.remove(0)),
+        0 => Err(eyre!(
+            "no {} has an id starting with '{prefix}' (see `{}`)",
+            among.none,
+            among.see
+        )),
+        n => {
+            let more = if n > SHOWN { "more than " } else { "" };
+            let mut text = format!(
+                "'{prefix}' starts {more}{} {}; give more of the id (nothing changed):",
+                n.min(SHOWN),
+                among.many
+            );
+            for e in found.iter().take(SHOWN) {
+                text.push_str("\n  ");
+                text.push_str(&candidate(e));
+            }
+            Err(eyre!(text))
+        }
+    }
+}
+
+/// `01KC3A0B…  2026-01-02  12.50 EUR  food`: one line of an ambiguous prefix's candidates.
+fn candidate(e: &Expense) -> String {
+    let d = &e.draft;
+    let sign = if d.kind == Kind::Income { "+" } else { "" };
+    format!(
+        "{}  {}  {sign}{} {}  {}",
+        e.id,
+        d.date.format("%Y-%m-%d"),
+        format_grouped(d.amount, d.currency),
+        d.currency,
+        inert(&d.category)
+    )
 }
 
 /// The shortest start of each id that tells it from the others in `ids`, at least `min`

@@ -1,5 +1,9 @@
 //! `expense list --month YYYY-MM [--category C] [--json|--csv [--raw]]`.
 //!
+//! The plain list starts each line with the id as short as it can be (git's short hashes, at
+//! least 8 characters), which `edit`, `rm` and `history` take; JSON and CSV keep whole ids, as
+//! the programs and `expense import` that read them need.
+//!
 //! CSV is written for spreadsheets: a text cell a spreadsheet would run as a formula (`=`, `+`,
 //! `@`, `-` before something other than a number, tab, CR) gets a leading `'`, which the
 //! spreadsheet hides and `expense import` takes off again; `--raw` writes cells as stored.
@@ -61,7 +65,13 @@ pub fn run(ctx: &mut Ctx, args: &Args) -> Result<()> {
     } else if args.csv {
         write_csv(ctx.out, &rows, args.raw)?;
     } else {
-        write_plain(ctx.out, &rows, month)?;
+        // The shortest start that names each id among all stored ones (at least 8 characters),
+        // which `edit`, `rm` and `history` take back; --json and --csv keep whole ids.
+        let ids = rows
+            .iter()
+            .map(|e| store.short_id(e.id, super::ids::SHORT))
+            .collect::<Result<Vec<_>, _>>()?;
+        write_plain(ctx.out, &rows, &ids, month)?;
     }
     Ok(())
 }
@@ -103,7 +113,12 @@ pub fn write_csv_row<W: Write>(
     Ok(())
 }
 
-fn write_plain(w: &mut dyn Write, rows: &[Expense], month: Month) -> std::io::Result<()> {
+fn write_plain(
+    w: &mut dyn Write,
+    rows: &[Expense],
+    ids: &[String],
+    month: Month,
+) -> std::io::Result<()> {
     if rows.is_empty() {
         return writeln!(w, "No expenses in {}.", month.title());
     }
@@ -135,11 +150,12 @@ fn write_plain(w: &mut dyn Write, rows: &[Expense], month: Month) -> std::io::Re
         .max()
         .unwrap_or(0)
         .min(30);
-    for (e, amount) in rows.iter().zip(&amounts) {
+    let iw = ids.iter().map(String::len).max().unwrap_or(0);
+    for ((e, amount), id) in rows.iter().zip(&amounts).zip(ids) {
         let d = &e.draft;
         let tags: Vec<String> = d.tags.iter().map(|t| format!("#{}", inert(t))).collect();
         let line = format!(
-            "{}  {:>aw$}  {:<cw$}  {:<pw$}  {}  {}",
+            "{id:<iw$}  {}  {:>aw$}  {:<cw$}  {:<pw$}  {}  {}",
             d.date.format("%Y-%m-%d"),
             amount,
             inert(&d.category),

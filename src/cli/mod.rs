@@ -70,7 +70,7 @@ pub enum Command {
     /// Delete an expense by id: it goes to the trash for `trash_days` (config; 0 deletes at
     /// once).
     Rm {
-        /// The expense id.
+        /// The expense id or a unique start of it (as `expense list` shows it).
         id: String,
     },
     /// Undo the latest change in the store that is not undone yet, from any session (a whole
@@ -80,6 +80,9 @@ pub enum Command {
         /// it as it is and undo the one before it.
         #[arg(long)]
         skip: bool,
+        /// Print {done, action, text, record, batch} as JSON instead of the line.
+        #[arg(long)]
+        json: bool,
     },
     /// The trash: list it, restore an expense from it, or purge (`expense trash purge --all`).
     Trash(trash::Args),
@@ -98,7 +101,11 @@ pub enum Command {
     /// a confirmation.
     Upcoming(recurring::UpcomingArgs),
     /// Redo the latest undo, unless a newer change was made since.
-    Redo,
+    Redo {
+        /// Print {done, action, text, record, batch} as JSON instead of the line.
+        #[arg(long)]
+        json: bool,
+    },
     /// Show the change history, newest first (of one expense with ID).
     History(history::Args),
     /// Print a shell completion script: `expense completions bash > ~/.local/share/bash-completion/completions/expense`.
@@ -199,8 +206,8 @@ fn dispatch(command: &Command, ctx: &mut Ctx) -> Result<()> {
         Command::Categories(args) => categories::run(ctx, args),
         Command::Recurring(args) => recurring::run(ctx, args),
         Command::Upcoming(args) => recurring::upcoming(ctx, args),
-        Command::Undo { skip } => history::undo(ctx, *skip),
-        Command::Redo => history::redo(ctx),
+        Command::Undo { skip, json } => history::undo(ctx, *skip, *json),
+        Command::Redo { json } => history::redo(ctx, *json),
         Command::History(args) => history::run(ctx, args),
         Command::Completions { shell } => {
             use clap::CommandFactory;

@@ -4,7 +4,7 @@
 //! against the trash only.
 
 use super::add::describe;
-use super::ids::{check_prefix, unique, Among};
+use super::ids::{check_prefix, one_of, Among};
 use super::Ctx;
 use crate::domain::money::format_grouped;
 use crate::domain::text::inert;
@@ -178,9 +178,11 @@ fn resolve(store: &Store, text: &str) -> Result<ExpenseId> {
     if let Ok(id) = prefix.parse::<ExpenseId>() {
         return Ok(id);
     }
-    let ids = store
+    let found: Vec<_> = store
         .trashed()?
         .into_iter()
-        .map(|t| (t.expense.id, t.expense.id));
-    unique(&prefix, ids, &TRASH)
+        .map(|t| t.expense)
+        .filter(|e| e.id.to_string().starts_with(&prefix))
+        .collect();
+    Ok(one_of(&prefix, found, &TRASH)?.id)
 }

@@ -24,6 +24,7 @@
 //! - `rename.rs`: renaming and merging categories (one batch with their budgets, whole or
 //!   nothing like an import). `fold.rs`: runs of records the history shows as one line.
 //! - `trash.rs`, `retention.rs`: trash with TTL, stream trimming. `restore.rs`: point in time.
+//! - `id_prefix.rs`: expenses by the start of their id, and the shortest start that names one.
 //! - `backup/`: backup files (format, write, read). `check/`: `expense check` and repair (scan,
 //!   replay, compare). `testing.rs`: test hooks.
 //! - `feed.rs`: the commit feed: the newest committed seq, and a wait for a newer one.
@@ -39,6 +40,7 @@ mod error;
 pub mod feed;
 mod fold;
 mod history;
+mod id_prefix;
 mod import;
 mod keys;
 mod lock;

@@ -56,6 +56,10 @@ pub struct Args {
     /// Import the good rows and list the bad ones, instead of importing nothing.
     #[arg(long)]
     pub skip_bad: bool,
+    /// Print what was imported as JSON: {file, added, duplicates, refunds, skipped: [{at,
+    /// error}], cleaned_cells, batch} (bad rows are still listed on stderr).
+    #[arg(long, conflicts_with = "dry_run")]
+    pub json: bool,
     /// The date column (header name or number from 1).
     #[arg(long, value_name = "COLUMN")]
     pub date_col: Option<String>,
@@ -220,6 +224,24 @@ pub fn run(ctx: &mut Ctx, args: &Args) -> Result<()> {
     let done = done?;
     if !bad.is_empty() {
         list_bad(ctx.err, &bad)?;
+    }
+    if args.json {
+        let skipped: Vec<_> = bad
+            .iter()
+            .map(|(loc, why)| serde_json::json!({"at": loc.to_string(), "error": why}))
+            .collect();
+        let out = serde_json::json!({
+            "file": name,
+            "added": done.added,
+            "duplicates": done.duplicates,
+            "refunds": refunds,
+            "skipped": skipped,
+            "cleaned_cells": cleaned_cells,
+            "batch": done.batch,
+        });
+        serde_json::to_writer_pretty(&mut *ctx.out, &out)?;
+        writeln!(ctx.out)?;
+        return Ok(());
     }
     write!(
         ctx.out,
