@@ -44,8 +44,8 @@
 //! sizes).
 //!
 //! The design, the store's internals and the full rules of every command and screen follow
-//! (`docs/internals.md`); performance figures are in `benches/README.md`.
-#![doc = include_str!("../docs/internals.md")]
+//! (`src/internals.md`); performance figures are in `benches/README.md`.
+#![doc = include_str!("internals.md")]
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
 pub mod app;
