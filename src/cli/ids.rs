@@ -96,7 +96,7 @@ pub fn stored_expense(store: &Store, text: &str) -> Result<Expense> {
     one_of(&prefix, found, &EXPENSES)
 }
 
-/// The one expense of `found` (those whose id starts with `prefix`, at most [`SHOWN`] + 1 of
+/// The one expense of `found` (those whose id starts with `prefix`, at most `SHOWN` + 1 of
 /// them); an error says none matched or lists them.
 pub fn one_of(prefix: &str, mut found: Vec<Expense>, among: &Among) -> Result<Expense> {
     match found.len() {
