@@ -14,6 +14,21 @@ fn rent(start: NaiveDate, day: MonthDay, confirm: bool) -> Schedule {
     Schedule::new(new_schedule_id(), draft, rule, confirm)
 }
 
+/// A store with a 30-day trash and rent monthly on the 31st from 31 January 2026 (made at 10).
+fn rent_on_the_31st() -> (Store, ExpenseId) {
+    let s = Store::open_temporary().unwrap();
+    s.set_trash_ttl(30 * 86_400_000);
+    let id = s
+        .save_schedule(
+            &rent(d(2026, 1, 31), MonthDay::Day(31), false),
+            Origin::User,
+            10,
+        )
+        .unwrap()
+        .id;
+    (s, id)
+}
+
 fn consistent(s: &Store) {
     let c = s.check().unwrap();
     assert!(c.is_consistent(), "{:?}", c.problems);
@@ -273,16 +288,7 @@ fn occurrence_ids_are_told_from_other_ids() {
 #[test]
 fn redo_after_undo_of_a_posting_brings_it_back_consistent() {
     use crate::domain::change::step_text;
-    let s = Store::open_temporary().unwrap();
-    s.set_trash_ttl(30 * 86_400_000);
-    let id = s
-        .save_schedule(
-            &rent(d(2026, 1, 31), MonthDay::Day(31), false),
-            Origin::User,
-            10,
-        )
-        .unwrap()
-        .id;
+    let (s, id) = rent_on_the_31st();
     assert_eq!(s.post_due(d(2026, 5, 2), 20).unwrap().records.len(), 4);
     for round in 0..2 {
         let now = 100 * (round + 1);
@@ -316,16 +322,7 @@ fn redo_after_undo_of_a_posting_brings_it_back_consistent() {
 #[test]
 fn a_posting_pass_between_undo_and_redo_does_not_stop_the_redo() {
     use crate::domain::change::step_text;
-    let s = Store::open_temporary().unwrap();
-    s.set_trash_ttl(30 * 86_400_000);
-    let id = s
-        .save_schedule(
-            &rent(d(2026, 1, 31), MonthDay::Day(31), false),
-            Origin::User,
-            10,
-        )
-        .unwrap()
-        .id;
+    let (s, id) = rent_on_the_31st();
     s.post_due(d(2026, 5, 2), 20).unwrap();
     s.undo_step(30).unwrap().unwrap();
     let stepped = s.post_due(d(2026, 5, 2), 40).unwrap();
@@ -545,16 +542,7 @@ fn undo_passes_over_the_steps_past_an_undone_posting() {
 /// back, how far it was handled stays (so nothing handled is posted again).
 #[test]
 fn an_edit_undone_after_steps_keeps_how_far_the_schedule_was_handled() {
-    let s = Store::open_temporary().unwrap();
-    s.set_trash_ttl(30 * 86_400_000);
-    let id = s
-        .save_schedule(
-            &rent(d(2026, 1, 31), MonthDay::Day(31), false),
-            Origin::User,
-            10,
-        )
-        .unwrap()
-        .id;
+    let (s, id) = rent_on_the_31st();
     let mut dearer = s.schedule(id).unwrap().unwrap();
     dearer.template.amount = 99_000;
     s.save_schedule(&dearer, Origin::User, 11).unwrap();
