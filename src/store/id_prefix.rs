@@ -14,7 +14,9 @@ use crate::domain::{Expense, ExpenseId};
 /// characters): the lowest and highest, or `None` when no id can start so (`8…` and above
 /// overflow 128 bits).
 pub fn prefix_range(prefix: &str) -> Option<(ExpenseId, ExpenseId)> {
-    if prefix.len() > 26 {
+    // A first character above 7 would need more than 128 bits (the ulid crate's parser does
+    // not refuse it everywhere, so it is refused here).
+    if prefix.len() > 26 || prefix.chars().next().is_some_and(|c| c > '7') {
         return None;
     }
     let pad = |c: char| format!("{prefix}{}", c.to_string().repeat(26 - prefix.len()));
