@@ -14,12 +14,11 @@ use expense_tracker::domain::review::{CategoryTotal, Review, Totals};
 use expense_tracker::domain::{Currency, Draft, Kind, Month};
 use expense_tracker::engine::Engine;
 use expense_tracker::store::{Origin, Store};
-use expense_tracker::tui::keymap::Keymap;
-use expense_tracker::ui::theme::Theme;
-use expense_tracker::ui::{render, Chrome};
-use ratatui::backend::TestBackend;
-use ratatui::Terminal;
 use tui_input::InputRequest;
+
+#[path = "common/screen.rs"]
+mod screen;
+use screen::draw;
 
 fn today() -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 11, 21).unwrap()
@@ -313,19 +312,6 @@ fn prompt(w: u16, h: u16, name: &str) -> (State, Engine) {
         );
     }
     (s, engine)
-}
-
-fn draw(state: &State, w: u16, h: u16) -> Terminal<TestBackend> {
-    let keymap = Keymap::load(None).unwrap();
-    let (help, hints) = (keymap.help(), keymap.hints());
-    let chrome = Chrome {
-        theme: &Theme::DEFAULT,
-        help: &help,
-        hints: &hints,
-    };
-    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
-    t.draw(|f| render(state, &chrome, f)).unwrap();
-    t
 }
 
 #[test]

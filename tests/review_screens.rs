@@ -19,8 +19,8 @@ use ratatui::buffer::Buffer;
 use ratatui::style::{Color, Modifier};
 use ratatui::Terminal;
 
-#[path = "common/styles.rs"]
-mod styles;
+#[path = "common/screen.rs"]
+mod screen;
 
 fn day(m: u32, d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, m, d).unwrap()
@@ -387,10 +387,10 @@ fn review_in_every_theme() {
     ] {
         let t = draw(&s, 100, 30, &theme);
         let buf = t.backend().buffer();
-        styles::assert_legible(buf, may_dim, name);
+        screen::assert_legible(buf, may_dim, name);
         insta::assert_snapshot!(
             format!("review_theme_{name}_100x30"),
-            styles::style_map(buf)
+            screen::style_map(buf)
         );
     }
 }

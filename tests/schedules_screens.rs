@@ -12,12 +12,12 @@ use expense_tracker::app::Answer;
 use expense_tracker::app::{update, Action, Effect, State};
 use expense_tracker::domain::schedule::{End, Every, MonthDay, Occurrence, Rule, Schedule};
 use expense_tracker::domain::{Currency, Draft, ExpenseId, Kind};
-use expense_tracker::tui::keymap::Keymap;
 use expense_tracker::ui::theme::{Meaning, Theme};
-use expense_tracker::ui::{render, Chrome};
-use ratatui::backend::TestBackend;
-use ratatui::Terminal;
 use tui_input::InputRequest;
+
+#[path = "common/screen.rs"]
+mod screen;
+use screen::draw;
 
 fn day(y: i32, m: u32, d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, d).unwrap()
@@ -111,19 +111,6 @@ fn load(s: &mut State, schedules: Vec<Schedule>, due: Vec<(ExpenseId, Occurrence
             due,
         }))),
     );
-}
-
-fn draw(s: &State, width: u16, height: u16) -> Terminal<TestBackend> {
-    let keymap = Keymap::load(None).unwrap();
-    let (help, hints) = (keymap.help(), keymap.hints());
-    let chrome = Chrome {
-        theme: &Theme::DEFAULT,
-        help: &help,
-        hints: &hints,
-    };
-    let mut t = Terminal::new(TestBackend::new(width, height)).unwrap();
-    t.draw(|f| render(s, &chrome, f)).unwrap();
-    t
 }
 
 #[test]

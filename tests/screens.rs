@@ -10,15 +10,15 @@ use expense_tracker::domain::answer::UpcomingRow;
 use expense_tracker::domain::{Currency, Draft, Expense, ExpenseId, Kind};
 use expense_tracker::tui::keymap::Keymap;
 use expense_tracker::ui::theme::Theme;
-use expense_tracker::ui::{render, Chrome};
 use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
 use ratatui::style::Color;
 use ratatui::Terminal;
 use tui_input::InputRequest;
 
-#[path = "common/styles.rs"]
-mod styles;
+#[path = "common/screen.rs"]
+mod screen;
+use screen::{draw, draw_themed, style_map as styled};
 
 fn day(d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 11, d).unwrap()
@@ -150,32 +150,9 @@ fn type_str(s: &mut State, text: &str) {
     }
 }
 
-fn draw(state: &State, w: u16, h: u16) -> Terminal<TestBackend> {
-    draw_with(&Keymap::load(None).expect("built-in keymap"), state, w, h)
-}
-
 /// Draws with `keymap`'s help and hints (a user's patched keymap).
 fn draw_with(keymap: &Keymap, state: &State, w: u16, h: u16) -> Terminal<TestBackend> {
     draw_themed(keymap, &Theme::DEFAULT, state, w, h)
-}
-
-/// Draws with `keymap` in `theme`.
-fn draw_themed(
-    keymap: &Keymap,
-    theme: &Theme,
-    state: &State,
-    w: u16,
-    h: u16,
-) -> Terminal<TestBackend> {
-    let (help, hints) = (keymap.help(), keymap.hints());
-    let chrome = Chrome {
-        theme,
-        help: &help,
-        hints: &hints,
-    };
-    let mut terminal = Terminal::new(TestBackend::new(w, h)).unwrap();
-    terminal.draw(|f| render(state, &chrome, f)).unwrap();
-    terminal
 }
 
 /// Position of the first cell where `needle` starts on any line.
@@ -746,8 +723,8 @@ fn ledger_in_every_theme() {
     ] {
         let t = draw_themed(&keymap, &theme, &s, 80, 24);
         let buf = t.backend().buffer();
-        styles::assert_legible(buf, may_dim, name);
-        insta::assert_snapshot!(format!("ledger_theme_{name}_80x24"), styles::style_map(buf));
+        screen::assert_legible(buf, may_dim, name);
+        insta::assert_snapshot!(format!("ledger_theme_{name}_80x24"), styled(buf));
     }
 }
 

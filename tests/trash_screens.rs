@@ -13,9 +13,10 @@ use expense_tracker::domain::{Currency, Draft, Expense, ExpenseId, Kind};
 use expense_tracker::store::Trashed;
 use expense_tracker::tui::keymap::Keymap;
 use expense_tracker::ui::theme::{Meaning, Theme};
-use expense_tracker::ui::{render, Chrome};
-use ratatui::backend::TestBackend;
-use ratatui::Terminal;
+
+#[path = "common/screen.rs"]
+mod screen;
+use screen::draw;
 
 const DAY: i64 = 86_400_000;
 const HOUR: i64 = 3_600_000;
@@ -84,19 +85,6 @@ fn open_with(s: &mut State, rows: Vec<Trashed>) {
             ttl_ms,
         }))),
     );
-}
-
-fn draw(s: &State, width: u16, height: u16) -> Terminal<TestBackend> {
-    let keymap = Keymap::load(None).unwrap();
-    let (help, hints) = (keymap.help(), keymap.hints());
-    let chrome = Chrome {
-        theme: &Theme::DEFAULT,
-        help: &help,
-        hints: &hints,
-    };
-    let mut t = Terminal::new(TestBackend::new(width, height)).unwrap();
-    t.draw(|f| render(s, &chrome, f)).unwrap();
-    t
 }
 
 #[test]

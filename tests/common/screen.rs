@@ -1,11 +1,48 @@
-//! A screen's colours as reviewable text, for theme snapshots: each line of the screen, then the
-//! same line with one letter per cell naming its style, and a legend of the letters. Included by
-//! the screen tests with `#[path = "common/styles.rs"] mod styles;` (it needs nothing else from
-//! `common`).
+//! Drawing a `State` for the screen tests: into a `TestBackend` with the built-in keymap's help
+//! and hints, in a theme; and a screen's colours as reviewable text for theme snapshots (each
+//! line of the screen, then the same line with one letter per cell naming its style, and a legend
+//! of the letters). Included by the screen tests with `#[path = "common/screen.rs"] mod screen;`
+//! (it needs nothing else from `common`).
 #![allow(dead_code)]
 
+use expense_tracker::app::State;
+use expense_tracker::tui::keymap::Keymap;
+use expense_tracker::ui::theme::Theme;
+use expense_tracker::ui::{render, Chrome};
+use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
 use ratatui::style::{Color, Modifier, Style};
+use ratatui::Terminal;
+
+/// `state` drawn at `w`x`h` in the default theme with the built-in keymap.
+pub fn draw(state: &State, w: u16, h: u16) -> Terminal<TestBackend> {
+    draw_themed(
+        &Keymap::load(None).expect("built-in keymap"),
+        &Theme::DEFAULT,
+        state,
+        w,
+        h,
+    )
+}
+
+/// `state` drawn at `w`x`h` in `theme` with `keymap`'s help and hints (a user's patched keymap).
+pub fn draw_themed(
+    keymap: &Keymap,
+    theme: &Theme,
+    state: &State,
+    w: u16,
+    h: u16,
+) -> Terminal<TestBackend> {
+    let (help, hints) = (keymap.help(), keymap.hints());
+    let chrome = Chrome {
+        theme,
+        help: &help,
+        hints: &hints,
+    };
+    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+    t.draw(|f| render(state, &chrome, f)).unwrap();
+    t
+}
 
 /// The text and style map of `buf` (see the module doc). Style letters are given in order of
 /// first appearance, `.` for the terminal's own colours without modifiers.
