@@ -405,3 +405,26 @@ fn completions_for_each_shell_touch_no_store() {
     let err = stderr_of_failure(&mut run(&sb, &["completions", "tcsh"]));
     assert!(err.contains("tcsh"), "{err}");
 }
+
+/// A reader that stops early (`expense completions bash | head -2`) ends the command quietly:
+/// no panic, no backtrace, exit 0 (the script is larger than a pipe holds, so the write meets
+/// the closed pipe).
+#[test]
+fn completions_into_a_pipe_closed_early_end_quietly() {
+    use std::io::Read;
+    let sb = Sandbox::new();
+    let mut child = sb
+        .cmd(&["completions", "bash"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = [0u8; 16];
+    child.stdout.take().unwrap().read_exact(&mut first).unwrap();
+    // The read end is dropped here, as `head` exits.
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{:?}: {err}", out.status);
+    assert!(!err.contains("panicked"), "{err}");
+    assert_eq!(&first[..10], b"_expense()");
+}

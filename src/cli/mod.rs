@@ -211,7 +211,11 @@ fn dispatch(command: &Command, ctx: &mut Ctx) -> Result<()> {
         Command::History(args) => history::run(ctx, args),
         Command::Completions { shell } => {
             use clap::CommandFactory;
-            clap_complete::generate(*shell, &mut Cli::command(), "expense", &mut ctx.out);
+            // Into memory first: clap_complete panics when its writer fails, and a reader that
+            // stops early (`| head`) is a broken pipe to end quietly, not a crash.
+            let mut script = Vec::new();
+            clap_complete::generate(*shell, &mut Cli::command(), "expense", &mut script);
+            ctx.out.write_all(&script)?;
             Ok(())
         }
         Command::Export(args) => export::run(ctx, args),
