@@ -29,8 +29,11 @@ use super::codec::Code;
 use super::codec::{encode_item, encode_record, encode_u64, StoredItem, StoredRecord};
 use super::error::StoreError;
 use super::keys::{id_key, seq_key};
-use super::tables::{META_HASH, META_RESTORING, META_SEQ, META_STREAM_LABEL};
+use super::tables::{
+    abort, Change, Tx, TxResult, META_HASH, META_RESTORING, META_SEQ, META_STREAM_LABEL,
+};
 use super::{Event, Origin, Store};
+use crate::domain::ExpenseId;
 
 /// When a restore's budget and schedule records are stamped: the newest `updated` of the
 /// snapshot's items and schedules (as each item's record is stamped with its own), so a
@@ -152,11 +155,49 @@ impl Store {
     }
 }
 
+/// Writes `img` as item `id` of a store being restored: one INSERT, origin `restore`, stamped
+/// `at`, its bookkeeping kept (the new record's seq as its `last_seq`); `found` is the version
+/// already stored under `id` (a conflict: a restore starts from a blank store). Expenses and
+/// schedules alike (`Tx::write` routes an image by its kind).
+pub(super) fn insert_restored(
+    tx: &Tx<'_>,
+    id: ExpenseId,
+    img: &StoredItem,
+    found: Option<u64>,
+    at: i64,
+) -> TxResult<()> {
+    if found.is_some() {
+        return abort(StoreError::Conflict {
+            id,
+            expected: 0,
+            found,
+        });
+    }
+    let seq = tx.next_seq()?;
+    let new = StoredItem {
+        last_seq: seq,
+        ..img.clone()
+    };
+    tx.write(&Change {
+        id,
+        seq,
+        event: Event::Insert,
+        origin: Origin::Restore,
+        at,
+        prev_seq: None,
+        batch: None,
+        old: None,
+        new: Some(&new),
+        trashing: Default::default(),
+    })?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::{Currency, ExpenseId, Kind};
-    use crate::store::tables::{abort, Change, ITEMS};
+    use crate::domain::{Currency, Kind};
+    use crate::store::tables::ITEMS;
 
     /// A tree's entries, in key order.
     type Rows = Vec<(Vec<u8>, Vec<u8>)>;
@@ -171,30 +212,8 @@ mod tests {
             for chunk in snap.items.chunks(5_000) {
                 self.transact(|tx| {
                     for (id, item) in chunk {
-                        if let Some(c) = tx.current(*id)? {
-                            return abort(StoreError::Conflict {
-                                id: *id,
-                                expected: 0,
-                                found: Some(c.version),
-                            });
-                        }
-                        let seq = tx.next_seq()?;
-                        let new = StoredItem {
-                            last_seq: seq,
-                            ..item.clone()
-                        };
-                        tx.write(&Change {
-                            id: *id,
-                            seq,
-                            event: Event::Insert,
-                            origin: Origin::Restore,
-                            at: item.updated,
-                            prev_seq: None,
-                            batch: None,
-                            old: None,
-                            new: Some(&new),
-                            trashing: Default::default(),
-                        })?;
+                        let found = tx.current(*id)?.map(|c| c.version);
+                        insert_restored(tx, *id, item, found, item.updated)?;
                     }
                     Ok(())
                 })?;

@@ -517,30 +517,8 @@ impl Store {
         }
         self.transact(|tx| {
             for (id, img) in schedules {
-                if let Some(c) = current(tx, *id)? {
-                    return abort(StoreError::Conflict {
-                        id: *id,
-                        expected: 0,
-                        found: Some(c.version),
-                    });
-                }
-                let seq = tx.next_seq()?;
-                let new = StoredItem {
-                    last_seq: seq,
-                    ..img.clone()
-                };
-                tx.write(&Change {
-                    id: *id,
-                    seq,
-                    event: Event::Insert,
-                    origin: Origin::Restore,
-                    at,
-                    prev_seq: None,
-                    batch: None,
-                    old: None,
-                    new: Some(&new),
-                    trashing: Trashing::No,
-                })?;
+                let found = current(tx, *id)?.map(|c| c.version);
+                super::restore::insert_restored(tx, *id, img, found, at)?;
             }
             Ok(())
         })
