@@ -438,7 +438,7 @@ fn keys_resolve_on_the_history_screen() {
     };
     let none = KeyModifiers::NONE;
     assert_eq!(
-        km.resolve(Context::Ledger, &key(KeyCode::Char('h'), none)),
+        km.resolve(Context::Ledger, &key(KeyCode::Char('c'), none)),
         Some(Action::ItemHistory)
     );
     assert_eq!(

@@ -207,7 +207,7 @@ fn a_rebound_key_shows_in_the_footer() {
     let text = screen_text(t.backend().buffer());
     let footer = text.lines().last().unwrap();
     assert!(
-        footer.starts_with(" n add e edit d del ^y undo h hist"),
+        footer.starts_with(" n add e edit d del ^y undo c hist"),
         "{footer}"
     );
     // The default keymap's footer is the one the snapshots hold.
@@ -217,7 +217,7 @@ fn a_rebound_key_shows_in_the_footer() {
         .lines()
         .last()
         .unwrap()
-        .starts_with(" a add e edit d del u undo h hist"));
+        .starts_with(" a add e edit d del u undo c hist"));
 }
 
 #[test]

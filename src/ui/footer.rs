@@ -30,11 +30,19 @@ pub enum Footer {
     Schedules,
     /// The key line of the prompt that moves an occurrence.
     Move,
+    /// The key line of a yes/no popup (its first hint's word becomes the popup's own verb).
+    Confirm,
+    /// The title of the quick-entry line.
+    Quick,
+    /// The status line while the filter is typed.
+    Filter,
+    /// The title of the help overlay.
+    Help,
 }
 
 impl Footer {
     /// Every footer with its name in the keymap's `[hints]` table.
-    pub const ALL: [(Footer, &'static str); 10] = [
+    pub const ALL: [(Footer, &'static str); 14] = [
         (Footer::Ledger, "ledger"),
         (Footer::Review, "review"),
         (Footer::Trash, "trash"),
@@ -45,6 +53,10 @@ impl Footer {
         (Footer::Form, "form"),
         (Footer::Schedules, "schedules"),
         (Footer::Move, "move"),
+        (Footer::Confirm, "confirm"),
+        (Footer::Quick, "quick"),
+        (Footer::Filter, "filter"),
+        (Footer::Help, "help"),
     ];
 
     /// The footer's name in the keymap file.
@@ -89,17 +101,39 @@ impl Hints {
     }
 }
 
-/// The first of `hints` that fit whole in `width` cells as ` key word` pairs.
-pub fn fitting(hints: &[Hint], width: u16) -> &[Hint] {
+/// The first of `hints` that fit whole in `width` cells as ` key word` pairs; the help hint
+/// is kept when it can fit at all (the hints before it make room), so a narrow terminal
+/// still says where every other key is written.
+pub fn fitting(hints: &[Hint], width: u16) -> Vec<&Hint> {
+    let cells = |h: &Hint| 2 + h.keys.chars().count() + h.text.chars().count();
+    let width = usize::from(width);
     let mut used = 0usize;
-    let n = hints
+    let mut out: Vec<&Hint> = hints
         .iter()
         .take_while(|h| {
-            used += 2 + h.keys.chars().count() + h.text.chars().count();
-            used <= usize::from(width)
+            used += cells(h);
+            used <= width
         })
-        .count();
-    &hints[..n]
+        .collect();
+    let help = hints.iter().find(|h| h.actions.contains(&Action::OpenHelp));
+    if let Some(help) = help.filter(|h| !out.iter().any(|o| std::ptr::eq(*o, *h))) {
+        while !out.is_empty() && out.iter().map(|h| cells(h)).sum::<usize>() + cells(help) > width {
+            out.pop();
+        }
+        if cells(help) <= width {
+            out.push(help);
+        }
+    }
+    out
+}
+
+/// `hints` as plain text for a title, `key word` pairs between ` · `.
+pub fn title<'h>(hints: impl IntoIterator<Item = &'h Hint>) -> String {
+    hints
+        .into_iter()
+        .map(|h| format!("{} {}", h.keys, h.text))
+        .collect::<Vec<_>>()
+        .join(" · ")
 }
 
 /// The spans of `hints`: ` key word` pairs styled as keys and muted text.
@@ -113,4 +147,49 @@ pub fn spans<'a, 'h>(hints: impl IntoIterator<Item = &'h Hint>, theme: &Theme) -
             ]
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hint(keys: &str, text: &str, action: Option<Action>) -> Hint {
+        Hint {
+            keys: keys.into(),
+            text: text.into(),
+            actions: action.into_iter().collect(),
+        }
+    }
+
+    fn shown(hints: &[&Hint]) -> String {
+        hints
+            .iter()
+            .map(|h| format!(" {} {}", h.keys, h.text))
+            .collect()
+    }
+
+    #[test]
+    fn a_narrow_line_keeps_the_help_hint() {
+        let hints = [
+            hint("a", "add", Some(Action::OpenAdd)),
+            hint("e", "edit", Some(Action::OpenEdit)),
+            hint("d", "del", Some(Action::DeleteSelected)),
+            hint("?", "help", Some(Action::OpenHelp)),
+            hint("q", "quit", Some(Action::Quit)),
+        ];
+        // Wide enough for all: all, in order.
+        assert_eq!(
+            shown(&fitting(&hints, 80)),
+            " a add e edit d del ? help q quit"
+        );
+        // Wide enough to reach help: the ones after it go.
+        assert_eq!(shown(&fitting(&hints, 28)), " a add e edit d del ? help");
+        // Too narrow to reach help: the last ones before it make room.
+        assert_eq!(shown(&fitting(&hints, 20)), " a add e edit ? help");
+        assert_eq!(shown(&fitting(&hints, 8)), " ? help");
+        // Narrower than the help hint itself: nothing rather than half a word.
+        assert!(fitting(&hints, 5).is_empty());
+        // No help hint among them: the first that fit.
+        assert_eq!(shown(&fitting(&hints[..2], 10)), " a add");
+    }
 }

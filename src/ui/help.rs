@@ -1,7 +1,8 @@
 //! The help overlay: every binding of every context, generated from the keymap.
 
 use super::theme::Meaning;
-use super::{inner, popup_frame, Chrome};
+use super::{inner, popup_frame, Chrome, Footer};
+use crate::app::Action;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
@@ -64,16 +65,13 @@ pub fn render(scroll: u16, chrome: &Chrome, frame: &mut Frame, area: Rect) {
     let body = inner(area);
     let max_scroll = (lines.len() as u16).saturating_sub(body.height);
     let scroll = scroll.min(max_scroll);
-    let more = if scroll < max_scroll {
-        " · j/↓ more"
-    } else {
-        ""
-    };
-    popup_frame(
-        frame,
-        area,
-        &format!(" Keys{more} · Esc close "),
-        chrome.theme,
-    );
+    // "more" (the scrolling hint) shows only while there is more below.
+    let hints = chrome
+        .hints
+        .get(Footer::Help)
+        .iter()
+        .filter(|h| scroll < max_scroll || !h.actions.contains(&Action::ScrollDown));
+    let keys = super::footer::title(hints);
+    popup_frame(frame, area, &format!(" Keys · {keys} "), chrome.theme);
     frame.render_widget(Paragraph::new(lines).scroll((scroll, 0)), body);
 }

@@ -325,14 +325,13 @@ fn render_status(state: &State, chrome: &Chrome, frame: &mut Frame, area: Rect) 
         let width = usize::from(area.width.saturating_sub(2));
         let scroll = l.filter.visual_scroll(width);
         let shown: String = inert(l.filter.value()).chars().skip(scroll).collect();
-        let line = Line::from(vec![
+        let mut spans = vec![
             Span::styled(prefix, t.style(Meaning::Key)),
             Span::raw(shown),
-            Span::styled(
-                "   Enter keep · Esc clear · cat:food @payee #tag >50",
-                t.style(Meaning::Muted),
-            ),
-        ]);
+            Span::raw("  "),
+        ];
+        spans.extend(chrome.hint_spans(Footer::Filter));
+        let line = Line::from(spans);
         frame.render_widget(Paragraph::new(line), area);
         let x = area.x + 1 + (l.filter.visual_cursor().saturating_sub(scroll)) as u16;
         if state.overlay.is_none() {

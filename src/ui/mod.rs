@@ -65,23 +65,26 @@ pub fn render(state: &State, chrome: &Chrome, frame: &mut Frame) {
         Some(Overlay::Rename(form)) => rename::render(form, chrome, frame, area),
         Some(Overlay::Help { scroll }) => help::render(*scroll, chrome, frame, area),
         Some(Overlay::Quick { input, error }) => {
-            quick_entry(input, error.as_deref(), chrome.theme, frame, area)
+            quick_entry(input, error.as_deref(), chrome, frame, area)
         }
-        Some(Overlay::ConfirmDelete { expense }) => {
-            confirm_delete(expense, chrome.theme, frame, area)
-        }
+        Some(Overlay::ConfirmDelete { expense }) => confirm_delete(expense, chrome, frame, area),
         Some(Overlay::ConfirmPurge { item }) => {
-            trash::confirm_purge(&item.expense, chrome.theme, frame, area)
+            trash::confirm_purge(&item.expense, chrome, frame, area)
         }
         Some(Overlay::ConfirmRemoveSchedule { schedule }) => {
-            schedules::prompt::confirm_remove(schedule, chrome.theme, frame, area)
+            schedules::prompt::confirm_remove(schedule, chrome, frame, area)
         }
         Some(Overlay::Move(form)) => schedules::prompt::render_move(form, chrome, frame, area),
         None => {}
     }
 }
 
-fn confirm_delete(expense: &crate::domain::Expense, theme: &Theme, frame: &mut Frame, area: Rect) {
+fn confirm_delete(
+    expense: &crate::domain::Expense,
+    chrome: &Chrome,
+    frame: &mut Frame,
+    area: Rect,
+) {
     let d = &expense.draft;
     let sign = if d.kind == crate::domain::Kind::Income {
         "+"
@@ -96,32 +99,40 @@ fn confirm_delete(expense: &crate::domain::Expense, theme: &Theme, frame: &mut F
         inert(&d.payee),
         d.date.format("%Y-%m-%d")
     );
-    confirm_popup(" Delete ", question, "delete", theme, frame, area);
+    confirm_popup(" Delete ", question, "delete", chrome, frame, area);
 }
 
-/// A y/n popup: `question` (wrapped; the key line below it always shows), `y` does `yes`.
+/// A y/n popup: `question` (wrapped; the key line below it always shows), the confirm
+/// footer's keys under it with its first word (`yes`) as the popup's verb (`y delete`).
 pub fn confirm_popup(
     title: &str,
     question: String,
     yes: &str,
-    theme: &Theme,
+    chrome: &Chrome,
     frame: &mut Frame,
     area: Rect,
 ) {
     let width = area.width.min(64);
     let text_width = usize::from(width.saturating_sub(2)).max(1);
     let question_rows = question.chars().count().div_ceil(text_width) as u16;
+    let hints: Vec<footer::Hint> = chrome
+        .hints
+        .get(Footer::Confirm)
+        .iter()
+        .map(|h| match h.actions.as_slice() {
+            [crate::app::Action::Submit] => footer::Hint {
+                text: yes.to_string(),
+                ..h.clone()
+            },
+            _ => h.clone(),
+        })
+        .collect();
     let text = vec![
         Line::from(question),
-        Line::from(vec![
-            Span::styled("y", theme.style(Meaning::Key)),
-            Span::raw(format!(" {yes}   ")),
-            Span::styled("n", theme.style(Meaning::Key)),
-            Span::raw(" / Esc keep it"),
-        ]),
+        Line::from(footer::spans(&hints, chrome.theme)),
     ];
     let popup = centered(area, width, question_rows + 3);
-    popup_frame(frame, popup, title, theme);
+    popup_frame(frame, popup, title, chrome.theme);
     frame.render_widget(
         Paragraph::new(text).wrap(Wrap { trim: false }),
         inner(popup),
@@ -132,22 +143,19 @@ pub fn confirm_popup(
 fn quick_entry(
     input: &tui_input::Input,
     error: Option<&str>,
-    theme: &Theme,
+    chrome: &Chrome,
     frame: &mut Frame,
     area: Rect,
 ) {
+    let theme = chrome.theme;
     let height = if error.is_some() { 4 } else { 3 };
     let popup = Rect {
         y: area.bottom().saturating_sub(height),
         height: height.min(area.height),
         ..area
     };
-    popup_frame(
-        frame,
-        popup,
-        " Quick entry · Enter adds · Esc cancels ",
-        theme,
-    );
+    let keys = footer::title(chrome.hints.get(Footer::Quick));
+    popup_frame(frame, popup, &format!(" Quick entry · {keys} "), theme);
     let body = inner(popup);
     let width = usize::from(body.width.saturating_sub(2)).max(1);
     let scroll = input.visual_scroll(width);

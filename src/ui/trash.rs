@@ -188,7 +188,7 @@ fn render_status(state: &State, chrome: &Chrome, frame: &mut Frame, area: Rect) 
 }
 
 /// The y/n prompt before a purge, which cannot be undone.
-pub fn confirm_purge(expense: &Expense, theme: &Theme, frame: &mut Frame, area: Rect) {
+pub fn confirm_purge(expense: &Expense, chrome: &super::Chrome, frame: &mut Frame, area: Rect) {
     let d = &expense.draft;
     let mut what = format!("{} · {}", amount(expense), inert(&d.category));
     if !d.payee.is_empty() {
@@ -198,5 +198,5 @@ pub fn confirm_purge(expense: &Expense, theme: &Theme, frame: &mut Frame, area: 
         "Purge {what} on {} for good? This cannot be undone.",
         d.date.format("%Y-%m-%d")
     );
-    super::confirm_popup(" Purge ", question, "purge", theme, frame, area);
+    super::confirm_popup(" Purge ", question, "purge", chrome, frame, area);
 }

@@ -127,6 +127,10 @@ fn footer_context(footer: Footer) -> Context {
         Footer::Form => Context::Form,
         Footer::Schedules => Context::Schedules,
         Footer::Move => Context::Move,
+        Footer::Confirm => Context::Confirm,
+        Footer::Quick => Context::Quick,
+        Footer::Filter => Context::Filter,
+        Footer::Help => Context::Help,
     }
 }
 
@@ -149,7 +153,7 @@ mod tests {
         let expected = [
             (
                 Footer::Ledger,
-                " a add e edit d del u undo h hist / find [ ] month r review ? help q quit R \
+                " a add e edit d del u undo c hist / find [ ] month r review ? help q quit R \
                  recurring",
             ),
             (
@@ -174,6 +178,13 @@ mod tests {
                 " enter post/edit a add p pause s skip Esc ledger ? help m move E end d del",
             ),
             (Footer::Move, " enter move u undoes it esc cancel"),
+            (Footer::Confirm, " y yes n / Esc keep it"),
+            (Footer::Quick, " Enter adds Esc cancels"),
+            (
+                Footer::Filter,
+                " Enter keep Esc clear cat:food @payee #tag >50 by field",
+            ),
+            (Footer::Help, " j/↓ more Esc close"),
         ];
         for (f, text) in expected {
             assert_eq!(footer(&km, f), text, "{}", f.name());

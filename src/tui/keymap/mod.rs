@@ -342,6 +342,33 @@ mod tests {
             .any(|h| h.context == "ledger" && h.keys.contains("pgdown")));
     }
 
+    /// Vim's h/l do what [ and ] do on every screen that has months, and nothing else there.
+    #[test]
+    fn h_and_l_pair_with_the_month_keys() {
+        let km = Keymap::load(None).unwrap();
+        let k = |c| key(KeyCode::Char(c), KeyModifiers::NONE);
+        for ctx in [Context::Ledger, Context::Review] {
+            assert_eq!(km.resolve(ctx, &k('[')), Some(Action::PrevMonth));
+            assert_eq!(km.resolve(ctx, &k('h')), km.resolve(ctx, &k('[')));
+            assert_eq!(km.resolve(ctx, &k(']')), Some(Action::NextMonth));
+            assert_eq!(km.resolve(ctx, &k('l')), km.resolve(ctx, &k(']')));
+        }
+        for (ctx, _) in Context::ALL {
+            let months = km.resolve(ctx, &k('[')) == Some(Action::PrevMonth);
+            let h = km.resolve(ctx, &k('h'));
+            assert!(
+                months || h.is_none() || matches!(h, Some(Action::Input(_))),
+                "{}: h is {h:?} where [ is no month key",
+                ctx.name()
+            );
+        }
+        // The expense's own history moved from h to c.
+        assert_eq!(
+            km.resolve(Context::Ledger, &k('c')),
+            Some(Action::ItemHistory)
+        );
+    }
+
     #[test]
     fn user_patch_and_errors() {
         let mut km = Keymap::load(None).unwrap();

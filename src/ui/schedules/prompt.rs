@@ -7,7 +7,7 @@ use crate::app::state::MoveForm;
 use crate::domain::schedule::Schedule;
 use crate::domain::text::inert;
 use crate::ui::form::wrap;
-use crate::ui::theme::{Meaning, Theme};
+use crate::ui::theme::Meaning;
 use crate::ui::{centered, inner, popup_frame, Chrome, Footer};
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -64,7 +64,7 @@ pub fn render_move(form: &MoveForm, chrome: &Chrome, frame: &mut Frame, area: Re
 }
 
 /// The y/n prompt before a schedule is removed (what it posted stays).
-pub fn confirm_remove(s: &Schedule, theme: &Theme, frame: &mut Frame, area: Rect) {
+pub fn confirm_remove(s: &Schedule, chrome: &crate::ui::Chrome, frame: &mut Frame, area: Rect) {
     let mut what = format!("{} {}", amount(s), inert(&s.template.category));
     if !s.template.payee.is_empty() {
         what.push_str(&format!(" @{}", inert(&s.template.payee)));
@@ -73,5 +73,5 @@ pub fn confirm_remove(s: &Schedule, theme: &Theme, frame: &mut Frame, area: Rect
         "Remove the recurring {what} ({})? What it posted stays; u undoes.",
         super::rule_words(&s.rule)
     );
-    crate::ui::confirm_popup(" Remove ", question, "remove", theme, frame, area);
+    crate::ui::confirm_popup(" Remove ", question, "remove", chrome, frame, area);
 }
