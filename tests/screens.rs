@@ -743,10 +743,119 @@ fn the_demo_store_says_it_is_the_demo() {
     };
     assert!(head(&s, 100).starts_with(" DEMO data (expense --demo) November 2026"));
     assert!(
-        head(&s, 60).starts_with(" DEMO November 2026"),
+        head(&s, 60).starts_with(" DEMO Nov 2026"),
         "{}",
         head(&s, 60)
     );
     s.demo = false;
     assert!(!head(&s, 100).contains("DEMO"));
+}
+
+// ---------------------------------------------------------------- a newcomer's sizes
+
+/// The sizes a newcomer's terminal has: a big one, the classic one, a phone over SSH.
+const SIZES: [(u16, u16); 3] = [(120, 40), (80, 24), (60, 15)];
+
+/// The ledger, the form with a validation message, the filter narrowed by a field, help after
+/// a remapped key and the form after a conflict, at each size: what a person meets in the
+/// first hour, each readable in one snapshot.
+#[test]
+fn first_hour_screens_at_three_sizes() {
+    let rows = month_rows();
+    // `h` went to months; a user who wants the expense's history on `y` says so.
+    let mut remapped = Keymap::load(None).unwrap();
+    remapped
+        .patch("[ledger]\n\"y\" = \"item_history\"\n", "keymap.toml")
+        .unwrap();
+    for (w, h) in SIZES {
+        let size = format!("{w}x{h}");
+        let s = state_with(&rows, w, h);
+        insta::assert_snapshot!(
+            format!("first_hour_ledger_{size}"),
+            draw(&s, w, h).backend()
+        );
+
+        let s = form_with_amount_error(w, h);
+        let text = screen_text(draw(&s, w, h).backend().buffer());
+        assert!(text.contains("↳"), "{size}: the reason shows\n{text}");
+        insta::assert_snapshot!(
+            format!("first_hour_form_error_{size}"),
+            draw(&s, w, h).backend()
+        );
+
+        // `cat:food` keeps the food rows only (as the store would answer it).
+        let mut s = state_with(&rows, w, h);
+        send(&mut s, &rows, Action::StartFilter);
+        let filter = expense_tracker::domain::filter::Filter::parse("cat:food");
+        let mut matcher = filter.matcher();
+        let food: Vec<Expense> = rows
+            .iter()
+            .filter(|e| matcher.matches(e))
+            .cloned()
+            .collect();
+        assert!(!food.is_empty() && food.len() < rows.len());
+        for c in "cat:food".chars() {
+            let fx = update(&mut s, Action::Input(InputRequest::InsertChar(c)));
+            answer(&mut s, &food, fx);
+        }
+        let text = screen_text(draw(&s, w, h).backend().buffer());
+        assert!(
+            !text.contains("Landlord"),
+            "{size}: rent is no food\n{text}"
+        );
+        insta::assert_snapshot!(
+            format!("first_hour_filter_{size}"),
+            draw(&s, w, h).backend()
+        );
+
+        // The footer names the user's key; the help, scrolled to it, lists both.
+        let mut s = state_with(&rows, w, h);
+        let text = screen_text(draw_with(&remapped, &s, w, h).backend().buffer());
+        assert!(
+            text.contains(" y hist"),
+            "{size}: the footer names y\n{text}"
+        );
+        s.help_lines = expense_tracker::ui::help::line_count(&remapped.help());
+        send(&mut s, &rows, Action::OpenHelp);
+        let mut scrolled = 0;
+        while !screen_text(draw_with(&remapped, &s, w, h).backend().buffer()).contains("c, y") {
+            assert!(
+                scrolled < 60,
+                "{size}: the remapped key is nowhere in the help"
+            );
+            update(&mut s, Action::ScrollDown);
+            scrolled += 1;
+        }
+        let t = draw_with(&remapped, &s, w, h);
+        insta::assert_snapshot!(format!("first_hour_help_remapped_{size}"), t.backend());
+
+        let mut s = state_with(&rows, w, h);
+        send(&mut s, &rows, Action::SelectNext);
+        let mine = s.ledger.selected_row().cloned().unwrap();
+        send(&mut s, &rows, Action::OpenEdit);
+        type_str(&mut s, "0");
+        assert_eq!(update(&mut s, Action::Submit).len(), 1);
+        let mut theirs = mine.clone();
+        theirs.version += 1;
+        theirs.draft.payee = "Café Central".into();
+        theirs.draft.note = "from the phone".into();
+        update(
+            &mut s,
+            Action::Answer(Answer::Conflicted(Box::new(
+                expense_tracker::domain::answer::Conflicted {
+                    message: "changed elsewhere".into(),
+                    current: Some(theirs),
+                },
+            ))),
+        );
+        let text = screen_text(draw(&s, w, h).backend().buffer());
+        assert!(
+            text.contains("take theirs"),
+            "{size}: the key to take theirs\n{text}"
+        );
+        insta::assert_snapshot!(
+            format!("first_hour_conflict_{size}"),
+            draw(&s, w, h).backend()
+        );
+    }
 }

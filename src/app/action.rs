@@ -113,6 +113,9 @@ pub enum Action {
     SuggestPrev,
     /// Switch between expense and income.
     ToggleKind,
+    /// After a save met another version: take the version stored elsewhere instead of what
+    /// was typed.
+    TakeOther,
     /// Save the form, confirm a prompt, or accept the filter.
     Submit,
     /// Close the form, prompt or overlay without changes.

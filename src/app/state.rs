@@ -138,6 +138,9 @@ pub struct LedgerState {
     /// Recurring expenses still to come in the view, shown dimmed below the table and not
     /// counted in `totals`.
     pub upcoming: Vec<crate::domain::answer::UpcomingRow>,
+    /// The expense just added or saved into a month other than the one on screen: `t` goes
+    /// there (to that row) instead of to this month, until the month shown changes.
+    pub landed: Option<(Month, ExpenseId)>,
 }
 
 impl LedgerState {
@@ -157,6 +160,7 @@ impl LedgerState {
             month_count: None,
             category: None,
             upcoming: Vec::new(),
+            landed: None,
         }
     }
 
@@ -403,8 +407,10 @@ pub struct FormState {
     pub errors: Vec<(Field, String)>,
     /// A failure from the store (conflict, disk).
     pub store_error: Option<String>,
-    /// Suggestions for the focused field.
+    /// Suggestions for `suggested_for`, shown (and taken) only while that field has the keyboard.
     pub suggestions: Vec<String>,
+    /// The field `suggestions` were made for.
+    pub suggested_for: Option<Field>,
     /// Highlighted suggestion.
     pub suggestion: Option<usize>,
     /// Waiting for the store to confirm.
@@ -425,9 +431,60 @@ pub struct FormState {
     /// A category taken as known though no expense has it yet: the schedule's own, in the
     /// form of a schedule or of its due occurrence (it was asked about when it was made).
     pub known_category: Option<String>,
+    /// What an edit form was opened with: what "changed elsewhere" is measured against.
+    pub base: Option<crate::domain::Draft>,
+    /// The save met a version written elsewhere since the form opened (or the expense is
+    /// gone): what is stored now. The typed text stays; submit saves it over that version (adds
+    /// it again when gone), `take_other` takes the stored one instead.
+    pub conflict: Option<crate::domain::answer::Conflicted>,
 }
 
 impl FormState {
+    /// True when Tab takes a suggestion rather than moving on (and Esc closes the list rather
+    /// than the form): a list shows for the field and either one is highlighted or there is a
+    /// word typed to complete (on an empty field the list is only an offer, and Tab walks past).
+    pub fn tab_takes(&self) -> bool {
+        if self.shown_suggestions().is_empty() {
+            return false;
+        }
+        let text = self.input(self.focus).value();
+        let word = match self.focus {
+            Field::Tags => text.rsplit([' ', ',']).next().unwrap_or(""),
+            _ => text,
+        };
+        self.suggestion.is_some() || !word.trim().is_empty()
+    }
+
+    /// After a conflict: the fields the version stored elsewhere changed since the form
+    /// opened, with their text there (against what was typed when the opening one is unknown).
+    pub fn changed_elsewhere(&self) -> Vec<(Field, String)> {
+        let Some(current) = self.conflict.as_ref().and_then(|c| c.current.as_ref()) else {
+            return Vec::new();
+        };
+        Field::ALL
+            .into_iter()
+            .filter_map(|f| {
+                let theirs = f.text_of(&current.draft);
+                let before = match (&self.base, f) {
+                    (Some(base), _) => f.text_of(base),
+                    (None, Field::Kind) => self.kind.as_str().to_string(),
+                    (None, _) => self.input(f).value().to_string(),
+                };
+                (theirs != before).then_some((f, theirs))
+            })
+            .collect()
+    }
+
+    /// The suggestions to show and take now: the list of the field that has the keyboard,
+    /// never one left over from another field.
+    pub fn shown_suggestions(&self) -> &[String] {
+        if self.rule_focus().is_none() && self.suggested_for == Some(self.focus) {
+            &self.suggestions
+        } else {
+            &[]
+        }
+    }
+
     /// True when `field` has the keyboard (an expense field, not one of the rule's).
     pub fn focused(&self, field: Field) -> bool {
         self.focus == field && self.rule_focus().is_none()

@@ -141,6 +141,10 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
         Action::Answer(Answer::DuePosted { text, waiting }) => {
             schedules::due_posted(state, text, waiting)
         }
+        Action::Answer(Answer::Conflicted(c)) => {
+            form::conflicted(state, *c);
+            Vec::new()
+        }
         Action::Answer(Answer::Notice(text)) => {
             state.toast = Some(Toast { text, error: false });
             Vec::new()
@@ -339,10 +343,14 @@ fn stored_effects(state: &mut State, stored: Stored) -> Vec<Effect> {
         stored.change,
         Change::Deleted | Change::Trashed | Change::Purged
     );
-    let elsewhere = if month != state.ledger.month && !gone {
-        format!(" (in {})", month.title())
-    } else {
-        String::new()
+    // Into another month than the one on screen: say where, and on the ledger `t` goes there.
+    let elsewhere_month = !gone && month != state.ledger.month;
+    state.ledger.landed =
+        (elsewhere_month && state.screen == Screen::Ledger).then_some((month, e.id));
+    let elsewhere = match (elsewhere_month, state.screen) {
+        (false, _) => String::new(),
+        (true, Screen::Ledger) => format!(" · to {}, t goes there", month.title()),
+        (true, _) => format!(" · to {}", month.title()),
     };
     let hint = match stored.change {
         Change::Purged => "",

@@ -70,6 +70,18 @@ pub enum Answer {
     /// Something to tell the person that is not a failure (what opening the store posted).
     /// Made by the TUI's runtime, never by the engine.
     Notice(String),
+    /// An edit met a newer version written elsewhere, or the expense is gone: what is stored
+    /// now, so the form can keep what was typed and offer both.
+    Conflicted(Box<Conflicted>),
+}
+
+/// An edit that met another version: the store's sentence and the expense as stored now.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Conflicted {
+    /// `expense … was changed elsewhere (you read version 2, it is at 3 now) …`.
+    pub message: String,
+    /// The expense as stored now; `None` when it was deleted.
+    pub current: Option<Expense>,
 }
 
 /// Every schedule, and the due list, as read for one day.

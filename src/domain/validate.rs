@@ -67,6 +67,20 @@ impl Field {
             Field::Kind => "Kind",
         }
     }
+
+    /// This field of `d` as the form writes it (`expense`/`income` for the kind).
+    pub fn text_of(self, d: &Draft) -> String {
+        match self {
+            Field::Date => d.date.format("%Y-%m-%d").to_string(),
+            Field::Amount => super::money::format_plain(d.amount, d.currency),
+            Field::Currency => d.currency.code().to_string(),
+            Field::Category => d.category.clone(),
+            Field::Payee => d.payee.clone(),
+            Field::Tags => d.tags.join(" "),
+            Field::Note => d.note.clone(),
+            Field::Kind => d.kind.as_str().to_string(),
+        }
+    }
 }
 
 /// Why a field's text was refused; its `Display` is the message a person reads.

@@ -17,7 +17,8 @@ pub mod triggers;
 pub mod window;
 
 use crate::domain::answer::{
-    Answer, Change, Completions, HistoryLoaded, HistoryRow, Stepped, Stored, TrashLoaded,
+    Answer, Change, Completions, Conflicted, HistoryLoaded, HistoryRow, Stepped, Stored,
+    TrashLoaded,
 };
 use crate::domain::effect::{Effect, HistoryQuery};
 use crate::store::{ChangeRecord, Origin, Store, StoreError, Undone};
@@ -207,6 +208,15 @@ impl Engine {
     fn written(&self, r: Result<ChangeRecord, StoreError>, change: Change) -> Vec<Answer> {
         match r {
             Ok(record) => vec![stored(record, change)],
+            Err(e @ StoreError::Conflict { id, .. }) if change == Change::Edited => {
+                match self.store.get(id) {
+                    Ok(current) => vec![Answer::Conflicted(Box::new(Conflicted {
+                        message: e.to_string(),
+                        current,
+                    }))],
+                    Err(read) => vec![Answer::Failed(format!("{e} ({read})"))],
+                }
+            }
             Err(e) => vec![Answer::Failed(e.to_string())],
         }
     }
@@ -346,6 +356,40 @@ mod tests {
         assert_eq!(store.trashed().unwrap().len(), 1);
         match engine.execute(Effect::LoadTrash, 3).remove(0) {
             Answer::TrashLoaded(t) => assert_eq!(t.ttl_ms, 86_400_000),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    /// An edit based on an old version answers with the expense as stored now (the form keeps
+    /// what was typed and offers both), and with `None` once it is gone; nothing is written.
+    #[test]
+    fn a_stale_edit_answers_with_the_version_stored_now() {
+        let store = Store::open_temporary().unwrap();
+        let mut engine = Engine::new(store.clone());
+        let rec = store.put(draft(), Origin::User, 1).unwrap();
+        let mut theirs = draft();
+        theirs.payee = "Aldi".into();
+        store.update(rec.id, 1, theirs, Origin::User, 2).unwrap();
+        let mut mine = draft();
+        mine.amount = 9_900;
+        let stale = || Effect::Update {
+            id: rec.id,
+            expected_version: 1,
+            draft: mine.clone(),
+        };
+        let seq = store.last_seq().unwrap();
+        match engine.execute(stale(), 3).remove(0) {
+            Answer::Conflicted(c) => {
+                let now = c.current.expect("still stored");
+                assert_eq!((now.version, now.draft.payee.as_str()), (2, "Aldi"));
+                assert!(c.message.contains("changed elsewhere"), "{}", c.message);
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(store.last_seq().unwrap(), seq);
+        store.trash(rec.id, 2, 4, 0).unwrap();
+        match engine.execute(stale(), 5).remove(0) {
+            Answer::Conflicted(c) => assert!(c.current.is_none()),
             other => panic!("{other:?}"),
         }
     }

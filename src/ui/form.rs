@@ -3,9 +3,12 @@
 //! is the same popup with the rule's lines after the expense's (`ui/schedules/form.rs`) and
 //! the date named as the rule's start.
 
+use super::footer::Hint;
 use super::theme::Meaning;
 use super::{centered, inner, popup_frame, Chrome, Footer};
 use crate::app::state::{FormMode, FormState, State};
+use crate::app::Action;
+use crate::domain::answer::Conflicted;
 use crate::domain::text::inert;
 use crate::domain::validate::Field;
 use crate::domain::Kind;
@@ -26,6 +29,7 @@ pub fn render(form: &FormState, _state: &State, chrome: &Chrome, frame: &mut Fra
     let field_width = usize::from(width).saturating_sub(LABEL + 1).max(1);
     let mut focus_line = 0;
     let schedule = form.mode == FormMode::Schedule;
+    let changed = form.changed_elsewhere();
     for field in Field::ALL {
         let focused = form.focused(field);
         if focused {
@@ -115,8 +119,28 @@ pub fn render(form: &FormState, _state: &State, chrome: &Chrome, frame: &mut Fra
                 )));
             }
         }
-        if focused && !form.suggestions.is_empty() {
-            for (i, s) in form.suggestions.iter().enumerate() {
+        if let Some((_, theirs)) = changed.iter().find(|(f, _)| *f == field) {
+            let same = if field == Field::Kind {
+                form.kind.as_str() == theirs
+            } else {
+                form.input(field).value() == theirs
+            };
+            let text = if same {
+                "↳ changed elsewhere to this too".to_string()
+            } else if theirs.is_empty() {
+                "↳ emptied elsewhere".to_string()
+            } else {
+                format!("↳ elsewhere: {}", inert(theirs))
+            };
+            for part in wrap(&text, field_width) {
+                lines.push(Line::from(Span::styled(
+                    format!("{:LABEL$}{part}", ""),
+                    theme.style(Meaning::Warning),
+                )));
+            }
+        }
+        if focused {
+            for (i, s) in form.shown_suggestions().iter().enumerate() {
                 let style = if form.suggestion == Some(i) {
                     theme.style(Meaning::Selected)
                 } else {
@@ -145,8 +169,31 @@ pub fn render(form: &FormState, _state: &State, chrome: &Chrome, frame: &mut Fra
             lines.push(Line::from(Span::styled(part, theme.style(Meaning::Error))));
         }
     }
-    // The key hints live in the bottom border, so they show at any height.
-    let mut hints = chrome.hint_spans(Footer::Form);
+    if let Some(c) = &form.conflict {
+        for part in wrap(&conflict_text(c, chrome), usize::from(width).max(1)) {
+            lines.push(Line::from(Span::styled(
+                part,
+                theme.style(Meaning::Warning),
+            )));
+        }
+    }
+    // The key hints live in the bottom border, so they show at any height: `take theirs` only
+    // after a conflict, and Tab says it takes a suggestion while one shows.
+    let taking = form.tab_takes();
+    let shown: Vec<Hint> = chrome
+        .hints
+        .get(Footer::Form)
+        .iter()
+        .filter(|h| form.conflict.is_some() || !h.actions.contains(&Action::TakeOther))
+        .map(|h| match h.actions.as_slice() {
+            [Action::FocusNext] if taking => Hint {
+                text: "take".into(),
+                ..h.clone()
+            },
+            _ => h.clone(),
+        })
+        .collect();
+    let mut hints = super::footer::spans(&shown, theme);
     hints.push(Span::raw(" "));
     if form.saving {
         lines.push(Line::from(Span::styled(
@@ -186,6 +233,38 @@ pub fn render(form: &FormState, _state: &State, chrome: &Chrome, frame: &mut Fra
     if let Some((x, y)) = cursor {
         if x < body.width && y < body.height {
             frame.set_cursor_position(Position::new(body.x + x, body.y + y));
+        }
+    }
+}
+
+/// What a conflict means and the keys that settle it, with the keys bound now.
+fn conflict_text(c: &Conflicted, chrome: &Chrome) -> String {
+    let key = |action: Action| {
+        chrome
+            .hints
+            .get(Footer::Form)
+            .iter()
+            .find(|h| h.actions == [action.clone()])
+            .map(|h| h.keys.clone())
+    };
+    let save = key(Action::Submit).unwrap_or_else(|| "Enter".into());
+    match (&c.current, key(Action::TakeOther)) {
+        (Some(e), Some(take)) => format!(
+            "Saved elsewhere while you typed (now version {}; its fields are marked above). \
+             {save} saves yours over it, {take} takes that one.",
+            e.version
+        ),
+        (Some(e), None) => format!(
+            "Saved elsewhere while you typed (now version {}; its fields are marked above). \
+             {save} saves yours over it.",
+            e.version
+        ),
+        (None, Some(take)) => format!(
+            "Deleted elsewhere while you typed. {save} adds yours as a new expense, {take} \
+             leaves it deleted."
+        ),
+        (None, None) => {
+            format!("Deleted elsewhere while you typed. {save} adds yours as a new expense.")
         }
     }
 }

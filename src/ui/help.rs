@@ -43,10 +43,14 @@ fn lines<'a>(chrome: &Chrome, width: u16) -> Vec<Line<'a>> {
             )));
         }
         let keys: String = e.keys.chars().take(key_width).collect();
-        lines.push(Line::from(vec![
-            Span::styled(format!("  {keys:<key_width$}  "), t.style(Meaning::Key)),
-            Span::raw(e.desc.clone()),
-        ]));
+        // One line per binding (the scrolling counts them): a long text ends in `…`.
+        lines.push(super::widgets::table::cut(
+            Line::from(vec![
+                Span::styled(format!("  {keys:<key_width$}  "), t.style(Meaning::Key)),
+                Span::raw(e.desc.clone()),
+            ]),
+            usize::from(width.saturating_sub(2)),
+        ));
     }
     lines
 }

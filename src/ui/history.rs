@@ -121,19 +121,17 @@ struct ListRow<'a>(&'a HistoryRow);
 impl DataToCell for ListRow<'_> {
     type Column = HistoryColumn;
 
-    fn to_cell(&self, column: HistoryColumn, t: &Theme) -> Cell<'static> {
+    fn to_cell(&self, column: HistoryColumn, t: &Theme) -> Line<'static> {
         let r = &self.0.record;
         match column {
-            HistoryColumn::Seq => {
-                Cell::from(Line::from(r.seq.to_string()).alignment(Alignment::Right))
-            }
-            HistoryColumn::Time { wide } => Cell::from(Span::styled(
+            HistoryColumn::Seq => Line::from(r.seq.to_string()).alignment(Alignment::Right),
+            HistoryColumn::Time { wide } => Line::from(Span::styled(
                 time_text(&self.0.time, wide),
                 t.style(Meaning::Muted),
             )),
             // A run of records shown as one (a category rename): `BATCH` and its line.
             HistoryColumn::Event if self.0.fold.is_some() => {
-                Cell::from(Span::styled("BATCH", t.style(Meaning::Focus)))
+                Line::from(Span::styled("BATCH", t.style(Meaning::Focus)))
             }
             HistoryColumn::Event => {
                 let meaning = match r.event {
@@ -141,12 +139,12 @@ impl DataToCell for ListRow<'_> {
                     Event::Modify => Meaning::Text,
                     Event::Remove => Meaning::Expense,
                 };
-                Cell::from(Span::styled(r.event.to_string(), t.style(meaning)))
+                Line::from(Span::styled(r.event.to_string(), t.style(meaning)))
             }
-            HistoryColumn::Origin => Cell::from(r.origin.name()),
+            HistoryColumn::Origin => Line::from(r.origin.name()),
             HistoryColumn::Change => match &self.0.fold {
-                Some(f) => Cell::from(f.text.clone()),
-                None => Cell::from(r.summary()),
+                Some(f) => Line::from(f.text.clone()),
+                None => Line::from(r.summary()),
             },
         }
     }

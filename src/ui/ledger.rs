@@ -12,7 +12,7 @@ use crate::domain::text::inert;
 use crate::domain::{Expense, Kind};
 use ratatui::layout::{Alignment, Constraint, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Cell, Paragraph};
+use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
 /// Draws the ledger into `area`.
@@ -100,22 +100,66 @@ fn render_upcoming(state: &State, chrome: &Chrome, frame: &mut Frame, area: Rect
 
 /// The header line; the compact form is tried only when the full one would be cut, so a wide
 /// terminal always reads words, never signs.
+///
+/// Even the compact one may not fit: then whole pieces go, the least needed first (income, other
+/// currencies, the count, never the month or the first total), never half a total, which would
+/// read as another number; `…` stands where they were.
 fn render_header(state: &State, chrome: &Chrome, frame: &mut Frame, area: Rect) {
-    let full = header_spans(state, chrome, false);
-    let width: usize = full.iter().map(|s| s.content.chars().count()).sum();
-    let spans = if width > usize::from(area.width) {
-        header_spans(state, chrome, true)
-    } else {
-        full
+    let room = usize::from(area.width);
+    let width = |pieces: &[Piece]| -> usize {
+        pieces
+            .iter()
+            .filter(|p| !p.dropped)
+            .flat_map(|p| &p.spans)
+            .map(|s| s.content.chars().count())
+            .sum::<usize>()
+            + usize::from(pieces.iter().any(|p| p.dropped))
     };
+    let mut pieces = header_pieces(state, chrome, false);
+    if width(&pieces) > room {
+        pieces = header_pieces(state, chrome, true);
+    }
+    while width(&pieces) > room {
+        let Some(least) = pieces
+            .iter_mut()
+            .filter(|p| !p.dropped && p.rank > 0)
+            .max_by_key(|p| p.rank)
+        else {
+            break;
+        };
+        least.dropped = true;
+    }
+    let mut spans: Vec<Span> = Vec::new();
+    let mut marked = false;
+    for p in pieces {
+        if !p.dropped {
+            spans.extend(p.spans);
+        } else if !marked {
+            spans.push(Span::styled("…", chrome.theme.style(Meaning::Muted)));
+            marked = true;
+        }
+    }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
+/// A part of the header that stands or goes whole; the highest `rank` goes first (0 never).
+struct Piece<'a> {
+    rank: u8,
+    spans: Vec<Span<'a>>,
+    dropped: bool,
+}
+
 /// Month title, totals per currency (never summed across currencies) and the item count;
-/// `compact` uses signs instead of words for narrow terminals.
-fn header_spans<'a>(state: &State, chrome: &Chrome, compact: bool) -> Vec<Span<'a>> {
+/// `compact` uses shorter words (never signs: a total always carries its label) and the short
+/// month name for narrow terminals.
+fn header_pieces<'a>(state: &State, chrome: &Chrome, compact: bool) -> Vec<Piece<'a>> {
     let t = chrome.theme;
     let l = &state.ledger;
+    let piece = |rank: u8, spans: Vec<Span<'a>>| Piece {
+        rank,
+        spans,
+        dropped: false,
+    };
     let mut spans = Vec::new();
     if state.demo {
         // The demo store is not the person's own: say so before anything else.
@@ -128,10 +172,12 @@ fn header_spans<'a>(state: &State, chrome: &Chrome, compact: bool) -> Vec<Span<'
             t.style(Meaning::Warning),
         ));
     }
-    spans.push(Span::styled(
-        format!(" {} ", l.month.title()),
-        t.style(Meaning::Title),
-    ));
+    // `Nov 2026` when compact (the month's own name, whatever day it starts on).
+    let title = match l.month.title().split_once(' ') {
+        Some((name, year)) if compact => format!("{} {year}", name.get(..3).unwrap_or(name)),
+        _ => l.month.title(),
+    };
+    spans.push(Span::styled(format!(" {title} "), t.style(Meaning::Title)));
     if let Some(c) = &l.category {
         spans.push(Span::styled(
             format!("{} ", inert(c)),
@@ -145,37 +191,41 @@ fn header_spans<'a>(state: &State, chrome: &Chrome, compact: bool) -> Vec<Span<'
             t.style(Meaning::Muted),
         ));
     }
-    let (spent_word, income_word) = if compact {
-        (" -", " +")
-    } else {
-        (" spent ", " income ")
-    };
-    for tot in &l.totals {
+    let mut pieces = vec![piece(0, spans)];
+    let income_word = if compact { " in " } else { " income " };
+    for (i, tot) in l.totals.iter().enumerate() {
         let bold = t
             .style(Meaning::Expense)
             .add_modifier(ratatui::style::Modifier::BOLD);
-        for (amount, word, style) in [
-            (tot.spent, spent_word, bold),
-            (tot.income, income_word, t.style(Meaning::Income)),
+        // The first currency's spending stays; other currencies go before the count, income
+        // before everything.
+        for (amount, word, style, rank) in [
+            (tot.spent, " spent ", bold, if i == 0 { 0 } else { 2 }),
+            (tot.income, income_word, t.style(Meaning::Income), 3),
         ] {
             if amount != 0 {
-                spans.push(Span::raw(word));
-                spans.push(Span::styled(
-                    format!("{} {}", format_grouped(amount, tot.currency), tot.currency),
-                    style,
+                pieces.push(piece(
+                    rank,
+                    vec![
+                        Span::raw(word),
+                        Span::styled(
+                            format!("{} {}", format_grouped(amount, tot.currency), tot.currency),
+                            style,
+                        ),
+                    ],
                 ));
             }
         }
     }
     let count: u64 = l.totals.iter().map(|t| t.count).sum();
     let count = match (compact, l.month_count) {
-        (true, None) => format!("  {count}"),
-        (true, Some(all)) => format!("  {count}/{all}"),
+        (true, None) => format!(" {count} items"),
+        (true, Some(all)) => format!(" {count}/{all} items"),
         (false, None) => format!("  {count} item{}", if count == 1 { "" } else { "s" }),
         (false, Some(all)) => format!("  {count} of {all} items"),
     };
-    spans.push(Span::styled(count, t.style(Meaning::Muted)));
-    spans
+    pieces.push(piece(1, vec![Span::styled(count, t.style(Meaning::Muted))]));
+    pieces
 }
 
 /// Which columns fit: wide shows all, narrow drops tags and note, tiny shows the essentials.
@@ -275,7 +325,7 @@ struct LedgerRow<'a>(&'a Expense);
 impl DataToCell for LedgerRow<'_> {
     type Column = LedgerColumn;
 
-    fn to_cell(&self, column: LedgerColumn, t: &Theme) -> Cell<'static> {
+    fn to_cell(&self, column: LedgerColumn, t: &Theme) -> Line<'static> {
         let d = &self.0.draft;
         match column {
             LedgerColumn::Date { long } => {
@@ -284,10 +334,10 @@ impl DataToCell for LedgerRow<'_> {
                 } else {
                     d.date.format("%b %d").to_string()
                 };
-                Cell::from(Span::styled(date, t.style(Meaning::Muted)))
+                Line::from(Span::styled(date, t.style(Meaning::Muted)))
             }
-            LedgerColumn::Payee => Cell::from(inert(&d.payee).into_owned()),
-            LedgerColumn::Category => Cell::from(inert(&d.category).into_owned()),
+            LedgerColumn::Payee => Line::from(inert(&d.payee).into_owned()),
+            LedgerColumn::Category => Line::from(inert(&d.category).into_owned()),
             LedgerColumn::Amount => {
                 // A refund keeps its '-' (as typed) in the colour of money coming in, so it
                 // reads apart from spending with or without colour.
@@ -301,16 +351,14 @@ impl DataToCell for LedgerRow<'_> {
                     format_grouped(d.amount, d.currency),
                     d.currency
                 );
-                Cell::from(
-                    Line::from(Span::styled(amount, t.style(meaning))).alignment(Alignment::Right),
-                )
+                Line::from(Span::styled(amount, t.style(meaning))).alignment(Alignment::Right)
             }
             LedgerColumn::Tags => {
                 let tags: Vec<String> = d.tags.iter().map(|g| format!("#{}", inert(g))).collect();
-                Cell::from(Span::styled(tags.join(" "), t.style(Meaning::Muted)))
+                Line::from(Span::styled(tags.join(" "), t.style(Meaning::Muted)))
             }
             // Notes are one line in the table; newlines become visible escapes via `inert`.
-            LedgerColumn::Note => Cell::from(inert(&d.note).into_owned()),
+            LedgerColumn::Note => Line::from(inert(&d.note).into_owned()),
         }
     }
 }
@@ -330,7 +378,11 @@ fn render_status(state: &State, chrome: &Chrome, frame: &mut Frame, area: Rect) 
             Span::raw(shown),
             Span::raw("  "),
         ];
-        spans.extend(chrome.hint_spans(Footer::Filter));
+        // Whole hints only, in the room the text leaves.
+        let used: usize = spans.iter().map(|s| s.content.chars().count()).sum();
+        let room = usize::from(area.width).saturating_sub(used);
+        let fit = super::footer::fitting(chrome.hints.get(Footer::Filter), room as u16);
+        spans.extend(super::footer::spans(fit, t));
         let line = Line::from(spans);
         frame.render_widget(Paragraph::new(line), area);
         let x = area.x + 1 + (l.filter.visual_cursor().saturating_sub(scroll)) as u16;

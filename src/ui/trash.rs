@@ -15,7 +15,7 @@ use crate::domain::ttl::{ago, expires_in};
 use crate::domain::{Expense, Kind};
 use ratatui::layout::{Alignment, Constraint, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Cell, Paragraph};
+use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
 const DAY_MS: i64 = 86_400_000;
@@ -127,18 +127,18 @@ struct TrashRow<'a> {
 impl DataToCell for TrashRow<'_> {
     type Column = TrashColumn;
 
-    fn to_cell(&self, column: TrashColumn, theme: &Theme) -> Cell<'static> {
+    fn to_cell(&self, column: TrashColumn, theme: &Theme) -> Line<'static> {
         let (r, now_ms) = (self.item, self.now_ms);
         let d = &r.expense.draft;
         match column {
-            TrashColumn::Deleted => Cell::from(Span::styled(
+            TrashColumn::Deleted => Line::from(Span::styled(
                 ago(r.deleted_at, now_ms),
                 theme.style(Meaning::Muted),
             )),
             TrashColumn::Expires => {
                 // The last day in the trash is worth a glance.
                 let soon = r.expires_at.saturating_sub(now_ms) < DAY_MS;
-                Cell::from(Span::styled(
+                Line::from(Span::styled(
                     expires_in(r.expires_at, now_ms),
                     theme.style(if soon { Meaning::Error } else { Meaning::Muted }),
                 ))
@@ -149,13 +149,11 @@ impl DataToCell for TrashRow<'_> {
                 } else {
                     d.date.format("%b %d").to_string()
                 };
-                Cell::from(Span::styled(date, theme.style(Meaning::Muted)))
+                Line::from(Span::styled(date, theme.style(Meaning::Muted)))
             }
-            TrashColumn::Payee => Cell::from(inert(&d.payee).into_owned()),
-            TrashColumn::Category => Cell::from(inert(&d.category).into_owned()),
-            TrashColumn::Amount => {
-                Cell::from(Line::from(amount(&r.expense)).alignment(Alignment::Right))
-            }
+            TrashColumn::Payee => Line::from(inert(&d.payee).into_owned()),
+            TrashColumn::Category => Line::from(inert(&d.category).into_owned()),
+            TrashColumn::Amount => Line::from(amount(&r.expense)).alignment(Alignment::Right),
         }
     }
 }

@@ -3,6 +3,7 @@
 
 use super::*;
 use expense_tracker::app::Answer;
+use expense_tracker::domain::answer::Conflicted;
 
 #[test]
 fn open_add_starts_on_amount_with_today_and_default_currency() {
@@ -268,7 +269,11 @@ fn typing_replaces_a_proposed_category_and_a_new_payee_takes_its_proposal_away()
     assert_eq!(f.form().input(Field::Category).value(), "food:grocerie");
     assert!(!f.form().category_proposed);
 
+    // Esc closes the list showing for the typed text first, then the form.
     f.send(Action::Cancel);
+    assert!(f.form().shown_suggestions().is_empty());
+    f.send(Action::Cancel);
+    assert!(f.state.overlay.is_none());
     f.send(Action::OpenAdd);
     f.send(Action::FocusNext);
     f.type_str("Lidl");
@@ -476,10 +481,202 @@ fn an_edit_into_another_month_says_where_it_went() {
     f.send(Action::Answer(Answer::Stored(Box::new(Stored {
         seq: 2,
         change: Change::Edited,
-        expense: e,
+        expense: e.clone(),
     }))));
     let text = f.state.toast.clone().unwrap().text;
-    assert!(text.contains("(in October 2026)"), "{text}");
+    assert!(text.contains("to October 2026, t goes there"), "{text}");
+    // t goes there, with the expense under the cursor; after that t is this month again.
+    let fx = f.send(Action::ThisMonth);
+    let Some(Effect::LoadWindow(q)) = fx.first() else {
+        panic!("{fx:?}")
+    };
+    assert_eq!(f.state.ledger.month, Month::containing(day(2026, 10, 3), 1));
+    assert_eq!(q.focus, Some(e.id));
+    f.send(Action::ThisMonth);
+    assert_eq!(f.state.ledger.month, Month::containing(today(), 1));
+    // Another month shown in between: the offer is gone.
+    f.send(Action::Answer(Answer::Stored(Box::new(Stored {
+        seq: 3,
+        change: Change::Edited,
+        expense: e.clone(),
+    }))));
+    f.send(Action::NextMonth);
+    f.send(Action::ThisMonth);
+    assert_eq!(f.state.ledger.month, Month::containing(today(), 1));
+    // An add into the month on screen says nothing of months.
+    f.send(Action::Answer(Answer::Stored(Box::new(Stored {
+        seq: 4,
+        change: Change::Added,
+        expense: expense(1),
+    }))));
+    let text = f.state.toast.clone().unwrap().text;
+    assert!(!text.contains("goes there"), "{text}");
+    assert_eq!(f.state.ledger.landed, None);
+}
+
+/// A failed save moves the focus to the bad field: the payee's list must not follow it there,
+/// and no key can write a payee into the amount.
+#[test]
+fn a_suggestion_never_lands_in_another_field() {
+    let mut f = Fake::with_rows(5);
+    f.send(Action::OpenAdd);
+    f.send(Action::Answer(Answer::CompletionsLoaded(Completions {
+        categories: vec![("food:cafe".into(), 2)],
+        payees: vec![("Café Central".into(), 2, "food:cafe".into())],
+        tags: Vec::new(),
+    })));
+    f.type_str("12,3.4");
+    f.send(Action::FocusNext);
+    f.type_str("Caf");
+    assert_eq!(f.form().shown_suggestions(), ["Café Central".to_string()]);
+    // Enter with the list showing but nothing highlighted saves, and the amount is refused.
+    assert!(f.send(Action::Submit).is_empty());
+    assert_eq!(f.form().focus, Field::Amount);
+    assert!(f.form().error(Field::Amount).is_some());
+    assert!(f.form().shown_suggestions().is_empty());
+    // ↓ now moves to the next field (there is no list here); Enter and Tab take nothing.
+    f.send(Action::SuggestPrev);
+    assert_eq!(f.form().focus, Field::Date);
+    f.send(Action::FocusNext);
+    assert_eq!(f.form().focus, Field::Amount);
+    f.send(Action::FocusNext);
+    f.send(Action::FocusPrev);
+    assert_eq!(f.form().input(Field::Amount).value(), "12,3.4");
+    assert_eq!(f.form().input(Field::Payee).value(), "Caf");
+    // Even a list left in the state for another field is not taken.
+    let Some(Overlay::Form(form)) = &mut f.state.overlay else {
+        panic!()
+    };
+    form.suggestions = vec!["Café Central".into()];
+    form.suggested_for = Some(Field::Payee);
+    form.suggestion = Some(0);
+    form.focus = Field::Amount;
+    f.send(Action::Submit);
+    assert_eq!(f.form().input(Field::Amount).value(), "12,3.4");
+}
+
+#[test]
+fn tab_takes_the_suggestion_showing_then_moves_on() {
+    let mut f = Fake::with_rows(5);
+    f.send(Action::OpenAdd);
+    f.send(Action::Answer(
+        Answer::CompletionsLoaded(lidl_completions()),
+    ));
+    f.type_str("4.20");
+    f.send(Action::FocusNext);
+    f.type_str("Li");
+    // Tab with a list showing and nothing highlighted takes the first.
+    f.send(Action::FocusNext);
+    let form = f.form();
+    assert_eq!(form.focus, Field::Payee);
+    assert_eq!(form.input(Field::Payee).value(), "Lidl");
+    assert_eq!(form.input(Field::Category).value(), "food:groceries");
+    // Nothing left to take: Tab moves on.
+    f.send(Action::FocusNext);
+    assert_eq!(f.form().focus, Field::Category);
+    // A highlighted one is the one taken; a tag is added to the ones typed.
+    f.send(Action::FocusNext);
+    assert_eq!(f.form().focus, Field::Tags);
+    f.type_str("trip we");
+    f.send(Action::SuggestNext);
+    f.send(Action::FocusNext);
+    assert_eq!(f.form().input(Field::Tags).value(), "trip weekly ");
+    assert_eq!(f.form().focus, Field::Tags);
+}
+
+/// Opens the edit form on the first row, types a new amount and saves: the update is sent.
+fn edit_and_save(f: &mut Fake) -> Expense {
+    let row = f.state.ledger.selected_row().cloned().unwrap();
+    f.send(Action::OpenEdit);
+    for _ in 0..10 {
+        f.send(Action::Input(InputRequest::DeletePrevChar));
+    }
+    f.type_str("99");
+    assert!(matches!(
+        &f.send(Action::Submit)[..],
+        [Effect::Update { .. }]
+    ));
+    row
+}
+
+#[test]
+fn a_conflict_keeps_what_was_typed_and_offers_both_versions() {
+    let mut f = Fake::with_rows(5);
+    let row = edit_and_save(&mut f);
+    // Meanwhile another session changed the payee and the note.
+    let mut theirs = row.clone();
+    theirs.version = row.version + 1;
+    theirs.draft.payee = "Aldi".into();
+    theirs.draft.note = "from the phone".into();
+    f.send(Action::Answer(Answer::Conflicted(Box::new(Conflicted {
+        message: "changed elsewhere".into(),
+        current: Some(theirs.clone()),
+    }))));
+    let form = f.form();
+    assert!(!form.saving);
+    assert_eq!(form.input(Field::Amount).value(), "99");
+    assert_eq!(
+        form.changed_elsewhere(),
+        vec![
+            (Field::Payee, "Aldi".to_string()),
+            (Field::Note, "from the phone".to_string())
+        ]
+    );
+    // Typing goes on; Enter then saves what was typed over the version stored now.
+    f.type_str("0");
+    let fx = f.send(Action::Submit);
+    let mut mine = row.draft.clone();
+    mine.amount = 99_000;
+    assert_eq!(
+        fx,
+        vec![Effect::Update {
+            id: row.id,
+            expected_version: theirs.version,
+            draft: mine,
+        }]
+    );
+    // Or, the other way: the version stored elsewhere replaces what was typed.
+    let mut f = Fake::with_rows(5);
+    let row = edit_and_save(&mut f);
+    f.send(Action::Answer(Answer::Conflicted(Box::new(Conflicted {
+        message: "changed elsewhere".into(),
+        current: Some(theirs.clone()),
+    }))));
+    f.send(Action::TakeOther);
+    let form = f.form();
+    assert!(form.conflict.is_none());
+    assert_eq!(form.input(Field::Payee).value(), "Aldi");
+    assert_eq!(form.input(Field::Amount).value(), "1.00");
+    assert_eq!(
+        form.mode,
+        FormMode::Edit {
+            id: row.id,
+            version: theirs.version
+        }
+    );
+}
+
+#[test]
+fn a_conflict_with_a_deleted_expense_adds_what_was_typed_again() {
+    let mut f = Fake::with_rows(5);
+    let row = edit_and_save(&mut f);
+    f.send(Action::Answer(Answer::Conflicted(Box::new(Conflicted {
+        message: "deleted elsewhere".into(),
+        current: None,
+    }))));
+    assert!(f.form().changed_elsewhere().is_empty());
+    let mut mine = row.draft.clone();
+    mine.amount = 9_900;
+    assert_eq!(f.send(Action::Submit), vec![Effect::Put(mine)]);
+    // Taking the other version leaves it deleted: the form closes, nothing is written.
+    let mut f = Fake::with_rows(5);
+    edit_and_save(&mut f);
+    f.send(Action::Answer(Answer::Conflicted(Box::new(Conflicted {
+        message: "deleted elsewhere".into(),
+        current: None,
+    }))));
+    assert!(f.send(Action::TakeOther).is_empty());
+    assert!(f.state.overlay.is_none());
 }
 
 #[test]
@@ -557,7 +754,12 @@ fn a_typed_category_resolves_like_quick_entry_and_a_new_one_asks_first() {
     f.send(Action::FocusNext); // payee
     f.send(Action::FocusNext); // category
     f.type_str("groc");
-    f.send(Action::FocusNext); // leaving the category resolves it
+    // Tab takes the suggestion: the same category leaving would resolve to.
+    f.send(Action::FocusNext);
+    assert_eq!(f.form().input(Field::Category).value(), "food:groceries");
+    f.send(Action::Input(InputRequest::DeleteLine));
+    f.type_str("groc");
+    f.send(Action::FocusPrev); // leaving the category resolves it
     let form = f.form();
     assert_eq!(form.input(Field::Category).value(), "food:groceries");
     assert_eq!(
@@ -565,7 +767,7 @@ fn a_typed_category_resolves_like_quick_entry_and_a_new_one_asks_first() {
         Some((Field::Category, "'groc' is food:groceries".to_string()))
     );
     // A truly new category: the first Enter asks, and stores nothing.
-    f.send(Action::FocusPrev);
+    f.send(Action::FocusNext); // back to the category
     f.send(Action::Input(InputRequest::DeleteLine));
     f.type_str("gifts");
     assert!(f.send(Action::Submit).is_empty());

@@ -7,10 +7,11 @@ use crate::app::action::Action;
 use crate::app::effect::Effect;
 use crate::app::fuzzy::rank;
 use crate::app::state::{FormMode, FormState, Overlay, RuleField, State, Toast};
+use crate::domain::answer::Conflicted;
 use crate::domain::money::{eval_signed_amount, format_plain, Currency};
 use crate::domain::quick::{resolve_category, QuickReason};
 use crate::domain::validate::{validate_draft, Field};
-use crate::domain::{Expense, Kind};
+use crate::domain::{Draft, Expense, Kind};
 use tui_input::{Input, InputRequest};
 
 /// How many suggestions the form lists.
@@ -30,6 +31,7 @@ pub(super) fn blank(state: &State) -> FormState {
         errors: Vec::new(),
         store_error: None,
         suggestions: Vec::new(),
+        suggested_for: None,
         suggestion: None,
         saving: false,
         category_proposed: false,
@@ -38,6 +40,8 @@ pub(super) fn blank(state: &State) -> FormState {
         hint: None,
         rule: None,
         known_category: None,
+        base: None,
+        conflict: None,
     }
 }
 
@@ -68,19 +72,65 @@ fn fill(form: &mut FormState, e: &Expense) {
         id: e.id,
         version: e.version,
     };
+    form.base = Some(e.draft.clone());
     fill_draft(form, &e.draft);
 }
 
 /// Puts `d`'s fields into the form's inputs.
-pub(super) fn fill_draft(form: &mut FormState, d: &crate::domain::Draft) {
-    *form.input_mut(Field::Date) = Input::new(d.date.format("%Y-%m-%d").to_string());
-    *form.input_mut(Field::Amount) = Input::new(format_plain(d.amount, d.currency));
-    *form.input_mut(Field::Currency) = Input::new(d.currency.code().to_string());
-    *form.input_mut(Field::Category) = Input::new(d.category.clone());
-    *form.input_mut(Field::Payee) = Input::new(d.payee.clone());
-    *form.input_mut(Field::Tags) = Input::new(d.tags.join(" "));
-    *form.input_mut(Field::Note) = Input::new(d.note.clone());
+pub(super) fn fill_draft(form: &mut FormState, d: &Draft) {
+    for field in Field::ALL {
+        if field != Field::Kind {
+            *form.input_mut(field) = Input::new(field.text_of(d));
+        }
+    }
     form.kind = d.kind;
+}
+
+/// The form's save met another version: the typed text stays, the stored version is kept
+/// beside it for `take_other`, and the fields changed elsewhere are marked.
+pub fn conflicted(state: &mut State, conflict: Conflicted) {
+    match &mut state.overlay {
+        Some(Overlay::Form(form)) if form.saving => {
+            form.saving = false;
+            form.store_error = None;
+            form.conflict = Some(conflict);
+        }
+        _ => {
+            state.toast = Some(Toast {
+                text: conflict.message,
+                error: true,
+            })
+        }
+    }
+}
+
+/// After a conflict: the version stored elsewhere replaces what was typed (the person chose
+/// it); when that version is gone, the form closes.
+fn take_other(state: &mut State) {
+    let Some(Overlay::Form(form)) = &mut state.overlay else {
+        return;
+    };
+    let Some(conflict) = form.conflict.take() else {
+        return;
+    };
+    match conflict.current {
+        Some(e) => {
+            fill(form, &e);
+            form.errors.clear();
+            form.hint = None;
+            form.amount_preview = None;
+            form.store_error = None;
+            form.new_category = None;
+            suggest(state);
+        }
+        None => {
+            state.overlay = None;
+            state.toast = Some(Toast {
+                text: "Left as deleted elsewhere (u brings it back if it was yours)".into(),
+                error: false,
+            });
+        }
+    }
 }
 
 /// Form reducer.
@@ -92,12 +142,19 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
         return Vec::new(); // the store is confirming; keys wait for the answer
     }
     match action {
+        // Tab takes the suggestion showing (the highlighted one, else the first), as shells
+        // and `hledger add` do; with none showing, or nothing typed to complete, it moves on.
+        Action::FocusNext if form.tab_takes() => {
+            let i = form.suggestion.unwrap_or(0);
+            accept(state, i)
+        }
         Action::FocusNext => move_focus(state, true),
         Action::FocusPrev => move_focus(state, false),
+        Action::TakeOther => take_other(state),
         Action::Input(req) if form.rule_focus().is_some() => schedule_form::input(form, req),
         Action::SuggestNext | Action::SuggestPrev => {
             let down = action == Action::SuggestNext;
-            if form.suggestions.is_empty() {
+            if form.shown_suggestions().is_empty() {
                 move_focus(state, down);
             } else {
                 let n = form.suggestions.len();
@@ -139,7 +196,10 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             }
         }
         Action::Submit => {
-            if let Some(i) = form.suggestion {
+            if let Some(i) = form
+                .suggestion
+                .filter(|_| !form.shown_suggestions().is_empty())
+            {
                 accept(state, i);
             } else {
                 return submit(state);
@@ -151,7 +211,7 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
                 form.errors.retain(|(f, _)| *f != Field::Category);
                 form.focus = Field::Category;
                 suggest(state);
-            } else if form.suggestion.is_some() {
+            } else if form.tab_takes() {
                 form.suggestion = None;
                 form.suggestions.clear();
             } else {
@@ -320,6 +380,7 @@ fn suggest(state: &mut State) {
     let Some(Overlay::Form(form)) = &mut state.overlay else {
         return;
     };
+    form.suggested_for = Some(form.focus);
     if form.rule_focus().is_some() {
         form.suggestions.clear();
         form.suggestion = None;
@@ -363,7 +424,8 @@ fn accept(state: &mut State, i: usize) {
     let Some(Overlay::Form(form)) = &mut state.overlay else {
         return;
     };
-    let Some(choice) = form.suggestions.get(i).cloned() else {
+    // Only the list of the field that has the keyboard: never a payee into the amount.
+    let Some(choice) = form.shown_suggestions().get(i).cloned() else {
         return;
     };
     let focus = form.focus;
@@ -434,14 +496,29 @@ fn submit(state: &mut State) -> Vec<Effect> {
             form.errors.clear();
             form.store_error = None;
             form.suggestions.clear();
-            let fx = match form.mode {
-                FormMode::New => Effect::Put(draft),
-                FormMode::Edit { id, version } => Effect::Update {
+            let fx = match (form.mode, &form.conflict) {
+                // After a conflict, Enter saves what was typed over the version stored now, or
+                // adds it again when that one was deleted.
+                (FormMode::Edit { .. }, Some(Conflicted { current: None, .. })) => {
+                    Effect::Put(draft)
+                }
+                (
+                    FormMode::Edit { id, .. },
+                    Some(Conflicted {
+                        current: Some(e), ..
+                    }),
+                ) => Effect::Update {
+                    id,
+                    expected_version: e.version,
+                    draft,
+                },
+                (FormMode::New, _) => Effect::Put(draft),
+                (FormMode::Edit { id, version }, None) => Effect::Update {
                     id,
                     expected_version: version,
                     draft,
                 },
-                FormMode::Schedule | FormMode::PostDue { .. } => {
+                (FormMode::Schedule | FormMode::PostDue { .. }, _) => {
                     match schedule_form::effect(form, draft, today) {
                         Some(fx) => fx,
                         None => return Vec::new(),
@@ -468,6 +545,8 @@ fn submit(state: &mut State) -> Vec<Effect> {
                 .into_iter()
                 .map(|(f, e)| (f, e.to_string()))
                 .collect();
+            // The list of the field left behind goes; the field with the error gets its own.
+            suggest(state);
             Vec::new()
         }
     }

@@ -25,7 +25,13 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
         Action::PrevMonth => return show_month(state, state.ledger.month.prev()),
         Action::NextMonth => return show_month(state, state.ledger.month.next()),
         Action::ThisMonth => {
-            return show_month(state, Month::containing(state.today, state.month_start_day))
+            // Right after an expense went to another month, `t` goes there (the toast says so).
+            if let Some((month, id)) = state.ledger.landed.take() {
+                state.ledger.month = month;
+                restart(state);
+                return vec![Effect::LoadWindow(query_at(state, Some(id)))];
+            }
+            return show_month(state, Month::containing(state.today, state.month_start_day));
         }
         Action::CycleSort => {
             l.sort = l.sort.next();
@@ -101,6 +107,7 @@ pub fn filter(state: &mut State, action: Action) -> Vec<Effect> {
 
 fn show_month(state: &mut State, month: Month) -> Vec<Effect> {
     state.ledger.month = month;
+    state.ledger.landed = None;
     restart(state)
 }
 

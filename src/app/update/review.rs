@@ -179,6 +179,7 @@ fn open_category(state: &mut State) -> Vec<Effect> {
     };
     state.screen = Screen::Ledger;
     state.ledger.month = state.review.month;
+    state.ledger.landed = None;
     state.ledger.category = Some(row.category);
     // The category's expenses, all of them: a text filter left from before would hide some.
     state.ledger.filter = Input::default();
@@ -190,6 +191,7 @@ fn back_to_ledger(state: &mut State) -> Vec<Effect> {
     state.screen = Screen::Ledger;
     if state.ledger.month != state.review.month {
         state.ledger.month = state.review.month;
+        state.ledger.landed = None;
         return super::restart_ledger(state);
     }
     Vec::new()

@@ -172,7 +172,10 @@ mod tests {
             ),
             (Footer::Budget, " enter save empty removes esc cancel"),
             (Footer::Rename, " enter rename u undoes it esc cancel"),
-            (Footer::Form, " Enter save Esc cancel Tab next ↓↑ suggest"),
+            (
+                Footer::Form,
+                " Enter save Esc cancel Tab next ↓↑ suggest ^o take theirs",
+            ),
             (
                 Footer::Schedules,
                 " enter post/edit a add p pause s skip Esc ledger ? help m move E end d del",

@@ -11,7 +11,7 @@ use crate::ui::theme::{Meaning, Theme};
 use crate::ui::widgets::table::{Column, DataTable, DataToCell, Sort};
 use ratatui::layout::{Alignment, Constraint, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Cell, Paragraph};
+use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
 /// Which columns fit in `width`, keeping at least 16 cells for the category:
@@ -152,11 +152,11 @@ struct CategoryRow<'a> {
 impl DataToCell for CategoryRow<'_> {
     type Column = ReviewColumn;
 
-    fn to_cell(&self, column: ReviewColumn, t: &Theme) -> Cell<'static> {
+    fn to_cell(&self, column: ReviewColumn, t: &Theme) -> Line<'static> {
         let c = self.c;
         let amount = |v: i64| format_grouped(v, c.currency);
         let right = |s: String, m: Meaning| {
-            Cell::from(Line::from(Span::styled(s, t.style(m))).alignment(Alignment::Right))
+            Line::from(Span::styled(s, t.style(m))).alignment(Alignment::Right)
         };
         match column {
             ReviewColumn::Category => {
@@ -171,13 +171,13 @@ impl DataToCell for CategoryRow<'_> {
                 if self.many_currencies {
                     name.push_str(&format!(" ({})", c.currency));
                 }
-                Cell::from(name)
+                Line::from(name)
             }
             ReviewColumn::Spent => right(amount(c.this), Meaning::Expense),
             ReviewColumn::LastMonth => right(amount(c.last), Meaning::Muted),
             ReviewColumn::Change => right(percent_change(c.this, c.last), Meaning::Muted),
             ReviewColumn::Budget => right(c.budget.map(amount).unwrap_or_default(), Meaning::Muted),
-            ReviewColumn::ToCome if c.to_come == 0 => Cell::from(""),
+            ReviewColumn::ToCome if c.to_come == 0 => Line::from(""),
             ReviewColumn::ToCome => right(format!("+{}", amount(c.to_come)), Meaning::Muted),
             // The mark repeats the colour's meaning (`!` over, `>` over once what is still to
             // come is posted, `~` at 80% or more), so the state of a budget reads on a
@@ -196,7 +196,7 @@ impl DataToCell for CategoryRow<'_> {
                     };
                     right(format!("{}{mark}", amount(left)), m)
                 }
-                _ => Cell::from(""),
+                _ => Line::from(""),
             },
             ReviewColumn::Share => {
                 let total = self
@@ -211,10 +211,10 @@ impl DataToCell for CategoryRow<'_> {
                 } else {
                     0
                 };
-                Cell::from(Line::from(vec![
+                Line::from(vec![
                     Span::styled(hbar(c.this, total, 6, self.ascii), t.style(Meaning::Focus)),
                     Span::styled(format!("{pct:>4}%"), t.style(Meaning::Muted)),
-                ]))
+                ])
             }
         }
     }

@@ -19,7 +19,7 @@ use crate::domain::Kind;
 use chrono::NaiveDate;
 use ratatui::layout::{Alignment, Constraint, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Cell, Paragraph};
+use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
 /// Draws the schedules screen into `area`.
@@ -156,15 +156,15 @@ fn date_text(d: NaiveDate, long: bool) -> String {
 impl DataToCell for Row<'_> {
     type Column = Col;
 
-    fn to_cell(&self, column: Col, theme: &Theme) -> Cell<'static> {
+    fn to_cell(&self, column: Col, theme: &Theme) -> Line<'static> {
         let s = self.row.schedule();
         let d = &s.template;
         match column {
             Col::State => match self.row {
-                ScheduleRow::Due(..) => Cell::from(Span::styled("due", theme.style(Meaning::Over))),
+                ScheduleRow::Due(..) => Line::from(Span::styled("due", theme.style(Meaning::Over))),
                 ScheduleRow::Schedule(s) => {
                     let (word, meaning) = state_word(s);
-                    Cell::from(Span::styled(word, theme.style(meaning)))
+                    Line::from(Span::styled(word, theme.style(meaning)))
                 }
             },
             Col::Next { long } => {
@@ -173,21 +173,19 @@ impl DataToCell for Row<'_> {
                     ScheduleRow::Schedule(s) => next_date(s, self.today),
                 };
                 let text = date.map_or_else(|| "—".to_string(), |d| date_text(d, long));
-                Cell::from(Span::styled(text, theme.style(Meaning::Muted)))
+                Line::from(Span::styled(text, theme.style(Meaning::Muted)))
             }
-            Col::Payee => Cell::from(inert(&d.payee).into_owned()),
-            Col::Category => Cell::from(inert(&d.category).into_owned()),
-            Col::Rule => Cell::from(rule_words(&s.rule)),
+            Col::Payee => Line::from(inert(&d.payee).into_owned()),
+            Col::Category => Line::from(inert(&d.category).into_owned()),
+            Col::Rule => Line::from(rule_words(&s.rule)),
             Col::Amount => {
                 let meaning = if d.kind == Kind::Income {
                     Meaning::Income
                 } else {
                     Meaning::Expense
                 };
-                Cell::from(
-                    Line::from(Span::styled(amount(s), theme.style(meaning)))
-                        .alignment(Alignment::Right),
-                )
+                Line::from(Span::styled(amount(s), theme.style(meaning)))
+                    .alignment(Alignment::Right)
             }
         }
     }

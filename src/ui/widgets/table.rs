@@ -10,9 +10,10 @@
 
 use crate::ui::theme::{Meaning, Theme};
 use ratatui::buffer::Buffer;
-use ratatui::layout::{Alignment, Constraint, Rect};
-use ratatui::text::Line;
+use ratatui::layout::{Alignment, Constraint, Flex, Layout, Rect};
+use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row, StatefulWidget, Table, TableState, Widget, Wrap};
+use unicode_width::UnicodeWidthChar;
 
 /// How a row draws itself, one cell per column. `Column` names the columns of that row type
 /// (usually a small enum), so a screen lists the columns it shows and the row fills them in.
@@ -21,8 +22,9 @@ pub trait DataToCell {
     type Column: Copy + PartialEq;
 
     /// The cell of `column` for this row, styled with `theme`. Cells own their text, so the
-    /// rows can be built for one draw without borrowing from it.
-    fn to_cell(&self, column: Self::Column, theme: &Theme) -> Cell<'static>;
+    /// rows can be built for one draw without borrowing from it. The table cuts a line longer
+    /// than its column, ending it in `…`.
+    fn to_cell(&self, column: Self::Column, theme: &Theme) -> Line<'static>;
 }
 
 /// One column: which it is, its header text, its width and how its header is aligned (amounts
@@ -105,6 +107,7 @@ impl<R: DataToCell> DataTable<'_, R> {
 impl<R: DataToCell> Widget for &DataTable<'_, R> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let t = self.theme;
+        let widths = column_widths(self.columns.iter().map(|c| c.width), area.width);
         let rows: Vec<Row> = self
             .rows
             .iter()
@@ -112,7 +115,8 @@ impl<R: DataToCell> Widget for &DataTable<'_, R> {
                 Some(r) => Row::new(
                     self.columns
                         .iter()
-                        .map(|c| r.to_cell(c.id, t))
+                        .zip(&widths)
+                        .map(|(c, w)| Cell::from(cut(r.to_cell(c.id, t), usize::from(*w))))
                         .collect::<Vec<_>>(),
                 ),
                 // The window is being read: one placeholder cell keeps the row count right.
@@ -120,12 +124,66 @@ impl<R: DataToCell> Widget for &DataTable<'_, R> {
             })
             .collect();
         let table = Table::new(rows, self.columns.iter().map(|c| c.width))
+            .flex(FLEX)
             .header(self.header())
             .row_highlight_style(t.style(Meaning::Selected))
             .column_spacing(1);
         let mut state = TableState::new().with_selected(self.selected);
         StatefulWidget::render(table, area, buf, &mut state);
     }
+}
+
+/// How the columns share the width; set on the table and used by [`column_widths`] alike.
+const FLEX: Flex = Flex::Start;
+
+/// The width of each column as the table lays them out in `width` cells (one cell between
+/// columns, no selection symbol).
+fn column_widths(constraints: impl IntoIterator<Item = Constraint>, width: u16) -> Vec<u16> {
+    Layout::horizontal(constraints)
+        .flex(FLEX)
+        .spacing(1)
+        .split(Rect::new(0, 0, width, 1))
+        .iter()
+        .map(|r| r.width)
+        .collect()
+}
+
+/// `line` cut to `width` cells, ending in `…` (in the style of the text it replaces) when
+/// anything was cut; a line that fits is returned as it is.
+pub fn cut(line: Line<'static>, width: usize) -> Line<'static> {
+    if line.width() <= width {
+        return line;
+    }
+    let mut out = Line {
+        spans: Vec::new(),
+        ..line.clone()
+    };
+    let mut used = 0;
+    let room = width.saturating_sub(1);
+    let mut last_style = line.style;
+    for span in line.spans {
+        last_style = span.style;
+        let mut text = String::new();
+        for c in span.content.chars() {
+            let w = UnicodeWidthChar::width(c).unwrap_or(0);
+            if used + w > room {
+                break;
+            }
+            used += w;
+            text.push(c);
+        }
+        let full = text.len() == span.content.len();
+        if !text.is_empty() {
+            out.spans.push(Span::styled(text, span.style));
+        }
+        if !full {
+            break;
+        }
+    }
+    if width > 0 {
+        out.spans.push(Span::styled("…", last_style));
+    }
+    out
 }
 
 /// `Loading…` where the rows will be, while the first window is read.
@@ -146,4 +204,51 @@ pub fn empty(text: &str, area: Rect, buf: &mut Buffer) {
         .alignment(Alignment::Center)
         .wrap(Wrap { trim: true })
         .render(rect, buf);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ratatui::style::{Color, Style};
+
+    fn text(l: &Line) -> String {
+        l.spans.iter().map(|s| s.content.as_ref()).collect()
+    }
+
+    #[test]
+    fn a_cut_cell_ends_in_an_ellipsis_at_its_width() {
+        let red = Style::new().fg(Color::Red);
+        let line = Line::from(vec![Span::raw("Bakery "), Span::styled("Müller", red)]);
+        // Fits: untouched.
+        assert_eq!(text(&cut(line.clone(), 13)), "Bakery Müller");
+        // One short: the last character gives way to `…`, in the cut span's style.
+        let c = cut(line.clone(), 12);
+        assert_eq!(text(&c), "Bakery Müll…");
+        assert_eq!(c.spans.last().unwrap().style, red);
+        assert_eq!(c.width(), 12);
+        // Cut inside the first span: the second never shows.
+        assert_eq!(text(&cut(line.clone(), 4)), "Bak…");
+        assert_eq!(text(&cut(line.clone(), 1)), "…");
+        assert_eq!(text(&cut(line, 0)), "");
+        // Wide characters count as two cells and are never split.
+        let wide = Line::from("日本語のメモ");
+        assert_eq!(text(&cut(wide.clone(), 6)), "日本…");
+        assert_eq!(cut(wide, 6).width(), 5);
+        // Alignment is kept.
+        let right = Line::from("12,345.67 EUR").alignment(Alignment::Right);
+        assert_eq!(cut(right, 5).alignment, Some(Alignment::Right));
+    }
+
+    #[test]
+    fn the_widths_are_the_ones_the_table_draws() {
+        let c = [
+            Constraint::Length(10),
+            Constraint::Fill(2),
+            Constraint::Fill(1),
+        ];
+        let w = column_widths(c, 40);
+        assert_eq!(w[0], 10);
+        assert_eq!(w.iter().sum::<u16>() + 2, 40, "{w:?}");
+        assert!(w[1] >= w[2] * 2 - 1, "{w:?}");
+    }
 }
