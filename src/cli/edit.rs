@@ -9,7 +9,7 @@ use crate::domain::money::{eval_signed_amount, Currency};
 use crate::domain::quick::resolve_category;
 use crate::domain::text::cleaned;
 use crate::domain::validate::{parse_date, parse_note, parse_payee, parse_tags};
-use crate::domain::{Draft, Kind};
+use crate::domain::{Draft, Expense, Kind};
 use crate::store::Origin;
 use color_eyre::eyre::{eyre, Result};
 use std::borrow::Cow;
@@ -44,6 +44,10 @@ pub struct EditArgs {
     /// New date: YYYY-MM-DD, today, yesterday, -3.
     #[arg(long, allow_hyphen_values = true)]
     pub date: Option<String>,
+    /// Print the expense as it is now as JSON (a `list --json` row; its version tells whether
+    /// it changed) instead of the line.
+    #[arg(long)]
+    pub json: bool,
     /// The fields to change.
     #[command(flatten)]
     pub fields: Fields,
@@ -146,6 +150,9 @@ pub fn edit(ctx: &mut Ctx, args: &EditArgs) -> Result<()> {
     };
     args.fields.apply(&mut d, &known)?;
     if d == current.draft {
+        if args.json {
+            return print_row(ctx, &current);
+        }
         writeln!(ctx.out, "unchanged: {}  id {id}", describe(&d))?;
         return Ok(());
     }
@@ -155,6 +162,9 @@ pub fn edit(ctx: &mut Ctx, args: &EditArgs) -> Result<()> {
     let saved = rec
         .new
         .ok_or_else(|| eyre!("the store returned no image"))?;
+    if args.json {
+        return print_row(ctx, &saved);
+    }
     writeln!(
         ctx.out,
         "saved: {}  id {id} version {}",
@@ -164,14 +174,32 @@ pub fn edit(ctx: &mut Ctx, args: &EditArgs) -> Result<()> {
     Ok(())
 }
 
-/// Deletes the expense `id` (conditional on the version just read).
-pub fn remove(ctx: &mut Ctx, id: &str) -> Result<()> {
+/// One expense as a `list --json` row, on a line.
+fn print_row(ctx: &mut Ctx, e: &Expense) -> Result<()> {
+    serde_json::to_writer(&mut *ctx.out, &e.to_row())?;
+    writeln!(ctx.out)?;
+    Ok(())
+}
+
+/// Deletes the expense `id` (conditional on the version just read); with `json` prints
+/// {id, trash_days, expense} (the expense as it was, a `list --json` row) instead of the line.
+pub fn remove(ctx: &mut Ctx, id: &str, json: bool) -> Result<()> {
     check_prefix(id, &EXPENSES)?;
     let store = ctx.store()?;
     let current = stored_expense(&store, id)?;
     let id = current.id;
     let days = ctx.config.trash_days;
     store.trash(id, current.version, ctx.now_ms(), store.trash_ttl())?;
+    if json {
+        let v = serde_json::json!({
+            "id": id.to_string(),
+            "trash_days": days,
+            "expense": current.to_row(),
+        });
+        serde_json::to_writer(&mut *ctx.out, &v)?;
+        writeln!(ctx.out)?;
+        return Ok(());
+    }
     if days == 0 {
         writeln!(
             ctx.out,

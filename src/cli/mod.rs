@@ -72,6 +72,10 @@ pub enum Command {
     Rm {
         /// The expense id or a unique start of it (as `expense list` shows it).
         id: String,
+        /// Print {id, trash_days, expense} as JSON (the expense as it was, a `list --json`
+        /// row) instead of the line.
+        #[arg(long)]
+        json: bool,
     },
     /// Undo the latest change in the store that is not undone yet, from any session (a whole
     /// import at once).
@@ -200,7 +204,7 @@ fn dispatch(command: &Command, ctx: &mut Ctx) -> Result<()> {
     match command {
         Command::Add(args) => add::run(ctx, args),
         Command::Edit(args) => edit::edit(ctx, args),
-        Command::Rm { id } => edit::remove(ctx, id),
+        Command::Rm { id, json } => edit::remove(ctx, id, *json),
         Command::Trash(args) => trash::run(ctx, args),
         Command::Budget(args) => budget::run(ctx, args),
         Command::Categories(args) => categories::run(ctx, args),
