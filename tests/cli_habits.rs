@@ -471,3 +471,88 @@ fn budgets_categories_report_triggers_and_check_print_json() {
     assert_eq!(k["records"], 5, "import (3), add, budget: {k}");
     assert_eq!(k["repaired"], Value::Null);
 }
+
+/// The first roff request of a page that is not clap_mangen's preamble (`.ie`/`.el`, which
+/// define a quote string): the `.TH` title line.
+fn title_line(page: &str) -> &str {
+    page.lines()
+        .find(|l| !l.starts_with(".ie") && !l.starts_with(".el"))
+        .unwrap_or("")
+}
+
+#[test]
+fn man_prints_the_page_with_every_subcommand() {
+    use clap::CommandFactory;
+    let sb = Sandbox::new();
+    let page = ok(&sb, &["man"]);
+    assert!(
+        title_line(&page).starts_with(".TH EXPENSE 1 "),
+        "{}",
+        &page[..200.min(page.len())]
+    );
+    let subs = page
+        .split(".SH SUBCOMMANDS")
+        .nth(1)
+        .expect("a SUBCOMMANDS section");
+    let cli = expense_tracker::cli::Cli::command();
+    let names: Vec<&str> = cli.get_subcommands().map(|c| c.get_name()).collect();
+    assert!(names.len() > 20, "{names:?}");
+    for name in names {
+        // roff escapes the hyphen: expense\-add(1).
+        assert!(subs.contains(&format!("expense\\-{name}(1)")), "{name}");
+    }
+    assert!(!sb.data.exists(), "man opened a store");
+}
+
+#[test]
+fn man_dir_writes_one_page_per_command_that_man_reads() {
+    let sb = Sandbox::new();
+    let dir = sb.tmp.path().join("share/man/man1");
+    let listed = ok(&sb, &["man", "--dir", dir.to_str().unwrap()]);
+    let written: Vec<&str> = listed.lines().collect();
+    assert_eq!(written[0], dir.join("expense.1").to_str().unwrap());
+    for name in [
+        "expense.1",
+        "expense-add.1",
+        "expense-trash-purge.1",
+        "expense-recurring-post.1",
+    ] {
+        let page = std::fs::read_to_string(dir.join(name)).unwrap();
+        let title = name.trim_end_matches(".1").to_uppercase();
+        assert!(
+            title_line(&page).starts_with(&format!(".TH {title} 1 ")),
+            "{name}"
+        );
+        assert!(
+            written.contains(&dir.join(name).to_str().unwrap()),
+            "{name} listed"
+        );
+    }
+    assert_eq!(std::fs::read_dir(&dir).unwrap().count(), written.len());
+    assert!(!sb.data.exists(), "man opened a store");
+    // Read by man itself where it is installed (the pages are for it); elsewhere the checks
+    // above are all there is.
+    let has_man = std::process::Command::new("man")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if has_man {
+        let out = std::process::Command::new("man")
+            .arg("-l")
+            .arg(dir.join("expense-add.1"))
+            .env("MANPAGER", "cat")
+            .env("PAGER", "cat")
+            .env("MANWIDTH", "100")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(text.contains("EXPENSE-ADD(1)"), "{text}");
+        assert!(text.contains("Add an expense from one line"), "{text}");
+        assert!(text.contains("--dry-run"), "{text}");
+    }
+}

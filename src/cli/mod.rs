@@ -23,6 +23,7 @@ pub mod ids;
 pub mod import;
 pub mod launch;
 pub mod list;
+pub mod man;
 pub mod progress;
 pub mod recurring;
 pub mod report;
@@ -117,6 +118,9 @@ pub enum Command {
         /// bash, zsh, fish, elvish or powershell.
         shell: clap_complete::Shell,
     },
+    /// Print the man page (expense.1), or write one page per command into a folder:
+    /// `expense man --dir ~/.local/share/man/man1`.
+    Man(man::Args),
     /// Write expenses out as CSV, JSON or a ledger/hledger journal.
     Export(export::Args),
     /// Read expenses from a bank CSV file (or an export), whole or not at all.
@@ -148,7 +152,7 @@ pub enum Command {
 impl Command {
     /// True for commands that need no store at all (they run in the caller's process).
     pub fn is_standalone(&self) -> bool {
-        matches!(self, Command::Completions { .. })
+        matches!(self, Command::Completions { .. } | Command::Man(_))
             || matches!(self, Command::Backup(a) if a.verify.is_some())
     }
 
@@ -222,6 +226,7 @@ fn dispatch(command: &Command, ctx: &mut Ctx) -> Result<()> {
             ctx.out.write_all(&script)?;
             Ok(())
         }
+        Command::Man(args) => man::run(ctx, args),
         Command::Export(args) => export::run(ctx, args),
         Command::Import(args) => import::run(ctx, args),
         Command::List(args) => list::run(ctx, args),
