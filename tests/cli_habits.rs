@@ -556,3 +556,75 @@ fn man_dir_writes_one_page_per_command_that_man_reads() {
         assert!(text.contains("--dry-run"), "{text}");
     }
 }
+
+/// What `expense` offers for the last of `words` (the command line after `expense`) when bash
+/// asks, as the script `COMPLETE=bash expense` registers asks: `expense -- expense WORDS...`
+/// with the index of the word being completed; one candidate a line. Stderr must stay empty.
+fn complete(sb: &Sandbox, data: &std::path::Path, words: &[&str]) -> String {
+    let mut c = std::process::Command::new(common::bin());
+    common::scrub(&mut c, &sb.config);
+    let mut line = vec!["expense", "--data-dir", data.to_str().unwrap()];
+    line.extend_from_slice(words);
+    c.arg("--")
+        .args(&line)
+        .env("COMPLETE", "bash")
+        .env("_CLAP_COMPLETE_INDEX", (line.len() - 1).to_string())
+        .env("_CLAP_IFS", "\n");
+    let out = c.output().unwrap();
+    assert!(out.status.success(), "{out:?}");
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn completion_offers_the_stores_names_through_its_session() {
+    let sb = Sandbox::new();
+    ok(&sb, &["add", "3", "groceries!", "@Lidl", "#weekly"]);
+    ok(&sb, &["add", "5", "gifts!", "@Etsy", "#birthday"]);
+    ok(&sb, &["add", "4", "groceries", "@Lidl"]);
+    // Nobody holds the store: the completer does not open it, so it knows no names.
+    assert_eq!(complete(&sb, &sb.data, &["add", "3", "gr"]), "");
+
+    // A command holding the store serves it until it is stopped, as a TUI would.
+    let mut holder = sb
+        .cmd(&["stream", "--follow"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let served = common::wait_until(|| sb.data.join("store.sock").exists());
+    let offers = |words: &[&str]| complete(&sb, &sb.data, words);
+    let seen = served.then(|| {
+        [
+            offers(&["add", "3", "gr"]),
+            offers(&["add", "3", "@E"]),
+            offers(&["list", "--category", "gi"]),
+            offers(&["edit", "01KC3", "--tags", "weekly,b"]),
+            offers(&["budget", "set", "G"]),
+        ]
+    });
+    holder.kill().unwrap();
+    holder.wait().unwrap();
+    let seen = seen.expect("the holder serves the store");
+    assert_eq!(seen[0], "groceries", "not gifts");
+    assert_eq!(seen[1], "@Etsy");
+    assert_eq!(seen[2], "gifts");
+    assert_eq!(seen[3], "weekly,birthday");
+    assert_eq!(seen[4], "groceries\ngifts", "either case, most used first");
+}
+
+#[test]
+fn completion_without_a_store_offers_nothing_and_creates_nothing() {
+    let sb = Sandbox::new();
+    assert_eq!(complete(&sb, &sb.data, &["add", "3", "gr"]), "");
+    assert_eq!(complete(&sb, &sb.data, &["list", "--category", ""]), "");
+    assert!(!sb.data.exists(), "a completion created the data dir");
+    // The static scripts stay, and completion still knows the commands themselves.
+    assert!(ok(&sb, &["completions", "bash"]).contains("complete -F _expense"));
+    assert_eq!(complete(&sb, &sb.data, &["categ"]), "categories");
+    assert!(!sb.data.exists());
+}

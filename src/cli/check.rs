@@ -21,8 +21,9 @@ pub struct Args {
     /// full scan).
     #[arg(long)]
     pub stream: bool,
-    /// Print {items, records, consistent, problems: [..], missing: [ids], repaired, remaining:
-    /// [..]} as JSON instead of the lines (`records` is null without --stream or --repair;
+    /// Print {items, records, consistent, problems, missing, repaired, remaining} as JSON
+    /// instead of the lines (`problems` and `remaining` are lines, `missing` expense ids;
+    /// `records` is null without --stream or --repair;
     /// `repaired` and `remaining` are null unless --repair ran).
     #[arg(long)]
     pub json: bool,

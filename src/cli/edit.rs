@@ -11,6 +11,7 @@ use crate::domain::text::cleaned;
 use crate::domain::validate::{parse_date, parse_note, parse_payee, parse_tags};
 use crate::domain::{Draft, Expense, Kind};
 use crate::store::Origin;
+use clap_complete::engine::ArgValueCompleter;
 use color_eyre::eyre::{eyre, Result};
 use std::borrow::Cow;
 
@@ -61,19 +62,19 @@ pub struct Fields {
     #[arg(long, allow_hyphen_values = true)]
     pub amount: Option<String>,
     /// New category (a unique prefix of a known one works).
-    #[arg(long)]
+    #[arg(long, add = ArgValueCompleter::new(super::complete::category))]
     pub category: Option<String>,
     /// Take --category as written even if it is new.
     #[arg(long)]
     pub new_category: bool,
     /// New payee ("" clears it).
-    #[arg(long)]
+    #[arg(long, add = ArgValueCompleter::new(super::complete::payee))]
     pub payee: Option<String>,
     /// New note ("" clears it).
     #[arg(long)]
     pub note: Option<String>,
     /// New tags, space or comma separated ("" clears them).
-    #[arg(long)]
+    #[arg(long, add = ArgValueCompleter::new(super::complete::tags))]
     pub tags: Option<String>,
     /// New currency (ISO 4217).
     #[arg(long)]

@@ -15,6 +15,7 @@ pub mod backup;
 pub mod budget;
 pub mod categories;
 pub mod check;
+pub mod complete;
 pub mod demo;
 pub mod edit;
 pub mod export;
@@ -114,6 +115,8 @@ pub enum Command {
     /// Show the change history, newest first (of one expense with ID).
     History(history::Args),
     /// Print a shell completion script: `expense completions bash > ~/.local/share/bash-completion/completions/expense`.
+    /// For completion of the store's category, payee and tag names too, source
+    /// `COMPLETE=bash expense` instead (see the README).
     Completions {
         /// bash, zsh, fish, elvish or powershell.
         shell: clap_complete::Shell,
