@@ -16,6 +16,9 @@ use std::io::IsTerminal;
 static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> std::process::ExitCode {
+    // `COMPLETE=bash expense ...`: the shell asks for completions (or for its registration
+    // script); answered here before anything else runs or prints, then the process ends.
+    clap_complete::CompleteEnv::with_factory(<Cli as clap::CommandFactory>::command).complete();
     match run() {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(report) if cli::is_broken_pipe(&report) => std::process::ExitCode::SUCCESS,

@@ -6,6 +6,7 @@ use crate::domain::quick::{from_args, parse, QuickContext, Word};
 use crate::domain::text::inert;
 use crate::domain::{Draft, Expense, Kind};
 use crate::store::Origin;
+use clap_complete::engine::ArgValueCompleter;
 use color_eyre::eyre::{eyre, Result};
 
 /// Options of `expense add`.
@@ -29,13 +30,18 @@ pub struct Entry {
     #[arg(long)]
     pub new_category: bool,
     /// The payee, for one with spaces (same as the word `@"Cafe Central"`).
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_name = "NAME", add = ArgValueCompleter::new(super::complete::payee))]
     pub payee: Option<String>,
     /// The expense: `12.50 groceries @Lidl yesterday #weekly "team lunch"` (amount anywhere,
     /// `+` for income, a currency code or symbol next to it). Options may come among the words;
     /// after `--` every word is a word, even one starting with `-` (`-2` is taken as a word
     /// anyway: two days ago).
-    #[arg(required = true, allow_negative_numbers = true, value_name = "WORDS")]
+    #[arg(
+        required = true,
+        allow_negative_numbers = true,
+        value_name = "WORDS",
+        add = ArgValueCompleter::new(super::complete::word)
+    )]
     pub words: Vec<String>,
 }
 

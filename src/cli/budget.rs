@@ -9,6 +9,7 @@ use crate::domain::text::inert;
 use crate::domain::validate::parse_category;
 use crate::domain::Currency;
 use crate::store::{Origin, Store};
+use clap_complete::engine::ArgValueCompleter;
 use color_eyre::eyre::{eyre, Result};
 
 /// Options of `expense budget`.
@@ -32,6 +33,7 @@ pub enum Action {
     /// 300`.
     Set {
         /// The category (one that expenses use, or a parent of one).
+        #[arg(add = ArgValueCompleter::new(super::complete::category))]
         category: String,
         /// The monthly limit, e.g. `300` or `249.90`.
         amount: String,
@@ -42,6 +44,7 @@ pub enum Action {
     /// Remove the budget of a category.
     Rm {
         /// The category.
+        #[arg(add = ArgValueCompleter::new(super::complete::category))]
         category: String,
     },
 }

@@ -11,6 +11,7 @@ use crate::domain::money::{format_grouped, format_plain};
 use crate::domain::rename::{config_changes, expenses_text, BudgetMerge};
 use crate::domain::text::inert;
 use crate::store::Store;
+use clap_complete::engine::ArgValueCompleter;
 use color_eyre::eyre::{eyre, Result};
 
 /// Options of `expense categories`.
@@ -37,8 +38,10 @@ pub enum Action {
     /// `expense undo` takes it all back.
     Rename {
         /// The category to rename.
+        #[arg(add = ArgValueCompleter::new(super::complete::category))]
         old: String,
         /// Its new name (a merge when a category already has it).
+        #[arg(add = ArgValueCompleter::new(super::complete::category))]
         new: String,
         /// Say what would change, change nothing.
         #[arg(long)]

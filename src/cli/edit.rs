@@ -9,8 +9,9 @@ use crate::domain::money::{eval_signed_amount, Currency};
 use crate::domain::quick::resolve_category;
 use crate::domain::text::cleaned;
 use crate::domain::validate::{parse_date, parse_note, parse_payee, parse_tags};
-use crate::domain::{Draft, Kind};
+use crate::domain::{Draft, Expense, Kind};
 use crate::store::Origin;
+use clap_complete::engine::ArgValueCompleter;
 use color_eyre::eyre::{eyre, Result};
 use std::borrow::Cow;
 
@@ -44,6 +45,10 @@ pub struct EditArgs {
     /// New date: YYYY-MM-DD, today, yesterday, -3.
     #[arg(long, allow_hyphen_values = true)]
     pub date: Option<String>,
+    /// Print the expense as it is now as JSON (a `list --json` row; its version tells whether
+    /// it changed) instead of the line.
+    #[arg(long)]
+    pub json: bool,
     /// The fields to change.
     #[command(flatten)]
     pub fields: Fields,
@@ -57,19 +62,19 @@ pub struct Fields {
     #[arg(long, allow_hyphen_values = true)]
     pub amount: Option<String>,
     /// New category (a unique prefix of a known one works).
-    #[arg(long)]
+    #[arg(long, add = ArgValueCompleter::new(super::complete::category))]
     pub category: Option<String>,
     /// Take --category as written even if it is new.
     #[arg(long)]
     pub new_category: bool,
     /// New payee ("" clears it).
-    #[arg(long)]
+    #[arg(long, add = ArgValueCompleter::new(super::complete::payee))]
     pub payee: Option<String>,
     /// New note ("" clears it).
     #[arg(long)]
     pub note: Option<String>,
     /// New tags, space or comma separated ("" clears them).
-    #[arg(long)]
+    #[arg(long, add = ArgValueCompleter::new(super::complete::tags))]
     pub tags: Option<String>,
     /// New currency (ISO 4217).
     #[arg(long)]
@@ -146,6 +151,9 @@ pub fn edit(ctx: &mut Ctx, args: &EditArgs) -> Result<()> {
     };
     args.fields.apply(&mut d, &known)?;
     if d == current.draft {
+        if args.json {
+            return print_row(ctx, &current);
+        }
         writeln!(ctx.out, "unchanged: {}  id {id}", describe(&d))?;
         return Ok(());
     }
@@ -155,6 +163,9 @@ pub fn edit(ctx: &mut Ctx, args: &EditArgs) -> Result<()> {
     let saved = rec
         .new
         .ok_or_else(|| eyre!("the store returned no image"))?;
+    if args.json {
+        return print_row(ctx, &saved);
+    }
     writeln!(
         ctx.out,
         "saved: {}  id {id} version {}",
@@ -164,14 +175,32 @@ pub fn edit(ctx: &mut Ctx, args: &EditArgs) -> Result<()> {
     Ok(())
 }
 
-/// Deletes the expense `id` (conditional on the version just read).
-pub fn remove(ctx: &mut Ctx, id: &str) -> Result<()> {
+/// One expense as a `list --json` row, on a line.
+fn print_row(ctx: &mut Ctx, e: &Expense) -> Result<()> {
+    serde_json::to_writer(&mut *ctx.out, &e.to_row())?;
+    writeln!(ctx.out)?;
+    Ok(())
+}
+
+/// Deletes the expense `id` (conditional on the version just read); with `json` prints
+/// {id, trash_days, expense} (the expense as it was, a `list --json` row) instead of the line.
+pub fn remove(ctx: &mut Ctx, id: &str, json: bool) -> Result<()> {
     check_prefix(id, &EXPENSES)?;
     let store = ctx.store()?;
     let current = stored_expense(&store, id)?;
     let id = current.id;
     let days = ctx.config.trash_days;
     store.trash(id, current.version, ctx.now_ms(), store.trash_ttl())?;
+    if json {
+        let v = serde_json::json!({
+            "id": id.to_string(),
+            "trash_days": days,
+            "expense": current.to_row(),
+        });
+        serde_json::to_writer(&mut *ctx.out, &v)?;
+        writeln!(ctx.out)?;
+        return Ok(());
+    }
     if days == 0 {
         writeln!(
             ctx.out,

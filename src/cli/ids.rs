@@ -48,32 +48,6 @@ pub fn check_prefix(text: &str, among: &Among) -> Result<String> {
     Ok(t)
 }
 
-/// The one candidate whose id starts with `prefix` (checked by [`check_prefix`]); an error
-/// names no match or the count of matches.
-pub fn unique<T>(
-    prefix: &str,
-    candidates: impl IntoIterator<Item = (ExpenseId, T)>,
-    among: &Among,
-) -> Result<T> {
-    let mut found: Vec<T> = candidates
-        .into_iter()
-        .filter(|(id, _)| id.to_string().starts_with(prefix))
-        .map(|(_, t)| t)
-        .collect();
-    match found.len() {
-        1 => Ok(found.remove(0)),
-        0 => Err(eyre!(
-            "no {} has an id starting with '{prefix}' (see `{}`)",
-            among.none,
-            among.see
-        )),
-        n => Err(eyre!(
-            "'{prefix}' starts {n} {}; give more of the id",
-            among.many
-        )),
-    }
-}
-
 /// How `edit`, `rm` and `history` name stored expenses in messages.
 pub const EXPENSES: Among = Among {
     none: "expense",
@@ -98,7 +72,18 @@ pub fn stored_expense(store: &Store, text: &str) -> Result<Expense> {
 
 /// The one expense of `found` (those whose id starts with `prefix`, at most `SHOWN` + 1 of
 /// them); an error says none matched or lists them.
-pub fn one_of(prefix: &str, mut found: Vec<Expense>, among: &Among) -> Result<Expense> {
+pub fn one_of(prefix: &str, found: Vec<Expense>, among: &Among) -> Result<Expense> {
+    one_listed(prefix, found, among, candidate)
+}
+
+/// The one of `found` (those whose id starts with `prefix`); an error says none matched, or
+/// lists up to `SHOWN` of them, each as `line` writes it, and that nothing changed.
+pub fn one_listed<T>(
+    prefix: &str,
+    mut found: Vec<T>,
+    among: &Among,
+    line: impl Fn(&T) -> String,
+) -> Result<T> {
     match found.len() {
         1 => Ok(found.remove(0)),
         0 => Err(eyre!(
@@ -113,9 +98,9 @@ pub fn one_of(prefix: &str, mut found: Vec<Expense>, among: &Among) -> Result<Ex
                 n.min(SHOWN),
                 among.many
             );
-            for e in found.iter().take(SHOWN) {
+            for t in found.iter().take(SHOWN) {
                 text.push_str("\n  ");
-                text.push_str(&candidate(e));
+                text.push_str(&line(t));
             }
             Err(eyre!(text))
         }
@@ -176,14 +161,28 @@ mod tests {
     }
 
     #[test]
-    fn a_prefix_names_one_or_says_how_many() {
+    fn a_prefix_names_one_or_lists_the_candidates() {
         let a: ExpenseId = "01KC3000000000000000000000".parse().unwrap();
         let b: ExpenseId = "01KC3100000000000000000000".parse().unwrap();
-        let ids = [(a, 'a'), (b, 'b')];
-        assert_eq!(unique("01KC30", ids, &TRASH).unwrap(), 'a');
-        let e = unique("01KC3", ids, &TRASH).unwrap_err().to_string();
+        let starting = |p: &str| -> Vec<ExpenseId> {
+            [a, b]
+                .into_iter()
+                .filter(|id| id.to_string().starts_with(p))
+                .collect()
+        };
+        let line = |id: &ExpenseId| format!("{id}  line");
+        assert_eq!(
+            one_listed("01KC30", starting("01KC30"), &TRASH, line).unwrap(),
+            a
+        );
+        let e = one_listed("01KC3", starting("01KC3"), &TRASH, line)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("starts 2 ids in the trash"), "{e}");
-        let e = unique("02", ids, &TRASH).unwrap_err().to_string();
+        assert!(e.contains(&format!("\n  {a}  line\n  {b}  line")), "{e}");
+        let e = one_listed("02", starting("02"), &TRASH, line)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("no expense in the trash"), "{e}");
         assert_eq!(short_ids(&[a, b], 3), ["01KC30", "01KC31"]);
         assert_eq!(short_ids(&[a], 8), ["01KC3000"]);

@@ -15,6 +15,7 @@ use crate::domain::money::format_grouped;
 use crate::domain::text::{inert, spreadsheet_safe};
 use crate::domain::validate::parse_category;
 use crate::domain::{Expense, Kind, Month};
+use clap_complete::engine::ArgValueCompleter;
 use color_eyre::eyre::{eyre, Result};
 use std::borrow::Cow;
 use std::io::Write;
@@ -26,7 +27,7 @@ pub struct Args {
     #[arg(long)]
     pub month: Option<String>,
     /// Only this category and its sub-categories (`food` includes `food:groceries`).
-    #[arg(long)]
+    #[arg(long, add = ArgValueCompleter::new(super::complete::category))]
     pub category: Option<String>,
     /// JSON array of {id, date, amount, currency, category, payee, note, tags, kind, version}.
     #[arg(long, conflicts_with = "csv")]

@@ -15,6 +15,7 @@ pub mod backup;
 pub mod budget;
 pub mod categories;
 pub mod check;
+pub mod complete;
 pub mod demo;
 pub mod edit;
 pub mod export;
@@ -23,6 +24,7 @@ pub mod ids;
 pub mod import;
 pub mod launch;
 pub mod list;
+pub mod man;
 pub mod progress;
 pub mod recurring;
 pub mod report;
@@ -72,6 +74,10 @@ pub enum Command {
     Rm {
         /// The expense id or a unique start of it (as `expense list` shows it).
         id: String,
+        /// Print {id, trash_days, expense} as JSON (the expense as it was, a `list --json`
+        /// row) instead of the line.
+        #[arg(long)]
+        json: bool,
     },
     /// Undo the latest change in the store that is not undone yet, from any session (a whole
     /// import at once).
@@ -109,10 +115,15 @@ pub enum Command {
     /// Show the change history, newest first (of one expense with ID).
     History(history::Args),
     /// Print a shell completion script: `expense completions bash > ~/.local/share/bash-completion/completions/expense`.
+    /// For completion of the store's category, payee and tag names too, source
+    /// `COMPLETE=bash expense` instead (see the README).
     Completions {
         /// bash, zsh, fish, elvish or powershell.
         shell: clap_complete::Shell,
     },
+    /// Print the man page (expense.1), or write one page per command into a folder:
+    /// `expense man --dir ~/.local/share/man/man1`.
+    Man(man::Args),
     /// Write expenses out as CSV, JSON or a ledger/hledger journal.
     Export(export::Args),
     /// Read expenses from a bank CSV file (or an export), whole or not at all.
@@ -144,7 +155,7 @@ pub enum Command {
 impl Command {
     /// True for commands that need no store at all (they run in the caller's process).
     pub fn is_standalone(&self) -> bool {
-        matches!(self, Command::Completions { .. })
+        matches!(self, Command::Completions { .. } | Command::Man(_))
             || matches!(self, Command::Backup(a) if a.verify.is_some())
     }
 
@@ -200,7 +211,7 @@ fn dispatch(command: &Command, ctx: &mut Ctx) -> Result<()> {
     match command {
         Command::Add(args) => add::run(ctx, args),
         Command::Edit(args) => edit::edit(ctx, args),
-        Command::Rm { id } => edit::remove(ctx, id),
+        Command::Rm { id, json } => edit::remove(ctx, id, *json),
         Command::Trash(args) => trash::run(ctx, args),
         Command::Budget(args) => budget::run(ctx, args),
         Command::Categories(args) => categories::run(ctx, args),
@@ -218,6 +229,7 @@ fn dispatch(command: &Command, ctx: &mut Ctx) -> Result<()> {
             ctx.out.write_all(&script)?;
             Ok(())
         }
+        Command::Man(args) => man::run(ctx, args),
         Command::Export(args) => export::run(ctx, args),
         Command::Import(args) => import::run(ctx, args),
         Command::List(args) => list::run(ctx, args),

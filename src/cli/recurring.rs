@@ -15,7 +15,7 @@ mod show;
 
 use super::add::{what, Entry};
 use super::edit::Fields;
-use super::ids::{check_prefix, unique, Among};
+use super::ids::{check_prefix, one_listed, Among};
 use super::Ctx;
 use crate::domain::rule_text::{self, parse_interval, parse_on, Interval, On, Part};
 use crate::domain::schedule::{End, Occurrence, Schedule};
@@ -225,11 +225,16 @@ const SCHEDULES: Among = Among {
     see: "expense recurring list",
 };
 
-/// The schedule whose id is `text` or starts with it.
+/// The schedule whose id is `text` or starts with it; an ambiguous start lists the schedules
+/// it starts (whole id, next occurrence, amount, category, payee) and names none.
 fn find(store: &Store, text: &str) -> Result<Schedule> {
     let prefix = check_prefix(text, &SCHEDULES)?;
-    let all = store.schedules()?.into_iter().map(|s| (s.id, s));
-    unique(&prefix, all, &SCHEDULES)
+    let found: Vec<Schedule> = store
+        .schedules()?
+        .into_iter()
+        .filter(|s| s.id.to_string().starts_with(&prefix))
+        .collect();
+    one_listed(&prefix, found, &SCHEDULES, show::candidate)
 }
 
 /// The categories a category given by its start is resolved against: those expenses use, then

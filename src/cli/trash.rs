@@ -1,10 +1,13 @@
 //! `expense trash [list|restore ID|purge [ID|--all]]`: what `expense rm` and the ledger's delete
 //! moved to the trash, with its expiry; bring one back, or remove one (or all) for good now.
-//! IDs may be given as a unique prefix of the id (`expense trash restore 01KC3`), matched
-//! against the trash only.
+//! The table shows each id as short as it can be (at least 8 characters, as `expense list`
+//! does): a start no other expense in the trash or in the ledger has, so `trash restore`,
+//! `trash purge` and `history` all take it back. IDs may be given as any unique start
+//! (`expense trash restore 01KC3`), matched against the trash only; an ambiguous one lists the
+//! candidates and changes nothing.
 
 use super::add::describe;
-use super::ids::{check_prefix, one_of, Among};
+use super::ids::{check_prefix, one_of, short_ids, Among, SHORT};
 use super::Ctx;
 use crate::domain::money::format_grouped;
 use crate::domain::text::inert;
@@ -35,6 +38,9 @@ pub enum Action {
     Restore {
         /// The expense id or a unique prefix of it.
         id: String,
+        /// Print the restored expense as JSON (a `list --json` row) instead of the line.
+        #[arg(long)]
+        json: bool,
     },
     /// Remove from the trash for good, now: one expense, or everything with --all. Cannot be
     /// undone.
@@ -45,6 +51,10 @@ pub enum Action {
         /// Empty the whole trash.
         #[arg(long)]
         all: bool,
+        /// Print {purged, expense} as JSON instead of the line (`expense`: the one purged, a
+        /// `list --json` row; null with --all).
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -53,7 +63,7 @@ pub fn run(ctx: &mut Ctx, args: &Args) -> Result<()> {
     match &args.action {
         None => list(ctx, false),
         Some(Action::List { json }) => list(ctx, *json),
-        Some(Action::Restore { id }) => {
+        Some(Action::Restore { id, json }) => {
             check_prefix(id, &TRASH)?;
             let store = ctx.store()?;
             let id = resolve(&store, id)?;
@@ -61,6 +71,11 @@ pub fn run(ctx: &mut Ctx, args: &Args) -> Result<()> {
             let e = rec
                 .new
                 .ok_or_else(|| eyre!("the store returned no image"))?;
+            if *json {
+                serde_json::to_writer(&mut *ctx.out, &e.to_row())?;
+                writeln!(ctx.out)?;
+                return Ok(());
+            }
             writeln!(
                 ctx.out,
                 "restored: {}  id {id} version {}",
@@ -69,17 +84,26 @@ pub fn run(ctx: &mut Ctx, args: &Args) -> Result<()> {
             )?;
             Ok(())
         }
-        Some(Action::Purge { id: Some(id), .. }) => {
+        Some(Action::Purge {
+            id: Some(id), json, ..
+        }) => {
             check_prefix(id, &TRASH)?;
             let store = ctx.store()?;
             let id = resolve(&store, id)?;
             let rec = store.purge(id, ctx.now_ms())?;
+            if *json {
+                let row = rec.old.as_ref().map(|e| e.to_row());
+                return purged_json(ctx, 1, row);
+            }
             let what = rec.old.map(|e| describe(&e.draft)).unwrap_or_default();
             writeln!(ctx.out, "purged for good: {what}  id {id}")?;
             Ok(())
         }
-        Some(Action::Purge { id: None, .. }) => {
+        Some(Action::Purge { id: None, json, .. }) => {
             let n = ctx.store()?.purge_all(ctx.now_ms())?;
+            if *json {
+                return purged_json(ctx, n, None);
+            }
             writeln!(
                 ctx.out,
                 "purged {n} expense{} from the trash for good",
@@ -90,8 +114,17 @@ pub fn run(ctx: &mut Ctx, args: &Args) -> Result<()> {
     }
 }
 
+/// `{"purged": n, "expense": row|null}` on a line.
+fn purged_json(ctx: &mut Ctx, n: usize, row: Option<crate::domain::ExpenseRow>) -> Result<()> {
+    let v = serde_json::json!({"purged": n, "expense": row});
+    serde_json::to_writer(&mut *ctx.out, &v)?;
+    writeln!(ctx.out)?;
+    Ok(())
+}
+
 fn list(ctx: &mut Ctx, json: bool) -> Result<()> {
-    let rows = ctx.store()?.trashed()?;
+    let store = ctx.store()?;
+    let rows = store.trashed()?;
     let now = ctx.now_ms();
     if json {
         let out: Vec<serde_json::Value> = rows
@@ -115,7 +148,8 @@ fn list(ctx: &mut Ctx, json: bool) -> Result<()> {
         writeln!(ctx.out, "The trash is empty.")?;
         return Ok(());
     }
-    write_table(ctx.out, &rows, now)?;
+    let ids = shorts(&store, &rows)?;
+    write_table(ctx.out, &rows, &ids, now)?;
     writeln!(
         ctx.out,
         "{} item{} · expense trash restore ID · expense trash purge ID|--all",
@@ -125,7 +159,31 @@ fn list(ctx: &mut Ctx, json: bool) -> Result<()> {
     Ok(())
 }
 
-fn write_table(w: &mut dyn Write, rows: &[Trashed], now: i64) -> std::io::Result<()> {
+/// The short id of each trashed expense: the shortest start that tells it from the others in
+/// the trash (what `trash restore` and `purge` look among) and from the stored expenses (what
+/// `history` looks among first), at least [`SHORT`] characters.
+fn shorts(store: &Store, rows: &[Trashed]) -> Result<Vec<String>> {
+    let ids: Vec<ExpenseId> = rows.iter().map(|t| t.expense.id).collect();
+    short_ids(&ids, SHORT)
+        .into_iter()
+        .zip(&ids)
+        .map(|(in_trash, id)| {
+            let in_ledger = store.short_id(*id, SHORT)?;
+            Ok(if in_ledger.len() > in_trash.len() {
+                in_ledger
+            } else {
+                in_trash
+            })
+        })
+        .collect()
+}
+
+fn write_table(
+    w: &mut dyn Write,
+    rows: &[Trashed],
+    ids: &[String],
+    now: i64,
+) -> std::io::Result<()> {
     let amounts: Vec<String> = rows
         .iter()
         .map(|t| {
@@ -143,16 +201,16 @@ fn write_table(w: &mut dyn Write, rows: &[Trashed], now: i64) -> std::io::Result
     let cw = width(&|t| inert(&t.expense.draft.category).chars().count()).max(8);
     let expiry: Vec<String> = rows.iter().map(|t| expires_in(t.expires_at, now)).collect();
     let ew = expiry.iter().map(|e| e.len()).max().unwrap_or(0).max(10);
+    let iw = ids.iter().map(String::len).max().unwrap_or(0);
     writeln!(
         w,
-        "{:<26}  {:<16}  {:<ew$}  {:<10}  {:>aw$}  {:<cw$}  PAYEE",
+        "{:<iw$}  {:<16}  {:<ew$}  {:<10}  {:>aw$}  {:<cw$}  PAYEE",
         "ID", "DELETED", "EXPIRES IN", "DATE", "AMOUNT", "CATEGORY"
     )?;
-    for ((t, amount), exp) in rows.iter().zip(&amounts).zip(&expiry) {
+    for (((t, amount), exp), id) in rows.iter().zip(&amounts).zip(&expiry).zip(ids) {
         let d = &t.expense.draft;
         let line = format!(
-            "{:<26}  {:<16}  {:<ew$}  {}  {:>aw$}  {:<cw$}  {}",
-            t.expense.id.to_string(),
+            "{id:<iw$}  {:<16}  {:<ew$}  {}  {:>aw$}  {:<cw$}  {}",
             local_minute(t.deleted_at),
             exp,
             d.date.format("%Y-%m-%d"),

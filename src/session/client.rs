@@ -9,6 +9,8 @@
 
 use super::peer::{self, GaveUp, Watched};
 use super::{read_frame, write_frame, Reply, Request, RunRequest};
+use crate::domain::answer::{Answer, Completions};
+use crate::domain::effect::Effect;
 use crate::domain::text::InertWriter;
 use crate::store::{Store, StoreError};
 use color_eyre::eyre::{eyre, Result};
@@ -195,5 +197,26 @@ pub fn run_remote(stream: UnixStream, request: &RunRequest) -> Result<Option<Res
                 return Ok(Some(Err(ended)));
             }
         }
+    }
+}
+
+/// What the session holding the store in `store_dir` knows for completion (categories, payees,
+/// tags, most used first), asked as a second TUI asks (`Effect::LoadCompletions`). `None` when
+/// nobody serves the store, the holder is stopped, or no answer comes within `wait`. It never
+/// opens the store: the shell's completion must not take the store from a TUI that is opening
+/// it, run the open's repairs and migrations on a key press, or create a store.
+pub fn served_completions(store_dir: &Path, wait: Duration) -> Option<Completions> {
+    let deadline = Instant::now() + wait;
+    let stream = super::connect(store_dir).ok().flatten()?;
+    stream.set_write_timeout(Some(wait)).ok()?;
+    let ask = Request::Effects(vec![Effect::LoadCompletions]);
+    write_frame(&mut &stream, &ask).ok()?;
+    let reply = read_frame::<Reply>(&mut Watched::new(&stream).until(Some(deadline)));
+    match reply.ok()?? {
+        Reply::Answers(answers) => answers.into_iter().find_map(|a| match a {
+            Answer::CompletionsLoaded(c) => Some(c),
+            _ => None,
+        }),
+        _ => None,
     }
 }

@@ -385,6 +385,20 @@ pub fn upcoming_days(ctx: &mut Ctx, days: u32, json: bool) -> Result<()> {
     Ok(())
 }
 
+/// `7ZZV3K9A…  next 2026-05-01  950.00 EUR  housing:rent  @Landlord`: one line of an ambiguous
+/// start's candidates, with the whole id.
+pub fn candidate(s: &Schedule) -> String {
+    let d = &s.template;
+    let next = s
+        .next_occurrence()
+        .map_or("ended".to_string(), |o| format!("next {}", o.date));
+    let mut line = format!("{}  {next}  {}  {}", s.id, amount(d), inert(&d.category));
+    if !d.payee.is_empty() {
+        line.push_str(&format!("  @{}", inert(&d.payee)));
+    }
+    line
+}
+
 /// One line for a schedule: `7ZZV3K9A 950.00 EUR housing:rent @Landlord, every month on the
 /// 1st from 2026-04-20`.
 pub fn line(s: &Schedule, short: &str) -> String {
