@@ -1,7 +1,7 @@
 //! Table test of the one-line entry grammar: each line with the expected parse or message.
 
 use chrono::NaiveDate;
-use expense_tracker::domain::quick::{from_args, parse, split, QuickContext};
+use expense_tracker::domain::quick::{from_args, parse, roles, split, QuickContext, Role};
 use expense_tracker::domain::{Currency, Kind};
 
 /// Saturday 2026-11-21.
@@ -419,6 +419,33 @@ fn good_lines_parse_as_expected() {
             want.7,
         );
         assert_eq!(got, want, "line: {line}");
+    }
+}
+
+/// `roles` is what `parse` decides, word by word: every good line has exactly one category
+/// word, and the TUI completes that word from the categories.
+#[test]
+fn roles_say_which_word_the_grammar_takes_for_what() {
+    use Role::*;
+    let words = split("12.50 gro @Lidl #weekly yesterday USD \"a note\" fun -2 +-5").unwrap();
+    assert_eq!(
+        roles(&words, today()),
+        [Number, Category, Payee, Tag, Date, Currency, Note, Category, Number, Unreadable]
+    );
+    // `-2` is a refund on a line with no other amount, two days ago on one with an amount;
+    // either way a number, never the category.
+    let words = split("-2 groc").unwrap();
+    assert_eq!(roles(&words, today()), [Number, Category]);
+    // `inf` is an amount gone wrong on a line with no amount, else a category.
+    assert_eq!(roles(&split("inf").unwrap(), today()), [Unreadable]);
+    assert_eq!(roles(&split("3 inf").unwrap(), today()), [Number, Category]);
+    for (line, _) in GOOD {
+        let words = split(line).unwrap();
+        let categories = roles(&words, today())
+            .into_iter()
+            .filter(|r| *r == Category)
+            .count();
+        assert_eq!(categories, 1, "{line}");
     }
 }
 

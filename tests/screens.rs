@@ -3,7 +3,7 @@
 //! injected `today` and fixed ids, so the screens are deterministic.
 
 use chrono::NaiveDate;
-use expense_tracker::app::action::{Totals, WindowLoaded};
+use expense_tracker::app::action::{Completions, Totals, WindowLoaded};
 use expense_tracker::app::Answer;
 use expense_tracker::app::{update, Action, Effect, State};
 use expense_tracker::domain::answer::UpcomingRow;
@@ -858,4 +858,67 @@ fn first_hour_screens_at_three_sizes() {
             draw(&s, w, h).backend()
         );
     }
+}
+// ---------------------------------------------------------------- quick entry
+
+/// The ledger with the quick entry open on `line` (typed), the store's names loaded.
+fn quick_entry(line: &str, w: u16, h: u16) -> State {
+    let rows = month_rows();
+    let mut s = state_with(&rows, w, h);
+    send(&mut s, &rows, Action::OpenQuick);
+    let names =
+        |list: &[&str]| -> Vec<(String, u64)> { list.iter().map(|n| (n.to_string(), 1)).collect() };
+    let completions = Completions {
+        categories: names(&[
+            "food:groceries",
+            "food:bakery",
+            "transport:fuel",
+            "fun:movies",
+            "health",
+            "salary",
+        ]),
+        payees: ["Lidl", "Bakery Müller", "Shell", "Cinema Paradiso"]
+            .iter()
+            .map(|p| (p.to_string(), 1, "food:groceries".to_string()))
+            .collect(),
+        tags: names(&["weekly", "work"]),
+    };
+    send(
+        &mut s,
+        &rows,
+        Action::Answer(Answer::CompletionsLoaded(completions)),
+    );
+    type_str(&mut s, line);
+    s
+}
+
+/// The tags for `#w` over the line, lined up with the word; how the line reads under it; the
+/// title names Tab and ↑. At 60 columns the keys stay and the label goes.
+#[test]
+fn quick_entry_with_completions_and_preview() {
+    for (w, h) in [(80, 24), (60, 15)] {
+        let s = quick_entry("12.50 groc @Lidl yesterday #w", w, h);
+        let t = draw(&s, w, h);
+        let text = screen_text(t.backend().buffer());
+        assert!(text.contains("Tab complete · ↑ recall"), "{w}x{h}\n{text}");
+        assert!(
+            text.contains("↳ 12.50 EUR · food:groceries · @Lidl · Fri 20 Nov · #w"),
+            "{w}x{h}\n{text}"
+        );
+        insta::assert_snapshot!(format!("quick_entry_completions_{w}x{h}"), t.backend());
+    }
+}
+
+/// A line Enter would refuse says why under it, in the error colour, with the names for the
+/// word under the cursor still listed above it.
+#[test]
+fn quick_entry_refused_line_60x15() {
+    let s = quick_entry("12,3.4 f", 60, 15);
+    let t = draw(&s, 60, 15);
+    let buf = t.backend().buffer();
+    let text = screen_text(buf);
+    let (x, y) = find(buf, "word 1 '12,3.4'").unwrap_or_else(|| panic!("{text}"));
+    assert_eq!(buf[(x, y)].fg, Color::Red);
+    assert!(text.contains("▸ food:groceries"), "{text}");
+    insta::assert_snapshot!("quick_entry_refused_60x15", t.backend());
 }

@@ -109,8 +109,11 @@ pub enum Action {
     FocusPrev,
     /// Highlight the next suggestion.
     SuggestNext,
-    /// Highlight the previous suggestion.
+    /// Highlight the previous suggestion (on the quick-entry line with no list showing:
+    /// recall the line entered before; `SuggestNext` walks forward again).
     SuggestPrev,
+    /// Write the highlighted completion over the word under the cursor (quick entry's Tab).
+    Complete,
     /// Switch between expense and income.
     ToggleKind,
     /// After a save met another version: take the version stored elsewhere instead of what

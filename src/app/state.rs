@@ -11,7 +11,9 @@ use chrono::NaiveDate;
 use std::collections::BTreeSet;
 use tui_input::Input;
 
+mod quick;
 mod schedules;
+pub use quick::{Preview, QuickState};
 pub use schedules::{MoveForm, RuleField, RuleForm, ScheduleRow, SchedulesState, Unit};
 
 /// The whole app state.
@@ -62,6 +64,10 @@ pub struct State {
     pub schedules: SchedulesState,
     /// Known categories and payees.
     pub completions: Completions,
+    /// The lines added through quick entry in this session, oldest first, for ↑ to recall
+    /// (the store does not say which expenses quick entry wrote, so earlier sessions' lines
+    /// are not among them).
+    pub quick_lines: Vec<String>,
     /// Set when the app should exit.
     pub quitting: bool,
     /// Lines of the help overlay (set from the keymap at start), so scrolling stops at its end.
@@ -96,6 +102,7 @@ impl State {
             history: HistoryState::default(),
             schedules: SchedulesState::default(),
             completions: Completions::default(),
+            quick_lines: Vec::new(),
             quitting: false,
             help_lines: u16::MAX,
             import_categories: Vec::new(),
@@ -342,12 +349,7 @@ pub enum Overlay {
         item: Box<crate::domain::trash::Trashed>,
     },
     /// The one-line quick entry (`12.50 groceries @Lidl yesterday`).
-    Quick {
-        /// The typed line.
-        input: Input,
-        /// Why the last Enter was refused.
-        error: Option<String>,
-    },
+    Quick(Box<QuickState>),
     /// The key list, with its scroll position.
     Help {
         /// First help line shown.

@@ -1,15 +1,17 @@
 //! The reducer: `update(&mut State, Action) -> Vec<Effect>`. Pure: no terminal, no store, no
 //! clock. This file dispatches (the runtime's answers first, then the overlay, then the screen's
-//! reducer in `update/`) and holds what the screens share: the overlays (prompt, help, quick
-//! entry), the keys that mean the same everywhere, and the answers to writes (`Stored`,
+//! reducer in `update/`) and holds what the screens share: the yes/no prompt and the help
+//! overlay (quick entry is `update/quick.rs`), the keys that mean the same everywhere, and the answers to writes (`Stored`,
 //! `Stepped`); the runtime answers effects with `WindowLoaded`, `Stored` and `Failed`.
 
 mod form;
 mod history;
 mod ledger;
+mod quick;
 mod rename;
 mod review;
 mod schedules;
+mod suggest;
 mod trash;
 
 pub use ledger::reload;
@@ -28,7 +30,6 @@ use super::effect::Effect;
 use super::state::{Overlay, Screen, State, Toast};
 use crate::app::Answer;
 use crate::domain::money::format_grouped;
-use crate::domain::quick::{parse, split, QuickContext};
 use crate::domain::text::inert;
 use crate::domain::Month;
 use crate::ui::layout::ledger_rows;
@@ -82,6 +83,7 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
         Action::Answer(Answer::WindowLoaded(loaded)) => ledger::window_loaded(state, *loaded),
         Action::Answer(Answer::CompletionsLoaded(c)) => {
             state.completions = c;
+            quick::completions_loaded(state);
             Vec::new()
         }
         Action::Answer(Answer::Stored(stored)) => stored_effects(state, *stored),
@@ -184,7 +186,7 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             ) => confirm(state, action),
             Some(Overlay::Move(_)) => schedules::move_form(state, action),
             Some(Overlay::Help { .. }) => help(state, action),
-            Some(Overlay::Quick { .. }) => quick(state, action),
+            Some(Overlay::Quick(_)) => quick::update(state, action),
             Some(Overlay::Budget(_)) => review::budget_form(state, action),
             Some(Overlay::Rename(_)) => rename::form(state, action),
             None if state.screen == Screen::Review => review::update(state, action),
@@ -222,13 +224,7 @@ pub(super) fn screen_wide(state: &mut State, action: Action) -> Option<Vec<Effec
             state.overlay = Some(Overlay::Help { scroll: 0 });
             Vec::new()
         }
-        Action::OpenQuick => {
-            state.overlay = Some(Overlay::Quick {
-                input: Default::default(),
-                error: None,
-            });
-            vec![Effect::LoadCompletions]
-        }
+        Action::OpenQuick => quick::open(state),
         Action::Quit => {
             state.quitting = true;
             vec![Effect::Quit]
@@ -288,37 +284,6 @@ fn help(state: &mut State, action: Action) -> Vec<Effect> {
             _ => {}
         }
         *scroll = (*scroll).min(max);
-    }
-    Vec::new()
-}
-
-/// The quick-entry line: the same grammar as `expense add`, against the known categories.
-fn quick(state: &mut State, action: Action) -> Vec<Effect> {
-    let Some(Overlay::Quick { input, error }) = &mut state.overlay else {
-        return Vec::new();
-    };
-    match action {
-        Action::Input(req) => {
-            input.handle(req);
-            *error = None;
-        }
-        Action::Submit => {
-            let ctx = QuickContext {
-                today: state.today,
-                currency: state.default_currency,
-                categories: &state.completions.categories,
-                allow_new: false,
-            };
-            match split(input.value()).and_then(|words| parse(&words, &ctx)) {
-                Ok(draft) => {
-                    state.overlay = None;
-                    return vec![Effect::Put(draft)];
-                }
-                Err(e) => *error = Some(e.to_string()),
-            }
-        }
-        Action::Cancel | Action::Quit => state.overlay = None,
-        _ => {}
     }
     Vec::new()
 }

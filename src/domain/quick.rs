@@ -15,6 +15,10 @@
 //! refund when the line has no other amount and none was taken yet (`-5 food`), else N days ago
 //! (`12 food -2`, `-5 food -2`: a refund of 5 two days ago). `+-5` is refused (an income is
 //! never negative), as is `-0`.
+//!
+//! One classifier (`classify`) says what each word is, for [`parse`] and for [`roles`] (the
+//! TUI completes the word under the cursor by its role), so the two never disagree. The words
+//! and their places in a typed line are `quick/words.rs`.
 
 use super::expense::{Draft, Kind};
 use super::money::{eval_signed_amount, Currency, MoneyError};
@@ -24,65 +28,8 @@ use super::validate::{
 use chrono::{Datelike, NaiveDate, Weekday};
 use std::fmt;
 
-/// One word of the line; `quoted` words are notes.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Word {
-    /// The text without quotes.
-    pub text: String,
-    /// Written in quotes (or, from a shell, containing a space).
-    pub quoted: bool,
-}
-
-/// Splits a typed line into words; double or single quotes group words (`@"Corner Shop"`).
-pub fn split(line: &str) -> Result<Vec<Word>, QuickError> {
-    let mut words = Vec::new();
-    let mut cur = String::new();
-    let mut quoted = false;
-    let mut quote: Option<char> = None;
-    for c in line.chars() {
-        match (quote, c) {
-            (Some(q), c) if c == q => quote = None,
-            (Some(_), c) => cur.push(c),
-            (None, '"' | '\'') => {
-                quote = Some(c);
-                // A quote at the start of a word makes it a note; `@"Corner Shop"` stays a payee.
-                quoted |= cur.is_empty();
-            }
-            (None, c) if c.is_whitespace() => {
-                if !cur.is_empty() || quoted {
-                    words.push(Word {
-                        text: std::mem::take(&mut cur),
-                        quoted,
-                    });
-                }
-                quoted = false;
-            }
-            (None, c) => cur.push(c),
-        }
-    }
-    if quote.is_some() {
-        return Err(QuickError::new(
-            words.len() + 1,
-            &cur,
-            QuickReason::UnclosedQuote,
-        ));
-    }
-    if !cur.is_empty() || quoted {
-        words.push(Word { text: cur, quoted });
-    }
-    Ok(words)
-}
-
-/// Words as a shell passes them: a word with a space in it was quoted, a note, unless it starts
-/// with `@` (`@"Cafe Central"` or `"@Cafe Central"` reach us as `@Cafe Central`: a payee).
-pub fn from_args(args: &[String]) -> Vec<Word> {
-    args.iter()
-        .map(|a| Word {
-            text: a.clone(),
-            quoted: a.contains(char::is_whitespace) && !a.starts_with('@'),
-        })
-        .collect()
-}
+mod words;
+pub use words::{from_args, spans, split, Span, Word};
 
 /// What the grammar needs to know besides the words.
 pub struct QuickContext<'a> {
@@ -217,119 +164,104 @@ pub fn parse(words: &[Word], ctx: &QuickContext) -> Result<Draft, QuickError> {
     let mut tags: Vec<String> = Vec::new();
     let mut notes: Vec<String> = Vec::new();
 
-    // `inf` and `nan` are amounts gone wrong when no other word is an amount, else categories;
-    // a `-N` word is a refund only when no other word is an amount.
-    let line_has_amount = words.iter().any(|w| {
-        let t = w.text.trim();
-        !w.quoted
-            && (refund_word(t) == Some(Refund::Always)
-                || (relative_date(t, ctx.today).is_none() && looks_numeric(t)))
-    });
+    let line_has_amount = line_has_amount(words, ctx.today);
     for (i, w) in words.iter().enumerate() {
         let n = i + 1;
         let t = w.text.trim();
         let err = |reason: QuickReason| QuickError::new(n, t, reason);
-        if w.quoted {
-            notes.push(w.text.clone());
-            continue;
-        }
-        if t.is_empty() {
-            continue;
-        }
-        let refund = match refund_word(t) {
-            Some(Refund::Always) => true,
-            // Five digits and more are no day count: a second amount, said so below.
-            Some(Refund::UnlessDate) => {
-                (!line_has_amount && amount.is_none()) || relative_date(t, ctx.today).is_none()
-            }
-            None => false,
-        };
-        if refund {
-            if let Some((first, _)) = &amount {
-                return Err(err(QuickReason::SecondAmount(*first)));
-            }
-            let (text, _, symbols) = strip_amount(&t[1..]);
-            for code in symbols.into_iter().flatten() {
-                let c = Currency::parse(code).map_err(|e| err(e.into()))?;
-                if currency.is_some_and(|(_, prev)| prev != c) {
-                    return Err(err(QuickReason::SecondCurrency));
-                }
-                currency = Some((n, c));
-            }
-            amount = Some((n, format!("-{text}")));
-            continue;
-        }
-        if let Some(p) = t.strip_prefix('@') {
-            if payee.is_some() {
-                return Err(err(QuickReason::SecondPayee));
-            }
-            if p.trim().is_empty() {
-                return Err(err(QuickReason::EmptyPayee));
-            }
-            payee = Some(parse_payee(p).map_err(|e| err(e.into()))?);
-            continue;
-        }
-        if let Some(tag) = t.strip_prefix('#') {
-            if tag.trim().is_empty() {
-                return Err(err(QuickReason::EmptyTag));
-            }
-            tags.push(tag.to_string());
-            continue;
-        }
-        if let Some(d) = relative_date(t, ctx.today) {
-            if date.is_some() {
-                return Err(err(QuickReason::SecondDate));
-            }
-            date = Some(d.map_err(err)?);
-            continue;
-        }
-        let code = t.len() == 3 && t.chars().all(|c| c.is_ascii_alphabetic());
-        if let Some(c) = code.then(|| Currency::parse(t).ok()).flatten() {
-            if currency.is_some_and(|(_, prev)| prev != c) {
-                return Err(err(QuickReason::SecondCurrency));
-            }
-            currency = Some((n, c));
-            continue;
-        }
-        if looks_numeric(t) {
-            let (text, sign, symbols) = strip_amount(t);
-            for code in symbols.into_iter().flatten() {
-                let c = Currency::parse(code).map_err(|e| err(e.into()))?;
-                if currency.is_some_and(|(_, prev)| prev != c) {
-                    return Err(err(QuickReason::SecondCurrency));
-                }
-                currency = Some((n, c));
-            }
-            match &amount {
-                None => {
-                    if sign == Some('+') {
-                        kind = Kind::Income;
+        match classify(w, ctx.today, line_has_amount) {
+            Class::Note => notes.push(w.text.clone()),
+            Class::Blank => {}
+            Class::Minus(how) => {
+                let refund = match how {
+                    Refund::Always => true,
+                    // Five digits and more are no day count: a second amount, said so below.
+                    Refund::UnlessDate => {
+                        (!line_has_amount && amount.is_none())
+                            || relative_date(t, ctx.today).is_none()
                     }
-                    amount = Some((n, text.to_string()));
+                };
+                if !refund {
+                    // Not a refund: `-N` days ago (`relative_date` took it, or it would be one).
+                    if let Some(d) = relative_date(t, ctx.today) {
+                        take_date(&mut date, d).map_err(err)?;
+                    }
+                    continue;
                 }
-                Some(_) if date.is_none() && sign.is_none() && symbols == [None, None] => {
-                    date = Some(day_of_month(text, ctx.today).map_err(err)?);
-                }
-                Some((first, _)) => {
+                if let Some((first, _)) = &amount {
                     return Err(err(QuickReason::SecondAmount(*first)));
                 }
+                let (text, _, symbols) = strip_amount(&t[1..]);
+                for code in symbols.into_iter().flatten() {
+                    let c = Currency::parse(code).map_err(|e| err(e.into()))?;
+                    if currency.is_some_and(|(_, prev)| prev != c) {
+                        return Err(err(QuickReason::SecondCurrency));
+                    }
+                    currency = Some((n, c));
+                }
+                amount = Some((n, format!("-{text}")));
             }
-            continue;
+            Class::Payee(p) => {
+                if payee.is_some() {
+                    return Err(err(QuickReason::SecondPayee));
+                }
+                if p.trim().is_empty() {
+                    return Err(err(QuickReason::EmptyPayee));
+                }
+                payee = Some(parse_payee(p).map_err(|e| err(e.into()))?);
+            }
+            Class::Tag(tag) => {
+                if tag.trim().is_empty() {
+                    return Err(err(QuickReason::EmptyTag));
+                }
+                tags.push(tag.to_string());
+            }
+            Class::Date(d) => take_date(&mut date, d).map_err(err)?,
+            Class::Currency(c) => {
+                if currency.is_some_and(|(_, prev)| prev != c) {
+                    return Err(err(QuickReason::SecondCurrency));
+                }
+                currency = Some((n, c));
+            }
+            Class::Number => {
+                let (text, sign, symbols) = strip_amount(t);
+                for code in symbols.into_iter().flatten() {
+                    let c = Currency::parse(code).map_err(|e| err(e.into()))?;
+                    if currency.is_some_and(|(_, prev)| prev != c) {
+                        return Err(err(QuickReason::SecondCurrency));
+                    }
+                    currency = Some((n, c));
+                }
+                match &amount {
+                    None => {
+                        if sign == Some('+') {
+                            kind = Kind::Income;
+                        }
+                        amount = Some((n, text.to_string()));
+                    }
+                    Some(_) if date.is_none() && sign.is_none() && symbols == [None, None] => {
+                        date = Some(day_of_month(text, ctx.today).map_err(err)?);
+                    }
+                    Some((first, _)) => {
+                        return Err(err(QuickReason::SecondAmount(*first)));
+                    }
+                }
+            }
+            Class::Unreadable(reason) => return Err(err(reason)),
+            Class::Category => {
+                let (name, new) = match t.strip_suffix('!') {
+                    Some(name) => (name, true),
+                    None => (t, false),
+                };
+                if let Some((first, prev, _)) = &category {
+                    return Err(err(QuickReason::SecondCategory {
+                        word: *first,
+                        category: prev.clone(),
+                    }));
+                }
+                category = Some((n, name.to_string(), new));
+            }
         }
-        if let Some(reason) = unreadable_amount(t, line_has_amount) {
-            return Err(err(reason));
-        }
-        let (name, new) = match t.strip_suffix('!') {
-            Some(name) => (name, true),
-            None => (t, false),
-        };
-        if let Some((first, prev, _)) = &category {
-            return Err(err(QuickReason::SecondCategory {
-                word: *first,
-                category: prev.clone(),
-            }));
-        }
-        category = Some((n, name.to_string(), new));
     }
 
     let currency = currency.map_or(ctx.currency, |(_, c)| c);
@@ -359,6 +291,128 @@ pub fn parse(words: &[Word], ctx: &QuickContext) -> Result<Draft, QuickError> {
         tags,
         kind,
     })
+}
+
+/// What a word is to the grammar, as [`parse`] reads it (see [`roles`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// A quoted note.
+    Note,
+    /// An unquoted empty word (a shell's `''`): nothing.
+    Empty,
+    /// A number: the amount or a refund, or after the amount a day of the month or `-N` days
+    /// ago.
+    Number,
+    /// A date word: `yesterday`, `fri`, `2026-11-03`, `11-03`.
+    Date,
+    /// A currency code (`USD`).
+    Currency,
+    /// `@payee`.
+    Payee,
+    /// `#tag`.
+    Tag,
+    /// A word no other rule takes: the category when it is the first such word (a second one
+    /// is refused as a second category).
+    Category,
+    /// An amount the grammar cannot read (`١٢`, `+-5`, `inf` on a line with no amount).
+    Unreadable,
+}
+
+/// The role of each word, by the rules [`parse`] follows (the same code decides), whether or
+/// not the line parses: the TUI completes the word under the cursor by its role.
+pub fn roles(words: &[Word], today: NaiveDate) -> Vec<Role> {
+    let has_amount = line_has_amount(words, today);
+    words
+        .iter()
+        .map(|w| match classify(w, today, has_amount) {
+            Class::Note => Role::Note,
+            Class::Blank => Role::Empty,
+            Class::Minus(_) | Class::Number => Role::Number,
+            Class::Date(_) => Role::Date,
+            Class::Currency(_) => Role::Currency,
+            Class::Payee(_) => Role::Payee,
+            Class::Tag(_) => Role::Tag,
+            Class::Category => Role::Category,
+            Class::Unreadable(_) => Role::Unreadable,
+        })
+        .collect()
+}
+
+/// A word as the grammar first sees it, before what came earlier on the line decides
+/// between amount and date for a `-N` or a second number.
+enum Class<'w> {
+    Note,
+    Blank,
+    /// `-` and an amount: a refund, or (`-N`) maybe days ago.
+    Minus(Refund),
+    /// The text after `@`.
+    Payee(&'w str),
+    /// The text after `#`.
+    Tag(&'w str),
+    Date(Result<NaiveDate, QuickReason>),
+    Currency(Currency),
+    /// An amount, or after the amount a day of the month.
+    Number,
+    Unreadable(QuickReason),
+    Category,
+}
+
+/// Whether some word of the line is surely an amount: `inf` and `nan` are amounts gone wrong
+/// when no other word is an amount, else categories; a `-N` word is a refund only when no
+/// other word is an amount.
+fn line_has_amount(words: &[Word], today: NaiveDate) -> bool {
+    words.iter().any(|w| {
+        let t = w.text.trim();
+        !w.quoted
+            && (refund_word(t) == Some(Refund::Always)
+                || (relative_date(t, today).is_none() && looks_numeric(t)))
+    })
+}
+
+/// The class of one word; the order of the tests is the grammar's precedence.
+fn classify(w: &Word, today: NaiveDate, line_has_amount: bool) -> Class<'_> {
+    let t = w.text.trim();
+    if w.quoted {
+        return Class::Note;
+    }
+    if t.is_empty() {
+        return Class::Blank;
+    }
+    if let Some(how) = refund_word(t) {
+        return Class::Minus(how);
+    }
+    if let Some(p) = t.strip_prefix('@') {
+        return Class::Payee(p);
+    }
+    if let Some(tag) = t.strip_prefix('#') {
+        return Class::Tag(tag);
+    }
+    if let Some(d) = relative_date(t, today) {
+        return Class::Date(d);
+    }
+    let code = t.len() == 3 && t.chars().all(|c| c.is_ascii_alphabetic());
+    if let Some(c) = code.then(|| Currency::parse(t).ok()).flatten() {
+        return Class::Currency(c);
+    }
+    if looks_numeric(t) {
+        return Class::Number;
+    }
+    match unreadable_amount(t, line_has_amount) {
+        Some(reason) => Class::Unreadable(reason),
+        None => Class::Category,
+    }
+}
+
+/// The line's date, unless it has one already.
+fn take_date(
+    date: &mut Option<NaiveDate>,
+    d: Result<NaiveDate, QuickReason>,
+) -> Result<(), QuickReason> {
+    if date.is_some() {
+        return Err(QuickReason::SecondDate);
+    }
+    *date = Some(d?);
+    Ok(())
 }
 
 /// `today`, `yesterday`, weekdays, `-N`, `YYYY-MM-DD`, `MM-DD`; `None` when `t` is no date word.

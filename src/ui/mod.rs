@@ -9,6 +9,7 @@ pub mod help;
 pub mod history;
 pub mod layout;
 pub mod ledger;
+pub mod quick;
 pub mod rename;
 pub mod review;
 pub mod schedules;
@@ -64,9 +65,7 @@ pub fn render(state: &State, chrome: &Chrome, frame: &mut Frame) {
         Some(Overlay::Budget(form)) => budget::render(form, chrome, frame, area),
         Some(Overlay::Rename(form)) => rename::render(form, chrome, frame, area),
         Some(Overlay::Help { scroll }) => help::render(*scroll, chrome, frame, area),
-        Some(Overlay::Quick { input, error }) => {
-            quick_entry(input, error.as_deref(), chrome, frame, area)
-        }
+        Some(Overlay::Quick(q)) => quick::render(q, chrome, frame, area),
         Some(Overlay::ConfirmDelete { expense }) => confirm_delete(expense, chrome, frame, area),
         Some(Overlay::ConfirmPurge { item }) => {
             trash::confirm_purge(&item.expense, chrome, frame, area)
@@ -137,54 +136,6 @@ pub fn confirm_popup(
         Paragraph::new(text).wrap(Wrap { trim: false }),
         inner(popup),
     );
-}
-
-/// The quick-entry line in a box at the bottom, with the reason of a refused line under it.
-fn quick_entry(
-    input: &tui_input::Input,
-    error: Option<&str>,
-    chrome: &Chrome,
-    frame: &mut Frame,
-    area: Rect,
-) {
-    let theme = chrome.theme;
-    let height = if error.is_some() { 4 } else { 3 };
-    let popup = Rect {
-        y: area.bottom().saturating_sub(height),
-        height: height.min(area.height),
-        ..area
-    };
-    let keys = footer::title(chrome.hints.get(Footer::Quick));
-    popup_frame(frame, popup, &format!(" Quick entry · {keys} "), theme);
-    let body = inner(popup);
-    let width = usize::from(body.width.saturating_sub(2)).max(1);
-    let scroll = input.visual_scroll(width);
-    let shown: String = inert(input.value())
-        .chars()
-        .skip(scroll)
-        .take(width)
-        .collect();
-    let mut lines = vec![Line::from(vec![
-        Span::styled("> ", theme.style(Meaning::Key)),
-        Span::raw(shown),
-    ])];
-    if input.value().is_empty() {
-        lines[0].spans.push(Span::styled(
-            "12.50 groceries @Lidl yesterday #weekly \"note\"",
-            theme.style(Meaning::Muted),
-        ));
-    }
-    if let Some(e) = error {
-        lines.push(Line::from(Span::styled(
-            inert(e).into_owned(),
-            theme.style(Meaning::Error),
-        )));
-    }
-    frame.render_widget(Paragraph::new(lines), body);
-    let x = body.x + 2 + (input.visual_cursor().saturating_sub(scroll)) as u16;
-    if body.height > 0 {
-        frame.set_cursor_position((x.min(body.right().saturating_sub(1)), body.y));
-    }
 }
 
 /// A rectangle of at most `width` x `height`, centred in `area`.

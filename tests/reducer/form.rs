@@ -1,5 +1,5 @@
-//! The add/edit form and the quick entry: fields, completions, validation, the draft put or
-//! updated, and what the app says and selects once the store has it.
+//! The add/edit form: fields, completions, validation, the draft put or updated, and what the
+//! app says and selects once the store has it (the one-line entry's tests are in `quick.rs`).
 
 use super::*;
 use expense_tracker::app::Answer;
@@ -119,26 +119,6 @@ fn a_refund_in_the_form_is_a_negative_expense_and_never_an_income() {
     assert!(f.send(Action::Submit).is_empty());
     let e = f.form().error(Field::Amount).map(str::to_string);
     assert_eq!(e.as_deref(), Some("'-0': a refund must be more than zero"));
-}
-
-/// Quick entry takes `-12.50` as a refund and `-2` after an amount as two days ago.
-#[test]
-fn quick_entry_takes_a_refund() {
-    let mut f = Fake::with_rows(5);
-    f.send(Action::Answer(Answer::CompletionsLoaded(Completions {
-        categories: vec![("food:groceries".into(), 3)],
-        ..Completions::default()
-    })));
-    f.send(Action::OpenQuick);
-    for c in "-12.50 groc -2".chars() {
-        f.send(Action::Input(InputRequest::InsertChar(c)));
-    }
-    let fx = f.send(Action::Submit);
-    let [Effect::Put(d)] = fx.as_slice() else {
-        panic!("expected one Put, got {fx:?}")
-    };
-    assert_eq!((d.amount, d.kind), (-1250, Kind::Expense));
-    assert_eq!(d.date, day(2026, 11, 19));
 }
 
 #[test]
@@ -699,46 +679,6 @@ fn a_saved_expense_stays_selected_wherever_it_moved() {
         l.cursor.selected >= l.cursor.offset && l.cursor.selected < l.cursor.offset + 21,
         "selection on screen"
     );
-}
-
-#[test]
-fn quick_entry_uses_the_add_grammar() {
-    let mut f = Fake::with_rows(5);
-    f.send(Action::Answer(Answer::CompletionsLoaded(Completions {
-        categories: vec![("food:groceries".into(), 3)],
-        ..Completions::default()
-    })));
-    assert_eq!(f.send(Action::OpenQuick), vec![Effect::LoadCompletions]);
-    for c in "12.50 xyz".chars() {
-        f.send(Action::Input(InputRequest::InsertChar(c)));
-    }
-    assert!(
-        f.send(Action::Submit).is_empty(),
-        "an unknown category stores nothing"
-    );
-    match &f.state.overlay {
-        Some(Overlay::Quick { error: Some(e), .. }) => assert!(e.contains("word 2 'xyz'"), "{e}"),
-        other => panic!("expected the prompt with an error, got {other:?}"),
-    }
-    for _ in 0..3 {
-        f.send(Action::Input(InputRequest::DeletePrevChar));
-    }
-    for c in "groc @Lidl yesterday".chars() {
-        f.send(Action::Input(InputRequest::InsertChar(c)));
-    }
-    let fx = f.send(Action::Submit);
-    let [Effect::Put(d)] = fx.as_slice() else {
-        panic!("expected one Put, got {fx:?}")
-    };
-    assert_eq!(
-        (d.amount, d.category.as_str(), d.payee.as_str()),
-        (1250, "food:groceries", "Lidl")
-    );
-    assert_eq!(d.date, day(2026, 11, 20));
-    assert!(f.state.overlay.is_none());
-    f.send(Action::OpenQuick);
-    f.send(Action::Cancel);
-    assert!(f.state.overlay.is_none());
 }
 
 /// The form files a typo as quick entry would: a unique prefix or fuzzy match of a known

@@ -6,6 +6,7 @@
 mod form;
 mod history;
 mod ledger;
+mod quick;
 mod schedules;
 mod shared;
 mod trash;

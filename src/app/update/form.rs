@@ -3,9 +3,9 @@
 //! (`update/schedules/form.rs` holds what is its own).
 
 use super::schedules::form as schedule_form;
+use super::suggest::{candidates, Source};
 use crate::app::action::Action;
 use crate::app::effect::Effect;
-use crate::app::fuzzy::rank;
 use crate::app::state::{FormMode, FormState, Overlay, RuleField, State, Toast};
 use crate::domain::answer::Conflicted;
 use crate::domain::money::{eval_signed_amount, format_plain, Currency};
@@ -388,17 +388,9 @@ fn suggest(state: &mut State) {
     }
     let text = form.input(form.focus).value();
     let c = &state.completions;
-    let list = match form.focus {
-        Field::Category => rank(
-            text,
-            c.categories.iter().map(|(n, _)| n.as_str()),
-            MAX_SUGGESTIONS,
-        ),
-        Field::Payee => rank(
-            text,
-            c.payees.iter().map(|(n, _, _)| n.as_str()),
-            MAX_SUGGESTIONS,
-        ),
+    form.suggestions = match form.focus {
+        Field::Category => candidates(c, Source::Category, text, &[], MAX_SUGGESTIONS),
+        Field::Payee => candidates(c, Source::Payee, text, &[], MAX_SUGGESTIONS),
         Field::Tags => {
             let current = text
                 .rsplit([' ', ','])
@@ -406,17 +398,10 @@ fn suggest(state: &mut State) {
                 .unwrap_or("")
                 .trim_start_matches('#');
             let used: Vec<&str> = text.split([' ', ',']).collect();
-            let free = c
-                .tags
-                .iter()
-                .map(|(n, _)| n.as_str())
-                .filter(|t| !used.contains(t));
-            rank(current, free, MAX_SUGGESTIONS)
+            candidates(c, Source::Tag, current, &used, MAX_SUGGESTIONS)
         }
         _ => Vec::new(),
     };
-    // A suggestion equal to the text adds nothing.
-    form.suggestions = list.into_iter().filter(|s| s != text).collect();
     form.suggestion = None;
 }
 

@@ -182,7 +182,10 @@ mod tests {
             ),
             (Footer::Move, " enter move u undoes it esc cancel"),
             (Footer::Confirm, " y yes n / Esc keep it"),
-            (Footer::Quick, " Enter adds Esc cancels"),
+            (
+                Footer::Quick,
+                " Enter adds Esc cancels Tab complete ↑ recall",
+            ),
             (
                 Footer::Filter,
                 " Enter keep Esc clear cat:food @payee #tag >50 by field",

@@ -97,7 +97,7 @@ impl Context {
             ) => Context::Confirm,
             Some(Overlay::Move(_)) => Context::Move,
             Some(Overlay::Help { .. }) => Context::Help,
-            Some(Overlay::Quick { .. }) => Context::Quick,
+            Some(Overlay::Quick(_)) => Context::Quick,
             Some(Overlay::Budget(_)) => Context::Budget,
             Some(Overlay::Rename(_)) => Context::Rename,
             None if state.screen == Screen::Review => Context::Review,
