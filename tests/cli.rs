@@ -314,13 +314,9 @@ fn broken_config_names_the_line() {
 #[test]
 fn add_edit_rm_undo_from_the_shell() {
     let sb = Sandbox::new();
-    // Unknown category without '!' is refused and nothing is stored.
-    let err = stderr_of_failure(&mut run(&sb, &["add", "12.50", "groceries"]));
-    assert!(
-        err.contains("word 2 'groceries'") && err.contains("unknown category"),
-        "{err}"
-    );
-    assert!(json(&sb, &[]).is_empty());
+    // On a new store the first category is simply new: there is nothing to mistype it against.
+    let out = stdout(&mut run(&sb, &["add", "--dry-run", "12.50", "groceries"]));
+    assert!(out.contains("12.50 EUR groceries"), "{out}");
     // --dry-run stores nothing.
     let out = stdout(&mut run(
         &sb,
@@ -353,6 +349,14 @@ fn add_edit_rm_undo_from_the_shell() {
     assert!(out.contains("+2,500.00 EUR salary"), "{out}");
     let out = stdout(&mut run(&sb, &["add", "3", "groc"]));
     assert!(out.contains("food:groceries"), "{out}");
+    // Once categories exist, an unknown one without '!' is refused and nothing is stored.
+    let before = json(&sb, &[]).len();
+    let err = stderr_of_failure(&mut run(&sb, &["add", "12.50", "xyzzy"]));
+    assert!(
+        err.contains("word 2 'xyzzy'") && err.contains("unknown category"),
+        "{err}"
+    );
+    assert_eq!(json(&sb, &[]).len(), before);
     // edit, then rm, then undo brings it back, undo again reverts the edit.
     let out = stdout(&mut run(
         &sb,

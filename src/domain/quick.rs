@@ -585,7 +585,8 @@ pub fn resolve_category(
         let c = c.to_lowercase();
         c == lower || c.starts_with(&format!("{lower}:"))
     };
-    if new || known.iter().any(|(c, _)| is_known(c)) {
+    // With no categories yet (a new store) there is no typo to catch: the first ones are new.
+    if new || known.is_empty() || known.iter().any(|(c, _)| is_known(c)) {
         // Keep the stored spelling of an exact match.
         return Ok(known
             .iter()
@@ -701,6 +702,23 @@ mod tests {
                 .to_string(),
             "category 'a::b' has an empty part between ':'"
         );
+    }
+
+    #[test]
+    fn the_first_categories_of_a_new_store_are_new_without_asking() {
+        assert_eq!(
+            resolve_category("groceries", false, &[]).unwrap(),
+            "groceries"
+        );
+        let known = [("food:groceries".to_string(), 1)];
+        assert_eq!(
+            resolve_category("groc", false, &known).unwrap(),
+            "food:groceries"
+        );
+        assert!(matches!(
+            resolve_category("xyzzy", false, &known),
+            Err(QuickReason::UnknownCategory(_))
+        ));
     }
 
     #[test]
