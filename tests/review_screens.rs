@@ -228,6 +228,22 @@ fn review_80x24() {
     insta::assert_snapshot!("review_80x24", t.backend());
 }
 
+/// A phone over SSH: the table and its totals with their words; the charts give way first.
+#[test]
+fn review_60x15() {
+    let s = review_state(60, 15);
+    let t = draw(&s, 60, 15, &Theme::DEFAULT);
+    let text: String = t
+        .backend()
+        .buffer()
+        .content()
+        .iter()
+        .map(|c| c.symbol())
+        .collect();
+    assert!(text.contains("spent "), "{text}");
+    insta::assert_snapshot!("review_60x15", t.backend());
+}
+
 #[test]
 fn review_40x12_keeps_the_numbers() {
     let s = review_state(40, 12);

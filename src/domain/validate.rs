@@ -141,6 +141,9 @@ pub enum FieldError {
     /// The currency or the amount, as the money parser words it.
     #[error(transparent)]
     Money(MoneyError),
+    /// A date where the amount goes (it would compute as a subtraction).
+    #[error("'{}' is a date, not an amount (the date has its own field; write the amount like 12.50)", crate::domain::text::shown(.0))]
+    DateAsAmount(String),
     /// A negative amount with the kind income; holds the amount as typed.
     #[error("'{}': {}", crate::domain::text::shown(.0), NEGATIVE_INCOME)]
     NegativeIncome(String),
@@ -153,6 +156,10 @@ const NEGATIVE_INCOME: &str =
 /// An amount for `kind`: arithmetic allowed, a leading `-` makes a refund, which only an expense
 /// can be.
 pub fn parse_amount_for(input: &str, currency: Currency, kind: Kind) -> Result<i64, FieldError> {
+    // `2026-11-20` is arithmetic (1995), but nobody means that: a date typed one field off.
+    if parse_iso_date(input.trim()).is_ok() {
+        return Err(FieldError::DateAsAmount(input.trim().to_string()));
+    }
     let amount = eval_signed_amount(input, currency).map_err(FieldError::Money)?;
     match refused_sign(kind, amount) {
         Some(_) => Err(FieldError::NegativeIncome(input.trim().to_string())),
@@ -384,6 +391,24 @@ mod tests {
             .to_string()
             .contains("2023-02-30"));
         assert!(parse_date("soon", today()).is_err());
+    }
+
+    #[test]
+    fn a_date_in_the_amount_is_refused_not_computed() {
+        let err = parse_amount_for("2026-11-20", Currency::EUR, Kind::Expense).unwrap_err();
+        assert!(
+            err.to_string().contains("is a date, not an amount"),
+            "{err}"
+        );
+        // Arithmetic that is no date still computes.
+        assert_eq!(
+            parse_amount_for("2026-11", Currency::EUR, Kind::Expense),
+            Ok(201_500)
+        );
+        assert_eq!(
+            parse_amount_for("12.50-2", Currency::EUR, Kind::Expense),
+            Ok(1_050)
+        );
     }
 
     #[test]

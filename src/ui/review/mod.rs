@@ -203,12 +203,12 @@ fn header_lines<'a>(data: &Review, t: &Theme, tier: Tier, width: u16, demo: bool
     for tot in &data.totals {
         let c = tot.currency;
         let mut spans = if tier == Tier::Small {
+            // Short words, never signs: a total always carries its label.
             vec![
-                Span::styled(format!(" -{}", money(tot.spent, c)), bold),
-                Span::styled(
-                    format!(" +{}", format_grouped(tot.income, c)),
-                    t.style(Meaning::Income),
-                ),
+                Span::raw(" spent "),
+                Span::styled(money(tot.spent, c), bold),
+                Span::raw(" in "),
+                Span::styled(money(tot.income, c), t.style(Meaning::Income)),
             ]
         } else {
             vec![
