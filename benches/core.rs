@@ -330,6 +330,8 @@ fn benches(c: &mut Criterion) {
                         // A due automatic backup would run in a process of its own and serve
                         // the next samples through its session; it is measured on its own.
                         .env("EXPENSE_BACKUP_EVERY_DAYS", "0")
+                        // A fresh process each run: no holder lingers between them.
+                        .env("EXPENSE_LINGER_MINUTES", "0")
                         .output()
                         .expect("run expense report");
                     assert!(
@@ -361,6 +363,8 @@ fn add_process(store_dir: &std::path::Path, config_dir: &std::path::Path) {
         .env("EXPENSE_CONFIG_DIR", config_dir)
         // The daily automatic backup would land in one sample; it is measured on its own.
         .env("EXPENSE_BACKUP_EVERY_DAYS", "0")
+        // A fresh process each run: no holder lingers between them.
+        .env("EXPENSE_LINGER_MINUTES", "0")
         .output()
         .expect("run expense");
     assert!(

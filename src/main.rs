@@ -85,6 +85,9 @@ fn run() -> Result<()> {
             if let Some(h) = auto_backup {
                 cli::backup::report_auto_backup(h);
             }
+            // The store stays open a while for the next command (a process that finds it held
+            // by another TUI leaves at once).
+            cli::linger::spawn(&places, &store_dir, config.linger_minutes);
             result
         }
     }

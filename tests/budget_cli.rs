@@ -12,6 +12,8 @@ fn run(dir: &Path, args: &[&str]) -> Output {
         .args(args)
         .env("EXPENSE_CONFIG_DIR", dir.join("config"))
         .env("EXPENSE_BACKUP_EVERY_DAYS", "0")
+        // The store closes when each command ends (tests/linger.rs keeps it open).
+        .env("EXPENSE_LINGER_MINUTES", "0")
         .output()
         .unwrap()
 }

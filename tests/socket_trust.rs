@@ -15,6 +15,8 @@ fn run(data: &Path, config: &Path, args: &[&str]) -> Output {
         .args(args)
         .env("EXPENSE_CONFIG_DIR", config)
         .env("EXPENSE_BACKUP_EVERY_DAYS", "0")
+        // The store closes when each command ends (tests/linger.rs keeps it open).
+        .env("EXPENSE_LINGER_MINUTES", "0")
         .output()
         .unwrap()
 }
@@ -166,6 +168,8 @@ fn a_long_data_folder_path_still_has_a_session() {
         .args(["stream", "--follow", "--since", "latest"])
         .env("EXPENSE_CONFIG_DIR", &config)
         .env("EXPENSE_BACKUP_EVERY_DAYS", "0")
+        // The store closes when each command ends (tests/linger.rs keeps it open).
+        .env("EXPENSE_LINGER_MINUTES", "0")
         .stdout(std::process::Stdio::piped())
         .spawn()
         .unwrap();

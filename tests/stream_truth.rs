@@ -222,6 +222,8 @@ fn undo_goes_on_after_a_restore_from_the_trash_and_its_undo() {
             .args(args)
             .env("EXPENSE_CONFIG_DIR", dir.path().join("config"))
             .env("EXPENSE_BACKUP_EVERY_DAYS", "0")
+            // The store closes when each command ends (tests/linger.rs keeps it open).
+            .env("EXPENSE_LINGER_MINUTES", "0")
             .output()
             .unwrap();
         let text = String::from_utf8_lossy(&out.stdout).into_owned()

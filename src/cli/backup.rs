@@ -322,8 +322,6 @@ pub fn list_backups(dir: &Path) -> Result<Vec<(PathBuf, DateTime<Utc>)>> {
 /// process has let it go (or runs in the session that holds it by then). Its errors go to
 /// `<store>.backup-log` beside the store; the next command that starts one reports them.
 pub fn spawn_auto(places: &Places, store_dir: &Path) -> Result<()> {
-    use std::os::unix::fs::OpenOptionsExt;
-    use std::os::unix::process::CommandExt;
     let log_path = store_dir.with_extension("backup-log");
     if let Ok(text) = std::fs::read_to_string(&log_path) {
         let text = text.trim();
@@ -336,35 +334,7 @@ pub fn spawn_auto(places: &Places, store_dir: &Path) -> Result<()> {
             );
         }
     }
-    let log = std::fs::OpenOptions::new()
-        .create(true)
-        .write(true)
-        .truncate(true)
-        .mode(0o600)
-        .open(&log_path)
-        .wrap_err_with(|| format!("opening {}", log_path.display()))?;
-    let exe = std::env::current_exe().wrap_err("finding this program")?;
-    let mut cmd = std::process::Command::new(exe);
-    cmd.arg("--data-dir").arg(&places.data_dir);
-    if store_dir == places.data_dir.join("demo") {
-        cmd.arg("--demo");
-    }
-    cmd.args(["backup", "--auto"])
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::null())
-        .stderr(log);
-    if let Some(dir) = &places.config_dir {
-        cmd.env("EXPENSE_CONFIG_DIR", dir);
-    }
-    // SAFETY: setsid is async-signal-safe and touches nothing of this process's memory.
-    unsafe {
-        cmd.pre_exec(|| {
-            libc::setsid();
-            Ok(())
-        });
-    }
-    cmd.spawn().wrap_err("starting `expense backup --auto`")?;
-    Ok(())
+    super::launch::spawn_detached(places, store_dir, &["backup", "--auto"], &log_path)
 }
 
 /// Waits for the automatic backup and reports a failure on stderr (never fatal).

@@ -18,7 +18,7 @@ use std::collections::HashMap;
 use std::io::{self, IsTerminal, Write};
 use std::path::Path;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 /// The command runner a holder serves other processes with: [`serve`].
 pub fn runner() -> CommandRunner {
@@ -63,6 +63,9 @@ pub fn run_command(
     store_dir: &Path,
     today: NaiveDate,
 ) -> Result<()> {
+    if matches!(command, Command::Linger) {
+        return super::linger::run(places, store_dir);
+    }
     let cwd = std::env::current_dir().wrap_err("reading the working directory")?;
     // A progress bar redraws itself with escape sequences: only on a terminal that has them.
     let err_is_tty = io::stderr().is_terminal() && !dumb_terminal(&process_env);
@@ -82,7 +85,7 @@ pub fn run_command(
         // A command that replaces the store does not take it as a holder: nothing is posted
         // into a store about to be replaced; the next open of the new one posts what is due.
         let config = Config::load(places.config_dir.as_deref(), &process_env)?;
-        let open = || match Store::open_waiting(store_dir, Duration::ZERO) {
+        let open = || match super::linger::take_from_lingerer(store_dir) {
             Err(StoreError::Locked { .. }) => Err(HeldElsewhere(match lock_holder(store_dir) {
                 Some(p) if p.is_stopped() => {
                     format!("{}; then close it and run this again", p.stopped())
@@ -150,6 +153,7 @@ pub fn run_command(
         // others, so a long import does not lock them out.
         let config = Config::load(places.config_dir.as_deref(), &process_env)?;
         let setup = HolderSetup::of(&config);
+        let linger = config.linger_minutes;
         let holder: RefCell<Option<Holder>> = RefCell::new(None);
         // Whether an automatic backup is due; it runs in a process of its own after this one.
         let backup_due = std::cell::Cell::new(false);
@@ -194,10 +198,16 @@ pub fn run_command(
             Some(store_dir),
             open,
         );
+        let held_here = holder.borrow().is_some();
         if let Some(held) = holder.into_inner() {
             // Records this command (and those it served) wrote go to the triggers before it
             // exits; our own handle is closed without sled's drop-time work.
             held.release().close_for_exit()?;
+        }
+        if held_here {
+            // The store stays open a while in a quiet process of its own, so the next command
+            // from any shell is served in milliseconds (best effort, like the backup).
+            super::linger::spawn(places, store_dir, linger);
         }
         if backup_due.get() {
             // Best effort: the command's own result is what this process reports.
@@ -213,6 +223,44 @@ pub fn run_command(
             other => return other,
         }
     }
+}
+
+/// Starts `expense [--demo] ARGS` for `store_dir` in a process of its own, in a new session (a
+/// dropped SSH connection does not stop it), with no terminal: stdin and stdout are empty, its
+/// stderr goes to `log` (created owner-only, emptied first), the caller's config folder along.
+pub fn spawn_detached(places: &Places, store_dir: &Path, args: &[&str], log: &Path) -> Result<()> {
+    use std::os::unix::fs::OpenOptionsExt;
+    use std::os::unix::process::CommandExt;
+    let log_file = std::fs::OpenOptions::new()
+        .create(true)
+        .write(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(log)
+        .wrap_err_with(|| format!("opening {}", log.display()))?;
+    let exe = std::env::current_exe().wrap_err("finding this program")?;
+    let mut cmd = std::process::Command::new(exe);
+    cmd.arg("--data-dir").arg(&places.data_dir);
+    if store_dir == places.data_dir.join("demo") {
+        cmd.arg("--demo");
+    }
+    cmd.args(args)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(log_file);
+    if let Some(dir) = &places.config_dir {
+        cmd.env("EXPENSE_CONFIG_DIR", dir);
+    }
+    // SAFETY: setsid is async-signal-safe and touches nothing of this process's memory.
+    unsafe {
+        cmd.pre_exec(|| {
+            libc::setsid();
+            Ok(())
+        });
+    }
+    cmd.spawn()
+        .wrap_err_with(|| format!("starting `expense {}`", args.join(" ")))?;
+    Ok(())
 }
 
 /// Says on stderr what a command waits for (see `session::client::Tell`).

@@ -23,6 +23,7 @@ pub mod history;
 pub mod ids;
 pub mod import;
 pub mod launch;
+pub mod linger;
 pub mod list;
 pub mod man;
 pub mod progress;
@@ -121,6 +122,10 @@ pub enum Command {
         /// bash, zsh, fish, elvish or powershell.
         shell: clap_complete::Shell,
     },
+    /// Hold the store quietly in the background for `linger_minutes` after a command, serving
+    /// the next ones (started by the commands themselves; not for typing).
+    #[command(hide = true)]
+    Linger,
     /// Print the man page (expense.1), or write one page per command into a folder:
     /// `expense man --dir ~/.local/share/man/man1`.
     Man(man::Args),
@@ -240,6 +245,9 @@ fn dispatch(command: &Command, ctx: &mut Ctx) -> Result<()> {
         Command::Triggers(args) => triggers::run(ctx, args),
         Command::Backup(args) => backup::backup(ctx, args),
         Command::Restore(args) => restore::run(ctx, args),
+        Command::Linger => Err(color_eyre::eyre::eyre!(
+            "`expense linger` runs only as a process of its own"
+        )),
     }
 }
 

@@ -3,7 +3,7 @@
 //! `env` closure handed in (tests pass their own); every error names the variable and quotes the
 //! value, word for word as before.
 
-use super::file::{check_count, check_start_day, check_trash_days};
+use super::file::{check_count, check_linger_minutes, check_start_day, check_trash_days};
 use super::{Config, ThemeName};
 use crate::domain::Currency;
 use color_eyre::eyre::{eyre, Result};
@@ -30,6 +30,14 @@ impl Config {
                 .map_err(|_| eyre!("EXPENSE_TRASH_DAYS='{v}' is not a number of days"))?;
             self.trash_days =
                 check_trash_days(days).map_err(|e| eyre!("EXPENSE_TRASH_DAYS: {e}"))?;
+        }
+        if let Some(v) = env("EXPENSE_LINGER_MINUTES") {
+            let m: i64 = v
+                .trim()
+                .parse()
+                .map_err(|_| eyre!("EXPENSE_LINGER_MINUTES='{v}' is not a number of minutes"))?;
+            self.linger_minutes =
+                check_linger_minutes(m).map_err(|e| eyre!("EXPENSE_LINGER_MINUTES: {e}"))?;
         }
         if let Some(v) = env("EXPENSE_THEME") {
             self.theme = ThemeName::parse(&v).ok_or_else(|| {

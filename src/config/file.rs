@@ -22,6 +22,7 @@ struct ConfigFile {
     currency: Option<String>,
     month_start_day: Option<i64>,
     trash_days: Option<i64>,
+    linger_minutes: Option<i64>,
     theme: Option<ThemeName>,
     chart_markers: Option<ChartMarkers>,
     rates: Option<std::collections::BTreeMap<String, String>>,
@@ -174,6 +175,10 @@ impl Config {
             self.trash_days = check_trash_days(d)
                 .map_err(|e| eyre!("{}: trash_days: {e}", at("", "trash_days")))?;
         }
+        if let Some(m) = file.linger_minutes {
+            self.linger_minutes = check_linger_minutes(m)
+                .map_err(|e| eyre!("{}: linger_minutes: {e}", at("", "linger_minutes")))?;
+        }
         if let Some(t) = file.theme {
             self.theme = t;
         }
@@ -296,6 +301,21 @@ pub(super) fn check_trash_days(days: i64) -> std::result::Result<u32, String> {
     } else {
         Err(format!(
             "{days} is not a valid number of days (0-{MAX_TRASH_DAYS}; 0 deletes at once)"
+        ))
+    }
+}
+
+/// Longest time a holder lingers after its command: a day.
+const MAX_LINGER_MINUTES: i64 = 1_440;
+
+/// How long the store stays open after a command, in minutes, 0 to [`MAX_LINGER_MINUTES`].
+pub(super) fn check_linger_minutes(m: i64) -> std::result::Result<u32, String> {
+    if (0..=MAX_LINGER_MINUTES).contains(&m) {
+        Ok(m as u32)
+    } else {
+        Err(format!(
+            "{m} is not a valid number of minutes (0-{MAX_LINGER_MINUTES}; 0 closes the store \
+             when each command ends)"
         ))
     }
 }
@@ -487,6 +507,11 @@ header = true
             .unwrap_err()
             .to_string();
         assert!(err.contains("config.toml:2: trash_days"), "{err}");
+        let err = Config::default()
+            .apply_toml("currency = \"EUR\"\nlinger_minutes = 2000\n", &path)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("config.toml:2: linger_minutes"), "{err}");
     }
 
     #[test]

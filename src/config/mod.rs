@@ -95,6 +95,10 @@ pub struct Config {
     /// Days a deleted expense stays in the trash before the sweeper removes it for good
     /// (`trash_days`, `EXPENSE_TRASH_DAYS`); 0 deletes at once, with no trash.
     pub trash_days: u32,
+    /// Minutes the store stays open after a command or a TUI that opened it ends
+    /// (`linger_minutes`, `EXPENSE_LINGER_MINUTES`): a quiet background holder serves the next
+    /// command from any shell in milliseconds. 0 closes the store when each command ends.
+    pub linger_minutes: u32,
     /// `[backup]`: automatic backups.
     pub backup: BackupConfig,
     /// `[stream] keep_days` (`EXPENSE_STREAM_KEEP_DAYS`): change records older than this many
@@ -138,6 +142,7 @@ impl Default for Config {
             import: ImportConfig::default(),
             triggers: Vec::new(),
             trash_days: 30,
+            linger_minutes: 10,
             backup: BackupConfig::default(),
             stream_keep_days: 0,
             stream_region: crate::domain::stream::DEFAULT_REGION.to_string(),

@@ -98,6 +98,17 @@ impl Holder {
         &self.store
     }
 
+    /// How long nobody has been served (`None` while someone is, or when nothing is served:
+    /// see [`Server::idle_for`]).
+    pub fn idle_for(&self) -> Option<Duration> {
+        self.server.as_ref().and_then(Server::idle_for)
+    }
+
+    /// True when the socket is served (it may not be: a path too long for one).
+    pub fn serves(&self) -> bool {
+        self.server.is_some()
+    }
+
     /// Change notifications (the newest seq after each commit), when the socket is served.
     pub fn subscribe(&self) -> Option<mpsc::Receiver<u64>> {
         self.server.as_ref().map(Server::subscribe)

@@ -307,6 +307,38 @@ mod tests {
     use super::*;
     use crate::domain::effect::{SortKey, WindowQuery};
 
+    /// A lingering holder leaves after its idle time: the server says how long nobody has been
+    /// served, and never counts a connection still open (an attached TUI) as idle.
+    #[test]
+    fn the_server_tells_how_long_it_has_been_idle() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("store");
+        let store = crate::store::Store::open(&dir).unwrap();
+        let runner: CommandRunner = std::sync::Arc::new(|_, _, _, _, _| Ok(()));
+        let server = server::Server::start(store.clone(), &socket_path(&dir), runner).unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(30));
+        let idle = server.idle_for().expect("nobody connected");
+        assert!(idle >= std::time::Duration::from_millis(30), "{idle:?}");
+        // A subscriber (a TUI's notice relay) stays connected: not idle while it does.
+        let mut sub = std::os::unix::net::UnixStream::connect(socket_path(&dir)).unwrap();
+        write_frame(&mut sub, &Request::Subscribe).unwrap();
+        let _first: Option<Reply> = read_frame(&mut sub).unwrap();
+        assert_eq!(server.idle_for(), None);
+        drop(sub);
+        let mut back = false;
+        for _ in 0..200 {
+            if let Some(idle) = server.idle_for() {
+                // Counted from when it left, not from the start.
+                assert!(idle < std::time::Duration::from_secs(5), "{idle:?}");
+                back = true;
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        assert!(back, "still counted as connected after it hung up");
+        server.shutdown(std::time::Duration::ZERO);
+    }
+
     #[test]
     fn frames_round_trip_and_end_cleanly() {
         let q = WindowQuery {

@@ -56,6 +56,27 @@ struct Shared {
     /// Connections of commands running for other processes, shut down when the holder stops
     /// waiting for them (a command blocked writing to a stopped caller then ends).
     commands: Registry,
+    /// Connections being served now, of any kind (a TUI attached keeps its two open).
+    connections: std::sync::atomic::AtomicUsize,
+    /// When the last connection ended (or the server started): how long it has been idle.
+    last_seen: Mutex<Instant>,
+}
+
+/// Counts a connection while it is served and notes when it ended (see [`Server::idle_for`]).
+struct Visit<'a>(&'a Shared);
+
+impl<'a> Visit<'a> {
+    fn start(shared: &'a Shared) -> Visit<'a> {
+        shared.connections.fetch_add(1, Ordering::SeqCst);
+        Visit(shared)
+    }
+}
+
+impl Drop for Visit<'_> {
+    fn drop(&mut self) {
+        *lock(&self.0.last_seen) = Instant::now();
+        self.0.connections.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 impl Server {
@@ -83,6 +104,8 @@ impl Server {
             subscribers: Mutex::new(Vec::new()),
             open: Registry::default(),
             commands: Registry::default(),
+            connections: std::sync::atomic::AtomicUsize::new(0),
+            last_seen: Mutex::new(Instant::now()),
         });
         let accept = {
             let shared = shared.clone();
@@ -103,6 +126,16 @@ impl Server {
             accept: Some(accept),
             notifier: Some(notifier),
         })
+    }
+
+    /// How long nobody has been served: `None` while a connection is open (a command running
+    /// for another process, an attached TUI), else the time since the last one ended (or since
+    /// the server started). A lingering holder leaves when this passes its linger time.
+    pub fn idle_for(&self) -> Option<Duration> {
+        if self.shared.connections.load(Ordering::SeqCst) > 0 {
+            return None;
+        }
+        Some(lock(&self.shared.last_seen).elapsed())
     }
 
     /// A receiver of the newest sequence number, sent whenever it changes (whoever wrote).
@@ -269,6 +302,7 @@ fn notify_loop(shared: Arc<Shared>, mut feed: Subscription) {
 }
 
 fn serve(mut stream: UnixStream, shared: &Shared) {
+    let _visit = Visit::start(shared);
     // A client has a few seconds to say what it wants; a silent one must not hold a thread.
     let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
     let first: Request = match read_frame(&mut stream) {
@@ -333,7 +367,14 @@ fn serve(mut stream: UnixStream, shared: &Shared) {
             }
             // Only the newest seq matters: what piled up while a write waited is one notice.
             // Returning drops `rx`, and the notifier drops this subscriber at its next send.
-            while let Ok(seq) = rx.recv() {
+            // A subscriber that hung up is let go within a second even when nothing is written
+            // (a lingering holder counts it as served while it is connected).
+            loop {
+                let seq = match rx.recv_timeout(IDLE_WAIT) {
+                    Ok(seq) => seq,
+                    Err(mpsc::RecvTimeoutError::Timeout) if !hung_up(&stream) => continue,
+                    Err(_) => return,
+                };
                 let newest = rx.try_iter().last().unwrap_or(seq);
                 if write_frame(&mut stream, &Reply::Changed(newest)).is_err() {
                     return;

@@ -63,6 +63,9 @@ pub fn scrub(c: &mut std::process::Command, config: &Path) {
     }
     c.env("EXPENSE_CONFIG_DIR", config);
     c.env("EXPENSE_BACKUP_EVERY_DAYS", "0");
+    // The store closes when each command ends: a lingering holder would hold it at moments a
+    // test does not choose (tests/linger.rs keeps it open).
+    c.env("EXPENSE_LINGER_MINUTES", "0");
 }
 
 /// `c` with daily automatic backups, as a user's default config has them.
@@ -155,6 +158,7 @@ impl Tui {
         }
         cmd.env("TERM", "xterm-256color");
         cmd.env("EXPENSE_CONFIG_DIR", &sb.config);
+        cmd.env("EXPENSE_LINGER_MINUTES", "0");
         for (k, v) in env {
             match v {
                 Some(v) => cmd.env(k, v),

@@ -32,6 +32,8 @@ impl Shell {
             .env("HISTFILE", "/dev/null")
             .env("EXPENSE_CONFIG_DIR", &sb.config)
             .env("EXPENSE_BACKUP_EVERY_DAYS", "0")
+            // The store closes when each command ends (tests/linger.rs keeps it open).
+            .env("EXPENSE_LINGER_MINUTES", "0")
             // Errors print at once (a backtrace would be resolved first).
             .env_remove("RUST_BACKTRACE")
             .env_remove("RUST_LIB_BACKTRACE")
@@ -40,6 +42,7 @@ impl Shell {
             if k.starts_with("EXPENSE_")
                 && k != "EXPENSE_CONFIG_DIR"
                 && k != "EXPENSE_BACKUP_EVERY_DAYS"
+                && k != "EXPENSE_LINGER_MINUTES"
             {
                 c.env_remove(k);
             }

@@ -35,6 +35,7 @@ const SCHEMA: &[(&str, &[(&str, Shape)])] = &[
             ("currency", Choice(&["EUR", "jpy", "KWD"])),
             ("month_start_day", Int),
             ("trash_days", Int),
+            ("linger_minutes", Int),
             ("theme", Choice(&["default", "mono"])),
             ("chart_markers", Choice(&["unicode", "ascii"])),
         ],
@@ -301,6 +302,7 @@ fn document() -> impl Strategy<Value = String> {
 fn within_ranges(cfg: &Config) -> Result<(), TestCaseError> {
     prop_assert!((1..=28).contains(&cfg.month_start_day), "{cfg:?}");
     prop_assert!(cfg.trash_days <= 3650, "{cfg:?}");
+    prop_assert!(cfg.linger_minutes <= 1440, "{cfg:?}");
     prop_assert!((1..=100_000).contains(&cfg.backup.keep), "{cfg:?}");
     prop_assert!(cfg.backup.every_days <= 100_000, "{cfg:?}");
     prop_assert!(cfg.stream_keep_days <= 100_000, "{cfg:?}");
@@ -343,6 +345,7 @@ const VARS: &[&str] = &[
     "EXPENSE_CURRENCY",
     "EXPENSE_MONTH_START_DAY",
     "EXPENSE_TRASH_DAYS",
+    "EXPENSE_LINGER_MINUTES",
     "EXPENSE_THEME",
     "EXPENSE_BACKUP_EVERY_DAYS",
     "EXPENSE_BACKUP_KEEP",

@@ -1,0 +1,125 @@
+//! The store stays open between commands (`linger_minutes`): a command that opened the store
+//! leaves a quiet holder behind that serves the next commands, leaves on SIGTERM and when the
+//! store's files are gone, and steps aside for a command that must hold the store itself.
+//! Run as the real binary; the lingering process is found through its marker and the lock.
+
+mod common;
+
+use common::{ok, wait_until, Sandbox};
+use std::path::PathBuf;
+use std::process::Command;
+
+/// `args` with the store kept open for a minute after the command.
+fn lingering(sb: &Sandbox, args: &[&str]) -> Command {
+    let mut c = sb.cmd(args);
+    c.env("EXPENSE_LINGER_MINUTES", "1");
+    c
+}
+
+fn store(sb: &Sandbox) -> PathBuf {
+    sb.data.join("store")
+}
+
+/// The pid the marker names, once the lingering holder serves the store.
+fn lingerer(sb: &Sandbox) -> Option<libc::pid_t> {
+    let marker = store(sb).with_extension("linger");
+    std::fs::read_to_string(marker).ok()?.trim().parse().ok()
+}
+
+fn alive(pid: libc::pid_t) -> bool {
+    // SAFETY: signal 0 only asks whether the process exists.
+    unsafe { libc::kill(pid, 0) == 0 }
+}
+
+/// The process holding sled's lock on the store, as /proc/locks tells.
+fn lock_holder(sb: &Sandbox) -> Option<u32> {
+    expense_tracker::store::lock_holder(&store(sb))
+}
+
+/// Waits for the lingering holder to serve, and returns its pid.
+fn started(sb: &Sandbox) -> libc::pid_t {
+    assert!(
+        wait_until(|| lingerer(sb).is_some() && store(sb).with_extension("sock").exists()),
+        "no holder lingered; its log: {:?}",
+        std::fs::read_to_string(store(sb).with_extension("linger-log"))
+    );
+    lingerer(sb).unwrap()
+}
+
+#[test]
+fn a_command_leaves_the_store_open_and_the_next_one_is_served_by_it() {
+    let sb = Sandbox::new();
+    ok(lingering(&sb, &["add", "12.50", "groceries", "@Lidl"])
+        .output()
+        .unwrap());
+    let pid = started(&sb);
+    assert_eq!(lock_holder(&sb), Some(pid as u32), "it holds the store");
+    // The next commands, from another "shell", go through it: they read and write.
+    ok(lingering(&sb, &["add", "3.20", "groceries", "@Bakery"])
+        .output()
+        .unwrap());
+    let list = ok(sb.cmd(&["list"]).output().unwrap());
+    assert!(list.contains("Lidl") && list.contains("Bakery"), "{list}");
+    assert_eq!(
+        lingerer(&sb),
+        Some(pid),
+        "still the same holder, no second one"
+    );
+    assert_eq!(lock_holder(&sb), Some(pid as u32));
+    // SIGTERM: it lets the store go, cleanly, and leaves nothing behind.
+    // SAFETY: the pid is the lingering holder's, which this test started.
+    unsafe { libc::kill(pid, libc::SIGTERM) };
+    assert!(wait_until(|| !alive(pid)), "still running after SIGTERM");
+    assert!(lingerer(&sb).is_none(), "the marker is removed");
+    assert!(
+        !store(&sb).with_extension("sock").exists(),
+        "the socket is removed"
+    );
+    let check = ok(sb.cmd(&["check"]).output().unwrap());
+    assert!(!check.contains("damage"), "{check}");
+}
+
+#[test]
+fn it_leaves_when_the_store_is_deleted() {
+    let sb = Sandbox::new();
+    ok(lingering(&sb, &["add", "1", "food"]).output().unwrap());
+    let pid = started(&sb);
+    std::fs::remove_dir_all(&sb.data).unwrap();
+    assert!(
+        wait_until(|| !alive(pid)),
+        "still running with its store gone"
+    );
+}
+
+#[test]
+fn off_when_zero_and_never_for_a_store_not_there() {
+    let sb = Sandbox::new();
+    // 0 (what every other test runs with): the store closes with the command.
+    ok(sb.cmd(&["add", "1", "food"]).output().unwrap());
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    assert!(lingerer(&sb).is_none() && lock_holder(&sb).is_none());
+    // A read-only command on a data dir with no store creates nothing and leaves nothing.
+    let other = Sandbox::new();
+    let out = lingering(&other, &["list"]).output().unwrap();
+    assert!(!out.status.success());
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    assert!(!other.data.exists(), "no store made");
+}
+
+#[test]
+fn a_command_that_must_hold_the_store_asks_the_lingering_one_to_leave() {
+    let sb = Sandbox::new();
+    ok(lingering(&sb, &["add", "12.50", "groceries"])
+        .output()
+        .unwrap());
+    let pid = started(&sb);
+    ok(sb.cmd(&["backup"]).output().unwrap());
+    ok(sb.cmd(&["add", "99", "groceries"]).output().unwrap());
+    // Replacing the store under a holder is refused; the lingering one steps aside instead.
+    let out = sb.cmd(&["restore", "--latest"]).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(out.status.success(), "{err}");
+    assert!(wait_until(|| !alive(pid)), "the lingering holder left");
+    let list = ok(sb.cmd(&["list"]).output().unwrap());
+    assert!(!list.contains("99.00"), "the store is the backup's: {list}");
+}
