@@ -9,7 +9,8 @@
 //! - when nobody has been served for `linger_minutes` (an attached TUI or a running command
 //!   counts as served for as long as it is connected);
 //! - on SIGTERM, SIGHUP or SIGINT;
-//! - when the store's files are gone (the data folder deleted).
+//! - when the store's files are gone (the data folder deleted);
+//! - when its program file was replaced (an upgrade), so no command is served by the old one.
 //!
 //! It never stands in the way: a TUI or a command finds its session and works through it, and a
 //! command that must hold the store itself (`restore --latest`) asks it to leave
@@ -99,15 +100,25 @@ pub fn run(places: &Places, store_dir: &Path) -> Result<()> {
     Ok(())
 }
 
-/// Until nobody has been served for `linger`, `stop` is set, or the store's files are gone.
+/// Until nobody has been served for `linger`, `stop` is set, the store's files are gone, or
+/// this program was replaced (an upgrade: the next command must run the new one, not be served
+/// by the old).
 fn wait(holder: &Holder, store_dir: &Path, linger: Duration, stop: &AtomicBool) {
     let db = store_dir.join("db");
-    while !stop.load(Ordering::SeqCst) && db.exists() {
+    while !stop.load(Ordering::SeqCst) && db.exists() && !replaced() {
         if holder.idle_for().is_some_and(|idle| idle >= linger) {
             return;
         }
         std::thread::sleep(LOOK_EVERY);
     }
+}
+
+/// True when the file this process was started from is gone or replaced (Linux names it
+/// `... (deleted)` then).
+fn replaced() -> bool {
+    std::fs::read_link("/proc/self/exe")
+        .map(|p| p.to_string_lossy().ends_with(" (deleted)"))
+        .unwrap_or(false)
 }
 
 /// Opens the store for a command that must hold it itself: when the process holding it is the
