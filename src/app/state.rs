@@ -64,6 +64,8 @@ pub struct State {
     pub schedules: SchedulesState,
     /// Known categories and payees.
     pub completions: Completions,
+    /// The store's names have arrived at least once (an empty list then means a new store).
+    pub completions_loaded: bool,
     /// The lines added through quick entry in this session, oldest first, for ↑ to recall
     /// (the store does not say which expenses quick entry wrote, so earlier sessions' lines
     /// are not among them).
@@ -102,6 +104,7 @@ impl State {
             history: HistoryState::default(),
             schedules: SchedulesState::default(),
             completions: Completions::default(),
+            completions_loaded: false,
             quick_lines: Vec::new(),
             quitting: false,
             help_lines: u16::MAX,

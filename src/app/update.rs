@@ -83,6 +83,7 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
         Action::Answer(Answer::WindowLoaded(loaded)) => ledger::window_loaded(state, *loaded),
         Action::Answer(Answer::CompletionsLoaded(c)) => {
             state.completions = c;
+            state.completions_loaded = true;
             quick::completions_loaded(state);
             Vec::new()
         }

@@ -53,7 +53,8 @@ impl Entry {
             today: ctx.today,
             currency: ctx.config.currency,
             categories: known,
-            allow_new: self.new_category,
+            // A store with no categories yet has no typo to catch: its first ones are new.
+            allow_new: self.new_category || known.is_empty(),
         };
         let mut words = from_args(&self.words);
         words.extend(from_args(extra));

@@ -585,8 +585,7 @@ pub fn resolve_category(
         let c = c.to_lowercase();
         c == lower || c.starts_with(&format!("{lower}:"))
     };
-    // With no categories yet (a new store) there is no typo to catch: the first ones are new.
-    if new || known.is_empty() || known.iter().any(|(c, _)| is_known(c)) {
+    if new || known.iter().any(|(c, _)| is_known(c)) {
         // Keep the stored spelling of an exact match.
         return Ok(known
             .iter()
@@ -704,10 +703,13 @@ mod tests {
         );
     }
 
+    /// Whether a store with no categories takes new ones without asking is the caller's call
+    /// (`expense add` does; a TUI whose names are not loaded yet must not): `new` says it.
     #[test]
-    fn the_first_categories_of_a_new_store_are_new_without_asking() {
+    fn an_unknown_category_needs_new_even_with_nothing_known() {
+        assert!(resolve_category("groceries", false, &[]).is_err());
         assert_eq!(
-            resolve_category("groceries", false, &[]).unwrap(),
+            resolve_category("groceries", true, &[]).unwrap(),
             "groceries"
         );
         let known = [("food:groceries".to_string(), 1)];

@@ -251,6 +251,40 @@ fn the_preview_follows_the_names_when_they_arrive() {
     );
 }
 
+/// A new store (its names arrived, and there are none): the first categories are new without a
+/// `!`, as for `expense add`; once one exists, an unknown one is refused again.
+#[test]
+fn a_new_store_takes_its_first_categories_as_typed() {
+    let mut f = Fake::with_rows(0);
+    reopen(&mut f);
+    f.send(Action::Answer(Answer::CompletionsLoaded(
+        Completions::default(),
+    )));
+    f.type_str("12.50 groceries @Lidl");
+    assert_eq!(
+        quick(&f).preview,
+        Some(Preview::Understood(
+            "12.50 EUR · groceries · @Lidl · Sat 21 Nov".into()
+        ))
+    );
+    let mut one = Completions::default();
+    one.categories.push(("groceries".into(), 1));
+    f.send(Action::Answer(Answer::CompletionsLoaded(one)));
+    assert!(
+        matches!(&quick(&f).preview, Some(Preview::Understood(_))),
+        "groceries is known now"
+    );
+    for _ in 0..21 {
+        f.send(Action::Input(InputRequest::DeletePrevChar));
+    }
+    f.type_str("3 xyzzy");
+    assert!(
+        matches!(&quick(&f).preview, Some(Preview::Refused(_))),
+        "{:?}",
+        quick(&f).preview
+    );
+}
+
 #[test]
 fn up_recalls_earlier_lines_newest_first_and_down_comes_back_to_the_typed_one() {
     let mut f = open();

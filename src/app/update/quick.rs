@@ -22,19 +22,23 @@ const MAX_LINES: usize = 100;
 /// What reading the line needs from the state besides the line.
 struct Known<'a> {
     completions: &'a Completions,
+    /// The names arrived at least once (none then: a new store).
+    loaded: bool,
     today: NaiveDate,
     currency: Currency,
 }
 
 impl Known<'_> {
     /// The grammar's context: a category must be known (or marked new with `!`), as the TUI
-    /// has no `--new-category`.
+    /// has no `--new-category`, except on a new store.
     fn context(&self) -> QuickContext<'_> {
         QuickContext {
             today: self.today,
             currency: self.currency,
             categories: &self.completions.categories,
-            allow_new: false,
+            // On a new store (the names loaded, and none yet) the first categories are new, as
+            // for `expense add`; before the names arrive nothing is taken as new.
+            allow_new: self.loaded && self.completions.categories.is_empty(),
         }
     }
 }
@@ -50,6 +54,7 @@ pub fn open(state: &mut State) -> Vec<Effect> {
 pub fn completions_loaded(state: &mut State) {
     let known = Known {
         completions: &state.completions,
+        loaded: state.completions_loaded,
         today: state.today,
         currency: state.default_currency,
     };
@@ -65,6 +70,7 @@ pub fn completions_loaded(state: &mut State) {
 pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
     let known = Known {
         completions: &state.completions,
+        loaded: state.completions_loaded,
         today: state.today,
         currency: state.default_currency,
     };
