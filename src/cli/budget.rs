@@ -15,10 +15,14 @@ use color_eyre::eyre::{eyre, Result};
 
 /// Options of `expense budget`.
 #[derive(Debug, clap::Args)]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct Args {
     /// What to do (default: list).
     #[command(subcommand)]
     pub action: Option<Action>,
+    /// With no subcommand: the list as JSON, as `budget list --json` prints it.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// The `expense budget` subcommands.
@@ -61,7 +65,7 @@ pub enum Action {
 /// Runs `expense budget`.
 pub fn run(ctx: &mut Ctx, args: &Args) -> Result<()> {
     match &args.action {
-        None => list(ctx, false),
+        None => list(ctx, args.json),
         Some(Action::List { json }) => list(ctx, *json),
         Some(Action::Set {
             category,

@@ -16,10 +16,14 @@ use color_eyre::eyre::{eyre, Result};
 
 /// Options of `expense categories`.
 #[derive(Debug, clap::Args)]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct Args {
     /// What to do (default: list).
     #[command(subcommand)]
     pub action: Option<Action>,
+    /// With no subcommand: the list as JSON, as `categories list --json` prints it.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// The `expense categories` subcommands.
@@ -85,7 +89,7 @@ impl Args {
 /// Runs `expense categories`.
 pub fn run(ctx: &mut Ctx, args: &Args) -> Result<()> {
     match &args.action {
-        None => list(ctx, false),
+        None => list(ctx, args.json),
         Some(Action::List { json }) => list(ctx, *json),
         Some(Action::Rename {
             old,

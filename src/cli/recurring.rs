@@ -28,10 +28,14 @@ use color_eyre::eyre::{eyre, Report, Result};
 
 /// Options of `expense recurring`.
 #[derive(Debug, clap::Args)]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct Args {
     /// What to do (default: list).
     #[command(subcommand)]
     pub action: Option<Action>,
+    /// With no subcommand: the list as JSON, as `recurring list --json` prints it.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// The `expense recurring` subcommands.
@@ -219,7 +223,7 @@ impl Args {
 /// Runs `expense recurring`.
 pub fn run(ctx: &mut Ctx, args: &Args) -> Result<()> {
     match &args.action {
-        None => show::list(ctx, false),
+        None => show::list(ctx, args.json),
         Some(Action::List { json }) => show::list(ctx, *json),
         Some(Action::Due { json }) => show::due(ctx, *json),
         Some(Action::Add(a)) => add(ctx, a),

@@ -445,3 +445,41 @@ fn add_dry_run_prints_the_expense_it_would_store_as_json() {
     assert_eq!(dry, row);
     assert_eq!(dry["kind"], "income");
 }
+
+#[test]
+fn the_lists_shown_without_a_subcommand_take_json_too() {
+    let (sb, rent, _) = schedules();
+    at_now(&sb, &["add", "4", "food!", "2026-04-09"])
+        .assert()
+        .success();
+    at_now(&sb, &["budget", "set", "food", "50"])
+        .assert()
+        .success();
+    let id = json_now(&sb, &["list", "--month", "2026-04", "--json"])[0]["id"].clone();
+    at_now(&sb, &["rm", id.as_str().unwrap()])
+        .assert()
+        .success();
+    for (bare, list) in [
+        ("budget", "list"),
+        ("trash", "list"),
+        ("categories", "list"),
+        ("recurring", "list"),
+    ] {
+        let shown = json_now(&sb, &[bare, "--json"]);
+        assert_eq!(shown, json_now(&sb, &[bare, list, "--json"]), "{bare}");
+        assert_eq!(
+            shown.as_array().map(Vec::is_empty),
+            Some(false),
+            "{bare}: {shown}"
+        );
+    }
+    assert_eq!(json_now(&sb, &["trash", "--json"])[0]["id"], id);
+    assert_eq!(
+        json_now(&sb, &["recurring", "--json"])[0]["id"],
+        rent.as_str()
+    );
+    // Before a subcommand it means nothing: refused, as a typo would be.
+    at_now(&sb, &["budget", "--json", "set", "food", "60"])
+        .assert()
+        .failure();
+}
