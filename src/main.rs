@@ -18,7 +18,17 @@ static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
 fn main() -> std::process::ExitCode {
     // `COMPLETE=bash expense ...`: the shell asks for completions (or for its registration
     // script); answered here before anything else runs or prints, then the process ends.
-    clap_complete::CompleteEnv::with_factory(<Cli as clap::CommandFactory>::command).complete();
+    // bash through our own adapter, which quotes names for the line (`cli/complete/bash.rs`).
+    use clap_complete::env::{Elvish, Fish, Powershell, Shells, Zsh};
+    clap_complete::CompleteEnv::with_factory(<Cli as clap::CommandFactory>::command)
+        .shells(Shells(&[
+            &cli::complete::Bash,
+            &Elvish,
+            &Fish,
+            &Powershell,
+            &Zsh,
+        ]))
+        .complete();
     match run() {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(report) if cli::is_broken_pipe(&report) => std::process::ExitCode::SUCCESS,

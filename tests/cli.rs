@@ -317,7 +317,7 @@ fn add_edit_rm_undo_from_the_shell() {
     // On a new store the first category is simply new: there is nothing to mistype it against.
     let out = stdout(&mut run(&sb, &["add", "--dry-run", "12.50", "groceries"]));
     assert!(out.contains("12.50 EUR groceries"), "{out}");
-    // --dry-run stores nothing.
+    // --dry-run stores nothing: it does not even create the store.
     let out = stdout(&mut run(
         &sb,
         &["add", "--dry-run", "12.50", "food:groceries!", "@Lidl"],
@@ -326,7 +326,7 @@ fn add_edit_rm_undo_from_the_shell() {
         out.contains("would add:") && out.contains("12.50 EUR food:groceries @Lidl"),
         "{out}"
     );
-    assert!(json(&sb, &[]).is_empty());
+    assert!(!sb.data.exists(), "a dry run created {}", sb.data.display());
     // --json prints the stored row.
     let added: Value = serde_json::from_str(&stdout(&mut run(
         &sb,

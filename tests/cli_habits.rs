@@ -1,9 +1,15 @@
 //! Habits carried over from git and other CLIs: short ids in `expense list`, `expense trash` and
 //! `expense recurring` that the commands naming an id take back by any unique start (an
-//! ambiguous one lists the candidates), and `--json` on every command that prints, with the
-//! field names of `list --json`. Run as the real binary with assert_cmd.
+//! ambiguous one lists the candidates), `--json` on every command that prints, with the field
+//! names of `list --json` (those of the commands that change something in `cli_habits/json.rs`),
+//! dry runs that write nothing (`cli_habits/dry_run.rs`), and completion of the store's names,
+//! quoted for bash. Run as the real binary with assert_cmd.
 
 mod common;
+#[path = "cli_habits/dry_run.rs"]
+mod dry_run;
+#[path = "cli_habits/json.rs"]
+mod json;
 
 use assert_cmd::Command;
 use common::Sandbox;
@@ -566,15 +572,33 @@ fn man_dir_writes_one_page_per_command_that_man_reads() {
 /// asks, as the script `COMPLETE=bash expense` registers asks: `expense -- expense WORDS...`
 /// with the index of the word being completed; one candidate a line. Stderr must stay empty.
 fn complete(sb: &Sandbox, data: &std::path::Path, words: &[&str]) -> String {
+    let last = words.last().copied().unwrap_or("");
+    complete_as_bash(sb, data, words, &words.join(" "), last)
+}
+
+/// [`complete`] with what bash 5.2 gives the function besides: the line after `expense
+/// --data-dir DATA ` (the cursor at its end), `words` as bash splits it (also at `@`, `:`, `=`:
+/// `food:gr` is `food`, `:`, `gr`) and `cur`, the end of the line readline replaces (`$2`).
+fn complete_as_bash(
+    sb: &Sandbox,
+    data: &std::path::Path,
+    words: &[&str],
+    line: &str,
+    cur: &str,
+) -> String {
     let mut c = std::process::Command::new(common::bin());
     common::scrub(&mut c, &sb.config);
-    let mut line = vec!["expense", "--data-dir", data.to_str().unwrap()];
-    line.extend_from_slice(words);
+    let mut pieces = vec!["expense", "--data-dir", data.to_str().unwrap()];
+    pieces.extend_from_slice(words);
+    let line = format!("expense --data-dir {} {line}", data.display());
     c.arg("--")
-        .args(&line)
+        .args(&pieces)
         .env("COMPLETE", "bash")
-        .env("_CLAP_COMPLETE_INDEX", (line.len() - 1).to_string())
-        .env("_CLAP_IFS", "\n");
+        .env("_CLAP_COMPLETE_INDEX", (pieces.len() - 1).to_string())
+        .env("_CLAP_IFS", "\n")
+        .env("_EXPENSE_COMP_LINE", &line)
+        .env("_EXPENSE_COMP_POINT", line.len().to_string())
+        .env("_EXPENSE_COMP_CUR", cur);
     let out = c.output().unwrap();
     assert!(out.status.success(), "{out:?}");
     assert!(
@@ -583,6 +607,34 @@ fn complete(sb: &Sandbox, data: &std::path::Path, words: &[&str]) -> String {
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8(out.stdout).unwrap()
+}
+
+/// `expense stream --follow` holding the sandbox's store and serving it (completion asks it, as
+/// it would ask a TUI); killed when dropped, also when the test fails.
+struct Holder(std::process::Child);
+
+impl Holder {
+    fn start(sb: &Sandbox) -> Holder {
+        let child = sb
+            .cmd(&["stream", "--follow"])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let holder = Holder(child);
+        assert!(
+            common::wait_until(|| sb.data.join("store.sock").exists()),
+            "the holder serves the store"
+        );
+        holder
+    }
+}
+
+impl Drop for Holder {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
 }
 
 #[test]
@@ -632,4 +684,99 @@ fn completion_without_a_store_offers_nothing_and_creates_nothing() {
     assert!(ok(&sb, &["completions", "bash"]).contains("complete -F _expense"));
     assert_eq!(complete(&sb, &sb.data, &["categ"]), "categories");
     assert!(!sb.data.exists());
+}
+
+#[test]
+fn completion_quotes_names_so_bash_inserts_each_as_one_word() {
+    let sb = Sandbox::new();
+    ok(
+        &sb,
+        &["add", "3", "food:groceries!", "--payee", "Café Central"],
+    );
+    ok(&sb, &["add", "4", "food&drink!", "--payee", "H&M"]);
+    let _holder = Holder::start(&sb);
+    let offer =
+        |words: &[&str], line: &str, cur: &str| complete_as_bash(&sb, &sb.data, words, line, cur);
+    // Pieces as bash 5.2 splits them: `@` and `:` and `=` break words for completion.
+    assert_eq!(
+        offer(&["add", "3", "@", "Caf"], "add 3 @Caf", "@Caf"),
+        "@Café\\ Central"
+    );
+    assert_eq!(offer(&["add", "3", "@", "H"], "add 3 @H", "@H"), "@H\\&M");
+    // Typed on with the backslash, the word still reads as the name.
+    assert_eq!(
+        offer(
+            &["add", "3", "@", "Café\\ C"],
+            "add 3 @Café\\ C",
+            "@Café\\ C"
+        ),
+        "@Café\\ Central"
+    );
+    assert_eq!(
+        offer(&["add", "3", "--payee", "Caf"], "add 3 --payee Caf", "Caf"),
+        "Café\\ Central"
+    );
+    // Inside quotes only what the quotes need (bash closes the quote).
+    assert_eq!(
+        offer(&["add", "3", "--payee", "\"H"], "add 3 --payee \"H", "H"),
+        "H&M"
+    );
+    // Readline keeps what comes before a word-break character: the reply is the rest.
+    assert_eq!(
+        offer(&["add", "3", "food", ":", "gr"], "add 3 food:gr", "gr"),
+        "groceries"
+    );
+    assert_eq!(
+        offer(
+            &["list", "--category", "=", "food\\&"],
+            "list --category=food\\&",
+            "food\\&"
+        ),
+        "food\\&drink"
+    );
+}
+
+/// Tab pressed in a real bash (in tmux) after `source <(COMPLETE=bash expense)`: the payee
+/// with a space and the one with `&` go into the line as one word each, which the command
+/// then gets whole.
+#[test]
+fn completion_in_bash_gives_the_command_the_whole_name() {
+    use common::tmux::Shell;
+    let sb = Sandbox::new();
+    ok(&sb, &["add", "3", "food!", "--payee", "Café Central"]);
+    ok(&sb, &["add", "4", "food", "--payee", "H&M"]);
+    let _holder = Holder::start(&sb);
+    let shell = Shell::start(&sb, 200, 20);
+    // bash finds the completion of a command typed by name (a quoted path has none).
+    let dir = std::path::Path::new(common::bin()).parent().unwrap();
+    shell.run(&format!("PATH='{}':\"$PATH\"", dir.display()));
+    shell.run("source <(COMPLETE=bash expense)");
+    let timeout = common::TIMEOUT;
+    for (typed, shown, file) in [
+        ("@Caf", "@Café\\ Central", "a.json"),
+        ("@H", "@H\\&M", "b.json"),
+    ] {
+        let line = format!(
+            "expense --data-dir '{}' add --dry-run --json 3 food {typed}",
+            sb.data.display()
+        );
+        shell.keys(&["-l", &line]);
+        shell.keys(&["Tab"]);
+        shell.wait_for(&format!("food {shown}"), timeout);
+        shell.run(&format!("> {file}"));
+        let path = sb.tmp.path().join(file);
+        let read = || -> Option<Value> { serde_json::from_slice(&std::fs::read(&path).ok()?).ok() };
+        assert!(
+            common::wait_until(|| read().is_some()),
+            "{}",
+            shell.screen()
+        );
+        let row = read().unwrap();
+        assert_eq!(
+            row["payee"],
+            shown.trim_start_matches('@').replace('\\', ""),
+            "{row}"
+        );
+        assert_eq!(row["category"], "food");
+    }
 }

@@ -1,7 +1,7 @@
 //! `expense add WORDS...`: one line in, one expense stored (or, with `--dry-run`, shown).
 
 use super::Ctx;
-use crate::domain::money::format_grouped;
+use crate::domain::money::{format_grouped, format_plain};
 use crate::domain::quick::{from_args, parse, QuickContext, Word};
 use crate::domain::text::inert;
 use crate::domain::{Draft, Expense, Kind};
@@ -15,7 +15,8 @@ pub struct Args {
     /// Show how the words were understood without storing anything.
     #[arg(long)]
     pub dry_run: bool,
-    /// Print the stored expense as JSON.
+    /// Print the stored expense as JSON (a `list --json` row); with --dry-run, the expense it
+    /// would store: {date, amount, currency, category, payee, note, tags, kind}.
     #[arg(long)]
     pub json: bool,
     /// The expense.
@@ -68,14 +69,28 @@ impl Entry {
     }
 }
 
-/// Parses the words against the store's categories and stores the expense.
+/// Parses the words against the store's categories and stores the expense (or, as a dry run,
+/// shows it).
 pub fn run(ctx: &mut Ctx, args: &Args) -> Result<()> {
-    let store = ctx.store()?;
-    let draft = args.entry.draft(ctx, &store.categories()?, &[])?;
     if args.dry_run {
-        writeln!(ctx.out, "would add: {}", describe(&draft))?;
+        // Against the store's categories, or none: a dry run creates no store.
+        let known = match ctx.store_if_exists()? {
+            Some(store) => store.categories()?,
+            None => Vec::new(),
+        };
+        let draft = args.entry.draft(ctx, &known, &[])?;
+        if args.json {
+            let mut row = serde_json::Map::new();
+            row.insert("date".into(), draft.date.to_string().into());
+            row.extend(draft_json(&draft));
+            writeln!(ctx.out, "{}", serde_json::Value::Object(row))?;
+        } else {
+            writeln!(ctx.out, "would add: {}", describe(&draft))?;
+        }
         return Ok(());
     }
+    let store = ctx.store()?;
+    let draft = args.entry.draft(ctx, &store.categories()?, &[])?;
     let record = store.put(draft, Origin::User, ctx.now_ms())?;
     print_alerts(ctx, &store, &record)?;
     let expense: Expense = record
@@ -107,6 +122,20 @@ pub fn print_alerts(
         writeln!(ctx.err, "{}", a.message())?;
     }
     Ok(())
+}
+
+/// The expense fields of a `list --json` row (all but id, date and version), for what is not
+/// stored yet or posts again and again: {amount, currency, category, payee, note, tags, kind}.
+pub fn draft_json(d: &Draft) -> serde_json::Map<String, serde_json::Value> {
+    let mut m = serde_json::Map::new();
+    m.insert("amount".into(), format_plain(d.amount, d.currency).into());
+    m.insert("currency".into(), d.currency.code().into());
+    m.insert("category".into(), d.category.clone().into());
+    m.insert("payee".into(), d.payee.clone().into());
+    m.insert("note".into(), d.note.clone().into());
+    m.insert("tags".into(), d.tags.clone().into());
+    m.insert("kind".into(), d.kind.as_str().into());
+    m
 }
 
 /// One line for people: `2026-11-20 12.50 EUR food:groceries @Lidl #weekly "team lunch"`.

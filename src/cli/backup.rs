@@ -31,6 +31,12 @@ pub struct BackupArgs {
     /// SHA-256, its structure and counts; exit status 1 if it is damaged. Needs no store.
     #[arg(long, value_name = "FILE", conflicts_with_all = ["path", "auto"])]
     pub verify: Option<PathBuf>,
+    /// Print JSON instead of the lines: {path, seq, expenses, budgets, schedules, imports,
+    /// bytes} for the backup written; with --verify, {path, verified, seq, expenses, budgets,
+    /// schedules, imports} (`verified` false for a file without checksums; a damaged one is
+    /// an error, as without --json).
+    #[arg(long, conflicts_with = "auto")]
+    pub json: bool,
 }
 
 /// The folder backups go to: `[backup] dir` (relative to the caller's directory) or
@@ -84,7 +90,7 @@ pub(super) fn now_utc(ctx: &Ctx) -> DateTime<Utc> {
 /// Runs `expense backup`.
 pub fn backup(ctx: &mut Ctx, args: &BackupArgs) -> Result<()> {
     if let Some(file) = &args.verify {
-        return verify(ctx, &ctx.path(file));
+        return verify(ctx, &ctx.path(file), args.json);
     }
     let store = ctx.store()?;
     let now = now_utc(ctx);
@@ -117,13 +123,43 @@ pub fn backup(ctx: &mut Ctx, args: &BackupArgs) -> Result<()> {
     let info = store
         .backup_to(&path, now)
         .wrap_err_with(|| format!("writing the backup {}", path.display()))?;
-    print_backup(ctx.out, &info)?;
+    if args.json {
+        writeln!(ctx.out, "{}", serde_json::to_string(&backup_json(&info))?)?;
+    } else {
+        print_backup(ctx.out, &info)?;
+    }
     Ok(())
 }
 
+/// A backup written, as `backup --json` prints it (and `restore --json` its safety backup).
+pub(super) fn backup_json(info: &BackupInfo) -> serde_json::Value {
+    serde_json::json!({
+        "path": info.path.display().to_string(),
+        "seq": info.seq,
+        "expenses": info.expenses,
+        "budgets": info.budgets,
+        "schedules": info.schedules,
+        "imports": info.imports,
+        "bytes": info.bytes,
+    })
+}
+
 /// `expense backup --verify FILE`: reads and checks the whole file as a restore would.
-fn verify(ctx: &mut Ctx, file: &Path) -> Result<()> {
+fn verify(ctx: &mut Ctx, file: &Path, json: bool) -> Result<()> {
     let snap = read_backup(file)?;
+    if json {
+        let out = serde_json::json!({
+            "path": file.display().to_string(),
+            "verified": !snap.unverified,
+            "seq": snap.seq,
+            "expenses": snap.items.len(),
+            "budgets": snap.budgets.len(),
+            "schedules": snap.schedules.len(),
+            "imports": snap.imports.len(),
+        });
+        writeln!(ctx.out, "{}", serde_json::to_string(&out)?)?;
+        return Ok(());
+    }
     let shown = file.display().to_string();
     let shown = crate::domain::text::inert(&shown);
     if snap.unverified {

@@ -3,8 +3,9 @@
 //! (`store/budget.rs`): the history shows it, `expense undo` takes it back, triggers see it.
 
 use super::Ctx;
+use crate::domain::budget::Limit;
 use crate::domain::category::is_within;
-use crate::domain::money::{format_grouped, parse_amount};
+use crate::domain::money::{format_grouped, format_plain, parse_amount};
 use crate::domain::text::inert;
 use crate::domain::validate::parse_category;
 use crate::domain::Currency;
@@ -14,10 +15,14 @@ use color_eyre::eyre::{eyre, Result};
 
 /// Options of `expense budget`.
 #[derive(Debug, clap::Args)]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct Args {
     /// What to do (default: list).
     #[command(subcommand)]
     pub action: Option<Action>,
+    /// With no subcommand: the list as JSON, as `budget list --json` prints it.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// The `expense budget` subcommands.
@@ -40,24 +45,33 @@ pub enum Action {
         /// Its currency (default: the configured currency).
         #[arg(long)]
         currency: Option<String>,
+        /// Print {category, amount, currency, old: {amount, currency} | null, changed} as JSON
+        /// instead of the line.
+        #[arg(long)]
+        json: bool,
     },
     /// Remove the budget of a category.
     Rm {
         /// The category.
         #[arg(add = ArgValueCompleter::new(super::complete::category))]
         category: String,
+        /// Print {category, amount: null, currency: null, old: {amount, currency}, changed} as
+        /// JSON instead of the line.
+        #[arg(long)]
+        json: bool,
     },
 }
 
 /// Runs `expense budget`.
 pub fn run(ctx: &mut Ctx, args: &Args) -> Result<()> {
     match &args.action {
-        None => list(ctx, false),
+        None => list(ctx, args.json),
         Some(Action::List { json }) => list(ctx, *json),
         Some(Action::Set {
             category,
             amount,
             currency,
+            json,
         }) => {
             let currency = match currency {
                 Some(c) => {
@@ -82,7 +96,18 @@ pub fn run(ctx: &mut Ctx, args: &Args) -> Result<()> {
                 Origin::User,
                 ctx.now_ms(),
             )?;
-            match rec.and_then(|r| r.budget) {
+            let change = rec.and_then(|r| r.budget);
+            if *json {
+                let (old, new) = match &change {
+                    Some(b) => (b.old.map(money), b.new.map(money)),
+                    None => {
+                        let same = store.budget(&category)?.map(|b| (b.currency, b.amount));
+                        (same, same)
+                    }
+                };
+                return print_json(ctx, &category, old, new, change.is_some());
+            }
+            match change {
                 Some(b) => writeln!(ctx.out, "{}", b.summary())?,
                 None => writeln!(
                     ctx.out,
@@ -93,13 +118,14 @@ pub fn run(ctx: &mut Ctx, args: &Args) -> Result<()> {
             }
             Ok(())
         }
-        Some(Action::Rm { category }) => {
-            let store = ctx.store()?;
+        Some(Action::Rm { category, json }) => {
             let category = parse_category(category).map_err(|e| eyre!("category: {e}"))?;
+            let store = ctx.store()?;
             match store
                 .set_budget(&category, None, Origin::User, ctx.now_ms())?
                 .and_then(|r| r.budget)
             {
+                Some(b) if *json => print_json(ctx, &category, b.old.map(money), None, true)?,
                 Some(b) => writeln!(ctx.out, "{}", b.summary())?,
                 None => {
                     return Err(eyre!(
@@ -151,6 +177,35 @@ fn known(store: &Store, input: &str) -> Result<String> {
     ))
 }
 
+/// A limit's currency and amount.
+fn money(l: Limit) -> (Currency, i64) {
+    (l.currency, l.amount)
+}
+
+/// The budget of `category` after a change, with the field names of `budget list --json`
+/// (`amount` and `currency` null once removed), the limit before it (`old`), and whether
+/// anything changed.
+fn print_json(
+    ctx: &mut Ctx,
+    category: &str,
+    old: Option<(Currency, i64)>,
+    new: Option<(Currency, i64)>,
+    changed: bool,
+) -> Result<()> {
+    let out = serde_json::json!({
+        "category": category,
+        "amount": new.map(|(c, a)| format_plain(a, c)),
+        "currency": new.map(|(c, _)| c.code().to_string()),
+        "old": old.map(|(c, a)| serde_json::json!({
+            "amount": format_plain(a, c),
+            "currency": c.code(),
+        })),
+        "changed": changed,
+    });
+    writeln!(ctx.out, "{}", serde_json::to_string(&out)?)?;
+    Ok(())
+}
+
 fn list(ctx: &mut Ctx, json: bool) -> Result<()> {
     let budgets = ctx.store()?.budgets()?;
     if json {
@@ -159,7 +214,7 @@ fn list(ctx: &mut Ctx, json: bool) -> Result<()> {
             .map(|b| {
                 serde_json::json!({
                     "category": b.category,
-                    "amount": crate::domain::money::format_plain(b.amount, b.currency),
+                    "amount": format_plain(b.amount, b.currency),
                     "currency": b.currency.code(),
                 })
             })

@@ -8,7 +8,7 @@ use super::progress::Progress;
 use super::Ctx;
 use crate::domain::category::is_within;
 use crate::domain::money::{format_grouped, format_plain};
-use crate::domain::rename::{config_changes, expenses_text, BudgetMerge};
+use crate::domain::rename::{config_changes, expenses_text, BudgetMerge, RenamePlan};
 use crate::domain::text::inert;
 use crate::store::Store;
 use clap_complete::engine::ArgValueCompleter;
@@ -16,10 +16,14 @@ use color_eyre::eyre::{eyre, Result};
 
 /// Options of `expense categories`.
 #[derive(Debug, clap::Args)]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct Args {
     /// What to do (default: list).
     #[command(subcommand)]
     pub action: Option<Action>,
+    /// With no subcommand: the list as JSON, as `categories list --json` prints it.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// The `expense categories` subcommands.
@@ -51,6 +55,12 @@ pub enum Action {
         /// currencies are never merged: the rename is refused.
         #[arg(long, value_name = "RULE", default_value = "sum", value_parser = parse_rule)]
         budget: BudgetMerge,
+        /// Print what was done (or, with --dry-run, would be) as JSON: {from, to, merge,
+        /// dry_run, expenses, exact, below, budgets: [{from, to, amount, currency, existing,
+        /// result}], budget_rule, schedules: [{id, from, to}], in_trash, config_changes, batch,
+        /// text}.
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -62,6 +72,11 @@ fn parse_rule(s: &str) -> Result<BudgetMerge, String> {
 }
 
 impl Args {
+    /// True for `rename --dry-run`.
+    pub fn is_dry_run(&self) -> bool {
+        matches!(self.action, Some(Action::Rename { dry_run: true, .. }))
+    }
+
     /// True when the command only reads the store.
     pub fn is_read_only(&self) -> bool {
         matches!(
@@ -74,14 +89,15 @@ impl Args {
 /// Runs `expense categories`.
 pub fn run(ctx: &mut Ctx, args: &Args) -> Result<()> {
     match &args.action {
-        None => list(ctx, false),
+        None => list(ctx, args.json),
         Some(Action::List { json }) => list(ctx, *json),
         Some(Action::Rename {
             old,
             new,
             dry_run,
             budget,
-        }) => rename(ctx, old, new, *dry_run, *budget),
+            json,
+        }) => rename(ctx, old, new, *dry_run, *budget, *json),
     }
 }
 
@@ -167,12 +183,29 @@ fn list(ctx: &mut Ctx, json: bool) -> Result<()> {
     Ok(())
 }
 
-fn rename(ctx: &mut Ctx, old: &str, new: &str, dry_run: bool, rule: BudgetMerge) -> Result<()> {
+fn rename(
+    ctx: &mut Ctx,
+    old: &str,
+    new: &str,
+    dry_run: bool,
+    rule: BudgetMerge,
+    json: bool,
+) -> Result<()> {
     // The names first: a typo never opens (or creates) a store.
     crate::domain::rename::check_names(old, new).map_err(|e| eyre!("{e}; nothing was changed"))?;
     let store = ctx.store()?;
     let plan = store.plan_rename(old, new, rule)?;
     if dry_run {
+        let left = Left::of(ctx, &store, &plan.from, &plan.to)?;
+        if json {
+            let text = format!(
+                "{} {}: {}",
+                if plan.merge { "merge" } else { "rename" },
+                plan.from,
+                plan.moving_text()
+            );
+            return print_json(ctx, &plan, plan.exact + plan.below, None, &left, text, true);
+        }
         writeln!(
             ctx.out,
             "{} {}: {}",
@@ -184,7 +217,7 @@ fn rename(ctx: &mut Ctx, old: &str, new: &str, dry_run: bool, rule: BudgetMerge)
         if let Some(t) = plan.schedule_text() {
             writeln!(ctx.out, "{t}")?;
         }
-        after_words(ctx, &store, &plan.from, &plan.to)?;
+        left.write(ctx, &plan.from)?;
         writeln!(ctx.out, "nothing was changed (--dry-run)")?;
         return Ok(());
     }
@@ -200,6 +233,12 @@ fn rename(ctx: &mut Ctx, old: &str, new: &str, dry_run: bool, rule: BudgetMerge)
         b.finish(ctx.err);
     }
     let done = done?;
+    let left = Left::of(ctx, &store, &done.plan.from, &done.plan.to)?;
+    if json {
+        let text = done.note.done_line();
+        let moved = done.note.expenses;
+        return print_json(ctx, &done.plan, moved, done.batch, &left, text, false);
+    }
     writeln!(ctx.out, "{}", done.note.done_line())?;
     if !done.plan.budgets.is_empty() {
         writeln!(ctx.out, "{}", done.plan.budget_text())?;
@@ -207,40 +246,106 @@ fn rename(ctx: &mut Ctx, old: &str, new: &str, dry_run: bool, rule: BudgetMerge)
     if let Some(t) = done.plan.schedule_text() {
         writeln!(ctx.out, "{t}")?;
     }
-    after_words(ctx, &store, &done.plan.from, &done.plan.to)?;
+    left.write(ctx, &done.plan.from)?;
     writeln!(ctx.out, "expense undo takes it all back")?;
+    Ok(())
+}
+
+/// The rename as JSON (see the `--json` option's doc): `expenses` moved (or that would move),
+/// the plan's budgets and schedules, what it leaves (`in_trash`, `config_changes`), its batch.
+fn print_json(
+    ctx: &mut Ctx,
+    plan: &RenamePlan,
+    expenses: u64,
+    batch: Option<u64>,
+    left: &Left,
+    text: String,
+    dry_run: bool,
+) -> Result<()> {
+    let budgets: Vec<serde_json::Value> = plan
+        .budgets
+        .iter()
+        .map(|b| {
+            serde_json::json!({
+                "from": b.from,
+                "to": b.to,
+                "amount": format_plain(b.amount, b.currency),
+                "currency": b.currency.code(),
+                "existing": b.existing.map(|e| format_plain(e, b.currency)),
+                "result": format_plain(b.result, b.currency),
+            })
+        })
+        .collect();
+    let schedules: Vec<serde_json::Value> = plan
+        .schedules
+        .iter()
+        .map(|s| serde_json::json!({"id": s.id.to_string(), "from": s.from, "to": s.to}))
+        .collect();
+    let out = serde_json::json!({
+        "from": plan.from,
+        "to": plan.to,
+        "merge": plan.merge,
+        "dry_run": dry_run,
+        "expenses": expenses,
+        "exact": plan.exact,
+        "below": plan.below,
+        "budgets": budgets,
+        "budget_rule": plan.policy.name(),
+        "schedules": schedules,
+        "in_trash": left.trashed,
+        "config_changes": left.config,
+        "batch": batch,
+        "text": text,
+    });
+    serde_json::to_writer_pretty(&mut *ctx.out, &out)?;
+    writeln!(ctx.out)?;
     Ok(())
 }
 
 /// What a rename leaves as it was, said after it: expenses in the trash under the old name, and
 /// the import settings of config.toml that name it (with the change to make by hand).
-fn after_words(ctx: &mut Ctx, store: &Store, from: &str, to: &str) -> Result<()> {
-    let trashed = store
-        .trashed()?
-        .iter()
-        .filter(|t| is_within(&t.expense.draft.category, from))
-        .count() as u64;
-    if trashed > 0 {
-        writeln!(
-            ctx.out,
-            "{} in the trash keep{} {} (restored, {} come{} back there)",
-            expenses_text(trashed),
-            if trashed == 1 { "s" } else { "" },
-            inert(from),
-            if trashed == 1 { "it" } else { "they" },
-            if trashed == 1 { "s" } else { "" },
-        )?;
+struct Left {
+    /// Expenses in the trash in the renamed category or below it.
+    trashed: u64,
+    /// One line per import setting to change by hand.
+    config: Vec<String>,
+}
+
+impl Left {
+    fn of(ctx: &Ctx, store: &Store, from: &str, to: &str) -> Result<Left> {
+        let trashed = store
+            .trashed()?
+            .iter()
+            .filter(|t| is_within(&t.expense.draft.category, from))
+            .count() as u64;
+        let config = config_changes(&ctx.config.import_categories(), from, to);
+        Ok(Left { trashed, config })
     }
-    let changes = config_changes(&ctx.config.import_categories(), from, to);
-    if !changes.is_empty() {
-        writeln!(
-            ctx.out,
-            "config.toml still names {} (change it by hand; expense never rewrites your config):",
-            inert(from)
-        )?;
-        for c in changes {
-            writeln!(ctx.out, "  {c}")?;
+
+    fn write(&self, ctx: &mut Ctx, from: &str) -> Result<()> {
+        let trashed = self.trashed;
+        if trashed > 0 {
+            writeln!(
+                ctx.out,
+                "{} in the trash keep{} {} (restored, {} come{} back there)",
+                expenses_text(trashed),
+                if trashed == 1 { "s" } else { "" },
+                inert(from),
+                if trashed == 1 { "it" } else { "they" },
+                if trashed == 1 { "s" } else { "" },
+            )?;
         }
+        if !self.config.is_empty() {
+            writeln!(
+                ctx.out,
+                "config.toml still names {} (change it by hand; expense never rewrites your \
+                 config):",
+                inert(from)
+            )?;
+            for c in &self.config {
+                writeln!(ctx.out, "  {c}")?;
+            }
+        }
+        Ok(())
     }
-    Ok(())
 }

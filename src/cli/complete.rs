@@ -9,6 +9,13 @@
 //! migrations (and swallow what they say) on a key press, and create a store in a mistyped
 //! `--data-dir`. With no session, a stopped or slow holder, or no store at all, it offers
 //! nothing and prints nothing: the shell falls back to its own completion.
+//!
+//! Names are offered as stored; bash's quoting of them (a payee with a space, `H&M`) is done in
+//! `complete/bash.rs`, which `main` registers in place of clap_complete's own bash adapter.
+
+mod bash;
+
+pub use bash::Bash;
 
 use crate::config::{process_env, Places};
 use crate::domain::answer::Completions;
@@ -91,11 +98,32 @@ fn starting<'a>(
         .collect()
 }
 
+/// The line being completed as the shell will parse it (set by the bash adapter, whose
+/// arguments are bash's pieces of words); else the process's own arguments are.
+static WORDS: OnceLock<Vec<OsString>> = OnceLock::new();
+
+/// Tells [`known`] the words of the line being completed (the program's name first), as the
+/// shell will parse them.
+fn use_words(words: &[String]) {
+    let mut args = vec![OsString::from("expense"), OsString::from("--")];
+    args.extend(words.iter().map(OsString::from));
+    let _ = WORDS.set(args);
+}
+
+/// The store the line being completed names: in the words [`use_words`] was told, or in the
+/// process's arguments.
+fn line_store_dir() -> Option<PathBuf> {
+    match WORDS.get() {
+        Some(words) => store_dir(words.iter().cloned(), &process_env),
+        None => store_dir(std::env::args_os(), &process_env),
+    }
+}
+
 /// What the session knows, asked once per completion (several arguments may ask).
 fn known() -> &'static Completions {
     static KNOWN: OnceLock<Completions> = OnceLock::new();
     KNOWN.get_or_init(|| {
-        store_dir(std::env::args_os(), &process_env)
+        line_store_dir()
             .filter(|dir| dir.exists())
             .and_then(|dir| served_completions(&dir, WAIT))
             .unwrap_or_default()

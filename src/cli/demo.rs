@@ -22,6 +22,7 @@ impl Default for Args {
             count: DEFAULT_COUNT,
             months: None,
             seed: DEFAULT_SEED,
+            json: false,
         }
     }
 }
@@ -38,6 +39,10 @@ pub struct Args {
     /// Random seed.
     #[arg(long, default_value_t = DEFAULT_SEED)]
     pub seed: u64,
+    /// Print {stored, months, seed, from, to} on stdout as JSON (`from` and `to`: the first
+    /// and last day with an expense); the line about it stays on stderr.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// (category, payees, min, max in cents, tags)
@@ -339,14 +344,37 @@ pub fn default_months(count: usize) -> u32 {
 /// `expense demo`: fills the store of `ctx`.
 pub fn run(ctx: &mut Ctx, args: &Args) -> Result<()> {
     let store = ctx.store()?;
-    fill(
+    let filled = fill(
         &store,
         args,
         ctx.today,
         ctx.config.currency,
         ctx.err,
         ctx.err_is_tty,
-    )
+    )?;
+    if args.json {
+        let out = serde_json::json!({
+            "stored": filled.stored,
+            "months": filled.months,
+            "seed": args.seed,
+            "from": filled.from.map(|d| d.to_string()),
+            "to": filled.to.map(|d| d.to_string()),
+        });
+        writeln!(ctx.out, "{}", serde_json::to_string(&out)?)?;
+    }
+    Ok(())
+}
+
+/// What [`fill`] stored.
+pub struct Filled {
+    /// Expenses stored.
+    pub stored: usize,
+    /// Months they span, back from this one.
+    pub months: u32,
+    /// The first day with an expense (none when nothing was stored).
+    pub from: Option<NaiveDate>,
+    /// The last day with an expense.
+    pub to: Option<NaiveDate>,
 }
 
 /// Fills an empty store; refuses a store that already holds expenses. Progress goes to `err`
@@ -358,7 +386,7 @@ pub fn fill(
     currency: Currency,
     err: &mut dyn Write,
     err_is_tty: bool,
-) -> Result<()> {
+) -> Result<Filled> {
     if !store.is_empty() {
         return Err(eyre!(
             "the store already holds {} expenses; demo data goes into an empty store (pass --data-dir with a new folder)",
@@ -371,6 +399,8 @@ pub fn fill(
         .max(1);
     let drafts = generate(args.count, months, args.seed, today, currency);
     let total = drafts.len();
+    let from = drafts.iter().map(|d| d.date).min();
+    let to = drafts.iter().map(|d| d.date).max();
     let started = std::time::Instant::now();
     let now = crate::clock::now_ms();
     let mut done = 0;
@@ -389,7 +419,12 @@ pub fn fill(
         "stored {done} demo expenses over {months} months in {:.1} s",
         started.elapsed().as_secs_f64()
     )?;
-    Ok(())
+    Ok(Filled {
+        stored: done,
+        months,
+        from,
+        to,
+    })
 }
 
 #[cfg(test)]

@@ -2,7 +2,7 @@
 //! over the socket and the holder runs it with [`runner`]), or here, as the store's holder, when
 //! nobody holds it. The same `cli::run` runs either way, against a [`Ctx`].
 
-use super::{backup, Cli, Command, Ctx};
+use super::{backup, Cli, Command, Ctx, NoStore};
 use crate::config::{dumb_terminal, process_env, Config, Places};
 use crate::domain::text::InertWriter;
 use crate::session::client::{open_unless_served, run_remote, PATIENCE};
@@ -158,13 +158,11 @@ pub fn run_command(
         // Whether an automatic backup is due; it runs in a process of its own after this one.
         let backup_due = std::cell::Cell::new(false);
         let backup_cfg = config.backup.clone();
+        let dry_run = command.is_dry_run();
         let open = || {
             // Checked at the open, after the config and the arguments (their errors come first).
             if command.is_read_only() && !store_exists(store_dir) {
-                let dir = places.data_dir.display();
-                return Err(eyre!(
-                    "no store at {dir}; `expense --data-dir {dir} add ...` creates one"
-                ));
+                return Err(NoStore(places.data_dir.display().to_string()).into());
             }
             let store = open_unless_served(store_dir, deadline, Some(&tell_stderr))
                 .map_err(nothing_done)
@@ -175,12 +173,17 @@ pub fn run_command(
             // recurring expenses that fell due, also for a command that only reads: `expense
             // list` shows the rent of the 1st on the 1st, and the store already writes at any
             // open (the trash sweep, the stream trim); read-only means it creates no store.
-            let held = Holder::take(store.clone(), &sock, &setup, runner());
+            // A dry run writes nothing: it only serves others while it reads.
+            let held = if dry_run {
+                Holder::serve(store.clone(), &sock, &setup, runner())
+            } else {
+                Holder::take(store.clone(), &sock, &setup, runner())
+            };
             // What the open finished and what taking it posted, once, on stderr (stdout may
             // be a command's JSON), and what waits for a confirmation.
             let store = say_notices(store);
             say_waiting(&store, today);
-            if !command.is_auto_backup() {
+            if !command.is_auto_backup() && !dry_run {
                 let dir = backup::auto_dir(&store, &backup_cfg, &cwd);
                 backup_due.set(dir.is_some_and(|d| {
                     backup::is_due(&backup_cfg, &d, chrono::Utc::now()).unwrap_or(true)

@@ -173,6 +173,9 @@ impl Command {
     /// True for commands that only read the store: given a data dir with no store, they say so
     /// and create nothing (a mistyped `--data-dir` is not a new, empty store).
     pub fn is_read_only(&self) -> bool {
+        if self.is_dry_run() {
+            return true;
+        }
         match self {
             Command::List(_)
             | Command::Report(_)
@@ -185,6 +188,20 @@ impl Command {
             Command::Budget(a) => matches!(a.action, None | Some(budget::Action::List { .. })),
             Command::Categories(a) => a.is_read_only(),
             Command::Recurring(a) => a.is_read_only(),
+            _ => false,
+        }
+    }
+
+    /// True for a dry run (`add`, `import` and `categories rename` with `--dry-run`): it writes
+    /// nothing at all. It creates no store (`add` and `import` read their input against none,
+    /// see [`Ctx::store_if_exists`]), and the store it reads is not set up as a holder's would
+    /// be: nothing recurring is posted, the trash is not swept nor the stream trimmed, no
+    /// trigger runs and no automatic backup starts (`launch.rs`).
+    pub fn is_dry_run(&self) -> bool {
+        match self {
+            Command::Add(a) => a.dry_run,
+            Command::Import(a) => a.dry_run,
+            Command::Categories(a) => a.is_dry_run(),
             _ => false,
         }
     }
@@ -329,6 +346,16 @@ impl<'a> Ctx<'a> {
         Ok(self.store.get_or_init(|| s).clone())
     }
 
+    /// [`Ctx::store`], or `None` when the data directory holds no store and this command
+    /// creates none (a dry run reads its input against an empty store: nothing known).
+    pub fn store_if_exists(&self) -> Result<Option<Store>> {
+        match self.store() {
+            Ok(s) => Ok(Some(s)),
+            Err(e) if e.downcast_ref::<NoStore>().is_some() => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
     /// The month start day the store's month aggregates are kept for: the holder's (its config,
     /// set when it took the store), so a caller with another config never rebuilds them under a
     /// running TUI. A store that keeps none yet gets this caller's.
@@ -352,6 +379,12 @@ impl<'a> Ctx<'a> {
         crate::clock::now_ms()
     }
 }
+
+/// A command that creates no store (one that only reads, or a dry run) met a data directory
+/// without one; the text names the directory and how to start a store there.
+#[derive(Debug, thiserror::Error)]
+#[error("no store at {0}; `expense --data-dir {0} add ...` creates one")]
+pub struct NoStore(pub String);
 
 /// True when `report` comes from writing to a closed pipe (`expense list | head`), which ends a
 /// command quietly.

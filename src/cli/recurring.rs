@@ -28,10 +28,14 @@ use color_eyre::eyre::{eyre, Report, Result};
 
 /// Options of `expense recurring`.
 #[derive(Debug, clap::Args)]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct Args {
     /// What to do (default: list).
     #[command(subcommand)]
     pub action: Option<Action>,
+    /// With no subcommand: the list as JSON, as `recurring list --json` prints it.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// The `expense recurring` subcommands.
@@ -64,6 +68,10 @@ pub enum Action {
         /// The occurrence's day (default: the next occurrence).
         #[arg(allow_hyphen_values = true)]
         date: Option<String>,
+        /// Print the schedule as JSON (a `recurring list --json` row) with `skipped`: the day
+        /// skipped.
+        #[arg(long)]
+        json: bool,
     },
     /// Move one occurrence to another day (between the occurrences before and after it):
     /// `expense recurring move 7ZZV3K 2026-05-01 --to 2026-05-04`.
@@ -76,6 +84,9 @@ pub enum Action {
         /// The day it falls on instead.
         #[arg(long, allow_hyphen_values = true)]
         to: String,
+        /// Print the schedule as JSON (a `recurring list --json` row) with `moved`: {from, to}.
+        #[arg(long)]
+        json: bool,
     },
     /// The occurrences that wait for a confirmation (schedules made with --confirm).
     Due {
@@ -93,6 +104,10 @@ pub enum Action {
 pub struct IdArg {
     /// The schedule id or a unique start of it.
     pub id: String,
+    /// Print the schedule as JSON (a `recurring list --json` row; after `rm`, as it was) with
+    /// `changed`, and `skipped`: the days a resume skips.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// When a schedule falls due: `expense recurring add` and `edit`.
@@ -156,6 +171,10 @@ pub struct EditArgs {
     /// Occurrences post by themselves from now on (those waiting are posted at once).
     #[arg(long)]
     pub no_confirm: bool,
+    /// Print the schedule as JSON (a `recurring list --json` row) with `changed`, and
+    /// `dropped`: the days that waited under the old rule and are not posted.
+    #[arg(long)]
+    pub json: bool,
     /// The expense it posts.
     #[command(flatten)]
     pub fields: Fields,
@@ -169,6 +188,11 @@ pub struct PostArgs {
     /// The occurrence's day (default: the first one not handled yet).
     #[arg(allow_hyphen_values = true)]
     pub date: Option<String>,
+    /// Print {date, posted, expense_id, expense, schedule} as JSON: `expense` the posted
+    /// expense (a `list --json` row; null when the day was posted already), `schedule` a
+    /// `recurring list --json` row.
+    #[arg(long)]
+    pub json: bool,
     /// Changes to this occurrence's expense only.
     #[command(flatten)]
     pub fields: Fields,
@@ -199,16 +223,16 @@ impl Args {
 /// Runs `expense recurring`.
 pub fn run(ctx: &mut Ctx, args: &Args) -> Result<()> {
     match &args.action {
-        None => show::list(ctx, false),
+        None => show::list(ctx, args.json),
         Some(Action::List { json }) => show::list(ctx, *json),
         Some(Action::Due { json }) => show::due(ctx, *json),
         Some(Action::Add(a)) => add(ctx, a),
         Some(Action::Edit(a)) => edit(ctx, a),
-        Some(Action::Pause(a)) => pause(ctx, &a.id, true),
-        Some(Action::Resume(a)) => pause(ctx, &a.id, false),
-        Some(Action::Rm(a)) => remove(ctx, &a.id),
-        Some(Action::Skip { id, date }) => skip(ctx, id, date.as_deref()),
-        Some(Action::Move { id, date, to }) => move_one(ctx, id, date, to),
+        Some(Action::Pause(a)) => pause(ctx, a, true),
+        Some(Action::Resume(a)) => pause(ctx, a, false),
+        Some(Action::Rm(a)) => remove(ctx, a),
+        Some(Action::Skip { id, date, json }) => skip(ctx, id, date.as_deref(), *json),
+        Some(Action::Move { id, date, to, json }) => move_one(ctx, id, date, to, *json),
         Some(Action::Post(a)) => post(ctx, a),
     }
 }
@@ -423,9 +447,7 @@ fn add(ctx: &mut Ctx, args: &AddArgs) -> Result<()> {
     post_now(ctx, &store, args.json)?;
     let (s, short) = reread(&store, rec.id)?;
     if args.json {
-        let row = show::schedule_json(&s, &short, today);
-        writeln!(ctx.out, "{}", serde_json::to_string_pretty(&row)?)?;
-        return Ok(());
+        return show::print_row(ctx, &s, &short, &[]);
     }
     writeln!(ctx.out, "added schedule {}", show::line(&s, &short))?;
     say_next(ctx, &s)?;
@@ -499,12 +521,23 @@ fn edit(ctx: &mut Ctx, args: &EditArgs) -> Result<()> {
     }
     if new == old {
         let short = reread(&store, old.id)?.1;
+        if args.json {
+            let unchanged = [("changed", false.into()), ("dropped", show::days_json(&[]))];
+            return show::print_row(ctx, &old, &short, &unchanged);
+        }
         writeln!(ctx.out, "unchanged: schedule {}", show::line(&old, &short))?;
         return Ok(());
     }
     store.save_schedule(&new, Origin::User, ctx.now_ms())?;
-    post_now(ctx, &store, false)?;
+    post_now(ctx, &store, args.json)?;
     let (s, short) = reread(&store, old.id)?;
+    if args.json {
+        let done = [
+            ("changed", true.into()),
+            ("dropped", show::days_json(&dropped)),
+        ];
+        return show::print_row(ctx, &s, &short, &done);
+    }
     writeln!(ctx.out, "saved schedule {}", show::line(&s, &short))?;
     if !dropped.is_empty() {
         let days: Vec<String> = dropped.iter().map(|o| o.date.to_string()).collect();
@@ -517,12 +550,16 @@ fn edit(ctx: &mut Ctx, args: &EditArgs) -> Result<()> {
     say_next(ctx, &s)
 }
 
-fn pause(ctx: &mut Ctx, id: &str, pause: bool) -> Result<()> {
-    check_prefix(id, &SCHEDULES)?;
+fn pause(ctx: &mut Ctx, args: &IdArg, pause: bool) -> Result<()> {
+    check_prefix(&args.id, &SCHEDULES)?;
     let store = ctx.store()?;
-    let old = find(&store, id)?;
+    let old = find(&store, &args.id)?;
     let short = reread(&store, old.id)?.1;
     if old.paused == pause {
+        if args.json {
+            let unchanged = [("changed", false.into()), ("skipped", show::days_json(&[]))];
+            return show::print_row(ctx, &old, &short, &unchanged);
+        }
         let was = if pause { "paused" } else { "not paused" };
         writeln!(ctx.out, "unchanged: schedule {short} is {was}")?;
         return Ok(());
@@ -539,8 +576,15 @@ fn pause(ctx: &mut Ctx, id: &str, pause: bool) -> Result<()> {
         new.resume(ctx.today);
     }
     store.save_schedule(&new, Origin::User, ctx.now_ms())?;
-    post_now(ctx, &store, false)?;
+    post_now(ctx, &store, args.json)?;
     let s = reread(&store, old.id)?.0;
+    if args.json {
+        let done = [
+            ("changed", true.into()),
+            ("skipped", show::days_json(&skipped)),
+        ];
+        return show::print_row(ctx, &s, &short, &done);
+    }
     let did = if pause { "paused" } else { "resumed" };
     writeln!(ctx.out, "{did} schedule {}", show::line(&s, &short))?;
     if !skipped.is_empty() {
@@ -556,12 +600,15 @@ fn pause(ctx: &mut Ctx, id: &str, pause: bool) -> Result<()> {
     say_next(ctx, &s)
 }
 
-fn remove(ctx: &mut Ctx, id: &str) -> Result<()> {
-    check_prefix(id, &SCHEDULES)?;
+fn remove(ctx: &mut Ctx, args: &IdArg) -> Result<()> {
+    check_prefix(&args.id, &SCHEDULES)?;
     let store = ctx.store()?;
-    let s = find(&store, id)?;
+    let s = find(&store, &args.id)?;
     let short = reread(&store, s.id)?.1;
     store.remove_schedule(s.id, s.version, Origin::User, ctx.now_ms())?;
+    if args.json {
+        return show::print_row(ctx, &s, &short, &[("changed", true.into())]);
+    }
     writeln!(
         ctx.out,
         "removed schedule {}; the expenses it posted stay (expense undo brings the schedule back)",
@@ -581,7 +628,7 @@ fn occurrence(s: &Schedule, date: Option<NaiveDate>) -> Result<Occurrence> {
     }
 }
 
-fn skip(ctx: &mut Ctx, id: &str, date: Option<&str>) -> Result<()> {
+fn skip(ctx: &mut Ctx, id: &str, date: Option<&str>, json: bool) -> Result<()> {
     check_prefix(id, &SCHEDULES)?;
     let date = date.map(|d| day(d, ctx.today, "DATE")).transpose()?;
     let store = ctx.store()?;
@@ -590,6 +637,9 @@ fn skip(ctx: &mut Ctx, id: &str, date: Option<&str>) -> Result<()> {
     let now = ctx.now_ms();
     store.handle_occurrence(s.id, s.version, o.natural, Confirm::Skip, Origin::User, now)?;
     let (s, short) = reread(&store, s.id)?;
+    if json {
+        return show::print_row(ctx, &s, &short, &[("skipped", o.date.to_string().into())]);
+    }
     writeln!(
         ctx.out,
         "skipped {} of schedule {short} ({}): it is not posted",
@@ -599,7 +649,7 @@ fn skip(ctx: &mut Ctx, id: &str, date: Option<&str>) -> Result<()> {
     say_next(ctx, &s)
 }
 
-fn move_one(ctx: &mut Ctx, id: &str, date: &str, to: &str) -> Result<()> {
+fn move_one(ctx: &mut Ctx, id: &str, date: &str, to: &str, json: bool) -> Result<()> {
     check_prefix(id, &SCHEDULES)?;
     let date = day(date, ctx.today, "DATE")?;
     let to = day(to, ctx.today, "--to")?;
@@ -609,8 +659,12 @@ fn move_one(ctx: &mut Ctx, id: &str, date: &str, to: &str) -> Result<()> {
     s.move_occurrence(o, to)
         .map_err(|e| eyre!("--to {to}: {e}; nothing was changed"))?;
     store.save_schedule(&s, Origin::User, ctx.now_ms())?;
-    post_now(ctx, &store, false)?;
+    post_now(ctx, &store, json)?;
     let (s, short) = reread(&store, s.id)?;
+    if json {
+        let moved = serde_json::json!({"from": o.date.to_string(), "to": to.to_string()});
+        return show::print_row(ctx, &s, &short, &[("moved", moved)]);
+    }
     writeln!(
         ctx.out,
         "moved the occurrence of {} of schedule {short} ({}) to {to}",
@@ -643,6 +697,22 @@ fn post(ctx: &mut Ctx, args: &PostArgs) -> Result<()> {
     };
     let now = ctx.now_ms();
     let records = store.handle_occurrence(s.id, s.version, o.natural, how, Origin::User, now)?;
+    if args.json {
+        let posted = records.iter().find_map(|r| r.new.as_ref());
+        if let Some(r) = records.iter().find(|r| r.new.is_some()) {
+            super::add::print_alerts(ctx, &store, r)?;
+        }
+        let (after, short) = reread(&store, s.id)?;
+        let out = serde_json::json!({
+            "date": o.date.to_string(),
+            "posted": posted.is_some(),
+            "expense_id": crate::store::occurrence_id(s.id, o.natural).to_string(),
+            "expense": posted.map(crate::domain::Expense::to_row),
+            "schedule": show::schedule_json(&after, &short, ctx.today),
+        });
+        writeln!(ctx.out, "{}", serde_json::to_string_pretty(&out)?)?;
+        return Ok(());
+    }
     match records.iter().find(|r| r.new.is_some()) {
         Some(r) => {
             super::add::print_alerts(ctx, &store, r)?;

@@ -10,7 +10,7 @@
 use super::backup::{list_backups, make_dir, now_utc, print_backup};
 use super::Ctx;
 use crate::domain::text::inert;
-use crate::store::backup::{read_backup, RestoreInfo, Snapshot};
+use crate::store::backup::{read_backup, BackupInfo, RestoreInfo, Snapshot};
 use crate::store::{Store, StoreError};
 use chrono::{DateTime, TimeZone, Utc};
 use color_eyre::eyre::{eyre, Result, WrapErr};
@@ -39,6 +39,13 @@ pub struct RestoreArgs {
     /// it aside. Refused while another expense process holds the store.
     #[arg(long, conflicts_with_all = ["file", "to", "at", "force_live"])]
     pub latest: bool,
+    /// Print {to, file, at, source_seq, expenses, budgets, schedules, imports, label, skipped,
+    /// safety_backup, kept} as JSON instead of the lines: `file` the backup restored (null for
+    /// --at), `safety_backup` the backup of the live store taken first ({path, seq, expenses,
+    /// ...} as `backup --json` prints it) and `kept` the folder a damaged live store was kept
+    /// in (both null unless the live store was replaced).
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Parses `--at`: RFC 3339, or local `YYYY-MM-DD HH:MM[:SS]` / `YYYY-MM-DDTHH:MM[:SS]`.
@@ -93,7 +100,42 @@ pub fn run(ctx: &mut Ctx, args: &RestoreArgs) -> Result<()> {
     };
     note_unverified(ctx.err, args.file.as_deref(), &snap)?;
     let info = restore_into(&to, &snap)?;
+    if args.json {
+        let file = args.file.as_deref().map(|f| ctx.path(f));
+        let at = at.map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true));
+        return print_json(ctx, &to, file.as_deref(), at, &info, None, None);
+    }
     print_restore(ctx.out, &to, &info)?;
+    Ok(())
+}
+
+/// The restore as `--json` prints it (see the option's doc).
+fn print_json(
+    ctx: &mut Ctx,
+    to: &Path,
+    file: Option<&Path>,
+    at: Option<String>,
+    info: &RestoreInfo,
+    safety: Option<&BackupInfo>,
+    kept: Option<&Path>,
+) -> Result<()> {
+    let path = |p: &Path| p.display().to_string();
+    let out = serde_json::json!({
+        "to": path(to),
+        "file": file.map(path),
+        "at": at,
+        "source_seq": info.source_seq,
+        "expenses": info.expenses,
+        "budgets": info.budgets,
+        "schedules": info.schedules,
+        "imports": info.imports,
+        "label": info.label,
+        "skipped": info.skipped,
+        "safety_backup": safety.map(super::backup::backup_json),
+        "kept": kept.map(path),
+    });
+    serde_json::to_writer_pretty(&mut *ctx.out, &out)?;
+    writeln!(ctx.out)?;
     Ok(())
 }
 
@@ -246,6 +288,7 @@ fn restore_live(ctx: &mut Ctx, args: &RestoreArgs) -> Result<()> {
         Err(e) => Err(e),
     };
     let keep = match &safety {
+        Ok(Some(_)) if args.json => None,
         Ok(Some(info)) => {
             write!(ctx.out, "first, ")?;
             print_backup(ctx.out, info)?;
@@ -271,6 +314,11 @@ fn restore_live(ctx: &mut Ctx, args: &RestoreArgs) -> Result<()> {
     let done = crate::store::swap::replace_live(&store_dir, &snap, keep.as_deref())
         .wrap_err_with(|| format!("replacing the live store at {}", store_dir.display()))
         .wrap_err("nothing was changed: the live store is as it was")?;
+    if args.json {
+        let safety = safety.as_ref().ok().and_then(Option::as_ref);
+        let kept = done.kept.as_deref();
+        return print_json(ctx, &store_dir, Some(&file), None, &done.info, safety, kept);
+    }
     write!(ctx.out, "from {}: ", inert(&file.display().to_string()))?;
     print_restore(ctx.out, &store_dir, &done.info)?;
     match (&safety, &done.kept) {

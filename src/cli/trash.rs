@@ -19,10 +19,14 @@ use std::io::Write;
 
 /// Options of `expense trash`.
 #[derive(Debug, clap::Args)]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct Args {
     /// What to do (default: list).
     #[command(subcommand)]
     pub action: Option<Action>,
+    /// With no subcommand: the list as JSON, as `trash list --json` prints it.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// The `expense trash` subcommands.
@@ -61,7 +65,7 @@ pub enum Action {
 /// Runs `expense trash`.
 pub fn run(ctx: &mut Ctx, args: &Args) -> Result<()> {
     match &args.action {
-        None => list(ctx, false),
+        None => list(ctx, args.json),
         Some(Action::List { json }) => list(ctx, *json),
         Some(Action::Restore { id, json }) => {
             check_prefix(id, &TRASH)?;

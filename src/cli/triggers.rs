@@ -5,6 +5,7 @@
 //! themselves are configured as `[[trigger]]` in config.toml (see `crate::engine::triggers`).
 
 use super::Ctx;
+use crate::clock::local_time;
 use crate::engine::triggers::{self, Health};
 use color_eyre::eyre::{eyre, Result};
 
@@ -14,8 +15,12 @@ pub struct Args {
     /// What to do (default: list).
     #[command(subcommand)]
     pub action: Option<Action>,
-    /// Print the list as JSON.
-    #[arg(long)]
+    /// Print JSON instead of text: the list as an array of {name, configured, checkpoint,
+    /// lag_records, lag_seconds, delivered, failures, redelivered, attempts, last_error,
+    /// dead_letters, dead_letter_records: [{seq, attempts, error, at, at_ms}]}; `retry` as
+    /// {name, results: [{seq, delivered, error}], delivered, failed}; `drop` as {name,
+    /// dropped, forgot}. Failures still exit with status 1 and say why on stderr.
+    #[arg(long, global = true)]
     pub json: bool,
 }
 
@@ -47,8 +52,8 @@ pub enum Action {
 pub fn run(ctx: &mut Ctx, args: &Args) -> Result<()> {
     match &args.action {
         None | Some(Action::List) => list(ctx, args.json),
-        Some(Action::Retry { name, seqs }) => retry(ctx, name, seqs),
-        Some(Action::Drop { name, seqs, all }) => drop(ctx, name, seqs, *all),
+        Some(Action::Retry { name, seqs }) => retry(ctx, name, seqs, args.json),
+        Some(Action::Drop { name, seqs, all }) => drop(ctx, name, seqs, *all, args.json),
     }
 }
 
@@ -56,7 +61,29 @@ fn list(ctx: &mut Ctx, json: bool) -> Result<()> {
     let store = ctx.store()?;
     let health = triggers::health(&store, &ctx.config.triggers)?;
     if json {
-        serde_json::to_writer_pretty(&mut *ctx.out, &health)?;
+        // Each trigger's health with its dead letters, as the text below lists them.
+        let mut rows = Vec::with_capacity(health.len());
+        for h in &health {
+            let mut row = serde_json::to_value(h)?;
+            let letters: Vec<serde_json::Value> = store
+                .dead_letters(&h.name)?
+                .iter()
+                .map(|d| {
+                    serde_json::json!({
+                        "seq": d.seq,
+                        "attempts": d.attempts,
+                        "error": d.error,
+                        "at": local_time(d.at),
+                        "at_ms": d.at,
+                    })
+                })
+                .collect();
+            if let serde_json::Value::Object(m) = &mut row {
+                m.insert("dead_letter_records".into(), letters.into());
+            }
+            rows.push(row);
+        }
+        serde_json::to_writer_pretty(&mut *ctx.out, &rows)?;
         writeln!(ctx.out)?;
         return Ok(());
     }
@@ -156,7 +183,7 @@ fn spec<'c>(ctx: &'c Ctx, name: &str) -> Result<&'c triggers::TriggerSpec> {
         })
 }
 
-fn retry(ctx: &mut Ctx, name: &str, seqs: &[u64]) -> Result<()> {
+fn retry(ctx: &mut Ctx, name: &str, seqs: &[u64], json: bool) -> Result<()> {
     let spec = spec(ctx, name)?.clone();
     let store = ctx.store()?;
     // Records name the stream they come from: this store's label.
@@ -172,23 +199,40 @@ fn retry(ctx: &mut Ctx, name: &str, seqs: &[u64]) -> Result<()> {
         }
         seqs.to_vec()
     };
-    if chosen.is_empty() {
+    if chosen.is_empty() && !json {
         writeln!(ctx.out, "{name} has no dead letters")?;
         return Ok(());
     }
     let mut failed = 0;
+    let mut results = Vec::new();
     for seq in &chosen {
-        match triggers::retry_dead_letter(&store, &spec, *seq) {
-            Ok(()) => writeln!(ctx.out, "record {seq}: delivered")?,
-            Err(why) => {
-                failed += 1;
-                writeln!(
+        let result = triggers::retry_dead_letter(&store, &spec, *seq);
+        if json {
+            let error = result.as_ref().err();
+            results.push(
+                serde_json::json!({"seq": seq, "delivered": error.is_none(), "error": error}),
+            );
+        } else {
+            match &result {
+                Ok(()) => writeln!(ctx.out, "record {seq}: delivered")?,
+                Err(why) => writeln!(
                     ctx.out,
                     "record {seq}: failed again: {}",
-                    crate::domain::text::inert(&why)
-                )?;
+                    crate::domain::text::inert(why)
+                )?,
             }
         }
+        failed += usize::from(result.is_err());
+    }
+    if json {
+        let out = serde_json::json!({
+            "name": name,
+            "results": results,
+            "delivered": chosen.len() - failed,
+            "failed": failed,
+        });
+        serde_json::to_writer_pretty(&mut *ctx.out, &out)?;
+        writeln!(ctx.out)?;
     }
     if failed > 0 {
         return Err(eyre!(
@@ -200,7 +244,7 @@ fn retry(ctx: &mut Ctx, name: &str, seqs: &[u64]) -> Result<()> {
     Ok(())
 }
 
-fn drop(ctx: &mut Ctx, name: &str, seqs: &[u64], all: bool) -> Result<()> {
+fn drop(ctx: &mut Ctx, name: &str, seqs: &[u64], all: bool, json: bool) -> Result<()> {
     if !all && seqs.is_empty() {
         return Err(eyre!(
             "name the records to drop, or --all for every dead letter of {name}"
@@ -215,14 +259,23 @@ fn drop(ctx: &mut Ctx, name: &str, seqs: &[u64], all: bool) -> Result<()> {
         ));
     }
     let n = triggers::drop_dead_letters(&store, name, seqs)?;
-    writeln!(
-        ctx.out,
-        "dropped {n} dead letter{} of {name}",
-        if n == 1 { "" } else { "s" }
-    )?;
-    if all && !configured {
+    let forget = all && !configured;
+    if forget {
         store.forget_trigger(name)?;
-        writeln!(ctx.out, "forgot {name} (no longer in config)")?;
+    }
+    if json {
+        let out = serde_json::json!({"name": name, "dropped": n, "forgot": forget});
+        serde_json::to_writer_pretty(&mut *ctx.out, &out)?;
+        writeln!(ctx.out)?;
+    } else {
+        writeln!(
+            ctx.out,
+            "dropped {n} dead letter{} of {name}",
+            if n == 1 { "" } else { "s" }
+        )?;
+        if forget {
+            writeln!(ctx.out, "forgot {name} (no longer in config)")?;
+        }
     }
     if !seqs.is_empty() && n < seqs.len() {
         return Err(eyre!(

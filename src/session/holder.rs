@@ -87,6 +87,20 @@ impl Holder {
         }
     }
 
+    /// Holds `store` for a dry run, which writes nothing: sets the trash time (in memory, for
+    /// the commands it serves) and serves it on `sock` (so others need not wait), and takes
+    /// none of [`Holder::take`]'s other steps, each of which may write (the month aggregates,
+    /// posting, the trash sweep, the stream trim, the triggers).
+    pub fn serve(store: Store, sock: &Path, setup: &HolderSetup, runner: CommandRunner) -> Holder {
+        store.set_trash_ttl(setup.trash_ttl_ms);
+        let server = Server::start(store.clone(), sock, runner).ok();
+        Holder {
+            store,
+            server,
+            dispatcher: None,
+        }
+    }
+
     /// Keeps the store's month aggregates for `setup.month_start_day` (a one-time rebuild when
     /// the configured day changed; nothing when it did not).
     pub fn keep_months(store: &Store, setup: &HolderSetup) -> Result<(), StoreError> {

@@ -188,10 +188,10 @@ pub fn run(ctx: &mut Ctx, args: &Args) -> Result<()> {
     let refunds = if is_json || cols.get(Col::Kind).is_some() || good.is_empty() {
         0
     } else {
-        credits_as_refunds(ctx, &mut good)?
+        credits_as_refunds(ctx, args.dry_run, &mut good)?
     };
     if args.dry_run {
-        let mismatch = sign_mismatch(ctx, &cols, &spec, is_json, &good)?;
+        let mismatch = sign_mismatch(ctx, true, &cols, &spec, is_json, &good)?;
         dry_run(ctx, &name, &table, &cols, &good, &bad)?;
         if let Some(m) = mismatch {
             writeln!(ctx.out, "the import would stop here: {m}")?;
@@ -211,7 +211,7 @@ pub fn run(ctx: &mut Ctx, args: &Args) -> Result<()> {
             if bad.len() == 1 { "it" } else { "them" },
         ));
     }
-    if let Some(m) = sign_mismatch(ctx, &cols, &spec, is_json, &good)? {
+    if let Some(m) = sign_mismatch(ctx, false, &cols, &spec, is_json, &good)? {
         return Err(eyre!("{name}: nothing imported: {m}"));
     }
     let store = ctx.store()?;
@@ -279,12 +279,23 @@ pub fn run(ctx: &mut Ctx, args: &Args) -> Result<()> {
     Ok(())
 }
 
+/// The store a check reads: for a dry run, `None` when there is none (it creates none, and an
+/// empty store would know nothing anyway).
+fn reading(ctx: &Ctx, dry_run: bool) -> Result<Option<crate::store::Store>> {
+    if dry_run {
+        ctx.store_if_exists()
+    } else {
+        ctx.store().map(Some)
+    }
+}
+
 /// The sign check (`domain::import::sign`, whose doc gives the rule), for a CSV file with one
 /// signed amount column, no kind column and the convention left to its default: `Some` when the
 /// rows' categories, or else the store's history of their payees, say the signs run the other
 /// way. Reads the store (one pass over its date index) only when no category names a kind.
 fn sign_mismatch(
     ctx: &Ctx,
+    dry_run: bool,
     cols: &Columns,
     spec: &ImportSpec,
     is_json: bool,
@@ -301,19 +312,25 @@ fn sign_mismatch(
     if let Some(said) = by_categories(&rows, spec.sign) {
         return Ok(said.err());
     }
-    let store = ctx.store()?;
-    let majority = payee_majority(&store.payee_kinds()?);
+    let kinds = match reading(ctx, dry_run)? {
+        Some(store) => store.payee_kinds()?,
+        None => Default::default(),
+    };
+    let majority = payee_majority(&kinds);
     Ok(by_payees(&rows, spec.sign, &majority).err())
 }
 
 /// Turns each credit (a row read as income) whose category the store has only ever held
 /// expenses in into a refund (`domain::import::credit_as_refund`); returns how many. Reads the
 /// store's category kinds (one aggregate scan) only when a row is a credit.
-fn credits_as_refunds(ctx: &Ctx, good: &mut [Good]) -> Result<usize> {
+fn credits_as_refunds(ctx: &Ctx, dry_run: bool, good: &mut [Good]) -> Result<usize> {
     if !good.iter().any(|g| g.row.draft.kind == Kind::Income) {
         return Ok(0);
     }
-    let kinds = ctx.store()?.category_kinds()?;
+    let Some(store) = reading(ctx, dry_run)? else {
+        return Ok(0);
+    };
+    let kinds = store.category_kinds()?;
     let mut n = 0;
     for g in good.iter_mut() {
         let spent_only = kinds.get(&g.row.draft.category) == Some(&[true, false]);
@@ -422,9 +439,18 @@ fn dry_run(
     good: &[Good],
     bad: &[(Loc, String)],
 ) -> Result<()> {
-    let store = ctx.store()?;
     let rows: Vec<ImportRow> = good.iter().map(|g| g.row.clone()).collect();
-    let known = store.known_imports(&rows)?;
+    let known = match ctx.store_if_exists()? {
+        Some(store) => store.known_imports(&rows)?,
+        // No store (a dry run creates none): only a row whose id came earlier in the file is
+        // known, as `Store::known_imports` has it.
+        None => {
+            let mut seen = std::collections::HashSet::new();
+            rows.iter()
+                .map(|r| r.id.is_some_and(|id| !seen.insert(id.0)))
+                .collect()
+        }
+    };
     let w = &mut *ctx.out;
     writeln!(w, "dry run: nothing is stored")?;
     if let Some(h) = &table.header {

@@ -1,10 +1,10 @@
 //! What `expense recurring list|due` and `expense upcoming` print: tables for people, JSON for
 //! scripts, from the schedules as the store holds them. Reads only.
 
-use super::super::add::what;
+use super::super::add::{draft_json, what};
 use super::super::ids::short_ids;
 use super::super::Ctx;
-use crate::domain::money::{format_grouped, format_plain};
+use crate::domain::money::format_grouped;
 use crate::domain::rule_text::{parts, On};
 use crate::domain::schedule::{End, MonthDay, Occurrence, Schedule};
 use crate::domain::text::inert;
@@ -90,23 +90,6 @@ fn amount(d: &Draft) -> String {
     )
 }
 
-/// The expense part of a JSON row.
-fn draft_json(d: &Draft) -> serde_json::Map<String, Value> {
-    let v = json!({
-        "amount": format_plain(d.amount, d.currency),
-        "currency": d.currency.code(),
-        "category": d.category,
-        "payee": d.payee,
-        "note": d.note,
-        "tags": d.tags,
-        "kind": d.kind.as_str(),
-    });
-    match v {
-        Value::Object(m) => m,
-        _ => serde_json::Map::new(),
-    }
-}
-
 /// A schedule as JSON: its id (and the short one), the expense it posts, the rule (in parts and
 /// in words), the next occurrence, and its state.
 pub fn schedule_json(s: &Schedule, short: &str, today: NaiveDate) -> Value {
@@ -153,6 +136,29 @@ pub fn schedule_json(s: &Schedule, short: &str, today: NaiveDate) -> Value {
     row.insert("waiting".into(), json!(w));
     row.insert("version".into(), json!(s.version));
     Value::Object(row)
+}
+
+/// Prints `s` as `recurring list --json` has it, with `extra` fields after (what the command
+/// did that the row does not show).
+pub fn print_row(
+    ctx: &mut Ctx,
+    s: &Schedule,
+    short: &str,
+    extra: &[(&str, serde_json::Value)],
+) -> Result<()> {
+    let mut row = schedule_json(s, short, ctx.today);
+    if let serde_json::Value::Object(m) = &mut row {
+        for (k, v) in extra {
+            m.insert((*k).to_string(), v.clone());
+        }
+    }
+    writeln!(ctx.out, "{}", serde_json::to_string_pretty(&row)?)?;
+    Ok(())
+}
+
+/// Days as JSON strings, `["2026-05-01", ...]`.
+pub fn days_json(days: &[Occurrence]) -> serde_json::Value {
+    serde_json::json!(days.iter().map(|o| o.date.to_string()).collect::<Vec<_>>())
 }
 
 /// Text a person wrote, made inert and cut at 30 characters for a column.
