@@ -201,7 +201,8 @@ pub fn run_command(
             Some(store_dir),
             open,
         );
-        let held_here = holder.borrow().is_some();
+        // A dry run leaves nothing behind, not even a holder that would post what is due.
+        let held_here = holder.borrow().is_some() && !dry_run;
         if let Some(held) = holder.into_inner() {
             // Records this command (and those it served) wrote go to the triggers before it
             // exits; our own handle is closed without sled's drop-time work.
