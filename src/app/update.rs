@@ -212,6 +212,21 @@ fn is_user_action(action: &Action) -> bool {
     )
 }
 
+/// Whether `update(state, action)` leaves everything the screen shows as it is, so the loop
+/// need not draw for it: the clock's tick on the same day, the timer that asks for the triggers'
+/// health, and that health when it is what the status bar already says. Every other action may
+/// change the screen (a key that does nothing still clears the message), so it answers `false`:
+/// a wrong `true` would leave a stale screen, a wrong `false` costs one frame with no changed
+/// cell, which writes nothing (`tui::frugal`).
+pub fn changes_nothing(state: &State, action: &Action) -> bool {
+    match action {
+        Action::Tick(today) => *today == state.today,
+        Action::PollTriggers => true,
+        Action::Answer(Answer::TriggerHealth(warning)) => *warning == state.trigger_warning,
+        _ => false,
+    }
+}
+
 /// Rows a list shows at the current size: the page every list's cursor moves by.
 pub fn page(state: &State) -> usize {
     ledger_rows(state.size.0, state.size.1)

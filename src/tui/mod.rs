@@ -10,7 +10,9 @@
 
 pub mod backend;
 pub mod event;
+pub mod frugal;
 pub mod keymap;
+pub mod paint;
 pub mod terminal;
 
 use crate::app::{update, Action, Answer, Effect, State};
@@ -24,6 +26,7 @@ use backend::{Backend, LetGo};
 use color_eyre::eyre::{Result, WrapErr};
 use event::{Msg, Stopping};
 use keymap::{Context, Keymap};
+use paint::Painter;
 use ratatui::crossterm::event::Event;
 use std::collections::VecDeque;
 use std::path::Path;
@@ -118,6 +121,7 @@ pub fn run(
         runtime: &mut runtime,
         term: &mut term,
         stopping: &stopping,
+        painter: Painter::default(),
     };
     let outcome = loop {
         lp.drain(&mut queue, &mut later, &mut state)?;
@@ -129,7 +133,8 @@ pub fn run(
             help: &help,
             hints: &hints,
         };
-        if let Err(e) = lp.term.draw(|f| ui::render(&state, &chrome, f)) {
+        // Only when something may have changed: an idle TUI writes nothing.
+        if let Err(e) = lp.painter.paint(lp.term, &state, &chrome) {
             // The terminal went away (a dropped SSH connection) before its SIGHUP was read:
             // end as the hang-up would, every confirmed change saved, not as a failure.
             if hung_up(&e) {
@@ -234,8 +239,10 @@ pub fn run(
 /// the signal thread shares about stopping.
 struct Loop<'a> {
     runtime: &'a mut Backend,
-    term: &'a mut ratatui::DefaultTerminal,
+    term: &'a mut terminal::Term,
     stopping: &'a Stopping,
+    /// Whether the next frame needs drawing.
+    painter: Painter,
 }
 
 impl Loop<'_> {
@@ -250,6 +257,7 @@ impl Loop<'_> {
         while let Some(action) = queue.pop_front() {
             // What one action asks of the store goes as one batch (one round trip to a remote
             // holder: a save, its page and its screen's reload).
+            self.painter.note(state, &action);
             let mut batch = Vec::new();
             for fx in update(state, action) {
                 match fx {
@@ -320,6 +328,7 @@ impl Loop<'_> {
         // The terminal first: in the background (`kill -CONT` without `fg`) this stops us again
         // before we take the store.
         terminal::resume(self.term)?;
+        self.painter.invalidate();
         let _ = self.runtime.attach_within(RESUME_WAIT);
         let size = self.term.size().wrap_err("reading the terminal size")?;
         Ok(vec![Action::Resize {

@@ -3,10 +3,11 @@
 //! (handled by the event loop), and around Ctrl-Z suspend ([`leave`], [`stop`], [`resume`]; the
 //! loop lets the store go between the first two).
 
+use super::frugal::Frugal;
 use color_eyre::eyre::{Result, WrapErr};
 use ratatui::crossterm::{execute, terminal};
-use ratatui::DefaultTerminal;
-use std::io::IsTerminal;
+use ratatui::Terminal;
+use std::io::{IsTerminal, Stdout};
 
 /// Restores the terminal when dropped, whatever path leaves the loop.
 pub struct Guard;
@@ -45,11 +46,26 @@ pub fn require_tty() -> Result<()> {
     Ok(())
 }
 
-/// Enters raw mode and the alternate screen; ratatui installs its panic hook here, after
-/// color-eyre's, so a panic restores the terminal before the report prints.
-pub fn init() -> Result<(DefaultTerminal, Guard)> {
-    let terminal = ratatui::try_init().wrap_err("setting up the terminal")?;
-    Ok((terminal, Guard))
+/// The terminal the TUI draws on: stdout, through the backend that writes as few bytes as it
+/// can (`frugal`).
+pub type Term = Terminal<Frugal<Stdout>>;
+
+/// Enters raw mode and the alternate screen, after installing the panic hook that restores
+/// the terminal (chained after color-eyre's, so a panic restores the terminal before the report
+/// prints), as `ratatui::try_init` does for its own backend. A failure half way is undone by
+/// the guard.
+pub fn init() -> Result<(Term, Guard)> {
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let _ = ratatui::try_restore();
+        previous(info);
+    }));
+    let guard = Guard;
+    terminal::enable_raw_mode().wrap_err("setting up the terminal")?;
+    execute!(std::io::stdout(), terminal::EnterAlternateScreen)
+        .wrap_err("setting up the terminal")?;
+    let term = Terminal::new(Frugal::new(std::io::stdout())).wrap_err("setting up the terminal")?;
+    Ok((term, guard))
 }
 
 /// Gives the terminal back before this process stops: cooked mode, the shell's screen.
@@ -95,7 +111,7 @@ pub fn stop() {
 /// Takes the terminal again after `fg`: raw mode, the alternate screen, a full redraw. Run in
 /// the background (`kill -CONT` without `fg`), the first of these stops the process again
 /// (SIGTTOU) until it is in the foreground.
-pub fn resume(terminal: &mut DefaultTerminal) -> Result<()> {
+pub fn resume(terminal: &mut Term) -> Result<()> {
     terminal::enable_raw_mode().wrap_err("re-entering raw mode")?;
     execute!(std::io::stdout(), terminal::EnterAlternateScreen)
         .wrap_err("re-entering the screen")?;

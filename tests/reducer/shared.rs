@@ -148,3 +148,50 @@ fn a_store_away_is_shown_until_it_is_back() {
     quiet.send(Action::Answer(Answer::StoreAway(None)));
     assert_eq!(quiet.state.toast, None);
 }
+
+/// The loop skips drawing for what `changes_nothing` names: applying it must leave the state
+/// as it was (compared whole, through `Debug`), with a message on screen and a failing trigger
+/// shown. What changes the screen is not named.
+#[test]
+fn what_changes_nothing_leaves_the_state_as_it_was() {
+    use expense_tracker::app::update::changes_nothing;
+    let mut f = Fake::with_rows(5);
+    f.send(Action::Answer(Answer::Failed("a message on screen".into())));
+    f.send(Action::Answer(Answer::TriggerHealth(Some(
+        "trigger x fails".into(),
+    ))));
+    let quiet = [
+        Action::Tick(today()),
+        Action::PollTriggers,
+        Action::Answer(Answer::TriggerHealth(Some("trigger x fails".into()))),
+    ];
+    for action in quiet {
+        assert!(changes_nothing(&f.state, &action), "{action:?}");
+        let before = format!("{:?}", f.state);
+        f.send_raw(action.clone());
+        assert_eq!(
+            format!("{:?}", f.state),
+            before,
+            "{action:?} changed the state"
+        );
+    }
+    let loud = [
+        Action::Tick(today().succ_opt().expect("a next day")),
+        Action::Answer(Answer::TriggerHealth(None)),
+        Action::SelectNext,
+        Action::Resize {
+            width: 100,
+            height: 30,
+        },
+    ];
+    for action in loud {
+        assert!(!changes_nothing(&f.state, &action), "{action:?}");
+        let before = format!("{:?}", f.state);
+        f.send_raw(action.clone());
+        assert_ne!(
+            format!("{:?}", f.state),
+            before,
+            "{action:?} changed nothing"
+        );
+    }
+}
