@@ -123,7 +123,7 @@ fn replaced() -> bool {
 
 /// Opens the store for a command that must hold it itself: when the process holding it is the
 /// lingering holder (its marker names the lock's holder), asks it to leave and waits for the
-/// store, up to [`LEAVE_WAIT`]. Any other holder is left alone: the `Locked` error says who.
+/// store, up to `LEAVE_WAIT` (10 s). Any other holder is left alone: the `Locked` error says who.
 pub fn take_from_lingerer(store_dir: &Path) -> Result<Store, StoreError> {
     let first = Store::open_waiting(store_dir, Duration::ZERO);
     let Err(StoreError::Locked { .. }) = &first else {
