@@ -31,6 +31,9 @@ use std::time::{Duration, Instant};
 /// How often the lingering holder looks at its idle time, its signals and the store's files.
 const LOOK_EVERY: Duration = Duration::from_millis(200);
 
+/// How long the lingering holder waits for the command that started it to let the store go.
+const OPEN_WAIT: Duration = Duration::from_secs(5);
+
 /// How long a command that must hold the store waits for the lingering holder to leave.
 const LEAVE_WAIT: Duration = Duration::from_secs(10);
 
@@ -62,15 +65,23 @@ pub fn run(places: &Places, store_dir: &Path) -> Result<()> {
     if linger.is_zero() || !store_dir.join("db").exists() {
         return Ok(());
     }
-    // Someone serves it already (a TUI, another lingering holder): nothing to do.
-    if crate::session::connect(store_dir).ok().flatten().is_some() {
-        return Ok(());
-    }
-    let store = match Store::open_waiting(store_dir, Duration::ZERO) {
-        Ok(store) => store,
-        // Another process took it first: it serves the next commands, and lingers after.
-        Err(StoreError::Locked { .. }) => return Ok(()),
-        Err(e) => return Err(e.into()),
+    // The command that started us may still be exiting with the lock (its handle is closed
+    // without sled's drop-time work, the lock goes with the process): wait for it a moment.
+    // Someone serving it meanwhile (a TUI, another lingering holder) means nothing to do; a
+    // command that keeps it longer starts its own lingering holder when it ends.
+    let deadline = Instant::now() + OPEN_WAIT;
+    let store = loop {
+        if crate::session::connect(store_dir).ok().flatten().is_some() {
+            return Ok(());
+        }
+        match Store::open_waiting(store_dir, Duration::ZERO) {
+            Ok(store) => break store,
+            Err(StoreError::Locked { .. }) if Instant::now() < deadline => {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            Err(StoreError::Locked { .. }) => return Ok(()),
+            Err(e) => return Err(e.into()),
+        }
     };
     let stop = Arc::new(AtomicBool::new(false));
     for signal in [
