@@ -96,7 +96,7 @@ fn run() -> Result<()> {
 /// rather than whole 2 MB pages the allocator touched (measured at 100k expenses, open, review,
 /// quit: 36 MB instead of 73 MB peak; the goal is 64 MiB), and it takes blocks over 2 MiB
 /// straight from the system (`allocator::big_blocks_from_the_system`: at 1M expenses the peak
-/// while sled opens the store fell from 169 to 133 MiB). One-shot commands keep huge pages:
+/// while sled opens the store fell from 172 to 136 MiB). One-shot commands keep huge pages:
 /// there they save 10-20 ms of page faults at start, and the process is gone a moment later.
 fn tui_memory() {
     #[cfg(target_os = "linux")]
