@@ -11,6 +11,7 @@ use expense_tracker::domain::{Currency, Draft, Kind, Month};
 use expense_tracker::engine::review;
 use expense_tracker::engine::Engine;
 use expense_tracker::session::server::Server;
+use expense_tracker::store::mark::mark_path;
 use expense_tracker::store::{ImportRow, Origin, Store, Undone};
 use expense_tracker::tui::keymap::Keymap;
 use expense_tracker::ui::theme::Theme;
@@ -33,6 +34,14 @@ fn sizes() -> Vec<(&'static str, usize)> {
     all.into_iter()
         .filter(|(n, _)| wanted.split(',').any(|w| w == *n))
         .collect()
+}
+
+/// Whether the group function `name` runs: all by default, or the ones named in
+/// EXPENSE_BENCH_GROUPS ("benches,history"). criterion's filter picks benchmarks, but every
+/// group's setup (stores copied, generated, restored) runs before it is asked, which at 1M takes
+/// minutes and gigabytes.
+fn group_wanted(name: &str) -> bool {
+    std::env::var("EXPENSE_BENCH_GROUPS").map_or(true, |w| w.split(',').any(|g| g == name))
 }
 
 /// The store for `count` demo expenses, generated on first use.
@@ -105,6 +114,9 @@ fn start(store: Store) -> (State, Engine) {
 }
 
 fn benches(c: &mut Criterion) {
+    if !group_wanted("benches") {
+        return;
+    }
     let help = Keymap::load(None).expect("keymap").help();
     let hints = Keymap::load(None).expect("keymap").hints();
     for (name, count) in sizes() {
@@ -433,6 +445,9 @@ fn run_cli(args: &[&str], store_dir: &std::path::Path) {
 /// `expense import` of a whole file into an empty store (parse, check, hash, batched writes)
 /// and `expense export` of a whole store, in rows per second.
 fn import_export(c: &mut Criterion) {
+    if !group_wanted("import_export") {
+        return;
+    }
     for (name, count) in sizes() {
         let mut g = c.benchmark_group(name);
         g.sample_size(10)
@@ -448,7 +463,10 @@ fn import_export(c: &mut Criterion) {
                 b.iter_custom(|iters| {
                     let mut total = Duration::ZERO;
                     for _ in 0..iters {
+                        // The store and its high-water mark: a mark left behind from the last
+                        // iteration says the new, empty store lost changes, and it refuses writes.
                         let _ = std::fs::remove_dir_all(&scratch);
+                        let _ = std::fs::remove_file(mark_path(&scratch));
                         let t = Instant::now();
                         run_cli(&["expense", "import", &file], &scratch);
                         total += t.elapsed();
@@ -459,6 +477,7 @@ fn import_export(c: &mut Criterion) {
                 })
             });
             let _ = std::fs::remove_dir_all(&scratch);
+            let _ = std::fs::remove_file(mark_path(&scratch));
         }
         let path = bench_store(name, count);
         for format in ["csv", "json"] {
@@ -541,6 +560,9 @@ fn trashed_store(n: usize) -> Store {
 /// transaction, found by a range scan of the expiry index), listing a 10k trash, and moving one
 /// expense to the trash (one flushed transaction).
 fn trash(c: &mut Criterion) {
+    if !group_wanted("trash") {
+        return;
+    }
     let n = 10_000;
     let mut g = c.benchmark_group("trash_10k");
     g.sample_size(10)
@@ -600,6 +622,9 @@ fn trash(c: &mut Criterion) {
 /// expense's records (its `prev_seq` chain), and `H` through the reducer and runtime plus the
 /// frame, on the demo stores (read only).
 fn history(c: &mut Criterion) {
+    if !group_wanted("history") {
+        return;
+    }
     let help = Keymap::load(None).expect("keymap").help();
     let hints = Keymap::load(None).expect("keymap").hints();
     for (name, count) in sizes() {
@@ -653,6 +678,9 @@ fn history(c: &mut Criterion) {
 /// with the binary, see benches/README.md). `pitr_10k`: the store as it was at a moment, replayed from the
 /// stream into a new store. Items per second.
 fn backup_restore(c: &mut Criterion) {
+    if !group_wanted("backup_restore") {
+        return;
+    }
     let scratch =
         PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/bench-data/scratch-backup");
     for (name, count) in sizes() {
@@ -848,6 +876,9 @@ fn set_schema_version(path: &Path, version: u32) {
 /// of the stream's record heads, then the list of moves written to `meta`), against
 /// `Store::open` of the same store at schema 5. The schema is set back outside the timing.
 fn migration(c: &mut Criterion) {
+    if !group_wanted("migration") {
+        return;
+    }
     for (name, count) in sizes() {
         let (path, moves) = trash_moves_store(name, count);
         let mut g = c.benchmark_group(format!("migrate_{name}"));
@@ -893,6 +924,9 @@ fn migration(c: &mut Criterion) {
 /// one REMOVE each) in a copy of the demo store of that size; each sample imports the rows
 /// first, untimed, with hashes of its own so none is a duplicate.
 fn import_undo(c: &mut Criterion) {
+    if !group_wanted("import_undo") {
+        return;
+    }
     let rows = 10_000;
     let drafts = demo::generate(rows, 3, 13, today(), Currency::EUR);
     let scratch = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/bench-data/scratch-undo");
@@ -966,6 +1000,9 @@ fn tree_near(store: &Store, want: u64) -> (String, u64) {
 /// command opens it (copying and opening untimed), so samples do not pile records onto one
 /// store.
 fn rename(c: &mut Criterion) {
+    if !group_wanted("rename") {
+        return;
+    }
     use expense_tracker::domain::rename::BudgetMerge;
     let scratch =
         PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/bench-data/scratch-rename");
@@ -1090,6 +1127,9 @@ fn open_when_free(path: &Path) -> Store {
 /// nothing, plus the count of what waits for a confirmation that a command prints (goal: under
 /// 1 ms). Each posting sample starts from a fresh copy (copying and opening untimed).
 fn schedules(c: &mut Criterion) {
+    if !group_wanted("schedules") {
+        return;
+    }
     use expense_tracker::engine::schedules::post_at_open;
     let scratch =
         PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/bench-data/scratch-schedules");

@@ -16,8 +16,12 @@ use tables::Trees;
 pub(super) const LOCK_GRACE: std::time::Duration = std::time::Duration::from_millis(400);
 
 /// sled's page cache. Its default (1 GiB) lets a large store take most of that in RAM; the
-/// ledger reads a page at a time, so a small cache costs little and bounds memory.
-pub(super) const CACHE_BYTES: u64 = 32 * 1024 * 1024;
+/// ledger reads a page at a time, so a small cache costs little and bounds memory. sled keeps
+/// several times this in materialized pages: a TUI that walked every month of a 1M store and
+/// their reviews grew to 220 MiB with 32 MiB (benches/README.md, "TUI memory at 1M"). At 1M,
+/// 32, 8 and 4 MiB drew the first frame, `j`, `PgDn`, `]` and the review in the same time and
+/// `expense check` was no slower; a 100k import was no slower at 8 MiB, 10-20 % slower at 4.
+pub(super) const CACHE_BYTES: u64 = 8 * 1024 * 1024;
 
 impl Store {
     /// Opens (creating) the store in `dir`. Creates `dir` with mode 0700 (and parents as needed),
