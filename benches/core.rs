@@ -210,6 +210,45 @@ fn benches(c: &mut Criterion) {
                 draw(&state, &mut term, &help, &hints);
             })
         });
+        // `[` into months not visited yet (walking back through 48 of them, then over again),
+        // as a fresh session meets them: read when asked for, or read ahead while the person
+        // looks at the month before (`app::prefetch`, `engine::prefetch`; 60 ms of looking,
+        // not timed). Each walks its own months (the demo spans 120), so neither finds the
+        // other's pages in sled's cache.
+        for ahead in [false, true] {
+            let (name, first) = if ahead {
+                ("key_month_not_visited_read_ahead_to_frame", 60)
+            } else {
+                ("key_month_not_visited_to_frame", 0)
+            };
+            let (mut state, mut rt) = start(store.clone());
+            let mut back = 48;
+            g.bench_function(name, |b| {
+                b.iter_custom(|iters| {
+                    let mut total = Duration::ZERO;
+                    for _ in 0..iters {
+                        if back == 48 {
+                            back = 0;
+                            step(&mut state, &mut rt, Action::ThisMonth);
+                            for _ in 0..first {
+                                step(&mut state, &mut rt, Action::PrevMonth);
+                            }
+                        }
+                        if ahead {
+                            let reads = expense_tracker::app::prefetch::next_reads(&state);
+                            rt.execute(Effect::Prefetch(reads), 0);
+                            std::thread::sleep(Duration::from_millis(60));
+                        }
+                        let t = Instant::now();
+                        step(&mut state, &mut rt, Action::PrevMonth);
+                        draw(&state, &mut term, &help, &hints);
+                        total += t.elapsed();
+                        back += 1;
+                    }
+                    total
+                })
+            });
+        }
         step(&mut state, &mut rt, Action::ThisMonth);
         // Far from the months the other benchmarks read, so repeated runs do not grow them.
         let draft = Draft {

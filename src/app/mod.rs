@@ -3,6 +3,7 @@
 
 pub mod action;
 pub mod list;
+pub mod prefetch;
 pub mod state;
 pub mod update;
 

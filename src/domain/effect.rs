@@ -101,6 +101,11 @@ pub struct HistoryQuery {
 pub enum Effect {
     /// Fetch rows and month totals.
     LoadWindow(WindowQuery),
+    /// Read these ahead, in this order, in place of what an earlier `Prefetch` has not read
+    /// yet: the pages and months the screen is one key away from (`app::prefetch`). Answered
+    /// by nothing; the reads, when asked for, are answered from what was read while the store
+    /// has not changed since (`engine::prefetch`).
+    Prefetch(Vec<Effect>),
     /// Fetch categories and payees for completion.
     LoadCompletions,
     /// Look at the triggers' health (answered by `Answer::TriggerHealth`).
@@ -221,6 +226,15 @@ pub enum Effect {
 }
 
 impl Effect {
+    /// True for the reads that can be done before they are asked for (`Effect::Prefetch`) and
+    /// answered from what was read while the store has not changed.
+    pub fn is_read_ahead(&self) -> bool {
+        matches!(
+            self,
+            Effect::LoadWindow(_) | Effect::LoadReview(_) | Effect::LoadReviewDetails { .. }
+        )
+    }
+
     /// True for effects that only read the store: safe to run again when the session that ran
     /// them went away before answering (a write's fate is then unknown). `PostDue` counts as
     /// one: it writes, but posts each occurrence exactly once however often it runs, so its
@@ -229,6 +243,7 @@ impl Effect {
         matches!(
             self,
             Effect::LoadWindow(_)
+                | Effect::Prefetch(_)
                 | Effect::LoadCompletions
                 | Effect::LoadTriggerHealth
                 | Effect::LoadTrash

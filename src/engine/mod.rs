@@ -8,6 +8,7 @@
 
 pub mod alerts;
 pub mod feed;
+pub mod prefetch;
 pub mod review;
 pub mod schedules;
 pub mod stream_dynamodb;
@@ -34,6 +35,8 @@ pub struct Engine {
     alerts_after: u64,
     /// Says when something was committed since the last look (so reads cost no store read).
     commits: feed::Subscription,
+    /// The reads the screen is one key away from, done ahead (`Effect::Prefetch`).
+    ahead: prefetch::Prefetcher,
 }
 
 impl Engine {
@@ -45,12 +48,18 @@ impl Engine {
         // The holder keeps the month aggregates for its start day; alerts count in those months.
         let start_day = store.month_start_day().ok().flatten().unwrap_or(1);
         Engine {
+            ahead: prefetch::Prefetcher::new(store.clone(), start_day),
             store,
             ledger: window::Ledger::default(),
             start_day,
             alerts_after,
             commits,
         }
+    }
+
+    /// How many reads were answered from what was read ahead (`Effect::Prefetch`).
+    pub fn answered_ahead(&self) -> u64 {
+        self.ahead.served()
     }
 
     /// The store, for shutdown.
@@ -97,20 +106,27 @@ impl Engine {
     }
 
     fn perform(&mut self, effect: Effect, now_ms: i64) -> Vec<Answer> {
+        if effect.is_read_ahead() {
+            if let Some(ready) = self
+                .store
+                .last_seq()
+                .ok()
+                .and_then(|seq| self.ahead.take(&effect, seq))
+            {
+                return vec![ready];
+            }
+        }
+        if let Some(r) = prefetch::read(&self.store, &mut self.ledger, self.start_day, &effect) {
+            return vec![r.unwrap_or_else(|e| Answer::Failed(e.to_string()))];
+        }
         let result = match effect {
-            Effect::LoadWindow(q) => self
-                .ledger
-                .window(&self.store, q)
-                .map(|w| Answer::WindowLoaded(Box::new(w))),
+            Effect::Prefetch(reads) => {
+                self.ahead.ask(reads);
+                return Vec::new();
+            }
             Effect::LoadCompletions => self.completions().map(Answer::CompletionsLoaded),
             Effect::LoadTriggerHealth => triggers::health(&self.store, &[])
                 .map(|h| Answer::TriggerHealth(h.iter().find_map(triggers::Health::warning))),
-            Effect::LoadReview(q) => review::compute(&self.store, &q, self.start_day)
-                .map(|r| Answer::ReviewLoaded(Box::new(r))),
-            Effect::LoadReviewDetails { month } => {
-                review::details(&self.store, month, self.start_day, review::DETAIL_LIMIT)
-                    .map(|d| Answer::DetailsLoaded(Box::new(d)))
-            }
             Effect::SetBudget { category, limit } => self
                 .store
                 .set_budget(&category, limit, Origin::User, now_ms)
@@ -199,7 +215,12 @@ impl Engine {
             Effect::PostDue { today } => {
                 return vec![schedules::post_due(&self.store, today, now_ms)]
             }
-            Effect::Quit | Effect::Suspend => return Vec::new(),
+            // The reads were answered above; the loop handles these two.
+            Effect::LoadWindow(_)
+            | Effect::LoadReview(_)
+            | Effect::LoadReviewDetails { .. }
+            | Effect::Quit
+            | Effect::Suspend => return Vec::new(),
         };
         vec![result.unwrap_or_else(|e| Answer::Failed(e.to_string()))]
     }

@@ -254,7 +254,12 @@ impl Loop<'_> {
         later: &mut Vec<Effect>,
         state: &mut State,
     ) -> Result<()> {
+        let mut arrived = false;
         while let Some(action) = queue.pop_front() {
+            arrived |= matches!(
+                action,
+                Action::Answer(Answer::WindowLoaded(_) | Answer::ReviewLoaded(_))
+            );
             // What one action asks of the store goes as one batch (one round trip to a remote
             // holder: a save, its page and its screen's reload).
             self.painter.note(state, &action);
@@ -273,6 +278,14 @@ impl Loop<'_> {
             if !batch.is_empty() {
                 let answers = self.runtime.execute(batch, now_ms());
                 queue.extend(answers.into_iter().map(Action::Answer));
+            }
+        }
+        // A page or a month arrived: what is one key away from it is read ahead, after the
+        // frame (`app::prefetch`).
+        if arrived {
+            let reads = crate::app::prefetch::next_reads(state);
+            if !reads.is_empty() {
+                later.push(Effect::Prefetch(reads));
             }
         }
         Ok(())
