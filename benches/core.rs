@@ -213,8 +213,11 @@ fn benches(c: &mut Criterion) {
         // `[` into months not visited yet (walking back through 48 of them, then over again),
         // as a fresh session meets them: read when asked for, or read ahead while the person
         // looks at the month before (`app::prefetch`, `engine::prefetch`; 60 ms of looking,
-        // not timed). Each walks its own months (the demo spans 120), so neither finds the
-        // other's pages in sled's cache.
+        // 400 ms with a cold cache, not timed). Each walks its own months (the demo spans 120), so neither finds the
+        // other's pages in sled's cache. With EXPENSE_BENCH_COLD=1 (as root) the system's page
+        // cache is dropped before each key, as after hours of other work on the machine.
+        let cold = std::env::var("EXPENSE_BENCH_COLD").is_ok_and(|v| v == "1");
+        let look = Duration::from_millis(if cold { 400 } else { 60 });
         for ahead in [false, true] {
             let (name, first) = if ahead {
                 ("key_month_not_visited_read_ahead_to_frame", 60)
@@ -234,10 +237,14 @@ fn benches(c: &mut Criterion) {
                                 step(&mut state, &mut rt, Action::PrevMonth);
                             }
                         }
+                        if cold {
+                            drop_page_cache();
+                        }
                         if ahead {
-                            let reads = expense_tracker::app::prefetch::next_reads(&state);
+                            let last = Some(&Action::PrevMonth);
+                            let reads = expense_tracker::app::prefetch::next_reads(&state, last);
                             rt.execute(Effect::Prefetch(reads), 0);
-                            std::thread::sleep(Duration::from_millis(60));
+                            std::thread::sleep(look);
                         }
                         let t = Instant::now();
                         step(&mut state, &mut rt, Action::PrevMonth);
@@ -398,6 +405,13 @@ fn benches(c: &mut Criterion) {
 }
 
 /// An empty config directory, so the user's own config never changes the figures.
+/// Empties the system's page cache (`EXPENSE_BENCH_COLD=1`; needs root): the next reads of
+/// the store come from the disk.
+fn drop_page_cache() {
+    let _ = std::process::Command::new("sync").status();
+    std::fs::write("/proc/sys/vm/drop_caches", b"1").expect("drop_caches needs root");
+}
+
 fn tempfile_dir() -> PathBuf {
     let dir = std::env::temp_dir().join(format!("expense-bench-config-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("config dir");

@@ -77,7 +77,7 @@ fn shown(state: &State) -> String {
 fn the_reads_named_are_the_ones_the_keys_ask_for() {
     let store = store();
     let (state, _engine) = start(&store);
-    let reads = next_reads(&state);
+    let reads = next_reads(&state, None);
     for key in [Action::NextMonth, Action::PrevMonth, Action::SelectLast] {
         let asked = update(&mut state.clone(), key.clone());
         assert!(!asked.is_empty(), "{key:?} asks for a page");
@@ -88,6 +88,10 @@ fn the_reads_named_are_the_ones_the_keys_ask_for() {
             );
         }
     }
+    // The key pressed last is read for first (walking back through months, `[` again).
+    let back = update(&mut state.clone(), Action::PrevMonth);
+    assert_eq!(next_reads(&state, Some(&Action::PrevMonth))[0], back[0]);
+    assert_ne!(reads[0], back[0], "without it, paging down comes first");
     // Paging asks for rows only once it leaves the rows loaded (a page above and two below
     // the first): the third PgDn here.
     let mut paged = state.clone();
@@ -99,12 +103,12 @@ fn the_reads_named_are_the_ones_the_keys_ask_for() {
     // Nothing while a form has the keys.
     let mut form = state.clone();
     step(&mut form, &mut Engine::new(store.clone()), Action::OpenAdd);
-    assert!(next_reads(&form).is_empty());
+    assert!(next_reads(&form, None).is_empty());
     // The review: its own months, numbers and details.
     let mut review = state.clone();
     let mut engine = Engine::new(store.clone());
     step(&mut review, &mut engine, Action::OpenReview);
-    let reads = next_reads(&review);
+    let reads = next_reads(&review, None);
     for fx in update(&mut review.clone(), Action::PrevMonth) {
         assert!(reads.contains(&fx), "review [ asks for {fx:?}");
     }
@@ -140,7 +144,7 @@ fn reading_ahead_never_changes_what_a_key_shows_even_with_commits_between() {
     ];
     let started = Instant::now();
     for (i, key) in keys.iter().enumerate() {
-        ahead_engine.execute(Effect::Prefetch(next_reads(&ahead)), 0);
+        ahead_engine.execute(Effect::Prefetch(next_reads(&ahead, keys[..i].last())), 0);
         settle();
         // Every third key, another session adds to the month one key away (what was read
         // ahead for it is out of date now).

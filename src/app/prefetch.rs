@@ -9,9 +9,9 @@ use super::effect::Effect;
 use super::state::{Screen, State};
 use super::update::update;
 
-/// The keys read ahead for, in order of how likely they come next: each list is pressed on its
-/// own copy of the state until it asks for a read (paging needs a few presses before it leaves
-/// the rows already loaded).
+/// The keys read ahead for, in order of how likely they come next, and how often each is
+/// pressed on its own copy of the state until it asks for a read (paging needs a few presses
+/// before it leaves the rows already loaded).
 const NEXT_KEYS: [(Action, usize); 6] = [
     (Action::PageDown, 3),
     (Action::NextMonth, 1),
@@ -21,9 +21,15 @@ const NEXT_KEYS: [(Action, usize); 6] = [
     (Action::SelectFirst, 1),
 ];
 
-/// The reads to do ahead for the screen as it is now: none while a form, prompt or help is
-/// open (keys go there), or on a screen that does not page by month.
-pub fn next_reads(state: &State) -> Vec<Effect> {
+/// Whether `action` is one of the keys read ahead for (the loop remembers the last one).
+pub fn is_move(action: &Action) -> bool {
+    NEXT_KEYS.iter().any(|(k, _)| k == action)
+}
+
+/// The reads to do ahead for the screen as it is now, those of `last` (the key that moved the
+/// screen last, most likely pressed again) first: none while a form, prompt or help is open
+/// (keys go there), or on a screen that does not page by month.
+pub fn next_reads(state: &State, last: Option<&Action>) -> Vec<Effect> {
     if state.overlay.is_some()
         || !matches!(state.screen, Screen::Ledger | Screen::Review)
         || (state.screen == Screen::Ledger && state.ledger.filter_editing)
@@ -31,7 +37,12 @@ pub fn next_reads(state: &State) -> Vec<Effect> {
         return Vec::new();
     }
     let mut reads: Vec<Effect> = Vec::new();
-    for (key, presses) in NEXT_KEYS {
+    let mut keys = NEXT_KEYS.to_vec();
+    if let Some(i) = keys.iter().position(|(k, _)| Some(k) == last) {
+        let again = keys.remove(i);
+        keys.insert(0, again);
+    }
+    for (key, presses) in keys {
         let mut scratch = scratch(state);
         for _ in 0..presses {
             let asked: Vec<Effect> = update(&mut scratch, key.clone())

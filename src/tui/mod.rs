@@ -122,6 +122,7 @@ pub fn run(
         term: &mut term,
         stopping: &stopping,
         painter: Painter::default(),
+        last_move: None,
     };
     let outcome = loop {
         lp.drain(&mut queue, &mut later, &mut state)?;
@@ -243,6 +244,8 @@ struct Loop<'a> {
     stopping: &'a Stopping,
     /// Whether the next frame needs drawing.
     painter: Painter,
+    /// The last key that moved through pages or months: what is read ahead for it comes first.
+    last_move: Option<Action>,
 }
 
 impl Loop<'_> {
@@ -256,6 +259,9 @@ impl Loop<'_> {
     ) -> Result<()> {
         let mut arrived = false;
         while let Some(action) = queue.pop_front() {
+            if crate::app::prefetch::is_move(&action) {
+                self.last_move = Some(action.clone());
+            }
             arrived |= matches!(
                 action,
                 Action::Answer(Answer::WindowLoaded(_) | Answer::ReviewLoaded(_))
@@ -283,7 +289,7 @@ impl Loop<'_> {
         // A page or a month arrived: what is one key away from it is read ahead, after the
         // frame (`app::prefetch`).
         if arrived {
-            let reads = crate::app::prefetch::next_reads(state);
+            let reads = crate::app::prefetch::next_reads(state, self.last_move.as_ref());
             if !reads.is_empty() {
                 later.push(Effect::Prefetch(reads));
             }
