@@ -9,7 +9,9 @@ use std::path::Path;
 fn main() {
     let mut args = std::env::args().skip(1);
     let dir = args.next().expect("usage: tree_bytes DIR [EXPENSES]");
-    let given: Option<f64> = args.next().map(|n| n.parse().expect("EXPENSES is a number"));
+    let given: Option<f64> = args
+        .next()
+        .map(|n| n.parse().expect("EXPENSES is a number"));
     let dir = Path::new(&dir);
     let conf = std::fs::read_to_string(dir.join("conf")).unwrap_or_default();
     let db = sled::Config::new()
