@@ -146,12 +146,16 @@ fn a_store_put_back_behind_its_mark_refuses_writes_but_reads() {
     assert!(err.contains("may lack changes"), "{err}");
 }
 
-/// The backup files in the default folder, sorted by name (= by time).
+/// The backup files in the default folder (`*.jsonl.zst`, or plain `*.jsonl`), sorted by name
+/// (= by time).
 fn backup_files(sb: &Sandbox) -> Vec<std::path::PathBuf> {
     let mut v: Vec<_> = match std::fs::read_dir(sb.data.join("backups")) {
         Ok(rd) => rd
             .map(|e| e.unwrap().path())
-            .filter(|p| p.extension().is_some_and(|x| x == "jsonl"))
+            .filter(|p| {
+                let name = p.to_string_lossy();
+                name.ends_with(".jsonl") || name.ends_with(".jsonl.zst")
+            })
             .collect(),
         Err(_) => Vec::new(),
     };
@@ -193,8 +197,12 @@ fn the_automatic_backup_runs_after_the_command_in_a_process_of_its_own() {
     ));
     assert!(!log_written(&sb), "{:?}", std::fs::read_to_string(&log));
     wait_for_store_free(&sb);
-    // It is a whole backup of what the command left: restore it elsewhere and look.
+    // It is a whole backup of what the command left, compressed: restore it elsewhere and look.
     let file = &backup_files(&sb)[0];
+    assert!(file.to_string_lossy().ends_with(".jsonl.zst"), "{file:?}");
+    assert!(std::fs::read(file)
+        .unwrap()
+        .starts_with(&[0x28, 0xb5, 0x2f, 0xfd]));
     let to = sb.tmp.path().join("restored");
     restore_to(&sb, file, &to);
     let list = sb.cmd_at(&to, &["list", "--json"]).output().unwrap();

@@ -20,7 +20,9 @@ use std::path::{Path, PathBuf};
 /// Options of `expense backup`.
 #[derive(Debug, clap::Args)]
 pub struct BackupArgs {
-    /// Where to write (default: `<data dir>/backups/expense-<UTC time>.jsonl`, or `[backup] dir`).
+    /// Where to write (default: `<data dir>/backups/expense-<UTC time>.jsonl.zst`, or
+    /// `[backup] dir`). A name ending in `.zst` is written compressed (zstd), any other as
+    /// plain text; restore and --verify read both.
     pub path: Option<PathBuf>,
     /// The automatic backup: only when one is due (`[backup] every_days`), into the backup
     /// folder, keeping the newest `[backup] keep`. A command that held the store starts this in
@@ -52,23 +54,25 @@ fn default_dir(store: &Store) -> Option<PathBuf> {
     crate::store::backup::default_backup_dir(store.path()?)
 }
 
-/// `expense-<UTC time>.jsonl` in `dir`: a backup taken by hand (never rotated).
+/// `expense-<UTC time>.jsonl.zst` in `dir`: a backup taken by hand (never rotated),
+/// compressed (see `store::backup`).
 pub fn file_name(dir: &Path, now: DateTime<Utc>) -> PathBuf {
     dir.join(format!(
-        "expense-{}.jsonl",
+        "expense-{}.jsonl.zst",
         now.format("%Y%m%dT%H%M%S%.3fZ")
     ))
 }
 
-/// The prefix of an automatic backup's name: `expense-auto-<UTC time>.jsonl`. Rotation deletes
-/// only files named so; backups taken by hand (`expense-<UTC time>.jsonl`, or any other name)
-/// and automatic ones of versions that named them like those are kept.
+/// The prefix of an automatic backup's name: `expense-auto-<UTC time>.jsonl.zst` (`.jsonl`
+/// from versions before compressed backups). Rotation deletes only files named so; backups
+/// taken by hand (`expense-<UTC time>.jsonl.zst`, or any other name) and automatic ones of
+/// versions that named them like those are kept.
 const AUTO_PREFIX: &str = "expense-auto-";
 
-/// `expense-auto-<UTC time>.jsonl` in `dir`.
+/// `expense-auto-<UTC time>.jsonl.zst` in `dir`.
 pub fn auto_file_name(dir: &Path, now: DateTime<Utc>) -> PathBuf {
     dir.join(format!(
-        "{AUTO_PREFIX}{}.jsonl",
+        "{AUTO_PREFIX}{}.jsonl.zst",
         now.format("%Y%m%dT%H%M%S%.3fZ")
     ))
 }
@@ -257,8 +261,8 @@ pub(super) fn schedules_text(n: u64) -> String {
 
 /// Starts the automatic backup when the newest file in the backup folder is older than
 /// `every_days` (or there is none): on its own thread, so the holder is not delayed. The
-/// handle's result is `Ok(None)` when no backup was due. Keeps the newest `keep` files named
-/// `expense-*.jsonl`.
+/// handle's result is `Ok(None)` when no backup was due. Keeps the newest `keep` automatic
+/// backups ([`auto_backups`]).
 pub fn start_auto(
     store: &Store,
     cfg: &BackupConfig,
@@ -319,7 +323,8 @@ pub fn auto(
     Ok(Some(info))
 }
 
-/// The automatic backups (`expense-auto-*.jsonl`) in `dir`, oldest first.
+/// The automatic backups (`expense-auto-*.jsonl.zst`, and `expense-auto-*.jsonl` of older
+/// versions) in `dir`, oldest first.
 pub fn auto_backups(dir: &Path) -> Result<Vec<(PathBuf, DateTime<Utc>)>> {
     let mut all = list_backups(dir)?;
     all.retain(|(p, _)| {
@@ -329,8 +334,8 @@ pub fn auto_backups(dir: &Path) -> Result<Vec<(PathBuf, DateTime<Utc>)>> {
     Ok(all)
 }
 
-/// `expense-*.jsonl` files in `dir` (automatic or not), oldest first (by modification time,
-/// then name).
+/// `expense-*.jsonl` and `expense-*.jsonl.zst` files in `dir` (automatic or not), oldest first
+/// (by modification time, then name).
 pub fn list_backups(dir: &Path) -> Result<Vec<(PathBuf, DateTime<Utc>)>> {
     let rd = match std::fs::read_dir(dir) {
         Ok(rd) => rd,
@@ -342,7 +347,9 @@ pub fn list_backups(dir: &Path) -> Result<Vec<(PathBuf, DateTime<Utc>)>> {
         let e = e.wrap_err_with(|| format!("reading {}", dir.display()))?;
         let name = e.file_name();
         let name = name.to_string_lossy();
-        if !(name.starts_with("expense-") && name.ends_with(".jsonl")) {
+        if !(name.starts_with("expense-")
+            && (name.ends_with(".jsonl") || name.ends_with(".jsonl.zst")))
+        {
             continue;
         }
         let Ok(md) = e.metadata() else { continue };

@@ -275,7 +275,7 @@ fn restore_live(ctx: &mut Ctx, args: &RestoreArgs) -> Result<()> {
         Ok(store) => {
             make_dir(&backups)?;
             let name = format!(
-                "{}{}.jsonl",
+                "{}{}.jsonl.zst",
                 crate::store::backup::SAFETY_PREFIX,
                 now.format("%Y%m%dT%H%M%S%.3fZ")
             );

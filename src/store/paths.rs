@@ -18,13 +18,16 @@ pub fn default_backup_dir(store_dir: &Path) -> Option<PathBuf> {
 }
 
 /// The name prefix of the backup a restore over the live store takes of it first
-/// (`expense-before-restore-<UTC time>.jsonl`). It is kept like a backup taken by hand, but it
+/// (`expense-before-restore-<UTC time>.jsonl.zst`). It is kept like a backup taken by hand, but it
 /// is never "the newest backup" a damaged store is sent back to (`restore --latest`): that
 /// would put back the store the restore replaced.
 pub const SAFETY_PREFIX: &str = "expense-before-restore-";
 
 /// Whether a file named `name` in a backup folder is a backup `restore --latest` may choose:
-/// `expense-*.jsonl`, not a restore's safety backup.
+/// `expense-*.jsonl.zst` (or `expense-*.jsonl`, plain, as versions before compressed backups
+/// wrote them), not a restore's safety backup.
 pub fn is_restorable_backup(name: &str) -> bool {
-    name.starts_with("expense-") && name.ends_with(".jsonl") && !name.starts_with(SAFETY_PREFIX)
+    name.starts_with("expense-")
+        && (name.ends_with(".jsonl") || name.ends_with(".jsonl.zst"))
+        && !name.starts_with(SAFETY_PREFIX)
 }

@@ -43,6 +43,19 @@
 //! such a file has anyway is still checked, so damage to the header's `checksum` cannot turn
 //! checking off (the trailer's SHA-256 covers the header).
 //!
+//! # Compression (`zst.rs`)
+//!
+//! A backup whose file name ends in `.zst` (the default names, `expense-<UTC time>.jsonl.zst`)
+//! is the same text as one zstd frame with zstd's content checksum, then a zstd skippable frame
+//! holding the SHA-256 of the compressed bytes before it: `zstd -d` gives the NDJSON back.
+//! Readers tell a compressed file by its first four bytes (zstd's magic number), not by its
+//! name, so plain files of older versions read as before. The checksums above are of the text;
+//! zstd and the compressed bytes' SHA-256 find damage that decodes to the same text too, and a
+//! read error of a compressed file is named like any other damage (`BadBackup`, the file and
+//! the line being read). Not a format change: the text
+//! inside is version 1 as above (an older build, which reads only plain files, refuses a
+//! compressed one as not UTF-8 text at line 1, and reads it once decompressed).
+//!
 //! # Consistency without a global read transaction
 //!
 //! Read the last seq `S0`, scan `items`, read `S1`. Items whose image is newer than `S0` are
@@ -51,7 +64,7 @@
 //! state at `S1`), the scanned copy of those ids is dropped, and the snapshot is at `S1`.
 //!
 //! Rooms: `format.rs` (the line types and their conversion to and from stored items),
-//! `sum.rs` (sealing and checking lines, the file's SHA-256),
+//! `sum.rs` (sealing and checking lines, the file's SHA-256), `zst.rs` (compressed files),
 //! `write.rs` (`Store::backup_to` and the point-in-time `Store::snapshot_at`), `read.rs`
 //! (`read_backup`); this file keeps what a backup and a restore hand over (`BackupInfo`,
 //! `RestoreInfo`, `Snapshot`) and the store-side preparation of a restore.
@@ -60,6 +73,7 @@ mod format;
 mod read;
 mod sum;
 mod write;
+mod zst;
 
 pub use super::paths::{default_backup_dir, is_restorable_backup, SAFETY_PREFIX};
 pub use format::{ExpenseRecord, Header, Line, FORMAT, FORMAT_VERSION};

@@ -6,12 +6,12 @@ use super::super::error::StoreError;
 use super::super::keys::date_from_u32;
 use super::format::{parse, stored_item, stored_schedule, Header, Line, FORMAT, FORMAT_VERSION};
 use super::sum::{hex, unseal, SHA256};
-use super::{bad, io_err, Snapshot};
+use super::{bad, zst, Snapshot};
 use crate::domain::money::Currency;
 use sha2::{Digest, Sha256};
 use std::collections::HashSet;
 use std::fs::File;
-use std::io::{BufRead, BufReader};
+use std::io::BufRead;
 use std::path::Path;
 
 /// Reads and checks a whole backup file. Any problem is `StoreError::BadBackup` naming the
@@ -22,10 +22,14 @@ use std::path::Path;
 pub fn read_backup(path: &Path) -> Result<Snapshot, StoreError> {
     // Not the store: a backup that cannot be opened says so, with the reason.
     let file = File::open(path).map_err(|e| bad(path, 0, format!("cannot open it: {e}")))?;
-    let mut reader = BufReader::with_capacity(1 << 20, file);
-    let ioe = io_err(path);
+    // Compressed or not: told by the first bytes (`zst.rs`).
+    let mut reader = zst::lines(file).map_err(|e| bad(path, 1, format!("cannot read: {e}")))?;
     let mut raw = Vec::new();
-    if reader.read_until(b'\n', &mut raw).map_err(&ioe)? == 0 {
+    if reader
+        .read_until(b'\n', &mut raw)
+        .map_err(|e| bad(path, 1, format!("cannot read: {e}")))?
+        == 0
+    {
         return Err(bad(path, 1, "the file is empty, not a backup"));
     }
     let first = open_line(path, 1, &raw)?;

@@ -14,11 +14,12 @@ use super::format::{
     line_id, schedule_record, write_expense, Header, Line, FORMAT, FORMAT_VERSION,
 };
 use super::sum::{Sealer, SHA256};
+use super::zst::{self, Out};
 use super::{io_err, BackupInfo, Snapshot};
 use crate::domain::{Currency, ExpenseId};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fs::File;
-use std::io::{BufRead, BufReader, BufWriter};
+use std::io::BufRead;
 use std::path::{Path, PathBuf};
 
 impl Store {
@@ -66,8 +67,14 @@ impl Store {
             checksum: Some(SHA256.into()),
         };
         let ioe = io_err(tmp);
-        let sealer = |f: File| Sealer::new(BufWriter::with_capacity(1 << 20, f), tmp.into());
-        let mut w = sealer(open_locked(tmp)?);
+        let compressed = zst::wants_compression(path);
+        let sealer = |f: File| -> Result<Sealer<Out>, StoreError> {
+            Ok(Sealer::new(
+                Out::new(f, compressed).map_err(&ioe)?,
+                tmp.into(),
+            ))
+        };
+        let mut w = sealer(open_locked(tmp)?)?;
         let mut expenses = 0u64;
         let mut newest_seen = 0u64;
         w.json(&header)?;
@@ -133,16 +140,13 @@ impl Store {
                 };
             }
             touched.retain(|id, _| !budget::is_budget_id(*id) && !schedule::is_schedule_id(*id));
-            let held = w
-                .into_inner()
-                .into_inner()
-                .map_err(|e| ioe(e.into_error()))?;
+            let held = w.into_inner().finish().map_err(&ioe)?;
             // Copy the scan without the touched ids, then append their S1 state.
             let scanned = suffixed(tmp, "2");
             std::fs::rename(tmp, &scanned).map_err(&ioe)?;
             scanned_file = Some((held, scanned.clone()));
-            let mut reader = BufReader::new(File::open(&scanned).map_err(&ioe)?);
-            w = sealer(open_locked(tmp)?);
+            let mut reader = zst::lines(File::open(&scanned).map_err(&ioe)?).map_err(&ioe)?;
+            w = sealer(open_locked(tmp)?)?;
             header.seq = s1;
             w.json(&header)?;
             expenses = 0;
@@ -211,10 +215,7 @@ impl Store {
             sha256: Some(w.digest()),
         };
         w.json(&end)?;
-        let file = w
-            .into_inner()
-            .into_inner()
-            .map_err(|e| ioe(e.into_error()))?;
+        let file = w.into_inner().finish().map_err(&ioe)?;
         file.sync_all().map_err(&ioe)?;
         let bytes = file.metadata().map_err(&ioe)?.len();
         if let Some((held, scanned)) = scanned_file {
@@ -393,11 +394,10 @@ fn open_locked(path: &Path) -> Result<File, StoreError> {
 }
 
 /// Removes the temporary files of killed backups from `dir`: files named `*.tmp` or `*.tmp2`
-/// that begin like a backup (`{"format":"expense-backup"`) and that no running backup holds
+/// whose text begins like a backup (`{"format":"expense-backup"`, compressed or not) and that no running backup holds
 /// (its `flock`, `open_locked`). Anything else, a user's own `notes.tmp` included, stays.
 /// Best effort: a file that cannot be read or removed is left for the next time.
 pub fn clean_leftovers(dir: &Path) -> Vec<PathBuf> {
-    use std::io::Read;
     use std::os::unix::io::AsRawFd;
     let mut removed = Vec::new();
     let Ok(rd) = std::fs::read_dir(dir) else {
@@ -414,16 +414,16 @@ pub fn clean_leftovers(dir: &Path) -> Vec<PathBuf> {
             continue;
         }
         let path = e.path();
-        let Ok(mut f) = File::open(&path) else {
+        let Ok(f) = File::open(&path) else {
             continue;
         };
-        let mut head = vec![0u8; start.len()];
-        let n = f.read(&mut head).unwrap_or(0);
-        let ours = if n == 0 {
+        let ours = if f.metadata().is_ok_and(|m| m.len() == 0) {
             // Killed between creating the file and writing its header: only default names.
-            name.trim_end_matches('2').ends_with(".jsonl.tmp")
+            let name = name.trim_end_matches('2');
+            name.ends_with(".jsonl.tmp") || name.ends_with(".jsonl.zst.tmp")
         } else {
-            f.read_exact(&mut head[n..]).is_ok() && head == start.as_bytes()
+            // The text's head, decompressed when the file is.
+            zst::head(&path, start.len()) == start.as_bytes()
         };
         if !ours {
             continue;
@@ -475,5 +475,46 @@ mod tests {
         use std::os::unix::fs::PermissionsExt;
         let mode = std::fs::metadata(&path).unwrap().permissions().mode();
         assert_eq!(mode & 0o777, 0o600);
+    }
+
+    /// A backup to a `.zst` name is the text of the plain one, compressed (also when writes
+    /// during the scan make it copy its first pass), and reads back to the same snapshot.
+    #[test]
+    fn a_compressed_backup_is_the_plain_text_compressed() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open_temporary().unwrap();
+        for i in 1..=50 {
+            store.put(draft(i * 100), Origin::User, i).unwrap();
+        }
+        let now = chrono::Utc::now();
+        let text = |p: &Path| {
+            let mut t = Vec::new();
+            std::io::Read::read_to_end(&mut zst::lines(File::open(p).unwrap()).unwrap(), &mut t)
+                .unwrap();
+            t
+        };
+        let plain = dir.path().join("b.jsonl");
+        let packed = dir.path().join("b.jsonl.zst");
+        store.backup_to(&plain, now).unwrap();
+        let info = store.backup_to(&packed, now).unwrap();
+        assert!(std::fs::read(&packed).unwrap().starts_with(&zst::MAGIC));
+        assert_eq!(info.bytes, std::fs::metadata(&packed).unwrap().len());
+        assert!(info.bytes * 4 < std::fs::metadata(&plain).unwrap().len());
+        assert_eq!(text(&packed), std::fs::read(&plain).unwrap());
+        let (a, b) = (read_backup(&plain).unwrap(), read_backup(&packed).unwrap());
+        assert_eq!((a.seq, &a.items), (b.seq, &b.items));
+        // Writes during the scan: the first pass is read back through zstd and copied.
+        let s = store.clone();
+        let during = move || {
+            s.put(draft(7), Origin::User, 99).unwrap();
+        };
+        let tmp = dir.path().join("c.jsonl.zst.tmp");
+        let c = dir.path().join("c.jsonl.zst");
+        let info = store.backup_inner(&c, &tmp, now, &during).unwrap();
+        assert_eq!((info.seq, info.expenses), (51, 51));
+        let snap = read_backup(&c).unwrap();
+        assert_eq!(snap.items.len(), 51);
+        assert!(!snap.unverified);
+        assert!(!tmp.exists() && !dir.path().join("c.jsonl.zst.tmp2").exists());
     }
 }
