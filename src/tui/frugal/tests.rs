@@ -381,6 +381,15 @@ fn frame() -> impl Strategy<Value = (Buffer, Option<Position>)> {
 }
 
 proptest! {
+    // `tests.rs` -> `tests.proptest-regressions` beside it (proptest's default for a file under
+    // `src/` is a `proptest-regressions/` folder at the top of the repository).
+    #![proptest_config(ProptestConfig {
+        failure_persistence: Some(Box::new(
+            proptest::test_runner::FileFailurePersistence::WithSource("proptest-regressions"),
+        )),
+        ..ProptestConfig::default()
+    })]
+
     /// The screen shows every frame, except where ratatui's diff leaves a cell to the terminal
     /// that paints it otherwise (a wide symbol overwritten by a narrow one with a background
     /// colour: the terminal blanks its second column with that colour, which the diff does not

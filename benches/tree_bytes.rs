@@ -1,18 +1,45 @@
-//! Bytes per tree of a store: `cargo run --release --example tree_bytes -- DIR [EXPENSES]`.
-//! Sums key and value sizes per sled tree (what the app stores) and prints them next to the
-//! size of sled's files (what the disk holds), per expense when EXPENSES is given (default:
-//! the entries of `items-1`). Opens the store with sled directly, read only in effect (sled
-//! still writes a snapshot at open), so run it on a copy. benches/README.md, "Half the disk".
+//! Bytes per tree of a store: `cargo bench --bench tree_bytes -- DIR [EXPENSES]`, or with no
+//! DIR the stores `cargo bench --bench core` generated in `target/bench-data/`. Sums key and
+//! value sizes per sled tree (what the app stores) and prints them next to the size of sled's
+//! files (what the disk holds), per expense when EXPENSES is given (default: the entries of
+//! `items-1`). Opens the store with sled directly, read only in effect (sled still writes at
+//! open, benches/README.md "What every open writes"), so run it on a copy of a store that
+//! matters. benches/README.md, "Half the disk".
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 fn main() {
-    let mut args = std::env::args().skip(1);
-    let dir = args.next().expect("usage: tree_bytes DIR [EXPENSES]");
-    let given: Option<f64> = args
-        .next()
+    // `cargo bench` adds flags of its own (`--bench`): the words that are not flags are ours.
+    let words: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with("--"))
+        .collect();
+    let given: Option<f64> = words
+        .get(1)
         .map(|n| n.parse().expect("EXPENSES is a number"));
-    let dir = Path::new(&dir);
+    let dirs: Vec<PathBuf> = match words.first() {
+        Some(dir) => vec![PathBuf::from(dir)],
+        None => ["10k", "100k", "1m"]
+            .iter()
+            .map(|n| {
+                PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+                    .join("target/bench-data")
+                    .join(n)
+                    .join("store")
+            })
+            .filter(|d| d.join("db").exists())
+            .collect(),
+    };
+    if dirs.is_empty() {
+        println!("tree_bytes: no store given and none in target/bench-data (cargo bench --bench core makes them)");
+    }
+    for dir in dirs {
+        println!("{}", dir.display());
+        measure(&dir, given);
+    }
+}
+
+fn measure(dir: &Path, given: Option<f64>) {
     let conf = std::fs::read_to_string(dir.join("conf")).unwrap_or_default();
     let db = sled::Config::new()
         .path(dir)
