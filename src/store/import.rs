@@ -4,7 +4,7 @@
 //! one step. Rule: history is never rewritten; an undone import leaves INSERT and REMOVE records.
 //!
 //! Whole or nothing, even when killed: rows are written in flushed transactions of
-//! `BATCH_CHUNK` rows, and while some are written and others not, `meta` holds the import's
+//! `IMPORT_CHUNK` rows, and while some are written and others not, `meta` holds the import's
 //! `import_incomplete` marker (batch id, rows expected, rows written), written in the same
 //! transaction as each chunk but the last and removed in the transaction of the last. A chunk
 //! that fails takes the written ones back at once; a process killed mid-import (kill -9, a
@@ -21,10 +21,17 @@ use super::tables::{
     Change, Trees, Tx, TxResult, IDX_DATE, META, META_IMPORT_INCOMPLETE, META_IMPORT_ROLLED_BACK,
     STREAM,
 };
-use super::write::{check_draft, BATCH_CHUNK};
+use super::write::check_draft;
 use super::{BatchUndo, Event, Origin, Store, StoreError};
 use crate::domain::{Draft, ExpenseId, Kind};
 use std::collections::{HashMap, HashSet};
+
+/// Rows written per transaction by [`Store::import`]. sled keeps every node an open transaction's
+/// commit replaces until the commit ends (the commit holds one epoch guard), so a chunk's memory
+/// grows with its rows: at 100k rows into an empty store, chunks of 10,000 peaked at 365 MiB and
+/// chunks of 2,000 at 217 MiB, with 9 % less CPU time (fewer fresh pages to fault in) and the same
+/// wall time (median of 6, interleaved; `benches/README.md`, issue 15 item 7).
+pub(super) const IMPORT_CHUNK: usize = 2_000;
 
 /// One row to import.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -90,7 +97,7 @@ impl Store {
 
     /// Stores the rows that [`Store::known_imports`] does not find, each as an INSERT with origin
     /// `Import` and one batch id, with its hash in `imports`, in flushed transactions of
-    /// `BATCH_CHUNK` rows; `progress(done)` is called after each. Inside each transaction every
+    /// `IMPORT_CHUNK` rows; `progress(done)` is called after each. Inside each transaction every
     /// row is checked again, so two imports racing never store a row twice. See the module doc
     /// for what a crash leaves.
     pub fn import(
@@ -112,8 +119,8 @@ impl Store {
         let mut batch = None;
         let mut added = 0;
         let expected = fresh.len() as u64;
-        let chunks = fresh.len().div_ceil(BATCH_CHUNK);
-        for (n, chunk) in fresh.chunks(BATCH_CHUNK).enumerate() {
+        let chunks = fresh.len().div_ceil(IMPORT_CHUNK);
+        for (n, chunk) in fresh.chunks(IMPORT_CHUNK).enumerate() {
             let last = n + 1 == chunks;
             let written = self.transact(|tx| {
                 let mut b = batch;
@@ -174,7 +181,7 @@ impl Store {
             };
             batch = b;
             added += a;
-            progress((n * BATCH_CHUNK + chunk.len()).min(fresh.len()));
+            progress((n * IMPORT_CHUNK + chunk.len()).min(fresh.len()));
         }
         Ok(Imported {
             batch,
@@ -458,14 +465,14 @@ mod tests {
         let path = dir.path().join("store");
         let store = open(&path);
         store.put(row(1, 7, 0).draft, Origin::User, 1).unwrap();
-        let rows = many(BATCH_CHUNK + 1);
+        let rows = many(IMPORT_CHUNK + 1);
         // The process dies after the first chunk is stored (here: its progress report panics,
         // which leaves the store exactly as a kill at that moment does).
         let died = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            store.import(&rows, 5, &mut |n| assert!(n < BATCH_CHUNK, "killed"))
+            store.import(&rows, 5, &mut |n| assert!(n < IMPORT_CHUNK, "killed"))
         }));
         assert!(died.is_err());
-        assert_eq!(store.len(), BATCH_CHUNK + 1, "the first chunk was written");
+        assert_eq!(store.len(), IMPORT_CHUNK + 1, "the first chunk was written");
         assert_eq!(incomplete_imports(&store.trees).unwrap().len(), 1);
         drop(store);
 
@@ -474,9 +481,9 @@ mod tests {
         assert_eq!(
             notices,
             vec![format!(
-                "an import interrupted earlier (batch 2, {BATCH_CHUNK} of {} rows written) was \
+                "an import interrupted earlier (batch 2, {IMPORT_CHUNK} of {} rows written) was \
                  rolled back; nothing of it is stored",
-                BATCH_CHUNK + 1
+                IMPORT_CHUNK + 1
             )]
         );
         assert!(store.take_notices().is_empty(), "said once");
@@ -492,7 +499,7 @@ mod tests {
         assert!(store.redo_step(9).unwrap().is_none());
         // The hashes are forgotten: the same file imports whole.
         let again = store.import(&rows, 10, &mut |_| {}).unwrap();
-        assert_eq!((again.added, again.duplicates), (BATCH_CHUNK + 1, 0));
+        assert_eq!((again.added, again.duplicates), (IMPORT_CHUNK + 1, 0));
         assert!(incomplete_imports(&store.trees).unwrap().is_empty());
         drop(store);
         let store = open(&path);
@@ -500,13 +507,13 @@ mod tests {
             store.take_notices().is_empty(),
             "a whole import leaves no marker"
         );
-        assert_eq!(store.len(), BATCH_CHUNK + 2);
+        assert_eq!(store.len(), IMPORT_CHUNK + 2);
     }
 
     #[test]
     fn a_chunk_that_fails_takes_the_written_ones_back_at_once() {
         let store = Store::open_temporary().unwrap();
-        let mut rows = many(BATCH_CHUNK);
+        let mut rows = many(IMPORT_CHUNK);
         // The second chunk overflows the day's total: its transaction aborts.
         let mut huge = row(2, i64::MAX, 0);
         huge.hash = Some([0xEE; 16]);
@@ -515,7 +522,7 @@ mod tests {
         let text = e.to_string();
         assert!(
             matches!(e, StoreError::ImportStopped { written, rolled_back: true, .. }
-                if written == BATCH_CHUNK as u64),
+                if written == IMPORT_CHUNK as u64),
             "{text}"
         );
         assert!(
