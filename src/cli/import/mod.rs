@@ -198,6 +198,8 @@ pub fn run(ctx: &mut Ctx, args: &Args) -> Result<()> {
         }
         return write_cleaned(ctx.out, cleaned_cells);
     }
+    // Every cell of the file as read is converted now: what is stored is `good`.
+    drop(table);
     if !bad.is_empty() && !args.skip_bad {
         list_bad(ctx.err, &bad)?;
         let rest = match good.len() {
