@@ -68,9 +68,13 @@ fn start(store: &Store) -> (State, Engine) {
     (state, engine)
 }
 
-/// What the two sessions must agree on: the ledger and the review as the screens draw them.
+/// What the two sessions must agree on: the ledger, the review and the history as the screens
+/// draw them.
 fn shown(state: &State) -> String {
-    format!("{:?}\n{:?}\n{:?}", state.screen, state.ledger, state.review)
+    format!(
+        "{:?}\n{:?}\n{:?}\n{:?}",
+        state.screen, state.ledger, state.review, state.history
+    )
 }
 
 #[test]
@@ -112,6 +116,13 @@ fn the_reads_named_are_the_ones_the_keys_ask_for() {
     for fx in update(&mut review.clone(), Action::PrevMonth) {
         assert!(reads.contains(&fx), "review [ asks for {fx:?}");
     }
+    // The history: its next page past the records loaded.
+    let mut history = state.clone();
+    step(&mut history, &mut engine, Action::OpenHistory);
+    let reads = next_reads(&history, Some(&Action::SelectLast));
+    let last = update(&mut history.clone(), Action::SelectLast);
+    assert!(matches!(last[..], [Effect::LoadHistory(_)]), "{last:?}");
+    assert_eq!(reads[0], last[0]);
 }
 
 /// Waits (bounded) for the reads ahead to be done: the engine answers them from memory then.
@@ -141,6 +152,15 @@ fn reading_ahead_never_changes_what_a_key_shows_even_with_commits_between() {
         Action::PrevMonth,
         Action::PrevMonth,
         Action::NextMonth,
+        Action::OpenHistory,
+        Action::PageDown,
+        Action::PageDown,
+        Action::PageDown,
+        Action::PageDown,
+        Action::SelectLast,
+        Action::PageUp,
+        Action::PageUp,
+        Action::SelectFirst,
     ];
     let started = Instant::now();
     for (i, key) in keys.iter().enumerate() {

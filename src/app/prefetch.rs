@@ -1,5 +1,5 @@
 //! What the screen is one key away from: the reads that `PgDn`, `PgUp`, `G`, `g`, `]` and `[`
-//! would ask for next, for the runtime to have them read ahead (`Effect::Prefetch`, answered
+//! would ask for next on the ledger, the review and the history, for the runtime to have them read ahead (`Effect::Prefetch`, answered
 //! by `engine::prefetch`). Rule: the reducer itself says what those keys would read, run on a
 //! scratch copy of the state, so a read ahead is exactly the effect the key will ask for (or
 //! it is of no use, and costs nothing but the read). Pure, like the reducer.
@@ -28,10 +28,13 @@ pub fn is_move(action: &Action) -> bool {
 
 /// The reads to do ahead for the screen as it is now, those of `last` (the key that moved the
 /// screen last, most likely pressed again) first: none while a form, prompt or help is open
-/// (keys go there), or on a screen that does not page by month.
+/// (keys go there), or on a screen that loads whole (trash, recurring).
 pub fn next_reads(state: &State, last: Option<&Action>) -> Vec<Effect> {
     if state.overlay.is_some()
-        || !matches!(state.screen, Screen::Ledger | Screen::Review)
+        || !matches!(
+            state.screen,
+            Screen::Ledger | Screen::Review | Screen::History
+        )
         || (state.screen == Screen::Ledger && state.ledger.filter_editing)
     {
         return Vec::new();
@@ -62,8 +65,8 @@ pub fn next_reads(state: &State, last: Option<&Action>) -> Vec<Effect> {
     reads
 }
 
-/// A copy of what the month keys read and change; the rest (names for completion, other
-/// screens' lists) is left empty, so the copy costs a page of rows.
+/// A copy of what the paging and month keys read and change; the rest (names for completion,
+/// the lists loaded whole) is left empty, so the copy costs a few pages of rows.
 fn scratch(state: &State) -> State {
     State {
         today: state.today,
@@ -84,7 +87,7 @@ fn scratch(state: &State) -> State {
         undo_blocked: false,
         trigger_warning: None,
         store_away: None,
-        history: Default::default(),
+        history: state.history.clone(),
         schedules: Default::default(),
         completions: Default::default(),
         completions_loaded: state.completions_loaded,

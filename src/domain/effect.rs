@@ -231,7 +231,10 @@ impl Effect {
     pub fn is_read_ahead(&self) -> bool {
         matches!(
             self,
-            Effect::LoadWindow(_) | Effect::LoadReview(_) | Effect::LoadReviewDetails { .. }
+            Effect::LoadWindow(_)
+                | Effect::LoadReview(_)
+                | Effect::LoadReviewDetails { .. }
+                | Effect::LoadHistory(_)
         )
     }
 

@@ -189,7 +189,6 @@ impl Engine {
                 return self.stepped(false, r);
             }
             Effect::Redo => return self.stepped(true, self.store.redo_step(now_ms)),
-            Effect::LoadHistory(q) => self.history(q).map(|h| Answer::HistoryLoaded(Box::new(h))),
             Effect::LoadSchedules { today } => return vec![schedules::load(&self.store, today)],
             Effect::SaveSchedule(s) => return vec![schedules::save(&self.store, &s, now_ms)],
             Effect::RemoveSchedule {
@@ -219,6 +218,7 @@ impl Engine {
             Effect::LoadWindow(_)
             | Effect::LoadReview(_)
             | Effect::LoadReviewDetails { .. }
+            | Effect::LoadHistory(_)
             | Effect::Quit
             | Effect::Suspend => return Vec::new(),
         };
@@ -279,37 +279,38 @@ impl Engine {
     }
 
     /// A window of the whole stream or of one expense's records.
-    fn history(&self, q: HistoryQuery) -> Result<HistoryLoaded, StoreError> {
-        match q.item {
-            Some(id) => {
-                let h = self.store.item_history(id, q.start, q.len)?;
-                Ok(HistoryLoaded {
-                    total: h.total,
-                    rows: rows(h.records),
-                    query: q,
-                })
-            }
-            None => {
-                let w = self.store.history_window(q.start, q.len)?;
-                let mut rows = rows(w.records);
-                for (row, fold) in rows.iter_mut().zip(w.folds) {
-                    row.fold = fold;
-                }
-                Ok(HistoryLoaded {
-                    total: usize::try_from(w.total).unwrap_or(usize::MAX),
-                    rows,
-                    query: q,
-                })
-            }
-        }
-    }
-
     fn completions(&self) -> Result<Completions, StoreError> {
         Ok(Completions {
             categories: self.store.categories()?,
             payees: self.store.payees()?,
             tags: self.store.tags()?,
         })
+    }
+}
+
+/// A window of the whole stream or of one expense's records.
+fn history(store: &Store, q: HistoryQuery) -> Result<HistoryLoaded, StoreError> {
+    match q.item {
+        Some(id) => {
+            let h = store.item_history(id, q.start, q.len)?;
+            Ok(HistoryLoaded {
+                total: h.total,
+                rows: rows(h.records),
+                query: q,
+            })
+        }
+        None => {
+            let w = store.history_window(q.start, q.len)?;
+            let mut rows = rows(w.records);
+            for (row, fold) in rows.iter_mut().zip(w.folds) {
+                row.fold = fold;
+            }
+            Ok(HistoryLoaded {
+                total: usize::try_from(w.total).unwrap_or(usize::MAX),
+                rows,
+                query: q,
+            })
+        }
     }
 }
 

@@ -38,6 +38,9 @@ pub(super) fn read(
             super::review::details(store, *month, start_day, super::review::DETAIL_LIMIT)
                 .map(|d| Answer::DetailsLoaded(Box::new(d)))
         }
+        Effect::LoadHistory(q) => {
+            super::history(store, q.clone()).map(|h| Answer::HistoryLoaded(Box::new(h)))
+        }
         _ => return None,
     })
 }
