@@ -160,27 +160,33 @@ fn a_compressed_backup_restores_what_the_plain_one_does_and_damage_changes_nothi
     // Damage anywhere in the compressed file: verify and restore refuse, naming the file,
     // and change nothing.
     let good = std::fs::read(&file).unwrap();
-    let to = sb.tmp.path().join("to");
     for k in 0..12 {
         let (i, bit) = (k * good.len() / 12, k % 8);
-        let mut b = good.clone();
-        b[i] ^= 1 << bit;
-        let bad = sb.tmp.path().join("flipped.jsonl.zst");
-        std::fs::write(&bad, &b).unwrap();
-        let f = bad.to_str().unwrap();
-        let what = format!("byte {i} bit {bit}");
-        let err = fails(sb.cmd(&["backup", "--verify", f]).output().unwrap());
-        assert!(err.contains("flipped.jsonl.zst, line "), "{what}: {err}");
-        let err = fails(
-            sb.cmd(&["restore", f, "--to", to.to_str().unwrap()])
-                .output()
-                .unwrap(),
-        );
-        assert!(err.contains("nothing was changed"), "{what}: {err}");
-        assert!(!to.exists(), "{what}: the target was created");
-        fails(sb.cmd(&["restore", f, "--force-live"]).output().unwrap());
-        assert_eq!(rows(&sb), before, "{what}: the live store changed");
+        refused_everywhere(&sb, &good, (i, bit as u8), "flipped.jsonl.zst", &before);
     }
+}
+
+/// `good` with bit `bit` of byte `i` flipped, written as `name`: `backup --verify` names the
+/// file and a line, `restore --to` and `restore --force-live` refuse, and nothing changes.
+fn refused_everywhere(sb: &Sandbox, good: &[u8], (i, bit): (usize, u8), name: &str, before: &str) {
+    let mut b = good.to_vec();
+    b[i] ^= 1 << bit;
+    let bad = sb.tmp.path().join(name);
+    std::fs::write(&bad, &b).unwrap();
+    let f = bad.to_str().unwrap();
+    let to = sb.tmp.path().join("to");
+    let what = format!("byte {i} bit {bit}");
+    let err = fails(sb.cmd(&["backup", "--verify", f]).output().unwrap());
+    assert!(err.contains(&format!("{name}, line ")), "{what}: {err}");
+    let err = fails(
+        sb.cmd(&["restore", f, "--to", to.to_str().unwrap()])
+            .output()
+            .unwrap(),
+    );
+    assert!(err.contains("nothing was changed"), "{what}: {err}");
+    assert!(!to.exists(), "{what}: the target was created");
+    fails(sb.cmd(&["restore", f, "--force-live"]).output().unwrap());
+    assert_eq!(rows(sb), before, "{what}: the live store changed");
 }
 
 #[test]
@@ -203,25 +209,8 @@ fn flipped_bits_make_verify_and_restore_refuse_and_change_nothing() {
     spots.extend(letter.map(|i| (i, 5)));
     spots.push((text.rfind("\"sha256\"").unwrap() + 2, 2));
     spots.push((good.len() - 1, 0));
-    let to = sb.tmp.path().join("to");
-    for (i, bit) in spots {
-        let mut b = good.clone();
-        b[i] ^= 1 << bit;
-        let bad = sb.tmp.path().join("flipped.jsonl");
-        std::fs::write(&bad, &b).unwrap();
-        let f = bad.to_str().unwrap();
-        let what = format!("byte {i} bit {bit}");
-        let err = fails(sb.cmd(&["backup", "--verify", f]).output().unwrap());
-        assert!(err.contains("flipped.jsonl, line "), "{what}: {err}");
-        let err = fails(
-            sb.cmd(&["restore", f, "--to", to.to_str().unwrap()])
-                .output()
-                .unwrap(),
-        );
-        assert!(err.contains("nothing was changed"), "{what}: {err}");
-        assert!(!to.exists(), "{what}: the target was created");
-        fails(sb.cmd(&["restore", f, "--force-live"]).output().unwrap());
-        assert_eq!(rows(&sb), before, "{what}: the live store changed");
+    for spot in spots {
+        refused_everywhere(&sb, &good, spot, "flipped.jsonl", &before);
     }
     // The good file verifies, and the line of a damaged one is named.
     let out = ok(sb

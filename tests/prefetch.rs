@@ -5,7 +5,7 @@
 //! in between, end every key with the same state, and the reads ahead are really used.
 
 use chrono::NaiveDate;
-use expense_tracker::app::prefetch::next_reads;
+use expense_tracker::app::prefetch::{is_arrival, next_reads};
 use expense_tracker::app::{update, Action, Effect, State};
 use expense_tracker::domain::{Currency, Draft, Kind};
 use expense_tracker::engine::Engine;
@@ -123,6 +123,12 @@ fn the_reads_named_are_the_ones_the_keys_ask_for() {
     let last = update(&mut history.clone(), Action::SelectLast);
     assert!(matches!(last[..], [Effect::LoadHistory(_)]), "{last:?}");
     assert_eq!(reads[0], last[0]);
+    // The loop reads ahead when a read of any of the three screens arrives.
+    for fx in [&last[0], &reads[1]].into_iter().chain(next_reads(&state, None).first()) {
+        for answer in engine.execute(fx.clone(), 0) {
+            assert!(is_arrival(&Action::Answer(answer)), "after {fx:?}");
+        }
+    }
 }
 
 /// Waits (bounded) for the reads ahead to be done: the engine answers them from memory then.

@@ -5,6 +5,7 @@
 //! it is of no use, and costs nothing but the read). Pure, like the reducer.
 
 use super::action::Action;
+use super::answer::Answer;
 use super::effect::Effect;
 use super::state::{Screen, State};
 use super::update::update;
@@ -20,6 +21,17 @@ const NEXT_KEYS: [(Action, usize); 6] = [
     (Action::SelectLast, 1),
     (Action::SelectFirst, 1),
 ];
+
+/// Whether `action` brings what a screen pages through (the ledger's page, the review's month,
+/// the history's page): then the screen is one key away from new reads.
+pub fn is_arrival(action: &Action) -> bool {
+    matches!(
+        action,
+        Action::Answer(
+            Answer::WindowLoaded(_) | Answer::ReviewLoaded(_) | Answer::HistoryLoaded(_)
+        )
+    )
+}
 
 /// Whether `action` is one of the keys read ahead for (the loop remembers the last one).
 pub fn is_move(action: &Action) -> bool {
@@ -68,6 +80,8 @@ pub fn next_reads(state: &State, last: Option<&Action>) -> Vec<Effect> {
 /// A copy of what the paging and month keys read and change; the rest (names for completion,
 /// the lists loaded whole) is left empty, so the copy costs a few pages of rows.
 fn scratch(state: &State) -> State {
+    // Every field is named (no `..State::new`), so a field added to `State` is decided here:
+    // one the paging keys read must be copied, or the reads ahead would not be the keys' own.
     State {
         today: state.today,
         month_start_day: state.month_start_day,

@@ -262,10 +262,7 @@ impl Loop<'_> {
             if crate::app::prefetch::is_move(&action) {
                 self.last_move = Some(action.clone());
             }
-            arrived |= matches!(
-                action,
-                Action::Answer(Answer::WindowLoaded(_) | Answer::ReviewLoaded(_))
-            );
+            arrived |= crate::app::prefetch::is_arrival(&action);
             // What one action asks of the store goes as one batch (one round trip to a remote
             // holder: a save, its page and its screen's reload).
             self.painter.note(state, &action);
@@ -286,7 +283,7 @@ impl Loop<'_> {
                 queue.extend(answers.into_iter().map(Action::Answer));
             }
         }
-        // A page or a month arrived: what is one key away from it is read ahead, after the
+        // A page, a month or a page of history arrived: what is one key away from it is read ahead, after the
         // frame (`app::prefetch`).
         if arrived {
             let reads = crate::app::prefetch::next_reads(state, self.last_move.as_ref());
