@@ -124,7 +124,10 @@ fn the_reads_named_are_the_ones_the_keys_ask_for() {
     assert!(matches!(last[..], [Effect::LoadHistory(_)]), "{last:?}");
     assert_eq!(reads[0], last[0]);
     // The loop reads ahead when a read of any of the three screens arrives.
-    for fx in [&last[0], &reads[1]].into_iter().chain(next_reads(&state, None).first()) {
+    for fx in [&last[0], &reads[1]]
+        .into_iter()
+        .chain(next_reads(&state, None).first())
+    {
         for answer in engine.execute(fx.clone(), 0) {
             assert!(is_arrival(&Action::Answer(answer)), "after {fx:?}");
         }
