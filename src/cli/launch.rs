@@ -136,6 +136,9 @@ pub fn run_command(
     let deadline = Instant::now() + PATIENCE;
     loop {
         if let Some(stream) = crate::session::connect(store_dir).map_err(nothing_done)? {
+            if command.is_sync_serve() {
+                return super::sync::relay(stream);
+            }
             if let Some(done) = run_remote(stream, &request)? {
                 return done;
             }

@@ -31,6 +31,7 @@ pub mod recurring;
 pub mod report;
 pub mod restore;
 pub mod stream;
+pub mod sync;
 pub mod trash;
 pub mod triggers;
 
@@ -149,6 +150,9 @@ pub enum Command {
     Report(report::Args),
     /// Recompute indexes and aggregates from the items; exit status 1 on any difference.
     Check(check::Args),
+    /// Exchange changes with your other devices' stores over SSH (`expense sync me@laptop`),
+    /// last writer wins per item; `--status`, `--conflicts`.
+    Sync(sync::Args),
     /// Show the triggers' lag, failures and dead letters; `retry` or `drop` dead letters.
     Triggers(triggers::Args),
     /// Write a consistent snapshot of the store (works while sessions are running).
@@ -162,6 +166,12 @@ impl Command {
     pub fn is_standalone(&self) -> bool {
         matches!(self, Command::Completions { .. } | Command::Man(_))
             || matches!(self, Command::Backup(a) if a.verify.is_some())
+    }
+
+    /// True for `expense sync --serve`, which a holder answers over its socket itself (the
+    /// protocol needs the caller's stdin, which a command run there does not get).
+    pub fn is_sync_serve(&self) -> bool {
+        matches!(self, Command::Sync(a) if a.serve)
     }
 
     /// True for commands that must hold the store themselves, never through another
@@ -188,6 +198,7 @@ impl Command {
             Command::Budget(a) => matches!(a.action, None | Some(budget::Action::List { .. })),
             Command::Categories(a) => a.is_read_only(),
             Command::Recurring(a) => a.is_read_only(),
+            Command::Sync(a) => a.is_read_only(),
             _ => false,
         }
     }
@@ -259,6 +270,7 @@ fn dispatch(command: &Command, ctx: &mut Ctx) -> Result<()> {
         Command::Stream(args) => stream::run(ctx, args),
         Command::Report(args) => report::run(ctx, args),
         Command::Check(args) => check::run(ctx, args),
+        Command::Sync(args) => sync::run(ctx, args),
         Command::Triggers(args) => triggers::run(ctx, args),
         Command::Backup(args) => backup::backup(ctx, args),
         Command::Restore(args) => restore::run(ctx, args),

@@ -57,6 +57,12 @@ impl Config {
             self.stream_keep_days =
                 parse_count(&v, 0).map_err(|e| eyre!("EXPENSE_STREAM_KEEP_DAYS='{v}': {e}"))?;
         }
+        if let Some(v) = env("EXPENSE_SSH").filter(|v| !v.trim().is_empty()) {
+            self.sync.ssh = v;
+        }
+        if let Some(v) = env("EXPENSE_SYNC_REMOTE").filter(|v| !v.trim().is_empty()) {
+            self.sync.remote = v;
+        }
         if let Some(v) = env("EXPENSE_STREAM_REGION") {
             self.stream_region = crate::domain::stream::check_region(&v)
                 .map_err(|e| eyre!("EXPENSE_STREAM_REGION: {e}"))?;

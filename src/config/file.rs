@@ -33,6 +33,16 @@ struct ConfigFile {
     trigger: Vec<toml::Spanned<toml::Table>>,
     backup: Option<BackupFile>,
     stream: Option<StreamFile>,
+    sync: Option<SyncFile>,
+}
+
+/// `[sync]` as written.
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct SyncFile {
+    peers: Option<Vec<String>>,
+    ssh: Option<String>,
+    remote: Option<String>,
 }
 
 /// `[stream]` as written.
@@ -237,6 +247,32 @@ impl Config {
         if let Some(r) = stream.region {
             self.stream_region = crate::domain::stream::check_region(&r)
                 .map_err(|e| eyre!("{}: stream.region: {e}", at("stream", "region")))?;
+        }
+        let sync = file.sync.unwrap_or_default();
+        if let Some(peers) = sync.peers {
+            for p in &peers {
+                crate::domain::sync::parse_peer(p)
+                    .map_err(|e| eyre!("{}: sync.peers: {e}", at("sync", "peers")))?;
+            }
+            self.sync.peers = peers;
+        }
+        if let Some(s) = sync.ssh {
+            if s.split_whitespace().next().is_none() {
+                return Err(eyre!(
+                    "{}: sync.ssh: empty (default: ssh)",
+                    at("sync", "ssh")
+                ));
+            }
+            self.sync.ssh = s;
+        }
+        if let Some(r) = sync.remote {
+            if r.trim().is_empty() {
+                return Err(eyre!(
+                    "{}: sync.remote: empty (default: expense)",
+                    at("sync", "remote")
+                ));
+            }
+            self.sync.remote = r;
         }
         if let Some(import) = file.import {
             let err = |key: &str, e: &dyn std::fmt::Display| {

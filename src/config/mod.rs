@@ -108,6 +108,31 @@ pub struct Config {
     /// `[stream] region` (`EXPENSE_STREAM_REGION`): `awsRegion` and the region of
     /// `eventSourceARN` in the DynamoDB record format; default `local`.
     pub stream_region: String,
+    /// `[sync]`: replication with other devices over SSH.
+    pub sync: SyncConfig,
+}
+
+/// `[sync]` settings (see `expense sync`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyncConfig {
+    /// `peers`: what `expense sync` alone syncs with, each `ADDRESS` or `NAME=ADDRESS` (an
+    /// address is `host`, `user@host`, `host:DATA_DIR` or a local `/path/to/data`).
+    pub peers: Vec<String>,
+    /// `ssh` (`EXPENSE_SSH`): the command that reaches a host, split at spaces (`ssh -p 2222
+    /// -i ~/.ssh/expense`); default `ssh`.
+    pub ssh: String,
+    /// `remote` (`EXPENSE_SYNC_REMOTE`): the program run on the peer; default `expense`.
+    pub remote: String,
+}
+
+impl Default for SyncConfig {
+    fn default() -> Self {
+        SyncConfig {
+            peers: Vec::new(),
+            ssh: "ssh".into(),
+            remote: "expense".into(),
+        }
+    }
 }
 
 /// `[backup]` settings: automatic backups taken by the process that holds the store.
@@ -146,6 +171,7 @@ impl Default for Config {
             backup: BackupConfig::default(),
             stream_keep_days: 0,
             stream_region: crate::domain::stream::DEFAULT_REGION.to_string(),
+            sync: SyncConfig::default(),
         }
     }
 }

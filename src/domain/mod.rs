@@ -21,6 +21,7 @@ pub mod rules;
 pub mod schedule;
 pub mod schedule_row;
 pub mod stream;
+pub mod sync;
 pub mod text;
 pub mod totals;
 pub mod trash;

@@ -14,6 +14,7 @@ pub mod schedules;
 pub mod stream_dynamodb;
 pub mod stream_format;
 pub mod stream_json;
+pub mod sync;
 pub mod triggers;
 pub mod window;
 

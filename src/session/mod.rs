@@ -104,6 +104,10 @@ pub enum Request {
     /// Execute a batch of TUI effects, in order (a connection may send many batches, one after
     /// the other): one round trip for everything one key asked for.
     Effects(Vec<Effect>),
+    /// Answer a sync peer (`expense sync --serve` run by ssh while this process holds the
+    /// store): after this request the connection carries the sync protocol itself
+    /// (`engine::sync`), relayed by the caller from and to ssh.
+    SyncServe,
 }
 
 /// A command and the caller's surroundings.

@@ -342,6 +342,25 @@ fn serve(mut stream: UnixStream, shared: &Shared) {
                 };
             }
         }
+        Request::SyncServe => {
+            // The connection is the sync protocol from here on; its caller relays ssh to it.
+            *lock(&shared.running) += 1;
+            let _entry = shared.commands.add(&stream);
+            let _ = stream.set_read_timeout(None);
+            let _ = stream.set_write_timeout(Some(CLIENT_WRITE_LIMIT));
+            if let Ok(r) = stream.try_clone() {
+                let mut r = std::io::BufReader::new(r);
+                let mut w = &stream;
+                let _ = crate::engine::sync::serve(
+                    &shared.store,
+                    &mut r,
+                    &mut w,
+                    &crate::clock::now_ms,
+                );
+            }
+            *lock(&shared.running) -= 1;
+            shared.idle.notify_all();
+        }
         Request::RetiredEffect => {
             // A TUI of an older version: a clear line instead of answers it would misread.
             let _ = write_frame(

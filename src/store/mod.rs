@@ -27,6 +27,8 @@
 //! - `id_prefix.rs`: expenses by the start of their id, and the shortest start that names one.
 //! - `backup/`: backup files (format, write, read). `check/`: `expense check` and repair (scan,
 //!   replay, compare). `testing.rs`: test hooks.
+//! - `sync.rs`: replication between devices: replica id, stamps (hybrid logical clock), the
+//!   changes a peer has not seen, applying a peer's changes last writer wins, conflicts.
 //! - `feed.rs`: the commit feed: the newest committed seq, and a wait for a newer one.
 
 mod aggregates;
@@ -56,6 +58,7 @@ mod schedule;
 mod space;
 mod stream;
 pub mod swap;
+pub mod sync;
 mod tables;
 mod testing;
 mod trash;

@@ -174,6 +174,7 @@ impl Store {
             feed: Arc::new(super::feed::Feed::new(last)),
             notices: Arc::new(std::sync::Mutex::new(notices)),
         };
+        store.ensure_replica_id()?;
         store.roll_back_interrupted_imports(crate::clock::now_ms());
         store.roll_back_interrupted_renames(crate::clock::now_ms());
         // Schema 5 made budgets items of the stream; an older store's get their records here,

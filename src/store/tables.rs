@@ -238,6 +238,26 @@ pub const META_STREAM_LABEL: &[u8] = b"stream_label";
 /// stream by a restore over the live store.
 pub const META_LEGACY_TRASH: &[u8] = b"legacy_trash";
 
+/// `sync`: what replication between devices keeps (see `store/sync.rs`). Key `b's' ++ id (16)`
+/// -> `hlc u64 BE ++ replica u128 BE ++ seq u64 BE`: the stamp (hybrid logical clock time and
+/// replica) of the item's last write and the seq of its last record, written by [`Tx::write`]
+/// for every removal (a tombstone, kept for good) and for every write whose stamp is not implied
+/// by the image (a live item without an entry has the stamp `updated << 16` of this replica).
+/// Key `b'p' ++ replica (16)` -> postcard `sync::PeerState` (how far each side has seen the
+/// other). Key `b'c' ++ seq u64 BE` -> postcard `sync::Conflict`: record `seq`, applied from a
+/// peer, overwrote a local change the peer had not seen. New without a schema bump: the tree is
+/// created empty on open, and an older build never reads it.
+pub const SYNC: &str = "sync-1";
+/// `meta` key of this store's replica id (16 bytes, random), written when the store is first
+/// opened by a version that syncs; a restore makes a new store, so a new id.
+pub const META_REPLICA: &[u8] = b"replica_id";
+/// `meta` key of where the replica id was made: `dev u64 BE ++ inode u64 BE` of the store's
+/// folder. A store found elsewhere (`cp -r`) is a copy and must take a new id before it syncs.
+pub const META_REPLICA_HOME: &[u8] = b"replica_home";
+/// `meta` key of the newest hybrid logical clock time this store has received from a peer (u64
+/// BE): every later local write is stamped after it.
+pub const META_HLC_SEEN: &[u8] = b"hlc_seen";
+
 /// Handles to every tree (cheap clones: sled trees are `Arc`s).
 #[derive(Debug, Clone)]
 pub(crate) struct Trees {
@@ -257,6 +277,8 @@ pub(crate) struct Trees {
     pub stream_base: sled::Tree,
     /// `triggers-1` (see `store/checkpoints.rs`).
     pub triggers: sled::Tree,
+    /// `sync-1` (see `store/sync.rs`).
+    pub sync: sled::Tree,
 }
 
 impl Trees {
@@ -276,12 +298,13 @@ impl Trees {
             trash: db.open_tree(TRASH)?,
             stream_base: db.open_tree(STREAM_BASE)?,
             triggers: db.open_tree(TRIGGERS)?,
+            sync: db.open_tree(SYNC)?,
         })
     }
 
     /// Every tree that holds data of this store (all but `meta`): what a restore over the live
     /// store clears, and what a blank store has empty.
-    pub fn data(&self) -> [&sled::Tree; 12] {
+    pub fn data(&self) -> [&sled::Tree; 13] {
         [
             &self.items,
             &self.idx_date,
@@ -295,6 +318,7 @@ impl Trees {
             &self.trash,
             &self.stream_base,
             &self.triggers,
+            &self.sync,
         ]
     }
 
@@ -396,6 +420,13 @@ pub(crate) struct Tx<'a> {
     pub budgets: &'a TransactionalTree,
     /// `schedules-1` (see `store/schedule.rs`).
     pub schedules: &'a TransactionalTree,
+    /// `sync-1` (see `store/sync.rs`).
+    pub sync: &'a TransactionalTree,
+    /// The stamp of the peer's write being applied (`store/sync.rs`); `None` for a local write,
+    /// which [`Tx::write`] stamps from the clock.
+    pub remote: std::cell::Cell<Option<super::sync::Stamp>>,
+    /// `meta` `hlc_seen` and the replica id, read once per transaction.
+    pub clock: std::cell::Cell<Option<(u64, u128)>>,
     /// Aggregate and counter changes, applied at the end of the transaction.
     pub deltas: std::cell::RefCell<Deltas>,
     /// The last seq this transaction wrote and the running hash after it.
@@ -507,6 +538,7 @@ impl Tx<'_> {
                 None => ZERO,
             },
         };
+        super::sync::stamp(self, c)?;
         let hash = next_hash(&prev, c.seq, &bytes);
         self.stream.insert(&seq_key(c.seq)[..], bytes)?;
         self.meta.insert(META_SEQ, &encode_u64(c.seq)[..])?;

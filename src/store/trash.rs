@@ -130,6 +130,23 @@ pub(crate) fn put(
     Ok(())
 }
 
+/// Writes `row` as the trash row of `id` (a peer's delete applied by `store/sync.rs`, which
+/// keeps the peer's times).
+pub(crate) fn put_row(tx: &Tx<'_>, id: ExpenseId, row: TrashRow) -> TxResult<()> {
+    tx.trash.insert(&exp_key(row.expires_at, id)[..], &[][..])?;
+    tx.trash.insert(&row_key(id)[..], lift(encode_row(&row))?)?;
+    Ok(())
+}
+
+/// The trash row of `id` as committed (outside a transaction).
+pub(crate) fn row_now(t: &Trees, id: ExpenseId) -> Result<Option<TrashRow>, StoreError> {
+    let k = row_key(id);
+    match t.trash.get(k)? {
+        Some(v) => decode_row(&k, &v).map(Some),
+        None => Ok(None),
+    }
+}
+
 /// The trash row of `id` inside a transaction, if it is in the trash.
 pub(crate) fn row(tx: &Tx<'_>, id: ExpenseId) -> TxResult<Option<TrashRow>> {
     get_row(tx, id)

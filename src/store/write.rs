@@ -190,6 +190,7 @@ impl Store {
             &t.trash,
             &t.budgets,
             &t.schedules,
+            &t.sync,
         );
         let r = trees.transaction(
             |(
@@ -204,6 +205,7 @@ impl Store {
                 trash,
                 budgets,
                 schedules,
+                sync,
             )| {
                 let tx = Tx {
                     items,
@@ -217,6 +219,9 @@ impl Store {
                     trash,
                     budgets,
                     schedules,
+                    sync,
+                    remote: Default::default(),
+                    clock: Default::default(),
                     deltas: Default::default(),
                     chain: Default::default(),
                 };

@@ -1,0 +1,135 @@
+//! Nouns of replication that are not the store's: how a person names a peer (`expense sync
+//! PEER`, `[sync] peers`), and the words a remote shell receives.
+
+use std::path::PathBuf;
+
+/// Where a peer's store is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Address {
+    /// A data folder on this machine (`/mnt/usb/expense`, `./other`): reached by running this
+    /// program on it, no ssh.
+    Local(PathBuf),
+    /// A host reached with ssh, and the data folder there (its default when `None`).
+    Ssh {
+        /// `host` or `user@host`, as ssh takes it.
+        dest: String,
+        /// The `--data-dir` on the host.
+        dir: Option<String>,
+    },
+}
+
+/// A peer as named in config or on the command line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Peer {
+    /// The name before `=` in `[sync] peers` (`laptop=me@laptop.local`).
+    pub name: Option<String>,
+    /// Where it is.
+    pub address: Address,
+    /// The address as written (without the name).
+    pub text: String,
+}
+
+/// Reads `NAME=ADDRESS` or `ADDRESS`, where ADDRESS is `host`, `user@host`, `host:DATA_DIR`
+/// or a local path (starting with `/`, `.` or `~`). A host may not start with `-` (ssh would
+/// read it as an option) nor hold spaces or control characters.
+pub fn parse_peer(s: &str) -> Result<Peer, String> {
+    let shown = || super::text::inert(s);
+    let s = s.trim();
+    let (name, addr) = match s.split_once('=') {
+        Some((n, a))
+            if !n.is_empty()
+                && n.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') =>
+        {
+            (Some(n.to_string()), a.trim())
+        }
+        _ => (None, s),
+    };
+    if addr.is_empty() {
+        return Err(format!("'{}' names no peer", shown()));
+    }
+    if addr.chars().any(|c| c.is_control()) {
+        return Err(format!("'{}' holds a control character", shown()));
+    }
+    let address = if addr.starts_with(['/', '.', '~']) {
+        Address::Local(expand_home(addr))
+    } else {
+        let (dest, dir) = match addr.split_once(':') {
+            Some((h, d)) => (h, Some(d.to_string()).filter(|d| !d.is_empty())),
+            None => (addr, None),
+        };
+        if dest.is_empty() || dest.starts_with('-') || dest.contains(char::is_whitespace) {
+            return Err(format!(
+                "'{}' is not a peer: use host, user@host, host:DATA_DIR or a local /path",
+                shown()
+            ));
+        }
+        Address::Ssh {
+            dest: dest.to_string(),
+            dir,
+        }
+    };
+    Ok(Peer {
+        name,
+        address,
+        text: addr.to_string(),
+    })
+}
+
+fn expand_home(p: &str) -> PathBuf {
+    match (p.strip_prefix("~/"), std::env::var_os("HOME")) {
+        (Some(rest), Some(home)) => PathBuf::from(home).join(rest),
+        _ => PathBuf::from(p),
+    }
+}
+
+/// `s` as one word for a POSIX shell (ssh hands the remote command to the user's shell).
+pub fn shell_word(s: &str) -> String {
+    if !s.is_empty()
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"/._-+:@%,=".contains(&b))
+    {
+        return s.to_string();
+    }
+    format!("'{}'", s.replace('\'', "'\\''"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn peers_are_read_as_a_person_writes_them() {
+        let p = parse_peer("laptop=me@laptop.local:/data/exp").unwrap();
+        assert_eq!(p.name.as_deref(), Some("laptop"));
+        assert_eq!(
+            p.address,
+            Address::Ssh {
+                dest: "me@laptop.local".into(),
+                dir: Some("/data/exp".into())
+            }
+        );
+        assert_eq!(
+            parse_peer("server").unwrap().address,
+            Address::Ssh {
+                dest: "server".into(),
+                dir: None
+            }
+        );
+        assert_eq!(
+            parse_peer("/mnt/usb/exp").unwrap().address,
+            Address::Local("/mnt/usb/exp".into())
+        );
+        for bad in ["-oProxyCommand=x", "", "a b", "x\u{1b}[2J", "name="] {
+            assert!(parse_peer(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn words_reach_the_remote_shell_whole() {
+        assert_eq!(shell_word("/data/exp"), "/data/exp");
+        assert_eq!(shell_word("my data"), "'my data'");
+        assert_eq!(shell_word("it's; rm -rf ~"), "'it'\\''s; rm -rf ~'");
+        assert_eq!(shell_word(""), "''");
+    }
+}
