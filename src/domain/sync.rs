@@ -37,7 +37,7 @@ pub fn parse_peer(s: &str) -> Result<Peer, String> {
     let s = s.trim();
     let (name, addr) = match s.split_once('=') {
         Some((n, a))
-            if !n.is_empty()
+            if n.starts_with(|c: char| c.is_ascii_alphanumeric())
                 && n.bytes()
                     .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') =>
         {

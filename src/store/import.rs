@@ -33,6 +33,24 @@ use std::collections::{HashMap, HashSet};
 /// wall time (median of 6, interleaved; `benches/README.md`, issue 15 item 7).
 pub(super) const IMPORT_CHUNK: usize = 2_000;
 
+/// Bits 64..80 of the id of an imported bank row (see [`import_id`]).
+const IMPORT_MARK: u128 = 0x1B1B;
+
+/// The id of the expense a bank row with dedupe hash `hash` on `date` becomes: the top 48 bits
+/// the ms of its day (as a ULID's, so it sorts among the day's expenses), then `IMPORT_MARK`
+/// and the hash's two halves folded into 64 bits. The same row imported on two devices is the same key, so a sync
+/// leaves one expense (issue 16).
+pub(crate) fn import_id(hash: &[u8; 16], date: chrono::NaiveDate) -> ExpenseId {
+    let ms = date
+        .and_hms_opt(0, 0, 0)
+        .map_or(0, |t| t.and_utc().timestamp_millis().max(0)) as u128;
+    // Both halves of the hash, folded (the high one mixed first, so equal halves do not
+    // cancel): all 128 bits count.
+    let h = u128::from_be_bytes(*hash);
+    let low = ((h >> 64) as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ h as u64;
+    ExpenseId(((ms & ((1 << 48) - 1)) << 80) | (IMPORT_MARK << 64) | u128::from(low))
+}
+
 /// One row to import.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ImportRow {
@@ -114,7 +132,10 @@ impl Store {
             .iter()
             .zip(&known)
             .filter(|(_, k)| !**k)
-            .map(|(r, _)| (r.id.unwrap_or_else(ExpenseId::generate), r))
+            .map(|(r, _)| {
+                let derived = r.hash.map(|h| import_id(&h, r.draft.date));
+                (r.id.or(derived).unwrap_or_else(ExpenseId::generate), r)
+            })
             .collect();
         let mut batch = None;
         let mut added = 0;
@@ -131,9 +152,11 @@ impl Store {
                             continue;
                         }
                     }
-                    if tx.current(*id)?.is_some() {
+                    // Stored, in the trash, or removed on another device (a tombstone synced
+                    // here): the same bank row imported on two devices is one expense.
+                    let Some(prev_seq) = super::sync::import_gate(tx, *id)? else {
                         continue;
-                    }
+                    };
                     let seq = tx.next_seq()?;
                     let version = row.version.unwrap_or(1);
                     let new = StoredItem::new(&row.draft, now_ms, now_ms, version, seq);
@@ -144,7 +167,7 @@ impl Store {
                         event: Event::Insert,
                         origin: Origin::Import,
                         at: now_ms,
-                        prev_seq: None,
+                        prev_seq,
                         batch: Some(*b.get_or_insert(seq)),
                         old: None,
                         new: Some(&new),

@@ -352,8 +352,13 @@ mod tests {
         slow.restore_snapshot_tx(&snap).unwrap();
         // Each store has its own stream label (a restore starts a new one); the rest is equal.
         assert!(!fast.stream_label().unwrap().is_empty());
+        // So has each its own replica id (`store/sync.rs`).
         for s in [&fast, &slow] {
             s.trees.meta.remove(META_STREAM_LABEL).unwrap();
+            s.trees
+                .meta
+                .remove(super::super::tables::META_REPLICA)
+                .unwrap();
         }
         let (a, b) = (fast.dump(), slow.dump());
         assert_eq!(a.len(), b.len());

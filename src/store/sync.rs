@@ -212,6 +212,22 @@ fn entry(tx: &Tx<'_>, id: u128) -> TxResult<Option<Entry>> {
     }
 }
 
+/// Whether an import may write `id` (a bank row's derived id, which another device may have
+/// written too), and the record it then follows: `None` when the id is stored, in the trash,
+/// or was removed by a peer (the row was imported there and deleted); else `Some(prev_seq)`,
+/// the REMOVE of an import undone here, which may be imported again.
+pub(super) fn import_gate(tx: &Tx<'_>, id: ExpenseId) -> TxResult<Option<Option<u64>>> {
+    if tx.current(id)?.is_some() || super::trash::row(tx, id)?.is_some() {
+        return Ok(None);
+    }
+    let (_, replica) = clock(tx)?;
+    match entry(tx, id.0)? {
+        Some(e) if e.stamp.replica != replica => Ok(None),
+        Some(e) => Ok(Some(Some(e.seq).filter(|s| *s > 0))),
+        None => Ok(Some(None)),
+    }
+}
+
 /// (`hlc_seen`, this replica's id), read once per transaction.
 fn clock(tx: &Tx<'_>) -> TxResult<(u64, u128)> {
     if let Some(c) = tx.clock.get() {
@@ -735,8 +751,9 @@ fn gone_seq(
     had: Option<Entry>,
     category: Option<&str>,
 ) -> TxResult<Option<u64>> {
+    // A tombstone learnt from a peer for an id never stored here names seq 0: no record.
     if let Some(e) = had {
-        return Ok(Some(e.seq));
+        return Ok(Some(e.seq).filter(|s| *s > 0));
     }
     let key = match (table_of(id.0), category) {
         (Table::Budget, Some(c)) => [META_BUDGET_REMOVED, c.as_bytes()].concat(),
@@ -864,6 +881,49 @@ fn apply_one(
     }
 }
 
+/// Moves the live item `id` (just written by record `written`) into the trash with the peer's
+/// times.
+fn trash_again(
+    tx: &Tx<'_>,
+    id: ExpenseId,
+    written: u64,
+    deleted_at: i64,
+    expires_at: i64,
+    now_ms: i64,
+) -> TxResult<u64> {
+    let Some(cur) = tx.current(id)? else {
+        return abort(corrupt(
+            SYNC,
+            &id_key(id),
+            "the item just written is not stored",
+        ));
+    };
+    let trashing = Trashing::Into {
+        expires: expires_at,
+    };
+    let seq = put(
+        tx,
+        id,
+        Event::Remove,
+        Some(written),
+        Some(&cur),
+        None,
+        trashing,
+        now_ms,
+    )?;
+    super::trash::put_row(
+        tx,
+        id,
+        TrashRow {
+            image: cur,
+            deleted_at,
+            expires_at,
+            remove_seq: seq,
+        },
+    )?;
+    Ok(seq)
+}
+
 /// Writes what takes `id` from `local` to the peer's `state`; the seq of the first record
 /// written (`None` when only the stamp changed).
 fn transition(
@@ -929,70 +989,58 @@ fn transition(
         )
         .map(Some),
         (Local::Live(old), Checked::Trashed(img, deleted_at, expires_at)) => {
-            let mut first = None;
-            let mut cur = old;
-            if !same_content(&cur, img) {
-                let prev = Some(cur.last_seq).filter(|s| *s > 0);
-                let seq = put(
+            // Another image than ours: written first, then into the trash like the peer's.
+            let written = if same_content(&old, img) {
+                None
+            } else {
+                let prev = Some(old.last_seq).filter(|s| *s > 0);
+                let m = Event::Modify;
+                Some(put(
                     tx,
                     id,
-                    Event::Modify,
+                    m,
                     prev,
-                    Some(&cur),
+                    Some(&old),
                     Some(img),
                     Trashing::No,
                     now_ms,
-                )?;
-                first = Some(seq);
-                cur = tx.current(id)?.ok_or(
-                    sled::transaction::ConflictableTransactionError::Abort(
-                        super::tables::Abort::Store(corrupt(SYNC, &id_key(id), "item vanished")),
-                    ),
-                )?;
-            }
-            let trashing = Trashing::Into {
-                expires: *expires_at,
+                )?)
             };
-            let seq = put(
-                tx,
-                id,
-                Event::Remove,
-                Some(cur.last_seq),
-                Some(&cur),
-                None,
-                trashing,
-                now_ms,
-            )?;
-            super::trash::put_row(
-                tx,
-                id,
-                TrashRow {
-                    image: cur,
-                    deleted_at: *deleted_at,
-                    expires_at: *expires_at,
-                    remove_seq: seq,
-                },
-            )?;
-            Ok(Some(first.unwrap_or(seq)))
+            let last = written.unwrap_or(old.last_seq);
+            let seq = trash_again(tx, id, last, *deleted_at, *expires_at, now_ms)?;
+            Ok(Some(written.unwrap_or(seq)))
         }
         (Local::Trashed(row), Checked::Trashed(img, deleted_at, expires_at)) => {
-            // Trashed on both sides: the row takes the peer's times and image.
             super::trash::forget(tx, id)?;
-            super::trash::put_row(
+            if same_content(&row.image, img) {
+                // Trashed on both sides with the same image: the row takes the peer's times.
+                super::trash::put_row(
+                    tx,
+                    id,
+                    TrashRow {
+                        deleted_at: *deleted_at,
+                        expires_at: *expires_at,
+                        ..row
+                    },
+                )?;
+                return only_stamp(tx);
+            }
+            // Another image in the trash: back out of the trash as the peer's, and in again.
+            let first = put(
                 tx,
                 id,
-                TrashRow {
-                    image: StoredItem {
-                        version: row.image.version,
-                        last_seq: row.image.last_seq,
-                        ..img.clone()
-                    },
-                    deleted_at: *deleted_at,
-                    expires_at: *expires_at,
-                    remove_seq: row.remove_seq,
-                },
+                Event::Insert,
+                Some(row.remove_seq),
+                None,
+                Some(&StoredItem {
+                    version: row.image.version,
+                    ..img.clone()
+                }),
+                Trashing::No,
+                now_ms,
             )?;
-            only_stamp(tx)
+            trash_again(tx, id, first, *deleted_at, *expires_at, now_ms)?;
+            Ok(Some(first))
         }
         (Local::Gone, Checked::Trashed(img, deleted_at, expires_at)) => {
             let first = put(
@@ -1005,34 +1053,7 @@ fn transition(
                 Trashing::No,
                 now_ms,
             )?;
-            let cur =
-                tx.current(id)?
-                    .ok_or(sled::transaction::ConflictableTransactionError::Abort(
-                        super::tables::Abort::Store(corrupt(SYNC, &id_key(id), "item vanished")),
-                    ))?;
-            let trashing = Trashing::Into {
-                expires: *expires_at,
-            };
-            let seq = put(
-                tx,
-                id,
-                Event::Remove,
-                Some(first),
-                Some(&cur),
-                None,
-                trashing,
-                now_ms,
-            )?;
-            super::trash::put_row(
-                tx,
-                id,
-                TrashRow {
-                    image: cur,
-                    deleted_at: *deleted_at,
-                    expires_at: *expires_at,
-                    remove_seq: seq,
-                },
-            )?;
+            trash_again(tx, id, first, *deleted_at, *expires_at, now_ms)?;
             Ok(Some(first))
         }
         (Local::Live(old), Checked::Gone) => {
