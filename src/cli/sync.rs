@@ -78,6 +78,8 @@ pub fn run(ctx: &mut Ctx, args: &Args) -> Result<()> {
     }
     let peers = chosen_peers(ctx, args)?;
     let store = ctx.store()?;
+    // Before any peer is started: a copied store says so once, and nothing runs.
+    protocol::check_own_replica(&store).map_err(|e| eyre!("{e}"))?;
     let mut failed = 0;
     for peer in &peers {
         match sync_with(ctx, &store, peer, args.full) {

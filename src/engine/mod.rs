@@ -88,20 +88,40 @@ impl Engine {
             .collect()
     }
 
-    /// The budget-alert consumer: the alerts of the records after its checkpoint.
-    fn budget_alerts(&mut self) -> Option<Answer> {
+    /// The budget-alert consumer: the alerts of the records after its checkpoint, and a notice
+    /// when a sync among them replaced a change made here (a conflict, `store/sync.rs`).
+    fn budget_alerts(&mut self) -> Vec<Answer> {
         // Nothing committed since the last look, by anyone: nothing to check.
-        self.commits.poll()?;
+        if self.commits.poll().is_none() {
+            return Vec::new();
+        }
+        let conflicts = self
+            .store
+            .sync_conflicts_after(self.alerts_after)
+            .unwrap_or(0);
+        let mut out = Vec::new();
+        if conflicts > 0 {
+            out.push(Answer::Notice(format!(
+                "sync: {conflicts} change{} made here replaced by a later one from another \
+                 device; `expense sync --conflicts` lists them",
+                if conflicts == 1 { "" } else { "s" }
+            )));
+        }
         match alerts::budget_alerts_since(&self.store, self.alerts_after, self.start_day) {
             Ok((alerts, upto)) => {
                 self.alerts_after = upto;
-                (!alerts.is_empty())
-                    .then(|| Answer::BudgetAlerts(alerts.into_iter().map(|(_, a)| a).collect()))
+                if !alerts.is_empty() {
+                    out.push(Answer::BudgetAlerts(
+                        alerts.into_iter().map(|(_, a)| a).collect(),
+                    ));
+                }
+                out
             }
             Err(e) => {
                 // Looked at again after the next effect.
                 self.commits = feed::Subscription::after(&self.store, self.alerts_after);
-                Some(Answer::Failed(format!("checking budgets: {e}")))
+                out.push(Answer::Failed(format!("checking budgets: {e}")));
+                out
             }
         }
     }

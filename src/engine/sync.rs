@@ -154,19 +154,30 @@ pub fn greet(w: &mut dyn Write) -> Result<(), SyncError> {
     Ok(())
 }
 
-/// Reads the peer's greeting line and checks its version.
-pub fn expect_greeting(r: &mut dyn BufRead) -> Result<(), SyncError> {
+/// Refuses a store that is a copy of another (see `Store::copied_from_elsewhere`).
+pub fn check_own_replica(store: &Store) -> Result<(), SyncError> {
+    match store.copied_from_elsewhere()? {
+        Some(why) => Err(SyncError::Refused(why)),
+        None => Ok(()),
+    }
+}
+
+/// What the client adds when the peer said nothing at all.
+const SILENT_SERVER: &str = ": is `expense` installed there (and on the PATH of ssh's \
+                             commands, or named by [sync] remote in config.toml)?";
+
+/// Reads the peer's greeting line and checks its version; `silent` is said after "the peer
+/// closed the connection without a word" (the client's hint at a missing program).
+pub fn expect_greeting(r: &mut dyn BufRead, silent: &str) -> Result<(), SyncError> {
     let mut line = Vec::new();
     // At most a short line: a peer that is a shell printing a banner is not read to its end.
     (&mut *r).take(128).read_until(b'\n', &mut line)?;
     let text = String::from_utf8_lossy(&line);
     let shown = crate::domain::text::inert(text.trim_end());
     if line.is_empty() {
-        return Err(SyncError::Wire(
-            "the peer closed the connection without a word: is `expense` installed there (and \
-             on its PATH for ssh's commands, or named by [sync] remote in config.toml)?"
-                .into(),
-        ));
+        return Err(SyncError::Wire(format!(
+            "the peer closed the connection without a word{silent}"
+        )));
     }
     let Some(version) = text.trim_end().strip_prefix(GREETING) else {
         return Err(SyncError::Refused(format!(
@@ -355,7 +366,7 @@ pub fn client(
     address: &str,
     now_ms: &dyn Fn() -> i64,
 ) -> Result<Report, SyncError> {
-    store.check_replica_home()?;
+    check_own_replica(store)?;
     let me = store.replica_id()?;
     greet(w)?;
     send(
@@ -366,7 +377,7 @@ pub fn client(
             have: 0,
         },
     )?;
-    expect_greeting(r)?;
+    expect_greeting(r, SILENT_SERVER)?;
     let (peer, label, have) = match next(r)? {
         Msg::Hello {
             replica,
@@ -425,7 +436,7 @@ pub fn serve(
     w: &mut dyn Write,
     now_ms: &dyn Fn() -> i64,
 ) -> Result<Report, SyncError> {
-    expect_greeting(r)?;
+    expect_greeting(r, " (it stopped before the sync began)")?;
     greet(w)?;
     let refuse = |w: &mut dyn Write, e: SyncError| -> SyncError {
         let _ = send(w, &Msg::Fail(e.to_string()));
@@ -435,7 +446,7 @@ pub fn serve(
         Msg::Hello { replica, label, .. } => (replica, label),
         m => return Err(refuse(w, unexpected("a hello", &m))),
     };
-    if let Err(e) = store.check_replica_home().map_err(SyncError::from) {
+    if let Err(e) = check_own_replica(store) {
         return Err(refuse(w, e));
     }
     if let Err(e) = check_peer(store, peer) {

@@ -1,0 +1,235 @@
+//! `expense sync` as a person runs it (issue 16): with a store in a local folder, through an
+//! ssh stand-in that runs the remote command in a shell (so the data dir's quoting is what a
+//! remote shell gets), status and conflicts, a copied store, and every bad peer: one that is
+//! not an expense store, another protocol version, a frame cut short, an unreachable host. Each
+//! says what went wrong, exits non-zero, and leaves both stores as they were.
+
+mod common;
+
+use common::Sandbox;
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+fn run(sb: &Sandbox, data: &Path, args: &[&str]) -> Output {
+    sb.cmd_at(data, args).output().unwrap()
+}
+
+fn ok(o: Output) -> String {
+    assert!(
+        o.status.success(),
+        "stdout: {}\nstderr: {}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8(o.stdout).unwrap()
+}
+
+fn failed(o: Output) -> String {
+    assert!(
+        !o.status.success(),
+        "expected a failure; stdout: {}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+    String::from_utf8(o.stderr).unwrap()
+}
+
+/// The month's rows of a store, as `list` prints them (ids and all).
+fn rows(sb: &Sandbox, data: &Path) -> Vec<String> {
+    let out = ok(run(sb, data, &["list", "--month", "2026-11"]));
+    let mut v: Vec<String> = out
+        .lines()
+        .filter(|l| l.contains("2026-11-"))
+        .map(str::to_string)
+        .collect();
+    v.sort();
+    v
+}
+
+fn consistent(sb: &Sandbox, data: &Path) {
+    ok(run(sb, data, &["check", "--stream"]));
+}
+
+/// Two stores: A holds two expenses, B one.
+fn two_stores() -> (Sandbox, PathBuf, PathBuf) {
+    let sb = Sandbox::new();
+    let a = sb.tmp.path().join("a");
+    let b = sb.tmp.path().join("b data");
+    ok(run(
+        &sb,
+        &a,
+        &["add", "12.50", "food!", "@Lidl", "2026-11-03"],
+    ));
+    ok(run(&sb, &a, &["add", "3", "coffee!", "2026-11-04"]));
+    ok(run(
+        &sb,
+        &b,
+        &["add", "950", "rent!", "@Landlord", "2026-11-01"],
+    ));
+    (sb, a, b)
+}
+
+/// A stand-in for ssh: `fake-ssh HOST COMMAND` runs COMMAND in a shell here, as sshd would
+/// on HOST.
+fn fake_ssh(sb: &Sandbox, body: &str) -> PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    let p = sb.tmp.path().join(format!("ssh-{}", body.len()));
+    std::fs::write(&p, format!("#!/bin/sh\n{body}\n")).unwrap();
+    std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
+    p
+}
+
+#[test]
+fn two_stores_exchange_everything_both_ways_and_again_nothing() {
+    let (sb, a, b) = two_stores();
+    let out = ok(run(&sb, &a, &["sync", b.to_str().unwrap()]));
+    assert!(out.contains("1 received, 2 sent"), "{out}");
+    assert_eq!(rows(&sb, &a), rows(&sb, &b));
+    assert_eq!(rows(&sb, &a).len(), 3);
+    let out = ok(run(&sb, &a, &["sync", b.to_str().unwrap()]));
+    assert!(out.contains("0 received, 0 sent"), "{out}");
+    // An edit and a delete on B travel back to A.
+    let id = rows(&sb, &b)
+        .into_iter()
+        .find(|r| r.contains("Lidl"))
+        .unwrap()
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_string();
+    ok(run(&sb, &b, &["edit", &id, "--amount", "13"]));
+    let coffee = rows(&sb, &b)
+        .into_iter()
+        .find(|r| r.contains("coffee"))
+        .unwrap()
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_string();
+    ok(run(&sb, &b, &["rm", &coffee]));
+    let out = ok(run(&sb, &a, &["sync", b.to_str().unwrap()]));
+    assert!(out.contains("2 received, 0 sent"), "{out}");
+    assert_eq!(rows(&sb, &a), rows(&sb, &b));
+    assert!(rows(&sb, &a).iter().any(|r| r.contains("13.00")));
+    // The delete went to A's trash too.
+    assert!(ok(run(&sb, &a, &["trash"])).contains("coffee"));
+    consistent(&sb, &a);
+    consistent(&sb, &b);
+    let status = ok(run(&sb, &a, &["sync", "--status"]));
+    assert!(
+        status.contains("last sync") && status.contains("waiting to send: 0 records"),
+        "{status}"
+    );
+}
+
+#[test]
+fn through_a_remote_shell_the_data_dir_arrives_whole() {
+    let (sb, a, b) = two_stores();
+    // `ssh HOST CMD`: the command reaches a shell, which must see the quoted folder "b data".
+    let ssh = fake_ssh(&sb, "shift\nexec sh -c \"$1\"");
+    let peer = format!("somehost:{}", b.display());
+    let out = sb
+        .cmd_at(&a, &["sync", &peer])
+        .env("EXPENSE_SSH", &ssh)
+        .env("EXPENSE_SYNC_REMOTE", common::bin())
+        .output()
+        .unwrap();
+    let out = ok(out);
+    assert!(out.contains("synced with somehost:"), "{out}");
+    assert_eq!(rows(&sb, &a), rows(&sb, &b));
+    // A named peer from config.toml, synced with `expense sync` alone.
+    std::fs::write(
+        sb.config.join("config.toml"),
+        format!(
+            "[sync]\npeers = [\"desk={peer}\"]\nssh = \"{}\"\nremote = \"{}\"\n",
+            ssh.display(),
+            common::bin()
+        ),
+    )
+    .unwrap();
+    ok(run(&sb, &b, &["add", "7", "food", "2026-11-09"]));
+    let out = ok(run(&sb, &a, &["sync"]));
+    assert!(out.contains("synced with desk: 1 received"), "{out}");
+}
+
+#[test]
+fn a_peer_that_is_not_an_expense_store_is_named_and_nothing_changes() {
+    let (sb, a, _) = two_stores();
+    let before = rows(&sb, &a);
+    let cases = [
+        ("echo 'Welcome to Ubuntu'", "is not an expense store that syncs: it said 'Welcome to Ubuntu'"),
+        ("echo 'expense-sync 2'; sleep 1", "speaks sync protocol 2 and this expense speaks 1"),
+        // The greeting, then a frame cut after its length.
+        ("printf 'expense-sync 1\\n\\100\\000\\000\\000abc'", "closed in the middle of the sync"),
+        (
+            "echo 'ssh: Could not resolve hostname nowhere: Name or service not known' >&2; exit 255",
+            "Could not resolve hostname nowhere",
+        ),
+    ];
+    for (script, says) in cases {
+        let ssh = fake_ssh(&sb, script);
+        let err = failed(
+            sb.cmd_at(&a, &["sync", "nowhere"])
+                .env("EXPENSE_SSH", &ssh)
+                .output()
+                .unwrap(),
+        );
+        assert!(err.contains(says), "{script}: {err}");
+        assert!(err.contains("syncing with nowhere"), "{err}");
+        assert_eq!(rows(&sb, &a), before, "{script}");
+    }
+    consistent(&sb, &a);
+    let status = ok(run(&sb, &a, &["sync", "--status"]));
+    assert!(status.contains("no sync yet"), "{status}");
+}
+
+#[test]
+fn a_copied_store_is_refused_until_it_takes_a_replica_id_of_its_own() {
+    let (sb, a, b) = two_stores();
+    let copy = sb.tmp.path().join("copy");
+    common::kill::copy_dir(&a, &copy);
+    let err = failed(run(&sb, &copy, &["sync", b.to_str().unwrap()]));
+    assert!(err.contains("is a copy of another store"), "{err}");
+    assert!(err.contains("expense sync --new-replica-id"), "{err}");
+    // The copy against its original: the same replica id.
+    let err = failed(run(&sb, &a, &["sync", copy.to_str().unwrap()]));
+    assert!(err.contains("copy"), "{err}");
+    assert_eq!(rows(&sb, &b).len(), 1, "nothing moved");
+    let out = ok(run(&sb, &copy, &["sync", "--new-replica-id"]));
+    assert!(out.contains("is now replica"), "{out}");
+    ok(run(&sb, &copy, &["add", "1", "food", "2026-11-20"]));
+    ok(run(&sb, &copy, &["sync", b.to_str().unwrap()]));
+    ok(run(&sb, &a, &["sync", b.to_str().unwrap()]));
+    assert_eq!(rows(&sb, &a), rows(&sb, &b));
+    assert_eq!(rows(&sb, &a).len(), 4);
+}
+
+#[test]
+fn a_concurrent_edit_is_listed_as_a_conflict_with_the_replaced_version_in_history() {
+    let (sb, a, b) = two_stores();
+    ok(run(&sb, &a, &["sync", b.to_str().unwrap()]));
+    let id = rows(&sb, &a)
+        .into_iter()
+        .find(|r| r.contains("Lidl"))
+        .unwrap()
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_string();
+    ok(run(&sb, &a, &["edit", &id, "--amount", "20"]));
+    std::thread::sleep(std::time::Duration::from_millis(5));
+    ok(run(&sb, &b, &["edit", &id, "--amount", "30"]));
+    let out = ok(run(&sb, &a, &["sync", b.to_str().unwrap()]));
+    assert!(out.contains("1 conflict"), "{out}");
+    assert!(rows(&sb, &a).iter().any(|r| r.contains("30.00")));
+    let list = ok(run(&sb, &a, &["sync", "--conflicts"]));
+    assert!(
+        list.contains(&id[..8]) && list.contains("replaced record"),
+        "{list}"
+    );
+    let history = ok(run(&sb, &a, &["history", &id]));
+    assert!(
+        history.contains("20.00") && history.contains("30.00"),
+        "{history}"
+    );
+    assert!(ok(run(&sb, &b, &["sync", "--conflicts"])).contains("no conflicts"));
+}
