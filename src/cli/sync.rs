@@ -261,13 +261,24 @@ pub fn relay(stream: std::os::unix::net::UnixStream) -> Result<()> {
         let _ = std::io::copy(&mut std::io::stdin().lock(), &mut to_holder);
         let _ = to_holder.shutdown(std::net::Shutdown::Write);
     });
+    // Flushed after every read: stdout is line-buffered, and the protocol's frames are not
+    // lines (`io::copy` into it would hold a frame back while the peer waits for it).
     let mut from_holder = stream;
     let mut out = std::io::stdout().lock();
-    let copied = std::io::copy(&mut from_holder, &mut out);
-    use std::io::Write;
-    let _ = out.flush();
+    let mut buf = vec![0u8; 64 * 1024];
+    let copied = (|| -> std::io::Result<()> {
+        use std::io::Write;
+        loop {
+            let n = from_holder.read(&mut buf)?;
+            if n == 0 {
+                return Ok(());
+            }
+            out.write_all(&buf[..n])?;
+            out.flush()?;
+        }
+    })();
     drop(up);
-    copied.map(|_| ()).wrap_err("relaying the sync")
+    copied.wrap_err("relaying the sync")
 }
 
 /// `--status`.

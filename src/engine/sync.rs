@@ -277,7 +277,9 @@ fn send_changes(
                 .collect();
             sent += items.len() as u64;
             if !items.is_empty() {
-                send(w, &Msg::Page { items, upto })?;
+                // The checkpoint moves only at the end: a full sync cut after some pages must
+                // be taken up again from the same place, not from `upto`.
+                send(w, &Msg::Page { items, upto: after })?;
             }
             if next.table >= 5 {
                 break;
