@@ -21,20 +21,8 @@ use ratatui::Terminal;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-const TODAY: (i32, u32, u32) = (2026, 11, 21);
-
-fn today() -> chrono::NaiveDate {
-    chrono::NaiveDate::from_ymd_opt(TODAY.0, TODAY.1, TODAY.2).expect("valid date")
-}
-
-/// Sizes to run: all three by default, or the ones named in EXPENSE_BENCH_SIZES ("10k,100k").
-fn sizes() -> Vec<(&'static str, usize)> {
-    let all = [("10k", 10_000), ("100k", 100_000), ("1m", 1_000_000)];
-    let wanted = std::env::var("EXPENSE_BENCH_SIZES").unwrap_or_else(|_| "10k,100k,1m".into());
-    all.into_iter()
-        .filter(|(n, _)| wanted.split(',').any(|w| w == *n))
-        .collect()
-}
+mod common;
+use common::{bench_store, copy_store, sizes, today};
 
 /// Whether the group function `name` runs: all by default, or the ones named in
 /// EXPENSE_BENCH_GROUPS ("benches,history"). criterion's filter picks benchmarks, but every
@@ -42,34 +30,6 @@ fn sizes() -> Vec<(&'static str, usize)> {
 /// minutes and gigabytes.
 fn group_wanted(name: &str) -> bool {
     std::env::var("EXPENSE_BENCH_GROUPS").map_or(true, |w| w.split(',').any(|g| g == name))
-}
-
-/// The store for `count` demo expenses, generated on first use.
-fn bench_store(name: &str, count: usize) -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("target/bench-data")
-        .join(name);
-    let done = dir.join("complete");
-    if !done.exists() {
-        let _ = std::fs::remove_dir_all(&dir);
-        let store = Store::open(&dir.join("store")).expect("open bench store");
-        let drafts = demo::generate(
-            count,
-            demo::default_months(count),
-            7,
-            today(),
-            Currency::EUR,
-        );
-        for chunk in drafts.chunks(50_000) {
-            store
-                .put_batch(chunk.to_vec(), Origin::Demo, 0)
-                .expect("fill bench store");
-        }
-        store.flush().expect("flush");
-        drop(store);
-        std::fs::write(&done, b"ok").expect("mark complete");
-    }
-    dir.join("store")
 }
 
 fn draw(
@@ -812,28 +772,6 @@ fn backup_restore(c: &mut Criterion) {
 /// Now as Unix ms (the stores' write times).
 fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
-}
-
-/// A copy of the store at `from` and its high-water mark at `to`, replacing what was there.
-fn copy_store(from: &Path, to: &Path) {
-    fn copy_dir(from: &Path, to: &Path) {
-        std::fs::create_dir_all(to).expect("create store copy");
-        for entry in std::fs::read_dir(from).expect("read store dir") {
-            let entry = entry.expect("store dir entry");
-            let target = to.join(entry.file_name());
-            if entry.file_type().expect("file type").is_dir() {
-                copy_dir(&entry.path(), &target);
-            } else {
-                std::fs::copy(entry.path(), &target).expect("copy store file");
-            }
-        }
-    }
-    let _ = std::fs::remove_dir_all(to);
-    copy_dir(from, to);
-    let mark = expense_tracker::store::mark::mark_path(from);
-    if mark.exists() {
-        std::fs::copy(&mark, expense_tracker::store::mark::mark_path(to)).expect("copy mark");
-    }
 }
 
 /// Opens the closed store at `path` with sled itself (as `Store` cannot write what an older

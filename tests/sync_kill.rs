@@ -80,7 +80,7 @@ fn server_pid(data: &Path) -> Option<libc::pid_t> {
             .split(|b| *b == 0)
             .map(|a| String::from_utf8_lossy(a).into_owned())
             .collect();
-        if args.iter().any(|a| a == "--serve") && args.iter().any(|a| *a == want) {
+        if args.iter().any(|a| a == "--serve") && args.contains(&want) {
             return Some(pid);
         }
     }

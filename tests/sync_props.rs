@@ -111,16 +111,17 @@ fn ids(s: &Store) -> Vec<ExpenseId> {
         .collect()
 }
 
-/// What must be equal on every replica: expenses (by id), the trash (id, image, times),
-/// budgets, schedules (and how far each was posted).
-fn state(
-    s: &Store,
-) -> (
+/// A replica's expenses by id, then its trash, budgets and schedules as text.
+type Held = (
     Vec<(ExpenseId, Draft)>,
     Vec<String>,
     Vec<String>,
     Vec<String>,
-) {
+);
+
+/// What must be equal on every replica: expenses (by id), the trash (id, image, times),
+/// budgets, schedules (and how far each was posted).
+fn state(s: &Store) -> Held {
     let d = |y, m, x| NaiveDate::from_ymd_opt(y, m, x).unwrap();
     let mut items: Vec<(ExpenseId, Draft)> = s
         .range(d(2000, 1, 1), d(2100, 1, 1), false, 0, usize::MAX)

@@ -99,7 +99,7 @@ pub struct Summary {
 #[derive(Debug, Clone)]
 pub struct Store {
     db: sled::Db,
-    trees: Trees,
+    trees: Arc<Trees>,
     path: Option<Arc<Path>>,
     /// The high-water mark (`None` for a temporary store).
     mark: Option<Arc<mark::Mark>>,

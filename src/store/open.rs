@@ -165,7 +165,7 @@ impl Store {
         let last = trees.last_seq()?;
         let store = Store {
             db,
-            trees,
+            trees: Arc::new(trees),
             path,
             mark,
             trash_ttl: Arc::new(std::sync::atomic::AtomicI64::new(
