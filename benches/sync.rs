@@ -35,7 +35,8 @@ fn sync(a: &Store, b: &Store) -> Report {
     });
     let mut r = BufReader::new(ca.try_clone().expect("clone"));
     let mut w = ca;
-    let report = client(a, &mut r, &mut w, false, "bench", &now_ms).expect("client side");
+    let report =
+        client(a, &mut r, &mut w, Default::default(), "bench", &now_ms).expect("client side");
     server.join().expect("server thread").expect("server side");
     report
 }

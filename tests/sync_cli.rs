@@ -122,6 +122,29 @@ fn two_stores_exchange_everything_both_ways_and_again_nothing() {
 }
 
 #[test]
+fn a_dry_run_says_what_would_move_and_writes_nothing() {
+    let (sb, a, b) = two_stores();
+    let seqs = |d: &Path| {
+        ok(run(&sb, d, &["sync", "--status"]))
+            .lines()
+            .next()
+            .map(str::to_string)
+    };
+    let before = (seqs(&a), seqs(&b));
+    let out = ok(run(&sb, &a, &["sync", "--dry-run", b.to_str().unwrap()]));
+    assert!(
+        out.contains("would write 1 item here and 2 there") && out.contains("nothing was written"),
+        "{out}"
+    );
+    assert_eq!((seqs(&a), seqs(&b)), before, "no record on either side");
+    assert_eq!(rows(&sb, &a).len(), 2);
+    assert_eq!(rows(&sb, &b).len(), 1);
+    assert!(ok(run(&sb, &a, &["sync", "--status"])).contains("no sync yet"));
+    let out = ok(run(&sb, &a, &["sync", b.to_str().unwrap()]));
+    assert!(out.contains("1 received, 2 sent"), "{out}");
+}
+
+#[test]
 fn through_a_remote_shell_the_data_dir_arrives_whole() {
     let (sb, a, b) = two_stores();
     // `ssh HOST CMD`: the command reaches a shell, which must see the quoted folder "b data".

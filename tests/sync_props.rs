@@ -85,7 +85,8 @@ fn sync(a: &Store, b: &Store, now: i64) -> Report {
     });
     let mut r = BufReader::new(ca.try_clone().unwrap());
     let mut w = ca;
-    let report = client(a, &mut r, &mut w, false, "test", &move || now).expect("client side");
+    let report =
+        client(a, &mut r, &mut w, Default::default(), "test", &move || now).expect("client side");
     server.join().unwrap().expect("server side");
     report
 }

@@ -213,6 +213,7 @@ impl Command {
             Command::Add(a) => a.dry_run,
             Command::Import(a) => a.dry_run,
             Command::Categories(a) => a.is_dry_run(),
+            Command::Sync(a) => a.dry_run,
             _ => false,
         }
     }

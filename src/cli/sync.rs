@@ -33,6 +33,9 @@ pub struct Args {
     /// which sync refuses until then.
     #[arg(long, conflicts_with_all = ["full", "serve"])]
     pub new_replica_id: bool,
+    /// Say what would move, in both directions, and write nothing on either side.
+    #[arg(long, conflicts_with_all = ["serve", "status", "conflicts", "new_replica_id"])]
+    pub dry_run: bool,
     /// Speak the sync protocol on stdin and stdout (what `expense sync` runs on the peer
     /// through ssh; not for people).
     #[arg(long, conflicts_with = "full")]
@@ -82,7 +85,12 @@ pub fn run(ctx: &mut Ctx, args: &Args) -> Result<()> {
     protocol::check_own_replica(&store).map_err(|e| eyre!("{e}"))?;
     let mut failed = 0;
     for peer in &peers {
-        match sync_with(ctx, &store, peer, args.full) {
+        let opts = protocol::Options {
+            full: args.full,
+            dry_run: args.dry_run,
+        };
+        match sync_with(ctx, &store, peer, opts) {
+            Ok(report) if args.dry_run => say_dry(ctx, peer, &report)?,
             Ok(report) => say(ctx, peer, &report)?,
             Err(e) => {
                 failed += 1;
@@ -137,7 +145,7 @@ fn chosen_peers(ctx: &Ctx, args: &Args) -> Result<Vec<Peer>> {
 
 /// One sync: starts the peer's `expense sync --serve` (through ssh, or this program for a local
 /// folder) and runs the client side against it.
-fn sync_with(ctx: &Ctx, store: &Store, peer: &Peer, full: bool) -> Result<Report> {
+fn sync_with(ctx: &Ctx, store: &Store, peer: &Peer, opts: protocol::Options) -> Result<Report> {
     let mut cmd = match &peer.address {
         Address::Local(dir) => {
             let exe = std::env::current_exe().wrap_err("finding this program")?;
@@ -186,7 +194,7 @@ fn sync_with(ctx: &Ctx, store: &Store, peer: &Peer, full: bool) -> Result<Report
         store,
         &mut reader,
         &mut stdin,
-        full,
+        opts,
         &peer.text,
         &crate::clock::now_ms,
     );
@@ -237,6 +245,25 @@ fn say(ctx: &mut Ctx, peer: &Peer, r: &Report) -> Result<()> {
     }
     for why in &r.rejected {
         writeln!(ctx.err, "expense: not applied: {why}")?;
+    }
+    Ok(())
+}
+
+/// What a `--dry-run` found.
+fn say_dry(ctx: &mut Ctx, peer: &Peer, r: &Report) -> Result<()> {
+    let name = peer.name.as_deref().unwrap_or(&peer.text);
+    writeln!(
+        ctx.out,
+        "a sync with {name} would write {} item{} here and {} there ({} sent, {} already \
+         here); nothing was written",
+        r.received,
+        if r.received == 1 { "" } else { "s" },
+        r.peer_applied,
+        r.sent,
+        r.unchanged
+    )?;
+    for why in &r.rejected {
+        writeln!(ctx.err, "expense: would not be applied: {why}")?;
     }
     Ok(())
 }

@@ -11,9 +11,9 @@
 //! client                                  server (`expense sync --serve`)
 //!   Hello{replica, label, have: 0}   ->
 //!                                    <-   Hello{replica, label, have: what it has of ours}
-//!   Pull{after, full}                ->
+//!   Pull{after, full, dry_run}       ->
 //!                                    <-   Page{items, upto} ... End{upto}    (or Fail)
-//!                                    <-   Pull{after, full}
+//!                                    <-   Pull{after, full, dry_run}
 //!   Page{items, upto} ... End{upto}  ->
 //!                                    <-   Done{applied, conflicts, rejected}
 //! ```
@@ -58,6 +58,8 @@ pub enum Msg {
         after: u64,
         /// Compare item by item instead.
         full: bool,
+        /// Only say what would change: neither side writes anything.
+        dry_run: bool,
     },
     /// Items, covering the sender's stream up to `upto`.
     Page {
@@ -203,8 +205,10 @@ pub struct Report {
     pub peer: u128,
     /// Items sent.
     pub sent: u64,
-    /// Items received and written here.
+    /// Items received and written here (with `--dry-run`: that would be).
     pub received: u64,
+    /// Items the peer wrote (would write) of those sent.
+    pub peer_applied: u64,
     /// Items received that this store already had as new or newer.
     pub unchanged: u64,
     /// Conflicts found here.
@@ -303,26 +307,34 @@ fn send_changes(
     Ok(sent)
 }
 
-/// Applies pages from the peer until `End`; (applied, unchanged, conflicts, rejected).
+/// Applies pages from the peer until `End` (with `dry_run`, only counts what would change);
+/// (applied, unchanged, conflicts, rejected).
 fn receive_changes(
     store: &Store,
     r: &mut dyn Read,
     peer: u128,
     have: u64,
+    dry_run: bool,
     now_ms: &dyn Fn() -> i64,
 ) -> Result<(u64, u64, u64, Vec<String>), SyncError> {
     let (mut applied, mut unchanged, mut conflicts, mut rejected) = (0, 0, 0, Vec::new());
     loop {
         match next(r)? {
             Msg::Page { items, upto } => {
-                let a = store.sync_apply(peer, have, &items, upto, now_ms())?;
+                let a = if dry_run {
+                    store.sync_preview(&items)?
+                } else {
+                    store.sync_apply(peer, have, &items, upto, now_ms())?
+                };
                 applied += a.applied as u64;
                 unchanged += a.skipped as u64;
                 conflicts += a.conflicts as u64;
                 rejected.extend(a.rejected);
             }
             Msg::End { upto } => {
-                store.sync_apply(peer, have, &[], upto, now_ms())?;
+                if !dry_run {
+                    store.sync_apply(peer, have, &[], upto, now_ms())?;
+                }
                 return Ok((applied, unchanged, conflicts, rejected));
             }
             Msg::FullNeeded { start } => {
@@ -358,16 +370,26 @@ fn finish(
     Ok(state)
 }
 
+/// How a sync runs.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Options {
+    /// Compare every item instead of the changes since the last sync.
+    pub full: bool,
+    /// Only say what would move: nothing is written on either side.
+    pub dry_run: bool,
+}
+
 /// The client's side of one sync over `r`/`w` (ssh's stdout/stdin); `address` is how the
 /// person named the peer.
 pub fn client(
     store: &Store,
     r: &mut dyn BufRead,
     w: &mut dyn Write,
-    full: bool,
+    opts: Options,
     address: &str,
     now_ms: &dyn Fn() -> i64,
 ) -> Result<Report, SyncError> {
+    let Options { full, dry_run } = opts;
     check_own_replica(store)?;
     let me = store.replica_id()?;
     greet(w)?;
@@ -390,20 +412,27 @@ pub fn client(
     };
     check_peer(store, peer)?;
     let after = store.sync_peer(peer)?.received_upto;
-    send(w, &Msg::Pull { after, full })?;
+    send(
+        w,
+        &Msg::Pull {
+            after,
+            full,
+            dry_run,
+        },
+    )?;
     let (received, unchanged, conflicts, mut rejected) =
-        receive_changes(store, r, peer, have, now_ms)?;
+        receive_changes(store, r, peer, have, dry_run, now_ms)?;
     let (their_after, their_full) = match next(r)? {
-        Msg::Pull { after, full } => (after, full),
+        Msg::Pull { after, full, .. } => (after, full),
         m => return Err(unexpected("a pull", &m)),
     };
     let sent = send_changes(store, w, peer, their_after, their_full)?;
-    let (peer_conflicts, their_rejected) = match next(r)? {
+    let (peer_applied, peer_conflicts, their_rejected) = match next(r)? {
         Msg::Done {
+            applied,
             conflicts,
             rejected,
-            ..
-        } => (conflicts, rejected),
+        } => (applied, conflicts, rejected),
         m => return Err(unexpected("the end of the sync", &m)),
     };
     rejected.extend(
@@ -411,19 +440,15 @@ pub fn client(
             .into_iter()
             .map(|r| format!("refused by the peer: {}", crate::domain::text::inert(&r))),
     );
-    finish(
-        store,
-        peer,
-        &label,
-        address,
-        sent,
-        store.last_seq()?,
-        now_ms(),
-    )?;
+    if !dry_run {
+        let upto = store.last_seq()?;
+        finish(store, peer, &label, address, sent, upto, now_ms())?;
+    }
     Ok(Report {
         peer,
         sent,
         received,
+        peer_applied,
         unchanged,
         conflicts,
         peer_conflicts,
@@ -463,15 +488,26 @@ pub fn serve(
             have: state.received_upto,
         },
     )?;
-    let (after, full) = match next(r)? {
-        Msg::Pull { after, full } => (after, full),
+    let (after, full, dry_run) = match next(r)? {
+        Msg::Pull {
+            after,
+            full,
+            dry_run,
+        } => (after, full, dry_run),
         m => return Err(refuse(w, unexpected("a pull", &m))),
     };
     let sent = send_changes(store, w, peer, after, full)?;
     let mine = store.sync_peer(peer)?.received_upto;
-    send(w, &Msg::Pull { after: mine, full })?;
+    send(
+        w,
+        &Msg::Pull {
+            after: mine,
+            full,
+            dry_run,
+        },
+    )?;
     let (received, unchanged, conflicts, rejected) =
-        match receive_changes(store, r, peer, after, now_ms) {
+        match receive_changes(store, r, peer, after, dry_run, now_ms) {
             Ok(x) => x,
             Err(e) => return Err(refuse(w, e)),
         };
@@ -484,11 +520,14 @@ pub fn serve(
         },
     )?;
     // Both sides now hold what the other held when it sent: nothing of ours waits.
-    finish(store, peer, &label, "", sent, store.last_seq()?, now_ms())?;
+    if !dry_run {
+        finish(store, peer, &label, "", sent, store.last_seq()?, now_ms())?;
+    }
     Ok(Report {
         peer,
         sent,
         received,
+        peer_applied: 0,
         unchanged,
         conflicts,
         peer_conflicts: 0,

@@ -616,6 +616,31 @@ impl Store {
         Ok((out, cur))
     }
 
+    /// What [`Store::sync_apply`] would do with `items`, writing nothing (`expense sync
+    /// --dry-run`): how many would be written, how many are not newer than what is here, how
+    /// many would replace a change made on this replica, and which would be refused.
+    pub fn sync_preview(&self, items: &[SyncItem]) -> Result<Applied, StoreError> {
+        let replica = self.replica_id()?;
+        let budgets = self.budget_categories()?;
+        let mut out = Applied::default();
+        for it in items {
+            if let Err(why) = checked(it) {
+                out.rejected.push(format!("{}: {why}", ExpenseId(it.id)));
+                continue;
+            }
+            let mine = self.sync_item(it.id, &budgets, replica, 0)?;
+            if mine.stamp >= it.stamp {
+                out.skipped += 1;
+                continue;
+            }
+            out.applied += 1;
+            if mine.state != SyncState::Gone && mine.stamp.replica == replica {
+                out.conflicts += 1;
+            }
+        }
+        Ok(out)
+    }
+
     /// Applies a peer's items, last writer wins, in one flushed transaction that also moves
     /// the peer's checkpoint to `upto` (its seq these items cover). `have` is this store's seq
     /// up to which the peer has our changes: a local change after it that an item replaces is
