@@ -46,3 +46,49 @@ fn a_tui_open_on_either_side_shows_what_a_sync_brings() {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     tui_a.wait_for("Bakery", TIMEOUT);
 }
+
+#[test]
+fn an_open_session_syncs_in_the_background_and_says_so_only_when_it_fails() {
+    let (sa, sb) = (Sandbox::new(), Sandbox::new());
+    let day = format!("{}-03", common::this_month());
+    let o = sb
+        .cmd(&["add", "44", "food!", "@Market", &day])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    std::fs::write(
+        sa.config.join("config.toml"),
+        format!(
+            "[sync]\npeers = [\"desk={}\"]\nevery_minutes = 30\n",
+            sb.data.display()
+        ),
+    )
+    .unwrap();
+    // The first background sync runs a few seconds after the TUI takes the store.
+    let tui = Tui::start(&sa, 100, 20);
+    tui.wait_for("Market", std::time::Duration::from_secs(30));
+    drop(tui);
+    // A peer that cannot be reached: the status line says so.
+    let ssh = sa.tmp.path().join("ssh");
+    std::fs::write(
+        &ssh,
+        "#!/bin/sh\necho 'ssh: connect to host nowhere port 22: No route to host' >&2\nexit 255\n",
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&ssh, std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::write(
+        sa.config.join("config.toml"),
+        format!(
+            "[sync]\npeers = [\"nowhere\"]\nssh = \"{}\"\nevery_minutes = 30\n",
+            ssh.display()
+        ),
+    )
+    .unwrap();
+    let tui = Tui::start(&sa, 120, 20);
+    tui.wait_until(
+        "the failure in the status line",
+        std::time::Duration::from_secs(30),
+        |s| s.contains("background sync failed") && s.contains("No route to host"),
+    );
+}

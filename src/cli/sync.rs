@@ -206,15 +206,13 @@ fn sync_with(ctx: &Ctx, store: &Store, peer: &Peer, opts: protocol::Options) -> 
     match result {
         Ok(r) => Ok(r),
         Err(e) => {
-            let exit = status
-                .ok()
-                .filter(|s| !s.success())
-                .map(|s| format!(" ({s})"))
-                .unwrap_or_default();
-            if said.is_empty() {
-                Err(eyre!("{e}{exit}"))
-            } else {
-                Err(eyre!("{e}{exit}; the peer said: {said}"))
+            let failed = status.ok().filter(|s| !s.success());
+            match failed {
+                // ssh (or the peer's expense) failed and said why: its words are the news.
+                Some(s) if !said.is_empty() => Err(eyre!("{said} ({s})")),
+                Some(s) => Err(eyre!("{e} ({s})")),
+                None if said.is_empty() => Err(eyre!("{e}")),
+                None => Err(eyre!("{e}; the peer said: {said}")),
             }
         }
     }

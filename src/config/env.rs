@@ -60,6 +60,10 @@ impl Config {
         if let Some(v) = env("EXPENSE_SSH").filter(|v| !v.trim().is_empty()) {
             self.sync.ssh = v;
         }
+        if let Some(v) = env("EXPENSE_SYNC_EVERY_MINUTES") {
+            self.sync.every_minutes =
+                parse_count(&v, 0).map_err(|e| eyre!("EXPENSE_SYNC_EVERY_MINUTES='{v}': {e}"))?;
+        }
         if let Some(v) = env("EXPENSE_SYNC_REMOTE").filter(|v| !v.trim().is_empty()) {
             self.sync.remote = v;
         }

@@ -43,6 +43,7 @@ struct SyncFile {
     peers: Option<Vec<String>>,
     ssh: Option<String>,
     remote: Option<String>,
+    every_minutes: Option<i64>,
 }
 
 /// `[stream]` as written.
@@ -264,6 +265,14 @@ impl Config {
                 ));
             }
             self.sync.ssh = s;
+        }
+        if let Some(m) = sync.every_minutes {
+            self.sync.every_minutes = check_count(m, 0).map_err(|e| {
+                eyre!(
+                    "{}: sync.every_minutes: {e} (0 syncs only when asked)",
+                    at("sync", "every_minutes")
+                )
+            })?;
         }
         if let Some(r) = sync.remote {
             if r.trim().is_empty() {

@@ -123,6 +123,10 @@ pub struct SyncConfig {
     pub ssh: String,
     /// `remote` (`EXPENSE_SYNC_REMOTE`): the program run on the peer; default `expense`.
     pub remote: String,
+    /// `every_minutes` (`EXPENSE_SYNC_EVERY_MINUTES`): a process holding the store (an open
+    /// TUI, a lingering holder) syncs with `peers` this often, quietly; 0 (the default): only
+    /// when asked.
+    pub every_minutes: u32,
 }
 
 impl Default for SyncConfig {
@@ -131,6 +135,7 @@ impl Default for SyncConfig {
             peers: Vec::new(),
             ssh: "ssh".into(),
             remote: "expense".into(),
+            every_minutes: 0,
         }
     }
 }

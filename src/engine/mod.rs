@@ -76,6 +76,8 @@ impl Engine {
         if !out.is_empty() {
             out.extend(self.budget_alerts());
         }
+        // What the holder left for the person meanwhile (a background sync that failed).
+        out.extend(self.store.take_notices().into_iter().map(Answer::Notice));
         out
     }
 

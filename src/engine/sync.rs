@@ -392,16 +392,16 @@ pub fn client(
     let Options { full, dry_run } = opts;
     check_own_replica(store)?;
     let me = store.replica_id()?;
-    greet(w)?;
-    send(
-        w,
-        &Msg::Hello {
-            replica: me,
-            label: store.stream_label()?,
-            have: 0,
-        },
-    )?;
+    let hello = Msg::Hello {
+        replica: me,
+        label: store.stream_label()?,
+        have: 0,
+    };
+    // A peer that is no expense store may be gone before our hello arrives: what it said is
+    // the news, so its first line is read before a failed write is reported.
+    let said_hello = greet(w).and_then(|()| send(w, &hello));
     expect_greeting(r, SILENT_SERVER)?;
+    said_hello?;
     let (peer, label, have) = match next(r)? {
         Msg::Hello {
             replica,

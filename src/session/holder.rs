@@ -39,6 +39,8 @@ pub struct HolderSetup {
     pub trash_ttl_ms: i64,
     /// `month_start_day`: the month aggregates are kept for it, and budget alerts use it.
     pub month_start_day: u32,
+    /// `[sync]`: the peers a holder syncs with every `every_minutes` (`session/syncer.rs`).
+    pub sync: crate::config::SyncConfig,
 }
 
 impl HolderSetup {
@@ -49,6 +51,7 @@ impl HolderSetup {
             stream_keep_days: config.stream_keep_days,
             trash_ttl_ms: config.trash_ttl_ms(),
             month_start_day: config.month_start_day,
+            sync: config.sync.clone(),
         }
     }
 }
@@ -58,6 +61,7 @@ pub struct Holder {
     store: Store,
     server: Option<Server>,
     dispatcher: Option<Dispatcher>,
+    syncer: Option<super::syncer::Syncer>,
 }
 
 impl Holder {
@@ -75,6 +79,7 @@ impl Holder {
         let _ = store.sweep_trash(now);
         let _ = store.trim_stream_days(setup.stream_keep_days, now);
         // Without a socket (a path too long for one) the store still works for this process.
+        let syncer = super::syncer::Syncer::start(store.clone(), &setup.sync, runner.clone());
         let server = Server::start(store.clone(), sock, runner).ok();
         // The triggers' records name this store's stream (best effort, like every step here).
         let triggers = crate::engine::stream_format::for_store(&store, &setup.triggers);
@@ -84,6 +89,7 @@ impl Holder {
             store,
             server,
             dispatcher,
+            syncer,
         }
     }
 
@@ -98,6 +104,7 @@ impl Holder {
             store,
             server,
             dispatcher: None,
+            syncer: None,
         }
     }
 
@@ -138,6 +145,9 @@ impl Holder {
     /// itself (a chain of redeliveries and stalls). Records written by commands served after
     /// the triggers finished wait for the next holder.
     pub fn release(self) -> Store {
+        if let Some(s) = self.syncer {
+            s.stop();
+        }
         if let Some(d) = self.dispatcher {
             d.finish(TRIGGERS_WAIT);
         }

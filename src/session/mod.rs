@@ -32,6 +32,7 @@ pub mod client;
 pub mod holder;
 pub mod peer;
 pub mod server;
+pub mod syncer;
 
 use crate::domain::answer::Answer;
 use crate::domain::effect::Effect;
