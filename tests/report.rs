@@ -248,6 +248,7 @@ fn a_report_through_a_session_keeps_the_holders_month_start_day() {
         stream_keep_days: 0,
         trash_ttl_ms: 0,
         month_start_day: 1,
+        sync: Default::default(),
     };
     let sock = expense_tracker::session::socket_path(&store_dir);
     let holder = Holder::take(
