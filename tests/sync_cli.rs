@@ -254,5 +254,10 @@ fn a_concurrent_edit_is_listed_as_a_conflict_with_the_replaced_version_in_histor
         history.contains("20.00") && history.contains("30.00"),
         "{history}"
     );
+    // The replaced version comes back with an undo here, and wins at the next sync.
+    ok(run(&sb, &a, &["undo"]));
+    assert!(rows(&sb, &a).iter().any(|r| r.contains("20.00")));
+    ok(run(&sb, &a, &["sync", b.to_str().unwrap()]));
+    assert!(rows(&sb, &b).iter().any(|r| r.contains("20.00")));
     assert!(ok(run(&sb, &b, &["sync", "--conflicts"])).contains("no conflicts"));
 }

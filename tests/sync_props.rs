@@ -378,3 +378,92 @@ fn a_delete_travels_as_a_tombstone_that_an_older_edit_cannot_undo() {
     }
     let _: BTreeMap<u8, u8> = BTreeMap::new();
 }
+
+#[test]
+fn an_item_that_fails_validation_is_reported_and_the_rest_of_its_batch_applied() {
+    use expense_tracker::store::sync::SyncState;
+    let a = Store::open_temporary().unwrap();
+    let b = Store::open_temporary().unwrap();
+    let t0 = 1_790_000_000_000;
+    a.put(draft(100, "food", 3), Origin::User, t0).unwrap();
+    a.put(draft(200, "food", 4), Origin::User, t0).unwrap();
+    a.set_budget("food", Some((Currency::EUR, 30_000)), Origin::User, t0)
+        .unwrap();
+    let page = a.sync_changes(0, 100, 0).unwrap();
+    assert_eq!(page.items.len(), 3);
+    let mut items = page.items.clone();
+    // An image that does not decode, and a budget under another category's id.
+    items[0].state = SyncState::Live(vec![0xFF, 0xFF, 0xFF]);
+    let budget = items.iter().position(|i| i.id >> 112 == 0xFFFF).unwrap();
+    items[budget].id ^= 1;
+    let peer = a.replica_id().unwrap();
+    let applied = b.sync_apply(peer, 0, &items, page.upto, t0 + 1).unwrap();
+    assert_eq!(applied.applied, 1, "{applied:?}");
+    assert_eq!(applied.rejected.len(), 2, "{applied:?}");
+    assert!(
+        applied.rejected[0].contains("unreadable image"),
+        "{applied:?}"
+    );
+    assert!(applied.rejected[1].contains("not a budget of that category"));
+    assert_eq!(all_expenses(&b).len(), 1);
+    assert!(b.budgets().unwrap().is_empty());
+    consistent(&b, 1);
+}
+
+#[test]
+fn a_peer_away_longer_than_the_stream_keeps_is_told_to_sync_in_full_and_then_can() {
+    let a = Store::open_temporary().unwrap();
+    let b = Store::open_temporary().unwrap();
+    let day = 86_400_000;
+    let t0 = 1_790_000_000_000;
+    a.put(draft(100, "food", 3), Origin::User, t0).unwrap();
+    sync(&a, &b, t0 + 1);
+    for i in 0..5 {
+        a.put(draft(200 + i, "food", 4), Origin::User, t0 + 2)
+            .unwrap();
+    }
+    // A keeps 30 days of records; the new ones are 40 days old when b comes back.
+    assert!(a.trim_stream(t0 + 3).unwrap() > 0);
+    a.put(draft(300, "food", 5), Origin::User, t0 + 40 * day)
+        .unwrap();
+    let (ca, cb) = UnixStream::pair().unwrap();
+    let served = a.clone();
+    let server = std::thread::spawn(move || {
+        let mut r = BufReader::new(cb.try_clone().unwrap());
+        let mut w = cb;
+        serve(&served, &mut r, &mut w, &|| t0 + 40 * day)
+    });
+    let mut r = BufReader::new(ca.try_clone().unwrap());
+    let mut w = ca;
+    let err = client(&b, &mut r, &mut w, Default::default(), "a", &|| {
+        t0 + 40 * day
+    })
+    .unwrap_err()
+    .to_string();
+    let _ = server.join();
+    assert!(err.contains("--full"), "{err}");
+    assert_eq!(all_expenses(&b).len(), 1, "nothing applied");
+    // The full sync compares item by item and brings all of it.
+    let (ca, cb) = UnixStream::pair().unwrap();
+    let served = a.clone();
+    let server = std::thread::spawn(move || {
+        let mut r = BufReader::new(cb.try_clone().unwrap());
+        let mut w = cb;
+        serve(&served, &mut r, &mut w, &|| t0 + 41 * day)
+    });
+    let mut r = BufReader::new(ca.try_clone().unwrap());
+    let mut w = ca;
+    let full = expense_tracker::engine::sync::Options {
+        full: true,
+        dry_run: false,
+    };
+    let report = client(&b, &mut r, &mut w, full, "a", &|| t0 + 41 * day).unwrap();
+    server.join().unwrap().unwrap();
+    assert_eq!(report.received, 6, "{report:?}");
+    assert_eq!(all_expenses(&a), all_expenses(&b));
+    // After it, plain syncs go on.
+    a.put(draft(400, "food", 6), Origin::User, t0 + 42 * day)
+        .unwrap();
+    assert_eq!(sync(&b, &a, t0 + 43 * day).received, 1);
+    consistent(&b, 1);
+}
