@@ -66,6 +66,8 @@ fn benches(c: &mut Criterion) {
         // A: a copy of the demo store; B: a new device that pulled all of it once.
         copy_store(&src, &base.join("a"));
         let a = Store::open(&base.join("a")).expect("open A");
+        // A copy: a device of its own from here (as `expense sync --new-replica-id`).
+        a.new_replica_id().expect("new replica id");
         let b = Store::open(&base.join("b")).expect("open B");
         let first = std::time::Instant::now();
         let r = sync(&b, &a);

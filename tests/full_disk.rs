@@ -144,3 +144,55 @@ fn a_tui_holding_the_store_recovers_by_itself_once_space_is_back() {
     // The refused ones never appear, in this process or after it.
     assert_eq!(amounts(&sb), ["5.00", "3.33"]);
 }
+
+#[test]
+fn a_sync_that_fills_the_disk_stops_cleanly_and_the_next_one_finishes() {
+    let disk = match SmallDisk::mount(16) {
+        Ok(d) => d,
+        Err(why) => return skip(&why),
+    };
+    // B, on the small disk, receives; A, on the big one, holds a few thousand expenses.
+    let b = on(&disk);
+    ok(b.cmd(&["add", "5", "food!", "2026-11-02"])
+        .output()
+        .unwrap());
+    let a = Sandbox::new();
+    let mut text = String::from("date,amount,payee\n");
+    for i in 0..4_000 {
+        text.push_str(&format!(
+            "2026-11-{:02},-{}.50,Shop {i}\n",
+            1 + i % 28,
+            1 + i % 90
+        ));
+    }
+    let csv = a.tmp.path().join("rows.csv");
+    std::fs::write(&csv, text).unwrap();
+    ok(a.cmd(&["import", csv.to_str().unwrap()]).output().unwrap());
+    // Leave B's disk room for part of what comes (a store refuses writes with under 2 MiB
+    // free), so the sync runs out in the middle.
+    let fill = disk.fill();
+    let f = std::fs::OpenOptions::new().write(true).open(&fill).unwrap();
+    let len = f.metadata().unwrap().len();
+    f.set_len(len.saturating_sub(3 * 1024 * 1024)).unwrap();
+    drop(f);
+    let out = a.cmd(&["sync", b.data.to_str().unwrap()]).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "the sync cannot have finished");
+    assert!(err.contains("no space left"), "{err}");
+    for sb in [&a, &b] {
+        ok(sb.cmd(&["check", "--stream"]).output().unwrap());
+    }
+    let part = amounts(&b).len();
+    eprintln!("full disk: {part} of 4,001 expenses arrived before the disk was full");
+    assert!(part > 1 && part < 4_001, "a part arrived, not all: {part}");
+    std::fs::remove_file(fill).unwrap();
+    ok(a.cmd(&["sync", b.data.to_str().unwrap()]).output().unwrap());
+    let (mut x, mut y) = (amounts(&a), amounts(&b));
+    x.sort();
+    y.sort();
+    assert_eq!(x.len(), 4_001, "nothing lost, nothing doubled");
+    assert_eq!(x, y);
+    for sb in [&a, &b] {
+        ok(sb.cmd(&["check", "--stream"]).output().unwrap());
+    }
+}
