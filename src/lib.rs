@@ -18,16 +18,18 @@
 //! ui/         pure render from &State: one file (or folder) per screen, widgets/ (one table)
 //! session/    many processes, one store: the wire (Request/Reply::Answers), client, server,
 //!             holder.rs (take and release the store, written once), peer.rs (who holds it and
-//!             whether it is stopped: no wait on a stopped holder)
+//!             whether it is stopped: no wait on a stopped holder), syncer.rs (a holder's
+//!             background sync)
 //! engine/     runs against an open Store, knows no terminal, socket or clap: Engine::execute
 //!             (Effect -> Answers), the ledger's pages, the review query, budget alerts, the
 //!             stream's record formats (plain, DynamoDB's), user triggers, feed.rs (one change
-//!             feed after commit)
+//!             feed after commit), sync.rs (the sync protocol between two stores)
 //! store/      sled and nothing above it touches sled: open, lock (who holds it), write (the
 //!             floor), undo, query, tables.rs (the schema document), migrate.rs, stream, feed,
 //!             trash, backup/, check/, swap.rs (the live store replaced by a restore in one rename),
 //!             space.rs (a full disk), rename.rs (a category renamed or merged in one batch),
-//!             fold.rs (a batch as one history line)
+//!             fold.rs (a batch as one history line), sync/ (replicas: stamps, what a peer has
+//!             not seen, its items applied last writer wins)
 //! domain/     the nouns every layer shares: money, expense, period, quick grammar, validation,
 //!             change records and their text, budgets and alerts, categories and their renames,
 //!             schedules (when a recurring expense falls due), review data, trash, totals, and
