@@ -7,7 +7,7 @@
 //! - A stamp's time is `Unix ms << 16` plus a counter: never behind the wall clock, never behind
 //!   any stamp this store has received (`meta` `hlc_seen`), and always after the item's previous
 //!   stamp, so a later write of an item wins over every earlier one, here or on a peer.
-//! - [`stamp`] runs inside every write ([`Tx::write`]): a live item whose stamp is its `updated`
+//! - `stamp` runs inside every write (`Tx::write`): a live item whose stamp is its `updated`
 //!   time on this replica keeps no entry (the common case costs nothing); any other stamp, and
 //!   every removal (its tombstone, kept for good), is an entry in `sync-1`.
 //! - What a peer has not seen is found from the stream (the ids of the records after the seq it
