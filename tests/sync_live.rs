@@ -92,3 +92,33 @@ fn an_open_session_syncs_in_the_background_and_says_so_only_when_it_fails() {
         |s| s.contains("background sync failed") && s.contains("No route to host"),
     );
 }
+
+#[test]
+fn a_sync_run_inside_a_tui_session_never_asks_on_the_tuis_terminal() {
+    let sb = Sandbox::new();
+    let o = sb.cmd(&["add", "5", "food!"]).output().unwrap();
+    assert!(o.status.success());
+    let tui = Tui::start(&sb, 100, 20);
+    tui.wait_for("5.00", TIMEOUT);
+    // An ssh that asks for a password on its terminal when it has one.
+    let ssh = sb.tmp.path().join("ssh");
+    std::fs::write(
+        &ssh,
+        "#!/bin/sh\nif echo 'Password for nowhere:' > /dev/tty 2>/dev/null; then \
+         echo 'asked on a terminal' >&2; else echo 'ssh: no terminal to ask on' >&2; fi\nexit 255\n",
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&ssh, std::fs::Permissions::from_mode(0o755)).unwrap();
+    // From another shell: the command runs inside the TUI's process.
+    let o = sb
+        .cmd(&["sync", "nowhere"])
+        .env("EXPENSE_SSH", &ssh)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success());
+    assert!(err.contains("no terminal to ask on"), "{err}");
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    assert!(!tui.screen().contains("Password"), "{}", tui.screen());
+}

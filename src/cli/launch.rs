@@ -46,8 +46,9 @@ pub fn serve(
     };
     let config = config.map_err(|report| format!("{report:#}"))?;
     let open = || Ok(store.clone());
-    let mut ctx =
-        Ctx::new(config, req.today, req.cwd, out, err, req.err_is_tty, open).with_cancel(cancelled);
+    let mut ctx = Ctx::new(config, req.today, req.cwd, out, err, req.err_is_tty, open)
+        .with_cancel(cancelled)
+        .served();
     match super::run(&command, &mut ctx) {
         Ok(()) => Ok(()),
         Err(report) if super::is_broken_pipe(&report) => Ok(()),

@@ -299,6 +299,9 @@ pub struct Ctx<'a> {
     store_dir: Option<PathBuf>,
     open: Box<dyn Fn() -> Result<Store> + 'a>,
     cancelled: Box<dyn Fn() -> bool + 'a>,
+    /// True when the command runs for another process (in the session that holds the store),
+    /// whose terminal is not this process's.
+    served: bool,
 }
 
 impl<'a> Ctx<'a> {
@@ -323,7 +326,20 @@ impl<'a> Ctx<'a> {
             store_dir: None,
             open: Box::new(open),
             cancelled: Box::new(|| false),
+            served: false,
         }
+    }
+
+    /// Marks the command as run for another process (see [`Ctx::is_served`]).
+    pub fn served(mut self) -> Ctx<'a> {
+        self.served = true;
+        self
+    }
+
+    /// True when the command runs in the session that holds the store for another process: a
+    /// program it starts must not reach this process's terminal (a TUI's).
+    pub fn is_served(&self) -> bool {
+        self.served
     }
 
     /// Tells long-running commands (`stream --follow`) when to stop early: the caller hung up

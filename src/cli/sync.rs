@@ -175,6 +175,19 @@ fn sync_with(ctx: &Ctx, store: &Store, peer: &Peer, opts: protocol::Options) -> 
     cmd.stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
+    if ctx.is_served() {
+        // Run for another shell inside the process holding the store (a TUI): ssh must not
+        // ask for a password or a host key on that process's terminal. In a session of its
+        // own it has none, so it fails with its own words instead ("Permission denied").
+        use std::os::unix::process::CommandExt;
+        // SAFETY: setsid is async-signal-safe and touches nothing of this process's memory.
+        unsafe {
+            cmd.pre_exec(|| {
+                libc::setsid();
+                Ok(())
+            });
+        }
+    }
     let mut child = cmd
         .spawn()
         .wrap_err_with(|| format!("starting {:?}", cmd.get_program()))?;
