@@ -45,6 +45,13 @@ fn rows(sb: &Sandbox, data: &Path) -> Vec<String> {
     v
 }
 
+/// The id (as `list` shows it) of the row whose text holds `payee`.
+fn id_of(sb: &Sandbox, data: &Path, payee: &str) -> String {
+    let row = rows(sb, data).into_iter().find(|r| r.contains(payee));
+    let row = row.unwrap_or_else(|| panic!("no row with {payee}"));
+    row.split_whitespace().next().unwrap().to_string()
+}
+
 fn consistent(sb: &Sandbox, data: &Path) {
     ok(run(sb, data, &["check", "--stream"]));
 }
@@ -88,23 +95,9 @@ fn two_stores_exchange_everything_both_ways_and_again_nothing() {
     let out = ok(run(&sb, &a, &["sync", b.to_str().unwrap()]));
     assert!(out.contains("0 received, 0 sent"), "{out}");
     // An edit and a delete on B travel back to A.
-    let id = rows(&sb, &b)
-        .into_iter()
-        .find(|r| r.contains("Lidl"))
-        .unwrap()
-        .split_whitespace()
-        .next()
-        .unwrap()
-        .to_string();
+    let id = id_of(&sb, &b, "Lidl");
     ok(run(&sb, &b, &["edit", &id, "--amount", "13"]));
-    let coffee = rows(&sb, &b)
-        .into_iter()
-        .find(|r| r.contains("coffee"))
-        .unwrap()
-        .split_whitespace()
-        .next()
-        .unwrap()
-        .to_string();
+    let coffee = id_of(&sb, &b, "coffee");
     ok(run(&sb, &b, &["rm", &coffee]));
     let out = ok(run(&sb, &a, &["sync", b.to_str().unwrap()]));
     assert!(out.contains("2 received, 0 sent"), "{out}");
@@ -230,14 +223,7 @@ fn a_copied_store_is_refused_until_it_takes_a_replica_id_of_its_own() {
 fn a_concurrent_edit_is_listed_as_a_conflict_with_the_replaced_version_in_history() {
     let (sb, a, b) = two_stores();
     ok(run(&sb, &a, &["sync", b.to_str().unwrap()]));
-    let id = rows(&sb, &a)
-        .into_iter()
-        .find(|r| r.contains("Lidl"))
-        .unwrap()
-        .split_whitespace()
-        .next()
-        .unwrap()
-        .to_string();
+    let id = id_of(&sb, &a, "Lidl");
     ok(run(&sb, &a, &["edit", &id, "--amount", "20"]));
     std::thread::sleep(std::time::Duration::from_millis(5));
     ok(run(&sb, &b, &["edit", &id, "--amount", "30"]));

@@ -74,8 +74,13 @@ struct Replica {
     skew: i64,
 }
 
-/// Runs one sync: `a` runs the client, `b` serves, over a socket pair.
-fn sync(a: &Store, b: &Store, now: i64) -> Report {
+/// Runs one sync: `a` runs the client, `b` serves, over a socket pair; the client's outcome.
+fn try_sync(
+    a: &Store,
+    b: &Store,
+    now: i64,
+    opts: expense_tracker::engine::sync::Options,
+) -> Result<Report, expense_tracker::engine::sync::SyncError> {
     let (ca, cb) = UnixStream::pair().unwrap();
     let served = b.clone();
     let server = std::thread::spawn(move || {
@@ -85,10 +90,17 @@ fn sync(a: &Store, b: &Store, now: i64) -> Report {
     });
     let mut r = BufReader::new(ca.try_clone().unwrap());
     let mut w = ca;
-    let report =
-        client(a, &mut r, &mut w, Default::default(), "test", &move || now).expect("client side");
-    server.join().unwrap().expect("server side");
+    let report = client(a, &mut r, &mut w, opts, "test", &move || now);
+    let served = server.join().unwrap();
+    if report.is_ok() {
+        served.expect("server side");
+    }
     report
+}
+
+/// [`try_sync`], which must succeed.
+fn sync(a: &Store, b: &Store, now: i64) -> Report {
+    try_sync(a, b, now, Default::default()).expect("client side")
 }
 
 fn all_expenses(s: &Store) -> Vec<Draft> {
@@ -426,39 +438,17 @@ fn a_peer_away_longer_than_the_stream_keeps_is_told_to_sync_in_full_and_then_can
     assert!(a.trim_stream(t0 + 3).unwrap() > 0);
     a.put(draft(300, "food", 5), Origin::User, t0 + 40 * day)
         .unwrap();
-    let (ca, cb) = UnixStream::pair().unwrap();
-    let served = a.clone();
-    let server = std::thread::spawn(move || {
-        let mut r = BufReader::new(cb.try_clone().unwrap());
-        let mut w = cb;
-        serve(&served, &mut r, &mut w, &|| t0 + 40 * day)
-    });
-    let mut r = BufReader::new(ca.try_clone().unwrap());
-    let mut w = ca;
-    let err = client(&b, &mut r, &mut w, Default::default(), "a", &|| {
-        t0 + 40 * day
-    })
-    .unwrap_err()
-    .to_string();
-    let _ = server.join();
+    let err = try_sync(&b, &a, t0 + 40 * day, Default::default())
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("--full"), "{err}");
     assert_eq!(all_expenses(&b).len(), 1, "nothing applied");
     // The full sync compares item by item and brings all of it.
-    let (ca, cb) = UnixStream::pair().unwrap();
-    let served = a.clone();
-    let server = std::thread::spawn(move || {
-        let mut r = BufReader::new(cb.try_clone().unwrap());
-        let mut w = cb;
-        serve(&served, &mut r, &mut w, &|| t0 + 41 * day)
-    });
-    let mut r = BufReader::new(ca.try_clone().unwrap());
-    let mut w = ca;
     let full = expense_tracker::engine::sync::Options {
         full: true,
         dry_run: false,
     };
-    let report = client(&b, &mut r, &mut w, full, "a", &|| t0 + 41 * day).unwrap();
-    server.join().unwrap().unwrap();
+    let report = try_sync(&b, &a, t0 + 41 * day, full).unwrap();
     assert_eq!(report.received, 6, "{report:?}");
     assert_eq!(all_expenses(&a), all_expenses(&b));
     // After it, plain syncs go on.
