@@ -5,6 +5,7 @@
 
 use super::Ctx;
 use crate::domain::sync::{parse_peer, shell_word, Address, Peer};
+use crate::domain::ttl::local_minute;
 use crate::domain::ExpenseId;
 use crate::engine::sync::{self as protocol, Report};
 use crate::store::Store;
@@ -334,13 +335,10 @@ fn status(ctx: &mut Ctx, store: &Store) -> Result<()> {
         writeln!(ctx.out, "no sync yet")?;
     }
     for (id, p) in peers {
-        let when = chrono::DateTime::from_timestamp_millis(p.last_sync)
-            .map(|t| {
-                t.with_timezone(&chrono::Local)
-                    .format("%Y-%m-%d %H:%M")
-                    .to_string()
-            })
-            .unwrap_or_else(|| "never".into());
+        let when = match p.last_sync {
+            0 => "never".to_string(),
+            ms => local_minute(ms),
+        };
         let pending = last.saturating_sub(p.sent_upto);
         let name = if p.address.is_empty() {
             "(synced from there)".to_string()
@@ -369,13 +367,7 @@ fn conflicts(ctx: &mut Ctx, store: &Store) -> Result<()> {
         return Ok(());
     }
     for (seq, c) in list {
-        let when = chrono::DateTime::from_timestamp_millis(c.at)
-            .map(|t| {
-                t.with_timezone(&chrono::Local)
-                    .format("%Y-%m-%d %H:%M")
-                    .to_string()
-            })
-            .unwrap_or_default();
+        let when = local_minute(c.at);
         writeln!(
             ctx.out,
             "{when}  {}  record {seq} from replica {} replaced record {} made here \
