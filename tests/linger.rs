@@ -92,6 +92,31 @@ fn it_leaves_when_the_store_is_deleted() {
     );
 }
 
+/// The store's folder deleted (with its mark, not its socket beside it) and the next command
+/// run at once: the old holder serves nobody again, since what it wrote would go into files
+/// nobody opens; the command works on the new store made at that path, and the old holder
+/// leaves. (It used to look for its files every 200 ms, and served whoever came before.)
+#[test]
+fn a_deleted_store_is_never_served_and_the_next_command_makes_a_new_one() {
+    let sb = Sandbox::new();
+    ok(lingering(&sb, &["add", "1", "food", "@Old"])
+        .output()
+        .unwrap());
+    let pid = started(&sb);
+    std::fs::remove_dir_all(store(&sb)).unwrap();
+    std::fs::remove_file(store(&sb).with_extension("hwm")).unwrap();
+    assert!(store(&sb).with_extension("sock").exists());
+    ok(sb.cmd(&["add", "7", "books", "@New"]).output().unwrap());
+    let list = ok(sb.cmd(&["list"]).output().unwrap());
+    assert!(list.contains("New") && !list.contains("Old"), "{list}");
+    assert!(wait_until(|| !alive(pid)), "the old holder still runs");
+    // What was said is in the new store, read by a fresh process.
+    let list = ok(sb.cmd(&["list"]).output().unwrap());
+    assert!(list.contains("New") && !list.contains("Old"), "{list}");
+    let check = ok(sb.cmd(&["check"]).output().unwrap());
+    assert!(!check.contains("damage"), "{check}");
+}
+
 #[test]
 fn off_when_zero_and_never_for_a_store_not_there() {
     let sb = Sandbox::new();

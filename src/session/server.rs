@@ -33,9 +33,6 @@ const CLIENT_WRITE_LIMIT: Duration = Duration::from_secs(5);
 
 /// A running server. Call [`Server::shutdown`] before dropping the store.
 pub struct Server {
-    path: PathBuf,
-    /// (device, inode) of the socket we bound, so we never remove another holder's socket.
-    file_id: (u64, u64),
     shared: Arc<Shared>,
     accept: Option<JoinHandle<()>>,
     notifier: Option<JoinHandle<()>>,
@@ -43,6 +40,9 @@ pub struct Server {
 
 struct Shared {
     store: Store,
+    /// The socket's path, and the (device, inode) of the socket we bound there, so we never
+    /// remove another holder's socket.
+    sock: (PathBuf, (u64, u64)),
     /// Runs the commands other processes send.
     runner: CommandRunner,
     stop: AtomicBool,
@@ -97,6 +97,7 @@ impl Server {
         let feed = Subscription::new(&store);
         let shared = Arc::new(Shared {
             store,
+            sock: (sock.to_path_buf(), (md.dev(), md.ino())),
             runner,
             stop: AtomicBool::new(false),
             running: Mutex::new(0),
@@ -120,8 +121,6 @@ impl Server {
                 .spawn(move || notify_loop(shared, feed))?
         };
         Ok(Server {
-            path: sock.to_path_buf(),
-            file_id: (md.dev(), md.ino()),
             shared,
             accept: Some(accept),
             notifier: Some(notifier),
@@ -185,14 +184,22 @@ impl Server {
         if let Some(a) = self.accept.take() {
             // Wakes the accept thread at once (it also looks at `stop` every 200 ms). Clients
             // still in the backlog see the connection close before `Started` and retry.
-            if let Ok((address, _folder)) = super::socket_address(&self.path) {
+            if let Ok((address, _folder)) = super::socket_address(&self.shared.sock.0) {
                 let _ = UnixStream::connect(&address);
             }
             let _ = a.join();
         }
-        if let Ok(md) = std::fs::symlink_metadata(&self.path) {
-            if (md.dev(), md.ino()) == self.file_id {
-                let _ = std::fs::remove_file(&self.path);
+        self.shared.remove_socket();
+    }
+}
+
+impl Shared {
+    /// Removes the socket file when it is still the one this server bound.
+    fn remove_socket(&self) {
+        let (path, id) = &self.sock;
+        if let Ok(md) = std::fs::symlink_metadata(path) {
+            if (md.dev(), md.ino()) == *id {
+                let _ = std::fs::remove_file(path);
             }
         }
     }
@@ -279,6 +286,14 @@ fn accept_loop(listener: UnixListener, shared: Arc<Shared>) {
         let me = unsafe { libc::geteuid() };
         if super::peer_uid(&stream).ok() != Some(me) {
             continue;
+        }
+        // A store whose folder was deleted or replaced since it was opened is served no more:
+        // what a command wrote to it would be lost with it. The caller sees the connection
+        // close before `Started` and, the socket gone, opens the store now at that path itself.
+        if shared.store.moved_away() {
+            shared.stop.store(true, Ordering::SeqCst);
+            shared.remove_socket();
+            break;
         }
         let shared = shared.clone();
         let _ = std::thread::Builder::new()

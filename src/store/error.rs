@@ -179,6 +179,17 @@ pub enum StoreError {
         /// The newest backup beside the store.
         backup: Option<PathBuf>,
     },
+    /// The store's folder (or its `db` file) was deleted or replaced after this process opened
+    /// it: a write would land in files nobody opens again. Refused before it touches sled.
+    #[error(
+        "the data folder {} was deleted or replaced after this expense opened it; nothing was \
+         written: quit and start expense again, to work on what is at that path now",
+        .path.display()
+    )]
+    MovedAway {
+        /// The store directory.
+        path: PathBuf,
+    },
     /// A chunk of an import failed after others were written.
     #[error(
         "the import stopped after {written} of {expected} rows were written ({cause}); {}",

@@ -111,6 +111,9 @@ pub struct Store {
     /// What the open found and finished for the person (an interrupted restore swapped in, an
     /// interrupted import rolled back), handed out once by [`Store::take_notices`].
     notices: Arc<std::sync::Mutex<Vec<String>>>,
+    /// The folder the store was opened in, held open while the store is (`None` for a temporary
+    /// store): see `store/open.rs`, `Home`.
+    home: Option<Arc<open::Home>>,
 }
 
 impl Store {
@@ -149,6 +152,18 @@ impl Store {
     /// The store directory (`None` for a temporary store).
     pub fn path(&self) -> Option<&Path> {
         self.path.as_deref()
+    }
+
+    /// True when the store's path no longer leads to this store: its folder or its `db` file
+    /// was deleted or replaced since the open (`rm -rf` of the data folder, perhaps with a new
+    /// store made there since). Whatever this handle writes then lands in files nobody will
+    /// open again, so a process that serves others stops serving it. False for a temporary
+    /// store.
+    pub fn moved_away(&self) -> bool {
+        match (&self.path, &self.home) {
+            (Some(path), Some(home)) => !home.is_at(path),
+            _ => false,
+        }
     }
 
     /// Recomputes the indexes, aggregates and counters from `items` and checks the stream (seqs

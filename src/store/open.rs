@@ -76,9 +76,12 @@ impl Store {
         let mut early = Vec::new();
         let mut freed = false;
         let mut unstuck = false;
+        // sled is given the folder itself, not its name (see `Home`).
+        let home = Home::pin(dir);
+        let sled_dir = home.as_ref().map_or(dir, |h| h.pinned.as_path());
         let db = loop {
             match sled::Config::new()
-                .path(dir)
+                .path(sled_dir)
                 .cache_capacity(CACHE_BYTES)
                 // Every write flushes before it returns, so sled's background flusher adds
                 // nothing but a wait of up to 500 ms when the handle drops (process exit).
@@ -103,7 +106,9 @@ impl Store {
                 // A snapshot sled did not finish (a full disk, a kill) is read as damage by
                 // the next open (sled 0.34 takes the newest `snap.*` file, finished or not).
                 // Removed only under sled's own lock: then it is nobody's work in progress.
-                Err(StoreError::Damaged { .. }) if !unstuck && remove_unfinished_snapshots(dir) => {
+                Err(StoreError::Damaged { .. })
+                    if !unstuck && remove_unfinished_snapshots(sled_dir) =>
+                {
                     unstuck = true;
                     early.push(
                         "removed a store snapshot that an interrupted open had left unfinished"
@@ -121,7 +126,8 @@ impl Store {
         // Only now, holding sled's lock, walk the files: before it, the holder may be replacing
         // its snapshot files under our feet.
         tighten_files(dir)?;
-        let store = Store::from_db(db, Some(Arc::from(dir)))?;
+        let mut store = Store::from_db(db, Some(Arc::from(dir)))?;
+        store.home = home.map(|h| Arc::new(h.with_db()));
         if !early.is_empty() {
             let mut notes = store.notices.lock().unwrap_or_else(|p| p.into_inner());
             early.append(&mut notes);
@@ -173,6 +179,7 @@ impl Store {
             )),
             feed: Arc::new(super::feed::Feed::new(last)),
             notices: Arc::new(std::sync::Mutex::new(notices)),
+            home: None,
         };
         store.ensure_replica_id()?;
         store.roll_back_interrupted_imports(crate::clock::now_ms());
@@ -182,6 +189,59 @@ impl Store {
         // that cannot be written now still opens, and the next open tries again.
         let _ = store.stream_older_budgets(crate::clock::now().timestamp_millis());
         Ok(store)
+    }
+}
+
+/// The folder a store was opened in, held open (its descriptor) for as long as the store is.
+///
+/// sled names its files by path (`db`, `conf`, `snap.*`, `blobs/`), and its open writes a new
+/// snapshot and removes the older ones by name. If the data folder was deleted while a process
+/// was opening it (`rm -rf` of the folder while the automatic backup after a command or a
+/// lingering holder starts up) and a new store made at the same path meanwhile, those writes and
+/// removals landed in the new store, which then read as damaged. sled is given
+/// `/proc/self/fd/N` of this folder instead: its names resolve in the folder this process
+/// opened whatever becomes of the path, and a deleted folder takes no new file (the old
+/// process's open fails instead of harming the new store). Where `/proc` is not there, sled
+/// gets the path as before.
+#[derive(Debug)]
+pub(super) struct Home {
+    /// The open folder; its descriptor is what `pinned` names.
+    _folder: std::fs::File,
+    /// `/proc/self/fd/N` of `_folder`.
+    pinned: PathBuf,
+    /// (device, inode) of the folder and of its `db` file as sled opened them.
+    folder: (u64, u64),
+    db: Option<(u64, u64)>,
+}
+
+impl Home {
+    /// Opens `dir` and checks that `/proc/self/fd/N` leads to it; `None` when it does not.
+    fn pin(dir: &Path) -> Option<Home> {
+        use std::os::fd::AsRawFd;
+        let folder = std::fs::File::open(dir).ok()?;
+        let pinned = PathBuf::from(format!("/proc/self/fd/{}", folder.as_raw_fd()));
+        let id = |md: std::fs::Metadata| (md.dev(), md.ino());
+        let own = id(folder.metadata().ok()?);
+        (std::fs::metadata(&pinned).ok().map(id) == Some(own)).then_some(Home {
+            _folder: folder,
+            pinned,
+            folder: own,
+            db: None,
+        })
+    }
+
+    /// Notes which `db` file sled holds (read through the pinned folder, right after the open).
+    fn with_db(mut self) -> Home {
+        self.db = std::fs::metadata(self.pinned.join("db"))
+            .ok()
+            .map(|md| (md.dev(), md.ino()));
+        self
+    }
+
+    /// True when `path` is still this folder, holding this `db` file.
+    pub(super) fn is_at(&self, path: &Path) -> bool {
+        let id = |p: &Path| std::fs::metadata(p).ok().map(|md| (md.dev(), md.ino()));
+        id(path) == Some(self.folder) && (self.db.is_none() || id(&path.join("db")) == self.db)
     }
 }
 
@@ -327,5 +387,78 @@ pub(super) fn open_error(dir: &Path, e: sled::Error) -> StoreError {
             what: e.to_string(),
         },
         e => e.into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{Store, StoreError};
+    use super::Home;
+    use crate::domain::change::Origin;
+
+    fn add(store: &Store, amount: i64) -> Result<crate::domain::ExpenseId, StoreError> {
+        let draft = super::super::backup::tests::draft(amount);
+        store.put(draft, Origin::User, 1).map(|r| r.id)
+    }
+
+    /// sled given the pinned folder works in that folder whatever becomes of its name: once
+    /// the folder is deleted and a new one made at the path, an open through the pin fails and
+    /// leaves the new folder as it was (given the path, it would fill the new one).
+    #[test]
+    fn sled_works_in_the_folder_opened_not_in_its_name() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("store");
+        std::fs::create_dir(&dir).unwrap();
+        let home = Home::pin(&dir).expect("/proc/self/fd leads to the folder");
+        std::fs::remove_dir_all(&dir).unwrap();
+        std::fs::create_dir(&dir).unwrap();
+        std::fs::write(dir.join("snap.0000000000000001"), b"the new store's").unwrap();
+        assert!(sled::Config::new().path(&home.pinned).open().is_err());
+        let left: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(
+            left,
+            ["snap.0000000000000001"],
+            "nothing written or removed there"
+        );
+    }
+
+    /// A store whose folder is deleted (or renamed) after the open refuses writes, naming the
+    /// folder; a new store made at the path is another store, and the renamed folder still
+    /// opens with what was written before.
+    #[test]
+    fn a_store_whose_folder_went_away_refuses_writes() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("store");
+        let old = Store::open(&dir).unwrap();
+        let kept = add(&old, 100).unwrap();
+        assert!(!old.moved_away());
+        let elsewhere = tmp.path().join("moved");
+        std::fs::rename(&dir, &elsewhere).unwrap();
+        assert!(old.moved_away());
+        // The mark beside the folder goes with it (as with the whole data folder deleted).
+        let mark = super::super::mark::mark_path;
+        std::fs::rename(mark(&dir), mark(&elsewhere)).unwrap();
+        let err = add(&old, 200).unwrap_err();
+        assert!(matches!(&err, StoreError::MovedAway { path } if path == &dir));
+        assert!(err.to_string().contains("was deleted or replaced"), "{err}");
+        let new = Store::open(&dir).unwrap();
+        assert!(!new.moved_away());
+        assert!(
+            old.moved_away(),
+            "a new store at the path is not the old one"
+        );
+        add(&new, 300).unwrap();
+        assert_eq!(new.get(kept).unwrap(), None);
+        drop((old, new));
+        let back = Store::open(&elsewhere).unwrap();
+        assert_eq!(back.get(kept).unwrap().map(|e| e.draft.amount), Some(100));
+        assert_eq!(
+            back.last_seq().unwrap(),
+            1,
+            "the refused write left nothing"
+        );
     }
 }

@@ -114,13 +114,19 @@ impl Store {
         Ok(())
     }
 
-    /// `Err(StoreError::BehindMark)` when the store opened behind its high-water mark, and
+    /// `Err(StoreError::BehindMark)` when the store opened behind its high-water mark,
+    /// `Err(StoreError::MovedAway)` when its folder was deleted or replaced since, and
     /// `Err(StoreError::NoSpace)` when its device is (nearly) full: every write asks this
     /// first, before it touches sled (see `store/space.rs`).
     pub fn check_writable(&self) -> Result<(), StoreError> {
         match (&self.mark, &self.path) {
             (Some(m), Some(p)) => {
                 m.check_writable(p)?;
+                if self.moved_away() {
+                    return Err(StoreError::MovedAway {
+                        path: p.to_path_buf(),
+                    });
+                }
                 super::space::check_space(p)
             }
             _ => Ok(()),

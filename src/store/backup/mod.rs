@@ -182,11 +182,11 @@ impl Store {
 mod schedule_tests;
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use crate::domain::{Currency, Draft, Kind};
 
     /// A draft of `amount` minor units (food, Shop, 2024-05-01).
-    pub(super) fn draft(amount: i64) -> Draft {
+    pub(crate) fn draft(amount: i64) -> Draft {
         Draft {
             date: chrono::NaiveDate::from_ymd_opt(2024, 5, 1).unwrap(),
             amount,
