@@ -463,9 +463,10 @@ mod tests {
             if rec.event == TRASH_MOVE || rec.event == TRASH_REMOVE {
                 rec.event = Event::Remove.code();
                 rec.expires = None;
+                let seq = u64::from_be_bytes(k.as_ref().try_into().unwrap());
                 s.trees
                     .stream
-                    .insert(k, encode_record(&rec).unwrap())
+                    .insert(k, encode_record(&rec, seq).unwrap())
                     .unwrap();
             }
         }

@@ -88,19 +88,22 @@ impl Store {
             let mut hash = t.stream_hash()?;
             let mut last = first - 1;
             for (seq, (id, item)) in (first..).zip(&snap.items) {
-                let bytes = encode_record(&StoredRecord {
-                    expires: None,
-                    event: Event::Insert.code(),
-                    at: item.updated,
-                    origin: Origin::Restore.code(),
-                    id: id.0,
-                    prev_seq: None,
-                    new: Some(StoredItem {
-                        last_seq: seq,
-                        ..item.clone()
-                    }),
-                    batch: None,
-                })?;
+                let bytes = encode_record(
+                    &StoredRecord {
+                        expires: None,
+                        event: Event::Insert.code(),
+                        at: item.updated,
+                        origin: Origin::Restore.code(),
+                        id: id.0,
+                        prev_seq: None,
+                        new: Some(StoredItem {
+                            last_seq: seq,
+                            ..item.clone()
+                        }),
+                        batch: None,
+                    },
+                    seq,
+                )?;
                 hash = next_hash(&hash, seq, &bytes);
                 t.stream.insert(&seq_key(seq)[..], bytes)?;
                 last = seq;

@@ -90,8 +90,7 @@ pub(crate) fn base_before(t: &Trees, id: u128) -> Result<Before, StoreError> {
         return Ok(Before::default());
     };
     let (_, image) = decode_removed(&k, &v)?;
-    let (_, rest) = postcard::take_from_bytes::<StoredItem>(&v[8..])
-        .map_err(|e| corrupt(STREAM_BASE, &k, e.to_string()))?;
+    let (_, rest) = super::codec::take_item(STREAM_BASE, &k, &v[8..])?;
     let trash = match rest.len() {
         0 => None,
         16 => Some(TrashMark {

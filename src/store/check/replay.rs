@@ -3,6 +3,7 @@
 //! is read once, in seq order, on its own thread while the workers scan `items`; nothing is
 //! written.
 
+use super::super::codec::compact::{Base, CompactRecord, RECORD_COMPACT};
 use super::super::codec::{decode_record, decode_trailer};
 use super::super::error::{hex, StoreError};
 use super::super::keys::decode_seq;
@@ -11,8 +12,9 @@ use super::scan::{image_hash, view_hash, ItemView, Live};
 use crate::domain::ExpenseId;
 use serde::Deserialize;
 
-/// A `stream` value decoded without copying its image: the postcard fields of
-/// `codec::StoredRecord` in the same order (the batch id after it is read by [`view_record`]).
+/// A `stream` value decoded without copying its image: the postcard fields of a plain
+/// `codec::StoredRecord` in the same order (the batch id after it is read by [`view_record`]),
+/// or what a compact record (`codec/compact.rs`) holds.
 #[derive(Debug, Deserialize)]
 pub(super) struct RecordView<'a> {
     pub(super) event: u8,
@@ -33,7 +35,24 @@ pub(super) fn view_record<'a>(key: &[u8], bytes: &'a [u8]) -> Result<RecordView<
         Err(e) => e,
         Ok(_) => StoreError::Invalid(format!("{STREAM}: record {} does not decode", hex(key))),
     };
-    let (rec, rest) = postcard::take_from_bytes::<RecordView>(bytes).map_err(|_| fail())?;
+    let (rec, rest) = match bytes.split_first() {
+        Some((&first, body)) if first & RECORD_COMPACT != 0 => {
+            let seq = decode_seq(key).ok_or_else(fail)?;
+            let (c, rest) =
+                postcard::take_from_bytes::<CompactRecord<&str>>(body).map_err(|_| fail())?;
+            let base = Base::Record { at: c.at, seq };
+            let rec = RecordView {
+                event: first & !RECORD_COMPACT,
+                at: c.at,
+                origin: c.origin,
+                id: u128::from_be_bytes(c.id),
+                prev_seq: c.prev_seq,
+                new: c.new.map(|i| ItemView::of(i, base)),
+            };
+            (rec, rest)
+        }
+        _ => postcard::take_from_bytes::<RecordView>(bytes).map_err(|_| fail())?,
+    };
     decode_trailer(STREAM, key, rec.event, rest).map_err(|_| fail())?;
     Ok(rec)
 }

@@ -4,6 +4,7 @@
 //! tree should hold ([`Expected`]). Rule: nothing here reads a derived tree or writes anything;
 //! it says what `items` implies, and `compare.rs` holds the trees against it.
 
+use super::super::codec::compact::{Base, Compact, ITEM_COMPACT};
 use super::super::codec::{decode_item, encode_projection, DateProjection};
 use super::super::error::{hex, StoreError};
 use super::super::keys::{
@@ -38,6 +39,40 @@ pub(super) struct ItemView<'a> {
     pub(super) updated: i64,
     pub(super) version: u64,
     pub(super) last_seq: u64,
+}
+
+impl<'a> ItemView<'a> {
+    /// The view of a compact image (`codec/compact.rs`) counted from `base`.
+    pub(super) fn of(c: Compact<&'a str>, base: Base) -> Self {
+        let (date, created, updated, last_seq) = c.counted(base);
+        ItemView {
+            date,
+            amount: c.amount,
+            currency: c.currency,
+            category: c.category,
+            payee: c.payee,
+            note: c.note,
+            tags: c.tags,
+            kind: c.kind,
+            created,
+            updated,
+            version: c.version,
+            last_seq,
+        }
+    }
+}
+
+/// An `items` value, compact or plain, decoded without copying its text; `None` for bytes
+/// `decode_item` refuses.
+pub(super) fn view_item(bytes: &[u8]) -> Option<ItemView<'_>> {
+    match bytes.split_first() {
+        Some((&ITEM_COMPACT, rest)) => postcard::take_from_bytes::<Compact<&str>>(rest)
+            .ok()
+            .map(|(c, _)| ItemView::of(c, Base::Item)),
+        _ => postcard::take_from_bytes::<ItemView>(bytes)
+            .ok()
+            .map(|(v, _)| v),
+    }
 }
 
 pub(super) fn image_hash(item: &super::super::codec::StoredItem) -> u64 {
@@ -176,7 +211,7 @@ pub(super) fn scan_items(
                 .push((part, format!("{ITEMS}: key {} is not an id", hex(&k))));
             continue;
         };
-        let Ok(item) = postcard::from_bytes::<ItemView>(&v) else {
+        let Some(item) = view_item(&v) else {
             // The same bytes fail `decode_item`, which names what is wrong.
             let msg = match decode_item(ITEMS, &k, &v) {
                 Err(e) => e.to_string(),
@@ -472,7 +507,11 @@ mod tests {
 
     #[test]
     fn views_hash_like_items() {
-        use crate::store::codec::{encode_item, encode_record, StoredItem, StoredRecord};
+        use crate::store::codec::{
+            encode_item, encode_item_plain, encode_record, encode_record_plain, StoredItem,
+            StoredRecord,
+        };
+        let k = crate::store::keys::seq_key(4);
         for tags in [vec![], vec!["a".to_string(), String::new(), "a".into()]] {
             let item = StoredItem {
                 date: 20261103,
@@ -488,10 +527,20 @@ mod tests {
                 version: 3,
                 last_seq: 4,
             };
-            let bytes = encode_item(&item).unwrap();
-            let view: ItemView = postcard::from_bytes(&bytes).unwrap();
-            assert_eq!(view_hash(&view), image_hash(&item));
-            for batch in [None, Some(9)] {
+            for bytes in [
+                encode_item(&item).unwrap(),
+                encode_item_plain(&item).unwrap(),
+            ] {
+                let view = view_item(&bytes).unwrap();
+                assert_eq!(view_hash(&view), image_hash(&item));
+                assert!(view_item(&bytes[..bytes.len() - 1]).is_none());
+            }
+            for (batch, plain) in [
+                (None, false),
+                (Some(9), false),
+                (None, true),
+                (Some(9), true),
+            ] {
                 let rec = StoredRecord {
                     event: 1,
                     at: 5,
@@ -502,19 +551,22 @@ mod tests {
                     batch,
                     expires: None,
                 };
-                let bytes = encode_record(&rec).unwrap();
-                let v = view_record(b"k", &bytes).unwrap();
+                let bytes = match plain {
+                    true => encode_record_plain(&rec).unwrap(),
+                    false => encode_record(&rec, 4).unwrap(),
+                };
+                let v = view_record(&k, &bytes).unwrap();
                 assert_eq!((v.id, v.prev_seq), (77, Some(3)));
                 assert_eq!(view_hash(&v.new.unwrap()), image_hash(&item));
                 // What `decode_record` refuses, the view refuses with its message.
                 let mut bad = bytes.clone();
                 bad.extend_from_slice(&[1, 2]);
-                let want = decode_record(STREAM, b"k", &bad).unwrap_err().to_string();
-                assert_eq!(view_record(b"k", &bad).unwrap_err().to_string(), want);
+                let want = decode_record(STREAM, &k, &bad).unwrap_err().to_string();
+                assert_eq!(view_record(&k, &bad).unwrap_err().to_string(), want);
                 let cut = &bytes[..bytes.len() - 3];
                 assert_eq!(
-                    view_record(b"k", cut).is_err(),
-                    decode_record(STREAM, b"k", cut).is_err()
+                    view_record(&k, cut).is_err(),
+                    decode_record(STREAM, &k, cut).is_err()
                 );
             }
         }
@@ -534,7 +586,7 @@ mod tests {
             last_seq: 1,
         })
         .unwrap();
-        let a: ItemView = postcard::from_bytes(&bytes).unwrap();
+        let a = view_item(&bytes).unwrap();
         let ha = view_hash(&a);
         let b = ItemView {
             category: "ab",

@@ -36,8 +36,8 @@ pub(super) fn checked(it: &SyncItem) -> Result<Valid, String> {
     let id = ExpenseId(it.id);
     let table = table_of(it.id);
     let image = |b: &[u8]| -> Result<StoredItem, String> {
-        let img: StoredItem =
-            postcard::from_bytes(b).map_err(|e| format!("unreadable image ({e})"))?;
+        let (img, _) =
+            super::super::codec::parse_item(b).map_err(|e| format!("unreadable image ({e})"))?;
         match table {
             Table::Expense => {
                 let key = id_key(id);

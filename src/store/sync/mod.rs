@@ -20,7 +20,7 @@
 //!   is listed (`b'c'` keys), and the losing version is the record's old image.
 
 use super::codec::StoredItem;
-use super::codec::{decode_item, decode_record_head, decode_u64, encode_item, encode_u64};
+use super::codec::{decode_item, decode_record_head, decode_u64, encode_item_plain, encode_u64};
 use super::error::{corrupt, StoreError};
 use super::keys::{decode_id, decode_seq, id_key, seq_key};
 use super::tables::{
@@ -479,7 +479,7 @@ impl Store {
             Table::Budget => match budgets.get(&id) {
                 Some(cat) => match t.budgets.get(cat.as_bytes())? {
                     Some(v) => {
-                        Some(encode_item(&budget::decode_image(cat.as_bytes(), &v)?)?.into())
+                        Some(encode_item_plain(&budget::decode_image(cat.as_bytes(), &v)?)?.into())
                     }
                     None => None,
                 },
@@ -496,7 +496,8 @@ impl Store {
             return Ok(SyncItem {
                 id,
                 stamp,
-                state: SyncState::Live(v.to_vec()),
+                // In the form every version reads (a peer may run an older one).
+                state: SyncState::Live(encode_item_plain(&img)?),
             });
         }
         if table_of(id) == Table::Expense {
@@ -506,7 +507,7 @@ impl Store {
                     id,
                     stamp,
                     state: SyncState::Trashed {
-                        image: encode_item(&row.image)?,
+                        image: encode_item_plain(&row.image)?,
                         deleted_at: row.deleted_at,
                         expires_at: row.expires_at,
                     },

@@ -9,7 +9,10 @@ use super::keys::{date_from_u32, date_u32, kind_byte, kind_from_byte};
 use crate::domain::change::{Event, Origin};
 use crate::domain::rename::{RenameNote, RenameStep};
 use crate::domain::{Currency, Draft, Expense, ExpenseId, ExpenseView};
+use compact::{Base, Compact, CompactHead, CompactRecord, ITEM_COMPACT, RECORD_COMPACT};
 use serde::{Deserialize, Serialize};
+
+pub mod compact;
 
 /// An expense as stored in `items` and in stream images: no id (it is the key), plus the seq of
 /// the change record that wrote this image.
@@ -219,26 +222,91 @@ fn encode<T: Serialize>(what: &str, v: &T) -> Result<Vec<u8>, StoreError> {
     postcard::to_stdvec(v).map_err(|e| StoreError::Sled(format!("cannot encode {what}: {e}")))
 }
 
-/// Encodes an `items` value.
+/// Encodes an `items` value (or an image kept elsewhere in the store) in its compact form
+/// (`codec/compact.rs`): [`ITEM_COMPACT`], then postcard of the compact image.
 pub fn encode_item(item: &StoredItem) -> Result<Vec<u8>, StoreError> {
+    let mut out = vec![ITEM_COMPACT];
+    postcard::to_io(&Compact::of(item, Base::Item), &mut out)
+        .map_err(|e| StoreError::Sled(format!("cannot encode item: {e}")))?;
+    Ok(out)
+}
+
+/// Encodes an image in the plain form (postcard of `StoredItem`), which every version reads:
+/// what sync sends to a peer.
+pub fn encode_item_plain(item: &StoredItem) -> Result<Vec<u8>, StoreError> {
     encode("item", item)
 }
 
-/// Decodes an `items` value (or a stream image) found in `tree` at `key`.
+/// Decodes an `items` value (or an image kept elsewhere), compact or plain, found in `tree` at
+/// `key`.
 pub fn decode_item(tree: &str, key: &[u8], bytes: &[u8]) -> Result<StoredItem, StoreError> {
-    postcard::from_bytes(bytes).map_err(|e| corrupt(tree, key, e.to_string()))
+    take_item(tree, key, bytes).map(|(item, _)| item)
 }
 
-/// Encodes a `stream` value: postcard of the record, then, for a [`TRASH_MOVE`], its expiry as
-/// a postcard (zigzag) varint, then the batch id as a postcard varint when the record has one.
-pub fn encode_record(rec: &StoredRecord) -> Result<Vec<u8>, StoreError> {
-    let mut out = encode("change record", rec)?;
+/// [`decode_item`] of the start of `bytes`, and what follows the image.
+pub fn take_item<'a>(
+    tree: &str,
+    key: &[u8],
+    bytes: &'a [u8],
+) -> Result<(StoredItem, &'a [u8]), StoreError> {
+    parse_item(bytes).map_err(|e| corrupt(tree, key, e.to_string()))
+}
+
+/// [`take_item`] of bytes that are not the store's (a peer's image), with postcard's error.
+pub fn parse_item(bytes: &[u8]) -> Result<(StoredItem, &[u8]), postcard::Error> {
+    match bytes.split_first() {
+        Some((&ITEM_COMPACT, rest)) => postcard::take_from_bytes::<Compact<String>>(rest)
+            .map(|(c, rest)| (c.into_item(Base::Item), rest)),
+        _ => postcard::take_from_bytes(bytes),
+    }
+}
+
+/// The seq a `stream` key names (a compact record counts its image from it).
+fn record_seq(tree: &str, key: &[u8]) -> Result<u64, StoreError> {
+    super::keys::decode_seq(key).ok_or_else(|| corrupt(tree, key, "not a sequence number"))
+}
+
+/// Encodes the `stream` value of record `seq` in its compact form (`codec/compact.rs`): a byte
+/// of [`RECORD_COMPACT`] and the event code, postcard of the rest with the image counted from
+/// the record's time and seq, then, for a [`TRASH_MOVE`], its expiry as a postcard (zigzag)
+/// varint, then the batch id as a postcard varint when the record has one (the trailer of a
+/// plain record, which was postcard of `StoredRecord`).
+pub fn encode_record(rec: &StoredRecord, seq: u64) -> Result<Vec<u8>, StoreError> {
+    let base = Base::Record { at: rec.at, seq };
+    let compact = CompactRecord {
+        at: rec.at,
+        origin: rec.origin,
+        id: rec.id.to_be_bytes(),
+        prev_seq: rec.prev_seq,
+        new: rec.new.as_ref().map(|i| Compact::of(i, base)),
+    };
+    if rec.event & RECORD_COMPACT != 0 {
+        return Err(StoreError::Sled(format!("no event code {}", rec.event)));
+    }
+    let mut out = vec![RECORD_COMPACT | rec.event];
+    postcard::to_io(&compact, &mut out)
+        .map_err(|e| StoreError::Sled(format!("cannot encode change record: {e}")))?;
+    trailer(rec, &mut out)?;
+    Ok(out)
+}
+
+/// Appends what follows a record's image: for a [`TRASH_MOVE`] its expiry, then the batch id.
+fn trailer(rec: &StoredRecord, out: &mut Vec<u8>) -> Result<(), StoreError> {
     if rec.event == TRASH_MOVE {
         out.extend_from_slice(&encode("expiry", &rec.expires.unwrap_or(rec.at))?);
     }
     if let Some(b) = rec.batch {
         out.extend_from_slice(&encode("batch id", &b)?);
     }
+    Ok(())
+}
+
+/// A record as a version-6 build stored it: postcard of `StoredRecord`, then the trailer (tests
+/// of the plain form, which is still read).
+#[cfg(test)]
+pub fn encode_record_plain(rec: &StoredRecord) -> Result<Vec<u8>, StoreError> {
+    let mut out = encode("change record", rec)?;
+    trailer(rec, &mut out)?;
     Ok(out)
 }
 
@@ -272,19 +340,54 @@ pub fn decode_trailer(
     Ok((expires, Some(batch)))
 }
 
-/// Decodes a `stream` value (with its expiry and batch id, if they follow the image).
+/// Decodes a `stream` value, compact or plain (with its expiry and batch id, if they follow the
+/// image); `key` is its seq.
 pub fn decode_record(tree: &str, key: &[u8], bytes: &[u8]) -> Result<StoredRecord, StoreError> {
-    let (mut rec, rest): (StoredRecord, _) =
-        postcard::take_from_bytes(bytes).map_err(|e| corrupt(tree, key, e.to_string()))?;
+    let fail = |e: postcard::Error| corrupt(tree, key, e.to_string());
+    let (mut rec, rest) = match bytes.split_first() {
+        Some((&first, body)) if first & RECORD_COMPACT != 0 => {
+            let (c, rest) =
+                postcard::take_from_bytes::<CompactRecord<String>>(body).map_err(fail)?;
+            let base = Base::Record {
+                at: c.at,
+                seq: record_seq(tree, key)?,
+            };
+            let rec = StoredRecord {
+                event: first & !RECORD_COMPACT,
+                at: c.at,
+                origin: c.origin,
+                id: u128::from_be_bytes(c.id),
+                prev_seq: c.prev_seq,
+                new: c.new.map(|i| i.into_item(base)),
+                batch: None,
+                expires: None,
+            };
+            (rec, rest)
+        }
+        _ => postcard::take_from_bytes::<StoredRecord>(bytes).map_err(fail)?,
+    };
     (rec.expires, rec.batch) = decode_trailer(tree, key, rec.event, rest)?;
     Ok(rec)
 }
 
-/// Decodes only the head of a `stream` value.
+/// Decodes only the head of a `stream` value, compact or plain.
 pub fn decode_record_head(tree: &str, key: &[u8], bytes: &[u8]) -> Result<RecordHead, StoreError> {
-    postcard::take_from_bytes::<RecordHead>(bytes)
-        .map(|(h, _)| h)
-        .map_err(|e| corrupt(tree, key, e.to_string()))
+    let fail = |e: postcard::Error| corrupt(tree, key, e.to_string());
+    match bytes.split_first() {
+        Some((&first, body)) if first & RECORD_COMPACT != 0 => {
+            let (h, _) = postcard::take_from_bytes::<CompactHead>(body).map_err(fail)?;
+            Ok(RecordHead {
+                event: first & !RECORD_COMPACT,
+                at: h.at,
+                origin: h.origin,
+                id: u128::from_be_bytes(h.id),
+                prev_seq: h.prev_seq,
+            })
+        }
+        _ => postcard::take_from_bytes::<RecordHead>(bytes)
+            .map(|(h, _)| h)
+            .map_err(fail),
+    }
 }
 
 /// An `agg_day` value: sum of minor units and number of items.
@@ -528,6 +631,9 @@ impl Code for Origin {
 mod tests {
     use super::*;
 
+    /// An id as ids are made (a ULID: 48 bits of time, then random).
+    const ULID: u128 = 0x0193_8a5e_2b7c_4d1e_8f90_a1b2_c3d4_e5f6;
+
     #[test]
     fn record_head_reads_the_prefix() {
         let item = StoredItem::new(
@@ -541,8 +647,8 @@ mod tests {
                 tags: vec!["a".into()],
                 kind: crate::domain::Kind::Expense,
             },
-            5,
-            6,
+            77,
+            77,
             2,
             9,
         );
@@ -550,50 +656,74 @@ mod tests {
             event: 2,
             at: 77,
             origin: 0,
-            id: 99,
+            id: ULID,
             prev_seq: Some(3),
             new: Some(item.clone()),
             batch: None,
             expires: None,
         };
-        let bytes = encode_record(&rec).unwrap();
-        assert_eq!(decode_record("s", b"k", &bytes).unwrap(), rec);
-        // A batch id follows the image; the head and the record without it read the same.
-        let batched = StoredRecord {
-            batch: Some(300),
-            ..rec.clone()
-        };
-        let more = encode_record(&batched).unwrap();
-        assert_eq!(more.len(), bytes.len() + 2);
-        assert_eq!(decode_record("s", b"k", &more).unwrap(), batched);
-        assert_eq!(postcard::from_bytes::<StoredRecord>(&more).unwrap(), rec);
-        let mut junk = more.clone();
-        junk.push(7);
-        assert!(decode_record("s", b"k", &junk).is_err());
-        let head = decode_record_head("s", b"k", &bytes).unwrap();
-        assert_eq!(
-            (head.event, head.at, head.origin, head.id, head.prev_seq),
-            (2, 77, 0, 99, Some(3))
-        );
-        // A trash move carries its expiry before the batch id.
-        let moved = StoredRecord {
-            event: TRASH_MOVE,
-            new: None,
-            expires: Some(-86_400_000),
-            batch: Some(300),
-            ..rec.clone()
-        };
-        let bytes_moved = encode_record(&moved).unwrap();
-        assert_eq!(decode_record("s", b"k", &bytes_moved).unwrap(), moved);
-        let unbatched = StoredRecord {
-            batch: None,
-            ..moved.clone()
-        };
-        assert_eq!(
-            decode_record("s", b"k", &encode_record(&unbatched).unwrap()).unwrap(),
-            unbatched
-        );
-        let back = item.to_expense(ExpenseId(99), "items", b"k").unwrap();
+        // Both forms: the compact one written since schema 7, the plain one still read. The
+        // key is the record's seq, from which a compact image counts its `last_seq`.
+        let k = super::super::keys::seq_key(9);
+        type Enc = fn(&StoredRecord) -> Result<Vec<u8>, StoreError>;
+        let compact: Enc = |r| encode_record(r, 9);
+        for (form, enc) in [("compact", compact), ("plain", encode_record_plain as Enc)] {
+            let bytes = enc(&rec).unwrap();
+            assert_eq!(decode_record("s", &k, &bytes).unwrap(), rec, "{form}");
+            // A batch id follows the image; the head and the record without it read the same.
+            let batched = StoredRecord {
+                batch: Some(300),
+                ..rec.clone()
+            };
+            let more = enc(&batched).unwrap();
+            assert_eq!(more.len(), bytes.len() + 2);
+            assert_eq!(decode_record("s", &k, &more).unwrap(), batched);
+            let mut junk = more.clone();
+            junk.push(7);
+            assert!(decode_record("s", &k, &junk).is_err());
+            let head = decode_record_head("s", &k, &bytes).unwrap();
+            assert_eq!(
+                (head.event, head.at, head.origin, head.id, head.prev_seq),
+                (2, 77, 0, ULID, Some(3))
+            );
+            // A trash move carries its expiry before the batch id.
+            let moved = StoredRecord {
+                event: TRASH_MOVE,
+                new: None,
+                expires: Some(-86_400_000),
+                batch: Some(300),
+                ..rec.clone()
+            };
+            assert_eq!(
+                decode_record("s", &k, &enc(&moved).unwrap()).unwrap(),
+                moved
+            );
+            let unbatched = StoredRecord {
+                batch: None,
+                ..moved.clone()
+            };
+            assert_eq!(
+                decode_record("s", &k, &enc(&unbatched).unwrap()).unwrap(),
+                unbatched
+            );
+        }
+        let plain = encode_record_plain(&rec).unwrap();
+        let compact = encode_record(&rec, 9).unwrap();
+        assert_eq!(postcard::from_bytes::<StoredRecord>(&plain).unwrap(), rec);
+        // The image's times and seq are the record's here (as in every INSERT), the id is 16
+        // bytes: the compact record is the smaller.
+        assert!(compact.len() < plain.len(), "{compact:?} vs {plain:?}");
+        // A compact record needs its seq: a key that is none is damage, not a guess.
+        assert!(decode_record("s", b"k", &compact).is_err());
+        // Items: both forms read the same; the compact one starts with its marker.
+        let ci = encode_item(&item).unwrap();
+        let pi = encode_item_plain(&item).unwrap();
+        assert_eq!(ci[0], ITEM_COMPACT);
+        assert!(pi[0] >= 0x80, "a plain item starts with a multi-byte date");
+        assert_eq!(decode_item("i", b"k", &ci).unwrap(), item);
+        assert_eq!(decode_item("i", b"k", &pi).unwrap(), item);
+        assert!(ci.len() < pi.len(), "{ci:?} vs {pi:?}");
+        let back = item.to_expense(ExpenseId(ULID), "items", b"k").unwrap();
         assert_eq!(back.draft.amount, 1250);
         let err = decode_item("items-1", &[0xab], &[0xff, 0xff]).unwrap_err();
         assert!(
