@@ -38,6 +38,8 @@ pub struct Engine {
     commits: feed::Subscription,
     /// The reads the screen is one key away from, done ahead (`Effect::Prefetch`).
     ahead: prefetch::Prefetcher,
+    /// Whether the person was told that the store's folder went away (`Store::moved_away`).
+    told_moved: bool,
 }
 
 impl Engine {
@@ -55,6 +57,7 @@ impl Engine {
             start_day,
             alerts_after,
             commits,
+            told_moved: false,
         }
     }
 
@@ -72,9 +75,15 @@ impl Engine {
     /// usually one action, then `BudgetAlerts` when records written since the last call (by this
     /// session or any other) crossed budget lines.
     pub fn execute(&mut self, effect: Effect, now_ms: i64) -> Vec<Answer> {
+        // Looked at with the triggers' health, every few seconds: a stat or two.
+        let periodic = matches!(effect, Effect::LoadTriggerHealth);
         let mut out = self.perform(effect, now_ms);
         if !out.is_empty() {
             out.extend(self.budget_alerts());
+        }
+        if periodic && !self.told_moved && self.store.moved_away() {
+            self.told_moved = true;
+            out.push(Answer::Notice(moved_away_notice(&self.store)));
         }
         // What the holder left for the person meanwhile (a background sync that failed).
         out.extend(self.store.take_notices().into_iter().map(Answer::Notice));
@@ -361,6 +370,18 @@ fn stored(record: ChangeRecord, change: Change) -> Answer {
     }
 }
 
+/// What a session says once its store's folder was deleted or replaced under it (every write is
+/// refused from then on, `StoreError::MovedAway`).
+fn moved_away_notice(store: &Store) -> String {
+    let path = store
+        .path()
+        .map_or("the data folder".into(), |p| p.display().to_string());
+    format!(
+        "{path} was deleted or replaced while this session was open: what is shown is what it \
+         held, and changes are refused; quit and start expense again to work on what is there now"
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -401,6 +422,35 @@ mod tests {
         assert_eq!(store.trashed().unwrap().len(), 1);
         match engine.execute(Effect::LoadTrash, 3).remove(0) {
             Answer::TrashLoaded(t) => assert_eq!(t.ttl_ms, 86_400_000),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    /// A session whose store's folder is deleted says so once, at its next periodic look, and
+    /// refuses writes with the reason.
+    #[test]
+    fn a_session_whose_folder_went_away_says_so_once() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("store");
+        let store = Store::open(&dir).unwrap();
+        let mut engine = Engine::new(store.clone());
+        let notices = |answers: Vec<Answer>| {
+            answers
+                .into_iter()
+                .filter_map(|a| match a {
+                    Answer::Notice(n) => Some(n),
+                    _ => None,
+                })
+                .collect::<Vec<_>>()
+        };
+        assert!(notices(engine.execute(Effect::LoadTriggerHealth, 1)).is_empty());
+        std::fs::remove_dir_all(&dir).unwrap();
+        let said = notices(engine.execute(Effect::LoadTriggerHealth, 2));
+        assert_eq!(said.len(), 1, "{said:?}");
+        assert!(said[0].contains("was deleted or replaced"), "{}", said[0]);
+        assert!(notices(engine.execute(Effect::LoadTriggerHealth, 3)).is_empty());
+        match engine.execute(Effect::Put(draft()), 4).remove(0) {
+            Answer::Failed(e) => assert!(e.contains("nothing was written"), "{e}"),
             other => panic!("{other:?}"),
         }
     }
