@@ -114,6 +114,34 @@ fn two_stores_exchange_everything_both_ways_and_again_nothing() {
     );
 }
 
+/// `u` after a sync takes back this device's own latest change, not the one a sync brought
+/// from the other device; that one stays, and the other device's own `u` takes it back.
+#[test]
+fn undo_after_a_sync_takes_back_the_own_change_not_the_peers() {
+    let (sb, a, b) = two_stores();
+    ok(run(&sb, &a, &["sync", b.to_str().unwrap()]));
+    ok(run(
+        &sb,
+        &b,
+        &["add", "7", "coffee", "@Kiosk", "2026-11-05"],
+    ));
+    ok(run(&sb, &a, &["sync", b.to_str().unwrap()]));
+    assert!(rows(&sb, &a).iter().any(|r| r.contains("Kiosk")));
+    let out = ok(run(&sb, &a, &["undo"]));
+    assert!(out.contains("3.00"), "the coffee added on A last: {out}");
+    let left = rows(&sb, &a);
+    assert!(left.iter().any(|r| r.contains("Kiosk")), "{left:?}");
+    assert!(!left.iter().any(|r| r.contains("3.00")), "{left:?}");
+    // On B, the same `u` takes back B's own newest change: the kiosk coffee.
+    let out = ok(run(&sb, &b, &["undo"]));
+    assert!(out.contains("Kiosk"), "{out}");
+    ok(run(&sb, &a, &["sync", b.to_str().unwrap()]));
+    assert_eq!(rows(&sb, &a), rows(&sb, &b));
+    assert!(!rows(&sb, &a).iter().any(|r| r.contains("Kiosk")));
+    consistent(&sb, &a);
+    consistent(&sb, &b);
+}
+
 #[test]
 fn a_dry_run_says_what_would_move_and_writes_nothing() {
     let (sb, a, b) = two_stores();

@@ -4,7 +4,7 @@
 //! protocol is `engine/sync.rs`, what wins is `store/sync.rs`.
 
 use super::Ctx;
-use crate::domain::sync::{parse_peer, shell_word, Address, Peer};
+use crate::domain::sync::{parse_peer, shell_word, ssh_words, Address, Peer};
 use crate::domain::ttl::local_minute;
 use crate::domain::ExpenseId;
 use crate::engine::sync::{self as protocol, Report};
@@ -157,10 +157,10 @@ fn sync_with(ctx: &Ctx, store: &Store, peer: &Peer, opts: protocol::Options) -> 
             c
         }
         Address::Ssh { dest, dir } => {
-            let mut words = ctx.config.sync.ssh.split_whitespace();
-            let program = words.next().unwrap_or("ssh");
-            let mut c = Command::new(program);
-            c.args(words).arg(dest);
+            // Checked when the config was read; "ssh" should it fail here all the same.
+            let words = ssh_words(&ctx.config.sync.ssh).unwrap_or_else(|_| vec!["ssh".into()]);
+            let mut c = Command::new(&words[0]);
+            c.args(&words[1..]).arg(dest);
             let mut remote = format!("{} sync --serve", ctx.config.sync.remote);
             if let Some(d) = dir {
                 remote = format!(

@@ -58,6 +58,7 @@ impl Config {
                 parse_count(&v, 0).map_err(|e| eyre!("EXPENSE_STREAM_KEEP_DAYS='{v}': {e}"))?;
         }
         if let Some(v) = env("EXPENSE_SSH").filter(|v| !v.trim().is_empty()) {
+            crate::domain::sync::ssh_words(&v).map_err(|e| eyre!("EXPENSE_SSH: {e}"))?;
             self.sync.ssh = v;
         }
         if let Some(v) = env("EXPENSE_SYNC_EVERY_MINUTES") {

@@ -258,12 +258,8 @@ impl Config {
             self.sync.peers = peers;
         }
         if let Some(s) = sync.ssh {
-            if s.split_whitespace().next().is_none() {
-                return Err(eyre!(
-                    "{}: sync.ssh: empty (default: ssh)",
-                    at("sync", "ssh")
-                ));
-            }
+            crate::domain::sync::ssh_words(&s)
+                .map_err(|e| eyre!("{}: sync.ssh: {e}", at("sync", "ssh")))?;
             self.sync.ssh = s;
         }
         if let Some(m) = sync.every_minutes {
@@ -557,6 +553,21 @@ header = true
             .unwrap_err()
             .to_string();
         assert!(err.contains("config.toml:2: linger_minutes"), "{err}");
+        let err = Config::default()
+            .apply_toml("[sync]\nssh = \"ssh -i '/keys/my key\"\n", &path)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("config.toml:2: sync.ssh") && err.contains("not closed"),
+            "{err}"
+        );
+        let mut cfg = Config::default();
+        cfg.apply_toml("[sync]\nssh = \"ssh -i '/keys/my key'\"\n", &path)
+            .unwrap();
+        assert_eq!(
+            crate::domain::sync::ssh_words(&cfg.sync.ssh).unwrap(),
+            ["ssh", "-i", "/keys/my key"]
+        );
     }
 
     #[test]

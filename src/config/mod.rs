@@ -118,8 +118,8 @@ pub struct SyncConfig {
     /// `peers`: what `expense sync` alone syncs with, each `ADDRESS` or `NAME=ADDRESS` (an
     /// address is `host`, `user@host`, `host:DATA_DIR` or a local `/path/to/data`).
     pub peers: Vec<String>,
-    /// `ssh` (`EXPENSE_SSH`): the command that reaches a host, split at spaces (`ssh -p 2222
-    /// -i ~/.ssh/expense`); default `ssh`.
+    /// `ssh` (`EXPENSE_SSH`): the command that reaches a host, split into words as a shell
+    /// splits them (`ssh -p 2222 -i '~/.ssh/my key'`, `domain::sync::ssh_words`); default `ssh`.
     pub ssh: String,
     /// `remote` (`EXPENSE_SYNC_REMOTE`): the program run on the peer; default `expense`.
     pub remote: String,

@@ -85,13 +85,19 @@ fn expand_home(p: &str) -> PathBuf {
 
 /// `s` as one word for a POSIX shell (ssh hands the remote command to the user's shell).
 pub fn shell_word(s: &str) -> String {
-    if !s.is_empty()
-        && s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"/._-+:@%,=".contains(&b))
-    {
-        return s.to_string();
+    shell_words::quote(s).into_owned()
+}
+
+/// The words of the command that reaches a host (`[sync] ssh`, `EXPENSE_SSH`), split as a
+/// POSIX shell splits them: `ssh -i '/keys/my key'` is three words. An empty command or an
+/// unclosed quote is refused, saying which.
+pub fn ssh_words(command: &str) -> Result<Vec<String>, String> {
+    let words = shell_words::split(command)
+        .map_err(|_| format!("'{command}' has a quote that is not closed"))?;
+    if words.is_empty() {
+        return Err("empty (default: ssh)".into());
     }
-    format!("'{}'", s.replace('\'', "'\\''"))
+    Ok(words)
 }
 
 #[cfg(test)]
@@ -131,5 +137,35 @@ mod tests {
         assert_eq!(shell_word("my data"), "'my data'");
         assert_eq!(shell_word("it's; rm -rf ~"), "'it'\\''s; rm -rf ~'");
         assert_eq!(shell_word(""), "''");
+        for hostile in [
+            "a b",
+            "it's",
+            "$(rm -rf ~)",
+            "`x`",
+            "a\nb",
+            "\\",
+            "\"q\"",
+            "~",
+        ] {
+            let quoted = shell_word(hostile);
+            assert_eq!(shell_words::split(&quoted).unwrap(), [hostile], "{quoted}");
+        }
+    }
+
+    #[test]
+    fn the_ssh_command_splits_as_a_shell_splits_it() {
+        assert_eq!(ssh_words("ssh").unwrap(), ["ssh"]);
+        assert_eq!(
+            ssh_words("ssh -p 2222 -i '/keys/my key'").unwrap(),
+            ["ssh", "-p", "2222", "-i", "/keys/my key"]
+        );
+        assert_eq!(
+            ssh_words(r#"ssh -o "ProxyJump=a b""#).unwrap(),
+            ["ssh", "-o", "ProxyJump=a b"]
+        );
+        assert!(ssh_words("  ").unwrap_err().contains("empty"));
+        assert!(ssh_words("ssh -i 'open")
+            .unwrap_err()
+            .contains("not closed"));
     }
 }

@@ -403,7 +403,13 @@ impl Store {
         for kv in self.trees.stream.iter().rev() {
             let (k, v) = kv?;
             let head = codec::decode_record_head(STREAM, &k, &v)?;
-            if head.origin == Origin::Migration.code() {
+            // A migration is no change of anyone's. A sync's record is another device's change,
+            // which `u` here does not take back (the person undoes their own; that device's
+            // `u` undoes it there, and the next sync brings the undo here), unless it replaced
+            // a change made here (a conflict): then `u` brings the replaced version back.
+            if head.origin == Origin::Migration.code()
+                || (head.origin == Origin::Replica.code() && !self.is_conflict(&k)?)
+            {
                 continue;
             }
             // A posting pass that only stepped a schedule past occurrences already posted (in

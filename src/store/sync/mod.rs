@@ -418,6 +418,15 @@ impl Store {
         Ok(())
     }
 
+    /// True when the record at stream key `key` is a sync's write that replaced a change made
+    /// here (listed by [`Store::sync_conflicts`]).
+    pub(crate) fn is_conflict(&self, key: &[u8]) -> Result<bool, StoreError> {
+        Ok(self
+            .trees
+            .sync
+            .contains_key([&[CONFLICT][..], key].concat())?)
+    }
+
     /// Every conflict, oldest first: (the seq of the record that won, the conflict).
     pub fn sync_conflicts(&self) -> Result<Vec<(u64, Conflict)>, StoreError> {
         let mut out = Vec::new();
