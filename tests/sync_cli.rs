@@ -142,6 +142,47 @@ fn undo_after_a_sync_takes_back_the_own_change_not_the_peers() {
     consistent(&sb, &b);
 }
 
+/// A conflict whose winning version is in the peer's trash arrives as two records (the image,
+/// then the move into the trash): `u` takes both back, one press each, and the version
+/// replaced here is live again.
+#[test]
+fn undo_brings_back_a_version_replaced_by_one_in_the_peers_trash() {
+    let (sb, a, b) = two_stores();
+    ok(run(&sb, &a, &["sync", b.to_str().unwrap()]));
+    let id = id_of(&sb, &a, "Lidl");
+    ok(run(&sb, &a, &["edit", &id, "--amount", "20"]));
+    std::thread::sleep(std::time::Duration::from_millis(5));
+    ok(run(&sb, &b, &["edit", &id, "--amount", "30"]));
+    ok(run(&sb, &b, &["rm", &id]));
+    let out = ok(run(&sb, &a, &["sync", b.to_str().unwrap()]));
+    assert!(out.contains("1 conflict"), "{out}");
+    assert!(!rows(&sb, &a).iter().any(|r| r.contains("Lidl")));
+    ok(run(&sb, &a, &["undo"]));
+    assert!(rows(&sb, &a).iter().any(|r| r.contains("30.00")));
+    ok(run(&sb, &a, &["undo"]));
+    assert!(rows(&sb, &a).iter().any(|r| r.contains("20.00")));
+    consistent(&sb, &a);
+}
+
+/// An expense purged on the other device arrives as its REMOVE for good: `u` here passes over
+/// it (and over this device's own delete of it, which nothing can take back now) to the change
+/// before, as it passes over a trash expiry.
+#[test]
+fn undo_passes_over_an_expense_purged_on_the_other_device() {
+    let (sb, a, b) = two_stores();
+    ok(run(&sb, &a, &["sync", b.to_str().unwrap()]));
+    let coffee = id_of(&sb, &a, "coffee");
+    ok(run(&sb, &a, &["rm", &coffee]));
+    ok(run(&sb, &a, &["sync", b.to_str().unwrap()]));
+    ok(run(&sb, &b, &["trash", "purge", &coffee]));
+    ok(run(&sb, &a, &["sync", b.to_str().unwrap()]));
+    assert!(!ok(run(&sb, &a, &["trash"])).contains("coffee"));
+    let out = ok(run(&sb, &a, &["undo"]));
+    assert!(out.contains("Lidl"), "{out}");
+    assert!(!rows(&sb, &a).iter().any(|r| r.contains("Lidl")));
+    consistent(&sb, &a);
+}
+
 #[test]
 fn a_dry_run_says_what_would_move_and_writes_nothing() {
     let (sb, a, b) = two_stores();

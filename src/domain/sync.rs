@@ -83,9 +83,17 @@ fn expand_home(p: &str) -> PathBuf {
     }
 }
 
-/// `s` as one word for a POSIX shell (ssh hands the remote command to the user's shell).
+/// `s` as one word for a POSIX shell (ssh hands the remote command to the user's shell): as it
+/// is when every byte is one no shell treats specially, else in single quotes. (Not
+/// `shell_words::quote`, which leaves `{a,b}` bare for bash's brace expansion.)
 pub fn shell_word(s: &str) -> String {
-    shell_words::quote(s).into_owned()
+    if !s.is_empty()
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"/._-+:@%,=".contains(&b))
+    {
+        return s.to_string();
+    }
+    format!("'{}'", s.replace('\'', "'\\''"))
 }
 
 /// The words of the command that reaches a host (`[sync] ssh`, `EXPENSE_SSH`), split as a
@@ -146,8 +154,13 @@ mod tests {
             "\\",
             "\"q\"",
             "~",
+            "{a,b}",
+            "!x",
+            "^y",
+            "*",
         ] {
             let quoted = shell_word(hostile);
+            assert!(quoted.starts_with('\''), "{quoted}");
             assert_eq!(shell_words::split(&quoted).unwrap(), [hostile], "{quoted}");
         }
     }

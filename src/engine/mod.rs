@@ -375,10 +375,11 @@ fn stored(record: ChangeRecord, change: Change) -> Answer {
 fn moved_away_notice(store: &Store) -> String {
     let path = store
         .path()
-        .map_or("the data folder".into(), |p| p.display().to_string());
+        .map_or("the store's folder".into(), |p| p.display().to_string());
     format!(
-        "{path} was deleted or replaced while this session was open: what is shown is what it \
-         held, and changes are refused; quit and start expense again to work on what is there now"
+        "{path} was deleted, moved or replaced while this session was open: what is shown is \
+         what it held, and changes are refused; quit and start expense again to work on what is \
+         there now"
     )
 }
 
@@ -447,7 +448,11 @@ mod tests {
         std::fs::remove_dir_all(&dir).unwrap();
         let said = notices(engine.execute(Effect::LoadTriggerHealth, 2));
         assert_eq!(said.len(), 1, "{said:?}");
-        assert!(said[0].contains("was deleted or replaced"), "{}", said[0]);
+        assert!(
+            said[0].contains("was deleted, moved or replaced"),
+            "{}",
+            said[0]
+        );
         assert!(notices(engine.execute(Effect::LoadTriggerHealth, 3)).is_empty());
         match engine.execute(Effect::Put(draft()), 4).remove(0) {
             Answer::Failed(e) => assert!(e.contains("nothing was written"), "{e}"),

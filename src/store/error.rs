@@ -182,8 +182,8 @@ pub enum StoreError {
     /// The store's folder (or its `db` file) was deleted or replaced after this process opened
     /// it: a write would land in files nobody opens again. Refused before it touches sled.
     #[error(
-        "the data folder {} was deleted or replaced after this expense opened it; nothing was \
-         written: quit and start expense again, to work on what is at that path now",
+        "the store's folder {} was deleted, moved or replaced after this expense opened it; \
+         nothing was written: quit and start expense again, to work on what is at that path now",
         .path.display()
     )]
     MovedAway {

@@ -362,6 +362,22 @@ impl Store {
         }
     }
 
+    /// True when the sync's record at stream key `key` replaced a change made here: a
+    /// conflict, or the move into the trash that a sync writes right after the conflicting
+    /// image when the peer's version is in its trash (`store/sync/apply.rs`, `trash_again`).
+    fn replaced_own(&self, key: &[u8], head: &codec::RecordHead) -> Result<bool, StoreError> {
+        if self.is_conflict(key)? {
+            return Ok(true);
+        }
+        let seq = keys::decode_seq(key).unwrap_or(0);
+        match head.prev_seq {
+            Some(p) if head.event == codec::TRASH_MOVE && p.saturating_add(1) == seq => {
+                self.is_conflict(&keys::seq_key(p))
+            }
+            _ => Ok(false),
+        }
+    }
+
     /// True when the record `key`/`value` (a schedule's, written by a posting pass) belongs to
     /// a batch of schedule records only: the pass posted nothing, it stepped schedules past
     /// occurrences posted before. A batch is one transaction, so its records are contiguous.
@@ -403,13 +419,7 @@ impl Store {
         for kv in self.trees.stream.iter().rev() {
             let (k, v) = kv?;
             let head = codec::decode_record_head(STREAM, &k, &v)?;
-            // A migration is no change of anyone's. A sync's record is another device's change,
-            // which `u` here does not take back (the person undoes their own; that device's
-            // `u` undoes it there, and the next sync brings the undo here), unless it replaced
-            // a change made here (a conflict): then `u` brings the replaced version back.
-            if head.origin == Origin::Migration.code()
-                || (head.origin == Origin::Replica.code() && !self.is_conflict(&k)?)
-            {
+            if head.origin == Origin::Migration.code() {
                 continue;
             }
             // A posting pass that only stepped a schedule past occurrences already posted (in
@@ -423,6 +433,14 @@ impl Store {
             }
             if head.origin == Origin::Ttl.code() || head.event == codec::TRASH_REMOVE {
                 gone.insert(head.id);
+                continue;
+            }
+            // A sync's record is another device's change, which `u` here does not take back
+            // (the person undoes their own; that device's `u` undoes it there, and the next
+            // sync brings the undo here), unless it replaced a change made here (a conflict,
+            // or the move into or out of the trash written right after one): then `u` brings
+            // the replaced version back.
+            if head.origin == Origin::Replica.code() && !self.replaced_own(&k, &head)? {
                 continue;
             }
             // A restored store starts from its restore: the base, not a change to take back.

@@ -238,10 +238,14 @@ impl Home {
         self
     }
 
-    /// True when `path` is still this folder, holding this `db` file.
+    /// True when `path` is still this folder, holding this `db` file, or when that cannot be
+    /// told (a `stat` that fails for another reason than a missing name).
     pub(super) fn is_at(&self, path: &Path) -> bool {
-        let id = |p: &Path| std::fs::metadata(p).ok().map(|md| (md.dev(), md.ino()));
-        id(path) == Some(self.folder) && (self.db.is_none() || id(&path.join("db")) == self.db)
+        let same = |p: &Path, want: Option<(u64, u64)>| match std::fs::metadata(p) {
+            Ok(md) => want.is_none_or(|w| (md.dev(), md.ino()) == w),
+            Err(e) => e.kind() != std::io::ErrorKind::NotFound,
+        };
+        same(path, Some(self.folder)) && same(&path.join("db"), self.db)
     }
 }
 
@@ -443,7 +447,10 @@ mod tests {
         std::fs::rename(mark(&dir), mark(&elsewhere)).unwrap();
         let err = add(&old, 200).unwrap_err();
         assert!(matches!(&err, StoreError::MovedAway { path } if path == &dir));
-        assert!(err.to_string().contains("was deleted or replaced"), "{err}");
+        assert!(
+            err.to_string().contains("was deleted, moved or replaced"),
+            "{err}"
+        );
         let new = Store::open(&dir).unwrap();
         assert!(!new.moved_away());
         assert!(
