@@ -75,6 +75,18 @@ fn two_stores() -> (Sandbox, PathBuf, PathBuf) {
     (sb, a, b)
 }
 
+/// [`two_stores`] synced, then the Lidl expense edited on both between syncs: to 20.00 on A,
+/// then to 30.00 on B (the later write). Returns the sandbox, both folders and its id.
+fn edited_on_both() -> (Sandbox, PathBuf, PathBuf, String) {
+    let (sb, a, b) = two_stores();
+    ok(run(&sb, &a, &["sync", b.to_str().unwrap()]));
+    let id = id_of(&sb, &a, "Lidl");
+    ok(run(&sb, &a, &["edit", &id, "--amount", "20"]));
+    std::thread::sleep(std::time::Duration::from_millis(5));
+    ok(run(&sb, &b, &["edit", &id, "--amount", "30"]));
+    (sb, a, b, id)
+}
+
 /// A stand-in for ssh: `fake-ssh HOST COMMAND` runs COMMAND in a shell here, as sshd would
 /// on HOST.
 fn fake_ssh(sb: &Sandbox, body: &str) -> PathBuf {
@@ -147,12 +159,7 @@ fn undo_after_a_sync_takes_back_the_own_change_not_the_peers() {
 /// replaced here is live again.
 #[test]
 fn undo_brings_back_a_version_replaced_by_one_in_the_peers_trash() {
-    let (sb, a, b) = two_stores();
-    ok(run(&sb, &a, &["sync", b.to_str().unwrap()]));
-    let id = id_of(&sb, &a, "Lidl");
-    ok(run(&sb, &a, &["edit", &id, "--amount", "20"]));
-    std::thread::sleep(std::time::Duration::from_millis(5));
-    ok(run(&sb, &b, &["edit", &id, "--amount", "30"]));
+    let (sb, a, b, id) = edited_on_both();
     ok(run(&sb, &b, &["rm", &id]));
     let out = ok(run(&sb, &a, &["sync", b.to_str().unwrap()]));
     assert!(out.contains("1 conflict"), "{out}");
@@ -290,12 +297,7 @@ fn a_copied_store_is_refused_until_it_takes_a_replica_id_of_its_own() {
 
 #[test]
 fn a_concurrent_edit_is_listed_as_a_conflict_with_the_replaced_version_in_history() {
-    let (sb, a, b) = two_stores();
-    ok(run(&sb, &a, &["sync", b.to_str().unwrap()]));
-    let id = id_of(&sb, &a, "Lidl");
-    ok(run(&sb, &a, &["edit", &id, "--amount", "20"]));
-    std::thread::sleep(std::time::Duration::from_millis(5));
-    ok(run(&sb, &b, &["edit", &id, "--amount", "30"]));
+    let (sb, a, b, id) = edited_on_both();
     let out = ok(run(&sb, &a, &["sync", b.to_str().unwrap()]));
     assert!(out.contains("1 conflict"), "{out}");
     assert!(rows(&sb, &a).iter().any(|r| r.contains("30.00")));
