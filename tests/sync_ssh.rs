@@ -88,11 +88,16 @@ fn start_sshd(sshd: &Path, dir: &Path, port: u16) -> Sshd {
     Sshd(child)
 }
 
+/// The `[sync] ssh` a person would write: the key is in a folder whose name holds a space, so
+/// its path is quoted, and the command is split as a shell splits it.
 fn ssh_command(dir: &Path, port: u16) -> String {
+    let quoted = dir.parent().unwrap().join("client keys");
+    std::fs::create_dir_all(&quoted).unwrap();
+    std::fs::copy(dir.join("user_key"), quoted.join("user_key")).unwrap();
     format!(
-        "ssh -p {port} -i {}/user_key -o BatchMode=yes -o StrictHostKeyChecking=no \
+        "ssh -p {port} -i '{}/user_key' -o BatchMode=yes -o StrictHostKeyChecking=no \
          -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR",
-        dir.display()
+        quoted.display()
     )
 }
 
