@@ -376,10 +376,10 @@ fn moved_away_notice(store: &Store) -> String {
     let path = store
         .path()
         .map_or("the store's folder".into(), |p| p.display().to_string());
+    // What to do first: a status line cuts the rest at the screen's width.
     format!(
-        "{path} was deleted, moved or replaced while this session was open: what is shown is \
-         what it held, and changes are refused; quit and start expense again to work on what is \
-         there now"
+        "changes are refused, quit and start expense again: the store's folder was deleted, \
+         moved or replaced while this session was open (what is shown is what {path} held)"
     )
 }
 
