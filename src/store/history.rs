@@ -362,20 +362,17 @@ impl Store {
         }
     }
 
-    /// True when the sync's record at stream key `key` replaced a change made here: a
-    /// conflict, or the move into the trash that a sync writes right after the conflicting
-    /// image when the peer's version is in its trash (`store/sync/apply.rs`, `trash_again`).
-    fn replaced_own(&self, key: &[u8], head: &codec::RecordHead) -> Result<bool, StoreError> {
-        if self.is_conflict(key)? {
-            return Ok(true);
-        }
-        let seq = keys::decode_seq(key).unwrap_or(0);
-        match head.prev_seq {
-            Some(p) if head.event == codec::TRASH_MOVE && p.saturating_add(1) == seq => {
-                self.is_conflict(&keys::seq_key(p))
-            }
-            _ => Ok(false),
-        }
+    /// True when the sync's record `seq` replaced a change made here: a conflict (its seq is
+    /// in `conflicts`, [`Store::conflict_seqs`]), or the move into the trash that a sync writes
+    /// right after the conflicting image when the peer's version is in its trash
+    /// (`store/sync/apply.rs`, `trash_again`).
+    fn replaced_own(seq: u64, head: &codec::RecordHead, conflicts: &HashSet<u64>) -> bool {
+        conflicts.contains(&seq)
+            || head.prev_seq.is_some_and(|p| {
+                head.event == codec::TRASH_MOVE
+                    && p.saturating_add(1) == seq
+                    && conflicts.contains(&p)
+            })
     }
 
     /// True when the record `key`/`value` (a schedule's, written by a posting pass) belongs to
@@ -416,6 +413,7 @@ impl Store {
     ) -> Result<Option<u64>, StoreError> {
         let mut pending: HashMap<u128, u64> = HashMap::new();
         let mut gone: std::collections::HashSet<u128> = std::collections::HashSet::new();
+        let mut conflicts: Option<HashSet<u64>> = None;
         for kv in self.trees.stream.iter().rev() {
             let (k, v) = kv?;
             let head = codec::decode_record_head(STREAM, &k, &v)?;
@@ -440,8 +438,16 @@ impl Store {
             // sync brings the undo here), unless it replaced a change made here (a conflict,
             // or the move into or out of the trash written right after one): then `u` brings
             // the replaced version back.
-            if head.origin == Origin::Replica.code() && !self.replaced_own(&k, &head)? {
-                continue;
+            if head.origin == Origin::Replica.code() {
+                // Read once, at the first sync's record met: a sync brings thousands, conflicts
+                // are few.
+                if conflicts.is_none() {
+                    conflicts = Some(self.conflict_seqs()?);
+                }
+                let seq = keys::decode_seq(&k).unwrap_or(0);
+                if !Self::replaced_own(seq, &head, conflicts.as_ref().unwrap_or(&HashSet::new())) {
+                    continue;
+                }
             }
             // A restored store starts from its restore: the base, not a change to take back.
             if head.origin == Origin::Restore.code() {

@@ -43,6 +43,11 @@ const PEER: u8 = b'p';
 /// Key prefix of a conflict.
 const CONFLICT: u8 = b'c';
 
+/// The seq a conflict row's key (`c` ++ seq) names.
+fn conflict_seq(key: &[u8]) -> Result<u64, StoreError> {
+    decode_seq(&key[1..]).ok_or_else(|| corrupt(SYNC, key, "bad conflict key"))
+}
+
 /// When and where an item was last written: the hybrid logical clock time, then the replica id
 /// (the tie-break). Ordered: the greater stamp wins.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -418,13 +423,15 @@ impl Store {
         Ok(())
     }
 
-    /// True when the record at stream key `key` is a sync's write that replaced a change made
-    /// here (listed by [`Store::sync_conflicts`]).
-    pub(crate) fn is_conflict(&self, key: &[u8]) -> Result<bool, StoreError> {
-        Ok(self
-            .trees
-            .sync
-            .contains_key([&[CONFLICT][..], key].concat())?)
+    /// The seqs of the records a sync wrote over a change made here (the keys of
+    /// [`Store::sync_conflicts`], without decoding the rows).
+    pub(crate) fn conflict_seqs(&self) -> Result<std::collections::HashSet<u64>, StoreError> {
+        let mut out = std::collections::HashSet::new();
+        for kv in self.trees.sync.scan_prefix([CONFLICT]) {
+            let (k, _) = kv?;
+            out.insert(conflict_seq(&k)?);
+        }
+        Ok(out)
     }
 
     /// Every conflict, oldest first: (the seq of the record that won, the conflict).
@@ -432,7 +439,7 @@ impl Store {
         let mut out = Vec::new();
         for kv in self.trees.sync.scan_prefix([CONFLICT]) {
             let (k, v) = kv?;
-            let seq = decode_seq(&k[1..]).ok_or_else(|| corrupt(SYNC, &k, "bad conflict key"))?;
+            let seq = conflict_seq(&k)?;
             let c = postcard::from_bytes(&v).map_err(|e| corrupt(SYNC, &k, e.to_string()))?;
             out.push((seq, c));
         }
