@@ -9,8 +9,8 @@
 //! - when nobody has been served for `linger_minutes` (an attached TUI or a running command
 //!   counts as served for as long as it is connected);
 //! - on SIGTERM, SIGHUP or SIGINT;
-//! - when the store's folder or files are gone or replaced (the data folder deleted, perhaps with a
-//!   new store made at its path: `Store::moved_away`);
+//! - when the store's folder or files are gone or replaced (the data folder deleted, perhaps
+//!   with a new store made at its path: `Store::moved_away`);
 //! - when its program file was replaced (an upgrade), so no command is served by the old one.
 //!
 //! It never stands in the way: a TUI or a command finds its session and works through it, and a
@@ -113,9 +113,8 @@ pub fn run(places: &Places, store_dir: &Path) -> Result<()> {
 }
 
 /// Until nobody has been served for `linger`, `stop` is set, the store moved away (its folder
-/// deleted or replaced), or
-/// this program was replaced (an upgrade: the next command must run the new one, not be served
-/// by the old).
+/// deleted or replaced), or this program was replaced (an upgrade: the next command must run
+/// the new one, not be served by the old).
 fn wait(holder: &Holder, linger: Duration, stop: &AtomicBool) {
     let store = holder.store();
     while !stop.load(Ordering::SeqCst) && !store.moved_away() && !replaced() {

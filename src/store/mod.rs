@@ -155,10 +155,10 @@ impl Store {
     }
 
     /// True when the store's path no longer leads to this store: its folder or its `db` file
-    /// was deleted, moved or replaced since the open (`rm -rf` of the data folder, perhaps with a new
-    /// store made there since). Whatever this handle writes then lands in files nobody will
-    /// open again, so a process that serves others stops serving it. False for a temporary
-    /// store.
+    /// was deleted, moved or replaced since the open (`rm -rf` of the data folder, perhaps
+    /// with a new store made there since). Whatever this handle writes then lands in files
+    /// nobody will open again: writes are refused, and a process that serves others stops
+    /// serving it. False for a temporary store.
     pub fn moved_away(&self) -> bool {
         match (&self.path, &self.home) {
             (Some(path), Some(home)) => !home.is_at(path),

@@ -1,7 +1,8 @@
 //! Value (de)serialization, all in one place. Rule: values are postcard of compact `Stored*`
 //! structs (dates as `yyyymmdd`, currency as 3 bytes, enums as `u8`), never of domain types
 //! directly, so the on-disk format changes only here; a value that does not decode is
-//! `StoreError::Corrupt` naming its tree and key.
+//! `StoreError::Corrupt` naming its tree and key. Items and stream records are written in the
+//! smaller forms of `compact.rs` (schema 7) and read in either form.
 
 use super::chain::Hash;
 use super::error::{corrupt, StoreError};
@@ -273,6 +274,9 @@ fn record_seq(tree: &str, key: &[u8]) -> Result<u64, StoreError> {
 /// plain record, which was postcard of `StoredRecord`).
 pub fn encode_record(rec: &StoredRecord, seq: u64) -> Result<Vec<u8>, StoreError> {
     let base = Base::Record { at: rec.at, seq };
+    if rec.event & RECORD_COMPACT != 0 {
+        return Err(StoreError::Sled(format!("no event code {}", rec.event)));
+    }
     let compact = CompactRecord {
         at: rec.at,
         origin: rec.origin,
@@ -280,9 +284,6 @@ pub fn encode_record(rec: &StoredRecord, seq: u64) -> Result<Vec<u8>, StoreError
         prev_seq: rec.prev_seq,
         new: rec.new.as_ref().map(|i| Compact::of(i, base)),
     };
-    if rec.event & RECORD_COMPACT != 0 {
-        return Err(StoreError::Sled(format!("no event code {}", rec.event)));
-    }
     let mut out = vec![RECORD_COMPACT | rec.event];
     postcard::to_io(&compact, &mut out)
         .map_err(|e| StoreError::Sled(format!("cannot encode change record: {e}")))?;
