@@ -161,7 +161,18 @@ fn it_leaves_when_its_program_is_replaced() {
     c.arg("--data-dir").arg(&sb.data).args(["add", "1", "food"]);
     common::scrub(&mut c, &sb.config);
     c.env("EXPENSE_LINGER_MINUTES", "1");
-    ok(c.output().unwrap());
+    // A copy just written can be "busy" for a moment: another test's thread may fork while
+    // the copy's write handle is open, and the child holds it until it execs.
+    let out = (0..100)
+        .find_map(|_| match c.output() {
+            Err(e) if e.kind() == std::io::ErrorKind::ExecutableFileBusy => {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+                None
+            }
+            r => Some(r.unwrap()),
+        })
+        .expect("the copied program ran within 2 s");
+    ok(out);
     let pid = started(&sb);
     // As `cargo install` does: a new file renamed over the old one.
     let new = sb.tmp.path().join("expense-new");

@@ -140,13 +140,23 @@ impl Store {
         let key = keys::id_key(id);
         // A schedule's newest record is named by its `schedules-1` entry, an expense's by its
         // `items` entry; a removed one's is found in the stream.
-        let (tree, table) = if super::schedule::is_schedule_id(id.0) {
-            (&self.trees.schedules, SCHEDULES)
+        let start = if super::schedule::is_schedule_id(id.0) {
+            match self.trees.schedules.get(key)? {
+                Some(v) => Some(codec::decode_item(SCHEDULES, &key, &v)?.last_seq),
+                None => None,
+            }
         } else {
-            (&self.trees.items, ITEMS)
+            match self.trees.items.get(key)? {
+                // A pointer names the newest record itself (`store/pointer.rs`).
+                Some(v) => Some(match super::pointer::pointer_seq(&key, &v)? {
+                    Some(seq) => seq,
+                    None => codec::decode_item(ITEMS, &key, &v)?.last_seq,
+                }),
+                None => None,
+            }
         };
-        let start = match tree.get(key)? {
-            Some(v) => Some(codec::decode_item(table, &key, &v)?.last_seq),
+        let start = match start {
+            Some(s) => Some(s),
             None => self.last_record_of(id)?,
         };
         let first = self.trees.stream_start()?;
@@ -509,12 +519,9 @@ mod tests {
             )
             .unwrap();
         // B changed outside the stream: the edit no longer holds.
-        let mut img = codec::decode_item(
-            ITEMS,
-            b"k",
-            &s.trees.items.get(keys::id_key(b.id)).unwrap().unwrap(),
-        )
-        .unwrap();
+        let key = keys::id_key(b.id);
+        let value = s.trees.items.get(key).unwrap().unwrap();
+        let mut img = super::super::pointer::read_item(&s.trees, b.id, &key, &value).unwrap();
         img.amount = 111;
         img.last_seq = 99;
         s.trees

@@ -4,7 +4,6 @@
 //! text prefix is one key range of `items` and an id's nearest other ids are its key neighbours;
 //! neither reads more than it returns.
 
-use super::codec::decode_item;
 use super::keys;
 use super::tables::ITEMS;
 use super::{Store, StoreError};
@@ -49,7 +48,8 @@ impl Store {
             let (k, v) = kv?;
             let id =
                 keys::decode_id(&k).ok_or_else(|| super::error::corrupt(ITEMS, &k, "not an id"))?;
-            out.push(decode_item(ITEMS, &k, &v)?.to_expense(id, ITEMS, &k)?);
+            let item = super::pointer::read_item(&self.trees, id, &k, &v)?;
+            out.push(item.to_expense(id, ITEMS, &k)?);
         }
         Ok(out)
     }

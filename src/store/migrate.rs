@@ -14,9 +14,7 @@
 //! [`Skip`]: MigrateOutcome::Skip
 //! [`Execute`]: MigrateOutcome::Execute
 
-use super::codec::{
-    decode_item, decode_record_head, decode_u32, encode_projection, Code, DateProjection,
-};
+use super::codec::{decode_record_head, decode_u32, encode_projection, Code, DateProjection};
 use super::error::{corrupt, StoreError};
 use super::keys::{self, date_key};
 use super::stream::{encode_legacy, Legacy};
@@ -129,7 +127,7 @@ fn migration_003_date_index_projection(cx: &Ctx<'_>) -> Result<MigrateOutcome, S
     for kv in t.items.iter() {
         let (k, v) = kv?;
         let id = keys::decode_id(&k).ok_or_else(|| corrupt(ITEMS, &k, "key is not an id"))?;
-        let item = decode_item(ITEMS, &k, &v)?;
+        let item = super::pointer::read_item(t, id, &k, &v)?;
         let value = encode_projection(&DateProjection::of(&item))?;
         t.idx_date.insert(&date_key(item.date, id)[..], value)?;
         n += 1;

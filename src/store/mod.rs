@@ -14,6 +14,7 @@
 //! - `query.rs`: get, range, positions, category ranges, summary, completions, stream reads.
 //! - `tables.rs`: the schema document (trees, meta keys, SCHEMA_VERSION) and the write core.
 //! - `keys.rs` / `codec.rs`: key shapes and hex / value (de)serialization, byte codes, hashes.
+//!   `pointer.rs`: `items` values that name the stream record holding the image (schema 8).
 //! - `chain.rs`: the running hash of the stream. `mark.rs`: the high-water mark file.
 //! - `paths.rs`: where a store's backups go. `error.rs`: `StoreError`.
 //! - `stream.rs`: reading change records, old images via `prev_seq`.
@@ -50,6 +51,7 @@ pub mod mark;
 mod migrate;
 mod open;
 mod paths;
+mod pointer;
 mod query;
 mod rename;
 mod restore;

@@ -3,7 +3,7 @@
 //! change stream. Rule: reads never write, and a read that lists items walks an index (`idx_date`)
 //! and reads only the items it returns.
 
-use super::codec::{decode_item, decode_payee, decode_u64, Agg};
+use super::codec::{decode_payee, decode_u64, Agg};
 use super::error::corrupt;
 use super::keys::{self, date_key, date_u32, AggKey, COUNT_CATEGORY, COUNT_PAYEE, COUNT_TAG};
 use super::tables::{self, ITEMS};
@@ -19,7 +19,8 @@ impl Store {
         let key = keys::id_key(id);
         match self.trees.items.get(key)? {
             Some(v) => Ok(Some(
-                decode_item(ITEMS, &key, &v)?.to_expense(id, ITEMS, &key)?,
+                super::pointer::read_item(&self.trees, id, &key, &v)?
+                    .to_expense(id, ITEMS, &key)?,
             )),
             None => Ok(None),
         }

@@ -29,7 +29,8 @@ fn contents(s: &Store) -> (Vec<(u128, String, i64)>, Vec<super::super::Budget>) 
     let mut items = Vec::new();
     for kv in s.trees.items.iter() {
         let (k, v) = kv.unwrap();
-        let i = super::super::codec::decode_item("items", &k, &v).unwrap();
+        let id = keys::decode_id(&k).unwrap();
+        let i = super::super::pointer::read_item(&s.trees, id, &k, &v).unwrap();
         items.push((keys::decode_id(&k).unwrap().0, i.category, i.amount));
     }
     (items, s.budgets().unwrap())

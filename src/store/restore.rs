@@ -26,9 +26,10 @@
 use super::backup::{RestoreInfo, Snapshot};
 use super::chain::next_hash;
 use super::codec::Code;
-use super::codec::{encode_item, encode_record, encode_u64, StoredItem, StoredRecord};
+use super::codec::{encode_record, encode_u64, StoredItem, StoredRecord};
 use super::error::StoreError;
 use super::keys::{id_key, seq_key};
+use super::pointer::encode_pointer;
 use super::tables::{
     abort, Change, Tx, TxResult, META_HASH, META_RESTORING, META_SEQ, META_STREAM_LABEL,
 };
@@ -76,12 +77,9 @@ impl Store {
         // into different trees in parallel.
         let (seq, hash) = std::thread::scope(|s| {
             let items = s.spawn(|| {
-                for (seq, (id, item)) in (first..).zip(&snap.items) {
-                    let new = StoredItem {
-                        last_seq: seq,
-                        ..item.clone()
-                    };
-                    t.items.insert(&id_key(*id)[..], encode_item(&new)?)?;
+                // Each points to its INSERT below (`store/pointer.rs`).
+                for (seq, (id, _)) in (first..).zip(&snap.items) {
+                    t.items.insert(&id_key(*id)[..], encode_pointer(seq)?)?;
                 }
                 Ok::<_, StoreError>(())
             });

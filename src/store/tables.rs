@@ -23,6 +23,7 @@ use super::error::{corrupt, StoreError};
 use super::keys::{
     self, count_key, date_key, id_key, seq_key, COUNT_CATEGORY, COUNT_PAYEE, COUNT_TAG,
 };
+use super::pointer;
 use super::schedule::SCHEDULE_KIND;
 use crate::domain::ExpenseId;
 use sled::transaction::{ConflictableTransactionError, TransactionalTree};
@@ -60,12 +61,19 @@ pub(super) const DEFAULT_TRASH_TTL_MS: i64 = 30 * 86_400_000;
 /// plain values of a version-6 store are still read, and the stream's running hash covers each
 /// record's stored bytes, so the records written before keep theirs; a version-6 build refuses
 /// the store instead of reading compact values as damage.
-pub const SCHEMA_VERSION: u32 = 7;
+/// 8 writes an `items` value as a pointer to the stream record that holds the image
+/// (`store/pointer.rs`), 44-48 bytes fewer per expense. Nothing to migrate: a value that holds
+/// the image is still read; a version-7 build refuses the store instead of reading pointers as
+/// damage.
+pub const SCHEMA_VERSION: u32 = 8;
 
-/// `items`. Key: id (16 bytes BE). Value: `codec::StoredItem` (the expense without its id, plus
-/// `last_seq`, the seq of the change record that wrote this image) in its compact form since
-/// schema 7 (`codec::encode_item`; postcard of the struct before, still read). So are the
-/// images kept in `schedules`, `stream_base`, `trash` and `sync`.
+/// `items`. Key: id (16 bytes BE). Value since schema 8: a pointer to the stream record whose new
+/// image is the expense (`store/pointer.rs`: `0x02 ++ seq` varint; once that record is trimmed,
+/// the id's `stream_base` row holds the image). Before: `codec::StoredItem` (the expense without
+/// its id, plus `last_seq`, the seq of the change record that wrote this image), in its compact
+/// form in schema 7 (`codec::encode_item`), postcard of the struct before; both still read. The
+/// images kept in `schedules`, `stream_base`, `trash` and `sync` are `StoredItem`s in the
+/// compact form.
 pub const ITEMS: &str = "items-1";
 /// `idx_date`. Key: `yyyymmdd u32 BE ++ id`. Value: postcard of `codec::DateProjection` (kind,
 /// currency, amount, payee, category). A month is one range scan, and what the screens ask of a
@@ -432,6 +440,10 @@ pub(crate) struct Tx<'a> {
     pub schedules: &'a TransactionalTree,
     /// `sync-1` (see `store/sync.rs`).
     pub sync: &'a TransactionalTree,
+    /// `stream_base-1`, read only here: the image an `items` pointer names once its record was
+    /// trimmed (`store/pointer.rs`). In the transaction because sled blocks a plain read inside
+    /// one (its concurrency control), and so that a trim cannot move an image under it.
+    pub stream_base: &'a TransactionalTree,
     /// The stamp of the peer's write being applied (`store/sync.rs`); `None` for a local write,
     /// which [`Tx::write`] stamps from the clock.
     pub remote: std::cell::Cell<Option<super::sync::Stamp>>,
@@ -447,9 +459,26 @@ impl Tx<'_> {
     /// The stored item `id`, if any.
     pub fn current(&self, id: ExpenseId) -> TxResult<Option<StoredItem>> {
         let key = id_key(id);
-        match self.items.get(key)? {
-            Some(v) => lift(decode_item(ITEMS, &key, &v)).map(Some),
-            None => Ok(None),
+        let Some(v) = self.items.get(key)? else {
+            return Ok(None);
+        };
+        match lift(pointer::pointer_seq(&key, &v))? {
+            None => lift(decode_item(ITEMS, &key, &v)).map(Some),
+            Some(seq) => {
+                let rec = self.stream.get(seq_key(seq))?;
+                let base = match rec {
+                    Some(_) => None,
+                    None => self.stream_base.get(key)?,
+                };
+                lift(pointer::pointed_image(
+                    &key,
+                    id,
+                    seq,
+                    rec.as_deref(),
+                    || base.map(|v| decode_item(STREAM_BASE, &key, &v)).transpose(),
+                ))
+                .map(Some)
+            }
         }
     }
 
@@ -506,7 +535,13 @@ impl Tx<'_> {
             match c.new {
                 Some(new) => {
                     self.index(c.id, new)?;
-                    self.items.insert(&ikey[..], lift(encode_item(new))?)?;
+                    // The image itself is the stream record's, written below (`store/pointer.rs`).
+                    debug_assert_eq!(
+                        new.last_seq, c.seq,
+                        "an image names the record that wrote it"
+                    );
+                    self.items
+                        .insert(&ikey[..], lift(pointer::encode_pointer(c.seq))?)?;
                 }
                 None => {
                     self.items.remove(&ikey[..])?;

@@ -197,6 +197,7 @@ impl Store {
             &t.budgets,
             &t.schedules,
             &t.sync,
+            &t.stream_base,
         );
         let r = trees.transaction(
             |(
@@ -212,6 +213,7 @@ impl Store {
                 budgets,
                 schedules,
                 sync,
+                stream_base,
             )| {
                 let tx = Tx {
                     items,
@@ -226,6 +228,7 @@ impl Store {
                     budgets,
                     schedules,
                     sync,
+                    stream_base,
                     remote: Default::default(),
                     clock: Default::default(),
                     deltas: Default::default(),

@@ -84,7 +84,7 @@ impl Store {
             let (k, v) = kv?;
             let id = decode_id(&k)
                 .ok_or_else(|| super::super::error::corrupt(ITEMS, &k, "key is not an id"))?;
-            let item = decode_item(ITEMS, &k, &v)?;
+            let item = super::super::pointer::read_item(&self.trees, id, &k, &v)?;
             if item.last_seq > s0 {
                 newest_seen = newest_seen.max(item.last_seq);
                 continue;

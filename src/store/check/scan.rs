@@ -5,13 +5,16 @@
 //! it says what `items` implies, and `compare.rs` holds the trees against it.
 
 use super::super::codec::compact::{Base, Compact, ITEM_COMPACT};
-use super::super::codec::{decode_item, encode_projection, DateProjection};
+use super::super::codec::{encode_projection, DateProjection};
 use super::super::error::{hex, StoreError};
 use super::super::keys::{
-    self, count_key, date_from_u32, date_key, decode_id, COUNT_CATEGORY, COUNT_PAYEE, COUNT_TAG,
+    self, count_key, date_from_u32, date_key, decode_id, seq_key, COUNT_CATEGORY, COUNT_PAYEE,
+    COUNT_TAG,
 };
+use super::super::pointer::{pointer_seq, read_item};
 use super::super::tables::{Trees, ITEMS};
 use super::join;
+use super::replay::view_record;
 use crate::domain::{Currency, ExpenseId};
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -211,9 +214,32 @@ pub(super) fn scan_items(
                 .push((part, format!("{ITEMS}: key {} is not an id", hex(&k))));
             continue;
         };
-        let Some(item) = view_item(&v) else {
-            // The same bytes fail `decode_item`, which names what is wrong.
-            let msg = match decode_item(ITEMS, &k, &v) {
+        // The bytes of the record (or base row) a pointer names, which `item` borrows.
+        let held: sled::IVec;
+        let viewed = match pointer_seq(&k, &v) {
+            Ok(None) => view_item(&v),
+            Ok(Some(seq)) => match t.stream.get(seq_key(seq))? {
+                Some(b) => {
+                    held = b;
+                    view_record(&seq_key(seq), &held)
+                        .ok()
+                        .filter(|r| r.id == id.0)
+                        .and_then(|r| r.new)
+                        .filter(|i| i.last_seq == seq)
+                }
+                None => match t.stream_base.get(k.clone())? {
+                    Some(b) => {
+                        held = b;
+                        view_item(&held).filter(|i| i.last_seq == seq)
+                    }
+                    None => None,
+                },
+            },
+            Err(_) => None,
+        };
+        let Some(item) = viewed else {
+            // The same bytes fail `read_item`, which names what is wrong.
+            let msg = match read_item(t, id, &k, &v) {
                 Err(e) => e.to_string(),
                 Ok(_) => format!("{ITEMS}: {id} does not decode"),
             };
@@ -225,7 +251,7 @@ pub(super) fn scan_items(
             || Currency::from_bytes(item.currency).is_none()
             || keys::kind_from_byte(item.kind).is_none()
         {
-            if let Err(e) = decode_item(ITEMS, &k, &v).and_then(|i| i.to_expense(id, ITEMS, &k)) {
+            if let Err(e) = read_item(t, id, &k, &v).and_then(|i| i.to_expense(id, ITEMS, &k)) {
                 p.problems.push((part, e.to_string()));
             }
         }

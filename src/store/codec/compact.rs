@@ -237,7 +237,7 @@ mod tests {
         }
     }
     use crate::domain::change::Origin;
-    use crate::store::tables::{ITEMS, META_HASH, STREAM};
+    use crate::store::tables::{META_HASH, STREAM};
     use crate::store::Store;
 
     fn everything(s: &Store) -> Vec<crate::domain::Expense> {
@@ -263,7 +263,9 @@ mod tests {
         let t = &s.trees;
         for kv in t.items.iter() {
             let (k, v) = kv.unwrap();
-            let plain = encode_item_plain(&decode_item(ITEMS, &k, &v).unwrap()).unwrap();
+            let id = crate::store::keys::decode_id(&k).unwrap();
+            let item = crate::store::pointer::read_item(t, id, &k, &v).unwrap();
+            let plain = encode_item_plain(&item).unwrap();
             t.items.insert(k, plain).unwrap();
         }
         for kv in t.stream.iter() {
@@ -278,9 +280,18 @@ mod tests {
         assert_eq!(s.stream_since(0, usize::MAX).unwrap(), records);
         assert_eq!(everything(&s), items);
         assert_eq!(s.verify().unwrap(), Vec::<String>::new());
-        // New writes after the plain ones: compact, and everything still agrees.
+        // New writes after the plain ones: compact records, `items` pointing to them, and
+        // everything still agrees.
         let c = s.put(draft(300), Origin::User, 5_000).unwrap();
         s.update(b.id, 2, draft(260), Origin::User, 6_000).unwrap();
+        for id in [b.id, c.id] {
+            let v = t
+                .items
+                .get(crate::store::keys::id_key(id))
+                .unwrap()
+                .unwrap();
+            assert_eq!(v[0], crate::store::pointer::ITEM_POINTER);
+        }
         assert_eq!(s.get(c.id).unwrap().unwrap().draft.amount, 300);
         assert_eq!(s.get(b.id).unwrap().unwrap().draft.amount, 260);
         let last = t.stream.last().unwrap().unwrap().1;

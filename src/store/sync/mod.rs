@@ -490,7 +490,13 @@ impl Store {
         };
         let ikey = id_key(ExpenseId(id));
         let live = match table_of(id) {
-            Table::Expense => t.items.get(ikey)?,
+            Table::Expense => match t.items.get(ikey)? {
+                Some(v) => Some(
+                    encode_item_plain(&super::pointer::read_item(t, ExpenseId(id), &ikey, &v)?)?
+                        .into(),
+                ),
+                None => None,
+            },
             Table::Schedule => t.schedules.get(ikey)?,
             Table::Budget => match budgets.get(&id) {
                 Some(cat) => match t.budgets.get(cat.as_bytes())? {
