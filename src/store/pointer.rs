@@ -121,6 +121,81 @@ pub fn read_item(
     }
 }
 
+/// [`read_item`] of many `items` entries `(id, key, value)` at once, in their order: the records
+/// pointed to are read in seq order, by one range scan of the stream where they lie close
+/// together (a date range of expenses entered or imported in date order), else one by one.
+/// What `expense export` reads a million items through: one point read into the stream per
+/// expense made it 1.5x slower.
+pub fn read_items(
+    t: &Trees,
+    entries: &[(ExpenseId, sled::IVec, sled::IVec)],
+) -> Vec<Result<StoredItem, StoreError>> {
+    let mut out: Vec<Option<Result<StoredItem, StoreError>>> = Vec::with_capacity(entries.len());
+    // (seq, position) of the entries that point.
+    let mut wanted: Vec<(u64, usize)> = Vec::new();
+    for (i, (id, key, value)) in entries.iter().enumerate() {
+        match pointer_seq(key, value) {
+            Ok(Some(seq)) => {
+                wanted.push((seq, i));
+                out.push(None);
+            }
+            Ok(None) => out.push(Some(read_item(t, *id, key, value))),
+            Err(e) => out.push(Some(Err(e))),
+        }
+    }
+    wanted.sort_unstable();
+    let resolve = |i: usize, seq: u64, rec: Option<&[u8]>| {
+        let (id, key, _) = &entries[i];
+        pointed_image(key, *id, seq, rec, || base_row(&t.stream_base, *id))
+    };
+    let close = match (wanted.first(), wanted.last()) {
+        (Some(a), Some(b)) => b.0 - a.0 < 16 * wanted.len() as u64,
+        _ => false,
+    };
+    if close {
+        let (lo, hi) = (wanted[0].0, wanted[wanted.len() - 1].0);
+        let mut records = t.stream.range(seq_key(lo)..=seq_key(hi)).peekable();
+        for &(seq, i) in &wanted {
+            // Records before `seq` are not wanted; a missing one was trimmed (or is damage).
+            let mut found = None;
+            while let Some(kv) = records.peek() {
+                match kv {
+                    Ok((k, _)) if k.as_ref() < &seq_key(seq)[..] => {
+                        records.next();
+                    }
+                    Ok((k, v)) => {
+                        if k.as_ref() == &seq_key(seq)[..] {
+                            found = Some(Ok(v.clone()));
+                        }
+                        break;
+                    }
+                    Err(_) => {
+                        if let Some(Err(e)) = records.next() {
+                            found = Some(Err(StoreError::from(e)));
+                        }
+                        break;
+                    }
+                }
+            }
+            out[i] = Some(match found {
+                Some(Ok(v)) => resolve(i, seq, Some(&v)),
+                Some(Err(e)) => Err(e),
+                None => resolve(i, seq, None),
+            });
+        }
+    } else {
+        for &(seq, i) in &wanted {
+            out[i] = Some(match t.stream.get(seq_key(seq)) {
+                Ok(rec) => resolve(i, seq, rec.as_deref()),
+                Err(e) => Err(e.into()),
+            });
+        }
+    }
+    out.into_iter()
+        .map(|r| r.unwrap_or_else(|| Err(StoreError::Sled("an item was not read".into()))))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -188,6 +263,49 @@ mod tests {
         s.undo_latest(5_000).unwrap().unwrap();
         assert_eq!(s.get(b.id).unwrap().unwrap().draft, b.new.unwrap().draft);
         assert!(problems(&s).is_empty(), "{:?}", problems(&s));
+    }
+
+    #[test]
+    fn many_items_read_at_once_are_the_ones_read_alone_near_or_far_apart_and_trimmed() {
+        let s = Store::open_temporary().unwrap();
+        let mut ids = Vec::new();
+        for i in 0..200 {
+            ids.push(s.put(draft(i), Origin::User, 1_000 + i).unwrap().id);
+        }
+        // Far apart: the first ten and ten edited long after; one old image in the base.
+        for (n, id) in ids.iter().take(10).enumerate() {
+            s.update(*id, 1, draft(5_000), Origin::User, 10_000 + n as i64)
+                .unwrap();
+        }
+        assert!(s.trim_stream(1_050).unwrap() > 0);
+        let entries = |pick: &[ExpenseId]| -> Vec<(ExpenseId, sled::IVec, sled::IVec)> {
+            pick.iter()
+                .map(|id| (*id, id_key(*id)[..].into(), value(&s, *id)))
+                .collect()
+        };
+        let mut far: Vec<ExpenseId> = ids[..10].to_vec();
+        far.extend(&ids[190..]);
+        far.push(ids[20]);
+        // Read one by one: seqs 201 and 21 (trimmed: its base row), 180 apart for 2 entries.
+        let apart = [ids[0], ids[20]];
+        for pick in [&ids[..], &ids[100..140], &far[..], &apart[..]] {
+            let got: Vec<StoredItem> = read_items(&s.trees, &entries(pick))
+                .into_iter()
+                .map(Result::unwrap)
+                .collect();
+            let alone: Vec<StoredItem> = entries(pick)
+                .iter()
+                .map(|(id, k, v)| read_item(&s.trees, *id, k, v).unwrap())
+                .collect();
+            assert_eq!(got, alone);
+        }
+        // A pointer to a missing record fails in its place only.
+        let mut e = entries(&ids[100..103]);
+        e[1].2 = encode_pointer(9_999).unwrap().into();
+        let got = read_items(&s.trees, &e);
+        assert!(got[0].is_ok() && got[2].is_ok());
+        let err = got[1].as_ref().unwrap_err().to_string();
+        assert!(err.contains("points to record 9999"), "{err}");
     }
 
     #[test]

@@ -13,6 +13,9 @@ use crate::domain::{Currency, Expense, ExpenseId, Kind};
 use chrono::NaiveDate;
 use std::collections::BTreeMap;
 
+/// Items read per batch by [`Store::iter_range`].
+const EXPORT_BATCH: usize = 2_048;
+
 impl Store {
     /// The expense `id`, if stored.
     pub fn get(&self, id: ExpenseId) -> Result<Option<Expense>, StoreError> {
@@ -67,8 +70,9 @@ impl Store {
         Ok(out)
     }
 
-    /// Items with `from <= date <= to` in (date, id) order, read one at a time as the caller
-    /// consumes them (constant memory: `expense export` of a million items streams).
+    /// Items with `from <= date <= to` in (date, id) order, read a batch at a time as the
+    /// caller consumes them (constant memory: `expense export` of a million items streams; a
+    /// batch's images are read in seq order, `pointer::read_items`).
     pub fn iter_range(
         &self,
         from: NaiveDate,
@@ -76,13 +80,55 @@ impl Store {
     ) -> impl Iterator<Item = Result<Expense, StoreError>> + '_ {
         let lo = date_key(date_u32(from), ExpenseId(0));
         let hi = date_key(date_u32(to), ExpenseId(u128::MAX));
-        let keys = (from <= to).then(|| self.trees.idx_date.range(lo..=hi).keys());
-        keys.into_iter().flatten().map(move |k| {
-            let k = k?;
-            let (_, id) = keys::decode_date_key(&k)
-                .ok_or_else(|| corrupt(tables::IDX_DATE, &k, "not a date key"))?;
-            self.must_get(id, tables::IDX_DATE, &k)
+        let mut keys = (from <= to)
+            .then(|| self.trees.idx_date.range(lo..=hi).keys())
+            .into_iter()
+            .flatten();
+        let mut ready = std::collections::VecDeque::new();
+        std::iter::from_fn(move || {
+            if ready.is_empty() {
+                self.next_batch(&mut keys, &mut ready);
+            }
+            ready.pop_front()
         })
+    }
+
+    /// Up to [`EXPORT_BATCH`] items of the `idx_date` keys `keys` into `ready`, in their order;
+    /// an error ends the batch.
+    fn next_batch(
+        &self,
+        keys: &mut impl Iterator<Item = sled::Result<sled::IVec>>,
+        ready: &mut std::collections::VecDeque<Result<Expense, StoreError>>,
+    ) {
+        let mut entries = Vec::new();
+        let mut failed = None;
+        for k in keys.by_ref().take(EXPORT_BATCH) {
+            let found = k.map_err(StoreError::from).and_then(|k| {
+                let (_, id) = keys::decode_date_key(&k)
+                    .ok_or_else(|| corrupt(tables::IDX_DATE, &k, "not a date key"))?;
+                let ikey = keys::id_key(id);
+                match self.trees.items.get(ikey)? {
+                    Some(v) => Ok((id, sled::IVec::from(&ikey[..]), v)),
+                    None => Err(corrupt(
+                        tables::IDX_DATE,
+                        &k,
+                        format!("index entry for missing item {id}"),
+                    )),
+                }
+            });
+            match found {
+                Ok(e) => entries.push(e),
+                Err(e) => {
+                    failed = Some(e);
+                    break;
+                }
+            }
+        }
+        let items = super::pointer::read_items(&self.trees, &entries);
+        for ((id, key, _), item) in entries.iter().zip(items) {
+            ready.push_back(item.and_then(|i| i.to_expense(*id, ITEMS, key)));
+        }
+        ready.extend(failed.map(Err));
     }
 
     /// The index `range(from, to, reverse, ..)` would give the item `id`, counting index keys
