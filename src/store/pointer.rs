@@ -121,6 +121,51 @@ pub fn read_item(
     }
 }
 
+/// The stored bytes of the stream records `seqs` (in any order), each `None` when it is not
+/// kept (trimmed, or damage): read in seq order, by one range scan where they lie close
+/// together (a range of expenses entered or imported in date order), else one by one.
+pub fn records_at(t: &Trees, seqs: &[u64]) -> Vec<Result<Option<sled::IVec>, StoreError>> {
+    let mut order: Vec<usize> = (0..seqs.len()).collect();
+    order.sort_unstable_by_key(|&i| seqs[i]);
+    let mut out: Vec<Result<Option<sled::IVec>, StoreError>> =
+        seqs.iter().map(|_| Ok(None)).collect();
+    let (Some(&first), Some(&last)) = (order.first(), order.last()) else {
+        return out;
+    };
+    let (lo, hi) = (seqs[first], seqs[last]);
+    if hi - lo >= 16 * seqs.len() as u64 {
+        for i in order {
+            out[i] = t.stream.get(seq_key(seqs[i])).map_err(StoreError::from);
+        }
+        return out;
+    }
+    let mut records = t.stream.range(seq_key(lo)..=seq_key(hi)).peekable();
+    for i in order {
+        let want = seq_key(seqs[i]);
+        // Records before the wanted one are passed over.
+        while let Some(kv) = records.peek() {
+            match kv {
+                Ok((k, _)) if k.as_ref() < &want[..] => {
+                    records.next();
+                }
+                Ok((k, v)) => {
+                    if k.as_ref() == &want[..] {
+                        out[i] = Ok(Some(v.clone()));
+                    }
+                    break;
+                }
+                Err(_) => {
+                    if let Some(Err(e)) = records.next() {
+                        out[i] = Err(e.into());
+                    }
+                    break;
+                }
+            }
+        }
+    }
+    out
+}
+
 /// [`read_item`] of many `items` entries `(id, key, value)` at once, in their order: the records
 /// pointed to are read in seq order, by one range scan of the stream where they lie close
 /// together (a date range of expenses entered or imported in date order), else one by one.
@@ -143,53 +188,13 @@ pub fn read_items(
             Err(e) => out.push(Some(Err(e))),
         }
     }
-    wanted.sort_unstable();
     let resolve = |i: usize, seq: u64, rec: Option<&[u8]>| {
         let (id, key, _) = &entries[i];
         pointed_image(key, *id, seq, rec, || base_row(&t.stream_base, *id))
     };
-    let close = match (wanted.first(), wanted.last()) {
-        (Some(a), Some(b)) => b.0 - a.0 < 16 * wanted.len() as u64,
-        _ => false,
-    };
-    if close {
-        let (lo, hi) = (wanted[0].0, wanted[wanted.len() - 1].0);
-        let mut records = t.stream.range(seq_key(lo)..=seq_key(hi)).peekable();
-        for &(seq, i) in &wanted {
-            // Records before `seq` are not wanted; a missing one was trimmed (or is damage).
-            let mut found = None;
-            while let Some(kv) = records.peek() {
-                match kv {
-                    Ok((k, _)) if k.as_ref() < &seq_key(seq)[..] => {
-                        records.next();
-                    }
-                    Ok((k, v)) => {
-                        if k.as_ref() == &seq_key(seq)[..] {
-                            found = Some(Ok(v.clone()));
-                        }
-                        break;
-                    }
-                    Err(_) => {
-                        if let Some(Err(e)) = records.next() {
-                            found = Some(Err(StoreError::from(e)));
-                        }
-                        break;
-                    }
-                }
-            }
-            out[i] = Some(match found {
-                Some(Ok(v)) => resolve(i, seq, Some(&v)),
-                Some(Err(e)) => Err(e),
-                None => resolve(i, seq, None),
-            });
-        }
-    } else {
-        for &(seq, i) in &wanted {
-            out[i] = Some(match t.stream.get(seq_key(seq)) {
-                Ok(rec) => resolve(i, seq, rec.as_deref()),
-                Err(e) => Err(e.into()),
-            });
-        }
+    let seqs: Vec<u64> = wanted.iter().map(|w| w.0).collect();
+    for ((seq, i), rec) in wanted.iter().zip(records_at(t, &seqs)) {
+        out[*i] = Some(rec.and_then(|r| resolve(*i, *seq, r.as_deref())));
     }
     out.into_iter()
         .map(|r| r.unwrap_or_else(|| Err(StoreError::Sled("an item was not read".into()))))

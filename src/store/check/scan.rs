@@ -11,7 +11,7 @@ use super::super::keys::{
     self, count_key, date_from_u32, date_key, decode_id, seq_key, COUNT_CATEGORY, COUNT_PAYEE,
     COUNT_TAG,
 };
-use super::super::pointer::{pointer_seq, read_item};
+use super::super::pointer::{pointer_seq, read_item, records_at};
 use super::super::tables::{Trees, ITEMS};
 use super::join;
 use super::replay::view_record;
@@ -206,19 +206,58 @@ pub(super) fn scan_items(
     p: &mut Partial,
 ) -> Result<(), StoreError> {
     let mut tags: Vec<u32> = Vec::new();
-    for kv in t.items.range(range.clone()) {
-        let (k, v) = kv?;
+    let mut kvs = t.items.range(range.clone());
+    loop {
+        // A chunk at a time, so that the records its pointers name are read in seq order
+        // (`pointer::records_at`: one range scan of the stream where they lie close).
+        let chunk: Vec<(sled::IVec, sled::IVec)> =
+            kvs.by_ref().take(SCAN_CHUNK).collect::<Result<_, _>>()?;
+        if chunk.is_empty() {
+            return Ok(());
+        }
+        let seqs: Vec<Option<u64>> = chunk
+            .iter()
+            .map(|(k, v)| pointer_seq(k, v).ok().flatten())
+            .collect();
+        let mut records =
+            records_at(t, &seqs.iter().flatten().copied().collect::<Vec<_>>()).into_iter();
+        let fetched: Vec<Option<Result<Option<sled::IVec>, StoreError>>> = seqs
+            .iter()
+            .map(|s| s.and_then(|_| records.next()))
+            .collect();
+        for ((k, v), rec) in chunk.into_iter().zip(fetched) {
+            scan_one(t, part, start_day, images, p, &mut tags, (k, v), rec)?;
+        }
+    }
+}
+
+/// Items scanned per chunk by [`scan_items`].
+const SCAN_CHUNK: usize = 1_024;
+
+/// One `items` entry `(k, v)` into `p`; `rec`: the record its pointer names, read ahead.
+#[allow(clippy::too_many_arguments)]
+fn scan_one(
+    t: &Trees,
+    part: usize,
+    start_day: Option<u32>,
+    images: bool,
+    p: &mut Partial,
+    tags: &mut Vec<u32>,
+    (k, v): (sled::IVec, sled::IVec),
+    rec: Option<Result<Option<sled::IVec>, StoreError>>,
+) -> Result<(), StoreError> {
+    {
         p.items += 1;
         let Some(id) = decode_id(&k) else {
             p.problems
                 .push((part, format!("{ITEMS}: key {} is not an id", hex(&k))));
-            continue;
+            return Ok(());
         };
         // The bytes of the record (or base row) a pointer names, which `item` borrows.
         let held: sled::IVec;
         let viewed = match pointer_seq(&k, &v) {
             Ok(None) => view_item(&v),
-            Ok(Some(seq)) => match t.stream.get(seq_key(seq))? {
+            Ok(Some(seq)) => match rec.transpose()?.flatten() {
                 Some(b) => {
                     held = b;
                     view_record(&seq_key(seq), &held)
@@ -244,7 +283,7 @@ pub(super) fn scan_items(
                 Ok(_) => format!("{ITEMS}: {id} does not decode"),
             };
             p.problems.push((part, msg));
-            continue;
+            return Ok(());
         };
         // The fields a domain expense needs must decode (checked without building one).
         if date_from_u32(item.date).is_none()
