@@ -246,106 +246,104 @@ fn scan_one(
     (k, v): (sled::IVec, sled::IVec),
     rec: Option<Result<Option<sled::IVec>, StoreError>>,
 ) -> Result<(), StoreError> {
-    {
-        p.items += 1;
-        let Some(id) = decode_id(&k) else {
-            p.problems
-                .push((part, format!("{ITEMS}: key {} is not an id", hex(&k))));
-            return Ok(());
-        };
-        // The bytes of the record (or base row) a pointer names, which `item` borrows.
-        let held: sled::IVec;
-        let viewed = match pointer_seq(&k, &v) {
-            Ok(None) => view_item(&v),
-            Ok(Some(seq)) => match rec.transpose()?.flatten() {
+    p.items += 1;
+    let Some(id) = decode_id(&k) else {
+        p.problems
+            .push((part, format!("{ITEMS}: key {} is not an id", hex(&k))));
+        return Ok(());
+    };
+    // The bytes of the record (or base row) a pointer names, which `item` borrows.
+    let held: sled::IVec;
+    let viewed = match pointer_seq(&k, &v) {
+        Ok(None) => view_item(&v),
+        Ok(Some(seq)) => match rec.transpose()?.flatten() {
+            Some(b) => {
+                held = b;
+                view_record(&seq_key(seq), &held)
+                    .ok()
+                    .filter(|r| r.id == id.0)
+                    .and_then(|r| r.new)
+                    .filter(|i| i.last_seq == seq)
+            }
+            None => match t.stream_base.get(k.clone())? {
                 Some(b) => {
                     held = b;
-                    view_record(&seq_key(seq), &held)
-                        .ok()
-                        .filter(|r| r.id == id.0)
-                        .and_then(|r| r.new)
-                        .filter(|i| i.last_seq == seq)
+                    view_item(&held).filter(|i| i.last_seq == seq)
                 }
-                None => match t.stream_base.get(k.clone())? {
-                    Some(b) => {
-                        held = b;
-                        view_item(&held).filter(|i| i.last_seq == seq)
-                    }
-                    None => None,
-                },
+                None => None,
             },
-            Err(_) => None,
+        },
+        Err(_) => None,
+    };
+    let Some(item) = viewed else {
+        // The same bytes fail `read_item`, which names what is wrong.
+        let msg = match read_item(t, id, &k, &v) {
+            Err(e) => e.to_string(),
+            Ok(_) => format!("{ITEMS}: {id} does not decode"),
         };
-        let Some(item) = viewed else {
-            // The same bytes fail `read_item`, which names what is wrong.
-            let msg = match read_item(t, id, &k, &v) {
-                Err(e) => e.to_string(),
-                Ok(_) => format!("{ITEMS}: {id} does not decode"),
-            };
-            p.problems.push((part, msg));
-            return Ok(());
-        };
-        // The fields a domain expense needs must decode (checked without building one).
-        if date_from_u32(item.date).is_none()
-            || Currency::from_bytes(item.currency).is_none()
-            || keys::kind_from_byte(item.kind).is_none()
-        {
-            if let Err(e) = read_item(t, id, &k, &v).and_then(|i| i.to_expense(id, ITEMS, &k)) {
-                p.problems.push((part, e.to_string()));
-            }
+        p.problems.push((part, msg));
+        return Ok(());
+    };
+    // The fields a domain expense needs must decode (checked without building one).
+    if date_from_u32(item.date).is_none()
+        || Currency::from_bytes(item.currency).is_none()
+        || keys::kind_from_byte(item.kind).is_none()
+    {
+        if let Err(e) = read_item(t, id, &k, &v).and_then(|i| i.to_expense(id, ITEMS, &k)) {
+            p.problems.push((part, e.to_string()));
         }
-        let category = p.categories.id(item.category);
-        p.idx_date.push(DateRow {
-            date: item.date,
-            id: id.0,
-            kind: item.kind,
-            currency: item.currency,
-            amount: item.amount,
-            payee: if item.payee.is_empty() {
-                NO_PAYEE
-            } else {
-                p.payees.id(item.payee)
-            },
-            category,
-        });
-        if !item.payee.is_empty() {
-            let payee = p.payees.id(item.payee);
-            *slot(&mut p.payee_counts, payee) += 1;
-            let last = slot(&mut p.payee_last, payee);
-            if last.0 <= item.last_seq {
-                *last = (item.last_seq, category);
-            }
+    }
+    let category = p.categories.id(item.category);
+    p.idx_date.push(DateRow {
+        date: item.date,
+        id: id.0,
+        kind: item.kind,
+        currency: item.currency,
+        amount: item.amount,
+        payee: if item.payee.is_empty() {
+            NO_PAYEE
+        } else {
+            p.payees.id(item.payee)
+        },
+        category,
+    });
+    if !item.payee.is_empty() {
+        let payee = p.payees.id(item.payee);
+        *slot(&mut p.payee_counts, payee) += 1;
+        let last = slot(&mut p.payee_last, payee);
+        if last.0 <= item.last_seq {
+            *last = (item.last_seq, category);
         }
-        if !item.category.is_empty() {
-            *slot(&mut p.category_counts, category) += 1;
+    }
+    if !item.category.is_empty() {
+        *slot(&mut p.category_counts, category) += 1;
+    }
+    // Each non-empty tag once per item (a tag counter counts items, not mentions).
+    tags.clear();
+    for tag in item.tags.iter().filter(|t| !t.is_empty()) {
+        let n = p.tags.id(tag);
+        if !tags.contains(&n) {
+            tags.push(n);
+            *slot(&mut p.tag_counts, n) += 1;
         }
-        // Each non-empty tag once per item (a tag counter counts items, not mentions).
-        tags.clear();
-        for tag in item.tags.iter().filter(|t| !t.is_empty()) {
-            let n = p.tags.id(tag);
-            if !tags.contains(&n) {
-                tags.push(n);
-                *slot(&mut p.tag_counts, n) += 1;
-            }
-        }
+    }
+    let e = p
+        .agg_day
+        .entry((category, item.date, item.currency, item.kind))
+        .or_default();
+    e.0 += i128::from(item.amount);
+    e.1 += 1;
+    if let Some(sd) = start_day {
+        let month = keys::month_u32(item.date, sd);
         let e = p
-            .agg_day
-            .entry((category, item.date, item.currency, item.kind))
+            .agg_month
+            .entry((category, month, item.currency, item.kind))
             .or_default();
         e.0 += i128::from(item.amount);
         e.1 += 1;
-        if let Some(sd) = start_day {
-            let month = keys::month_u32(item.date, sd);
-            let e = p
-                .agg_month
-                .entry((category, month, item.currency, item.kind))
-                .or_default();
-            e.0 += i128::from(item.amount);
-            e.1 += 1;
-        }
-        if images {
-            p.images.push((id.0, item.last_seq, view_hash(&item)));
-        }
+    }
+    if images {
+        p.images.push((id.0, item.last_seq, view_hash(&item)));
     }
     Ok(())
 }

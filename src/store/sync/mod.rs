@@ -489,20 +489,19 @@ impl Store {
             None => None,
         };
         let ikey = id_key(ExpenseId(id));
+        // The live image, read once from its table (no encode and decode in between).
         let live = match table_of(id) {
             Table::Expense => match t.items.get(ikey)? {
-                Some(v) => Some(
-                    encode_item_plain(&super::pointer::read_item(t, ExpenseId(id), &ikey, &v)?)?
-                        .into(),
-                ),
+                Some(v) => Some(super::pointer::read_item(t, ExpenseId(id), &ikey, &v)?),
                 None => None,
             },
-            Table::Schedule => t.schedules.get(ikey)?,
+            Table::Schedule => match t.schedules.get(ikey)? {
+                Some(v) => Some(decode_item(super::tables::SCHEDULES, &ikey, &v)?),
+                None => None,
+            },
             Table::Budget => match budgets.get(&id) {
                 Some(cat) => match t.budgets.get(cat.as_bytes())? {
-                    Some(v) => {
-                        Some(encode_item_plain(&budget::decode_image(cat.as_bytes(), &v)?)?.into())
-                    }
+                    Some(v) => Some(budget::decode_image(cat.as_bytes(), &v)?),
                     None => None,
                 },
                 None => None,
@@ -512,8 +511,7 @@ impl Store {
             hlc: hlc_of_ms(ms),
             replica,
         };
-        if let Some(v) = live {
-            let img = decode_item(SYNC, &ikey, &v)?;
+        if let Some(img) = live {
             let stamp = e.map_or_else(|| implied(img.updated), |e| e.stamp);
             return Ok(SyncItem {
                 id,
